@@ -1,0 +1,126 @@
+//===- Passes.td - Passes of the MPT compiler --------------*- tablegen -*-===//
+
+#ifndef MPT_TRANSFORMS_PASSES_TD
+#define MPT_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ExpandTrainStep : Pass<"mpt-expand-train-step", "ModuleOp"> {
+  let summary = "Expands mpt.train_step into a step function";
+  let description = [{
+    Turns every `mpt.train_step` into a `func.func` of the same name that
+    takes the training state and the batch and returns the new state:
+
+    ```
+    (params..., optimizer state..., loss-scale state..., batch...)
+        -> (new params..., new optimizer state..., new loss-scale state...,
+            loss, overflow[, scale_collapsed])
+    ```
+
+    The body is the forward region followed by `mpt.gradient` of the loss
+    (scaled by `mpt.scale_loss` when the step has a `loss_scale` whose mode
+    is not `none`), `mpt.unscale`, the `mpt.all_finite` guard,
+    `mpt.update_loss_scale` for a dynamic scale, and one optimizer update per
+    parameter that is skipped when the guard fails. Arguments and results
+    carry `mpt.*` attributes naming their role, which is all a runtime needs
+    to drive the step. `--auto-mixed-precision` and `--mpt-differentiate`
+    run this expansion themselves.
+
+    Before:
+    ```mlir
+    mpt.train_step @s params(%w: tensor<4x1xf32>) batch(%x: tensor<8x4xf32>, %y: tensor<8x1xf32>)
+        optimizer(#mpt.sgd<lr = 1.000000e-01>) {
+      %p = mpt.linear %x, %w : tensor<8x4xf32>, tensor<4x1xf32> -> tensor<8x1xf32>
+      %l = mpt.mse_loss %p, %y : tensor<8x1xf32>, tensor<8x1xf32>
+      mpt.loss %l
+    }
+    ```
+    After:
+    ```mlir
+    func.func @s(%w: tensor<4x1xf32> {mpt.param = "w"}, %x: tensor<8x4xf32> {mpt.batch = "x"},
+                 %y: tensor<8x1xf32> {mpt.batch = "y"})
+        -> (tensor<4x1xf32> {mpt.param = "w"}, f32 {mpt.loss}, i1 {mpt.overflow}) {
+      ...
+      %g = mpt.gradient %l wrt %w : tensor<4x1xf32>
+      %ok = mpt.all_finite %g : tensor<4x1xf32>
+      %skip = arith.xori %ok, %true : i1
+      %w1 = mpt.sgd_update %w, %g skip %skip {config = #mpt.sgd<lr = 1.000000e-01>} : tensor<4x1xf32>
+      return %w1, %l, %skip : tensor<4x1xf32>, f32, i1
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def AutoMixedPrecision : Pass<"auto-mixed-precision", "ModuleOp"> {
+  let summary = "Makes a training step mixed precision";
+  let description = [{
+    Runs the forward ops of every `mpt.train_step` in f16 (or bf16) where it
+    is safe and profitable, keeps the loss in f32, scales it, and guards the
+    update against overflow:
+
+    1. *Classify* each op as allow, infer, clear or deny from its
+       `PrecisionClassOpInterface`, the per-class add/remove options and the
+       per-op `mpt.precision = "f32" | "low"` override.
+    2. *Paint*: deny taint flows downstream through infer and clear ops
+       (TensorFlow's rule: an infer op, or a clear op on the way to an infer
+       or deny op); then low precision spreads from allow ops to infer ops
+       they feed and to clear ops on either side.
+    3. *Cast* at precision boundaries only: one `mpt.cast` per value and
+       target type, shared by all users, right after the value's definition
+       (so each parameter is cast once per step); existing casts are reused.
+    4. *Expand* the step (see `--mpt-expand-train-step`) with the loss-scale
+       policy of the options: `scaled = mse * scale`, gradients unscaled in
+       f32, one `all_finite` guard that skips the update, and the dynamic
+       scale update with hysteresis and a collapse signal.
+
+    A step in which nothing would change (no f32 op goes low precision) is
+    left untouched, and the report says why; running the pass twice gives
+    the same IR. With `report=true` every op gets a remark with its
+    precision and the reason, and each step a summary line.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"computeType", "compute-type", "std::string", "\"f16\"",
+           "Low-precision type for allowed ops: f16 or bf16">,
+    ListOption<"allowAdd", "allow-add", "std::string",
+               "Op names to treat as allow (e.g. mpt.gelu)">,
+    ListOption<"allowRemove", "allow-remove", "std::string",
+               "Op names to take off the allow list (they stay f32)">,
+    ListOption<"inferAdd", "infer-add", "std::string",
+               "Op names to treat as infer">,
+    ListOption<"inferRemove", "infer-remove", "std::string",
+               "Op names to take off the infer list (they stay f32)">,
+    ListOption<"clearAdd", "clear-add", "std::string",
+               "Op names to treat as clear">,
+    ListOption<"clearRemove", "clear-remove", "std::string",
+               "Op names to take off the clear list (they stay f32)">,
+    ListOption<"denyAdd", "deny-add", "std::string",
+               "Op names to treat as deny">,
+    ListOption<"denyRemove", "deny-remove", "std::string",
+               "Op names to take off the deny list (they become infer)">,
+    Option<"lossScale", "loss-scale", "std::string", "\"\"",
+           "dynamic, static:<value> or none (default: dynamic for f16, "
+           "none for bf16)">,
+    Option<"initScale", "init-scale", "double", "65536.0",
+           "Initial loss scale (the value for a static scale)">,
+    Option<"growthFactor", "growth-factor", "double", "2.0",
+           "Factor the scale grows by after growth-interval good steps">,
+    Option<"backoffFactor", "backoff-factor", "double", "0.5",
+           "Factor the scale shrinks by on overflow">,
+    Option<"growthInterval", "growth-interval", "int64_t", "2000",
+           "Consecutive finite steps before the scale grows">,
+    Option<"hysteresis", "hysteresis", "int64_t", "1",
+           "Overflows tolerated before the scale backs off">,
+    Option<"minScale", "min-scale", "double", "1.0",
+           "Smallest scale; a backoff below it is a collapse">,
+    Option<"maxScale", "max-scale", "double", "16777216.0",
+           "Largest scale the growth may reach">,
+    Option<"report", "report", "bool", "false",
+           "Emit a remark per op with its precision and why, and a summary">,
+  ];
+}
+
+#endif // MPT_TRANSFORMS_PASSES_TD

@@ -1,0 +1,592 @@
+//===- MPTOps.cpp - Operations of the mpt dialect -------------------------===//
+
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallSet.h"
+
+using namespace mlir;
+using namespace mlir::mpt;
+
+//===----------------------------------------------------------------------===//
+// Helpers shared by the verifiers
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Prints a shape as `[2, 3]` inside diagnostics.
+struct ShapeText {
+  ArrayRef<int64_t> shape;
+};
+Diagnostic &operator<<(Diagnostic &diag, ShapeText text) {
+  diag << "[";
+  llvm::interleave(
+      text.shape, [&](int64_t dim) { diag << dim; }, [&] { diag << ", "; });
+  return diag << "]";
+}
+
+RankedTensorType tensorType(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+/// Checks that `value` has the element type of `reference`.
+LogicalResult verifySameElementType(Operation *op, StringRef name, Value value,
+                                    StringRef refName, Value reference) {
+  Type found = getElementTypeOrSelf(value.getType());
+  Type expected = getElementTypeOrSelf(reference.getType());
+  if (found == expected)
+    return success();
+  return op->emitOpError() << name << " element type " << found
+                           << " must match " << refName << " element type "
+                           << expected;
+}
+
+/// Checks that the result shape is `expected`.
+LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected) {
+  ArrayRef<int64_t> found =
+      cast<RankedTensorType>(op->getResult(0).getType()).getShape();
+  if (found == expected)
+    return success();
+  return op->emitOpError() << "result shape " << ShapeText{found}
+                           << " must be " << ShapeText{expected};
+}
+
+/// Checks that every dim is static: the backends need static shapes.
+LogicalResult verifyStaticShapes(Operation *op) {
+  for (Type type : llvm::concat<Type>(op->getOperandTypes(),
+                                      op->getResultTypes()))
+    if (auto tensor = dyn_cast<RankedTensorType>(type);
+        tensor && !tensor.hasStaticShape())
+      return op->emitOpError() << "requires static shapes, found " << tensor;
+  return success();
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// TrainStepOp
+//===----------------------------------------------------------------------===//
+
+LossOp TrainStepOp::getLossOp() {
+  return dyn_cast<LossOp>(getBodyBlock().getTerminator());
+}
+
+void TrainStepOp::getAsmBlockArgumentNames(Region &region,
+                                           OpAsmSetValueNameFn setNameFn) {
+  for (BlockArgument arg : region.getArguments())
+    if (arg.getArgNumber() < getArgNames().size())
+      setNameFn(arg, getArgName(arg.getArgNumber()));
+}
+
+/// Parses `name(%a: type, %b: type)` into `arguments` and their names.
+static ParseResult parseArgumentGroup(OpAsmParser &parser, StringRef keyword,
+                                      SmallVectorImpl<OpAsmParser::Argument> &args,
+                                      SmallVectorImpl<Attribute> &names) {
+  if (parser.parseKeyword(keyword))
+    return failure();
+  SmallVector<OpAsmParser::Argument> group;
+  if (parser.parseArgumentList(group, OpAsmParser::Delimiter::Paren,
+                               /*allowType=*/true))
+    return failure();
+  for (OpAsmParser::Argument &arg : group) {
+    StringRef name = arg.ssaName.name.drop_front(); // drop '%'
+    if (name.empty() || llvm::isDigit(name.front()))
+      name = "";
+    names.push_back(parser.getBuilder().getStringAttr(name));
+    args.push_back(arg);
+  }
+  return success();
+}
+
+ParseResult TrainStepOp::parse(OpAsmParser &parser, OperationState &result) {
+  Builder &builder = parser.getBuilder();
+  StringAttr symName;
+  if (parser.parseSymbolName(symName, getSymNameAttrName(result.name),
+                             result.attributes))
+    return failure();
+
+  SmallVector<OpAsmParser::Argument> args;
+  SmallVector<Attribute> names;
+  if (parseArgumentGroup(parser, "params", args, names))
+    return failure();
+  int64_t numParams = args.size();
+  if (parseArgumentGroup(parser, "batch", args, names))
+    return failure();
+  // Unnamed (numeric) arguments get positional names.
+  for (auto [index, name] : llvm::enumerate(names))
+    if (cast<StringAttr>(name).getValue().empty())
+      name = builder.getStringAttr("arg" + Twine(index));
+
+  Attribute optimizer;
+  if (parser.parseKeyword("optimizer") || parser.parseLParen() ||
+      parser.parseAttribute(optimizer) || parser.parseRParen())
+    return failure();
+  result.addAttribute(getOptimizerAttrName(result.name), optimizer);
+
+  if (succeeded(parser.parseOptionalKeyword("loss_scale"))) {
+    Attribute lossScale;
+    if (parser.parseLParen() || parser.parseAttribute(lossScale) ||
+        parser.parseRParen())
+      return failure();
+    result.addAttribute(getLossScaleAttrName(result.name), lossScale);
+  }
+  if (succeeded(parser.parseOptionalKeyword("accumulate"))) {
+    int64_t accumulate;
+    if (parser.parseLParen() || parser.parseInteger(accumulate) ||
+        parser.parseRParen())
+      return failure();
+    result.addAttribute(getAccumulateAttrName(result.name),
+                        builder.getI64IntegerAttr(accumulate));
+  }
+  result.addAttribute(getNumParamsAttrName(result.name),
+                      builder.getI64IntegerAttr(numParams));
+  result.addAttribute(getArgNamesAttrName(result.name),
+                      builder.getArrayAttr(names));
+  if (parser.parseOptionalAttrDictWithKeyword(result.attributes))
+    return failure();
+
+  Region *body = result.addRegion();
+  return parser.parseRegion(*body, args);
+}
+
+void TrainStepOp::print(OpAsmPrinter &printer) {
+  printer << ' ';
+  printer.printSymbolName(getSymName());
+  auto printGroup = [&](StringRef keyword, ArrayRef<BlockArgument> args) {
+    printer.printNewline();
+    printer << "    " << keyword << "(";
+    llvm::interleaveComma(args, printer, [&](BlockArgument arg) {
+      printer.printRegionArgument(arg);
+    });
+    printer << ")";
+  };
+  printGroup("params", getParams());
+  printGroup("batch", getBatch());
+  printer.printNewline();
+  printer << "    optimizer(";
+  printer.printAttribute(getOptimizer());
+  printer << ")";
+  if (LossScaleAttr lossScale = getLossScaleAttr()) {
+    printer << " loss_scale(";
+    printer.printAttribute(lossScale);
+    printer << ")";
+  }
+  if (getAccumulate() != 1)
+    printer << " accumulate(" << getAccumulate() << ")";
+  printer.printOptionalAttrDictWithKeyword(
+      (*this)->getAttrs(),
+      {getSymNameAttrName(), getNumParamsAttrName(), getArgNamesAttrName(),
+       getOptimizerAttrName(), getLossScaleAttrName(), getAccumulateAttrName()});
+  printer << ' ';
+  printer.printRegion(getBody(), /*printEntryBlockArgs=*/false);
+}
+
+LogicalResult TrainStepOp::verify() {
+  int64_t numArgs = getBodyBlock().getNumArguments();
+  if (getNumParams() < 0 || getNumParams() > numArgs)
+    return emitOpError() << "num_params (" << getNumParams()
+                         << ") must be within [0, " << numArgs << "]";
+  if (static_cast<int64_t>(getArgNames().size()) != numArgs)
+    return emitOpError() << "arg_names has " << getArgNames().size()
+                         << " names, expected one per block argument ("
+                         << numArgs << ")";
+  if (getAccumulate() < 1)
+    return emitOpError() << "accumulate must be >= 1, found "
+                         << getAccumulate();
+  llvm::SmallSet<StringRef, 8> seen;
+  for (unsigned index = 0; index < numArgs; ++index) {
+    StringRef name = getArgName(index);
+    if (!seen.insert(name).second)
+      return emitOpError() << "argument name '" << name
+                           << "' is used twice";
+  }
+  for (BlockArgument param : getParams())
+    if (!isFloatTensor(param.getType()) ||
+        !cast<RankedTensorType>(param.getType()).hasStaticShape())
+      return emitOpError() << "parameter '" << getArgName(param.getArgNumber())
+                           << "' must be a statically shaped float tensor, "
+                              "found "
+                           << param.getType();
+  for (BlockArgument input : getBatch())
+    if (!isa<RankedTensorType>(input.getType()) ||
+        !cast<RankedTensorType>(input.getType()).hasStaticShape())
+      return emitOpError() << "batch input '"
+                           << getArgName(input.getArgNumber())
+                           << "' must be a statically shaped tensor, found "
+                           << input.getType();
+  return success();
+}
+
+LogicalResult TrainStepOp::verifyRegions() {
+  if (!getLossOp())
+    return emitOpError() << "body must end in 'mpt.loss', found '"
+                         << getBodyBlock().getTerminator()->getName() << "'";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise binary ops
+//===----------------------------------------------------------------------===//
+
+/// `rhs` is either of lhs's shape or equals lhs's trailing dims.
+static LogicalResult verifyBroadcastBinary(Operation *op, Value lhs,
+                                           Value rhs) {
+  if (failed(verifySameElementType(op, "rhs", rhs, "lhs", lhs)))
+    return failure();
+  ArrayRef<int64_t> lhsShape = tensorType(lhs).getShape();
+  ArrayRef<int64_t> rhsShape = tensorType(rhs).getShape();
+  if (rhsShape.size() > lhsShape.size() ||
+      lhsShape.take_back(rhsShape.size()) != rhsShape)
+    return op->emitOpError()
+           << "rhs shape " << ShapeText{rhsShape}
+           << " must equal lhs shape " << ShapeText{lhsShape}
+           << " or its trailing dims";
+  return verifyStaticShapes(op);
+}
+
+LogicalResult AddOp::verify() {
+  return verifyBroadcastBinary(*this, getLhs(), getRhs());
+}
+LogicalResult SubOp::verify() {
+  return verifyBroadcastBinary(*this, getLhs(), getRhs());
+}
+LogicalResult MulOp::verify() {
+  return verifyBroadcastBinary(*this, getLhs(), getRhs());
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp and LinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  RankedTensorType lhs = tensorType(getLhs()), rhs = tensorType(getRhs());
+  if (lhs.getRank() < 2)
+    return emitOpError() << "lhs must have rank >= 2, found rank "
+                         << lhs.getRank();
+  if (rhs.getRank() < 2)
+    return emitOpError() << "rhs must have rank >= 2, found rank "
+                         << rhs.getRank();
+  if (failed(verifySameElementType(*this, "rhs", getRhs(), "lhs", getLhs())) ||
+      failed(verifySameElementType(*this, "result", getResult(), "lhs",
+                                   getLhs())) ||
+      failed(verifyStaticShapes(*this)))
+    return failure();
+  ArrayRef<int64_t> lhsBatch = lhs.getShape().drop_back(2);
+  ArrayRef<int64_t> rhsBatch = rhs.getShape().drop_back(2);
+  if (rhs.getRank() != 2 && lhsBatch != rhsBatch)
+    return emitOpError() << "rhs batch dims " << ShapeText{rhsBatch}
+                         << " must match lhs batch dims " << ShapeText{lhsBatch}
+                         << " (or rhs must be rank 2)";
+  int64_t m = lhs.getDimSize(lhs.getRank() - (getTransposeLhs() ? 1 : 2));
+  int64_t lhsK = lhs.getDimSize(lhs.getRank() - (getTransposeLhs() ? 2 : 1));
+  int64_t rhsK = rhs.getDimSize(rhs.getRank() - (getTransposeRhs() ? 1 : 2));
+  int64_t n = rhs.getDimSize(rhs.getRank() - (getTransposeRhs() ? 2 : 1));
+  if (lhsK != rhsK)
+    return emitOpError() << "contraction dim of rhs (" << rhsK
+                         << ") must match contraction dim of lhs (" << lhsK
+                         << ")";
+  SmallVector<int64_t> expected(lhsBatch);
+  expected.append({m, n});
+  return verifyResultShape(*this, expected);
+}
+
+LogicalResult LinearOp::verify() {
+  RankedTensorType input = tensorType(getInput());
+  RankedTensorType weight = tensorType(getWeight());
+  if (input.getRank() < 1)
+    return emitOpError() << "input must have rank >= 1, found rank 0";
+  if (weight.getRank() != 2)
+    return emitOpError() << "weight must have rank 2, found rank "
+                         << weight.getRank();
+  if (failed(verifySameElementType(*this, "weight", getWeight(), "input",
+                                   getInput())) ||
+      failed(verifySameElementType(*this, "result", getResult(), "input",
+                                   getInput())) ||
+      failed(verifyStaticShapes(*this)))
+    return failure();
+  int64_t inputDim = input.getRank() - 1;
+  if (weight.getDimSize(0) != input.getDimSize(inputDim))
+    return emitOpError() << "weight dim 0 (" << weight.getDimSize(0)
+                         << ") must match input dim " << inputDim << " ("
+                         << input.getDimSize(inputDim) << ")";
+  int64_t n = weight.getDimSize(1);
+  if (Value bias = getBias()) {
+    if (failed(verifySameElementType(*this, "bias", bias, "input", getInput())))
+      return failure();
+    RankedTensorType biasType = tensorType(bias);
+    if (biasType.getRank() != 1 || biasType.getDimSize(0) != n)
+      return emitOpError() << "bias shape " << ShapeText{biasType.getShape()}
+                           << " must be [" << n << "] (weight dim 1)";
+  }
+  SmallVector<int64_t> expected(input.getShape().drop_back());
+  expected.push_back(n);
+  return verifyResultShape(*this, expected);
+}
+
+//===----------------------------------------------------------------------===//
+// SoftmaxOp, LayerNormOp, reductions
+//===----------------------------------------------------------------------===//
+
+int64_t SoftmaxOp::getNormalizedAxis() {
+  int64_t axis = getAxis();
+  return axis < 0 ? axis + getInput().getType().getRank() : axis;
+}
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  if (rank < 1)
+    return emitOpError() << "input must have rank >= 1, found rank 0";
+  if (getAxis() < -rank || getAxis() >= rank)
+    return emitOpError() << "axis " << getAxis() << " must be in [" << -rank
+                         << ", " << rank << ")";
+  return verifyStaticShapes(*this);
+}
+
+LogicalResult LayerNormOp::verify() {
+  RankedTensorType input = tensorType(getInput());
+  if (input.getRank() < 1)
+    return emitOpError() << "input must have rank >= 1, found rank 0";
+  int64_t features = input.getShape().back();
+  for (auto [name, value] :
+       {std::pair<StringRef, Value>{"gamma", getGamma()}, {"beta", getBeta()}}) {
+    if (failed(verifySameElementType(*this, name, value, "input", getInput())))
+      return failure();
+    ArrayRef<int64_t> shape = tensorType(value).getShape();
+    if (shape.size() != 1 || shape[0] != features)
+      return emitOpError() << name << " shape " << ShapeText{shape}
+                           << " must be [" << features
+                           << "] (the last dim of input)";
+  }
+  if (getEpsilon().convertToDouble() <= 0)
+    return emitOpError() << "epsilon must be > 0, found "
+                         << getEpsilon().convertToDouble();
+  return verifyStaticShapes(*this);
+}
+
+template <typename ReduceOpT>
+static SmallVector<int64_t> reducedDimsOf(ReduceOpT op) {
+  int64_t rank = op.getInput().getType().getRank();
+  if (!op.getDims())
+    return llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  SmallVector<int64_t> dims(*op.getDims());
+  llvm::sort(dims);
+  return dims;
+}
+
+template <typename ReduceOpT>
+static LogicalResult verifyReduce(ReduceOpT op) {
+  RankedTensorType input = op.getInput().getType();
+  if (failed(verifySameElementType(op, "result", op.getResult(), "input",
+                                   op.getInput())) ||
+      failed(verifyStaticShapes(op)))
+    return failure();
+  SmallVector<int64_t> dims = reducedDimsOf(op);
+  for (auto [index, dim] : llvm::enumerate(dims)) {
+    if (dim < 0 || dim >= input.getRank())
+      return op.emitOpError() << "reduced dim " << dim << " must be in [0, "
+                              << input.getRank() << ")";
+    if (index > 0 && dims[index - 1] == dim)
+      return op.emitOpError() << "reduced dim " << dim << " appears twice";
+  }
+  SmallVector<int64_t> expected;
+  for (auto [dim, size] : llvm::enumerate(input.getShape())) {
+    if (!llvm::is_contained(dims, static_cast<int64_t>(dim)))
+      expected.push_back(size);
+    else if (op.getKeepDims())
+      expected.push_back(1);
+  }
+  return verifyResultShape(op, expected);
+}
+
+SmallVector<int64_t> ReduceSumOp::getReducedDims() {
+  return reducedDimsOf(*this);
+}
+SmallVector<int64_t> ReduceMeanOp::getReducedDims() {
+  return reducedDimsOf(*this);
+}
+LogicalResult ReduceSumOp::verify() { return verifyReduce(*this); }
+LogicalResult ReduceMeanOp::verify() { return verifyReduce(*this); }
+
+//===----------------------------------------------------------------------===//
+// TransposeOp and ReshapeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TransposeOp::verify() {
+  RankedTensorType input = getInput().getType();
+  ArrayRef<int64_t> perm = getPermutation();
+  if (static_cast<int64_t>(perm.size()) != input.getRank())
+    return emitOpError() << "permutation has " << perm.size()
+                         << " entries, expected the input rank ("
+                         << input.getRank() << ")";
+  SmallVector<bool> used(perm.size(), false);
+  for (int64_t dim : perm) {
+    if (dim < 0 || dim >= input.getRank() || used[dim])
+      return emitOpError() << "permutation " << ShapeText{perm}
+                           << " must be a permutation of [0, "
+                           << input.getRank() << ")";
+    used[dim] = true;
+  }
+  if (failed(verifySameElementType(*this, "result", getResult(), "input",
+                                   getInput())))
+    return failure();
+  SmallVector<int64_t> expected;
+  for (int64_t dim : perm)
+    expected.push_back(input.getDimSize(dim));
+  return verifyResultShape(*this, expected);
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  ArrayRef<int64_t> perm = getPermutation();
+  for (auto [index, dim] : llvm::enumerate(perm))
+    if (static_cast<int64_t>(index) != dim)
+      return {};
+  return getInput();
+}
+
+LogicalResult ReshapeOp::verify() {
+  RankedTensorType input = getInput().getType();
+  RankedTensorType result = getResult().getType();
+  if (failed(verifySameElementType(*this, "result", getResult(), "input",
+                                   getInput())) ||
+      failed(verifyStaticShapes(*this)))
+    return failure();
+  if (input.getNumElements() != result.getNumElements())
+    return emitOpError() << "result has " << result.getNumElements()
+                         << " elements, expected " << input.getNumElements()
+                         << " (as many as the input)";
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getResult().getType())
+    return getInput();
+  // reshape(reshape(x)) reads x directly.
+  if (auto producer = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(producer.getInput());
+    return getResult();
+  }
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// MSELossOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MSELossOp::verify() {
+  ArrayRef<int64_t> prediction = tensorType(getPrediction()).getShape();
+  ArrayRef<int64_t> target = tensorType(getTarget()).getShape();
+  if (prediction != target)
+    return emitOpError() << "target shape " << ShapeText{target}
+                         << " must match prediction shape "
+                         << ShapeText{prediction};
+  return verifyStaticShapes(*this);
+}
+
+//===----------------------------------------------------------------------===//
+// CastOp
+//===----------------------------------------------------------------------===//
+
+bool CastOp::areCastCompatible(TypeRange inputs, TypeRange outputs) {
+  if (inputs.size() != 1 || outputs.size() != 1)
+    return false;
+  Type input = inputs.front(), output = outputs.front();
+  auto inputTensor = dyn_cast<RankedTensorType>(input);
+  auto outputTensor = dyn_cast<RankedTensorType>(output);
+  if (static_cast<bool>(inputTensor) != static_cast<bool>(outputTensor))
+    return false;
+  if (inputTensor && inputTensor.getShape() != outputTensor.getShape())
+    return false;
+  return isa<FloatType>(getElementTypeOrSelf(input)) &&
+         isa<FloatType>(getElementTypeOrSelf(output));
+}
+
+/// True when every value of `from` is exactly representable in `to`.
+static bool isExactConversion(Type from, Type to) {
+  auto fromFloat = cast<FloatType>(getElementTypeOrSelf(from));
+  auto toFloat = cast<FloatType>(getElementTypeOrSelf(to));
+  return llvm::APFloatBase::isRepresentableBy(fromFloat.getFloatSemantics(),
+                                              toFloat.getFloatSemantics());
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  // x -> wider -> x is the identity; x -> narrower -> x is not.
+  if (auto producer = getInput().getDefiningOp<CastOp>())
+    if (producer.getInput().getType() == getType() &&
+        isExactConversion(producer.getInput().getType(), producer.getType()))
+      return producer.getInput();
+  return {};
+}
+
+namespace {
+/// cast(cast(x, exact), T) -> cast(x, T): the first cast loses nothing.
+struct ComposeExactCasts : OpRewritePattern<CastOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CastOp op,
+                                PatternRewriter &rewriter) const override {
+    auto producer = op.getInput().getDefiningOp<CastOp>();
+    if (!producer ||
+        !isExactConversion(producer.getInput().getType(), producer.getType()))
+      return failure();
+    rewriter.replaceOpWithNewOp<CastOp>(op, op.getType(), producer.getInput());
+    return success();
+  }
+};
+} // namespace
+
+void CastOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                         MLIRContext *context) {
+  patterns.add<ComposeExactCasts>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// Mixed-precision and optimizer ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult UpdateLossScaleOp::verify() {
+  if (getConfig().getMode() != LossScaleMode::Dynamic)
+    return emitOpError() << "config mode must be dynamic, found '"
+                         << stringifyLossScaleMode(getConfig().getMode())
+                         << "' (a static or absent scale needs no update)";
+  return success();
+}
+
+LogicalResult UnscaleOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  // Every operand but the trailing scale is a gradient.
+  for (Value grad : operands.drop_back())
+    inferredReturnTypes.push_back(grad.getType());
+  return success();
+}
+
+LogicalResult GradientOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  // Every operand but the leading loss is differentiated against.
+  for (Value wrt : operands.drop_front())
+    inferredReturnTypes.push_back(wrt.getType());
+  return success();
+}
+
+LogicalResult GradientOp::verify() {
+  if (getWrt().size() != getGrads().size())
+    return emitOpError() << "has " << getGrads().size()
+                         << " results, expected one per 'wrt' value ("
+                         << getWrt().size() << ")";
+  for (auto [index, pair] :
+       llvm::enumerate(llvm::zip(getWrt().getTypes(), getGrads().getTypes())))
+    if (std::get<0>(pair) != std::get<1>(pair))
+      return emitOpError() << "result " << index << " type "
+                           << std::get<1>(pair) << " must match wrt " << index
+                           << " type " << std::get<0>(pair);
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "mpt/Dialect/MPT/IR/MPTOps.cpp.inc"
