@@ -23,3 +23,6 @@ llvm_config.use_default_substitutions()
 tool_dirs = [config.mpt_tools_dir, config.llvm_tools_dir]
 tools = ["mpt-opt"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# `not`, `count` and `split-file` come from LLVM's tools directory.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

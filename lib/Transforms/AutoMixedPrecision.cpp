@@ -14,6 +14,7 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
 
 namespace mlir {
@@ -33,15 +34,15 @@ namespace {
 
 /// Why an op ended up in the precision it has, for the report.
 enum class Reason {
-  AllowList,       // allow class
-  DenyList,        // deny class
-  UserOverride,    // mpt.precision attribute
-  AlreadyLow,      // the user wrote it in the compute type
-  NotF32,          // f64 or mixed types: never touched
-  DenyTaint,       // downstream of `cause` through infer/clear ops
-  FollowsLow,      // infer/clear op fed by low-precision `cause`
-  FeedsLow,        // clear op whose consumer `cause` is low precision
-  NoLowNeighbour,  // infer/clear op not connected to a low-precision op
+  AllowList,      // allow class
+  DenyList,       // deny class
+  UserOverride,   // mpt.precision attribute
+  AlreadyLow,     // the user wrote it in the compute type
+  NotF32,         // f64 or mixed types: never touched
+  DenyTaint,      // downstream of `cause` through infer/clear ops
+  FollowsLow,     // infer/clear op fed by low-precision `cause`
+  FeedsLow,       // clear op whose consumer `cause` is low precision
+  NoLowNeighbour, // infer/clear op not connected to a low-precision op
 };
 
 /// Everything the pass decides about one forward op.
@@ -86,6 +87,8 @@ private:
   /// Forward ops whose results `op` consumes.
   SmallVector<Operation *> producers(Operation *op) const;
   Value castTo(Value value, Type type);
+  void placeCast(CastOp cast, Value value);
+  void removeRedundantCasts();
 
   TrainStepOp step;
   const Policy &policy;
@@ -136,14 +139,14 @@ LogicalResult PrecisionPainter::classifyOps() {
       if (isFloatTensor(type))
         floatTypes.push_back(getElementTypeOrSelf(type));
     bool allF32 = llvm::all_of(floatTypes, [&](Type t) { return t == f32; });
-    bool allLow = llvm::all_of(
-        floatTypes, [&](Type t) { return t == policy.lowType; });
+    bool allLow =
+        llvm::all_of(floatTypes, [&](Type t) { return t == policy.lowType; });
 
     if (auto forced = op.getAttrOfType<StringAttr>(kPrecisionAttr)) {
       if (forced.getValue() != "f32" && forced.getValue() != "low")
         return op.emitOpError()
-               << "'" << kPrecisionAttr << "' must be \"f32\" or \"low\", found "
-               << forced;
+               << "'" << kPrecisionAttr
+               << "' must be \"f32\" or \"low\", found " << forced;
       s.cls = forced.getValue() == "low" ? PrecisionClass::Allow
                                          : PrecisionClass::Deny;
       s.reason = Reason::UserOverride;
@@ -166,21 +169,20 @@ LogicalResult PrecisionPainter::classifyOps() {
 }
 
 SmallVector<Operation *> PrecisionPainter::consumers(Operation *op) const {
-  SmallVector<Operation *> result;
+  llvm::SmallSetVector<Operation *, 4> result;
   for (Value value : op->getResults())
     for (Operation *user : value.getUsers())
-      if (isNode(user) && !llvm::is_contained(result, user))
-        result.push_back(user);
-  return result;
+      if (isNode(user))
+        result.insert(user);
+  return result.takeVector();
 }
 
 SmallVector<Operation *> PrecisionPainter::producers(Operation *op) const {
-  SmallVector<Operation *> result;
+  llvm::SmallSetVector<Operation *, 4> result;
   for (Value operand : op->getOperands())
-    if (Operation *def = operand.getDefiningOp();
-        def && isNode(def) && !llvm::is_contained(result, def))
-      result.push_back(def);
-  return result;
+    if (Operation *def = operand.getDefiningOp(); def && isNode(def))
+      result.insert(def);
+  return result.takeVector();
 }
 
 //===----------------------------------------------------------------------===//
@@ -262,9 +264,8 @@ void PrecisionPainter::propagateLowPrecision() {
 }
 
 unsigned PrecisionPainter::countConversions() const {
-  return llvm::count_if(states, [](const auto &entry) {
-    return entry.second.convert;
-  });
+  return llvm::count_if(states,
+                        [](const auto &entry) { return entry.second.convert; });
 }
 
 //===----------------------------------------------------------------------===//
@@ -289,33 +290,38 @@ Value PrecisionPainter::castTo(Value value, Type type) {
     result = producer.getInput();
   }
   for (Operation *user : value.getUsers()) {
-    if (result)
-      break;
-    if (auto existing = dyn_cast<CastOp>(user);
-        existing && existing.getType() == type &&
-        existing->getBlock() == &step.getBodyBlock()) {
-      existing->moveAfter(value.getParentBlock(), value.getDefiningOp()
-                                                      ? Block::iterator(value.getDefiningOp())
-                                                      : Block::iterator());
-      result = existing;
-    }
+    auto existing = dyn_cast<CastOp>(user);
+    if (!existing || existing.getType() != type ||
+        existing->getBlock() != &step.getBodyBlock())
+      continue;
+    placeCast(existing, value);
+    result = existing;
+    break;
   }
   if (!result) {
     OpBuilder b(step.getContext());
-    if (Operation *def = value.getDefiningOp())
-      b.setInsertionPointAfter(def);
-    else if (lastArgumentCast)
-      b.setInsertionPointAfter(lastArgumentCast);
-    else
-      b.setInsertionPointToStart(&step.getBodyBlock());
+    b.setInsertionPointToStart(&step.getBodyBlock());
     auto cast = CastOp::create(b, value.getLoc(), type, value);
-    if (isa<BlockArgument>(value))
-      lastArgumentCast = cast;
+    placeCast(cast, value);
     result = cast;
     ++numNewCasts;
   }
   casts[key] = result;
   return result;
+}
+
+/// Puts `cast` right after the definition of `value`; casts of step
+/// arguments go to the top of the body in first-use order.
+void PrecisionPainter::placeCast(CastOp cast, Value value) {
+  if (Operation *def = value.getDefiningOp()) {
+    cast->moveAfter(def);
+    return;
+  }
+  if (lastArgumentCast)
+    cast->moveAfter(lastArgumentCast);
+  else
+    cast->moveBefore(&step.getBodyBlock().front());
+  lastArgumentCast = cast;
 }
 
 unsigned PrecisionPainter::insertPrecisionCasts() {
@@ -325,9 +331,9 @@ unsigned PrecisionPainter::insertPrecisionCasts() {
       continue;
     auto iface = cast<PrecisionClassOpInterface>(op);
     for (OpOperand *operand : iface.getPrecisionOperands())
-      operand->set(castTo(operand->get(),
-                          withElementType(operand->get().getType(),
-                                          policy.lowType)));
+      operand->set(
+          castTo(operand->get(),
+                 withElementType(operand->get().getType(), policy.lowType)));
     for (OpResult result : op->getResults()) {
       if (!hasElementType(result.getType(), f32))
         continue;
@@ -344,7 +350,20 @@ unsigned PrecisionPainter::insertPrecisionCasts() {
       }
     }
   }
+  removeRedundantCasts();
   return numNewCasts;
+}
+
+/// User casts that became identities (their input is now in the target
+/// type) are read through, and casts left without users are dropped.
+void PrecisionPainter::removeRedundantCasts() {
+  for (CastOp cast :
+       llvm::make_early_inc_range(step.getBodyBlock().getOps<CastOp>())) {
+    if (cast.getInput().getType() == cast.getType())
+      cast.getResult().replaceAllUsesWith(cast.getInput());
+    if (cast->use_empty())
+      cast.erase();
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -360,10 +379,8 @@ static std::string describe(Operation *op) {
 
 void PrecisionPainter::report(unsigned numCasts) {
   std::string low = llvm::isa<Float16Type>(policy.lowType) ? "f16" : "bf16";
-  unsigned numLow = 0;
   for (const auto &[op, s] : states) {
     std::string precision = s.low ? low : "f32";
-    numLow += s.low;
     std::string why;
     switch (s.reason) {
     case Reason::AllowList:
@@ -400,8 +417,7 @@ void PrecisionPainter::report(unsigned numCasts) {
   }
   step.emitRemark() << "converted " << countConversions() << "/"
                     << states.size() << " ops to " << low << " with "
-                    << numCasts << " casts (" << numLow << " ops in " << low
-                    << ")";
+                    << numCasts << " casts";
 }
 
 //===----------------------------------------------------------------------===//

@@ -55,7 +55,9 @@ struct StateArgs {
 SmallVector<StringRef> optimizerStateNames(Attribute optimizer) {
   return llvm::TypeSwitch<Attribute, SmallVector<StringRef>>(optimizer)
       .Case([](MomentumAttr) { return SmallVector<StringRef>{"velocity"}; })
-      .Case([](AdamAttr) { return SmallVector<StringRef>{"adam_m", "adam_v"}; })
+      .Case([](AdamAttr) {
+        return SmallVector<StringRef>{"adam_m", "adam_v"};
+      })
       .Default([](Attribute) { return SmallVector<StringRef>{}; });
 }
 
@@ -77,13 +79,14 @@ StateArgs buildArguments(TrainStepOp step, LossScaleMode mode,
     for (BlockArgument param : step.getParams())
       slots.push_back(sig.addArg(
           param.getType(),
-          role(kind,
-               b.getStringAttr(step.getArgName(param.getArgNumber())))));
+          role(kind, b.getStringAttr(step.getArgName(param.getArgNumber())))));
   }
   if (isa<AdamAttr>(step.getOptimizer()))
-    state.adamStep = sig.addArg(b.getI32Type(), role("adam_step", b.getUnitAttr()));
+    state.adamStep =
+        sig.addArg(b.getI32Type(), role("adam_step", b.getUnitAttr()));
   if (mode != LossScaleMode::None)
-    state.scale = sig.addArg(b.getF32Type(), role("loss_scale", b.getUnitAttr()));
+    state.scale =
+        sig.addArg(b.getF32Type(), role("loss_scale", b.getUnitAttr()));
   if (mode == LossScaleMode::Dynamic) {
     state.goodSteps =
         sig.addArg(b.getI32Type(), role("good_steps", b.getUnitAttr()));
@@ -101,18 +104,17 @@ StateArgs buildArguments(TrainStepOp step, LossScaleMode mode,
 /// followed by the new optimizer state, in argument order.
 SmallVector<Value> buildOptimizerUpdates(OpBuilder &b, Location loc,
                                          Attribute optimizer,
-                                         const StateArgs &state,
-                                         Block &entry, ValueRange grads,
-                                         Value skip, Value adamStep) {
+                                         const StateArgs &state, Block &entry,
+                                         ValueRange grads, Value skip,
+                                         Value adamStep) {
   auto arg = [&](unsigned index) -> Value { return entry.getArgument(index); };
   SmallVector<Value> params, stateA, stateB;
   for (unsigned index = 0, e = state.params.size(); index < e; ++index) {
     Value param = arg(state.params[index]), grad = grads[index];
     llvm::TypeSwitch<Attribute>(optimizer)
         .Case([&](SGDAttr config) {
-          params.push_back(
-              SGDUpdateOp::create(b, loc, param.getType(), param, grad, skip,
-                                  config));
+          params.push_back(SGDUpdateOp::create(b, loc, param.getType(), param,
+                                               grad, skip, config));
         })
         .Case([&](MomentumAttr config) {
           auto update = MomentumUpdateOp::create(
@@ -145,9 +147,8 @@ FailureOr<func::FuncOp> mlir::mpt::expandTrainStep(TrainStepOp step,
     lossScale = step.getLossScaleAttr();
   LossScaleMode mode = lossScale ? lossScale.getMode() : LossScaleMode::None;
   if (step.getAccumulate() != 1)
-    return step.emitOpError()
-           << "accumulate(" << step.getAccumulate()
-           << ") is not supported by the step expansion yet";
+    return step.emitOpError() << "accumulate(" << step.getAccumulate()
+                              << ") is not supported by the step expansion yet";
 
   StepSignature sig;
   StateArgs state = buildArguments(step, mode, sig);
@@ -168,7 +169,8 @@ FailureOr<func::FuncOp> mlir::mpt::expandTrainStep(TrainStepOp step,
   for (std::optional<unsigned> slot :
        {state.adamStep, state.scale, state.goodSteps, state.hysteresisLeft})
     if (slot)
-      sig.addResult(sig.argTypes[*slot], sig.argAttrs[*slot].getValue().front());
+      sig.addResult(sig.argTypes[*slot],
+                    sig.argAttrs[*slot].getValue().front());
   sig.addResult(b.getF32Type(), role("loss"));
   sig.addResult(b.getI1Type(), role("overflow"));
   if (mode == LossScaleMode::Dynamic)
@@ -210,12 +212,15 @@ FailureOr<func::FuncOp> mlir::mpt::expandTrainStep(TrainStepOp step,
   entry->getOperations().splice(entry->end(), body.getOperations());
 
   b.setInsertionPointToEnd(entry);
-  SmallVector<Value> params = llvm::map_to_vector(
-      state.params, [&](unsigned slot) -> Value { return entry->getArgument(slot); });
+  SmallVector<Value> params =
+      llvm::map_to_vector(state.params, [&](unsigned slot) -> Value {
+        return entry->getArgument(slot);
+      });
   Value scale = state.scale ? entry->getArgument(*state.scale) : Value();
   Value differentiated =
       scale ? ScaleLossOp::create(b, loc, loss, scale).getResult() : loss;
-  ValueRange grads = GradientOp::create(b, loc, differentiated, params).getGrads();
+  ValueRange grads =
+      GradientOp::create(b, loc, differentiated, params).getGrads();
   if (scale)
     grads = UnscaleOp::create(b, loc, grads, scale).getResults();
   Value finite = AllFiniteOp::create(b, loc, grads).getFinite();
@@ -229,9 +234,8 @@ FailureOr<func::FuncOp> mlir::mpt::expandTrainStep(TrainStepOp step,
     adamStep = arith::AddIOp::create(b, loc, current, one);
     nextAdamStep = arith::SelectOp::create(b, loc, overflow, current, adamStep);
   }
-  SmallVector<Value> results =
-      buildOptimizerUpdates(b, loc, step.getOptimizer(), state, *entry, grads,
-                            overflow, adamStep);
+  SmallVector<Value> results = buildOptimizerUpdates(
+      b, loc, step.getOptimizer(), state, *entry, grads, overflow, adamStep);
   if (nextAdamStep)
     results.push_back(nextAdamStep);
   if (mode == LossScaleMode::Static)
