@@ -48,6 +48,9 @@ struct StateArgs {
   // One list per optimizer state tensor kind (velocity; or m and v).
   SmallVector<SmallVector<unsigned>> optimizerState;
   std::optional<unsigned> adamStep;
+  // Gradient accumulation over micro-batches (accumulate > 1).
+  SmallVector<unsigned> gradAccumulators;
+  std::optional<unsigned> microStep;
   std::optional<unsigned> scale, goodSteps, hysteresisLeft;
 };
 
@@ -84,6 +87,15 @@ StateArgs buildArguments(TrainStepOp step, LossScaleMode mode,
   if (isa<AdamAttr>(step.getOptimizer()))
     state.adamStep =
         sig.addArg(b.getI32Type(), role("adam_step", b.getUnitAttr()));
+  if (step.getAccumulate() > 1) {
+    for (BlockArgument param : step.getParams())
+      state.gradAccumulators.push_back(sig.addArg(
+          param.getType(),
+          role("grad_accumulator",
+               b.getStringAttr(step.getArgName(param.getArgNumber())))));
+    state.microStep =
+        sig.addArg(b.getI32Type(), role("micro_step", b.getUnitAttr()));
+  }
   if (mode != LossScaleMode::None)
     state.scale =
         sig.addArg(b.getF32Type(), role("loss_scale", b.getUnitAttr()));
@@ -139,6 +151,144 @@ SmallVector<Value> buildOptimizerUpdates(OpBuilder &b, Location loc,
   return params;
 }
 
+/// Writes the part of the step function after the forward pass: gradient,
+/// loss scaling, accumulation, guard, optimizer and loss-scale updates, and
+/// the return.
+class StepBuilder {
+public:
+  StepBuilder(OpBuilder &b, Location loc, TrainStepOp step,
+              const StateArgs &state, Block &entry, LossScaleAttr lossScale)
+      : b(b), loc(loc), step(step), state(state), entry(entry),
+        lossScale(lossScale) {}
+
+  void build(Value loss) {
+    SmallVector<Value> grads = buildUnscaledGradients(loss);
+    Value apply = accumulate(grads);
+    Value finite = AllFiniteOp::create(b, loc, grads).getFinite();
+    Value overflow = logicalNot(finite);
+    // A step skips the update on overflow, and between micro-batches.
+    Value skip = apply
+                     ? arith::OrIOp::create(b, loc, overflow, logicalNot(apply))
+                           .getResult()
+                     : overflow;
+
+    Value adamStep;
+    if (state.adamStep) {
+      Value current = arg(*state.adamStep);
+      adamStep = arith::AddIOp::create(b, loc, current, constantI32(1));
+      nextAdamStep = arith::SelectOp::create(b, loc, skip, current, adamStep);
+    }
+    SmallVector<Value> results = buildOptimizerUpdates(
+        b, loc, step.getOptimizer(), state, entry, grads, skip, adamStep);
+    if (nextAdamStep)
+      results.push_back(nextAdamStep);
+    llvm::append_range(results, nextAccumulators);
+    if (nextMicroStep)
+      results.push_back(nextMicroStep);
+    Value collapsed = updateLossScale(finite, apply, results);
+    // The overflow flag reports skipped updates, not skipped micro-batches.
+    results.append(
+        {loss, apply
+                   ? arith::AndIOp::create(b, loc, apply, overflow).getResult()
+                   : overflow});
+    if (collapsed)
+      results.push_back(collapsed);
+    func::ReturnOp::create(b, loc, results);
+  }
+
+private:
+  Value arg(unsigned index) { return entry.getArgument(index); }
+  Value constantI32(int64_t value) {
+    return arith::ConstantIntOp::create(b, loc, value, 32);
+  }
+  Value logicalNot(Value flag) {
+    Value trueValue = arith::ConstantIntOp::create(b, loc, 1, 1);
+    return arith::XOrIOp::create(b, loc, flag, trueValue);
+  }
+  Value select(Value cond, Value ifTrue, Value ifFalse) {
+    return arith::SelectOp::create(b, loc, cond, ifTrue, ifFalse);
+  }
+
+  /// d(loss * scale)/dparams / scale, or d loss/dparams without scaling.
+  SmallVector<Value> buildUnscaledGradients(Value loss) {
+    SmallVector<Value> params = llvm::map_to_vector(
+        state.params, [&](unsigned slot) { return arg(slot); });
+    Value scale = state.scale ? arg(*state.scale) : Value();
+    Value differentiated =
+        scale ? ScaleLossOp::create(b, loc, loss, scale).getResult() : loss;
+    ValueRange grads =
+        GradientOp::create(b, loc, differentiated, params).getGrads();
+    if (scale)
+      grads = UnscaleOp::create(b, loc, grads, scale).getResults();
+    return llvm::to_vector(grads);
+  }
+
+  /// With accumulate(K): adds `grads` to the f32 accumulators, replaces them
+  /// by the mean over the K micro-batches, and returns the flag that is true
+  /// on the K-th micro-batch, when the update applies. Null when K is 1.
+  Value accumulate(SmallVectorImpl<Value> &grads) {
+    if (!state.microStep)
+      return {};
+    int64_t count = step.getAccumulate();
+    Value micro =
+        arith::AddIOp::create(b, loc, arg(*state.microStep), constantI32(1));
+    Value apply = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, micro,
+                                        constantI32(count));
+    SmallVector<Value> sums;
+    for (auto [grad, slot] : llvm::zip(grads, state.gradAccumulators))
+      sums.push_back(AddOp::create(b, loc, grad.getType(), arg(slot), grad));
+    Value countValue = arith::ConstantOp::create(
+        b, loc, b.getF32FloatAttr(static_cast<float>(count)));
+    ValueRange means = UnscaleOp::create(b, loc, sums, countValue).getResults();
+    for (auto [sum, mean] : llvm::zip(sums, means)) {
+      auto type = cast<RankedTensorType>(sum.getType());
+      Value zeros = arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
+      nextAccumulators.push_back(select(apply, zeros, sum));
+    }
+    nextMicroStep = select(apply, constantI32(0), micro);
+    grads.assign(means.begin(), means.end());
+    return apply;
+  }
+
+  /// Appends the next loss-scale state to `results` and returns the
+  /// collapse flag (null without a dynamic scale). With accumulation the
+  /// state only moves when the update applies.
+  Value updateLossScale(Value finite, Value apply,
+                        SmallVectorImpl<Value> &results) {
+    if (!state.scale)
+      return {};
+    Value scale = arg(*state.scale);
+    if (!state.goodSteps) {
+      results.push_back(scale);
+      return {};
+    }
+    Value goodSteps = arg(*state.goodSteps);
+    Value hysteresis = arg(*state.hysteresisLeft);
+    auto update = UpdateLossScaleOp::create(b, loc, scale, goodSteps,
+                                            hysteresis, finite, lossScale);
+    if (!apply) {
+      results.append({update.getNewScale(), update.getNewGoodSteps(),
+                      update.getNewHysteresisLeft()});
+      return update.getCollapsed();
+    }
+    results.append({select(apply, update.getNewScale(), scale),
+                    select(apply, update.getNewGoodSteps(), goodSteps),
+                    select(apply, update.getNewHysteresisLeft(), hysteresis)});
+    return arith::AndIOp::create(b, loc, apply, update.getCollapsed());
+  }
+
+  OpBuilder &b;
+  Location loc;
+  TrainStepOp step;
+  const StateArgs &state;
+  Block &entry;
+  LossScaleAttr lossScale;
+  SmallVector<Value> nextAccumulators;
+  Value nextAdamStep, nextMicroStep;
+};
+
 } // namespace
 
 FailureOr<func::FuncOp> mlir::mpt::expandTrainStep(TrainStepOp step,
@@ -146,10 +296,6 @@ FailureOr<func::FuncOp> mlir::mpt::expandTrainStep(TrainStepOp step,
   if (!lossScale)
     lossScale = step.getLossScaleAttr();
   LossScaleMode mode = lossScale ? lossScale.getMode() : LossScaleMode::None;
-  if (step.getAccumulate() != 1)
-    return step.emitOpError() << "accumulate(" << step.getAccumulate()
-                              << ") is not supported by the step expansion yet";
-
   StepSignature sig;
   StateArgs state = buildArguments(step, mode, sig);
   Location loc = step.getLoc();
@@ -160,17 +306,10 @@ FailureOr<func::FuncOp> mlir::mpt::expandTrainStep(TrainStepOp step,
                           value ? value : b.getUnitAttr());
   };
 
-  // Result layout mirrors the state arguments, then loss and flags.
-  for (unsigned slot : state.params)
-    sig.addResult(sig.argTypes[slot], sig.argAttrs[slot].getValue().front());
-  for (ArrayRef<unsigned> slots : state.optimizerState)
-    for (unsigned slot : slots)
-      sig.addResult(sig.argTypes[slot], sig.argAttrs[slot].getValue().front());
-  for (std::optional<unsigned> slot :
-       {state.adamStep, state.scale, state.goodSteps, state.hysteresisLeft})
-    if (slot)
-      sig.addResult(sig.argTypes[*slot],
-                    sig.argAttrs[*slot].getValue().front());
+  // Every piece of state comes back, in argument order.
+  for (auto [slot, attrs] : llvm::enumerate(sig.argAttrs))
+    if (!llvm::is_contained(state.batch, slot))
+      sig.addResult(sig.argTypes[slot], attrs.getValue().front());
   sig.addResult(b.getF32Type(), role("loss"));
   sig.addResult(b.getI1Type(), role("overflow"));
   if (mode == LossScaleMode::Dynamic)
@@ -185,6 +324,8 @@ FailureOr<func::FuncOp> mlir::mpt::expandTrainStep(TrainStepOp step,
   func->setAttr("mpt.optimizer", step.getOptimizer());
   if (lossScale)
     func->setAttr("mpt.loss_scale", lossScale);
+  if (step.getAccumulate() > 1)
+    func->setAttr("mpt.accumulate", step.getAccumulateAttr());
   Block *entry = func.addEntryBlock();
   // Name the arguments after their role so that
   // --mlir-use-nameloc-as-prefix prints %w1 rather than %arg0.
@@ -212,48 +353,8 @@ FailureOr<func::FuncOp> mlir::mpt::expandTrainStep(TrainStepOp step,
   entry->getOperations().splice(entry->end(), body.getOperations());
 
   b.setInsertionPointToEnd(entry);
-  SmallVector<Value> params =
-      llvm::map_to_vector(state.params, [&](unsigned slot) -> Value {
-        return entry->getArgument(slot);
-      });
-  Value scale = state.scale ? entry->getArgument(*state.scale) : Value();
-  Value differentiated =
-      scale ? ScaleLossOp::create(b, loc, loss, scale).getResult() : loss;
-  ValueRange grads =
-      GradientOp::create(b, loc, differentiated, params).getGrads();
-  if (scale)
-    grads = UnscaleOp::create(b, loc, grads, scale).getResults();
-  Value finite = AllFiniteOp::create(b, loc, grads).getFinite();
-  Value trueValue = arith::ConstantIntOp::create(b, loc, 1, 1);
-  Value overflow = arith::XOrIOp::create(b, loc, finite, trueValue);
-
-  Value adamStep, nextAdamStep;
-  if (state.adamStep) {
-    Value current = entry->getArgument(*state.adamStep);
-    Value one = arith::ConstantIntOp::create(b, loc, 1, 32);
-    adamStep = arith::AddIOp::create(b, loc, current, one);
-    nextAdamStep = arith::SelectOp::create(b, loc, overflow, current, adamStep);
-  }
-  SmallVector<Value> results = buildOptimizerUpdates(
-      b, loc, step.getOptimizer(), state, *entry, grads, overflow, adamStep);
-  if (nextAdamStep)
-    results.push_back(nextAdamStep);
-  if (mode == LossScaleMode::Static)
-    results.push_back(scale);
-  Value collapsed;
-  if (mode == LossScaleMode::Dynamic) {
-    auto update = UpdateLossScaleOp::create(
-        b, loc, scale, entry->getArgument(*state.goodSteps),
-        entry->getArgument(*state.hysteresisLeft), finite, lossScale);
-    results.append({update.getNewScale(), update.getNewGoodSteps(),
-                    update.getNewHysteresisLeft()});
-    collapsed = update.getCollapsed();
-  }
-  results.append({loss, overflow});
-  if (collapsed)
-    results.push_back(collapsed);
-  func::ReturnOp::create(b, loc, results);
-
+  StepBuilder builder(b, loc, step, state, *entry, lossScale);
+  builder.build(loss);
   step.erase();
   return func;
 }
