@@ -6,6 +6,8 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::mpt;
 
@@ -22,91 +24,136 @@ void MPTDialect::registerAttributes() {
 }
 
 namespace {
-/// Emits "<attr> <name> must be <rule>, found <value>" unless `ok`.
-LogicalResult check(function_ref<InFlightDiagnostic()> emitError, bool ok,
-                    StringRef attr, StringRef name, StringRef rule,
-                    double value) {
-  if (ok)
-    return success();
-  return emitError() << "#mpt." << attr << " " << name << " must be " << rule
-                     << ", found " << value;
+/// Checks the parameters of one attribute and reports the first broken rule
+/// as "#mpt.<attr> <param> must be <rule>, found <value>".
+class ParamChecker {
+public:
+  ParamChecker(function_ref<InFlightDiagnostic()> emitError, StringRef attr)
+      : emitError(emitError), attr(attr) {}
+
+  /// A float parameter: finite, and `ok` (the rule on its value).
+  void check(StringRef name, const APFloat &value, bool ok, StringRef rule) {
+    if (failed)
+      return;
+    if (!value.isFinite()) {
+      report(name, "finite") << (value.isNaN()        ? "nan"
+                                 : value.isNegative() ? "-inf"
+                                                      : "inf");
+      return;
+    }
+    if (!ok)
+      report(name, rule) << value.convertToDouble();
+  }
+
+  /// A loss-scale value: held in f32 by the step, so it must fit one.
+  void checkF32(StringRef name, const APFloat &value, bool ok, StringRef rule) {
+    check(name, value, ok, rule);
+    if (failed)
+      return;
+    APFloat asF32 = value;
+    bool losesInfo;
+    asF32.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
+                  &losesInfo);
+    if (asF32.isInfinity())
+      report(name, "at most the largest f32 (3.402823e+38)")
+          << value.convertToDouble();
+  }
+
+  void check(StringRef name, int64_t value, bool ok, StringRef rule) {
+    if (!failed && !ok)
+      report(name, rule) << value;
+  }
+
+  LogicalResult result() const { return failure(failed); }
+
+private:
+  InFlightDiagnostic report(StringRef name, StringRef rule) {
+    failed = true;
+    return emitError() << "#mpt." << attr << " " << name << " must be " << rule
+                       << ", found ";
+  }
+
+  function_ref<InFlightDiagnostic()> emitError;
+  StringRef attr;
+  bool failed = false;
+};
+
+bool isZeroOrAbove(const APFloat &value) {
+  return !value.isNegative() || value.isZero();
+}
+bool isAboveZero(const APFloat &value) {
+  return !value.isNegative() && !value.isZero();
+}
+/// In [0, 1): the decay factors of momentum and Adam.
+bool isDecayFactor(const APFloat &value) {
+  return isZeroOrAbove(value) && value.convertToDouble() < 1.0;
 }
 } // namespace
 
 LogicalResult SGDAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                              APFloat lrValue, APFloat weightDecayValue) {
-  double lr = lrValue.convertToDouble();
-  double weightDecay = weightDecayValue.convertToDouble();
-  return success(
-      succeeded(check(emitError, lr > 0, "sgd", "lr", "> 0", lr)) &&
-      succeeded(check(emitError, weightDecay >= 0, "sgd", "weight_decay",
-                      ">= 0", weightDecay)));
+                              APFloat lr, APFloat weightDecay) {
+  ParamChecker checker(emitError, "sgd");
+  checker.check("lr", lr, isAboveZero(lr), "> 0");
+  checker.check("weight_decay", weightDecay, isZeroOrAbove(weightDecay),
+                ">= 0");
+  return checker.result();
 }
 
-LogicalResult
-MomentumAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                     APFloat lrValue, APFloat momentumValue,
-                     APFloat weightDecayValue) {
-  double lr = lrValue.convertToDouble();
-  double momentum = momentumValue.convertToDouble();
-  double weightDecay = weightDecayValue.convertToDouble();
-  return success(
-      succeeded(check(emitError, lr > 0, "momentum", "lr", "> 0", lr)) &&
-      succeeded(check(emitError, momentum >= 0 && momentum < 1, "momentum",
-                      "momentum", "in [0, 1)", momentum)) &&
-      succeeded(check(emitError, weightDecay >= 0, "momentum", "weight_decay",
-                      ">= 0", weightDecay)));
+LogicalResult MomentumAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   APFloat lr, APFloat momentum,
+                                   APFloat weightDecay) {
+  ParamChecker checker(emitError, "momentum");
+  checker.check("lr", lr, isAboveZero(lr), "> 0");
+  checker.check("momentum", momentum, isDecayFactor(momentum), "in [0, 1)");
+  checker.check("weight_decay", weightDecay, isZeroOrAbove(weightDecay),
+                ">= 0");
+  return checker.result();
 }
 
 LogicalResult AdamAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                               APFloat lrValue, APFloat beta1Value,
-                               APFloat beta2Value, APFloat epsilonValue,
-                               APFloat weightDecayValue) {
-  double lr = lrValue.convertToDouble();
-  double beta1 = beta1Value.convertToDouble();
-  double beta2 = beta2Value.convertToDouble();
-  double epsilon = epsilonValue.convertToDouble();
-  double weightDecay = weightDecayValue.convertToDouble();
-  return success(
-      succeeded(check(emitError, lr > 0, "adam", "lr", "> 0", lr)) &&
-      succeeded(check(emitError, beta1 >= 0 && beta1 < 1, "adam", "beta1",
-                      "in [0, 1)", beta1)) &&
-      succeeded(check(emitError, beta2 >= 0 && beta2 < 1, "adam", "beta2",
-                      "in [0, 1)", beta2)) &&
-      succeeded(
-          check(emitError, epsilon > 0, "adam", "epsilon", "> 0", epsilon)) &&
-      succeeded(check(emitError, weightDecay >= 0, "adam", "weight_decay",
-                      ">= 0", weightDecay)));
+                               APFloat lr, APFloat beta1, APFloat beta2,
+                               APFloat epsilon, APFloat weightDecay) {
+  ParamChecker checker(emitError, "adam");
+  checker.check("lr", lr, isAboveZero(lr), "> 0");
+  checker.check("beta1", beta1, isDecayFactor(beta1), "in [0, 1)");
+  checker.check("beta2", beta2, isDecayFactor(beta2), "in [0, 1)");
+  checker.check("epsilon", epsilon, isAboveZero(epsilon), "> 0");
+  checker.check("weight_decay", weightDecay, isZeroOrAbove(weightDecay),
+                ">= 0");
+  return checker.result();
 }
 
 LogicalResult
 LossScaleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                      LossScaleMode mode, APFloat initValue,
-                      APFloat growthFactorValue, APFloat backoffFactorValue,
-                      int64_t growthInterval, int64_t hysteresis,
-                      APFloat minScaleValue, APFloat maxScaleValue) {
-  double init = initValue.convertToDouble();
-  double growthFactor = growthFactorValue.convertToDouble();
-  double backoffFactor = backoffFactorValue.convertToDouble();
-  double minScale = minScaleValue.convertToDouble();
-  double maxScale = maxScaleValue.convertToDouble();
-  StringRef attr = "loss_scale";
-  return success(
-      succeeded(check(emitError, init > 0, attr, "init", "> 0", init)) &&
-      succeeded(check(emitError, growthFactor > 1, attr, "growth_factor",
-                      "> 1", growthFactor)) &&
-      succeeded(check(emitError, backoffFactor > 0 && backoffFactor < 1, attr,
-                      "backoff_factor", "in (0, 1)", backoffFactor)) &&
-      succeeded(check(emitError, growthInterval >= 1, attr, "growth_interval",
-                      ">= 1", growthInterval)) &&
-      succeeded(check(emitError, hysteresis >= 1, attr, "hysteresis", ">= 1",
-                      hysteresis)) &&
-      succeeded(check(emitError, minScale > 0, attr, "min_scale", "> 0",
-                      minScale)) &&
-      succeeded(check(emitError, maxScale >= minScale, attr, "max_scale",
-                      ">= min_scale", maxScale)) &&
-      succeeded(check(emitError,
-                      mode != LossScaleMode::Dynamic ||
-                          (init >= minScale && init <= maxScale),
-                      attr, "init", "within [min_scale, max_scale]", init)));
+                      LossScaleMode mode, APFloat init, APFloat growthFactor,
+                      APFloat backoffFactor, int64_t growthInterval,
+                      int64_t hysteresis, APFloat minScale, APFloat maxScale) {
+  ParamChecker checker(emitError, "loss_scale");
+  checker.checkF32("init", init, isAboveZero(init), "> 0");
+  checker.check("growth_factor", growthFactor,
+                growthFactor.convertToDouble() > 1.0, "> 1");
+  checker.check("backoff_factor", backoffFactor,
+                isAboveZero(backoffFactor) &&
+                    backoffFactor.convertToDouble() < 1.0,
+                "in (0, 1)");
+  // Both are compared with i32 counters of the step's state.
+  auto isCount = [](int64_t value) {
+    return value >= 1 && value <= std::numeric_limits<int32_t>::max();
+  };
+  checker.check("growth_interval", growthInterval, isCount(growthInterval),
+                "in [1, 2147483647]");
+  checker.check("hysteresis", hysteresis, isCount(hysteresis),
+                "in [1, 2147483647]");
+  checker.checkF32("min_scale", minScale, isAboveZero(minScale), "> 0");
+  checker.checkF32("max_scale", maxScale,
+                   maxScale.convertToDouble() >= minScale.convertToDouble(),
+                   ">= min_scale");
+  // Only a dynamic scale moves between the bounds; a static one may sit
+  // anywhere.
+  if (mode == LossScaleMode::Dynamic)
+    checker.check("init", init,
+                  init.convertToDouble() >= minScale.convertToDouble() &&
+                      init.convertToDouble() <= maxScale.convertToDouble(),
+                  "within [min_scale, max_scale] for a dynamic scale");
+  return checker.result();
 }

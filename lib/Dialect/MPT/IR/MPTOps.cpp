@@ -7,7 +7,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/SmallSet.h"
+#include "llvm/ADT/StringMap.h"
 
 using namespace mlir;
 using namespace mlir::mpt;
@@ -17,14 +17,21 @@ using namespace mlir::mpt;
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// Prints a shape as `[2, 3]` inside diagnostics.
+/// Prints a shape as `[2, ?, 3]` inside diagnostics.
 struct ShapeText {
   ArrayRef<int64_t> shape;
 };
 Diagnostic &operator<<(Diagnostic &diag, ShapeText text) {
   diag << "[";
   llvm::interleave(
-      text.shape, [&](int64_t dim) { diag << dim; }, [&] { diag << ", "; });
+      text.shape,
+      [&](int64_t dim) {
+        if (ShapedType::isDynamic(dim))
+          diag << "?";
+        else
+          diag << dim;
+      },
+      [&] { diag << ", "; });
   return diag << "]";
 }
 
@@ -50,17 +57,26 @@ LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected) {
       cast<RankedTensorType>(op->getResult(0).getType()).getShape();
   if (found == expected)
     return success();
-  return op->emitOpError() << "result shape " << ShapeText{found}
-                           << " must be " << ShapeText{expected};
+  return op->emitOpError() << "result shape " << ShapeText{found} << " must be "
+                           << ShapeText{expected};
 }
 
-/// Checks that every dim is static: the backends need static shapes.
+/// Checks that every tensor has a static shape: the backends need static
+/// shapes. Verifiers run it first, so that shape rules only see static dims.
 LogicalResult verifyStaticShapes(Operation *op) {
-  for (Type type : llvm::concat<Type>(op->getOperandTypes(),
-                                      op->getResultTypes()))
-    if (auto tensor = dyn_cast<RankedTensorType>(type);
-        tensor && !tensor.hasStaticShape())
-      return op->emitOpError() << "requires static shapes, found " << tensor;
+  auto check = [&](StringRef kind, unsigned index, Type type) -> LogicalResult {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || tensor.hasStaticShape())
+      return success();
+    return op->emitOpError() << kind << " #" << index
+                             << " must have a static shape, found " << tensor;
+  };
+  for (auto [index, type] : llvm::enumerate(op->getOperandTypes()))
+    if (failed(check("operand", index, type)))
+      return failure();
+  for (auto [index, type] : llvm::enumerate(op->getResultTypes()))
+    if (failed(check("result", index, type)))
+      return failure();
   return success();
 }
 } // namespace
@@ -75,15 +91,22 @@ LossOp TrainStepOp::getLossOp() {
 
 void TrainStepOp::getAsmBlockArgumentNames(Region &region,
                                            OpAsmSetValueNameFn setNameFn) {
+  // The printer may run on IR that was never verified (a dump, the IR after
+  // a failed pass): use only the names that are strings.
+  ArrayAttr names = getArgNamesAttr();
+  if (!names)
+    return;
   for (BlockArgument arg : region.getArguments())
-    if (arg.getArgNumber() < getArgNames().size())
-      setNameFn(arg, getArgName(arg.getArgNumber()));
+    if (arg.getArgNumber() < names.size())
+      if (auto name = dyn_cast<StringAttr>(names[arg.getArgNumber()]))
+        setNameFn(arg, name.getValue());
 }
 
 /// Parses `name(%a: type, %b: type)` into `arguments` and their names.
-static ParseResult parseArgumentGroup(OpAsmParser &parser, StringRef keyword,
-                                      SmallVectorImpl<OpAsmParser::Argument> &args,
-                                      SmallVectorImpl<Attribute> &names) {
+static ParseResult
+parseArgumentGroup(OpAsmParser &parser, StringRef keyword,
+                   SmallVectorImpl<OpAsmParser::Argument> &args,
+                   SmallVectorImpl<Attribute> &names) {
   if (parser.parseKeyword(keyword))
     return failure();
   SmallVector<OpAsmParser::Argument> group;
@@ -126,7 +149,9 @@ ParseResult TrainStepOp::parse(OpAsmParser &parser, OperationState &result) {
   result.addAttribute(getOptimizerAttrName(result.name), optimizer);
 
   if (succeeded(parser.parseOptionalKeyword("loss_scale"))) {
-    Attribute lossScale;
+    // Parsed as the concrete attribute: an inherent attribute of another
+    // kind would be dropped silently when stored in the op's properties.
+    LossScaleAttr lossScale;
     if (parser.parseLParen() || parser.parseAttribute(lossScale) ||
         parser.parseRParen())
       return failure();
@@ -147,8 +172,23 @@ ParseResult TrainStepOp::parse(OpAsmParser &parser, OperationState &result) {
   if (parser.parseOptionalAttrDictWithKeyword(result.attributes))
     return failure();
 
+  SMLoc bodyLoc = parser.getCurrentLocation();
   Region *body = result.addRegion();
-  return parser.parseRegion(*body, args);
+  if (parser.parseRegion(*body, args))
+    return failure();
+  // Say what the body lacks; the generic verifier would only report a block
+  // without terminator, or an empty block. `{}` without any argument parses
+  // to a region without a block.
+  if (body->empty() || body->front().empty())
+    return mlir::emitError(parser.getEncodedSourceLoc(bodyLoc))
+           << "'mpt.train_step' body must end in 'mpt.loss', found an empty "
+              "body";
+  Operation &last = body->front().back();
+  if (!isa<LossOp>(last))
+    return mlir::emitError(last.getLoc())
+           << "'mpt.train_step' body must end in 'mpt.loss', found '"
+           << last.getName() << "'";
+  return success();
 }
 
 void TrainStepOp::print(OpAsmPrinter &printer) {
@@ -176,32 +216,44 @@ void TrainStepOp::print(OpAsmPrinter &printer) {
   if (getAccumulate() != 1)
     printer << " accumulate(" << getAccumulate() << ")";
   printer.printOptionalAttrDictWithKeyword(
-      (*this)->getAttrs(),
-      {getSymNameAttrName(), getNumParamsAttrName(), getArgNamesAttrName(),
-       getOptimizerAttrName(), getLossScaleAttrName(), getAccumulateAttrName()});
+      (*this)->getAttrs(), {getSymNameAttrName(), getNumParamsAttrName(),
+                            getArgNamesAttrName(), getOptimizerAttrName(),
+                            getLossScaleAttrName(), getAccumulateAttrName()});
   printer << ' ';
   printer.printRegion(getBody(), /*printEntryBlockArgs=*/false);
 }
 
 LogicalResult TrainStepOp::verify() {
+  // The I64 attributes read back unsigned; their rules are about signed
+  // values.
   int64_t numArgs = getBodyBlock().getNumArguments();
-  if (getNumParams() < 0 || getNumParams() > numArgs)
-    return emitOpError() << "num_params (" << getNumParams()
-                         << ") must be within [0, " << numArgs << "]";
+  int64_t numParams = static_cast<int64_t>(getNumParams());
+  int64_t accumulate = static_cast<int64_t>(getAccumulate());
+  if (numParams < 0 || numParams > numArgs)
+    return emitOpError() << "num_params (" << numParams
+                         << ") must be within [0, " << numArgs
+                         << "] (the number of block arguments)";
+  if (numParams == 0)
+    return emitOpError() << "needs at least one parameter to train, found an "
+                            "empty params group";
   if (static_cast<int64_t>(getArgNames().size()) != numArgs)
     return emitOpError() << "arg_names has " << getArgNames().size()
                          << " names, expected one per block argument ("
                          << numArgs << ")";
-  if (getAccumulate() < 1)
-    return emitOpError() << "accumulate must be >= 1, found "
-                         << getAccumulate();
-  llvm::SmallSet<StringRef, 8> seen;
-  for (unsigned index = 0; index < numArgs; ++index) {
-    StringRef name = getArgName(index);
-    if (!seen.insert(name).second)
-      return emitOpError() << "argument name '" << name
-                           << "' is used twice";
+  llvm::StringMap<unsigned> firstUse;
+  for (auto [index, attr] : llvm::enumerate(getArgNames())) {
+    auto name = dyn_cast<StringAttr>(attr);
+    if (!name || name.getValue().empty())
+      return emitOpError() << "arg_names[" << index
+                           << "] must be a non-empty string, found " << attr;
+    auto [it, inserted] = firstUse.try_emplace(name.getValue(), index);
+    if (!inserted)
+      return emitOpError() << "argument name '" << name.getValue()
+                           << "' is used by arguments " << it->second << " and "
+                           << index;
   }
+  if (accumulate < 1)
+    return emitOpError() << "accumulate must be >= 1, found " << accumulate;
   for (BlockArgument param : getParams())
     if (!isFloatTensor(param.getType()) ||
         !cast<RankedTensorType>(param.getType()).hasStaticShape())
@@ -233,17 +285,17 @@ LogicalResult TrainStepOp::verifyRegions() {
 /// `rhs` is either of lhs's shape or equals lhs's trailing dims.
 static LogicalResult verifyBroadcastBinary(Operation *op, Value lhs,
                                            Value rhs) {
-  if (failed(verifySameElementType(op, "rhs", rhs, "lhs", lhs)))
+  if (failed(verifyStaticShapes(op)) ||
+      failed(verifySameElementType(op, "rhs", rhs, "lhs", lhs)))
     return failure();
   ArrayRef<int64_t> lhsShape = tensorType(lhs).getShape();
   ArrayRef<int64_t> rhsShape = tensorType(rhs).getShape();
   if (rhsShape.size() > lhsShape.size() ||
       lhsShape.take_back(rhsShape.size()) != rhsShape)
     return op->emitOpError()
-           << "rhs shape " << ShapeText{rhsShape}
-           << " must equal lhs shape " << ShapeText{lhsShape}
-           << " or its trailing dims";
-  return verifyStaticShapes(op);
+           << "rhs shape " << ShapeText{rhsShape} << " must equal lhs shape "
+           << ShapeText{lhsShape} << " or its trailing dims";
+  return success();
 }
 
 LogicalResult AddOp::verify() {
@@ -262,6 +314,8 @@ LogicalResult MulOp::verify() {
 
 LogicalResult MatmulOp::verify() {
   RankedTensorType lhs = tensorType(getLhs()), rhs = tensorType(getRhs());
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
   if (lhs.getRank() < 2)
     return emitOpError() << "lhs must have rank >= 2, found rank "
                          << lhs.getRank();
@@ -269,9 +323,8 @@ LogicalResult MatmulOp::verify() {
     return emitOpError() << "rhs must have rank >= 2, found rank "
                          << rhs.getRank();
   if (failed(verifySameElementType(*this, "rhs", getRhs(), "lhs", getLhs())) ||
-      failed(verifySameElementType(*this, "result", getResult(), "lhs",
-                                   getLhs())) ||
-      failed(verifyStaticShapes(*this)))
+      failed(
+          verifySameElementType(*this, "result", getResult(), "lhs", getLhs())))
     return failure();
   ArrayRef<int64_t> lhsBatch = lhs.getShape().drop_back(2);
   ArrayRef<int64_t> rhsBatch = rhs.getShape().drop_back(2);
@@ -279,14 +332,17 @@ LogicalResult MatmulOp::verify() {
     return emitOpError() << "rhs batch dims " << ShapeText{rhsBatch}
                          << " must match lhs batch dims " << ShapeText{lhsBatch}
                          << " (or rhs must be rank 2)";
-  int64_t m = lhs.getDimSize(lhs.getRank() - (getTransposeLhs() ? 1 : 2));
-  int64_t lhsK = lhs.getDimSize(lhs.getRank() - (getTransposeLhs() ? 2 : 1));
-  int64_t rhsK = rhs.getDimSize(rhs.getRank() - (getTransposeRhs() ? 1 : 2));
-  int64_t n = rhs.getDimSize(rhs.getRank() - (getTransposeRhs() ? 2 : 1));
+  // The transpose flags swap which of the last two dims is contracted.
+  int64_t mDim = lhs.getRank() - (getTransposeLhs() ? 1 : 2);
+  int64_t lhsKDim = lhs.getRank() - (getTransposeLhs() ? 2 : 1);
+  int64_t rhsKDim = rhs.getRank() - (getTransposeRhs() ? 1 : 2);
+  int64_t nDim = rhs.getRank() - (getTransposeRhs() ? 2 : 1);
+  int64_t lhsK = lhs.getDimSize(lhsKDim), rhsK = rhs.getDimSize(rhsKDim);
   if (lhsK != rhsK)
-    return emitOpError() << "contraction dim of rhs (" << rhsK
-                         << ") must match contraction dim of lhs (" << lhsK
-                         << ")";
+    return emitOpError() << "rhs contraction dim " << rhsKDim << " (" << rhsK
+                         << ") must match lhs contraction dim " << lhsKDim
+                         << " (" << lhsK << ")";
+  int64_t m = lhs.getDimSize(mDim), n = rhs.getDimSize(nDim);
   SmallVector<int64_t> expected(lhsBatch);
   expected.append({m, n});
   return verifyResultShape(*this, expected);
@@ -295,6 +351,8 @@ LogicalResult MatmulOp::verify() {
 LogicalResult LinearOp::verify() {
   RankedTensorType input = tensorType(getInput());
   RankedTensorType weight = tensorType(getWeight());
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
   if (input.getRank() < 1)
     return emitOpError() << "input must have rank >= 1, found rank 0";
   if (weight.getRank() != 2)
@@ -303,8 +361,7 @@ LogicalResult LinearOp::verify() {
   if (failed(verifySameElementType(*this, "weight", getWeight(), "input",
                                    getInput())) ||
       failed(verifySameElementType(*this, "result", getResult(), "input",
-                                   getInput())) ||
-      failed(verifyStaticShapes(*this)))
+                                   getInput())))
     return failure();
   int64_t inputDim = input.getRank() - 1;
   if (weight.getDimSize(0) != input.getDimSize(inputDim))
@@ -336,21 +393,27 @@ int64_t SoftmaxOp::getNormalizedAxis() {
 
 LogicalResult SoftmaxOp::verify() {
   int64_t rank = getInput().getType().getRank();
+  // The I64 attribute reads back unsigned; negative axes count from the end.
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
   if (rank < 1)
     return emitOpError() << "input must have rank >= 1, found rank 0";
-  if (getAxis() < -rank || getAxis() >= rank)
-    return emitOpError() << "axis " << getAxis() << " must be in [" << -rank
-                         << ", " << rank << ")";
-  return verifyStaticShapes(*this);
+  if (axis < -rank || axis >= rank)
+    return emitOpError() << "axis " << axis << " must be in [" << -rank << ", "
+                         << rank << ")";
+  return success();
 }
 
 LogicalResult LayerNormOp::verify() {
   RankedTensorType input = tensorType(getInput());
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
   if (input.getRank() < 1)
     return emitOpError() << "input must have rank >= 1, found rank 0";
   int64_t features = input.getShape().back();
-  for (auto [name, value] :
-       {std::pair<StringRef, Value>{"gamma", getGamma()}, {"beta", getBeta()}}) {
+  for (auto [name, value] : {std::pair<StringRef, Value>{"gamma", getGamma()},
+                             {"beta", getBeta()}}) {
     if (failed(verifySameElementType(*this, name, value, "input", getInput())))
       return failure();
     ArrayRef<int64_t> shape = tensorType(value).getShape();
@@ -362,7 +425,7 @@ LogicalResult LayerNormOp::verify() {
   if (getEpsilon().convertToDouble() <= 0)
     return emitOpError() << "epsilon must be > 0, found "
                          << getEpsilon().convertToDouble();
-  return verifyStaticShapes(*this);
+  return success();
 }
 
 template <typename ReduceOpT>
@@ -375,12 +438,11 @@ static SmallVector<int64_t> reducedDimsOf(ReduceOpT op) {
   return dims;
 }
 
-template <typename ReduceOpT>
-static LogicalResult verifyReduce(ReduceOpT op) {
+template <typename ReduceOpT> static LogicalResult verifyReduce(ReduceOpT op) {
   RankedTensorType input = op.getInput().getType();
-  if (failed(verifySameElementType(op, "result", op.getResult(), "input",
-                                   op.getInput())) ||
-      failed(verifyStaticShapes(op)))
+  if (failed(verifyStaticShapes(op)) ||
+      failed(verifySameElementType(op, "result", op.getResult(), "input",
+                                   op.getInput())))
     return failure();
   SmallVector<int64_t> dims = reducedDimsOf(op);
   for (auto [index, dim] : llvm::enumerate(dims)) {
@@ -416,6 +478,8 @@ LogicalResult ReduceMeanOp::verify() { return verifyReduce(*this); }
 LogicalResult TransposeOp::verify() {
   RankedTensorType input = getInput().getType();
   ArrayRef<int64_t> perm = getPermutation();
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
   if (static_cast<int64_t>(perm.size()) != input.getRank())
     return emitOpError() << "permutation has " << perm.size()
                          << " entries, expected the input rank ("
@@ -439,18 +503,28 @@ LogicalResult TransposeOp::verify() {
 
 OpFoldResult TransposeOp::fold(FoldAdaptor) {
   ArrayRef<int64_t> perm = getPermutation();
-  for (auto [index, dim] : llvm::enumerate(perm))
-    if (static_cast<int64_t>(index) != dim)
-      return {};
-  return getInput();
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+    return getInput();
+  // transpose(transpose(x, inner), perm) is one transpose of x: result dim d
+  // is x dim inner[perm[d]]. The next fold removes it if that is the
+  // identity.
+  if (auto producer = getInput().getDefiningOp<TransposeOp>()) {
+    ArrayRef<int64_t> inner = producer.getPermutation();
+    SmallVector<int64_t> composed =
+        llvm::map_to_vector(perm, [&](int64_t dim) { return inner[dim]; });
+    setPermutation(composed);
+    getInputMutable().assign(producer.getInput());
+    return getResult();
+  }
+  return {};
 }
 
 LogicalResult ReshapeOp::verify() {
   RankedTensorType input = getInput().getType();
   RankedTensorType result = getResult().getType();
-  if (failed(verifySameElementType(*this, "result", getResult(), "input",
-                                   getInput())) ||
-      failed(verifyStaticShapes(*this)))
+  if (failed(verifyStaticShapes(*this)) ||
+      failed(verifySameElementType(*this, "result", getResult(), "input",
+                                   getInput())))
     return failure();
   if (input.getNumElements() != result.getNumElements())
     return emitOpError() << "result has " << result.getNumElements()
@@ -477,11 +551,13 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor) {
 LogicalResult MSELossOp::verify() {
   ArrayRef<int64_t> prediction = tensorType(getPrediction()).getShape();
   ArrayRef<int64_t> target = tensorType(getTarget()).getShape();
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
   if (prediction != target)
     return emitOpError() << "target shape " << ShapeText{target}
                          << " must match prediction shape "
                          << ShapeText{prediction};
-  return verifyStaticShapes(*this);
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -555,9 +631,8 @@ LogicalResult UpdateLossScaleOp::verify() {
 }
 
 LogicalResult UnscaleOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+    MLIRContext *, std::optional<Location>, ValueRange operands, DictionaryAttr,
+    OpaqueProperties, RegionRange, SmallVectorImpl<Type> &inferredReturnTypes) {
   // Every operand but the trailing scale is a gradient.
   for (Value grad : operands.drop_back())
     inferredReturnTypes.push_back(grad.getType());
@@ -565,9 +640,8 @@ LogicalResult UnscaleOp::inferReturnTypes(
 }
 
 LogicalResult GradientOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+    MLIRContext *, std::optional<Location>, ValueRange operands, DictionaryAttr,
+    OpaqueProperties, RegionRange, SmallVectorImpl<Type> &inferredReturnTypes) {
   // Every operand but the leading loss is differentiated against.
   for (Value wrt : operands.drop_front())
     inferredReturnTypes.push_back(wrt.getType());
@@ -575,6 +649,9 @@ LogicalResult GradientOp::inferReturnTypes(
 }
 
 LogicalResult GradientOp::verify() {
+  // An empty list has nothing to differentiate and no printable form.
+  if (getWrt().empty())
+    return emitOpError() << "needs at least one 'wrt' value, found none";
   if (getWrt().size() != getGrads().size())
     return emitOpError() << "has " << getGrads().size()
                          << " results, expected one per 'wrt' value ("

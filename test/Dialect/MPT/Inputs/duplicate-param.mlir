@@ -1,6 +1,6 @@
-// RUN: mpt-opt %s | mpt-opt | FileCheck %s
-// CHECK-LABEL: mpt.train_step @smoke
-mpt.train_step @smoke params(%w: tensor<4x1xf32>) batch(%x: tensor<8x4xf32>, %y: tensor<8x1xf32>)
+// Two parameters with the same name.
+mpt.train_step @mlp params(%w: tensor<4x1xf32>, %w: tensor<4x1xf32>)
+    batch(%x: tensor<8x4xf32>, %y: tensor<8x1xf32>)
     optimizer(#mpt.sgd<lr = 1.000000e-01>) {
   %p = mpt.linear %x, %w : tensor<8x4xf32>, tensor<4x1xf32> -> tensor<8x1xf32>
   %l = mpt.mse_loss %p, %y : tensor<8x1xf32>, tensor<8x1xf32>

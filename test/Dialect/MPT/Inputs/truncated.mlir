@@ -1,0 +1,5 @@
+// A file that ends in the middle of a training step.
+mpt.train_step @mlp params(%w: tensor<4x1xf32>)
+    batch(%x: tensor<8x4xf32>, %y: tensor<8x1xf32>)
+    optimizer(#mpt.sgd<lr = 1.000000e-01>) {
+  %p = mpt.linear %x, %w : tensor<8x4xf32>, tensor<4x1xf32> -> tens
