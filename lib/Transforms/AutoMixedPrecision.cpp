@@ -60,6 +60,8 @@ struct Policy {
   FloatType lowType;
   llvm::StringMap<PrecisionClass> classOverrides;
   LossScaleAttr lossScale; // null: no loss scaling
+  // No loss-scale option was given: a step's own loss_scale wins.
+  bool preferStepLossScale = false;
 };
 
 class PrecisionPainter {
@@ -456,7 +458,10 @@ struct AutoMixedPrecisionPass
     unsigned numCasts = painter.insertPrecisionCasts();
     if (report)
       painter.report(numCasts);
-    return expandTrainStep(step, policy.lossScale);
+    LossScaleAttr lossScale = policy.lossScale;
+    if (policy.preferStepLossScale && step.getLossScaleAttr())
+      lossScale = step.getLossScaleAttr();
+    return expandTrainStep(step, lossScale);
   }
 
   FailureOr<Policy> buildPolicy() {
@@ -507,6 +512,11 @@ struct AutoMixedPrecisionPass
   LogicalResult buildLossScale(Policy &policy) {
     MLIRContext *ctx = &getContext();
     Location loc = UnknownLoc::get(ctx);
+    policy.preferStepLossScale =
+        !lossScale.hasValue() && !initScale.hasValue() &&
+        !growthFactor.hasValue() && !backoffFactor.hasValue() &&
+        !growthInterval.hasValue() && !hysteresis.hasValue() &&
+        !minScale.hasValue() && !maxScale.hasValue();
     StringRef spec = lossScale;
     if (spec.empty())
       spec = computeType == "bf16" ? "none" : "dynamic";

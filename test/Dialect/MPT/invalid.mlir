@@ -912,3 +912,19 @@ func.func @f() attributes {scale = #mpt.loss_scale<max_scale = 0x7FF000000000000
 
 // expected-error@+1 {{#mpt.loss_scale init must be within [min_scale, max_scale] for a dynamic scale, found 1.310720e+05}}
 func.func @f() attributes {scale = #mpt.loss_scale<init = 131072.0, max_scale = 65536.0>}
+
+// -----
+
+func.func @unscale_nothing(%s: f32) {
+  // expected-error @+1 {{'mpt.unscale' op needs at least one gradient, found none}}
+  "mpt.unscale"(%s) : (f32) -> ()
+  return
+}
+
+// -----
+
+func.func @all_finite_nothing() -> i1 {
+  // expected-error @+1 {{'mpt.all_finite' op needs at least one tensor, found none}}
+  %0 = "mpt.all_finite"() : () -> i1
+  return %0 : i1
+}

@@ -88,3 +88,10 @@ mpt.train_step @lists params(%w: tensor<4x4xf32>) batch(%x: tensor<4x4xf32>, %y:
   %l = mpt.mse_loss %1, %y : tensor<4x4xf32>, tensor<4x4xf32>
   mpt.loss %l
 }
+//
+// A loss_scale written on the step wins over the defaults, but not over an
+// explicit option.
+// RUN: mpt-opt --auto-mixed-precision %S/Inputs/static-scale-step.mlir | FileCheck %s --check-prefix=STEPSCALE
+// STEPSCALE:   mpt.loss_scale = #mpt.loss_scale<mode = static, init = 1.280000e+02>
+// RUN: mpt-opt --auto-mixed-precision=loss-scale=dynamic %S/Inputs/static-scale-step.mlir | FileCheck %s --check-prefix=OPTSCALE
+// OPTSCALE:    mpt.loss_scale = #mpt.loss_scale<>

@@ -630,6 +630,18 @@ LogicalResult UpdateLossScaleOp::verify() {
   return success();
 }
 
+LogicalResult UnscaleOp::verify() {
+  if (getGrads().empty())
+    return emitOpError() << "needs at least one gradient, found none";
+  return success();
+}
+
+LogicalResult AllFiniteOp::verify() {
+  if (getInputs().empty())
+    return emitOpError() << "needs at least one tensor, found none";
+  return success();
+}
+
 LogicalResult UnscaleOp::inferReturnTypes(
     MLIRContext *, std::optional<Location>, ValueRange operands, DictionaryAttr,
     OpaqueProperties, RegionRange, SmallVectorImpl<Type> &inferredReturnTypes) {
