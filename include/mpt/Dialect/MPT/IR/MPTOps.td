@@ -383,6 +383,7 @@ def MPT_UnscaleOp : MPT_Op<"unscale", [Pure,
   let arguments = (ins Variadic<RankedTensorOf<[F32]>>:$grads, F32:$scale);
   let results = (outs Variadic<RankedTensorOf<[F32]>>:$results);
   let assemblyFormat = "$grads `by` $scale attr-dict `:` type($grads)";
+  let hasVerifier = 1;
 }
 
 def MPT_AllFiniteOp : MPT_Op<"all_finite", [Pure]> {
@@ -399,6 +400,7 @@ def MPT_AllFiniteOp : MPT_Op<"all_finite", [Pure]> {
   let arguments = (ins Variadic<MPT_FloatTensor>:$inputs);
   let results = (outs I1:$finite);
   let assemblyFormat = "$inputs attr-dict `:` type($inputs)";
+  let hasVerifier = 1;
 }
 
 def MPT_UpdateLossScaleOp : MPT_Op<"update_loss_scale", [Pure]> {
@@ -528,5 +530,6 @@ def MPT_AdamUpdateOp : MPT_Op<"adam_update", [Pure,
     type($param)
   }];
 }
+
 
 #endif // MPT_OPS_TD
