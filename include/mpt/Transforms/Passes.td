@@ -123,4 +123,54 @@ def AutoMixedPrecision : Pass<"auto-mixed-precision", "ModuleOp"> {
   ];
 }
 
+def Differentiate : Pass<"mpt-differentiate", "ModuleOp"> {
+  let summary = "Reverse-mode automatic differentiation of mpt.gradient";
+  let description = [{
+    Replaces every `mpt.gradient %loss wrt %w...` by the backward
+    computation, after expanding any `mpt.train_step` left in the module
+    (see `--mpt-expand-train-step`), so that it runs alone on a forward-only
+    step or after `--auto-mixed-precision`.
+
+    1. *Activity*: only ops on a path from a `wrt` value to the loss are
+       differentiated; batch inputs and values the loss does not depend on
+       get no cotangent.
+    2. *Reverse sweep*: the loss is seeded with `1.0 : f32`, then each active
+       op, last first, builds the cotangents of its active operands through
+       its `AdjointOpInterface`; a value with several uses receives the sum
+       of their cotangents.
+    3. *Precision*: a cotangent has the type of its value, so the backward
+       ops of an f16 forward op run in f16 and the adjoint of a cast is a
+       cast back: fp32 parameters receive fp32 gradients.
+
+    A `wrt` value that does not influence the loss gets a zero gradient and
+    a remark. Ops that only the gradient op read (the `mpt.scale_loss` of a
+    loss-scaled step) are erased with it. An op without an adjoint on an
+    active path is an error at that op, reported before any IR is built.
+
+    Before:
+    ```mlir
+    %h = mpt.cast %w : tensor<4x1xf32> to tensor<4x1xf16>
+    %p = mpt.linear %x, %h : tensor<8x4xf16>, tensor<4x1xf16> -> tensor<8x1xf16>
+    %q = mpt.cast %p : tensor<8x1xf16> to tensor<8x1xf32>
+    %l = mpt.mse_loss %q, %y : tensor<8x1xf32>, tensor<8x1xf32>
+    %g = mpt.gradient %l wrt %w : tensor<4x1xf32>
+    ```
+    After (`%g` replaced by `%dw`; constants go to the top of the block):
+    ```mlir
+    %one = arith.constant 1.000000e+00 : f32
+    %c = arith.constant 2.500000e-01 : f32
+    ... the forward ops ...
+    %d = mpt.sub %q, %y : tensor<8x1xf32>, tensor<8x1xf32>
+    %s = arith.mulf %one, %c : f32
+    %st = tensor.from_elements %s : tensor<f32>
+    %dq = mpt.mul %d, %st : tensor<8x1xf32>, tensor<f32>
+    %dp = mpt.cast %dq : tensor<8x1xf32> to tensor<8x1xf16>
+    %dh = mpt.matmul %x, %dp {transpose_lhs} : tensor<8x4xf16>, tensor<8x1xf16> -> tensor<4x1xf16>
+    %dw = mpt.cast %dh : tensor<4x1xf16> to tensor<4x1xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // MPT_TRANSFORMS_PASSES_TD

@@ -531,5 +531,6 @@ def MPT_AdamUpdateOp : MPT_Op<"adam_update", [Pure,
   }];
 }
 
+include "mpt/Dialect/MPT/IR/MPTGradOps.td"
 
 #endif // MPT_OPS_TD
