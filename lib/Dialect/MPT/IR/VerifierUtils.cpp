@@ -1,0 +1,84 @@
+//===- VerifierUtils.cpp - Checks shared by the mpt op verifiers ----------===//
+
+#include "VerifierUtils.h"
+
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace mlir::mpt;
+using namespace mlir::mpt::detail;
+
+Diagnostic &mlir::mpt::detail::operator<<(Diagnostic &diag, ShapeText text) {
+  diag << "[";
+  llvm::interleave(
+      text.shape,
+      [&](int64_t dim) {
+        if (ShapedType::isDynamic(dim))
+          diag << "?";
+        else
+          diag << dim;
+      },
+      [&] { diag << ", "; });
+  return diag << "]";
+}
+
+/// Checks that `value` has the element type of `reference`.
+LogicalResult mlir::mpt::detail::verifySameElementType(Operation *op,
+                                                       StringRef name,
+                                                       Value value,
+                                                       StringRef refName,
+                                                       Value reference) {
+  Type found = getElementTypeOrSelf(value.getType());
+  Type expected = getElementTypeOrSelf(reference.getType());
+  if (found == expected)
+    return success();
+  return op->emitOpError() << name << " element type " << found
+                           << " must match " << refName << " element type "
+                           << expected;
+}
+
+/// Checks that the result shape is `expected`.
+LogicalResult mlir::mpt::detail::verifyResultShape(Operation *op,
+                                                   ArrayRef<int64_t> expected) {
+  ArrayRef<int64_t> found =
+      cast<RankedTensorType>(op->getResult(0).getType()).getShape();
+  if (found == expected)
+    return success();
+  return op->emitOpError() << "result shape " << ShapeText{found} << " must be "
+                           << ShapeText{expected};
+}
+
+/// Checks that every tensor has a static shape: the backends need static
+/// shapes. Verifiers run it first, so that shape rules only see static dims.
+LogicalResult mlir::mpt::detail::verifyStaticShapes(Operation *op) {
+  auto check = [&](StringRef kind, unsigned index, Type type) -> LogicalResult {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || tensor.hasStaticShape())
+      return success();
+    return op->emitOpError() << kind << " #" << index
+                             << " must have a static shape, found " << tensor;
+  };
+  for (auto [index, type] : llvm::enumerate(op->getOperandTypes()))
+    if (failed(check("operand", index, type)))
+      return failure();
+  for (auto [index, type] : llvm::enumerate(op->getResultTypes()))
+    if (failed(check("result", index, type)))
+      return failure();
+  return success();
+}
+
+LogicalResult mlir::mpt::detail::verifyBroadcastBinary(Operation *op, Value lhs,
+                                                       Value rhs) {
+  if (failed(verifyStaticShapes(op)) ||
+      failed(verifySameElementType(op, "rhs", rhs, "lhs", lhs)))
+    return failure();
+  ArrayRef<int64_t> lhsShape = tensorType(lhs).getShape();
+  ArrayRef<int64_t> rhsShape = tensorType(rhs).getShape();
+  if (rhsShape.size() > lhsShape.size() ||
+      lhsShape.take_back(rhsShape.size()) != rhsShape)
+    return op->emitOpError()
+           << "rhs shape " << ShapeText{rhsShape} << " must equal lhs shape "
+           << ShapeText{lhsShape} << " or its trailing dims";
+  return success();
+}

@@ -1,0 +1,50 @@
+//===- VerifierUtils.h - Checks shared by the mpt op verifiers --*- C++ -*-===//
+//
+// Internal to the dialect library: the building blocks of the verifiers in
+// MPTOps.cpp and MPTGradOps.cpp, so that every op words its shape and type
+// errors the same way.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPT_LIB_DIALECT_MPT_IR_VERIFIERUTILS_H
+#define MPT_LIB_DIALECT_MPT_IR_VERIFIERUTILS_H
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Operation.h"
+
+namespace mlir {
+namespace mpt {
+namespace detail {
+
+/// Prints a shape as `[2, ?, 3]` inside diagnostics.
+struct ShapeText {
+  ArrayRef<int64_t> shape;
+};
+Diagnostic &operator<<(Diagnostic &diag, ShapeText text);
+
+inline RankedTensorType tensorType(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+/// Checks that `value` has the element type of `reference`.
+LogicalResult verifySameElementType(Operation *op, StringRef name, Value value,
+                                    StringRef refName, Value reference);
+
+/// Checks that the shape of the op's first result is `expected`.
+LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected);
+
+/// Checks that every tensor operand and result has a static shape: the
+/// backends need static shapes. Verifiers run it first, so that shape rules
+/// only see static dims.
+LogicalResult verifyStaticShapes(Operation *op);
+
+/// `rhs` is either of lhs's shape or equals lhs's trailing dims, with the
+/// same element type.
+LogicalResult verifyBroadcastBinary(Operation *op, Value lhs, Value rhs);
+
+} // namespace detail
+} // namespace mpt
+} // namespace mlir
+
+#endif // MPT_LIB_DIALECT_MPT_IR_VERIFIERUTILS_H
