@@ -21,8 +21,36 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.mpt_tools_dir, config.llvm_tools_dir]
-tools = ["mpt-opt"]
+tools = ["mpt-opt", "mpt-run", "mpt-runtime-test"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # `not`, `count` and `split-file` come from LLVM's tools directory.
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# The NVIDIA GPU back end. `ptxas`: the CUDA toolkit's PTX assembler is
+# installed, so the tests assemble the generated kernels for real;
+# `cuda-runtime`: MPT's CUDA runtime was built and a C++ compiler is at hand,
+# so compiled steps can be linked into programs; `cuda-device`: a GPU is
+# present, so those programs run.
+import shutil
+import subprocess
+
+cuda_home = os.environ.get("CUDA_HOME", "/usr/local/cuda")
+if shutil.which("ptxas") or shutil.which(
+    "ptxas", path=os.path.join(cuda_home, "bin")
+):
+    config.available_features.add("ptxas")
+cuda_runtime = os.path.join(config.mpt_obj_root, "lib", "libMPTCUDARuntime.a")
+host_cxx = shutil.which("clang++") or shutil.which("c++")
+if os.path.exists(cuda_runtime) and host_cxx:
+    config.available_features.add("cuda-runtime")
+    config.substitutions.append(("%host_cxx", host_cxx))
+    config.substitutions.append(("%mpt_lib", os.path.dirname(cuda_runtime)))
+    config.substitutions.append(
+        ("%cuda_stubs", os.path.join(cuda_home, "lib64", "stubs"))
+    )
+nvidia_smi = shutil.which("nvidia-smi")
+if nvidia_smi:
+    probe = subprocess.run([nvidia_smi, "-L"], capture_output=True, text=True)
+    if probe.returncode == 0 and "GPU" in probe.stdout:
+        config.available_features.add("cuda-device")

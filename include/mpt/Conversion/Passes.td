@@ -1,0 +1,257 @@
+//===- Passes.td - Lowering of training steps to the CPU ---*- tablegen -*-===//
+//
+// The passes of `--mpt-lower-to-llvm`, in pipeline order. Each one is
+// registered on its own so that the IR between any two of them can be
+// printed and tested.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPT_CONVERSION_PASSES_TD
+#define MPT_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def StepABI : Pass<"mpt-step-abi", "ModuleOp"> {
+  let summary = "Gives every step function the C entry point of the runtime";
+  let description = [{
+    Replaces every step function (a `func.func` marked `mpt.train_step`)
+    `@<name>` by `@<name>_step`, which the runtime calls as
+
+    ```c
+    void <name>_step(void **buffers);
+    ```
+
+    `buffers` holds one pointer per argument of the step function, in order,
+    followed by one pointer per result. Each points to a dense row-major
+    buffer of the value's element type and static shape: a scalar is one
+    element, an `i1` is one byte holding 0 or 1, `f16` and `bf16` take two
+    bytes. Arguments are only read. Results are written into the buffers
+    the caller passes, which must not overlap the arguments' buffers; the
+    function allocates nothing that outlives the call.
+
+    The body of the step is moved into the entry point: each argument
+    buffer is read as a tensor (`bufferization.to_tensor restrict`) and each
+    result is materialized into its buffer
+    (`bufferization.materialize_in_destination`), so that bufferization
+    computes the results in the caller's buffers without copies.
+
+    The signature of the step (types, shapes and `mpt.*` role attributes of
+    its arguments and results, the optimizer and loss-scale policy) is kept
+    as the module attribute `mpt.steps`, a dictionary from step name to a
+    dictionary with `entry`, `function_type`, `arg_attrs`, `res_attrs`,
+    `optimizer` and `loss_scale` (the last two printed as strings, so that
+    tools without the `mpt` dialect can read the module), and as the
+    NUL-terminated JSON string `@<name>_step_signature`, which survives
+    translation to LLVM IR and object code.
+
+    Before:
+    ```mlir
+    func.func @s(%w: tensor<4xf32> {mpt.param = "w"}, %x: tensor<4xf32> {mpt.batch = "x"})
+        -> (tensor<4xf32> {mpt.param = "w"}, f32 {mpt.loss}) attributes {mpt.train_step} {
+      ...
+      return %w1, %l : tensor<4xf32>, f32
+    }
+    ```
+    After:
+    ```mlir
+    module attributes {mpt.steps = {s = {entry = "s_step", function_type = ...}}} {
+      llvm.mlir.global internal constant @s_step_signature("{...}\00")
+      func.func @s_step(%buffers: !llvm.ptr) {
+        // %w, %x: tensors read from buffers[0], buffers[1]
+        ...
+        bufferization.materialize_in_destination %w1 in restrict writable %out0
+            : (tensor<4xf32>, memref<4xf32>) -> ()
+        memref.store %l, %out1[] : memref<f32>
+        return
+      }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"entrySuffix", "entry-suffix", "std::string", "\"_step\"",
+           "Suffix that turns a step's name into its entry point's">,
+  ];
+}
+
+def ConvertMPTToLinalg : Pass<"convert-mpt-to-linalg", "ModuleOp"> {
+  let summary = "Lowers mpt ops to linalg, tensor, arith and math on tensors";
+  let description = [{
+    Rewrites every op of a differentiated step function into named linalg
+    ops (`linalg.matmul`, `linalg.batch_matmul`, `linalg.transpose`,
+    `linalg.fill`), `linalg.generic` for the elementwise ops and
+    reductions, `tensor` reshapes and scalar `arith`/`math`:
+
+    - contractions take f16/bf16 operands and accumulate in f32 (f64 for
+      f64); the result is rounded to the op's type by a separate
+      `arith.truncf` only when that type is narrower. `mpt.linear` starts
+      its accumulator from the (widened) bias;
+    - reductions, softmax, layer norm and the MSE loss compute in f32 (f64
+      for f64) and round once at the end; transcendental elementwise ops on
+      f16/bf16 compute in f32 and round their result;
+    - `mpt.all_finite` is one `i1` or-reduction of `|x| >= inf or x != x`
+      over every element of every operand;
+    - the optimizer updates select, per element, between the updated and
+      the old value, so a skipped step leaves every bit of the state as it
+      was; Adam's bias corrections are computed once per step in f64.
+
+    `mpt.gradient` must have been differentiated away
+    (`--mpt-differentiate`) and `mpt.train_step` expanded before this pass.
+
+    ```mlir
+    %h = mpt.linear %x, %w, %b : tensor<8x4xf16>, tensor<4x2xf16>, tensor<2xf16> -> tensor<8x2xf16>
+    ```
+    becomes
+    ```mlir
+    %acc = linalg.generic ... ins(%b : tensor<2xf16>) outs(%e : tensor<8x2xf32>) { arith.extf }
+    %mm = linalg.matmul ins(%x, %w : tensor<8x4xf16>, tensor<4x2xf16>) outs(%acc : tensor<8x2xf32>) -> tensor<8x2xf32>
+    %h = linalg.generic ... ins(%mm : tensor<8x2xf32>) outs(%e2 : tensor<8x2xf16>) { arith.truncf }
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def VectorizeContractions : Pass<"mpt-cpu-vectorize-contractions",
+                                 "func::FuncOp"> {
+  let summary = "Packs, tiles and vectorizes GEMMs into register-tiled kernels";
+  let description = [{
+    Rewrites every matmul-like linalg op on tensors (`linalg.matmul`,
+    `linalg.batch_matmul` or an equivalent generic, with any transposition,
+    f16/bf16/f32 operands and an f32 accumulator) whose m and n split into
+    whole register tiles into the structure of a BLAS GEMM:
+
+    1. *Pack* both operands into panels read contiguously by the kernel:
+       the lhs as `[M/MR][K][MR]`, the rhs as `[N/NR][K][NR]`, widened to
+       f32. Packing also absorbs transposed operands.
+    2. *Tile* the result into `MR x NR` blocks with an `scf.forall` over
+       rhs panels (outer, so each panel is reused from cache) and lhs
+       panels.
+    3. *Vectorize* each block into a kernel that keeps `MR` vectors of `NR`
+       f32 accumulators in registers for the whole k loop and updates them
+       with one `vector.fma` per row: a broadcast lhs element times the
+       rhs row.
+
+    ```mlir
+    %r = linalg.matmul ins(%a, %b : tensor<256x256xf16>, tensor<256x1024xf16>)
+                       outs(%c : tensor<256x1024xf32>) -> tensor<256x1024xf32>
+    ```
+    becomes two packing generics and
+    ```mlir
+    scf.forall (%j, %i) in (32, 32) shared_outs(%out = %c4) -> ... {
+      %acc0 = vector.transfer_read %out_tile[...] : tensor<1x8x1x32xf32>, vector<32xf32>
+      ...
+      %acc:8 = scf.for %k = %c0 to %c256 step %c1 iter_args(...) {
+        %row = vector.transfer_read %b_panel[%c0, %k, %c0] : ..., vector<32xf32>
+        %a0 = tensor.extract %a_panel[%c0, %k, %c0] : tensor<1x256x8xf32>
+        %s0 = vector.broadcast %a0 : f32 to vector<32xf32>
+        %acc0_next = vector.fma %s0, %row, %acc0_in : vector<32xf32>
+        ...
+      }
+      ...
+    }
+    ```
+    Smaller or ragged contractions are left to `--mpt-cpu-vectorize`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::x86vector::X86VectorDialect",
+                           "::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"registerRows", "register-rows", "int64_t", "8",
+           "Rows of the register tile (MR): broadcast lhs elements per k">,
+    Option<"registerCols", "register-cols", "int64_t", "32",
+           "Columns of the register tile (NR): a multiple of the vector "
+           "width">,
+    Option<"minFlops", "min-flops", "int64_t", "262144",
+           "Smallest contraction (2*M*N*K) worth packing">,
+    Option<"bf16DotProduct", "bf16-dot-product", "bool", "false",
+           "Run bf16 x bf16 contractions on the AVX512-BF16 dot-product "
+           "kernel (pairs of k packed side by side, vdpbf16ps)">,
+  ];
+}
+
+def Vectorize : Pass<"mpt-cpu-vectorize", "func::FuncOp"> {
+  let summary = "Tiles and vectorizes the remaining linalg ops on tensors";
+  let description = [{
+    Tiles every linalg op on tensors so that its innermost loop of more
+    than one iteration becomes a vector of at most `vector-bytes` bytes
+    (the widest element type decides the width) and every other loop a
+    scalar loop, with reduction loops inside parallel ones, then vectorizes
+    the tile. The outermost parallel loop of a large op is first split into
+    `parallel-chunks` iterations of an `scf.forall`, which the pipeline runs
+    on threads. Accumulators of reduction loops
+    are hoisted into vector loop arguments, and `tanh`, `exp` and `log` on
+    vectors are replaced by polynomial approximations. Ops that do not
+    vectorize are left to scalar loops.
+
+    ```mlir
+    %r = linalg.generic {... iterator_types = ["parallel", "parallel"]}
+        ins(%x : tensor<256x1024xf32>) outs(%e : tensor<256x1024xf32>) {
+      arith.maximumf ...
+    }
+    ```
+    becomes
+    ```mlir
+    scf.for %i = %c0 to %c256 step %c1 iter_args(...) {
+      scf.for %j = %c0 to %c1024 step %c64 iter_args(...) {
+        %v = vector.transfer_read %x[%i, %j] ... : tensor<256x1024xf32>, vector<1x64xf32>
+        %m = arith.maximumf %v, %zero : vector<1x64xf32>
+        vector.transfer_write %m, ...
+      }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+  let options = [
+    Option<"vectorBytes", "vector-bytes", "int64_t", "256",
+           "Bytes per vector of a tile (256: four 512-bit registers)">,
+    Option<"parallelChunks", "parallel-chunks", "int64_t", "8",
+           "Iterations of the scf.forall that splits the outermost parallel "
+           "loop of a large op (the pipeline runs them on threads)">,
+    Option<"minParallelElements", "min-parallel-elements", "int64_t",
+           "65536", "Smallest iteration space split into parallel chunks">,
+  ];
+}
+
+def StaticScratch : Pass<"mpt-cpu-static-scratch", "ModuleOp"> {
+  let summary = "Gives the temporaries of every call static memory";
+  let description = [{
+    Replaces each `memref.alloc` of static shape made once per call of a
+    function (in its entry block, outside any loop) by a private
+    uninitialized `memref.global` of the function, so that the buffers are
+    allocated once per process instead of on every call. Large temporaries
+    otherwise come from the kernel on every call, and each of their pages
+    faults on first touch.
+
+    The function is then not reentrant: two calls must not run at the same
+    time (the step ABI states this). Runs after bufferization and before
+    the deallocation passes, which leave globals alone.
+
+    ```mlir
+    %t = memref.alloc() {alignment = 64 : i64} : memref<256x1024xf32>
+    ```
+    becomes
+    ```mlir
+    memref.global "private" @step_scratch : memref<256x1024xf32> = uninitialized {alignment = 64 : i64}
+    ...
+    %t = memref.get_global @step_scratch : memref<256x1024xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+#endif // MPT_CONVERSION_PASSES_TD

@@ -1,0 +1,125 @@
+//===- Pipeline.cpp - The --mpt-lower-to-llvm pipeline --------------------===//
+//
+// The CPU back end in pipeline order: the step's C entry point, mpt to
+// linalg, fusion, tiling and vectorization, bufferization into the caller's
+// buffers, deallocation of temporaries, and the LLVM dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpt/Conversion/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::mpt;
+
+namespace {
+
+/// Transfers of more than one dim unrolled into 1-D ones (instead of
+/// through a stack buffer, which would be allocated in every iteration of
+/// the loops around them).
+VectorTransferToSCFOptions fullyUnrolledTransfers() {
+  VectorTransferToSCFOptions options;
+  options.enableFullUnroll();
+  return options;
+}
+
+void addCleanups(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+/// Tensors to buffers: results land in the caller's buffers (the entry
+/// point materializes them there and empty tensors are replaced by those
+/// destinations), temporaries are freed when their last user is done.
+void addBufferization(OpPassManager &pm, const CPUPipelineOptions &options) {
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  addCleanups(pm);
+  // Identical subviews merged by CSE turn tile copies into self-copies,
+  // which canonicalization drops.
+  pm.addPass(createCanonicalizerPass());
+  if (options.staticScratch)
+    pm.addPass(createStaticScratch());
+  pm.addNestedPass<func::FuncOp>(bufferization::createBufferHoistingPass());
+  pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+}
+
+/// The dialect conversions to LLVM, one by one, so that the pipeline does
+/// not depend on the conversion interfaces a driver registers.
+void addLLVMLowering(OpPassManager &pm, const CPUPipelineOptions &options) {
+  if (options.threads == 1) {
+    pm.addPass(createForallToForLoopPass());
+  } else {
+    pm.addPass(createForallToParallelLoopPass());
+    ConvertSCFToOpenMPPassOptions openmp;
+    openmp.numThreads = options.threads;
+    pm.addPass(createConvertSCFToOpenMPPass(openmp));
+  }
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
+  pm.addPass(createConvertVectorToSCFPass(fullyUnrolledTransfers()));
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertMathToLLVMPass());
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.x86Vector = true;
+  vectorToLLVM.vectorTransposeLowering =
+      vector::VectorTransposeLowering::Shuffle1D;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
+  // Before the scf lowering: the OpenMP conversion wraps loop bodies in
+  // `memref.alloca_scope`, whose region must stay a single block.
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  addCleanups(pm);
+}
+
+} // namespace
+
+void mlir::mpt::buildLowerToLLVMPipeline(OpPassManager &pm,
+                                         const CPUPipelineOptions &options) {
+  pm.addPass(createStepABI());
+  pm.addPass(createConvertMPTToLinalg());
+  addCleanups(pm);
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  addCleanups(pm);
+  if (options.vectorize) {
+    VectorizeContractionsOptions contractions;
+    contractions.bf16DotProduct = options.bf16DotProduct;
+    pm.addNestedPass<func::FuncOp>(createVectorizeContractions(contractions));
+    pm.addNestedPass<func::FuncOp>(createVectorize());
+    addCleanups(pm);
+  }
+  addBufferization(pm, options);
+  addLLVMLowering(pm, options);
+}
+
+void mlir::mpt::registerCPUConversionPasses() {
+  registerMPTConversionPasses();
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "mpt-lower-to-llvm",
+      "Lowers a differentiated step function to the LLVM dialect with the "
+      "step's C entry point",
+      buildLowerToLLVMPipeline);
+}

@@ -1,0 +1,188 @@
+//===- Vectorize.cpp - Tile and vectorize the remaining linalg ops --------===//
+//
+// Everything but the packed GEMMs is memory bound: elementwise chains,
+// reductions, transposes, packing copies and small contractions. Each op is
+// tiled so that its innermost non-unit loop becomes one vector of a few
+// registers, vectorized, and its accumulators are hoisted out of reduction
+// loops so that they stay in registers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpt/Conversion/Passes.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace mlir {
+namespace mpt {
+#define GEN_PASS_DEF_VECTORIZE
+#include "mpt/Conversion/Passes.h.inc"
+} // namespace mpt
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::mpt;
+
+namespace {
+
+/// The tile sizes that make `op`'s innermost non-unit loop one vector of at
+/// most `vectorBytes` bytes of its widest element type, and every other
+/// loop a scalar loop. Empty when the op has no loop worth a vector.
+SmallVector<int64_t> vectorTileSizes(linalg::LinalgOp op, int64_t vectorBytes) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (ranges.empty() || ShapedType::isDynamicShape(ranges))
+    return {};
+  unsigned elementBytes = 1;
+  for (Value operand : op->getOperands())
+    elementBytes = std::max(
+        elementBytes,
+        (getElementTypeOrSelf(operand.getType()).getIntOrFloatBitWidth() + 7) /
+            8);
+  auto innermost = llvm::find_if(llvm::reverse(ranges),
+                                 [](int64_t range) { return range > 1; });
+  if (innermost == ranges.rend())
+    return {};
+  unsigned dim = std::distance(innermost, ranges.rend()) - 1;
+  int64_t width = vectorBytes / elementBytes;
+  while (ranges[dim] % width != 0)
+    width /= 2;
+  SmallVector<int64_t> sizes(ranges.size(), 1);
+  sizes[dim] = width;
+  return sizes;
+}
+
+struct VectorizePass : mpt::impl::VectorizeBase<VectorizePass> {
+  using VectorizeBase::VectorizeBase;
+
+  /// Splits the outermost parallel loop of a large op into `parallelChunks`
+  /// (or fewer, to divide it evenly) iterations of an `scf.forall`, which
+  /// the pipeline runs on threads; returns the op inside it, or `op` itself
+  /// when it is too small to be worth a thread.
+  linalg::LinalgOp distribute(RewriterBase &rewriter, linalg::LinalgOp op) {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (ranges.empty() || ShapedType::isDynamicShape(ranges) ||
+        ShapedType::getNumElements(ranges) < minParallelElements)
+      return op;
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    auto outer =
+        llvm::find_if(llvm::seq<unsigned>(0, ranges.size()), [&](unsigned dim) {
+          return iterators[dim] == utils::IteratorType::parallel &&
+                 ranges[dim] > 1;
+        });
+    if (outer == llvm::seq<unsigned>(0, ranges.size()).end())
+      return op;
+    unsigned dim = *outer;
+    int64_t chunks = std::min<int64_t>(parallelChunks, ranges[dim]);
+    while (ranges[dim] % chunks != 0)
+      --chunks;
+    if (chunks < 2)
+      return op;
+    SmallVector<int64_t> sizes(ranges.size(), 0);
+    sizes[dim] = ranges[dim] / chunks;
+    scf::SCFTilingOptions options;
+    options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes))
+        .setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled))
+      return op;
+    rewriter.replaceOp(op, tiled->replacements);
+    return cast<linalg::LinalgOp>(tiled->tiledOps.back());
+  }
+
+  /// Tiles `op` to one vector per iteration and vectorizes the tile; leaves
+  /// the op to scalar loops when it does not vectorize.
+  void tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op) {
+    op = distribute(rewriter, op);
+    SmallVector<int64_t> sizes = vectorTileSizes(op, vectorBytes);
+    if (sizes.empty())
+      return;
+    Operation *tile = op;
+    if (op.getStaticLoopRanges() != ArrayRef<int64_t>(sizes)) {
+      // Reduction loops innermost, so that an accumulator tile stays the
+      // same across them and can live in registers.
+      SmallVector<int64_t> order;
+      for (auto [dim, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
+        if (iterator == utils::IteratorType::parallel)
+          order.push_back(dim);
+      for (auto [dim, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
+        if (iterator == utils::IteratorType::reduction)
+          order.push_back(dim);
+      scf::SCFTilingOptions options;
+      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes))
+          .setInterchange(order);
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      if (failed(tiled))
+        return;
+      rewriter.replaceOp(op, tiled->replacements);
+      tile = tiled->tiledOps.back();
+    }
+    if (failed(linalg::vectorizeOpPrecondition(tile)))
+      return;
+    rewriter.setInsertionPoint(tile);
+    FailureOr<linalg::VectorizationResult> vectorized =
+        linalg::vectorize(rewriter, tile);
+    if (succeeded(vectorized))
+      rewriter.replaceOp(tile, vectorized->replacements);
+  }
+
+  /// Keeps the accumulators of reduction loops in registers: a read of the
+  /// loop-carried tensor before the body and a write after it become the
+  /// loop's vector iteration argument.
+  LogicalResult hoistAccumulators(RewriterBase &rewriter) {
+    // Hoisting a slice of the loop-carried tensor exposes the vector
+    // transfers on that slice, hoisted in a second round once the loop no
+    // longer carries the whole tensor.
+    RewritePatternSet loopCleanups(&getContext());
+    scf::ForOp::getCanonicalizationPatterns(loopCleanups, &getContext());
+    FrozenRewritePatternSet frozenCleanups(std::move(loopCleanups));
+    for (unsigned round = 0; round < 2; ++round) {
+      SmallVector<scf::ForOp> loops;
+      getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
+      for (scf::ForOp loop : loops)
+        hoistLoopInvariantSubsets(
+            rewriter, cast<LoopLikeOpInterface>(loop.getOperation()));
+      if (failed(applyPatternsGreedily(getOperation(), frozenCleanups)))
+        return failure();
+    }
+    return success();
+  }
+
+  /// Folds the vector ops of neighbouring tiles and replaces transcendental
+  /// functions on vectors by polynomial approximations, which vectorize
+  /// where libm calls would not.
+  LogicalResult simplifyVectors() {
+    RewritePatternSet patterns(&getContext());
+    vector::populateVectorReductionToContractPatterns(patterns);
+    vector::populateSinkVectorOpsPatterns(patterns);
+    populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
+      return name == math::TanhOp::getOperationName() ||
+             name == math::ExpOp::getOperationName() ||
+             name == math::LogOp::getOperationName();
+    });
+    return applyPatternsGreedily(getOperation(), std::move(patterns));
+  }
+
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics())
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : ops)
+      tileAndVectorize(rewriter, op);
+    if (failed(hoistAccumulators(rewriter)) || failed(simplifyVectors()))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,69 @@
+//===- MPTToLinalg.cpp - The --convert-mpt-to-linalg pass -----------------===//
+//
+// Rewrites a differentiated step function from mpt ops to linalg, tensor,
+// arith and math on tensors, the input of the CPU and GPU code generators.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpt/Conversion/MPTToLinalg/MPTToLinalg.h"
+#include "LoweringUtils.h"
+#include "mpt/Conversion/Passes.h"
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir {
+namespace mpt {
+#define GEN_PASS_DEF_CONVERTMPTTOLINALG
+#include "mpt/Conversion/Passes.h.inc"
+} // namespace mpt
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::mpt;
+
+void mlir::mpt::populateMPTToLinalgConversionPatterns(
+    RewritePatternSet &patterns) {
+  populateTensorOpsToLinalgPatterns(patterns);
+  populateTrainingOpsToLinalgPatterns(patterns);
+  populateGradOpsToLinalgPatterns(patterns);
+}
+
+namespace {
+
+/// The ops that earlier passes must have removed, with what removes them.
+LogicalResult checkDifferentiated(ModuleOp module) {
+  WalkResult result = module.walk([](Operation *op) {
+    if (isa<TrainStepOp>(op)) {
+      op->emitOpError() << "must be expanded into a step function first: run "
+                           "--auto-mixed-precision or --mpt-differentiate";
+      return WalkResult::interrupt();
+    }
+    if (isa<GradientOp>(op)) {
+      op->emitOpError() << "is still present: run --mpt-differentiate first";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
+struct ConvertMPTToLinalgPass
+    : mpt::impl::ConvertMPTToLinalgBase<ConvertMPTToLinalgPass> {
+  void runOnOperation() override {
+    if (failed(checkDifferentiated(getOperation())))
+      return signalPassFailure();
+
+    ConversionTarget target(getContext());
+    target.addIllegalDialect<MPTDialect>();
+    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
+                           arith::ArithDialect, math::MathDialect>();
+    RewritePatternSet patterns(&getContext());
+    populateMPTToLinalgConversionPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,599 @@
+//===- TensorOpsToLinalg.cpp - mpt tensor ops to linalg -------------------===//
+//
+// The forward ops of a step (and the tensor ops that the backward pass
+// reuses): elementwise math, contractions, normalisations, reductions and
+// layout ops. One pattern per op, or per family of ops that differ only in
+// their scalar formula.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "mpt/Conversion/MPTToLinalg/MPTToLinalg.h"
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mpt;
+
+namespace {
+
+RankedTensorType tensorTypeOf(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise unary ops
+//===----------------------------------------------------------------------===//
+
+/// The scalar formula of a unary op, in the type of its argument, and
+/// whether f16/bf16 operands are widened to f32 for it (transcendental
+/// functions are; exact ones such as relu need not be).
+template <typename OpTy> struct UnaryFormula;
+
+template <> struct UnaryFormula<ReluOp> {
+  static constexpr bool kWidens = false;
+  static Value build(OpBuilder &b, Location loc, Value x) {
+    return arith::MaximumFOp::create(b, loc, x,
+                                     floatConstant(b, loc, x.getType(), 0.0));
+  }
+};
+
+template <> struct UnaryFormula<GeluOp> {
+  static constexpr bool kWidens = true;
+  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+  static Value build(OpBuilder &b, Location loc, Value x) {
+    Type type = x.getType();
+    Value x3 = arith::MulFOp::create(
+        b, loc, x, arith::MulFOp::create(b, loc, x, x).getResult());
+    Value inner = arith::AddFOp::create(
+        b, loc, x,
+        arith::MulFOp::create(b, loc, floatConstant(b, loc, type, 0.044715), x3)
+            .getResult());
+    Value scaled = arith::MulFOp::create(
+        b, loc, floatConstant(b, loc, type, std::sqrt(2.0 / M_PI)), inner);
+    Value onePlus =
+        arith::AddFOp::create(b, loc, floatConstant(b, loc, type, 1.0),
+                              math::TanhOp::create(b, loc, scaled).getResult());
+    Value half =
+        arith::MulFOp::create(b, loc, floatConstant(b, loc, type, 0.5), x);
+    return arith::MulFOp::create(b, loc, half, onePlus);
+  }
+};
+
+template <> struct UnaryFormula<TanhOp> {
+  static constexpr bool kWidens = true;
+  static Value build(OpBuilder &b, Location loc, Value x) {
+    return math::TanhOp::create(b, loc, x);
+  }
+};
+
+template <> struct UnaryFormula<SigmoidOp> {
+  static constexpr bool kWidens = true;
+  // 1 / (1 + exp(-x))
+  static Value build(OpBuilder &b, Location loc, Value x) {
+    Value one = floatConstant(b, loc, x.getType(), 1.0);
+    Value expNeg = math::ExpOp::create(
+        b, loc, arith::NegFOp::create(b, loc, x).getResult());
+    return arith::DivFOp::create(
+        b, loc, one, arith::AddFOp::create(b, loc, one, expNeg).getResult());
+  }
+};
+
+template <> struct UnaryFormula<SqrtOp> {
+  static constexpr bool kWidens = true;
+  static Value build(OpBuilder &b, Location loc, Value x) {
+    return math::SqrtOp::create(b, loc, x);
+  }
+};
+
+template <> struct UnaryFormula<ExpOp> {
+  static constexpr bool kWidens = true;
+  static Value build(OpBuilder &b, Location loc, Value x) {
+    return math::ExpOp::create(b, loc, x);
+  }
+};
+
+template <> struct UnaryFormula<LogOp> {
+  static constexpr bool kWidens = true;
+  static Value build(OpBuilder &b, Location loc, Value x) {
+    return math::LogOp::create(b, loc, x);
+  }
+};
+
+template <typename OpTy> struct UnaryOpLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using Formula = UnaryFormula<OpTy>;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Type resultType = op.getType();
+    Type element = getElementTypeOrSelf(resultType);
+    Type computeType = Formula::kWidens ? computeTypeOf(element) : element;
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), resultType, adaptor.getInput(),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value x = convertFloat(b, loc, args[0], computeType);
+          return convertFloat(b, loc, Formula::build(b, loc, x), element);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Elementwise binary ops with trailing broadcast
+//===----------------------------------------------------------------------===//
+
+template <typename OpTy, typename ArithOpTy>
+struct BinaryOpLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    // An f16/bf16 add, sub, mul or div is correctly rounded in its own type
+    // (LLVM evaluates it exactly in f32 and rounds once), so the op
+    // computes in its element type.
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), op.getType(),
+        ValueRange{adaptor.getLhs(), adaptor.getRhs()},
+        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          return ArithOpTy::create(b, loc, args[0], args[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Contractions
+//===----------------------------------------------------------------------===//
+
+/// Emits `acc += op(lhs) · op(rhs)` as `linalg.matmul` (rank-2 `acc`) or
+/// `linalg.batch_matmul` (rank 3), with transposes and a rank-2 `rhs`
+/// shared by every batch expressed as indexing maps. The operands keep
+/// their element type; the op widens them to the accumulator's.
+Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                       Value acc, bool transposeLhs, bool transposeRhs) {
+  MLIRContext *ctx = b.getContext();
+  bool batched = tensorTypeOf(acc).getRank() == 3;
+  bool sharedRhs = batched && tensorTypeOf(rhs).getRank() == 2;
+  unsigned numDims = batched ? 4 : 3;
+  // Loop dims: (batch,) m, n, k.
+  AffineExpr batch = getAffineDimExpr(0, ctx);
+  unsigned first = batched ? 1 : 0;
+  AffineExpr m = getAffineDimExpr(first, ctx);
+  AffineExpr n = getAffineDimExpr(first + 1, ctx);
+  AffineExpr k = getAffineDimExpr(first + 2, ctx);
+  auto map = [&](bool withBatch, AffineExpr row, AffineExpr col) {
+    SmallVector<AffineExpr> exprs;
+    if (withBatch)
+      exprs.push_back(batch);
+    exprs.append({row, col});
+    return AffineMap::get(numDims, 0, exprs, ctx);
+  };
+  SmallVector<NamedAttribute> attrs;
+  if (transposeLhs || transposeRhs || sharedRhs) {
+    SmallVector<Attribute> maps = {
+        AffineMapAttr::get(transposeLhs ? map(batched, k, m)
+                                        : map(batched, m, k)),
+        AffineMapAttr::get(transposeRhs ? map(!sharedRhs && batched, n, k)
+                                        : map(!sharedRhs && batched, k, n)),
+        AffineMapAttr::get(map(batched, m, n))};
+    attrs.push_back(b.getNamedAttr("indexing_maps", ArrayAttr::get(ctx, maps)));
+  }
+  if (batched)
+    return linalg::BatchMatmulOp::create(b, loc, TypeRange{acc.getType()},
+                                         ValueRange{lhs, rhs}, ValueRange{acc},
+                                         attrs)
+        .getResult(0);
+  return linalg::MatmulOp::create(b, loc, TypeRange{acc.getType()},
+                                  ValueRange{lhs, rhs}, ValueRange{acc}, attrs)
+      .getResult(0);
+}
+
+struct MatmulOpLowering : OpConversionPattern<MatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+    RankedTensorType lhsType = tensorTypeOf(lhs), rhsType = tensorTypeOf(rhs);
+    RankedTensorType resultType = op.getType();
+    Type accType = computeTypeOf(resultType);
+    bool transposeLhs = op.getTransposeLhs(),
+         transposeRhs = op.getTransposeRhs();
+    ArrayRef<int64_t> batchShape = lhsType.getShape().drop_back(2);
+    int64_t batch = ShapedType::getNumElements(batchShape);
+    int64_t m = resultType.getShape().drop_back().back();
+    int64_t n = resultType.getShape().back();
+
+    Value product;
+    if (batchShape.empty()) {
+      product = buildContraction(
+          rewriter, loc, lhs, rhs,
+          filledTensor(rewriter, loc, {m, n},
+                       floatConstant(rewriter, loc, accType, 0.0)),
+          transposeLhs, transposeRhs);
+    } else if (rhsType.getRank() == 2 && !transposeLhs) {
+      // A matrix shared by every batch: one GEMM over the stacked rows.
+      Value rows = reshapeTensor(
+          rewriter, loc, lhs,
+          RankedTensorType::get({batch * m, lhsType.getShape().back()},
+                                lhsType.getElementType()));
+      product = buildContraction(
+          rewriter, loc, rows, rhs,
+          filledTensor(rewriter, loc, {batch * m, n},
+                       floatConstant(rewriter, loc, accType, 0.0)),
+          /*transposeLhs=*/false, transposeRhs);
+    } else {
+      auto flatBatch = [&](Value value) {
+        RankedTensorType type = tensorTypeOf(value);
+        if (type.getRank() == 2)
+          return value;
+        ArrayRef<int64_t> matrix = type.getShape().take_back(2);
+        return reshapeTensor(
+            rewriter, loc, value,
+            RankedTensorType::get({batch, matrix[0], matrix[1]},
+                                  type.getElementType()));
+      };
+      product = buildContraction(
+          rewriter, loc, flatBatch(lhs), flatBatch(rhs),
+          filledTensor(rewriter, loc, {batch, m, n},
+                       floatConstant(rewriter, loc, accType, 0.0)),
+          transposeLhs, transposeRhs);
+    }
+    product =
+        convertTensor(rewriter, loc, product, resultType.getElementType());
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, product, resultType));
+    return success();
+  }
+};
+
+struct LinearOpLowering : OpConversionPattern<LinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(LinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType inputType = tensorTypeOf(adaptor.getInput());
+    RankedTensorType resultType = op.getType();
+    Type accType = computeTypeOf(resultType);
+    int64_t k = inputType.getShape().back();
+    int64_t n = resultType.getShape().back();
+    int64_t rows = inputType.getNumElements() / k;
+
+    Value input = reshapeTensor(
+        rewriter, loc, adaptor.getInput(),
+        RankedTensorType::get({rows, k}, inputType.getElementType()));
+    // The accumulator starts from the bias, so that the bias is added in
+    // the accumulator type and the result rounds once.
+    Value acc;
+    if (Value bias = adaptor.getBias())
+      acc = buildElementwise(
+          rewriter, loc, RankedTensorType::get({rows, n}, accType), bias,
+          [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+            return convertFloat(b, nestedLoc, args[0], accType);
+          });
+    else
+      acc = filledTensor(rewriter, loc, {rows, n},
+                         floatConstant(rewriter, loc, accType, 0.0));
+    Value product =
+        buildContraction(rewriter, loc, input, adaptor.getWeight(), acc,
+                         /*transposeLhs=*/false, /*transposeRhs=*/false);
+    product =
+        convertTensor(rewriter, loc, product, resultType.getElementType());
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, product, resultType));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Normalisations
+//===----------------------------------------------------------------------===//
+
+struct SoftmaxOpLowering : OpConversionPattern<SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    Value input = adaptor.getInput();
+    RankedTensorType type = op.getType();
+    ArrayRef<int64_t> shape = type.getShape();
+    unsigned rank = shape.size();
+    Type element = type.getElementType();
+    FloatType accType = computeTypeOf(element);
+    int64_t axis = op.getNormalizedAxis();
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    AffineMap rowMap = dropDimsMap(ctx, rank, {axis});
+
+    // exp(x - max(x)) / sum(exp(x - max(x))) never overflows.
+    Value negInf = arith::ConstantOp::create(
+        rewriter, loc,
+        rewriter.getFloatAttr(accType,
+                              APFloat::getInf(accType.getFloatSemantics(),
+                                              /*Negative=*/true)));
+    Value rowMax = buildReduction(
+        rewriter, loc, shape, {axis}, input, {identity}, negInf,
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+          return arith::MaximumFOp::create(
+              b, nestedLoc, convertFloat(b, nestedLoc, args[0], accType),
+              args[1]);
+        });
+    auto shiftedExp = [&](OpBuilder &b, Location nestedLoc, Value x,
+                          Value max) -> Value {
+      Value shifted = arith::SubFOp::create(
+          b, nestedLoc, convertFloat(b, nestedLoc, x, accType), max);
+      return math::ExpOp::create(b, nestedLoc, shifted);
+    };
+    Value rowSum = buildReduction(
+        rewriter, loc, shape, {axis}, ValueRange{input, rowMax},
+        {identity, rowMap}, floatConstant(rewriter, loc, accType, 0.0),
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+          return arith::AddFOp::create(
+              b, nestedLoc, shiftedExp(b, nestedLoc, args[0], args[1]),
+              args[2]);
+        });
+    Value init = emptyTensor(rewriter, loc, shape, element);
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    auto result = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{input, rowMax, rowSum},
+        ValueRange{init},
+        ArrayRef<AffineMap>{identity, rowMap, rowMap, identity}, iterators,
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+          Value probability = arith::DivFOp::create(
+              b, nestedLoc, shiftedExp(b, nestedLoc, args[0], args[1]),
+              args[2]);
+          linalg::YieldOp::create(
+              b, nestedLoc, convertFloat(b, nestedLoc, probability, element));
+        });
+    rewriter.replaceOp(op, result.getResult(0));
+    return success();
+  }
+};
+
+struct LayerNormOpLowering : OpConversionPattern<LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    Value input = adaptor.getInput();
+    RankedTensorType type = op.getType();
+    ArrayRef<int64_t> shape = type.getShape();
+    unsigned rank = shape.size();
+    int64_t last = rank - 1;
+    Type element = type.getElementType();
+    FloatType accType = computeTypeOf(element);
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    AffineMap rowMap = dropDimsMap(ctx, rank, {last});
+    RowStatistics stats = buildRowStatistics(rewriter, loc, input,
+                                             op.getEpsilon().convertToDouble());
+    auto centered = [&](OpBuilder &b, Location nestedLoc, Value x,
+                        Value mean) -> Value {
+      return arith::SubFOp::create(
+          b, nestedLoc, convertFloat(b, nestedLoc, x, accType), mean);
+    };
+    AffineMap featureMap = trailingMap(ctx, rank, 1);
+    Value init = emptyTensor(rewriter, loc, shape, element);
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    auto result = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type},
+        ValueRange{input, stats.mean, stats.invStd, adaptor.getGamma(),
+                   adaptor.getBeta()},
+        ValueRange{init},
+        ArrayRef<AffineMap>{identity, rowMap, rowMap, featureMap, featureMap,
+                            identity},
+        iterators, [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+          Value normalized = arith::MulFOp::create(
+              b, nestedLoc, centered(b, nestedLoc, args[0], args[1]), args[2]);
+          Value gamma = convertFloat(b, nestedLoc, args[3], accType);
+          Value beta = convertFloat(b, nestedLoc, args[4], accType);
+          Value y = arith::AddFOp::create(
+              b, nestedLoc,
+              arith::MulFOp::create(b, nestedLoc, normalized, gamma), beta);
+          linalg::YieldOp::create(b, nestedLoc,
+                                  convertFloat(b, nestedLoc, y, element));
+        });
+    rewriter.replaceOp(op, result.getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+/// Sum over the reduced dims in the compute type, then (for a mean)
+/// division by their element count, rounding once to the result type.
+template <typename OpTy, bool kMean>
+struct ReduceOpLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value input = adaptor.getInput();
+    RankedTensorType inputType = tensorTypeOf(input);
+    ArrayRef<int64_t> shape = inputType.getShape();
+    Type element = inputType.getElementType();
+    FloatType accType = computeTypeOf(element);
+    SmallVector<int64_t> dims = op.getReducedDims();
+
+    Value sum = buildReduction(
+        rewriter, loc, shape, dims, input,
+        {AffineMap::getMultiDimIdentityMap(shape.size(), ctx)},
+        floatConstant(rewriter, loc, accType, 0.0),
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+          return arith::AddFOp::create(
+              b, nestedLoc, convertFloat(b, nestedLoc, args[0], accType),
+              args[1]);
+        });
+    Value result = sum;
+    if (kMean || accType != element) {
+      int64_t count = 1;
+      for (int64_t dim : dims)
+        count *= shape[dim];
+      result = buildElementwise(
+          rewriter, loc, RankedTensorType::get(dropDims(shape, dims), element),
+          sum, [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+            Value value = args[0];
+            if (kMean)
+              value = arith::DivFOp::create(
+                  b, nestedLoc, value,
+                  floatConstant(b, nestedLoc, accType, count));
+            return convertFloat(b, nestedLoc, value, element);
+          });
+    }
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, op.getType()));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Layout ops
+//===----------------------------------------------------------------------===//
+
+struct TransposeOpLowering : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    Value init = emptyTensor(rewriter, op.getLoc(), type.getShape(),
+                             type.getElementType());
+    rewriter.replaceOp(op, linalg::TransposeOp::create(rewriter, op.getLoc(),
+                                                       adaptor.getInput(), init,
+                                                       op.getPermutation())
+                               .getResult());
+    return success();
+  }
+};
+
+struct ReshapeOpLowering : OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, reshapeTensor(rewriter, op.getLoc(),
+                                         adaptor.getInput(), op.getType()));
+    return success();
+  }
+};
+
+struct BroadcastOpLowering : OpConversionPattern<BroadcastOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(BroadcastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    Value init = emptyTensor(rewriter, op.getLoc(), type.getShape(),
+                             type.getElementType());
+    rewriter.replaceOp(op, linalg::BroadcastOp::create(rewriter, op.getLoc(),
+                                                       adaptor.getInput(), init,
+                                                       op.getDims())
+                               .getResults());
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Loss and casts
+//===----------------------------------------------------------------------===//
+
+struct MSELossOpLowering : OpConversionPattern<MSELossOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(MSELossOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    Value prediction = adaptor.getPrediction(), target = adaptor.getTarget();
+    RankedTensorType type = tensorTypeOf(prediction);
+    ArrayRef<int64_t> shape = type.getShape();
+    // f32, unless an operand is f64.
+    FloatType accType = computeTypeOf(type.getElementType());
+    if (computeTypeOf(tensorTypeOf(target)).getWidth() > accType.getWidth())
+      accType = computeTypeOf(tensorTypeOf(target));
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(shape.size(), ctx);
+    SmallVector<int64_t> allDims =
+        llvm::to_vector(llvm::seq<int64_t>(0, shape.size()));
+
+    Value sum = buildReduction(
+        rewriter, loc, shape, allDims, ValueRange{prediction, target},
+        {identity, identity}, floatConstant(rewriter, loc, accType, 0.0),
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+          Value diff = arith::SubFOp::create(
+              b, nestedLoc, convertFloat(b, nestedLoc, args[0], accType),
+              convertFloat(b, nestedLoc, args[1], accType));
+          return arith::AddFOp::create(
+              b, nestedLoc, arith::MulFOp::create(b, nestedLoc, diff, diff),
+              args[2]);
+        });
+    Value total = tensor::ExtractOp::create(rewriter, loc, sum, ValueRange{});
+    Value mean = arith::DivFOp::create(
+        rewriter, loc, total,
+        floatConstant(rewriter, loc, accType, type.getNumElements()));
+    rewriter.replaceOp(
+        op, convertFloat(rewriter, loc, mean, rewriter.getF32Type()));
+    return success();
+  }
+};
+
+struct CastOpLowering : OpConversionPattern<CastOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(CastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Type target = getElementTypeOrSelf(op.getType());
+    Value input = adaptor.getInput();
+    rewriter.replaceOp(
+        op, isa<RankedTensorType>(input.getType())
+                ? convertTensor(rewriter, op.getLoc(), input, target)
+                : convertFloat(rewriter, op.getLoc(), input, target));
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::mpt::populateTensorOpsToLinalgPatterns(RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<UnaryOpLowering<ReluOp>, UnaryOpLowering<GeluOp>,
+               UnaryOpLowering<TanhOp>, UnaryOpLowering<SigmoidOp>,
+               UnaryOpLowering<SqrtOp>, UnaryOpLowering<ExpOp>,
+               UnaryOpLowering<LogOp>>(ctx);
+  patterns.add<BinaryOpLowering<AddOp, arith::AddFOp>,
+               BinaryOpLowering<SubOp, arith::SubFOp>,
+               BinaryOpLowering<MulOp, arith::MulFOp>,
+               BinaryOpLowering<DivOp, arith::DivFOp>>(ctx);
+  patterns.add<MatmulOpLowering, LinearOpLowering, SoftmaxOpLowering,
+               LayerNormOpLowering, ReduceOpLowering<ReduceSumOp, false>,
+               ReduceOpLowering<ReduceMeanOp, true>, TransposeOpLowering,
+               ReshapeOpLowering, BroadcastOpLowering, MSELossOpLowering,
+               CastOpLowering>(ctx);
+}

@@ -1,0 +1,100 @@
+// RUN: mpt-opt --mpt-cpu-vectorize --canonicalize --cse --split-input-file %s | FileCheck %s
+
+// The innermost loop becomes vectors of 64 f32 (256 bytes), the others
+// scalar loops.
+// CHECK-LABEL: func.func @relu
+// CHECK:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK:           scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK:             %[[V:.*]] = vector.transfer_read %{{.*}} : tensor<1x64xf32>, vector<1x64xf32>
+// CHECK:             %[[R:.*]] = arith.maximumf %[[V]], %{{.*}} : vector<1x64xf32>
+// CHECK:             vector.transfer_write %[[R]], %{{.*}} : vector<1x64xf32>, tensor<1x64xf32>
+func.func @relu(%x: tensor<4x256xf32>) -> tensor<4x256xf32> {
+  %e = tensor.empty() : tensor<4x256xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x256xf32>) outs(%e : tensor<4x256xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %z = arith.constant 0.0 : f32
+    %m = arith.maximumf %in, %z : f32
+    linalg.yield %m : f32
+  } -> tensor<4x256xf32>
+  return %r : tensor<4x256xf32>
+}
+
+// -----
+
+// f16 elements: 128 per vector.
+// CHECK-LABEL: func.func @half
+// CHECK:         vector.transfer_read {{.*}} : tensor<1x128xf16>, vector<1x128xf16>
+func.func @half(%x: tensor<4x256xf16>) -> tensor<4x256xf16> {
+  %e = tensor.empty() : tensor<4x256xf16>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x256xf16>) outs(%e : tensor<4x256xf16>) {
+  ^bb0(%in: f16, %out: f16):
+    %n = arith.negf %in : f16
+    linalg.yield %n : f16
+  } -> tensor<4x256xf16>
+  return %r : tensor<4x256xf16>
+}
+
+// -----
+
+// A sum over rows: the reduction loop runs innermost and its accumulator
+// is one vector carried in registers, read before and written after it.
+// CHECK-LABEL: func.func @column_sum
+// CHECK:         scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[OUT:.*]] = %{{.*}}) -> (tensor<128xf32>)
+// CHECK:           %[[SLICE:.*]] = tensor.extract_slice %[[OUT]][%[[J]]] [64] [1]
+// CHECK:           %[[INIT:.*]] = vector.transfer_read %[[SLICE]]{{.*}} : tensor<64xf32>, vector<64xf32>
+// CHECK:           %[[SUM:.*]] = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[INIT]]) -> (vector<64xf32>)
+// CHECK:             %[[ROW:.*]] = vector.transfer_read {{.*}} : tensor<1x64xf32>, vector<1x64xf32>
+// CHECK:             %[[FLAT:.*]] = vector.shape_cast %[[ROW]] : vector<1x64xf32> to vector<64xf32>
+// CHECK:             %[[NEXT:.*]] = arith.addf %[[ACC]], %[[FLAT]] : vector<64xf32>
+// CHECK:             scf.yield %[[NEXT]] : vector<64xf32>
+// CHECK:           vector.transfer_write %[[SUM]], %[[SLICE]]
+func.func @column_sum(%x: tensor<8x128xf32>, %init: tensor<128xf32>) -> tensor<128xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]}
+      ins(%x : tensor<8x128xf32>) outs(%init : tensor<128xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %in, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<128xf32>
+  return %r : tensor<128xf32>
+}
+
+// -----
+
+// tanh on vectors is a polynomial approximation, not a libm call.
+// CHECK-LABEL: func.func @tanh
+// CHECK-NOT:     math.tanh
+// CHECK:         math.fma {{.*}} : vector<64xf32>
+func.func @tanh(%x: tensor<64xf32>) -> tensor<64xf32> {
+  %e = tensor.empty() : tensor<64xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%x : tensor<64xf32>) outs(%e : tensor<64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %t = math.tanh %in : f32
+    linalg.yield %t : f32
+  } -> tensor<64xf32>
+  return %r : tensor<64xf32>
+}
+
+// -----
+
+// A large op: its outermost parallel loop is split into 8 iterations of an
+// scf.forall (threads), each tiled into vectors as above.
+// CHECK-LABEL: func.func @large
+// CHECK:         scf.forall (%[[CHUNK:.*]]) = (0) to (256) step (32) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<256x1024xf32>)
+// CHECK:           tensor.extract_slice %{{.*}}[%{{.*}}, 0] [32, 1024] [1, 1]
+// CHECK:           scf.for
+// CHECK:             scf.for
+// CHECK:               arith.negf %{{.*}} : vector<1x64xf32>
+// CHECK:           tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%{{.*}}, 0] [32, 1024] [1, 1]
+func.func @large(%x: tensor<256x1024xf32>) -> tensor<256x1024xf32> {
+  %e = tensor.empty() : tensor<256x1024xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<256x1024xf32>) outs(%e : tensor<256x1024xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<256x1024xf32>
+  return %r : tensor<256x1024xf32>
+}

@@ -1,0 +1,29 @@
+// RUN: mpt-opt --mpt-step-abi --split-input-file --verify-diagnostics %s
+
+// expected-error @below {{'func.func' op argument #0 has type 'tensor<?x4xf32>', but the step ABI needs a static shape}}
+func.func @dynamic(%x: tensor<?x4xf32> {mpt.batch = "x"}) -> (f32 {mpt.loss})
+    attributes {mpt.train_step} {
+  %c = arith.constant 0.0 : f32
+  return %c : f32
+}
+
+// -----
+
+// expected-error @below {{'func.func' op result #0 has type 'tensor<4xi32>', but step tensors must have float elements}}
+func.func @int_tensor(%x: tensor<4xf32> {mpt.batch = "x"}) -> (tensor<4xi32> {mpt.loss})
+    attributes {mpt.train_step} {
+  %c = arith.constant dense<0> : tensor<4xi32>
+  return %c : tensor<4xi32>
+}
+
+// -----
+
+func.func @taken_step() {
+  return
+}
+
+// expected-error @below {{'func.func' op cannot get the entry point 'taken_step': the module already has a symbol of that name}}
+func.func @taken(%x: f32 {mpt.batch = "x"}) -> (f32 {mpt.loss})
+    attributes {mpt.train_step} {
+  return %x : f32
+}
