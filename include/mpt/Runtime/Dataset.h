@@ -1,0 +1,89 @@
+//===- Dataset.h - Where the batches come from ------------------*- C++ -*-===//
+//
+// A BatchSource fills the step's sampled inputs (the batch inputs with a
+// batch dim; see StepSignature::sampledInputs) for a given step number. The
+// batch of a step is a pure function of (seed, step), never of what ran
+// before, so a run resumed from a checkpoint at step N sees exactly the
+// batches an uninterrupted run sees.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPT_RUNTIME_DATASET_H
+#define MPT_RUNTIME_DATASET_H
+
+#include "mpt/Runtime/HostTensor.h"
+#include "mpt/Runtime/StepSignature.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mpt {
+namespace runtime {
+
+class BatchSource {
+public:
+  virtual ~BatchSource() = default;
+  /// Fills `inputs` (the sampled inputs, in argument order) for step
+  /// `step` (0 for the first step of a fresh run).
+  virtual void fill(int64_t step, const std::vector<HostTensor *> &inputs) = 0;
+  /// One line for the user: where the data comes from.
+  virtual std::string describe() const = 0;
+};
+
+/// Samples from .npy files, one file per sampled input. File i holds N
+/// samples of input i: shape (N, d1, ..., dk) for an input of shape
+/// B x d1 x ... x dk, floating point (f2, f4 or f8; converted to the
+/// input's type), finite, and all files agree on N >= B. Each epoch visits
+/// N / B full batches (the remainder is dropped) in an order shuffled by
+/// Fisher-Yates with Rng::stream(seed, "shuffle", epoch), or in file order
+/// without shuffling.
+class NpyDataset : public BatchSource {
+public:
+  /// `files` holds one entry per sampled input: `path` (in argument order)
+  /// or `name=path`.
+  static Expected<std::unique_ptr<NpyDataset>>
+  load(const StepSignature &signature, const std::vector<std::string> &files,
+       uint64_t seed, bool shuffle);
+
+  void fill(int64_t step, const std::vector<HostTensor *> &inputs) override;
+  std::string describe() const override;
+
+private:
+  NpyDataset() = default;
+
+  std::vector<HostTensor> arrays;
+  std::vector<std::string> paths;
+  int64_t numSamples = 0, batchSize = 0;
+  uint64_t seed = 0;
+  bool shuffle = true;
+  int64_t orderEpoch = -1;
+  std::vector<int64_t> order;
+};
+
+/// A regression task for when no data is given, for a step with two sampled
+/// inputs x (B... x Dx) and y (B... x Dy) whose leading dims agree:
+/// W_true (Dx x Dy) has elements N(0, 1/Dx) from Rng::stream(seed,
+/// "synthetic/w_true"); each step draws fresh x with N(0, 1) elements from
+/// Rng::stream(seed, "synthetic/x", step) and sets y = tanh(x . W_true)
+/// row by row.
+class SyntheticRegression : public BatchSource {
+public:
+  static Expected<std::unique_ptr<SyntheticRegression>>
+  create(const StepSignature &signature, uint64_t seed);
+
+  void fill(int64_t step, const std::vector<HostTensor *> &inputs) override;
+  std::string describe() const override;
+
+private:
+  SyntheticRegression() = default;
+
+  int64_t rows = 0, inputDim = 0, outputDim = 0;
+  std::vector<double> weights;
+  uint64_t seed = 0;
+};
+
+} // namespace runtime
+} // namespace mpt
+
+#endif // MPT_RUNTIME_DATASET_H

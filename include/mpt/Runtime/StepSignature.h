@@ -1,0 +1,154 @@
+//===- StepSignature.h - What a compiled training step reads and writes ---===//
+//
+// A compiled step is `void <name>_step(void **buffers)`: one pointer per
+// argument followed by one per result, each to a dense row-major buffer of
+// the value's element type and static shape (a scalar is one element; i1 is
+// one byte). Arguments are read-only; results are written to buffers that
+// never alias the arguments. The signature says what each buffer holds: its
+// role (from the step function's `mpt.*` attributes), the parameter or
+// input it belongs to, its element type and its shape.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPT_RUNTIME_STEPSIGNATURE_H
+#define MPT_RUNTIME_STEPSIGNATURE_H
+
+#include "mpt/Runtime/DType.h"
+#include "mpt/Runtime/Status.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mpt {
+namespace runtime {
+
+/// The role of one step buffer; the `mpt.<role>` attribute names it.
+enum class Role {
+  // Training state: an argument and the result that replaces it.
+  Param,
+  Velocity,
+  AdamM,
+  AdamV,
+  AdamStep,
+  GradAccumulator,
+  MicroStep,
+  LossScale,
+  GoodSteps,
+  HysteresisLeft,
+  // Arguments only.
+  Batch,
+  // Results only.
+  Loss,
+  Overflow,
+  ScaleCollapsed,
+  // Diagnostic result: the gradient of one parameter as it left the
+  // backward pass (before unscaling).
+  Grad,
+};
+
+/// `param`, `velocity`, `adam_m`, ... as in the `mpt.<role>` attribute.
+const char *roleName(Role role);
+std::optional<Role> parseRole(std::string_view name);
+/// True for roles that are carried from one step to the next.
+bool isStateRole(Role role);
+/// True for roles whose attribute names a parameter or batch input.
+bool isNamedRole(Role role);
+
+/// How a parameter is initialised when no --init file is given.
+enum class ParamInit {
+  /// uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = the product of all
+  /// dims but the last (PyTorch's nn.Linear rule for an x·W weight).
+  FanInUniform,
+  Zeros,
+  Ones,
+};
+
+/// The initialisation a parameter of this shape gets unless the compiler
+/// knows better: FanInUniform for weights (rank >= 2), Zeros for biases.
+ParamInit defaultParamInit(const std::vector<int64_t> &shape);
+
+/// One argument or result of the step.
+struct TensorSpec {
+  Role role;
+  /// The parameter or batch input name; empty for unnamed roles.
+  std::string name;
+  DType dtype;
+  std::vector<int64_t> shape;
+  /// Used for parameters only.
+  ParamInit init = ParamInit::FanInUniform;
+
+  int64_t numElements() const;
+  size_t byteSize() const;
+  /// `256x1024xf32`, or `f32` for a scalar.
+  std::string typeString() const;
+  /// `param 'w1' (256x1024xf32)`, `loss_scale (f32)`.
+  std::string describe() const;
+};
+
+enum class LossScaleMode { None, Static, Dynamic };
+
+/// The loss-scale policy (#mpt.loss_scale) the step was compiled with; the
+/// runtime needs it to initialise the loss-scale state and to explain a
+/// collapse.
+struct LossScaleConfig {
+  LossScaleMode mode = LossScaleMode::None;
+  double init = 65536.0;
+  int64_t hysteresis = 1;
+  double minScale = 1.0;
+};
+
+struct StepSignature {
+  /// The step function's name.
+  std::string name;
+  /// The compiled entry point; empty for the default `<name>_step`.
+  std::string entry;
+  /// The optimizer, as printed in the step's `mpt.optimizer` attribute.
+  std::string optimizer;
+  LossScaleConfig lossScale;
+  std::vector<TensorSpec> args, results;
+
+  std::string entryPoint() const {
+    return entry.empty() ? name + "_step" : entry;
+  }
+
+  /// Checks the buffer contract: every state argument has exactly one
+  /// result of the same role, name, type and shape (and vice versa),
+  /// optimizer state and gradients belong to a parameter of their shape,
+  /// the scalars have their fixed types, loss and overflow are present, and
+  /// the loss-scale state matches the loss-scale mode.
+  Status verify() const;
+
+  /// Index of the result that replaces state argument `argIndex`.
+  size_t resultForArg(size_t argIndex) const;
+  std::optional<size_t> findArg(Role role, std::string_view name = {}) const;
+  std::optional<size_t> findResult(Role role, std::string_view name = {}) const;
+  std::vector<size_t> argsWithRole(Role role) const;
+  /// Batch inputs of rank >= 1, filled with new samples every step.
+  std::vector<size_t> sampledInputs() const;
+  /// Batch inputs of rank 0: values the user fixes for the whole run (a
+  /// temperature, a mask value), not data.
+  std::vector<size_t> scalarInputs() const;
+  /// Number of samples per step: the leading dim shared by the sampled
+  /// inputs (verify() checks that they agree).
+  int64_t batchSize() const;
+};
+
+/// Reads the loss-scale policy from its textual #mpt.loss_scale attribute,
+/// e.g. `#mpt.loss_scale<mode = static, init = 1.024000e+03>`; parameters
+/// that are not written take the attribute's defaults, and an empty text
+/// means no loss scaling.
+Expected<LossScaleConfig> parseLossScaleAttr(std::string_view text);
+
+/// Reads the JSON signature that the compiled object carries as
+/// `<entry>_signature`: {"name", "entry", "optimizer", "loss_scale",
+/// "args": [{"role", "name"?, "dtype", "shape"}...], "results": [...]}.
+/// Parameters get defaultParamInit(). The result is verified.
+Expected<StepSignature> parseStepSignatureJson(std::string_view json);
+
+} // namespace runtime
+} // namespace mpt
+
+#endif // MPT_RUNTIME_STEPSIGNATURE_H

@@ -1,0 +1,78 @@
+//===- AllocationTracker.cpp - Counting the step's own allocations --------===//
+
+#include "mpt/Runtime/AllocationTracker.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <malloc.h>
+
+using namespace mpt::runtime;
+
+namespace {
+std::atomic<uint64_t> live{0}, peak{0}, count{0};
+
+void *noteAllocated(void *pointer) {
+  if (!pointer)
+    return pointer;
+  uint64_t now = live += malloc_usable_size(pointer);
+  ++count;
+  uint64_t seen = peak.load(std::memory_order_relaxed);
+  while (now > seen && !peak.compare_exchange_weak(seen, now))
+    ;
+  return pointer;
+}
+
+void noteFreed(void *pointer) {
+  if (pointer)
+    live -= malloc_usable_size(pointer);
+}
+} // namespace
+
+extern "C" {
+void *mptTrackedMalloc(size_t size) { return noteAllocated(malloc(size)); }
+
+void *mptTrackedCalloc(size_t count, size_t size) {
+  return noteAllocated(calloc(count, size));
+}
+
+void *mptTrackedRealloc(void *pointer, size_t size) {
+  size_t old = pointer ? malloc_usable_size(pointer) : 0;
+  void *result = realloc(pointer, size);
+  if (!result && size != 0)
+    return nullptr; // The old block is untouched.
+  live -= old;
+  return noteAllocated(result);
+}
+
+void *mptTrackedAlignedAlloc(size_t alignment, size_t size) {
+  return noteAllocated(aligned_alloc(alignment, size));
+}
+
+int mptTrackedPosixMemalign(void **result, size_t alignment, size_t size) {
+  int error = posix_memalign(result, alignment, size);
+  if (error == 0)
+    noteAllocated(*result);
+  return error;
+}
+
+void mptTrackedFree(void *pointer) {
+  noteFreed(pointer);
+  free(pointer);
+}
+}
+
+void AllocationTracker::resetPeak() { peak = live.load(); }
+uint64_t AllocationTracker::liveBytes() { return live; }
+uint64_t AllocationTracker::peakBytes() { return peak; }
+uint64_t AllocationTracker::allocationCount() { return count; }
+
+std::vector<AllocationTracker::Binding> AllocationTracker::bindings() {
+  return {
+      {"malloc", reinterpret_cast<void *>(&mptTrackedMalloc)},
+      {"calloc", reinterpret_cast<void *>(&mptTrackedCalloc)},
+      {"realloc", reinterpret_cast<void *>(&mptTrackedRealloc)},
+      {"aligned_alloc", reinterpret_cast<void *>(&mptTrackedAlignedAlloc)},
+      {"posix_memalign", reinterpret_cast<void *>(&mptTrackedPosixMemalign)},
+      {"free", reinterpret_cast<void *>(&mptTrackedFree)},
+  };
+}

@@ -1,0 +1,233 @@
+//===- Dataset.cpp - Where the batches come from --------------------------===//
+
+#include "mpt/Runtime/Dataset.h"
+#include "mpt/Runtime/Npy.h"
+#include "mpt/Runtime/Random.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <numeric>
+
+using namespace mpt::runtime;
+
+namespace {
+std::string formatNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
+
+/// Pairs each batch input with its file: either every entry is `name=path`
+/// for a batch input name, or every entry is a plain path in argument
+/// order.
+Expected<std::vector<std::string>>
+assignFiles(const StepSignature &signature,
+            const std::vector<std::string> &files) {
+  std::vector<size_t> inputs = signature.sampledInputs();
+  std::string names;
+  for (size_t index : inputs)
+    names += (names.empty() ? "" : ", ") + signature.args[index].name;
+  std::vector<std::string> paths(inputs.size());
+  size_t named = 0;
+  for (const std::string &file : files) {
+    size_t equals = file.find('=');
+    if (equals == std::string::npos)
+      continue;
+    std::string name = file.substr(0, equals);
+    for (size_t i = 0, e = inputs.size(); i < e; ++i) {
+      if (signature.args[inputs[i]].name != name)
+        continue;
+      if (!paths[i].empty())
+        return Status::error("batch input '" + name +
+                             "' is given two data files");
+      paths[i] = file.substr(equals + 1);
+      ++named;
+    }
+  }
+  if (named != 0 && named != files.size())
+    return Status::error("data files must be given all by name "
+                         "(name=path, names: " +
+                         names + ") or all in order");
+  if (files.size() != inputs.size())
+    return Status::error("the step takes " + std::to_string(inputs.size()) +
+                         " batched input" + (inputs.size() == 1 ? "" : "s") +
+                         " (" + names + "), got " +
+                         std::to_string(files.size()) + " data file" +
+                         (files.size() == 1 ? "" : "s"));
+  if (named == 0)
+    return files;
+  return paths;
+}
+
+/// Converts one loaded array to the batch input's element type, checking
+/// that it is a floating-point array of samples of the input's shape and
+/// that every value is finite before and after the conversion.
+Expected<HostTensor> convertSamples(const HostTensor &array,
+                                    const TensorSpec &input) {
+  std::vector<int64_t> sampleShape(input.shape.begin() + 1, input.shape.end());
+  std::string expectedText = "(N";
+  for (int64_t dim : sampleShape)
+    expectedText += ", " + std::to_string(dim);
+  expectedText += sampleShape.empty() ? ",)" : ")";
+  if (!isFloatDType(array.dtype))
+    return Status::error("holds " + std::string(dtypeName(array.dtype)) +
+                         " data, but batch input '" + input.name + "' is " +
+                         input.typeString() +
+                         "; it needs floating-point data (f2, f4 or f8)");
+  if (array.shape.empty() ||
+      std::vector<int64_t>(array.shape.begin() + 1, array.shape.end()) !=
+          sampleShape)
+    return Status::error(
+        "has shape " + formatPythonShape(array.shape) + ", but batch input '" +
+        input.name + "' (" + input.typeString() + ") needs samples of shape " +
+        formatPythonShape(sampleShape) + ", i.e. an array " + expectedText);
+  HostTensor converted(input.dtype, array.shape);
+  int64_t sampleSize =
+      converted.numElements() / std::max<int64_t>(array.shape.front(), 1);
+  for (int64_t i = 0, e = array.numElements(); i < e; ++i) {
+    double value = array.load(i);
+    auto where = [&] {
+      return "element " + std::to_string(i) + " (sample " +
+             std::to_string(i / std::max<int64_t>(sampleSize, 1)) + ")";
+    };
+    if (!std::isfinite(value))
+      return Status::error(where() + " is " + formatNumber(value) +
+                           "; training data must be finite");
+    converted.store(i, value);
+    if (!std::isfinite(converted.load(i)))
+      return Status::error(where() + " = " + formatNumber(value) +
+                           " overflows " + dtypeName(input.dtype));
+  }
+  return converted;
+}
+} // namespace
+
+Expected<std::unique_ptr<NpyDataset>>
+NpyDataset::load(const StepSignature &signature,
+                 const std::vector<std::string> &files, uint64_t seed,
+                 bool shuffle) {
+  Expected<std::vector<std::string>> paths = assignFiles(signature, files);
+  if (!paths.ok())
+    return paths.takeError();
+  std::unique_ptr<NpyDataset> dataset(new NpyDataset());
+  dataset->seed = seed;
+  dataset->shuffle = shuffle;
+  dataset->batchSize = signature.batchSize();
+  dataset->paths = *paths;
+  std::vector<size_t> inputs = signature.sampledInputs();
+  for (size_t i = 0, e = inputs.size(); i < e; ++i) {
+    const std::string &path = (*paths)[i];
+    Expected<HostTensor> array = readNpy(path);
+    if (!array.ok())
+      return array.takeError();
+    Expected<HostTensor> converted =
+        convertSamples(*array, signature.args[inputs[i]]);
+    if (!converted.ok())
+      return converted.takeError().withContext(path);
+    int64_t samples = converted->shape.front();
+    if (i == 0)
+      dataset->numSamples = samples;
+    else if (samples != dataset->numSamples)
+      return Status::error(path + ": has " + std::to_string(samples) +
+                           " samples, but " + (*paths)[0] + " has " +
+                           std::to_string(dataset->numSamples));
+    dataset->arrays.push_back(std::move(*converted));
+  }
+  if (dataset->numSamples < dataset->batchSize)
+    return Status::error((*paths)[0] + ": has " +
+                         std::to_string(dataset->numSamples) +
+                         " samples, fewer than the batch size " +
+                         std::to_string(dataset->batchSize));
+  return dataset;
+}
+
+void NpyDataset::fill(int64_t step, const std::vector<HostTensor *> &inputs) {
+  int64_t batchesPerEpoch = numSamples / batchSize;
+  int64_t epoch = step / batchesPerEpoch;
+  int64_t first = (step % batchesPerEpoch) * batchSize;
+  if (shuffle && epoch != orderEpoch) {
+    order.resize(numSamples);
+    std::iota(order.begin(), order.end(), 0);
+    Rng rng = Rng::stream(seed, "shuffle", static_cast<uint64_t>(epoch));
+    for (int64_t i = numSamples - 1; i > 0; --i)
+      std::swap(order[i], order[rng.below(static_cast<uint64_t>(i) + 1)]);
+    orderEpoch = epoch;
+  }
+  for (size_t input = 0, e = inputs.size(); input < e; ++input) {
+    size_t sampleBytes = arrays[input].buffer.size() / numSamples;
+    for (int64_t row = 0; row < batchSize; ++row) {
+      int64_t sample = shuffle ? order[first + row] : first + row;
+      std::memcpy(inputs[input]->buffer.data() + row * sampleBytes,
+                  arrays[input].buffer.data() + sample * sampleBytes,
+                  sampleBytes);
+    }
+  }
+}
+
+std::string NpyDataset::describe() const {
+  std::string files;
+  for (const std::string &path : paths)
+    files += (files.empty() ? "" : ", ") + path;
+  return files + ": " + std::to_string(numSamples) + " samples, " +
+         std::to_string(numSamples / batchSize) + " batches of " +
+         std::to_string(batchSize) + " per epoch" +
+         (shuffle ? ", shuffled" : ", in order");
+}
+
+Expected<std::unique_ptr<SyntheticRegression>>
+SyntheticRegression::create(const StepSignature &signature, uint64_t seed) {
+  std::vector<size_t> inputs = signature.sampledInputs();
+  auto unfit = [&](const std::string &why) {
+    std::string list;
+    for (size_t index : inputs)
+      list += (list.empty() ? "" : ", ") + signature.args[index].describe();
+    return Status::error("no data given, and the synthetic regression task "
+                         "does not fit the step's batched inputs (" +
+                         list + "): " + why + "; give data files instead");
+  };
+  if (inputs.size() != 2)
+    return unfit("it needs exactly two inputs, x and y");
+  const TensorSpec &x = signature.args[inputs[0]];
+  const TensorSpec &y = signature.args[inputs[1]];
+  if (!isFloatDType(x.dtype) || !isFloatDType(y.dtype))
+    return unfit("x and y must be floating point");
+  if (x.shape.size() < 2 || x.shape.size() != y.shape.size() ||
+      !std::equal(x.shape.begin(), x.shape.end() - 1, y.shape.begin()))
+    return unfit("x and y need rank >= 2 and the same dims but the last");
+
+  std::unique_ptr<SyntheticRegression> task(new SyntheticRegression());
+  task->seed = seed;
+  task->inputDim = x.shape.back();
+  task->outputDim = y.shape.back();
+  task->rows = x.numElements() / task->inputDim;
+  Rng rng = Rng::stream(seed, "synthetic/w_true");
+  double stddev = 1.0 / std::sqrt(static_cast<double>(task->inputDim));
+  task->weights.resize(task->inputDim * task->outputDim);
+  for (double &weight : task->weights)
+    weight = rng.normal() * stddev;
+  return task;
+}
+
+void SyntheticRegression::fill(int64_t step,
+                               const std::vector<HostTensor *> &inputs) {
+  HostTensor &x = *inputs[0], &y = *inputs[1];
+  Rng rng = Rng::stream(seed, "synthetic/x", static_cast<uint64_t>(step));
+  for (int64_t i = 0, e = x.numElements(); i < e; ++i)
+    x.store(i, rng.normal());
+  for (int64_t row = 0; row < rows; ++row)
+    for (int64_t out = 0; out < outputDim; ++out) {
+      double sum = 0;
+      // The targets use x as stored, so they are exact for the model's
+      // inputs even when x is rounded to f16.
+      for (int64_t in = 0; in < inputDim; ++in)
+        sum += x.load(row * inputDim + in) * weights[in * outputDim + out];
+      y.store(row * outputDim + out, std::tanh(sum));
+    }
+}
+
+std::string SyntheticRegression::describe() const {
+  return "synthetic regression y = tanh(x . W_true), x ~ N(0, 1) of " +
+         std::to_string(rows) + " x " + std::to_string(inputDim) +
+         " per step, W_true ~ N(0, 1/" + std::to_string(inputDim) + ")";
+}

@@ -1,0 +1,245 @@
+//===- Safetensors.cpp - safetensors reader and writer --------------------===//
+
+#include "mpt/Runtime/Safetensors.h"
+#include "mpt/Runtime/FileIO.h"
+
+#include "Json.h"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+using namespace mpt::runtime;
+
+namespace {
+/// The reference implementation's limit; a larger header is surely corrupt.
+constexpr uint64_t kMaxHeaderSize = 100'000'000;
+
+/// One tensor entry of the header, before its data is copied.
+struct Entry {
+  std::string name;
+  DType dtype;
+  std::vector<int64_t> shape;
+  uint64_t begin, end;
+};
+
+std::string formatJsonShape(const std::vector<int64_t> &shape) {
+  std::string text = "[";
+  for (size_t i = 0, e = shape.size(); i < e; ++i)
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+Expected<Entry> parseEntry(const std::string &name, const JsonValue &value) {
+  auto fail = [&](const std::string &what) {
+    return Status::error("tensor '" + name + "': " + what);
+  };
+  if (value.kind != JsonValue::Kind::Object)
+    return fail("expected an object with dtype, shape and data_offsets");
+  const JsonValue *dtype = nullptr, *shape = nullptr, *offsets = nullptr;
+  for (const auto &[key, member] : value.members) {
+    if (key == "dtype")
+      dtype = &member;
+    else if (key == "shape")
+      shape = &member;
+    else if (key == "data_offsets")
+      offsets = &member;
+    else
+      return fail("unexpected key \"" + key + "\"");
+  }
+  if (!dtype || !shape || !offsets)
+    return fail("needs the keys dtype, shape and data_offsets");
+  Entry entry;
+  entry.name = name;
+  std::optional<DType> type;
+  if (dtype->kind == JsonValue::Kind::String)
+    type = parseSafetensorsDType(dtype->text);
+  if (!type)
+    return fail("unsupported dtype " +
+                (dtype->kind == JsonValue::Kind::String
+                     ? "\"" + dtype->text + "\""
+                     : "(not a string)") +
+                " (expected F16, BF16, F32, F64, BOOL, I8, I16, I32, I64 "
+                "or U8)");
+  entry.dtype = *type;
+  if (shape->kind != JsonValue::Kind::Array)
+    return fail("shape must be an array of integers");
+  for (const JsonValue &dim : shape->items) {
+    std::optional<uint64_t> size = dim.asUnsigned();
+    if (!size || *size > static_cast<uint64_t>(INT64_MAX))
+      return fail("shape must be an array of non-negative integers");
+    entry.shape.push_back(static_cast<int64_t>(*size));
+  }
+  std::optional<uint64_t> begin, end;
+  if (offsets->kind == JsonValue::Kind::Array && offsets->items.size() == 2) {
+    begin = offsets->items[0].asUnsigned();
+    end = offsets->items[1].asUnsigned();
+  }
+  if (!begin || !end || *begin > *end)
+    return fail("data_offsets must be [begin, end] with begin <= end");
+  entry.begin = *begin;
+  entry.end = *end;
+  // The shape must account for exactly the bytes it is given.
+  uint64_t bytes = dtypeSize(entry.dtype);
+  for (int64_t dim : entry.shape) {
+    if (dim != 0 && bytes > UINT64_MAX / static_cast<uint64_t>(dim))
+      return fail("shape is too large");
+    bytes *= static_cast<uint64_t>(dim);
+  }
+  if (bytes != entry.end - entry.begin)
+    return fail("shape " + formatJsonShape(entry.shape) + " of " +
+                safetensorsDTypeName(entry.dtype) + " needs " +
+                std::to_string(bytes) + " bytes but data_offsets span " +
+                std::to_string(entry.end - entry.begin));
+  return entry;
+}
+} // namespace
+
+const NamedTensor *SafetensorsFile::find(const std::string &name) const {
+  for (const NamedTensor &tensor : tensors)
+    if (tensor.name == name)
+      return &tensor;
+  return nullptr;
+}
+
+Expected<SafetensorsFile> mpt::runtime::parseSafetensors(const uint8_t *bytes,
+                                                         size_t size) {
+  if (size < 8)
+    return Status::error("truncated: a safetensors file starts with an "
+                         "8-byte header size, found " +
+                         std::to_string(size) + " bytes");
+  // A common mix-up, worth naming rather than reporting a huge header.
+  if (std::memcmp(bytes, "\x93NUMPY", 6) == 0)
+    return Status::error("this is a NumPy .npy file, not safetensors");
+  uint64_t headerSize = 0;
+  for (int i = 0; i < 8; ++i)
+    headerSize |= static_cast<uint64_t>(bytes[i]) << (8 * i);
+  if (headerSize > kMaxHeaderSize || headerSize > size - 8)
+    return Status::error("truncated or corrupt: the header claims " +
+                         std::to_string(headerSize) + " bytes, the file has " +
+                         std::to_string(size - 8) + " after the size");
+  std::string_view headerText(reinterpret_cast<const char *>(bytes + 8),
+                              headerSize);
+  Expected<JsonValue> header = parseJson(headerText);
+  if (!header.ok())
+    return header.takeError().withContext("header");
+  if (header->kind != JsonValue::Kind::Object)
+    return Status::error("header: expected a JSON object");
+
+  SafetensorsFile file;
+  std::vector<Entry> entries;
+  for (const auto &[key, value] : header->members) {
+    if (key == "__metadata__") {
+      if (value.kind != JsonValue::Kind::Object)
+        return Status::error("__metadata__ must map strings to strings");
+      for (const auto &[metaKey, metaValue] : value.members) {
+        if (metaValue.kind != JsonValue::Kind::String)
+          return Status::error("__metadata__ value of \"" + metaKey +
+                               "\" must be a string");
+        file.metadata[metaKey] = metaValue.text;
+      }
+      continue;
+    }
+    Expected<Entry> entry = parseEntry(key, value);
+    if (!entry.ok())
+      return entry.takeError();
+    entries.push_back(std::move(*entry));
+  }
+
+  // The tensors must tile the data section: sorted by offset, each starts
+  // where the previous one ended and the last ends at the end of the file.
+  std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  uint64_t dataSize = size - 8 - headerSize, expectedBegin = 0;
+  for (const Entry &entry : entries) {
+    if (entry.begin != expectedBegin)
+      return Status::error(
+          "tensor '" + entry.name + "': data_offsets [" +
+          std::to_string(entry.begin) + ", " + std::to_string(entry.end) +
+          "] " + (entry.begin < expectedBegin ? "overlap" : "leave a gap") +
+          " (expected it to start at " + std::to_string(expectedBegin) + ")");
+    expectedBegin = entry.end;
+  }
+  if (expectedBegin != dataSize)
+    return Status::error(
+        std::string(expectedBegin > dataSize ? "truncated" : "trailing data") +
+        ": the tensors need " + std::to_string(expectedBegin) +
+        " data bytes, the file has " + std::to_string(dataSize));
+
+  const uint8_t *data = bytes + 8 + headerSize;
+  for (Entry &entry : entries) {
+    NamedTensor named{entry.name, HostTensor(entry.dtype, entry.shape)};
+    std::memcpy(named.tensor.buffer.data(), data + entry.begin,
+                entry.end - entry.begin);
+    file.tensors.push_back(std::move(named));
+  }
+  return file;
+}
+
+Expected<SafetensorsFile>
+mpt::runtime::readSafetensors(const std::string &path) {
+  Expected<std::vector<uint8_t>> bytes = readFile(path);
+  if (!bytes.ok())
+    return bytes.takeError();
+  Expected<SafetensorsFile> file =
+      parseSafetensors(bytes->data(), bytes->size());
+  if (!file.ok())
+    return file.takeError().withContext(path);
+  return file;
+}
+
+std::vector<uint8_t>
+mpt::runtime::serializeSafetensors(const SafetensorsFile &file) {
+  std::vector<size_t> order(file.tensors.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return dtypeSize(file.tensors[a].tensor.dtype) >
+           dtypeSize(file.tensors[b].tensor.dtype);
+  });
+
+  std::string header = "{";
+  if (!file.metadata.empty()) {
+    header += "\"__metadata__\":{";
+    bool first = true;
+    for (const auto &[key, value] : file.metadata) {
+      header += (first ? "" : ",") + quoteJson(key) + ":" + quoteJson(value);
+      first = false;
+    }
+    header += "}";
+  }
+  uint64_t offset = 0;
+  for (size_t index : order) {
+    const NamedTensor &named = file.tensors[index];
+    if (header.size() > 1)
+      header += ",";
+    header += quoteJson(named.name) + ":{\"dtype\":\"" +
+              safetensorsDTypeName(named.tensor.dtype) + "\",\"shape\":[";
+    for (size_t i = 0, e = named.tensor.shape.size(); i < e; ++i)
+      header += (i ? "," : "") + std::to_string(named.tensor.shape[i]);
+    uint64_t end = offset + named.tensor.buffer.size();
+    header += "],\"data_offsets\":[" + std::to_string(offset) + "," +
+              std::to_string(end) + "]}";
+    offset = end;
+  }
+  header += "}";
+  // Pad with spaces so the data section starts 8-byte aligned.
+  header.append((8 - header.size() % 8) % 8, ' ');
+
+  std::vector<uint8_t> bytes(8 + header.size() + offset);
+  for (int i = 0; i < 8; ++i)
+    bytes[i] = static_cast<uint8_t>(header.size() >> (8 * i));
+  std::memcpy(bytes.data() + 8, header.data(), header.size());
+  uint8_t *data = bytes.data() + 8 + header.size();
+  for (size_t index : order) {
+    const HostBuffer &buffer = file.tensors[index].tensor.buffer;
+    std::memcpy(data, buffer.data(), buffer.size());
+    data += buffer.size();
+  }
+  return bytes;
+}
+
+Status mpt::runtime::writeSafetensors(const std::string &path,
+                                      const SafetensorsFile &file) {
+  return writeFileAtomically(path, serializeSafetensors(file));
+}

@@ -1,0 +1,411 @@
+//===- StepSignature.cpp - What a compiled training step reads and writes -===//
+
+#include "mpt/Runtime/StepSignature.h"
+
+#include "Json.h"
+
+#include <cstdlib>
+
+#include <set>
+#include <utility>
+
+using namespace mpt::runtime;
+
+namespace {
+struct RoleInfo {
+  Role role;
+  const char *name;
+  bool state;
+  bool named;
+};
+
+constexpr RoleInfo kRoles[] = {
+    {Role::Param, "param", true, true},
+    {Role::Velocity, "velocity", true, true},
+    {Role::AdamM, "adam_m", true, true},
+    {Role::AdamV, "adam_v", true, true},
+    {Role::AdamStep, "adam_step", true, false},
+    {Role::GradAccumulator, "grad_accumulator", true, true},
+    {Role::MicroStep, "micro_step", true, false},
+    {Role::LossScale, "loss_scale", true, false},
+    {Role::GoodSteps, "good_steps", true, false},
+    {Role::HysteresisLeft, "hysteresis_left", true, false},
+    {Role::Batch, "batch", false, true},
+    {Role::Loss, "loss", false, false},
+    {Role::Overflow, "overflow", false, false},
+    {Role::ScaleCollapsed, "scale_collapsed", false, false},
+    {Role::Grad, "grad", false, true},
+};
+
+const RoleInfo &info(Role role) { return kRoles[static_cast<size_t>(role)]; }
+
+/// The fixed type of each scalar role.
+std::optional<DType> scalarType(Role role) {
+  switch (role) {
+  case Role::AdamStep:
+  case Role::MicroStep:
+  case Role::GoodSteps:
+  case Role::HysteresisLeft:
+    return DType::I32;
+  case Role::LossScale:
+  case Role::Loss:
+    return DType::F32;
+  case Role::Overflow:
+  case Role::ScaleCollapsed:
+    return DType::I1;
+  default:
+    return std::nullopt;
+  }
+}
+
+std::optional<size_t> find(const std::vector<TensorSpec> &specs, Role role,
+                           std::string_view name) {
+  for (size_t i = 0, e = specs.size(); i < e; ++i)
+    if (specs[i].role == role && specs[i].name == name)
+      return i;
+  return std::nullopt;
+}
+
+bool sameType(const TensorSpec &a, const TensorSpec &b) {
+  return a.dtype == b.dtype && a.shape == b.shape;
+}
+
+/// Checks the roles, names and fixed types of one side (arguments or
+/// results) and that no (role, name) pair appears twice.
+Status verifyEntries(const std::vector<TensorSpec> &specs, bool arguments) {
+  const char *side = arguments ? "argument" : "result";
+  std::set<std::pair<Role, std::string>> seen;
+  for (size_t i = 0, e = specs.size(); i < e; ++i) {
+    const TensorSpec &spec = specs[i];
+    std::string where = std::string(side) + " #" + std::to_string(i) + " (" +
+                        spec.describe() + ")";
+    bool allowed = arguments ? spec.role != Role::Loss &&
+                                   spec.role != Role::Overflow &&
+                                   spec.role != Role::ScaleCollapsed &&
+                                   spec.role != Role::Grad
+                             : spec.role != Role::Batch;
+    if (!allowed)
+      return Status::error(where + ": a " + roleName(spec.role) +
+                           " cannot be a step " + side);
+    if (isNamedRole(spec.role) == spec.name.empty())
+      return Status::error(where + (spec.name.empty()
+                                        ? ": the role needs a name"
+                                        : ": the role takes no name"));
+    if (!seen.insert({spec.role, spec.name}).second)
+      return Status::error(where + ": appears twice");
+    for (int64_t dim : spec.shape)
+      if (dim < 0)
+        return Status::error(where + ": dims must be static and >= 0");
+    if (std::optional<DType> fixed = scalarType(spec.role))
+      if (spec.dtype != *fixed || !spec.shape.empty())
+        return Status::error(where + ": expected a " + dtypeName(*fixed) +
+                             " scalar, found " + spec.typeString());
+  }
+  return Status::success();
+}
+} // namespace
+
+const char *mpt::runtime::roleName(Role role) { return info(role).name; }
+
+std::optional<Role> mpt::runtime::parseRole(std::string_view name) {
+  for (const RoleInfo &candidate : kRoles)
+    if (name == candidate.name)
+      return candidate.role;
+  return std::nullopt;
+}
+
+bool mpt::runtime::isStateRole(Role role) { return info(role).state; }
+bool mpt::runtime::isNamedRole(Role role) { return info(role).named; }
+
+ParamInit mpt::runtime::defaultParamInit(const std::vector<int64_t> &shape) {
+  return shape.size() >= 2 ? ParamInit::FanInUniform : ParamInit::Zeros;
+}
+
+int64_t TensorSpec::numElements() const {
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    count *= dim;
+  return count;
+}
+
+size_t TensorSpec::byteSize() const {
+  return static_cast<size_t>(numElements()) * dtypeSize(dtype);
+}
+
+std::string TensorSpec::typeString() const {
+  if (shape.empty())
+    return dtypeName(dtype);
+  return formatShape(shape.data(), shape.size()) + "x" + dtypeName(dtype);
+}
+
+std::string TensorSpec::describe() const {
+  std::string text = roleName(role);
+  if (!name.empty())
+    text += " '" + name + "'";
+  return text + " (" + typeString() + ")";
+}
+
+Status StepSignature::verify() const {
+  if (Status status = verifyEntries(args, /*arguments=*/true); !status.ok())
+    return status;
+  if (Status status = verifyEntries(results, /*arguments=*/false); !status.ok())
+    return status;
+
+  // State flows through: each state argument has its result and back.
+  for (const TensorSpec &arg : args) {
+    if (!isStateRole(arg.role))
+      continue;
+    std::optional<size_t> result = findResult(arg.role, arg.name);
+    if (!result)
+      return Status::error("state argument " + arg.describe() +
+                           " has no result that replaces it");
+    if (!sameType(arg, results[*result]))
+      return Status::error("state argument " + arg.describe() +
+                           " is replaced by a result of type " +
+                           results[*result].typeString());
+  }
+  for (const TensorSpec &result : results)
+    if (isStateRole(result.role) && !findArg(result.role, result.name))
+      return Status::error("state result " + result.describe() +
+                           " replaces no argument");
+
+  // Optimizer state and gradients belong to a parameter of their type.
+  for (const std::vector<TensorSpec> *side : {&args, &results})
+    for (const TensorSpec &spec : *side) {
+      if (spec.role != Role::Velocity && spec.role != Role::AdamM &&
+          spec.role != Role::AdamV && spec.role != Role::GradAccumulator &&
+          spec.role != Role::Grad)
+        continue;
+      std::optional<size_t> param = findArg(Role::Param, spec.name);
+      if (!param)
+        return Status::error(spec.describe() + " names no parameter");
+      if (args[*param].shape != spec.shape)
+        return Status::error(spec.describe() + " must have the shape of " +
+                             args[*param].describe());
+    }
+
+  if (argsWithRole(Role::Param).empty())
+    return Status::error("the step has no parameters");
+  std::vector<size_t> sampled = sampledInputs();
+  if (sampled.empty())
+    return Status::error("the step has no batch input with a batch dim");
+  for (size_t index : sampled) {
+    const TensorSpec &input = args[index];
+    const TensorSpec &first = args[sampled.front()];
+    if (input.shape.front() != first.shape.front())
+      return Status::error(input.describe() + " has batch size " +
+                           std::to_string(input.shape.front()) + " but " +
+                           first.describe() + " has " +
+                           std::to_string(first.shape.front()));
+  }
+  if (!findResult(Role::Loss))
+    return Status::error("the step returns no loss");
+  if (!findResult(Role::Overflow))
+    return Status::error("the step returns no overflow flag");
+
+  bool hasScale = findArg(Role::LossScale).has_value();
+  bool hasDynamicState = findArg(Role::GoodSteps) &&
+                         findArg(Role::HysteresisLeft) &&
+                         findResult(Role::ScaleCollapsed);
+  bool consistent = false;
+  switch (lossScale.mode) {
+  case LossScaleMode::None:
+    consistent = !hasScale && !findArg(Role::GoodSteps);
+    break;
+  case LossScaleMode::Static:
+    consistent = hasScale && !findArg(Role::GoodSteps);
+    break;
+  case LossScaleMode::Dynamic:
+    consistent = hasScale && hasDynamicState;
+    break;
+  }
+  if (!consistent)
+    return Status::error(
+        "the loss-scale state does not match the loss-scale mode: a dynamic "
+        "scale needs loss_scale, good_steps and hysteresis_left arguments "
+        "and a scale_collapsed result, a static one only loss_scale, and "
+        "none neither");
+  return Status::success();
+}
+
+size_t StepSignature::resultForArg(size_t argIndex) const {
+  return *findResult(args[argIndex].role, args[argIndex].name);
+}
+
+std::optional<size_t> StepSignature::findArg(Role role,
+                                             std::string_view name) const {
+  return find(args, role, name);
+}
+
+std::optional<size_t> StepSignature::findResult(Role role,
+                                                std::string_view name) const {
+  return find(results, role, name);
+}
+
+std::vector<size_t> StepSignature::argsWithRole(Role role) const {
+  std::vector<size_t> indices;
+  for (size_t i = 0, e = args.size(); i < e; ++i)
+    if (args[i].role == role)
+      indices.push_back(i);
+  return indices;
+}
+
+std::vector<size_t> StepSignature::sampledInputs() const {
+  std::vector<size_t> indices;
+  for (size_t index : argsWithRole(Role::Batch))
+    if (!args[index].shape.empty())
+      indices.push_back(index);
+  return indices;
+}
+
+std::vector<size_t> StepSignature::scalarInputs() const {
+  std::vector<size_t> indices;
+  for (size_t index : argsWithRole(Role::Batch))
+    if (args[index].shape.empty())
+      indices.push_back(index);
+  return indices;
+}
+
+int64_t StepSignature::batchSize() const {
+  return args[sampledInputs().front()].shape.front();
+}
+
+Expected<LossScaleConfig>
+mpt::runtime::parseLossScaleAttr(std::string_view text) {
+  LossScaleConfig config;
+  if (text.empty())
+    return config;
+  auto fail = [&](const std::string &why) {
+    return Status::error("cannot read the loss-scale policy '" +
+                         std::string(text) + "': " + why);
+  };
+  constexpr std::string_view kPrefix = "#mpt.loss_scale<";
+  if (text.substr(0, kPrefix.size()) != kPrefix || text.back() != '>')
+    return fail("expected #mpt.loss_scale<...>");
+  config.mode = LossScaleMode::Dynamic;
+  std::string body(
+      text.substr(kPrefix.size(), text.size() - kPrefix.size() - 1));
+  size_t start = 0;
+  while (start < body.size()) {
+    size_t comma = body.find(',', start);
+    if (comma == std::string::npos)
+      comma = body.size();
+    std::string item = body.substr(start, comma - start);
+    start = comma + 1;
+    size_t equals = item.find('=');
+    if (equals == std::string::npos)
+      return fail("expected key = value, found '" + item + "'");
+    auto trim = [](std::string s) {
+      size_t first = s.find_first_not_of(' ');
+      size_t last = s.find_last_not_of(' ');
+      return first == std::string::npos ? std::string()
+                                        : s.substr(first, last - first + 1);
+    };
+    std::string key = trim(item.substr(0, equals));
+    std::string value = trim(item.substr(equals + 1));
+    char *end = nullptr;
+    double number = std::strtod(value.c_str(), &end);
+    bool isNumber = !value.empty() && *end == '\0';
+    if (key == "mode") {
+      if (value == "none")
+        config.mode = LossScaleMode::None;
+      else if (value == "static")
+        config.mode = LossScaleMode::Static;
+      else if (value == "dynamic")
+        config.mode = LossScaleMode::Dynamic;
+      else
+        return fail("unknown mode '" + value + "'");
+    } else if (!isNumber) {
+      return fail("'" + key + "' must be a number, found '" + value + "'");
+    } else if (key == "init") {
+      config.init = number;
+    } else if (key == "hysteresis") {
+      config.hysteresis = static_cast<int64_t>(number);
+    } else if (key == "min_scale") {
+      config.minScale = number;
+    } else if (key != "growth_factor" && key != "backoff_factor" &&
+               key != "growth_interval" && key != "max_scale") {
+      // The step applies those itself; the runtime needs only the above.
+      return fail("unknown parameter '" + key + "'");
+    }
+  }
+  return config;
+}
+
+Expected<StepSignature>
+mpt::runtime::parseStepSignatureJson(std::string_view json) {
+  Expected<JsonValue> root = parseJson(json);
+  if (!root.ok())
+    return root.takeError().withContext("step signature");
+  auto fail = [](const std::string &why) {
+    return Status::error("step signature: " + why);
+  };
+  auto member = [](const JsonValue &object,
+                   std::string_view key) -> const JsonValue * {
+    for (const auto &[name, value] : object.members)
+      if (name == key)
+        return &value;
+    return nullptr;
+  };
+  auto string = [&](const JsonValue &object,
+                    std::string_view key) -> std::optional<std::string> {
+    const JsonValue *value = member(object, key);
+    if (!value || value->kind != JsonValue::Kind::String)
+      return std::nullopt;
+    return value->text;
+  };
+  if (root->kind != JsonValue::Kind::Object)
+    return fail("expected a JSON object");
+  StepSignature signature;
+  std::optional<std::string> name = string(*root, "name");
+  std::optional<std::string> entry = string(*root, "entry");
+  std::optional<std::string> optimizer = string(*root, "optimizer");
+  std::optional<std::string> lossScale = string(*root, "loss_scale");
+  if (!name || !entry || !optimizer || !lossScale)
+    return fail("needs the strings name, entry, optimizer and loss_scale");
+  signature.name = *name;
+  signature.entry = *entry;
+  signature.optimizer = *optimizer;
+  Expected<LossScaleConfig> config = parseLossScaleAttr(*lossScale);
+  if (!config.ok())
+    return config.takeError().withContext("step signature");
+  signature.lossScale = *config;
+
+  for (auto [key, specs] : {std::make_pair("args", &signature.args),
+                            std::make_pair("results", &signature.results)}) {
+    const JsonValue *list = member(*root, key);
+    if (!list || list->kind != JsonValue::Kind::Array)
+      return fail(std::string("needs the array ") + key);
+    for (const JsonValue &entry : list->items) {
+      std::string where =
+          std::string(key) + " #" + std::to_string(specs->size()) + ": ";
+      if (entry.kind != JsonValue::Kind::Object)
+        return fail(where + "expected an object");
+      std::optional<std::string> role = string(entry, "role");
+      std::optional<std::string> dtype = string(entry, "dtype");
+      const JsonValue *shape = member(entry, "shape");
+      std::optional<Role> parsedRole = role ? parseRole(*role) : std::nullopt;
+      std::optional<DType> parsedType =
+          dtype ? parseDType(*dtype) : std::nullopt;
+      if (!parsedRole)
+        return fail(where + "unknown or missing role");
+      if (!parsedType)
+        return fail(where + "unsupported or missing dtype");
+      if (!shape || shape->kind != JsonValue::Kind::Array)
+        return fail(where + "needs a shape array");
+      TensorSpec spec{
+          *parsedRole, string(entry, "name").value_or(""), *parsedType, {}};
+      for (const JsonValue &dim : shape->items) {
+        std::optional<uint64_t> size = dim.asUnsigned();
+        if (!size)
+          return fail(where + "shape dims must be static and >= 0");
+        spec.shape.push_back(static_cast<int64_t>(*size));
+      }
+      spec.init = defaultParamInit(spec.shape);
+      specs->push_back(std::move(spec));
+    }
+  }
+  if (Status status = signature.verify(); !status.ok())
+    return std::move(status).withContext("step signature");
+  return signature;
+}

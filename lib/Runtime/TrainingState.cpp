@@ -1,0 +1,240 @@
+//===- TrainingState.cpp - Parameters, optimizer and loss-scale state -----===//
+
+#include "mpt/Runtime/TrainingState.h"
+#include "mpt/Runtime/Random.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace mpt::runtime;
+
+namespace {
+constexpr const char *kCheckpointFormat = "mpt-checkpoint-1";
+
+/// Collects the ways a file differs from the tensors a step expects and
+/// reports them all in one message.
+class MismatchReport {
+public:
+  void add(std::string problem) { problems.push_back(std::move(problem)); }
+  Status status(const std::string &what) const {
+    if (problems.empty())
+      return Status::success();
+    std::string text = "does not match the step's " + what + ": ";
+    for (size_t i = 0, e = problems.size(); i < e; ++i)
+      text += (i ? "; " : "") + problems[i];
+    return Status::error(text);
+  }
+
+private:
+  std::vector<std::string> problems;
+};
+
+/// Checks that `file` holds exactly the tensors `expected` names, with
+/// their shapes, and (when `exactType`) their dtypes.
+Status matchTensors(
+    const SafetensorsFile &file,
+    const std::vector<std::pair<std::string, const HostTensor *>> &expected,
+    bool exactType, const std::string &what) {
+  MismatchReport report;
+  for (const auto &[name, tensor] : expected) {
+    const NamedTensor *found = file.find(name);
+    if (!found) {
+      report.add("missing tensor '" + name + "' (" + tensor->typeString() +
+                 ")");
+      continue;
+    }
+    bool typeOk = exactType ? found->tensor.dtype == tensor->dtype
+                            : isFloatDType(found->tensor.dtype);
+    if (found->tensor.shape != tensor->shape || !typeOk)
+      report.add("tensor '" + name + "' is " + found->tensor.typeString() +
+                 ", expected " + tensor->typeString());
+  }
+  for (const NamedTensor &named : file.tensors) {
+    bool known = false;
+    for (const auto &entry : expected)
+      known |= entry.first == named.name;
+    if (!known)
+      report.add("unexpected tensor '" + named.name + "'");
+  }
+  return report.status(what);
+}
+
+void copyConverted(const HostTensor &from, HostTensor &to) {
+  if (from.dtype == to.dtype) {
+    std::memcpy(to.buffer.data(), from.buffer.data(), to.buffer.size());
+    return;
+  }
+  for (int64_t i = 0, e = to.numElements(); i < e; ++i)
+    to.store(i, from.load(i));
+}
+
+void fill(HostTensor &tensor, double value) {
+  for (int64_t i = 0, e = tensor.numElements(); i < e; ++i)
+    tensor.store(i, value);
+}
+} // namespace
+
+TrainingState::TrainingState(const StepSignature &signature)
+    : signature(signature), slotOfArg(signature.args.size(), -1) {
+  for (size_t i = 0, e = signature.args.size(); i < e; ++i) {
+    const TensorSpec &spec = signature.args[i];
+    if (!isStateRole(spec.role))
+      continue;
+    slotOfArg[i] = static_cast<int>(slots.size());
+    slots.push_back({i, HostTensor(spec.dtype, spec.shape),
+                     HostTensor(spec.dtype, spec.shape)});
+  }
+}
+
+void TrainingState::initialize(uint64_t seed) {
+  for (Slot &slot : slots) {
+    const TensorSpec &spec = signature.args[slot.argIndex];
+    HostTensor &tensor = slot.current;
+    switch (spec.role) {
+    case Role::Param:
+      switch (spec.init) {
+      case ParamInit::FanInUniform: {
+        int64_t fanIn = 1;
+        for (size_t d = 0; d + 1 < spec.shape.size(); ++d)
+          fanIn *= spec.shape[d];
+        double bound = 1.0 / std::sqrt(static_cast<double>(fanIn));
+        Rng rng = Rng::stream(seed, "init/" + spec.name);
+        for (int64_t i = 0, e = tensor.numElements(); i < e; ++i)
+          tensor.store(i, rng.uniform(-bound, bound));
+        break;
+      }
+      case ParamInit::Zeros:
+        fill(tensor, 0);
+        break;
+      case ParamInit::Ones:
+        fill(tensor, 1);
+        break;
+      }
+      break;
+    case Role::LossScale:
+      fill(tensor, signature.lossScale.init);
+      break;
+    case Role::HysteresisLeft:
+      fill(tensor, static_cast<double>(signature.lossScale.hysteresis));
+      break;
+    default: // Optimizer state, gradient accumulators, counters.
+      fill(tensor, 0);
+      break;
+    }
+  }
+  steps = 0;
+}
+
+std::string TrainingState::tensorName(size_t argIndex) const {
+  const TensorSpec &spec = signature.args[argIndex];
+  if (spec.role == Role::Param)
+    return spec.name;
+  std::string name = std::string("mpt.") + roleName(spec.role);
+  return spec.name.empty() ? name : name + "/" + spec.name;
+}
+
+Status TrainingState::loadParams(const SafetensorsFile &file) {
+  std::vector<std::pair<std::string, const HostTensor *>> expected;
+  for (const Slot &slot : slots)
+    if (signature.args[slot.argIndex].role == Role::Param)
+      expected.emplace_back(tensorName(slot.argIndex), &slot.current);
+  if (Status status =
+          matchTensors(file, expected, /*exactType=*/false, "parameters");
+      !status.ok())
+    return status;
+  for (Slot &slot : slots)
+    if (signature.args[slot.argIndex].role == Role::Param)
+      copyConverted(file.find(tensorName(slot.argIndex))->tensor, slot.current);
+  return Status::success();
+}
+
+SafetensorsFile TrainingState::saveParams() const {
+  SafetensorsFile file;
+  for (const Slot &slot : slots) {
+    if (signature.args[slot.argIndex].role != Role::Param)
+      continue;
+    NamedTensor named{tensorName(slot.argIndex),
+                      HostTensor(slot.current.dtype, slot.current.shape)};
+    copyConverted(slot.current, named.tensor);
+    file.tensors.push_back(std::move(named));
+  }
+  file.metadata["mpt.step"] = std::to_string(steps);
+  return file;
+}
+
+SafetensorsFile TrainingState::saveCheckpoint(uint64_t seed) const {
+  SafetensorsFile file;
+  for (const Slot &slot : slots) {
+    NamedTensor named{tensorName(slot.argIndex),
+                      HostTensor(slot.current.dtype, slot.current.shape)};
+    copyConverted(slot.current, named.tensor);
+    file.tensors.push_back(std::move(named));
+  }
+  file.metadata["mpt.format"] = kCheckpointFormat;
+  file.metadata["mpt.step"] = std::to_string(steps);
+  file.metadata["mpt.seed"] = std::to_string(seed);
+  file.metadata["mpt.step_function"] = signature.name;
+  return file;
+}
+
+Expected<uint64_t> TrainingState::loadCheckpoint(const SafetensorsFile &file) {
+  auto metadata = [&](const char *key) -> const std::string * {
+    auto found = file.metadata.find(key);
+    return found == file.metadata.end() ? nullptr : &found->second;
+  };
+  const std::string *format = metadata("mpt.format");
+  if (!format || *format != kCheckpointFormat)
+    return Status::error(std::string("not a checkpoint (its metadata has no "
+                                     "mpt.format = \"") +
+                         kCheckpointFormat +
+                         "\"); a file of parameters is loaded with --init");
+  const std::string *step = metadata("mpt.step");
+  const std::string *seed = metadata("mpt.seed");
+  char *end = nullptr;
+  long long stepValue = step ? std::strtoll(step->c_str(), &end, 10) : -1;
+  if (!step || step->empty() || *end != '\0' || stepValue < 0)
+    return Status::error("checkpoint metadata mpt.step must be a "
+                         "non-negative integer");
+  unsigned long long seedValue =
+      seed ? std::strtoull(seed->c_str(), &end, 10) : 0;
+  if (!seed || seed->empty() || *end != '\0')
+    return Status::error("checkpoint metadata mpt.seed must be an integer");
+
+  std::vector<std::pair<std::string, const HostTensor *>> expected;
+  for (const Slot &slot : slots)
+    expected.emplace_back(tensorName(slot.argIndex), &slot.current);
+  if (Status status =
+          matchTensors(file, expected, /*exactType=*/true, "training state");
+      !status.ok())
+    return status;
+  for (Slot &slot : slots)
+    copyConverted(file.find(tensorName(slot.argIndex))->tensor, slot.current);
+  steps = stepValue;
+  return static_cast<uint64_t>(seedValue);
+}
+
+void *TrainingState::current(size_t argIndex) {
+  return slots[slotOfArg[argIndex]].current.buffer.data();
+}
+
+void *TrainingState::next(size_t argIndex) {
+  return slots[slotOfArg[argIndex]].next.buffer.data();
+}
+
+const HostTensor *TrainingState::find(Role role,
+                                      const std::string &name) const {
+  std::optional<size_t> arg = signature.findArg(role, name);
+  if (!arg || slotOfArg[*arg] < 0)
+    return nullptr;
+  return &slots[slotOfArg[*arg]].current;
+}
+
+void TrainingState::advance() {
+  for (Slot &slot : slots)
+    std::swap(slot.current, slot.next);
+}
+
+double TrainingState::lossScale() const {
+  const HostTensor *scale = find(Role::LossScale);
+  return scale ? scale->load(0) : 1.0;
+}

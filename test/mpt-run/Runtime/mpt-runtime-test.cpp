@@ -1,0 +1,460 @@
+//===- mpt-runtime-test.cpp - Drives the training runtime from lit --------===//
+//
+// Subcommands exercise one part of the runtime each and print what lit
+// checks; any failed expectation exits non-zero.
+//
+//   dtype                  f16/bf16 encodings and round trips
+//   random                 the documented SplitMix64 streams
+//   npy FILE               reads a .npy file, prints it or the error
+//   safetensors FILE       reads a safetensors file, prints it or the error
+//   write-safetensors OUT  writes a small file for other readers
+//   signature FILE         reads a compiled step's JSON signature
+//   train [--flag=value]   a training session on a hand-written step
+//
+// The step of `train` is linear regression, pred = x.w + b with x 8x4,
+// written in C++ with the compiled step's ABI (state in, new state out,
+// dynamic loss scaling with the mpt.update_loss_scale rule, skip on
+// non-finite gradients) and with its temporaries on the tracked heap.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpt/Runtime/AllocationTracker.h"
+#include "mpt/Runtime/DType.h"
+#include "mpt/Runtime/Npy.h"
+#include "mpt/Runtime/Random.h"
+#include "mpt/Runtime/Safetensors.h"
+#include "mpt/Runtime/TrainingSession.h"
+
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+
+using namespace mpt::runtime;
+
+namespace {
+int failures = 0;
+
+void expect(bool condition, const std::string &what) {
+  if (!condition) {
+    std::printf("FAILED: %s\n", what.c_str());
+    ++failures;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// dtype
+//===----------------------------------------------------------------------===//
+
+int testDType() {
+  struct Case {
+    double value;
+    uint16_t half, bfloat;
+  };
+  const Case cases[] = {
+      {1.0, 0x3C00, 0x3F80},
+      {-2.0, 0xC000, 0xC000},
+      {65504.0, 0x7BFF, 0x4780},         // largest f16; bf16 rounds up
+      {65520.0, 0x7C00, 0x4780},         // f16: ties away from 65504 to inf
+      {0x1.0p-24, 0x0001, 0x3380},       // smallest f16 subnormal
+      {0x1.0p-25, 0x0000, 0x3300},       // tie to even: zero
+      {0x1.8p-25, 0x0001, 0x3340},       // above the tie: rounds up
+      {0x1.ff8p-15, 0x03FF, 0x3880},     // largest f16 subnormal
+      {0x1.ffcp-15, 0x0400, 0x3880},     // tie above it: min normal
+      {1.0 + 0x1.0p-11, 0x3C00, 0x3F80}, // f16 tie to even
+      {1.0 + 0x1.0p-8, 0x3C04, 0x3F80},  // bf16 tie to even
+      {1.0 + 0x1.8p-8, 0x3C06, 0x3F81},  // bf16 above the tie
+      {1e10, 0x7C00, 0x5015},
+      {INFINITY, 0x7C00, 0x7F80},
+      {-0.0, 0x8000, 0x8000},
+  };
+  for (const Case &c : cases) {
+    char what[96];
+    std::snprintf(what, sizeof(what), "encode %a: f16 %04x bf16 %04x", c.value,
+                  encodeHalf(c.value), encodeBFloat16(c.value));
+    expect(encodeHalf(c.value) == c.half && encodeBFloat16(c.value) == c.bfloat,
+           what);
+  }
+  expect(std::isnan(decodeHalf(encodeHalf(NAN))), "f16 NaN stays NaN");
+  expect(std::isnan(decodeBFloat16(encodeBFloat16(NAN))), "bf16 NaN stays NaN");
+  // Every non-NaN encoding survives decode + encode.
+  int roundTrips = 0;
+  for (uint32_t bits = 0; bits <= 0xFFFF; ++bits) {
+    auto b = static_cast<uint16_t>(bits);
+    if (!std::isnan(decodeHalf(b))) {
+      expect(encodeHalf(decodeHalf(b)) == b,
+             "f16 round trip " + std::to_string(bits));
+      ++roundTrips;
+    }
+    if (!std::isnan(decodeBFloat16(b))) {
+      expect(encodeBFloat16(decodeBFloat16(b)) == b,
+             "bf16 round trip " + std::to_string(bits));
+      ++roundTrips;
+    }
+  }
+  // Integers saturate.
+  int8_t small;
+  storeElement(DType::I8, &small, 300);
+  expect(small == 127, "i8 saturates");
+  std::printf("dtype: %zu encodings, %d round trips, %d failures\n",
+              sizeof(cases) / sizeof(cases[0]), roundTrips, failures);
+  return failures ? 1 : 0;
+}
+
+//===----------------------------------------------------------------------===//
+// random
+//===----------------------------------------------------------------------===//
+
+int testRandom() {
+  Rng rng(0);
+  for (int i = 0; i < 3; ++i)
+    std::printf("splitmix64(0) #%d: %016" PRIx64 "\n", i, rng.next());
+  Rng a = Rng::stream(7, "init/w1"), b = Rng::stream(7, "init/w2"),
+      c = Rng::stream(7, "init/w1");
+  uint64_t first = a.next();
+  expect(first != b.next(), "streams of different names differ");
+  expect(first == c.next(), "a stream is a function of its key");
+  Rng draws(1);
+  double sum = 0, sumSquares = 0;
+  int counts[3] = {0, 0, 0};
+  const int n = 100000;
+  for (int i = 0; i < n; ++i) {
+    double u = draws.uniform();
+    expect(u >= 0 && u < 1, "uniform in [0, 1)");
+    double z = draws.normal();
+    sum += z;
+    sumSquares += z * z;
+    ++counts[draws.below(3)];
+  }
+  // Five standard errors of the mean (1/sqrt(n)) and of the variance.
+  expect(std::abs(sum / n) < 0.016, "normal() has mean 0");
+  expect(std::abs(sumSquares / n - 1) < 0.023, "normal() has variance 1");
+  for (int count : counts)
+    expect(std::abs(count - n / 3) < n / 100, "below(3) is uniform");
+  std::printf("random: %d failures\n", failures);
+  return failures ? 1 : 0;
+}
+
+//===----------------------------------------------------------------------===//
+// npy and safetensors
+//===----------------------------------------------------------------------===//
+
+void printTensor(const HostTensor &tensor) {
+  std::printf("%s", tensor.typeString().c_str());
+  for (int64_t i = 0, e = tensor.numElements(); i < e && i < 8; ++i)
+    std::printf(" %g", tensor.load(i));
+  std::printf("\n");
+}
+
+int testNpy(const char *path) {
+  Expected<HostTensor> tensor = readNpy(path);
+  if (!tensor.ok()) {
+    std::printf("error: %s\n", tensor.error().message().c_str());
+    return 1;
+  }
+  printTensor(*tensor);
+  return 0;
+}
+
+int testSafetensors(const char *path) {
+  Expected<SafetensorsFile> file = readSafetensors(path);
+  if (!file.ok()) {
+    std::printf("error: %s\n", file.error().message().c_str());
+    return 1;
+  }
+  for (const auto &[key, value] : file->metadata)
+    std::printf("metadata %s = %s\n", key.c_str(), value.c_str());
+  for (const NamedTensor &named : file->tensors) {
+    std::printf("tensor %s: ", named.name.c_str());
+    printTensor(named.tensor);
+  }
+  return 0;
+}
+
+int writeSample(const char *path) {
+  SafetensorsFile file;
+  file.metadata["note"] = "quote \" and \\ and \xc3\xa9";
+  auto add = [&](std::string name, DType dtype, std::vector<int64_t> shape) {
+    NamedTensor named{std::move(name), HostTensor(dtype, std::move(shape))};
+    for (int64_t i = 0, e = named.tensor.numElements(); i < e; ++i)
+      named.tensor.store(i, 0.5 * static_cast<double>(i) - 1);
+    file.tensors.push_back(std::move(named));
+  };
+  add("flag", DType::I1, {3});
+  add("w", DType::F32, {2, 3});
+  add("half", DType::F16, {4});
+  add("count", DType::I32, {});
+  add("wide", DType::F64, {2});
+  if (Status status = writeSafetensors(path, file); !status.ok()) {
+    std::printf("error: %s\n", status.message().c_str());
+    return 1;
+  }
+  return 0;
+}
+
+int testSignature(const char *path) {
+  std::string json;
+  if (std::FILE *file = std::fopen(path, "rb")) {
+    char chunk[4096];
+    while (size_t count = std::fread(chunk, 1, sizeof(chunk), file))
+      json.append(chunk, count);
+    std::fclose(file);
+  }
+  Expected<StepSignature> signature = parseStepSignatureJson(json);
+  if (!signature.ok()) {
+    std::printf("error: %s\n", signature.error().message().c_str());
+    return 1;
+  }
+  const LossScaleConfig &scale = signature->lossScale;
+  std::printf("step %s: entry %s, optimizer %s\n", signature->name.c_str(),
+              signature->entryPoint().c_str(), signature->optimizer.c_str());
+  std::printf("loss scale: mode %d, init %g, hysteresis %lld, min %g\n",
+              static_cast<int>(scale.mode), scale.init,
+              static_cast<long long>(scale.hysteresis), scale.minScale);
+  for (const TensorSpec &arg : signature->args)
+    std::printf("arg %s\n", arg.describe().c_str());
+  for (const TensorSpec &result : signature->results)
+    std::printf("result %s\n", result.describe().c_str());
+  return 0;
+}
+
+//===----------------------------------------------------------------------===//
+// train
+//===----------------------------------------------------------------------===//
+
+constexpr int64_t kBatch = 8, kFeatures = 4;
+
+struct LinearStepConfig {
+  double lr = 0.1;
+  double growthFactor = 2, backoffFactor = 0.5;
+  int32_t growthInterval = 4, hysteresis = 1;
+  double minScale = 1, maxScale = 16777216;
+  bool grads = false;
+} linearConfig;
+
+/// The loss-scale rule of mpt.update_loss_scale.
+void updateLossScale(float scale, int32_t good, int32_t left, bool finite,
+                     float &newScale, int32_t &newGood, int32_t &newLeft,
+                     bool &collapsed) {
+  const LinearStepConfig &c = linearConfig;
+  newScale = scale;
+  newGood = good;
+  newLeft = left;
+  collapsed = false;
+  if (!finite) {
+    newGood = 0;
+    if (left > 1) {
+      newLeft = left - 1;
+      return;
+    }
+    newScale = static_cast<float>(scale * c.backoffFactor);
+    newLeft = c.hysteresis;
+    if (newScale < c.minScale) {
+      newScale = static_cast<float>(c.minScale);
+      collapsed = true;
+    }
+    return;
+  }
+  if (++newGood == c.growthInterval) {
+    float grown = static_cast<float>(scale * c.growthFactor);
+    if (std::isfinite(grown))
+      newScale = static_cast<float>(std::min<double>(grown, c.maxScale));
+    newGood = 0;
+    newLeft = c.hysteresis;
+  }
+}
+
+/// Buffers: w, b, scale, good, left, x, y | w', b', scale', good', left',
+/// loss, overflow, collapsed [, grad w, grad b].
+extern "C" void linearStep(void **buffers) {
+  const auto *w = static_cast<const float *>(buffers[0]);
+  const auto *b = static_cast<const float *>(buffers[1]);
+  float scale = *static_cast<const float *>(buffers[2]);
+  int32_t good = *static_cast<const int32_t *>(buffers[3]);
+  int32_t left = *static_cast<const int32_t *>(buffers[4]);
+  const auto *x = static_cast<const float *>(buffers[5]);
+  const auto *y = static_cast<const float *>(buffers[6]);
+  void **out = buffers + 7;
+
+  // Temporaries go through the tracked heap, as the compiled code's do.
+  auto *residual = static_cast<float *>(mptTrackedMalloc(kBatch * 4));
+  auto *grad = static_cast<float *>(mptTrackedMalloc((kFeatures + 1) * 4));
+  float loss = 0;
+  for (int64_t r = 0; r < kBatch; ++r) {
+    float pred = b[0];
+    for (int64_t f = 0; f < kFeatures; ++f)
+      pred += x[r * kFeatures + f] * w[f];
+    residual[r] = pred - y[r];
+    loss += residual[r] * residual[r] / kBatch;
+  }
+  bool finite = true;
+  for (int64_t f = 0; f <= kFeatures; ++f) {
+    float scaled = 0;
+    for (int64_t r = 0; r < kBatch; ++r)
+      scaled += 2 * scale * residual[r] / kBatch *
+                (f < kFeatures ? x[r * kFeatures + f] : 1.0f);
+    grad[f] = scaled * (1 / scale);
+    finite &= std::isfinite(grad[f]);
+  }
+  auto *newW = static_cast<float *>(out[0]);
+  auto *newB = static_cast<float *>(out[1]);
+  for (int64_t f = 0; f < kFeatures; ++f)
+    newW[f] =
+        finite ? w[f] - static_cast<float>(linearConfig.lr) * grad[f] : w[f];
+  newB[0] = finite
+                ? b[0] - static_cast<float>(linearConfig.lr) * grad[kFeatures]
+                : b[0];
+  bool collapsed;
+  updateLossScale(scale, good, left, finite, *static_cast<float *>(out[2]),
+                  *static_cast<int32_t *>(out[3]),
+                  *static_cast<int32_t *>(out[4]), collapsed);
+  *static_cast<float *>(out[5]) = loss;
+  *static_cast<uint8_t *>(out[6]) = !finite;
+  *static_cast<uint8_t *>(out[7]) = collapsed;
+  if (linearConfig.grads) {
+    std::memcpy(out[8], grad, kFeatures * 4);
+    std::memcpy(out[9], grad + kFeatures, 4);
+  }
+  mptTrackedFree(residual);
+  mptTrackedFree(grad);
+}
+
+StepSignature linearSignature(double initScale) {
+  StepSignature signature;
+  signature.name = "linear";
+  signature.optimizer = "#mpt.sgd<lr = 1.000000e-01>";
+  signature.lossScale = {LossScaleMode::Dynamic, initScale,
+                         linearConfig.hysteresis, linearConfig.minScale};
+  auto spec = [](Role role, std::string name, DType dtype,
+                 std::vector<int64_t> shape) {
+    TensorSpec tensor{role, std::move(name), dtype, std::move(shape)};
+    tensor.init = defaultParamInit(tensor.shape);
+    return tensor;
+  };
+  std::vector<TensorSpec> state = {
+      spec(Role::Param, "w", DType::F32, {kFeatures, 1}),
+      spec(Role::Param, "b", DType::F32, {1}),
+      spec(Role::LossScale, "", DType::F32, {}),
+      spec(Role::GoodSteps, "", DType::I32, {}),
+      spec(Role::HysteresisLeft, "", DType::I32, {})};
+  signature.args = state;
+  signature.args.push_back(
+      spec(Role::Batch, "x", DType::F32, {kBatch, kFeatures}));
+  signature.args.push_back(spec(Role::Batch, "y", DType::F32, {kBatch, 1}));
+  signature.results = state;
+  signature.results.push_back(spec(Role::Loss, "", DType::F32, {}));
+  signature.results.push_back(spec(Role::Overflow, "", DType::I1, {}));
+  signature.results.push_back(spec(Role::ScaleCollapsed, "", DType::I1, {}));
+  if (linearConfig.grads) {
+    signature.results.push_back(
+        spec(Role::Grad, "w", DType::F32, {kFeatures, 1}));
+    signature.results.push_back(spec(Role::Grad, "b", DType::F32, {1}));
+  }
+  return signature;
+}
+
+std::vector<std::string> splitList(const std::string &text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos)
+      comma = text.size();
+    items.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
+}
+
+int testTrain(int argc, char **argv) {
+  SessionOptions options;
+  double initScale = 65536;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    size_t equals = arg.find('=');
+    std::string key = arg.substr(0, equals);
+    std::string value =
+        equals == std::string::npos ? "" : arg.substr(equals + 1);
+    if (key == "--steps")
+      options.steps = std::stoll(value);
+    else if (key == "--seed")
+      options.seed = std::stoull(value);
+    else if (key == "--data")
+      options.dataFiles = splitList(value);
+    else if (key == "--no-shuffle")
+      options.shuffle = false;
+    else if (key == "--init")
+      options.initPath = value;
+    else if (key == "--resume")
+      options.resumePath = value;
+    else if (key == "--save")
+      options.savePath = value;
+    else if (key == "--checkpoint")
+      options.checkpointPath = value;
+    else if (key == "--checkpoint-every")
+      options.checkpointEvery = std::stoll(value);
+    else if (key == "--metrics")
+      options.metricsPath = value;
+    else if (key == "--print-every")
+      options.printEvery = std::stoll(value);
+    else if (key == "--inject")
+      for (const std::string &step : splitList(value))
+        options.injectNonfiniteAt.insert(std::stoll(step));
+    else if (key == "--init-scale")
+      initScale = std::stod(value);
+    else if (key == "--min-scale")
+      linearConfig.minScale = std::stod(value);
+    else if (key == "--hysteresis")
+      linearConfig.hysteresis = std::stoi(value);
+    else if (key == "--growth-interval")
+      linearConfig.growthInterval = std::stoi(value);
+    else if (key == "--grads")
+      linearConfig.grads = true;
+    else {
+      std::fprintf(stderr, "unknown train flag '%s'\n", arg.c_str());
+      return 2;
+    }
+  }
+  StepSignature signature = linearSignature(initScale);
+  auto session = TrainingSession::prepare(signature, options);
+  if (!session.ok()) {
+    std::fprintf(stderr, "error: %s\n", session.error().message().c_str());
+    return 1;
+  }
+  std::printf("data: %s\n", (*session)->data().describe().c_str());
+  if (Status status =
+          (*session)->run(linearStep, /*staticStepBytes=*/0, stdout);
+      !status.ok()) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "error: %s\n", status.message().c_str());
+    return 1;
+  }
+  return 0;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string command = argc > 1 ? argv[1] : "";
+  if (command == "dtype")
+    return testDType();
+  if (command == "random")
+    return testRandom();
+  if (command == "npy" && argc == 3)
+    return testNpy(argv[2]);
+  if (command == "safetensors" && argc == 3)
+    return testSafetensors(argv[2]);
+  if (command == "write-safetensors" && argc == 3)
+    return writeSample(argv[2]);
+  if (command == "signature" && argc == 3)
+    return testSignature(argv[2]);
+  if (command == "train")
+    return testTrain(argc - 2, argv + 2);
+  std::fprintf(
+      stderr,
+      "usage: mpt-runtime-test dtype | random | npy FILE | "
+      "safetensors FILE | write-safetensors OUT | signature FILE | train "
+      "[--flag=value...]\n");
+  return 2;
+}

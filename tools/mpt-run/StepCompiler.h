@@ -1,0 +1,79 @@
+//===- StepCompiler.h - From a model file to a callable step ----*- C++ -*-===//
+//
+// The compiler half of mpt-run: parses the model, expands its training step
+// (mixed precision or fp32), reads the step's signature from the role
+// attributes of the tensor-level step function, then differentiates,
+// lowers to LLVM and JIT-compiles it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPT_TOOLS_MPT_RUN_STEPCOMPILER_H
+#define MPT_TOOLS_MPT_RUN_STEPCOMPILER_H
+
+#include "mpt/Runtime/StepSignature.h"
+#include "mpt/Runtime/Trainer.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <memory>
+#include <string>
+
+namespace mlir {
+namespace mpt {
+
+struct StepCompilerOptions {
+  /// fp32, f16 or bf16.
+  std::string precision = "fp32";
+  /// Extra options of --auto-mixed-precision, as written in a pipeline.
+  std::string ampOptions;
+  /// The mpt.train_step to train; empty for the only one.
+  std::string stepName;
+  /// Return the parameter gradients from the step (mpt.grad results).
+  bool exposeGradients = false;
+  /// Threads of the compiled step's parallel loops: 1 runs them in the
+  /// calling thread, 0 on every core (OpenMP's default).
+  unsigned threads = 1;
+};
+
+class StepCompiler {
+public:
+  StepCompiler(MLIRContext &context, StepCompilerOptions options)
+      : context(context), options(std::move(options)) {}
+
+  /// Parses the model (the main buffer of `sourceMgr`), expands the step
+  /// and reads its signature. Diagnostics go to the context's handler.
+  LogicalResult load(llvm::SourceMgr &sourceMgr);
+  const ::mpt::runtime::StepSignature &signature() const {
+    return stepSignature;
+  }
+
+  /// Differentiates, lowers and JIT-compiles the loaded step, with the
+  /// compiled code's heap functions bound to the AllocationTracker.
+  FailureOr<::mpt::runtime::StepFunction> compile();
+  /// Bytes of the compiled module's mutable globals: the static memory the
+  /// step keeps its temporaries in. Valid after compile().
+  uint64_t staticMemoryBytes() const { return staticBytes; }
+
+private:
+  LogicalResult expand();
+  LogicalResult readSignature(func::FuncOp step);
+  LogicalResult exposeGradientResults(func::FuncOp step);
+  LogicalResult checkCompiledSignature(llvm::StringRef json);
+
+  MLIRContext &context;
+  StepCompilerOptions options;
+  OwningOpRef<ModuleOp> module;
+  std::string stepName;
+  ::mpt::runtime::StepSignature stepSignature;
+  std::unique_ptr<ExecutionEngine> engine;
+  uint64_t staticBytes = 0;
+};
+
+} // namespace mpt
+} // namespace mlir
+
+#endif // MPT_TOOLS_MPT_RUN_STEPCOMPILER_H
