@@ -156,7 +156,8 @@ struct VectorizePass : mpt::impl::VectorizeBase<VectorizePass> {
     return success();
   }
 
-  /// Folds the vector ops of neighbouring tiles and replaces transcendental
+  /// Turns multiply-reduce chains into `vector.contract`, sinks elementwise
+  /// ops below broadcasts and transposes, and replaces transcendental
   /// functions on vectors by polynomial approximations, which vectorize
   /// where libm calls would not.
   LogicalResult simplifyVectors() {

@@ -13,11 +13,13 @@
 //    NR accumulators in registers across the whole k loop and updates them
 //    with a broadcast lhs element times an rhs row (one FMA per vector).
 //
+// With the bf16-dot-product option, bf16 operands are instead packed with
+// pairs of k side by side and multiplied by `vdpbf16ps`.
+//
 //===----------------------------------------------------------------------===//
 
 #include "mpt/Conversion/Passes.h"
 
-#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/X86Vector/X86VectorDialect.h"

@@ -8,7 +8,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "LoweringUtils.h"
-#include "mpt/Conversion/MPTToLinalg/MPTToLinalg.h"
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

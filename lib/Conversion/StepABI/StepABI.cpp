@@ -12,7 +12,6 @@
 
 #include "mlir/Conversion/LLVMCommon/MemRefBuilder.h"
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
-#include "mlir/IR/IRMapping.h"
 #include "llvm/Support/JSON.h"
 
 namespace mlir {
