@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mpt/Conversion/GPU/Passes.h"
 #include "mpt/Conversion/Passes.h"
 #include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
 #include "mpt/Dialect/MPT/IR/MPTDialect.h"
@@ -21,6 +22,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::mpt::registerMPTPasses();
   mlir::mpt::registerCPUConversionPasses();
+  mlir::mpt::registerGPUConversionPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

@@ -1,0 +1,97 @@
+"""Checks and tabulates the GPU benchmark's results.
+
+  report.py trajectory CPU.csv GPU.csv --rtol R   # same losses, step by step
+  report.py table RESULTS_DIR                     # MPT vs PyTorch
+
+`trajectory` compares the per-step losses (CSV: step,loss,...) of the same
+training run on the CPU and on the GPU, and fails when one step's losses
+differ by more than R relative to the CPU's (the devices sum in different
+orders, and mixed precision rounds at different places). `table` prints
+step time, throughput and step memory from the summaries (JSON) written by
+run.sh, one row per precision.
+"""
+
+import argparse
+import csv
+import json
+import os
+import sys
+
+
+def read_losses(path):
+    with open(path) as file:
+        return [float(row["loss"]) for row in csv.DictReader(file)]
+
+
+def trajectory(args):
+    cpu, gpu = read_losses(args.cpu), read_losses(args.gpu)
+    if len(cpu) != len(gpu) or not cpu:
+        print(f"trajectory: {args.cpu} has {len(cpu)} steps, "
+              f"{args.gpu} has {len(gpu)}")
+        return 1
+    worst_step, worst = 0, 0.0
+    for step, (a, b) in enumerate(zip(cpu, gpu), start=1):
+        error = abs(a - b) / max(abs(a), 1e-12)
+        if error > worst:
+            worst_step, worst = step, error
+    verdict = "PASS" if worst <= args.rtol else "FAIL"
+    where = f" (step {worst_step})" if worst_step else ""
+    print(f"{verdict}: {os.path.basename(args.gpu)} follows "
+          f"{os.path.basename(args.cpu)} over {len(cpu)} steps: largest "
+          f"relative difference {worst:.2e}{where}, allowed "
+          f"{args.rtol:.0e}; final loss {cpu[-1]:.6g} vs {gpu[-1]:.6g}")
+    return 0 if verdict == "PASS" else 1
+
+
+def table(args):
+    rows = []
+    for precision in ("fp32", "f16", "bf16"):
+        row = {"precision": precision}
+        for framework in ("mpt", "pytorch"):
+            path = os.path.join(args.results, f"{framework}-{precision}.json")
+            if os.path.exists(path):
+                with open(path) as file:
+                    row[framework] = json.load(file)
+        rows.append(row)
+    mib = 1024.0 * 1024.0
+    header = (f"{'precision':<10}{'MPT ms':>10}{'PyTorch ms':>12}"
+              f"{'speedup':>9}{'MPT samples/s':>15}{'MPT step MiB':>14}"
+              f"{'PyTorch step MiB':>18}")
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        mpt, torch = row.get("mpt"), row.get("pytorch")
+
+        def cell(summary, key, scale=1.0, fmt="{:.2f}"):
+            if not summary or summary.get(key) is None:
+                return "-"
+            return fmt.format(summary[key] / scale)
+
+        speedup = "-"
+        if mpt and torch:
+            speedup = f"{torch['median_step_ms'] / mpt['median_step_ms']:.2f}x"
+        print(f"{row['precision']:<10}"
+              f"{cell(mpt, 'median_step_ms'):>10}"
+              f"{cell(torch, 'median_step_ms'):>12}"
+              f"{speedup:>9}"
+              f"{cell(mpt, 'samples_per_second', fmt='{:.0f}'):>15}"
+              f"{cell(mpt, 'activation_bytes', mib, '{:.0f}'):>14}"
+              f"{cell(torch, 'activation_bytes', mib, '{:.0f}'):>18}")
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("trajectory")
+    check.add_argument("cpu")
+    check.add_argument("gpu")
+    check.add_argument("--rtol", type=float, required=True)
+    tab = commands.add_parser("table")
+    tab.add_argument("results")
+    args = parser.parse_args()
+    return trajectory(args) if args.command == "trajectory" else table(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+//===- Passes.td - Lowering of training steps to NVIDIA GPUs -*- tablegen -*-===//
+//
+// The passes of `--mpt-lower-to-nvvm`, in pipeline order. Each one is
+// registered on its own so that the IR between any two of them can be
+// printed and tested.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPT_CONVERSION_GPU_PASSES_TD
+#define MPT_CONVERSION_GPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def GPUDeviceScalars : Pass<"mpt-gpu-device-scalars", "ModuleOp"> {
+  let summary = "Keeps the scalars of a step (loss, scale, flags) on the device";
+  let description = [{
+    On a GPU every tensor of a step lives in device memory, so a scalar read
+    out of a tensor (`tensor.extract`) and everything computed from it (the
+    loss, the overflow flag, the skip decision, the new loss scale) would
+    need the host to wait for the device and copy the value back, once per
+    step. This pass keeps them on the device instead:
+
+    - scalar arguments and results of public functions become 0-d tensors,
+      so the runtime passes them as device buffers like any other state;
+      in a step entry point (`--mpt-step-abi`), a scalar loaded from or
+      stored to a step buffer becomes a 0-d tensor read from
+      (`bufferization.to_tensor`) or materialized into that buffer;
+    - every scalar op that depends on device data becomes a 0-d
+      `linalg.generic`, which later runs as a (tiny) kernel or fuses into
+      its consumer;
+    - a device scalar captured by a `linalg.generic` body becomes one more
+      input of that op, broadcast with the map `(d0, ...) -> ()`.
+
+    Only index and constant arithmetic is left to the host. A device scalar
+    used by an op that needs its value on the host (an `scf.if` condition,
+    a dynamic size) is reported as an error.
+
+    Before:
+    ```mlir
+    func.func @f(%t: tensor<8xi1>, %s: f32) -> f32 {
+      %ok = tensor.extract %r[] : tensor<i1>     // %r reduces %t
+      %half = arith.mulf %s, %c0_5 : f32
+      %new = arith.select %ok, %s, %half : f32
+      return %new : f32
+    }
+    ```
+    After:
+    ```mlir
+    func.func @f(%t: tensor<8xi1>, %s: tensor<f32>) -> tensor<f32> {
+      %half = linalg.generic ... ins(%s : tensor<f32>) ... { arith.mulf ... }
+      %new = linalg.generic ... ins(%r, %s, %half : tensor<i1>, ...) ... {
+        arith.select ...
+      }
+      return %new : tensor<f32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def GPUFuseElementwise : Pass<"mpt-gpu-fuse-elementwise", "func::FuncOp"> {
+  let summary = "Fuses elementwise chains so that each becomes one kernel";
+  let description = [{
+    Fuses producer `linalg.generic` ops whose iterators are all parallel
+    into their consumers (casts, bias, activation, unscale, the optimizer
+    update, the per-element part of a reduction), so that a chain of
+    elementwise ops costs one read of its inputs and one write of its
+    output. A producer is fused when it has a single use, or when it is
+    cheap to recompute: 0-d producers (the loss-scale arithmetic, the skip
+    flag) are fused into every consumer. Finally each op gets its own
+    initial output (`tensor.empty`, `linalg.fill`): shared ones would make
+    bufferization reuse one buffer for unrelated results, or copy a filled
+    buffer for every further user.
+
+    ```mlir
+    %h = linalg.generic ... { arith.addf }   // bias
+    %a = linalg.generic ins(%h ...) { arith.maximumf }   // relu
+    ```
+    becomes one `linalg.generic` computing `max(x + b, 0)`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def LinalgToGPU : Pass<"mpt-linalg-to-gpu", "func::FuncOp"> {
+  let summary = "Maps each linalg op on buffers to a gpu.launch";
+  let description = [{
+    Turns every linalg op of a function into one kernel (a `gpu.launch`),
+    choosing the mapping from the op's structure:
+
+    - *contractions* (matmul and its transposed forms, batched or not):
+      a tiled GEMM. With f16/bf16 operands and `tensor-cores` on a chip of
+      sm_80 or newer it runs on tensor cores (`mma.sync.m16n8k16`,
+      accumulating in f32, operands staged in shared memory); otherwise
+      a shared-memory tiled GEMM on the ordinary cores;
+    - *reductions*: one block per output (or several blocks and a second
+      combining kernel when there are few outputs and much to reduce),
+      threads striding over the reduced elements, combined with
+      `gpu.all_reduce`; when the reduced dimension is not the contiguous
+      one, one thread per output walks it so that loads stay coalesced;
+    - *everything else*: one thread per element of the iteration space.
+
+    Kernels are named after the function and the strategy (`@<func>_kernels
+    ::@<func>_<strategy>_<n>`), so that PTX and profiles read back to the
+    source. Afterwards no host op may read or write a buffer, since every
+    buffer lives on the device; one that does is reported as an error.
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel"]} ins(%a : memref<1024xf32>)
+        outs(%b : memref<1024xf32>) { ... }
+    ```
+    becomes
+    ```mlir
+    gpu.launch blocks(%bx, ...) in (%gx = %c4, ...) threads(%tx, ...) in
+        (%sx = %c256, ...) {
+      // %i = %bx * 256 + %tx; if %i < 1024: %b[%i] = f(%a[%i])
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+  let options = [
+    Option<"chip", "chip", "std::string", "\"sm_90\"",
+           "Target chip (sm_<major><minor>); tensor cores need sm_80 or newer">,
+    Option<"tensorCores", "tensor-cores", "bool", "true",
+           "Run f16/bf16 contractions on tensor cores when the chip has them">,
+    Option<"blockSize", "block-size", "int64_t", "256",
+           "Threads per block of elementwise and reduction kernels">,
+  ];
+}
+
+def GPUDeviceMemory : Pass<"mpt-gpu-device-memory", "func::FuncOp"> {
+  let summary = "Places a step's buffers in device memory";
+  let description = [{
+    Replaces the buffer operations of a step's host code by their device
+    counterparts, since every buffer of a step lives on the device:
+
+    - `memref.alloc` becomes a `gpu.alloc` right before the buffer's first
+      use, and a `gpu.dealloc` is placed right after its last use (unless
+      the function returns the buffer or frees it itself): with the
+      runtime's stream-ordered allocator, later temporaries of the same
+      step reuse the memory, which keeps the peak activation memory down;
+    - `memref.dealloc` becomes `gpu.dealloc`;
+    - `memref.copy` becomes `gpu.memcpy` when both buffers are contiguous,
+      and `linalg.copy` (a kernel, later) otherwise;
+    - a constant (`memref.get_global`) is copied into a device buffer.
+
+    ```mlir
+    %t = memref.alloc() : memref<256x1024xf16>
+    memref.copy %a, %b : memref<8xf32> to memref<8xf32>
+    ```
+    becomes
+    ```mlir
+    %t = gpu.alloc () : memref<256x1024xf16>
+    gpu.memcpy %b, %a : memref<8xf32>, memref<8xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
+#endif // MPT_CONVERSION_GPU_PASSES_TD

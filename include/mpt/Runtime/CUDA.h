@@ -1,0 +1,117 @@
+//===- CUDA.h - The CUDA runtime of compiled GPU steps ----------*- C++ -*-===//
+//
+// A step compiled by `--mpt-lower-to-nvvm` launches its kernels through the
+// `mgpu*` functions below, which MLIR's `gpu-to-llvm` lowering calls; MPT
+// implements them on the CUDA driver API (libcuda), with no other
+// dependency. The C++ API around them is what a training loop needs to
+// drive such a step: device buffers for its state, copies, and the errors
+// and memory use of the steps it ran.
+//
+// Errors. The `mgpu*` functions are called from compiled code, which cannot
+// handle errors, so a failing CUDA call is recorded instead: its message
+// (naming the call, with CUDA's own description and error name) is printed
+// to stderr once, the error sticks, and every later `mgpu*` call does
+// nothing until `takeError()` returns it. A step that failed half-way thus
+// ends without further damage, and its caller reports the first cause.
+//
+// Memory. Buffers are allocated from the device's stream-ordered memory
+// pool when it has one (cuMemAllocAsync), which keeps freed memory for
+// reuse: the temporaries of one step reuse each other's memory and those of
+// the previous step, without a device synchronisation per allocation.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPT_RUNTIME_CUDA_H
+#define MPT_RUNTIME_CUDA_H
+
+#include "mpt/Runtime/Status.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace mpt {
+namespace runtime {
+namespace cuda {
+
+/// Initializes the driver and makes the primary context of `device` current
+/// in the calling thread. Does nothing more when called again for the same
+/// device; fails when another device is already in use.
+Status initialize(int device = 0);
+
+/// "NVIDIA H200, sm_90, 132 SMs, 139.8 GiB".
+Expected<std::string> describeDevice();
+
+/// Device memory, on the runtime's allocator (see above). Copies are
+/// synchronous: they complete, after all earlier work, before returning.
+Expected<void *> allocate(size_t bytes);
+Status release(void *pointer);
+Status copyToDevice(void *device, const void *host, size_t bytes);
+Status copyToHost(void *host, const void *device, size_t bytes);
+Status fillZero(void *device, size_t bytes);
+
+/// Waits until all work queued on the device is done, and reports the first
+/// error raised since the last call, if any.
+Status synchronize();
+
+/// The first error raised by a CUDA call since the last call, which clears
+/// it; success when there was none.
+Status takeError();
+
+/// Device memory allocated through this runtime, in bytes.
+struct MemoryUse {
+  size_t current = 0;
+  /// The most in use at once since the last resetPeakMemory().
+  size_t peak = 0;
+};
+MemoryUse memoryUse();
+void resetPeakMemory();
+
+} // namespace cuda
+} // namespace runtime
+} // namespace mpt
+
+// The functions `gpu-to-llvm` (MLIR 22) calls. Streams, events, modules and
+// functions are opaque handles (CUstream, CUevent, CUmodule, CUfunction).
+extern "C" {
+void *mgpuModuleLoad(void *data, uint64_t size);
+void *mgpuModuleLoadJIT(void *ptx, int32_t optLevel);
+void mgpuModuleUnload(void *module);
+void *mgpuModuleGetFunction(void *module, const char *name);
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t sharedMemoryBytes, void *stream,
+                      void **params, void **extra, uint64_t paramsCount);
+void mgpuLaunchClusterKernel(void *function, intptr_t clusterX,
+                             intptr_t clusterY, intptr_t clusterZ,
+                             intptr_t gridX, intptr_t gridY, intptr_t gridZ,
+                             intptr_t blockX, intptr_t blockY, intptr_t blockZ,
+                             int32_t sharedMemoryBytes, void *stream,
+                             void **params, void **extra);
+void *mgpuStreamCreate();
+void mgpuStreamDestroy(void *stream);
+void mgpuStreamSynchronize(void *stream);
+void mgpuStreamWaitEvent(void *stream, void *event);
+void *mgpuEventCreate();
+void mgpuEventDestroy(void *event);
+void mgpuEventSynchronize(void *event);
+void mgpuEventRecord(void *event, void *stream);
+void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared);
+void mgpuMemFree(void *pointer, void *stream);
+void mgpuMemcpy(void *destination, void *source, uint64_t bytes, void *stream);
+void mgpuMemset32(void *destination, uint32_t value, uint64_t count,
+                  void *stream);
+void mgpuMemset16(void *destination, uint16_t value, uint64_t count,
+                  void *stream);
+void mgpuMemHostRegister(void *pointer, uint64_t bytes);
+void mgpuMemHostUnregister(void *pointer);
+/// `descriptor` is a memref descriptor of rank `rank`: allocated and
+/// aligned pointers, offset, then `rank` sizes and `rank` strides.
+void mgpuMemHostRegisterMemRef(int64_t rank, void *descriptor,
+                               int64_t elementBytes);
+void mgpuMemHostUnregisterMemRef(int64_t rank, void *descriptor,
+                                 int64_t elementBytes);
+void mgpuSetDefaultDevice(int32_t device);
+}
+
+#endif // MPT_RUNTIME_CUDA_H

@@ -1,0 +1,119 @@
+//===- LinalgToGPU.cpp - One kernel per linalg op -------------------------===//
+//
+// After fusion and bufferization, a step's host code is a sequence of linalg
+// ops on device buffers. Each becomes one `gpu.launch`, with the mapping of
+// its iteration space to blocks and threads chosen from the op's structure
+// (see the kernel strategies in KernelBuilder.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelBuilder.h"
+
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace mlir {
+namespace mpt {
+#define GEN_PASS_DEF_LINALGTOGPU
+#include "mpt/Conversion/GPU/Passes.h.inc"
+} // namespace mpt
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::mpt;
+using namespace mlir::mpt::gpu_kernels;
+
+namespace {
+
+/// Replaces `op` by the kernel(s) of the first strategy that accepts it.
+/// Ops the kernels absorbed are erased too and added to `erased`.
+LogicalResult mapToKernels(KernelBuilder &kernels, linalg::LinalgOp op,
+                           bool tensorCores, DenseSet<Operation *> &erased) {
+  if (!op.hasPureBufferSemantics())
+    return op->emitOpError("must work on buffers to become a kernel; expected "
+                           "the step to be bufferized first");
+  OpBuilder b(op);
+  SmallVector<Operation *> absorbed;
+  if (op.getNumReductionLoops() == 0) {
+    buildLoopKernel(kernels, b, op);
+  } else if (FailureOr<SmallVector<Operation *>> fused =
+                 buildGemmKernel(kernels, b, op, tensorCores);
+             succeeded(fused)) {
+    absorbed = std::move(*fused);
+  } else if (failed(buildBlockReductionKernels(kernels, b, op))) {
+    buildLoopKernel(kernels, b, op);
+  }
+  absorbed.insert(absorbed.begin(), op);
+  for (Operation *dead : absorbed) {
+    erased.insert(dead);
+    dead->erase();
+  }
+  return success();
+}
+
+/// Whether `op` takes or gives a buffer.
+bool touchesBuffers(Operation *op) {
+  auto isBuffer = [](Type type) { return isa<BaseMemRefType>(type); };
+  return llvm::any_of(op->getOperandTypes(), isBuffer) ||
+         llvm::any_of(op->getResultTypes(), isBuffer);
+}
+
+/// Every buffer of the step is in device memory, so outside kernels only
+/// device memory operations may allocate, read or write one; the host may
+/// only build views of buffers (and read its own memory, such as the array
+/// of buffer pointers of a step entry point).
+LogicalResult checkHostCode(func::FuncOp func) {
+  WalkResult result = func.walk<WalkOrder::PreOrder>([](Operation *op) {
+    if (isa<gpu::LaunchOp>(op))
+      return WalkResult::skip();
+    if (isa<gpu::GPUDialect>(op->getDialect()) || !touchesBuffers(op) ||
+        op->hasTrait<OpTrait::IsTerminator>() || isMemoryEffectFree(op))
+      return WalkResult::advance();
+    op->emitOpError("accesses a buffer on the host, but every buffer of a "
+                    "GPU step is in device memory; expected only kernels "
+                    "and device memory operations to access buffers");
+    return WalkResult::interrupt();
+  });
+  return failure(result.wasInterrupted());
+}
+
+struct LinalgToGPUPass : public mpt::impl::LinalgToGPUBase<LinalgToGPUPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    std::optional<unsigned> smVersion = smVersionOf(chip);
+    if (!smVersion) {
+      func.emitError() << "unknown chip '" << chip
+                       << "'; expected sm_<version>, such as sm_80 or sm_90";
+      return signalPassFailure();
+    }
+    if (blockSize < 32 || blockSize > 1024 || blockSize % 32 != 0) {
+      func.emitError() << "block size " << blockSize
+                       << " is not a multiple of 32 between 32 and 1024";
+      return signalPassFailure();
+    }
+    KernelBuilder kernels(func, *smVersion, blockSize);
+    SmallVector<linalg::LinalgOp> ops;
+    func.walk<WalkOrder::PreOrder>([&](Operation *op) {
+      if (isa<gpu::LaunchOp>(op))
+        return WalkResult::skip();
+      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+        ops.push_back(linalgOp);
+      return WalkResult::advance();
+    });
+    // Contractions first, so that they can absorb their neighbours before
+    // those become kernels of their own.
+    std::stable_partition(ops.begin(), ops.end(), [](linalg::LinalgOp op) {
+      return linalg::isaContractionOpInterface(op);
+    });
+    DenseSet<Operation *> erased;
+    for (linalg::LinalgOp op : ops)
+      if (!erased.contains(op) &&
+          failed(mapToKernels(kernels, op, tensorCores, erased)))
+        return signalPassFailure();
+    if (failed(checkHostCode(func)))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

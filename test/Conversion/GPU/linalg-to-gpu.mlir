@@ -1,0 +1,306 @@
+// RUN: mpt-opt %s --split-input-file --mpt-linalg-to-gpu --canonicalize --cse --verify-diagnostics | FileCheck %s
+// RUN: mpt-opt %s --split-input-file --mpt-linalg-to-gpu="tensor-cores=false" --canonicalize --cse --verify-diagnostics | FileCheck %s --check-prefix=NO-TC
+// RUN: mpt-opt %s --split-input-file --mpt-linalg-to-gpu="chip=sm_75" --canonicalize --cse --verify-diagnostics | FileCheck %s --check-prefix=NO-TC
+
+// Elementwise: one thread per element, 256 per block, guarded.
+
+// CHECK-LABEL: func.func @elementwise
+// CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG: %[[N:.*]] = arith.constant 8192 : index
+// CHECK: gpu.launch blocks(%[[BX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C32]], {{.*}} threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C256]],
+// CHECK-SAME: module(@elementwise_kernels) function(@elementwise_elementwise_0)
+// CHECK: %[[ID:.*]] = arith.addi %{{.*}}, %[[TX]]
+// CHECK: %[[IN:.*]] = arith.cmpi ult, %[[ID]], %[[N]]
+// CHECK: scf.if %[[IN]]
+// CHECK: %[[IJ:.*]]:2 = affine.delinearize_index %[[ID]] into (64, 128)
+// CHECK: memref.load %{{.*}}[%[[IJ]]#0, %[[IJ]]#1]
+// CHECK: memref.load %{{.*}}[%[[IJ]]#1]
+// CHECK: arith.addf
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[IJ]]#0, %[[IJ]]#1]
+// CHECK-NOT: linalg.generic
+func.func @elementwise(%x: memref<64x128xf32>, %b: memref<128xf32>, %y: memref<64x128xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b : memref<64x128xf32>, memref<128xf32>) outs(%y : memref<64x128xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A loss (one output, many elements): blocks reduce parts of the elements
+// into partial results, then one block combines them with the output.
+
+// CHECK-LABEL: func.func @loss
+// CHECK: %[[PARTS:.*]] = gpu.alloc () : memref<1x16xf32>
+// CHECK: gpu.launch {{.*}}function(@loss_reduce_partial_0)
+// CHECK: scf.for
+// CHECK: arith.subf
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: %[[SUM:.*]] = gpu.all_reduce add %{{.*}} uniform
+// CHECK: scf.if
+// CHECK: memref.store %[[SUM]], %[[PARTS]]
+// CHECK: gpu.launch {{.*}}function(@loss_reduce_final_1)
+// CHECK: memref.load %[[PARTS]]
+// CHECK: %[[TOTAL:.*]] = gpu.all_reduce add
+// CHECK: %[[INIT:.*]] = memref.load %{{.*}}[] : memref<f32>
+// CHECK: %[[NEW:.*]] = arith.addf %[[TOTAL]], %[[INIT]]
+// CHECK: memref.store %[[NEW]], %{{.*}}[] : memref<f32>
+// CHECK: gpu.dealloc %[[PARTS]]
+func.func @loss(%p: memref<8192x4xf32>, %y: memref<8192x4xf32>, %l: memref<f32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>], iterator_types = ["reduction", "reduction"]}
+      ins(%p, %y : memref<8192x4xf32>, memref<8192x4xf32>) outs(%l : memref<f32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.subf %a, %b : f32
+    %m = arith.mulf %d, %d : f32
+    %r = arith.addf %m, %o : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// Many rows reduced along their contiguous dimension: one block per row.
+
+// CHECK-LABEL: func.func @row_max
+// CHECK-NOT: gpu.alloc
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %[[ROWS:.*]], %{{.*}}, %{{.*}}) threads({{.*}}) in (%{{.*}} = %[[T:.*]], {{.*}}function(@row_max_reduce_0)
+// CHECK: gpu.all_reduce maximumf
+func.func @row_max(%x: memref<4096x1024xf32>, %m: memref<4096xf32>) {
+  linalg.reduce ins(%x : memref<4096x1024xf32>) outs(%m : memref<4096xf32>) dimensions = [1]
+    (%in: f32, %acc: f32) {
+      %r = arith.maximumf %in, %acc : f32
+      linalg.yield %r : f32
+    }
+  return
+}
+
+// -----
+
+// A bias gradient sums over the batch, the strided dimension: each thread
+// walks a part of one column, so that a warp reads 32 neighbouring
+// elements, and a second kernel adds the parts.
+
+// CHECK-LABEL: func.func @bias_gradient
+// CHECK: %[[PARTS:.*]] = gpu.alloc () : memref<256x1024xf32>
+// CHECK: gpu.launch {{.*}}function(@bias_gradient_reduce_partial_0)
+// CHECK-NOT: gpu.all_reduce
+// CHECK: scf.for
+// CHECK: arith.extf
+// CHECK: memref.store %{{.*}}, %[[PARTS]]
+// CHECK: gpu.launch {{.*}}function(@bias_gradient_reduce_final_1)
+// CHECK: memref.load %[[PARTS]]
+func.func @bias_gradient(%g: memref<8192x1024xf16>, %db: memref<1024xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]}
+      ins(%g : memref<8192x1024xf16>) outs(%db : memref<1024xf32>) {
+  ^bb0(%v: f16, %acc: f32):
+    %e = arith.extf %v : f16 to f32
+    %r = arith.addf %e, %acc : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// all_finite: an i1 or-reduction, combined across the block as i32.
+
+// CHECK-LABEL: func.func @any_nonfinite
+// CHECK: gpu.launch {{.*}}function(@any_nonfinite_reduce_0)
+// CHECK: %[[WIDE:.*]] = arith.extui %{{.*}} : i1 to i32
+// CHECK: %[[ANY:.*]] = gpu.all_reduce or %[[WIDE]] uniform
+// CHECK: arith.trunci %[[ANY]] : i32 to i1
+func.func @any_nonfinite(%g: memref<1024xf32>, %bad: memref<i1>) {
+  %inf = arith.constant 0x7F800000 : f32
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]}
+      ins(%g : memref<1024xf32>) outs(%bad : memref<i1>) {
+  ^bb0(%v: f32, %acc: i1):
+    %a = math.absf %v : f32
+    %nf = arith.cmpf uge, %a, %inf : f32
+    %r = arith.ori %acc, %nf : i1
+    linalg.yield %r : i1
+  }
+  return
+}
+
+// -----
+
+// A reduction without a recognised combiner (here an arg-max, with two
+// outputs) is still correct: one thread per output walks the elements.
+
+// CHECK-LABEL: func.func @argmax
+// CHECK: gpu.launch {{.*}}function(@argmax_loop_0)
+// CHECK: scf.for {{.*}} iter_args
+// CHECK-NOT: gpu.all_reduce
+func.func @argmax(%x: memref<64x100xf32>, %m: memref<64xf32>, %i: memref<64xi32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<64x100xf32>) outs(%m, %i : memref<64xf32>, memref<64xi32>) {
+  ^bb0(%v: f32, %best: f32, %at: i32):
+    %j = linalg.index 1 : index
+    %ji = arith.index_cast %j : index to i32
+    %gt = arith.cmpf ogt, %v, %best : f32
+    %nb = arith.select %gt, %v, %best : f32
+    %na = arith.select %gt, %ji, %at : i32
+    linalg.yield %nb, %na : f32, i32
+  }
+  return
+}
+
+// -----
+
+// An f32 GEMM: 64x64 tiles staged in shared memory, on the ordinary cores;
+// each thread loads 16-byte vectors of both operands.
+
+// CHECK-LABEL: func.func @gemm_f32
+// CHECK: gpu.launch {{.*}} in (%{{.*}} = %[[C16:.*]], %{{.*}} = %[[C8:.*]], %{{.*}} = %{{.*}}) {{.*}}function(@gemm_f32_gemm_0)
+// CHECK-SAME: workgroup(%[[A:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>, %[[B:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>)
+// CHECK: scf.for
+// CHECK: vector.load {{.*}} : memref<512x256xf32>, vector<4xf32>
+// CHECK: memref.store %{{.*}}, %[[A]]
+// CHECK: vector.load {{.*}} : memref<256x1024xf32>, vector<4xf32>
+// CHECK: vector.store %{{.*}}, %[[B]]
+// CHECK: gpu.barrier
+// CHECK: scf.for
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: gpu.barrier
+// CHECK-NOT: nvvm.mma.sync
+func.func @gemm_f32(%a: memref<512x256xf32>, %b: memref<256x1024xf32>, %c: memref<512x1024xf32>) {
+  linalg.matmul ins(%a, %b : memref<512x256xf32>, memref<256x1024xf32>) outs(%c : memref<512x1024xf32>)
+  return
+}
+
+// -----
+
+// f16 operands, f32 accumulation: tensor cores (mma.sync m16n8k16), 16
+// per warp and k-step of 16, operands read in pairs from shared memory.
+
+// CHECK-LABEL: func.func @gemm_f16
+// CHECK: gpu.launch {{.*}}function(@gemm_f16_gemm_mma_0)
+// CHECK-SAME: workgroup(%[[A:.*]] : memref<128x40xf16, #gpu.address_space<workgroup>>, %[[B:.*]] : memref<128x40xf16, #gpu.address_space<workgroup>>)
+// CHECK: scf.for {{.*}} -> (vector<4xf32>,
+// CHECK: gpu.barrier
+// CHECK: vector.load %[[A]]{{.*}} : memref<128x40xf16, #gpu.address_space<workgroup>>, vector<2xf16>
+// CHECK: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK-COUNT-31: nvvm.mma.sync
+// CHECK-NOT: nvvm.mma.sync
+// NO-TC-LABEL: func.func @gemm_f16
+// NO-TC: function(@gemm_f16_gemm_0)
+// NO-TC-NOT: nvvm.mma.sync
+func.func @gemm_f16(%a: memref<512x256xf16>, %b: memref<256x1024xf16>, %c: memref<512x1024xf32>) {
+  linalg.matmul ins(%a, %b : memref<512x256xf16>, memref<256x1024xf16>) outs(%c : memref<512x1024xf32>)
+  return
+}
+
+// -----
+
+// bf16 operands travel as i32 registers; a transposed operand (here the
+// weight gradient's A^T B) changes only how tiles are loaded: 16-byte
+// vectors along its contiguous dimension, scattered into the k-contiguous
+// tile.
+
+// CHECK-LABEL: func.func @gemm_bf16_transposed
+// CHECK: function(@gemm_bf16_transposed_gemm_mma_0)
+// CHECK: scf.for
+// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<256x512xbf16>, vector<8xbf16>
+// CHECK: vector.extract
+// CHECK-COUNT-8: memref.store %{{.*}} : memref<128x40xbf16, #gpu.address_space<workgroup>>
+// CHECK: vector.bitcast %{{.*}} : vector<2xbf16> to vector<1xi32>
+// CHECK: nvvm.mma.sync {{.*}}multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>{{.*}} : (i32, i32, f32)
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+func.func @gemm_bf16_transposed(%a: memref<256x512xbf16>, %b: memref<256x1024xbf16>, %c: memref<512x1024xbf16>) {
+  linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d2, d0)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>]
+      ins(%a, %b : memref<256x512xbf16>, memref<256x1024xbf16>) outs(%c : memref<512x1024xbf16>)
+  return
+}
+
+// -----
+
+// Batch dimensions map to the grid's z dimension.
+
+// CHECK-LABEL: func.func @batched
+// CHECK-DAG: %[[BATCH:.*]] = arith.constant 12 : index
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}}, %{{.*}}, %{{.*}} = %[[BATCH]]) {{.*}}function(@batched_gemm_mma_0)
+func.func @batched(%a: memref<12x128x64xf16>, %b: memref<12x64x128xf16>, %c: memref<12x128x128xf32>) {
+  linalg.batch_matmul ins(%a, %b : memref<12x128x64xf16>, memref<12x64x128xf16>) outs(%c : memref<12x128x128xf32>)
+  return
+}
+
+// -----
+
+// The GEMM computes its bias-initialized output itself, and runs the cast
+// and activation that consume it: the f32 output never reaches memory.
+
+// CHECK-LABEL: func.func @gemm_with_neighbours
+// CHECK-NOT: gpu.alloc
+// CHECK: gpu.launch {{.*}}function(@gemm_with_neighbours_gemm_mma_0)
+// CHECK: memref.load %{{.*}} : memref<256xf32>
+// CHECK: nvvm.mma.sync
+// CHECK: arith.truncf
+// CHECK: arith.maximumf
+// CHECK: memref.store %{{.*}} : memref<128x256xf16>
+// CHECK-NOT: gpu.launch
+// CHECK-NOT: gpu.dealloc
+// CHECK: return
+func.func @gemm_with_neighbours(%x: memref<128x64xf16>, %w: memref<64x256xf16>, %b: memref<256xf32>, %h: memref<128x256xf16>) {
+  %acc = gpu.alloc () : memref<128x256xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%b : memref<256xf32>) outs(%acc : memref<128x256xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  }
+  linalg.matmul ins(%x, %w : memref<128x64xf16>, memref<64x256xf16>) outs(%acc : memref<128x256xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%acc : memref<128x256xf32>) outs(%h : memref<128x256xf16>) {
+  ^bb0(%v: f32, %o: f16):
+    %zero = arith.constant 0.0 : f16
+    %t = arith.truncf %v : f32 to f16
+    %r = arith.maximumf %t, %zero : f16
+    linalg.yield %r : f16
+  }
+  gpu.dealloc %acc : memref<128x256xf32>
+  return
+}
+
+// -----
+
+// An op that would overwrite an operand of the GEMM (which other blocks may
+// still be reading) stays a kernel of its own.
+
+// CHECK-LABEL: func.func @epilogue_into_operand
+// CHECK: function(@epilogue_into_operand_gemm_mma_0)
+// CHECK: function(@epilogue_into_operand_elementwise_1)
+func.func @epilogue_into_operand(%x: memref<128x128xf16>, %w: memref<128x128xf16>) {
+  %acc = gpu.alloc () : memref<128x128xf32>
+  linalg.matmul ins(%x, %w : memref<128x128xf16>, memref<128x128xf16>) outs(%acc : memref<128x128xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%acc : memref<128x128xf32>) outs(%x : memref<128x128xf16>) {
+  ^bb0(%v: f32, %o: f16):
+    %t = arith.truncf %v : f32 to f16
+    linalg.yield %t : f16
+  }
+  gpu.dealloc %acc : memref<128x128xf32>
+  return
+}
+
+// -----
+
+func.func @tensors(%a: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @below {{must work on buffers to become a kernel; expected the step to be bufferized first}}
+  %r = linalg.copy ins(%a : tensor<8xf32>) outs(%a : tensor<8xf32>) -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}
+
+// -----
+
+func.func @host_read(%a: memref<8xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  // expected-error @below {{accesses a buffer on the host, but every buffer of a GPU step is in device memory}}
+  %v = memref.load %a[%c0] : memref<8xf32>
+  return %v : f32
+}
