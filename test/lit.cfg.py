@@ -54,3 +54,24 @@ if nvidia_smi:
     probe = subprocess.run([nvidia_smi, "-L"], capture_output=True, text=True)
     if probe.returncode == 0 and "GPU" in probe.stdout:
         config.available_features.add("cuda-device")
+
+# `amx`: the CPU has AMX with bf16 and the kernel grants a process the tile
+# registers, so steps compiled for AMX run here.
+def amx_available():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            if "amx_bf16" not in cpuinfo.read().split():
+                return False
+        import ctypes
+
+        arch_prctl, arch_req_xcomp_perm, xfeature_xtiledata = 158, 0x1023, 18
+        libc = ctypes.CDLL(None, use_errno=True)
+        return (
+            libc.syscall(arch_prctl, arch_req_xcomp_perm, xfeature_xtiledata) == 0
+        )
+    except OSError:
+        return False
+
+
+if amx_available():
+    config.available_features.add("amx")

@@ -8,6 +8,8 @@
 #ifndef MPT_CONVERSION_PASSES_H
 #define MPT_CONVERSION_PASSES_H
 
+#include "mlir/Dialect/AMX/AMXDialect.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -42,6 +44,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "instead of the f32 FMA kernel on widened panels (needs "
                      "avx512_bf16; slower where vdpbf16ps issues once per "
                      "cycle, as on Sapphire Rapids)"),
+      llvm::cl::init(false)};
+  Option<bool> amx{
+      *this, "amx",
+      llvm::cl::desc("Run bf16 GEMMs on AMX tiles (needs amx_bf16, and the "
+                     "process that runs the code must have been granted the "
+                     "tile registers: arch_prctl(ARCH_REQ_XCOMP_PERM) on "
+                     "Linux)"),
       llvm::cl::init(false)};
   Option<bool> staticScratch{
       *this, "static-scratch",

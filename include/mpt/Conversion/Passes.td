@@ -158,12 +158,38 @@ def VectorizeContractions : Pass<"mpt-cpu-vectorize-contractions",
     }
     ```
     Smaller or ragged contractions are left to `--mpt-cpu-vectorize`.
+
+    With `amx`, contractions of bf16 operands without a batch dim whose m,
+    n and k are multiples of 32 run on AMX tiles instead: the lhs is packed
+    into 32 x 32 blocks (`[M/32][K/32][32][32]`), the rhs into the VNNI
+    layout (`[N/32][K/2][32][2]`, pairs of k side by side), and each 32 x
+    32 block of the result is accumulated in four 16 x 16 f32 tiles:
+    ```mlir
+    scf.forall (%j, %i) in (32, 8) shared_outs(%out = %c) -> (tensor<256x1024xf32>) {
+      %a = bufferization.to_buffer %a_block read_only : ... to memref<8x32x32xbf16, strided<[1024, 32, 1], offset: ?>>
+      %b = bufferization.to_buffer %b_panel read_only : ... to memref<128x64xbf16, strided<[64, 1], offset: ?>>
+      %rows:32 = memref.alloca_scope -> (vector<32xf32>, ...) {
+        %acc = amx.tile_zero : !amx.tile<16x16xf32>
+        %a0 = amx.tile_load %a[%c0, %c0, %c0], %c32 : ... into !amx.tile<16x32xbf16>
+        %b0 = amx.tile_load %b[%c0, %c0], %c64 : ... into !amx.tile<16x32xbf16>
+        %acc1 = amx.tile_mulf %a0, %b0, %acc : !amx.tile<16x32xbf16>, !amx.tile<16x32xbf16>, !amx.tile<16x16xf32>
+        ...
+        amx.tile_store %staging[%c0, %c0], %acc8 : memref<32x32xf32>, !amx.tile<16x16xf32>
+        ...
+      }
+      // each row added to the accumulator's initial row and written back
+    }
+    ```
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect",
                            "::mlir::x86vector::X86VectorDialect",
+                           "::mlir::amx::AMXDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect"];
   let options = [
     Option<"registerRows", "register-rows", "int64_t", "8",
@@ -176,6 +202,12 @@ def VectorizeContractions : Pass<"mpt-cpu-vectorize-contractions",
     Option<"bf16DotProduct", "bf16-dot-product", "bool", "false",
            "Run bf16 x bf16 contractions on the AVX512-BF16 dot-product "
            "kernel (pairs of k packed side by side, vdpbf16ps)">,
+    Option<"amx", "amx", "bool", "false",
+           "Run bf16 x bf16 contractions on AMX tiles (needs amx_bf16 and "
+           "the process's permission to use the tile registers)">,
+    Option<"amxMaxKTiles", "amx-max-k-tiles", "int64_t", "64",
+           "Largest k, in tiles of 32, of a contraction run on AMX (its k "
+           "loop is unrolled)">,
   ];
 }
 
@@ -228,30 +260,39 @@ def Vectorize : Pass<"mpt-cpu-vectorize", "func::FuncOp"> {
 }
 
 def StaticScratch : Pass<"mpt-cpu-static-scratch", "ModuleOp"> {
-  let summary = "Gives the temporaries of every call static memory";
+  let summary = "Places the temporaries of every call in one static arena, by liveness";
   let description = [{
     Replaces each `memref.alloc` of static shape made once per call of a
-    function (in its entry block, outside any loop) by a private
-    uninitialized `memref.global` of the function, so that the buffers are
-    allocated once per process instead of on every call. Large temporaries
-    otherwise come from the kernel on every call, and each of their pages
-    faults on first touch.
+    function (in its entry block, outside any loop) by a `memref.view` into
+    one private, uninitialized byte array of that function, so that buffers
+    are allocated once per process instead of on every call (large
+    temporaries otherwise come from the kernel on every call, and each of
+    their pages faults on first touch).
+
+    Offsets are planned by liveness over the function's straight-line body:
+    two temporaries share bytes only when their live ranges do not overlap.
+    A buffer is live from the first top-level op that touches it to the
+    last; an op inside a loop counts as the whole loop; a buffer stays live
+    while any view, reshape or cast of it is used. Buffers are placed
+    largest first at the lowest free 64-byte-aligned offset.
 
     The function is then not reentrant: two calls must not run at the same
     time (the step ABI states this). Runs after bufferization and before
     the deallocation passes, which leave globals alone.
 
     ```mlir
-    %t = memref.alloc() {alignment = 64 : i64} : memref<256x1024xf32>
+    %t = memref.alloc() {alignment = 64 : i64} : memref<1024xf32>
     ```
     becomes
     ```mlir
-    memref.global "private" @step_scratch : memref<256x1024xf32> = uninitialized {alignment = 64 : i64}
+    memref.global "private" @step_scratch : memref<4096xi8> = uninitialized {alignment = 64 : i64}
     ...
-    %t = memref.get_global @step_scratch : memref<256x1024xf32>
+    %arena = memref.get_global @step_scratch : memref<4096xi8>
+    %t = memref.view %arena[%c0][] : memref<4096xi8> to memref<1024xf32>
     ```
   }];
-  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
 }
 
 #endif // MPT_CONVERSION_PASSES_TD

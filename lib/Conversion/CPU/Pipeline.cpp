@@ -78,13 +78,20 @@ void addLLVMLowering(OpPassManager &pm, const CPUPipelineOptions &options) {
   pm.addPass(createConvertMathToLLVMPass());
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.x86Vector = true;
+  vectorToLLVM.amx = options.amx;
   vectorToLLVM.vectorTransposeLowering =
       vector::VectorTransposeLowering::Shuffle1D;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
-  // Before the scf lowering: the OpenMP conversion wraps loop bodies in
-  // `memref.alloca_scope`, whose region must stay a single block.
+  // The OpenMP conversion wraps loop bodies in `memref.alloca_scope`, whose
+  // region must stay a single block: memref is lowered before scf then.
+  // Sequential loops are lowered first instead, as the region of an
+  // `scf.for` must stay a single block when the scopes of the AMX kernels in
+  // it are lowered.
+  if (options.threads == 1)
+    pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createSCFToControlFlowPass());
+  if (options.threads != 1)
+    pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
@@ -107,6 +114,7 @@ void mlir::mpt::buildLowerToLLVMPipeline(OpPassManager &pm,
   if (options.vectorize) {
     VectorizeContractionsOptions contractions;
     contractions.bf16DotProduct = options.bf16DotProduct;
+    contractions.amx = options.amx;
     pm.addNestedPass<func::FuncOp>(createVectorizeContractions(contractions));
     pm.addNestedPass<func::FuncOp>(createVectorize());
     addCleanups(pm);

@@ -14,10 +14,12 @@
 //    with a broadcast lhs element times an rhs row (one FMA per vector).
 //
 // With the bf16-dot-product option, bf16 operands are instead packed with
-// pairs of k side by side and multiplied by `vdpbf16ps`.
+// pairs of k side by side and multiplied by `vdpbf16ps`; with the amx
+// option, bf16 contractions go to the AMX kernel (AmxContractions.cpp).
 //
 //===----------------------------------------------------------------------===//
 
+#include "Contractions.h"
 #include "mpt/Conversion/Passes.h"
 
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -34,22 +36,9 @@ namespace mpt {
 
 using namespace mlir;
 using namespace mlir::mpt;
+using namespace mlir::mpt::cpu;
 
-namespace {
-
-/// A contraction `C[b, m, n] += A[b?, m, k] * B[b?, k, n]` with static
-/// sizes, identified by the loop dims of its indexing maps.
-struct Gemm {
-  linalg::LinalgOp op;
-  std::optional<unsigned> batch;
-  unsigned m, n, k;
-  SmallVector<int64_t> sizes;
-};
-
-/// Recognizes a contraction with at most one batch dim and one m, n and k
-/// dim, whose body is a multiply-accumulate in the accumulator's float
-/// type.
-std::optional<Gemm> matchGemm(linalg::LinalgOp op) {
+std::optional<Gemm> cpu::matchGemm(linalg::LinalgOp op) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       !op.hasPureTensorSemantics() || !linalg::isaContractionOpInterface(op))
     return std::nullopt;
@@ -74,22 +63,9 @@ std::optional<Gemm> matchGemm(linalg::LinalgOp op) {
   return gemm;
 }
 
-/// How a kernel consumes its packed operands.
-struct KernelKind {
-  /// Element type of the packed panels.
-  Type elementType;
-  /// Consecutive k values kept side by side in a panel row: 1 for the f32
-  /// FMA kernel, 2 for the bf16 dot-product kernel, which multiplies pairs.
-  int64_t kPairs;
-};
-
-/// Copies `operand` of `gemm` into panels
-/// `[batch?][rows / tile][k / pairs][tile][pairs]` (the last dim only when
-/// `kind.kPairs > 1`) of `kind.elementType`, where `rowDim` (the gemm's m or
-/// n) is the dim split into panels of `tile`. The copy is an elementwise
-/// generic that later vectorizes like any other.
-Value packOperand(OpBuilder &b, Location loc, Gemm &gemm, OpOperand &operand,
-                  unsigned rowDim, int64_t tile, KernelKind kind) {
+Value cpu::packOperand(OpBuilder &b, Location loc, Gemm &gemm,
+                       OpOperand &operand, unsigned rowDim, int64_t tile,
+                       KernelKind kind) {
   MLIRContext *ctx = b.getContext();
   AffineMap map = gemm.op.getMatchingIndexingMap(&operand);
   auto type = cast<RankedTensorType>(operand.get().getType());
@@ -166,6 +142,8 @@ Value packOperand(OpBuilder &b, Location loc, Gemm &gemm, OpOperand &operand,
              })
       .getResult(0);
 }
+
+namespace {
 
 /// The gemm rewritten on packed operands.
 struct PackedGemm {
@@ -464,6 +442,10 @@ struct VectorizeContractionsPass
   }
 
   LogicalResult vectorizeGemm(RewriterBase &rewriter, Gemm &gemm) {
+    if (amx && isAMXGemm(gemm, amxMaxKTiles)) {
+      rewriteAsAMXGemm(rewriter, gemm);
+      return success();
+    }
     Location loc = gemm.op.getLoc();
     rewriter.setInsertionPoint(gemm.op);
     KernelKind kind = kernelKindOf(gemm);

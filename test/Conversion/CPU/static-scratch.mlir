@@ -1,12 +1,12 @@
 // RUN: mpt-opt --mpt-cpu-static-scratch --allow-unregistered-dialect %s | FileCheck %s
 
-// Allocations made once per call get a static buffer each; one in a loop
-// keeps its allocation.
-// CHECK-DAG:   memref.global "private" @f_scratch : memref<256x1024xf32> = uninitialized {alignment = 64 : i64}
-// CHECK-DAG:   memref.global "private" @f_scratch_0 : memref<f32> = uninitialized
+// Allocations made once per call become views of the function's arena; one
+// in a loop keeps its allocation.
+// CHECK:       memref.global "private" @f_scratch : memref<1048580xi8> = uninitialized {alignment = 64 : i64}
 // CHECK-LABEL: func.func @f
-// CHECK-DAG:     memref.get_global @f_scratch : memref<256x1024xf32>
-// CHECK-DAG:     memref.get_global @f_scratch_0 : memref<f32>
+// CHECK:         %[[ARENA:.*]] = memref.get_global @f_scratch : memref<1048580xi8>
+// CHECK-DAG:     memref.view %[[ARENA]][%{{.*}}][] : memref<1048580xi8> to memref<256x1024xf32>
+// CHECK-DAG:     memref.view %[[ARENA]][%{{.*}}][] : memref<1048580xi8> to memref<f32>
 // CHECK:         scf.for
 // CHECK:           memref.alloc() : memref<4xf32>
 func.func @f(%n: index) {
