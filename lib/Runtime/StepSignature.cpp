@@ -12,29 +12,34 @@
 using namespace mpt::runtime;
 
 namespace {
+/// Where a role may appear.
+enum Side { Argument = 1, Result = 2, Both = Argument | Result };
+
 struct RoleInfo {
   Role role;
   const char *name;
   bool state;
   bool named;
+  Side side;
 };
 
 constexpr RoleInfo kRoles[] = {
-    {Role::Param, "param", true, true},
-    {Role::Velocity, "velocity", true, true},
-    {Role::AdamM, "adam_m", true, true},
-    {Role::AdamV, "adam_v", true, true},
-    {Role::AdamStep, "adam_step", true, false},
-    {Role::GradAccumulator, "grad_accumulator", true, true},
-    {Role::MicroStep, "micro_step", true, false},
-    {Role::LossScale, "loss_scale", true, false},
-    {Role::GoodSteps, "good_steps", true, false},
-    {Role::HysteresisLeft, "hysteresis_left", true, false},
-    {Role::Batch, "batch", false, true},
-    {Role::Loss, "loss", false, false},
-    {Role::Overflow, "overflow", false, false},
-    {Role::ScaleCollapsed, "scale_collapsed", false, false},
-    {Role::Grad, "grad", false, true},
+    {Role::Param, "param", true, true, Both},
+    {Role::Velocity, "velocity", true, true, Both},
+    {Role::AdamM, "adam_m", true, true, Both},
+    {Role::AdamV, "adam_v", true, true, Both},
+    {Role::AdamStep, "adam_step", true, false, Both},
+    {Role::GradAccumulator, "grad_accumulator", true, true, Both},
+    {Role::MicroStep, "micro_step", true, false, Both},
+    {Role::LossScale, "loss_scale", true, false, Both},
+    {Role::GoodSteps, "good_steps", true, false, Both},
+    {Role::HysteresisLeft, "hysteresis_left", true, false, Both},
+    {Role::Batch, "batch", false, true, Argument},
+    {Role::Loss, "loss", false, false, Result},
+    {Role::Overflow, "overflow", false, false, Result},
+    {Role::ScaleCollapsed, "scale_collapsed", false, false, Result},
+    {Role::Grad, "grad", false, true, Result},
+    {Role::UnroundedLoss, "unrounded_loss", false, false, Result},
 };
 
 const RoleInfo &info(Role role) { return kRoles[static_cast<size_t>(role)]; }
@@ -50,6 +55,8 @@ std::optional<DType> scalarType(Role role) {
   case Role::LossScale:
   case Role::Loss:
     return DType::F32;
+  case Role::UnroundedLoss:
+    return DType::F64;
   case Role::Overflow:
   case Role::ScaleCollapsed:
     return DType::I1;
@@ -79,12 +86,7 @@ Status verifyEntries(const std::vector<TensorSpec> &specs, bool arguments) {
     const TensorSpec &spec = specs[i];
     std::string where = std::string(side) + " #" + std::to_string(i) + " (" +
                         spec.describe() + ")";
-    bool allowed = arguments ? spec.role != Role::Loss &&
-                                   spec.role != Role::Overflow &&
-                                   spec.role != Role::ScaleCollapsed &&
-                                   spec.role != Role::Grad
-                             : spec.role != Role::Batch;
-    if (!allowed)
+    if (!(info(spec.role).side & (arguments ? Argument : Result)))
       return Status::error(where + ": a " + roleName(spec.role) +
                            " cannot be a step " + side);
     if (isNamedRole(spec.role) == spec.name.empty())
@@ -101,6 +103,64 @@ Status verifyEntries(const std::vector<TensorSpec> &specs, bool arguments) {
         return Status::error(where + ": expected a " + dtypeName(*fixed) +
                              " scalar, found " + spec.typeString());
   }
+  return Status::success();
+}
+
+/// The checks shared by every kind: the entries of both sides, at least one
+/// parameter, and batch inputs that agree on the batch size.
+Status verifyCommon(const StepSignature &signature) {
+  if (Status status = verifyEntries(signature.args, /*arguments=*/true);
+      !status.ok())
+    return status;
+  if (Status status = verifyEntries(signature.results, /*arguments=*/false);
+      !status.ok())
+    return status;
+  if (signature.argsWithRole(Role::Param).empty())
+    return Status::error("the step has no parameters");
+  std::vector<size_t> sampled = signature.sampledInputs();
+  if (sampled.empty())
+    return Status::error("the step has no batch input with a batch dim");
+  for (size_t index : sampled) {
+    const TensorSpec &input = signature.args[index];
+    const TensorSpec &first = signature.args[sampled.front()];
+    if (input.shape.front() != first.shape.front())
+      return Status::error(input.describe() + " has batch size " +
+                           std::to_string(input.shape.front()) + " but " +
+                           first.describe() + " has " +
+                           std::to_string(first.shape.front()));
+  }
+  return Status::success();
+}
+
+/// A gradient function: parameters and batch in; the loss, at most one
+/// unrounded loss and one gradient per parameter, of its type, out.
+Status verifyGradientFunction(const StepSignature &signature) {
+  for (const TensorSpec &arg : signature.args)
+    if (arg.role != Role::Param && arg.role != Role::Batch)
+      return Status::error("a gradient function takes parameters and batch "
+                           "inputs only, found " +
+                           arg.describe());
+  for (const TensorSpec &result : signature.results) {
+    if (result.role != Role::Loss && result.role != Role::UnroundedLoss &&
+        result.role != Role::Grad)
+      return Status::error("a gradient function returns the loss and "
+                           "gradients only, found " +
+                           result.describe());
+    if (result.role != Role::Grad)
+      continue;
+    std::optional<size_t> param = signature.findArg(Role::Param, result.name);
+    if (!param)
+      return Status::error(result.describe() + " names no parameter");
+    if (!sameType(signature.args[*param], result))
+      return Status::error(result.describe() + " must have the type of " +
+                           signature.args[*param].describe());
+  }
+  for (size_t index : signature.argsWithRole(Role::Param))
+    if (!signature.findResult(Role::Grad, signature.args[index].name))
+      return Status::error("the gradient function returns no gradient of " +
+                           signature.args[index].describe());
+  if (!signature.findResult(Role::Loss))
+    return Status::error("the gradient function returns no loss");
   return Status::success();
 }
 } // namespace
@@ -146,10 +206,10 @@ std::string TensorSpec::describe() const {
 }
 
 Status StepSignature::verify() const {
-  if (Status status = verifyEntries(args, /*arguments=*/true); !status.ok())
+  if (Status status = verifyCommon(*this); !status.ok())
     return status;
-  if (Status status = verifyEntries(results, /*arguments=*/false); !status.ok())
-    return status;
+  if (kind == StepKind::Gradient)
+    return verifyGradientFunction(*this);
 
   // State flows through: each state argument has its result and back.
   for (const TensorSpec &arg : args) {
@@ -184,20 +244,6 @@ Status StepSignature::verify() const {
                              args[*param].describe());
     }
 
-  if (argsWithRole(Role::Param).empty())
-    return Status::error("the step has no parameters");
-  std::vector<size_t> sampled = sampledInputs();
-  if (sampled.empty())
-    return Status::error("the step has no batch input with a batch dim");
-  for (size_t index : sampled) {
-    const TensorSpec &input = args[index];
-    const TensorSpec &first = args[sampled.front()];
-    if (input.shape.front() != first.shape.front())
-      return Status::error(input.describe() + " has batch size " +
-                           std::to_string(input.shape.front()) + " but " +
-                           first.describe() + " has " +
-                           std::to_string(first.shape.front()));
-  }
   if (!findResult(Role::Loss))
     return Status::error("the step returns no loss");
   if (!findResult(Role::Overflow))
@@ -333,7 +379,7 @@ mpt::runtime::parseLossScaleAttr(std::string_view text) {
 }
 
 Expected<StepSignature>
-mpt::runtime::parseStepSignatureJson(std::string_view json) {
+mpt::runtime::parseStepSignatureJson(std::string_view json, StepKind kind) {
   Expected<JsonValue> root = parseJson(json);
   if (!root.ok())
     return root.takeError().withContext("step signature");
@@ -357,6 +403,7 @@ mpt::runtime::parseStepSignatureJson(std::string_view json) {
   if (root->kind != JsonValue::Kind::Object)
     return fail("expected a JSON object");
   StepSignature signature;
+  signature.kind = kind;
   std::optional<std::string> name = string(*root, "name");
   std::optional<std::string> entry = string(*root, "entry");
   std::optional<std::string> optimizer = string(*root, "optimizer");

@@ -203,6 +203,9 @@ Expected<TrainingSummary> TrainingLoop::run() {
   int64_t stepsSincePrint = 0;
   for (int64_t step = summary.firstStep; step <= lastStep; ++step) {
     StepRecord record = runStep(step);
+    if (options.stepStatus)
+      if (Status status = options.stepStatus(); !status.ok())
+        return status;
     if (record.collapsed)
       return collapseError(record);
     state.advance();

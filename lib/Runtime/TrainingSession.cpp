@@ -105,7 +105,7 @@ Status TrainingSession::loadState() {
 }
 
 Status TrainingSession::run(StepFunction step, uint64_t staticStepBytes,
-                            std::FILE *out) {
+                            std::FILE *out, Status (*stepStatus)()) {
   TrainerOptions trainer;
   trainer.steps = options.steps;
   trainer.printEvery = options.printEvery;
@@ -117,6 +117,7 @@ Status TrainingSession::run(StepFunction step, uint64_t staticStepBytes,
   trainer.scalarInputs = options.scalarInputs;
   trainer.staticStepBytes = staticStepBytes;
   trainer.seed = dataSeed;
+  trainer.stepStatus = stepStatus;
   Expected<TrainingSummary> summary =
       train(signature, step, trainingState, *batches, trainer, out);
   if (!summary.ok())

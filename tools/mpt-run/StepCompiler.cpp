@@ -64,6 +64,21 @@ bool isLayerNormScale(Value value) {
   return false;
 }
 
+/// The narrowest float element type of the tensors `func` computes with.
+unsigned narrowestTensorFloatWidthIn(func::FuncOp func) {
+  unsigned narrowest = 64;
+  auto visit = [&](Value value) {
+    auto tensor = dyn_cast<RankedTensorType>(value.getType());
+    if (auto element =
+            tensor ? dyn_cast<FloatType>(tensor.getElementType()) : nullptr)
+      narrowest = std::min(narrowest, element.getWidth());
+  };
+  for (BlockArgument arg : func.getArguments())
+    visit(arg);
+  func.walk([&](Operation *op) { llvm::for_each(op->getResults(), visit); });
+  return narrowest;
+}
+
 /// The role attribute (`mpt.<role>`) among a value's attributes.
 FailureOr<rt::TensorSpec> describe(Type type, DictionaryAttr attrs,
                                    function_ref<InFlightDiagnostic()> error) {
@@ -128,16 +143,26 @@ LogicalResult StepCompiler::load(llvm::SourceMgr &sourceMgr) {
            << "'" << path << "' holds no mpt.train_step @" << stepName;
   if (failed(expand()))
     return failure();
-  auto step = module->lookupSymbol<func::FuncOp>(stepName);
-  if (!step || !step->hasAttr("mpt.train_step"))
+  bool gradient = options.kind == rt::StepKind::Gradient;
+  std::string functionName = gradient ? stepName + "_grad" : stepName;
+  auto step = module->lookupSymbol<func::FuncOp>(functionName);
+  if (!step ||
+      !step->hasAttr(gradient ? "mpt.gradient_function" : "mpt.train_step"))
     return emitError(module->getLoc())
-           << "the expansion left no step function @" << stepName;
+           << "the expansion left no "
+           << (gradient ? "gradient function @" : "step function @")
+           << functionName;
   if (options.exposeGradients && failed(exposeGradientResults(step)))
     return failure();
+  narrowestWidth = narrowestTensorFloatWidthIn(step);
   return readSignature(step);
 }
 
 LogicalResult StepCompiler::expand() {
+  if (options.kind == rt::StepKind::Gradient)
+    return runPipeline(*module, options.promoteF64
+                                    ? "mpt-gradient-function{promote-f64=true}"
+                                    : "mpt-gradient-function");
   if (options.precision == "fp32")
     return runPipeline(*module, "mpt-expand-train-step");
   std::string amp = "compute-type=" + options.precision;
@@ -179,7 +204,8 @@ LogicalResult StepCompiler::exposeGradientResults(func::FuncOp step) {
 
 LogicalResult StepCompiler::readSignature(func::FuncOp step) {
   rt::StepSignature &sig = stepSignature;
-  sig.name = stepName;
+  sig.kind = options.kind;
+  sig.name = step.getSymName().str();
   if (Attribute optimizer = step->getAttr("mpt.optimizer")) {
     llvm::raw_string_ostream os(sig.optimizer);
     optimizer.print(os);
@@ -219,10 +245,26 @@ LogicalResult StepCompiler::readSignature(func::FuncOp step) {
   return success();
 }
 
-FailureOr<rt::StepFunction> StepCompiler::compile() {
-  std::string lowering = "mpt-differentiate,mpt-lower-to-llvm{threads=" +
-                         std::to_string(options.threads) + "}";
+LogicalResult StepCompiler::lower(StepDevice device) {
+  std::string lowering = device == StepDevice::CUDA
+                             ? "mpt-differentiate,mpt-lower-to-nvvm"
+                             : "mpt-differentiate,mpt-lower-to-llvm{threads=" +
+                                   std::to_string(options.threads) +
+                                   (options.amx ? " amx=true}" : "}");
   if (failed(runPipeline(*module, lowering)))
+    return failure();
+  // Temporaries the lowering placed in static buffers are step memory as
+  // much as heap allocations are.
+  DataLayout layout(*module);
+  module->walk([&](LLVM::GlobalOp global) {
+    if (!global.getConstant())
+      staticBytes += layout.getTypeSize(global.getGlobalType());
+  });
+  return success();
+}
+
+FailureOr<rt::StepFunction> StepCompiler::compile() {
+  if (failed(lower(StepDevice::CPU)))
     return failure();
   // Parallel loops become OpenMP worksharing loops, which call into the
   // OpenMP runtime; the JIT resolves them from the loaded library.
@@ -235,14 +277,6 @@ FailureOr<rt::StepFunction> StepCompiler::compile() {
              << kOpenMPRuntime << ": " << error
              << " (install libomp-dev, or use --threads=1)";
   }
-
-  // Temporaries the lowering placed in static buffers are step memory as
-  // much as heap allocations are.
-  DataLayout layout(*module);
-  module->walk([&](LLVM::GlobalOp global) {
-    if (!global.getConstant())
-      staticBytes += layout.getTypeSize(global.getGlobalType());
-  });
 
   ExecutionEngineOptions engineOptions;
   auto transformer = makeOptimizingTransformer(/*optLevel=*/3,
@@ -287,7 +321,8 @@ FailureOr<rt::StepFunction> StepCompiler::compile() {
 /// The object code describes its own ABI (what an ahead-of-time trainer
 /// reads); it must agree with what the training loop was prepared for.
 LogicalResult StepCompiler::checkCompiledSignature(llvm::StringRef json) {
-  rt::Expected<rt::StepSignature> compiled = rt::parseStepSignatureJson(json);
+  rt::Expected<rt::StepSignature> compiled =
+      rt::parseStepSignatureJson(json, stepSignature.kind);
   if (!compiled.ok())
     return emitError(module->getLoc()) << compiled.error().message();
   auto same = [](const std::vector<rt::TensorSpec> &a,

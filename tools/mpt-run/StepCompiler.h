@@ -26,7 +26,12 @@ namespace mlir {
 namespace mpt {
 
 struct StepCompilerOptions {
-  /// fp32, f16 or bf16.
+  /// What to compile: the training step, or the gradient function of its
+  /// loss (--mpt-gradient-function).
+  ::mpt::runtime::StepKind kind = ::mpt::runtime::StepKind::Train;
+  /// For a gradient function: promote the step's f32 tensors to f64.
+  bool promoteF64 = false;
+  /// fp32, f16 or bf16 (a training step).
   std::string precision = "fp32";
   /// Extra options of --auto-mixed-precision, as written in a pipeline.
   std::string ampOptions;
@@ -37,7 +42,14 @@ struct StepCompilerOptions {
   /// Threads of the compiled step's parallel loops: 1 runs them in the
   /// calling thread, 0 on every core (OpenMP's default).
   unsigned threads = 1;
+  /// Run bf16 GEMMs on AMX tiles (the process must hold the permission).
+  bool amx = false;
 };
+
+/// Where the compiled step runs: this CPU (`--mpt-lower-to-llvm`), or a
+/// CUDA GPU (`--mpt-lower-to-nvvm`; the host code calls the mgpu*
+/// functions of MPT's CUDA runtime).
+enum class StepDevice { CPU, CUDA };
 
 class StepCompiler {
 public:
@@ -45,15 +57,25 @@ public:
       : context(context), options(std::move(options)) {}
 
   /// Parses the model (the main buffer of `sourceMgr`), expands the step
-  /// and reads its signature. Diagnostics go to the context's handler.
+  /// (or builds its gradient function) and reads its signature.
+  /// Diagnostics go to the context's handler.
   LogicalResult load(llvm::SourceMgr &sourceMgr);
   const ::mpt::runtime::StepSignature &signature() const {
     return stepSignature;
   }
+  /// The narrowest floating-point element type among the tensors of the
+  /// loaded function, in bits: the precision its computation runs in.
+  unsigned narrowestTensorFloatWidth() const { return narrowestWidth; }
 
   /// Differentiates, lowers and JIT-compiles the loaded step, with the
   /// compiled code's heap functions bound to the AllocationTracker.
   FailureOr<::mpt::runtime::StepFunction> compile();
+  /// Differentiates the loaded step and lowers it to the LLVM dialect for
+  /// `device`; compile() does this for the CPU. Valid once.
+  LogicalResult lower(StepDevice device);
+  /// The module, lowered by lower() or compile().
+  ModuleOp getModule() { return *module; }
+
   /// Bytes of the compiled module's mutable globals: the static memory the
   /// step keeps its temporaries in. Valid after compile().
   uint64_t staticMemoryBytes() const { return staticBytes; }
@@ -69,6 +91,7 @@ private:
   OwningOpRef<ModuleOp> module;
   std::string stepName;
   ::mpt::runtime::StepSignature stepSignature;
+  unsigned narrowestWidth = 0;
   std::unique_ptr<ExecutionEngine> engine;
   uint64_t staticBytes = 0;
 };

@@ -44,9 +44,13 @@ enum class Role {
   Loss,
   Overflow,
   ScaleCollapsed,
-  // Diagnostic result: the gradient of one parameter as it left the
-  // backward pass (before unscaling).
+  // The gradient of one parameter as it left the backward pass (before
+  // unscaling): a diagnostic result of a step, the result of a gradient
+  // function.
   Grad,
+  // A gradient function's loss before its rounding to f32, when the loss is
+  // computed in f64.
+  UnroundedLoss,
 };
 
 /// `param`, `velocity`, `adam_m`, ... as in the `mpt.<role>` attribute.
@@ -56,6 +60,18 @@ std::optional<Role> parseRole(std::string_view name);
 bool isStateRole(Role role);
 /// True for roles whose attribute names a parameter or batch input.
 bool isNamedRole(Role role);
+
+/// What a compiled function computes; the buffer contract depends on it.
+enum class StepKind {
+  /// A training step (--mpt-expand-train-step, --auto-mixed-precision):
+  /// takes the state and the batch, returns the next state, the loss and
+  /// the overflow flag.
+  Train,
+  /// A gradient function (--mpt-gradient-function): takes the parameters
+  /// and the batch, returns the loss, optionally its unrounded f64 value,
+  /// and the gradient of every parameter.
+  Gradient,
+};
 
 /// How a parameter is initialised when no --init file is given.
 enum class ParamInit {
@@ -101,6 +117,7 @@ struct LossScaleConfig {
 };
 
 struct StepSignature {
+  StepKind kind = StepKind::Train;
   /// The step function's name.
   std::string name;
   /// The compiled entry point; empty for the default `<name>_step`.
@@ -114,11 +131,14 @@ struct StepSignature {
     return entry.empty() ? name + "_step" : entry;
   }
 
-  /// Checks the buffer contract: every state argument has exactly one
-  /// result of the same role, name, type and shape (and vice versa),
-  /// optimizer state and gradients belong to a parameter of their shape,
-  /// the scalars have their fixed types, loss and overflow are present, and
-  /// the loss-scale state matches the loss-scale mode.
+  /// Checks the buffer contract of the signature's kind. A training step:
+  /// every state argument has exactly one result of the same role, name,
+  /// type and shape (and vice versa), optimizer state and gradients belong
+  /// to a parameter of their shape, the scalars have their fixed types,
+  /// loss and overflow are present, and the loss-scale state matches the
+  /// loss-scale mode. A gradient function: parameters and batch inputs in;
+  /// the loss, at most one unrounded loss and exactly one gradient of each
+  /// parameter's type out.
   Status verify() const;
 
   /// Index of the result that replaces state argument `argIndex`.
@@ -145,8 +165,10 @@ Expected<LossScaleConfig> parseLossScaleAttr(std::string_view text);
 /// Reads the JSON signature that the compiled object carries as
 /// `<entry>_signature`: {"name", "entry", "optimizer", "loss_scale",
 /// "args": [{"role", "name"?, "dtype", "shape"}...], "results": [...]}.
-/// Parameters get defaultParamInit(). The result is verified.
-Expected<StepSignature> parseStepSignatureJson(std::string_view json);
+/// Parameters get defaultParamInit(). The result is verified as a function
+/// of `kind`.
+Expected<StepSignature> parseStepSignatureJson(std::string_view json,
+                                               StepKind kind = StepKind::Train);
 
 } // namespace runtime
 } // namespace mpt

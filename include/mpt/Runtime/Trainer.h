@@ -51,6 +51,10 @@ struct TrainerOptions {
   uint64_t staticStepBytes = 0;
   /// The data seed, recorded in checkpoints.
   uint64_t seed = 0;
+  /// Asked after every call of the step when set: an error (e.g. a device
+  /// failure inside the step) stops training at once, before the state
+  /// advances or anything is written.
+  Status (*stepStatus)() = nullptr;
 };
 
 struct TrainingSummary {

@@ -60,7 +60,10 @@ public:
   /// outputs. On error nothing new is left on disk (see train()).
   /// `staticStepBytes` is the static memory of the compiled step
   /// (TrainerOptions::staticStepBytes).
-  Status run(StepFunction step, uint64_t staticStepBytes, std::FILE *out);
+  /// `stepStatus`, when given, is asked after every step
+  /// (TrainerOptions::stepStatus).
+  Status run(StepFunction step, uint64_t staticStepBytes, std::FILE *out,
+             Status (*stepStatus)() = nullptr);
 
   const TrainingState &state() const { return trainingState; }
   const BatchSource &data() const { return *batches; }

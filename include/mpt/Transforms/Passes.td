@@ -173,4 +173,72 @@ def Differentiate : Pass<"mpt-differentiate", "ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def GradientFunction : Pass<"mpt-gradient-function", "ModuleOp"> {
+  let summary = "Replaces every mpt.train_step by the gradient function of its loss";
+  let description = [{
+    Turns every `mpt.train_step @s` into `@s_grad`, a function of the
+    parameters and the batch that returns the loss and its gradient with
+    respect to every parameter, for checking the gradients against finite
+    differences (`mpt-run --check-gradients`) or for a caller that runs its
+    own optimizer:
+
+    ```
+    (params..., batch...) -> (loss, [unrounded loss], grad of each param...)
+    ```
+
+    The body is the forward region followed by `mpt.gradient` of the loss;
+    the optimizer, loss scaling and gradient accumulation of the step do
+    not take part. Arguments and results carry the role attributes of a
+    step function (`mpt.param`, `mpt.batch`, `mpt.loss`, `mpt.grad`), and the
+    function is marked `mpt.train_step` and `mpt.gradient_function`: the CPU
+    back end gives it the step ABI's entry point `@s_grad_step`, and the
+    runtime knows from the roles what each buffer holds.
+
+    `mpt.mse_loss` returns its loss as an f32 scalar even when it computes
+    in f64. Rounding to f32 would swamp a finite difference of an f64
+    model, so when the loss is an `mpt.mse_loss` of an f64 operand the
+    function also returns `mean((prediction - target)^2)` in f64, computed
+    with `mpt.sub`, `mpt.mul` and `mpt.reduce_mean` from the same operands,
+    as a rank-0 tensor with the role `mpt.unrounded_loss`. It rounds to the
+    `mpt.loss` result.
+
+    With `promote-f64`, every f32 tensor of the step (parameters, batch
+    inputs, intermediate values and constants) becomes f64 first, so that
+    the whole forward and backward computation runs in f64; the loss itself
+    stays the f32 scalar the dialect defines, next to its unrounded value.
+
+    Before:
+    ```mlir
+    mpt.train_step @s params(%w: tensor<4x1xf32>) batch(%x: tensor<8x4xf32>, %y: tensor<8x1xf32>)
+        optimizer(#mpt.sgd<lr = 1.000000e-01>) {
+      %p = mpt.linear %x, %w : tensor<8x4xf32>, tensor<4x1xf32> -> tensor<8x1xf32>
+      %l = mpt.mse_loss %p, %y : tensor<8x1xf32>, tensor<8x1xf32>
+      mpt.loss %l
+    }
+    ```
+    After, with `promote-f64`:
+    ```mlir
+    func.func @s_grad(%w: tensor<4x1xf64> {mpt.param = "w"}, %x: tensor<8x4xf64> {mpt.batch = "x"},
+                      %y: tensor<8x1xf64> {mpt.batch = "y"})
+        -> (f32 {mpt.loss}, tensor<f64> {mpt.unrounded_loss}, tensor<4x1xf64> {mpt.grad = "w"})
+        attributes {mpt.gradient_function, mpt.train_step} {
+      %p = mpt.linear %x, %w : tensor<8x4xf64>, tensor<4x1xf64> -> tensor<8x1xf64>
+      %l = mpt.mse_loss %p, %y : tensor<8x1xf64>, tensor<8x1xf64>
+      %g = mpt.gradient %l wrt %w : tensor<4x1xf64>
+      %d = mpt.sub %p, %y : tensor<8x1xf64>, tensor<8x1xf64>
+      %sq = mpt.mul %d, %d : tensor<8x1xf64>, tensor<8x1xf64>
+      %u = mpt.reduce_mean %sq : tensor<8x1xf64> -> tensor<f64>
+      return %l, %u, %g : f32, tensor<f64>, tensor<4x1xf64>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"promoteF64", "promote-f64", "bool", "false",
+           "Promote every f32 tensor of the step to f64 (the loss stays the "
+           "f32 scalar of mpt.mse_loss, returned with its unrounded value)">,
+  ];
+}
+
 #endif // MPT_TRANSFORMS_PASSES_TD

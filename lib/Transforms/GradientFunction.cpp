@@ -1,0 +1,185 @@
+//===- GradientFunction.cpp - mpt.train_step to its gradient function -----===//
+//
+// Checking gradients against finite differences needs the loss and its
+// gradient as a plain function of the parameters and the batch, without the
+// optimizer update that a step function applies. This file builds that
+// function from a training step, optionally in f64, and returns the loss
+// unrounded when the step computes it in f64.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpt/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace mlir {
+namespace mpt {
+#define GEN_PASS_DEF_GRADIENTFUNCTION
+#include "mpt/Transforms/Passes.h.inc"
+} // namespace mpt
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::mpt;
+
+namespace {
+
+constexpr StringLiteral kFunctionSuffix = "_grad";
+
+/// The f64 version of an f32 tensor type; other types are kept. Scalars
+/// stay: the only f32 scalars of a step are its loss, which the dialect
+/// defines as f32.
+Type promotedType(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.getElementType().isF32())
+    return type;
+  return tensor.clone(Float64Type::get(type.getContext()));
+}
+
+/// Rewrites an f32 tensor constant as the f64 constant of the same values.
+LogicalResult promoteConstant(arith::ConstantOp constant) {
+  auto values = dyn_cast<DenseFPElementsAttr>(constant.getValue());
+  if (!values)
+    return constant.emitOpError()
+           << "cannot be promoted to f64: expected dense float elements, "
+              "found "
+           << constant.getValue();
+  Type f64 = Float64Type::get(constant.getContext());
+  DenseElementsAttr promoted = values.mapValues(f64, [](const APFloat &value) {
+    APFloat wide = value;
+    bool losesInfo = false;
+    wide.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven,
+                 &losesInfo);
+    return wide.bitcastToAPInt();
+  });
+  constant.setValueAttr(cast<TypedAttr>(promoted));
+  return success();
+}
+
+/// Makes every f32 tensor of the step's body f64: block arguments, op
+/// results and the constants behind them. The ops keep their semantics,
+/// which every mpt op defines for f64 as for f32; an op that does not
+/// accept f64 is reported by the verifier after the pass.
+LogicalResult promoteToF64(TrainStepOp step) {
+  WalkResult result = step.getBody().walk([](Block *block) {
+    for (BlockArgument arg : block->getArguments())
+      arg.setType(promotedType(arg.getType()));
+    for (Operation &op : *block) {
+      bool changed = false;
+      for (OpResult value : op.getResults()) {
+        Type type = promotedType(value.getType());
+        changed |= type != value.getType();
+        value.setType(type);
+      }
+      if (auto constant = dyn_cast<arith::ConstantOp>(op);
+          changed && constant && failed(promoteConstant(constant)))
+        return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
+/// `mean((prediction - target)^2)` in f64, as a rank-0 tensor, when `loss`
+/// is an mpt.mse_loss that computes in f64 (and rounds its result to f32);
+/// null otherwise.
+Value buildUnroundedLoss(OpBuilder &b, Value loss) {
+  auto mse = loss.getDefiningOp<MSELossOp>();
+  if (!mse)
+    return {};
+  Type f64 = b.getF64Type();
+  auto isF64 = [&](Value value) { return getElementTypeOrSelf(value) == f64; };
+  if (!isF64(mse.getPrediction()) && !isF64(mse.getTarget()))
+    return {};
+  Location loc = mse.getLoc();
+  auto widen = [&](Value value) -> Value {
+    if (isF64(value))
+      return value;
+    auto type = cast<RankedTensorType>(value.getType()).clone(f64);
+    return CastOp::create(b, loc, type, value);
+  };
+  Value diff =
+      SubOp::create(b, loc, widen(mse.getPrediction()), widen(mse.getTarget()));
+  Value squares = MulOp::create(b, loc, diff, diff);
+  return ReduceMeanOp::create(b, loc, RankedTensorType::get({}, f64), squares,
+                              /*dims=*/nullptr);
+}
+
+/// Replaces `step` by `@<step>_grad(params..., batch...) -> (loss,
+/// [unrounded loss], grads...)`.
+LogicalResult buildGradientFunction(TrainStepOp step, bool promoteF64) {
+  std::string name = (step.getSymName() + kFunctionSuffix).str();
+  auto module = step->getParentOfType<ModuleOp>();
+  if (SymbolTable::lookupSymbolIn(module, name))
+    return step.emitOpError()
+           << "cannot get the gradient function '@" << name
+           << "': the module already has a symbol of that name";
+  if (promoteF64 && failed(promoteToF64(step)))
+    return failure();
+
+  MLIRContext *ctx = step.getContext();
+  Location loc = step.getLoc();
+  OpBuilder b(step);
+  Block &body = step.getBodyBlock();
+  unsigned numParams = step.getParams().size();
+  SmallVector<DictionaryAttr> argAttrs;
+  for (BlockArgument arg : body.getArguments()) {
+    StringRef role = arg.getArgNumber() < numParams ? "mpt.param" : "mpt.batch";
+    argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
+        role, b.getStringAttr(step.getArgName(arg.getArgNumber())))));
+  }
+  auto func = func::FuncOp::create(
+      b, loc, name, FunctionType::get(ctx, body.getArgumentTypes(), {}));
+  func.setAllArgAttrs(argAttrs);
+  func->setAttr("mpt.train_step", b.getUnitAttr());
+  func->setAttr("mpt.gradient_function", b.getUnitAttr());
+  Block *entry = func.addEntryBlock();
+  // Named after the step's arguments, for --mlir-use-nameloc-as-prefix.
+  for (BlockArgument arg : entry->getArguments())
+    arg.setLoc(NameLoc::get(
+        b.getStringAttr(step.getArgName(arg.getArgNumber())), loc));
+  for (auto [from, to] : llvm::zip(body.getArguments(), entry->getArguments()))
+    from.replaceAllUsesWith(to);
+  LossOp lossOp = step.getLossOp();
+  Value loss = lossOp.getLoss();
+  lossOp.erase();
+  entry->getOperations().splice(entry->end(), body.getOperations());
+
+  b.setInsertionPointToEnd(entry);
+  SmallVector<Value> results = {loss};
+  SmallVector<DictionaryAttr> resultAttrs = {
+      b.getDictionaryAttr(b.getNamedAttr("mpt.loss", b.getUnitAttr()))};
+  ValueRange params = entry->getArguments().take_front(numParams);
+  ValueRange grads = GradientOp::create(b, loc, loss, params).getGrads();
+  if (Value unrounded = buildUnroundedLoss(b, loss)) {
+    results.push_back(unrounded);
+    resultAttrs.push_back(b.getDictionaryAttr(
+        b.getNamedAttr("mpt.unrounded_loss", b.getUnitAttr())));
+  }
+  for (auto [index, grad] : llvm::enumerate(grads)) {
+    results.push_back(grad);
+    resultAttrs.push_back(b.getDictionaryAttr(
+        b.getNamedAttr("mpt.grad", b.getStringAttr(step.getArgName(index)))));
+  }
+  func::ReturnOp::create(b, loc, results);
+  func.setFunctionType(FunctionType::get(ctx, func.getArgumentTypes(),
+                                         ValueRange(results).getTypes()));
+  func.setAllResultAttrs(resultAttrs);
+  step.erase();
+  return success();
+}
+
+struct GradientFunctionPass
+    : mpt::impl::GradientFunctionBase<GradientFunctionPass> {
+  using GradientFunctionBase::GradientFunctionBase;
+
+  void runOnOperation() override {
+    SmallVector<TrainStepOp> steps(getOperation().getOps<TrainStepOp>());
+    for (TrainStepOp step : steps)
+      if (failed(buildGradientFunction(step, promoteF64)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,198 @@
+//===- TrainerEmitter.cpp - Ahead-of-time trainers ------------------------===//
+
+#include "TrainerEmitter.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/GlobalAlias.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+using namespace mlir::mpt;
+
+namespace {
+/// The names TrainerMain.cpp links against, whatever the step is called.
+constexpr const char *kStepSymbol = "mpt_trainer_step";
+constexpr const char *kSignatureSymbol = "mpt_trainer_signature";
+constexpr const char *kStaticBytesSymbol = "mpt_trainer_static_bytes";
+
+/// Removes a temporary build directory unless it was renamed into place.
+class TemporaryDirectory {
+public:
+  explicit TemporaryDirectory(std::string path) : path(std::move(path)) {}
+  ~TemporaryDirectory() {
+    if (!path.empty())
+      llvm::sys::fs::remove_directories(path);
+  }
+  const std::string &get() const { return path; }
+  void release() { path.clear(); }
+
+private:
+  std::string path;
+};
+
+/// Exports the step, its signature and its static memory under the names
+/// the trainer main expects.
+LogicalResult addTrainerSymbols(llvm::Module &module, llvm::StringRef entry,
+                                uint64_t staticBytes, Location loc) {
+  llvm::Function *step = module.getFunction(entry);
+  llvm::GlobalVariable *signature =
+      module.getGlobalVariable((entry + "_signature").str(), true);
+  if (!step || !signature)
+    return emitError(loc) << "the compiled module has no '" << entry
+                          << "' and '" << entry << "_signature' to export";
+  llvm::GlobalAlias::create(kStepSymbol, step);
+  llvm::GlobalAlias::create(kSignatureSymbol, signature);
+  auto *i64 = llvm::Type::getInt64Ty(module.getContext());
+  new llvm::GlobalVariable(
+      module, i64, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantInt::get(i64, staticBytes), kStaticBytesSymbol);
+  return success();
+}
+
+LogicalResult emitObject(llvm::Module &module, const std::string &path,
+                         Location loc) {
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return emitError(loc) << "no code generator for " << triple.str() << ": "
+                          << error;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, llvm::sys::getHostCPUName(), /*Features=*/"",
+      llvm::TargetOptions(), llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  module.setTargetTriple(triple);
+  module.setDataLayout(machine->createDataLayout());
+  auto optimize =
+      makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0, machine.get());
+  if (llvm::Error err = optimize(&module))
+    return emitError(loc) << "optimizing the step failed: "
+                          << llvm::toString(std::move(err));
+
+  std::error_code ec;
+  llvm::ToolOutputFile object(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return emitError(loc) << "cannot write '" << path << "': " << ec.message();
+  llvm::legacy::PassManager passes;
+  if (machine->addPassesToEmitFile(passes, object.os(), nullptr,
+                                   llvm::CodeGenFileType::ObjectFile))
+    return emitError(loc) << "the code generator cannot emit object files";
+  passes.run(module);
+  object.keep();
+  return success();
+}
+
+/// Runs the C++ compiler as the linker; its messages become the error.
+LogicalResult link(llvm::ArrayRef<std::string> args, llvm::StringRef logPath,
+                   Location loc) {
+  llvm::ErrorOr<std::string> compiler =
+      llvm::sys::fs::exists(MPT_CXX_COMPILER)
+          ? std::string(MPT_CXX_COMPILER)
+          : llvm::sys::findProgramByName("c++");
+  if (!compiler)
+    return emitError(loc) << "no C++ compiler to link the trainer with: "
+                          << MPT_CXX_COMPILER << " is gone and no c++ is "
+                          << "on PATH";
+  llvm::SmallVector<llvm::StringRef> argv{*compiler};
+  argv.append(args.begin(), args.end());
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath, logPath};
+  std::string error;
+  int rc = llvm::sys::ExecuteAndWait(*compiler, argv, std::nullopt, redirects,
+                                     0, 0, &error);
+  if (rc == 0)
+    return success();
+  auto log = llvm::MemoryBuffer::getFile(logPath);
+  return emitError(loc) << "linking the trainer failed ("
+                        << (error.empty() ? "exit " + std::to_string(rc)
+                                          : error)
+                        << "):\n"
+                        << (log ? (*log)->getBuffer().rtrim() : "");
+}
+} // namespace
+
+bool mlir::mpt::canEmitTrainerFor(StepDevice device) {
+#ifdef MPT_TRAINER_MAIN_CUDA_ARCHIVE
+  return true;
+#else
+  return device == StepDevice::CPU;
+#endif
+}
+
+LogicalResult mlir::mpt::emitTrainer(StepCompiler &compiler,
+                                     const TrainerEmitterOptions &options) {
+  Location loc = compiler.getModule().getLoc();
+  llvm::SmallString<256> output(options.outputDir);
+  llvm::sys::path::remove_dots(output, /*remove_dot_dot=*/true);
+  if (llvm::sys::fs::exists(output)) {
+    std::error_code ec;
+    llvm::sys::fs::directory_iterator entries(output, ec);
+    if (ec || entries != llvm::sys::fs::directory_iterator())
+      return emitError(loc) << "--emit-trainer: '" << options.outputDir
+                            << "' exists and is not an empty directory";
+  }
+  llvm::StringRef parent = llvm::sys::path::parent_path(output);
+  if (!parent.empty() && !llvm::sys::fs::is_directory(parent))
+    return emitError(loc) << "--emit-trainer: the parent directory '" << parent
+                          << "' of '" << options.outputDir
+                          << "' does not exist";
+  if (failed(compiler.lower(options.device)))
+    return failure();
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> module =
+      translateModuleToLLVMIR(compiler.getModule(), llvmContext, "step");
+  if (!module)
+    return emitError(loc) << "translating the step to LLVM IR failed";
+  std::string entry = compiler.signature().entryPoint();
+  if (failed(
+          addTrainerSymbols(*module, entry, compiler.staticMemoryBytes(), loc)))
+    return failure();
+  // Beside the output, so that the final rename stays on one file system.
+  llvm::SmallString<256> temporaryPath;
+  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory(
+          output + ".partial", temporaryPath))
+    return emitError(loc) << "--emit-trainer: cannot create a directory "
+                             "beside '"
+                          << options.outputDir << "': " << ec.message();
+  TemporaryDirectory temporary(temporaryPath.str().str());
+
+  std::string dir = temporary.get();
+  std::string object = dir + "/step.o";
+  if (failed(emitObject(*module, object, loc)))
+    return failure();
+
+  std::vector<std::string> args{"-o", dir + "/trainer", object};
+  if (options.device == StepDevice::CUDA) {
+#ifdef MPT_TRAINER_MAIN_CUDA_ARCHIVE
+    args.insert(args.end(), {MPT_TRAINER_MAIN_CUDA_ARCHIVE, MPT_RUNTIME_ARCHIVE,
+                             MPT_CUDA_RUNTIME_ARCHIVE,
+                             "-L" MPT_CUDA_LIBRARY_DIR, "-lcuda"});
+#endif
+  } else {
+    args.insert(args.end(), {MPT_TRAINER_MAIN_ARCHIVE, MPT_RUNTIME_ARCHIVE});
+  }
+  // Multi-threaded steps call LLVM's OpenMP runtime.
+  if (options.threads != 1)
+    args.insert(args.end(), {"-L" MPT_OPENMP_LIBRARY_DIR, "-lomp",
+                             "-Wl,-rpath," MPT_OPENMP_LIBRARY_DIR});
+  args.insert(args.end(), {"-lm", "-lpthread"});
+  if (failed(link(args, dir + "/link.log", loc)))
+    return failure();
+  llvm::sys::fs::remove(object);
+  llvm::sys::fs::remove(dir + "/link.log");
+  if (std::error_code ec = llvm::sys::fs::rename(dir, output))
+    return emitError(loc) << "--emit-trainer: cannot move the trainer to '"
+                          << options.outputDir << "': " << ec.message();
+  temporary.release();
+  return success();
+}
