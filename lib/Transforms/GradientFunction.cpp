@@ -28,8 +28,7 @@ namespace {
 constexpr StringLiteral kFunctionSuffix = "_grad";
 
 /// The f64 version of an f32 tensor type; other types are kept. Scalars
-/// stay: the only f32 scalars of a step are its loss, which the dialect
-/// defines as f32.
+/// stay, so that the loss stays the f32 scalar the dialect defines.
 Type promotedType(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || !tensor.getElementType().isF32())
@@ -106,66 +105,77 @@ Value buildUnroundedLoss(OpBuilder &b, Value loss) {
                               /*dims=*/nullptr);
 }
 
+/// Creates `@name` with the step's arguments and their roles, and moves the
+/// forward region into it. Returns the function and the loss.
+std::pair<func::FuncOp, Value> moveIntoFunction(TrainStepOp step,
+                                                StringRef name) {
+  OpBuilder b(step);
+  Location loc = step.getLoc();
+  Block &body = step.getBodyBlock();
+  unsigned numParams = step.getParams().size();
+  auto func = func::FuncOp::create(
+      b, loc, name, b.getFunctionType(body.getArgumentTypes(), {}));
+  for (BlockArgument arg : body.getArguments()) {
+    StringRef role = arg.getArgNumber() < numParams ? "mpt.param" : "mpt.batch";
+    func.setArgAttr(arg.getArgNumber(), role,
+                    b.getStringAttr(step.getArgName(arg.getArgNumber())));
+  }
+  func->setAttr("mpt.train_step", b.getUnitAttr());
+  func->setAttr("mpt.gradient_function", b.getUnitAttr());
+  Block *entry = func.addEntryBlock();
+  for (auto [from, to] :
+       llvm::zip(body.getArguments(), entry->getArguments())) {
+    // Named after the step's arguments, for --mlir-use-nameloc-as-prefix.
+    to.setLoc(NameLoc::get(
+        b.getStringAttr(step.getArgName(from.getArgNumber())), loc));
+    from.replaceAllUsesWith(to);
+  }
+  LossOp lossOp = step.getLossOp();
+  Value loss = lossOp.getLoss();
+  lossOp.erase();
+  entry->getOperations().splice(entry->end(), body.getOperations());
+  return {func, loss};
+}
+
+/// Ends `func` with `mpt.gradient` of `loss` with respect to the parameters
+/// and returns the loss, its unrounded value if it has one, and the
+/// gradients, with their roles.
+void returnLossAndGradients(func::FuncOp func, Value loss, TrainStepOp step) {
+  auto b = OpBuilder::atBlockEnd(&func.getBody().front());
+  Location loc = step.getLoc();
+  SmallVector<Value> results = {loss};
+  SmallVector<NamedAttribute> roles = {
+      b.getNamedAttr("mpt.loss", b.getUnitAttr())};
+  ValueRange params = func.getArguments().take_front(step.getParams().size());
+  ValueRange grads = GradientOp::create(b, loc, loss, params).getGrads();
+  if (Value unrounded = buildUnroundedLoss(b, loss)) {
+    results.push_back(unrounded);
+    roles.push_back(b.getNamedAttr("mpt.unrounded_loss", b.getUnitAttr()));
+  }
+  for (auto [index, grad] : llvm::enumerate(grads)) {
+    results.push_back(grad);
+    roles.push_back(
+        b.getNamedAttr("mpt.grad", b.getStringAttr(step.getArgName(index))));
+  }
+  func::ReturnOp::create(b, loc, results);
+  func.setFunctionType(b.getFunctionType(func.getArgumentTypes(),
+                                         ValueRange(results).getTypes()));
+  for (auto [index, role] : llvm::enumerate(roles))
+    func.setResultAttr(index, role.getName(), role.getValue());
+}
+
 /// Replaces `step` by `@<step>_grad(params..., batch...) -> (loss,
 /// [unrounded loss], grads...)`.
 LogicalResult buildGradientFunction(TrainStepOp step, bool promoteF64) {
   std::string name = (step.getSymName() + kFunctionSuffix).str();
-  auto module = step->getParentOfType<ModuleOp>();
-  if (SymbolTable::lookupSymbolIn(module, name))
+  if (SymbolTable::lookupSymbolIn(step->getParentOp(), name))
     return step.emitOpError()
            << "cannot get the gradient function '@" << name
            << "': the module already has a symbol of that name";
   if (promoteF64 && failed(promoteToF64(step)))
     return failure();
-
-  MLIRContext *ctx = step.getContext();
-  Location loc = step.getLoc();
-  OpBuilder b(step);
-  Block &body = step.getBodyBlock();
-  unsigned numParams = step.getParams().size();
-  SmallVector<DictionaryAttr> argAttrs;
-  for (BlockArgument arg : body.getArguments()) {
-    StringRef role = arg.getArgNumber() < numParams ? "mpt.param" : "mpt.batch";
-    argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
-        role, b.getStringAttr(step.getArgName(arg.getArgNumber())))));
-  }
-  auto func = func::FuncOp::create(
-      b, loc, name, FunctionType::get(ctx, body.getArgumentTypes(), {}));
-  func.setAllArgAttrs(argAttrs);
-  func->setAttr("mpt.train_step", b.getUnitAttr());
-  func->setAttr("mpt.gradient_function", b.getUnitAttr());
-  Block *entry = func.addEntryBlock();
-  // Named after the step's arguments, for --mlir-use-nameloc-as-prefix.
-  for (BlockArgument arg : entry->getArguments())
-    arg.setLoc(NameLoc::get(
-        b.getStringAttr(step.getArgName(arg.getArgNumber())), loc));
-  for (auto [from, to] : llvm::zip(body.getArguments(), entry->getArguments()))
-    from.replaceAllUsesWith(to);
-  LossOp lossOp = step.getLossOp();
-  Value loss = lossOp.getLoss();
-  lossOp.erase();
-  entry->getOperations().splice(entry->end(), body.getOperations());
-
-  b.setInsertionPointToEnd(entry);
-  SmallVector<Value> results = {loss};
-  SmallVector<DictionaryAttr> resultAttrs = {
-      b.getDictionaryAttr(b.getNamedAttr("mpt.loss", b.getUnitAttr()))};
-  ValueRange params = entry->getArguments().take_front(numParams);
-  ValueRange grads = GradientOp::create(b, loc, loss, params).getGrads();
-  if (Value unrounded = buildUnroundedLoss(b, loss)) {
-    results.push_back(unrounded);
-    resultAttrs.push_back(b.getDictionaryAttr(
-        b.getNamedAttr("mpt.unrounded_loss", b.getUnitAttr())));
-  }
-  for (auto [index, grad] : llvm::enumerate(grads)) {
-    results.push_back(grad);
-    resultAttrs.push_back(b.getDictionaryAttr(
-        b.getNamedAttr("mpt.grad", b.getStringAttr(step.getArgName(index)))));
-  }
-  func::ReturnOp::create(b, loc, results);
-  func.setFunctionType(FunctionType::get(ctx, func.getArgumentTypes(),
-                                         ValueRange(results).getTypes()));
-  func.setAllResultAttrs(resultAttrs);
+  auto [func, loss] = moveIntoFunction(step, name);
+  returnLossAndGradients(func, loss, step);
   step.erase();
   return success();
 }

@@ -29,29 +29,18 @@ std::string formatIndex(const std::vector<int64_t> &shape, int64_t index) {
   return text + "]";
 }
 
-/// What the differences found for one parameter.
-struct ParameterReport {
-  int64_t checked = 0;
-  /// The largest analytic gradient element of the whole parameter: the
-  /// scale errors are measured against, so that elements whose gradient is
-  /// near zero do not divide by zero.
-  double maxGrad = 0;
-  double maxAbsError = 0;
-  int64_t worst = 0;
-
-  double relativeError() const {
-    if (maxAbsError == 0)
-      return 0;
-    return maxGrad > 0 ? maxAbsError / maxGrad
-                       : std::numeric_limits<double>::infinity();
-  }
-};
-
 uint8_t *element(void *buffer, DType dtype, int64_t index) {
   return static_cast<uint8_t *>(buffer) + index * dtypeSize(dtype);
 }
 
 } // namespace
+
+double ParameterReport::relativeError() const {
+  if (maxAbsError == 0)
+    return 0;
+  return maxGrad > 0 ? maxAbsError / maxGrad
+                     : std::numeric_limits<double>::infinity();
+}
 
 double mpt::runtime::defaultStepSize(bool computesInF64) {
   return computesInF64 ? 1e-5 : 1e-3;
@@ -181,6 +170,59 @@ GradientCheck::sampleElements(const TensorSpec &param) const {
   return all;
 }
 
+Expected<std::vector<std::vector<double>>>
+GradientCheck::analyticGradients() const {
+  std::vector<std::vector<double>> grads;
+  for (size_t index : signature.argsWithRole(Role::Param)) {
+    const TensorSpec &param = signature.args[index];
+    const HostTensor &grad =
+        results[*signature.findResult(Role::Grad, param.name)];
+    std::vector<double> &values = grads.emplace_back(grad.numElements());
+    for (int64_t i = 0, e = grad.numElements(); i < e; ++i) {
+      values[i] = grad.load(i);
+      if (!std::isfinite(values[i]))
+        return Status::error("the gradient of " + param.describe() +
+                             " is not finite at element " +
+                             formatIndex(param.shape, i));
+    }
+  }
+  return grads;
+}
+
+ParameterReport GradientCheck::compare(StepFunction function, size_t argIndex,
+                                       const std::vector<double> &grad,
+                                       double h) {
+  const TensorSpec &param = signature.args[argIndex];
+  void *buffer = params.current(argIndex);
+  ParameterReport report;
+  for (double g : grad)
+    report.maxGrad = std::max(report.maxGrad, std::fabs(g));
+  for (int64_t i : sampleElements(param)) {
+    uint8_t *x = element(buffer, param.dtype, i);
+    double original = loadElement(param.dtype, x);
+    // The step actually taken up, h rounded in the parameter's type, is also
+    // taken down, so that the points stay symmetric (and the difference
+    // second-order accurate) in f32 too.
+    storeElement(param.dtype, x, original + h);
+    double plus = loadElement(param.dtype, x);
+    double lossPlus = evaluate(function);
+    storeElement(param.dtype, x, original - (plus - original));
+    double minus = loadElement(param.dtype, x);
+    double lossMinus = evaluate(function);
+    storeElement(param.dtype, x, original);
+    double difference = (lossPlus - lossMinus) / (plus - minus);
+    double error = std::fabs(difference - grad[i]);
+    // NaN counts as the worst error.
+    if (!(error <= report.maxAbsError)) {
+      report.maxAbsError =
+          std::isnan(error) ? std::numeric_limits<double>::infinity() : error;
+      report.worst = i;
+    }
+    ++report.checked;
+  }
+  return report;
+}
+
 Expected<bool> GradientCheck::run(StepFunction function, std::FILE *out) {
   double h = options.stepSize.value_or(defaultStepSize(options.computesInF64));
   double loss = evaluate(function);
@@ -195,6 +237,10 @@ Expected<bool> GradientCheck::run(StepFunction function, std::FILE *out) {
         "the unrounded loss " + std::to_string(loss) +
         " does not round to the loss " + std::to_string(stepLoss) +
         " that the step computes; the differences would not be of its loss");
+  Expected<std::vector<std::vector<double>>> grads = analyticGradients();
+  if (!grads.ok())
+    return grads.takeError();
+
   double relTol =
       options.tolerance.value_or(defaultTolerance(options.computesInF64));
   double absTol = options.absoluteTolerance.value_or(
@@ -206,58 +252,15 @@ Expected<bool> GradientCheck::run(StepFunction function, std::FILE *out) {
                "\ncentral differences with h = %g; tolerance %g relative to "
                "the largest gradient element, plus %.3g absolute\n",
                h, relTol, absTol);
-
-  // The analytic gradients at the point, before any perturbation.
-  std::vector<size_t> paramArgs = signature.argsWithRole(Role::Param);
-  std::vector<std::vector<double>> grads;
-  for (size_t index : paramArgs) {
-    const TensorSpec &param = signature.args[index];
-    const HostTensor &grad =
-        results[*signature.findResult(Role::Grad, param.name)];
-    std::vector<double> &values = grads.emplace_back(grad.numElements());
-    for (int64_t i = 0, e = grad.numElements(); i < e; ++i) {
-      values[i] = grad.load(i);
-      if (!std::isfinite(values[i]))
-        return Status::error("the gradient of " + param.describe() +
-                             " is not finite at element " +
-                             formatIndex(param.shape, i));
-    }
-  }
-
   std::fprintf(out, "%-16s %-16s %9s %11s %11s %11s  %s\n", "parameter", "type",
                "checked", "max |grad|", "max abs err", "rel err",
                "worst element");
+  std::vector<size_t> paramArgs = signature.argsWithRole(Role::Param);
   int64_t failed = 0;
   double worstRelative = 0;
   for (size_t p = 0; p < paramArgs.size(); ++p) {
     const TensorSpec &param = signature.args[paramArgs[p]];
-    void *buffer = params.current(paramArgs[p]);
-    ParameterReport report;
-    for (double g : grads[p])
-      report.maxGrad = std::max(report.maxGrad, std::fabs(g));
-    for (int64_t i : sampleElements(param)) {
-      uint8_t *x = element(buffer, param.dtype, i);
-      double original = loadElement(param.dtype, x);
-      // The step actually taken up, h rounded in the parameter's type, is
-      // also taken down, so that the points stay symmetric (and the
-      // difference second-order accurate) in f32 too.
-      storeElement(param.dtype, x, original + h);
-      double plus = loadElement(param.dtype, x);
-      double lossPlus = evaluate(function);
-      storeElement(param.dtype, x, original - (plus - original));
-      double minus = loadElement(param.dtype, x);
-      double lossMinus = evaluate(function);
-      storeElement(param.dtype, x, original);
-      double difference = (lossPlus - lossMinus) / (plus - minus);
-      double error = std::fabs(difference - grads[p][i]);
-      // NaN counts as the worst error.
-      if (!(error <= report.maxAbsError)) {
-        report.maxAbsError =
-            std::isnan(error) ? std::numeric_limits<double>::infinity() : error;
-        report.worst = i;
-      }
-      ++report.checked;
-    }
+    ParameterReport report = compare(function, paramArgs[p], (*grads)[p], h);
     bool passed = report.maxAbsError <= absTol + relTol * report.maxGrad;
     bool zero = report.maxGrad <= absTol;
     failed += !passed;

@@ -5,10 +5,11 @@
 // sample of the elements of every parameter, the analytic gradient must
 // agree with the central difference
 //
-//   (L(p + h e_i) - L(p - h e_i)) / (p_i+ - p_i-)
+//   (L(p + h e_i) - L(p - h e_i)) / 2h
 //
-// where p_i+ and p_i- are p_i +- h as stored in the parameter's type. Built
-// on the runtime library alone, like the training loop.
+// with h as stored: p_i + h rounded to the parameter's type, and the same
+// step taken down. Built on the runtime library alone, like the training
+// loop.
 //
 //===----------------------------------------------------------------------===//
 
@@ -65,6 +66,22 @@ double defaultTolerance(bool computesInF64);
 double absoluteToleranceFor(const StepSignature &signature, double loss,
                             double stepSize);
 
+/// What the differences found for one parameter.
+struct ParameterReport {
+  int64_t checked = 0;
+  /// The largest analytic gradient element of the whole parameter: the
+  /// scale errors are measured against, so that elements whose gradient is
+  /// near zero do not divide by zero.
+  double maxGrad = 0;
+  double maxAbsError = 0;
+  /// The flat index of the element with the largest error.
+  int64_t worst = 0;
+
+  /// maxAbsError / maxGrad: 0 without error, infinite for an error where
+  /// the analytic gradient is zero.
+  double relativeError() const;
+};
+
 class GradientCheck {
 public:
   /// Verifies that `signature` is a gradient function, loads or seeds the
@@ -89,6 +106,13 @@ private:
   /// function returns one, else the loss.
   double evaluate(StepFunction function);
   std::vector<int64_t> sampleElements(const TensorSpec &param) const;
+  /// The gradients the function returned, one vector per parameter; an
+  /// error if one is not finite.
+  Expected<std::vector<std::vector<double>>> analyticGradients() const;
+  /// Differences around the sampled elements of the parameter at
+  /// `argIndex`, compared with its analytic gradient `grad`.
+  ParameterReport compare(StepFunction function, size_t argIndex,
+                          const std::vector<double> &grad, double h);
 
   const StepSignature &signature;
   GradientCheckOptions options;
