@@ -10,6 +10,10 @@ TrainingSession::prepare(const StepSignature &signature,
                          SessionOptions options) {
   if (Status status = signature.verify(); !status.ok())
     return std::move(status).withContext("step '" + signature.name + "'");
+  if (signature.kind != StepKind::Train)
+    return Status::error("'" + signature.name +
+                         "' is a gradient function, not a training step: it "
+                         "cannot be trained");
   if (options.steps < 1)
     return Status::error("the number of steps must be at least 1, got " +
                          std::to_string(options.steps));
