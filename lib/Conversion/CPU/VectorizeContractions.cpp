@@ -161,6 +161,27 @@ struct PackedGemm {
   Value fillValue;
 };
 
+/// The gemm's result `C[batch?][M][N]` with m and n each split into
+/// register tiles, `C[batch?][M/MR][MR][N/NR][NR]`, and how it folds back.
+struct TiledResult {
+  SmallVector<int64_t> shape;
+  SmallVector<ReassociationIndices> reassociation;
+};
+
+TiledResult tileResult(Gemm &gemm, int64_t mr, int64_t nr) {
+  TiledResult tiled;
+  if (gemm.batch) {
+    tiled.shape.push_back(gemm.sizes[*gemm.batch]);
+    tiled.reassociation.push_back({0});
+  }
+  int64_t base = tiled.shape.size();
+  tiled.shape.append(
+      {gemm.sizes[gemm.m] / mr, mr, gemm.sizes[gemm.n] / nr, nr});
+  tiled.reassociation.push_back({base, base + 1});
+  tiled.reassociation.push_back({base + 2, base + 3});
+  return tiled;
+}
+
 PackedGemm buildPackedGemm(OpBuilder &b, Location loc, Gemm &gemm, int64_t mr,
                            int64_t nr, KernelKind kind) {
   MLIRContext *ctx = b.getContext();
@@ -173,17 +194,8 @@ PackedGemm buildPackedGemm(OpBuilder &b, Location loc, Gemm &gemm, int64_t mr,
   OpOperand *init = gemm.op.getDpsInitOperand(0);
   auto initType = cast<RankedTensorType>(init->get().getType());
   bool batched = gemm.batch.has_value();
-  int64_t m = gemm.sizes[gemm.m], n = gemm.sizes[gemm.n];
-  SmallVector<int64_t> accShape;
-  SmallVector<ReassociationIndices> reassociation;
-  if (batched) {
-    accShape.push_back(gemm.sizes[*gemm.batch]);
-    reassociation.push_back({0});
-  }
-  unsigned base = accShape.size();
-  accShape.append({m / mr, mr, n / nr, nr});
-  reassociation.push_back({base, base + 1});
-  reassociation.push_back({base + 2, base + 3});
+  auto [accShape, reassociation] = tileResult(gemm, mr, nr);
+  unsigned base = batched ? 1 : 0;
   auto accType = RankedTensorType::get(accShape, initType.getElementType());
   PackedGemm packed;
   Value acc;
@@ -277,16 +289,20 @@ using KernelStep = function_ref<SmallVector<Value>(
     OpBuilder &, Location, Value kIv, ValueRange accumulators)>;
 
 /// Emits the register kernel of one tile of the packed gemm, whose result
-/// slice is `C[1?][1][MR][1][NR]`: MR rows of NR / `width` accumulator
-/// vectors of `width` f32, started from the slice or from `initialValue`
-/// when given, updated by `step` for each of `kSteps` k steps and written
-/// back to the slice, which is returned.
-Value emitKernel(OpBuilder &b, Location loc, linalg::GenericOp tile, int64_t mr,
-                 int64_t nr, int64_t width, int64_t kSteps, Value initialValue,
+/// slice `acc` is `C[1?][1][MR][1][NR]`: MR rows of NR / `width`
+/// accumulator vectors of `width` f32, started from the slice or from
+/// `initialValue` when given (a scalar broadcast to every accumulator, or,
+/// when `width` is NR, the vector every row starts from), updated by `step`
+/// for each of `kSteps` k steps and written back to the slice, which is
+/// returned. A slice of a narrower float type (which then must start from
+/// `initialValue`) receives the accumulators rounded to it.
+Value emitKernel(OpBuilder &b, Location loc, Value acc, int64_t mr, int64_t nr,
+                 int64_t width, int64_t kSteps, Value initialValue,
                  KernelStep step) {
   TileIndexing idx{b, loc};
-  Value acc = tile.getDpsInits()[0];
   auto accType = cast<RankedTensorType>(acc.getType());
+  assert((initialValue || accType.getElementType().isF32()) &&
+         "a rounded tile cannot start from its slice");
   int64_t rowPosition = accType.getRank() - 3;
   int64_t colPosition = accType.getRank() - 1;
   auto vectorType = VectorType::get({width}, b.getF32Type());
@@ -299,12 +315,13 @@ Value emitKernel(OpBuilder &b, Location loc, linalg::GenericOp tile, int64_t mr,
   for (int64_t row = 0; row < mr; ++row)
     for (int64_t col = 0; col < nr / width; ++col)
       initial.push_back(
-          initialValue
-              ? vector::BroadcastOp::create(b, loc, vectorType, initialValue)
-                    .getResult()
-              : vector::TransferReadOp::create(
-                    b, loc, vectorType, acc, accIndices(row, col),
-                    /*padding=*/std::nullopt, ArrayRef<bool>{true})
+          !initialValue ? vector::TransferReadOp::create(
+                              b, loc, vectorType, acc, accIndices(row, col),
+                              /*padding=*/std::nullopt, ArrayRef<bool>{true})
+                              .getResult()
+          : initialValue.getType() == vectorType
+              ? initialValue
+              : vector::BroadcastOp::create(b, loc, vectorType, initialValue)
                     .getResult());
   auto loop = scf::ForOp::create(
       b, loc, idx.index(0), idx.index(kSteps), idx.index(1), initial,
@@ -314,28 +331,32 @@ Value emitKernel(OpBuilder &b, Location loc, linalg::GenericOp tile, int64_t mr,
                              step(nested, nestedLoc, kIv, accumulators));
       });
 
+  auto storedType = VectorType::get({width}, accType.getElementType());
   Value result = acc;
   for (int64_t row = 0; row < mr; ++row)
-    for (int64_t col = 0; col < nr / width; ++col)
-      result = vector::TransferWriteOp::create(
-                   b, loc, loop.getResult(row * (nr / width) + col), result,
-                   accIndices(row, col), ArrayRef<bool>{true})
+    for (int64_t col = 0; col < nr / width; ++col) {
+      Value vector = loop.getResult(row * (nr / width) + col);
+      if (storedType != vectorType)
+        vector = arith::TruncFOp::create(b, loc, storedType, vector);
+      result = vector::TransferWriteOp::create(b, loc, vector, result,
+                                               accIndices(row, col),
+                                               ArrayRef<bool>{true})
                    .getResult();
+    }
   return result;
 }
 
 /// The f32 kernel on panels `A[1?][1][K][MR]` and `B[1?][1][K][NR]`: each k
 /// broadcasts MR lhs elements and multiplies them with one rhs row, one
-/// FMA per row.
-Value emitFMAKernel(OpBuilder &b, Location loc, linalg::GenericOp tile,
+/// FMA per row, accumulating into `acc`.
+Value emitFMAKernel(OpBuilder &b, Location loc, Value lhs, Value rhs, Value acc,
                     int64_t mr, int64_t nr, Value initialValue) {
-  Value lhs = tile.getDpsInputs()[0], rhs = tile.getDpsInputs()[1];
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   auto rhsType = cast<RankedTensorType>(rhs.getType());
   auto rowType = VectorType::get({nr}, b.getF32Type());
   int64_t kSteps = lhsType.getDimSize(lhsType.getRank() - 2);
   return emitKernel(
-      b, loc, tile, mr, nr, /*width=*/nr, kSteps, initialValue,
+      b, loc, acc, mr, nr, /*width=*/nr, kSteps, initialValue,
       [&](OpBuilder &nested, Location nestedLoc, Value kIv,
           ValueRange accumulators) {
         TileIndexing idx{nested, nestedLoc};
@@ -384,7 +405,7 @@ Value emitBF16DotKernel(OpBuilder &b, Location loc, linalg::GenericOp tile,
   auto pairsType = VectorType::get({2 * kWidth}, bf16);
   int64_t kSteps = lhsType.getDimSize(lhsType.getRank() - 2);
   return emitKernel(
-      b, loc, tile, mr, nr, kWidth, kSteps, initialValue,
+      b, loc, tile.getDpsInits()[0], mr, nr, kWidth, kSteps, initialValue,
       [&](OpBuilder &nested, Location nestedLoc, Value kIv,
           ValueRange accumulators) {
         TileIndexing idx{nested, nestedLoc};
@@ -414,6 +435,182 @@ Value emitBF16DotKernel(OpBuilder &b, Location loc, linalg::GenericOp tile,
         }
         return updated;
       });
+}
+
+/// The elementwise generic that computes the start of `gemm`'s accumulator
+/// from vectors along n only (a bias broadcast over the rows), when there is
+/// one and the gemm has no batch dim: the kernel can compute each tile's
+/// start row in registers.
+linalg::GenericOp findRowStart(Gemm &gemm) {
+  auto start =
+      gemm.op.getDpsInitOperand(0)->get().getDefiningOp<linalg::GenericOp>();
+  if (gemm.batch || !start || start.getNumDpsInits() != 1 ||
+      start.getNumReductionLoops() != 0 ||
+      !start.getIndexingMapsArray().back().isIdentity() ||
+      !start.getMatchingBlockArgument(start.getDpsInitOperand(0)).use_empty())
+    return {};
+  MLIRContext *ctx = gemm.op.getContext();
+  AffineMap alongN = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
+  for (OpOperand *input : start.getDpsInputOperands())
+    if (start.getMatchingIndexingMap(input) != alongN)
+      return {};
+  // Each op becomes its vector form: no regions, and no scalar operands
+  // from outside the body.
+  Block *body = start.getBody();
+  if (body->getTerminator()->getOperand(0).getParentBlock() != body)
+    return {};
+  for (Operation &op : body->without_terminator())
+    if (op.getNumRegions() != 0 ||
+        !OpTrait::hasElementwiseMappableTraits(&op) ||
+        llvm::any_of(op.getOperands(), [&](Value operand) {
+          return operand.getParentBlock() != body;
+        }))
+      return {};
+  return start;
+}
+
+/// The start of `gemm`'s accumulator in the rounded kernel of the block of
+/// columns `column`: the fill value, or the row computed by the `start`
+/// generic (see findRowStart) on vectors of `nr` elements.
+Value emitRowStart(OpBuilder &b, Location loc, Gemm &gemm,
+                   linalg::GenericOp start, Value column, int64_t nr) {
+  if (!start)
+    return gemm.op.getDpsInitOperand(0)
+        ->get()
+        .getDefiningOp<linalg::FillOp>()
+        .getInputs()[0];
+  Value offset = arith::MulIOp::create(
+      b, loc, column, arith::ConstantIndexOp::create(b, loc, nr));
+  IRMapping vectors;
+  for (OpOperand *input : start.getDpsInputOperands()) {
+    Type element = getElementTypeOrSelf(input->get().getType());
+    vectors.map(start.getMatchingBlockArgument(input),
+                vector::TransferReadOp::create(
+                    b, loc, VectorType::get({nr}, element), input->get(),
+                    ValueRange{offset}, /*padding=*/std::nullopt,
+                    ArrayRef<bool>{true}));
+  }
+  for (Operation &op : start.getBody()->without_terminator()) {
+    Operation *vectorOp = b.clone(op, vectors);
+    for (Value result : vectorOp->getResults())
+      result.setType(VectorType::get({nr}, result.getType()));
+  }
+  return vectors.lookup(start.getBody()->getTerminator()->getOperand(0));
+}
+
+/// The rounding of `gemm`'s result by its only user, an elementwise generic
+/// that reads it only through an `arith.truncf` to a 16-bit float: the
+/// kernel can round each register tile itself. Null when there is none, or
+/// when the accumulator starts neither from a fill nor from a row start
+/// (a rounded tile cannot start from its f32 slice).
+arith::TruncFOp findRounding(Gemm &gemm) {
+  Value result = gemm.op->getResult(0);
+  if ((!gemm.op.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>() &&
+       !findRowStart(gemm)) ||
+      !result.hasOneUse())
+    return {};
+  OpOperand &use = *result.use_begin();
+  auto consumer = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!consumer || !consumer.isDpsInput(&use) ||
+      consumer.getNumReductionLoops() != 0)
+    return {};
+  BlockArgument arg = consumer.getMatchingBlockArgument(&use);
+  if (!arg.hasOneUse())
+    return {};
+  auto rounding = dyn_cast<arith::TruncFOp>(*arg.user_begin());
+  if (!rounding || rounding.getRoundingmodeAttr() ||
+      !isa<Float16Type, BFloat16Type>(rounding.getType()))
+    return {};
+  return rounding;
+}
+
+/// Replaces `gemm` by the FMA kernel on `mr` x `nr` register tiles, each
+/// rounded as `rounding` does when stored: the f32 result then only ever
+/// lives in registers, and `rounding`'s generic reads the rounded result
+/// instead.
+void rewriteAsRoundedGemm(RewriterBase &rewriter, Gemm &gemm,
+                          arith::TruncFOp rounding, int64_t mr, int64_t nr,
+                          KernelKind kind) {
+  Location loc = gemm.op.getLoc();
+  rewriter.setInsertionPoint(gemm.op);
+  Value lhs = packOperand(rewriter, loc, gemm, *gemm.op.getDpsInputOperand(0),
+                          gemm.m, mr, kind);
+  Value rhs = packOperand(rewriter, loc, gemm, *gemm.op.getDpsInputOperand(1),
+                          gemm.n, nr, kind);
+  linalg::GenericOp rowStart = findRowStart(gemm);
+
+  // One MR x NR block per iteration, over rhs panels then lhs panels as in
+  // the unrounded kernel.
+  auto [shape, reassociation] = tileResult(gemm, mr, nr);
+  bool batched = gemm.batch.has_value();
+  SmallVector<OpFoldResult> bounds;
+  if (batched)
+    bounds.push_back(rewriter.getIndexAttr(shape[0]));
+  bounds.push_back(rewriter.getIndexAttr(shape[batched + 2]));
+  bounds.push_back(rewriter.getIndexAttr(shape[batched]));
+  Type rounded = rounding.getType();
+  auto forall = scf::ForallOp::create(
+      rewriter, loc, bounds,
+      ValueRange{tensor::EmptyOp::create(rewriter, loc, shape, rounded)},
+      std::nullopt);
+  SmallVector<Value> ivs = forall.getInductionVars();
+  Value batchIv = batched ? ivs[0] : Value(), j = ivs[batched],
+        i = ivs[batched + 1];
+  OpFoldResult zero = rewriter.getIndexAttr(0), one = rewriter.getIndexAttr(1);
+  // The slice at `positions` (each of size one) of `source`, whole elsewhere.
+  auto slice = [&](Value source,
+                   ArrayRef<std::pair<int64_t, Value>> positions) {
+    auto type = cast<RankedTensorType>(source.getType());
+    SmallVector<OpFoldResult> offsets(type.getRank(), zero),
+        strides(type.getRank(), one), sizes;
+    for (int64_t size : type.getShape())
+      sizes.push_back(rewriter.getIndexAttr(size));
+    for (auto [position, value] : positions) {
+      offsets[position] = value;
+      sizes[position] = one;
+    }
+    return std::make_tuple(offsets, sizes, strides);
+  };
+  // A panel `[batch?][rows / tile][k][tile]` of row block `row`.
+  auto panel = [&](Value packed, Value row) -> Value {
+    int64_t first = cast<RankedTensorType>(packed.getType()).getRank() - 3;
+    SmallVector<std::pair<int64_t, Value>> positions = {{first, row}};
+    if (first)
+      positions.push_back({0, batchIv});
+    auto [offsets, sizes, strides] = slice(packed, positions);
+    return tensor::ExtractSliceOp::create(rewriter, loc, packed, offsets, sizes,
+                                          strides);
+  };
+
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(forall.getTerminator());
+  Value result = forall.getRegionIterArgs()[0];
+  SmallVector<std::pair<int64_t, Value>> positions = {{batched, i},
+                                                      {batched + 2, j}};
+  if (batched)
+    positions.push_back({0, batchIv});
+  auto [offsets, sizes, strides] = slice(result, positions);
+  Value block =
+      emitFMAKernel(rewriter, loc, panel(lhs, i), panel(rhs, j),
+                    tensor::ExtractSliceOp::create(rewriter, loc, result,
+                                                   offsets, sizes, strides),
+                    mr, nr, emitRowStart(rewriter, loc, gemm, rowStart, j, nr));
+  rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(rewriter, loc, block, result, offsets,
+                                        sizes, strides);
+
+  rewriter.setInsertionPointAfter(forall);
+  Value collapsed = tensor::CollapseShapeOp::create(
+      rewriter, loc, forall.getResult(0), reassociation);
+  OpOperand &use = *gemm.op->getResult(0).use_begin();
+  auto consumer = cast<linalg::GenericOp>(use.getOwner());
+  BlockArgument arg = consumer.getMatchingBlockArgument(&use);
+  rewriter.modifyOpInPlace(consumer, [&] {
+    use.set(collapsed);
+    arg.setType(rounded);
+  });
+  rewriter.replaceOp(rounding, arg);
+  rewriter.eraseOp(gemm.op);
 }
 
 struct VectorizeContractionsPass
@@ -446,9 +643,15 @@ struct VectorizeContractionsPass
       rewriteAsAMXGemm(rewriter, gemm);
       return success();
     }
+    KernelKind kind = kernelKindOf(gemm);
+    if (arith::TruncFOp rounding = findRounding(gemm);
+        rounding && kind.kPairs == 1) {
+      rewriteAsRoundedGemm(rewriter, gemm, rounding, registerRows, registerCols,
+                           kind);
+      return success();
+    }
     Location loc = gemm.op.getLoc();
     rewriter.setInsertionPoint(gemm.op);
-    KernelKind kind = kernelKindOf(gemm);
     PackedGemm packed =
         buildPackedGemm(rewriter, loc, gemm, registerRows, registerCols, kind);
     rewriter.replaceOp(gemm.op, packed.result);
@@ -483,8 +686,9 @@ struct VectorizeContractionsPass
         kind.kPairs > 1
             ? emitBF16DotKernel(rewriter, tile.getLoc(), tile, registerRows,
                                 registerCols, packed.fillValue)
-            : emitFMAKernel(rewriter, tile.getLoc(), tile, registerRows,
-                            registerCols, packed.fillValue));
+            : emitFMAKernel(rewriter, tile.getLoc(), tile.getDpsInputs()[0],
+                            tile.getDpsInputs()[1], tile.getDpsInits()[0],
+                            registerRows, registerCols, packed.fillValue));
     // Every tile now starts from the fill value in registers and overwrites
     // its block: the fill itself is dead work.
     if (packed.fill)
