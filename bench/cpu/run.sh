@@ -40,10 +40,23 @@ mpt_steps_per_s() {
     awk '/throughput/ {print $2}')
   python3 -c "print(f'{$samples / $batch:.2f}')"
 }
+# PyTorch does its GEMMs in OpenBLAS (pthreads) and the rest on its own
+# intra-op threads; both share the thread budget. With 2 threads the best
+# split here is 1 intra-op thread and 2 BLAS threads (2 + 2 oversubscribes
+# the cores), so the reference gets the best of both splits.
 torch_steps_per_s() {
-  OMP_NUM_THREADS=$threads /usr/bin/python3 -W ignore "$root/bench/cpu/torch_mlp.py" \
-      --precision="$1" --steps="$steps" --threads="$threads" |
-    /usr/bin/python3 -c 'import json, sys; r = json.load(sys.stdin); s = r.get("steps_per_s"); print("n/a" if s is None else "%.2f" % s)'
+  local best="n/a" intra result
+  for intra in 1 "$threads"; do
+    result=$(OMP_NUM_THREADS=$intra OPENBLAS_NUM_THREADS=$threads \
+        /usr/bin/python3 -W ignore "$root/bench/cpu/torch_mlp.py" \
+        --precision="$1" --steps="$steps" --threads="$intra" |
+      /usr/bin/python3 -c 'import json, sys; r = json.load(sys.stdin); s = r.get("steps_per_s"); print("n/a" if s is None else "%.2f" % s)')
+    if [ "$best" = "n/a" ] || { [ "$result" != "n/a" ] &&
+        python3 -c "import sys; sys.exit(0 if $result > $best else 1)"; }; then
+      best=$result
+    fi
+  done
+  echo "$best"
 }
 
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), threads $threads, $steps steps"
