@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mpt/Runtime/Strings.h"
 #include "mpt/Runtime/TrainingSession.h"
 #ifdef MPT_TRAINER_CUDA
 #include "mpt/Runtime/CUDA.h"
@@ -47,19 +48,6 @@ int fail(const std::string &message) {
   std::fflush(stdout);
   std::fprintf(stderr, "trainer: error: %s\n", message.c_str());
   return 1;
-}
-
-std::vector<std::string> splitCommas(const std::string &text) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos)
-      comma = text.size();
-    items.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return items;
 }
 
 Expected<int64_t> parseInteger(const std::string &flag,

@@ -23,6 +23,7 @@
 #include "mpt/Runtime/Npy.h"
 #include "mpt/Runtime/Random.h"
 #include "mpt/Runtime/Safetensors.h"
+#include "mpt/Runtime/Strings.h"
 #include "mpt/Runtime/TrainingSession.h"
 
 #include <cinttypes>
@@ -355,19 +356,6 @@ StepSignature linearSignature(double initScale) {
   return signature;
 }
 
-std::vector<std::string> splitList(const std::string &text) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos)
-      comma = text.size();
-    items.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return items;
-}
-
 int testTrain(int argc, char **argv) {
   SessionOptions options;
   double initScale = 65536;
@@ -382,7 +370,7 @@ int testTrain(int argc, char **argv) {
     else if (key == "--seed")
       options.seed = std::stoull(value);
     else if (key == "--data")
-      options.dataFiles = splitList(value);
+      options.dataFiles = splitCommas(value);
     else if (key == "--no-shuffle")
       options.shuffle = false;
     else if (key == "--init")
@@ -400,7 +388,7 @@ int testTrain(int argc, char **argv) {
     else if (key == "--print-every")
       options.printEvery = std::stoll(value);
     else if (key == "--inject")
-      for (const std::string &step : splitList(value))
+      for (const std::string &step : splitCommas(value))
         options.injectNonfiniteAt.insert(std::stoll(step));
     else if (key == "--init-scale")
       initScale = std::stod(value);
