@@ -155,6 +155,13 @@ mpt.train_step @s params(%w: tensor<4xf32>) batch()
 
 // -----
 
+// Even without any argument, the missing mpt.loss is what is reported.
+// expected-error@+1 {{'mpt.train_step' body must end in 'mpt.loss', found an empty body}}
+mpt.train_step @s params() batch() optimizer(#mpt.sgd<lr = 0.1>) {
+}
+
+// -----
+
 // ...and the verifier any other terminator.
 // expected-error@+1 {{'mpt.train_step' op body must end in 'mpt.loss', found 'llvm.unreachable'}}
 "mpt.train_step"() <{sym_name = "s", num_params = 1 : i64, arg_names = ["w"],
@@ -219,7 +226,7 @@ mpt.train_step @s params(%w: tensor<4xf16>) batch()
 // -----
 
 func.func @integer_tensor(%x: tensor<4x8xi32>) {
-  // expected-error@+1 {{'mpt.relu' op operand #0 must be ranked tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<4x8xi32>'}}
+  // expected-error@+1 {{'mpt.relu' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<4x8xi32>'}}
   %r = mpt.relu %x : tensor<4x8xi32>
   return
 }
@@ -235,7 +242,7 @@ func.func @unranked_tensor(%x: tensor<*xf32>) {
 // -----
 
 func.func @f8_tensor(%x: tensor<4xf8E4M3FN>) {
-  // expected-error@+1 {{'mpt.cast' op operand #0 must be ranked tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values or 16-bit float or bfloat16 type or 32-bit float or 64-bit float, but got 'tensor<4xf8E4M3FN>'}}
+  // expected-error@+1 {{'mpt.cast' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values or 16-bit float or bfloat16 type or 32-bit float or 64-bit float, but got 'tensor<4xf8E4M3FN>'}}
   %r = mpt.cast %x : tensor<4xf8E4M3FN> to tensor<4xf16>
   return
 }
@@ -259,7 +266,7 @@ func.func @binary_result_type(%x: tensor<4xf32>) {
 // -----
 
 func.func @unscale_f16(%g: tensor<8xf16>, %s: f32) {
-  // expected-error@+1 {{'mpt.unscale' op operand #0 must be variadic of ranked tensor of 32-bit float values, but got 'tensor<8xf16>'}}
+  // expected-error@+1 {{'mpt.unscale' op operand #0 must be variadic of statically shaped tensor of 32-bit float values, but got 'tensor<8xf16>'}}
   %u = mpt.unscale %g by %s : tensor<8xf16>
   return
 }
@@ -284,7 +291,7 @@ func.func @scale_loss_f16(%l: f16, %s: f32) {
 // -----
 
 func.func @all_finite_scalar(%l: f32) {
-  // expected-error@+1 {{'mpt.all_finite' op operand #0 must be variadic of ranked tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'f32'}}
+  // expected-error@+1 {{'mpt.all_finite' op operand #0 must be variadic of statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'f32'}}
   %r = "mpt.all_finite"(%l) : (f32) -> i1
   return
 }
@@ -292,7 +299,7 @@ func.func @all_finite_scalar(%l: f32) {
 // -----
 
 func.func @sgd_update_f16(%w: tensor<8xf16>, %skip: i1) {
-  // expected-error@+1 {{'mpt.sgd_update' op operand #0 must be ranked tensor of 32-bit float or 64-bit float values, but got 'tensor<8xf16>'}}
+  // expected-error@+1 {{'mpt.sgd_update' op operand #0 must be statically shaped tensor of 32-bit float or 64-bit float values, but got 'tensor<8xf16>'}}
   %r = mpt.sgd_update %w, %w skip %skip {config = #mpt.sgd<lr = 0.1>} : tensor<8xf16>
   return
 }
@@ -324,6 +331,130 @@ func.func @adam_update_step_type(%w: tensor<8xf32>, %t: i64, %skip: i1) {
 }
 
 //===----------------------------------------------------------------------===//
+// Static shapes (ODS constraints): one case per op family
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @unary_dynamic(%x: tensor<?x4xf32>) {
+  // expected-error@+1 {{'mpt.tanh' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x4xf32>'}}
+  %r = mpt.tanh %x : tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @binary_dynamic(%x: tensor<?x8xf32>, %b: tensor<8xf32>) {
+  // expected-error@+1 {{'mpt.add' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x8xf32>'}}
+  %r = mpt.add %x, %b : tensor<?x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_dynamic(%a: tensor<2x8xf32>, %b: tensor<8x4xf32>) {
+  // expected-error@+1 {{'mpt.matmul' op result #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<2x?xf32>'}}
+  %c = mpt.matmul %a, %b : tensor<2x8xf32>, tensor<8x4xf32> -> tensor<2x?xf32>
+  return
+}
+
+// -----
+
+func.func @linear_dynamic(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>) {
+  // expected-error@+1 {{'mpt.linear' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x8xf32>'}}
+  %h = mpt.linear %x, %w : tensor<?x8xf32>, tensor<8x4xf32> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_dynamic(%x: tensor<4x?xf32>) {
+  // expected-error@+1 {{'mpt.softmax' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<4x?xf32>'}}
+  %p = mpt.softmax %x : tensor<4x?xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_dynamic(%x: tensor<?x64xf32>, %g: tensor<64xf32>) {
+  // expected-error@+1 {{'mpt.layer_norm' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x64xf32>'}}
+  %n = mpt.layer_norm %x, %g, %g : tensor<?x64xf32>, tensor<64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_dynamic(%x: tensor<16x?xf32>) {
+  // expected-error@+1 {{'mpt.reduce_sum' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<16x?xf32>'}}
+  %s = mpt.reduce_sum %x {dims = array<i64: 1>} : tensor<16x?xf32> -> tensor<16xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_dynamic(%x: tensor<?x8xf32>) {
+  // expected-error@+1 {{'mpt.transpose' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x8xf32>'}}
+  %t = mpt.transpose %x {permutation = array<i64: 1, 0>} : tensor<?x8xf32> -> tensor<8x?xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_dynamic(%x: tensor<4x8xf32>) {
+  // expected-error@+1 {{'mpt.reshape' op result #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?xf32>'}}
+  %r = mpt.reshape %x : tensor<4x8xf32> -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @mse_loss_dynamic(%p: tensor<?x1xf32>) {
+  // expected-error@+1 {{'mpt.mse_loss' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x1xf32>'}}
+  %l = mpt.mse_loss %p, %p : tensor<?x1xf32>, tensor<?x1xf32>
+  return
+}
+
+// -----
+
+func.func @cast_dynamic(%x: tensor<?x4xf32>) {
+  // expected-error@+1 {{'mpt.cast' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values or 16-bit float or bfloat16 type or 32-bit float or 64-bit float, but got 'tensor<?x4xf32>'}}
+  %c = mpt.cast %x : tensor<?x4xf32> to tensor<?x4xf16>
+  return
+}
+
+// -----
+
+func.func @unscale_dynamic(%g: tensor<?xf32>, %s: f32) {
+  // expected-error@+1 {{'mpt.unscale' op operand #0 must be variadic of statically shaped tensor of 32-bit float values, but got 'tensor<?xf32>'}}
+  %u = mpt.unscale %g by %s : tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @all_finite_dynamic(%g: tensor<8xf32>, %h: tensor<?xf16>) {
+  // expected-error@+1 {{'mpt.all_finite' op operand #1 must be variadic of statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?xf16>'}}
+  %ok = mpt.all_finite %g, %h : tensor<8xf32>, tensor<?xf16>
+  return
+}
+
+// -----
+
+func.func @gradient_dynamic(%l: f32, %w: tensor<?x4xf32>) {
+  // expected-error@+1 {{'mpt.gradient' op operand #1 must be variadic of statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x4xf32>'}}
+  %g = mpt.gradient %l wrt %w : tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @sgd_update_dynamic(%w: tensor<?xf32>, %skip: i1) {
+  // expected-error@+1 {{'mpt.sgd_update' op operand #0 must be statically shaped tensor of 32-bit float or 64-bit float values, but got 'tensor<?xf32>'}}
+  %r = mpt.sgd_update %w, %w skip %skip {config = #mpt.sgd<lr = 0.1>} : tensor<?xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
 // Elementwise binary ops
 //===----------------------------------------------------------------------===//
 
@@ -348,14 +479,6 @@ func.func @binary_broadcast_shape(%x: tensor<4x8xf32>, %b: tensor<4xf32>) {
 func.func @binary_rhs_rank(%x: tensor<8xf32>, %b: tensor<2x8xf32>) {
   // expected-error@+1 {{'mpt.mul' op rhs shape [2, 8] must equal lhs shape [8] or its trailing dims}}
   %r = mpt.mul %x, %b : tensor<8xf32>, tensor<2x8xf32>
-  return
-}
-
-// -----
-
-func.func @binary_dynamic(%x: tensor<?x8xf32>, %b: tensor<8xf32>) {
-  // expected-error@+1 {{'mpt.add' op operand #0 must have a static shape, found 'tensor<?x8xf32>'}}
-  %r = mpt.add %x, %b : tensor<?x8xf32>, tensor<8xf32>
   return
 }
 
@@ -436,14 +559,6 @@ func.func @matmul_result_shape(%q: tensor<4x16x8xf32>, %k: tensor<4x16x8xf32>) {
   return
 }
 
-// -----
-
-func.func @matmul_dynamic(%a: tensor<2x8xf32>, %b: tensor<8x4xf32>) {
-  // expected-error@+1 {{'mpt.matmul' op result #0 must have a static shape, found 'tensor<2x?xf32>'}}
-  %c = mpt.matmul %a, %b : tensor<2x8xf32>, tensor<8x4xf32> -> tensor<2x?xf32>
-  return
-}
-
 //===----------------------------------------------------------------------===//
 // mpt.linear
 //===----------------------------------------------------------------------===//
@@ -512,14 +627,6 @@ func.func @linear_result_shape(%x: tensor<3x2x8xf32>, %w: tensor<8x4xf32>) {
   return
 }
 
-// -----
-
-func.func @linear_dynamic(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>) {
-  // expected-error@+1 {{'mpt.linear' op operand #0 must have a static shape, found 'tensor<?x8xf32>'}}
-  %h = mpt.linear %x, %w : tensor<?x8xf32>, tensor<8x4xf32> -> tensor<?x4xf32>
-  return
-}
-
 //===----------------------------------------------------------------------===//
 // mpt.softmax, mpt.layer_norm, reductions
 //===----------------------------------------------------------------------===//
@@ -545,14 +652,6 @@ func.func @softmax_axis(%x: tensor<4x16xf32>) {
 func.func @softmax_negative_axis(%x: tensor<4x16xf32>) {
   // expected-error@+1 {{'mpt.softmax' op axis -3 must be in [-2, 2)}}
   %p = mpt.softmax %x {axis = -3 : i64} : tensor<4x16xf32>
-  return
-}
-
-// -----
-
-func.func @softmax_dynamic(%x: tensor<4x?xf32>) {
-  // expected-error@+1 {{'mpt.softmax' op operand #0 must have a static shape, found 'tensor<4x?xf32>'}}
-  %p = mpt.softmax %x : tensor<4x?xf32>
   return
 }
 
@@ -682,14 +781,6 @@ func.func @transpose_result_shape(%x: tensor<4x8xf32>) {
 
 // -----
 
-func.func @transpose_dynamic(%x: tensor<?x8xf32>) {
-  // expected-error@+1 {{'mpt.transpose' op operand #0 must have a static shape, found 'tensor<?x8xf32>'}}
-  %t = mpt.transpose %x {permutation = array<i64: 1, 0>} : tensor<?x8xf32> -> tensor<8x?xf32>
-  return
-}
-
-// -----
-
 func.func @reshape_element_type(%x: tensor<4x8xf32>) {
   // expected-error@+1 {{'mpt.reshape' op result element type 'bf16' must match input element type 'f32'}}
   %r = mpt.reshape %x : tensor<4x8xf32> -> tensor<32xbf16>
@@ -704,14 +795,6 @@ func.func @reshape_count(%x: tensor<4x8xf32>) {
   return
 }
 
-// -----
-
-func.func @reshape_dynamic(%x: tensor<4x8xf32>) {
-  // expected-error@+1 {{'mpt.reshape' op result #0 must have a static shape, found 'tensor<?xf32>'}}
-  %r = mpt.reshape %x : tensor<4x8xf32> -> tensor<?xf32>
-  return
-}
-
 //===----------------------------------------------------------------------===//
 // mpt.mse_loss and mpt.cast
 //===----------------------------------------------------------------------===//
@@ -721,14 +804,6 @@ func.func @reshape_dynamic(%x: tensor<4x8xf32>) {
 func.func @mse_loss_shape(%p: tensor<32x1xf32>, %y: tensor<32xf32>) {
   // expected-error@+1 {{'mpt.mse_loss' op target shape [32] must match prediction shape [32, 1]}}
   %l = mpt.mse_loss %p, %y : tensor<32x1xf32>, tensor<32xf32>
-  return
-}
-
-// -----
-
-func.func @mse_loss_dynamic(%p: tensor<?x1xf32>) {
-  // expected-error@+1 {{'mpt.mse_loss' op operand #0 must have a static shape, found 'tensor<?x1xf32>'}}
-  %l = mpt.mse_loss %p, %p : tensor<?x1xf32>, tensor<?x1xf32>
   return
 }
 

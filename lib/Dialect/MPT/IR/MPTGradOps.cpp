@@ -27,8 +27,7 @@ LogicalResult DivOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult BroadcastOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifySameElementType(*this, "result", getResult(), "input",
+  if (failed(verifySameElementType(*this, "result", getResult(), "input",
                                    getInput())))
     return failure();
   RankedTensorType result = getResult().getType();
@@ -58,8 +57,7 @@ LogicalResult BroadcastOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult LayerNormGradOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifySameElementType(*this, "gamma", getGamma(), "input",
+  if (failed(verifySameElementType(*this, "gamma", getGamma(), "input",
                                    getInput())))
     return failure();
   RankedTensorType input = getInput().getType();

@@ -231,8 +231,6 @@ LogicalResult MulOp::verify() {
 
 LogicalResult MatmulOp::verify() {
   RankedTensorType lhs = tensorType(getLhs()), rhs = tensorType(getRhs());
-  if (failed(verifyStaticShapes(*this)))
-    return failure();
   if (lhs.getRank() < 2)
     return emitOpError() << "lhs must have rank >= 2, found rank "
                          << lhs.getRank();
@@ -268,8 +266,6 @@ LogicalResult MatmulOp::verify() {
 LogicalResult LinearOp::verify() {
   RankedTensorType input = tensorType(getInput());
   RankedTensorType weight = tensorType(getWeight());
-  if (failed(verifyStaticShapes(*this)))
-    return failure();
   if (input.getRank() < 1)
     return emitOpError() << "input must have rank >= 1, found rank 0";
   if (weight.getRank() != 2)
@@ -312,8 +308,6 @@ LogicalResult SoftmaxOp::verify() {
   int64_t rank = getInput().getType().getRank();
   // The I64 attribute reads back unsigned; negative axes count from the end.
   int64_t axis = static_cast<int64_t>(getAxis());
-  if (failed(verifyStaticShapes(*this)))
-    return failure();
   if (rank < 1)
     return emitOpError() << "input must have rank >= 1, found rank 0";
   if (axis < -rank || axis >= rank)
@@ -324,8 +318,6 @@ LogicalResult SoftmaxOp::verify() {
 
 LogicalResult LayerNormOp::verify() {
   RankedTensorType input = tensorType(getInput());
-  if (failed(verifyStaticShapes(*this)))
-    return failure();
   if (input.getRank() < 1)
     return emitOpError() << "input must have rank >= 1, found rank 0";
   int64_t features = input.getShape().back();
@@ -357,8 +349,7 @@ static SmallVector<int64_t> reducedDimsOf(ReduceOpT op) {
 
 template <typename ReduceOpT> static LogicalResult verifyReduce(ReduceOpT op) {
   RankedTensorType input = op.getInput().getType();
-  if (failed(verifyStaticShapes(op)) ||
-      failed(verifySameElementType(op, "result", op.getResult(), "input",
+  if (failed(verifySameElementType(op, "result", op.getResult(), "input",
                                    op.getInput())))
     return failure();
   SmallVector<int64_t> dims = reducedDimsOf(op);
@@ -395,8 +386,6 @@ LogicalResult ReduceMeanOp::verify() { return verifyReduce(*this); }
 LogicalResult TransposeOp::verify() {
   RankedTensorType input = getInput().getType();
   ArrayRef<int64_t> perm = getPermutation();
-  if (failed(verifyStaticShapes(*this)))
-    return failure();
   if (static_cast<int64_t>(perm.size()) != input.getRank())
     return emitOpError() << "permutation has " << perm.size()
                          << " entries, expected the input rank ("
@@ -439,8 +428,7 @@ OpFoldResult TransposeOp::fold(FoldAdaptor) {
 LogicalResult ReshapeOp::verify() {
   RankedTensorType input = getInput().getType();
   RankedTensorType result = getResult().getType();
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifySameElementType(*this, "result", getResult(), "input",
+  if (failed(verifySameElementType(*this, "result", getResult(), "input",
                                    getInput())))
     return failure();
   if (input.getNumElements() != result.getNumElements())
@@ -468,8 +456,6 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor) {
 LogicalResult MSELossOp::verify() {
   ArrayRef<int64_t> prediction = tensorType(getPrediction()).getShape();
   ArrayRef<int64_t> target = tensorType(getTarget()).getShape();
-  if (failed(verifyStaticShapes(*this)))
-    return failure();
   if (prediction != target)
     return emitOpError() << "target shape " << ShapeText{target}
                          << " must match prediction shape "

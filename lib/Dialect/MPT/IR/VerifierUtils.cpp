@@ -12,14 +12,7 @@ using namespace mlir::mpt::detail;
 Diagnostic &mlir::mpt::detail::operator<<(Diagnostic &diag, ShapeText text) {
   diag << "[";
   llvm::interleave(
-      text.shape,
-      [&](int64_t dim) {
-        if (ShapedType::isDynamic(dim))
-          diag << "?";
-        else
-          diag << dim;
-      },
-      [&] { diag << ", "; });
+      text.shape, [&](int64_t dim) { diag << dim; }, [&] { diag << ", "; });
   return diag << "]";
 }
 
@@ -49,29 +42,9 @@ LogicalResult mlir::mpt::detail::verifyResultShape(Operation *op,
                            << ShapeText{expected};
 }
 
-/// Checks that every tensor has a static shape: the backends need static
-/// shapes. Verifiers run it first, so that shape rules only see static dims.
-LogicalResult mlir::mpt::detail::verifyStaticShapes(Operation *op) {
-  auto check = [&](StringRef kind, unsigned index, Type type) -> LogicalResult {
-    auto tensor = dyn_cast<RankedTensorType>(type);
-    if (!tensor || tensor.hasStaticShape())
-      return success();
-    return op->emitOpError() << kind << " #" << index
-                             << " must have a static shape, found " << tensor;
-  };
-  for (auto [index, type] : llvm::enumerate(op->getOperandTypes()))
-    if (failed(check("operand", index, type)))
-      return failure();
-  for (auto [index, type] : llvm::enumerate(op->getResultTypes()))
-    if (failed(check("result", index, type)))
-      return failure();
-  return success();
-}
-
 LogicalResult mlir::mpt::detail::verifyBroadcastBinary(Operation *op, Value lhs,
                                                        Value rhs) {
-  if (failed(verifyStaticShapes(op)) ||
-      failed(verifySameElementType(op, "rhs", rhs, "lhs", lhs)))
+  if (failed(verifySameElementType(op, "rhs", rhs, "lhs", lhs)))
     return failure();
   ArrayRef<int64_t> lhsShape = tensorType(lhs).getShape();
   ArrayRef<int64_t> rhsShape = tensorType(rhs).getShape();

@@ -17,7 +17,7 @@ namespace mlir {
 namespace mpt {
 namespace detail {
 
-/// Prints a shape as `[2, ?, 3]` inside diagnostics.
+/// Prints a shape (or a list of dims) as `[2, 4, 3]` inside diagnostics.
 struct ShapeText {
   ArrayRef<int64_t> shape;
 };
@@ -33,11 +33,6 @@ LogicalResult verifySameElementType(Operation *op, StringRef name, Value value,
 
 /// Checks that the shape of the op's first result is `expected`.
 LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected);
-
-/// Checks that every tensor operand and result has a static shape: the
-/// backends need static shapes. Verifiers run it first, so that shape rules
-/// only see static dims.
-LogicalResult verifyStaticShapes(Operation *op);
 
 /// `rhs` is either of lhs's shape or equals lhs's trailing dims, with the
 /// same element type.

@@ -12,7 +12,13 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/CastInterfaces.td"
 include "mlir/IR/OpAsmInterface.td"
 
-def MPT_FloatTensor : RankedTensorOf<[F16, BF16, F32, F64]>;
+// Every tensor an mpt op reads or writes has a static shape: buffer sizes,
+// tiles and launch sizes are fixed at compile time.
+def MPT_FloatTensor : StaticShapeTensorOf<[F16, BF16, F32, F64]>;
+// Gradients that are unscaled in f32.
+def MPT_F32Tensor : StaticShapeTensorOf<[F32]>;
+// Master weights and optimizer state.
+def MPT_MasterTensor : StaticShapeTensorOf<[F32, F64]>;
 def MPT_FloatLike : AnyTypeOf<[MPT_FloatTensor, F16, BF16, F32, F64]>;
 def MPT_Optimizer : AnyAttrOf<[MPT_SGDAttr, MPT_MomentumAttr, MPT_AdamAttr]>;
 
@@ -380,8 +386,8 @@ def MPT_UnscaleOp : MPT_Op<"unscale", [Pure,
     %u:2 = mpt.unscale %g0, %g1 by %scale : tensor<4x8xf32>, tensor<8xf32>
     ```
   }];
-  let arguments = (ins Variadic<RankedTensorOf<[F32]>>:$grads, F32:$scale);
-  let results = (outs Variadic<RankedTensorOf<[F32]>>:$results);
+  let arguments = (ins Variadic<MPT_F32Tensor>:$grads, F32:$scale);
+  let results = (outs Variadic<MPT_F32Tensor>:$results);
   let assemblyFormat = "$grads `by` $scale attr-dict `:` type($grads)";
   let hasVerifier = 1;
 }
@@ -473,10 +479,10 @@ def MPT_SGDUpdateOp : MPT_Op<"sgd_update", [Pure,
     %w1 = mpt.sgd_update %w, %g skip %overflow {config = #mpt.sgd<lr = 1.000000e-02>} : tensor<4x8xf32>
     ```
   }];
-  let arguments = (ins RankedTensorOf<[F32, F64]>:$param,
-                       RankedTensorOf<[F32, F64]>:$grad, I1:$skip,
+  let arguments = (ins MPT_MasterTensor:$param,
+                       MPT_MasterTensor:$grad, I1:$skip,
                        MPT_SGDAttr:$config);
-  let results = (outs RankedTensorOf<[F32, F64]>:$new_param);
+  let results = (outs MPT_MasterTensor:$new_param);
   let assemblyFormat =
       "$param `,` $grad `skip` $skip attr-dict `:` type($param)";
 }
@@ -493,12 +499,12 @@ def MPT_MomentumUpdateOp : MPT_Op<"momentum_update", [Pure,
     %w1, %v1 = mpt.momentum_update %w, %v, %g skip %overflow {config = #mpt.momentum<lr = 1.000000e-02>} : tensor<4x8xf32>
     ```
   }];
-  let arguments = (ins RankedTensorOf<[F32, F64]>:$param,
-                       RankedTensorOf<[F32, F64]>:$velocity,
-                       RankedTensorOf<[F32, F64]>:$grad, I1:$skip,
+  let arguments = (ins MPT_MasterTensor:$param,
+                       MPT_MasterTensor:$velocity,
+                       MPT_MasterTensor:$grad, I1:$skip,
                        MPT_MomentumAttr:$config);
-  let results = (outs RankedTensorOf<[F32, F64]>:$new_param,
-                      RankedTensorOf<[F32, F64]>:$new_velocity);
+  let results = (outs MPT_MasterTensor:$new_param,
+                      MPT_MasterTensor:$new_velocity);
   let assemblyFormat =
       "$param `,` $velocity `,` $grad `skip` $skip attr-dict `:` type($param)";
 }
@@ -517,14 +523,14 @@ def MPT_AdamUpdateOp : MPT_Op<"adam_update", [Pure,
     %w1, %m1, %v1 = mpt.adam_update %w, %m, %v, %g step %t skip %overflow {config = #mpt.adam<lr = 1.000000e-03>} : tensor<4x8xf32>
     ```
   }];
-  let arguments = (ins RankedTensorOf<[F32, F64]>:$param,
-                       RankedTensorOf<[F32, F64]>:$m,
-                       RankedTensorOf<[F32, F64]>:$v,
-                       RankedTensorOf<[F32, F64]>:$grad, I32:$step, I1:$skip,
+  let arguments = (ins MPT_MasterTensor:$param,
+                       MPT_MasterTensor:$m,
+                       MPT_MasterTensor:$v,
+                       MPT_MasterTensor:$grad, I32:$step, I1:$skip,
                        MPT_AdamAttr:$config);
-  let results = (outs RankedTensorOf<[F32, F64]>:$new_param,
-                      RankedTensorOf<[F32, F64]>:$new_m,
-                      RankedTensorOf<[F32, F64]>:$new_v);
+  let results = (outs MPT_MasterTensor:$new_param,
+                      MPT_MasterTensor:$new_m,
+                      MPT_MasterTensor:$new_v);
   let assemblyFormat = [{
     $param `,` $m `,` $v `,` $grad `step` $step `skip` $skip attr-dict `:`
     type($param)
