@@ -2,7 +2,7 @@
 //
 // Replaces `mpt.gradient %loss wrt %w...` by the backward computation. The
 // pass reads like the algorithm:
-//   1. expandTrainSteps   forward-only training steps become step functions
+//   1. requireExpandedSteps  an mpt.train_step must be expanded first
 //   2. analyzeActivity    the ops on a path from a wrt value to the loss
 //   3. checkAdjoints      each of them has an adjoint, before any IR is built
 //   4. buildBackward      seed 1.0, adjoints last op first, fan-out summed
@@ -13,9 +13,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
+#include "mpt/Dialect/MPT/IR/MPTDialect.h"
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
 #include "mpt/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -100,12 +104,17 @@ std::string describeWrt(GradientOp gradient, unsigned index) {
 // 1. Training steps
 //===----------------------------------------------------------------------===//
 
-static LogicalResult expandTrainSteps(ModuleOp module) {
-  SmallVector<TrainStepOp> steps(module.getOps<TrainStepOp>());
-  for (TrainStepOp step : steps)
-    if (failed(expandTrainStep(step)))
-      return failure();
-  return success();
+/// Differentiation works on step functions; expanding a step is the concern
+/// of --mpt-expand-train-step alone. Reports every step still in `module`.
+static LogicalResult requireExpandedSteps(ModuleOp module) {
+  bool found = false;
+  module.walk([&](TrainStepOp step) {
+    step.emitOpError()
+        << "must be expanded into its step function before differentiation: "
+           "run --mpt-expand-train-step (or --auto-mixed-precision) first";
+    found = true;
+  });
+  return failure(found);
 }
 
 //===----------------------------------------------------------------------===//
@@ -315,7 +324,7 @@ struct DifferentiatePass : mpt::impl::DifferentiateBase<DifferentiatePass> {
   }
 
   void runOnOperation() override {
-    if (failed(expandTrainSteps(getOperation())))
+    if (failed(requireExpandedSteps(getOperation())))
       return signalPassFailure();
     SmallVector<GradientOp> gradients;
     getOperation().walk(

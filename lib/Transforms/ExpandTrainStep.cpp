@@ -9,6 +9,11 @@
 
 #include "mpt/Transforms/Passes.h"
 
+#include "mpt/Dialect/MPT/IR/MPTDialect.h"
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -289,13 +294,38 @@ private:
   Value nextAdamStep, nextMicroStep;
 };
 
-} // namespace
+/// The optimizer updates master weights in f32 or f64, and `mpt.unscale`,
+/// which loss scaling and gradient accumulation use, works in f32 only.
+/// Checked before anything is built, so that a step the function cannot
+/// hold is reported at the step rather than as invalid IR.
+LogicalResult checkParameterTypes(TrainStepOp step, LossScaleMode mode) {
+  bool unscales = mode != LossScaleMode::None || step.getAccumulate() > 1;
+  for (BlockArgument param : step.getParams()) {
+    Type element = getElementTypeOrSelf(param.getType());
+    if (element.isF32() || (element.isF64() && !unscales))
+      continue;
+    InFlightDiagnostic diag = step.emitOpError()
+                              << "parameter '"
+                              << step.getArgName(param.getArgNumber())
+                              << "' has type " << param.getType() << ", but ";
+    if (element.isF64())
+      return diag << "with loss scaling or gradient accumulation parameters "
+                     "must be f32 (gradients are unscaled and averaged in "
+                     "f32)";
+    return diag << "the optimizer updates f32 or f64 master weights (keep "
+                   "parameters f32: --mpt-auto-mixed-precision casts them "
+                   "for the forward ops)";
+  }
+  return success();
+}
 
-FailureOr<func::FuncOp> mlir::mpt::expandTrainStep(TrainStepOp step,
-                                                   LossScaleAttr lossScale) {
-  if (!lossScale)
-    lossScale = step.getLossScaleAttr();
+/// Replaces `step` by its step function, with the loss-scale policy of the
+/// step's `loss_scale` attribute (none without one).
+LogicalResult expandTrainStep(TrainStepOp step) {
+  LossScaleAttr lossScale = step.getLossScaleAttr();
   LossScaleMode mode = lossScale ? lossScale.getMode() : LossScaleMode::None;
+  if (failed(checkParameterTypes(step, mode)))
+    return failure();
   StepSignature sig;
   StateArgs state = buildArguments(step, mode, sig);
   Location loc = step.getLoc();
@@ -356,10 +386,9 @@ FailureOr<func::FuncOp> mlir::mpt::expandTrainStep(TrainStepOp step,
   StepBuilder builder(b, loc, step, state, *entry, lossScale);
   builder.build(loss);
   step.erase();
-  return func;
+  return success();
 }
 
-namespace {
 struct ExpandTrainStepPass
     : mpt::impl::ExpandTrainStepBase<ExpandTrainStepPass> {
   void runOnOperation() override {
@@ -369,4 +398,5 @@ struct ExpandTrainStepPass
         return signalPassFailure();
   }
 };
+
 } // namespace

@@ -168,7 +168,8 @@ LogicalResult StepCompiler::expand() {
   std::string amp = "compute-type=" + options.precision;
   if (!options.ampOptions.empty())
     amp += " " + options.ampOptions;
-  return runPipeline(*module, "auto-mixed-precision{" + amp + "}");
+  return runPipeline(*module, "mpt-auto-mixed-precision{" + amp +
+                                  "},mpt-expand-train-step");
 }
 
 LogicalResult StepCompiler::exposeGradientResults(func::FuncOp step) {

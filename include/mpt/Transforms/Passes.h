@@ -3,11 +3,6 @@
 #ifndef MPT_TRANSFORMS_PASSES_H
 #define MPT_TRANSFORMS_PASSES_H
 
-#include "mpt/Dialect/MPT/IR/MPTOps.h"
-
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
@@ -16,14 +11,11 @@ namespace mpt {
 #define GEN_PASS_DECL
 #include "mpt/Transforms/Passes.h.inc"
 
-/// Replaces `step` by its step function (see --mpt-expand-train-step).
-/// `lossScale` overrides the step's own `loss_scale` attribute when given.
-/// Returns the new function.
-FailureOr<func::FuncOp> expandTrainStep(TrainStepOp step,
-                                        LossScaleAttr lossScale = {});
-
 #define GEN_PASS_REGISTRATION
 #include "mpt/Transforms/Passes.h.inc"
+
+/// Registers the passes above and the `--auto-mixed-precision` pipeline.
+void registerMPTPasses();
 
 } // namespace mpt
 } // namespace mlir

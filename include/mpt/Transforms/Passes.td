@@ -23,8 +23,12 @@ def ExpandTrainStep : Pass<"mpt-expand-train-step", "ModuleOp"> {
     `mpt.update_loss_scale` for a dynamic scale, and one optimizer update per
     parameter that is skipped when the guard fails. Arguments and results
     carry `mpt.*` attributes naming their role, which is all a runtime needs
-    to drive the step. `--auto-mixed-precision` and `--mpt-differentiate`
-    run this expansion themselves.
+    to drive the step.
+
+    This pass is the only one that expands a step. The loss-scale policy is
+    the step's own `loss_scale` attribute, which
+    `--mpt-auto-mixed-precision` sets; `--mpt-differentiate` then replaces
+    the `mpt.gradient` it leaves.
 
     Before:
     ```mlir
@@ -50,15 +54,16 @@ def ExpandTrainStep : Pass<"mpt-expand-train-step", "ModuleOp"> {
     ```
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::mpt::MPTDialect"];
 }
 
-def AutoMixedPrecision : Pass<"auto-mixed-precision", "ModuleOp"> {
-  let summary = "Makes a training step mixed precision";
+def AutoMixedPrecision : Pass<"mpt-auto-mixed-precision", "ModuleOp"> {
+  let summary = "Rewrites a training step into mixed precision";
   let description = [{
     Runs the forward ops of every `mpt.train_step` in f16 (or bf16) where it
-    is safe and profitable, keeps the loss in f32, scales it, and guards the
-    update against overflow:
+    is safe and profitable, keeps the loss in f32, and records the
+    loss-scale policy on the step. The result is still an `mpt.train_step`:
 
     1. *Classify* each op as allow, infer, clear or deny from its
        `PrecisionClassOpInterface`, the per-class add/remove options and the
@@ -70,18 +75,52 @@ def AutoMixedPrecision : Pass<"auto-mixed-precision", "ModuleOp"> {
     3. *Cast* at precision boundaries only: one `mpt.cast` per value and
        target type, shared by all users, right after the value's definition
        (so each parameter is cast once per step); existing casts are reused.
-    4. *Expand* the step (see `--mpt-expand-train-step`) with the loss-scale
-       policy of the options: `scaled = mse * scale`, gradients unscaled in
-       f32, one `all_finite` guard that skips the update, and the dynamic
-       scale update with hysteresis and a collapse signal.
+       `mpt.mse_loss` is a deny op, so it computes in f32 from its
+       prediction cast up.
+    4. *Record* the loss-scale policy as the step's `loss_scale`: the one
+       the options describe, or, when no loss-scale option is given, the
+       step's own policy if it has one. `loss-scale=none` removes it.
 
     A step in which nothing would change (no f32 op goes low precision) is
-    left untouched, and the report says why; running the pass twice gives
-    the same IR. With `report=true` every op gets a remark with its
-    precision and the reason, and each step a summary line.
+    left untouched, its policy included, and the report says why; running
+    the pass twice gives the same IR. With `report=true` every op gets a
+    remark with its precision and the reason, and each step a summary line.
+
+    `--mpt-expand-train-step` then builds the scaled loss, the gradients,
+    the unscale, the `all_finite` guard, the skipped updates and the
+    loss-scale update from the step's attributes. The pass pipeline
+    `--auto-mixed-precision`, the command users type, runs both passes and
+    takes this pass's options:
+
+    ```
+    mpt-opt --auto-mixed-precision=compute-type=bf16 model.mlir
+    # is
+    mpt-opt --mpt-auto-mixed-precision=compute-type=bf16 --mpt-expand-train-step model.mlir
+    ```
+
+    Before:
+    ```mlir
+    mpt.train_step @s params(%w: tensor<4x1xf32>) batch(%x: tensor<8x4xf32>, %y: tensor<8x1xf32>)
+        optimizer(#mpt.sgd<lr = 1.000000e-01>) {
+      %p = mpt.linear %x, %w : tensor<8x4xf32>, tensor<4x1xf32> -> tensor<8x1xf32>
+      %l = mpt.mse_loss %p, %y : tensor<8x1xf32>, tensor<8x1xf32>
+      mpt.loss %l
+    }
+    ```
+    After:
+    ```mlir
+    mpt.train_step @s params(%w: tensor<4x1xf32>) batch(%x: tensor<8x4xf32>, %y: tensor<8x1xf32>)
+        optimizer(#mpt.sgd<lr = 1.000000e-01>) loss_scale(#mpt.loss_scale<>) {
+      %0 = mpt.cast %x : tensor<8x4xf32> to tensor<8x4xf16>
+      %1 = mpt.cast %w : tensor<4x1xf32> to tensor<4x1xf16>
+      %2 = mpt.linear %0, %1 : tensor<8x4xf16>, tensor<4x1xf16> -> tensor<8x1xf16>
+      %3 = mpt.cast %2 : tensor<8x1xf16> to tensor<8x1xf32>
+      %4 = mpt.mse_loss %3, %y : tensor<8x1xf32>, tensor<8x1xf32>
+      mpt.loss %4
+    }
+    ```
   }];
-  let dependentDialects = ["::mlir::func::FuncDialect",
-                           "::mlir::arith::ArithDialect"];
+  let dependentDialects = ["::mlir::mpt::MPTDialect"];
   let options = [
     Option<"computeType", "compute-type", "std::string", "\"f16\"",
            "Low-precision type for allowed ops: f16 or bf16">,
@@ -127,9 +166,9 @@ def Differentiate : Pass<"mpt-differentiate", "ModuleOp"> {
   let summary = "Reverse-mode automatic differentiation of mpt.gradient";
   let description = [{
     Replaces every `mpt.gradient %loss wrt %w...` by the backward
-    computation, after expanding any `mpt.train_step` left in the module
-    (see `--mpt-expand-train-step`), so that it runs alone on a forward-only
-    step or after `--auto-mixed-precision`.
+    computation. It works on step functions: an `mpt.train_step` must be
+    expanded first (`--mpt-expand-train-step`, which `--auto-mixed-precision`
+    includes), and one left in the module is an error at that step.
 
     1. *Activity*: only ops on a path from a `wrt` value to the loss are
        differentiated; batch inputs and values the loss does not depend on
@@ -170,7 +209,8 @@ def Differentiate : Pass<"mpt-differentiate", "ModuleOp"> {
     ```
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::tensor::TensorDialect"];
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::mpt::MPTDialect"];
 }
 
 def GradientFunction : Pass<"mpt-gradient-function", "ModuleOp"> {
@@ -233,7 +273,7 @@ def GradientFunction : Pass<"mpt-gradient-function", "ModuleOp"> {
     ```
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::mpt::MPTDialect"];
   let options = [
     Option<"promoteF64", "promote-f64", "bool", "false",
            "Promote every f32 tensor of the step to f64 (the loss stays the "

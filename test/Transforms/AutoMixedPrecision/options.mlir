@@ -1,4 +1,5 @@
-// Each option of --auto-mixed-precision, on one small MLP.
+// Each option of --auto-mixed-precision (the options of
+// --mpt-auto-mixed-precision), on one small MLP.
 //
 // RUN: mpt-opt --auto-mixed-precision %S/Inputs/small-mlp.mlir | FileCheck %s --check-prefix=DEFAULT
 // DEFAULT:     mpt.loss_scale = #mpt.loss_scale<>
@@ -44,7 +45,7 @@
 // KNOBS:       mpt.update_loss_scale {{.*}} {config = #mpt.loss_scale<init = 2.560000e+02, growth_factor = 4.000000e+00, backoff_factor = 2.500000e-01, growth_interval = 10, hysteresis = 3, min_scale = 5.000000e-01, max_scale = 4.096000e+03>}
 //
 // Taking linear off the allow list leaves nothing to convert.
-// RUN: mpt-opt --auto-mixed-precision=allow-remove=mpt.linear %S/Inputs/small-mlp.mlir | FileCheck %s --check-prefix=NOALLOW
+// RUN: mpt-opt --mpt-auto-mixed-precision=allow-remove=mpt.linear %S/Inputs/small-mlp.mlir | FileCheck %s --check-prefix=NOALLOW
 // NOALLOW:     mpt.train_step @small
 // NOALLOW-NOT: mpt.cast
 //

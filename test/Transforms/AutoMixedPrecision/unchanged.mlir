@@ -1,9 +1,10 @@
-// RUN: mpt-opt --auto-mixed-precision=report=true --split-input-file --verify-diagnostics %s | FileCheck %s
+// RUN: mpt-opt --mpt-auto-mixed-precision=report=true --split-input-file --verify-diagnostics %s | FileCheck %s
 
 // A step that already runs in f16 has nothing to convert and is left as
-// written (no casts, still a train_step), with the reason in the report.
+// written (no casts, no loss-scale policy), with the reason in the report.
 
 // CHECK-LABEL: mpt.train_step @already_f16
+// CHECK-NOT:   loss_scale
 // CHECK-NOT:   mpt.cast
 // CHECK:       mpt.linear {{.*}} -> tensor<16x8xf16>
 // CHECK:       mpt.loss

@@ -1,4 +1,4 @@
-// RUN: mpt-opt %s --mpt-differentiate -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: mpt-opt %s --mpt-expand-train-step --mpt-differentiate -split-input-file -verify-diagnostics | FileCheck %s
 
 // Fan-out: %w feeds both linears and %h feeds tanh and the add; each
 // receives the sum of its cotangents. The batch input gets none.

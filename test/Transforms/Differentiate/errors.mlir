@@ -59,3 +59,16 @@ func.func @tensor_loss(%w: tensor<4xf32>, %t: tensor<f32>) -> tensor<4xf32> {
   %g = "mpt.gradient"(%t, %w) : (tensor<f32>, tensor<4xf32>) -> tensor<4xf32>
   return %g : tensor<4xf32>
 }
+
+// -----
+
+// Expanding a step is --mpt-expand-train-step's concern: a step left in
+// the module is an error at the step, and nothing is differentiated.
+// expected-error@+1 {{'mpt.train_step' op must be expanded into its step function before differentiation: run --mpt-expand-train-step (or --auto-mixed-precision) first}}
+mpt.train_step @unexpanded params(%w: tensor<4x1xf32>)
+    batch(%x: tensor<8x4xf32>, %y: tensor<8x1xf32>)
+    optimizer(#mpt.sgd<lr = 1.000000e-01>) {
+  %p = mpt.linear %x, %w : tensor<8x4xf32>, tensor<4x1xf32> -> tensor<8x1xf32>
+  %l = mpt.mse_loss %p, %y : tensor<8x1xf32>, tensor<8x1xf32>
+  mpt.loss %l
+}

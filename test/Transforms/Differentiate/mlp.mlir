@@ -1,7 +1,7 @@
-// RUN: mpt-opt %mpt_src_root/examples/mlp.mlir --mpt-differentiate | FileCheck %s
+// RUN: mpt-opt %mpt_src_root/examples/mlp.mlir --mpt-expand-train-step --mpt-differentiate | FileCheck %s
 
-// The example MLP without mixed precision: the pass expands the step itself
-// and replaces its gradient by the backward pass, all in f32.
+// The example MLP without mixed precision: the expanded step's gradient is
+// replaced by the backward pass, all in f32.
 
 // CHECK-LABEL: func.func @mlp
 // CHECK-SAME: (%[[W1:[^:]*]]: tensor<256x1024xf32> {mpt.param = "w1"}, %[[B1:[^:]*]]: tensor<1024xf32> {mpt.param = "b1"}, %[[W2:[^:]*]]: tensor<1024x1xf32> {mpt.param = "w2"}, %[[B2:[^:]*]]: tensor<1xf32> {mpt.param = "b2"}, %[[X:[^:]*]]: tensor<256x256xf32> {mpt.batch = "x"}, %[[Y:[^:]*]]: tensor<256x1xf32> {mpt.batch = "y"})

@@ -70,3 +70,19 @@ mpt.train_step @accumulate params(%w: tensor<4x1xf32>) batch(%x: tensor<8x4xf32>
   %l = mpt.mse_loss %p, %y : tensor<8x1xf32>, tensor<8x1xf32>
   mpt.loss %l
 }
+
+// -----
+
+// f64 master weights without loss scaling or accumulation: the update runs
+// in f64.
+
+// CHECK-LABEL: func.func @f64_params
+// CHECK-SAME:    %[[W:[a-z0-9]+]]: tensor<4x1xf64> {mpt.param = "w"}
+// CHECK:         %[[G:.*]] = mpt.gradient %{{.*}} wrt %[[W]] : tensor<4x1xf64>
+// CHECK:         mpt.sgd_update %[[W]], %[[G]] skip %{{.*}} : tensor<4x1xf64>
+mpt.train_step @f64_params params(%w: tensor<4x1xf64>) batch(%x: tensor<8x4xf64>, %y: tensor<8x1xf64>)
+    optimizer(#mpt.sgd<lr = 1.000000e-01>) {
+  %p = mpt.linear %x, %w : tensor<8x4xf64>, tensor<4x1xf64> -> tensor<8x1xf64>
+  %l = mpt.mse_loss %p, %y : tensor<8x1xf64>, tensor<8x1xf64>
+  mpt.loss %l
+}

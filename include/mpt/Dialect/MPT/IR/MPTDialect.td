@@ -12,7 +12,7 @@ def MPT_Dialect : Dialect {
   let summary = "A dialect that models one step of neural-network training";
   let description = [{
     The `mpt` dialect describes a training step: the forward computation of a
-    model, its loss, and (after `--auto-mixed-precision` and
+    model, its loss, and (after `--mpt-expand-train-step` and
     `--mpt-differentiate`) the gradient computation, loss scaling, overflow
     guard and the optimizer update on fp32 master weights.
 

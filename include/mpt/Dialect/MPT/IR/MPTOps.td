@@ -40,10 +40,11 @@ def MPT_TrainStepOp : MPT_Op<"train_step", [
     `accumulate` the number of micro-batches whose gradients are summed
     before one update.
 
-    The step is a description, not a function: `--auto-mixed-precision` and
-    `--mpt-differentiate` expand it into a `func.func` that takes the state
-    (params, optimizer state, loss-scale state) and the batch and returns
-    the new state, the loss and the overflow flag.
+    The step is a description, not a function: `--mpt-expand-train-step`
+    (alone, or at the end of `--auto-mixed-precision`) expands it into a
+    `func.func` that takes the state (params, optimizer state, loss-scale
+    state) and the batch and returns the new state, the loss and the
+    overflow flag.
 
     ```mlir
     mpt.train_step @regression
