@@ -16,6 +16,10 @@
 // TEXTUAL: func.func @static_scale
 // TEXTUAL-SAME: mpt.loss_scale = #mpt.loss_scale<mode = static, init = 5.120000e+02>
 //
+// --help names the passes and where the options are listed.
+// RUN: mpt-opt --help | FileCheck %s --check-prefix=HELP
+// HELP: --auto-mixed-precision {{.*}} --mpt-auto-mixed-precision (whose options it takes), then --mpt-expand-train-step
+//
 // An unknown option is an error.
 // RUN: not mpt-opt --auto-mixed-precision=no-such-option=1 %S/Inputs/small-mlp.mlir 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: error: <Pass-Options-Parser>: no such option no-such-option
