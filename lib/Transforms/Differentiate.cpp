@@ -2,13 +2,15 @@
 //
 // Replaces `mpt.gradient %loss wrt %w...` by the backward computation. The
 // pass reads like the algorithm:
-//   1. requireExpandedSteps  an mpt.train_step must be expanded first
-//   2. analyzeActivity    the ops on a path from a wrt value to the loss
-//   3. checkAdjoints      each of them has an adjoint, before any IR is built
-//   4. buildBackward      seed 1.0, adjoints last op first, fan-out summed
-//   5. replaceGradient    the gradients; zero, with a remark, for wrt values
-//                         that do not reach the loss; the loss computation
-//                         that only the gradient read is erased
+//   1. requireExpandedSteps  no mpt.train_step: expanding is another pass
+//   2. analyzeActivity       the ops on a path from a wrt value to the loss
+//   3. checkAdjoints         each of them has an adjoint, before any IR is
+//                            built
+//   4. buildBackward         seed 1.0, adjoints last op first, fan-out summed
+//   5. replaceGradient       the gradients; zero, with a remark, for wrt
+//                            values that do not reach the loss; the loss
+//                            computation that only the gradient read is
+//                            erased
 //
 //===----------------------------------------------------------------------===//
 
