@@ -291,7 +291,8 @@ void printHeader(const rt::StepSignature &signature,
     }
   llvm::outs() << "step @" << signature.name << ": " << precision << ", "
                << params << " parameters (" << values << " values), "
-               << signature.optimizer << ", batch " << signature.batchSize();
+               << signature.optimizer.describe() << ", batch "
+               << signature.batchSize();
   switch (signature.lossScale.mode) {
   case rt::LossScaleMode::None:
     llvm::outs() << ", no loss scaling\n";

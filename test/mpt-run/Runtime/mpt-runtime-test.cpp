@@ -210,12 +210,19 @@ int testSignature(const char *path) {
   }
   const LossScaleConfig &scale = signature->lossScale;
   std::printf("step %s: entry %s, optimizer %s\n", signature->name.c_str(),
-              signature->entryPoint().c_str(), signature->optimizer.c_str());
-  std::printf("loss scale: mode %d, init %g, hysteresis %lld, min %g\n",
-              static_cast<int>(scale.mode), scale.init,
-              static_cast<long long>(scale.hysteresis), scale.minScale);
+              signature->entry.c_str(),
+              signature->optimizer.describe().c_str());
+  std::printf("loss scale: mode %d, init %g, growth %g every %lld, backoff "
+              "%g, hysteresis %lld, min %g, max %g\n",
+              static_cast<int>(scale.mode), scale.init, scale.growthFactor,
+              static_cast<long long>(scale.growthInterval), scale.backoffFactor,
+              static_cast<long long>(scale.hysteresis), scale.minScale,
+              scale.maxScale);
   for (const TensorSpec &arg : signature->args)
-    std::printf("arg %s\n", arg.describe().c_str());
+    std::printf("arg %s%s\n", arg.describe().c_str(),
+                arg.role == Role::Param
+                    ? (std::string(", init ") + paramInitName(arg.init)).c_str()
+                    : "");
   for (const TensorSpec &result : signature->results)
     std::printf("result %s\n", result.describe().c_str());
   return 0;
@@ -229,17 +236,17 @@ constexpr int64_t kBatch = 8, kFeatures = 4;
 
 struct LinearStepConfig {
   double lr = 0.1;
-  double growthFactor = 2, backoffFactor = 0.5;
-  int32_t growthInterval = 4, hysteresis = 1;
-  double minScale = 1, maxScale = 16777216;
   bool grads = false;
 } linearConfig;
+
+/// The loss-scale policy of the signature, which the step applies.
+LossScaleConfig linearPolicy;
 
 /// The loss-scale rule of mpt.update_loss_scale.
 void updateLossScale(float scale, int32_t good, int32_t left, bool finite,
                      float &newScale, int32_t &newGood, int32_t &newLeft,
                      bool &collapsed) {
-  const LinearStepConfig &c = linearConfig;
+  const LossScaleConfig &c = linearPolicy;
   newScale = scale;
   newGood = good;
   newLeft = left;
@@ -322,12 +329,12 @@ extern "C" void linearStep(void **buffers) {
   mptTrackedFree(grad);
 }
 
-StepSignature linearSignature(double initScale) {
+StepSignature linearSignature(const LossScaleConfig &policy) {
   StepSignature signature;
   signature.name = "linear";
-  signature.optimizer = "#mpt.sgd<lr = 1.000000e-01>";
-  signature.lossScale = {LossScaleMode::Dynamic, initScale,
-                         linearConfig.hysteresis, linearConfig.minScale};
+  signature.entry = "linear_step";
+  signature.optimizer = {"sgd", {{"lr", linearConfig.lr}}};
+  signature.lossScale = policy;
   auto spec = [](Role role, std::string name, DType dtype,
                  std::vector<int64_t> shape) {
     TensorSpec tensor{role, std::move(name), dtype, std::move(shape)};
@@ -358,7 +365,10 @@ StepSignature linearSignature(double initScale) {
 
 int testTrain(int argc, char **argv) {
   SessionOptions options;
-  double initScale = 65536;
+  // The test step's own policy: growth after 4 good steps, so that tests
+  // see it.
+  LossScaleConfig &policy = linearPolicy;
+  policy = {LossScaleMode::Dynamic, 65536, 2, 0.5, 4, 1, 1, 16777216};
   for (int i = 0; i < argc; ++i) {
     std::string arg = argv[i];
     size_t equals = arg.find('=');
@@ -391,13 +401,13 @@ int testTrain(int argc, char **argv) {
       for (const std::string &step : splitCommas(value))
         options.injectNonfiniteAt.insert(std::stoll(step));
     else if (key == "--init-scale")
-      initScale = std::stod(value);
+      policy.init = std::stod(value);
     else if (key == "--min-scale")
-      linearConfig.minScale = std::stod(value);
+      policy.minScale = std::stod(value);
     else if (key == "--hysteresis")
-      linearConfig.hysteresis = std::stoi(value);
+      policy.hysteresis = std::stoi(value);
     else if (key == "--growth-interval")
-      linearConfig.growthInterval = std::stoi(value);
+      policy.growthInterval = std::stoi(value);
     else if (key == "--grads")
       linearConfig.grads = true;
     else {
@@ -405,7 +415,7 @@ int testTrain(int argc, char **argv) {
       return 2;
     }
   }
-  StepSignature signature = linearSignature(initScale);
+  StepSignature signature = linearSignature(policy);
   auto session = TrainingSession::prepare(signature, options);
   if (!session.ok()) {
     std::fprintf(stderr, "error: %s\n", session.error().message().c_str());
