@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "GradientCheck.h"
+#include "mpt/Runtime/GradientCheck.h"
 #include "HostFeatures.h"
 #include "StepCompiler.h"
 #include "TrainerEmitter.h"
