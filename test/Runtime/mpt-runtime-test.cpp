@@ -9,7 +9,8 @@
 //   safetensors FILE       reads a safetensors file, prints it or the error
 //   write-safetensors OUT  writes a small file for other readers
 //   signature FILE         reads a compiled step's JSON signature
-//   train [--flag=value]   a training session on a hand-written step
+//   train [--flag=value]   a training session on a hand-written step, with
+//                          mpt-run's training flags (--help lists them)
 //
 // The step of `train` is linear regression, pred = x.w + b with x 8x4,
 // written in C++ with the compiled step's ABI (state in, new state out,
@@ -23,13 +24,14 @@
 #include "mpt/Runtime/Npy.h"
 #include "mpt/Runtime/Random.h"
 #include "mpt/Runtime/Safetensors.h"
-#include "mpt/Runtime/Strings.h"
+#include "mpt/Runtime/TrainingFlags.h"
 #include "mpt/Runtime/TrainingSession.h"
 
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -363,57 +365,64 @@ StepSignature linearSignature(const LossScaleConfig &policy) {
   return signature;
 }
 
+/// A flag of the test step's loss-scale policy.
+Flag policyFlag(std::string name, std::string help,
+                std::function<Status(double)> set) {
+  Flag flag;
+  flag.name = std::move(name);
+  flag.valueName = "X";
+  flag.help = std::move(help);
+  flag.set = [set = std::move(set)](const std::string &text) {
+    Expected<double> value = parseNumberValue(text, "> 0");
+    return value.ok() ? set(*value) : value.takeError();
+  };
+  return flag;
+}
+
+/// `argv[0]` is the subcommand; the rest are the training flags of mpt-run
+/// and the test step's own.
 int testTrain(int argc, char **argv) {
   SessionOptions options;
   // The test step's own policy: growth after 4 good steps, so that tests
   // see it.
   LossScaleConfig &policy = linearPolicy;
   policy = {LossScaleMode::Dynamic, 65536, 2, 0.5, 4, 1, 1, 16777216};
-  for (int i = 0; i < argc; ++i) {
-    std::string arg = argv[i];
-    size_t equals = arg.find('=');
-    std::string key = arg.substr(0, equals);
-    std::string value =
-        equals == std::string::npos ? "" : arg.substr(equals + 1);
-    if (key == "--steps")
-      options.steps = std::stoll(value);
-    else if (key == "--seed")
-      options.seed = std::stoull(value);
-    else if (key == "--data")
-      options.dataFiles = splitCommas(value);
-    else if (key == "--no-shuffle")
-      options.shuffle = false;
-    else if (key == "--init")
-      options.initPath = value;
-    else if (key == "--resume")
-      options.resumePath = value;
-    else if (key == "--save")
-      options.savePath = value;
-    else if (key == "--checkpoint")
-      options.checkpointPath = value;
-    else if (key == "--checkpoint-every")
-      options.checkpointEvery = std::stoll(value);
-    else if (key == "--metrics")
-      options.metricsPath = value;
-    else if (key == "--print-every")
-      options.printEvery = std::stoll(value);
-    else if (key == "--inject")
-      for (const std::string &step : splitCommas(value))
-        options.injectNonfiniteAt.insert(std::stoll(step));
-    else if (key == "--init-scale")
-      policy.init = std::stod(value);
-    else if (key == "--min-scale")
-      policy.minScale = std::stod(value);
-    else if (key == "--hysteresis")
-      policy.hysteresis = std::stoi(value);
-    else if (key == "--growth-interval")
-      policy.growthInterval = std::stoi(value);
-    else if (key == "--grads")
-      linearConfig.grads = true;
-    else {
-      std::fprintf(stderr, "unknown train flag '%s'\n", arg.c_str());
-      return 2;
-    }
+  CommandLine commandLine("mpt-runtime-test train",
+                          "Trains a hand-written linear step.");
+  addDataFlags(commandLine, options);
+  addTrainingFlags(commandLine, options);
+  const char *group = "Test step";
+  commandLine.add(
+      group, policyFlag("init-scale", "Initial loss scale", [&](double value) {
+        policy.init = value;
+        return Status::success();
+      }));
+  commandLine.add(
+      group, policyFlag("min-scale", "Smallest loss scale", [&](double value) {
+        policy.minScale = value;
+        return Status::success();
+      }));
+  commandLine.add(group, integerFlag("hysteresis", "N",
+                                     "Overflows tolerated before a backoff",
+                                     policy.hysteresis, 1));
+  commandLine.add(group, integerFlag("growth-interval", "N",
+                                     "Good steps before the scale grows",
+                                     policy.growthInterval, 1));
+  commandLine.add(group, switchFlag("grads", "Also return the gradients",
+                                    linearConfig.grads));
+  if (Status status = commandLine.parse(argc, argv); !status.ok()) {
+    std::fprintf(stderr, "mpt-runtime-test: error: %s\n",
+                 status.message().c_str());
+    return 1;
+  }
+  if (commandLine.helpRequested()) {
+    std::fputs(commandLine.help().c_str(), stdout);
+    return 0;
+  }
+  if (Status status = checkTrainingFlags(commandLine, options); !status.ok()) {
+    std::fprintf(stderr, "mpt-runtime-test: error: %s\n",
+                 status.message().c_str());
+    return 1;
   }
   StepSignature signature = linearSignature(policy);
   auto session = TrainingSession::prepare(signature, options);
@@ -422,8 +431,8 @@ int testTrain(int argc, char **argv) {
     return 1;
   }
   std::printf("data: %s\n", (*session)->data().describe().c_str());
-  if (Status status =
-          (*session)->run(linearStep, /*staticStepBytes=*/0, stdout);
+  HostStepExecutor step(linearStep);
+  if (Status status = (*session)->run(step, /*staticStepBytes=*/0, stdout);
       !status.ok()) {
     std::fflush(stdout);
     std::fprintf(stderr, "error: %s\n", status.message().c_str());
@@ -448,7 +457,7 @@ int main(int argc, char **argv) {
   if (command == "signature" && argc == 3)
     return testSignature(argv[2]);
   if (command == "train")
-    return testTrain(argc - 2, argv + 2);
+    return testTrain(argc - 1, argv + 1);
   std::fprintf(
       stderr,
       "usage: mpt-runtime-test dtype | random | npy FILE | "
