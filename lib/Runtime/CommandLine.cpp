@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <utility>
 
 using namespace mpt::runtime;
 
@@ -95,15 +96,15 @@ void CommandLine::setPositional(std::string valueName, FlagSetter set) {
   positionalSetter = std::move(set);
 }
 
-Flag *CommandLine::lookup(std::string_view name) {
-  for (Flag &flag : table)
+const Flag *CommandLine::find(std::string_view name) const {
+  for (const Flag &flag : table)
     if (flag.name == name)
       return &flag;
   return nullptr;
 }
 
-const Flag *CommandLine::find(std::string_view name) const {
-  return const_cast<CommandLine *>(this)->lookup(name);
+Flag *CommandLine::lookup(std::string_view name) {
+  return const_cast<Flag *>(std::as_const(*this).find(name));
 }
 
 bool CommandLine::given(std::string_view name) const {
