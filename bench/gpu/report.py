@@ -7,8 +7,8 @@
 training run on the CPU and on the GPU, and fails when one step's losses
 differ by more than R relative to the CPU's (the devices sum in different
 orders, and mixed precision rounds at different places). `table` prints
-step time, throughput and step memory from the summaries (JSON) written by
-run.sh, one row per precision.
+step time, throughput and step memory from the summaries (JSON) that MPT's
+trainers (--summary) and torch_mlp.py write, one row per precision.
 """
 
 import argparse
@@ -75,8 +75,8 @@ def table(args):
               f"{cell(torch, 'median_step_ms'):>12}"
               f"{speedup:>9}"
               f"{cell(mpt, 'samples_per_second', fmt='{:.0f}'):>15}"
-              f"{cell(mpt, 'activation_bytes', mib, '{:.0f}'):>14}"
-              f"{cell(torch, 'activation_bytes', mib, '{:.0f}'):>18}")
+              f"{cell(mpt, 'peak_device_step_bytes', mib, '{:.0f}'):>14}"
+              f"{cell(torch, 'peak_device_step_bytes', mib, '{:.0f}'):>18}")
     return 0
 
 

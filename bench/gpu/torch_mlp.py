@@ -6,7 +6,8 @@ are plain f32) or with automatic mixed precision: autocast to f16 with a
 GradScaler, or autocast to bf16 without one. Like MPT's trainer it waits
 for the GPU after every step, and reports the median step time and the
 memory a step allocates beyond the model, its inputs and the optimizer
-(activations, gradients and other temporaries).
+(activations, gradients and other temporaries), under the names of MPT's
+trainer summary (--summary).
 """
 
 import argparse
@@ -81,9 +82,9 @@ def main():
         "steps": args.steps,
         "median_step_ms": median * 1e3,
         "samples_per_second": args.batch / median,
-        "activation_bytes": torch.cuda.max_memory_allocated() - base,
+        "peak_device_step_bytes": torch.cuda.max_memory_allocated() - base,
         "final_loss": float(loss),
-        "skipped": None,
+        "skipped_steps": None,
     }
     line = json.dumps(summary)
     print(line)

@@ -157,11 +157,11 @@ Status AtomicFile::commit() {
 }
 
 Status mpt::runtime::writeFileAtomically(const std::string &path,
-                                         const std::vector<uint8_t> &bytes) {
+                                         const void *data, size_t size) {
   Expected<AtomicFile> file = AtomicFile::create(path);
   if (!file.ok())
     return file.takeError();
-  if (Status status = file->write(bytes.data(), bytes.size()); !status.ok())
+  if (Status status = file->write(data, size); !status.ok())
     return status;
   return file->commit();
 }

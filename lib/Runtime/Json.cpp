@@ -2,6 +2,8 @@
 
 #include "Json.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <set>
 
 using namespace mpt::runtime;
@@ -269,6 +271,26 @@ std::optional<uint64_t> JsonValue::asUnsigned() const {
     value = value * 10 + static_cast<uint64_t>(c - '0');
   }
   return value;
+}
+
+std::optional<double> JsonValue::asFiniteNumber() const {
+  if (kind != Kind::Number)
+    return std::nullopt;
+  // The parser accepted the text as a JSON number, which strtod reads
+  // whole; only its range can fail.
+  double value = std::strtod(text.c_str(), nullptr);
+  if (!std::isfinite(value))
+    return std::nullopt;
+  return value;
+}
+
+const JsonValue *JsonValue::find(std::string_view key) const {
+  if (kind != Kind::Object)
+    return nullptr;
+  for (const auto &[name, value] : members)
+    if (name == key)
+      return &value;
+  return nullptr;
 }
 
 Expected<JsonValue> mpt::runtime::parseJson(std::string_view text) {

@@ -34,6 +34,10 @@ struct JsonValue {
   /// The value of a non-negative integer number without fraction or
   /// exponent, if it is one that fits 64 bits.
   std::optional<uint64_t> asUnsigned() const;
+  /// The value of a number that is finite as a double.
+  std::optional<double> asFiniteNumber() const;
+  /// The member `key` of an object; null when absent or not an object.
+  const JsonValue *find(std::string_view key) const;
 };
 
 Expected<JsonValue> parseJson(std::string_view text);

@@ -4,6 +4,7 @@
 #include "mpt/Runtime/FileIO.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 
@@ -166,7 +167,20 @@ Expected<std::pair<DType, bool>> parseDescr(const std::string &descr) {
   for (const auto &[name, type] : kKinds)
     if (kind == name)
       return std::make_pair(type, order == '>' && dtypeSize(type) > 1);
-  return unsupported("expected one of b1, i1, i2, i4, i8, u1, f2, f4, f8");
+  constexpr const char *kExpected =
+      "expected one of b1, i1, i2, i4, i8, u1, f2, f4, f8";
+  if (kind[0] == 'c') {
+    // NumPy's name: 'c8' holds two f4 parts, complex64.
+    char *end = nullptr;
+    long bytes = std::strtol(kind.c_str() + 1, &end, 10);
+    std::string name =
+        *end || bytes <= 0 ? "complex" : "complex" + std::to_string(bytes * 8);
+    return unsupported("complex numbers (" + name +
+                       ") are not supported: save the real and imaginary "
+                       "parts as real arrays; " +
+                       kExpected);
+  }
+  return unsupported(kExpected);
 }
 } // namespace
 

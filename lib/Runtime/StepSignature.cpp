@@ -2,10 +2,7 @@
 
 #include "mpt/Runtime/StepSignature.h"
 
-#include "Json.h"
-
-#include <cstdlib>
-
+#include <cstdio>
 #include <set>
 #include <utility>
 
@@ -177,8 +174,39 @@ std::optional<Role> mpt::runtime::parseRole(std::string_view name) {
 bool mpt::runtime::isStateRole(Role role) { return info(role).state; }
 bool mpt::runtime::isNamedRole(Role role) { return info(role).named; }
 
+namespace {
+constexpr std::pair<ParamInit, const char *> kParamInits[] = {
+    {ParamInit::FanInUniform, "fan_in_uniform"},
+    {ParamInit::Zeros, "zeros"},
+    {ParamInit::Ones, "ones"},
+};
+} // namespace
+
+const char *mpt::runtime::paramInitName(ParamInit init) {
+  return kParamInits[static_cast<size_t>(init)].second;
+}
+
+std::optional<ParamInit> mpt::runtime::parseParamInit(std::string_view name) {
+  for (const auto &[init, spelling] : kParamInits)
+    if (name == spelling)
+      return init;
+  return std::nullopt;
+}
+
 ParamInit mpt::runtime::defaultParamInit(const std::vector<int64_t> &shape) {
   return shape.size() >= 2 ? ParamInit::FanInUniform : ParamInit::Zeros;
+}
+
+std::string OptimizerConfig::describe() const {
+  if (kind.empty())
+    return "none";
+  std::string text = kind + "(";
+  for (size_t i = 0, e = hyperparameters.size(); i < e; ++i) {
+    char value[32];
+    std::snprintf(value, sizeof(value), "%g", hyperparameters[i].second);
+    text += (i ? ", " : "") + hyperparameters[i].first + "=" + value;
+  }
+  return text + ")";
 }
 
 int64_t TensorSpec::numElements() const {
@@ -314,145 +342,4 @@ std::vector<size_t> StepSignature::scalarInputs() const {
 
 int64_t StepSignature::batchSize() const {
   return args[sampledInputs().front()].shape.front();
-}
-
-Expected<LossScaleConfig>
-mpt::runtime::parseLossScaleAttr(std::string_view text) {
-  LossScaleConfig config;
-  if (text.empty())
-    return config;
-  auto fail = [&](const std::string &why) {
-    return Status::error("cannot read the loss-scale policy '" +
-                         std::string(text) + "': " + why);
-  };
-  constexpr std::string_view kPrefix = "#mpt.loss_scale<";
-  if (text.substr(0, kPrefix.size()) != kPrefix || text.back() != '>')
-    return fail("expected #mpt.loss_scale<...>");
-  config.mode = LossScaleMode::Dynamic;
-  std::string body(
-      text.substr(kPrefix.size(), text.size() - kPrefix.size() - 1));
-  size_t start = 0;
-  while (start < body.size()) {
-    size_t comma = body.find(',', start);
-    if (comma == std::string::npos)
-      comma = body.size();
-    std::string item = body.substr(start, comma - start);
-    start = comma + 1;
-    size_t equals = item.find('=');
-    if (equals == std::string::npos)
-      return fail("expected key = value, found '" + item + "'");
-    auto trim = [](std::string s) {
-      size_t first = s.find_first_not_of(' ');
-      size_t last = s.find_last_not_of(' ');
-      return first == std::string::npos ? std::string()
-                                        : s.substr(first, last - first + 1);
-    };
-    std::string key = trim(item.substr(0, equals));
-    std::string value = trim(item.substr(equals + 1));
-    char *end = nullptr;
-    double number = std::strtod(value.c_str(), &end);
-    bool isNumber = !value.empty() && *end == '\0';
-    if (key == "mode") {
-      if (value == "none")
-        config.mode = LossScaleMode::None;
-      else if (value == "static")
-        config.mode = LossScaleMode::Static;
-      else if (value == "dynamic")
-        config.mode = LossScaleMode::Dynamic;
-      else
-        return fail("unknown mode '" + value + "'");
-    } else if (!isNumber) {
-      return fail("'" + key + "' must be a number, found '" + value + "'");
-    } else if (key == "init") {
-      config.init = number;
-    } else if (key == "hysteresis") {
-      config.hysteresis = static_cast<int64_t>(number);
-    } else if (key == "min_scale") {
-      config.minScale = number;
-    } else if (key != "growth_factor" && key != "backoff_factor" &&
-               key != "growth_interval" && key != "max_scale") {
-      // The step applies those itself; the runtime needs only the above.
-      return fail("unknown parameter '" + key + "'");
-    }
-  }
-  return config;
-}
-
-Expected<StepSignature>
-mpt::runtime::parseStepSignatureJson(std::string_view json, StepKind kind) {
-  Expected<JsonValue> root = parseJson(json);
-  if (!root.ok())
-    return root.takeError().withContext("step signature");
-  auto fail = [](const std::string &why) {
-    return Status::error("step signature: " + why);
-  };
-  auto member = [](const JsonValue &object,
-                   std::string_view key) -> const JsonValue * {
-    for (const auto &[name, value] : object.members)
-      if (name == key)
-        return &value;
-    return nullptr;
-  };
-  auto string = [&](const JsonValue &object,
-                    std::string_view key) -> std::optional<std::string> {
-    const JsonValue *value = member(object, key);
-    if (!value || value->kind != JsonValue::Kind::String)
-      return std::nullopt;
-    return value->text;
-  };
-  if (root->kind != JsonValue::Kind::Object)
-    return fail("expected a JSON object");
-  StepSignature signature;
-  signature.kind = kind;
-  std::optional<std::string> name = string(*root, "name");
-  std::optional<std::string> entry = string(*root, "entry");
-  std::optional<std::string> optimizer = string(*root, "optimizer");
-  std::optional<std::string> lossScale = string(*root, "loss_scale");
-  if (!name || !entry || !optimizer || !lossScale)
-    return fail("needs the strings name, entry, optimizer and loss_scale");
-  signature.name = *name;
-  signature.entry = *entry;
-  signature.optimizer = *optimizer;
-  Expected<LossScaleConfig> config = parseLossScaleAttr(*lossScale);
-  if (!config.ok())
-    return config.takeError().withContext("step signature");
-  signature.lossScale = *config;
-
-  for (auto [key, specs] : {std::make_pair("args", &signature.args),
-                            std::make_pair("results", &signature.results)}) {
-    const JsonValue *list = member(*root, key);
-    if (!list || list->kind != JsonValue::Kind::Array)
-      return fail(std::string("needs the array ") + key);
-    for (const JsonValue &entry : list->items) {
-      std::string where =
-          std::string(key) + " #" + std::to_string(specs->size()) + ": ";
-      if (entry.kind != JsonValue::Kind::Object)
-        return fail(where + "expected an object");
-      std::optional<std::string> role = string(entry, "role");
-      std::optional<std::string> dtype = string(entry, "dtype");
-      const JsonValue *shape = member(entry, "shape");
-      std::optional<Role> parsedRole = role ? parseRole(*role) : std::nullopt;
-      std::optional<DType> parsedType =
-          dtype ? parseDType(*dtype) : std::nullopt;
-      if (!parsedRole)
-        return fail(where + "unknown or missing role");
-      if (!parsedType)
-        return fail(where + "unsupported or missing dtype");
-      if (!shape || shape->kind != JsonValue::Kind::Array)
-        return fail(where + "needs a shape array");
-      TensorSpec spec{
-          *parsedRole, string(entry, "name").value_or(""), *parsedType, {}};
-      for (const JsonValue &dim : shape->items) {
-        std::optional<uint64_t> size = dim.asUnsigned();
-        if (!size)
-          return fail(where + "shape dims must be static and >= 0");
-        spec.shape.push_back(static_cast<int64_t>(*size));
-      }
-      spec.init = defaultParamInit(spec.shape);
-      specs->push_back(std::move(spec));
-    }
-  }
-  if (Status status = signature.verify(); !status.ok())
-    return std::move(status).withContext("step signature");
-  return signature;
 }

@@ -34,23 +34,27 @@ struct StepRecord {
 
 class TrainingLoop {
 public:
-  TrainingLoop(const StepSignature &signature, StepFunction step,
+  TrainingLoop(const StepSignature &signature, StepExecutor &step,
                TrainingState &state, BatchSource &data,
                const TrainerOptions &options, std::FILE *out)
-      : signature(signature), stepFunction(step), state(state), data(data),
+      : signature(signature), executor(step), state(state), data(data),
         options(options), out(out) {}
 
   Expected<TrainingSummary> run();
 
 private:
   void allocateBuffers();
-  StepRecord runStep(int64_t step);
+  bool fillBatch(int64_t step);
+  bool writesCheckpointAfter(int64_t step) const;
+  Status runStep(int64_t step, StepRecord &record);
+  Status writeMetrics(AtomicFile &metrics, const StepRecord &record,
+                      double elapsed, bool gradStats);
   Status collapseError(const StepRecord &record) const;
   void printLine(const std::string &line);
   void drawProgress(const StepRecord &record);
 
   const StepSignature &signature;
-  StepFunction stepFunction;
+  StepExecutor &executor;
   TrainingState &state;
   BatchSource &data;
   const TrainerOptions &options;
@@ -69,6 +73,11 @@ private:
   int64_t lastStep = 0;
   double zeroGradSum = 0;
   bool progressVisible = false;
+  /// Whether the batch buffers hold the data of a step (not a fault
+  /// injection's NaN), which a source that repeats one batch keeps.
+  bool batchFilled = false;
+  /// How long each call of the step took, over the timed steps.
+  std::vector<double> stepSeconds;
 };
 
 void TrainingLoop::allocateBuffers() {
@@ -93,14 +102,35 @@ void TrainingLoop::allocateBuffers() {
   buffers.resize(signature.args.size() + signature.results.size());
 }
 
-StepRecord TrainingLoop::runStep(int64_t step) {
-  StepRecord record;
-  record.step = step;
-  data.fill(step - 1, sampled);
-  if (options.injectNonfiniteAt.count(step))
+/// Fills the batch of `step`; returns whether the buffers changed.
+bool TrainingLoop::fillBatch(int64_t step) {
+  bool changed = false;
+  if (!batchFilled || !data.repeatsBatch()) {
+    data.fill(step - 1, sampled);
+    batchFilled = changed = true;
+  }
+  if (options.injectNonfiniteAt.count(step)) {
     for (HostTensor *input : sampled)
       for (int64_t i = 0, e = input->numElements(); i < e; ++i)
         input->store(i, std::numeric_limits<double>::quiet_NaN());
+    batchFilled = false;
+    changed = true;
+  }
+  return changed;
+}
+
+bool TrainingLoop::writesCheckpointAfter(int64_t step) const {
+  return !options.checkpointPath.empty() &&
+         ((options.checkpointEvery > 0 &&
+           step % options.checkpointEvery == 0) ||
+          step == lastStep);
+}
+
+Status TrainingLoop::runStep(int64_t step, StepRecord &record) {
+  record.step = step;
+  StepCall call;
+  call.batchChanged = fillBatch(step);
+  call.stateNeeded = step == lastStep || writesCheckpointAfter(step);
 
   size_t batchIndex = 0;
   for (size_t i = 0, e = signature.args.size(); i < e; ++i)
@@ -111,16 +141,22 @@ StepRecord TrainingLoop::runStep(int64_t step) {
     buffers[signature.args.size() + i] = isStateRole(signature.results[i].role)
                                              ? state.next(argOfResult[i])
                                              : outputs[i].buffer.data();
+  call.buffers = buffers.data();
 
   record.scaleUsed = state.lossScale();
   uint64_t liveBefore = AllocationTracker::liveBytes();
   AllocationTracker::resetPeak();
-  stepFunction(buffers.data());
+  Clock::time_point start = Clock::now();
+  Status status = executor.call(call);
+  if (step >= summary.firstStep + options.warmupSteps)
+    stepSeconds.push_back(secondsSince(start));
   uint64_t peak = AllocationTracker::peakBytes() - liveBefore;
   uint64_t liveAfter = AllocationTracker::liveBytes();
   summary.peakHeapBytes = std::max(summary.peakHeapBytes, peak);
   if (liveAfter > liveBefore)
     summary.leakedBytes += liveAfter - liveBefore;
+  if (!status.ok())
+    return status;
 
   record.loss = outputs[*signature.findResult(Role::Loss)].load(0);
   record.skipped = outputs[*signature.findResult(Role::Overflow)].load(0) != 0;
@@ -137,7 +173,19 @@ StepRecord TrainingLoop::runStep(int64_t step) {
   }
   if (total)
     record.zeroGradFraction = static_cast<double>(zeros) / total;
-  return record;
+  return Status::success();
+}
+
+Status TrainingLoop::writeMetrics(AtomicFile &metrics, const StepRecord &record,
+                                  double elapsed, bool gradStats) {
+  char row[160];
+  std::snprintf(row, sizeof(row), "%lld,%.9g,%.9g,%d,%.6f",
+                static_cast<long long>(record.step), record.loss,
+                record.scaleUsed, record.skipped ? 1 : 0, elapsed);
+  std::string line = row;
+  if (gradStats)
+    line += format(",%.6f", record.zeroGradFraction.value_or(0));
+  return metrics.write(line + "\n");
 }
 
 Status TrainingLoop::collapseError(const StepRecord &record) const {
@@ -200,12 +248,14 @@ Expected<TrainingSummary> TrainingLoop::run() {
   }
 
   Clock::time_point start = Clock::now(), lastPrint = start, lastDraw = start;
+  Clock::time_point timedStart = start;
   int64_t stepsSincePrint = 0;
   for (int64_t step = summary.firstStep; step <= lastStep; ++step) {
-    StepRecord record = runStep(step);
-    if (options.stepStatus)
-      if (Status status = options.stepStatus(); !status.ok())
-        return status;
+    if (step == summary.firstStep + options.warmupSteps)
+      timedStart = Clock::now();
+    StepRecord record;
+    if (Status status = runStep(step, record); !status.ok())
+      return status;
     if (record.collapsed)
       return collapseError(record);
     state.advance();
@@ -221,17 +271,10 @@ Expected<TrainingSummary> TrainingLoop::run() {
     ++stepsSincePrint;
     double elapsed = secondsSince(start);
 
-    if (metrics) {
-      char row[160];
-      std::snprintf(row, sizeof(row), "%lld,%.9g,%.9g,%d,%.6f",
-                    static_cast<long long>(step), record.loss, record.scaleUsed,
-                    record.skipped ? 1 : 0, elapsed);
-      std::string line = row;
-      if (gradStats)
-        line += format(",%.6f", record.zeroGradFraction.value_or(0));
-      if (Status status = metrics->write(line + "\n"); !status.ok())
+    if (metrics)
+      if (Status status = writeMetrics(*metrics, record, elapsed, gradStats);
+          !status.ok())
         return status;
-    }
     if (record.skipped) {
       std::string line = "step " + std::to_string(step) +
                          ": non-finite gradients, update skipped";
@@ -263,15 +306,14 @@ Expected<TrainingSummary> TrainingLoop::run() {
       drawProgress(record);
       lastDraw = Clock::now();
     }
-    if (!options.checkpointPath.empty() &&
-        ((options.checkpointEvery > 0 && step % options.checkpointEvery == 0) ||
-         step == lastStep))
+    if (writesCheckpointAfter(step))
       if (Status status = writeSafetensors(options.checkpointPath,
                                            state.saveCheckpoint(options.seed));
           !status.ok())
         return status;
   }
   summary.seconds = secondsSince(start);
+  summary.timedSeconds = secondsSince(timedStart);
   if (progressVisible)
     std::fputs("\r\033[K", out);
   if (metrics)
@@ -280,50 +322,29 @@ Expected<TrainingSummary> TrainingLoop::run() {
 
   summary.staticStepBytes = options.staticStepBytes;
   summary.peakStepBytes = summary.staticStepBytes + summary.peakHeapBytes;
-  int64_t steps = lastStep - summary.firstStep + 1;
-  if (summary.seconds > 0)
+  summary.warmupSteps = options.warmupSteps;
+  summary.device = executor.device();
+  summary.peakDeviceStepBytes = executor.peakDeviceStepBytes();
+  int64_t timedSteps = summary.steps() - options.warmupSteps;
+  if (summary.timedSeconds > 0)
     summary.samplesPerSecond =
-        static_cast<double>(steps * signature.batchSize()) / summary.seconds;
+        static_cast<double>(timedSteps * signature.batchSize()) /
+        summary.timedSeconds;
+  if (!stepSeconds.empty()) {
+    auto middle = stepSeconds.begin() + stepSeconds.size() / 2;
+    std::nth_element(stepSeconds.begin(), middle, stepSeconds.end());
+    summary.medianStepSeconds = *middle;
+  }
   if (summary.lastZeroGradFraction)
-    summary.meanZeroGradFraction = zeroGradSum / static_cast<double>(steps);
+    summary.meanZeroGradFraction =
+        zeroGradSum / static_cast<double>(summary.steps());
   return summary;
 }
 } // namespace
 
 Expected<TrainingSummary>
-mpt::runtime::train(const StepSignature &signature, StepFunction step,
+mpt::runtime::train(const StepSignature &signature, StepExecutor &step,
                     TrainingState &state, BatchSource &data,
                     const TrainerOptions &options, std::FILE *out) {
   return TrainingLoop(signature, step, state, data, options, out).run();
-}
-
-void mpt::runtime::printSummary(const TrainingSummary &summary,
-                                const StepSignature &signature,
-                                std::FILE *out) {
-  int64_t steps = summary.lastStep - summary.firstStep + 1;
-  std::fprintf(out, "trained steps %lld-%lld in %.3f s\n",
-               static_cast<long long>(summary.firstStep),
-               static_cast<long long>(summary.lastStep), summary.seconds);
-  std::fprintf(out, "  final loss        %.7g\n", summary.finalLoss);
-  std::fprintf(out, "  skipped steps     %lld of %lld\n",
-               static_cast<long long>(summary.skipped),
-               static_cast<long long>(steps));
-  if (signature.lossScale.mode != LossScaleMode::None)
-    std::fprintf(out, "  final loss scale  %g\n", summary.finalLossScale);
-  std::fprintf(out, "  throughput        %.0f samples/s\n",
-               summary.samplesPerSecond);
-  std::fprintf(out,
-               "  peak activations  %llu bytes (%.2f MiB: %llu static, %llu "
-               "heap)\n",
-               static_cast<unsigned long long>(summary.peakStepBytes),
-               static_cast<double>(summary.peakStepBytes) / (1 << 20),
-               static_cast<unsigned long long>(summary.staticStepBytes),
-               static_cast<unsigned long long>(summary.peakHeapBytes));
-  if (summary.leakedBytes)
-    std::fprintf(out, "  leaked by steps   %llu bytes\n",
-                 static_cast<unsigned long long>(summary.leakedBytes));
-  if (summary.meanZeroGradFraction)
-    std::fprintf(out, "  zero gradients    %.2f%% (mean), %.2f%% (last step)\n",
-                 100 * *summary.meanZeroGradFraction,
-                 100 * *summary.lastZeroGradFraction);
 }

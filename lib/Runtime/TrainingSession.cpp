@@ -17,6 +17,11 @@ TrainingSession::prepare(const StepSignature &signature,
   if (options.steps < 1)
     return Status::error("the number of steps must be at least 1, got " +
                          std::to_string(options.steps));
+  if (options.warmupSteps < 0 || options.warmupSteps >= options.steps)
+    return Status::error(
+        "the warm-up must leave at least one of the " +
+        std::to_string(options.steps) + " steps to time, got " +
+        std::to_string(options.warmupSteps) + " warm-up steps");
   if (!options.initPath.empty() && !options.resumePath.empty())
     return Status::error("initial parameters and a checkpoint to resume "
                          "from exclude each other");
@@ -24,7 +29,8 @@ TrainingSession::prepare(const StepSignature &signature,
   std::vector<std::pair<const char *, const std::string *>> outputs = {
       {"parameters", &options.savePath},
       {"checkpoint", &options.checkpointPath},
-      {"metrics", &options.metricsPath}};
+      {"metrics", &options.metricsPath},
+      {"summary", &options.summaryPath}};
   for (size_t i = 0; i < outputs.size(); ++i) {
     const std::string &path = *outputs[i].second;
     if (path.empty())
@@ -108,10 +114,11 @@ Status TrainingSession::loadState() {
   return std::move(status).withContext(options.initPath);
 }
 
-Status TrainingSession::run(StepFunction step, uint64_t staticStepBytes,
-                            std::FILE *out, Status (*stepStatus)()) {
+Status TrainingSession::run(StepExecutor &step, uint64_t staticStepBytes,
+                            std::FILE *out) {
   TrainerOptions trainer;
   trainer.steps = options.steps;
+  trainer.warmupSteps = options.warmupSteps;
   trainer.printEvery = options.printEvery;
   trainer.progressBar = options.progressBar;
   trainer.injectNonfiniteAt = options.injectNonfiniteAt;
@@ -121,13 +128,18 @@ Status TrainingSession::run(StepFunction step, uint64_t staticStepBytes,
   trainer.scalarInputs = options.scalarInputs;
   trainer.staticStepBytes = staticStepBytes;
   trainer.seed = dataSeed;
-  trainer.stepStatus = stepStatus;
   Expected<TrainingSummary> summary =
       train(signature, step, trainingState, *batches, trainer, out);
   if (!summary.ok())
     return summary.takeError();
   printSummary(*summary, signature, out);
   if (!options.savePath.empty())
-    return writeSafetensors(options.savePath, trainingState.saveParams());
+    if (Status status =
+            writeSafetensors(options.savePath, trainingState.saveParams());
+        !status.ok())
+      return status;
+  if (!options.summaryPath.empty())
+    return writeFileAtomically(options.summaryPath,
+                               summaryJson(*summary, signature));
   return Status::success();
 }

@@ -2,6 +2,8 @@
 
 #include "StepCompiler.h"
 
+#include "mpt/Conversion/Passes.h"
+#include "mpt/Conversion/StepABI/StepSignatureJson.h"
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 #include "mpt/Runtime/AllocationTracker.h"
 
@@ -41,15 +43,6 @@ LogicalResult runPipeline(ModuleOp module, llvm::StringRef pipeline) {
   return pm.run(module);
 }
 
-/// The runtime's element type of a value type (its element type for a
-/// tensor), if the step ABI supports it.
-std::optional<rt::DType> dtypeOf(Type type) {
-  std::string name;
-  llvm::raw_string_ostream os(name);
-  getElementTypeOrSelf(type).print(os);
-  return rt::parseDType(name);
-}
-
 /// Whether a parameter is, possibly through casts, the scale (gamma) of a
 /// layer norm, which starts at one rather than at random.
 bool isLayerNormScale(Value value) {
@@ -79,40 +72,6 @@ unsigned narrowestTensorFloatWidthIn(func::FuncOp func) {
   return narrowest;
 }
 
-/// The role attribute (`mpt.<role>`) among a value's attributes.
-FailureOr<rt::TensorSpec> describe(Type type, DictionaryAttr attrs,
-                                   function_ref<InFlightDiagnostic()> error) {
-  rt::TensorSpec spec;
-  std::optional<NamedAttribute> roleAttr;
-  for (NamedAttribute attr :
-       attrs ? attrs.getValue() : ArrayRef<NamedAttribute>{})
-    if (attr.getName().getValue().starts_with("mpt."))
-      roleAttr = attr;
-  std::optional<rt::Role> role =
-      roleAttr ? rt::parseRole(roleAttr->getName().getValue().drop_front(4))
-               : std::nullopt;
-  if (!role)
-    return error() << "has no mpt.* role attribute the runtime knows";
-  spec.role = *role;
-  if (auto name = dyn_cast<StringAttr>(roleAttr->getValue()))
-    spec.name = name.str();
-  std::optional<rt::DType> dtype = dtypeOf(type);
-  if (!dtype)
-    return error() << "has type " << type
-                   << ", but the runtime supports f16, bf16, f32, f64 and "
-                      "i1-i64 elements";
-  spec.dtype = *dtype;
-  if (auto tensor = dyn_cast<RankedTensorType>(type)) {
-    if (!tensor.hasStaticShape())
-      return error() << "has type " << type
-                     << ", but the runtime needs static shapes";
-    spec.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
-  } else if (isa<ShapedType>(type)) {
-    return error() << "has type " << type
-                   << ", but the runtime needs ranked tensors or scalars";
-  }
-  return spec;
-}
 } // namespace
 
 LogicalResult StepCompiler::load(llvm::SourceMgr &sourceMgr) {
@@ -155,6 +114,7 @@ LogicalResult StepCompiler::load(llvm::SourceMgr &sourceMgr) {
   if (options.exposeGradients && failed(exposeGradientResults(step)))
     return failure();
   narrowestWidth = narrowestTensorFloatWidthIn(step);
+  recordParamInits(step);
   return readSignature(step);
 }
 
@@ -203,46 +163,27 @@ LogicalResult StepCompiler::exposeGradientResults(func::FuncOp step) {
   return success();
 }
 
+void StepCompiler::recordParamInits(func::FuncOp step) {
+  Builder b(&context);
+  for (unsigned i = 0, e = step.getNumArguments(); i < e; ++i)
+    if (step.getArgAttr(i, "mpt.param") &&
+        isLayerNormScale(step.getArgument(i)))
+      step.setArgAttr(i, kParamInitAttrName,
+                      b.getStringAttr(rt::paramInitName(rt::ParamInit::Ones)));
+}
+
 LogicalResult StepCompiler::readSignature(func::FuncOp step) {
-  rt::StepSignature &sig = stepSignature;
-  sig.kind = options.kind;
-  sig.name = step.getSymName().str();
-  if (Attribute optimizer = step->getAttr("mpt.optimizer")) {
-    llvm::raw_string_ostream os(sig.optimizer);
-    optimizer.print(os);
-  }
-  if (auto scale = step->getAttrOfType<LossScaleAttr>("mpt.loss_scale")) {
-    sig.lossScale.mode =
-        scale.getMode() == LossScaleMode::Dynamic  ? rt::LossScaleMode::Dynamic
-        : scale.getMode() == LossScaleMode::Static ? rt::LossScaleMode::Static
-                                                   : rt::LossScaleMode::None;
-    sig.lossScale.init = scale.getInit().convertToDouble();
-    sig.lossScale.hysteresis = scale.getHysteresis();
-    sig.lossScale.minScale = scale.getMinScale().convertToDouble();
-  }
-  FunctionType type = step.getFunctionType();
-  for (unsigned i = 0, e = type.getNumInputs(); i < e; ++i) {
-    FailureOr<rt::TensorSpec> spec =
-        describe(type.getInput(i), step.getArgAttrDict(i), [&] {
-          return step.emitError() << "argument #" << i << " of the step";
-        });
-    if (failed(spec))
-      return failure();
-    if (spec->role == rt::Role::Param)
-      spec->init = isLayerNormScale(step.getArgument(i))
-                       ? rt::ParamInit::Ones
-                       : rt::defaultParamInit(spec->shape);
-    sig.args.push_back(std::move(*spec));
-  }
-  for (unsigned i = 0, e = type.getNumResults(); i < e; ++i) {
-    FailureOr<rt::TensorSpec> spec =
-        describe(type.getResult(i), step.getResultAttrDict(i), [&] {
-          return step.emitError() << "result #" << i << " of the step";
-        });
-    if (failed(spec))
-      return failure();
-    sig.results.push_back(std::move(*spec));
-  }
+  // The entry point the step ABI will give the step, by its default suffix.
+  std::string entry = (step.getSymName() + StepABIOptions().entrySuffix).str();
+  FailureOr<std::string> json = buildStepSignatureJson(step, entry);
+  if (failed(json))
+    return failure();
+  rt::Expected<rt::StepSignature> decoded =
+      rt::parseStepSignatureJson(*json, options.kind);
+  if (!decoded.ok())
+    return step.emitError() << decoded.error().message();
+  signatureJson = std::move(*json);
+  stepSignature = std::move(*decoded);
   return success();
 }
 
@@ -303,7 +244,7 @@ FailureOr<rt::StepFunction> StepCompiler::compile() {
   });
   engine->initialize();
 
-  std::string entry = stepSignature.entryPoint();
+  const std::string &entry = stepSignature.entry;
   llvm::Expected<void *> function = engine->lookup(entry);
   if (!function)
     return emitError(module->getLoc())
@@ -320,28 +261,12 @@ FailureOr<rt::StepFunction> StepCompiler::compile() {
 }
 
 /// The object code describes its own ABI (what an ahead-of-time trainer
-/// reads); it must agree with what the training loop was prepared for.
+/// reads); it must be the signature the training loop was prepared for.
 LogicalResult StepCompiler::checkCompiledSignature(llvm::StringRef json) {
-  rt::Expected<rt::StepSignature> compiled =
-      rt::parseStepSignatureJson(json, stepSignature.kind);
-  if (!compiled.ok())
-    return emitError(module->getLoc()) << compiled.error().message();
-  auto same = [](const std::vector<rt::TensorSpec> &a,
-                 const std::vector<rt::TensorSpec> &b) {
-    return llvm::equal(a, b,
-                       [](const rt::TensorSpec &x, const rt::TensorSpec &y) {
-                         return x.role == y.role && x.name == y.name &&
-                                x.dtype == y.dtype && x.shape == y.shape;
-                       });
-  };
-  const rt::LossScaleConfig &a = compiled->lossScale,
-                            &b = stepSignature.lossScale;
-  if (!same(compiled->args, stepSignature.args) ||
-      !same(compiled->results, stepSignature.results) || a.mode != b.mode ||
-      a.init != b.init || a.hysteresis != b.hysteresis ||
-      a.minScale != b.minScale)
+  if (json != signatureJson)
     return emitError(module->getLoc())
            << "the compiled step's signature does not match the step "
-              "function it was compiled from";
+              "function it was compiled from: "
+           << json << " instead of " << signatureJson;
   return success();
 }

@@ -1,9 +1,9 @@
 //===- StepCompiler.h - From a model file to a callable step ----*- C++ -*-===//
 //
 // The compiler half of mpt-run: parses the model, expands its training step
-// (mixed precision or fp32), reads the step's signature from the role
-// attributes of the tensor-level step function, then differentiates,
-// lowers to LLVM and JIT-compiles it.
+// (mixed precision or fp32), reads the step's signature (the JSON the
+// compiled object will carry, decoded as a runtime decodes it), then
+// differentiates, lowers to LLVM and JIT-compiles it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -82,6 +82,12 @@ public:
 
 private:
   LogicalResult expand();
+  /// Marks the parameters whose initialisation is not the default for
+  /// their shape (the scale of a layer norm starts at one) with
+  /// `mpt.param_init`, which the signature carries to the runtime.
+  void recordParamInits(func::FuncOp step);
+  /// Builds the step's signature as the compiled object will carry it and
+  /// decodes it as a runtime does.
   LogicalResult readSignature(func::FuncOp step);
   LogicalResult exposeGradientResults(func::FuncOp step);
   LogicalResult checkCompiledSignature(llvm::StringRef json);
@@ -91,6 +97,8 @@ private:
   OwningOpRef<ModuleOp> module;
   std::string stepName;
   ::mpt::runtime::StepSignature stepSignature;
+  /// The signature as JSON; the compiled object must carry the same.
+  std::string signatureJson;
   unsigned narrowestWidth = 0;
   std::unique_ptr<ExecutionEngine> engine;
   uint64_t staticBytes = 0;

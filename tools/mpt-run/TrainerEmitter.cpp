@@ -153,7 +153,7 @@ LogicalResult mlir::mpt::emitTrainer(StepCompiler &compiler,
       translateModuleToLLVMIR(compiler.getModule(), llvmContext, "step");
   if (!module)
     return emitError(loc) << "translating the step to LLVM IR failed";
-  std::string entry = compiler.signature().entryPoint();
+  const std::string &entry = compiler.signature().entry;
   if (failed(
           addTrainerSymbols(*module, entry, compiler.staticMemoryBytes(), loc)))
     return failure();

@@ -42,17 +42,12 @@ Status initialize(int device = 0);
 /// "NVIDIA H200, sm_90, 132 SMs, 139.8 GiB".
 Expected<std::string> describeDevice();
 
-/// Device memory, on the runtime's allocator (see above). Copies are
-/// synchronous: they complete, after all earlier work, before returning.
+/// Device memory, on the runtime's allocator (see above), kept until the
+/// process ends. Copies are synchronous: they complete, after all earlier
+/// work, before returning.
 Expected<void *> allocate(size_t bytes);
-Status release(void *pointer);
 Status copyToDevice(void *device, const void *host, size_t bytes);
 Status copyToHost(void *host, const void *device, size_t bytes);
-Status fillZero(void *device, size_t bytes);
-
-/// Waits until all work queued on the device is done, and reports the first
-/// error raised since the last call, if any.
-Status synchronize();
 
 /// The first error raised by a CUDA call since the last call, which clears
 /// it; success when there was none.

@@ -29,6 +29,9 @@ public:
   virtual void fill(int64_t step, const std::vector<HostTensor *> &inputs) = 0;
   /// One line for the user: where the data comes from.
   virtual std::string describe() const = 0;
+  /// Whether every step gets the same batch, so that a batch once filled
+  /// (and uploaded to a device) serves every step.
+  virtual bool repeatsBatch() const { return false; }
 };
 
 /// Samples from .npy files, one file per sampled input. File i holds N
@@ -48,6 +51,10 @@ public:
 
   void fill(int64_t step, const std::vector<HostTensor *> &inputs) override;
   std::string describe() const override;
+  /// One batch per epoch, visited in file order.
+  bool repeatsBatch() const override {
+    return !shuffle && numSamples / batchSize == 1;
+  }
 
 private:
   NpyDataset() = default;

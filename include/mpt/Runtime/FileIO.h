@@ -56,9 +56,17 @@ private:
   int fd = -1;
 };
 
-/// Writes `bytes` to `path` through an AtomicFile.
-Status writeFileAtomically(const std::string &path,
-                           const std::vector<uint8_t> &bytes);
+/// Writes `size` bytes to `path` through an AtomicFile.
+Status writeFileAtomically(const std::string &path, const void *data,
+                           size_t size);
+inline Status writeFileAtomically(const std::string &path,
+                                  const std::vector<uint8_t> &bytes) {
+  return writeFileAtomically(path, bytes.data(), bytes.size());
+}
+inline Status writeFileAtomically(const std::string &path,
+                                  const std::string &text) {
+  return writeFileAtomically(path, text.data(), text.size());
+}
 
 } // namespace runtime
 } // namespace mpt

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mpt {
@@ -82,8 +83,13 @@ enum class ParamInit {
   Ones,
 };
 
+/// `fan_in_uniform`, `zeros`, `ones`, as the signature's "init" spells them.
+const char *paramInitName(ParamInit init);
+std::optional<ParamInit> parseParamInit(std::string_view name);
+
 /// The initialisation a parameter of this shape gets unless the compiler
-/// knows better: FanInUniform for weights (rank >= 2), Zeros for biases.
+/// records another (`mpt.param_init`): FanInUniform for weights (rank >= 2),
+/// Zeros for biases.
 ParamInit defaultParamInit(const std::vector<int64_t> &shape);
 
 /// One argument or result of the step.
@@ -106,30 +112,40 @@ struct TensorSpec {
 
 enum class LossScaleMode { None, Static, Dynamic };
 
-/// The loss-scale policy (#mpt.loss_scale) the step was compiled with; the
-/// runtime needs it to initialise the loss-scale state and to explain a
-/// collapse.
+/// The loss-scale policy (#mpt.loss_scale) the step was compiled with, as
+/// the compiler resolved it: the runtime needs it to initialise the
+/// loss-scale state and to explain a collapse. The numbers mean nothing
+/// when `mode` is None.
 struct LossScaleConfig {
   LossScaleMode mode = LossScaleMode::None;
-  double init = 65536.0;
-  int64_t hysteresis = 1;
-  double minScale = 1.0;
+  double init = 0, growthFactor = 0, backoffFactor = 0;
+  int64_t growthInterval = 0, hysteresis = 0;
+  double minScale = 0, maxScale = 0;
+};
+
+/// The optimizer the step applies (#mpt.sgd, #mpt.momentum, #mpt.adam):
+/// its kind and every hyperparameter, for the user.
+struct OptimizerConfig {
+  /// `sgd`, `momentum`, `adam`; empty for a function without an optimizer
+  /// (a gradient function).
+  std::string kind;
+  /// Name and value, in the order the signature lists them.
+  std::vector<std::pair<std::string, double>> hyperparameters;
+
+  /// `sgd(lr=0.01, weight_decay=0)`; `none` without an optimizer.
+  std::string describe() const;
 };
 
 struct StepSignature {
   StepKind kind = StepKind::Train;
   /// The step function's name.
   std::string name;
-  /// The compiled entry point; empty for the default `<name>_step`.
+  /// The compiled entry point, `<name>_step` unless the step ABI was given
+  /// another suffix.
   std::string entry;
-  /// The optimizer, as printed in the step's `mpt.optimizer` attribute.
-  std::string optimizer;
+  OptimizerConfig optimizer;
   LossScaleConfig lossScale;
   std::vector<TensorSpec> args, results;
-
-  std::string entryPoint() const {
-    return entry.empty() ? name + "_step" : entry;
-  }
 
   /// Checks the buffer contract of the signature's kind. A training step:
   /// every state argument has exactly one result of the same role, name,
@@ -156,17 +172,21 @@ struct StepSignature {
   int64_t batchSize() const;
 };
 
-/// Reads the loss-scale policy from its textual #mpt.loss_scale attribute,
-/// e.g. `#mpt.loss_scale<mode = static, init = 1.024000e+03>`; parameters
-/// that are not written take the attribute's defaults, and an empty text
-/// means no loss scaling.
-Expected<LossScaleConfig> parseLossScaleAttr(std::string_view text);
-
-/// Reads the JSON signature that the compiled object carries as
-/// `<entry>_signature`: {"name", "entry", "optimizer", "loss_scale",
-/// "args": [{"role", "name"?, "dtype", "shape"}...], "results": [...]}.
-/// Parameters get defaultParamInit(). The result is verified as a function
-/// of `kind`.
+/// Decodes the JSON signature that the compiler writes (see
+/// mpt/Conversion/StepABI/StepSignatureJson.h) and a compiled object
+/// carries as `<entry>_signature`:
+///
+///   {"name", "entry": strings,
+///    "optimizer": null or {"kind": string, <hyperparameter>: number, ...},
+///    "loss_scale": {"mode": "none"} or {"mode": "static" | "dynamic",
+///        "init", "growth_factor", "backoff_factor", "min_scale",
+///        "max_scale": finite numbers > 0, "growth_interval", "hysteresis":
+///        integers in [1, 2^31 - 1]},
+///    "args", "results": [{"role", "name"?, "dtype", "shape": [dims],
+///                         "init"?: "fan_in_uniform" | "zeros" | "ones"}]}
+///
+/// A parameter without "init" gets defaultParamInit(). The result is
+/// verified as a function of `kind`. Every error names the field.
 Expected<StepSignature> parseStepSignatureJson(std::string_view json,
                                                StepKind kind = StepKind::Train);
 

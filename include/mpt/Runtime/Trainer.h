@@ -4,6 +4,8 @@
 // state and the next-state buffers, swaps them, and keeps the books
 // (losses, skipped steps, the loss scale, time, the step's peak heap use).
 // Stops with an error when the step reports that the loss scale collapsed.
+// The step is called through a StepExecutor: directly for a step compiled
+// for this CPU, or through a driver that keeps its buffers on a device.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +15,7 @@
 #include "mpt/Runtime/Dataset.h"
 #include "mpt/Runtime/StepSignature.h"
 #include "mpt/Runtime/TrainingState.h"
+#include "mpt/Runtime/TrainingSummary.h"
 
 #include <cstdio>
 #include <map>
@@ -26,8 +29,54 @@ namespace runtime {
 /// `void <name>_step(void **buffers)`; see StepSignature.h.
 using StepFunction = void (*)(void **buffers);
 
+/// One call of the step, as the loop makes it.
+struct StepCall {
+  /// One host buffer per argument, then one per result (StepSignature.h).
+  void **buffers;
+  /// Whether the batch inputs hold other values than at the previous call
+  /// (always true for the first).
+  bool batchChanged;
+  /// Whether the loop reads the whole next state after this call (for a
+  /// checkpoint, or at the end); otherwise it reads the results that are
+  /// not state and the scalar state only.
+  bool stateNeeded;
+};
+
+/// Runs the compiled step for the training loop.
+class StepExecutor {
+public:
+  virtual ~StepExecutor() = default;
+  /// Runs one step. An error stops training at once, before the state
+  /// advances or anything is written.
+  virtual Status call(const StepCall &call) = 0;
+  /// One line for the user when the step runs elsewhere than in this
+  /// process's memory ("NVIDIA H200, sm_90, ..."); empty otherwise.
+  virtual std::string device() const { return ""; }
+  /// The most device memory one call allocated beyond the step's buffers,
+  /// for a step that runs on a device.
+  virtual std::optional<uint64_t> peakDeviceStepBytes() const {
+    return std::nullopt;
+  }
+};
+
+/// Calls a step compiled for this CPU on the loop's buffers.
+class HostStepExecutor : public StepExecutor {
+public:
+  explicit HostStepExecutor(StepFunction function) : function(function) {}
+  Status call(const StepCall &call) override {
+    function(call.buffers);
+    return Status::success();
+  }
+
+private:
+  StepFunction function;
+};
+
 struct TrainerOptions {
   int64_t steps = 100;
+  /// The first this many steps train as the others but run before the
+  /// clock starts: the throughput and the step times leave them out.
+  int64_t warmupSteps = 0;
   /// A loss line every this many steps; 0 prints none.
   int64_t printEvery = 10;
   /// Redraw a progress bar on every step (for a terminal).
@@ -51,28 +100,6 @@ struct TrainerOptions {
   uint64_t staticStepBytes = 0;
   /// The data seed, recorded in checkpoints.
   uint64_t seed = 0;
-  /// Asked after every call of the step when set: an error (e.g. a device
-  /// failure inside the step) stops training at once, before the state
-  /// advances or anything is written.
-  Status (*stepStatus)() = nullptr;
-};
-
-struct TrainingSummary {
-  int64_t firstStep = 0, lastStep = 0;
-  int64_t skipped = 0;
-  double finalLoss = 0;
-  double finalLossScale = 1;
-  double seconds = 0;
-  double samplesPerSecond = 0;
-  /// The step's working memory: its static memory plus the largest heap
-  /// use of one call (see AllocationTracker).
-  uint64_t peakStepBytes = 0;
-  uint64_t staticStepBytes = 0, peakHeapBytes = 0;
-  /// Heap bytes a step call left allocated, summed over the run.
-  uint64_t leakedBytes = 0;
-  /// Fraction of gradient elements that were exactly zero, when the step
-  /// returns its gradients: the mean over steps and the last step's.
-  std::optional<double> meanZeroGradFraction, lastZeroGradFraction;
 };
 
 /// Runs `options.steps` steps from the state's current step. On success the
@@ -80,12 +107,9 @@ struct TrainingSummary {
 /// are complete; on failure no output file of this call is left behind
 /// (except checkpoints completed at earlier checkpointEvery points).
 Expected<TrainingSummary> train(const StepSignature &signature,
-                                StepFunction step, TrainingState &state,
+                                StepExecutor &step, TrainingState &state,
                                 BatchSource &data,
                                 const TrainerOptions &options, std::FILE *out);
-
-void printSummary(const TrainingSummary &summary,
-                  const StepSignature &signature, std::FILE *out);
 
 } // namespace runtime
 } // namespace mpt

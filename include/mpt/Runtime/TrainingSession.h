@@ -27,6 +27,9 @@ namespace runtime {
 
 struct SessionOptions {
   int64_t steps = 100;
+  /// The first this many steps run before the clock starts (see
+  /// TrainerOptions::warmupSteps).
+  int64_t warmupSteps = 0;
   /// The seed of parameter init, data order and synthetic data; when
   /// resuming, unset means the checkpoint's seed.
   std::optional<uint64_t> seed;
@@ -41,7 +44,7 @@ struct SessionOptions {
   /// A checkpoint to continue from; excludes initPath.
   std::string resumePath;
   /// Outputs, each written atomically; empty for none.
-  std::string savePath, checkpointPath, metricsPath;
+  std::string savePath, checkpointPath, metricsPath, summaryPath;
   int64_t checkpointEvery = 0;
   int64_t printEvery = 10;
   bool progressBar = false;
@@ -57,13 +60,10 @@ public:
   prepare(const StepSignature &signature, SessionOptions options);
 
   /// Trains, prints progress and the summary to `out`, and writes the
-  /// outputs. On error nothing new is left on disk (see train()).
-  /// `staticStepBytes` is the static memory of the compiled step
-  /// (TrainerOptions::staticStepBytes).
-  /// `stepStatus`, when given, is asked after every step
-  /// (TrainerOptions::stepStatus).
-  Status run(StepFunction step, uint64_t staticStepBytes, std::FILE *out,
-             Status (*stepStatus)() = nullptr);
+  /// outputs (the parameters, then the summary). On error nothing new is
+  /// left on disk (see train()). `staticStepBytes` is the static memory of
+  /// the compiled step (TrainerOptions::staticStepBytes).
+  Status run(StepExecutor &step, uint64_t staticStepBytes, std::FILE *out);
 
   const TrainingState &state() const { return trainingState; }
   const BatchSource &data() const { return *batches; }

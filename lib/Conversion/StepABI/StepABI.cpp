@@ -9,10 +9,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpt/Conversion/Passes.h"
+#include "mpt/Conversion/StepABI/StepSignatureJson.h"
 
 #include "mlir/Conversion/LLVMCommon/MemRefBuilder.h"
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
-#include "llvm/Support/JSON.h"
 
 namespace mlir {
 namespace mpt {
@@ -51,14 +51,6 @@ FailureOr<MemRefType> bufferTypeOf(Type type,
                     "integers only";
 }
 
-/// `f32`, `bf16`, `i1`, ... as the JSON signature spells element types.
-std::string typeName(Type type) {
-  std::string name;
-  llvm::raw_string_ostream os(name);
-  getElementTypeOrSelf(type).print(os);
-  return name;
-}
-
 std::string attrText(Attribute attr) {
   if (!attr)
     return "";
@@ -66,52 +58,6 @@ std::string attrText(Attribute attr) {
   llvm::raw_string_ostream os(text);
   attr.print(os);
   return text;
-}
-
-/// `{"role": "param", "name": "w1", "dtype": "f32", "shape": [4, 8]}` for
-/// a value with the attribute `mpt.param = "w1"`.
-llvm::json::Object describeValue(Type type, DictionaryAttr attrs) {
-  llvm::json::Object object;
-  for (NamedAttribute attr :
-       attrs ? attrs.getValue() : ArrayRef<NamedAttribute>{}) {
-    StringRef role = attr.getName().getValue();
-    if (!role.consume_front("mpt."))
-      continue;
-    object["role"] = role.str();
-    if (auto name = dyn_cast<StringAttr>(attr.getValue()))
-      object["name"] = name.str();
-    break;
-  }
-  object["dtype"] = typeName(type);
-  llvm::json::Array shape;
-  if (auto tensor = dyn_cast<RankedTensorType>(type))
-    for (int64_t dim : tensor.getShape())
-      shape.push_back(dim);
-  object["shape"] = std::move(shape);
-  return object;
-}
-
-/// The signature as JSON, for runtimes that read the compiled object
-/// without MLIR.
-std::string signatureJson(func::FuncOp step, StringRef entry) {
-  llvm::json::Object root;
-  root["name"] = step.getSymName().str();
-  root["entry"] = entry.str();
-  root["optimizer"] = attrText(step->getAttr("mpt.optimizer"));
-  root["loss_scale"] = attrText(step->getAttr("mpt.loss_scale"));
-  FunctionType type = step.getFunctionType();
-  llvm::json::Array args, results;
-  for (unsigned i = 0, e = type.getNumInputs(); i < e; ++i)
-    args.push_back(describeValue(type.getInput(i), step.getArgAttrDict(i)));
-  for (unsigned i = 0, e = type.getNumResults(); i < e; ++i)
-    results.push_back(
-        describeValue(type.getResult(i), step.getResultAttrDict(i)));
-  root["args"] = std::move(args);
-  root["results"] = std::move(results);
-  std::string json;
-  llvm::raw_string_ostream os(json);
-  os << llvm::json::Value(std::move(root));
-  return json;
 }
 
 /// The signature as the `mpt.steps` entry of the module.
@@ -262,9 +208,12 @@ struct StepABIPass : mpt::impl::StepABIBase<StepABIPass> {
                               "name";
         return signalPassFailure();
       }
+      FailureOr<std::string> json = buildStepSignatureJson(step, entry);
+      if (failed(json))
+        return signalPassFailure();
       signatures.set(step.getSymName(), signatureAttr(step, entry));
       OpBuilder b(step);
-      emitSignatureGlobal(b, step.getLoc(), entry, signatureJson(step, entry));
+      emitSignatureGlobal(b, step.getLoc(), entry, *json);
       if (failed(buildEntryPoint(step, entry)))
         return signalPassFailure();
       step.erase();

@@ -244,11 +244,6 @@ Expected<void *> cuda::allocate(size_t bytes) {
   return pointer;
 }
 
-Status cuda::release(void *pointer) {
-  mgpuMemFree(pointer, nullptr);
-  return takeError();
-}
-
 Status cuda::copyToDevice(void *device, const void *host, size_t bytes) {
   if (ready() && bytes)
     MPT_CU(cuMemcpyHtoD, devicePointer(device), host, bytes);
@@ -258,18 +253,6 @@ Status cuda::copyToDevice(void *device, const void *host, size_t bytes) {
 Status cuda::copyToHost(void *host, const void *device, size_t bytes) {
   if (ready() && bytes)
     MPT_CU(cuMemcpyDtoH, host, devicePointer(device), bytes);
-  return takeError();
-}
-
-Status cuda::fillZero(void *device, size_t bytes) {
-  if (ready() && bytes)
-    MPT_CU(cuMemsetD8, devicePointer(device), 0, bytes);
-  return takeError();
-}
-
-Status cuda::synchronize() {
-  if (ready())
-    MPT_CU(cuCtxSynchronize);
   return takeError();
 }
 

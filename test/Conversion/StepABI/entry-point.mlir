@@ -13,6 +13,7 @@
 // CHECK-SAME:    res_attrs = [{mpt.param = "w"}, {mpt.loss}, {mpt.overflow}]
 
 // CHECK:       llvm.mlir.global external constant @s_step_signature("{\22args\22:[{\22dtype\22:\22f32\22,\22name\22:\22w\22,\22role\22:\22param\22,\22shape\22:[4]},{\22dtype\22:\22f32\22,\22role\22:\22loss_scale\22,\22shape\22:[]},{\22dtype\22:\22f16\22,\22name\22:\22x\22,\22role\22:\22batch\22,\22shape\22:[2,4]}],\22entry\22:\22s_step\22,
+// CHECK-SAME:    \22loss_scale\22:{{{.*}}\22mode\22:\22static\22},\22name\22:\22s\22,\22optimizer\22:{\22kind\22:\22sgd\22,
 // CHECK-SAME:    \22results\22:[{\22dtype\22:\22f32\22,\22name\22:\22w\22,\22role\22:\22param\22,\22shape\22:[4]},{\22dtype\22:\22f32\22,\22role\22:\22loss\22,\22shape\22:[]},{\22dtype\22:\22i1\22,\22role\22:\22overflow\22,\22shape\22:[]}]}\00")
 
 // CHECK-LABEL: func.func @s_step(

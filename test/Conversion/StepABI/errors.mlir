@@ -27,3 +27,19 @@ func.func @taken(%x: f32 {mpt.batch = "x"}) -> (f32 {mpt.loss})
     attributes {mpt.train_step} {
   return %x : f32
 }
+
+// -----
+
+// expected-error @below {{'func.func' op has the optimizer "rmsprop", but the step signature knows #mpt.sgd, #mpt.momentum and #mpt.adam only}}
+func.func @unknown_optimizer(%x: f32 {mpt.batch = "x"}) -> (f32 {mpt.loss})
+    attributes {mpt.train_step, mpt.optimizer = "rmsprop"} {
+  return %x : f32
+}
+
+// -----
+
+// expected-error @below {{'func.func' op has the loss-scale policy 1.024000e+03 : f32, but the step signature needs a #mpt.loss_scale}}
+func.func @text_policy(%x: f32 {mpt.batch = "x"}) -> (f32 {mpt.loss})
+    attributes {mpt.train_step, mpt.loss_scale = 1024.0 : f32} {
+  return %x : f32
+}

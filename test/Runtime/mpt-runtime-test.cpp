@@ -9,7 +9,8 @@
 //   safetensors FILE       reads a safetensors file, prints it or the error
 //   write-safetensors OUT  writes a small file for other readers
 //   signature FILE         reads a compiled step's JSON signature
-//   train [--flag=value]   a training session on a hand-written step
+//   train [--flag=value]   a training session on a hand-written step, with
+//                          mpt-run's training flags (--help lists them)
 //
 // The step of `train` is linear regression, pred = x.w + b with x 8x4,
 // written in C++ with the compiled step's ABI (state in, new state out,
@@ -23,13 +24,14 @@
 #include "mpt/Runtime/Npy.h"
 #include "mpt/Runtime/Random.h"
 #include "mpt/Runtime/Safetensors.h"
-#include "mpt/Runtime/Strings.h"
+#include "mpt/Runtime/TrainingFlags.h"
 #include "mpt/Runtime/TrainingSession.h"
 
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -210,12 +212,19 @@ int testSignature(const char *path) {
   }
   const LossScaleConfig &scale = signature->lossScale;
   std::printf("step %s: entry %s, optimizer %s\n", signature->name.c_str(),
-              signature->entryPoint().c_str(), signature->optimizer.c_str());
-  std::printf("loss scale: mode %d, init %g, hysteresis %lld, min %g\n",
-              static_cast<int>(scale.mode), scale.init,
-              static_cast<long long>(scale.hysteresis), scale.minScale);
+              signature->entry.c_str(),
+              signature->optimizer.describe().c_str());
+  std::printf("loss scale: mode %d, init %g, growth %g every %lld, backoff "
+              "%g, hysteresis %lld, min %g, max %g\n",
+              static_cast<int>(scale.mode), scale.init, scale.growthFactor,
+              static_cast<long long>(scale.growthInterval), scale.backoffFactor,
+              static_cast<long long>(scale.hysteresis), scale.minScale,
+              scale.maxScale);
   for (const TensorSpec &arg : signature->args)
-    std::printf("arg %s\n", arg.describe().c_str());
+    std::printf("arg %s%s\n", arg.describe().c_str(),
+                arg.role == Role::Param
+                    ? (std::string(", init ") + paramInitName(arg.init)).c_str()
+                    : "");
   for (const TensorSpec &result : signature->results)
     std::printf("result %s\n", result.describe().c_str());
   return 0;
@@ -229,17 +238,17 @@ constexpr int64_t kBatch = 8, kFeatures = 4;
 
 struct LinearStepConfig {
   double lr = 0.1;
-  double growthFactor = 2, backoffFactor = 0.5;
-  int32_t growthInterval = 4, hysteresis = 1;
-  double minScale = 1, maxScale = 16777216;
   bool grads = false;
 } linearConfig;
+
+/// The loss-scale policy of the signature, which the step applies.
+LossScaleConfig linearPolicy;
 
 /// The loss-scale rule of mpt.update_loss_scale.
 void updateLossScale(float scale, int32_t good, int32_t left, bool finite,
                      float &newScale, int32_t &newGood, int32_t &newLeft,
                      bool &collapsed) {
-  const LinearStepConfig &c = linearConfig;
+  const LossScaleConfig &c = linearPolicy;
   newScale = scale;
   newGood = good;
   newLeft = left;
@@ -322,12 +331,12 @@ extern "C" void linearStep(void **buffers) {
   mptTrackedFree(grad);
 }
 
-StepSignature linearSignature(double initScale) {
+StepSignature linearSignature(const LossScaleConfig &policy) {
   StepSignature signature;
   signature.name = "linear";
-  signature.optimizer = "#mpt.sgd<lr = 1.000000e-01>";
-  signature.lossScale = {LossScaleMode::Dynamic, initScale,
-                         linearConfig.hysteresis, linearConfig.minScale};
+  signature.entry = "linear_step";
+  signature.optimizer = {"sgd", {{"lr", linearConfig.lr}}};
+  signature.lossScale = policy;
   auto spec = [](Role role, std::string name, DType dtype,
                  std::vector<int64_t> shape) {
     TensorSpec tensor{role, std::move(name), dtype, std::move(shape)};
@@ -356,64 +365,74 @@ StepSignature linearSignature(double initScale) {
   return signature;
 }
 
+/// A flag of the test step's loss-scale policy.
+Flag policyFlag(std::string name, std::string help,
+                std::function<Status(double)> set) {
+  Flag flag;
+  flag.name = std::move(name);
+  flag.valueName = "X";
+  flag.help = std::move(help);
+  flag.set = [set = std::move(set)](const std::string &text) {
+    Expected<double> value = parseNumberValue(text, "> 0");
+    return value.ok() ? set(*value) : value.takeError();
+  };
+  return flag;
+}
+
+/// `argv[0]` is the subcommand; the rest are the training flags of mpt-run
+/// and the test step's own.
 int testTrain(int argc, char **argv) {
   SessionOptions options;
-  double initScale = 65536;
-  for (int i = 0; i < argc; ++i) {
-    std::string arg = argv[i];
-    size_t equals = arg.find('=');
-    std::string key = arg.substr(0, equals);
-    std::string value =
-        equals == std::string::npos ? "" : arg.substr(equals + 1);
-    if (key == "--steps")
-      options.steps = std::stoll(value);
-    else if (key == "--seed")
-      options.seed = std::stoull(value);
-    else if (key == "--data")
-      options.dataFiles = splitCommas(value);
-    else if (key == "--no-shuffle")
-      options.shuffle = false;
-    else if (key == "--init")
-      options.initPath = value;
-    else if (key == "--resume")
-      options.resumePath = value;
-    else if (key == "--save")
-      options.savePath = value;
-    else if (key == "--checkpoint")
-      options.checkpointPath = value;
-    else if (key == "--checkpoint-every")
-      options.checkpointEvery = std::stoll(value);
-    else if (key == "--metrics")
-      options.metricsPath = value;
-    else if (key == "--print-every")
-      options.printEvery = std::stoll(value);
-    else if (key == "--inject")
-      for (const std::string &step : splitCommas(value))
-        options.injectNonfiniteAt.insert(std::stoll(step));
-    else if (key == "--init-scale")
-      initScale = std::stod(value);
-    else if (key == "--min-scale")
-      linearConfig.minScale = std::stod(value);
-    else if (key == "--hysteresis")
-      linearConfig.hysteresis = std::stoi(value);
-    else if (key == "--growth-interval")
-      linearConfig.growthInterval = std::stoi(value);
-    else if (key == "--grads")
-      linearConfig.grads = true;
-    else {
-      std::fprintf(stderr, "unknown train flag '%s'\n", arg.c_str());
-      return 2;
-    }
+  // The test step's own policy: growth after 4 good steps, so that tests
+  // see it.
+  LossScaleConfig &policy = linearPolicy;
+  policy = {LossScaleMode::Dynamic, 65536, 2, 0.5, 4, 1, 1, 16777216};
+  CommandLine commandLine("mpt-runtime-test train",
+                          "Trains a hand-written linear step.");
+  addDataFlags(commandLine, options);
+  addTrainingFlags(commandLine, options);
+  const char *group = "Test step";
+  commandLine.add(
+      group, policyFlag("init-scale", "Initial loss scale", [&](double value) {
+        policy.init = value;
+        return Status::success();
+      }));
+  commandLine.add(
+      group, policyFlag("min-scale", "Smallest loss scale", [&](double value) {
+        policy.minScale = value;
+        return Status::success();
+      }));
+  commandLine.add(group, integerFlag("hysteresis", "N",
+                                     "Overflows tolerated before a backoff",
+                                     policy.hysteresis, 1));
+  commandLine.add(group, integerFlag("growth-interval", "N",
+                                     "Good steps before the scale grows",
+                                     policy.growthInterval, 1));
+  commandLine.add(group, switchFlag("grads", "Also return the gradients",
+                                    linearConfig.grads));
+  if (Status status = commandLine.parse(argc, argv); !status.ok()) {
+    std::fprintf(stderr, "mpt-runtime-test: error: %s\n",
+                 status.message().c_str());
+    return 1;
   }
-  StepSignature signature = linearSignature(initScale);
+  if (commandLine.helpRequested()) {
+    std::fputs(commandLine.help().c_str(), stdout);
+    return 0;
+  }
+  if (Status status = checkTrainingFlags(commandLine, options); !status.ok()) {
+    std::fprintf(stderr, "mpt-runtime-test: error: %s\n",
+                 status.message().c_str());
+    return 1;
+  }
+  StepSignature signature = linearSignature(policy);
   auto session = TrainingSession::prepare(signature, options);
   if (!session.ok()) {
     std::fprintf(stderr, "error: %s\n", session.error().message().c_str());
     return 1;
   }
   std::printf("data: %s\n", (*session)->data().describe().c_str());
-  if (Status status =
-          (*session)->run(linearStep, /*staticStepBytes=*/0, stdout);
+  HostStepExecutor step(linearStep);
+  if (Status status = (*session)->run(step, /*staticStepBytes=*/0, stdout);
       !status.ok()) {
     std::fflush(stdout);
     std::fprintf(stderr, "error: %s\n", status.message().c_str());
@@ -438,7 +457,7 @@ int main(int argc, char **argv) {
   if (command == "signature" && argc == 3)
     return testSignature(argv[2]);
   if (command == "train")
-    return testTrain(argc - 2, argv + 2);
+    return testTrain(argc - 1, argv + 1);
   std::fprintf(
       stderr,
       "usage: mpt-runtime-test dtype | random | npy FILE | "

@@ -1,6 +1,6 @@
 //===- GradientCheck.cpp - Gradients against central differences ----------===//
 
-#include "GradientCheck.h"
+#include "mpt/Runtime/GradientCheck.h"
 
 #include "mpt/Runtime/Random.h"
 

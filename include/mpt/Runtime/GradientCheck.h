@@ -13,8 +13,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MPT_TOOLS_MPT_RUN_GRADIENTCHECK_H
-#define MPT_TOOLS_MPT_RUN_GRADIENTCHECK_H
+#ifndef MPT_RUNTIME_GRADIENTCHECK_H
+#define MPT_RUNTIME_GRADIENTCHECK_H
 
 #include "mpt/Runtime/Dataset.h"
 #include "mpt/Runtime/Trainer.h"
@@ -127,4 +127,4 @@ private:
 } // namespace runtime
 } // namespace mpt
 
-#endif // MPT_TOOLS_MPT_RUN_GRADIENTCHECK_H
+#endif // MPT_RUNTIME_GRADIENTCHECK_H

@@ -1,0 +1,69 @@
+//===- TrainingSummary.h - What a training run did --------------*- C++ -*-===//
+//
+// The books of one run of the training loop, printed at its end and, with
+// --summary, written as JSON for scripts (benchmarks, sweeps).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPT_RUNTIME_TRAININGSUMMARY_H
+#define MPT_RUNTIME_TRAININGSUMMARY_H
+
+#include "mpt/Runtime/StepSignature.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+namespace mpt {
+namespace runtime {
+
+struct TrainingSummary {
+  int64_t firstStep = 0, lastStep = 0;
+  /// The first steps of the run, which ran before the clock started.
+  int64_t warmupSteps = 0;
+  int64_t skipped = 0;
+  double finalLoss = 0;
+  double finalLossScale = 1;
+  /// The whole loop, and its timed part (the steps after the warm-up).
+  double seconds = 0, timedSeconds = 0;
+  /// Samples per second of the timed steps.
+  double samplesPerSecond = 0;
+  /// The median time of one call of the step among the timed steps.
+  double medianStepSeconds = 0;
+  /// The step's working memory: its static memory plus the largest heap
+  /// use of one call (see AllocationTracker).
+  uint64_t peakStepBytes = 0;
+  uint64_t staticStepBytes = 0, peakHeapBytes = 0;
+  /// Heap bytes a step call left allocated, summed over the run.
+  uint64_t leakedBytes = 0;
+  /// Where the step ran, when not in this process's memory, and the most
+  /// device memory one call allocated beyond its buffers.
+  std::string device;
+  std::optional<uint64_t> peakDeviceStepBytes;
+  /// Fraction of gradient elements that were exactly zero, when the step
+  /// returns its gradients: the mean over steps and the last step's.
+  std::optional<double> meanZeroGradFraction, lastZeroGradFraction;
+
+  int64_t steps() const { return lastStep - firstStep + 1; }
+};
+
+/// The lines `trained steps ...`, `final loss`, ... that end a run.
+void printSummary(const TrainingSummary &summary,
+                  const StepSignature &signature, std::FILE *out);
+
+/// The summary as one JSON object: the step, its batch size and device;
+/// first_step, last_step, steps, warmup_steps; seconds, timed_seconds,
+/// median_step_ms, samples_per_second; final_loss, final_loss_scale (null
+/// without loss scaling), skipped_steps; peak_step_bytes,
+/// static_step_bytes, peak_heap_bytes, leaked_bytes and, on a device,
+/// peak_device_step_bytes; with gradient statistics
+/// zero_grad_fraction_mean and zero_grad_fraction_last. A number that is
+/// not finite (the loss of a skipped last step) is null.
+std::string summaryJson(const TrainingSummary &summary,
+                        const StepSignature &signature);
+
+} // namespace runtime
+} // namespace mpt
+
+#endif // MPT_RUNTIME_TRAININGSUMMARY_H

@@ -1,0 +1,177 @@
+//===- RunFlags.cpp - mpt-run's command line ------------------------------===//
+
+#include "RunFlags.h"
+
+#include "mpt/Runtime/TrainingFlags.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+#include <limits>
+
+using namespace mlir::mpt;
+namespace rt = ::mpt::runtime;
+
+namespace {
+constexpr const char *kCompilerFlagGroup = "Compilation";
+constexpr const char *kDeviceFlagGroup = "Devices and trainers";
+constexpr const char *kCheckFlagGroup = "Gradient checks";
+
+/// The compiler flags that only make sense for training, which a gradient
+/// check refuses.
+constexpr const char *kTrainingOnlyCompilerFlags[] = {
+    "precision", "amp-options", "grad-stats"};
+
+void addCompilerFlags(rt::CommandLine &commandLine, RunFlags &flags) {
+  commandLine.setPositional("MODEL.mlir", [&flags](const std::string &path) {
+    flags.inputPath = path;
+    return rt::Status::success();
+  });
+  commandLine.add(kCompilerFlagGroup,
+                  rt::textFlag("step", "NAME",
+                               "The mpt.train_step to train (needed when the "
+                               "model holds several)",
+                               flags.stepName));
+  commandLine.add(
+      kCompilerFlagGroup,
+      rt::choiceFlag("precision",
+                     "fp32: no mixed precision; f16 or bf16: "
+                     "--auto-mixed-precision with that compute type",
+                     flags.precision, {"fp32", "f16", "bf16"}));
+  rt::Flag amp = rt::textFlag(
+      "amp-options", "OPTIONS",
+      "More options of --auto-mixed-precision, as in a pass pipeline: "
+      "\"loss-scale=static:1024 deny-add=mpt.gelu\"",
+      flags.ampOptions);
+  rt::FlagSetter setText = std::move(amp.set);
+  amp.set = [setText = std::move(setText)](const std::string &text) {
+    if (text.find("compute-type") != std::string::npos)
+      return rt::Status::error("must not set compute-type, got '" + text +
+                               "': --precision chooses the compute type");
+    return setText(text);
+  };
+  commandLine.add(kCompilerFlagGroup, std::move(amp));
+  commandLine.add(kCompilerFlagGroup,
+                  rt::integerFlag("threads", "N",
+                                  "Threads for the step's parallel loops; 0 "
+                                  "uses every core",
+                                  flags.threads, 0,
+                                  std::numeric_limits<unsigned>::max()));
+  commandLine.add(kCompilerFlagGroup,
+                  rt::switchFlag("amx",
+                                 "Run bf16 GEMMs on AMX tiles when this CPU "
+                                 "has them and the OS grants them; false runs "
+                                 "them on the AVX-512 FMA kernel",
+                                 flags.amx));
+  commandLine.add(kCompilerFlagGroup,
+                  rt::switchFlag("grad-stats",
+                                 "Report the fraction of gradient elements "
+                                 "that are exactly zero, as underflow in a "
+                                 "low-precision backward pass leaves them",
+                                 flags.gradStats));
+
+  commandLine.add(kDeviceFlagGroup,
+                  rt::choiceFlag("device",
+                                 "Where the step runs; on cuda the state and "
+                                 "batches live in device memory",
+                                 flags.device, {"cpu", "cuda"}));
+  commandLine.add(kDeviceFlagGroup,
+                  rt::switchFlag("fallback-to-cpu",
+                                 "With --device=cuda: train on the CPU, with a "
+                                 "warning, when there is no CUDA driver or GPU",
+                                 flags.fallbackToCPU));
+  commandLine.add(kDeviceFlagGroup,
+                  rt::textFlag("emit-trainer", "DIR",
+                               "Instead of training, write DIR/trainer: an "
+                               "executable that trains the step for --device "
+                               "without LLVM or MLIR and takes the data and "
+                               "training flags",
+                               flags.emitTrainerDir));
+}
+
+void addGradientCheckFlags(rt::CommandLine &commandLine,
+                           rt::GradientCheckOptions &options,
+                           std::string &checkPrecision) {
+  rt::Flag check = rt::integerFlag(
+      "check-gradients", "N",
+      "Instead of training, check the gradient of the step's loss against "
+      "central differences on N elements of every parameter; smaller "
+      "parameters are checked whole",
+      options.samples, 1);
+  check.implicitValue = std::to_string(options.samples);
+  commandLine.add(kCheckFlagGroup, std::move(check));
+  commandLine.add(kCheckFlagGroup,
+                  rt::choiceFlag("check-precision",
+                                 "f64: check the step with its f32 tensors "
+                                 "promoted to f64; fp32: as written",
+                                 checkPrecision, {"f64", "fp32"}));
+  commandLine.add(kCheckFlagGroup,
+                  rt::numberFlag("check-step-size", "H",
+                                 "The difference step h (default 1e-5 when the "
+                                 "function computes in f64, else 1e-3)",
+                                 options.stepSize, "> 0"));
+  commandLine.add(kCheckFlagGroup,
+                  rt::numberFlag("check-tolerance", "R",
+                                 "The largest error that passes, relative to "
+                                 "the parameter's largest gradient element "
+                                 "(default 1e-6 when the function computes in "
+                                 "f64, else 5e-2)",
+                                 options.tolerance, ">= 0"));
+  commandLine.add(kCheckFlagGroup,
+                  rt::numberFlag("check-abs-tolerance", "A",
+                                 "An absolute error that passes on top of the "
+                                 "relative one (default: the rounding error "
+                                 "of the differences)",
+                                 options.absoluteTolerance, ">= 0"));
+}
+
+} // namespace
+
+void mlir::mpt::addRunFlags(rt::CommandLine &commandLine, RunFlags &flags,
+                            rt::SessionOptions &training,
+                            rt::GradientCheckOptions &check) {
+  addCompilerFlags(commandLine, flags);
+  rt::addDataFlags(commandLine, training);
+  rt::addTrainingFlags(commandLine, training);
+  addGradientCheckFlags(commandLine, check, flags.checkPrecision);
+}
+
+rt::Status mlir::mpt::checkRunFlags(const rt::CommandLine &commandLine,
+                                    const RunFlags &flags,
+                                    const rt::SessionOptions &training) {
+  if (commandLine.given("check-gradients")) {
+    for (const rt::Flag &flag : commandLine.flags())
+      if (flag.given() &&
+          (flag.group == rt::kTrainingFlagGroup ||
+           llvm::is_contained(kTrainingOnlyCompilerFlags, flag.name)))
+        return rt::Status::error("--check-gradients does not train; --" +
+                                 flag.name + " does not apply");
+    if (!flags.emitTrainerDir.empty())
+      return rt::Status::error(
+          "--emit-trainer and --check-gradients exclude each other");
+    if (flags.device == "cuda")
+      return rt::Status::error("--check-gradients runs on the CPU only");
+  } else {
+    for (const rt::Flag &flag : commandLine.flags())
+      if (flag.given() && flag.group == kCheckFlagGroup)
+        return rt::Status::error("--" + flag.name + " needs --check-gradients");
+    if (flags.precision == "fp32" && commandLine.given("amp-options"))
+      return rt::Status::error("--amp-options needs --precision=f16 or bf16");
+    if (rt::Status status = rt::checkTrainingFlags(commandLine, training);
+        !status.ok())
+      return status;
+  }
+  if (flags.fallbackToCPU && flags.device != "cuda")
+    return rt::Status::error("--fallback-to-cpu needs --device=cuda");
+  return rt::Status::success();
+}
+
+rt::GradientCheckOptions
+mlir::mpt::gradientCheckOptions(rt::GradientCheckOptions check,
+                                const rt::SessionOptions &data) {
+  check.seed = data.seed.value_or(0);
+  check.dataFiles = data.dataFiles;
+  check.shuffle = data.shuffle;
+  check.scalarInputs = data.scalarInputs;
+  check.initPath = data.initPath;
+  return check;
+}

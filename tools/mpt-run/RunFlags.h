@@ -1,0 +1,60 @@
+//===- RunFlags.h - mpt-run's command line ----------------------*- C++ -*-===//
+//
+// mpt-run's own flags (what to compile, how, where it runs, gradient
+// checks), registered in the runtime's flag table beside the data and
+// training flags every trainer takes, so that the whole command line goes
+// through one parser.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPT_TOOLS_MPT_RUN_RUNFLAGS_H
+#define MPT_TOOLS_MPT_RUN_RUNFLAGS_H
+
+#include "mpt/Runtime/CommandLine.h"
+#include "mpt/Runtime/GradientCheck.h"
+#include "mpt/Runtime/TrainingSession.h"
+
+#include <cstdint>
+#include <string>
+
+namespace mlir {
+namespace mpt {
+
+/// mpt-run's own flags: what to compile, how, and where it runs.
+struct RunFlags {
+  std::string inputPath;
+  std::string stepName;
+  std::string precision = "fp32";
+  std::string ampOptions;
+  int64_t threads = 1;
+  bool amx = true;
+  bool gradStats = false;
+  std::string device = "cpu";
+  bool fallbackToCPU = false;
+  std::string emitTrainerDir;
+  std::string checkPrecision = "f64";
+};
+
+/// Registers mpt-run's command line: the model, its compiler, device and
+/// gradient-check flags, and the runtime's data and training flags.
+void addRunFlags(::mpt::runtime::CommandLine &commandLine, RunFlags &flags,
+                 ::mpt::runtime::SessionOptions &training,
+                 ::mpt::runtime::GradientCheckOptions &check);
+
+/// The rules between flags that the table cannot state one flag at a time
+/// (a gradient check does not train, --amp-options needs a low precision,
+/// ...).
+::mpt::runtime::Status
+checkRunFlags(const ::mpt::runtime::CommandLine &commandLine,
+              const RunFlags &flags,
+              const ::mpt::runtime::SessionOptions &training);
+
+/// The options of a gradient check: its own, and the data flags.
+::mpt::runtime::GradientCheckOptions
+gradientCheckOptions(::mpt::runtime::GradientCheckOptions check,
+                     const ::mpt::runtime::SessionOptions &data);
+
+} // namespace mpt
+} // namespace mlir
+
+#endif // MPT_TOOLS_MPT_RUN_RUNFLAGS_H
