@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
+#include "NetworkAdjoints.h"
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -508,4 +509,5 @@ void mlir::mpt::registerAdjointInterfaceModels(DialectRegistry &registry) {
                         BroadcastOp, TransposeOp, ReshapeOp, CastOp, MSELossOp,
                         ScaleLossOp>(context);
   });
+  detail::registerNetworkAdjointModels(registry);
 }
