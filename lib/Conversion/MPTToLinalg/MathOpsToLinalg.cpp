@@ -356,12 +356,14 @@ struct CrossEntropyLossGradOpLowering
     AffineMap rowMap = dropDimsMap(ctx, 2, {1});
     AffineMap readTarget = targetMap(ctx, target);
     Value lse = buildLogSumExp(rewriter, loc, logits, 1, accType);
+    // The logits only give linalg the size of the class dim, which a class
+    // index target does not have.
     Value weights = buildReduction(
-        rewriter, loc, shape, {1}, target, {readTarget},
-        floatConstant(rewriter, loc, accType, 0.0),
+        rewriter, loc, shape, {1}, ValueRange{target, logits},
+        {readTarget, identity}, floatConstant(rewriter, loc, accType, 0.0),
         [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
           return arith::AddFOp::create(
-              b, nl, args[1], targetWeight(b, nl, args[0], accType));
+              b, nl, args[2], targetWeight(b, nl, args[0], accType));
         });
     Value scale = arith::DivFOp::create(
         rewriter, loc, convertFloat(rewriter, loc, adaptor.getLossGrad(), accType),
