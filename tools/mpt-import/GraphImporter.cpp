@@ -347,6 +347,11 @@ llvm::Error StepBuilder::collectBatchInputs() {
 }
 
 llvm::Error StepBuilder::importNodes() {
+  for (const onnx::NodeProto &node : graph.node())
+    for (const std::string &input : node.input())
+      importer.consumed.insert(input);
+  for (const onnx::ValueInfoProto &output : graph.output())
+    importer.consumed.insert(output.name());
   for (auto &[name, value] : constantInitializers)
     importer.define(name, value);
   const llvm::StringMap<OpImporter> &importers = opImporters();

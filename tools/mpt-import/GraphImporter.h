@@ -20,6 +20,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <map>
 #include <optional>
@@ -112,6 +113,8 @@ public:
                           mlir::Location loc);
 
   int64_t opsetVersion = 0;
+  /// Names that some node or the graph output reads.
+  llvm::StringSet<> consumed;
 
 private:
   std::string sourcePath;

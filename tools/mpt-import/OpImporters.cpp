@@ -149,15 +149,33 @@ Value scalarConstant(GraphImporter &im, const onnx::NodeProto &node,
 }
 
 llvm::Error importIdentity(GraphImporter &im, const onnx::NodeProto &node) {
-  for (int index = 1; index < node.output_size(); ++index)
-    if (!node.output(index).empty())
-      return im.fail(node, "output " + llvm::Twine(index) +
-                               " is not supported; supported: the data output");
   llvm::Expected<Value> input = im.floatValue(node, 0);
   if (!input)
     return input.takeError();
   im.setResult(node, *input);
   return llvm::Error::success();
+}
+
+/// Dropout is the identity when it drops nothing: in inference mode, or
+/// with a ratio of 0 (what a model exported in training mode for MPT has).
+llvm::Error importDropout(GraphImporter &im, const onnx::NodeProto &node) {
+  if (node.output_size() > 1 && im.consumed.contains(node.output(1)))
+    return im.fail(node, "the mask output is read; supported: dropout whose "
+                         "mask nothing reads");
+  const HostConstant *training = im.constant(node, 2);
+  if (im.hasInput(node, 2) && !training)
+    return im.fail(node, "training_mode must be known at import time");
+  if (training && training->intAt(0) != 0) {
+    const HostConstant *ratio = im.constant(node, 1);
+    if (im.hasInput(node, 1) && !ratio)
+      return im.fail(node, "the ratio must be known at import time");
+    double value = ratio ? ratio->floatAt(0) : 0.5;
+    if (value != 0.0)
+      return im.fail(node, "dropout with ratio " + std::to_string(value) +
+                               " in training mode is not supported; "
+                               "supported: ratio 0 or inference mode");
+  }
+  return importIdentity(im, node);
 }
 
 llvm::Error importNeg(GraphImporter &im, const onnx::NodeProto &node) {
@@ -795,7 +813,7 @@ const llvm::StringMap<OpImporter> &opImporters() {
       {"Neg", importNeg},
       {"Reciprocal", importReciprocal},
       {"Identity", importIdentity},
-      {"Dropout", importIdentity},
+      {"Dropout", importDropout},
       {"Softmax", importSoftmax<mlir::mpt::SoftmaxOp>},
       {"LogSoftmax", importSoftmax<mlir::mpt::LogSoftmaxOp>},
       {"MatMul", importMatMul},
