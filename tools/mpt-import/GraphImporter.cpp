@@ -9,6 +9,9 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 using namespace mlir;
 using namespace ::mpt::import;
 using llvm::createStringError;
@@ -130,7 +133,20 @@ double GraphImporter::floatAttr(const onnx::NodeProto &node,
                                 llvm::StringRef name,
                                 double defaultValue) const {
   const onnx::AttributeProto *attr = attribute(node, name);
-  return attr ? attr->f() : defaultValue;
+  if (!attr)
+    return defaultValue;
+  // ONNX stores float attributes in f32: read back the shortest decimal
+  // that rounds to it (the 1e-5 the model was written with, not
+  // 9.99999974e-06).
+  float stored = attr->f();
+  for (int digits = 1; digits < 9; ++digits) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.*g", digits, double(stored));
+    double value = std::strtod(text, nullptr);
+    if (static_cast<float>(value) == stored)
+      return value;
+  }
+  return stored;
 }
 
 std::string GraphImporter::stringAttr(const onnx::NodeProto &node,

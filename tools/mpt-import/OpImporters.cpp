@@ -122,7 +122,8 @@ llvm::Error importBinary(GraphImporter &im, const onnx::NodeProto &node) {
   // The rhs may stay a trailing-dims operand (a bias, a scalar) once its
   // leading unit dims are dropped.
   ArrayRef<int64_t> rhsShape = typeOf(rhs).getShape();
-  while (!rhsShape.empty() && rhsShape.front() == 1)
+  while (rhsShape != ArrayRef<int64_t>(*shape) && !rhsShape.empty() &&
+         rhsShape.front() == 1)
     rhsShape = rhsShape.drop_front();
   if (ArrayRef<int64_t>(*shape).take_back(rhsShape.size()) == rhsShape)
     rhs = reshape(im, node, rhs, rhsShape);
