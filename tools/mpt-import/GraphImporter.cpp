@@ -5,6 +5,7 @@
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringSet.h"
@@ -23,9 +24,14 @@ using llvm::inconvertibleErrorCode;
 
 llvm::Error GraphImporter::fail(const onnx::NodeProto &node,
                                 const llvm::Twine &what) const {
+  // Nodes of ONNX text, and some exporters', have no name: their first
+  // output names them.
+  std::string name = !node.name().empty() ? "node '" + node.name() + "'"
+                     : node.output_size()
+                         ? "node with output '" + node.output(0) + "'"
+                         : std::string("node");
   return createStringError(inconvertibleErrorCode(),
-                           "node '" + node.name() + "' (" + node.op_type() +
-                               "): " + what.str());
+                           name + " (" + node.op_type() + "): " + what.str());
 }
 
 Location GraphImporter::loc(const onnx::NodeProto &node) const {
@@ -408,12 +414,16 @@ llvm::Expected<Value> StepBuilder::buildLoss(Value output,
                                     output);
   Value labels = target;
   auto targetType = cast<RankedTensorType>(target.getType());
-  if (targetType.getRank() != (options.target == TargetKind::Labels ? 1 : 2)) {
-    SmallVector<int64_t> shape = {rows};
-    if (options.target == TargetKind::Probabilities)
-      shape.push_back(classes);
-    labels = mlir::mpt::ReshapeOp::create(builder, loc, targetType.clone(shape),
-                                    target);
+  if (options.target == TargetKind::Probabilities && targetType.getRank() != 2)
+    labels = mlir::mpt::ReshapeOp::create(
+        builder, loc, targetType.clone({rows, classes}), target);
+  // Integer labels are no float tensor for mpt.reshape to take.
+  if (options.target == TargetKind::Labels && targetType.getRank() != 1) {
+    ReassociationIndices all =
+        llvm::to_vector(llvm::seq<int64_t>(0, targetType.getRank()));
+    labels = tensor::CollapseShapeOp::create(
+        builder, loc, targetType.clone({rows}), target,
+        ArrayRef<ReassociationIndices>{all});
   }
   return mlir::mpt::CrossEntropyLossOp::create(builder, loc, logits, labels)
       .getResult();

@@ -3,6 +3,7 @@
 #include "OnnxModel.h"
 
 #include "onnx/defs/parser.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <cstring>
@@ -37,10 +38,16 @@ llvm::Expected<onnx::ModelProto> mpt::import::loadModel(const std::string &path)
   if (isTextual(bytes)) {
     onnx::Common::Status status =
         onnx::OnnxParser::Parse(model, (*file)->getBufferStart());
-    if (!status.IsOK())
+    if (!status.IsOK()) {
+      // The parser's message spans lines (position, context, reason).
+      std::string message =
+          llvm::join(llvm::split(llvm::StringRef(status.ErrorMessage()).trim(),
+                                 '\n'),
+                     "; ");
       return createStringError(inconvertibleErrorCode(),
                                "%s: not a valid ONNX text model: %s",
-                               path.c_str(), status.ErrorMessage().c_str());
+                               path.c_str(), message.c_str());
+    }
     return model;
   }
   if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
