@@ -40,6 +40,14 @@ if (
     == 0
 ):
     config.available_features.add("torch")
+if (
+    os.path.exists(debian_python)
+    and subprocess.run(
+        [debian_python, "-c", "import matplotlib"], capture_output=True
+    ).returncode
+    == 0
+):
+    config.available_features.add("matplotlib")
 
 # `not`, `count` and `split-file` come from LLVM's tools directory.
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
