@@ -53,8 +53,7 @@ std::optional<Shape> broadcastShapes(const Shape &a, const Shape &b) {
 
 /// The flat index in a tensor of `shape` broadcast to `result` of the
 /// element at result flat index `index`.
-int64_t broadcastIndex(const Shape &shape, const Shape &result,
-                       int64_t index) {
+int64_t broadcastIndex(const Shape &shape, const Shape &result, int64_t index) {
   Shape resultStrides = stridesOf(result), strides = stridesOf(shape);
   size_t offset = result.size() - shape.size();
   int64_t flat = 0;
@@ -83,9 +82,8 @@ std::optional<HostConstant> foldBinary(const std::string &op,
   HostConstant result;
   result.shape = *shape;
   result.elementType = comparison ? onnx::TensorProto::BOOL
-                       : isFloat  ? (a.isFloat() ? a.elementType
-                                                 : b.elementType)
-                                  : a.elementType;
+                       : isFloat ? (a.isFloat() ? a.elementType : b.elementType)
+                                 : a.elementType;
   int64_t count = result.numElements();
   for (int64_t i = 0; i < count; ++i) {
     int64_t ia = broadcastIndex(a.shape, *shape, i);
@@ -137,8 +135,9 @@ HostConstant gatherElements(const HostConstant &source, Shape shape,
 
 } // namespace
 
-llvm::Expected<bool> mpt::import::foldConstantNode(GraphImporter &importer,
-                                                   const onnx::NodeProto &node) {
+llvm::Expected<bool>
+mpt::import::foldConstantNode(GraphImporter &importer,
+                              const onnx::NodeProto &node) {
   const std::string &op = node.op_type();
   if (op == "Constant") {
     const onnx::AttributeProto *attr = importer.attribute(node, "value");
@@ -149,7 +148,8 @@ llvm::Expected<bool> mpt::import::foldConstantNode(GraphImporter &importer,
       importer.define(node.output(0), std::move(*value));
       return true;
     }
-    if (const onnx::AttributeProto *f = importer.attribute(node, "value_float")) {
+    if (const onnx::AttributeProto *f =
+            importer.attribute(node, "value_float")) {
       HostConstant value;
       value.floats = {f->f()};
       importer.define(node.output(0), value);
@@ -159,7 +159,8 @@ llvm::Expected<bool> mpt::import::foldConstantNode(GraphImporter &importer,
       importer.define(node.output(0), makeInts({}, {i->i()}));
       return true;
     }
-    if (const onnx::AttributeProto *is = importer.attribute(node, "value_ints")) {
+    if (const onnx::AttributeProto *is =
+            importer.attribute(node, "value_ints")) {
       std::vector<int64_t> values(is->ints().begin(), is->ints().end());
       importer.define(node.output(0),
                       makeInts({static_cast<int64_t>(values.size())}, values));
@@ -328,8 +329,7 @@ llvm::Expected<bool> mpt::import::foldConstantNode(GraphImporter &importer,
       int64_t row = inputs[1]->intAt(i);
       row = row < 0 ? row + rows : row;
       if (row < 0 || row >= rows)
-        return importer.fail(node, "index " +
-                                       llvm::Twine(inputs[1]->intAt(i)) +
+        return importer.fail(node, "index " + llvm::Twine(inputs[1]->intAt(i)) +
                                        " is out of range for a dim of " +
                                        llvm::Twine(rows));
       for (int64_t j = 0; j < rowSize; ++j)
@@ -350,8 +350,8 @@ llvm::Expected<bool> mpt::import::foldConstantNode(GraphImporter &importer,
     std::vector<int64_t> indices;
     for (int64_t i = start; i < end; i += step)
       indices.push_back(i);
-    return define(gatherElements(
-        first, {static_cast<int64_t>(indices.size())}, indices));
+    return define(
+        gatherElements(first, {static_cast<int64_t>(indices.size())}, indices));
   }
   if (op == "ConstantOfShape") {
     HostConstant value;

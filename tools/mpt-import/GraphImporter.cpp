@@ -64,8 +64,8 @@ const HostConstant *GraphImporter::constant(const onnx::NodeProto &node,
   return it == constants.end() ? nullptr : &it->second;
 }
 
-Value GraphImporter::materialize(const HostConstant &constant,
-                                 Type elementType, Location location) {
+Value GraphImporter::materialize(const HostConstant &constant, Type elementType,
+                                 Location location) {
   auto type = RankedTensorType::get(constant.shape, elementType);
   DenseElementsAttr attr;
   if (auto floatType = dyn_cast<FloatType>(elementType)) {
@@ -94,9 +94,8 @@ llvm::Expected<Value> GraphImporter::value(const onnx::NodeProto &node,
     return fail(node, "input " + llvm::Twine(index) + " is missing");
   const std::string &name = node.input(index);
   if (const HostConstant *known = constant(node, index))
-    return materialize(*known,
-                       known->isFloat() ? floatType : b.getIntegerType(64),
-                       loc(node));
+    return materialize(
+        *known, known->isFloat() ? floatType : b.getIntegerType(64), loc(node));
   auto it = values.find(name);
   if (it == values.end())
     return fail(node, "input '" + name + "' is not defined before the node");
@@ -199,8 +198,8 @@ namespace {
 std::string sanitizeName(llvm::StringRef name) {
   std::string result;
   for (char c : name)
-    result += (llvm::isAlnum(c) || llvm::StringRef("$._-").contains(c)) ? c
-                                                                         : '_';
+    result +=
+        (llvm::isAlnum(c) || llvm::StringRef("$._-").contains(c)) ? c : '_';
   if (result.empty() || llvm::isDigit(result.front()))
     result.insert(result.begin(), '_');
   return result;
@@ -231,9 +230,8 @@ class StepBuilder {
 public:
   StepBuilder(const onnx::ModelProto &model, const ImportOptions &options,
               MLIRContext &context)
-      : model(model), graph(model.graph()), options(options),
-        context(context), builder(&context),
-        importer(builder, options.sourcePath) {}
+      : model(model), graph(model.graph()), options(options), context(context),
+        builder(&context), importer(builder, options.sourcePath) {}
 
   llvm::Expected<ImportedStep> build();
 
@@ -389,9 +387,9 @@ llvm::Error StepBuilder::importNodes() {
       continue;
     auto it = importers.find(node.op_type());
     if (it == importers.end())
-      return importer.fail(node, "op type '" + node.op_type() +
-                                     "' is not supported; supported: " +
-                                     supportedOpTypes());
+      return importer.fail(
+          node, "op type '" + node.op_type() +
+                    "' is not supported; supported: " + supportedOpTypes());
     if (llvm::Error error = it->second(importer, node))
       return error;
   }
@@ -400,18 +398,19 @@ llvm::Error StepBuilder::importNodes() {
 
 llvm::Expected<Value> StepBuilder::buildLoss(Value output,
                                              BlockArgument target) {
-  Location loc = NameLoc::get(builder.getStringAttr("loss"),
-                              FileLineColLoc::get(&context,
-                                                  options.sourcePath, 0, 0));
+  Location loc =
+      NameLoc::get(builder.getStringAttr("loss"),
+                   FileLineColLoc::get(&context, options.sourcePath, 0, 0));
   if (options.loss == LossKind::MSE)
-    return mlir::mpt::MSELossOp::create(builder, loc, output, target).getResult();
+    return mlir::mpt::MSELossOp::create(builder, loc, output, target)
+        .getResult();
   auto type = cast<RankedTensorType>(output.getType());
   int64_t classes = type.getShape().back();
   int64_t rows = type.getNumElements() / classes;
   Value logits = output;
   if (type.getRank() != 2)
-    logits = mlir::mpt::ReshapeOp::create(builder, loc, type.clone({rows, classes}),
-                                    output);
+    logits = mlir::mpt::ReshapeOp::create(builder, loc,
+                                          type.clone({rows, classes}), output);
   Value labels = target;
   auto targetType = cast<RankedTensorType>(target.getType());
   if (options.target == TargetKind::Probabilities && targetType.getRank() != 2)
@@ -467,7 +466,8 @@ llvm::Expected<ImportedStep> StepBuilder::build() {
   auto step = mlir::mpt::TrainStepOp::create(
       builder, loc, builder.getStringAttr(options.stepName),
       builder.getI64IntegerAttr(params.size()), builder.getArrayAttr(names),
-      options.optimizer, mlir::mpt::LossScaleAttr(), builder.getI64IntegerAttr(1));
+      options.optimizer, mlir::mpt::LossScaleAttr(),
+      builder.getI64IntegerAttr(1));
   if (renamed)
     step->setAttr("mpt.source_names", builder.getArrayAttr(sourceNames));
   Block *body = new Block();
@@ -514,8 +514,8 @@ llvm::Expected<ImportedStep> StepBuilder::build() {
   for (auto [arg, value] : llvm::zip(params, paramValues)) {
     bool isF64 = value.elementType == onnx::TensorProto::DOUBLE;
     ::mpt::runtime::HostTensor tensor(isF64 ? ::mpt::runtime::DType::F64
-                                           : ::mpt::runtime::DType::F32,
-                               value.shape);
+                                            : ::mpt::runtime::DType::F32,
+                                      value.shape);
     for (int64_t i = 0; i < value.numElements(); ++i)
       tensor.store(i, value.floats[i]);
     result.init.tensors.push_back({arg.name, std::move(tensor)});

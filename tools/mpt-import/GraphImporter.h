@@ -78,8 +78,8 @@ public:
   bool hasInput(const onnx::NodeProto &node, unsigned index) const;
   /// Input `index` as a value of the step; an import-time float value
   /// becomes a constant of `floatType`, an integer one an i64 constant.
-  llvm::Expected<mlir::Value> value(const onnx::NodeProto &node,
-                                    unsigned index, mlir::Type floatType);
+  llvm::Expected<mlir::Value> value(const onnx::NodeProto &node, unsigned index,
+                                    mlir::Type floatType);
   /// Like value(), for the first float input, which fixes the float type of
   /// the others.
   llvm::Expected<mlir::Value> floatValue(const onnx::NodeProto &node,
@@ -99,8 +99,8 @@ public:
                    double defaultValue) const;
   std::string stringAttr(const onnx::NodeProto &node, llvm::StringRef name,
                          llvm::StringRef defaultValue) const;
-  std::optional<std::vector<int64_t>>
-  intsAttr(const onnx::NodeProto &node, llvm::StringRef name) const;
+  std::optional<std::vector<int64_t>> intsAttr(const onnx::NodeProto &node,
+                                               llvm::StringRef name) const;
 
   /// Integer list from input `index` (an import-time value) or, for older
   /// opsets, attribute `name`; nullopt when neither is there.

@@ -26,7 +26,8 @@ static bool isTextual(llvm::StringRef bytes) {
   return false;
 }
 
-llvm::Expected<onnx::ModelProto> mpt::import::loadModel(const std::string &path) {
+llvm::Expected<onnx::ModelProto>
+mpt::import::loadModel(const std::string &path) {
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
       llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                   /*RequiresNullTerminator=*/true);
@@ -40,10 +41,9 @@ llvm::Expected<onnx::ModelProto> mpt::import::loadModel(const std::string &path)
         onnx::OnnxParser::Parse(model, (*file)->getBufferStart());
     if (!status.IsOK()) {
       // The parser's message spans lines (position, context, reason).
-      std::string message =
-          llvm::join(llvm::split(llvm::StringRef(status.ErrorMessage()).trim(),
-                                 '\n'),
-                     "; ");
+      std::string message = llvm::join(
+          llvm::split(llvm::StringRef(status.ErrorMessage()).trim(), '\n'),
+          "; ");
       return createStringError(inconvertibleErrorCode(),
                                "%s: not a valid ONNX text model: %s",
                                path.c_str(), message.c_str());
@@ -155,7 +155,8 @@ mpt::import::decodeTensor(const onnx::TensorProto &tensor) {
     if (llvm::Error error = checkSize(bytes, tensor.int32_data_size()))
       return std::move(error);
     if (!raw) {
-      result.ints.assign(tensor.int32_data().begin(), tensor.int32_data().end());
+      result.ints.assign(tensor.int32_data().begin(),
+                         tensor.int32_data().end());
     } else if (bytes == 4) {
       std::vector<int32_t> values = readRaw<int32_t>(tensor.raw_data(), count);
       result.ints.assign(values.begin(), values.end());

@@ -35,11 +35,12 @@ std::string shapeText(ArrayRef<int64_t> shape) {
 
 /// `axis` counted from the start of a tensor of `rank`, or an error.
 llvm::Expected<int64_t> normalizeAxis(GraphImporter &im,
-                                      const onnx::NodeProto &node,
-                                      int64_t axis, int64_t rank) {
+                                      const onnx::NodeProto &node, int64_t axis,
+                                      int64_t rank) {
   if (axis < -rank || axis >= rank)
-    return im.fail(node, "axis " + llvm::Twine(axis) + " is out of range for "
-                                                       "rank " +
+    return im.fail(node, "axis " + llvm::Twine(axis) +
+                             " is out of range for "
+                             "rank " +
                              llvm::Twine(rank));
   return axis < 0 ? axis + rank : axis;
 }
@@ -49,7 +50,8 @@ Value reshape(GraphImporter &im, const onnx::NodeProto &node, Value value,
   RankedTensorType type = typeOf(value);
   if (type.getShape() == shape)
     return value;
-  return mlir::mpt::ReshapeOp::create(im.b, im.loc(node), type.clone(shape), value);
+  return mlir::mpt::ReshapeOp::create(im.b, im.loc(node), type.clone(shape),
+                                      value);
 }
 
 /// `value` broadcast (NumPy rules) to `shape`.
@@ -70,8 +72,8 @@ Value broadcastTo(GraphImporter &im, const onnx::NodeProto &node, Value value,
   }
   Value squeezed = reshape(im, node, value, kept);
   return mlir::mpt::BroadcastOp::create(im.b, im.loc(node),
-                                  typeOf(value).clone(shape), squeezed,
-                                  im.b.getDenseI64ArrayAttr(dims));
+                                        typeOf(value).clone(shape), squeezed,
+                                        im.b.getDenseI64ArrayAttr(dims));
 }
 
 /// Both float operands of a binary op, the known one in the type of the
@@ -114,8 +116,8 @@ llvm::Error importBinary(GraphImporter &im, const onnx::NodeProto &node) {
   if (!operands)
     return operands.takeError();
   auto [lhs, rhs] = *operands;
-  llvm::Expected<Shape> shape = broadcastShape(
-      im, node, typeOf(lhs).getShape(), typeOf(rhs).getShape());
+  llvm::Expected<Shape> shape =
+      broadcastShape(im, node, typeOf(lhs).getShape(), typeOf(rhs).getShape());
   if (!shape)
     return shape.takeError();
   lhs = broadcastTo(im, node, lhs, *shape);
@@ -185,7 +187,8 @@ llvm::Error importNeg(GraphImporter &im, const onnx::NodeProto &node) {
     return input.takeError();
   Value minusOne =
       scalarConstant(im, node, typeOf(*input).getElementType(), -1.0);
-  im.setResult(node, mlir::mpt::MulOp::create(im.b, im.loc(node), *input, minusOne));
+  im.setResult(node,
+               mlir::mpt::MulOp::create(im.b, im.loc(node), *input, minusOne));
   return llvm::Error::success();
 }
 
@@ -249,8 +252,8 @@ llvm::Error importMatMul(GraphImporter &im, const onnx::NodeProto &node) {
   Shape result(a.drop_back());
   result.push_back(b.back());
   im.setResult(node, mlir::mpt::MatmulOp::create(im.b, im.loc(node),
-                                           typeOf(lhs).clone(result), lhs, rhs,
-                                           false, false));
+                                                 typeOf(lhs).clone(result), lhs,
+                                                 rhs, false, false));
   return llvm::Error::success();
 }
 
@@ -272,12 +275,12 @@ llvm::Error importGemm(GraphImporter &im, const onnx::NodeProto &node) {
                              shapeText(b) + " differ");
   Location loc = im.loc(node);
   Type element = typeOf(lhs).getElementType();
-  Value product = mlir::mpt::MatmulOp::create(im.b, loc, typeOf(lhs).clone({m, n}),
-                                        lhs, rhs, transA, transB);
+  Value product = mlir::mpt::MatmulOp::create(
+      im.b, loc, typeOf(lhs).clone({m, n}), lhs, rhs, transA, transB);
   double alpha = im.floatAttr(node, "alpha", 1.0);
   if (alpha != 1.0)
-    product = mlir::mpt::MulOp::create(im.b, loc, product,
-                                 scalarConstant(im, node, element, alpha));
+    product = mlir::mpt::MulOp::create(
+        im.b, loc, product, scalarConstant(im, node, element, alpha));
   if (im.hasInput(node, 2)) {
     llvm::Expected<Value> bias = im.value(node, 2, element);
     if (!bias)
@@ -286,7 +289,7 @@ llvm::Error importGemm(GraphImporter &im, const onnx::NodeProto &node) {
     double beta = im.floatAttr(node, "beta", 1.0);
     if (beta != 1.0)
       c = mlir::mpt::MulOp::create(im.b, loc, c,
-                             scalarConstant(im, node, element, beta));
+                                   scalarConstant(im, node, element, beta));
     ArrayRef<int64_t> cShape = typeOf(c).getShape();
     while (!cShape.empty() && cShape.front() == 1 && cShape.size() > 1)
       cShape = cShape.drop_front();
@@ -312,8 +315,8 @@ llvm::Error importReshape(GraphImporter &im, const onnx::NodeProto &node) {
   RankedTensorType type = typeOf(*input);
   Shape shape;
   if (node.op_type() == "Flatten") {
-    llvm::Expected<int64_t> axis =
-        normalizeAxis(im, node, im.intAttr(node, "axis", 1), type.getRank() + 1);
+    llvm::Expected<int64_t> axis = normalizeAxis(
+        im, node, im.intAttr(node, "axis", 1), type.getRank() + 1);
     if (!axis)
       return axis.takeError();
     int64_t outer = 1;
@@ -391,9 +394,9 @@ llvm::Error importTranspose(GraphImporter &im, const onnx::NodeProto &node) {
       return im.fail(node, "perm is not a permutation of the input's dims");
     shape.push_back(type.getDimSize(dim));
   }
-  im.setResult(node, mlir::mpt::TransposeOp::create(im.b, im.loc(node),
-                                              type.clone(shape), *input,
-                                              im.b.getDenseI64ArrayAttr(perm)));
+  im.setResult(node, mlir::mpt::TransposeOp::create(
+                         im.b, im.loc(node), type.clone(shape), *input,
+                         im.b.getDenseI64ArrayAttr(perm)));
   return llvm::Error::success();
 }
 
@@ -442,9 +445,9 @@ llvm::Error importConcat(GraphImporter &im, const onnx::NodeProto &node) {
   shape[*axis] = 0;
   for (Value input : inputs)
     shape[*axis] += typeOf(input).getDimSize(*axis);
-  im.setResult(node, mlir::mpt::ConcatOp::create(im.b, im.loc(node),
-                                           type.clone(shape), inputs,
-                                           im.b.getI64IntegerAttr(*axis)));
+  im.setResult(
+      node, mlir::mpt::ConcatOp::create(im.b, im.loc(node), type.clone(shape),
+                                        inputs, im.b.getI64IntegerAttr(*axis)));
   return llvm::Error::success();
 }
 
@@ -493,10 +496,10 @@ llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
     strides[*axis] = step;
     sizes[*axis] = count;
   }
-  im.setResult(node, mlir::mpt::SliceOp::create(im.b, im.loc(node),
-                                          type.clone(sizes), *input,
-                                          im.b.getDenseI64ArrayAttr(offsets),
-                                          im.b.getDenseI64ArrayAttr(strides)));
+  im.setResult(node, mlir::mpt::SliceOp::create(
+                         im.b, im.loc(node), type.clone(sizes), *input,
+                         im.b.getDenseI64ArrayAttr(offsets),
+                         im.b.getDenseI64ArrayAttr(strides)));
   return llvm::Error::success();
 }
 
@@ -524,8 +527,7 @@ llvm::Error importGather(GraphImporter &im, const onnx::NodeProto &node) {
     offsets[*axis] = row;
     sizes[*axis] = 1;
     Value slice = mlir::mpt::SliceOp::create(
-        im.b, loc, type.clone(sizes), *data,
-        im.b.getDenseI64ArrayAttr(offsets),
+        im.b, loc, type.clone(sizes), *data, im.b.getDenseI64ArrayAttr(offsets),
         im.b.getDenseI64ArrayAttr(Shape(type.getRank(), 1)));
     sizes.erase(sizes.begin() + *axis);
     im.setResult(node, reshape(im, node, slice, sizes));
@@ -539,9 +541,9 @@ llvm::Error importGather(GraphImporter &im, const onnx::NodeProto &node) {
   Shape shape(type.getShape().take_front(*axis));
   llvm::append_range(shape, typeOf(*indices).getShape());
   llvm::append_range(shape, type.getShape().drop_front(*axis + 1));
-  im.setResult(node, mlir::mpt::GatherOp::create(im.b, loc, type.clone(shape), *data,
-                                           *indices,
-                                           im.b.getI64IntegerAttr(*axis)));
+  im.setResult(node, mlir::mpt::GatherOp::create(
+                         im.b, loc, type.clone(shape), *data, *indices,
+                         im.b.getI64IntegerAttr(*axis)));
   return llvm::Error::success();
 }
 
@@ -567,7 +569,8 @@ llvm::Error importCast(GraphImporter &im, const onnx::NodeProto &node) {
   RankedTensorType type = typeOf(*input);
   Value result = *input;
   if (type.getElementType() != element)
-    result = mlir::mpt::CastOp::create(im.b, im.loc(node), type.clone(element), result);
+    result = mlir::mpt::CastOp::create(im.b, im.loc(node), type.clone(element),
+                                       result);
   im.setResult(node, result);
   return llvm::Error::success();
 }
@@ -622,11 +625,11 @@ llvm::Error importGlobalAveragePool(GraphImporter &im,
   RankedTensorType type = typeOf(*input);
   if (type.getRank() != 4)
     return im.fail(node, "supported: rank-4 (NCHW) inputs");
-  im.setResult(node, mlir::mpt::ReduceMeanOp::create(
-                         im.b, im.loc(node),
-                         type.clone({type.getDimSize(0), type.getDimSize(1), 1,
-                                     1}),
-                         *input, im.b.getDenseI64ArrayAttr({2, 3}), true));
+  im.setResult(node,
+               mlir::mpt::ReduceMeanOp::create(
+                   im.b, im.loc(node),
+                   type.clone({type.getDimSize(0), type.getDimSize(1), 1, 1}),
+                   *input, im.b.getDenseI64ArrayAttr({2, 3}), true));
   return llvm::Error::success();
 }
 
@@ -659,10 +662,10 @@ llvm::Error importLayerNormalization(GraphImporter &im,
     zeros.floats.assign(type.getShape().back(), 0.0);
     bias = im.materialize(zeros, element, im.loc(node));
   }
-  im.setResult(node, mlir::mpt::LayerNormOp::create(
-                         im.b, im.loc(node), type, *input, *scale, bias,
-                         im.b.getF64FloatAttr(im.floatAttr(node, "epsilon",
-                                                           1e-5))));
+  im.setResult(node,
+               mlir::mpt::LayerNormOp::create(
+                   im.b, im.loc(node), type, *input, *scale, bias,
+                   im.b.getF64FloatAttr(im.floatAttr(node, "epsilon", 1e-5))));
   return llvm::Error::success();
 }
 
@@ -688,9 +691,9 @@ llvm::Expected<WindowAttrs> windowAttrs(GraphImporter &im,
   if (im.intAttr(node, "storage_order", 0) != 0)
     return im.fail(node, "storage_order = 1 is not supported; supported: 0");
   WindowAttrs attrs;
-  std::vector<int64_t> kernelAttr = im.intsAttr(node, "kernel_shape")
-                                        .value_or(std::vector<int64_t>(
-                                            kernel.begin(), kernel.end()));
+  std::vector<int64_t> kernelAttr =
+      im.intsAttr(node, "kernel_shape")
+          .value_or(std::vector<int64_t>(kernel.begin(), kernel.end()));
   attrs.kernel.assign(kernelAttr.begin(), kernelAttr.end());
   auto get = [&](llvm::StringRef name, size_t size, int64_t value) {
     std::vector<int64_t> values =
@@ -737,15 +740,14 @@ llvm::Error importConv(GraphImporter &im, const onnx::NodeProto &node) {
       return value.takeError();
     bias = *value;
   }
-  mlir::mpt::Window2D window = mlir::mpt::Window2D::get(attrs->kernel, attrs->strides,
-                                            attrs->pads, attrs->dilations);
+  mlir::mpt::Window2D window = mlir::mpt::Window2D::get(
+      attrs->kernel, attrs->strides, attrs->pads, attrs->dilations);
   Shape shape = {type.getDimSize(0), w[0],
                  window.outputSize(0, type.getDimSize(2)),
                  window.outputSize(1, type.getDimSize(3))};
   im.setResult(node, mlir::mpt::Conv2DOp::create(
-                         im.b, im.loc(node), type.clone(shape), *input,
-                         *weight, bias,
-                         im.b.getDenseI64ArrayAttr(attrs->strides),
+                         im.b, im.loc(node), type.clone(shape), *input, *weight,
+                         bias, im.b.getDenseI64ArrayAttr(attrs->strides),
                          im.b.getDenseI64ArrayAttr(attrs->pads),
                          im.b.getDenseI64ArrayAttr(attrs->dilations),
                          im.b.getI64IntegerAttr(groups)));
@@ -767,8 +769,8 @@ llvm::Error importPool(GraphImporter &im, const onnx::NodeProto &node) {
   bool isMax = node.op_type() == "MaxPool";
   if (!isMax && attrs->dilations != Shape{1, 1})
     return im.fail(node, "dilations are not supported for average pooling");
-  mlir::mpt::Window2D window = mlir::mpt::Window2D::get(attrs->kernel, attrs->strides,
-                                            attrs->pads, attrs->dilations);
+  mlir::mpt::Window2D window = mlir::mpt::Window2D::get(
+      attrs->kernel, attrs->strides, attrs->pads, attrs->dilations);
   Shape shape = {type.getDimSize(0), type.getDimSize(1),
                  window.outputSize(0, type.getDimSize(2)),
                  window.outputSize(1, type.getDimSize(3))};

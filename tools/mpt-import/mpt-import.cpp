@@ -114,7 +114,8 @@ int main(int argc, char **argv) {
     return fail("--target applies to --loss=cross-entropy only");
   options.optimizer = parseAttribute(optimizerText, &context);
   if (!options.optimizer ||
-      !isa<mlir::mpt::SGDAttr, mlir::mpt::MomentumAttr, mlir::mpt::AdamAttr>(options.optimizer))
+      !isa<mlir::mpt::SGDAttr, mlir::mpt::MomentumAttr, mlir::mpt::AdamAttr>(
+          options.optimizer))
     return fail("--optimizer must be an #mpt.sgd, #mpt.momentum or #mpt.adam "
                 "attribute, found '" +
                 optimizerText + "'");

@@ -3,8 +3,8 @@
 // A convolution is an im2col copy and one GEMM per group, so the CPU runs it
 // on the same packed GEMM kernels as matmul and linear:
 //
-//   cols[g, (n, y, x), (c, i, j)] = padded[n, g, c, y * sh + i * dh, x * sw + j * dw]
-//   out[g, (n, y, x), f] = sum_k cols[g, (n, y, x), k] * weight[g, f, k]
+//   cols[g, (n, y, x), (c, i, j)] = padded[n, g, c, y * sh + i * dh, x * sw + j
+//   * dw] out[g, (n, y, x), f] = sum_k cols[g, (n, y, x), k] * weight[g, f, k]
 //
 // with groups of one dropping the g dim, so that the GEMM is a plain
 // `linalg.matmul`. The weight gradient is `dy^T cols` per group and the
@@ -85,17 +85,17 @@ Value buildIm2Col(OpBuilder &b, Location loc, Value input,
   for (unsigned dim = 0; dim < 7; ++dim)
     d.push_back(getAffineDimExpr(dim, ctx));
   const Window2D &win = g.window;
-  AffineMap read = mapOf(
-      ctx, 7,
-      {d[1], d[0], d[4], d[2] * win.strides[0] + d[5] * win.dilations[0],
-       d[3] * win.strides[1] + d[6] * win.dilations[1]});
+  AffineMap read =
+      mapOf(ctx, 7,
+            {d[1], d[0], d[4], d[2] * win.strides[0] + d[5] * win.dilations[0],
+             d[3] * win.strides[1] + d[6] * win.dilations[1]});
   auto colsType = RankedTensorType::get(
       {g.groups, g.n, g.oh, g.ow, g.cg(), g.kh(), g.kw()}, element);
   Value cols = buildMappedElementwise(
       b, loc, colsType, grouped, read,
       [](OpBuilder &, Location, ValueRange args) { return args[0]; });
-  return reshapeTensor(b, loc, cols,
-                       RankedTensorType::get(g.grouped(g.m(), g.kg()), element));
+  return reshapeTensor(
+      b, loc, cols, RankedTensorType::get(g.grouped(g.m(), g.kg()), element));
 }
 
 /// The weight (F x Cg x KH x KW) as [G,] Fg x Kg.
@@ -103,7 +103,8 @@ Value weightMatrix(OpBuilder &b, Location loc, Value weight,
                    const ConvGeometry &g) {
   Type element = cast<RankedTensorType>(weight.getType()).getElementType();
   return reshapeTensor(
-      b, loc, weight, RankedTensorType::get(g.grouped(g.fg(), g.kg()), element));
+      b, loc, weight,
+      RankedTensorType::get(g.grouped(g.fg(), g.kg()), element));
 }
 
 /// The output cotangent (N x F x OH x OW) as [G,] M x Fg.
@@ -123,8 +124,9 @@ Value outputGradMatrix(OpBuilder &b, Location loc, Value outputGrad,
       RankedTensorType::get({g.groups, g.n, g.oh, g.ow, g.fg()}, element),
       grouped, mapOf(ctx, 5, {d[1], d[0], d[4], d[2], d[3]}),
       [](OpBuilder &, Location, ValueRange args) { return args[0]; });
-  return reshapeTensor(b, loc, transposed,
-                       RankedTensorType::get(g.grouped(g.m(), g.fg()), element));
+  return reshapeTensor(
+      b, loc, transposed,
+      RankedTensorType::get(g.grouped(g.m(), g.fg()), element));
 }
 
 struct Conv2DOpLowering : OpConversionPattern<Conv2DOp> {
@@ -138,9 +140,8 @@ struct Conv2DOpLowering : OpConversionPattern<Conv2DOp> {
     RankedTensorType resultType = op.getType();
     Type element = resultType.getElementType();
     FloatType accType = computeTypeOf(element);
-    ConvGeometry g =
-        ConvGeometry::get(op, op.getInput().getType().getShape(),
-                          op.getWeight().getType().getShape());
+    ConvGeometry g = ConvGeometry::get(op, op.getInput().getType().getShape(),
+                                       op.getWeight().getType().getShape());
 
     Value cols = buildIm2Col(rewriter, loc, adaptor.getInput(), g);
     Value weight = weightMatrix(rewriter, loc, adaptor.getWeight(), g);
@@ -156,13 +157,12 @@ struct Conv2DOpLowering : OpConversionPattern<Conv2DOp> {
       biasDims.push_back(getAffineDimExpr(rank - 1, ctx));
       Value groupedBias = reshapeTensor(
           rewriter, loc, bias,
-          RankedTensorType::get(
-              g.groups == 1 ? SmallVector<int64_t>{g.f}
-                            : SmallVector<int64_t>{g.groups, g.fg()},
-              element));
+          RankedTensorType::get(g.groups == 1
+                                    ? SmallVector<int64_t>{g.f}
+                                    : SmallVector<int64_t>{g.groups, g.fg()},
+                                element));
       acc = buildMappedElementwise(
-          rewriter, loc, accTensorType, groupedBias,
-          mapOf(ctx, rank, biasDims),
+          rewriter, loc, accTensorType, groupedBias, mapOf(ctx, rank, biasDims),
           [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
             return convertFloat(b, nestedLoc, args[0], accType);
           });
@@ -242,9 +242,8 @@ struct Conv2DInputGradOpLowering : OpConversionPattern<Conv2DInputGradOp> {
                                /*transposeLhs=*/false, /*transposeRhs=*/false);
     colsGrad = reshapeTensor(
         rewriter, loc, colsGrad,
-        RankedTensorType::get({g.groups, g.n, g.oh, g.ow, g.cg(), g.kh(),
-                               g.kw()},
-                              accType));
+        RankedTensorType::get(
+            {g.groups, g.n, g.oh, g.ow, g.cg(), g.kh(), g.kw()}, accType));
 
     // col2im, as a gather: input element (n, g, c, h, w) sums the column
     // entries (g, n, y, x, c, i, j) of the outputs whose window reads it.

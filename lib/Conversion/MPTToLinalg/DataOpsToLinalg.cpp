@@ -41,12 +41,12 @@ struct ConcatOpLowering : OpConversionPattern<ConcatOp> {
           for (Value input : inputs) {
             int64_t size = tensorTypeOf(input).getDimSize(axis);
             SmallVector<Value> coords(idx);
-            CheckedIndex part = checkIndex(
-                b, nl,
-                arith::SubIOp::create(
-                    b, nl, idx[axis],
-                    arith::ConstantIndexOp::create(b, nl, offset)),
-                size);
+            CheckedIndex part =
+                checkIndex(b, nl,
+                           arith::SubIOp::create(
+                               b, nl, idx[axis],
+                               arith::ConstantIndexOp::create(b, nl, offset)),
+                           size);
             coords[axis] = part.index;
             Value candidate = tensor::ExtractOp::create(b, nl, input, coords);
             element = element ? arith::SelectOp::create(b, nl, part.valid,
@@ -134,8 +134,7 @@ std::pair<Value, Value> normalizeIndex(OpBuilder &b, Location loc, Value raw,
   Value negative =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, zero);
   Value wrapped = arith::SelectOp::create(
-      b, loc, negative, arith::AddIOp::create(b, loc, index, sizeValue),
-      index);
+      b, loc, negative, arith::AddIOp::create(b, loc, index, sizeValue), index);
   Value aboveZero =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, wrapped, zero);
   Value belowSize = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
@@ -222,14 +221,13 @@ struct GatherGradOpLowering : OpConversionPattern<GatherGradOp> {
         floatConstant(rewriter, loc, accType, 0.0),
         [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
           auto [row, valid] = normalizeIndex(b, nl, args[0], rows);
-          Value here = arith::CmpIOp::create(
-              b, nl, arith::CmpIPredicate::eq, row,
-              linalg::IndexOp::create(b, nl, axis));
+          Value here =
+              arith::CmpIOp::create(b, nl, arith::CmpIPredicate::eq, row,
+                                    linalg::IndexOp::create(b, nl, axis));
           Value take = arith::AndIOp::create(b, nl, here, valid);
-          Value share =
-              arith::SelectOp::create(b, nl, take,
-                                      convertFloat(b, nl, args[1], accType),
-                                      floatConstant(b, nl, accType, 0.0));
+          Value share = arith::SelectOp::create(
+              b, nl, take, convertFloat(b, nl, args[1], accType),
+              floatConstant(b, nl, accType, 0.0));
           return arith::AddFOp::create(b, nl, args[2], share);
         });
     rewriter.replaceOp(op, convertTensor(rewriter, loc, sums, element));

@@ -43,7 +43,9 @@ Value buildErf(OpBuilder &b, Location loc, Value x) {
   double threshold = isF64 ? 2.5 : 2.0;
   int seriesTerms = isF64 ? 40 : 20;
   int fractionTerms = isF64 ? 40 : 12;
-  auto constant = [&](double value) { return floatConstant(b, loc, type, value); };
+  auto constant = [&](double value) {
+    return floatConstant(b, loc, type, value);
+  };
   auto mul = [&](Value l, Value r) -> Value {
     return arith::MulFOp::create(b, loc, l, r);
   };
@@ -64,9 +66,10 @@ Value buildErf(OpBuilder &b, Location loc, Value x) {
 
   Value fraction = a;
   for (int k = fractionTerms; k >= 1; --k)
-    fraction = add(a, arith::DivFOp::create(b, loc, constant(k / 2.0), fraction));
-  Value erfc = arith::DivFOp::create(
-      b, loc, gauss, mul(fraction, constant(std::sqrt(M_PI))));
+    fraction =
+        add(a, arith::DivFOp::create(b, loc, constant(k / 2.0), fraction));
+  Value erfc = arith::DivFOp::create(b, loc, gauss,
+                                     mul(fraction, constant(std::sqrt(M_PI))));
   Value tail = arith::SubFOp::create(b, loc, constant(1.0), erfc);
 
   Value small = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, a,
@@ -103,15 +106,15 @@ struct PowOpLowering : OpConversionPattern<PowOp> {
     Type element = op.getType().getElementType();
     Type computeType = computeTypeOf(element);
     rewriter.replaceOp(
-        op, buildElementwise(
-                rewriter, op.getLoc(), op.getType(),
-                ValueRange{adaptor.getLhs(), adaptor.getRhs()},
-                [&](OpBuilder &b, Location loc, ValueRange args) {
-                  Value power = math::PowFOp::create(
-                      b, loc, convertFloat(b, loc, args[0], computeType),
-                      convertFloat(b, loc, args[1], computeType));
-                  return convertFloat(b, loc, power, element);
-                }));
+        op, buildElementwise(rewriter, op.getLoc(), op.getType(),
+                             ValueRange{adaptor.getLhs(), adaptor.getRhs()},
+                             [&](OpBuilder &b, Location loc, ValueRange args) {
+                               Value power = math::PowFOp::create(
+                                   b, loc,
+                                   convertFloat(b, loc, args[0], computeType),
+                                   convertFloat(b, loc, args[1], computeType));
+                               return convertFloat(b, loc, power, element);
+                             }));
     return success();
   }
 };
@@ -148,8 +151,8 @@ struct ReduceMaxOpLowering : OpConversionPattern<ReduceMaxOp> {
   LogicalResult
   matchAndRewrite(ReduceMaxOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Value max =
-        buildMax(rewriter, op.getLoc(), adaptor.getInput(), op.getReducedDims());
+    Value max = buildMax(rewriter, op.getLoc(), adaptor.getInput(),
+                         op.getReducedDims());
     rewriter.replaceOp(op,
                        reshapeTensor(rewriter, op.getLoc(), max, op.getType()));
     return success();
@@ -178,8 +181,9 @@ struct ReduceMaxGradOpLowering : OpConversionPattern<ReduceMaxGradOp> {
     SmallVector<int64_t> kept = dropDims(shape, dims);
     auto dropped = [&](Value value) {
       RankedTensorType valueType = tensorTypeOf(value);
-      return reshapeTensor(rewriter, loc, value,
-                           RankedTensorType::get(kept, valueType.getElementType()));
+      return reshapeTensor(
+          rewriter, loc, value,
+          RankedTensorType::get(kept, valueType.getElementType()));
     };
     Value max = dropped(adaptor.getOutput());
     Value outputGrad = dropped(adaptor.getOutputGrad());
@@ -197,7 +201,8 @@ struct ReduceMaxGradOpLowering : OpConversionPattern<ReduceMaxGradOp> {
               b, nl, args[2], arith::SelectOp::create(b, nl, isMax, one, zero));
         });
     Value result = buildMappedElementwise(
-        rewriter, loc, type, ValueRange{adaptor.getInput(), max, outputGrad, counts},
+        rewriter, loc, type,
+        ValueRange{adaptor.getInput(), max, outputGrad, counts},
         {identity, groupMap, groupMap, groupMap},
         [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
           Value isMax = arith::CmpFOp::create(b, nl, arith::CmpFPredicate::OEQ,
@@ -263,7 +268,8 @@ struct LogSoftmaxOpLowering : OpConversionPattern<LogSoftmaxOp> {
     FloatType accType = computeTypeOf(element);
     int64_t axis = op.getNormalizedAxis();
     unsigned rank = type.getRank();
-    Value lse = buildLogSumExp(rewriter, loc, adaptor.getInput(), axis, accType);
+    Value lse =
+        buildLogSumExp(rewriter, loc, adaptor.getInput(), axis, accType);
     Value result = buildMappedElementwise(
         rewriter, loc, type, ValueRange{adaptor.getInput(), lse},
         {AffineMap::getMultiDimIdentityMap(rank, ctx),
@@ -280,7 +286,8 @@ struct LogSoftmaxOpLowering : OpConversionPattern<LogSoftmaxOp> {
 
 /// The weight of logit (n, c) in the loss: the probability target element,
 /// or 1 where an integer target names class c.
-Value targetWeight(OpBuilder &b, Location loc, Value target, FloatType accType) {
+Value targetWeight(OpBuilder &b, Location loc, Value target,
+                   FloatType accType) {
   if (isa<FloatType>(target.getType()))
     return convertFloat(b, loc, target, accType);
   Value cls = arith::IndexCastOp::create(b, loc, b.getIndexType(), target);
@@ -330,8 +337,8 @@ struct CrossEntropyLossOpLowering : OpConversionPattern<CrossEntropyLossOp> {
     Value sum = tensor::ExtractOp::create(rewriter, loc, total, ValueRange{});
     Value mean = arith::DivFOp::create(
         rewriter, loc, sum, floatConstant(rewriter, loc, accType, shape[0]));
-    rewriter.replaceOp(op,
-                       convertFloat(rewriter, loc, mean, rewriter.getF32Type()));
+    rewriter.replaceOp(
+        op, convertFloat(rewriter, loc, mean, rewriter.getF32Type()));
     return success();
   }
 };
@@ -362,11 +369,12 @@ struct CrossEntropyLossGradOpLowering
         rewriter, loc, shape, {1}, ValueRange{target, logits},
         {readTarget, identity}, floatConstant(rewriter, loc, accType, 0.0),
         [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
-          return arith::AddFOp::create(
-              b, nl, args[2], targetWeight(b, nl, args[0], accType));
+          return arith::AddFOp::create(b, nl, args[2],
+                                       targetWeight(b, nl, args[0], accType));
         });
     Value scale = arith::DivFOp::create(
-        rewriter, loc, convertFloat(rewriter, loc, adaptor.getLossGrad(), accType),
+        rewriter, loc,
+        convertFloat(rewriter, loc, adaptor.getLossGrad(), accType),
         floatConstant(rewriter, loc, accType, shape[0]));
     Value result = buildMappedElementwise(
         rewriter, loc, type, ValueRange{logits, lse, weights, target},
@@ -374,8 +382,8 @@ struct CrossEntropyLossGradOpLowering
         [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
           Value probability = math::ExpOp::create(
               b, nl,
-              arith::SubFOp::create(b, nl, convertFloat(b, nl, args[0], accType),
-                                    args[1]));
+              arith::SubFOp::create(
+                  b, nl, convertFloat(b, nl, args[0], accType), args[1]));
           Value grad = arith::SubFOp::create(
               b, nl, arith::MulFOp::create(b, nl, probability, args[2]),
               targetWeight(b, nl, args[3], accType));

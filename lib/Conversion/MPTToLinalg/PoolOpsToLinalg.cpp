@@ -36,7 +36,8 @@ SmallVector<AffineExpr> dimExprs(MLIRContext *ctx, unsigned count) {
 AffineMap windowReadMap(MLIRContext *ctx, const Window2D &w) {
   SmallVector<AffineExpr> d = dimExprs(ctx, 6);
   return AffineMap::get(6, 0,
-                        {d[0], d[1], d[2] * w.strides[0] + d[4] * w.dilations[0],
+                        {d[0], d[1],
+                         d[2] * w.strides[0] + d[4] * w.dilations[0],
                          d[3] * w.strides[1] + d[5] * w.dilations[1]},
                         ctx);
 }
@@ -45,10 +46,10 @@ AffineMap windowReadMap(MLIRContext *ctx, const Window2D &w) {
 /// tensor of `init`'s type; `body` gets the extra inputs' elements (read
 /// through `extraMaps` over the 6-D space), the window element and the
 /// accumulator.
-Value reduceWindows(OpBuilder &b, Location loc, Value padded,
-                    const Window2D &w, ArrayRef<int64_t> outputShape,
-                    Value init, ValueRange extraInputs,
-                    ArrayRef<AffineMap> extraMaps, ScalarBodyBuilder body) {
+Value reduceWindows(OpBuilder &b, Location loc, Value padded, const Window2D &w,
+                    ArrayRef<int64_t> outputShape, Value init,
+                    ValueRange extraInputs, ArrayRef<AffineMap> extraMaps,
+                    ScalarBodyBuilder body) {
   MLIRContext *ctx = b.getContext();
   SmallVector<int64_t> space(outputShape);
   space.append({w.kernel[0], w.kernel[1]});
@@ -63,20 +64,19 @@ Value reduceWindows(OpBuilder &b, Location loc, Value padded,
   maps.push_back(windowReadMap(ctx, w));
   maps.push_back(AffineMap::get(
       6, 0, {getAffineDimExpr(4, ctx), getAffineDimExpr(5, ctx)}, ctx));
-  return buildReduction(
-      b, loc, space, {4, 5}, inputs, maps, init,
-      [&](OpBuilder &nb, Location nl, ValueRange args) {
-        SmallVector<Value> used(args.drop_back(2));
-        used.push_back(args.back());
-        return body(nb, nl, used);
-      });
+  return buildReduction(b, loc, space, {4, 5}, inputs, maps, init,
+                        [&](OpBuilder &nb, Location nl, ValueRange args) {
+                          SmallVector<Value> used(args.drop_back(2));
+                          used.push_back(args.back());
+                          return body(nb, nl, used);
+                        });
 }
 
 /// The gradient of a pooled NCHW input of `inputShape`: every input element
 /// sums `share(n, c, y, x, i, j)` over the windows (y, x) that read it
 /// through their element (i, j), in the accumulator type, rounded once.
-using ShareBuilder = function_ref<Value(OpBuilder &, Location,
-                                       ArrayRef<Value> window)>;
+using ShareBuilder =
+    function_ref<Value(OpBuilder &, Location, ArrayRef<Value> window)>;
 Value gatherWindowShares(OpBuilder &b, Location loc,
                          ArrayRef<int64_t> inputShape,
                          ArrayRef<int64_t> outputShape, const Window2D &w,
@@ -91,8 +91,8 @@ Value gatherWindowShares(OpBuilder &b, Location loc,
             windowOutputIndex(nb, nl, idx[2], idx[4], w, 0, outputShape[2]);
         CheckedIndex x =
             windowOutputIndex(nb, nl, idx[3], idx[5], w, 1, outputShape[3]);
-        Value value = share(nb, nl, {idx[0], idx[1], y.index, x.index, idx[4],
-                                     idx[5]});
+        Value value =
+            share(nb, nl, {idx[0], idx[1], y.index, x.index, idx[4], idx[5]});
         Value taken = arith::SelectOp::create(
             nb, nl, allOf(nb, nl, {y.valid, x.valid}), value, zero);
         return arith::AddFOp::create(nb, nl, acc[0], taken);
@@ -151,9 +151,8 @@ struct MaxPool2DGradOpLowering : OpConversionPattern<MaxPool2DGradOp> {
     RankedTensorType inputType = tensorTypeOf(op.getInput());
     ArrayRef<int64_t> outputShape = tensorTypeOf(op.getOutput()).getShape();
     Type element = inputType.getElementType();
-    Value padded =
-        padSpatialDims(rewriter, loc, adaptor.getInput(), w,
-                       negativeInfinity(rewriter, loc, element));
+    Value padded = padSpatialDims(rewriter, loc, adaptor.getInput(), w,
+                                  negativeInfinity(rewriter, loc, element));
 
     // The first window position (i * KW + j) that holds the maximum: a min
     // reduction, so the order in which positions are visited is free.
@@ -165,15 +164,13 @@ struct MaxPool2DGradOpLowering : OpConversionPattern<MaxPool2DGradOp> {
         rewriter, loc, rewriter.getI32IntegerAttr(positions));
     Value argmax = reduceWindows(
         rewriter, loc, padded, w, outputShape, none, adaptor.getOutput(),
-        outputMap,
-        [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
+        outputMap, [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
           Value i = linalg::IndexOp::create(b, nl, 4);
           Value j = linalg::IndexOp::create(b, nl, 5);
           Value position = arith::AddIOp::create(
               b, nl,
               arith::MulIOp::create(
-                  b, nl, i,
-                  arith::ConstantIndexOp::create(b, nl, w.kernel[1])),
+                  b, nl, i, arith::ConstantIndexOp::create(b, nl, w.kernel[1])),
               j);
           position = arith::IndexCastOp::create(b, nl, i32, position);
           Value isMax = arith::CmpFOp::create(b, nl, arith::CmpFPredicate::OEQ,
@@ -270,8 +267,8 @@ struct AvgPool2DOpLowering : OpConversionPattern<AvgPool2DOp> {
         rewriter, loc, padded, w, type.getShape(),
         floatConstant(rewriter, loc, accType, 0.0), {}, {},
         [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
-          return arith::AddFOp::create(b, nl, convertFloat(b, nl, args[0], accType),
-                                       args[1]);
+          return arith::AddFOp::create(
+              b, nl, convertFloat(b, nl, args[0], accType), args[1]);
         });
     Value scales =
         reciprocalCounts(rewriter, loc, w, inputShape, type.getShape(),
@@ -297,7 +294,6 @@ struct AvgPool2DGradOpLowering : OpConversionPattern<AvgPool2DGradOp> {
   matchAndRewrite(AvgPool2DGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
     Window2D w = avgPoolWindow(op);
     RankedTensorType inputType = tensorTypeOf(op.getInputGrad());
     ArrayRef<int64_t> outputShape = tensorTypeOf(op.getOutputGrad()).getShape();
@@ -314,8 +310,8 @@ struct AvgPool2DGradOpLowering : OpConversionPattern<AvgPool2DGradOp> {
               b, nl, outputGrad, ValueRange(window).take_front(4));
           Value scale = tensor::ExtractOp::create(
               b, nl, scales, ValueRange{window[2], window[3]});
-          return arith::MulFOp::create(b, nl, convertFloat(b, nl, grad, accType),
-                                       scale);
+          return arith::MulFOp::create(
+              b, nl, convertFloat(b, nl, grad, accType), scale);
         });
     rewriter.replaceOp(op, result);
     return success();

@@ -21,8 +21,8 @@ Value mlir::mpt::buildMappedElementwise(OpBuilder &b, Location loc,
   unsigned rank = resultType.getRank();
   SmallVector<AffineMap> maps(inputMaps);
   maps.push_back(AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
-  Value init = emptyTensor(b, loc, resultType.getShape(),
-                           resultType.getElementType());
+  Value init =
+      emptyTensor(b, loc, resultType.getShape(), resultType.getElementType());
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
   return linalg::GenericOp::create(
@@ -48,8 +48,8 @@ Value mlir::mpt::buildIndexedElementwise(OpBuilder &b, Location loc,
                                          RankedTensorType resultType,
                                          IndexedBodyBuilder body) {
   unsigned rank = resultType.getRank();
-  Value init = emptyTensor(b, loc, resultType.getShape(),
-                           resultType.getElementType());
+  Value init =
+      emptyTensor(b, loc, resultType.getShape(), resultType.getElementType());
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
   return linalg::GenericOp::create(
@@ -104,9 +104,9 @@ CheckedIndex mlir::mpt::checkIndex(OpBuilder &b, Location loc, Value index,
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value aboveZero =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index, zero);
-  Value belowSize = arith::CmpIOp::create(
-      b, loc, arith::CmpIPredicate::slt, index,
-      arith::ConstantIndexOp::create(b, loc, size));
+  Value belowSize =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index,
+                            arith::ConstantIndexOp::create(b, loc, size));
   Value valid = arith::AndIOp::create(b, loc, aboveZero, belowSize);
   return {arith::SelectOp::create(b, loc, valid, index, zero), valid};
 }
@@ -153,9 +153,9 @@ Value mlir::mpt::padSpatialDims(OpBuilder &b, Location loc, Value input,
     return input;
   RankedTensorType type = tensorTypeOf(input);
   ArrayRef<int64_t> shape = type.getShape();
-  auto paddedType = type.clone({shape[0], shape[1],
-                                window.paddedSize(0, shape[2]),
-                                window.paddedSize(1, shape[3])});
+  auto paddedType =
+      type.clone({shape[0], shape[1], window.paddedSize(0, shape[2]),
+                  window.paddedSize(1, shape[3])});
   return buildIndexedElementwise(
       b, loc, paddedType,
       [&](OpBuilder &nb, Location nl, ArrayRef<Value> idx, ValueRange) {

@@ -1,4 +1,5 @@
-//===- StructuredBuilders.h - Builders of the network-op lowerings -*- C++ -*-===//
+//===- StructuredBuilders.h - Builders of the network-op lowerings -*- C++
+//-*-===//
 //
 // What the lowerings of convolution, pooling and data movement share:
 // generics with arbitrary affine input maps, "gather" generics that compute
@@ -30,9 +31,8 @@ Value buildMappedElementwise(OpBuilder &b, Location loc,
 
 /// Builds an element from the loop indices (and, for a reduction, the
 /// accumulator, last).
-using IndexedBodyBuilder =
-    function_ref<Value(OpBuilder &, Location, ArrayRef<Value> indices,
-                       ValueRange accumulator)>;
+using IndexedBodyBuilder = function_ref<Value(
+    OpBuilder &, Location, ArrayRef<Value> indices, ValueRange accumulator)>;
 
 /// A generic over `resultType`'s shape without inputs, yielding
 /// `body(indices)` for every element.

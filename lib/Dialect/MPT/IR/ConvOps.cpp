@@ -86,9 +86,8 @@ convOutputShape(Operation *op, ArrayRef<int64_t> input,
     return op->emitOpError()
            << "weight dim 1 (" << weight[1] << ") must be the input channels ("
            << input[1] << ") divided by groups (" << groups << ")";
-  return windowOutputShape(
-      op, input, weight[0],
-      Window2D::get(kernel, strides, padding, dilations));
+  return windowOutputShape(op, input, weight[0],
+                           Window2D::get(kernel, strides, padding, dilations));
 }
 
 LogicalResult Conv2DOp::verify() {
@@ -100,10 +99,10 @@ LogicalResult Conv2DOp::verify() {
                                    getInput())))
     return failure();
   ArrayRef<int64_t> weight = tensorType(getWeight()).getShape();
-  FailureOr<SmallVector<int64_t>> expected = convOutputShape(
-      *this, tensorType(getInput()).getShape(), weight,
-      static_cast<int64_t>(getGroups()), getStrides(), getPadding(),
-      getDilations());
+  FailureOr<SmallVector<int64_t>> expected =
+      convOutputShape(*this, tensorType(getInput()).getShape(), weight,
+                      static_cast<int64_t>(getGroups()), getStrides(),
+                      getPadding(), getDilations());
   if (failed(expected))
     return failure();
   if (Value bias = getBias()) {
@@ -181,8 +180,8 @@ poolOutputShape(Operation *op, StringRef name, Value input,
         window.padEnd[dim] >= window.extent(dim))
       return op->emitOpError()
              << "padding " << ShapeText{padding}
-             << " must be smaller than the window extent ["
-             << window.extent(0) << ", " << window.extent(1) << "]";
+             << " must be smaller than the window extent [" << window.extent(0)
+             << ", " << window.extent(1) << "]";
   return windowOutputShape(op, shape, shape[1], window);
 }
 
@@ -206,9 +205,9 @@ LogicalResult AvgPool2DOp::verify() {
       failed(verifySameElementType(*this, "result", getResult(), "input",
                                    getInput())))
     return failure();
-  FailureOr<SmallVector<int64_t>> expected = poolOutputShape(
-      *this, "input", getInput(), getKernel(), getStrides(), getPadding(),
-      kUnitDilations);
+  FailureOr<SmallVector<int64_t>> expected =
+      poolOutputShape(*this, "input", getInput(), getKernel(), getStrides(),
+                      getPadding(), kUnitDilations);
   if (failed(expected))
     return failure();
   return verifyResultShape(*this, *expected);
@@ -237,8 +236,8 @@ LogicalResult AvgPool2DGradOp::verify() {
                                    "output_grad", getOutputGrad())))
     return failure();
   FailureOr<SmallVector<int64_t>> expected =
-      poolOutputShape(*this, "input_grad", getInputGrad(), getKernel(), getStrides(),
-                      getPadding(), kUnitDilations);
+      poolOutputShape(*this, "input_grad", getInputGrad(), getKernel(),
+                      getStrides(), getPadding(), kUnitDilations);
   if (failed(expected))
     return failure();
   ArrayRef<int64_t> found = tensorType(getOutputGrad()).getShape();

@@ -33,8 +33,8 @@ LogicalResult ConcatOp::verify() {
     return failure();
   Value first = getInputs().front();
   ArrayRef<int64_t> firstShape = tensorType(first).getShape();
-  FailureOr<int64_t> axis = normalizeAxis(
-      *this, static_cast<int64_t>(getAxis()), firstShape.size());
+  FailureOr<int64_t> axis =
+      normalizeAxis(*this, static_cast<int64_t>(getAxis()), firstShape.size());
   if (failed(axis))
     return failure();
   SmallVector<int64_t> expected(firstShape);
@@ -45,8 +45,8 @@ LogicalResult ConcatOp::verify() {
     ArrayRef<int64_t> shape = tensorType(input).getShape();
     bool compatible = shape.size() == firstShape.size();
     for (size_t dim = 0; compatible && dim < shape.size(); ++dim)
-      compatible = static_cast<int64_t>(dim) == *axis ||
-                   shape[dim] == firstShape[dim];
+      compatible =
+          static_cast<int64_t>(dim) == *axis || shape[dim] == firstShape[dim];
     if (!compatible)
       return emitOpError() << "input #" << index << " shape "
                            << ShapeText{shape} << " must match input #0 shape "
@@ -76,13 +76,12 @@ static LogicalResult verifyBox(Operation *op, ArrayRef<int64_t> full,
                              << full.size() << ")";
   if (offsets.size() != full.size() || strides.size() != full.size())
     return op->emitOpError()
-           << "offsets and strides must have one entry per dim ("
-           << full.size() << "), found " << offsets.size() << " and "
-           << strides.size();
+           << "offsets and strides must have one entry per dim (" << full.size()
+           << "), found " << offsets.size() << " and " << strides.size();
   for (size_t dim = 0; dim < full.size(); ++dim) {
     if (strides[dim] < 1)
-      return op->emitOpError() << "strides " << ShapeText{strides}
-                               << " must be >= 1";
+      return op->emitOpError()
+             << "strides " << ShapeText{strides} << " must be >= 1";
     int64_t last = offsets[dim] + (sizes[dim] - 1) * strides[dim];
     if (offsets[dim] < 0 || (sizes[dim] > 0 && last >= full[dim]))
       return op->emitOpError()
@@ -98,8 +97,8 @@ LogicalResult SliceOp::verify() {
       failed(verifySameElementType(*this, "result", getResult(), "input",
                                    getInput())))
     return failure();
-  return verifyBox(*this, getInput().getType().getShape(),
-                   getType().getShape(), getOffsets(), getStrides());
+  return verifyBox(*this, getInput().getType().getShape(), getType().getShape(),
+                   getOffsets(), getStrides());
 }
 
 LogicalResult SliceGradOp::verify() {

@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
 #include "NetworkAdjoints.h"
+#include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"

@@ -28,14 +28,14 @@ static SmallVector<int64_t> sortedDims(std::optional<ArrayRef<int64_t>> dims,
 }
 
 /// Checks `dims` against `input` and returns the reduced shape.
-static FailureOr<SmallVector<int64_t>>
-reducedShape(Operation *op, ArrayRef<int64_t> input, ArrayRef<int64_t> dims,
-             bool keepDims) {
+static FailureOr<SmallVector<int64_t>> reducedShape(Operation *op,
+                                                    ArrayRef<int64_t> input,
+                                                    ArrayRef<int64_t> dims,
+                                                    bool keepDims) {
   for (auto [index, dim] : llvm::enumerate(dims)) {
     if (dim < 0 || dim >= static_cast<int64_t>(input.size()))
-      return op->emitOpError()
-             << "reduced dim " << dim << " must be in [0, " << input.size()
-             << ")";
+      return op->emitOpError() << "reduced dim " << dim << " must be in [0, "
+                               << input.size() << ")";
     if (index > 0 && dims[index - 1] == dim)
       return op->emitOpError() << "reduced dim " << dim << " appears twice";
   }
@@ -58,9 +58,8 @@ LogicalResult ReduceMaxOp::verify() {
       failed(verifySameElementType(*this, "result", getResult(), "input",
                                    getInput())))
     return failure();
-  FailureOr<SmallVector<int64_t>> expected =
-      reducedShape(*this, getInput().getType().getShape(), getReducedDims(),
-                   getKeepDims());
+  FailureOr<SmallVector<int64_t>> expected = reducedShape(
+      *this, getInput().getType().getShape(), getReducedDims(), getKeepDims());
   if (failed(expected))
     return failure();
   return verifyResultShape(*this, *expected);
@@ -117,8 +116,8 @@ static LogicalResult verifyCrossEntropyOperands(Operation *op, Value logits,
     return failure();
   ArrayRef<int64_t> shape = tensorType(logits).getShape();
   if (shape.size() != 2)
-    return op->emitOpError() << "logits must have rank 2 (N x C), found rank "
-                             << shape.size();
+    return op->emitOpError()
+           << "logits must have rank 2 (N x C), found rank " << shape.size();
   RankedTensorType targetType = tensorType(target);
   if (isa<IntegerType>(targetType.getElementType())) {
     if (targetType.getShape() != shape.take_front())

@@ -68,7 +68,8 @@ static void buildAdjointOf(ErfOp op, Adjoint &adj) {
     Value x = op.getInput();
     Value gauss = ExpOp::create(adj.b, adj.loc,
                                 adj.mul(adj.mul(x, x), adj.scalar(x, -1.0)));
-    return adj.mul(adj.mul(adj.dr, gauss), adj.scalar(x, 2.0 / std::sqrt(M_PI)));
+    return adj.mul(adj.mul(adj.dr, gauss),
+                   adj.scalar(x, 2.0 / std::sqrt(M_PI)));
   });
 }
 
@@ -125,10 +126,10 @@ static void buildAdjointOf(CrossEntropyLossOp op, Adjoint &adj) {
     auto type = cast<RankedTensorType>(target.getType());
     Type element = type.getElementType();
     int64_t rows = type.getDimSize(0);
-    Value factor = arith::MulFOp::create(
-        adj.b, adj.loc, adj.dr,
-        adj.b.getSplat(adj.loc, adj.dr.getType(),
-                       -1.0 / static_cast<double>(rows)));
+    Value factor =
+        arith::MulFOp::create(adj.b, adj.loc, adj.dr,
+                              adj.b.getSplat(adj.loc, adj.dr.getType(),
+                                             -1.0 / static_cast<double>(rows)));
     if (element != factor.getType())
       factor = CastOp::create(adj.b, adj.loc, element, factor);
     Value factorTensor = tensor::FromElementsOp::create(
@@ -144,10 +145,10 @@ static void buildAdjointOf(CrossEntropyLossOp op, Adjoint &adj) {
 
 static void buildAdjointOf(Conv2DOp op, Adjoint &adj) {
   adj.set(op.getInputMutable(), [&] {
-    return Conv2DInputGradOp::create(
-        adj.b, adj.loc, op.getInput().getType(), adj.dr, op.getWeight(),
-        op.getStridesAttr(), op.getPaddingAttr(), op.getDilationsAttr(),
-        op.getGroupsAttr());
+    return Conv2DInputGradOp::create(adj.b, adj.loc, op.getInput().getType(),
+                                     adj.dr, op.getWeight(),
+                                     op.getStridesAttr(), op.getPaddingAttr(),
+                                     op.getDilationsAttr(), op.getGroupsAttr());
   });
   adj.set(op.getWeightMutable(), [&] {
     return Conv2DWeightGradOp::create(
@@ -165,10 +166,10 @@ static void buildAdjointOf(Conv2DOp op, Adjoint &adj) {
 
 static void buildAdjointOf(MaxPool2DOp op, Adjoint &adj) {
   adj.set(op.getInputMutable(), [&] {
-    return MaxPool2DGradOp::create(
-        adj.b, adj.loc, op.getInput().getType(), op.getInput(), op.getResult(),
-        adj.dr, op.getKernelAttr(), op.getStridesAttr(), op.getPaddingAttr(),
-        op.getDilationsAttr());
+    return MaxPool2DGradOp::create(adj.b, adj.loc, op.getInput().getType(),
+                                   op.getInput(), op.getResult(), adj.dr,
+                                   op.getKernelAttr(), op.getStridesAttr(),
+                                   op.getPaddingAttr(), op.getDilationsAttr());
   });
 }
 
@@ -194,10 +195,9 @@ static void buildAdjointOf(ConcatOp op, Adjoint &adj) {
     adj.set(input, [&] {
       SmallVector<int64_t> offsets(rank, 0);
       offsets[axis] = offset;
-      return SliceOp::create(adj.b, adj.loc, type, adj.dr,
-                             adj.b.getDenseI64ArrayAttr(offsets),
-                             adj.b.getDenseI64ArrayAttr(
-                                 SmallVector<int64_t>(rank, 1)));
+      return SliceOp::create(
+          adj.b, adj.loc, type, adj.dr, adj.b.getDenseI64ArrayAttr(offsets),
+          adj.b.getDenseI64ArrayAttr(SmallVector<int64_t>(rank, 1)));
     });
     offset += type.getDimSize(axis);
   }

@@ -1,4 +1,5 @@
-//===- Window.h - Geometry of 2-D convolution and pooling windows -*- C++ -*-===//
+//===- Window.h - Geometry of 2-D convolution and pooling windows -*- C++
+//-*-===//
 //
 // The sizes that mpt.conv2d, the pooling ops and their derivative ops share:
 // kernel, strides, dilations and padding of a 2-D window over the last two
