@@ -7,10 +7,19 @@
 //   * dw] out[g, (n, y, x), f] = sum_k cols[g, (n, y, x), k] * weight[g, f, k]
 //
 // with groups of one dropping the g dim, so that the GEMM is a plain
-// `linalg.matmul`. The weight gradient is `dy^T cols` per group and the
-// input gradient `dy weight` per group followed by col2im, written as a
-// gather: each input element sums the column entries that read it.
-// Products accumulate in f32 (f64 for f64) and every op rounds once.
+// `linalg.matmul`. The weight gradient is `dy cols` per group and the input
+// gradient `weight^T dy` per group followed by col2im, written as a gather:
+// each input element sums the column entries that read it. The pixels
+// (n, y, x) are the columns of the forward and input-gradient GEMMs: the
+// CPU's GEMM kernels take n in multiples of 32 and m in multiples of 8, which
+// pixels and channels usually are.
+//
+// Every GEMM operand and result is produced and consumed by a gather that
+// computes its coordinates in the matrix layout: a reshape between a GEMM
+// and its neighbour would let elementwise fusion fold the reshape into the
+// GEMM, which then has several m or k dims and no longer matches the CPU's
+// GEMM kernels. Products accumulate in f32 (f64 for f64) and every op rounds
+// once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -64,69 +73,122 @@ struct ConvGeometry {
   }
 };
 
-AffineMap mapOf(MLIRContext *ctx, unsigned numDims,
-                ArrayRef<AffineExpr> results) {
-  return AffineMap::get(numDims, 0, results, ctx);
+/// Index arithmetic with constants, inside a gather body.
+struct IndexMath {
+  OpBuilder &b;
+  Location loc;
+  Value constant(int64_t value) {
+    return arith::ConstantIndexOp::create(b, loc, value);
+  }
+  Value div(Value value, int64_t by) {
+    return by == 1 ? value
+                   : arith::DivSIOp::create(b, loc, value, constant(by));
+  }
+  Value rem(Value value, int64_t by) {
+    return by == 1 ? constant(0)
+                   : arith::RemSIOp::create(b, loc, value, constant(by));
+  }
+  /// `base * scale + offset`.
+  Value mulAdd(Value base, int64_t scale, Value offset) {
+    return arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, base, constant(scale)), offset);
+  }
+};
+
+/// Per-group matrix coordinates: (g, row, col), or (row, col) for one group.
+struct MatrixIndex {
+  Value group, row, col;
+};
+
+MatrixIndex matrixIndex(IndexMath &math, const ConvGeometry &g,
+                        ArrayRef<Value> idx) {
+  if (g.groups == 1)
+    return {math.constant(0), idx[0], idx[1]};
+  return {idx[0], idx[1], idx[2]};
+}
+
+SmallVector<Value> matrixCoords(const ConvGeometry &g, Value group, Value row,
+                                Value col) {
+  if (g.groups == 1)
+    return {row, col};
+  return {group, row, col};
+}
+
+/// A tensor of `type` whose element at `idx` is `source[coords(idx)]`,
+/// converted to `type`'s element type. The coordinates are computed, not
+/// read through an affine map: reshapes between the GEMMs and their
+/// neighbours would let elementwise fusion fold them into the GEMMs, and
+/// `floordiv`/`mod` maps are vectorized as if they were contiguous.
+Value gatherInto(
+    OpBuilder &b, Location loc, RankedTensorType type, Value source,
+    function_ref<SmallVector<Value>(IndexMath &, ArrayRef<Value>)> coords) {
+  return buildIndexedElementwise(
+      b, loc, type,
+      [&](OpBuilder &nb, Location nl, ArrayRef<Value> idx,
+          ValueRange) -> Value {
+        IndexMath math{nb, nl};
+        Value element =
+            tensor::ExtractOp::create(nb, nl, source, coords(math, idx));
+        return convertFloat(nb, nl, element, type.getElementType());
+      });
 }
 
 /// `cols` ([G,] M x Kg) of `input`, in its element type.
 Value buildIm2Col(OpBuilder &b, Location loc, Value input,
                   const ConvGeometry &g) {
-  MLIRContext *ctx = b.getContext();
   Type element = cast<RankedTensorType>(input.getType()).getElementType();
   Value padded = padSpatialDims(b, loc, input, g.window,
                                 floatConstant(b, loc, element, 0.0));
-  int64_t hp = g.window.paddedSize(0, g.h), wp = g.window.paddedSize(1, g.w);
-  Value grouped = reshapeTensor(
-      b, loc, padded,
-      RankedTensorType::get({g.n, g.groups, g.cg(), hp, wp}, element));
-  // Loop dims (g, n, y, x, c, i, j).
-  SmallVector<AffineExpr> d;
-  for (unsigned dim = 0; dim < 7; ++dim)
-    d.push_back(getAffineDimExpr(dim, ctx));
   const Window2D &win = g.window;
-  AffineMap read =
-      mapOf(ctx, 7,
-            {d[1], d[0], d[4], d[2] * win.strides[0] + d[5] * win.dilations[0],
-             d[3] * win.strides[1] + d[6] * win.dilations[1]});
-  auto colsType = RankedTensorType::get(
-      {g.groups, g.n, g.oh, g.ow, g.cg(), g.kh(), g.kw()}, element);
-  Value cols = buildMappedElementwise(
-      b, loc, colsType, grouped, read,
-      [](OpBuilder &, Location, ValueRange args) { return args[0]; });
-  return reshapeTensor(
-      b, loc, cols, RankedTensorType::get(g.grouped(g.m(), g.kg()), element));
+  return gatherInto(
+      b, loc, RankedTensorType::get(g.grouped(g.m(), g.kg()), element), padded,
+      [&](IndexMath &math, ArrayRef<Value> idx) -> SmallVector<Value> {
+        MatrixIndex at = matrixIndex(math, g, idx);
+        // row = (n, y, x), col = (c, i, j).
+        Value n = math.div(at.row, g.oh * g.ow);
+        Value y = math.rem(math.div(at.row, g.ow), g.oh);
+        Value x = math.rem(at.row, g.ow);
+        Value c = math.div(at.col, g.kh() * g.kw());
+        Value i = math.rem(math.div(at.col, g.kw()), g.kh());
+        Value j = math.rem(at.col, g.kw());
+        Value h =
+            math.mulAdd(y, win.strides[0],
+                        math.mulAdd(i, win.dilations[0], math.constant(0)));
+        Value w =
+            math.mulAdd(x, win.strides[1],
+                        math.mulAdd(j, win.dilations[1], math.constant(0)));
+        return {n, math.mulAdd(at.group, g.cg(), c), h, w};
+      });
 }
 
 /// The weight (F x Cg x KH x KW) as [G,] Fg x Kg.
 Value weightMatrix(OpBuilder &b, Location loc, Value weight,
                    const ConvGeometry &g) {
   Type element = cast<RankedTensorType>(weight.getType()).getElementType();
-  return reshapeTensor(
-      b, loc, weight,
-      RankedTensorType::get(g.grouped(g.fg(), g.kg()), element));
+  return gatherInto(
+      b, loc, RankedTensorType::get(g.grouped(g.fg(), g.kg()), element), weight,
+      [&](IndexMath &math, ArrayRef<Value> idx) -> SmallVector<Value> {
+        MatrixIndex at = matrixIndex(math, g, idx);
+        return {math.mulAdd(at.group, g.fg(), at.row),
+                math.div(at.col, g.kh() * g.kw()),
+                math.rem(math.div(at.col, g.kw()), g.kh()),
+                math.rem(at.col, g.kw())};
+      });
 }
 
-/// The output cotangent (N x F x OH x OW) as [G,] M x Fg.
+/// The output cotangent (N x F x OH x OW) as [G,] Fg x M.
 Value outputGradMatrix(OpBuilder &b, Location loc, Value outputGrad,
                        const ConvGeometry &g) {
-  MLIRContext *ctx = b.getContext();
   Type element = cast<RankedTensorType>(outputGrad.getType()).getElementType();
-  Value grouped = reshapeTensor(
-      b, loc, outputGrad,
-      RankedTensorType::get({g.n, g.groups, g.fg(), g.oh, g.ow}, element));
-  // Loop dims (g, n, y, x, f) read (n, g, f, y, x).
-  SmallVector<AffineExpr> d;
-  for (unsigned dim = 0; dim < 5; ++dim)
-    d.push_back(getAffineDimExpr(dim, ctx));
-  Value transposed = buildMappedElementwise(
-      b, loc,
-      RankedTensorType::get({g.groups, g.n, g.oh, g.ow, g.fg()}, element),
-      grouped, mapOf(ctx, 5, {d[1], d[0], d[4], d[2], d[3]}),
-      [](OpBuilder &, Location, ValueRange args) { return args[0]; });
-  return reshapeTensor(
-      b, loc, transposed,
-      RankedTensorType::get(g.grouped(g.m(), g.fg()), element));
+  return gatherInto(
+      b, loc, RankedTensorType::get(g.grouped(g.fg(), g.m()), element),
+      outputGrad,
+      [&](IndexMath &math, ArrayRef<Value> idx) -> SmallVector<Value> {
+        MatrixIndex at = matrixIndex(math, g, idx);
+        return {math.div(at.col, g.oh * g.ow),
+                math.mulAdd(at.group, g.fg(), at.row),
+                math.rem(math.div(at.col, g.ow), g.oh), math.rem(at.col, g.ow)};
+      });
 }
 
 struct Conv2DOpLowering : OpConversionPattern<Conv2DOp> {
@@ -136,7 +198,6 @@ struct Conv2DOpLowering : OpConversionPattern<Conv2DOp> {
   matchAndRewrite(Conv2DOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
     RankedTensorType resultType = op.getType();
     Type element = resultType.getElementType();
     FloatType accType = computeTypeOf(element);
@@ -147,47 +208,33 @@ struct Conv2DOpLowering : OpConversionPattern<Conv2DOp> {
     Value weight = weightMatrix(rewriter, loc, adaptor.getWeight(), g);
     // The accumulator starts from the bias, added in the accumulator type.
     auto accTensorType =
-        RankedTensorType::get(g.grouped(g.m(), g.fg()), accType);
+        RankedTensorType::get(g.grouped(g.fg(), g.m()), accType);
     Value acc;
-    if (Value bias = adaptor.getBias()) {
-      unsigned rank = accTensorType.getRank();
-      SmallVector<AffineExpr> biasDims;
-      if (g.groups != 1)
-        biasDims.push_back(getAffineDimExpr(0, ctx));
-      biasDims.push_back(getAffineDimExpr(rank - 1, ctx));
-      Value groupedBias = reshapeTensor(
-          rewriter, loc, bias,
-          RankedTensorType::get(g.groups == 1
-                                    ? SmallVector<int64_t>{g.f}
-                                    : SmallVector<int64_t>{g.groups, g.fg()},
-                                element));
-      acc = buildMappedElementwise(
-          rewriter, loc, accTensorType, groupedBias, mapOf(ctx, rank, biasDims),
-          [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
-            return convertFloat(b, nestedLoc, args[0], accType);
+    if (Value bias = adaptor.getBias())
+      acc = gatherInto(
+          rewriter, loc, accTensorType, bias,
+          [&](IndexMath &math, ArrayRef<Value> idx) -> SmallVector<Value> {
+            MatrixIndex at = matrixIndex(math, g, idx);
+            return {math.mulAdd(at.group, g.fg(), at.row)};
           });
-    } else {
+    else
       acc = filledTensor(rewriter, loc, accTensorType.getShape(),
                          floatConstant(rewriter, loc, accType, 0.0));
-    }
-    Value product = buildGemm(rewriter, loc, cols, weight, acc,
+    // out^T = weight cols^T: the output channels are the GEMM's rows and the
+    // output pixels, usually the larger dim, its columns.
+    Value product = buildGemm(rewriter, loc, weight, cols, acc,
                               /*transposeLhs=*/false, /*transposeRhs=*/true);
 
-    // [G, N, OH, OW, Fg] back to NCHW, rounding once.
-    Value pixels = reshapeTensor(
-        rewriter, loc, product,
-        RankedTensorType::get({g.groups, g.n, g.oh, g.ow, g.fg()}, accType));
-    SmallVector<AffineExpr> d;
-    for (unsigned dim = 0; dim < 5; ++dim)
-      d.push_back(getAffineDimExpr(dim, ctx));
-    Value nchw = buildMappedElementwise(
-        rewriter, loc,
-        RankedTensorType::get({g.n, g.groups, g.fg(), g.oh, g.ow}, element),
-        pixels, mapOf(ctx, 5, {d[1], d[0], d[3], d[4], d[2]}),
-        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
-          return convertFloat(b, nestedLoc, args[0], element);
-        });
-    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, nchw, resultType));
+    // NCHW element (n, f, y, x) is GEMM element (f / Fg, f % Fg, (n, y, x)),
+    // rounded once.
+    rewriter.replaceOp(
+        op, gatherInto(rewriter, loc, resultType, product,
+                       [&](IndexMath &math, ArrayRef<Value> idx) {
+                         Value col = math.mulAdd(
+                             math.mulAdd(idx[0], g.oh, idx[2]), g.ow, idx[3]);
+                         return matrixCoords(g, math.div(idx[1], g.fg()),
+                                             math.rem(idx[1], g.fg()), col);
+                       }));
     return success();
   }
 };
@@ -211,9 +258,18 @@ struct Conv2DWeightGradOpLowering : OpConversionPattern<Conv2DWeightGradOp> {
     Value acc = filledTensor(rewriter, loc, g.grouped(g.fg(), g.kg()),
                              floatConstant(rewriter, loc, accType, 0.0));
     Value product = buildGemm(rewriter, loc, outputGrad, cols, acc,
-                              /*transposeLhs=*/true, /*transposeRhs=*/false);
-    product = convertTensor(rewriter, loc, product, element);
-    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, product, resultType));
+                              /*transposeLhs=*/false, /*transposeRhs=*/false);
+    // Weight element (f, c, i, j) is GEMM element (f / Fg, f % Fg, (c, i, j)),
+    // rounded once.
+    rewriter.replaceOp(
+        op, gatherInto(rewriter, loc, resultType, product,
+                       [&](IndexMath &math, ArrayRef<Value> idx) {
+                         Value col =
+                             math.mulAdd(math.mulAdd(idx[1], g.kh(), idx[2]),
+                                         g.kw(), idx[3]);
+                         return matrixCoords(g, math.div(idx[0], g.fg()),
+                                             math.rem(idx[0], g.fg()), col);
+                       }));
     return success();
   }
 };
@@ -236,37 +292,39 @@ struct Conv2DInputGradOpLowering : OpConversionPattern<Conv2DInputGradOp> {
     Value outputGrad =
         outputGradMatrix(rewriter, loc, adaptor.getOutputGrad(), g);
     Value weight = weightMatrix(rewriter, loc, adaptor.getWeight(), g);
-    Value acc = filledTensor(rewriter, loc, g.grouped(g.m(), g.kg()),
+    // cols_grad^T = weight^T dy: the pixels are the GEMM's columns, as in the
+    // forward GEMM.
+    Value acc = filledTensor(rewriter, loc, g.grouped(g.kg(), g.m()),
                              floatConstant(rewriter, loc, accType, 0.0));
-    Value colsGrad = buildGemm(rewriter, loc, outputGrad, weight, acc,
-                               /*transposeLhs=*/false, /*transposeRhs=*/false);
-    colsGrad = reshapeTensor(
-        rewriter, loc, colsGrad,
-        RankedTensorType::get(
-            {g.groups, g.n, g.oh, g.ow, g.cg(), g.kh(), g.kw()}, accType));
+    Value colsGrad = buildGemm(rewriter, loc, weight, outputGrad, acc,
+                               /*transposeLhs=*/true, /*transposeRhs=*/false);
 
-    // col2im, as a gather: input element (n, g, c, h, w) sums the column
-    // entries (g, n, y, x, c, i, j) of the outputs whose window reads it.
+    // col2im, as a gather: input element (n, c, h, w) sums the column
+    // entries ((n, y, x), (c % Cg, i, j)) of group c / Cg whose window
+    // reads it.
     Value zero = floatConstant(rewriter, loc, accType, 0.0);
     Value sums = buildIndexedReduction(
-        rewriter, loc, {g.n, g.groups, g.cg(), g.h, g.w}, {g.kh(), g.kw()},
-        zero,
+        rewriter, loc, resultType.getShape(), {g.kh(), g.kw()}, zero,
         [&](OpBuilder &b, Location nl, ArrayRef<Value> idx,
             ValueRange acc) -> Value {
+          IndexMath math{b, nl};
           CheckedIndex y =
-              windowOutputIndex(b, nl, idx[3], idx[5], win, 0, g.oh);
+              windowOutputIndex(b, nl, idx[2], idx[4], win, 0, g.oh);
           CheckedIndex x =
-              windowOutputIndex(b, nl, idx[4], idx[6], win, 1, g.ow);
-          Value entry = tensor::ExtractOp::create(
-              b, nl, colsGrad,
-              ValueRange{idx[1], idx[0], y.index, x.index, idx[2], idx[5],
-                         idx[6]});
+              windowOutputIndex(b, nl, idx[3], idx[5], win, 1, g.ow);
+          Value row =
+              math.mulAdd(math.mulAdd(idx[0], g.oh, y.index), g.ow, x.index);
+          Value col =
+              math.mulAdd(math.mulAdd(math.rem(idx[1], g.cg()), g.kh(), idx[4]),
+                          g.kw(), idx[5]);
+          SmallVector<Value> coords =
+              matrixCoords(g, math.div(idx[1], g.cg()), col, row);
+          Value entry = tensor::ExtractOp::create(b, nl, colsGrad, coords);
           Value share = arith::SelectOp::create(
               b, nl, allOf(b, nl, {y.valid, x.valid}), entry, zero);
           return arith::AddFOp::create(b, nl, acc[0], share);
         });
-    Value inputGrad = convertTensor(rewriter, loc, sums, element);
-    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, inputGrad, resultType));
+    rewriter.replaceOp(op, convertTensor(rewriter, loc, sums, element));
     return success();
   }
 };

@@ -1,21 +1,25 @@
 // RUN: mpt-opt --convert-mpt-to-linalg --split-input-file %s | FileCheck %s
 
-// A convolution is an im2col copy of the (padded) input and one GEMM whose
-// rhs is the weight read transposed: the linalg.matmul the CPU GEMM
-// kernels take. f16 operands accumulate in f32 from the bias.
-// CHECK-DAG:   #[[IM2COL:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d0, d4, d2 * 2 + d5, d3 * 2 + d6)>
+// A convolution is an im2col copy of the (padded) input and one GEMM with
+// the output channels as rows and the pixels as columns: the linalg.matmul
+// the CPU GEMM kernels take, its rhs (the columns) read transposed. Padding,
+// im2col and the final NCHW result are gathers that compute their
+// coordinates, so no reshape sits next to the GEMM. f16 operands accumulate
+// in f32 from the bias.
 // CHECK-DAG:   #[[LHS:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 // CHECK-DAG:   #[[RHS_T:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-LABEL: func.func @conv2d
-// CHECK:         %[[PAD:.*]] = linalg.generic
-// CHECK:           tensor.extract
-// CHECK:         %[[COLS:.*]] = linalg.generic {indexing_maps = [#[[IM2COL]], {{.*}}]
-// CHECK-SAME:      outs(%{{.*}} : tensor<1x2x4x4x3x3x3xf16>)
-// CHECK:         %[[M:.*]] = tensor.collapse_shape %{{.*}} : tensor<1x2x4x4x3x3x3xf16> into tensor<32x27xf16>
-// CHECK:         %[[ACC:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<8xf16>) outs(%{{.*}} : tensor<32x8xf32>)
+// CHECK:         linalg.generic {{.*}} outs(%{{.*}} : tensor<2x3x10x10xf16>)
+// CHECK:         %[[COLS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<32x27xf16>)
+// CHECK:           arith.divsi
+// CHECK:           arith.remsi
+// CHECK:           tensor.extract %{{.*}} : tensor<2x3x10x10xf16>
+// CHECK:         %[[W:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<8x27xf16>)
+// CHECK:         %[[ACC:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<8x32xf32>)
 // CHECK:           arith.extf
-// CHECK:         linalg.matmul indexing_maps = [#[[LHS]], #[[RHS_T]], {{.*}}] ins(%[[M]], %{{.*}} : tensor<32x27xf16>, tensor<8x27xf16>) outs(%[[ACC]] : tensor<32x8xf32>)
-// CHECK:         linalg.generic {{.*}} ins(%{{.*}} : tensor<1x2x4x4x8xf32>) outs(%{{.*}} : tensor<2x1x8x4x4xf16>)
+// CHECK:         %[[P:.*]] = linalg.matmul indexing_maps = [#[[LHS]], #[[RHS_T]], {{.*}}] ins(%[[W]], %[[COLS]] : tensor<8x27xf16>, tensor<32x27xf16>) outs(%[[ACC]] : tensor<8x32xf32>)
+// CHECK:         linalg.generic {{.*}} outs(%{{.*}} : tensor<2x8x4x4xf16>)
+// CHECK:           tensor.extract %[[P]]
 // CHECK:           arith.truncf {{.*}} : f32 to f16
 func.func @conv2d(%x: tensor<2x3x8x8xf16>, %w: tensor<8x3x3x3xf16>, %b: tensor<8xf16>) -> tensor<2x8x4x4xf16> {
   %0 = mpt.conv2d %x, %w, %b {padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
@@ -27,7 +31,7 @@ func.func @conv2d(%x: tensor<2x3x8x8xf16>, %w: tensor<8x3x3x3xf16>, %b: tensor<8
 
 // Groups are the batch dim of one batched GEMM.
 // CHECK-LABEL: func.func @grouped_conv2d
-// CHECK:         linalg.batch_matmul {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x72x9xf32>, tensor<2x3x9xf32>) outs(%{{.*}} : tensor<2x72x3xf32>)
+// CHECK:         linalg.batch_matmul {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x3x9xf32>, tensor<2x72x9xf32>) outs(%{{.*}} : tensor<2x3x72xf32>)
 func.func @grouped_conv2d(%x: tensor<2x2x6x6xf32>, %w: tensor<6x1x3x3xf32>) -> tensor<2x6x6x6xf32> {
   %0 = mpt.conv2d %x, %w {groups = 2 : i64, padding = array<i64: 1, 1, 1, 1>}
       : tensor<2x2x6x6xf32>, tensor<6x1x3x3xf32> -> tensor<2x6x6x6xf32>
@@ -36,16 +40,16 @@ func.func @grouped_conv2d(%x: tensor<2x2x6x6xf32>, %w: tensor<6x1x3x3xf32>) -> t
 
 // -----
 
-// The weight gradient is dy^T cols (the lhs read transposed, (d2, d0)); the
-// input gradient dy weight, then col2im as a gather over the kernel
-// positions.
+// The weight gradient is dy cols, with dy gathered as channels x pixels;
+// the input gradient weight^T dy (the lhs read transposed, (d2, d0)), then
+// col2im as a gather over the kernel positions.
 // CHECK:       affine_map<(d0, d1, d2) -> (d2, d0)>
 // CHECK-LABEL: func.func @conv2d_grads
-// CHECK:         linalg.matmul indexing_maps = [{{.*}}] ins(%{{.*}}, %{{.*}} : tensor<32x4xf32>, tensor<32x18xf32>) outs(%{{.*}} : tensor<4x18xf32>)
-// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<32x4xf32>, tensor<4x18xf32>) outs(%{{.*}} : tensor<32x18xf32>)
-// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
-// CHECK-SAME:      outs(%{{.*}} : tensor<2x1x2x4x4xf32>)
-// CHECK:           tensor.extract %{{.*}} : tensor<1x2x4x4x2x3x3xf32>
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x32xf32>, tensor<32x18xf32>) outs(%{{.*}} : tensor<4x18xf32>)
+// CHECK:         %[[DCOLS:.*]] = linalg.matmul indexing_maps = [{{.*}}] ins(%{{.*}}, %{{.*}} : tensor<4x18xf32>, tensor<4x32xf32>) outs(%{{.*}} : tensor<18x32xf32>)
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
+// CHECK-SAME:      outs(%{{.*}} : tensor<2x2x4x4xf32>)
+// CHECK:           tensor.extract %[[DCOLS]]
 func.func @conv2d_grads(%x: tensor<2x2x4x4xf32>, %w: tensor<4x2x3x3xf32>, %dy: tensor<2x4x4x4xf32>) -> (tensor<4x2x3x3xf32>, tensor<2x2x4x4xf32>) {
   %dw = mpt.conv2d_weight_grad %x, %dy {padding = array<i64: 1, 1, 1, 1>} : tensor<2x2x4x4xf32>, tensor<2x4x4x4xf32> -> tensor<4x2x3x3xf32>
   %dx = mpt.conv2d_input_grad %dy, %w {padding = array<i64: 1, 1, 1, 1>} : tensor<2x4x4x4xf32>, tensor<4x2x3x3xf32> -> tensor<2x2x4x4xf32>
