@@ -21,8 +21,33 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.mpt_tools_dir, config.llvm_tools_dir]
-tools = ["mpt-opt", "mpt-run", "mpt-runtime-test"]
+tools = ["mpt-opt", "mpt-run", "mpt-runtime-test", "mpt-import"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# Debian's Python, which has NumPy and (when installed) PyTorch, scikit-learn
+# and ONNX; the `python3` first on PATH may be another interpreter. `torch`:
+# the end-to-end tests that export models with PyTorch can run.
+import subprocess
+
+debian_python = "/usr/bin/python3"
+config.substitutions.append(("%debian_python", debian_python))
+if (
+    os.path.exists(debian_python)
+    and subprocess.run(
+        [debian_python, "-c", "import torch, onnx, sklearn"],
+        capture_output=True,
+    ).returncode
+    == 0
+):
+    config.available_features.add("torch")
+if (
+    os.path.exists(debian_python)
+    and subprocess.run(
+        [debian_python, "-c", "import matplotlib"], capture_output=True
+    ).returncode
+    == 0
+):
+    config.available_features.add("matplotlib")
 
 # `not`, `count` and `split-file` come from LLVM's tools directory.
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

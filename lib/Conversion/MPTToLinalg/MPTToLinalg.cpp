@@ -7,6 +7,7 @@
 
 #include "mpt/Conversion/MPTToLinalg/MPTToLinalg.h"
 #include "LoweringUtils.h"
+#include "StructuredBuilders.h"
 #include "mpt/Conversion/Passes.h"
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 
@@ -27,6 +28,10 @@ void mlir::mpt::populateMPTToLinalgConversionPatterns(
   populateTensorOpsToLinalgPatterns(patterns);
   populateTrainingOpsToLinalgPatterns(patterns);
   populateGradOpsToLinalgPatterns(patterns);
+  populateConvOpsToLinalgPatterns(patterns);
+  populatePoolOpsToLinalgPatterns(patterns);
+  populateDataOpsToLinalgPatterns(patterns);
+  populateMathOpsToLinalgPatterns(patterns);
 }
 
 namespace {

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "NetworkAdjoints.h"
 #include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 
@@ -508,4 +509,5 @@ void mlir::mpt::registerAdjointInterfaceModels(DialectRegistry &registry) {
                         BroadcastOp, TransposeOp, ReshapeOp, CastOp, MSELossOp,
                         ScaleLossOp>(context);
   });
+  detail::registerNetworkAdjointModels(registry);
 }

@@ -539,5 +539,8 @@ def MPT_AdamUpdateOp : MPT_Op<"adam_update", [Pure,
 }
 
 include "mpt/Dialect/MPT/IR/MPTGradOps.td"
+include "mpt/Dialect/MPT/IR/MPTConvOps.td"
+include "mpt/Dialect/MPT/IR/MPTDataOps.td"
+include "mpt/Dialect/MPT/IR/MPTMathOps.td"
 
 #endif // MPT_OPS_TD

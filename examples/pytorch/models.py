@@ -1,0 +1,121 @@
+"""The example models and their data sets, shared by export.py and
+reference.py.
+
+Every model is a plain nn.Module that torch.onnx.export (PyTorch 1.13)
+exports and mpt-import imports; every data set ships with scikit-learn, so
+nothing is downloaded. Inputs are float32 NumPy arrays; targets are what the
+loss reads (a column of regression targets, or one-hot class rows for the
+cross-entropy loss with probability targets).
+"""
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def diabetes():
+    """The 442 diabetes patients: 10 standardised features, and the disease
+    progression a year later, standardised."""
+    from sklearn.datasets import load_diabetes
+
+    data = load_diabetes()
+    x = data.data.astype(np.float32)
+    x = (x - x.mean(axis=0)) / x.std(axis=0)
+    y = data.target.astype(np.float32)[:, None]
+    y = (y - y.mean()) / y.std()
+    return x, y
+
+
+def digits_images():
+    """The 1797 8x8 handwritten digits as 1x8x8 images in [0, 1], and their
+    one-hot labels."""
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    x = (data.images.astype(np.float32) / 16.0)[:, None, :, :]
+    y = np.eye(10, dtype=np.float32)[data.target]
+    return x, y
+
+
+def digits_rows():
+    """The digits as sequences of their 8 pixel rows (8 features each)."""
+    x, y = digits_images()
+    return x[:, 0, :, :], y
+
+
+class DiabetesMLP(nn.Module):
+    """An MLP regressor: 10 -> 64 -> 64 -> 1 with ReLU."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(10, 64)
+        self.fc2 = nn.Linear(64, 64)
+        self.out = nn.Linear(64, 1)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.fc2(torch.relu(self.fc1(x)))))
+
+
+class DigitsCNN(nn.Module):
+    """conv-relu-pool twice, then a linear classifier."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 16, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(16 * 2 * 2, 10)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.conv1(x)))
+        x = self.pool(torch.relu(self.conv2(x)))
+        return self.fc(torch.flatten(x, 1))
+
+
+class GeluLayerNormMLP(nn.Module):
+    """Linear, LayerNorm and exact GELU (which opsets before 17 export
+    decomposed: ReduceMean/Sub/Pow/Sqrt/Div and Div/Erf/Add/Mul)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(10, 64)
+        self.norm = nn.LayerNorm(64)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(64, 64)
+        self.out = nn.Linear(64, 1)
+
+    def forward(self, x):
+        return self.out(self.act(self.fc2(self.act(self.norm(self.fc1(x))))))
+
+
+class DigitsTransformer(nn.Module):
+    """A transformer encoder layer over the 8 pixel rows of a digit, mean
+    pooled, with a linear classifier."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Linear(8, 16)
+        self.encoder = nn.TransformerEncoderLayer(
+            d_model=16, nhead=2, dim_feedforward=32, dropout=0.0, batch_first=True
+        )
+        self.head = nn.Linear(16, 10)
+
+    def forward(self, x):
+        return self.head(self.encoder(self.embed(x)).mean(dim=1))
+
+
+# name -> (model class, data set, loss, input shape of one sample)
+MODELS = {
+    "diabetes-mlp": (DiabetesMLP, diabetes, "mse"),
+    "digits-cnn": (DigitsCNN, digits_images, "cross-entropy"),
+    "gelu-layernorm-mlp": (GeluLayerNormMLP, diabetes, "mse"),
+    "digits-transformer": (DigitsTransformer, digits_rows, "cross-entropy"),
+}
+
+
+def loss_function(kind):
+    if kind == "mse":
+        return nn.MSELoss()
+    # One-hot rows as class probabilities: the same mean over rows of
+    # -sum_c t_c log_softmax(z)_c that mpt.cross_entropy_loss computes.
+    return nn.CrossEntropyLoss()

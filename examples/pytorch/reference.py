@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+"""Trains an exported example model in PyTorch, as mpt-run trains it.
+
+    reference.py DIR MODEL --optimizer=sgd|adam --lr=LR --batch=B --steps=N
+                 [--compare=metrics.csv --tolerance=T]
+
+Starts from DIR/init.pt (the weights export.py exported) and visits the
+batches of DIR/x.npy and DIR/y.npy in file order, as `mpt-run
+--shuffle=false` does: step s (from 1) trains on batch (s - 1) mod (N / B),
+the remainder of the samples dropped. Prints the loss of every step; with
+--compare, reads the loss column of an mpt-run metrics CSV and prints the
+largest per-step relative difference |mpt - torch| / |torch|, exiting with
+status 1 when it exceeds the tolerance.
+"""
+
+import argparse
+import csv
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import models  # noqa: E402
+
+
+def train(directory, name, optimizer, lr, batch, steps):
+    model_class, _, loss_kind = models.MODELS[name]
+    torch.manual_seed(0)
+    model = model_class()
+    model.load_state_dict(torch.load(os.path.join(directory, "init.pt")))
+    model.train()
+    x = torch.from_numpy(np.load(os.path.join(directory, "x.npy")))
+    y = torch.from_numpy(np.load(os.path.join(directory, "y.npy")))
+    loss_fn = models.loss_function(loss_kind)
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+    batches = x.shape[0] // batch
+    losses = []
+    for step in range(steps):
+        start = (step % batches) * batch
+        opt.zero_grad()
+        loss = loss_fn(model(x[start : start + batch]), y[start : start + batch])
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+def read_losses(path):
+    with open(path, newline="") as f:
+        return [float(row["loss"]) for row in csv.DictReader(f)]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("directory")
+    parser.add_argument("model", choices=sorted(models.MODELS))
+    parser.add_argument("--optimizer", choices=["sgd", "adam"], required=True)
+    parser.add_argument("--lr", type=float, required=True)
+    parser.add_argument("--batch", type=int, required=True)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--compare")
+    parser.add_argument("--tolerance", type=float, default=1e-4)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    losses = train(args.directory, args.model, args.optimizer, args.lr, args.batch, args.steps)
+    if not args.compare:
+        for step, loss in enumerate(losses, 1):
+            print(f"step {step} loss {loss:.9g}")
+        return
+    mpt = read_losses(args.compare)
+    if len(mpt) != len(losses):
+        sys.exit(f"{args.compare} has {len(mpt)} steps, expected {len(losses)}")
+    worst, worst_step = 0.0, 0
+    for step, (a, b) in enumerate(zip(mpt, losses), 1):
+        difference = abs(a - b) / abs(b)
+        if difference > worst:
+            worst, worst_step = difference, step
+    verdict = "ok" if worst <= args.tolerance else "FAILED"
+    print(
+        f"{args.model} {args.optimizer}: {len(losses)} steps, losses {losses[0]:.6g} -> "
+        f"{losses[-1]:.6g}, max relative difference {worst:.3e} at step {worst_step} "
+        f"(tolerance {args.tolerance:g}): {verdict}"
+    )
+    if worst > args.tolerance:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

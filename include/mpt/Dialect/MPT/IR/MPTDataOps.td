@@ -1,0 +1,127 @@
+//===- MPTDataOps.td - Concatenation, slicing and gathering -*- tablegen -*-===//
+//
+// Ops that move elements without arithmetic: they are exact in any
+// precision (class `clear`, as TensorFlow has ConcatV2, StridedSlice and
+// GatherV2), and the derivative ops their adjoints build. This file is
+// included at the end of MPTOps.td and uses its classes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPT_DATA_OPS_TD
+#define MPT_DATA_OPS_TD
+
+def MPT_IndexTensor : RankedTensorOf<[I32, I64]>;
+
+def MPT_ConcatOp : MPT_ForwardOp<"concat", "Clear"> {
+  let summary = "Joins tensors along one dim";
+  let description = [{
+    Places the operands one after the other along `axis` (negative counts
+    from the end); they agree on every other dim and on the element type.
+    Precision class: `clear`.
+
+    ```mlir
+    %c = mpt.concat %a, %b {axis = 1 : i64} : tensor<8x16xf16>, tensor<8x4xf16> -> tensor<8x20xf16>
+    ```
+  }];
+  let arguments = (ins Variadic<MPT_FloatTensor>:$inputs, I64Attr:$axis);
+  let results = (outs MPT_FloatTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($result)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = precisionClassDecl # [{
+    /// The axis as a non-negative dim index.
+    int64_t getNormalizedAxis();
+  }];
+}
+
+def MPT_SliceOp : MPT_ForwardOp<"slice", "Clear"> {
+  let summary = "A strided box of a tensor";
+  let description = [{
+    `result[i] = input[offsets + i * strides]` for every index `i` of the
+    result, whose shape is the box's size; the box lies inside the input
+    and strides are positive. Precision class: `clear`.
+
+    ```mlir
+    %s = mpt.slice %x {offsets = array<i64: 0, 4>, strides = array<i64: 1, 2>}
+        : tensor<8x16xf16> -> tensor<8x6xf16>
+    ```
+  }];
+  let arguments = (ins MPT_FloatTensor:$input, DenseI64ArrayAttr:$offsets,
+                       DenseI64ArrayAttr:$strides);
+  let results = (outs MPT_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def MPT_SliceGradOp : MPT_Op<"slice_grad", [Pure]> {
+  let summary = "Cotangent of the input of mpt.slice";
+  let description = [{
+    A zero tensor of the result type with `output_grad` written into the box
+    that an `mpt.slice` with the same `offsets` and `strides` reads.
+
+    ```mlir
+    %dx = mpt.slice_grad %dy {offsets = array<i64: 0, 4>, strides = array<i64: 1, 2>}
+        : tensor<8x6xf16> -> tensor<8x16xf16>
+    ```
+  }];
+  let arguments = (ins MPT_FloatTensor:$output_grad,
+                       DenseI64ArrayAttr:$offsets, DenseI64ArrayAttr:$strides);
+  let results = (outs MPT_FloatTensor:$input_grad);
+  let assemblyFormat =
+      "$output_grad attr-dict `:` type($output_grad) `->` type($input_grad)";
+  let hasVerifier = 1;
+}
+
+def MPT_GatherOp : MPT_ForwardOp<"gather", "Clear"> {
+  let summary = "Picks slices of a tensor by integer indices (embedding lookup)";
+  let description = [{
+    ONNX's Gather: with `input` of shape `P x V x S` around `axis` (P the
+    dims before it, S those after) and integer `indices` of shape `I`, the
+    result has shape `P x I x S` and
+    `result[p, i, s] = input[p, indices[i], s]`. A negative index counts
+    from the end; an index outside `[-V, V)` reads zeros (and receives no
+    gradient). With `axis = 0` and a `V x D` table this is an embedding
+    lookup. Only the float operand takes part in mixed precision.
+    Precision class: `clear`.
+
+    ```mlir
+    %e = mpt.gather %table, %tokens {axis = 0 : i64} : tensor<65x32xf32>, tensor<16x8xi64> -> tensor<16x8x32xf32>
+    ```
+  }];
+  let arguments = (ins MPT_FloatTensor:$input, MPT_IndexTensor:$indices,
+                       DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs MPT_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $indices attr-dict `:` type($input) `,` type($indices) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = precisionClassDecl # [{
+    /// The axis as a non-negative dim index.
+    int64_t getNormalizedAxis();
+  }];
+}
+
+def MPT_GatherGradOp : MPT_Op<"gather_grad", [Pure]> {
+  let summary = "Cotangent of the gathered input of mpt.gather";
+  let description = [{
+    The cotangent of `input` of an `mpt.gather` along `axis` with these
+    `indices`, given the cotangent `output_grad` of its result: every slice
+    of `output_grad` is added to the slice of the result (the input's type)
+    that it was read from, `result[p, v, s] = sum_{i : indices[i] = v}
+    output_grad[p, i, s]`, in f32 (f64 for f64) and rounded once.
+
+    ```mlir
+    %dt = mpt.gather_grad %tokens, %de {axis = 0 : i64} : tensor<16x8xi64>, tensor<16x8x32xf32> -> tensor<65x32xf32>
+    ```
+  }];
+  let arguments = (ins MPT_IndexTensor:$indices, MPT_FloatTensor:$output_grad,
+                       DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs MPT_FloatTensor:$input_grad);
+  let assemblyFormat = [{
+    $indices `,` $output_grad attr-dict `:` type($indices) `,`
+    type($output_grad) `->` type($input_grad)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // MPT_DATA_OPS_TD

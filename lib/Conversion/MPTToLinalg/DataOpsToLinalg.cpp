@@ -1,0 +1,243 @@
+//===- DataOpsToLinalg.cpp - Concat, slice and gather to linalg -----------===//
+//
+// Data movement as gathers: every result element is read with
+// `tensor.extract` at coordinates computed from its indices, into a fresh
+// tensor. The derivative of a gather is a reduction over the index
+// positions that compares each index with the row it accumulates.
+//
+//===----------------------------------------------------------------------===//
+
+#include "StructuredBuilders.h"
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace mlir::mpt;
+
+namespace {
+
+RankedTensorType tensorTypeOf(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+/// Each result element reads the input whose part of the axis holds it.
+struct ConcatOpLowering : OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    int64_t axis = op.getNormalizedAxis();
+    ValueRange inputs = adaptor.getInputs();
+    Value result = buildIndexedElementwise(
+        rewriter, op.getLoc(), op.getType(),
+        [&](OpBuilder &b, Location nl, ArrayRef<Value> idx,
+            ValueRange) -> Value {
+          Value element;
+          int64_t offset = 0;
+          for (Value input : inputs) {
+            int64_t size = tensorTypeOf(input).getDimSize(axis);
+            SmallVector<Value> coords(idx);
+            CheckedIndex part =
+                checkIndex(b, nl,
+                           arith::SubIOp::create(
+                               b, nl, idx[axis],
+                               arith::ConstantIndexOp::create(b, nl, offset)),
+                           size);
+            coords[axis] = part.index;
+            Value candidate = tensor::ExtractOp::create(b, nl, input, coords);
+            element = element ? arith::SelectOp::create(b, nl, part.valid,
+                                                        candidate, element)
+                              : candidate;
+            offset += size;
+          }
+          return element;
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct SliceOpLowering : OpConversionPattern<SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(SliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ArrayRef<int64_t> offsets = op.getOffsets(), strides = op.getStrides();
+    Value input = adaptor.getInput();
+    Value result = buildIndexedElementwise(
+        rewriter, op.getLoc(), op.getType(),
+        [&](OpBuilder &b, Location nl, ArrayRef<Value> idx,
+            ValueRange) -> Value {
+          SmallVector<Value> coords;
+          for (auto [dim, index] : llvm::enumerate(idx))
+            coords.push_back(arith::AddIOp::create(
+                b, nl,
+                arith::MulIOp::create(
+                    b, nl, index,
+                    arith::ConstantIndexOp::create(b, nl, strides[dim])),
+                arith::ConstantIndexOp::create(b, nl, offsets[dim])));
+          return tensor::ExtractOp::create(b, nl, input, coords);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Each input element reads the cotangent element it was sliced into, or
+/// is zero outside the box.
+struct SliceGradOpLowering : OpConversionPattern<SliceGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(SliceGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    ArrayRef<int64_t> offsets = op.getOffsets(), strides = op.getStrides();
+    Value outputGrad = adaptor.getOutputGrad();
+    ArrayRef<int64_t> boxShape = tensorTypeOf(outputGrad).getShape();
+    Value result = buildIndexedElementwise(
+        rewriter, op.getLoc(), type,
+        [&](OpBuilder &b, Location nl, ArrayRef<Value> idx,
+            ValueRange) -> Value {
+          SmallVector<Value> coords, valid;
+          for (auto [dim, index] : llvm::enumerate(idx)) {
+            Value shifted = arith::SubIOp::create(
+                b, nl, index,
+                arith::ConstantIndexOp::create(b, nl, offsets[dim]));
+            CheckedIndex inBox =
+                strideIndex(b, nl, shifted, strides[dim], boxShape[dim]);
+            coords.push_back(inBox.index);
+            valid.push_back(inBox.valid);
+          }
+          Value element = tensor::ExtractOp::create(b, nl, outputGrad, coords);
+          return arith::SelectOp::create(
+              b, nl, allOf(b, nl, valid), element,
+              floatConstant(b, nl, type.getElementType(), 0.0));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// The index element `raw` as an `index` counted from the start of a dim of
+/// `size`, and whether it lies in `[-size, size)`.
+std::pair<Value, Value> normalizeIndex(OpBuilder &b, Location loc, Value raw,
+                                       int64_t size) {
+  Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value sizeValue = arith::ConstantIndexOp::create(b, loc, size);
+  Value negative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, zero);
+  Value wrapped = arith::SelectOp::create(
+      b, loc, negative, arith::AddIOp::create(b, loc, index, sizeValue), index);
+  Value aboveZero =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, wrapped, zero);
+  Value belowSize = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                          wrapped, sizeValue);
+  Value valid = arith::AndIOp::create(b, loc, aboveZero, belowSize);
+  return {arith::SelectOp::create(b, loc, valid, wrapped, zero), valid};
+}
+
+struct GatherOpLowering : OpConversionPattern<GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(GatherOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    Value table = adaptor.getInput();
+    RankedTensorType tableType = tensorTypeOf(table);
+    RankedTensorType type = op.getType();
+    int64_t axis = op.getNormalizedAxis();
+    int64_t indexRank = tensorTypeOf(op.getIndices()).getRank();
+    int64_t rank = type.getRank();
+    // Result dims: [axis) prefix, indexRank index dims, then the suffix.
+    SmallVector<AffineExpr> indexDims;
+    for (int64_t dim = axis; dim < axis + indexRank; ++dim)
+      indexDims.push_back(getAffineDimExpr(dim, ctx));
+    AffineMap indexMap = AffineMap::get(rank, 0, indexDims, ctx);
+    int64_t rows = tableType.getDimSize(axis);
+    Value result = buildMappedElementwise(
+        rewriter, loc, type, adaptor.getIndices(), indexMap,
+        [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
+          auto [row, valid] = normalizeIndex(b, nl, args[0], rows);
+          SmallVector<Value> coords;
+          for (int64_t dim = 0; dim < axis; ++dim)
+            coords.push_back(linalg::IndexOp::create(b, nl, dim));
+          coords.push_back(row);
+          for (int64_t dim = axis + indexRank; dim < rank; ++dim)
+            coords.push_back(linalg::IndexOp::create(b, nl, dim));
+          Value element = tensor::ExtractOp::create(b, nl, table, coords);
+          return arith::SelectOp::create(
+              b, nl, valid, element,
+              floatConstant(b, nl, type.getElementType(), 0.0));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct GatherGradOpLowering : OpConversionPattern<GatherGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(GatherGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    auto type = cast<RankedTensorType>(op.getType());
+    Type element = type.getElementType();
+    FloatType accType = computeTypeOf(element);
+    auto axis = static_cast<int64_t>(op.getAxis());
+    ArrayRef<int64_t> indexShape = tensorTypeOf(op.getIndices()).getShape();
+    int64_t rank = type.getRank();
+    int64_t indexRank = indexShape.size();
+    // Iteration space: the result dims, then the index dims (reduced).
+    SmallVector<int64_t> space(type.getShape());
+    space.append(indexShape.begin(), indexShape.end());
+    unsigned numDims = space.size();
+    SmallVector<AffineExpr> indexDims, gradDims;
+    for (int64_t dim = 0; dim < indexRank; ++dim)
+      indexDims.push_back(getAffineDimExpr(rank + dim, ctx));
+    for (int64_t dim = 0; dim < axis; ++dim)
+      gradDims.push_back(getAffineDimExpr(dim, ctx));
+    gradDims.append(indexDims);
+    for (int64_t dim = axis + 1; dim < rank; ++dim)
+      gradDims.push_back(getAffineDimExpr(dim, ctx));
+    SmallVector<int64_t> reduced = llvm::to_vector(
+        llvm::seq<int64_t>(rank, static_cast<int64_t>(numDims)));
+    int64_t rows = type.getDimSize(axis);
+    Value sums = buildReduction(
+        rewriter, loc, space, reduced,
+        ValueRange{adaptor.getIndices(), adaptor.getOutputGrad()},
+        {AffineMap::get(numDims, 0, indexDims, ctx),
+         AffineMap::get(numDims, 0, gradDims, ctx)},
+        floatConstant(rewriter, loc, accType, 0.0),
+        [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
+          auto [row, valid] = normalizeIndex(b, nl, args[0], rows);
+          Value here =
+              arith::CmpIOp::create(b, nl, arith::CmpIPredicate::eq, row,
+                                    linalg::IndexOp::create(b, nl, axis));
+          Value take = arith::AndIOp::create(b, nl, here, valid);
+          Value share = arith::SelectOp::create(
+              b, nl, take, convertFloat(b, nl, args[1], accType),
+              floatConstant(b, nl, accType, 0.0));
+          return arith::AddFOp::create(b, nl, args[2], share);
+        });
+    rewriter.replaceOp(op, convertTensor(rewriter, loc, sums, element));
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::mpt::populateDataOpsToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<ConcatOpLowering, SliceOpLowering, SliceGradOpLowering,
+               GatherOpLowering, GatherGradOpLowering>(patterns.getContext());
+}

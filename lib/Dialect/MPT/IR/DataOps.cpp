@@ -1,0 +1,165 @@
+//===- DataOps.cpp - Verifiers of concat, slice and gather ----------------===//
+
+#include "VerifierUtils.h"
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+using namespace mlir;
+using namespace mlir::mpt;
+using namespace mlir::mpt::detail;
+
+/// `axis` as a dim index of a tensor of `rank`, or an error naming the
+/// valid range.
+static FailureOr<int64_t> normalizeAxis(Operation *op, int64_t axis,
+                                        int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return op->emitOpError() << "axis " << axis << " must be in [" << -rank
+                             << ", " << rank << ")";
+  return axis < 0 ? axis + rank : axis;
+}
+
+//===----------------------------------------------------------------------===//
+// ConcatOp
+//===----------------------------------------------------------------------===//
+
+int64_t ConcatOp::getNormalizedAxis() {
+  int64_t axis = getAxis();
+  return axis < 0 ? axis + getType().getRank() : axis;
+}
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError() << "needs at least one input, found none";
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
+  Value first = getInputs().front();
+  ArrayRef<int64_t> firstShape = tensorType(first).getShape();
+  FailureOr<int64_t> axis =
+      normalizeAxis(*this, static_cast<int64_t>(getAxis()), firstShape.size());
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> expected(firstShape);
+  expected[*axis] = 0;
+  for (auto [index, input] : llvm::enumerate(getInputs())) {
+    if (failed(verifySameElementType(*this, "input", input, "input #0", first)))
+      return failure();
+    ArrayRef<int64_t> shape = tensorType(input).getShape();
+    bool compatible = shape.size() == firstShape.size();
+    for (size_t dim = 0; compatible && dim < shape.size(); ++dim)
+      compatible =
+          static_cast<int64_t>(dim) == *axis || shape[dim] == firstShape[dim];
+    if (!compatible)
+      return emitOpError() << "input #" << index << " shape "
+                           << ShapeText{shape} << " must match input #0 shape "
+                           << ShapeText{firstShape} << " except in dim "
+                           << *axis;
+    expected[*axis] += shape[*axis];
+  }
+  if (failed(verifySameElementType(*this, "result", getResult(), "input #0",
+                                   first)))
+    return failure();
+  return verifyResultShape(*this, expected);
+}
+
+//===----------------------------------------------------------------------===//
+// SliceOp and SliceGradOp
+//===----------------------------------------------------------------------===//
+
+/// Checks that a box of `sizes` at `offsets` with `strides` lies in a tensor
+/// of shape `full`.
+static LogicalResult verifyBox(Operation *op, ArrayRef<int64_t> full,
+                               ArrayRef<int64_t> sizes,
+                               ArrayRef<int64_t> offsets,
+                               ArrayRef<int64_t> strides) {
+  if (sizes.size() != full.size())
+    return op->emitOpError() << "slice has rank " << sizes.size()
+                             << ", expected the rank of the sliced tensor ("
+                             << full.size() << ")";
+  if (offsets.size() != full.size() || strides.size() != full.size())
+    return op->emitOpError()
+           << "offsets and strides must have one entry per dim (" << full.size()
+           << "), found " << offsets.size() << " and " << strides.size();
+  for (size_t dim = 0; dim < full.size(); ++dim) {
+    if (strides[dim] < 1)
+      return op->emitOpError()
+             << "strides " << ShapeText{strides} << " must be >= 1";
+    int64_t last = offsets[dim] + (sizes[dim] - 1) * strides[dim];
+    if (offsets[dim] < 0 || (sizes[dim] > 0 && last >= full[dim]))
+      return op->emitOpError()
+             << "slice of size " << sizes[dim] << " at offset " << offsets[dim]
+             << " with stride " << strides[dim] << " must lie inside dim "
+             << dim << " of size " << full[dim];
+  }
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  if (failed(verifyStaticShapes(*this)) ||
+      failed(verifySameElementType(*this, "result", getResult(), "input",
+                                   getInput())))
+    return failure();
+  return verifyBox(*this, getInput().getType().getShape(), getType().getShape(),
+                   getOffsets(), getStrides());
+}
+
+LogicalResult SliceGradOp::verify() {
+  if (failed(verifyStaticShapes(*this)) ||
+      failed(verifySameElementType(*this, "input_grad", getInputGrad(),
+                                   "output_grad", getOutputGrad())))
+    return failure();
+  return verifyBox(*this, tensorType(getInputGrad()).getShape(),
+                   tensorType(getOutputGrad()).getShape(), getOffsets(),
+                   getStrides());
+}
+
+//===----------------------------------------------------------------------===//
+// GatherOp and GatherGradOp
+//===----------------------------------------------------------------------===//
+
+/// The shape `P x I x S` of gathering `indices` from `input` along `axis`.
+static SmallVector<int64_t> gatheredShape(ArrayRef<int64_t> input,
+                                          ArrayRef<int64_t> indices,
+                                          int64_t axis) {
+  SmallVector<int64_t> shape(input.take_front(axis));
+  shape.append(indices.begin(), indices.end());
+  shape.append(input.begin() + axis + 1, input.end());
+  return shape;
+}
+
+int64_t GatherOp::getNormalizedAxis() {
+  int64_t axis = getAxis();
+  return axis < 0 ? axis + getInput().getType().getRank() : axis;
+}
+
+LogicalResult GatherOp::verify() {
+  if (failed(verifyStaticShapes(*this)) ||
+      failed(verifySameElementType(*this, "result", getResult(), "input",
+                                   getInput())))
+    return failure();
+  ArrayRef<int64_t> input = getInput().getType().getShape();
+  FailureOr<int64_t> axis =
+      normalizeAxis(*this, static_cast<int64_t>(getAxis()), input.size());
+  if (failed(axis))
+    return failure();
+  return verifyResultShape(
+      *this, gatheredShape(input, tensorType(getIndices()).getShape(), *axis));
+}
+
+LogicalResult GatherGradOp::verify() {
+  if (failed(verifyStaticShapes(*this)) ||
+      failed(verifySameElementType(*this, "input_grad", getInputGrad(),
+                                   "output_grad", getOutputGrad())))
+    return failure();
+  ArrayRef<int64_t> input = tensorType(getInputGrad()).getShape();
+  auto axis = static_cast<int64_t>(getAxis());
+  if (axis < 0 || axis >= static_cast<int64_t>(input.size()))
+    return emitOpError() << "axis " << axis << " must be in [0, "
+                         << input.size() << ") (the input_grad rank)";
+  SmallVector<int64_t> expected =
+      gatheredShape(input, tensorType(getIndices()).getShape(), axis);
+  ArrayRef<int64_t> found = tensorType(getOutputGrad()).getShape();
+  if (found != ArrayRef<int64_t>(expected))
+    return emitOpError() << "output_grad shape " << ShapeText{found}
+                         << " must be " << ShapeText{expected}
+                         << " (the gathered shape)";
+  return success();
+}

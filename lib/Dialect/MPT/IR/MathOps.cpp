@@ -1,0 +1,144 @@
+//===- MathOps.cpp - Verifiers of erf, pow, reduce_max, log-softmax, CE ---===//
+
+#include "VerifierUtils.h"
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace mlir::mpt;
+using namespace mlir::mpt::detail;
+
+LogicalResult PowOp::verify() {
+  return verifyBroadcastBinary(*this, getLhs(), getRhs());
+}
+
+//===----------------------------------------------------------------------===//
+// ReduceMaxOp and ReduceMaxGradOp
+//===----------------------------------------------------------------------===//
+
+/// `dims` sorted, or every dim of a tensor of `rank` when absent.
+static SmallVector<int64_t> sortedDims(std::optional<ArrayRef<int64_t>> dims,
+                                       int64_t rank) {
+  if (!dims)
+    return llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  SmallVector<int64_t> sorted(*dims);
+  llvm::sort(sorted);
+  return sorted;
+}
+
+/// Checks `dims` against `input` and returns the reduced shape.
+static FailureOr<SmallVector<int64_t>> reducedShape(Operation *op,
+                                                    ArrayRef<int64_t> input,
+                                                    ArrayRef<int64_t> dims,
+                                                    bool keepDims) {
+  for (auto [index, dim] : llvm::enumerate(dims)) {
+    if (dim < 0 || dim >= static_cast<int64_t>(input.size()))
+      return op->emitOpError() << "reduced dim " << dim << " must be in [0, "
+                               << input.size() << ")";
+    if (index > 0 && dims[index - 1] == dim)
+      return op->emitOpError() << "reduced dim " << dim << " appears twice";
+  }
+  SmallVector<int64_t> shape;
+  for (auto [dim, size] : llvm::enumerate(input)) {
+    if (!llvm::is_contained(dims, static_cast<int64_t>(dim)))
+      shape.push_back(size);
+    else if (keepDims)
+      shape.push_back(1);
+  }
+  return shape;
+}
+
+SmallVector<int64_t> ReduceMaxOp::getReducedDims() {
+  return sortedDims(getDims(), getInput().getType().getRank());
+}
+
+LogicalResult ReduceMaxOp::verify() {
+  if (failed(verifyStaticShapes(*this)) ||
+      failed(verifySameElementType(*this, "result", getResult(), "input",
+                                   getInput())))
+    return failure();
+  FailureOr<SmallVector<int64_t>> expected = reducedShape(
+      *this, getInput().getType().getShape(), getReducedDims(), getKeepDims());
+  if (failed(expected))
+    return failure();
+  return verifyResultShape(*this, *expected);
+}
+
+LogicalResult ReduceMaxGradOp::verify() {
+  if (failed(verifyStaticShapes(*this)) ||
+      failed(verifySameElementType(*this, "output", getOutput(), "input",
+                                   getInput())))
+    return failure();
+  ArrayRef<int64_t> input = tensorType(getInput()).getShape();
+  FailureOr<SmallVector<int64_t>> expected = reducedShape(
+      *this, input, sortedDims(getDims(), input.size()), getKeepDims());
+  if (failed(expected))
+    return failure();
+  ArrayRef<int64_t> found = tensorType(getOutput()).getShape();
+  if (found != ArrayRef<int64_t>(*expected))
+    return emitOpError() << "output shape " << ShapeText{found} << " must be "
+                         << ShapeText{*expected} << " (the reduced input)";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LogSoftmaxOp
+//===----------------------------------------------------------------------===//
+
+int64_t LogSoftmaxOp::getNormalizedAxis() {
+  int64_t axis = getAxis();
+  return axis < 0 ? axis + getInput().getType().getRank() : axis;
+}
+
+LogicalResult LogSoftmaxOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  auto axis = static_cast<int64_t>(getAxis());
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
+  if (rank < 1)
+    return emitOpError() << "input must have rank >= 1, found rank 0";
+  if (axis < -rank || axis >= rank)
+    return emitOpError() << "axis " << axis << " must be in [" << -rank << ", "
+                         << rank << ")";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// CrossEntropyLossOp and CrossEntropyLossGradOp
+//===----------------------------------------------------------------------===//
+
+/// Logits `N x C`; a target of `N` class indices or `N x C` probabilities
+/// of the logits' element type.
+static LogicalResult verifyCrossEntropyOperands(Operation *op, Value logits,
+                                                Value target) {
+  if (failed(verifyStaticShapes(op)))
+    return failure();
+  ArrayRef<int64_t> shape = tensorType(logits).getShape();
+  if (shape.size() != 2)
+    return op->emitOpError()
+           << "logits must have rank 2 (N x C), found rank " << shape.size();
+  RankedTensorType targetType = tensorType(target);
+  if (isa<IntegerType>(targetType.getElementType())) {
+    if (targetType.getShape() != shape.take_front())
+      return op->emitOpError()
+             << "class-index target shape " << ShapeText{targetType.getShape()}
+             << " must be [" << shape[0] << "] (one index per logits row)";
+    return success();
+  }
+  if (failed(verifySameElementType(op, "target", target, "logits", logits)))
+    return failure();
+  if (targetType.getShape() != shape)
+    return op->emitOpError()
+           << "probability target shape " << ShapeText{targetType.getShape()}
+           << " must match logits shape " << ShapeText{shape};
+  return success();
+}
+
+LogicalResult CrossEntropyLossOp::verify() {
+  return verifyCrossEntropyOperands(*this, getLogits(), getTarget());
+}
+
+LogicalResult CrossEntropyLossGradOp::verify() {
+  return verifyCrossEntropyOperands(*this, getLogits(), getTarget());
+}

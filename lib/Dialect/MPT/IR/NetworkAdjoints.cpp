@@ -1,0 +1,252 @@
+//===- NetworkAdjoints.cpp - Adjoints of the network ops ------------------===//
+//
+// The derivatives of convolution, pooling, data movement and the math ops of
+// exported networks, attached as AdjointOpInterface external models like
+// those in MPTAdjoints.cpp. `dr` is the cotangent of the op's result; each
+// adjoint builds the cotangents of the requested operands in their own
+// types. docs/autodiff.md lists the formulas.
+//
+//===----------------------------------------------------------------------===//
+
+#include "NetworkAdjoints.h"
+#include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectRegistry.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mpt;
+
+namespace {
+
+/// What the adjoint of a single-result op works with.
+struct Adjoint {
+  AdjointBuilder &b;
+  Location loc;
+  Value dr;
+  ArrayRef<bool> requested;
+  MutableArrayRef<Value> operandCotangents;
+
+  /// Builds the cotangent of `operand` only when it is requested.
+  void set(OpOperand &operand, llvm::function_ref<Value()> build) {
+    unsigned index = operand.getOperandNumber();
+    if (requested[index])
+      operandCotangents[index] = build();
+  }
+
+  Value mul(Value lhs, Value rhs) { return MulOp::create(b, loc, lhs, rhs); }
+  Value sub(Value lhs, Value rhs) { return SubOp::create(b, loc, lhs, rhs); }
+  Value scalar(Value like, double value) {
+    return b.getScalarTensor(loc, getElementTypeOrSelf(like.getType()), value);
+  }
+  /// Sums `value` over the leading dims that trailing broadcasting added to
+  /// a value of type `target`.
+  Value sumToShape(Value value, Type target) {
+    auto from = cast<RankedTensorType>(value.getType());
+    auto to = cast<RankedTensorType>(target);
+    if (from.getShape() == to.getShape())
+      return value;
+    auto dims =
+        llvm::to_vector(llvm::seq<int64_t>(0, from.getRank() - to.getRank()));
+    return ReduceSumOp::create(b, loc, to, value, b.getDenseI64ArrayAttr(dims),
+                               /*keep_dims=*/false);
+  }
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Math
+//===----------------------------------------------------------------------===//
+
+// erf'(x) = 2 / sqrt(pi) exp(-x^2).
+static void buildAdjointOf(ErfOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(), [&] {
+    Value x = op.getInput();
+    Value gauss = ExpOp::create(adj.b, adj.loc,
+                                adj.mul(adj.mul(x, x), adj.scalar(x, -1.0)));
+    return adj.mul(adj.mul(adj.dr, gauss),
+                   adj.scalar(x, 2.0 / std::sqrt(M_PI)));
+  });
+}
+
+// d(l^r)/dl = r l^(r - 1); d(l^r)/dr = l^r log(l), summed over the dims the
+// exponent was broadcast along.
+static void buildAdjointOf(PowOp op, Adjoint &adj) {
+  Value lhs = op.getLhs(), rhs = op.getRhs();
+  adj.set(op.getLhsMutable(), [&] {
+    Value ones = adj.b.getSplat(adj.loc, rhs.getType(), 1.0);
+    Value lower = PowOp::create(adj.b, adj.loc, lhs,
+                                SubOp::create(adj.b, adj.loc, rhs, ones));
+    return adj.mul(adj.mul(adj.dr, lower), rhs);
+  });
+  adj.set(op.getRhsMutable(), [&] {
+    Value logBase = LogOp::create(adj.b, adj.loc, lhs);
+    return adj.sumToShape(adj.mul(adj.mul(adj.dr, op.getResult()), logBase),
+                          rhs.getType());
+  });
+}
+
+static void buildAdjointOf(ReduceMaxOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(), [&] {
+    return ReduceMaxGradOp::create(adj.b, adj.loc, op.getInput().getType(),
+                                   op.getInput(), op.getResult(), adj.dr,
+                                   op.getDimsAttr(), op.getKeepDimsAttr());
+  });
+}
+
+// y = x - logsumexp(x): dx = dr - exp(y) sum_axis(dr).
+static void buildAdjointOf(LogSoftmaxOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(), [&] {
+    RankedTensorType type = op.getType();
+    int64_t axis = op.getNormalizedAxis();
+    DenseI64ArrayAttr dims = adj.b.getDenseI64ArrayAttr({axis});
+    SmallVector<int64_t> rowShape(type.getShape());
+    rowShape.erase(rowShape.begin() + axis);
+    Value total = ReduceSumOp::create(adj.b, adj.loc, type.clone(rowShape),
+                                      adj.dr, dims, /*keep_dims=*/false);
+    Value spread = BroadcastOp::create(adj.b, adj.loc, type, total, dims);
+    Value softmax = ExpOp::create(adj.b, adj.loc, op.getResult());
+    return adj.sub(adj.dr, adj.mul(softmax, spread));
+  });
+}
+
+// d/dlogits: mpt.cross_entropy_loss_grad. A probability target receives
+// -dL / N log_softmax(logits).
+static void buildAdjointOf(CrossEntropyLossOp op, Adjoint &adj) {
+  Value logits = op.getLogits(), target = op.getTarget();
+  adj.set(op.getLogitsMutable(), [&] {
+    return CrossEntropyLossGradOp::create(adj.b, adj.loc, logits.getType(),
+                                          logits, target, adj.dr);
+  });
+  adj.set(op.getTargetMutable(), [&] {
+    auto type = cast<RankedTensorType>(target.getType());
+    Type element = type.getElementType();
+    int64_t rows = type.getDimSize(0);
+    Value factor =
+        arith::MulFOp::create(adj.b, adj.loc, adj.dr,
+                              adj.b.getSplat(adj.loc, adj.dr.getType(),
+                                             -1.0 / static_cast<double>(rows)));
+    if (element != factor.getType())
+      factor = CastOp::create(adj.b, adj.loc, element, factor);
+    Value factorTensor = tensor::FromElementsOp::create(
+        adj.b, adj.loc, RankedTensorType::get({}, element), factor);
+    Value logProbabilities = LogSoftmaxOp::create(adj.b, adj.loc, logits);
+    return adj.mul(logProbabilities, factorTensor);
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+static void buildAdjointOf(Conv2DOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(), [&] {
+    return Conv2DInputGradOp::create(adj.b, adj.loc, op.getInput().getType(),
+                                     adj.dr, op.getWeight(),
+                                     op.getStridesAttr(), op.getPaddingAttr(),
+                                     op.getDilationsAttr(), op.getGroupsAttr());
+  });
+  adj.set(op.getWeightMutable(), [&] {
+    return Conv2DWeightGradOp::create(
+        adj.b, adj.loc, op.getWeight().getType(), op.getInput(), adj.dr,
+        op.getStridesAttr(), op.getPaddingAttr(), op.getDilationsAttr(),
+        op.getGroupsAttr());
+  });
+  if (Value bias = op.getBias())
+    adj.set(op.getBiasMutable()[0], [&] {
+      return ReduceSumOp::create(adj.b, adj.loc, bias.getType(), adj.dr,
+                                 adj.b.getDenseI64ArrayAttr({0, 2, 3}),
+                                 /*keep_dims=*/false);
+    });
+}
+
+static void buildAdjointOf(MaxPool2DOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(), [&] {
+    return MaxPool2DGradOp::create(adj.b, adj.loc, op.getInput().getType(),
+                                   op.getInput(), op.getResult(), adj.dr,
+                                   op.getKernelAttr(), op.getStridesAttr(),
+                                   op.getPaddingAttr(), op.getDilationsAttr());
+  });
+}
+
+static void buildAdjointOf(AvgPool2DOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(), [&] {
+    return AvgPool2DGradOp::create(
+        adj.b, adj.loc, op.getInput().getType(), adj.dr, op.getKernelAttr(),
+        op.getStridesAttr(), op.getPaddingAttr(), op.getCountIncludePadAttr());
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+// Each input receives its own part of the cotangent.
+static void buildAdjointOf(ConcatOp op, Adjoint &adj) {
+  int64_t axis = op.getNormalizedAxis();
+  int64_t rank = op.getType().getRank();
+  int64_t offset = 0;
+  for (OpOperand &input : op.getInputsMutable()) {
+    auto type = cast<RankedTensorType>(input.get().getType());
+    adj.set(input, [&] {
+      SmallVector<int64_t> offsets(rank, 0);
+      offsets[axis] = offset;
+      return SliceOp::create(
+          adj.b, adj.loc, type, adj.dr, adj.b.getDenseI64ArrayAttr(offsets),
+          adj.b.getDenseI64ArrayAttr(SmallVector<int64_t>(rank, 1)));
+    });
+    offset += type.getDimSize(axis);
+  }
+}
+
+static void buildAdjointOf(SliceOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(), [&] {
+    return SliceGradOp::create(adj.b, adj.loc, op.getInput().getType(), adj.dr,
+                               op.getOffsetsAttr(), op.getStridesAttr());
+  });
+}
+
+static void buildAdjointOf(GatherOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(), [&] {
+    return GatherGradOp::create(
+        adj.b, adj.loc, op.getInput().getType(), op.getIndices(), adj.dr,
+        adj.b.getI64IntegerAttr(op.getNormalizedAxis()));
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Registration
+//===----------------------------------------------------------------------===//
+
+namespace {
+template <typename OpT>
+struct NetworkAdjointModel
+    : AdjointOpInterface::ExternalModel<NetworkAdjointModel<OpT>, OpT> {
+  LogicalResult buildAdjoint(Operation *op, AdjointBuilder &builder,
+                             ValueRange resultCotangents,
+                             ArrayRef<bool> requested,
+                             MutableArrayRef<Value> operandCotangents) const {
+    Adjoint adjoint{builder, op->getLoc(), resultCotangents.front(), requested,
+                    operandCotangents};
+    buildAdjointOf(cast<OpT>(op), adjoint);
+    return success();
+  }
+};
+
+template <typename... OpTs> void attachModels(MLIRContext *context) {
+  (OpTs::template attachInterface<NetworkAdjointModel<OpTs>>(*context), ...);
+}
+} // namespace
+
+void mlir::mpt::detail::registerNetworkAdjointModels(
+    DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *context, MPTDialect *) {
+    attachModels<ErfOp, PowOp, ReduceMaxOp, LogSoftmaxOp, CrossEntropyLossOp,
+                 Conv2DOp, MaxPool2DOp, AvgPool2DOp, ConcatOp, SliceOp,
+                 GatherOp>(context);
+  });
+}

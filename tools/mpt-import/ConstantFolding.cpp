@@ -1,0 +1,437 @@
+//===- ConstantFolding.cpp - Shape arithmetic at import time --------------===//
+//
+// Exported graphs compute reshape targets, slice bounds and scale factors
+// from `Shape` of their activations. With static shapes all of it is known
+// at import time: these ops run here, on host tensors, and never reach the
+// step. A node is folded when all its inputs are known (for `Shape`, when
+// its input has a static type); otherwise the op importers take it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GraphImporter.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <cmath>
+#include <functional>
+
+using namespace mpt::import;
+
+namespace {
+
+using Shape = std::vector<int64_t>;
+
+HostConstant makeInts(Shape shape, std::vector<int64_t> values) {
+  HostConstant result;
+  result.elementType = onnx::TensorProto::INT64;
+  result.shape = std::move(shape);
+  result.ints = std::move(values);
+  return result;
+}
+
+/// The row-major strides of `shape`.
+Shape stridesOf(const Shape &shape) {
+  Shape strides(shape.size(), 1);
+  for (int64_t dim = static_cast<int64_t>(shape.size()) - 2; dim >= 0; --dim)
+    strides[dim] = strides[dim + 1] * shape[dim + 1];
+  return strides;
+}
+
+/// NumPy broadcasting of two shapes; nullopt when they do not broadcast.
+std::optional<Shape> broadcastShapes(const Shape &a, const Shape &b) {
+  size_t rank = std::max(a.size(), b.size());
+  Shape result(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t x = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t y = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (x != y && x != 1 && y != 1)
+      return std::nullopt;
+    result[i] = std::max(x, y);
+  }
+  return result;
+}
+
+/// The flat index in a tensor of `shape` broadcast to `result` of the
+/// element at result flat index `index`.
+int64_t broadcastIndex(const Shape &shape, const Shape &result, int64_t index) {
+  Shape resultStrides = stridesOf(result), strides = stridesOf(shape);
+  size_t offset = result.size() - shape.size();
+  int64_t flat = 0;
+  for (size_t dim = 0; dim < result.size(); ++dim) {
+    int64_t coord = (index / resultStrides[dim]) % result[dim];
+    if (dim >= offset && shape[dim - offset] != 1)
+      flat += coord * strides[dim - offset];
+  }
+  return flat;
+}
+
+bool isElementwiseBinary(const std::string &op) {
+  return op == "Add" || op == "Sub" || op == "Mul" || op == "Div" ||
+         op == "Pow" || op == "Equal" || op == "Less" || op == "Greater";
+}
+
+/// A binary op on two known tensors with broadcasting.
+std::optional<HostConstant> foldBinary(const std::string &op,
+                                       const HostConstant &a,
+                                       const HostConstant &b) {
+  std::optional<Shape> shape = broadcastShapes(a.shape, b.shape);
+  if (!shape)
+    return std::nullopt;
+  bool comparison = op == "Equal" || op == "Less" || op == "Greater";
+  bool isFloat = a.isFloat() || b.isFloat();
+  HostConstant result;
+  result.shape = *shape;
+  result.elementType = comparison ? onnx::TensorProto::BOOL
+                       : isFloat ? (a.isFloat() ? a.elementType : b.elementType)
+                                 : a.elementType;
+  int64_t count = result.numElements();
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t ia = broadcastIndex(a.shape, *shape, i);
+    int64_t ib = broadcastIndex(b.shape, *shape, i);
+    if (isFloat || op == "Pow") {
+      double x = a.floatAt(ia), y = b.floatAt(ib);
+      double value = op == "Add"     ? x + y
+                     : op == "Sub"   ? x - y
+                     : op == "Mul"   ? x * y
+                     : op == "Div"   ? x / y
+                     : op == "Pow"   ? std::pow(x, y)
+                     : op == "Equal" ? double(x == y)
+                     : op == "Less"  ? double(x < y)
+                                     : double(x > y);
+      if (comparison || !result.isFloat())
+        result.ints.push_back(static_cast<int64_t>(value));
+      else
+        result.floats.push_back(value);
+      continue;
+    }
+    int64_t x = a.intAt(ia), y = b.intAt(ib);
+    if (op == "Div" && y == 0)
+      return std::nullopt;
+    result.ints.push_back(op == "Add"     ? x + y
+                          : op == "Sub"   ? x - y
+                          : op == "Mul"   ? x * y
+                          : op == "Div"   ? x / y
+                          : op == "Equal" ? int64_t(x == y)
+                          : op == "Less"  ? int64_t(x < y)
+                                          : int64_t(x > y));
+  }
+  return result;
+}
+
+/// Copies the elements of `source` at the given flat indices.
+HostConstant gatherElements(const HostConstant &source, Shape shape,
+                            const std::vector<int64_t> &indices) {
+  HostConstant result;
+  result.elementType = source.elementType;
+  result.shape = std::move(shape);
+  for (int64_t index : indices) {
+    if (source.isFloat())
+      result.floats.push_back(source.floats[index]);
+    else
+      result.ints.push_back(source.ints[index]);
+  }
+  return result;
+}
+
+} // namespace
+
+llvm::Expected<bool>
+mpt::import::foldConstantNode(GraphImporter &importer,
+                              const onnx::NodeProto &node) {
+  const std::string &op = node.op_type();
+  if (op == "Constant") {
+    const onnx::AttributeProto *attr = importer.attribute(node, "value");
+    if (attr) {
+      llvm::Expected<HostConstant> value = decodeTensor(attr->t());
+      if (!value)
+        return importer.fail(node, llvm::toString(value.takeError()));
+      importer.define(node.output(0), std::move(*value));
+      return true;
+    }
+    if (const onnx::AttributeProto *f =
+            importer.attribute(node, "value_float")) {
+      HostConstant value;
+      value.floats = {f->f()};
+      importer.define(node.output(0), value);
+      return true;
+    }
+    if (const onnx::AttributeProto *i = importer.attribute(node, "value_int")) {
+      importer.define(node.output(0), makeInts({}, {i->i()}));
+      return true;
+    }
+    if (const onnx::AttributeProto *is =
+            importer.attribute(node, "value_ints")) {
+      std::vector<int64_t> values(is->ints().begin(), is->ints().end());
+      importer.define(node.output(0),
+                      makeInts({static_cast<int64_t>(values.size())}, values));
+      return true;
+    }
+    return importer.fail(node, "supported: the value, value_float, value_int "
+                               "and value_ints attributes");
+  }
+
+  // Shape needs only the static type of its input.
+  if (op == "Shape") {
+    llvm::Expected<mlir::Value> input =
+        importer.value(node, 0, importer.b.getF32Type());
+    if (!input)
+      return input.takeError();
+    auto type = mlir::cast<mlir::RankedTensorType>(input->getType());
+    int64_t rank = type.getRank();
+    int64_t start = importer.intAttr(node, "start", 0);
+    int64_t end = importer.intAttr(node, "end", rank);
+    start = std::clamp(start < 0 ? start + rank : start, int64_t(0), rank);
+    end = std::clamp(end < 0 ? end + rank : end, int64_t(0), rank);
+    std::vector<int64_t> dims(type.getShape().begin() + start,
+                              type.getShape().begin() + std::max(start, end));
+    importer.define(node.output(0),
+                    makeInts({static_cast<int64_t>(dims.size())}, dims));
+    return true;
+  }
+
+  std::vector<const HostConstant *> inputs;
+  for (int index = 0; index < node.input_size(); ++index) {
+    if (node.input(index).empty()) {
+      inputs.push_back(nullptr);
+      continue;
+    }
+    const HostConstant *known = importer.constant(node, index);
+    if (!known)
+      return false;
+    inputs.push_back(known);
+  }
+  if (inputs.empty() || !inputs[0])
+    return false;
+  const HostConstant &first = *inputs[0];
+  auto define = [&](HostConstant value) {
+    importer.define(node.output(0), std::move(value));
+    return true;
+  };
+
+  if (op == "Identity")
+    return define(first);
+  if (isElementwiseBinary(op) && inputs.size() == 2) {
+    if (std::optional<HostConstant> value = foldBinary(op, first, *inputs[1]))
+      return define(*value);
+    return false;
+  }
+  if (op == "Sqrt" || op == "Neg" || op == "Reciprocal") {
+    HostConstant value = first;
+    if (!value.isFloat() && op != "Neg")
+      return false;
+    for (int64_t i = 0; i < value.numElements(); ++i) {
+      if (value.isFloat())
+        value.floats[i] = op == "Sqrt"  ? std::sqrt(value.floats[i])
+                          : op == "Neg" ? -value.floats[i]
+                                        : 1.0 / value.floats[i];
+      else
+        value.ints[i] = -value.ints[i];
+    }
+    return define(value);
+  }
+  if (op == "Cast") {
+    int64_t to = importer.intAttr(node, "to", onnx::TensorProto::FLOAT);
+    HostConstant value;
+    value.elementType = static_cast<int32_t>(to);
+    value.shape = first.shape;
+    for (int64_t i = 0; i < first.numElements(); ++i) {
+      if (value.isFloat())
+        value.floats.push_back(first.floatAt(i));
+      else
+        value.ints.push_back(first.intAt(i));
+    }
+    return define(value);
+  }
+  if (op == "Unsqueeze" || op == "Squeeze" || op == "Reshape" ||
+      op == "Flatten") {
+    // Row-major data keeps its order; only the shape changes.
+    Shape shape = first.shape;
+    if (op == "Reshape") {
+      if (!inputs[1])
+        return false;
+      shape.clear();
+      int64_t known = 1, inferred = -1;
+      for (int64_t i = 0; i < inputs[1]->numElements(); ++i) {
+        int64_t dim = inputs[1]->intAt(i);
+        if (dim == 0)
+          dim = first.shape.at(i);
+        if (dim == -1)
+          inferred = i;
+        else
+          known *= dim;
+        shape.push_back(dim);
+      }
+      if (inferred >= 0 && known > 0)
+        shape[inferred] = first.numElements() / known;
+    } else if (op == "Flatten") {
+      int64_t axis = importer.intAttr(node, "axis", 1);
+      if (axis < 0)
+        axis += first.shape.size();
+      int64_t outer = 1;
+      for (int64_t dim = 0; dim < axis; ++dim)
+        outer *= first.shape[dim];
+      shape = {outer, first.numElements() / std::max<int64_t>(outer, 1)};
+    } else {
+      llvm::Expected<std::optional<std::vector<int64_t>>> axes =
+          importer.intsInputOrAttr(node, 1, "axes");
+      if (!axes)
+        return axes.takeError();
+      int64_t rank = shape.size() + (op == "Unsqueeze" ? (*axes)->size() : 0);
+      std::vector<int64_t> dims = axes->value_or(std::vector<int64_t>{});
+      for (int64_t &dim : dims)
+        dim = dim < 0 ? dim + rank : dim;
+      std::sort(dims.begin(), dims.end());
+      if (op == "Unsqueeze") {
+        for (int64_t dim : dims)
+          shape.insert(shape.begin() + dim, 1);
+      } else {
+        Shape kept;
+        for (int64_t dim = 0; dim < static_cast<int64_t>(shape.size()); ++dim)
+          if (dims.empty() ? shape[dim] != 1
+                           : !std::binary_search(dims.begin(), dims.end(), dim))
+            kept.push_back(shape[dim]);
+        shape = kept;
+      }
+    }
+    HostConstant value = first;
+    value.shape = shape;
+    if (value.numElements() != first.numElements())
+      return false;
+    return define(value);
+  }
+  if (op == "Concat") {
+    int64_t axis = importer.intAttr(node, "axis", 0);
+    if (first.shape.size() != 1 || (axis != 0 && axis != -1))
+      return false;
+    HostConstant value = first;
+    for (size_t i = 1; i < inputs.size(); ++i) {
+      if (!inputs[i] || inputs[i]->shape.size() != 1 ||
+          inputs[i]->isFloat() != first.isFloat())
+        return false;
+      value.floats.insert(value.floats.end(), inputs[i]->floats.begin(),
+                          inputs[i]->floats.end());
+      value.ints.insert(value.ints.end(), inputs[i]->ints.begin(),
+                        inputs[i]->ints.end());
+      value.shape[0] += inputs[i]->shape[0];
+    }
+    return define(value);
+  }
+  if (op == "Gather") {
+    int64_t axis = importer.intAttr(node, "axis", 0);
+    if (axis != 0 || first.shape.empty() || !inputs[1])
+      return false;
+    int64_t rows = first.shape[0];
+    int64_t rowSize = first.numElements() / std::max<int64_t>(rows, 1);
+    Shape shape = inputs[1]->shape;
+    shape.insert(shape.end(), first.shape.begin() + 1, first.shape.end());
+    std::vector<int64_t> indices;
+    for (int64_t i = 0; i < inputs[1]->numElements(); ++i) {
+      int64_t row = inputs[1]->intAt(i);
+      row = row < 0 ? row + rows : row;
+      if (row < 0 || row >= rows)
+        return importer.fail(node, "index " + llvm::Twine(inputs[1]->intAt(i)) +
+                                       " is out of range for a dim of " +
+                                       llvm::Twine(rows));
+      for (int64_t j = 0; j < rowSize; ++j)
+        indices.push_back(row * rowSize + j);
+    }
+    return define(gatherElements(first, shape, indices));
+  }
+  if (op == "Slice" && first.shape.size() == 1) {
+    if (!inputs[1] || !inputs[2])
+      return false;
+    int64_t size = first.shape[0];
+    int64_t start = inputs[1]->intAt(0), end = inputs[2]->intAt(0);
+    int64_t step = inputs.size() > 4 && inputs[4] ? inputs[4]->intAt(0) : 1;
+    if (step <= 0)
+      return false;
+    start = std::clamp(start < 0 ? start + size : start, int64_t(0), size);
+    end = std::clamp(end < 0 ? end + size : end, int64_t(0), size);
+    std::vector<int64_t> indices;
+    for (int64_t i = start; i < end; i += step)
+      indices.push_back(i);
+    return define(
+        gatherElements(first, {static_cast<int64_t>(indices.size())}, indices));
+  }
+  if (op == "ConstantOfShape") {
+    HostConstant value;
+    value.elementType = onnx::TensorProto::FLOAT;
+    double fill = 0;
+    if (const onnx::AttributeProto *attr = importer.attribute(node, "value")) {
+      llvm::Expected<HostConstant> decoded = decodeTensor(attr->t());
+      if (!decoded)
+        return importer.fail(node, llvm::toString(decoded.takeError()));
+      value.elementType = decoded->elementType;
+      fill = decoded->floatAt(0);
+    }
+    for (int64_t i = 0; i < first.numElements(); ++i)
+      value.shape.push_back(first.intAt(i));
+    for (int64_t i = 0; i < value.numElements(); ++i) {
+      if (value.isFloat())
+        value.floats.push_back(fill);
+      else
+        value.ints.push_back(static_cast<int64_t>(fill));
+    }
+    return define(value);
+  }
+  if (op == "Where" && inputs.size() == 3) {
+    std::optional<Shape> shape = broadcastShapes(first.shape, inputs[1]->shape);
+    if (shape)
+      shape = broadcastShapes(*shape, inputs[2]->shape);
+    if (!shape || inputs[1]->isFloat() != inputs[2]->isFloat())
+      return false;
+    HostConstant value;
+    value.elementType = inputs[1]->elementType;
+    value.shape = *shape;
+    for (int64_t i = 0; i < value.numElements(); ++i) {
+      bool pick = first.intAt(broadcastIndex(first.shape, *shape, i)) != 0;
+      const HostConstant &from = pick ? *inputs[1] : *inputs[2];
+      int64_t at = broadcastIndex(from.shape, *shape, i);
+      if (value.isFloat())
+        value.floats.push_back(from.floats[at]);
+      else
+        value.ints.push_back(from.ints[at]);
+    }
+    return define(value);
+  }
+  if (op == "Range" && inputs.size() == 3) {
+    HostConstant value;
+    value.elementType = first.elementType;
+    double start = first.floatAt(0), limit = inputs[1]->floatAt(0),
+           delta = inputs[2]->floatAt(0);
+    if (delta == 0)
+      return importer.fail(node, "delta must not be 0");
+    int64_t count = std::max<int64_t>(
+        0, static_cast<int64_t>(std::ceil((limit - start) / delta)));
+    value.shape = {count};
+    for (int64_t i = 0; i < count; ++i) {
+      if (value.isFloat())
+        value.floats.push_back(start + i * delta);
+      else
+        value.ints.push_back(static_cast<int64_t>(start + i * delta));
+    }
+    return define(value);
+  }
+  if (op == "Transpose") {
+    Shape shape = first.shape;
+    int64_t rank = shape.size();
+    std::vector<int64_t> perm =
+        importer.intsAttr(node, "perm").value_or(std::vector<int64_t>{});
+    if (perm.empty())
+      for (int64_t dim = rank - 1; dim >= 0; --dim)
+        perm.push_back(dim);
+    Shape result;
+    for (int64_t dim : perm)
+      result.push_back(shape.at(dim));
+    Shape strides = stridesOf(shape), resultStrides = stridesOf(result);
+    std::vector<int64_t> indices;
+    for (int64_t i = 0; i < first.numElements(); ++i) {
+      int64_t flat = 0;
+      for (int64_t dim = 0; dim < rank; ++dim)
+        flat += ((i / resultStrides[dim]) % result[dim]) * strides[perm[dim]];
+      indices.push_back(flat);
+    }
+    return define(gatherElements(first, result, indices));
+  }
+  return false;
+}

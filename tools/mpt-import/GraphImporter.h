@@ -1,0 +1,143 @@
+//===- GraphImporter.h - ONNX forward graph to mpt.train_step ---*- C++ -*-===//
+//
+// Turns the forward graph of an ONNX model into an `mpt.train_step`: float
+// initializers become parameters (f32 master weights, named after the
+// initializer), graph inputs become batch inputs, a target input is added
+// for the loss, and every node becomes mpt ops. Values known at import time
+// (constants and the shape arithmetic exported graphs carry) are computed
+// on the host instead of becoming ops.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPT_TOOLS_MPT_IMPORT_GRAPHIMPORTER_H
+#define MPT_TOOLS_MPT_IMPORT_GRAPHIMPORTER_H
+
+#include "OnnxModel.h"
+
+#include "mpt/Runtime/Safetensors.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <map>
+#include <optional>
+
+namespace mpt {
+namespace import {
+
+enum class LossKind { MSE, CrossEntropy };
+enum class TargetKind { Labels, Probabilities };
+
+struct ImportOptions {
+  std::string stepName;
+  LossKind loss = LossKind::MSE;
+  /// For cross-entropy: class indices (int64) or a probability per class.
+  TargetKind target = TargetKind::Labels;
+  mlir::Attribute optimizer;
+  /// The size of a dynamic batch dim.
+  std::optional<int64_t> batch;
+  /// Initializers kept as constants instead of trained.
+  std::vector<std::string> frozen;
+  /// Where the model came from, for locations.
+  std::string sourcePath;
+};
+
+struct ImportedStep {
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  /// The parameters' initial values, named like the step's arguments.
+  runtime::SafetensorsFile init;
+};
+
+/// Imports `model`; every unsupported construct is an error naming the
+/// node, its op type and what is supported.
+llvm::Expected<ImportedStep> importModel(const onnx::ModelProto &model,
+                                         const ImportOptions &options,
+                                         mlir::MLIRContext &context);
+
+/// The state of one import, which the op importers build on.
+class GraphImporter {
+public:
+  GraphImporter(mlir::OpBuilder &builder, std::string sourcePath)
+      : b(builder), sourcePath(std::move(sourcePath)) {}
+
+  mlir::OpBuilder &b;
+
+  /// An error about `node`: "node 'NAME' (OP): what".
+  llvm::Error fail(const onnx::NodeProto &node, const llvm::Twine &what) const;
+  mlir::Location loc(const onnx::NodeProto &node) const;
+
+  void define(const std::string &name, mlir::Value value);
+  void define(const std::string &name, HostConstant constant);
+  /// The import-time value of input `index` of `node`, or null when it is
+  /// computed at run time (or absent).
+  const HostConstant *constant(const onnx::NodeProto &node,
+                               unsigned index) const;
+  bool hasInput(const onnx::NodeProto &node, unsigned index) const;
+  /// Input `index` as a value of the step; an import-time float value
+  /// becomes a constant of `floatType`, an integer one an i64 constant.
+  llvm::Expected<mlir::Value> value(const onnx::NodeProto &node, unsigned index,
+                                    mlir::Type floatType);
+  /// Like value(), for the first float input, which fixes the float type of
+  /// the others.
+  llvm::Expected<mlir::Value> floatValue(const onnx::NodeProto &node,
+                                         unsigned index);
+  /// Defines output `index` of `node`.
+  void setResult(const onnx::NodeProto &node, mlir::Value value,
+                 unsigned index = 0) {
+    define(node.output(index), value);
+  }
+
+  /// Attributes of `node`, with defaults.
+  const onnx::AttributeProto *attribute(const onnx::NodeProto &node,
+                                        llvm::StringRef name) const;
+  int64_t intAttr(const onnx::NodeProto &node, llvm::StringRef name,
+                  int64_t defaultValue) const;
+  double floatAttr(const onnx::NodeProto &node, llvm::StringRef name,
+                   double defaultValue) const;
+  std::string stringAttr(const onnx::NodeProto &node, llvm::StringRef name,
+                         llvm::StringRef defaultValue) const;
+  std::optional<std::vector<int64_t>> intsAttr(const onnx::NodeProto &node,
+                                               llvm::StringRef name) const;
+
+  /// Integer list from input `index` (an import-time value) or, for older
+  /// opsets, attribute `name`; nullopt when neither is there.
+  llvm::Expected<std::optional<std::vector<int64_t>>>
+  intsInputOrAttr(const onnx::NodeProto &node, unsigned index,
+                  llvm::StringRef name) const;
+
+  /// A dense constant of `type` holding `constant`'s values.
+  mlir::Value materialize(const HostConstant &constant, mlir::Type elementType,
+                          mlir::Location loc);
+
+  int64_t opsetVersion = 0;
+  /// Names that some node or the graph output reads.
+  llvm::StringSet<> consumed;
+
+private:
+  std::string sourcePath;
+  llvm::StringMap<mlir::Value> values;
+  std::map<std::string, HostConstant> constants;
+};
+
+/// Imports one node of a supported op type.
+using OpImporter = llvm::Error (*)(GraphImporter &, const onnx::NodeProto &);
+
+/// The importer of every supported op type.
+const llvm::StringMap<OpImporter> &opImporters();
+
+/// Computes `node` on the host when every input is known at import time and
+/// its op is one of the shape-arithmetic ops; returns whether it did.
+llvm::Expected<bool> foldConstantNode(GraphImporter &importer,
+                                      const onnx::NodeProto &node);
+
+/// The op types foldConstantNode computes, and those opImporters imports,
+/// for error messages.
+std::string supportedOpTypes();
+
+} // namespace import
+} // namespace mpt
+
+#endif // MPT_TOOLS_MPT_IMPORT_GRAPHIMPORTER_H

@@ -1,0 +1,105 @@
+//===- ImportHelpers.cpp - What the op importers share --------------------===//
+
+#include "ImportHelpers.h"
+
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+
+namespace mpt {
+namespace import {
+
+RankedTensorType typeOf(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+std::string shapeText(ArrayRef<int64_t> shape) {
+  std::string text = "[";
+  for (auto [index, dim] : llvm::enumerate(shape))
+    text += (index ? ", " : "") + std::to_string(dim);
+  return text + "]";
+}
+
+llvm::Expected<int64_t> normalizeAxis(GraphImporter &im,
+                                      const onnx::NodeProto &node, int64_t axis,
+                                      int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return im.fail(node, "axis " + llvm::Twine(axis) +
+                             " is out of range for "
+                             "rank " +
+                             llvm::Twine(rank));
+  return axis < 0 ? axis + rank : axis;
+}
+
+Value reshape(GraphImporter &im, const onnx::NodeProto &node, Value value,
+              ArrayRef<int64_t> shape) {
+  RankedTensorType type = typeOf(value);
+  if (type.getShape() == shape)
+    return value;
+  return mlir::mpt::ReshapeOp::create(im.b, im.loc(node), type.clone(shape),
+                                      value);
+}
+
+Value broadcastTo(GraphImporter &im, const onnx::NodeProto &node, Value value,
+                  ArrayRef<int64_t> shape) {
+  ArrayRef<int64_t> from = typeOf(value).getShape();
+  if (from == shape)
+    return value;
+  size_t offset = shape.size() - from.size();
+  Shape kept;
+  SmallVector<int64_t> dims;
+  for (size_t dim = 0; dim < shape.size(); ++dim) {
+    if (dim >= offset && from[dim - offset] == shape[dim]) {
+      kept.push_back(shape[dim]);
+      continue;
+    }
+    dims.push_back(dim);
+  }
+  Value squeezed = reshape(im, node, value, kept);
+  return mlir::mpt::BroadcastOp::create(im.b, im.loc(node),
+                                        typeOf(value).clone(shape), squeezed,
+                                        im.b.getDenseI64ArrayAttr(dims));
+}
+
+llvm::Expected<std::pair<Value, Value>>
+floatOperands(GraphImporter &im, const onnx::NodeProto &node) {
+  unsigned first = im.constant(node, 0) ? 1 : 0;
+  llvm::Expected<Value> a = im.floatValue(node, first);
+  if (!a)
+    return a.takeError();
+  llvm::Expected<Value> b =
+      im.value(node, 1 - first, typeOf(*a).getElementType());
+  if (!b)
+    return b.takeError();
+  if (typeOf(*b).getElementType() != typeOf(*a).getElementType())
+    return im.fail(node, "the operands must have one float element type");
+  return first == 0 ? std::make_pair(*a, *b) : std::make_pair(*b, *a);
+}
+
+llvm::Expected<Shape> broadcastShape(GraphImporter &im,
+                                     const onnx::NodeProto &node,
+                                     ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  Shape result(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t x = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t y = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (x != y && x != 1 && y != 1)
+      return im.fail(node, "shapes " + shapeText(a) + " and " + shapeText(b) +
+                               " do not broadcast");
+    result[i] = std::max(x, y);
+  }
+  return result;
+}
+
+Value scalarConstant(GraphImporter &im, const onnx::NodeProto &node,
+                     Type element, double value) {
+  HostConstant constant;
+  constant.floats = {value};
+  return im.materialize(constant, element, im.loc(node));
+}
+
+} // namespace import
+} // namespace mpt

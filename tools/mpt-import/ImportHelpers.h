@@ -1,0 +1,61 @@
+//===- ImportHelpers.h - What the op importers share ------------*- C++ -*-===//
+//
+// Types, shapes and NumPy broadcasting for the op importers, and the
+// functions that add each group of importers to the table of
+// opImporters().
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPT_TOOLS_MPT_IMPORT_IMPORTHELPERS_H
+#define MPT_TOOLS_MPT_IMPORT_IMPORTHELPERS_H
+
+#include "GraphImporter.h"
+
+namespace mpt {
+namespace import {
+
+using Shape = llvm::SmallVector<int64_t>;
+
+mlir::RankedTensorType typeOf(mlir::Value value);
+
+/// A shape as `[2, 3]` for messages.
+std::string shapeText(llvm::ArrayRef<int64_t> shape);
+
+/// `axis` counted from the start of a tensor of `rank`, or an error.
+llvm::Expected<int64_t> normalizeAxis(GraphImporter &im,
+                                      const onnx::NodeProto &node, int64_t axis,
+                                      int64_t rank);
+
+/// `value` with `shape` (same element count): an mpt.reshape unless it has
+/// it already.
+mlir::Value reshape(GraphImporter &im, const onnx::NodeProto &node,
+                    mlir::Value value, llvm::ArrayRef<int64_t> shape);
+
+/// `value` broadcast (NumPy rules) to `shape`.
+mlir::Value broadcastTo(GraphImporter &im, const onnx::NodeProto &node,
+                        mlir::Value value, llvm::ArrayRef<int64_t> shape);
+
+/// NumPy's broadcast shape of `a` and `b`, or an error.
+llvm::Expected<Shape> broadcastShape(GraphImporter &im,
+                                     const onnx::NodeProto &node,
+                                     llvm::ArrayRef<int64_t> a,
+                                     llvm::ArrayRef<int64_t> b);
+
+/// Both float operands of a binary op, an import-time one in the float
+/// type of the other.
+llvm::Expected<std::pair<mlir::Value, mlir::Value>>
+floatOperands(GraphImporter &im, const onnx::NodeProto &node);
+
+/// A rank-0 constant of `element` holding `value`.
+mlir::Value scalarConstant(GraphImporter &im, const onnx::NodeProto &node,
+                           mlir::Type element, double value);
+
+/// The importers of each group of op types.
+void addElementwiseImporters(llvm::StringMap<OpImporter> &importers);
+void addShapeImporters(llvm::StringMap<OpImporter> &importers);
+void addLayerImporters(llvm::StringMap<OpImporter> &importers);
+
+} // namespace import
+} // namespace mpt
+
+#endif // MPT_TOOLS_MPT_IMPORT_IMPORTHELPERS_H

@@ -1,0 +1,36 @@
+//===- OpImporters.cpp - The table of ONNX op importers -------------------===//
+
+#include "ImportHelpers.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+namespace mpt {
+namespace import {
+
+const llvm::StringMap<OpImporter> &opImporters() {
+  static const llvm::StringMap<OpImporter> importers = [] {
+    llvm::StringMap<OpImporter> table;
+    addElementwiseImporters(table);
+    addShapeImporters(table);
+    addLayerImporters(table);
+    return table;
+  }();
+  return importers;
+}
+
+std::string supportedOpTypes() {
+  llvm::SmallVector<std::string> names;
+  for (const auto &entry : opImporters())
+    names.push_back(entry.getKey().str());
+  for (const char *folded :
+       {"Constant", "Shape", "ConstantOfShape", "Equal", "Where", "Range"})
+    names.push_back(folded);
+  llvm::sort(names);
+  std::string text;
+  for (const std::string &name : names)
+    text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+} // namespace import
+} // namespace mpt

@@ -1,0 +1,277 @@
+//===- ShapeImporters.cpp - Shape and data-movement ONNX ops to mpt ops -- ===//
+//
+// Reshapes, transposes, broadcasts, concatenation, slicing and gathers.
+// Their shape operands (targets, axes, bounds) must be known at import
+// time; exported graphs compute them from static shapes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImportHelpers.h"
+
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+
+namespace mpt {
+namespace import {
+
+namespace {
+
+llvm::Error importReshape(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  RankedTensorType type = typeOf(*input);
+  Shape shape;
+  if (node.op_type() == "Flatten") {
+    llvm::Expected<int64_t> axis = normalizeAxis(
+        im, node, im.intAttr(node, "axis", 1), type.getRank() + 1);
+    if (!axis)
+      return axis.takeError();
+    int64_t outer = 1;
+    for (int64_t dim = 0; dim < *axis; ++dim)
+      outer *= type.getDimSize(dim);
+    shape = {outer, type.getNumElements() / outer};
+  } else if (node.op_type() == "Reshape") {
+    const HostConstant *target = im.constant(node, 1);
+    if (!target)
+      return im.fail(node, "the shape must be known at import time");
+    bool allowZero = im.intAttr(node, "allowzero", 0) != 0;
+    int64_t known = 1, inferred = -1;
+    for (int64_t i = 0; i < target->numElements(); ++i) {
+      int64_t dim = target->intAt(i);
+      if (dim == 0 && !allowZero && i < type.getRank())
+        dim = type.getDimSize(i);
+      if (dim == -1)
+        inferred = i;
+      else
+        known *= dim;
+      shape.push_back(dim);
+    }
+    if (inferred >= 0)
+      shape[inferred] = known ? type.getNumElements() / known : 0;
+  } else {
+    llvm::Expected<std::optional<std::vector<int64_t>>> axes =
+        im.intsInputOrAttr(node, 1, "axes");
+    if (!axes)
+      return axes.takeError();
+    std::vector<int64_t> dims = axes->value_or(std::vector<int64_t>{});
+    bool unsqueeze = node.op_type() == "Unsqueeze";
+    int64_t rank = type.getRank() + (unsqueeze ? dims.size() : 0);
+    for (int64_t &dim : dims) {
+      llvm::Expected<int64_t> axis = normalizeAxis(im, node, dim, rank);
+      if (!axis)
+        return axis.takeError();
+      dim = *axis;
+    }
+    llvm::sort(dims);
+    shape.assign(type.getShape().begin(), type.getShape().end());
+    if (unsqueeze) {
+      for (int64_t dim : dims)
+        shape.insert(shape.begin() + dim, 1);
+    } else {
+      Shape kept;
+      for (int64_t dim = 0; dim < type.getRank(); ++dim)
+        if (dims.empty() ? shape[dim] != 1 : !llvm::is_contained(dims, dim))
+          kept.push_back(shape[dim]);
+      shape = kept;
+    }
+  }
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    count *= dim;
+  if (count != type.getNumElements())
+    return im.fail(node, "cannot reshape " + shapeText(type.getShape()) +
+                             " to " + shapeText(shape));
+  im.setResult(node, reshape(im, node, *input, shape));
+  return llvm::Error::success();
+}
+
+llvm::Error importTranspose(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  RankedTensorType type = typeOf(*input);
+  std::vector<int64_t> perm =
+      im.intsAttr(node, "perm").value_or(std::vector<int64_t>{});
+  if (perm.empty())
+    for (int64_t dim = type.getRank() - 1; dim >= 0; --dim)
+      perm.push_back(dim);
+  Shape shape;
+  for (int64_t dim : perm) {
+    if (dim < 0 || dim >= type.getRank())
+      return im.fail(node, "perm is not a permutation of the input's dims");
+    shape.push_back(type.getDimSize(dim));
+  }
+  im.setResult(node, mlir::mpt::TransposeOp::create(
+                         im.b, im.loc(node), type.clone(shape), *input,
+                         im.b.getDenseI64ArrayAttr(perm)));
+  return llvm::Error::success();
+}
+
+llvm::Error importExpand(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  const HostConstant *target = im.constant(node, 1);
+  if (!target)
+    return im.fail(node, "the shape must be known at import time");
+  Shape requested;
+  for (int64_t i = 0; i < target->numElements(); ++i)
+    requested.push_back(target->intAt(i));
+  llvm::Expected<Shape> shape =
+      broadcastShape(im, node, typeOf(*input).getShape(), requested);
+  if (!shape)
+    return shape.takeError();
+  im.setResult(node, broadcastTo(im, node, *input, *shape));
+  return llvm::Error::success();
+}
+
+llvm::Error importConcat(GraphImporter &im, const onnx::NodeProto &node) {
+  Type element;
+  for (int index = 0; index < node.input_size() && !element; ++index)
+    if (!im.constant(node, index)) {
+      llvm::Expected<Value> first = im.floatValue(node, index);
+      if (!first)
+        return first.takeError();
+      element = typeOf(*first).getElementType();
+    }
+  if (!element)
+    element = im.b.getF32Type();
+  SmallVector<Value> inputs;
+  for (int index = 0; index < node.input_size(); ++index) {
+    llvm::Expected<Value> input = im.value(node, index, element);
+    if (!input)
+      return input.takeError();
+    inputs.push_back(*input);
+  }
+  RankedTensorType type = typeOf(inputs.front());
+  llvm::Expected<int64_t> axis =
+      normalizeAxis(im, node, im.intAttr(node, "axis", 0), type.getRank());
+  if (!axis)
+    return axis.takeError();
+  Shape shape(type.getShape());
+  shape[*axis] = 0;
+  for (Value input : inputs)
+    shape[*axis] += typeOf(input).getDimSize(*axis);
+  im.setResult(
+      node, mlir::mpt::ConcatOp::create(im.b, im.loc(node), type.clone(shape),
+                                        inputs, im.b.getI64IntegerAttr(*axis)));
+  return llvm::Error::success();
+}
+
+llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  RankedTensorType type = typeOf(*input);
+  auto known = [&](unsigned index) -> llvm::Expected<std::vector<int64_t>> {
+    llvm::Expected<std::optional<std::vector<int64_t>>> values =
+        im.intsInputOrAttr(node, index, "");
+    if (!values)
+      return values.takeError();
+    return values->value_or(std::vector<int64_t>{});
+  };
+  llvm::Expected<std::vector<int64_t>> starts = known(1), ends = known(2),
+                                       axes = known(3), steps = known(4);
+  if (!starts)
+    return starts.takeError();
+  if (!ends)
+    return ends.takeError();
+  if (!axes)
+    return axes.takeError();
+  if (!steps)
+    return steps.takeError();
+  int64_t rank = type.getRank();
+  Shape offsets(rank, 0), strides(rank, 1), sizes(type.getShape());
+  for (size_t i = 0; i < starts->size(); ++i) {
+    int64_t axisValue = axes->empty() ? static_cast<int64_t>(i) : (*axes)[i];
+    llvm::Expected<int64_t> axis = normalizeAxis(im, node, axisValue, rank);
+    if (!axis)
+      return axis.takeError();
+    int64_t step = steps->empty() ? 1 : (*steps)[i];
+    if (step <= 0)
+      return im.fail(node, "step " + llvm::Twine(step) +
+                               " is not supported; supported: positive steps");
+    int64_t size = type.getDimSize(*axis);
+    int64_t start = (*starts)[i], end = (*ends)[i];
+    start = std::clamp(start < 0 ? start + size : start, int64_t(0), size);
+    end = std::clamp(end < 0 ? end + size : end, int64_t(0), size);
+    int64_t count = end > start ? (end - start + step - 1) / step : 0;
+    if (count == 0)
+      return im.fail(node, "the slice of dim " + llvm::Twine(*axis) +
+                               " is empty; empty tensors are not supported");
+    offsets[*axis] = start;
+    strides[*axis] = step;
+    sizes[*axis] = count;
+  }
+  im.setResult(node, mlir::mpt::SliceOp::create(
+                         im.b, im.loc(node), type.clone(sizes), *input,
+                         im.b.getDenseI64ArrayAttr(offsets),
+                         im.b.getDenseI64ArrayAttr(strides)));
+  return llvm::Error::success();
+}
+
+llvm::Error importGather(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> data = im.floatValue(node, 0);
+  if (!data)
+    return data.takeError();
+  RankedTensorType type = typeOf(*data);
+  llvm::Expected<int64_t> axis =
+      normalizeAxis(im, node, im.intAttr(node, "axis", 0), type.getRank());
+  if (!axis)
+    return axis.takeError();
+  Location loc = im.loc(node);
+  // A known scalar index picks one slice: a slice and a reshape, whose
+  // adjoint is cheaper than a gather's.
+  const HostConstant *index = im.constant(node, 1);
+  if (index && index->shape.empty()) {
+    int64_t size = type.getDimSize(*axis), row = index->intAt(0);
+    row = row < 0 ? row + size : row;
+    if (row < 0 || row >= size)
+      return im.fail(node, "index " + llvm::Twine(index->intAt(0)) +
+                               " is out of range for a dim of " +
+                               llvm::Twine(size));
+    Shape offsets(type.getRank(), 0), sizes(type.getShape());
+    offsets[*axis] = row;
+    sizes[*axis] = 1;
+    Value slice = mlir::mpt::SliceOp::create(
+        im.b, loc, type.clone(sizes), *data, im.b.getDenseI64ArrayAttr(offsets),
+        im.b.getDenseI64ArrayAttr(Shape(type.getRank(), 1)));
+    sizes.erase(sizes.begin() + *axis);
+    im.setResult(node, reshape(im, node, slice, sizes));
+    return llvm::Error::success();
+  }
+  llvm::Expected<Value> indices = im.value(node, 1, type.getElementType());
+  if (!indices)
+    return indices.takeError();
+  if (!isa<IntegerType>(typeOf(*indices).getElementType()))
+    return im.fail(node, "indices must be INT64 or INT32");
+  Shape shape(type.getShape().take_front(*axis));
+  llvm::append_range(shape, typeOf(*indices).getShape());
+  llvm::append_range(shape, type.getShape().drop_front(*axis + 1));
+  im.setResult(node, mlir::mpt::GatherOp::create(
+                         im.b, loc, type.clone(shape), *data, *indices,
+                         im.b.getI64IntegerAttr(*axis)));
+  return llvm::Error::success();
+}
+
+} // namespace
+
+void addShapeImporters(llvm::StringMap<OpImporter> &importers) {
+  importers["Reshape"] = importReshape;
+  importers["Flatten"] = importReshape;
+  importers["Squeeze"] = importReshape;
+  importers["Unsqueeze"] = importReshape;
+  importers["Transpose"] = importTranspose;
+  importers["Expand"] = importExpand;
+  importers["Concat"] = importConcat;
+  importers["Slice"] = importSlice;
+  importers["Gather"] = importGather;
+}
+
+} // namespace import
+} // namespace mpt

@@ -1,0 +1,368 @@
+//===- StepBuilder.cpp - ONNX forward graph to mpt.train_step ------------===//
+//
+// The import itself: parameters and batch inputs from the graph's
+// initializers and inputs, the nodes through the op importers, the loss on
+// the output, and the initial parameters for the init file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GraphImporter.h"
+
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringSet.h"
+
+using namespace mlir;
+using namespace ::mpt::import;
+using llvm::createStringError;
+using llvm::inconvertibleErrorCode;
+
+namespace {
+
+/// A name that the mpt text format keeps as an SSA name: letters, digits
+/// and `$._-`, not starting with a digit.
+std::string sanitizeName(llvm::StringRef name) {
+  std::string result;
+  for (char c : name)
+    result +=
+        (llvm::isAlnum(c) || llvm::StringRef("$._-").contains(c)) ? c : '_';
+  if (result.empty() || llvm::isDigit(result.front()))
+    result.insert(result.begin(), '_');
+  return result;
+}
+
+/// The element type of an ONNX tensor in the step, or null.
+Type stepElementType(Builder &b, int32_t elementType) {
+  switch (elementType) {
+  case onnx::TensorProto::FLOAT:
+    return b.getF32Type();
+  case onnx::TensorProto::DOUBLE:
+    return b.getF64Type();
+  case onnx::TensorProto::INT64:
+    return b.getIntegerType(64);
+  case onnx::TensorProto::INT32:
+    return b.getIntegerType(32);
+  default:
+    return {};
+  }
+}
+
+struct StepArgument {
+  std::string sourceName, name;
+  Type type;
+};
+
+class StepBuilder {
+public:
+  StepBuilder(const onnx::ModelProto &model, const ImportOptions &options,
+              MLIRContext &context)
+      : model(model), graph(model.graph()), options(options), context(context),
+        builder(&context), importer(builder, options.sourcePath) {}
+
+  llvm::Expected<ImportedStep> build();
+
+private:
+  llvm::Error checkOpset();
+  llvm::Error collectParameters();
+  llvm::Error collectBatchInputs();
+  llvm::Error importNodes();
+  llvm::Expected<Value> buildLoss(Value output, BlockArgument target);
+  std::string uniqueName(llvm::StringRef sourceName);
+  llvm::Error error(const llvm::Twine &what) const {
+    return createStringError(inconvertibleErrorCode(), what.str());
+  }
+
+  const onnx::ModelProto &model;
+  const onnx::GraphProto &graph;
+  const ImportOptions &options;
+  MLIRContext &context;
+  OpBuilder builder;
+  GraphImporter importer;
+
+  std::vector<StepArgument> params, batch;
+  std::vector<HostConstant> paramValues;
+  llvm::StringSet<> usedNames;
+  std::map<std::string, const onnx::TensorProto *> initializers;
+  /// Initializer values that are not parameters.
+  std::map<std::string, HostConstant> constantInitializers;
+};
+
+llvm::Error StepBuilder::checkOpset() {
+  for (const onnx::OperatorSetIdProto &opset : model.opset_import())
+    if (opset.domain().empty() || opset.domain() == "ai.onnx")
+      importer.opsetVersion = opset.version();
+  if (importer.opsetVersion < 13 || importer.opsetVersion > 17)
+    return error("the model uses ONNX opset " +
+                 llvm::Twine(importer.opsetVersion) +
+                 "; supported: opsets 13 to 17 (what torch.onnx.export "
+                 "writes with opset_version=13..17)");
+  return llvm::Error::success();
+}
+
+std::string StepBuilder::uniqueName(llvm::StringRef sourceName) {
+  std::string base = sanitizeName(sourceName), name = base;
+  for (int suffix = 1; usedNames.contains(name); ++suffix)
+    name = base + "_" + std::to_string(suffix);
+  usedNames.insert(name);
+  return name;
+}
+
+llvm::Error StepBuilder::collectParameters() {
+  llvm::StringSet<> used;
+  for (const onnx::NodeProto &node : graph.node())
+    for (const std::string &input : node.input())
+      used.insert(input);
+  llvm::StringSet<> frozen;
+  for (const std::string &name : options.frozen)
+    frozen.insert(name);
+  for (const onnx::TensorProto &tensor : graph.initializer()) {
+    if (initializers.count(tensor.name()))
+      return error("initializer '" + tensor.name() + "' is defined twice");
+    initializers[tensor.name()] = &tensor;
+  }
+  for (const std::string &name : options.frozen)
+    if (!initializers.count(name))
+      return error("--frozen names '" + name +
+                   "', which is not an initializer of the model");
+  for (const onnx::TensorProto &tensor : graph.initializer()) {
+    llvm::Expected<HostConstant> value = decodeTensor(tensor);
+    if (!value)
+      return value.takeError();
+    // A float tensor of rank >= 1 is a weight; scalars and integer tensors
+    // are the constants of the exported computation.
+    bool trainable = value->isFloat() && !value->shape.empty() &&
+                     !frozen.contains(tensor.name()) &&
+                     used.contains(tensor.name());
+    if (!trainable) {
+      constantInitializers[tensor.name()] = std::move(*value);
+      continue;
+    }
+    Type type = stepElementType(builder, tensor.data_type());
+    if (!type)
+      return error("initializer '" + tensor.name() + "' has element type " +
+                   elementTypeName(tensor.data_type()) +
+                   "; supported for parameters: FLOAT, DOUBLE");
+    params.push_back({tensor.name(), uniqueName(tensor.name()),
+                      RankedTensorType::get(value->shape, type)});
+    paramValues.push_back(std::move(*value));
+  }
+  if (params.empty())
+    return error("the model has no trainable initializer (float tensors of "
+                 "rank >= 1 that nodes use); nothing to train");
+  return llvm::Error::success();
+}
+
+llvm::Error StepBuilder::collectBatchInputs() {
+  for (const onnx::ValueInfoProto &input : graph.input()) {
+    if (initializers.count(input.name()))
+      continue;
+    if (!input.type().has_tensor_type())
+      return error("graph input '" + input.name() +
+                   "' is not a tensor; supported: tensor inputs");
+    const onnx::TypeProto_Tensor &tensor = input.type().tensor_type();
+    Type element = stepElementType(builder, tensor.elem_type());
+    if (!element)
+      return error("graph input '" + input.name() + "' has element type " +
+                   elementTypeName(tensor.elem_type()) +
+                   "; supported: FLOAT, DOUBLE, INT64, INT32");
+    if (!tensor.has_shape())
+      return error("graph input '" + input.name() +
+                   "' has no shape; export the model with a known input shape");
+    SmallVector<int64_t> shape;
+    for (auto [index, dim] : llvm::enumerate(tensor.shape().dim())) {
+      if (dim.has_dim_value() && dim.dim_value() > 0) {
+        shape.push_back(dim.dim_value());
+        continue;
+      }
+      std::string what = dim.has_dim_param() ? "'" + dim.dim_param() + "'"
+                                             : std::string("unknown");
+      if (index != 0)
+        return error("graph input '" + input.name() + "' has a dynamic dim " +
+                     llvm::Twine(index) + " (" + what +
+                     "); only the batch dim (0) may be dynamic");
+      if (!options.batch)
+        return error("graph input '" + input.name() +
+                     "' has a dynamic batch dim (" + what +
+                     "); give its size with --batch=N");
+      shape.push_back(*options.batch);
+    }
+    batch.push_back({input.name(), uniqueName(input.name()),
+                     RankedTensorType::get(shape, element)});
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error StepBuilder::importNodes() {
+  for (const onnx::NodeProto &node : graph.node())
+    for (const std::string &input : node.input())
+      importer.consumed.insert(input);
+  for (const onnx::ValueInfoProto &output : graph.output())
+    importer.consumed.insert(output.name());
+  for (auto &[name, value] : constantInitializers)
+    importer.define(name, value);
+  const llvm::StringMap<OpImporter> &importers = opImporters();
+  for (const onnx::NodeProto &node : graph.node()) {
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      return importer.fail(node, "domain '" + node.domain() +
+                                     "' is not supported; supported: the "
+                                     "default ONNX domain");
+    llvm::Expected<bool> folded = foldConstantNode(importer, node);
+    if (!folded)
+      return folded.takeError();
+    if (*folded)
+      continue;
+    auto it = importers.find(node.op_type());
+    if (it == importers.end())
+      return importer.fail(
+          node, "op type '" + node.op_type() +
+                    "' is not supported; supported: " + supportedOpTypes());
+    if (llvm::Error error = it->second(importer, node))
+      return error;
+  }
+  return llvm::Error::success();
+}
+
+llvm::Expected<Value> StepBuilder::buildLoss(Value output,
+                                             BlockArgument target) {
+  Location loc =
+      NameLoc::get(builder.getStringAttr("loss"),
+                   FileLineColLoc::get(&context, options.sourcePath, 0, 0));
+  if (options.loss == LossKind::MSE)
+    return mlir::mpt::MSELossOp::create(builder, loc, output, target)
+        .getResult();
+  auto type = cast<RankedTensorType>(output.getType());
+  int64_t classes = type.getShape().back();
+  int64_t rows = type.getNumElements() / classes;
+  Value logits = output;
+  if (type.getRank() != 2)
+    logits = mlir::mpt::ReshapeOp::create(builder, loc,
+                                          type.clone({rows, classes}), output);
+  Value labels = target;
+  auto targetType = cast<RankedTensorType>(target.getType());
+  if (options.target == TargetKind::Probabilities && targetType.getRank() != 2)
+    labels = mlir::mpt::ReshapeOp::create(
+        builder, loc, targetType.clone({rows, classes}), target);
+  // Integer labels are no float tensor for mpt.reshape to take.
+  if (options.target == TargetKind::Labels && targetType.getRank() != 1) {
+    ReassociationIndices all =
+        llvm::to_vector(llvm::seq<int64_t>(0, targetType.getRank()));
+    labels = tensor::CollapseShapeOp::create(
+        builder, loc, targetType.clone({rows}), target,
+        ArrayRef<ReassociationIndices>{all});
+  }
+  return mlir::mpt::CrossEntropyLossOp::create(builder, loc, logits, labels)
+      .getResult();
+}
+
+llvm::Expected<ImportedStep> StepBuilder::build() {
+  if (llvm::Error error = checkOpset())
+    return std::move(error);
+  if (llvm::Error error = collectParameters())
+    return std::move(error);
+  if (llvm::Error error = collectBatchInputs())
+    return std::move(error);
+  if (graph.output_size() != 1) {
+    std::string names;
+    for (const onnx::ValueInfoProto &output : graph.output())
+      names += (names.empty() ? "'" : ", '") + output.name() + "'";
+    return error("the graph has " + llvm::Twine(graph.output_size()) +
+                 " outputs (" + names +
+                 "); supported: one output, the prediction the loss reads");
+  }
+
+  Location loc = FileLineColLoc::get(&context, options.sourcePath, 0, 0);
+  ImportedStep result;
+  result.module = ModuleOp::create(loc);
+  builder.setInsertionPointToEnd(result.module->getBody());
+  // The target's type follows the output's, known once the nodes are
+  // imported: it is the last block argument, fixed up then.
+  std::string targetName = uniqueName("target");
+  SmallVector<Type> types;
+  SmallVector<Attribute> names, sourceNames;
+  bool renamed = false;
+  for (const std::vector<StepArgument> *group : {&params, &batch})
+    for (const StepArgument &arg : *group) {
+      types.push_back(arg.type);
+      names.push_back(builder.getStringAttr(arg.name));
+      sourceNames.push_back(builder.getStringAttr(arg.sourceName));
+      renamed |= arg.name != arg.sourceName;
+    }
+  names.push_back(builder.getStringAttr(targetName));
+  sourceNames.push_back(builder.getStringAttr(targetName));
+  auto step = mlir::mpt::TrainStepOp::create(
+      builder, loc, builder.getStringAttr(options.stepName),
+      builder.getI64IntegerAttr(params.size()), builder.getArrayAttr(names),
+      options.optimizer, mlir::mpt::LossScaleAttr(),
+      builder.getI64IntegerAttr(1));
+  if (renamed)
+    step->setAttr("mpt.source_names", builder.getArrayAttr(sourceNames));
+  Block *body = new Block();
+  step.getBody().push_back(body);
+  for (Type type : types)
+    body->addArgument(type, loc);
+  builder.setInsertionPointToStart(body);
+  size_t index = 0;
+  for (const std::vector<StepArgument> *group : {&params, &batch})
+    for (const StepArgument &arg : *group)
+      importer.define(arg.sourceName, body->getArgument(index++));
+
+  if (llvm::Error error = importNodes())
+    return std::move(error);
+
+  const onnx::ValueInfoProto &outputInfo = graph.output(0);
+  onnx::NodeProto outputNode;
+  outputNode.set_name(outputInfo.name());
+  outputNode.set_op_type("graph output");
+  outputNode.add_input(outputInfo.name());
+  llvm::Expected<Value> output = importer.floatValue(outputNode, 0);
+  if (!output)
+    return output.takeError();
+  auto outputType = cast<RankedTensorType>(output->getType());
+  Type targetType = outputType;
+  if (options.loss == LossKind::CrossEntropy) {
+    if (outputType.getRank() < 2)
+      return error("the output '" + outputInfo.name() +
+                   "' must have rank >= 2 (rows x classes) for the "
+                   "cross-entropy loss");
+    if (options.target == TargetKind::Labels)
+      targetType = RankedTensorType::get(outputType.getShape().drop_back(),
+                                         builder.getIntegerType(64));
+  }
+  BlockArgument target = body->addArgument(targetType, loc);
+  llvm::Expected<Value> loss = buildLoss(*output, target);
+  if (!loss)
+    return loss.takeError();
+  mlir::mpt::LossOp::create(builder, loc, *loss);
+
+  if (failed(verify(*result.module)))
+    return error("the imported step does not verify (see the diagnostics "
+                 "above); this is a bug in mpt-import");
+  for (auto [arg, value] : llvm::zip(params, paramValues)) {
+    bool isF64 = value.elementType == onnx::TensorProto::DOUBLE;
+    ::mpt::runtime::HostTensor tensor(isF64 ? ::mpt::runtime::DType::F64
+                                            : ::mpt::runtime::DType::F32,
+                                      value.shape);
+    for (int64_t i = 0; i < value.numElements(); ++i)
+      tensor.store(i, value.floats[i]);
+    result.init.tensors.push_back({arg.name, std::move(tensor)});
+  }
+  for (const StepArgument &arg : params)
+    if (arg.name != arg.sourceName)
+      result.init.metadata["mpt.source_name/" + arg.name] = arg.sourceName;
+  return result;
+}
+
+} // namespace
+
+namespace mpt {
+namespace import {
+llvm::Expected<ImportedStep> importModel(const onnx::ModelProto &model,
+                                         const ImportOptions &options,
+                                         MLIRContext &context) {
+  return StepBuilder(model, options, context).build();
+}
+} // namespace import
+} // namespace mpt
