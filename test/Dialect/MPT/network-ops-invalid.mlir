@@ -187,7 +187,7 @@ func.func @gather_result(%t: tensor<65x32xf32>, %i: tensor<16xi64>) {
 // -----
 
 func.func @gather_indices(%t: tensor<65x32xf32>, %i: tensor<16xf32>) {
-  // expected-error @+1 {{'mpt.gather' op operand #1 must be ranked tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<16xf32>'}}
+  // expected-error @+1 {{'mpt.gather' op operand #1 must be statically shaped tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<16xf32>'}}
   %0 = mpt.gather %t, %i : tensor<65x32xf32>, tensor<16xf32> -> tensor<16x32xf32>
   return
 }

@@ -91,8 +91,7 @@ convOutputShape(Operation *op, ArrayRef<int64_t> input,
 }
 
 LogicalResult Conv2DOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifyNCHW(*this, "input", getInput())) ||
+  if (failed(verifyNCHW(*this, "input", getInput())) ||
       failed(verifySameElementType(*this, "weight", getWeight(), "input",
                                    getInput())) ||
       failed(verifySameElementType(*this, "result", getResult(), "input",
@@ -117,8 +116,7 @@ LogicalResult Conv2DOp::verify() {
 }
 
 LogicalResult Conv2DInputGradOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifyNCHW(*this, "input_grad", getInputGrad())) ||
+  if (failed(verifyNCHW(*this, "input_grad", getInputGrad())) ||
       failed(verifySameElementType(*this, "weight", getWeight(), "output_grad",
                                    getOutputGrad())) ||
       failed(verifySameElementType(*this, "input_grad", getInputGrad(),
@@ -139,8 +137,7 @@ LogicalResult Conv2DInputGradOp::verify() {
 }
 
 LogicalResult Conv2DWeightGradOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifyNCHW(*this, "input", getInput())) ||
+  if (failed(verifyNCHW(*this, "input", getInput())) ||
       failed(verifySameElementType(*this, "output_grad", getOutputGrad(),
                                    "input", getInput())) ||
       failed(verifySameElementType(*this, "weight_grad", getWeightGrad(),
@@ -188,8 +185,7 @@ poolOutputShape(Operation *op, StringRef name, Value input,
 static constexpr int64_t kUnitDilations[] = {1, 1};
 
 LogicalResult MaxPool2DOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifySameElementType(*this, "result", getResult(), "input",
+  if (failed(verifySameElementType(*this, "result", getResult(), "input",
                                    getInput())))
     return failure();
   FailureOr<SmallVector<int64_t>> expected =
@@ -201,8 +197,7 @@ LogicalResult MaxPool2DOp::verify() {
 }
 
 LogicalResult AvgPool2DOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifySameElementType(*this, "result", getResult(), "input",
+  if (failed(verifySameElementType(*this, "result", getResult(), "input",
                                    getInput())))
     return failure();
   FailureOr<SmallVector<int64_t>> expected =
@@ -214,8 +209,7 @@ LogicalResult AvgPool2DOp::verify() {
 }
 
 LogicalResult MaxPool2DGradOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifySameElementType(*this, "output", getOutput(), "input",
+  if (failed(verifySameElementType(*this, "output", getOutput(), "input",
                                    getInput())))
     return failure();
   FailureOr<SmallVector<int64_t>> expected =
@@ -231,8 +225,7 @@ LogicalResult MaxPool2DGradOp::verify() {
 }
 
 LogicalResult AvgPool2DGradOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifySameElementType(*this, "input_grad", getInputGrad(),
+  if (failed(verifySameElementType(*this, "input_grad", getInputGrad(),
                                    "output_grad", getOutputGrad())))
     return failure();
   FailureOr<SmallVector<int64_t>> expected =

@@ -29,8 +29,6 @@ int64_t ConcatOp::getNormalizedAxis() {
 LogicalResult ConcatOp::verify() {
   if (getInputs().empty())
     return emitOpError() << "needs at least one input, found none";
-  if (failed(verifyStaticShapes(*this)))
-    return failure();
   Value first = getInputs().front();
   ArrayRef<int64_t> firstShape = tensorType(first).getShape();
   FailureOr<int64_t> axis =
@@ -93,8 +91,7 @@ static LogicalResult verifyBox(Operation *op, ArrayRef<int64_t> full,
 }
 
 LogicalResult SliceOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifySameElementType(*this, "result", getResult(), "input",
+  if (failed(verifySameElementType(*this, "result", getResult(), "input",
                                    getInput())))
     return failure();
   return verifyBox(*this, getInput().getType().getShape(), getType().getShape(),
@@ -102,8 +99,7 @@ LogicalResult SliceOp::verify() {
 }
 
 LogicalResult SliceGradOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifySameElementType(*this, "input_grad", getInputGrad(),
+  if (failed(verifySameElementType(*this, "input_grad", getInputGrad(),
                                    "output_grad", getOutputGrad())))
     return failure();
   return verifyBox(*this, tensorType(getInputGrad()).getShape(),
@@ -131,8 +127,7 @@ int64_t GatherOp::getNormalizedAxis() {
 }
 
 LogicalResult GatherOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifySameElementType(*this, "result", getResult(), "input",
+  if (failed(verifySameElementType(*this, "result", getResult(), "input",
                                    getInput())))
     return failure();
   ArrayRef<int64_t> input = getInput().getType().getShape();
@@ -145,8 +140,7 @@ LogicalResult GatherOp::verify() {
 }
 
 LogicalResult GatherGradOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifySameElementType(*this, "input_grad", getInputGrad(),
+  if (failed(verifySameElementType(*this, "input_grad", getInputGrad(),
                                    "output_grad", getOutputGrad())))
     return failure();
   ArrayRef<int64_t> input = tensorType(getInputGrad()).getShape();

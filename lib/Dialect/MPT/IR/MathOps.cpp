@@ -54,8 +54,7 @@ SmallVector<int64_t> ReduceMaxOp::getReducedDims() {
 }
 
 LogicalResult ReduceMaxOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifySameElementType(*this, "result", getResult(), "input",
+  if (failed(verifySameElementType(*this, "result", getResult(), "input",
                                    getInput())))
     return failure();
   FailureOr<SmallVector<int64_t>> expected = reducedShape(
@@ -66,8 +65,7 @@ LogicalResult ReduceMaxOp::verify() {
 }
 
 LogicalResult ReduceMaxGradOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifySameElementType(*this, "output", getOutput(), "input",
+  if (failed(verifySameElementType(*this, "output", getOutput(), "input",
                                    getInput())))
     return failure();
   ArrayRef<int64_t> input = tensorType(getInput()).getShape();
@@ -94,8 +92,6 @@ int64_t LogSoftmaxOp::getNormalizedAxis() {
 LogicalResult LogSoftmaxOp::verify() {
   int64_t rank = getInput().getType().getRank();
   auto axis = static_cast<int64_t>(getAxis());
-  if (failed(verifyStaticShapes(*this)))
-    return failure();
   if (rank < 1)
     return emitOpError() << "input must have rank >= 1, found rank 0";
   if (axis < -rank || axis >= rank)
@@ -112,8 +108,6 @@ LogicalResult LogSoftmaxOp::verify() {
 /// of the logits' element type.
 static LogicalResult verifyCrossEntropyOperands(Operation *op, Value logits,
                                                 Value target) {
-  if (failed(verifyStaticShapes(op)))
-    return failure();
   ArrayRef<int64_t> shape = tensorType(logits).getShape();
   if (shape.size() != 2)
     return op->emitOpError()

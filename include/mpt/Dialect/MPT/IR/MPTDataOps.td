@@ -10,7 +10,7 @@
 #ifndef MPT_DATA_OPS_TD
 #define MPT_DATA_OPS_TD
 
-def MPT_IndexTensor : RankedTensorOf<[I32, I64]>;
+def MPT_IndexTensor : StaticShapeTensorOf<[I32, I64]>;
 
 def MPT_ConcatOp : MPT_ForwardOp<"concat", "Clear"> {
   let summary = "Joins tensors along one dim";
