@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mpt/Conversion/Passes.h"
+#include "mpt/Conversion/CPU/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
@@ -21,7 +21,7 @@
 namespace mlir {
 namespace mpt {
 #define GEN_PASS_DEF_VECTORIZE
-#include "mpt/Conversion/Passes.h.inc"
+#include "mpt/Conversion/CPU/Passes.h.inc"
 } // namespace mpt
 } // namespace mlir
 

@@ -20,7 +20,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Contractions.h"
-#include "mpt/Conversion/Passes.h"
+#include "mpt/Conversion/CPU/Passes.h"
 
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -30,7 +30,7 @@
 namespace mlir {
 namespace mpt {
 #define GEN_PASS_DEF_VECTORIZECONTRACTIONS
-#include "mpt/Conversion/Passes.h.inc"
+#include "mpt/Conversion/CPU/Passes.h.inc"
 } // namespace mpt
 } // namespace mlir
 
