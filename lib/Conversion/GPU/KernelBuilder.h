@@ -56,6 +56,14 @@ Value indexConstant(OpBuilder &b, Location loc, int64_t value);
 /// The product of `values`, 1 when empty.
 Value product(OpBuilder &b, Location loc, ValueRange values);
 Value ceilDiv(OpBuilder &b, Location loc, Value lhs, Value rhs);
+Value addIndex(OpBuilder &b, Location loc, Value lhs, Value rhs);
+/// `lhs + rhs`, or `lhs` itself when `rhs` is 0.
+Value addIndexConstant(OpBuilder &b, Location loc, Value lhs, int64_t rhs);
+Value mulIndexConstant(OpBuilder &b, Location loc, Value lhs, int64_t rhs);
+/// `lhs < rhs`, unsigned.
+Value indexLessThan(OpBuilder &b, Location loc, Value lhs, Value rhs);
+/// The zero of `type`.
+Value zeroOf(OpBuilder &b, Location loc, Type type);
 /// Splits `linear` into coordinates of a row-major space of `sizes`.
 SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
                                ValueRange sizes);

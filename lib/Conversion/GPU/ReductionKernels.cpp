@@ -43,8 +43,7 @@ constexpr int64_t kEnoughOutputs = 256;
 /// A linalg op with one output whose body combines one value per reduced
 /// element into it with an operator `gpu.all_reduce` knows.
 struct BlockReduction {
-  // Op handles are not const-correct; the reduction is.
-  mutable linalg::LinalgOp op;
+  linalg::LinalgOp op;
   SmallVector<unsigned> parallelDims, reductionDims;
   Operation *combiner;
   /// The value of the body that is combined into the output.
@@ -122,7 +121,7 @@ FailureOr<BlockReduction> matchBlockReduction(linalg::LinalgOp op) {
 class ReductionEmitter {
 public:
   ReductionEmitter(KernelBuilder &kernels, OpBuilder &b,
-                   const BlockReduction &reduction)
+                   BlockReduction &reduction)
       : kernels(kernels), b(b), r(reduction), loc(reduction.op.getLoc()) {}
 
   void emit() {
@@ -328,7 +327,7 @@ private:
 
   KernelBuilder &kernels;
   OpBuilder &b;
-  const BlockReduction &r;
+  BlockReduction &r;
   Location loc;
   SmallVector<Value> parallelSizes, reductionSizes;
 };
