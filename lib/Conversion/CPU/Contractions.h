@@ -47,8 +47,10 @@ struct KernelKind {
 /// Copies `operand` of `gemm` into panels
 /// `[batch?][rows / tile][k / pairs][tile][pairs]` (the last dim only when
 /// `kind.kPairs > 1`) of `kind.elementType`, where `rowDim` (the gemm's m or
-/// n) is the dim split into panels of `tile`. The copy is an elementwise
-/// generic that later vectorizes like any other.
+/// n) is the dim split into panels of `tile`: a `linalg.pack`, followed by
+/// an elementwise `arith.extf` when the panels are wider than the operand.
+/// --mpt-cpu-vectorize lowers the pack into a copy, fused into the
+/// widening.
 Value packOperand(OpBuilder &b, Location loc, Gemm &gemm, OpOperand &operand,
                   unsigned rowDim, int64_t tile, KernelKind kind);
 

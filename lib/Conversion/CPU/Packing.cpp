@@ -15,79 +15,61 @@ using namespace mlir::mpt::cpu;
 Value cpu::packOperand(OpBuilder &b, Location loc, Gemm &gemm,
                        OpOperand &operand, unsigned rowDim, int64_t tile,
                        KernelKind kind) {
-  MLIRContext *ctx = b.getContext();
   AffineMap map = gemm.op.getMatchingIndexingMap(&operand);
   auto type = cast<RankedTensorType>(operand.get().getType());
 
-  // Split the row dim of the operand into [rows / tile, tile] and its k dim
-  // into [k / pairs, pairs].
-  SmallVector<int64_t> expandedShape;
-  SmallVector<ReassociationIndices> reassociation;
-  // Where each expanded operand dim goes in the packed layout.
-  enum class Role { Batch, RowOuter, KOuter, RowInner, KInner };
-  SmallVector<Role> roles;
-  bool pairs = kind.kPairs > 1;
+  // Which operand dim is which loop: the outer dims of the panels are
+  // (batch?, row, k), the inner ones (row, k?) tiles of the same dims.
+  std::optional<int64_t> batchPosition;
+  int64_t rowPosition = 0, kPosition = 0;
   for (auto [position, expr] : llvm::enumerate(map.getResults())) {
     unsigned loopDim = cast<AffineDimExpr>(expr).getPosition();
-    ReassociationIndices group = {int64_t(expandedShape.size())};
-    int64_t size = type.getDimSize(position);
-    if (loopDim == rowDim) {
-      expandedShape.append({size / tile, tile});
-      roles.append({Role::RowOuter, Role::RowInner});
-      group.push_back(group.front() + 1);
-    } else if (loopDim == gemm.k && pairs) {
-      expandedShape.append({size / kind.kPairs, kind.kPairs});
-      roles.append({Role::KOuter, Role::KInner});
-      group.push_back(group.front() + 1);
-    } else {
-      expandedShape.push_back(size);
-      roles.push_back(loopDim == gemm.k ? Role::KOuter : Role::Batch);
-    }
-    reassociation.push_back(group);
+    if (loopDim == rowDim)
+      rowPosition = position;
+    else if (loopDim == gemm.k)
+      kPosition = position;
+    else
+      batchPosition = position;
   }
-  Value expanded = tensor::ExpandShapeOp::create(
-      b, loc, RankedTensorType::get(expandedShape, type.getElementType()),
-      operand.get(), reassociation);
+  SmallVector<int64_t> outerOrder;
+  if (batchPosition)
+    outerOrder.push_back(*batchPosition);
+  outerOrder.append({rowPosition, kPosition});
+  SmallVector<int64_t> innerPositions = {rowPosition};
+  SmallVector<OpFoldResult> innerTiles = {b.getIndexAttr(tile)};
+  if (kind.kPairs > 1) {
+    innerPositions.push_back(kPosition);
+    innerTiles.push_back(b.getIndexAttr(kind.kPairs));
+  }
+  Value packedInit = linalg::PackOp::createDestinationTensor(
+      b, loc, operand.get(), innerTiles, innerPositions, outerOrder);
+  Value packed =
+      linalg::PackOp::create(b, loc, operand.get(), packedInit, innerPositions,
+                             innerTiles,
+                             /*paddingValue=*/std::nullopt, outerOrder)
+          .getResult();
+  if (type.getElementType() == kind.elementType)
+    return packed;
 
-  // The packed dims: (batch?, row outer, k outer, row inner, k inner?).
-  bool hasBatch = llvm::is_contained(roles, Role::Batch);
-  unsigned first = hasBatch ? 1 : 0;
-  auto packedDim = [&](Role role) -> unsigned {
-    switch (role) {
-    case Role::Batch:
-      return 0;
-    case Role::RowOuter:
-      return first;
-    case Role::KOuter:
-      return first + 1;
-    case Role::RowInner:
-      return first + 2;
-    case Role::KInner:
-      return first + 3;
-    }
-    llvm_unreachable("unknown role");
-  };
-  SmallVector<int64_t> packedShape(first + (pairs ? 4 : 3));
-  SmallVector<AffineExpr> readExprs;
-  for (auto [role, size] : llvm::zip(roles, expandedShape)) {
-    packedShape[packedDim(role)] = size;
-    readExprs.push_back(getAffineDimExpr(packedDim(role), ctx));
-  }
-  Value init = tensor::EmptyOp::create(b, loc, packedShape, kind.elementType);
-  unsigned rank = packedShape.size();
-  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, readExprs, ctx),
-                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  // Widened by an elementwise op on the panels, into which
+  // --mpt-cpu-vectorize fuses the copy of the pack.
+  auto packedType = cast<RankedTensorType>(packed.getType());
+  unsigned rank = packedType.getRank();
+  Value init =
+      tensor::EmptyOp::create(b, loc, packedType.getShape(), kind.elementType);
+  SmallVector<AffineMap> maps(
+      2, AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
   return linalg::GenericOp::create(
-             b, loc, TypeRange{init.getType()}, ValueRange{expanded},
+             b, loc, TypeRange{init.getType()}, ValueRange{packed},
              ValueRange{init}, maps, iterators,
              [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-               Value value = args[0];
-               if (value.getType() != kind.elementType)
-                 value = arith::ExtFOp::create(nested, nestedLoc,
-                                               kind.elementType, value);
-               linalg::YieldOp::create(nested, nestedLoc, value);
+               linalg::YieldOp::create(nested, nestedLoc,
+                                       arith::ExtFOp::create(nested, nestedLoc,
+                                                             kind.elementType,
+                                                             args[0])
+                                           .getResult());
              })
       .getResult(0);
 }

@@ -20,9 +20,11 @@ def VectorizeContractions : Pass<"mpt-cpu-vectorize-contractions",
     f16/bf16/f32 operands and an f32 accumulator) whose m and n split into
     whole register tiles into the structure of a BLAS GEMM:
 
-    1. *Pack* both operands into panels read contiguously by the kernel:
-       the lhs as `[M/MR][K][MR]`, the rhs as `[N/NR][K][NR]`, widened to
-       f32. Packing also absorbs transposed operands.
+    1. *Pack* both operands into panels read contiguously by the kernel
+       (`linalg.pack`): the lhs as `[M/MR][K][MR]`, the rhs as
+       `[N/NR][K][NR]`, widened to f32 by an elementwise `arith.extf`.
+       Packing also absorbs transposed operands. `--mpt-cpu-vectorize`
+       lowers the packs.
     2. *Tile* the result into `MR x NR` blocks with an `scf.forall` over
        rhs panels (outer, so each panel is reused from cache) and lhs
        panels.
@@ -35,8 +37,13 @@ def VectorizeContractions : Pass<"mpt-cpu-vectorize-contractions",
     %r = linalg.matmul ins(%a, %b : tensor<256x256xf16>, tensor<256x1024xf16>)
                        outs(%c : tensor<256x1024xf32>) -> tensor<256x1024xf32>
     ```
-    becomes two packing generics and
+    becomes
     ```mlir
+    %a_pack = linalg.pack %a outer_dims_perm = [0, 1] inner_dims_pos = [0] inner_tiles = [8]
+        into %e : tensor<256x256xf16> -> tensor<32x256x8xf16>
+    %a_panels = linalg.generic ... ins(%a_pack : tensor<32x256x8xf16>)
+        outs(%e32 : tensor<32x256x8xf32>) { arith.extf ... }
+    // the same for %b, into tensor<32x256x32xf32>
     scf.forall (%j, %i) in (32, 32) shared_outs(%out = %c4) -> ... {
       %acc0 = vector.transfer_read %out_tile[...] : tensor<1x8x1x32xf32>, vector<32xf32>
       ...
@@ -107,7 +114,12 @@ def VectorizeContractions : Pass<"mpt-cpu-vectorize-contractions",
 def Vectorize : Pass<"mpt-cpu-vectorize", "func::FuncOp"> {
   let summary = "Tiles and vectorizes the remaining linalg ops on tensors";
   let description = [{
-    Tiles every linalg op on tensors so that its innermost loop of more
+    First rewrites every `linalg.pack` as the copy it is (a reshape of its
+    source and a transposing `linalg.generic`), fused into its only user
+    when that is elementwise (the widening of GEMM panels), so that packed
+    panels are written once, in their final type.
+
+    Then tiles every linalg op on tensors so that its innermost loop of more
     than one iteration becomes a vector of at most `vector-bytes` bytes
     (the widest element type decides the width) and every other loop a
     scalar loop, with reduction loops inside parallel ones, then vectorizes
