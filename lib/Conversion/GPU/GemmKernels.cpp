@@ -24,14 +24,17 @@ using namespace mlir::mpt::gpu_kernels;
 
 namespace {
 
-FailureOr<Gemm> matchGemm(linalg::LinalgOp op) {
-  if (!linalg::isaContractionOpInterface(op) || !op.hasPureBufferSemantics())
-    return failure();
+FailureOr<Gemm> matchGemm(RewriterBase &rewriter, linalg::LinalgOp op) {
+  if (!linalg::isaContractionOpInterface(op))
+    return rewriter.notifyMatchFailure(op, "not a contraction");
+  if (!op.hasPureBufferSemantics())
+    return rewriter.notifyMatchFailure(op, "not on buffers");
   FailureOr<linalg::ContractionDimensions> dims =
       linalg::inferContractionDims(op);
   if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
       dims->k.size() != 1)
-    return failure();
+    return rewriter.notifyMatchFailure(
+        op, "expected one m, one n and one k loop (and any batch loops)");
   Gemm gemm;
   gemm.op = op;
   gemm.m = dims->m.front();
@@ -89,20 +92,20 @@ Value gpu_kernels::loadOrZero(OpBuilder &b, Location loc, Gemm &gemm,
 }
 
 FailureOr<SmallVector<Operation *>>
-gpu_kernels::buildGemmKernel(KernelBuilder &kernels, OpBuilder &b,
+gpu_kernels::buildGemmKernel(KernelBuilder &kernels, RewriterBase &rewriter,
                              linalg::LinalgOp op, bool useTensorCores) {
-  FailureOr<Gemm> gemm = matchGemm(op);
+  FailureOr<Gemm> gemm = matchGemm(rewriter, op);
   if (failed(gemm))
     return failure();
   findFusableNeighbours(*gemm);
   hoistEpilogueAllocations(*gemm);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(op);
-  gemm->sizes = loopSizes(b, op.getLoc(), op);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  gemm->sizes = loopSizes(rewriter, op.getLoc(), op);
   if (useTensorCores && kernels.hasMmaSync() && fitsMmaSync(*gemm))
-    buildMmaSyncGemm(kernels, b, *gemm);
+    buildMmaSyncGemm(kernels, rewriter, *gemm);
   else
-    buildSimtGemm(kernels, b, *gemm);
+    buildSimtGemm(kernels, rewriter, *gemm);
 
   // The fused neighbours are part of the kernel now; without an epilogue
   // reading it, the output buffer is dead too.

@@ -91,24 +91,32 @@ bool reducesContiguousDim(linalg::LinalgOp op) {
                           utils::IteratorType::reduction;
 }
 
-FailureOr<BlockReduction> matchBlockReduction(linalg::LinalgOp op) {
-  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 ||
-      !op.hasPureBufferSemantics())
-    return failure();
+FailureOr<BlockReduction> matchBlockReduction(RewriterBase &rewriter,
+                                              linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
+    return rewriter.notifyMatchFailure(
+        op, "expected one output and at least one reduction loop");
+  if (!op.hasPureBufferSemantics())
+    return rewriter.notifyMatchFailure(op, "not on buffers");
   BlockReduction reduction;
   reduction.op = op;
   SmallVector<Operation *> combiners;
   reduction.reduced = matchReduction(op.getRegionOutputArgs(), 0, combiners);
   if (!reduction.reduced || combiners.size() != 1)
-    return failure();
+    return rewriter.notifyMatchFailure(
+        op, "the body does not combine one value into the output with one op");
   reduction.combiner = combiners.front();
   std::optional<gpu::AllReduceOperation> kind =
       allReduceKindOf(reduction.combiner);
-  Type type = reduction.reduced.getType();
+  if (!kind || !arith::getNeutralElement(reduction.combiner))
+    return rewriter.notifyMatchFailure(
+        op, "the combiner is no gpu.all_reduce operator with a neutral "
+            "element");
   // Shuffles move 32-bit values; i1 is widened to i32 below.
-  if (!kind || !arith::getNeutralElement(reduction.combiner) ||
-      !(type.isF32() || type.isInteger(32) || type.isInteger(1)))
-    return failure();
+  Type type = reduction.reduced.getType();
+  if (!(type.isF32() || type.isInteger(32) || type.isInteger(1)))
+    return rewriter.notifyMatchFailure(
+        op, "expected f32, i32 or i1 values to combine");
   reduction.kind = *kind;
   reduction.accumulator = op.getRegionOutputArgs().front();
   op.getParallelDims(reduction.parallelDims);
@@ -335,11 +343,13 @@ private:
 } // namespace
 
 LogicalResult gpu_kernels::buildBlockReductionKernels(KernelBuilder &kernels,
-                                                      OpBuilder &b,
+                                                      RewriterBase &rewriter,
                                                       linalg::LinalgOp op) {
-  FailureOr<BlockReduction> reduction = matchBlockReduction(op);
+  FailureOr<BlockReduction> reduction = matchBlockReduction(rewriter, op);
   if (failed(reduction))
     return failure();
-  ReductionEmitter(kernels, b, *reduction).emit();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  ReductionEmitter(kernels, rewriter, *reduction).emit();
   return success();
 }
