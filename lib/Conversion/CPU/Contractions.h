@@ -30,10 +30,10 @@ struct Gemm {
   SmallVector<int64_t> sizes;
 };
 
-/// Recognizes a contraction with at most one batch dim and one m, n and k
-/// dim, whose body is a multiply-accumulate in the accumulator's float
-/// type.
-std::optional<Gemm> matchGemm(linalg::LinalgOp op);
+/// Recognizes a contraction on tensors of static shape with at most one
+/// batch dim and one m, n and k dim, float operands and an f32
+/// accumulator; fails, with the reason, otherwise.
+FailureOr<Gemm> matchGemm(RewriterBase &rewriter, linalg::LinalgOp op);
 
 /// How a kernel consumes a packed operand.
 struct KernelKind {

@@ -137,13 +137,15 @@ struct VectorizePass : mpt::impl::VectorizeBase<VectorizePass> {
     return cast<linalg::LinalgOp>(tiled->tiledOps.back());
   }
 
-  /// Tiles `op` to one vector per iteration and vectorizes the tile; leaves
-  /// the op to scalar loops when it does not vectorize.
-  void tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op) {
+  /// Tiles `op` to one vector per iteration and vectorizes the tile; fails,
+  /// with the reason, when it does not vectorize, which leaves the op to
+  /// scalar loops.
+  LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op) {
     op = distribute(rewriter, op);
     SmallVector<int64_t> sizes = vectorTileSizes(op, vectorBytes);
     if (sizes.empty())
-      return;
+      return rewriter.notifyMatchFailure(
+          op, "no static loop of more than one iteration to vectorize");
     Operation *tile = op;
     if (op.getStaticLoopRanges() != ArrayRef<int64_t>(sizes)) {
       // Reduction loops innermost, so that an accumulator tile stays the
@@ -162,17 +164,19 @@ struct VectorizePass : mpt::impl::VectorizeBase<VectorizePass> {
       FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
           rewriter, cast<TilingInterface>(op.getOperation()), options);
       if (failed(tiled))
-        return;
+        return failure();
       rewriter.replaceOp(op, tiled->replacements);
       tile = tiled->tiledOps.back();
     }
     if (failed(linalg::vectorizeOpPrecondition(tile)))
-      return;
+      return rewriter.notifyMatchFailure(tile, "the tile does not vectorize");
     rewriter.setInsertionPoint(tile);
     FailureOr<linalg::VectorizationResult> vectorized =
         linalg::vectorize(rewriter, tile);
-    if (succeeded(vectorized))
-      rewriter.replaceOp(tile, vectorized->replacements);
+    if (failed(vectorized))
+      return failure();
+    rewriter.replaceOp(tile, vectorized->replacements);
+    return success();
   }
 
   /// Keeps the accumulators of reduction loops in registers: a read of the
@@ -226,8 +230,9 @@ struct VectorizePass : mpt::impl::VectorizeBase<VectorizePass> {
       if (op.hasPureTensorSemantics())
         ops.push_back(op);
     });
+    // An op that does not vectorize is still correct as scalar loops.
     for (linalg::LinalgOp op : ops)
-      tileAndVectorize(rewriter, op);
+      (void)tileAndVectorize(rewriter, op);
     if (failed(hoistAccumulators(rewriter)) || failed(simplifyVectors()))
       return signalPassFailure();
   }

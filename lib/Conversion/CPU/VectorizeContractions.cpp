@@ -40,28 +40,32 @@ using namespace mlir;
 using namespace mlir::mpt;
 using namespace mlir::mpt::cpu;
 
-std::optional<Gemm> cpu::matchGemm(linalg::LinalgOp op) {
+FailureOr<Gemm> cpu::matchGemm(RewriterBase &rewriter, linalg::LinalgOp op) {
+  if (!linalg::isaContractionOpInterface(op))
+    return rewriter.notifyMatchFailure(op, "not a contraction");
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      !op.hasPureTensorSemantics() || !linalg::isaContractionOpInterface(op))
-    return std::nullopt;
+      !op.hasPureTensorSemantics())
+    return rewriter.notifyMatchFailure(
+        op, "expected two inputs and one output, on tensors");
   FailureOr<linalg::ContractionDimensions> dims =
       linalg::inferContractionDims(op);
   if (failed(dims) || dims->batch.size() > 1 || dims->m.size() != 1 ||
       dims->n.size() != 1 || dims->k.size() != 1)
-    return std::nullopt;
-  Type accType = getElementTypeOrSelf(op.getDpsInits()[0].getType());
-  if (!accType.isF32())
-    return std::nullopt;
+    return rewriter.notifyMatchFailure(
+        op, "expected one m, one n and one k loop and at most one batch loop");
+  if (!getElementTypeOrSelf(op.getDpsInits()[0].getType()).isF32())
+    return rewriter.notifyMatchFailure(op, "expected an f32 accumulator");
   for (Value input : op.getDpsInputs())
     if (!isa<FloatType>(getElementTypeOrSelf(input.getType())) ||
         getElementTypeOrSelf(input.getType()).getIntOrFloatBitWidth() > 32)
-      return std::nullopt;
+      return rewriter.notifyMatchFailure(
+          op, "expected float operands of at most 32 bits");
   Gemm gemm{op,         std::nullopt, dims->m[0],
             dims->n[0], dims->k[0],   op.getStaticLoopRanges()};
   if (!dims->batch.empty())
     gemm.batch = dims->batch[0];
   if (ShapedType::isDynamicShape(gemm.sizes))
-    return std::nullopt;
+    return rewriter.notifyMatchFailure(op, "expected static sizes");
   return gemm;
 }
 
@@ -71,13 +75,18 @@ struct VectorizeContractionsPass
     : mpt::impl::VectorizeContractionsBase<VectorizeContractionsPass> {
   using VectorizeContractionsBase::VectorizeContractionsBase;
 
-  /// True when the gemm splits into whole register tiles and is big enough
-  /// for packing to pay off.
-  bool worthPacking(const Gemm &gemm) const {
+  /// Succeeds when the gemm splits into whole register tiles and is big
+  /// enough for packing to pay off.
+  LogicalResult checkWorthPacking(RewriterBase &rewriter, Gemm &gemm) const {
     int64_t m = gemm.sizes[gemm.m], n = gemm.sizes[gemm.n];
     int64_t k = gemm.sizes[gemm.k];
-    return m % registerRows == 0 && n % registerCols == 0 &&
-           m * n * k >= minFlops / 2;
+    if (m % registerRows != 0 || n % registerCols != 0)
+      return rewriter.notifyMatchFailure(
+          gemm.op, "m or n does not split into whole register tiles");
+    if (m * n * k < minFlops / 2)
+      return rewriter.notifyMatchFailure(
+          gemm.op, "fewer flops than min-flops: not worth packing");
+    return success();
   }
 
   /// The bf16 dot-product kernel for bf16 operands when the target has it
@@ -151,12 +160,13 @@ struct VectorizeContractionsPass
   }
 
   void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
     SmallVector<Gemm> gemms;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (std::optional<Gemm> gemm = matchGemm(op); gemm && worthPacking(*gemm))
+      if (FailureOr<Gemm> gemm = matchGemm(rewriter, op);
+          succeeded(gemm) && succeeded(checkWorthPacking(rewriter, *gemm)))
         gemms.push_back(*gemm);
     });
-    IRRewriter rewriter(&getContext());
     for (Gemm &gemm : gemms)
       if (failed(vectorizeGemm(rewriter, gemm)))
         return signalPassFailure();

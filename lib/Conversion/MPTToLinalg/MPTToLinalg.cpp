@@ -36,7 +36,7 @@ LogicalResult checkDifferentiated(ModuleOp module) {
   WalkResult result = module.walk([](Operation *op) {
     if (isa<TrainStepOp>(op)) {
       op->emitOpError() << "must be expanded into a step function first: run "
-                           "--auto-mixed-precision or --mpt-differentiate";
+                           "--mpt-expand-train-step";
       return WalkResult::interrupt();
     }
     if (isa<GradientOp>(op)) {
