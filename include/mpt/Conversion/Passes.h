@@ -2,14 +2,20 @@
 //
 // Every back end starts a step the same way: `--mpt-step-abi` gives it the C
 // entry point of the runtime and `--convert-mpt-to-linalg` rewrites its mpt
-// ops to linalg on tensors. The CPU and GPU pipelines are declared in
-// CPU/Passes.h and GPU/Passes.h.
+// ops to linalg on tensors. Each conversion has its own header, as in
+// CIRCT; this one gathers them and registers them. The CPU and GPU
+// pipelines are declared in CPU/Passes.h and GPU/Passes.h.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef MPT_CONVERSION_PASSES_H
 #define MPT_CONVERSION_PASSES_H
 
+#include "mpt/Conversion/MPTToLinalg/MPTToLinalg.h"
+#include "mpt/Conversion/StepABI/StepABI.h"
+
+// The dialects the shared conversions create, which their pass definitions
+// load.
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -22,9 +28,6 @@
 
 namespace mlir {
 namespace mpt {
-
-#define GEN_PASS_DECL
-#include "mpt/Conversion/Passes.h.inc"
 
 #define GEN_PASS_REGISTRATION
 #include "mpt/Conversion/Passes.h.inc"
