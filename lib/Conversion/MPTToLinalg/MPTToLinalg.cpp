@@ -25,6 +25,8 @@ using namespace mlir::mpt;
 void mlir::mpt::populateMPTToLinalgConversionPatterns(
     RewritePatternSet &patterns) {
   populateTensorOpsToLinalgPatterns(patterns);
+  populateContractionOpsToLinalgPatterns(patterns);
+  populateNormalizationOpsToLinalgPatterns(patterns);
   populateTrainingOpsToLinalgPatterns(patterns);
   populateGradOpsToLinalgPatterns(patterns);
 }
