@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mpt/Conversion/CPU/Passes.h"
 #include "mpt/Conversion/GPU/Passes.h"
-#include "mpt/Conversion/Passes.h"
 #include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
 #include "mpt/Dialect/MPT/IR/MPTDialect.h"
 #include "mpt/Transforms/Passes.h"

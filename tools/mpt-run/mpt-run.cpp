@@ -14,7 +14,7 @@
 #include "StepCompiler.h"
 #include "TrainerEmitter.h"
 
-#include "mpt/Conversion/Passes.h"
+#include "mpt/Conversion/CPU/Passes.h"
 #ifdef MPT_TRAINER_MAIN_CUDA_ARCHIVE
 #include "mpt/Conversion/GPU/Passes.h"
 #endif

@@ -1,81 +1,36 @@
-//===- Passes.h - Lowering of training steps to the CPU ---------*- C++ -*-===//
+//===- Passes.h - Conversions shared by the back ends -----------*- C++ -*-===//
 //
-// `--mpt-lower-to-llvm` takes a differentiated step function (mpt ops on
-// tensors) to the LLVM dialect, with the C entry point of the step ABI.
+// Every back end starts a step the same way: `--mpt-step-abi` gives it the C
+// entry point of the runtime and `--convert-mpt-to-linalg` rewrites its mpt
+// ops to linalg on tensors. Each conversion has its own header, as in
+// CIRCT; this one gathers them and registers them. The CPU and GPU
+// pipelines are declared in CPU/Passes.h and GPU/Passes.h.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef MPT_CONVERSION_PASSES_H
 #define MPT_CONVERSION_PASSES_H
 
-#include "mlir/Dialect/AMX/AMXDialect.h"
-#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mpt/Conversion/MPTToLinalg/MPTToLinalg.h"
+#include "mpt/Conversion/StepABI/StepABI.h"
+
+// The dialects the shared conversions create, which their pass definitions
+// load.
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
-#include "mlir/Pass/PassOptions.h"
 
 namespace mlir {
 namespace mpt {
 
-#define GEN_PASS_DECL
-#include "mpt/Conversion/Passes.h.inc"
-
-/// Options of `--mpt-lower-to-llvm`.
-struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
-  Option<bool> vectorize{
-      *this, "vectorize",
-      llvm::cl::desc("Tile and vectorize contractions, reductions and "
-                     "elementwise ops (off: scalar loops)"),
-      llvm::cl::init(true)};
-  Option<bool> bf16DotProduct{
-      *this, "bf16-dot-product",
-      llvm::cl::desc("Run bf16 GEMMs on the AVX512-BF16 dot-product kernel "
-                     "instead of the f32 FMA kernel on widened panels (needs "
-                     "avx512_bf16; slower where vdpbf16ps issues once per "
-                     "cycle, as on Sapphire Rapids)"),
-      llvm::cl::init(false)};
-  Option<bool> amx{
-      *this, "amx",
-      llvm::cl::desc("Run bf16 GEMMs on AMX tiles (needs amx_bf16, and the "
-                     "process that runs the code must have been granted the "
-                     "tile registers: arch_prctl(ARCH_REQ_XCOMP_PERM) on "
-                     "Linux)"),
-      llvm::cl::init(false)};
-  Option<bool> staticScratch{
-      *this, "static-scratch",
-      llvm::cl::desc("Keep the step's temporaries in static buffers "
-                     "(allocated once per process; the step is then not "
-                     "reentrant) instead of allocating them on every call"),
-      llvm::cl::init(true)};
-  Option<unsigned> threads{
-      *this, "threads",
-      llvm::cl::desc("Threads for the parallel loops (GEMM blocks): 1 runs "
-                     "them sequentially; otherwise they become OpenMP "
-                     "worksharing loops (the object then needs libomp), on "
-                     "this many threads, 0 meaning OpenMP's default"),
-      llvm::cl::init(0)};
-};
-
-/// Appends the passes of `--mpt-lower-to-llvm` to `pm`.
-void buildLowerToLLVMPipeline(OpPassManager &pm,
-                              const CPUPipelineOptions &options);
-
 #define GEN_PASS_REGISTRATION
 #include "mpt/Conversion/Passes.h.inc"
-
-/// Registers the passes above and the `--mpt-lower-to-llvm` pipeline.
-void registerCPUConversionPasses();
 
 } // namespace mpt
 } // namespace mlir

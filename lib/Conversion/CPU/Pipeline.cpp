@@ -6,7 +6,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mpt/Conversion/CPU/Passes.h"
 #include "mpt/Conversion/Passes.h"
+#include "mpt/Conversion/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -33,22 +35,11 @@ VectorTransferToSCFOptions fullyUnrolledTransfers() {
   return options;
 }
 
-void addCleanups(OpPassManager &pm) {
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-}
-
-/// Tensors to buffers: results land in the caller's buffers (the entry
-/// point materializes them there and empty tensors are replaced by those
-/// destinations), temporaries are freed when their last user is done.
+/// Tensors to buffers: results land in the caller's buffers (see
+/// addStepBufferizationPasses), temporaries made once per call share a
+/// static arena, and the others are freed when their last user is done.
 void addBufferization(OpPassManager &pm, const CPUPipelineOptions &options) {
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  addCleanups(pm);
+  addStepBufferizationPasses(pm);
   // Identical subviews merged by CSE turn tile copies into self-copies,
   // which canonicalization drops.
   pm.addPass(createCanonicalizerPass());
@@ -99,25 +90,23 @@ void addLLVMLowering(OpPassManager &pm, const CPUPipelineOptions &options) {
   pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  addCleanups(pm);
+  addCleanupPasses(pm);
 }
 
 } // namespace
 
 void mlir::mpt::buildLowerToLLVMPipeline(OpPassManager &pm,
                                          const CPUPipelineOptions &options) {
-  pm.addPass(createStepABI());
-  pm.addPass(createConvertMPTToLinalg());
-  addCleanups(pm);
+  addStepToLinalgPasses(pm);
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
-  addCleanups(pm);
+  addCleanupPasses(pm);
   if (options.vectorize) {
     VectorizeContractionsOptions contractions;
     contractions.bf16DotProduct = options.bf16DotProduct;
     contractions.amx = options.amx;
     pm.addNestedPass<func::FuncOp>(createVectorizeContractions(contractions));
     pm.addNestedPass<func::FuncOp>(createVectorize());
-    addCleanups(pm);
+    addCleanupPasses(pm);
   }
   addBufferization(pm, options);
   addLLVMLowering(pm, options);
@@ -125,6 +114,7 @@ void mlir::mpt::buildLowerToLLVMPipeline(OpPassManager &pm,
 
 void mlir::mpt::registerCPUConversionPasses() {
   registerMPTConversionPasses();
+  registerMPTCPUPasses();
   PassPipelineRegistration<CPUPipelineOptions>(
       "mpt-lower-to-llvm",
       "Lowers a differentiated step function to the LLVM dialect with the "

@@ -15,7 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mpt/Conversion/Passes.h"
+#include "mpt/Conversion/CPU/Passes.h"
 
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/DataLayoutInterfaces.h"
@@ -24,7 +24,7 @@
 namespace mlir {
 namespace mpt {
 #define GEN_PASS_DEF_STATICSCRATCH
-#include "mpt/Conversion/Passes.h.inc"
+#include "mpt/Conversion/CPU/Passes.h.inc"
 } // namespace mpt
 } // namespace mlir
 

@@ -4,11 +4,12 @@
 // reductions, transposes, packing copies and small contractions. Each op is
 // tiled so that its innermost non-unit loop becomes one vector of a few
 // registers, vectorized, and its accumulators are hoisted out of reduction
-// loops so that they stay in registers.
+// loops so that they stay in registers. Packs (`linalg.pack`) first become
+// the transposing copies they are.
 //
 //===----------------------------------------------------------------------===//
 
-#include "mpt/Conversion/Passes.h"
+#include "mpt/Conversion/CPU/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
@@ -21,7 +22,7 @@
 namespace mlir {
 namespace mpt {
 #define GEN_PASS_DEF_VECTORIZE
-#include "mpt/Conversion/Passes.h.inc"
+#include "mpt/Conversion/CPU/Passes.h.inc"
 } // namespace mpt
 } // namespace mlir
 
@@ -54,6 +55,46 @@ SmallVector<int64_t> vectorTileSizes(linalg::LinalgOp op, int64_t vectorBytes) {
   SmallVector<int64_t> sizes(ranges.size(), 1);
   sizes[dim] = width;
   return sizes;
+}
+
+/// Rewrites `pack` as a transposing copy (upstream's lowerPack: a reshape
+/// of its source and a `linalg.transpose`, here as a generic) and fuses the
+/// copy into its user when that is its only one and elementwise, such as
+/// the widening of GEMM panels: the panels are then written once, in their
+/// final type.
+LogicalResult lowerPackToCopy(RewriterBase &rewriter, linalg::PackOp pack) {
+  FailureOr<linalg::LowerPackResult> lowered =
+      linalg::lowerPack(rewriter, pack, /*lowerPadLikeWithInsertSlice=*/false);
+  if (failed(lowered))
+    return pack.emitOpError(
+        "could not be lowered to a copy; expected a pack of a tensor with "
+        "static inner tiles");
+  // A pack whose tiles divide its source needs no padding.
+  tensor::PadOp pad = lowered->padOp;
+  if (pad.getSourceType() == pad.getResultType())
+    rewriter.replaceOp(pad, pad.getSource());
+  rewriter.setInsertionPoint(lowered->transposeOp);
+  FailureOr<linalg::GenericOp> copy =
+      linalg::generalizeNamedOp(rewriter, lowered->transposeOp);
+  if (failed(copy))
+    return lowered->transposeOp.emitOpError("could not be generalized");
+  Value packed = copy->getResult(0);
+  if (!packed.hasOneUse())
+    return success();
+  OpOperand &use = *packed.use_begin();
+  auto user = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!user || !linalg::areElementwiseOpsFusable(&use))
+    return success();
+  rewriter.setInsertionPoint(user);
+  FailureOr<linalg::ElementwiseOpFusionResult> fused =
+      linalg::fuseElementwiseOps(rewriter, &use);
+  if (failed(fused))
+    return success();
+  for (auto [original, replacement] : fused->replacements)
+    rewriter.replaceAllUsesWith(original, replacement);
+  rewriter.eraseOp(user);
+  rewriter.eraseOp(*copy);
+  return success();
 }
 
 struct VectorizePass : mpt::impl::VectorizeBase<VectorizePass> {
@@ -96,13 +137,15 @@ struct VectorizePass : mpt::impl::VectorizeBase<VectorizePass> {
     return cast<linalg::LinalgOp>(tiled->tiledOps.back());
   }
 
-  /// Tiles `op` to one vector per iteration and vectorizes the tile; leaves
-  /// the op to scalar loops when it does not vectorize.
-  void tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op) {
+  /// Tiles `op` to one vector per iteration and vectorizes the tile; fails,
+  /// with the reason, when it does not vectorize, which leaves the op to
+  /// scalar loops.
+  LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op) {
     op = distribute(rewriter, op);
     SmallVector<int64_t> sizes = vectorTileSizes(op, vectorBytes);
     if (sizes.empty())
-      return;
+      return rewriter.notifyMatchFailure(
+          op, "no static loop of more than one iteration to vectorize");
     Operation *tile = op;
     if (op.getStaticLoopRanges() != ArrayRef<int64_t>(sizes)) {
       // Reduction loops innermost, so that an accumulator tile stays the
@@ -121,17 +164,19 @@ struct VectorizePass : mpt::impl::VectorizeBase<VectorizePass> {
       FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
           rewriter, cast<TilingInterface>(op.getOperation()), options);
       if (failed(tiled))
-        return;
+        return failure();
       rewriter.replaceOp(op, tiled->replacements);
       tile = tiled->tiledOps.back();
     }
     if (failed(linalg::vectorizeOpPrecondition(tile)))
-      return;
+      return rewriter.notifyMatchFailure(tile, "the tile does not vectorize");
     rewriter.setInsertionPoint(tile);
     FailureOr<linalg::VectorizationResult> vectorized =
         linalg::vectorize(rewriter, tile);
-    if (succeeded(vectorized))
-      rewriter.replaceOp(tile, vectorized->replacements);
+    if (failed(vectorized))
+      return failure();
+    rewriter.replaceOp(tile, vectorized->replacements);
+    return success();
   }
 
   /// Keeps the accumulators of reduction loops in registers: a read of the
@@ -173,14 +218,21 @@ struct VectorizePass : mpt::impl::VectorizeBase<VectorizePass> {
   }
 
   void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    SmallVector<linalg::PackOp> packs;
+    getOperation().walk([&](linalg::PackOp pack) { packs.push_back(pack); });
+    for (linalg::PackOp pack : packs)
+      if (failed(lowerPackToCopy(rewriter, pack)))
+        return signalPassFailure();
+
     SmallVector<linalg::LinalgOp> ops;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (op.hasPureTensorSemantics())
         ops.push_back(op);
     });
-    IRRewriter rewriter(&getContext());
+    // An op that does not vectorize is still correct as scalar loops.
     for (linalg::LinalgOp op : ops)
-      tileAndVectorize(rewriter, op);
+      (void)tileAndVectorize(rewriter, op);
     if (failed(hoistAccumulators(rewriter)) || failed(simplifyVectors()))
       return signalPassFailure();
   }

@@ -257,7 +257,10 @@ private:
       FailureOr<linalg::GenericOp> generalized =
           linalg::generalizeNamedOp(rewriter, linalgOp);
       if (failed(generalized))
-        return linalgOp->emitError("cannot pass device scalars to this op");
+        return linalgOp->emitOpError(
+            "reads a scalar computed on the device, which must become an "
+            "input of the op, but the op has no linalg.generic form to take "
+            "it");
       generic = *generalized;
     }
     for (OpOperand *input : generic.getDpsInputOperands())

@@ -76,6 +76,29 @@ Value gpu_kernels::ceilDiv(OpBuilder &b, Location loc, Value lhs, Value rhs) {
   return arith::CeilDivUIOp::create(b, loc, lhs, rhs);
 }
 
+Value gpu_kernels::addIndex(OpBuilder &b, Location loc, Value lhs, Value rhs) {
+  return arith::AddIOp::create(b, loc, lhs, rhs);
+}
+
+Value gpu_kernels::addIndexConstant(OpBuilder &b, Location loc, Value lhs,
+                                    int64_t rhs) {
+  return rhs == 0 ? lhs : addIndex(b, loc, lhs, indexConstant(b, loc, rhs));
+}
+
+Value gpu_kernels::mulIndexConstant(OpBuilder &b, Location loc, Value lhs,
+                                    int64_t rhs) {
+  return arith::MulIOp::create(b, loc, lhs, indexConstant(b, loc, rhs));
+}
+
+Value gpu_kernels::indexLessThan(OpBuilder &b, Location loc, Value lhs,
+                                 Value rhs) {
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, lhs, rhs);
+}
+
+Value gpu_kernels::zeroOf(OpBuilder &b, Location loc, Type type) {
+  return arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
+}
+
 SmallVector<Value> gpu_kernels::delinearize(OpBuilder &b, Location loc,
                                             Value linear, ValueRange sizes) {
   if (sizes.empty())

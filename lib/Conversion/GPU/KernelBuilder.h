@@ -13,6 +13,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
 
 namespace mlir {
 namespace mpt {
@@ -56,6 +57,14 @@ Value indexConstant(OpBuilder &b, Location loc, int64_t value);
 /// The product of `values`, 1 when empty.
 Value product(OpBuilder &b, Location loc, ValueRange values);
 Value ceilDiv(OpBuilder &b, Location loc, Value lhs, Value rhs);
+Value addIndex(OpBuilder &b, Location loc, Value lhs, Value rhs);
+/// `lhs + rhs`, or `lhs` itself when `rhs` is 0.
+Value addIndexConstant(OpBuilder &b, Location loc, Value lhs, int64_t rhs);
+Value mulIndexConstant(OpBuilder &b, Location loc, Value lhs, int64_t rhs);
+/// `lhs < rhs`, unsigned.
+Value indexLessThan(OpBuilder &b, Location loc, Value lhs, Value rhs);
+/// The zero of `type`.
+Value zeroOf(OpBuilder &b, Location loc, Type type);
 /// Splits `linear` into coordinates of a row-major space of `sizes`.
 SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
                                ValueRange sizes);
@@ -100,19 +109,18 @@ SmallVector<Value> emitBody(OpBuilder &b, Location loc, linalg::LinalgOp op,
 // Kernel strategies
 //===----------------------------------------------------------------------===//
 
-/// One thread per point of the iteration space (all loops parallel).
-void buildElementwiseKernel(KernelBuilder &kernels, OpBuilder &b,
-                            linalg::LinalgOp op);
-
 /// One thread per point of the parallel loops, walking the reduction loops
-/// in order. Correct for every linalg op; the strategy of last resort and
-/// the right one when reductions are short or not contiguous in memory.
-void buildLoopKernel(KernelBuilder &kernels, OpBuilder &b, linalg::LinalgOp op);
+/// in order. Correct for every linalg op with a static iteration space; the
+/// strategy of last resort and the right one when reductions are short or
+/// not contiguous in memory. Reports an error when it fails.
+LogicalResult buildLoopKernel(KernelBuilder &kernels, RewriterBase &rewriter,
+                              linalg::LinalgOp op);
 
 /// Reductions with a recognised combiner, spread over the threads of a
-/// block (and over blocks when there are few outputs). Fails when `op` is
-/// not such a reduction.
-LogicalResult buildBlockReductionKernels(KernelBuilder &kernels, OpBuilder &b,
+/// block (and over blocks when there are few outputs). Fails, with the
+/// reason, when `op` is not such a reduction.
+LogicalResult buildBlockReductionKernels(KernelBuilder &kernels,
+                                         RewriterBase &rewriter,
                                          linalg::LinalgOp op);
 
 /// Contractions with one M, one N and one K loop (and any batch loops): a
@@ -122,9 +130,10 @@ LogicalResult buildBlockReductionKernels(KernelBuilder &kernels, OpBuilder &b,
 /// (a cast, an activation) run inside the kernel when its output is a
 /// temporary only they use. Returns those ops (and the output buffer's
 /// allocation and free when it is no longer needed), for the caller to
-/// erase with `op`; fails when `op` is not such a contraction.
+/// erase with `op`; fails, with the reason, when `op` is not such a
+/// contraction.
 FailureOr<SmallVector<Operation *>> buildGemmKernel(KernelBuilder &kernels,
-                                                    OpBuilder &b,
+                                                    RewriterBase &rewriter,
                                                     linalg::LinalgOp op,
                                                     bool useTensorCores);
 

@@ -24,28 +24,31 @@ using namespace mlir::mpt::gpu_kernels;
 
 namespace {
 
-/// Replaces `op` by the kernel(s) of the first strategy that accepts it.
-/// Ops the kernels absorbed are erased too and added to `erased`.
-LogicalResult mapToKernels(KernelBuilder &kernels, linalg::LinalgOp op,
-                           bool tensorCores, DenseSet<Operation *> &erased) {
+/// Replaces `op` by the kernel(s) of the first strategy that accepts it, in
+/// order: a GEMM, block reductions, one thread per output. Ops the kernels
+/// absorbed are erased too and added to `erased`.
+LogicalResult mapToKernels(KernelBuilder &kernels, RewriterBase &rewriter,
+                           linalg::LinalgOp op, bool tensorCores,
+                           DenseSet<Operation *> &erased) {
   if (!op.hasPureBufferSemantics())
     return op->emitOpError("must work on buffers to become a kernel; expected "
                            "the step to be bufferized first");
-  OpBuilder b(op);
   SmallVector<Operation *> absorbed;
   if (op.getNumReductionLoops() == 0) {
-    buildLoopKernel(kernels, b, op);
+    if (failed(buildLoopKernel(kernels, rewriter, op)))
+      return failure();
   } else if (FailureOr<SmallVector<Operation *>> fused =
-                 buildGemmKernel(kernels, b, op, tensorCores);
+                 buildGemmKernel(kernels, rewriter, op, tensorCores);
              succeeded(fused)) {
     absorbed = std::move(*fused);
-  } else if (failed(buildBlockReductionKernels(kernels, b, op))) {
-    buildLoopKernel(kernels, b, op);
+  } else if (failed(buildBlockReductionKernels(kernels, rewriter, op)) &&
+             failed(buildLoopKernel(kernels, rewriter, op))) {
+    return failure();
   }
   absorbed.insert(absorbed.begin(), op);
   for (Operation *dead : absorbed) {
     erased.insert(dead);
-    dead->erase();
+    rewriter.eraseOp(dead);
   }
   return success();
 }
@@ -106,10 +109,11 @@ struct LinalgToGPUPass : public mpt::impl::LinalgToGPUBase<LinalgToGPUPass> {
     std::stable_partition(ops.begin(), ops.end(), [](linalg::LinalgOp op) {
       return linalg::isaContractionOpInterface(op);
     });
+    IRRewriter rewriter(&getContext());
     DenseSet<Operation *> erased;
     for (linalg::LinalgOp op : ops)
       if (!erased.contains(op) &&
-          failed(mapToKernels(kernels, op, tensorCores, erased)))
+          failed(mapToKernels(kernels, rewriter, op, tensorCores, erased)))
         return signalPassFailure();
     if (failed(checkHostCode(func)))
       return signalPassFailure();

@@ -10,6 +10,7 @@
 
 #include "KernelBuilder.h"
 #include "mpt/Conversion/Passes.h"
+#include "mpt/Conversion/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -24,23 +25,6 @@ using namespace mlir;
 using namespace mlir::mpt;
 
 namespace {
-
-void addCleanups(OpPassManager &pm) {
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-}
-
-/// Tensors to buffers: results land in the step's buffers (the entry point
-/// materializes them there), temporaries get new buffers.
-void addBufferization(OpPassManager &pm) {
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  addCleanups(pm);
-}
 
 /// The kernels, outlined into one `gpu.module` per function and lowered to
 /// NVVM for `chip`.
@@ -74,14 +58,14 @@ void addHostLowering(OpPassManager &pm) {
   pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  addCleanups(pm);
+  addCleanupPasses(pm);
 }
 
 /// The value of gpu-module-to-binary's `format` for a format option.
 std::optional<std::string> binaryFormat(StringRef format) {
   return llvm::StringSwitch<std::optional<std::string>>(format)
-      .Cases("ptx", "isa", std::string("isa"))
-      .Cases("cubin", "bin", std::string("bin"))
+      .Cases({"ptx", "isa"}, std::string("isa"))
+      .Cases({"cubin", "bin"}, std::string("bin"))
       .Case("fatbin", std::string("fatbin"))
       .Default(std::nullopt);
 }
@@ -113,15 +97,15 @@ LogicalResult mlir::mpt::buildLowerToNVVMPipeline(
     return errorHandler("unknown chip '" + options.chip +
                         "'; expected sm_<version>, such as sm_80 or sm_90");
 
-  pm.addPass(createStepABI());
-  pm.addPass(createConvertMPTToLinalg());
-  addCleanups(pm);
+  addStepToLinalgPasses(pm);
 
   pm.addPass(createGPUDeviceScalars());
   // No CSE after fusion: it would merge the fills fusion repeats per user.
   pm.addNestedPass<func::FuncOp>(createGPUFuseElementwise());
 
-  addBufferization(pm);
+  // Temporaries get buffers of their own here, which the device memory
+  // pass places in device memory.
+  addStepBufferizationPasses(pm);
   pm.addNestedPass<func::FuncOp>(createGPUDeviceMemory());
 
   LinalgToGPUOptions kernels;
@@ -144,6 +128,7 @@ LogicalResult mlir::mpt::buildLowerToNVVMPipeline(
 }
 
 void mlir::mpt::registerGPUConversionPasses() {
+  registerMPTConversionPasses();
   registerMPTGPUPasses();
   // Registered from a function rather than with PassPipelineRegistration so
   // that a bad option fails the run instead of leaving the pipeline empty.

@@ -43,8 +43,7 @@ constexpr int64_t kEnoughOutputs = 256;
 /// A linalg op with one output whose body combines one value per reduced
 /// element into it with an operator `gpu.all_reduce` knows.
 struct BlockReduction {
-  // Op handles are not const-correct; the reduction is.
-  mutable linalg::LinalgOp op;
+  linalg::LinalgOp op;
   SmallVector<unsigned> parallelDims, reductionDims;
   Operation *combiner;
   /// The value of the body that is combined into the output.
@@ -92,24 +91,32 @@ bool reducesContiguousDim(linalg::LinalgOp op) {
                           utils::IteratorType::reduction;
 }
 
-FailureOr<BlockReduction> matchBlockReduction(linalg::LinalgOp op) {
-  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 ||
-      !op.hasPureBufferSemantics())
-    return failure();
+FailureOr<BlockReduction> matchBlockReduction(RewriterBase &rewriter,
+                                              linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
+    return rewriter.notifyMatchFailure(
+        op, "expected one output and at least one reduction loop");
+  if (!op.hasPureBufferSemantics())
+    return rewriter.notifyMatchFailure(op, "not on buffers");
   BlockReduction reduction;
   reduction.op = op;
   SmallVector<Operation *> combiners;
   reduction.reduced = matchReduction(op.getRegionOutputArgs(), 0, combiners);
   if (!reduction.reduced || combiners.size() != 1)
-    return failure();
+    return rewriter.notifyMatchFailure(
+        op, "the body does not combine one value into the output with one op");
   reduction.combiner = combiners.front();
   std::optional<gpu::AllReduceOperation> kind =
       allReduceKindOf(reduction.combiner);
-  Type type = reduction.reduced.getType();
+  if (!kind || !arith::getNeutralElement(reduction.combiner))
+    return rewriter.notifyMatchFailure(
+        op, "the combiner is no gpu.all_reduce operator with a neutral "
+            "element");
   // Shuffles move 32-bit values; i1 is widened to i32 below.
-  if (!kind || !arith::getNeutralElement(reduction.combiner) ||
-      !(type.isF32() || type.isInteger(32) || type.isInteger(1)))
-    return failure();
+  Type type = reduction.reduced.getType();
+  if (!(type.isF32() || type.isInteger(32) || type.isInteger(1)))
+    return rewriter.notifyMatchFailure(
+        op, "expected f32, i32 or i1 values to combine");
   reduction.kind = *kind;
   reduction.accumulator = op.getRegionOutputArgs().front();
   op.getParallelDims(reduction.parallelDims);
@@ -122,7 +129,7 @@ FailureOr<BlockReduction> matchBlockReduction(linalg::LinalgOp op) {
 class ReductionEmitter {
 public:
   ReductionEmitter(KernelBuilder &kernels, OpBuilder &b,
-                   const BlockReduction &reduction)
+                   BlockReduction &reduction)
       : kernels(kernels), b(b), r(reduction), loc(reduction.op.getLoc()) {}
 
   void emit() {
@@ -328,7 +335,7 @@ private:
 
   KernelBuilder &kernels;
   OpBuilder &b;
-  const BlockReduction &r;
+  BlockReduction &r;
   Location loc;
   SmallVector<Value> parallelSizes, reductionSizes;
 };
@@ -336,11 +343,13 @@ private:
 } // namespace
 
 LogicalResult gpu_kernels::buildBlockReductionKernels(KernelBuilder &kernels,
-                                                      OpBuilder &b,
+                                                      RewriterBase &rewriter,
                                                       linalg::LinalgOp op) {
-  FailureOr<BlockReduction> reduction = matchBlockReduction(op);
+  FailureOr<BlockReduction> reduction = matchBlockReduction(rewriter, op);
   if (failed(reduction))
     return failure();
-  ReductionEmitter(kernels, b, *reduction).emit();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  ReductionEmitter(kernels, rewriter, *reduction).emit();
   return success();
 }

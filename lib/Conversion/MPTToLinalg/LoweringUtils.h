@@ -25,6 +25,11 @@ using GenericBodyBuilder =
 using ScalarBodyBuilder =
     function_ref<Value(OpBuilder &, Location, ValueRange)>;
 
+/// The type of `value`, a ranked tensor.
+inline RankedTensorType tensorTypeOf(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
 /// The type in which products, sums and statistics over `type`'s elements
 /// are computed: f64 for f64, f32 for f32 and narrower floats.
 FloatType computeTypeOf(Type type);
@@ -97,6 +102,8 @@ RowStatistics buildRowStatistics(OpBuilder &b, Location loc, Value input,
 /// The patterns of each group of ops; populateMPTToLinalgConversionPatterns
 /// adds them all.
 void populateTensorOpsToLinalgPatterns(RewritePatternSet &patterns);
+void populateContractionOpsToLinalgPatterns(RewritePatternSet &patterns);
+void populateNormalizationOpsToLinalgPatterns(RewritePatternSet &patterns);
 void populateTrainingOpsToLinalgPatterns(RewritePatternSet &patterns);
 void populateGradOpsToLinalgPatterns(RewritePatternSet &patterns);
 

@@ -26,6 +26,8 @@ using namespace mlir::mpt;
 void mlir::mpt::populateMPTToLinalgConversionPatterns(
     RewritePatternSet &patterns) {
   populateTensorOpsToLinalgPatterns(patterns);
+  populateContractionOpsToLinalgPatterns(patterns);
+  populateNormalizationOpsToLinalgPatterns(patterns);
   populateTrainingOpsToLinalgPatterns(patterns);
   populateGradOpsToLinalgPatterns(patterns);
   populateConvOpsToLinalgPatterns(patterns);
@@ -41,7 +43,7 @@ LogicalResult checkDifferentiated(ModuleOp module) {
   WalkResult result = module.walk([](Operation *op) {
     if (isa<TrainStepOp>(op)) {
       op->emitOpError() << "must be expanded into a step function first: run "
-                           "--auto-mixed-precision or --mpt-differentiate";
+                           "--mpt-expand-train-step";
       return WalkResult::interrupt();
     }
     if (isa<GradientOp>(op)) {

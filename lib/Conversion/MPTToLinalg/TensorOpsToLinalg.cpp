@@ -1,9 +1,9 @@
 //===- TensorOpsToLinalg.cpp - mpt tensor ops to linalg -------------------===//
 //
 // The forward ops of a step (and the tensor ops that the backward pass
-// reuses): elementwise math, contractions, normalisations, reductions and
-// layout ops. One pattern per op, or per family of ops that differ only in
-// their scalar formula.
+// reuses): elementwise math, reductions, layout ops, the loss and casts
+// (contractions and normalisations have files of their own). One pattern
+// per op, or per family of ops that differ only in their scalar formula.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,10 +21,6 @@ using namespace mlir;
 using namespace mlir::mpt;
 
 namespace {
-
-RankedTensorType tensorTypeOf(Value value) {
-  return cast<RankedTensorType>(value.getType());
-}
 
 //===----------------------------------------------------------------------===//
 // Elementwise unary ops
@@ -147,271 +143,6 @@ struct BinaryOpLowering : OpConversionPattern<OpTy> {
           return ArithOpTy::create(b, loc, args[0], args[1]);
         });
     rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
-//===----------------------------------------------------------------------===//
-// Contractions
-//===----------------------------------------------------------------------===//
-
-/// Emits `acc += op(lhs) · op(rhs)` as `linalg.matmul` (rank-2 `acc`) or
-/// `linalg.batch_matmul` (rank 3), with transposes and a rank-2 `rhs`
-/// shared by every batch expressed as indexing maps. The operands keep
-/// their element type; the op widens them to the accumulator's.
-Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                       Value acc, bool transposeLhs, bool transposeRhs) {
-  MLIRContext *ctx = b.getContext();
-  bool batched = tensorTypeOf(acc).getRank() == 3;
-  bool sharedRhs = batched && tensorTypeOf(rhs).getRank() == 2;
-  unsigned numDims = batched ? 4 : 3;
-  // Loop dims: (batch,) m, n, k.
-  AffineExpr batch = getAffineDimExpr(0, ctx);
-  unsigned first = batched ? 1 : 0;
-  AffineExpr m = getAffineDimExpr(first, ctx);
-  AffineExpr n = getAffineDimExpr(first + 1, ctx);
-  AffineExpr k = getAffineDimExpr(first + 2, ctx);
-  auto map = [&](bool withBatch, AffineExpr row, AffineExpr col) {
-    SmallVector<AffineExpr> exprs;
-    if (withBatch)
-      exprs.push_back(batch);
-    exprs.append({row, col});
-    return AffineMap::get(numDims, 0, exprs, ctx);
-  };
-  SmallVector<NamedAttribute> attrs;
-  if (transposeLhs || transposeRhs || sharedRhs) {
-    SmallVector<Attribute> maps = {
-        AffineMapAttr::get(transposeLhs ? map(batched, k, m)
-                                        : map(batched, m, k)),
-        AffineMapAttr::get(transposeRhs ? map(!sharedRhs && batched, n, k)
-                                        : map(!sharedRhs && batched, k, n)),
-        AffineMapAttr::get(map(batched, m, n))};
-    attrs.push_back(b.getNamedAttr("indexing_maps", ArrayAttr::get(ctx, maps)));
-  }
-  if (batched)
-    return linalg::BatchMatmulOp::create(b, loc, TypeRange{acc.getType()},
-                                         ValueRange{lhs, rhs}, ValueRange{acc},
-                                         attrs)
-        .getResult(0);
-  return linalg::MatmulOp::create(b, loc, TypeRange{acc.getType()},
-                                  ValueRange{lhs, rhs}, ValueRange{acc}, attrs)
-      .getResult(0);
-}
-
-struct MatmulOpLowering : OpConversionPattern<MatmulOp> {
-  using OpConversionPattern::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
-    RankedTensorType lhsType = tensorTypeOf(lhs), rhsType = tensorTypeOf(rhs);
-    RankedTensorType resultType = op.getType();
-    Type accType = computeTypeOf(resultType);
-    bool transposeLhs = op.getTransposeLhs(),
-         transposeRhs = op.getTransposeRhs();
-    ArrayRef<int64_t> batchShape = lhsType.getShape().drop_back(2);
-    int64_t batch = ShapedType::getNumElements(batchShape);
-    int64_t m = resultType.getShape().drop_back().back();
-    int64_t n = resultType.getShape().back();
-
-    Value product;
-    if (batchShape.empty()) {
-      product = buildContraction(
-          rewriter, loc, lhs, rhs,
-          filledTensor(rewriter, loc, {m, n},
-                       floatConstant(rewriter, loc, accType, 0.0)),
-          transposeLhs, transposeRhs);
-    } else if (rhsType.getRank() == 2 && !transposeLhs) {
-      // A matrix shared by every batch: one GEMM over the stacked rows.
-      Value rows = reshapeTensor(
-          rewriter, loc, lhs,
-          RankedTensorType::get({batch * m, lhsType.getShape().back()},
-                                lhsType.getElementType()));
-      product = buildContraction(
-          rewriter, loc, rows, rhs,
-          filledTensor(rewriter, loc, {batch * m, n},
-                       floatConstant(rewriter, loc, accType, 0.0)),
-          /*transposeLhs=*/false, transposeRhs);
-    } else {
-      auto flatBatch = [&](Value value) {
-        RankedTensorType type = tensorTypeOf(value);
-        if (type.getRank() == 2)
-          return value;
-        ArrayRef<int64_t> matrix = type.getShape().take_back(2);
-        return reshapeTensor(
-            rewriter, loc, value,
-            RankedTensorType::get({batch, matrix[0], matrix[1]},
-                                  type.getElementType()));
-      };
-      product = buildContraction(
-          rewriter, loc, flatBatch(lhs), flatBatch(rhs),
-          filledTensor(rewriter, loc, {batch, m, n},
-                       floatConstant(rewriter, loc, accType, 0.0)),
-          transposeLhs, transposeRhs);
-    }
-    product =
-        convertTensor(rewriter, loc, product, resultType.getElementType());
-    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, product, resultType));
-    return success();
-  }
-};
-
-struct LinearOpLowering : OpConversionPattern<LinearOp> {
-  using OpConversionPattern::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(LinearOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    RankedTensorType inputType = tensorTypeOf(adaptor.getInput());
-    RankedTensorType resultType = op.getType();
-    Type accType = computeTypeOf(resultType);
-    int64_t k = inputType.getShape().back();
-    int64_t n = resultType.getShape().back();
-    int64_t rows = inputType.getNumElements() / k;
-
-    Value input = reshapeTensor(
-        rewriter, loc, adaptor.getInput(),
-        RankedTensorType::get({rows, k}, inputType.getElementType()));
-    // The accumulator starts from the bias, so that the bias is added in
-    // the accumulator type and the result rounds once.
-    Value acc;
-    if (Value bias = adaptor.getBias())
-      acc = buildElementwise(
-          rewriter, loc, RankedTensorType::get({rows, n}, accType), bias,
-          [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
-            return convertFloat(b, nestedLoc, args[0], accType);
-          });
-    else
-      acc = filledTensor(rewriter, loc, {rows, n},
-                         floatConstant(rewriter, loc, accType, 0.0));
-    Value product =
-        buildContraction(rewriter, loc, input, adaptor.getWeight(), acc,
-                         /*transposeLhs=*/false, /*transposeRhs=*/false);
-    product =
-        convertTensor(rewriter, loc, product, resultType.getElementType());
-    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, product, resultType));
-    return success();
-  }
-};
-
-//===----------------------------------------------------------------------===//
-// Normalisations
-//===----------------------------------------------------------------------===//
-
-struct SoftmaxOpLowering : OpConversionPattern<SoftmaxOp> {
-  using OpConversionPattern::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
-    Value input = adaptor.getInput();
-    RankedTensorType type = op.getType();
-    ArrayRef<int64_t> shape = type.getShape();
-    unsigned rank = shape.size();
-    Type element = type.getElementType();
-    FloatType accType = computeTypeOf(element);
-    int64_t axis = op.getNormalizedAxis();
-    AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    AffineMap rowMap = dropDimsMap(ctx, rank, {axis});
-
-    // exp(x - max(x)) / sum(exp(x - max(x))) never overflows.
-    Value negInf = arith::ConstantOp::create(
-        rewriter, loc,
-        rewriter.getFloatAttr(accType,
-                              APFloat::getInf(accType.getFloatSemantics(),
-                                              /*Negative=*/true)));
-    Value rowMax = buildReduction(
-        rewriter, loc, shape, {axis}, input, {identity}, negInf,
-        [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
-          return arith::MaximumFOp::create(
-              b, nestedLoc, convertFloat(b, nestedLoc, args[0], accType),
-              args[1]);
-        });
-    auto shiftedExp = [&](OpBuilder &b, Location nestedLoc, Value x,
-                          Value max) -> Value {
-      Value shifted = arith::SubFOp::create(
-          b, nestedLoc, convertFloat(b, nestedLoc, x, accType), max);
-      return math::ExpOp::create(b, nestedLoc, shifted);
-    };
-    Value rowSum = buildReduction(
-        rewriter, loc, shape, {axis}, ValueRange{input, rowMax},
-        {identity, rowMap}, floatConstant(rewriter, loc, accType, 0.0),
-        [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
-          return arith::AddFOp::create(
-              b, nestedLoc, shiftedExp(b, nestedLoc, args[0], args[1]),
-              args[2]);
-        });
-    Value init = emptyTensor(rewriter, loc, shape, element);
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    auto result = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{input, rowMax, rowSum},
-        ValueRange{init},
-        ArrayRef<AffineMap>{identity, rowMap, rowMap, identity}, iterators,
-        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
-          Value probability = arith::DivFOp::create(
-              b, nestedLoc, shiftedExp(b, nestedLoc, args[0], args[1]),
-              args[2]);
-          linalg::YieldOp::create(
-              b, nestedLoc, convertFloat(b, nestedLoc, probability, element));
-        });
-    rewriter.replaceOp(op, result.getResult(0));
-    return success();
-  }
-};
-
-struct LayerNormOpLowering : OpConversionPattern<LayerNormOp> {
-  using OpConversionPattern::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
-    Value input = adaptor.getInput();
-    RankedTensorType type = op.getType();
-    ArrayRef<int64_t> shape = type.getShape();
-    unsigned rank = shape.size();
-    int64_t last = rank - 1;
-    Type element = type.getElementType();
-    FloatType accType = computeTypeOf(element);
-    AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    AffineMap rowMap = dropDimsMap(ctx, rank, {last});
-    RowStatistics stats = buildRowStatistics(rewriter, loc, input,
-                                             op.getEpsilon().convertToDouble());
-    auto centered = [&](OpBuilder &b, Location nestedLoc, Value x,
-                        Value mean) -> Value {
-      return arith::SubFOp::create(
-          b, nestedLoc, convertFloat(b, nestedLoc, x, accType), mean);
-    };
-    AffineMap featureMap = trailingMap(ctx, rank, 1);
-    Value init = emptyTensor(rewriter, loc, shape, element);
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    auto result = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type},
-        ValueRange{input, stats.mean, stats.invStd, adaptor.getGamma(),
-                   adaptor.getBeta()},
-        ValueRange{init},
-        ArrayRef<AffineMap>{identity, rowMap, rowMap, featureMap, featureMap,
-                            identity},
-        iterators, [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
-          Value normalized = arith::MulFOp::create(
-              b, nestedLoc, centered(b, nestedLoc, args[0], args[1]), args[2]);
-          Value gamma = convertFloat(b, nestedLoc, args[3], accType);
-          Value beta = convertFloat(b, nestedLoc, args[4], accType);
-          Value y = arith::AddFOp::create(
-              b, nestedLoc,
-              arith::MulFOp::create(b, nestedLoc, normalized, gamma), beta);
-          linalg::YieldOp::create(b, nestedLoc,
-                                  convertFloat(b, nestedLoc, y, element));
-        });
-    rewriter.replaceOp(op, result.getResult(0));
     return success();
   }
 };
@@ -590,8 +321,7 @@ void mlir::mpt::populateTensorOpsToLinalgPatterns(RewritePatternSet &patterns) {
                BinaryOpLowering<SubOp, arith::SubFOp>,
                BinaryOpLowering<MulOp, arith::MulFOp>,
                BinaryOpLowering<DivOp, arith::DivFOp>>(ctx);
-  patterns.add<MatmulOpLowering, LinearOpLowering, SoftmaxOpLowering,
-               LayerNormOpLowering, ReduceOpLowering<ReduceSumOp, false>,
+  patterns.add<ReduceOpLowering<ReduceSumOp, false>,
                ReduceOpLowering<ReduceMeanOp, true>, TransposeOpLowering,
                ReshapeOpLowering, BroadcastOpLowering, MSELossOpLowering,
                CastOpLowering>(ctx);

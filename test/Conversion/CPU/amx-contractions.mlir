@@ -7,8 +7,8 @@
 // here), and the zero fill added in registers instead of written.
 // CHECK-LABEL: func.func @gemm_bf16
 // CHECK-NOT:     linalg.fill
-// CHECK:         %[[A:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2x2x32x32xbf16>)
-// CHECK:         %[[B:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2x32x32x2xbf16>)
+// CHECK:         %[[A:.*]] = linalg.pack %{{.*}} inner_dims_pos = [0, 1] inner_tiles = [32, 32] into %{{.*}} -> tensor<2x2x32x32xbf16>
+// CHECK:         %[[B:.*]] = linalg.pack %{{.*}} inner_dims_pos = [1, 0] inner_tiles = [32, 2] into %{{.*}} -> tensor<2x32x32x2xbf16>
 // CHECK:         %[[B_VNNI:.*]] = tensor.collapse_shape %[[B]] {{\[}}[0], [1], [2, 3]] : tensor<2x32x32x2xbf16> into tensor<2x32x64xbf16>
 // CHECK:         scf.forall (%[[J:.*]], %[[I:.*]]) in (2, 2)
 // CHECK:           %[[A_BLOCK:.*]] = tensor.extract_slice %[[A]][%[[I]], 0, 0, 0] [1, 2, 32, 32]

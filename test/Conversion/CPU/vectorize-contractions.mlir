@@ -1,22 +1,21 @@
 // RUN: mpt-opt --mpt-cpu-vectorize-contractions=min-flops=1000 --canonicalize --cse --split-input-file %s | FileCheck %s
 // RUN: mpt-opt --mpt-cpu-vectorize-contractions="min-flops=1000 bf16-dot-product" --canonicalize --cse --split-input-file %s | FileCheck %s --check-prefix=DOT
 
-// f16 operands are packed into f32 panels: the lhs as [M/8][K][8], the
-// rhs as [N/32][K][32]. One scf.forall iteration per 8x32 block keeps 8
-// vectors of 32 accumulators in registers for the whole k loop; a zero
-// fill becomes zero registers and the fill itself goes away.
-// CHECK-DAG:   #[[LHS_READ:.*]] = affine_map<(d0, d1, d2) -> (d0, d2, d1)>
-// CHECK-DAG:   #[[RHS_READ:.*]] = affine_map<(d0, d1, d2) -> (d1, d0, d2)>
+// f16 operands are packed (`linalg.pack`) into panels, the lhs as
+// [M/8][K][8], the rhs as [N/32][K][32], and widened to f32. One
+// scf.forall iteration per 8x32 block keeps 8 vectors of 32 accumulators
+// in registers for the whole k loop; a zero fill becomes zero registers and
+// the fill itself goes away.
 // CHECK-LABEL: func.func @gemm_f16
 // CHECK-SAME:    (%[[A:.*]]: tensor<16x64xf16>, %[[B:.*]]: tensor<64x64xf16>)
 // CHECK-DAG:     %[[ZEROS:.*]] = arith.constant dense<0.000000e+00> : vector<32xf32>
-// CHECK-DAG:     %[[A4:.*]] = tensor.expand_shape %[[A]] {{\[}}[0, 1], [2]] output_shape [2, 8, 64]
-// CHECK:         %[[A_PANELS:.*]] = linalg.generic {indexing_maps = [#[[LHS_READ]], #{{.*}}]
-// CHECK-SAME:      ins(%[[A4]] : tensor<2x8x64xf16>) outs(%{{.*}} : tensor<2x64x8xf32>)
+// CHECK:         %[[A_PACK:.*]] = linalg.pack %[[A]] outer_dims_perm = [0, 1] inner_dims_pos = [0] inner_tiles = [8] into %{{.*}} : tensor<16x64xf16> -> tensor<2x64x8xf16>
+// CHECK:         %[[A_PANELS:.*]] = linalg.generic
+// CHECK-SAME:      ins(%[[A_PACK]] : tensor<2x64x8xf16>) outs(%{{.*}} : tensor<2x64x8xf32>)
 // CHECK:           arith.extf %{{.*}} : f16 to f32
-// CHECK:         %[[B4:.*]] = tensor.expand_shape %[[B]] {{\[}}[0], [1, 2]] output_shape [64, 2, 32]
-// CHECK:         %[[B_PANELS:.*]] = linalg.generic {indexing_maps = [#[[RHS_READ]], #{{.*}}]
-// CHECK-SAME:      ins(%[[B4]] : tensor<64x2x32xf16>) outs(%{{.*}} : tensor<2x64x32xf32>)
+// CHECK:         %[[B_PACK:.*]] = linalg.pack %[[B]] outer_dims_perm = [1, 0] inner_dims_pos = [1] inner_tiles = [32] into %{{.*}} : tensor<64x64xf16> -> tensor<2x64x32xf16>
+// CHECK:         %[[B_PANELS:.*]] = linalg.generic
+// CHECK-SAME:      ins(%[[B_PACK]] : tensor<2x64x32xf16>) outs(%{{.*}} : tensor<2x64x32xf32>)
 // CHECK-NOT:     linalg.fill
 // CHECK:         %[[BLOCKS:.*]] = scf.forall (%[[J:.*]], %[[I:.*]]) in (2, 2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<2x8x2x32xf32>)
 // CHECK:           %[[A_PANEL:.*]] = tensor.extract_slice %[[A_PANELS]][%[[I]], 0, 0] [1, 64, 8]
@@ -41,12 +40,12 @@ func.func @gemm_f16(%a: tensor<16x64xf16>, %b: tensor<64x64xf16>) -> tensor<16x6
 
 // -----
 
-// A transposed lhs packs with a contiguous read; an accumulator that is
-// not a fill (a bias) is read into the registers.
-// CHECK-DAG:   #[[LHS_T_READ:.*]] = affine_map<(d0, d1, d2) -> (d1, d0, d2)>
+// A transposed lhs packs into the same panels; f32 operands need no
+// widening. An accumulator that is not a fill (a bias) is read into the
+// registers.
 // CHECK-LABEL: func.func @gemm_transposed_lhs_with_bias
-// CHECK:         tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2]] output_shape [64, 2, 8] : tensor<64x16xf32> into tensor<64x2x8xf32>
-// CHECK:         linalg.generic {indexing_maps = [#[[LHS_T_READ]], #{{.*}}]
+// CHECK:         linalg.pack %{{.*}} outer_dims_perm = [1, 0] inner_dims_pos = [1] inner_tiles = [8] into %{{.*}} : tensor<64x16xf32> -> tensor<2x64x8xf32>
+// CHECK-NOT:     linalg.generic
 // CHECK:         %[[C4:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2, 3]] output_shape [2, 8, 2, 32] : tensor<16x64xf32> into tensor<2x8x2x32xf32>
 // CHECK:         scf.forall {{.*}} shared_outs(%[[OUT:.*]] = %[[C4]])
 // CHECK:           %[[TILE:.*]] = tensor.extract_slice %[[OUT]]
@@ -87,8 +86,9 @@ func.func @matvec_not_packed(%a: tensor<256x1024xf32>, %b: tensor<1024x1xf32>, %
 // product with 16 columns of rhs pairs, accumulating in f32.
 // CHECK-LABEL: func.func @gemm_bf16_dot
 // DOT-LABEL: func.func @gemm_bf16_dot
-// DOT:         linalg.generic {{.*}} outs(%{{.*}} : tensor<2x32x8x2xbf16>)
-// DOT:         linalg.generic {{.*}} outs(%{{.*}} : tensor<2x32x32x2xbf16>)
+// DOT:         linalg.pack %{{.*}} inner_dims_pos = [0, 1] inner_tiles = [8, 2] into %{{.*}} : tensor<16x64xbf16> -> tensor<2x32x8x2xbf16>
+// DOT:         linalg.pack %{{.*}} inner_dims_pos = [1, 0] inner_tiles = [32, 2] into %{{.*}} : tensor<64x64xbf16> -> tensor<2x32x32x2xbf16>
+// DOT-NOT:     linalg.generic
 // DOT:         scf.forall
 // DOT:           %[[A_ROWS:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : tensor<1x32x8x2xbf16> into tensor<1x32x16xbf16>
 // DOT:           %[[B_ROWS:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : tensor<1x32x32x2xbf16> into tensor<1x32x64xbf16>

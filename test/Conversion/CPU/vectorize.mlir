@@ -98,3 +98,46 @@ func.func @large(%x: tensor<256x1024xf32>) -> tensor<256x1024xf32> {
   } -> tensor<256x1024xf32>
   return %r : tensor<256x1024xf32>
 }
+
+// -----
+
+// A pack becomes the transposing copy it is, fused with the widening that
+// follows it: the f16 source is read through a reshape and the panels are
+// written once, in f32.
+// CHECK-LABEL: func.func @widened_pack
+// CHECK-SAME:    (%[[A:.*]]: tensor<16x64xf16>)
+// CHECK-NOT:     linalg.pack
+// CHECK-NOT:     tensor<2x64x8xf16>
+// CHECK:         %[[SPLIT:.*]] = tensor.expand_shape %[[A]] {{\[}}[0, 1], [2]] output_shape [2, 8, 64]
+// CHECK:         scf.for
+// CHECK:           scf.for
+// CHECK:             %[[ROWS:.*]] = tensor.extract_slice %[[SPLIT]]{{.*}} : tensor<2x8x64xf16> to tensor<1x8x1xf16>
+// CHECK:             %[[V:.*]] = vector.transfer_read %[[ROWS]]{{.*}} : tensor<1x8x1xf16>, vector<1x1x8xf16>
+// CHECK:             %[[W:.*]] = arith.extf %[[V]] : vector<1x1x8xf16> to vector<1x1x8xf32>
+// CHECK:             vector.transfer_write %[[W]]
+func.func @widened_pack(%a: tensor<16x64xf16>) -> tensor<2x64x8xf32> {
+  %e = tensor.empty() : tensor<2x64x8xf16>
+  %p = linalg.pack %a outer_dims_perm = [0, 1] inner_dims_pos = [0] inner_tiles = [8] into %e : tensor<16x64xf16> -> tensor<2x64x8xf16>
+  %w = tensor.empty() : tensor<2x64x8xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%p : tensor<2x64x8xf16>) outs(%w : tensor<2x64x8xf32>) {
+  ^bb0(%in: f16, %out: f32):
+    %x = arith.extf %in : f16 to f32
+    linalg.yield %x : f32
+  } -> tensor<2x64x8xf32>
+  return %r : tensor<2x64x8xf32>
+}
+
+// -----
+
+// Tiles that do not divide the source pad it with the pack's padding value.
+// CHECK-LABEL: func.func @padded_pack
+// CHECK-NOT:     linalg.pack
+// CHECK:         tensor.pad %{{.*}} low[0, 0] high[4, 0]
+// CHECK:         vector.transfer_read {{.*}} : tensor<1x8x1xf32>, vector<1x1x8xf32>
+func.func @padded_pack(%b: tensor<60x64xf32>) -> tensor<8x64x8xf32> {
+  %e = tensor.empty() : tensor<8x64x8xf32>
+  %z = arith.constant 0.0 : f32
+  %p = linalg.pack %b padding_value(%z : f32) inner_dims_pos = [0] inner_tiles = [8] into %e : tensor<60x64xf32> -> tensor<8x64x8xf32>
+  return %p : tensor<8x64x8xf32>
+}

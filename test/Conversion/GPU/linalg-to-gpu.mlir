@@ -2,15 +2,20 @@
 // RUN: mpt-opt %s --split-input-file --mpt-linalg-to-gpu="tensor-cores=false" --canonicalize --cse --verify-diagnostics | FileCheck %s --check-prefix=NO-TC
 // RUN: mpt-opt %s --split-input-file --mpt-linalg-to-gpu="chip=sm_75" --canonicalize --cse --verify-diagnostics | FileCheck %s --check-prefix=NO-TC
 
-// Elementwise: one thread per element, 256 per block, guarded.
+// Elementwise: one thread per element, 256 per block, guarded. The block
+// and thread loops are mapped to ids by upstream's GPU mapping utilities.
 
 // CHECK-LABEL: func.func @elementwise
 // CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
 // CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
 // CHECK-DAG: %[[N:.*]] = arith.constant 8192 : index
-// CHECK: gpu.launch blocks(%[[BX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C32]], {{.*}} threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C256]],
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C32]], {{.*}} threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C256]],
 // CHECK-SAME: module(@elementwise_kernels) function(@elementwise_elementwise_0)
-// CHECK: %[[ID:.*]] = arith.addi %{{.*}}, %[[TX]]
+// CHECK-NOT: scf.forall
+// CHECK: %[[BX:.*]] = gpu.block_id x
+// CHECK: %[[TX:.*]] = gpu.thread_id x
+// CHECK: %[[FIRST:.*]] = arith.muli %[[BX]], %[[C256]]
+// CHECK: %[[ID:.*]] = arith.addi %[[FIRST]], %[[TX]]
 // CHECK: %[[IN:.*]] = arith.cmpi ult, %[[ID]], %[[N]]
 // CHECK: scf.if %[[IN]]
 // CHECK: %[[IJ:.*]]:2 = affine.delinearize_index %[[ID]] into (64, 128)
@@ -285,6 +290,14 @@ func.func @epilogue_into_operand(%x: memref<128x128xf16>, %w: memref<128x128xf16
     linalg.yield %t : f16
   }
   gpu.dealloc %acc : memref<128x128xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic(%a: memref<?xf32>, %b: memref<?xf32>) {
+  // expected-error @below {{has a dynamic iteration space; GPU kernels are mapped from static shapes}}
+  linalg.copy ins(%a : memref<?xf32>) outs(%b : memref<?xf32>)
   return
 }
 

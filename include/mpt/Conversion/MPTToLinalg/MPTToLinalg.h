@@ -4,9 +4,13 @@
 #define MPT_CONVERSION_MPTTOLINALG_MPTTOLINALG_H
 
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Pass/Pass.h"
 
 namespace mlir {
 namespace mpt {
+
+#define GEN_PASS_DECL_CONVERTMPTTOLINALG
+#include "mpt/Conversion/Passes.h.inc"
 
 /// Adds the patterns that rewrite every mpt tensor op (all but the step
 /// structure and `mpt.gradient`) to linalg, tensor, arith and math.

@@ -1,0 +1,203 @@
+//===- Passes.td - Lowering of training steps to the CPU ---*- tablegen -*-===//
+//
+// The CPU passes of `--mpt-lower-to-llvm`, in pipeline order. Each one is
+// registered on its own so that the IR between any two of them can be
+// printed and tested.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPT_CONVERSION_CPU_PASSES_TD
+#define MPT_CONVERSION_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def VectorizeContractions : Pass<"mpt-cpu-vectorize-contractions",
+                                 "func::FuncOp"> {
+  let summary = "Packs, tiles and vectorizes GEMMs into register-tiled kernels";
+  let description = [{
+    Rewrites every matmul-like linalg op on tensors (`linalg.matmul`,
+    `linalg.batch_matmul` or an equivalent generic, with any transposition,
+    f16/bf16/f32 operands and an f32 accumulator) whose m and n split into
+    whole register tiles into the structure of a BLAS GEMM:
+
+    1. *Pack* both operands into panels read contiguously by the kernel
+       (`linalg.pack`): the lhs as `[M/MR][K][MR]`, the rhs as
+       `[N/NR][K][NR]`, widened to f32 by an elementwise `arith.extf`.
+       Packing also absorbs transposed operands. `--mpt-cpu-vectorize`
+       lowers the packs.
+    2. *Tile* the result into `MR x NR` blocks with an `scf.forall` over
+       rhs panels (outer, so each panel is reused from cache) and lhs
+       panels.
+    3. *Vectorize* each block into a kernel that keeps `MR` vectors of `NR`
+       f32 accumulators in registers for the whole k loop and updates them
+       with one `vector.fma` per row: a broadcast lhs element times the
+       rhs row.
+
+    ```mlir
+    %r = linalg.matmul ins(%a, %b : tensor<256x256xf16>, tensor<256x1024xf16>)
+                       outs(%c : tensor<256x1024xf32>) -> tensor<256x1024xf32>
+    ```
+    becomes
+    ```mlir
+    %a_pack = linalg.pack %a outer_dims_perm = [0, 1] inner_dims_pos = [0] inner_tiles = [8]
+        into %e : tensor<256x256xf16> -> tensor<32x256x8xf16>
+    %a_panels = linalg.generic ... ins(%a_pack : tensor<32x256x8xf16>)
+        outs(%e32 : tensor<32x256x8xf32>) { arith.extf ... }
+    // the same for %b, into tensor<32x256x32xf32>
+    scf.forall (%j, %i) in (32, 32) shared_outs(%out = %c4) -> ... {
+      %acc0 = vector.transfer_read %out_tile[...] : tensor<1x8x1x32xf32>, vector<32xf32>
+      ...
+      %acc:8 = scf.for %k = %c0 to %c256 step %c1 iter_args(...) {
+        %row = vector.transfer_read %b_panel[%c0, %k, %c0] : ..., vector<32xf32>
+        %a0 = tensor.extract %a_panel[%c0, %k, %c0] : tensor<1x256x8xf32>
+        %s0 = vector.broadcast %a0 : f32 to vector<32xf32>
+        %acc0_next = vector.fma %s0, %row, %acc0_in : vector<32xf32>
+        ...
+      }
+      ...
+    }
+    ```
+    Smaller or ragged contractions are left to `--mpt-cpu-vectorize`.
+
+    With `amx`, contractions of bf16 operands without a batch dim whose m,
+    n and k are multiples of 32 run on AMX tiles instead: the lhs is packed
+    into 32 x 32 blocks (`[M/32][K/32][32][32]`), the rhs into the VNNI
+    layout (`[N/32][K/2][32][2]`, pairs of k side by side), and each 32 x
+    32 block of the result is accumulated in four 16 x 16 f32 tiles:
+    ```mlir
+    scf.forall (%j, %i) in (32, 8) shared_outs(%out = %c) -> (tensor<256x1024xf32>) {
+      %a = bufferization.to_buffer %a_block read_only : ... to memref<8x32x32xbf16, strided<[1024, 32, 1], offset: ?>>
+      %b = bufferization.to_buffer %b_panel read_only : ... to memref<128x64xbf16, strided<[64, 1], offset: ?>>
+      %rows:32 = memref.alloca_scope -> (vector<32xf32>, ...) {
+        %acc = amx.tile_zero : !amx.tile<16x16xf32>
+        %a0 = amx.tile_load %a[%c0, %c0, %c0], %c32 : ... into !amx.tile<16x32xbf16>
+        %b0 = amx.tile_load %b[%c0, %c0], %c64 : ... into !amx.tile<16x32xbf16>
+        %acc1 = amx.tile_mulf %a0, %b0, %acc : !amx.tile<16x32xbf16>, !amx.tile<16x32xbf16>, !amx.tile<16x16xf32>
+        ...
+        amx.tile_store %staging[%c0, %c0], %acc8 : memref<32x32xf32>, !amx.tile<16x16xf32>
+        ...
+      }
+      // each row added to the accumulator's initial row and written back
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::x86vector::X86VectorDialect",
+                           "::mlir::amx::AMXDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"registerRows", "register-rows", "int64_t", "8",
+           "Rows of the register tile (MR): broadcast lhs elements per k">,
+    Option<"registerCols", "register-cols", "int64_t", "32",
+           "Columns of the register tile (NR): a multiple of the vector "
+           "width">,
+    Option<"minFlops", "min-flops", "int64_t", "262144",
+           "Smallest contraction (2*M*N*K) worth packing">,
+    Option<"bf16DotProduct", "bf16-dot-product", "bool", "false",
+           "Run bf16 x bf16 contractions on the AVX512-BF16 dot-product "
+           "kernel (pairs of k packed side by side, vdpbf16ps)">,
+    Option<"amx", "amx", "bool", "false",
+           "Run bf16 x bf16 contractions on AMX tiles (needs amx_bf16 and "
+           "the process's permission to use the tile registers)">,
+    Option<"amxMaxKTiles", "amx-max-k-tiles", "int64_t", "64",
+           "Largest k, in tiles of 32, of a contraction run on AMX (its k "
+           "loop is unrolled)">,
+  ];
+}
+
+def Vectorize : Pass<"mpt-cpu-vectorize", "func::FuncOp"> {
+  let summary = "Tiles and vectorizes the remaining linalg ops on tensors";
+  let description = [{
+    First rewrites every `linalg.pack` as the copy it is (a reshape of its
+    source and a transposing `linalg.generic`), fused into its only user
+    when that is elementwise (the widening of GEMM panels), so that packed
+    panels are written once, in their final type.
+
+    Then tiles every linalg op on tensors so that its innermost loop of more
+    than one iteration becomes a vector of at most `vector-bytes` bytes
+    (the widest element type decides the width) and every other loop a
+    scalar loop, with reduction loops inside parallel ones, then vectorizes
+    the tile. The outermost parallel loop of a large op is first split into
+    `parallel-chunks` iterations of an `scf.forall`, which the pipeline runs
+    on threads. Accumulators of reduction loops
+    are hoisted into vector loop arguments, and `tanh`, `exp` and `log` on
+    vectors are replaced by polynomial approximations. Ops that do not
+    vectorize are left to scalar loops.
+
+    ```mlir
+    %r = linalg.generic {... iterator_types = ["parallel", "parallel"]}
+        ins(%x : tensor<256x1024xf32>) outs(%e : tensor<256x1024xf32>) {
+      arith.maximumf ...
+    }
+    ```
+    becomes
+    ```mlir
+    scf.for %i = %c0 to %c256 step %c1 iter_args(...) {
+      scf.for %j = %c0 to %c1024 step %c64 iter_args(...) {
+        %v = vector.transfer_read %x[%i, %j] ... : tensor<256x1024xf32>, vector<1x64xf32>
+        %m = arith.maximumf %v, %zero : vector<1x64xf32>
+        vector.transfer_write %m, ...
+      }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+  let options = [
+    Option<"vectorBytes", "vector-bytes", "int64_t", "256",
+           "Bytes per vector of a tile (256: four 512-bit registers)">,
+    Option<"parallelChunks", "parallel-chunks", "int64_t", "8",
+           "Iterations of the scf.forall that splits the outermost parallel "
+           "loop of a large op (the pipeline runs them on threads)">,
+    Option<"minParallelElements", "min-parallel-elements", "int64_t",
+           "65536", "Smallest iteration space split into parallel chunks">,
+  ];
+}
+
+def StaticScratch : Pass<"mpt-cpu-static-scratch", "ModuleOp"> {
+  let summary = "Places the temporaries of every call in one static arena, by liveness";
+  let description = [{
+    Replaces each `memref.alloc` of static shape made once per call of a
+    function (in its entry block, outside any loop) by a `memref.view` into
+    one private, uninitialized byte array of that function, so that buffers
+    are allocated once per process instead of on every call (large
+    temporaries otherwise come from the kernel on every call, and each of
+    their pages faults on first touch).
+
+    Offsets are planned by liveness over the function's straight-line body:
+    two temporaries share bytes only when their live ranges do not overlap.
+    A buffer is live from the first top-level op that touches it to the
+    last; an op inside a loop counts as the whole loop; a buffer stays live
+    while any view, reshape or cast of it is used. Buffers are placed
+    largest first at the lowest free 64-byte-aligned offset.
+
+    The function is then not reentrant: two calls must not run at the same
+    time (the step ABI states this). Runs after bufferization and before
+    the deallocation passes, which leave globals alone.
+
+    ```mlir
+    %t = memref.alloc() {alignment = 64 : i64} : memref<1024xf32>
+    ```
+    becomes
+    ```mlir
+    memref.global "private" @step_scratch : memref<4096xi8> = uninitialized {alignment = 64 : i64}
+    ...
+    %arena = memref.get_global @step_scratch : memref<4096xi8>
+    %t = memref.view %arena[%c0][] : memref<4096xi8> to memref<1024xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+#endif // MPT_CONVERSION_CPU_PASSES_TD

@@ -1,0 +1,235 @@
+//===- GemmFusion.cpp - Elementwise neighbours run by a GEMM kernel -------===//
+//
+// A GEMM's output is usually a temporary between two elementwise ops: one
+// computes its initial value (the zero fill of a gradient, the broadcast
+// bias of a linear layer) and one consumes its result (the cast back to
+// f16 and the activation, the unscaling of a weight gradient). The kernel
+// runs both itself, so that the f32 output never reaches memory. The
+// consumer then runs early, which is only allowed when nothing in between
+// depends on its running late.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GemmKernel.h"
+
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+using namespace mlir;
+using namespace mlir::mpt;
+using namespace mlir::mpt::gpu_kernels;
+
+namespace {
+
+/// The buffer `value` is a view of (itself when it is not a view).
+Value rootBuffer(Value value) {
+  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
+    value = view.getViewSource();
+  return value;
+}
+
+/// Whether `op` is elementwise over exactly the elements of `buffer`: all
+/// loops parallel, with the buffer's static shape as their sizes.
+bool isElementwiseOver(linalg::LinalgOp op, Value buffer) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  if (!type || !type.hasStaticShape() || !op.hasPureBufferSemantics() ||
+      op.getNumReductionLoops() != 0)
+    return false;
+  return op.getStaticLoopRanges() == SmallVector<int64_t>(type.getShape());
+}
+
+/// A prologue writes the whole output buffer, and nothing else, before the
+/// GEMM, without reading it: the GEMM can compute each initial value
+/// instead of loading it.
+bool isPrologue(linalg::LinalgOp op, Value out) {
+  return op.getNumDpsInits() == 1 && op.getDpsInitOperand(0)->get() == out &&
+         isElementwiseOver(op, out) &&
+         op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() &&
+         !op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)) &&
+         llvm::none_of(op.getDpsInputs(),
+                       [&](Value input) { return input == out; });
+}
+
+/// The prologue of `gemm` (see isPrologue): the last op before it that
+/// touches its output, provided the linalg ops in between do not write the
+/// prologue's inputs, which the GEMM then reads in its place. The frees of
+/// those inputs in between move after the GEMM.
+linalg::LinalgOp findPrologue(Gemm &gemm) {
+  Value out = gemm.out->get();
+  DenseSet<Value> written;
+  SmallVector<gpu::DeallocOp> frees;
+  for (Operation *op = gemm.op->getPrevNode(); op; op = op->getPrevNode()) {
+    if (auto free = dyn_cast<gpu::DeallocOp>(op)) {
+      frees.push_back(free);
+      continue;
+    }
+    if (isa<gpu::AllocOp>(op))
+      continue;
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (!linalgOp)
+      return nullptr;
+    bool touchesOut = llvm::any_of(op->getOperands(), [&](Value operand) {
+      return rootBuffer(operand) == out;
+    });
+    if (!touchesOut) {
+      for (Value init : linalgOp.getDpsInits())
+        written.insert(rootBuffer(init));
+      continue;
+    }
+    if (!isPrologue(linalgOp, out))
+      return nullptr;
+    DenseSet<Value> inputs;
+    for (Value input : linalgOp.getDpsInputs())
+      inputs.insert(rootBuffer(input));
+    if (llvm::any_of(inputs, [&](Value v) { return written.contains(v); }))
+      return nullptr;
+    for (gpu::DeallocOp free : frees)
+      if (inputs.contains(rootBuffer(free.getMemref())))
+        free->moveAfter(gemm.op);
+    return linalgOp;
+  }
+  return nullptr;
+}
+
+/// An epilogue reads the output buffer once, element for element, and
+/// writes buffers the GEMM does not read (other blocks of the GEMM still
+/// read its operands while a block runs the epilogue).
+bool isEpilogue(linalg::LinalgOp op, Value out, Gemm &gemm) {
+  if (!isElementwiseOver(op, out))
+    return false;
+  unsigned reads = 0;
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (input->get() == out) {
+      if (!op.getMatchingIndexingMap(input).isIdentity())
+        return false;
+      ++reads;
+    }
+  Value lhs = rootBuffer(gemm.lhs->get()), rhs = rootBuffer(gemm.rhs->get());
+  return reads == 1 && llvm::all_of(op.getDpsInits(), [&](Value init) {
+           Value root = rootBuffer(init);
+           return root != out && root != lhs && root != rhs;
+         });
+}
+
+/// The epilogue of `gemm` (see isEpilogue): the only op after it that reads
+/// its output, a temporary that nothing else but its prologue and free
+/// uses. The GEMM runs it early, so the linalg ops in between must not
+/// write its inputs nor touch its outputs.
+linalg::LinalgOp findEpilogue(Gemm &gemm, linalg::LinalgOp prologue) {
+  Value out = gemm.out->get();
+  if (!out.getDefiningOp<gpu::AllocOp>())
+    return nullptr;
+  linalg::LinalgOp epilogue;
+  for (Operation *user : out.getUsers()) {
+    if (user == gemm.op || user == prologue || isa<gpu::DeallocOp>(user))
+      continue;
+    // One later linalg op may read it; any other user (a view included)
+    // needs the buffer in memory.
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(user);
+    if (epilogue || !linalgOp || user->getBlock() != gemm.op->getBlock() ||
+        user->isBeforeInBlock(gemm.op))
+      return nullptr;
+    epilogue = linalgOp;
+  }
+  if (!epilogue || !isEpilogue(epilogue, out, gemm))
+    return nullptr;
+  DenseSet<Value> inputs, outputs;
+  for (Value input : epilogue.getDpsInputs())
+    if (input != out)
+      inputs.insert(rootBuffer(input));
+  for (Value init : epilogue.getDpsInits())
+    outputs.insert(rootBuffer(init));
+  for (Operation *op = gemm.op->getNextNode(); op != epilogue;
+       op = op->getNextNode()) {
+    if (isa<gpu::AllocOp, gpu::DeallocOp>(op))
+      continue;
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (!linalgOp)
+      return nullptr;
+    for (Value init : linalgOp.getDpsInits())
+      if (inputs.contains(rootBuffer(init)) ||
+          outputs.contains(rootBuffer(init)))
+        return nullptr;
+    for (Value input : linalgOp.getDpsInputs())
+      if (outputs.contains(rootBuffer(input)))
+        return nullptr;
+  }
+  return epilogue;
+}
+
+/// The loop indices of an op elementwise over the GEMM's output, for the
+/// output element the GEMM computes at `ivs`.
+SmallVector<Value> outputIndices(OpBuilder &b, Location loc, Gemm &gemm,
+                                 ValueRange ivs) {
+  return applyMap(b, loc, gemm.op.getMatchingIndexingMap(gemm.out), ivs);
+}
+
+} // namespace
+
+/// A block running the epilogue must not overwrite what another block's
+/// prologue reads.
+void gpu_kernels::findFusableNeighbours(Gemm &gemm) {
+  if (!gemm.op.getMatchingIndexingMap(gemm.out).isProjectedPermutation())
+    return;
+  gemm.prologue = findPrologue(gemm);
+  gemm.epilogue = findEpilogue(gemm, gemm.prologue);
+  if (!gemm.prologue || !gemm.epilogue)
+    return;
+  DenseSet<Value> prologueInputs;
+  for (Value input : gemm.prologue.getDpsInputs())
+    prologueInputs.insert(rootBuffer(input));
+  if (llvm::any_of(gemm.epilogue.getDpsInits(), [&](Value init) {
+        return prologueInputs.contains(rootBuffer(init));
+      }))
+    gemm.epilogue = nullptr;
+}
+
+Value gpu_kernels::initialValue(OpBuilder &b, Location loc, Gemm &gemm,
+                                ValueRange ivs, Value inBounds) {
+  if (!gemm.prologue)
+    return loadOrZero(b, loc, gemm, gemm.out, ivs, inBounds);
+  Type type = gemm.elementType(gemm.out);
+  auto ifOp = scf::IfOp::create(
+      b, loc, inBounds,
+      [&](OpBuilder &then, Location l) {
+        SmallVector<Value> noInit(1, nullptr);
+        Value value = emitBody(then, l, gemm.prologue,
+                               outputIndices(then, l, gemm, ivs), noInit)
+                          .front();
+        scf::YieldOp::create(then, l, value);
+      },
+      [&](OpBuilder &otherwise, Location l) {
+        scf::YieldOp::create(otherwise, l, zeroOf(otherwise, l, type));
+      });
+  return ifOp.getResult(0);
+}
+
+void gpu_kernels::storeResult(OpBuilder &b, Location loc, Gemm &gemm,
+                              ValueRange ivs, Value value) {
+  if (!gemm.epilogue) {
+    storeInits(b, loc, gemm.op, ivs, value);
+    return;
+  }
+  linalg::LinalgOp epilogue = gemm.epilogue;
+  SmallVector<Value> indices = outputIndices(b, loc, gemm, ivs);
+  IRMapping mapping;
+  for (OpOperand *input : epilogue.getDpsInputOperands())
+    if (input->get() == gemm.out->get())
+      mapping.map(epilogue.getMatchingBlockArgument(input), value);
+  cloneBody(b, loc, epilogue, indices,
+            loadInits(b, loc, epilogue, indices, /*onlyIfRead=*/true), mapping);
+  storeInits(
+      b, loc, epilogue, indices,
+      llvm::map_to_vector(epilogue.getBlock()->getTerminator()->getOperands(),
+                          [&](Value v) { return mapping.lookupOrDefault(v); }));
+}
+
+void gpu_kernels::hoistEpilogueAllocations(Gemm &gemm) {
+  if (!gemm.epilogue)
+    return;
+  for (Value init : gemm.epilogue.getDpsInits()) {
+    auto alloc = rootBuffer(init).getDefiningOp<gpu::AllocOp>();
+    if (alloc && alloc->getBlock() == gemm.op->getBlock() &&
+        gemm.op->isBeforeInBlock(alloc))
+      alloc->moveBefore(gemm.op);
+  }
+}
