@@ -19,7 +19,11 @@ namespace mpt {
 namespace runtime {
 
 struct TrainingSummary {
+  /// The steps trained: all those asked for, or fewer when the run was
+  /// stopped by a signal.
   int64_t firstStep = 0, lastStep = 0;
+  /// The signal (SIGINT, SIGTERM) that stopped the run early; 0 for none.
+  int stopSignal = 0;
   /// The first steps of the run, which ran before the clock started.
   int64_t warmupSteps = 0;
   int64_t skipped = 0;
@@ -53,7 +57,8 @@ void printSummary(const TrainingSummary &summary,
                   const StepSignature &signature, std::FILE *out);
 
 /// The summary as one JSON object: the step, its batch size and device;
-/// first_step, last_step, steps, warmup_steps; seconds, timed_seconds,
+/// first_step, last_step, steps, stopped_by (null, or the signal that
+/// stopped the run before its last step), warmup_steps; seconds, timed_seconds,
 /// median_step_ms, samples_per_second; final_loss, final_loss_scale (null
 /// without loss scaling), skipped_steps; peak_step_bytes,
 /// static_step_bytes, peak_heap_bytes, leaked_bytes and, on a device,
