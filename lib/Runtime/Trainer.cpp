@@ -3,6 +3,7 @@
 #include "mpt/Runtime/Trainer.h"
 #include "mpt/Runtime/AllocationTracker.h"
 #include "mpt/Runtime/Interrupt.h"
+#include "mpt/Runtime/Random.h"
 
 #include "RunOutputs.h"
 
@@ -91,8 +92,13 @@ private:
   /// Whether the batch buffers hold the data of a step (not a fault
   /// injection's NaN), which a source that repeats one batch keeps.
   bool batchFilled = false;
-  /// How long each call of the step took, over the timed steps.
+  /// How long calls of the step took, over the timed steps: all of them,
+  /// or a uniform sample (reservoir sampling) of kTimedCallSample when there
+  /// are more, so that a long run's books stay small.
+  static constexpr size_t kTimedCallSample = 1 << 16;
   std::vector<double> stepSeconds;
+  int64_t timedCalls = 0;
+  Rng timingSample = Rng::stream(0, "timing");
   Clock::time_point lastPrint;
   int64_t stepsSincePrint = 0;
 };
@@ -164,8 +170,14 @@ Status TrainingLoop::runStep(int64_t step, StepRecord &record) {
   AllocationTracker::resetPeak();
   Clock::time_point start = Clock::now();
   Status status = executor.call(call);
-  if (step >= summary.firstStep + options.warmupSteps)
-    stepSeconds.push_back(secondsSince(start));
+  if (step >= summary.firstStep + options.warmupSteps) {
+    double seconds = secondsSince(start);
+    uint64_t slot = static_cast<uint64_t>(timedCalls++);
+    if (stepSeconds.size() < kTimedCallSample)
+      stepSeconds.push_back(seconds);
+    else if ((slot = timingSample.below(slot + 1)) < kTimedCallSample)
+      stepSeconds[slot] = seconds;
+  }
   uint64_t peak = AllocationTracker::peakBytes() - liveBefore;
   uint64_t liveAfter = AllocationTracker::liveBytes();
   summary.peakHeapBytes = std::max(summary.peakHeapBytes, peak);

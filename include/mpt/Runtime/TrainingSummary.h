@@ -33,7 +33,8 @@ struct TrainingSummary {
   double seconds = 0, timedSeconds = 0;
   /// Samples per second of the timed steps.
   double samplesPerSecond = 0;
-  /// The median time of one call of the step among the timed steps.
+  /// The median time of one call of the step among the timed steps (among
+  /// a uniform sample of 65536 of them in a longer run).
   double medianStepSeconds = 0;
   /// The step's working memory: its static memory plus the largest heap
   /// use of one call (see AllocationTracker).
