@@ -120,10 +120,10 @@ mpt::runtime::checkScalarInputs(const StepSignature &signature,
     if (std::optional<NonfiniteElement> bad =
             findNonfinite(scalar, input.dtype))
       return Status::error(
-          "the value " + formatNumber(value->second) + " of scalar '" +
-          input.name + "' " +
-          (bad->overflows ? "overflows " : "is not finite in ") +
-          dtypeName(input.dtype) + ", the type of the batch input");
+          "--scalar " + input.name + "=" + formatNumber(value->second) +
+          (bad->overflows ? " overflows " : " is not finite in ") +
+          dtypeName(input.dtype) + ", the type of batch input '" + input.name +
+          "'");
   }
   for (const auto &[name, value] : values) {
     std::optional<size_t> input = signature.findArg(Role::Batch, name);
