@@ -38,16 +38,19 @@ public:
   /// Replaces the parameters by the tensors of a safetensors file (as
   /// written by --save, or by Python). The file must hold exactly one
   /// tensor per parameter, by name, of its shape; any floating-point dtype
-  /// is converted to the parameter's type.
+  /// is converted to the parameter's type, and every value must be finite
+  /// before and after the conversion.
   Status loadParams(const SafetensorsFile &file);
-  SafetensorsFile saveParams() const;
+  /// The parameters, as --save writes them, with the metadata mpt.step.
+  SafetensorsView paramsView() const;
 
   /// The whole state as a checkpoint: parameters under their names, the
   /// other state as `mpt.<role>/<param>` or `mpt.<role>`, and the metadata
-  /// mpt.format, mpt.step and mpt.seed.
-  SafetensorsFile saveCheckpoint(uint64_t seed) const;
-  /// Restores a checkpoint written by saveCheckpoint(): same tensors,
-  /// shapes and dtypes exactly. Returns the seed it was trained with.
+  /// mpt.format, mpt.step, mpt.seed and mpt.step_function.
+  SafetensorsView checkpointView(uint64_t seed) const;
+  /// Restores a checkpoint written from checkpointView(): same tensors,
+  /// shapes and dtypes exactly, and finite values. Returns the seed it was
+  /// trained with.
   Expected<uint64_t> loadCheckpoint(const SafetensorsFile &file);
 
   /// The checkpoint tensor name of state argument `argIndex`.
@@ -57,6 +60,8 @@ public:
   /// it writes for the result that replaces it.
   void *current(size_t argIndex);
   void *next(size_t argIndex);
+  /// current() of every argument, null for the batch inputs.
+  std::vector<void *> currentBuffers();
   const HostTensor *find(Role role, const std::string &name = {}) const;
 
   /// Makes the step's results the current state.
