@@ -4,6 +4,7 @@
 #define MPT_DIALECT_MPT_IR_MPTOPS_H
 
 #include "mpt/Dialect/MPT/IR/MPTAttrs.h"
+#include "mpt/Dialect/MPT/IR/MPTCollectiveEnums.h.inc"
 #include "mpt/Dialect/MPT/IR/MPTDialect.h"
 #include "mpt/Dialect/MPT/IR/MPTInterfaces.h"
 

@@ -542,5 +542,6 @@ include "mpt/Dialect/MPT/IR/MPTGradOps.td"
 include "mpt/Dialect/MPT/IR/MPTConvOps.td"
 include "mpt/Dialect/MPT/IR/MPTDataOps.td"
 include "mpt/Dialect/MPT/IR/MPTMathOps.td"
+include "mpt/Dialect/MPT/IR/MPTCollectiveOps.td"
 
 #endif // MPT_OPS_TD
