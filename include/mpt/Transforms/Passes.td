@@ -213,6 +213,65 @@ def Differentiate : Pass<"mpt-differentiate", "ModuleOp"> {
                            "::mlir::mpt::MPTDialect"];
 }
 
+def DataParallel : Pass<"mpt-data-parallel", "ModuleOp"> {
+  let summary = "Averages the gradients over the ranks of a data-parallel job";
+  let description = [{
+    Makes every step function a data-parallel one: each rank of a job runs
+    the step on its own shard of the global batch, and the gradients are
+    combined over the ranks before anything reads them. The pass inserts,
+    right after `mpt.gradient` (so before `mpt.unscale`, the gradient
+    accumulation and the `mpt.all_finite` guard):
+
+    1. one `mpt.all_reduce mean` per *bucket* of gradients: walking the
+       gradients from the last parameter to the first (the order the
+       backward pass produces them), gradients smaller than `bucket-bytes`
+       share a message until the next one would take it past
+       `bucket-bytes`; a gradient of at least `bucket-bytes` is a message of
+       its own, reduced in place. Gradients of different element types
+       never share an uncompressed message;
+    2. `as f16` or `as bf16` on every bucket with `comm-type=f16|bf16`
+       (gradient compression: divide by the world size, round, sum in the
+       low precision, widen).
+
+    Every rank then unscales the same averaged gradients, gets the same
+    overflow flag, skips the same steps and moves its loss scale the same
+    way. The loss the step returns stays the rank's own (the runtime
+    reports the mean over the ranks).
+
+    With `accumulate(K)` the gradients of every micro-batch are averaged
+    before they are added to the accumulators, so the accumulators (part of
+    a checkpoint) hold the same values on every rank.
+
+    The pass runs between `--mpt-expand-train-step` and
+    `--mpt-differentiate`: it needs step functions that still hold their
+    `mpt.gradient`. A step function that already holds an `mpt.all_reduce`
+    is left as it is, so running the pass twice changes nothing.
+    `world-size=0` (the default) leaves the number of ranks to the runtime.
+
+    Before (the tail of a step function):
+    ```mlir
+    %g:2 = mpt.gradient %scaled wrt %w, %b : tensor<4x1xf32>, tensor<1xf32>
+    %u:2 = mpt.unscale %g#0, %g#1 by %scale : tensor<4x1xf32>, tensor<1xf32>
+    ```
+    After `--mpt-data-parallel=comm-type=f16`:
+    ```mlir
+    %g:2 = mpt.gradient %scaled wrt %w, %b : tensor<4x1xf32>, tensor<1xf32>
+    %r:2 = mpt.all_reduce mean %g#1, %g#0 as f16 : tensor<1xf32>, tensor<4x1xf32>
+    %u:2 = mpt.unscale %r#1, %r#0 by %scale : tensor<4x1xf32>, tensor<1xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::mpt::MPTDialect"];
+  let options = [
+    Option<"worldSize", "world-size", "int64_t", "0",
+           "Number of ranks the step is compiled for; 0 asks the runtime">,
+    Option<"bucketBytes", "bucket-bytes", "int64_t", "1048576",
+           "Gradients smaller than this share messages up to this size; "
+           "0 sends every gradient alone">,
+    Option<"commType", "comm-type", "std::string", "\"f32\"",
+           "Type the gradients travel in: f32 (their own type), f16 or bf16">,
+  ];
+}
+
 def GradientFunction : Pass<"mpt-gradient-function", "ModuleOp"> {
   let summary = "Replaces every mpt.train_step by the gradient function of its loss";
   let description = [{

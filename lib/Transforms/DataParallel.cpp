@@ -1,0 +1,161 @@
+//===- DataParallel.cpp - Averaging gradients over the ranks of a job -----===//
+//
+// A data-parallel job runs one step function on every rank, each on its own
+// shard of the global batch. This file makes a step function such a step:
+// it averages the gradients over the ranks, in buckets, before anything
+// (unscaling, accumulation, the overflow guard, the optimizer) reads them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpt/Transforms/Passes.h"
+
+#include "mpt/Dialect/MPT/IR/MPTDialect.h"
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir {
+namespace mpt {
+#define GEN_PASS_DEF_DATAPARALLEL
+#include "mpt/Transforms/Passes.h.inc"
+} // namespace mpt
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::mpt;
+
+namespace {
+
+/// How the collectives of a step are built, from the pass options.
+struct CollectiveConfig {
+  /// Null: the gradients travel in their own type.
+  Type commType;
+  IntegerAttr worldSize;
+  int64_t bucketBytes = 0;
+};
+
+int64_t tensorBytes(Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  return type.getNumElements() *
+         llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+}
+
+/// Groups the gradients into messages, last parameter first: small ones
+/// fill a bucket up to `bucketBytes`, large ones go alone. Without
+/// compression a bucket holds one element type.
+SmallVector<SmallVector<Value>>
+bucketGradients(ValueRange grads, const CollectiveConfig &config) {
+  SmallVector<SmallVector<Value>> buckets;
+  SmallVector<Value> current;
+  int64_t currentBytes = 0;
+  auto flush = [&] {
+    if (!current.empty())
+      buckets.push_back(std::move(current));
+    current.clear();
+    currentBytes = 0;
+  };
+  for (Value grad : llvm::reverse(grads)) {
+    int64_t bytes = tensorBytes(grad);
+    if (bytes >= config.bucketBytes) {
+      flush();
+      buckets.push_back({grad});
+      continue;
+    }
+    bool otherType = !current.empty() && !config.commType &&
+                     getElementTypeOrSelf(current.front().getType()) !=
+                         getElementTypeOrSelf(grad.getType());
+    if (otherType || currentBytes + bytes > config.bucketBytes)
+      flush();
+    current.push_back(grad);
+    currentBytes += bytes;
+  }
+  flush();
+  return buckets;
+}
+
+AllReduceOp buildMean(OpBuilder &b, Location loc, ValueRange inputs,
+                      Type commType, IntegerAttr worldSize) {
+  return AllReduceOp::create(b, loc, ReductionKind::Mean, inputs,
+                             commType ? TypeAttr::get(commType) : TypeAttr(),
+                             worldSize);
+}
+
+/// Averages every gradient of `gradient` right after it; every other use
+/// reads the average.
+void averageGradients(GradientOp gradient, const CollectiveConfig &config) {
+  OpBuilder b(gradient->getContext());
+  b.setInsertionPointAfter(gradient);
+  for (const SmallVector<Value> &bucket :
+       bucketGradients(gradient.getGrads(), config)) {
+    AllReduceOp reduce = buildMean(b, gradient.getLoc(), bucket,
+                                   config.commType, config.worldSize);
+    for (auto [grad, mean] : llvm::zip(bucket, reduce.getResults()))
+      Value(grad).replaceAllUsesExcept(mean, reduce);
+  }
+}
+
+LogicalResult makeDataParallel(func::FuncOp step,
+                               const CollectiveConfig &config) {
+  // Already data parallel: the averages are in place.
+  if (!step.getOps<AllReduceOp>().empty())
+    return success();
+  SmallVector<GradientOp> gradients(step.getOps<GradientOp>());
+  if (gradients.size() != 1)
+    return step.emitOpError()
+           << "holds " << gradients.size()
+           << " mpt.gradient ops, expected one: --mpt-data-parallel runs "
+              "after --mpt-expand-train-step and before --mpt-differentiate";
+  averageGradients(gradients.front(), config);
+  return success();
+}
+
+struct DataParallelPass : mpt::impl::DataParallelBase<DataParallelPass> {
+  using Base::Base;
+
+  FailureOr<CollectiveConfig> parseOptions() {
+    ModuleOp module = getOperation();
+    CollectiveConfig config;
+    Builder b(&getContext());
+    if (commType == "f16")
+      config.commType = b.getF16Type();
+    else if (commType == "bf16")
+      config.commType = b.getBF16Type();
+    else if (commType != "f32")
+      return emitError(module.getLoc())
+             << "comm-type must be f32, f16 or bf16, found '" << commType
+             << "'";
+    if (worldSize < 0)
+      return emitError(module.getLoc())
+             << "world-size must be 0 (the runtime's) or positive, found "
+             << worldSize;
+    if (worldSize > 0)
+      config.worldSize = b.getI64IntegerAttr(worldSize);
+    if (bucketBytes < 0)
+      return emitError(module.getLoc())
+             << "bucket-bytes must be 0 or positive, found " << bucketBytes;
+    config.bucketBytes = bucketBytes;
+    return config;
+  }
+
+  void runOnOperation() override {
+    FailureOr<CollectiveConfig> config = parseOptions();
+    if (failed(config))
+      return signalPassFailure();
+    ModuleOp module = getOperation();
+    for (TrainStepOp step : module.getOps<TrainStepOp>()) {
+      step.emitOpError() << "must be expanded into a step function first: "
+                            "run --mpt-expand-train-step";
+      return signalPassFailure();
+    }
+    for (func::FuncOp func : module.getOps<func::FuncOp>()) {
+      if (!func->hasAttr("mpt.train_step") ||
+          func->hasAttr("mpt.gradient_function"))
+        continue;
+      if (failed(makeDataParallel(func, *config)))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace
