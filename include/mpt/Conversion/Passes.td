@@ -97,7 +97,13 @@ def ConvertMPTToLinalg : Pass<"convert-mpt-to-linalg", "ModuleOp"> {
       over every element of every operand;
     - the optimizer updates select, per element, between the updated and
       the old value, so a skipped step leaves every bit of the state as it
-      was; Adam's bias corrections are computed once per step in f64.
+      was; Adam's bias corrections are computed once per step in f64;
+    - `mpt.all_reduce` packs its operands (rounded to its communication
+      type, divided first for a compressed mean) into one 1-D message and
+      calls the runtime's `mptCommAllReduce` on the message's buffer,
+      between `bufferization.to_buffer` and a `restrict writable`
+      `bufferization.to_tensor` of it; the results are views of the message,
+      widened back or divided by the world size.
 
     `mpt.gradient` must have been differentiated away
     (`--mpt-differentiate`) and `mpt.train_step` expanded before this pass.
@@ -115,7 +121,10 @@ def ConvertMPTToLinalg : Pass<"convert-mpt-to-linalg", "ModuleOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
-                           "::mlir::math::MathDialect"];
+                           "::mlir::math::MathDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::LLVM::LLVMDialect"];
 }
 
 #endif // MPT_CONVERSION_PASSES_TD

@@ -99,6 +99,7 @@ LogicalResult mlir::mpt::buildLowerToNVVMPipeline(
 
   addStepToLinalgPasses(pm);
 
+  pm.addPass(createGPUDeviceCollectives());
   pm.addPass(createGPUDeviceScalars());
   // No CSE after fusion: it would merge the fills fusion repeats per user.
   pm.addNestedPass<func::FuncOp>(createGPUFuseElementwise());

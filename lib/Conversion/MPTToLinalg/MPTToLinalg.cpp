@@ -11,6 +11,7 @@
 #include "mpt/Conversion/Passes.h"
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace mlir {
@@ -34,6 +35,7 @@ void mlir::mpt::populateMPTToLinalgConversionPatterns(
   populatePoolOpsToLinalgPatterns(patterns);
   populateDataOpsToLinalgPatterns(patterns);
   populateMathOpsToLinalgPatterns(patterns);
+  populateCollectiveOpsToLinalgPatterns(patterns);
 }
 
 namespace {
@@ -65,6 +67,10 @@ struct ConvertMPTToLinalgPass
     target.addIllegalDialect<MPTDialect>();
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect>();
+    // The call of the runtime that an mpt.all_reduce becomes.
+    target.addLegalDialect<bufferization::BufferizationDialect,
+                           memref::MemRefDialect, LLVM::LLVMDialect,
+                           func::FuncDialect>();
     RewritePatternSet patterns(&getContext());
     populateMPTToLinalgConversionPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,

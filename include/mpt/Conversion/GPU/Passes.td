@@ -60,6 +60,29 @@ def GPUDeviceScalars : Pass<"mpt-gpu-device-scalars", "ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def GPUDeviceCollectives : Pass<"mpt-gpu-device-collectives", "ModuleOp"> {
+  let summary = "Reduces the collectives of a GPU step on the device";
+  let description = [{
+    `--convert-mpt-to-linalg` lowers `mpt.all_reduce` to a call of the
+    runtime's `mptCommAllReduce`, which combines host memory. On a GPU every
+    buffer is device memory, so this pass retargets each such call to
+    `mptCommAllReduceDevice` (the same arguments), which MPT's CUDA runtime
+    implements with NCCL on the device buffer: no copy to the host and
+    back. `gpu-async-region` later makes the host wait for the kernels that
+    wrote the buffer before the call, and the call returns once the
+    reduction is done.
+
+    ```mlir
+    call @mptCommAllReduce(%p, %n, %dtype, %op, %ranks) : (!llvm.ptr, i64, i32, i32, i64) -> ()
+    ```
+    becomes
+    ```mlir
+    call @mptCommAllReduceDevice(%p, %n, %dtype, %op, %ranks) : (!llvm.ptr, i64, i32, i32, i64) -> ()
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def GPUFuseElementwise : Pass<"mpt-gpu-fuse-elementwise", "func::FuncOp"> {
   let summary = "Fuses elementwise chains so that each becomes one kernel";
   let description = [{
