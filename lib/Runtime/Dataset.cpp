@@ -137,7 +137,7 @@ mpt::runtime::checkScalarInputs(const StepSignature &signature,
 Expected<std::unique_ptr<NpyDataset>>
 NpyDataset::load(const StepSignature &signature,
                  const std::vector<std::string> &files, uint64_t seed,
-                 bool shuffle) {
+                 bool shuffle, DataShard shard) {
   Expected<std::vector<std::string>> paths = assignFiles(signature, files);
   if (!paths.ok())
     return paths.takeError();
@@ -145,6 +145,7 @@ NpyDataset::load(const StepSignature &signature,
   dataset->seed = seed;
   dataset->shuffle = shuffle;
   dataset->batchSize = signature.batchSize();
+  dataset->shard = shard;
   dataset->paths = *paths;
   std::vector<size_t> inputs = signature.sampledInputs();
   for (size_t i = 0, e = inputs.size(); i < e; ++i) {
@@ -165,11 +166,15 @@ NpyDataset::load(const StepSignature &signature,
                            std::to_string(dataset->numSamples));
     dataset->arrays.push_back(std::move(*converted));
   }
-  if (dataset->numSamples < dataset->batchSize)
-    return Status::error((*paths)[0] + ": has " +
-                         std::to_string(dataset->numSamples) +
-                         " samples, fewer than the batch size " +
-                         std::to_string(dataset->batchSize));
+  if (dataset->numSamples < dataset->globalBatchSize())
+    return Status::error(
+        (*paths)[0] + ": has " + std::to_string(dataset->numSamples) +
+        " samples, fewer than the batch size " +
+        std::to_string(dataset->globalBatchSize()) +
+        (shard.ranks > 1
+             ? " (" + std::to_string(dataset->batchSize) + " per rank x " +
+                   std::to_string(shard.ranks) + " ranks)"
+             : ""));
   return dataset;
 }
 
@@ -195,9 +200,10 @@ uint64_t NpyDataset::residentBytes(const StepSignature &signature,
 }
 
 void NpyDataset::fill(int64_t step, const std::vector<HostTensor *> &inputs) {
-  int64_t batchesPerEpoch = numSamples / batchSize;
+  int64_t batchesPerEpoch = numSamples / globalBatchSize();
   int64_t epoch = step / batchesPerEpoch;
-  int64_t first = (step % batchesPerEpoch) * batchSize;
+  int64_t first = (step % batchesPerEpoch) * globalBatchSize() +
+                  static_cast<int64_t>(shard.rank) * batchSize;
   if (shuffle && epoch != orderEpoch) {
     order.resize(numSamples);
     std::iota(order.begin(), order.end(), 0);
@@ -222,13 +228,16 @@ std::string NpyDataset::describe() const {
   for (const std::string &path : paths)
     files += (files.empty() ? "" : ", ") + path;
   return files + ": " + std::to_string(numSamples) + " samples, " +
-         std::to_string(numSamples / batchSize) + " batches of " +
-         std::to_string(batchSize) + " per epoch" +
+         std::to_string(numSamples / globalBatchSize()) + " batches of " +
+         std::to_string(globalBatchSize()) + " per epoch" +
+         (shard.ranks > 1 ? " (" + std::to_string(batchSize) + " per rank)"
+                          : "") +
          (shuffle ? ", shuffled" : ", in order");
 }
 
 Expected<std::unique_ptr<SyntheticRegression>>
-SyntheticRegression::create(const StepSignature &signature, uint64_t seed) {
+SyntheticRegression::create(const StepSignature &signature, uint64_t seed,
+                            DataShard shard) {
   std::vector<size_t> inputs = signature.sampledInputs();
   auto unfit = [&](const std::string &why) {
     std::string list;
@@ -257,6 +266,7 @@ SyntheticRegression::create(const StepSignature &signature, uint64_t seed) {
 
   std::unique_ptr<SyntheticRegression> task(new SyntheticRegression());
   task->seed = seed;
+  task->shard = shard;
   task->inputDim = x.shape.back();
   task->outputDim = y.shape.back();
   task->rows = x.numElements() / task->inputDim;
@@ -285,6 +295,9 @@ void SyntheticRegression::fill(int64_t step,
                                const std::vector<HostTensor *> &inputs) {
   HostTensor &x = *inputs[0], &y = *inputs[1];
   Rng rng = Rng::stream(seed, "synthetic/x", static_cast<uint64_t>(step));
+  // The rows of the lower ranks come first in the stream.
+  for (int64_t i = 0, e = shard.rank * x.numElements(); i < e; ++i)
+    rng.normal();
   for (int64_t i = 0, e = x.numElements(); i < e; ++i)
     x.store(i, rng.normal());
   for (int64_t row = 0; row < rows; ++row)
@@ -300,6 +313,9 @@ void SyntheticRegression::fill(int64_t step,
 
 std::string SyntheticRegression::describe() const {
   return "synthetic regression y = tanh(x . W_true), x ~ N(0, 1) of " +
-         std::to_string(rows) + " x " + std::to_string(inputDim) +
-         " per step, W_true ~ N(0, 1/" + std::to_string(inputDim) + ")";
+         std::to_string(rows * shard.ranks) + " x " + std::to_string(inputDim) +
+         " per step" +
+         (shard.ranks > 1 ? " (" + std::to_string(rows) + " rows per rank)"
+                          : "") +
+         ", W_true ~ N(0, 1/" + std::to_string(inputDim) + ")";
 }

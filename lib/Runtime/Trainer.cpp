@@ -151,7 +151,9 @@ Status TrainingLoop::runStep(int64_t step, StepRecord &record) {
   record.step = step;
   StepCall call;
   call.batchChanged = fillBatch(step);
-  call.stateNeeded = step == lastStep || writesCheckpointAfter(step);
+  call.stateNeeded =
+      step == lastStep || writesCheckpointAfter(step) ||
+      (options.replicas && options.replicas->checksReplicasAfter(step));
   stateFetched = call.stateNeeded;
 
   size_t batchIndex = 0;
@@ -338,10 +340,13 @@ Expected<TrainingSummary> TrainingLoop::finish(const StepRecord &record,
   summary.peakDeviceStepBytes = executor.peakDeviceStepBytes();
   double timedSteps =
       static_cast<double>(summary.steps() - summary.warmupSteps);
+  // Every rank trains a batch per step.
+  int ranks = options.replicas ? options.replicas->worldSize() : 1;
+  summary.worldSize = ranks;
   if (summary.timedSeconds > 0 && timedSteps > 0)
-    summary.samplesPerSecond = timedSteps *
-                               static_cast<double>(signature.batchSize()) /
-                               summary.timedSeconds;
+    summary.samplesPerSecond =
+        timedSteps * static_cast<double>(signature.batchSize() * ranks) /
+        summary.timedSeconds;
   if (!stepSeconds.empty()) {
     auto middle = stepSeconds.begin() + stepSeconds.size() / 2;
     std::nth_element(stepSeconds.begin(), middle, stepSeconds.end());
@@ -402,7 +407,26 @@ Expected<TrainingSummary> TrainingLoop::run() {
     if (step == summary.firstStep + options.warmupSteps)
       timedStart = Clock::now();
     StepRecord record;
-    if (Status status = runStep(step, record); !status.ok())
+    if (options.replicas)
+      options.replicas->beginStep(step);
+    Status status = runStep(step, record);
+    // A collective of the step that failed (a rank timed out) leaves its
+    // results unusable.
+    if (status.ok())
+      status = takeStepCommunicationError();
+    int stopSignal = 0;
+    if (status.ok() && options.replicas) {
+      Expected<StepAgreement> agreed = options.replicas->finishStep(
+          step, record.loss, record.skipped, record.collapsed,
+          InterruptHandler::stopSignal());
+      if (agreed.ok()) {
+        record.loss = agreed->loss;
+        stopSignal = agreed->stopSignal;
+      } else {
+        status = agreed.takeError();
+      }
+    }
+    if (!status.ok())
       return Status::error(status.message() + ". " + outputs.afterFailure() +
                            ".");
     if (record.collapsed)
@@ -417,13 +441,21 @@ Expected<TrainingSummary> TrainingLoop::run() {
     if (options.maxConsecutiveSkips > 0 &&
         consecutiveSkips >= options.maxConsecutiveSkips)
       return skipLimitError(record);
+    if (options.replicas && options.replicas->checksReplicasAfter(step))
+      if (Status status = options.replicas->checkReplicas(
+              state, options.seed, "after step " + std::to_string(step));
+          !status.ok())
+        return Status::error(status.message() + ". " + outputs.afterFailure() +
+                             ".");
     // Redrawing costs more than a small step: ten times a second is enough.
     if (options.progressBar &&
         (secondsSince(lastDraw) >= 0.1 || step == lastStep)) {
       drawProgress(record);
       lastDraw = Clock::now();
     }
-    int stopSignal = InterruptHandler::stopSignal();
+    // The ranks of a job stop together, after the step they agreed on.
+    if (!options.replicas)
+      stopSignal = InterruptHandler::stopSignal();
     if (step == lastStep || stopSignal)
       return finish(record, stopSignal, start, timedStart);
   }

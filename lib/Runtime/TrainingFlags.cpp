@@ -168,16 +168,55 @@ void mpt::runtime::addTrainingFlags(CommandLine &commandLine,
   commandLine.add(kTrainingFlagGroup, std::move(memory));
   commandLine.add(
       kTrainingFlagGroup,
-      listFlag("inject-nonfinite-grad-at", "STEP,...",
+      listFlag("inject-nonfinite-grad-at", "STEP[@RANK],...",
                "Make the gradients of these steps non-finite (their batch is "
-               "NaN): fault injection",
+               "NaN), on every rank or on RANK of a data-parallel job only: "
+               "fault injection",
                [&options](const std::string &item) -> Status {
-                 Expected<int64_t> step = parseIntegerValue(item, 1);
+                 size_t at = item.find('@');
+                 Expected<int64_t> step =
+                     parseIntegerValue(item.substr(0, at), 1);
                  if (!step.ok())
                    return step.takeError();
-                 options.injectNonfiniteAt.insert(*step);
+                 if (at == std::string::npos) {
+                   options.injectNonfiniteAt.insert(*step);
+                   return Status::success();
+                 }
+                 Expected<int64_t> rank =
+                     parseIntegerValue(item.substr(at + 1), 0);
+                 if (!rank.ok())
+                   return Status::error("expects STEP or STEP@RANK, got '" +
+                                        item + "': " + rank.error().message());
+                 options.injectNonfiniteAtRank.insert({*step, *rank});
                  return Status::success();
                }));
+  addDataParallelFlags(commandLine, options);
+}
+
+void mpt::runtime::addDataParallelFlags(CommandLine &commandLine,
+                                        SessionOptions &options) {
+  Flag timeout;
+  timeout.name = "comm-timeout";
+  timeout.valueName = "SECONDS";
+  timeout.help = "In a data-parallel job (under mpirun): how long one "
+                 "exchange with the other ranks may wait for them; past it "
+                 "the job stops with an error naming the ranks that did not "
+                 "come (default 300)";
+  timeout.set = [&options](const std::string &text) -> Status {
+    Expected<double> value = parseNumberValue(text, "> 0");
+    if (!value.ok())
+      return value.takeError();
+    options.commTimeoutSeconds = *value;
+    return Status::success();
+  };
+  commandLine.add(kTrainingFlagGroup, std::move(timeout));
+  commandLine.add(
+      kTrainingFlagGroup,
+      integerFlag("check-replicas", "N",
+                  "In a data-parallel job: compare checksums of every rank's "
+                  "state after every N steps and stop with an error naming a "
+                  "rank that differs (0: only before the first step)",
+                  options.checkReplicasEvery, 0));
 }
 
 Status mpt::runtime::checkTrainingFlags(const CommandLine &commandLine,

@@ -40,6 +40,27 @@ TrainingSession::prepare(const StepSignature &signature,
   if (!options.initPath.empty() && !options.resumePath.empty())
     return Status::error("initial parameters and a checkpoint to resume "
                          "from exclude each other");
+  int ranks = options.communicator ? options.communicator->worldSize() : 1;
+  for (const auto &[step, rank] : options.injectNonfiniteAtRank)
+    if (rank >= ranks)
+      return Status::error(
+          "cannot inject non-finite gradients at step " + std::to_string(step) +
+          " on rank " + std::to_string(rank) + ": the job has " +
+          std::to_string(ranks) +
+          (ranks == 1 ? " rank (0)"
+                      : " ranks (0-" + std::to_string(ranks - 1) + ")"));
+  // Launchers give ranks terminals of their own; a bar per rank would only
+  // interleave.
+  if (ranks > 1)
+    options.progressBar = false;
+  // Every rank holds the same state: rank 0 alone reports and writes it.
+  if (options.communicator && options.communicator->rank() != 0) {
+    for (std::string *path : {&options.savePath, &options.checkpointPath,
+                              &options.metricsPath, &options.summaryPath})
+      path->clear();
+    options.printEvery = 0;
+    options.progressBar = false;
+  }
 
   std::vector<std::pair<const char *, const std::string *>> outputs = {
       {"parameters", &options.savePath},
@@ -72,14 +93,21 @@ TrainingSession::prepare(const StepSignature &signature,
     return status;
 
   const SessionOptions &opts = session->options;
+  DataShard shard;
+  if (opts.communicator && ranks > 1) {
+    shard = {opts.communicator->rank(), ranks};
+    session->replicaGroup = std::make_unique<ReplicaGroup>(
+        *opts.communicator, opts.checkReplicasEvery);
+  }
   if (opts.dataFiles.empty()) {
-    auto synthetic = SyntheticRegression::create(signature, session->dataSeed);
+    auto synthetic =
+        SyntheticRegression::create(signature, session->dataSeed, shard);
     if (!synthetic.ok())
       return synthetic.takeError();
     session->batches = std::move(*synthetic);
   } else {
     auto dataset = NpyDataset::load(signature, opts.dataFiles,
-                                    session->dataSeed, opts.shuffle);
+                                    session->dataSeed, opts.shuffle, shard);
     if (!dataset.ok())
       return dataset.takeError();
     session->batches = std::move(*dataset);
@@ -185,7 +213,10 @@ Status TrainingSession::checkStepArithmetic() const {
           std::to_string(counter) + ") past 2147483647 (2^31 - 1); at most " +
           std::to_string(room) + " more steps can follow");
   }
-  for (int64_t step : options.injectNonfiniteAt)
+  std::set<int64_t> injected = options.injectNonfiniteAt;
+  for (const auto &[step, rank] : options.injectNonfiniteAtRank)
+    injected.insert(step);
+  for (int64_t step : injected)
     if (step <= done || step > *last)
       return Status::error("cannot inject non-finite gradients at step " +
                            std::to_string(step) + ": this run trains steps " +
@@ -203,6 +234,10 @@ Expected<TrainingSummary> TrainingSession::run(StepExecutor &step,
   trainer.printEvery = options.printEvery;
   trainer.progressBar = options.progressBar;
   trainer.injectNonfiniteAt = options.injectNonfiniteAt;
+  int rank = options.communicator ? options.communicator->rank() : 0;
+  for (const auto &[step, injectedRank] : options.injectNonfiniteAtRank)
+    if (injectedRank == rank)
+      trainer.injectNonfiniteAt.insert(step);
   trainer.maxConsecutiveSkips = options.maxConsecutiveSkips.value_or(
       defaultMaxConsecutiveSkips(signature.lossScale));
   trainer.savePath = options.savePath;
@@ -213,5 +248,17 @@ Expected<TrainingSummary> TrainingSession::run(StepExecutor &step,
   trainer.scalarInputs = options.scalarInputs;
   trainer.staticStepBytes = staticStepBytes;
   trainer.seed = dataSeed;
+  if (replicaGroup) {
+    if (Status status =
+            replicaGroup->checkStart(signature, *trainingState, dataSeed,
+                                     trainingState->step() + options.steps);
+        !status.ok())
+      return status;
+    trainer.replicas = replicaGroup.get();
+    // The other ranks' progress and summary are rank 0's.
+    static std::FILE *discard = std::fopen("/dev/null", "w");
+    if (rank != 0 && discard)
+      out = discard;
+  }
   return train(signature, step, *trainingState, *batches, trainer, out);
 }

@@ -38,6 +38,8 @@ void mpt::runtime::printSummary(const TrainingSummary &summary,
     std::fprintf(out, "  final loss scale  %g\n", summary.finalLossScale);
   std::fprintf(out, "  throughput        %.0f samples/s",
                summary.samplesPerSecond);
+  if (summary.worldSize > 1)
+    std::fprintf(out, " (%d ranks)", summary.worldSize);
   if (summary.warmupSteps > 0)
     std::fprintf(out, " (after %lld warm-up steps)",
                  static_cast<long long>(summary.warmupSteps));
@@ -90,6 +92,9 @@ std::string mpt::runtime::summaryJson(const TrainingSummary &summary,
       {"static_step_bytes", number(summary.staticStepBytes)},
       {"peak_heap_bytes", number(summary.peakHeapBytes)},
       {"leaked_bytes", number(summary.leakedBytes)}};
+  if (summary.worldSize > 1)
+    fields.emplace_back("world_size",
+                        number(static_cast<int64_t>(summary.worldSize)));
   if (summary.peakDeviceStepBytes)
     fields.emplace_back("peak_device_step_bytes",
                         number(*summary.peakDeviceStepBytes));

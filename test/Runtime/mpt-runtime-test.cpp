@@ -10,18 +10,23 @@
 //   write-safetensors OUT  writes a small file for other readers
 //   signature FILE         reads a compiled step's JSON signature
 //   train [--flag=value]   a training session on a hand-written step, with
-//                          mpt-run's training flags (--help lists them)
+//                          mpt-run's training flags (--help lists them);
+//                          under mpirun, a data-parallel one
 //
 // The step of `train` is linear regression, pred = x.w + b with x 8x4,
 // written in C++ with the compiled step's ABI (state in, new state out,
 // no, static or dynamic loss scaling with the mpt.update_loss_scale rule,
 // skip on non-finite gradients) and with its temporaries on the tracked
-// heap. Its own flags also make it slow (for signals) and make file
-// operations fail (for the commit of the outputs).
+// heap. It averages its scaled gradients over the ranks of the job through
+// the runtime's mptCommAllReduce, as a step compiled with
+// --mpt-data-parallel does. Its own flags also make it slow (for signals),
+// make file operations fail (for the commit of the outputs), and make one
+// rank hang, die or diverge (for the faults of data-parallel jobs).
 //
 //===----------------------------------------------------------------------===//
 
 #include "mpt/Runtime/AllocationTracker.h"
+#include "mpt/Runtime/Communicator.h"
 #include "mpt/Runtime/DType.h"
 #include "mpt/Runtime/FatalError.h"
 #include "mpt/Runtime/FileIO.h"
@@ -34,12 +39,15 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <functional>
 #include <map>
 #include <string>
+
+#include <unistd.h>
 
 using namespace mpt::runtime;
 
@@ -248,7 +256,17 @@ struct LinearStepConfig {
   /// How long each step takes, in milliseconds: a slow step lets a test
   /// send signals while one runs.
   int64_t stepMilliseconds = 0;
+  /// Faults of one rank of a data-parallel job, at its N-th call of the
+  /// step: it stops responding, it dies, or its parameters drift.
+  std::optional<std::pair<int64_t, int64_t>> hangAt, dieAt, perturbAt;
+  int64_t calls = 0;
 } linearConfig;
+
+/// Whether `fault` is due at this call on this rank.
+bool faultDue(const std::optional<std::pair<int64_t, int64_t>> &fault) {
+  return fault && fault->first == linearConfig.calls &&
+         fault->second == stepCommunicator().rank();
+}
 
 /// The loss-scale policy of the signature, which the step applies.
 LossScaleConfig linearPolicy;
@@ -312,6 +330,11 @@ extern "C" void linearStep(void **buffers) {
   void **out = buffers + layout.numArgs;
   if (linearConfig.stepMilliseconds)
     sleepFor(linearConfig.stepMilliseconds);
+  ++linearConfig.calls;
+  if (faultDue(linearConfig.dieAt))
+    raise(SIGKILL);
+  while (faultDue(linearConfig.hangAt))
+    pause();
 
   // Temporaries go through the tracked heap, as the compiled code's do.
   auto *residual = static_cast<float *>(mptTrackedMalloc(kBatch * 4));
@@ -326,11 +349,16 @@ extern "C" void linearStep(void **buffers) {
   }
   bool finite = true;
   for (int64_t f = 0; f <= kFeatures; ++f) {
-    float scaled = 0;
+    grad[f] = 0;
     for (int64_t r = 0; r < kBatch; ++r)
-      scaled += 2 * scale * residual[r] / kBatch *
-                (f < kFeatures ? x[r * kFeatures + f] : 1.0f);
-    grad[f] = scaled * (1 / scale);
+      grad[f] += 2 * scale * residual[r] / kBatch *
+                 (f < kFeatures ? x[r * kFeatures + f] : 1.0f);
+  }
+  // The mean over the ranks, before the unscale and the isfinite check.
+  mptCommAllReduce(grad, kFeatures + 1, MPT_COMM_F32, MPT_COMM_SUM, 0);
+  auto ranks = static_cast<float>(mptCommWorldSize());
+  for (int64_t f = 0; f <= kFeatures; ++f) {
+    grad[f] = grad[f] / ranks * (1 / scale);
     finite &= std::isfinite(grad[f]);
   }
   auto *newW = static_cast<float *>(out[0]);
@@ -341,6 +369,8 @@ extern "C" void linearStep(void **buffers) {
   newB[0] = finite
                 ? b[0] - static_cast<float>(linearConfig.lr) * grad[kFeatures]
                 : b[0];
+  if (faultDue(linearConfig.perturbAt))
+    newW[0] += 1e-3f;
   int next = 2;
   if (layout.scaleState == 1)
     *static_cast<float *>(out[next++]) = scale;
@@ -487,6 +517,27 @@ Flag policyFlag(std::string name, std::string help,
   return flag;
 }
 
+/// --NAME=N@R: a fault of rank R at its N-th call of the step.
+Flag faultFlag(std::string name, std::string help,
+               std::optional<std::pair<int64_t, int64_t>> &target) {
+  Flag flag;
+  flag.name = std::move(name);
+  flag.valueName = "N@RANK";
+  flag.help = std::move(help);
+  flag.set = [&target](const std::string &text) -> Status {
+    size_t at = text.find('@');
+    Expected<int64_t> call = parseIntegerValue(text.substr(0, at), 1);
+    Expected<int64_t> rank = at == std::string::npos
+                                 ? Expected<int64_t>(Status::error("no rank"))
+                                 : parseIntegerValue(text.substr(at + 1), 0);
+    if (!call.ok() || !rank.ok())
+      return Status::error("expects N@RANK, got '" + text + "'");
+    target = std::pair{*call, *rank};
+    return Status::success();
+  };
+  return flag;
+}
+
 /// `argv[0]` is the subcommand; the rest are the training flags of mpt-run
 /// and the test step's own.
 int testTrain(int argc, char **argv) {
@@ -525,6 +576,18 @@ int testTrain(int argc, char **argv) {
                   integerFlag("step-ms", "N", "Milliseconds each step takes",
                               linearConfig.stepMilliseconds, 0));
   commandLine.add(group, fileFaultFlag());
+  commandLine.add(group, faultFlag("hang-at",
+                                   "Rank RANK stops responding in its N-th "
+                                   "step call, before the all-reduce",
+                                   linearConfig.hangAt));
+  commandLine.add(group, faultFlag("die-at",
+                                   "Rank RANK kills itself (SIGKILL) in its "
+                                   "N-th step call",
+                                   linearConfig.dieAt));
+  commandLine.add(group, faultFlag("perturb-at",
+                                   "Rank RANK adds 1e-3 to w[0] in its N-th "
+                                   "step call: its replica diverges",
+                                   linearConfig.perturbAt));
   if (Status status = commandLine.parse(argc, argv); !status.ok()) {
     std::fprintf(stderr, "mpt-runtime-test: error: %s\n",
                  status.message().c_str());
@@ -542,22 +605,37 @@ int testTrain(int argc, char **argv) {
   policy.mode = mode == "none"     ? LossScaleMode::None
                 : mode == "static" ? LossScaleMode::Static
                                    : LossScaleMode::Dynamic;
-  StepSignature signature = linearSignature(policy);
-  auto session = TrainingSession::prepare(signature, options);
-  if (!session.ok()) {
-    std::fprintf(stderr, "error: %s\n", session.error().message().c_str());
+  Expected<std::unique_ptr<Communicator>> communicator =
+      openCommunicator({options.commTimeoutSeconds});
+  if (!communicator.ok()) {
+    std::fprintf(stderr, "error: %s\n", communicator.error().message().c_str());
     return 1;
   }
-  std::printf("data: %s\n", (*session)->data().describe().c_str());
+  Communicator &job = **communicator;
+  // Errors of a job name the rank; a rank that fails leaves the job.
+  std::string label =
+      job.worldSize() > 1 ? "rank " + std::to_string(job.rank()) + ": " : "";
+  auto failed = [&](const Status &status) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "error: %s%s\n", label.c_str(),
+                 status.message().c_str());
+    job.abandon();
+    return 1;
+  };
+  setStepCommunicator(&job);
+  options.communicator = &job;
+  StepSignature signature = linearSignature(policy);
+  auto session = TrainingSession::prepare(signature, options);
+  if (!session.ok())
+    return failed(session.error());
+  if (job.rank() == 0)
+    std::printf("data: %s\n", (*session)->data().describe().c_str());
   std::fflush(stdout);
   HostStepExecutor step(linearStep);
   Expected<TrainingSummary> summary =
       (*session)->run(step, /*staticStepBytes=*/0, stdout);
-  if (!summary.ok()) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "error: %s\n", summary.error().message().c_str());
-    return 1;
-  }
+  if (!summary.ok())
+    return failed(summary.error());
   return summary->stopSignal ? 128 + summary->stopSignal : 0;
 }
 } // namespace

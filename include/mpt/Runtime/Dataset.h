@@ -22,6 +22,14 @@
 namespace mpt {
 namespace runtime {
 
+/// The part of every global batch one rank of a data-parallel job trains
+/// on: the global batch is `ranks` times the step's batch, and rank r takes
+/// its rows [r * B, (r + 1) * B). A single process is rank 0 of 1.
+struct DataShard {
+  int rank = 0;
+  int ranks = 1;
+};
+
 /// Checks the values given for the scalar (rank-0) batch inputs: one for
 /// each, none for anything else, and each finite once rounded to its
 /// input's type.
@@ -44,17 +52,18 @@ public:
 /// Samples from .npy files, one file per sampled input. File i holds N
 /// samples of input i: shape (N, d1, ..., dk) for an input of shape
 /// B x d1 x ... x dk, floating point (f2, f4 or f8; converted to the
-/// input's type), finite, and all files agree on N >= B. Each epoch visits
-/// N / B full batches (the remainder is dropped) in an order shuffled by
-/// Fisher-Yates with Rng::stream(seed, "shuffle", epoch), or in file order
-/// without shuffling.
+/// input's type), finite, and all files agree on N >= G, the global batch
+/// (B times the ranks of the shard). Each epoch visits N / G full global
+/// batches (the remainder is dropped) in an order shuffled by Fisher-Yates
+/// with Rng::stream(seed, "shuffle", epoch), the same on every rank, or in
+/// file order without shuffling; the shard's rank takes its rows of each.
 class NpyDataset : public BatchSource {
 public:
   /// `files` holds one entry per sampled input: `path` (in argument order)
   /// or `name=path`.
   static Expected<std::unique_ptr<NpyDataset>>
   load(const StepSignature &signature, const std::vector<std::string> &files,
-       uint64_t seed, bool shuffle);
+       uint64_t seed, bool shuffle, DataShard shard = {});
   /// The bytes load() will keep, the arrays converted to the inputs'
   /// types, as the headers of `files` declare them; a file whose header
   /// cannot be read counts nothing (load() reports it).
@@ -65,15 +74,17 @@ public:
   std::string describe() const override;
   /// One batch per epoch, visited in file order.
   bool repeatsBatch() const override {
-    return !shuffle && numSamples / batchSize == 1;
+    return !shuffle && numSamples / globalBatchSize() == 1;
   }
 
 private:
   NpyDataset() = default;
+  int64_t globalBatchSize() const { return batchSize * shard.ranks; }
 
   std::vector<HostTensor> arrays;
   std::vector<std::string> paths;
   int64_t numSamples = 0, batchSize = 0;
+  DataShard shard;
   uint64_t seed = 0;
   bool shuffle = true;
   int64_t orderEpoch = -1;
@@ -85,11 +96,12 @@ private:
 /// W_true (Dx x Dy) has elements N(0, 1/Dx) from Rng::stream(seed,
 /// "synthetic/w_true"); each step draws fresh x with N(0, 1) elements from
 /// Rng::stream(seed, "synthetic/x", step) and sets y = tanh(x . W_true)
-/// row by row.
+/// row by row. With a shard, the stream draws the rows of the global batch
+/// and the rank keeps its own.
 class SyntheticRegression : public BatchSource {
 public:
   static Expected<std::unique_ptr<SyntheticRegression>>
-  create(const StepSignature &signature, uint64_t seed);
+  create(const StepSignature &signature, uint64_t seed, DataShard shard = {});
   /// The bytes create() will keep: W_true, in doubles.
   static uint64_t residentBytes(const StepSignature &signature);
 
@@ -102,6 +114,7 @@ private:
   int64_t rows = 0, inputDim = 0, outputDim = 0;
   std::vector<double> weights;
   uint64_t seed = 0;
+  DataShard shard;
 };
 
 } // namespace runtime

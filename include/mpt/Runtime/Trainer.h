@@ -12,6 +12,7 @@
 #ifndef MPT_RUNTIME_TRAINER_H
 #define MPT_RUNTIME_TRAINER_H
 
+#include "mpt/Runtime/DataParallel.h"
 #include "mpt/Runtime/Dataset.h"
 #include "mpt/Runtime/StepSignature.h"
 #include "mpt/Runtime/TrainingState.h"
@@ -119,6 +120,9 @@ struct TrainerOptions {
   uint64_t staticStepBytes = 0;
   /// The data seed, recorded in checkpoints.
   uint64_t seed = 0;
+  /// The ranks of a data-parallel run, which agree after every step on the
+  /// loss, the skip and stopping (DataParallel.h); null for one process.
+  ReplicaGroup *replicas = nullptr;
 };
 
 /// Runs `options.steps` steps from the state's current step, prints the

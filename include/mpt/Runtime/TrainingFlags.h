@@ -24,8 +24,12 @@ void addDataFlags(CommandLine &commandLine, SessionOptions &options);
 
 /// How to train and what to write: --steps, --warmup, --resume, --save,
 /// --checkpoint, --checkpoint-every, --metrics, --summary, --print-every,
-/// --max-consecutive-skips, --max-memory, --inject-nonfinite-grad-at.
+/// --max-consecutive-skips, --max-memory, --inject-nonfinite-grad-at, and
+/// the data-parallel flags below.
 void addTrainingFlags(CommandLine &commandLine, SessionOptions &options);
+
+/// A data-parallel job's flags: --comm-timeout, --check-replicas.
+void addDataParallelFlags(CommandLine &commandLine, SessionOptions &options);
 
 /// The rules between flags, once the command line is parsed: --init and
 /// --resume exclude each other, --checkpoint-every needs --checkpoint,

@@ -11,6 +11,8 @@
 #ifndef MPT_RUNTIME_TRAININGSESSION_H
 #define MPT_RUNTIME_TRAININGSESSION_H
 
+#include "mpt/Runtime/Communicator.h"
+#include "mpt/Runtime/DataParallel.h"
 #include "mpt/Runtime/Dataset.h"
 #include "mpt/Runtime/MemoryBudget.h"
 #include "mpt/Runtime/Trainer.h"
@@ -50,6 +52,17 @@ struct SessionOptions {
   int64_t printEvery = 10;
   bool progressBar = false;
   std::set<int64_t> injectNonfiniteAt;
+  /// (step, rank) pairs: steps whose gradients are made non-finite on one
+  /// rank of a data-parallel job only.
+  std::set<std::pair<int64_t, int64_t>> injectNonfiniteAtRank;
+  /// The data-parallel job this run is a rank of (not owned); null for a
+  /// single process. Rank 0 alone prints and writes the outputs.
+  Communicator *communicator = nullptr;
+  /// With several ranks: compare their states after every N steps (0: only
+  /// before the first step).
+  int64_t checkReplicasEvery = 0;
+  /// How long one exchange between ranks waits for the others.
+  double commTimeoutSeconds = 300;
   /// Stop with an error after this many consecutive skipped steps (0:
   /// never); unset: defaultMaxConsecutiveSkips() of the step's policy.
   std::optional<int64_t> maxConsecutiveSkips;
@@ -89,6 +102,8 @@ public:
   const MemoryEstimate &memoryEstimate() const { return estimate; }
   const BatchSource &data() const { return *batches; }
   uint64_t seed() const { return dataSeed; }
+  /// The ranks of a data-parallel run; null for a single process.
+  const ReplicaGroup *replicas() const { return replicaGroup.get(); }
 
 private:
   TrainingSession(const StepSignature &signature, SessionOptions options)
@@ -99,6 +114,9 @@ private:
   Status loadState();
   /// The step numbers of the run, and the step's own i32 counters, fit.
   Status checkStepArithmetic() const;
+  /// With several ranks: only rank 0 prints and writes outputs, and every
+  /// rank trains on its shard of the data.
+  Status joinReplicas();
 
   const StepSignature &signature;
   SessionOptions options;
@@ -108,6 +126,7 @@ private:
   std::unique_ptr<TrainingState> trainingState;
   std::unique_ptr<BatchSource> batches;
   uint64_t dataSeed = 0;
+  std::unique_ptr<ReplicaGroup> replicaGroup;
 };
 
 } // namespace runtime

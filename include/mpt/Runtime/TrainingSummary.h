@@ -49,6 +49,8 @@ struct TrainingSummary {
   /// Fraction of gradient elements that were exactly zero, when the step
   /// returns its gradients: the mean over steps and the last step's.
   std::optional<double> meanZeroGradFraction, lastZeroGradFraction;
+  /// The ranks of a data-parallel run, each training a batch per step.
+  int worldSize = 1;
 
   int64_t steps() const { return lastStep - firstStep + 1; }
 };
@@ -64,7 +66,9 @@ void printSummary(const TrainingSummary &summary,
 /// without loss scaling), skipped_steps; peak_step_bytes,
 /// static_step_bytes, peak_heap_bytes, leaked_bytes and, on a device,
 /// peak_device_step_bytes; with gradient statistics
-/// zero_grad_fraction_mean and zero_grad_fraction_last. A number that is
+/// zero_grad_fraction_mean and zero_grad_fraction_last; for a data-parallel
+/// run world_size (samples_per_second counts every rank's batches). A
+/// number that is
 /// not finite (the loss of a skipped last step) is null.
 std::string summaryJson(const TrainingSummary &summary,
                         const StepSignature &signature);

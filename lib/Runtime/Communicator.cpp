@@ -1,0 +1,199 @@
+//===- Communicator.cpp - The ranks of a data-parallel job ----------------===//
+
+#include "mpt/Runtime/Communicator.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+using namespace mpt::runtime;
+
+Status SingleProcessCommunicator::allGather(const void *data, size_t bytes,
+                                            void *gathered,
+                                            const std::string &) {
+  std::memcpy(gathered, data, bytes);
+  return Status::success();
+}
+
+const char *mpt::runtime::mpiLauncherVariable() {
+  // Open MPI's mpirun, PMIx launchers (srun --mpi=pmix), and the PMI of
+  // MPICH's Hydra, Intel MPI and Slurm.
+  for (const char *name :
+       {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
+    if (std::getenv(name))
+      return name;
+  return nullptr;
+}
+
+namespace {
+/// The directory of the running executable, with a trailing slash; empty
+/// when /proc does not say.
+std::string executableDirectory() {
+  char path[4096];
+  ssize_t size = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (size <= 0)
+    return "";
+  path[size] = '\0';
+  const char *slash = std::strrchr(path, '/');
+  return slash ? std::string(path, static_cast<size_t>(slash + 1 - path)) : "";
+}
+
+std::vector<std::string> backendCandidates() {
+  if (const char *path = std::getenv("MPT_COMM_BACKEND"))
+    return {path};
+  std::string dir = executableDirectory();
+  if (dir.empty())
+    return {kMPIBackendLibrary};
+  return {dir + kMPIBackendLibrary, dir + "../lib/" + kMPIBackendLibrary};
+}
+} // namespace
+
+Expected<std::unique_ptr<Communicator>>
+mpt::runtime::openCommunicator(const CommunicatorOptions &options) {
+  const char *launcher = mpiLauncherVariable();
+  if (!launcher)
+    return std::unique_ptr<Communicator>(new SingleProcessCommunicator());
+  std::string tried;
+  void *library = nullptr;
+  for (const std::string &candidate : backendCandidates()) {
+    library = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (library)
+      break;
+    const char *reason = dlerror();
+    tried += "\n  " + candidate + ": " + (reason ? reason : "not loadable");
+  }
+  std::string started = std::string("an MPI launcher started this process (") +
+                        launcher + " is set)";
+  if (!library)
+    return Status::error(started +
+                         ", but MPT's MPI backend cannot be loaded (it needs "
+                         "Open MPI, Debian's libopenmpi3; set "
+                         "MPT_COMM_BACKEND to its path):" +
+                         tried);
+  auto create = reinterpret_cast<CreateCommunicatorFunction>(
+      dlsym(library, kCreateMPICommunicatorSymbol));
+  if (!create)
+    return Status::error(started + ", but the MPI backend has no " +
+                         kCreateMPICommunicatorSymbol);
+  char error[1024] = "";
+  Communicator *communicator =
+      create(options.timeoutSeconds, error, sizeof(error));
+  if (!communicator)
+    return Status::error(std::string("MPI: ") + error);
+  return std::unique_ptr<Communicator>(communicator);
+}
+
+//===----------------------------------------------------------------------===//
+// The collectives of compiled steps
+//===----------------------------------------------------------------------===//
+
+namespace {
+SingleProcessCommunicator singleProcess;
+Communicator *activeCommunicator = &singleProcess;
+std::string context;
+bool failed = false;
+Status firstError = Status::success();
+} // namespace
+
+void mpt::runtime::setStepCommunicator(Communicator *communicator) {
+  activeCommunicator = communicator ? communicator : &singleProcess;
+}
+Communicator &mpt::runtime::stepCommunicator() { return *activeCommunicator; }
+
+void mpt::runtime::setStepContext(std::string text) {
+  context = std::move(text);
+}
+const std::string &mpt::runtime::stepContext() { return context; }
+
+void mpt::runtime::recordStepCommunicationError(Status status) {
+  if (failed || status.ok())
+    return;
+  failed = true;
+  firstError = std::move(status);
+}
+bool mpt::runtime::stepCommunicationFailed() { return failed; }
+
+Status mpt::runtime::takeStepCommunicationError() {
+  if (!failed)
+    return Status::success();
+  failed = false;
+  Status status = std::move(firstError);
+  firstError = Status::success();
+  return status;
+}
+
+const char *mpt::runtime::commDTypeName(MptCommDType dtype) {
+  switch (dtype) {
+  case MPT_COMM_F32:
+    return "f32";
+  case MPT_COMM_F64:
+    return "f64";
+  case MPT_COMM_F16:
+    return "f16";
+  case MPT_COMM_BF16:
+    return "bf16";
+  }
+  return "unknown";
+}
+
+size_t mpt::runtime::commDTypeSize(MptCommDType dtype) {
+  switch (dtype) {
+  case MPT_COMM_F32:
+    return 4;
+  case MPT_COMM_F64:
+    return 8;
+  case MPT_COMM_F16:
+  case MPT_COMM_BF16:
+    return 2;
+  }
+  return 0;
+}
+
+Expected<std::string>
+mpt::runtime::describeStepCollective(const char *function, int64_t count,
+                                     int32_t dtype, int32_t op,
+                                     int64_t compiledWorldSize) {
+  std::string where = context.empty() ? "" : " in " + context;
+  int64_t ranks = activeCommunicator->worldSize();
+  if (compiledWorldSize != 0 && compiledWorldSize != ranks)
+    return Status::error("the step was compiled for " +
+                         std::to_string(compiledWorldSize) +
+                         " ranks (--mpt-data-parallel=world-size=" +
+                         std::to_string(compiledWorldSize) +
+                         "), but the job has " + std::to_string(ranks));
+  if (dtype < MPT_COMM_F32 || dtype > MPT_COMM_BF16 || op < MPT_COMM_SUM ||
+      op > MPT_COMM_MIN || count < 0)
+    return Status::error(std::string("the step called ") + function +
+                         " with an unknown element type (" +
+                         std::to_string(dtype) + "), reduction (" +
+                         std::to_string(op) + ") or count (" +
+                         std::to_string(count) + ")" + where);
+  return "an all-reduce of " + std::to_string(count) + " " +
+         commDTypeName(static_cast<MptCommDType>(dtype)) + " values" + where;
+}
+
+extern "C" void mptCommAllReduce(void *data, int64_t count, int32_t dtype,
+                                 int32_t op, int64_t compiledWorldSize) {
+  if (failed)
+    return;
+  Expected<std::string> what = describeStepCollective(
+      MPT_COMM_ALL_REDUCE_SYMBOL, count, dtype, op, compiledWorldSize);
+  if (!what.ok())
+    return recordStepCommunicationError(what.takeError());
+  recordStepCommunicationError(activeCommunicator->allReduce(
+      data, count, static_cast<MptCommDType>(dtype), static_cast<MptCommOp>(op),
+      *what));
+}
+
+extern "C" int64_t mptCommWorldSize(void) {
+  return activeCommunicator->worldSize();
+}
+
+std::vector<CommunicationBinding> mpt::runtime::communicationBindings() {
+  return {
+      {MPT_COMM_ALL_REDUCE_SYMBOL, reinterpret_cast<void *>(&mptCommAllReduce)},
+      {MPT_COMM_WORLD_SIZE_SYMBOL, reinterpret_cast<void *>(&mptCommWorldSize)},
+  };
+}
