@@ -100,3 +100,14 @@ def amx_available():
 
 if amx_available():
     config.available_features.add("amx")
+
+# `mpi`: Open MPI's launcher and MPT's MPI backend are there, so tests run
+# data-parallel jobs: `%mpirun -n 2 mpt-run ...` (oversubscribed, so two
+# ranks run on any machine, and allowed as root, which containers often are).
+mpi_backend = os.path.join(config.mpt_obj_root, "lib", "libMPTCommMPI.so")
+mpirun = shutil.which("mpirun")
+if mpirun and os.path.exists(mpi_backend):
+    config.available_features.add("mpi")
+    config.substitutions.append(
+        ("%mpirun", mpirun + " --oversubscribe --allow-run-as-root")
+    )

@@ -2,6 +2,7 @@
 
 #include "RunFlags.h"
 
+#include "mpt/Runtime/Communicator.h"
 #include "mpt/Runtime/TrainingFlags.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -15,11 +16,13 @@ namespace {
 constexpr const char *kCompilerFlagGroup = "Compilation";
 constexpr const char *kDeviceFlagGroup = "Devices and trainers";
 constexpr const char *kCheckFlagGroup = "Gradient checks";
+constexpr const char *kDataParallelFlagGroup = "Data-parallel compilation";
 
 /// The compiler flags that only make sense for training, which a gradient
 /// check refuses.
 constexpr const char *kTrainingOnlyCompilerFlags[] = {
-    "precision", "amp-options", "grad-stats"};
+    "precision",     "amp-options",    "grad-stats",
+    "data-parallel", "grad-comm-type", "bucket-bytes"};
 
 void addCompilerFlags(rt::CommandLine &commandLine, RunFlags &flags) {
   commandLine.setPositional("MODEL.mlir", [&flags](const std::string &path) {
@@ -88,6 +91,30 @@ void addCompilerFlags(rt::CommandLine &commandLine, RunFlags &flags) {
                                flags.emitTrainerDir));
 }
 
+void addDataParallelCompilerFlags(rt::CommandLine &commandLine,
+                                  RunFlags &flags) {
+  commandLine.add(
+      kDataParallelFlagGroup,
+      rt::switchFlag("data-parallel",
+                     "Compile the step for a data-parallel job: the gradients "
+                     "are averaged over the ranks (--mpt-data-parallel). On "
+                     "by default under an MPI launcher (mpirun); an emitted "
+                     "trainer needs it to run under one",
+                     flags.dataParallel));
+  commandLine.add(kDataParallelFlagGroup,
+                  rt::choiceFlag("grad-comm-type",
+                                 "The type the gradients travel in: f32, or "
+                                 "f16/bf16 compressed (divided by the ranks "
+                                 "first, widened after)",
+                                 flags.gradCommType, {"f32", "f16", "bf16"}));
+  commandLine.add(kDataParallelFlagGroup,
+                  rt::integerFlag("bucket-bytes", "N",
+                                  "Gradients smaller than N bytes share "
+                                  "messages of up to N bytes; 0 sends each "
+                                  "alone",
+                                  flags.bucketBytes, 0));
+}
+
 void addGradientCheckFlags(rt::CommandLine &commandLine,
                            rt::GradientCheckOptions &options,
                            std::string &checkPrecision) {
@@ -132,12 +159,32 @@ void mlir::mpt::addRunFlags(rt::CommandLine &commandLine, RunFlags &flags,
   addCompilerFlags(commandLine, flags);
   rt::addDataFlags(commandLine, training);
   rt::addTrainingFlags(commandLine, training);
+  addDataParallelCompilerFlags(commandLine, flags);
   addGradientCheckFlags(commandLine, check, flags.checkPrecision);
 }
 
 rt::Status mlir::mpt::checkRunFlags(const rt::CommandLine &commandLine,
-                                    const RunFlags &flags,
+                                    RunFlags &flags,
                                     const rt::SessionOptions &training) {
+  if (const char *launcher = rt::mpiLauncherVariable()) {
+    std::string why = std::string(" (an MPI launcher started mpt-run: ") +
+                      launcher + " is set)";
+    if (commandLine.given("check-gradients"))
+      return rt::Status::error("--check-gradients runs in one process" + why);
+    if (!flags.emitTrainerDir.empty())
+      return rt::Status::error(
+          "--emit-trainer writes one trainer: run it without mpirun, with "
+          "--data-parallel, and run the trainer under mpirun" +
+          why);
+    if (!commandLine.given("data-parallel"))
+      flags.dataParallel = true;
+  }
+  if (!flags.dataParallel)
+    for (const char *name : {"grad-comm-type", "bucket-bytes"})
+      if (commandLine.given(name))
+        return rt::Status::error(std::string("--") + name +
+                                 " needs --data-parallel (on by default "
+                                 "under mpirun)");
   if (commandLine.given("check-gradients")) {
     for (const rt::Flag &flag : commandLine.flags())
       if (flag.given() &&
@@ -163,6 +210,11 @@ rt::Status mlir::mpt::checkRunFlags(const rt::CommandLine &commandLine,
   if (flags.fallbackToCPU && flags.device != "cuda")
     return rt::Status::error("--fallback-to-cpu needs --device=cuda");
   return rt::Status::success();
+}
+
+std::string mlir::mpt::dataParallelPassOptions(const RunFlags &flags) {
+  return "comm-type=" + flags.gradCommType +
+         " bucket-bytes=" + std::to_string(flags.bucketBytes);
 }
 
 rt::GradientCheckOptions

@@ -33,6 +33,11 @@ struct RunFlags {
   bool fallbackToCPU = false;
   std::string emitTrainerDir;
   std::string checkPrecision = "f64";
+  /// Compile the step for a data-parallel job (--mpt-data-parallel); on
+  /// by default when an MPI launcher started mpt-run.
+  bool dataParallel = false;
+  std::string gradCommType = "f32";
+  int64_t bucketBytes = 1 << 20;
 };
 
 /// Registers mpt-run's command line: the model, its compiler, device and
@@ -43,11 +48,14 @@ void addRunFlags(::mpt::runtime::CommandLine &commandLine, RunFlags &flags,
 
 /// The rules between flags that the table cannot state one flag at a time
 /// (a gradient check does not train, --amp-options needs a low precision,
-/// ...).
+/// ...), and the defaults that depend on others (--data-parallel under an
+/// MPI launcher).
 ::mpt::runtime::Status
-checkRunFlags(const ::mpt::runtime::CommandLine &commandLine,
-              const RunFlags &flags,
+checkRunFlags(const ::mpt::runtime::CommandLine &commandLine, RunFlags &flags,
               const ::mpt::runtime::SessionOptions &training);
+
+/// The options of --mpt-data-parallel that the flags ask for.
+std::string dataParallelPassOptions(const RunFlags &flags);
 
 /// The options of a gradient check: its own, and the data flags.
 ::mpt::runtime::GradientCheckOptions

@@ -6,6 +6,7 @@
 #include "mpt/Conversion/StepABI/StepSignatureJson.h"
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 #include "mpt/Runtime/AllocationTracker.h"
+#include "mpt/Runtime/Communicator.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -244,6 +245,8 @@ LogicalResult StepCompiler::lower(StepDevice device) {
                              : "mpt-differentiate,mpt-lower-to-llvm{threads=" +
                                    std::to_string(options.threads) +
                                    (options.amx ? " amx=true}" : "}");
+  if (options.dataParallel)
+    lowering = "mpt-data-parallel{" + *options.dataParallel + "}," + lowering;
   if (failed(runPipeline(*module, lowering)))
     return failure();
   // Temporaries the lowering placed in static buffers are step memory as
@@ -295,6 +298,11 @@ FailureOr<rt::StepFunction> StepCompiler::loadLowered() {
     llvm::orc::SymbolMap symbols;
     for (const rt::AllocationTracker::Binding &binding :
          rt::AllocationTracker::bindings())
+      symbols[interner(binding.symbol)] = {
+          llvm::orc::ExecutorAddr::fromPtr(binding.function),
+          llvm::JITSymbolFlags::Exported};
+    // The collectives of a data-parallel step call the runtime.
+    for (const rt::CommunicationBinding &binding : rt::communicationBindings())
       symbols[interner(binding.symbol)] = {
           llvm::orc::ExecutorAddr::fromPtr(binding.function),
           llvm::JITSymbolFlags::Exported};

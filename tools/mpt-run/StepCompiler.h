@@ -20,6 +20,7 @@
 #include "llvm/Support/SourceMgr.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace mlir {
@@ -44,6 +45,9 @@ struct StepCompilerOptions {
   unsigned threads = 1;
   /// Run bf16 GEMMs on AMX tiles (the process must hold the permission).
   bool amx = false;
+  /// The options of --mpt-data-parallel, which runs before the step is
+  /// differentiated when set: a step for a data-parallel job.
+  std::optional<std::string> dataParallel;
 };
 
 /// Where the compiled step runs: this CPU (`--mpt-lower-to-llvm`), or a
@@ -83,6 +87,8 @@ public:
   /// Bytes of the compiled module's mutable globals: the static memory the
   /// step keeps its temporaries in. Valid after lower().
   uint64_t staticMemoryBytes() const { return staticBytes; }
+  /// Whether the step is compiled for a data-parallel job.
+  bool dataParallel() const { return options.dataParallel.has_value(); }
 
 private:
   LogicalResult expand();

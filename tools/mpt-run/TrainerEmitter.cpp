@@ -24,6 +24,7 @@ namespace {
 constexpr const char *kStepSymbol = "mpt_trainer_step";
 constexpr const char *kSignatureSymbol = "mpt_trainer_signature";
 constexpr const char *kStaticBytesSymbol = "mpt_trainer_static_bytes";
+constexpr const char *kDataParallelSymbol = "mpt_trainer_data_parallel";
 
 /// Removes a temporary build directory unless it was renamed into place.
 class TemporaryDirectory {
@@ -40,10 +41,12 @@ private:
   std::string path;
 };
 
-/// Exports the step, its signature and its static memory under the names
-/// the trainer main expects.
+/// Exports the step, its signature, its static memory and whether it is
+/// compiled for a data-parallel job under the names the trainer main
+/// expects.
 LogicalResult addTrainerSymbols(llvm::Module &module, llvm::StringRef entry,
-                                uint64_t staticBytes, Location loc) {
+                                uint64_t staticBytes, bool dataParallel,
+                                Location loc) {
   llvm::Function *step = module.getFunction(entry);
   llvm::GlobalVariable *signature =
       module.getGlobalVariable((entry + "_signature").str(), true);
@@ -56,6 +59,9 @@ LogicalResult addTrainerSymbols(llvm::Module &module, llvm::StringRef entry,
   new llvm::GlobalVariable(
       module, i64, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
       llvm::ConstantInt::get(i64, staticBytes), kStaticBytesSymbol);
+  new llvm::GlobalVariable(
+      module, i64, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantInt::get(i64, dataParallel), kDataParallelSymbol);
   return success();
 }
 
@@ -154,8 +160,8 @@ LogicalResult mlir::mpt::emitTrainer(StepCompiler &compiler,
   if (!module)
     return emitError(loc) << "translating the step to LLVM IR failed";
   const std::string &entry = compiler.signature().entry;
-  if (failed(
-          addTrainerSymbols(*module, entry, compiler.staticMemoryBytes(), loc)))
+  if (failed(addTrainerSymbols(*module, entry, compiler.staticMemoryBytes(),
+                               compiler.dataParallel(), loc)))
     return failure();
   // Beside the output, so that the final rename stays on one file system.
   llvm::SmallString<256> temporaryPath;
@@ -174,8 +180,10 @@ LogicalResult mlir::mpt::emitTrainer(StepCompiler &compiler,
   std::vector<std::string> args{"-o", dir + "/trainer", object};
   if (options.device == StepDevice::CUDA) {
 #ifdef MPT_TRAINER_MAIN_CUDA_ARCHIVE
+    // The runtime again after the CUDA runtime, whose device collectives
+    // call it.
     args.insert(args.end(), {MPT_TRAINER_MAIN_CUDA_ARCHIVE, MPT_RUNTIME_ARCHIVE,
-                             MPT_CUDA_RUNTIME_ARCHIVE,
+                             MPT_CUDA_RUNTIME_ARCHIVE, MPT_RUNTIME_ARCHIVE,
                              "-L" MPT_CUDA_LIBRARY_DIR, "-lcuda"});
 #endif
   } else {
@@ -185,9 +193,24 @@ LogicalResult mlir::mpt::emitTrainer(StepCompiler &compiler,
   if (options.threads != 1)
     args.insert(args.end(), {"-L" MPT_OPENMP_LIBRARY_DIR, "-lomp",
                              "-Wl,-rpath," MPT_OPENMP_LIBRARY_DIR});
-  args.insert(args.end(), {"-lm", "-lpthread"});
+  // -ldl: the runtime loads the MPI backend when a launcher starts it.
+  args.insert(args.end(), {"-lm", "-lpthread", "-ldl"});
   if (failed(link(args, dir + "/link.log", loc)))
     return failure();
+  // A data-parallel trainer finds the MPI backend beside itself.
+  if (compiler.dataParallel()) {
+#ifdef MPT_COMM_MPI_LIBRARY
+    if (std::error_code ec = llvm::sys::fs::copy_file(
+            MPT_COMM_MPI_LIBRARY,
+            dir + "/" + llvm::sys::path::filename(MPT_COMM_MPI_LIBRARY)))
+      return emitError(loc)
+             << "cannot copy the MPI backend " << MPT_COMM_MPI_LIBRARY
+             << " beside the trainer: " << ec.message();
+#else
+    llvm::errs() << "mpt-run: warning: MPT was built without MPI "
+                    "(libopenmpi-dev): the trainer runs in one process only\n";
+#endif
+  }
   llvm::sys::fs::remove(object);
   llvm::sys::fs::remove(dir + "/link.log");
   if (std::error_code ec = llvm::sys::fs::rename(dir, output))

@@ -10,15 +10,19 @@
 // runs the same training session, SIGINT and SIGTERM included. Built for the
 // CPU, it produces mpt-run's output, metrics and checkpoints, with
 // bit-identical losses. Built with MPT_TRAINER_CUDA, the step's buffers live in
-// device memory (see DeviceStepExecutor).
+// device memory (see DeviceStepExecutor). Under an MPI launcher it is a rank
+// of a data-parallel job (its step must have been compiled for one:
+// `mpt_trainer_data_parallel`), on the GPU of its local rank.
 //
 //===----------------------------------------------------------------------===//
 
+#include "mpt/Runtime/Communicator.h"
 #include "mpt/Runtime/FatalError.h"
 #include "mpt/Runtime/TrainingFlags.h"
 #include "mpt/Runtime/TrainingSession.h"
 #ifdef MPT_TRAINER_CUDA
 #include "mpt/Runtime/CUDA.h"
+#include "mpt/Runtime/CUDACollectives.h"
 #endif
 
 #include <cstdio>
@@ -29,6 +33,7 @@
 extern "C" void mpt_trainer_step(void **buffers);
 extern "C" const char mpt_trainer_signature[];
 extern "C" const uint64_t mpt_trainer_static_bytes;
+extern "C" const uint64_t mpt_trainer_data_parallel;
 
 using namespace mpt::runtime;
 
@@ -52,8 +57,8 @@ public:
   explicit DeviceStepExecutor(const StepSignature &signature)
       : signature(signature) {}
 
-  /// Initializes the device and allocates the step's buffers.
-  Status start();
+  /// Initializes `device` and allocates the step's buffers.
+  Status start(int device);
   Status call(const StepCall &call) override;
   Status fetchState(const std::vector<void *> &state) override;
   std::string device() const override { return description; }
@@ -71,8 +76,8 @@ private:
   bool uploaded = false;
 };
 
-Status DeviceStepExecutor::start() {
-  if (Status status = cuda::initialize(); !status.ok())
+Status DeviceStepExecutor::start(int device) {
+  if (Status status = cuda::initialize(device); !status.ok())
     return status;
   Expected<std::string> described = cuda::describeDevice();
   if (!described.ok())
@@ -136,6 +141,20 @@ Status DeviceStepExecutor::fetchState(const std::vector<void *> &state) {
   return Status::success();
 }
 #endif
+
+/// A rank that fails leaves its job without waiting for the others.
+class LeaveJobOnError {
+public:
+  explicit LeaveJobOnError(Communicator &job) : job(&job) {}
+  ~LeaveJobOnError() {
+    if (job)
+      job->abandon();
+  }
+  void release() { job = nullptr; }
+
+private:
+  Communicator *job;
+};
 } // namespace
 
 int main(int argc, char **argv) {
@@ -162,6 +181,27 @@ int main(int argc, char **argv) {
     return fail(status.message());
   options.progressBar = isatty(STDOUT_FILENO);
 
+  // Under an MPI launcher, a rank of a data-parallel job.
+  Expected<std::unique_ptr<Communicator>> opened =
+      openCommunicator({options.commTimeoutSeconds});
+  if (!opened.ok())
+    return fail(opened.error().message());
+  Communicator &job = **opened;
+  LeaveJobOnError leave(job);
+  bool leader = job.rank() == 0;
+  if (job.worldSize() > 1) {
+    static std::string name = std::string(programName()) + " (rank " +
+                              std::to_string(job.rank()) + " of " +
+                              std::to_string(job.worldSize()) + ")";
+    setProgramName(name.c_str());
+    if (!mpt_trainer_data_parallel)
+      return fail("the step of this trainer was compiled without "
+                  "--data-parallel: it would train alone on each of the " +
+                  std::to_string(job.worldSize()) + " ranks");
+    setStepCommunicator(&job);
+    options.communicator = &job;
+  }
+
   Expected<StepSignature> signature =
       parseStepSignatureJson(mpt_trainer_signature);
   if (!signature.ok())
@@ -174,18 +214,29 @@ int main(int argc, char **argv) {
   if (Status status = (*session)->checkCompiledStep(mpt_trainer_static_bytes);
       !status.ok())
     return fail(status.message());
-  std::printf("step @%s, batch %lld\ndata: %s\n", signature->name.c_str(),
-              static_cast<long long>(signature->batchSize()),
-              (*session)->data().describe().c_str());
-  if ((*session)->state().step() > 0)
-    std::printf("resuming after step %lld\n",
-                static_cast<long long>((*session)->state().step()));
+  if (leader) {
+    std::printf("step @%s, batch %lld\ndata: %s\n", signature->name.c_str(),
+                static_cast<long long>(signature->batchSize()),
+                (*session)->data().describe().c_str());
+    if (job.worldSize() > 1)
+      std::printf("data parallel: %d ranks (%s)\n", job.worldSize(),
+                  job.engine().c_str());
+    if ((*session)->state().step() > 0)
+      std::printf("resuming after step %lld\n",
+                  static_cast<long long>((*session)->state().step()));
+  }
   std::fflush(stdout);
 #ifdef MPT_TRAINER_CUDA
+  // One GPU per rank of the machine.
+  Expected<int> device =
+      cuda::deviceForLocalRank(job.localRank(), job.localSize());
+  if (!device.ok())
+    return fail(device.error().message());
   DeviceStepExecutor step(*signature);
-  if (Status status = step.start(); !status.ok())
+  if (Status status = step.start(*device); !status.ok())
     return fail(status.message());
-  std::printf("device: %s\n", step.device().c_str());
+  if (leader)
+    std::printf("device: %s\n", step.device().c_str());
 #else
   HostStepExecutor step(mpt_trainer_step);
 #endif
@@ -193,6 +244,7 @@ int main(int argc, char **argv) {
       (*session)->run(step, mpt_trainer_static_bytes, stdout);
   if (!summary.ok())
     return fail(summary.error().message());
+  leave.release();
   // Stopped by a signal: 128 + its number, as a shell reports it.
   return summary->stopSignal ? 128 + summary->stopSignal : 0;
 }

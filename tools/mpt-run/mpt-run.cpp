@@ -20,6 +20,7 @@
 #endif
 #include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
 #include "mpt/Dialect/MPT/IR/MPTDialect.h"
+#include "mpt/Runtime/Communicator.h"
 #include "mpt/Runtime/FatalError.h"
 #include "mpt/Runtime/GradientCheck.h"
 #include "mpt/Runtime/Sizes.h"
@@ -58,7 +59,7 @@ namespace {
 int fail(const std::string &message) {
   llvm::outs().flush();
   std::fflush(stdout);
-  llvm::errs() << "mpt-run: error: " << message << "\n";
+  llvm::errs() << rt::programName() << ": error: " << message << "\n";
   return 1;
 }
 
@@ -75,6 +76,21 @@ void onLLVMOutOfMemory(void *, const char *reason, bool) {
   std::snprintf(message, sizeof(message), "out of memory: %s", reason);
   rt::exitWithError(message);
 }
+
+/// Makes a rank that fails leave its job without waiting for the others
+/// (which may be waiting for it): the launcher then stops them.
+class LeaveJobOnError {
+public:
+  explicit LeaveJobOnError(rt::Communicator *job) : job(job) {}
+  ~LeaveJobOnError() {
+    if (job)
+      job->abandon();
+  }
+  void release() { job = nullptr; }
+
+private:
+  rt::Communicator *job;
+};
 
 /// The exit status of a run: 128 + the signal that stopped it early (as a
 /// shell reports a process killed by it), else 0.
@@ -94,7 +110,8 @@ DialectRegistry dialectRegistry() {
 }
 
 void printHeader(const rt::StepSignature &signature, llvm::StringRef precision,
-                 const rt::TrainingSession &session) {
+                 const rt::TrainingSession &session,
+                 llvm::StringRef jobDescription) {
   uint64_t values = 0, params = 0;
   for (const rt::TensorSpec &arg : signature.args)
     if (arg.role == rt::Role::Param) {
@@ -118,6 +135,8 @@ void printHeader(const rt::StepSignature &signature, llvm::StringRef precision,
                  << llvm::format("%g", signature.lossScale.init) << "\n";
     break;
   }
+  if (!jobDescription.empty())
+    llvm::outs() << jobDescription << "\n";
   llvm::outs() << "data: " << session.data().describe() << "\n";
   if (session.state().step() > 0)
     llvm::outs() << "resuming after step " << session.state().step() << "\n";
@@ -126,13 +145,15 @@ void printHeader(const rt::StepSignature &signature, llvm::StringRef precision,
 /// Trains the loaded step; bad data, init files or output paths are
 /// reported before compiling.
 int train(mlir::mpt::StepCompiler &compiler, llvm::StringRef precision,
-          rt::SessionOptions options) {
+          rt::SessionOptions options, llvm::StringRef jobDescription) {
   rt::setOutputsNote("nothing was written");
+  rt::Communicator *job = options.communicator;
   auto session =
       rt::TrainingSession::prepare(compiler.signature(), std::move(options));
   if (!session.ok())
     return fail(session.error().message());
-  printHeader(compiler.signature(), precision, **session);
+  if (!job || job->rank() == 0)
+    printHeader(compiler.signature(), precision, **session, jobDescription);
 
   if (failed(compiler.lower(mlir::mpt::StepDevice::CPU)))
     return 1;
@@ -243,6 +264,11 @@ int trainOnCUDA(mlir::mpt::StepCompiler &compiler, unsigned threads,
   for (const std::string &arg :
        commandLine.arguments({rt::kDataFlagGroup, rt::kTrainingFlagGroup}))
     args.push_back(arg);
+#ifdef MPT_COMM_MPI_LIBRARY
+  // Under mpirun the trainer joins the job with the MPI backend mpt-run was
+  // built with, which is not beside it.
+  setenv("MPT_COMM_BACKEND", MPT_COMM_MPI_LIBRARY, /*overwrite=*/0);
+#endif
   std::vector<char *> argv;
   for (std::string &arg : args)
     argv.push_back(arg.data());
@@ -309,6 +335,34 @@ int main(int argc, char **argv) {
       stepDevice = mlir::mpt::StepDevice::CPU;
     }
 
+  // Under an MPI launcher this process is a rank of a data-parallel job (a
+  // GPU run's trainer joins it itself, as mpt-run becomes the trainer).
+  std::unique_ptr<rt::Communicator> job;
+  if (rt::mpiLauncherVariable() && stepDevice == mlir::mpt::StepDevice::CPU) {
+    rt::Expected<std::unique_ptr<rt::Communicator>> opened =
+        rt::openCommunicator({training.commTimeoutSeconds});
+    if (!opened.ok())
+      return fail(opened.error().message());
+    job = std::move(*opened);
+  }
+  LeaveJobOnError leave(job.get());
+  std::string jobDescription;
+  if (job && job->worldSize() > 1) {
+    static std::string name = "mpt-run (rank " + std::to_string(job->rank()) +
+                              " of " + std::to_string(job->worldSize()) + ")";
+    rt::setProgramName(name.c_str());
+    if (!flags.dataParallel)
+      return fail("--data-parallel=false compiles a step that would train "
+                  "alone on each of the " +
+                  std::to_string(job->worldSize()) + " ranks");
+    rt::setStepCommunicator(job.get());
+    training.communicator = job.get();
+    jobDescription = "data parallel: " + std::to_string(job->worldSize()) +
+                     " ranks (" + job->engine() + "), gradients averaged in " +
+                     flags.gradCommType + ", buckets of " +
+                     std::to_string(flags.bucketBytes) + " bytes";
+  }
+
   MLIRContext context(dialectRegistry());
   std::string openError;
   std::unique_ptr<llvm::MemoryBuffer> input =
@@ -331,6 +385,8 @@ int main(int argc, char **argv) {
     compilerOptions.precision = flags.precision;
     compilerOptions.ampOptions = flags.ampOptions;
     compilerOptions.exposeGradients = flags.gradStats;
+    if (flags.dataParallel)
+      compilerOptions.dataParallel = mlir::mpt::dataParallelPassOptions(flags);
   }
   mlir::mpt::StepCompiler compiler(context, compilerOptions);
   if (failed(compiler.load(sourceMgr)))
@@ -351,5 +407,10 @@ int main(int argc, char **argv) {
     return checkGradientsOf(
         compiler, promoteF64,
         mlir::mpt::gradientCheckOptions(std::move(check), training));
-  return train(compiler, flags.precision, std::move(training));
+  int status =
+      train(compiler, flags.precision, std::move(training), jobDescription);
+  // A run stopped by a signal stopped on every rank after the same step.
+  if (status != 1)
+    leave.release();
+  return status;
 }
