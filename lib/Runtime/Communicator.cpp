@@ -2,6 +2,7 @@
 
 #include "mpt/Runtime/Communicator.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -151,10 +152,9 @@ size_t mpt::runtime::commDTypeSize(MptCommDType dtype) {
   return 0;
 }
 
-Expected<std::string>
-mpt::runtime::describeStepCollective(const char *function, int64_t count,
-                                     int32_t dtype, int32_t op,
-                                     int64_t compiledWorldSize) {
+Expected<std::string> mpt::runtime::describeStepCollective(
+    const char *function, const int64_t *counts, int64_t numBuffers,
+    int32_t dtype, int32_t op, int64_t compiledWorldSize) {
   std::string where = context.empty() ? "" : " in " + context;
   int64_t ranks = activeCommunicator->worldSize();
   if (compiledWorldSize != 0 && compiledWorldSize != ranks)
@@ -163,28 +163,67 @@ mpt::runtime::describeStepCollective(const char *function, int64_t count,
                          " ranks (--mpt-data-parallel=world-size=" +
                          std::to_string(compiledWorldSize) +
                          "), but the job has " + std::to_string(ranks));
+  int64_t total = 0;
+  bool countsValid = numBuffers >= 1;
+  for (int64_t i = 0; i < numBuffers && countsValid; ++i) {
+    countsValid = counts[i] >= 0 && counts[i] <= INT64_MAX - total;
+    total += countsValid ? counts[i] : 0;
+  }
   if (dtype < MPT_COMM_F32 || dtype > MPT_COMM_BF16 || op < MPT_COMM_SUM ||
-      op > MPT_COMM_MIN || count < 0)
+      op > MPT_COMM_MIN || !countsValid)
     return Status::error(std::string("the step called ") + function +
                          " with an unknown element type (" +
-                         std::to_string(dtype) + "), reduction (" +
-                         std::to_string(op) + ") or count (" +
-                         std::to_string(count) + ")" + where);
-  return "an all-reduce of " + std::to_string(count) + " " +
-         commDTypeName(static_cast<MptCommDType>(dtype)) + " values" + where;
+                         std::to_string(dtype) + ") or reduction (" +
+                         std::to_string(op) + "), or invalid counts of " +
+                         std::to_string(numBuffers) + " buffers" + where);
+  return "an all-reduce of " + std::to_string(total) + " " +
+         commDTypeName(static_cast<MptCommDType>(dtype)) + " values" +
+         (numBuffers > 1 ? " in " + std::to_string(numBuffers) + " buffers"
+                         : "") +
+         where;
 }
 
-extern "C" void mptCommAllReduce(void *data, int64_t count, int32_t dtype,
-                                 int32_t op, int64_t compiledWorldSize) {
+extern "C" void mptCommAllReduce(void *const *buffers, const int64_t *counts,
+                                 int64_t numBuffers, int32_t dtype, int32_t op,
+                                 int64_t compiledWorldSize) {
   if (failed)
     return;
-  Expected<std::string> what = describeStepCollective(
-      MPT_COMM_ALL_REDUCE_SYMBOL, count, dtype, op, compiledWorldSize);
+  Expected<std::string> what =
+      describeStepCollective(MPT_COMM_ALL_REDUCE_SYMBOL, counts, numBuffers,
+                             dtype, op, compiledWorldSize);
   if (!what.ok())
     return recordStepCommunicationError(what.takeError());
-  recordStepCommunicationError(activeCommunicator->allReduce(
-      data, count, static_cast<MptCommDType>(dtype), static_cast<MptCommOp>(op),
-      *what));
+  // A single process has nothing to combine.
+  if (activeCommunicator->engine().empty())
+    return;
+  auto type = static_cast<MptCommDType>(dtype);
+  auto reduction = static_cast<MptCommOp>(op);
+  if (numBuffers == 1)
+    return recordStepCommunicationError(activeCommunicator->allReduce(
+        buffers[0], counts[0], type, reduction, *what));
+  // Several buffers travel as one message, through a staging buffer kept
+  // for the next step.
+  static std::vector<char> staging;
+  size_t elementSize = commDTypeSize(type), total = 0;
+  for (int64_t i = 0; i < numBuffers; ++i)
+    total += static_cast<size_t>(counts[i]) * elementSize;
+  staging.resize(total);
+  size_t offset = 0;
+  for (int64_t i = 0; i < numBuffers; ++i) {
+    size_t bytes = static_cast<size_t>(counts[i]) * elementSize;
+    std::memcpy(staging.data() + offset, buffers[i], bytes);
+    offset += bytes;
+  }
+  Status status = activeCommunicator->allReduce(
+      staging.data(), static_cast<int64_t>(total / elementSize), type,
+      reduction, *what);
+  offset = 0;
+  for (int64_t i = 0; i < numBuffers && status.ok(); ++i) {
+    size_t bytes = static_cast<size_t>(counts[i]) * elementSize;
+    std::memcpy(buffers[i], staging.data() + offset, bytes);
+    offset += bytes;
+  }
+  recordStepCommunicationError(std::move(status));
 }
 
 extern "C" int64_t mptCommWorldSize(void) {

@@ -355,7 +355,9 @@ extern "C" void linearStep(void **buffers) {
                  (f < kFeatures ? x[r * kFeatures + f] : 1.0f);
   }
   // The mean over the ranks, before the unscale and the isfinite check.
-  mptCommAllReduce(grad, kFeatures + 1, MPT_COMM_F32, MPT_COMM_SUM, 0);
+  void *message[] = {grad};
+  int64_t count = kFeatures + 1;
+  mptCommAllReduce(message, &count, 1, MPT_COMM_F32, MPT_COMM_SUM, 0);
   auto ranks = static_cast<float>(mptCommWorldSize());
   for (int64_t f = 0; f <= kFeatures; ++f) {
     grad[f] = grad[f] / ranks * (1 / scale);

@@ -98,12 +98,12 @@ def ConvertMPTToLinalg : Pass<"convert-mpt-to-linalg", "ModuleOp"> {
     - the optimizer updates select, per element, between the updated and
       the old value, so a skipped step leaves every bit of the state as it
       was; Adam's bias corrections are computed once per step in f64;
-    - `mpt.all_reduce` packs its operands (rounded to its communication
-      type, divided first for a compressed mean) into one 1-D message and
-      calls the runtime's `mptCommAllReduce` on the message's buffer,
+    - `mpt.all_reduce` is one call of the runtime's `mptCommAllReduce`
+      with the addresses of one flat buffer per operand (rounded to its
+      communication type, divided first for a compressed mean), each
       between `bufferization.to_buffer` and a `restrict writable`
-      `bufferization.to_tensor` of it; the results are views of the message,
-      widened back or divided by the world size.
+      `bufferization.to_tensor`; the runtime reduces them as one message,
+      and the results are widened back or divided by the world size.
 
     `mpt.gradient` must have been differentiated away
     (`--mpt-differentiate`) and `mpt.train_step` expanded before this pass.

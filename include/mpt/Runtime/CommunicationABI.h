@@ -33,20 +33,23 @@ enum MptCommOp { MPT_COMM_SUM = 0, MPT_COMM_MAX = 1, MPT_COMM_MIN = 2 };
 extern "C" {
 #endif
 
-/* Replaces the `count` elements at `data` (host memory) by their
-   combination over every rank of the job; every rank gets the same bits.
+/* Replaces the elements of `numBuffers` buffers (host memory; buffer i
+   holds counts[i] elements of `dtype`) by their combination over every rank
+   of the job, as one message; every rank gets the same bits.
    `compiledWorldSize` is the world size the step was compiled for, or 0 when
    it asks mptCommWorldSize(). A failure (a timeout, a rank that is gone, a
    world size other than the compiled one) is kept by the runtime and stops
    training after the step; the step's results are then not used. */
-void mptCommAllReduce(void *data, int64_t count, int32_t dtype, int32_t op,
+void mptCommAllReduce(void *const *buffers, const int64_t *counts,
+                      int64_t numBuffers, int32_t dtype, int32_t op,
                       int64_t compiledWorldSize);
 
-/* The same on a buffer in device memory (a GPU step), reduced on the device:
-   the step's kernels that wrote it have finished, and the result is there
-   when the call returns. */
-void mptCommAllReduceDevice(void *data, int64_t count, int32_t dtype,
-                            int32_t op, int64_t compiledWorldSize);
+/* The same on buffers in device memory (a GPU step), reduced on the device:
+   the step's kernels that wrote them have finished, and the results are
+   there when the call returns. */
+void mptCommAllReduceDevice(void *const *buffers, const int64_t *counts,
+                            int64_t numBuffers, int32_t dtype, int32_t op,
+                            int64_t compiledWorldSize);
 
 /* The number of ranks of the job (1 without a launcher). */
 int64_t mptCommWorldSize(void);

@@ -139,11 +139,12 @@ struct CommunicationBinding {
 std::vector<CommunicationBinding> communicationBindings();
 
 /// Checks the arguments of a collective a compiled step called through
-/// `function` (the world size it was compiled for, known codes) and returns
-/// what the collective is called in errors ("an all-reduce of 1024 f32
-/// values in step 5").
+/// `function` (the world size it was compiled for, known codes, counts) and
+/// returns what the collective is called in errors ("an all-reduce of 1024
+/// f32 values in 3 buffers in step 5").
 Expected<std::string> describeStepCollective(const char *function,
-                                             int64_t count, int32_t dtype,
+                                             const int64_t *counts,
+                                             int64_t numBuffers, int32_t dtype,
                                              int32_t op,
                                              int64_t compiledWorldSize);
 

@@ -3,20 +3,20 @@
 // `mpt.all_reduce` becomes elementwise generics around one call into the
 // runtime's communication interface (mpt/Runtime/CommunicationABI.h):
 //
-//   prepare   with a communication type: x / N (a mean), rounded to it
-//   pack      the operands, flattened, one after the other in one 1-D
-//             tensor (a single operand is its own message)
-//   reduce    mptCommAllReduce on the message's buffer, in place
-//   unpack    views of the message in the operands' shapes
+//   prepare   with a communication type, each operand in a buffer of that
+//             type: x / N (a mean), rounded; otherwise the operand itself
+//   reduce    one call of mptCommAllReduce with the buffers of all operands,
+//             which the runtime reduces in place as one message
 //   finish    widened back (compressed), or divided by N (a plain mean)
 //
-// The call sits between `bufferization.to_buffer` of the message and a
-// `restrict writable` `bufferization.to_tensor` of the same buffer: one-shot
-// bufferization gives the message a buffer of its own that the runtime
-// writes, and the tensor after the call holds what it wrote. The call takes
-// the buffer's address as a pointer, so the host code of a GPU step touches
-// no buffer (--mpt-gpu-device-collectives retargets the call to device
-// memory).
+// Each buffer sits between `bufferization.to_buffer` and a `restrict
+// writable` `bufferization.to_tensor` of it: one-shot bufferization gives it
+// a buffer of its own that the runtime writes, and the tensor after the call
+// holds what it wrote. The call takes the buffers' addresses, in an array on
+// the stack, so the host code of a GPU step touches no buffer itself
+// (--mpt-gpu-device-collectives retargets the call to device memory).
+// Packing the buffers into one message is the runtime's: a copy into one
+// staging buffer for MPI, a group of reductions for NCCL.
 //
 //===----------------------------------------------------------------------===//
 
@@ -92,54 +92,58 @@ Value flatten(OpBuilder &b, Location loc, Value value) {
       RankedTensorType::get({type.getNumElements()}, type.getElementType()));
 }
 
-/// The parts, one after the other, in one 1-D tensor.
-Value pack(OpBuilder &b, Location loc, ArrayRef<Value> parts) {
-  if (parts.size() == 1)
-    return parts.front();
-  int64_t total = 0;
-  for (Value part : parts)
-    total += tensorTypeOf(part).getNumElements();
-  Value message = emptyTensor(b, loc, {total},
-                              tensorTypeOf(parts.front()).getElementType());
-  int64_t offset = 0;
-  for (Value part : parts) {
-    int64_t size = tensorTypeOf(part).getNumElements();
-    message = tensor::InsertSliceOp::create(
-        b, loc, part, message, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(size)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-    offset += size;
+/// An array of `values` (of one LLVM type) on the stack.
+Value stackArray(OpBuilder &b, Location loc, ArrayRef<Value> values) {
+  Type elementType = values.front().getType();
+  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
+  Value array = LLVM::AllocaOp::create(
+      b, loc, ptrType, elementType,
+      i64Constant(b, loc, static_cast<int64_t>(values.size())));
+  for (auto [index, value] : llvm::enumerate(values)) {
+    Value slot = LLVM::GEPOp::create(
+        b, loc, ptrType, elementType, array,
+        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(index)});
+    LLVM::StoreOp::create(b, loc, value, slot);
   }
-  return message;
+  return array;
 }
 
-/// Calls the runtime on the buffer of the 1-D tensor `message` and returns
-/// the tensor of what it wrote there.
-Value reduceInRuntime(OpBuilder &b, Location loc, Operation *op, Value message,
-                      MptCommDType dtype, MptCommOp commOp,
-                      int64_t compiledWorldSize) {
+/// Calls the runtime on the buffers of the 1-D tensors `parts` (one
+/// element type) and returns the tensors of what it wrote there.
+SmallVector<Value> reduceInRuntime(OpBuilder &b, Location loc, Operation *op,
+                                   ArrayRef<Value> parts, MptCommDType dtype,
+                                   MptCommOp commOp,
+                                   int64_t compiledWorldSize) {
   MLIRContext *ctx = b.getContext();
-  RankedTensorType type = tensorTypeOf(message);
-  auto bufferType = MemRefType::get(type.getShape(), type.getElementType());
   auto ptrType = LLVM::LLVMPointerType::get(ctx);
   Type i32 = b.getI32Type(), i64 = b.getI64Type();
   func::FuncOp callee = declareRuntimeFunction(
       b, op, MPT_COMM_ALL_REDUCE_SYMBOL,
-      FunctionType::get(ctx, {ptrType, i64, i32, i32, i64}, {}));
+      FunctionType::get(ctx, {ptrType, ptrType, i64, i32, i32, i64}, {}));
 
-  Value buffer = bufferization::ToBufferOp::create(b, loc, bufferType, message);
-  Value address =
-      memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
-  Value integer = arith::IndexCastOp::create(b, loc, i64, address);
-  Value pointer = LLVM::IntToPtrOp::create(b, loc, ptrType, integer);
+  SmallVector<Value> buffers, pointers, counts;
+  for (Value part : parts) {
+    RankedTensorType type = tensorTypeOf(part);
+    Value buffer = bufferization::ToBufferOp::create(
+        b, loc, MemRefType::get(type.getShape(), type.getElementType()), part);
+    Value address =
+        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
+    Value integer = arith::IndexCastOp::create(b, loc, i64, address);
+    pointers.push_back(LLVM::IntToPtrOp::create(b, loc, ptrType, integer));
+    counts.push_back(i64Constant(b, loc, type.getNumElements()));
+    buffers.push_back(buffer);
+  }
   func::CallOp::create(
       b, loc, callee,
-      ValueRange{pointer, i64Constant(b, loc, type.getNumElements()),
+      ValueRange{stackArray(b, loc, pointers), stackArray(b, loc, counts),
+                 i64Constant(b, loc, static_cast<int64_t>(parts.size())),
                  i32Constant(b, loc, dtype), i32Constant(b, loc, commOp),
                  i64Constant(b, loc, compiledWorldSize)});
-  return bufferization::ToTensorOp::create(b, loc, type, buffer,
-                                           /*restrict=*/true,
-                                           /*writable=*/true);
+  SmallVector<Value> reduced;
+  for (auto [part, buffer] : llvm::zip(parts, buffers))
+    reduced.push_back(bufferization::ToTensorOp::create(
+        b, loc, part.getType(), buffer, /*restrict=*/true, /*writable=*/true));
+  return reduced;
 }
 
 struct AllReduceOpLowering : OpConversionPattern<AllReduceOp> {
@@ -159,74 +163,66 @@ struct AllReduceOpLowering : OpConversionPattern<AllReduceOp> {
     bool mean = op.getKind() == ReductionKind::Mean;
     std::optional<int64_t> staticWorldSize = op.getWorldSize();
 
-    // The number of ranks, as an i64, when the step divides by it.
-    Value worldSize;
-    if (mean && staticWorldSize) {
-      worldSize = i64Constant(rewriter, loc, *staticWorldSize);
-    } else if (mean) {
-      func::FuncOp query = declareRuntimeFunction(
-          rewriter, op, MPT_COMM_WORLD_SIZE_SYMBOL,
-          rewriter.getFunctionType({}, {rewriter.getI64Type()}));
-      worldSize = func::CallOp::create(rewriter, loc, query).getResult(0);
-    }
-    // The world size in each float type the division happens in, converted
-    // once outside the generics.
+    // The number of ranks when the step divides by it, converted once to
+    // each float type the division happens in, outside the generics.
     DenseMap<Type, Value> ranksAs;
-    auto worldSizeAs = [&](Type type) {
-      Value &ranks = ranksAs[type];
-      if (!ranks)
-        ranks = arith::SIToFPOp::create(rewriter, loc, type, worldSize);
-      return ranks;
-    };
+    if (mean) {
+      Value worldSize;
+      if (staticWorldSize) {
+        worldSize = i64Constant(rewriter, loc, *staticWorldSize);
+      } else {
+        func::FuncOp query = declareRuntimeFunction(
+            rewriter, op, MPT_COMM_WORLD_SIZE_SYMBOL,
+            rewriter.getFunctionType({}, {rewriter.getI64Type()}));
+        worldSize = func::CallOp::create(rewriter, loc, query).getResult(0);
+      }
+      for (Value input : inputs) {
+        Type element = tensorTypeOf(input).getElementType();
+        if (!ranksAs.count(element))
+          ranksAs[element] =
+              arith::SIToFPOp::create(rewriter, loc, element, worldSize);
+      }
+    }
 
+    // What travels: compressed, divided first so that the sum stays in
+    // range.
     SmallVector<Value> parts;
     for (Value input : inputs) {
-      Value prepared = input;
-      Value ranks =
-          mean ? worldSizeAs(tensorTypeOf(input).getElementType()) : Value();
-      if (commType)
-        prepared = buildElementwise(
-            rewriter, loc, tensorTypeOf(input).clone(*commType), input,
+      Value flat = flatten(rewriter, loc, input);
+      if (commType) {
+        Value ranks = ranksAs.lookup(tensorTypeOf(input).getElementType());
+        flat = buildElementwise(
+            rewriter, loc, tensorTypeOf(flat).clone(*commType), flat,
             [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
               Value element = args[0];
-              // Divided first, so that the sum stays in range.
               if (mean)
                 element = arith::DivFOp::create(b, nestedLoc, element, ranks);
               return convertFloat(b, nestedLoc, element, *commType);
             });
-      parts.push_back(flatten(rewriter, loc, prepared));
+      }
+      parts.push_back(flat);
     }
-    Value reduced =
-        reduceInRuntime(rewriter, loc, op, pack(rewriter, loc, parts), *dtype,
+    SmallVector<Value> reduced =
+        reduceInRuntime(rewriter, loc, op, parts, *dtype,
                         commOpOf(op.getKind()), staticWorldSize.value_or(0));
 
+    // What comes back: widened, or divided by the ranks.
     SmallVector<Value> results;
-    int64_t offset = 0;
-    for (Value input : inputs) {
+    for (auto [input, sum] : llvm::zip(inputs, reduced)) {
       RankedTensorType inputType = tensorTypeOf(input);
-      int64_t size = inputType.getNumElements();
-      Value part = reduced;
-      if (inputs.size() > 1)
-        part = tensor::ExtractSliceOp::create(
-            rewriter, loc, reduced,
-            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(offset)},
-            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(size)},
-            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
-      offset += size;
-      part =
-          reshapeTensor(rewriter, loc, part, inputType.clone(messageElement));
-      Value ranks =
-          mean && !commType ? worldSizeAs(inputType.getElementType()) : Value();
+      Value result =
+          reshapeTensor(rewriter, loc, sum, inputType.clone(messageElement));
+      Type element = inputType.getElementType();
+      Value ranks = ranksAs.lookup(element);
       if (commType || mean)
-        part = buildElementwise(
-            rewriter, loc, inputType, part,
+        result = buildElementwise(
+            rewriter, loc, inputType, result,
             [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
               if (commType)
-                return convertFloat(b, nestedLoc, args[0],
-                                    inputType.getElementType());
+                return convertFloat(b, nestedLoc, args[0], element);
               return arith::DivFOp::create(b, nestedLoc, args[0], ranks);
             });
-      results.push_back(part);
+      results.push_back(result);
     }
     rewriter.replaceOp(op, results);
     return success();

@@ -34,6 +34,8 @@ struct NCCLLibrary {
   decltype(&ncclGetUniqueId) getUniqueId = nullptr;
   decltype(&ncclCommInitRank) commInitRank = nullptr;
   decltype(&ncclAllReduce) allReduce = nullptr;
+  decltype(&ncclGroupStart) groupStart = nullptr;
+  decltype(&ncclGroupEnd) groupEnd = nullptr;
   decltype(&ncclCommGetAsyncError) commGetAsyncError = nullptr;
   decltype(&ncclCommAbort) commAbort = nullptr;
   decltype(&ncclGetErrorString) getErrorString = nullptr;
@@ -84,6 +86,8 @@ Status loadNCCL(NCCLLibrary &nccl) {
   if (!bind(nccl.getUniqueId, "ncclGetUniqueId") ||
       !bind(nccl.commInitRank, "ncclCommInitRank") ||
       !bind(nccl.allReduce, "ncclAllReduce") ||
+      !bind(nccl.groupStart, "ncclGroupStart") ||
+      !bind(nccl.groupEnd, "ncclGroupEnd") ||
       !bind(nccl.commGetAsyncError, "ncclCommGetAsyncError") ||
       !bind(nccl.commAbort, "ncclCommAbort") ||
       !bind(nccl.getErrorString, "ncclGetErrorString"))
@@ -177,31 +181,44 @@ Status waitForReduction(DeviceJob &job, double timeoutSeconds,
   }
 }
 
-Status reduceOnDevice(void *data, int64_t count, MptCommDType dtype,
-                      MptCommOp op, const std::string &what) {
+/// Reduces the buffers as one NCCL group, which NCCL runs as one operation.
+Status reduceOnDevice(void *const *buffers, const int64_t *counts,
+                      int64_t numBuffers, MptCommDType dtype, MptCommOp op,
+                      const std::string &what) {
   Communicator &host = stepCommunicator();
   DeviceJob &job = deviceJob();
   if (!job.ready)
     if (Status status = startDeviceJob(host, job); !status.ok())
       return status;
-  // Every rank reaches this reduction with a buffer of the same size; a
-  // rank that does not come is named here, before NCCL waits for it.
-  std::vector<int64_t> counts(static_cast<size_t>(host.worldSize()));
+  // Every rank reaches this reduction with as many values; a rank that
+  // does not come is named here, before NCCL waits for it.
+  int64_t total = 0;
+  for (int64_t i = 0; i < numBuffers; ++i)
+    total += counts[i];
+  std::vector<int64_t> totals(static_cast<size_t>(host.worldSize()));
   if (Status status =
-          host.allGather(&count, sizeof(count), counts.data(), what);
+          host.allGather(&total, sizeof(total), totals.data(), what);
       !status.ok())
     return status;
-  for (size_t rank = 0; rank < counts.size(); ++rank)
-    if (counts[rank] != count)
+  for (size_t rank = 0; rank < totals.size(); ++rank)
+    if (totals[rank] != total)
       return Status::error(what + ": rank " + std::to_string(rank) +
-                           " reduces " + std::to_string(counts[rank]) +
+                           " reduces " + std::to_string(totals[rank]) +
                            " values: every rank must run the same step");
-  if (ncclResult_t result = job.nccl.allReduce(
-          data, data, static_cast<size_t>(count), ncclTypeOf(dtype),
-          ncclOpOf(op), job.comm, reinterpret_cast<cudaStream_t>(job.stream));
-      result != ncclSuccess)
+  job.nccl.groupStart();
+  for (int64_t i = 0; i < numBuffers; ++i)
+    if (ncclResult_t result = job.nccl.allReduce(
+            buffers[i], buffers[i], static_cast<size_t>(counts[i]),
+            ncclTypeOf(dtype), ncclOpOf(op), job.comm,
+            reinterpret_cast<cudaStream_t>(job.stream));
+        result != ncclSuccess) {
+      job.nccl.groupEnd();
+      return Status::error(what + ": " +
+                           ncclError(job.nccl, "ncclAllReduce", result));
+    }
+  if (ncclResult_t result = job.nccl.groupEnd(); result != ncclSuccess)
     return Status::error(what + ": " +
-                         ncclError(job.nccl, "ncclAllReduce", result));
+                         ncclError(job.nccl, "ncclGroupEnd", result));
   return waitForReduction(job, host.timeoutSeconds(), what);
 }
 
@@ -222,19 +239,22 @@ Expected<int> mpt::runtime::cuda::deviceForLocalRank(int localRank,
   return localRank;
 }
 
-extern "C" void mptCommAllReduceDevice(void *data, int64_t count, int32_t dtype,
+extern "C" void mptCommAllReduceDevice(void *const *buffers,
+                                       const int64_t *counts,
+                                       int64_t numBuffers, int32_t dtype,
                                        int32_t op, int64_t compiledWorldSize) {
   if (stepCommunicationFailed())
     return;
-  Expected<std::string> what = describeStepCollective(
-      MPT_COMM_ALL_REDUCE_DEVICE_SYMBOL, count, dtype, op, compiledWorldSize);
+  Expected<std::string> what =
+      describeStepCollective(MPT_COMM_ALL_REDUCE_DEVICE_SYMBOL, counts,
+                             numBuffers, dtype, op, compiledWorldSize);
   if (!what.ok())
     return recordStepCommunicationError(what.takeError());
   // A single process has nothing to combine and needs no NCCL; a job of
   // one rank under a launcher does use it (which tests it on one GPU).
   if (stepCommunicator().engine().empty())
     return;
-  recordStepCommunicationError(
-      reduceOnDevice(data, count, static_cast<MptCommDType>(dtype),
-                     static_cast<MptCommOp>(op), "NCCL: " + *what));
+  recordStepCommunicationError(reduceOnDevice(
+      buffers, counts, numBuffers, static_cast<MptCommDType>(dtype),
+      static_cast<MptCommOp>(op), "NCCL: " + *what));
 }
