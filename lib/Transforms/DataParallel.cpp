@@ -128,12 +128,13 @@ struct DataParallelPass : mpt::impl::DataParallelBase<DataParallelPass> {
     if (worldSize < 0)
       return emitError(module.getLoc())
              << "world-size must be 0 (the runtime's) or positive, found "
-             << worldSize;
+             << std::to_string(worldSize);
     if (worldSize > 0)
       config.worldSize = b.getI64IntegerAttr(worldSize);
     if (bucketBytes < 0)
       return emitError(module.getLoc())
-             << "bucket-bytes must be 0 or positive, found " << bucketBytes;
+             << "bucket-bytes must be 0 or positive, found "
+             << std::to_string(bucketBytes);
     config.bucketBytes = bucketBytes;
     return config;
   }
