@@ -182,6 +182,12 @@ int main(int argc, char **argv) {
   options.progressBar = isatty(STDOUT_FILENO);
 
   // Under an MPI launcher, a rank of a data-parallel job.
+  if (const char *launcher = mpiLauncherVariable();
+      launcher && !mpt_trainer_data_parallel)
+    return fail(std::string("an MPI launcher started this trainer (") +
+                launcher +
+                " is set), but its step was compiled without "
+                "--data-parallel: it would train alone on every rank");
   Expected<std::unique_ptr<Communicator>> opened =
       openCommunicator({options.commTimeoutSeconds});
   if (!opened.ok())
@@ -194,10 +200,6 @@ int main(int argc, char **argv) {
                               std::to_string(job.rank()) + " of " +
                               std::to_string(job.worldSize()) + ")";
     setProgramName(name.c_str());
-    if (!mpt_trainer_data_parallel)
-      return fail("the step of this trainer was compiled without "
-                  "--data-parallel: it would train alone on each of the " +
-                  std::to_string(job.worldSize()) + " ranks");
     setStepCommunicator(&job);
     options.communicator = &job;
   }
