@@ -5,6 +5,13 @@
 // it averages the gradients over the ranks, in buckets, before anything
 // (unscaling, accumulation, the overflow guard, the optimizer) reads them.
 //
+// The average is a sum of gradients of the loss divided by the world size:
+// the mean of the ranks' gradients, but each rank's backward pass then
+// computes every per-sample term at the magnitude a single process on the
+// global batch computes it (its loss is a mean over 1/N of the samples), so
+// an f16 backward pass overflows at the same loss scale, and a compressed
+// message carries values divided before they are rounded.
+//
 //===----------------------------------------------------------------------===//
 
 #include "mpt/Transforms/Passes.h"
@@ -12,6 +19,7 @@
 #include "mpt/Dialect/MPT/IR/MPTDialect.h"
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 
@@ -74,24 +82,40 @@ bucketGradients(ValueRange grads, const CollectiveConfig &config) {
   return buckets;
 }
 
-AllReduceOp buildMean(OpBuilder &b, Location loc, ValueRange inputs,
-                      Type commType, IntegerAttr worldSize) {
-  return AllReduceOp::create(b, loc, ReductionKind::Mean, inputs,
-                             commType ? TypeAttr::get(commType) : TypeAttr(),
-                             worldSize);
+/// Makes `gradient` differentiate its loss divided by the world size, so
+/// that the sum of the ranks' gradients is their mean.
+void divideLossByWorldSize(GradientOp gradient,
+                           const CollectiveConfig &config) {
+  OpBuilder b(gradient);
+  Location loc = gradient.getLoc();
+  Type f32 = b.getF32Type();
+  Value ranks =
+      config.worldSize
+          ? arith::ConstantOp::create(
+                b, loc,
+                b.getF32FloatAttr(static_cast<float>(config.worldSize.getInt())))
+                .getResult()
+          : arith::SIToFPOp::create(b, loc, f32, WorldSizeOp::create(b, loc))
+                .getResult();
+  Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f));
+  Value inverse = arith::DivFOp::create(b, loc, one, ranks);
+  gradient.getLossMutable().assign(
+      ScaleLossOp::create(b, loc, gradient.getLoss(), inverse));
 }
 
-/// Averages every gradient of `gradient` right after it; every other use
-/// reads the average.
-void averageGradients(GradientOp gradient, const CollectiveConfig &config) {
+/// Sums every gradient of `gradient` over the ranks right after it; every
+/// other use reads the sum.
+void sumGradients(GradientOp gradient, const CollectiveConfig &config) {
   OpBuilder b(gradient->getContext());
   b.setInsertionPointAfter(gradient);
+  TypeAttr commType =
+      config.commType ? TypeAttr::get(config.commType) : TypeAttr();
   for (const SmallVector<Value> &bucket :
        bucketGradients(gradient.getGrads(), config)) {
-    AllReduceOp reduce = buildMean(b, gradient.getLoc(), bucket,
-                                   config.commType, config.worldSize);
-    for (auto [grad, mean] : llvm::zip(bucket, reduce.getResults()))
-      Value(grad).replaceAllUsesExcept(mean, reduce);
+    auto reduce = AllReduceOp::create(b, gradient.getLoc(), ReductionKind::Sum,
+                                      bucket, commType, config.worldSize);
+    for (auto [grad, sum] : llvm::zip(bucket, reduce.getResults()))
+      Value(grad).replaceAllUsesExcept(sum, reduce);
   }
 }
 
@@ -106,7 +130,8 @@ LogicalResult makeDataParallel(func::FuncOp step,
            << "holds " << gradients.size()
            << " mpt.gradient ops, expected one: --mpt-data-parallel runs "
               "after --mpt-expand-train-step and before --mpt-differentiate";
-  averageGradients(gradients.front(), config);
+  divideLossByWorldSize(gradients.front(), config);
+  sumGradients(gradients.front(), config);
   return success();
 }
 

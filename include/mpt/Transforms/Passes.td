@@ -217,30 +217,39 @@ def DataParallel : Pass<"mpt-data-parallel", "ModuleOp"> {
   let summary = "Averages the gradients over the ranks of a data-parallel job";
   let description = [{
     Makes every step function a data-parallel one: each rank of a job runs
-    the step on its own shard of the global batch, and the gradients are
-    combined over the ranks before anything reads them. The pass inserts,
-    right after `mpt.gradient` (so before `mpt.unscale`, the gradient
-    accumulation and the `mpt.all_finite` guard):
+    the step on its own shard of the global batch, and every rank gets the
+    mean of the ranks' gradients before anything (`mpt.unscale`, gradient
+    accumulation, the `mpt.all_finite` guard, the optimizer) reads them:
 
-    1. one `mpt.all_reduce mean` per *bucket* of gradients: walking the
-       gradients from the last parameter to the first (the order the
-       backward pass produces them), gradients smaller than `bucket-bytes`
-       share a message until the next one would take it past
-       `bucket-bytes`; a gradient of at least `bucket-bytes` is a message of
-       its own, reduced in place. Gradients of different element types
-       never share an uncompressed message;
-    2. `as f16` or `as bf16` on every bucket with `comm-type=f16|bf16`
-       (gradient compression: divide by the world size, round, sum in the
-       low precision, widen).
+    1. the loss that `mpt.gradient` differentiates is divided by the world
+       size (`mpt.scale_loss` by `1 / N`, with `N` from `mpt.world_size` or
+       the `world-size` option), so that
+    2. one `mpt.all_reduce sum` per *bucket* of gradients, right after
+       `mpt.gradient`, gives every rank the mean. Walking the gradients
+       from the last parameter to the first (the order the backward pass
+       produces them), gradients smaller than `bucket-bytes` share a
+       message until the next one would take it past `bucket-bytes`; a
+       gradient of at least `bucket-bytes` is a message of its own.
+       Gradients of different element types never share an uncompressed
+       message;
+    3. with `comm-type=f16|bf16` every bucket travels `as f16` or `as bf16`
+       (gradient compression, as PyTorch DDP's compress hooks: the values,
+       already divided by the world size, are rounded, summed in the low
+       precision and widened back).
 
-    Every rank then unscales the same averaged gradients, gets the same
-    overflow flag, skips the same steps and moves its loss scale the same
-    way. The loss the step returns stays the rank's own (the runtime
-    reports the mean over the ranks).
+    Dividing before the backward pass rather than after the sum gives the
+    same mean, and keeps every per-sample term of each rank's backward pass
+    at the magnitude one process on the global batch computes it (a rank's
+    loss is a mean over its 1/N of the samples): an f16 backward pass
+    overflows at the same loss scale as one process would. Every rank then
+    unscales the same gradients, gets the same overflow flag, skips the
+    same steps and moves its loss scale the same way. The loss the step
+    returns stays the rank's own (the runtime reports the mean over the
+    ranks).
 
-    With `accumulate(K)` the gradients of every micro-batch are averaged
-    before they are added to the accumulators, so the accumulators (part of
-    a checkpoint) hold the same values on every rank.
+    With `accumulate(K)` the gradients of every micro-batch are summed over
+    the ranks before they are added to the accumulators, so the
+    accumulators (part of a checkpoint) hold the same values on every rank.
 
     The pass runs between `--mpt-expand-train-step` and
     `--mpt-differentiate`: it needs step functions that still hold their
@@ -250,17 +259,24 @@ def DataParallel : Pass<"mpt-data-parallel", "ModuleOp"> {
 
     Before (the tail of a step function):
     ```mlir
+    %scaled = mpt.scale_loss %l, %scale
     %g:2 = mpt.gradient %scaled wrt %w, %b : tensor<4x1xf32>, tensor<1xf32>
     %u:2 = mpt.unscale %g#0, %g#1 by %scale : tensor<4x1xf32>, tensor<1xf32>
     ```
     After `--mpt-data-parallel=comm-type=f16`:
     ```mlir
-    %g:2 = mpt.gradient %scaled wrt %w, %b : tensor<4x1xf32>, tensor<1xf32>
-    %r:2 = mpt.all_reduce mean %g#1, %g#0 as f16 : tensor<1xf32>, tensor<4x1xf32>
+    %scaled = mpt.scale_loss %l, %scale
+    %n = mpt.world_size
+    %nf = arith.sitofp %n : i64 to f32
+    %inv = arith.divf %one, %nf : f32
+    %share = mpt.scale_loss %scaled, %inv
+    %g:2 = mpt.gradient %share wrt %w, %b : tensor<4x1xf32>, tensor<1xf32>
+    %r:2 = mpt.all_reduce sum %g#1, %g#0 as f16 : tensor<1xf32>, tensor<4x1xf32>
     %u:2 = mpt.unscale %r#1, %r#0 by %scale : tensor<4x1xf32>, tensor<1xf32>
     ```
   }];
-  let dependentDialects = ["::mlir::mpt::MPTDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::mpt::MPTDialect"];
   let options = [
     Option<"worldSize", "world-size", "int64_t", "0",
            "Number of ranks the step is compiled for; 0 asks the runtime">,

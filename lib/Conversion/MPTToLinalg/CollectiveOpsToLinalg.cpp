@@ -1,7 +1,8 @@
 //===- CollectiveOpsToLinalg.cpp - mpt.all_reduce to a runtime call -------===//
 //
-// `mpt.all_reduce` becomes elementwise generics around one call into the
-// runtime's communication interface (mpt/Runtime/CommunicationABI.h):
+// `mpt.world_size` becomes a call of the runtime's mptCommWorldSize, and
+// `mpt.all_reduce` elementwise generics around one call into the runtime's
+// communication interface (mpt/Runtime/CommunicationABI.h):
 //
 //   prepare   with a communication type, each operand in a buffer of that
 //             type: x / N (a mean), rounded; otherwise the operand itself
@@ -146,6 +147,25 @@ SmallVector<Value> reduceInRuntime(OpBuilder &b, Location loc, Operation *op,
   return reduced;
 }
 
+/// The runtime's world size, as an i64.
+Value worldSizeFromRuntime(OpBuilder &b, Location loc, Operation *op) {
+  func::FuncOp query =
+      declareRuntimeFunction(b, op, MPT_COMM_WORLD_SIZE_SYMBOL,
+                             b.getFunctionType({}, {b.getI64Type()}));
+  return func::CallOp::create(b, loc, query).getResult(0);
+}
+
+struct WorldSizeOpLowering : OpConversionPattern<WorldSizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(WorldSizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, worldSizeFromRuntime(rewriter, op.getLoc(), op));
+    return success();
+  }
+};
+
 struct AllReduceOpLowering : OpConversionPattern<AllReduceOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -167,15 +187,9 @@ struct AllReduceOpLowering : OpConversionPattern<AllReduceOp> {
     // each float type the division happens in, outside the generics.
     DenseMap<Type, Value> ranksAs;
     if (mean) {
-      Value worldSize;
-      if (staticWorldSize) {
-        worldSize = i64Constant(rewriter, loc, *staticWorldSize);
-      } else {
-        func::FuncOp query = declareRuntimeFunction(
-            rewriter, op, MPT_COMM_WORLD_SIZE_SYMBOL,
-            rewriter.getFunctionType({}, {rewriter.getI64Type()}));
-        worldSize = func::CallOp::create(rewriter, loc, query).getResult(0);
-      }
+      Value worldSize = staticWorldSize
+                            ? i64Constant(rewriter, loc, *staticWorldSize)
+                            : worldSizeFromRuntime(rewriter, loc, op);
       for (Value input : inputs) {
         Type element = tensorTypeOf(input).getElementType();
         if (!ranksAs.count(element))
@@ -233,5 +247,6 @@ struct AllReduceOpLowering : OpConversionPattern<AllReduceOp> {
 
 void mlir::mpt::populateCollectiveOpsToLinalgPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<AllReduceOpLowering>(patterns.getContext());
+  patterns.add<AllReduceOpLowering, WorldSizeOpLowering>(
+      patterns.getContext());
 }

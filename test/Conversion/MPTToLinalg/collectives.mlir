@@ -85,3 +85,15 @@ func.func @max_scalar(%a: tensor<f64>) -> tensor<f64> {
   %r = mpt.all_reduce max %a : tensor<f64>
   return %r : tensor<f64>
 }
+
+// -----
+
+// The world size is the runtime's.
+
+// CHECK-LABEL: func.func @ranks
+// CHECK:         %[[N:.*]] = call @mptCommWorldSize() : () -> i64
+// CHECK-NEXT:    return %[[N]]
+func.func @ranks() -> i64 {
+  %n = mpt.world_size
+  return %n : i64
+}

@@ -31,3 +31,12 @@ func.func @kinds(%x: tensor<f32>, %y: tensor<2xf64>, %z: tensor<3xbf16>) -> (ten
   %3 = mpt.all_reduce mean %y as f16 : tensor<2xf64>
   return %0, %1, %2, %3 : tensor<f32>, tensor<2xf64>, tensor<3xbf16>, tensor<2xf64>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @ranks
+func.func @ranks() -> i64 {
+  // CHECK: %{{.*}} = mpt.world_size
+  %n = mpt.world_size
+  return %n : i64
+}

@@ -60,4 +60,19 @@ def MPT_AllReduceOp : MPT_Op<"all_reduce", [Pure,
   let hasVerifier = 1;
 }
 
+def MPT_WorldSizeOp : MPT_Op<"world_size", [Pure]> {
+  let summary = "The number of ranks of the data-parallel job";
+  let description = [{
+    The world size the runtime reports: the number of processes that run
+    this step together (1 for a single process). It is the same on every
+    rank for the whole job.
+
+    ```mlir
+    %n = mpt.world_size
+    ```
+  }];
+  let results = (outs I64:$ranks);
+  let assemblyFormat = "attr-dict";
+}
+
 #endif // MPT_COLLECTIVE_OPS_TD
