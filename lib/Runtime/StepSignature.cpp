@@ -95,6 +95,11 @@ Status verifyEntries(const std::vector<TensorSpec> &specs, bool arguments) {
     for (int64_t dim : spec.shape)
       if (dim < 0)
         return Status::error(where + ": dims must be static and >= 0");
+    if (spec.role == Role::Batch && !spec.shape.empty() &&
+        !isFloatDType(spec.dtype) && spec.dtype != DType::I32 &&
+        spec.dtype != DType::I64)
+      return Status::error(where + ": batch tensors must have float, i32 or "
+                                   "i64 elements");
     if (std::optional<DType> fixed = scalarType(spec.role))
       if (spec.dtype != *fixed || !spec.shape.empty())
         return Status::error(where + ": expected a " + dtypeName(*fixed) +

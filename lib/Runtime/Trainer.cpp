@@ -110,8 +110,10 @@ bool TrainingLoop::fillBatch(int64_t step) {
     batchFilled = changed = true;
   }
   if (options.injectNonfiniteAt.count(step)) {
+    // Integer inputs (indices, labels) have no NaN; the float ones carry it.
     for (HostTensor *input : sampled)
-      for (int64_t i = 0, e = input->numElements(); i < e; ++i)
+      for (int64_t i = 0, e = input->numElements();
+           isFloatDType(input->dtype) && i < e; ++i)
         input->store(i, std::numeric_limits<double>::quiet_NaN());
     batchFilled = false;
     changed = true;

@@ -3,6 +3,8 @@
 #include "mpt/Runtime/TrainingSession.h"
 #include "mpt/Runtime/FileIO.h"
 
+#include <algorithm>
+
 using namespace mpt::runtime;
 
 Expected<std::unique_ptr<TrainingSession>>
@@ -57,6 +59,16 @@ TrainingSession::prepare(const StepSignature &signature,
       return Status::error("cannot inject non-finite gradients at step " +
                            std::to_string(step) + ": this run trains steps " +
                            std::to_string(first) + "-" + std::to_string(last));
+
+  if (!opts.injectNonfiniteAt.empty()) {
+    std::vector<size_t> sampled = signature.sampledInputs();
+    if (std::none_of(sampled.begin(), sampled.end(), [&](size_t index) {
+          return isFloatDType(signature.args[index].dtype);
+        }))
+      return Status::error(
+          "cannot inject non-finite gradients: every batched input of the "
+          "step is an integer tensor, which holds no NaN");
+  }
 
   for (size_t index : signature.scalarInputs()) {
     const TensorSpec &input = signature.args[index];

@@ -36,8 +36,10 @@ public:
 
 /// Samples from .npy files, one file per sampled input. File i holds N
 /// samples of input i: shape (N, d1, ..., dk) for an input of shape
-/// B x d1 x ... x dk, floating point (f2, f4 or f8; converted to the
-/// input's type), finite, and all files agree on N >= B. Each epoch visits
+/// B x d1 x ... x dk, and all files agree on N >= B. A float input takes
+/// floating-point data (f2, f4 or f8; converted to the input's type), all
+/// finite; an i32 or i64 input takes integer data, converted exactly, every
+/// value in the input's index range when it has one. Each epoch visits
 /// N / B full batches (the remainder is dropped) in an order shuffled by
 /// Fisher-Yates with Rng::stream(seed, "shuffle", epoch), or in file order
 /// without shuffling.

@@ -101,6 +101,10 @@ struct TensorSpec {
   std::vector<int64_t> shape;
   /// Used for parameters only.
   ParamInit init = ParamInit::FanInUniform;
+  /// For an integer batch input that the step reads as indices: the
+  /// smallest and largest valid value, both inclusive. Data outside is
+  /// rejected before training.
+  std::optional<std::pair<int64_t, int64_t>> indexRange;
 
   int64_t numElements() const;
   size_t byteSize() const;
@@ -183,9 +187,11 @@ struct StepSignature {
 ///        "max_scale": finite numbers > 0, "growth_interval", "hysteresis":
 ///        integers in [1, 2^31 - 1]},
 ///    "args", "results": [{"role", "name"?, "dtype", "shape": [dims],
-///                         "init"?: "fan_in_uniform" | "zeros" | "ones"}]}
+///                         "init"?: "fan_in_uniform" | "zeros" | "ones",
+///                         "index_range"?: [lo, hi]}]}
 ///
-/// A parameter without "init" gets defaultParamInit(). The result is
+/// A parameter without "init" gets defaultParamInit(); "index_range" is
+/// for integer batch inputs only. The result is
 /// verified as a function of `kind`. Every error names the field.
 Expected<StepSignature> parseStepSignatureJson(std::string_view json,
                                                StepKind kind = StepKind::Train);
