@@ -187,6 +187,13 @@ Expected<TensorSpec> readTensor(const JsonValue &entry,
       return fieldError(where + ".init", "is for parameters only");
     spec.init = *parsed;
   }
+  if (const JsonValue *source = entry.find("source_name")) {
+    if (source->kind != JsonValue::Kind::String || source->text.empty())
+      return fieldError(where + ".source_name", "must be a non-empty string");
+    if (spec.role != Role::Param)
+      return fieldError(where + ".source_name", "is for parameters only");
+    spec.sourceName = source->text;
+  }
   if (const JsonValue *range = entry.find("index_range")) {
     if (spec.role != Role::Batch || isFloatDType(spec.dtype))
       return fieldError(where + ".index_range",

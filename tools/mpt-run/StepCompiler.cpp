@@ -100,6 +100,8 @@ LogicalResult StepCompiler::load(llvm::SourceMgr &sourceMgr) {
       }))
     return emitError(module->getLoc())
            << "'" << path << "' holds no mpt.train_step @" << stepName;
+  readSourceNames(*llvm::find_if(
+      steps, [&](TrainStepOp step) { return step.getSymName() == stepName; }));
   if (failed(expand()))
     return failure();
   bool gradient = options.kind == rt::StepKind::Gradient;
@@ -115,6 +117,7 @@ LogicalResult StepCompiler::load(llvm::SourceMgr &sourceMgr) {
     return failure();
   narrowestWidth = narrowestTensorFloatWidthIn(step);
   recordParamInits(step);
+  recordSourceNames(step);
   return readSignature(step);
 }
 
@@ -161,6 +164,27 @@ LogicalResult StepCompiler::exposeGradientResults(func::FuncOp step) {
   step.setFunctionType(b.getFunctionType(step.getArgumentTypes(), resultTypes));
   step.setAllResultAttrs(resultAttrs);
   return success();
+}
+
+void StepCompiler::readSourceNames(TrainStepOp step) {
+  auto names = step->getAttrOfType<ArrayAttr>("mpt.source_names");
+  if (!names)
+    return;
+  for (auto [index, param] : llvm::enumerate(step.getParams()))
+    if (auto source = dyn_cast_or_null<StringAttr>(
+            index < names.size() ? names[index] : Attribute()))
+      if (source.getValue() != step.getArgName(param.getArgNumber()))
+        sourceNames[step.getArgName(param.getArgNumber())] = source.str();
+}
+
+void StepCompiler::recordSourceNames(func::FuncOp step) {
+  Builder b(&context);
+  for (unsigned i = 0, e = step.getNumArguments(); i < e; ++i)
+    if (auto name = step.getArgAttrOfType<StringAttr>(i, "mpt.param"))
+      if (auto source = sourceNames.find(name.getValue());
+          source != sourceNames.end())
+        step.setArgAttr(i, kSourceNameAttrName,
+                        b.getStringAttr(source->second));
 }
 
 void StepCompiler::recordParamInits(func::FuncOp step) {

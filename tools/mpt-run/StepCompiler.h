@@ -13,10 +13,13 @@
 #include "mpt/Runtime/StepSignature.h"
 #include "mpt/Runtime/Trainer.h"
 
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/SourceMgr.h"
 
 #include <memory>
@@ -86,6 +89,12 @@ private:
   /// their shape (the scale of a layer norm starts at one) with
   /// `mpt.param_init`, which the signature carries to the runtime.
   void recordParamInits(func::FuncOp step);
+  /// Reads the original names of the step's parameters
+  /// (`mpt.source_names`, which mpt-import writes) before the expansion
+  /// drops the op that carries them, and marks the step function's
+  /// parameters with them (`mpt.source_name`), for the signature.
+  void readSourceNames(TrainStepOp step);
+  void recordSourceNames(func::FuncOp step);
   /// Builds the step's signature as the compiled object will carry it and
   /// decodes it as a runtime does.
   LogicalResult readSignature(func::FuncOp step);
@@ -95,6 +104,8 @@ private:
   MLIRContext &context;
   StepCompilerOptions options;
   OwningOpRef<ModuleOp> module;
+  /// Parameter name -> its name in the source model, where they differ.
+  llvm::StringMap<std::string> sourceNames;
   std::string stepName;
   ::mpt::runtime::StepSignature stepSignature;
   /// The signature as JSON; the compiled object must carry the same.

@@ -101,6 +101,9 @@ struct TensorSpec {
   std::vector<int64_t> shape;
   /// Used for parameters only.
   ParamInit init = ParamInit::FanInUniform;
+  /// For a parameter: its name where the model came from (PyTorch's
+  /// `state_dict` key) when that differs from `name`; empty otherwise.
+  std::string sourceName;
   /// For an integer batch input that the step reads as indices: the
   /// smallest and largest valid value, both inclusive. Data outside is
   /// rejected before training.
@@ -188,10 +191,11 @@ struct StepSignature {
 ///        integers in [1, 2^31 - 1]},
 ///    "args", "results": [{"role", "name"?, "dtype", "shape": [dims],
 ///                         "init"?: "fan_in_uniform" | "zeros" | "ones",
+///                         "source_name"?: string,
 ///                         "index_range"?: [lo, hi]}]}
 ///
-/// A parameter without "init" gets defaultParamInit(); "index_range" is
-/// for integer batch inputs only. The result is
+/// A parameter without "init" gets defaultParamInit(); "source_name" is for
+/// parameters only, "index_range" for integer batch inputs only. The result is
 /// verified as a function of `kind`. Every error names the field.
 Expected<StepSignature> parseStepSignatureJson(std::string_view json,
                                                StepKind kind = StepKind::Train);

@@ -60,7 +60,8 @@ std::optional<IndexRange> validIndexRange(Value input) {
 
 /// `{"role": "param", "name": "w1", "dtype": "f32", "shape": [4, 8]}` for
 /// a value with the attribute `mpt.param = "w1"`, plus `"init"` when the
-/// value has an `mpt.param_init`.
+/// value has an `mpt.param_init`, and `"source_name"` with an
+/// `mpt.source_name`.
 llvm::json::Object describeValue(Type type, DictionaryAttr attrs) {
   llvm::json::Object object;
   for (NamedAttribute attr :
@@ -69,6 +70,11 @@ llvm::json::Object describeValue(Type type, DictionaryAttr attrs) {
     if (name == kParamInitAttrName) {
       if (auto init = dyn_cast<StringAttr>(attr.getValue()))
         object["init"] = init.str();
+      continue;
+    }
+    if (name == kSourceNameAttrName) {
+      if (auto source = dyn_cast<StringAttr>(attr.getValue()))
+        object["source_name"] = source.str();
       continue;
     }
     StringRef role = name;

@@ -27,6 +27,13 @@ namespace mpt {
 /// `init`.
 constexpr llvm::StringLiteral kParamInitAttrName = "mpt.param_init";
 
+/// The name a parameter had where the model came from (PyTorch's
+/// `state_dict` key, e.g. `0.weight`), when the step's own name differs:
+/// `mpt.source_name = "0.weight"` on the argument, written into the
+/// signature as the parameter's `source_name`. Saved parameters and
+/// checkpoints use it as the tensor's name.
+constexpr llvm::StringLiteral kSourceNameAttrName = "mpt.source_name";
+
 /// The signature of `step` (a function with `mpt.*` role attributes on its
 /// arguments and results, `mpt.optimizer` and `mpt.loss_scale`) whose C
 /// entry point is `entry`:
