@@ -150,12 +150,27 @@ Expected<std::unique_ptr<NpyDataset>>
 NpyDataset::load(const StepSignature &signature,
                  const std::vector<std::string> &files, uint64_t seed,
                  bool shuffle) {
+  Expected<std::unique_ptr<NpyDataset>> dataset = loadHeldOut(signature, files);
+  if (!dataset.ok())
+    return dataset.takeError();
+  (*dataset)->seed = seed;
+  (*dataset)->shuffle = shuffle;
+  if ((*dataset)->numSamples < (*dataset)->batchSize)
+    return Status::error((*dataset)->paths[0] + ": has " +
+                         std::to_string((*dataset)->numSamples) +
+                         " samples, fewer than the batch size " +
+                         std::to_string((*dataset)->batchSize));
+  return dataset;
+}
+
+Expected<std::unique_ptr<NpyDataset>>
+NpyDataset::loadHeldOut(const StepSignature &signature,
+                        const std::vector<std::string> &files) {
   Expected<std::vector<std::string>> paths = assignFiles(signature, files);
   if (!paths.ok())
     return paths.takeError();
   std::unique_ptr<NpyDataset> dataset(new NpyDataset());
-  dataset->seed = seed;
-  dataset->shuffle = shuffle;
+  dataset->shuffle = false;
   dataset->batchSize = signature.batchSize();
   dataset->paths = *paths;
   std::vector<size_t> inputs = signature.sampledInputs();
@@ -177,11 +192,8 @@ NpyDataset::load(const StepSignature &signature,
                            std::to_string(dataset->numSamples));
     dataset->arrays.push_back(std::move(*converted));
   }
-  if (dataset->numSamples < dataset->batchSize)
-    return Status::error((*paths)[0] + ": has " +
-                         std::to_string(dataset->numSamples) +
-                         " samples, fewer than the batch size " +
-                         std::to_string(dataset->batchSize));
+  if (dataset->numSamples == 0)
+    return Status::error((*paths)[0] + ": has no samples");
   return dataset;
 }
 
@@ -206,6 +218,21 @@ void NpyDataset::fill(int64_t step, const std::vector<HostTensor *> &inputs) {
                   sampleBytes);
     }
   }
+}
+
+int64_t NpyDataset::fillInOrder(int64_t first,
+                                const std::vector<HostTensor *> &inputs) {
+  int64_t filled =
+      std::max<int64_t>(0, std::min(batchSize, numSamples - first));
+  for (size_t input = 0, e = inputs.size(); input < e; ++input) {
+    size_t sampleBytes = arrays[input].buffer.size() / numSamples;
+    uint8_t *rows = inputs[input]->buffer.data();
+    std::memcpy(rows, arrays[input].buffer.data() + first * sampleBytes,
+                filled * sampleBytes);
+    std::memset(rows + filled * sampleBytes, 0,
+                (batchSize - filled) * sampleBytes);
+  }
+  return filled;
 }
 
 std::string NpyDataset::describe() const {

@@ -231,6 +231,11 @@ Expected<StepSignature> decode(std::string_view json, StepKind kind) {
   if (!lossScale.ok())
     return lossScale.takeError();
   signature.lossScale = *lossScale;
+  if (const JsonValue *scores = root->find("scores_classes")) {
+    if (scores->kind != JsonValue::Kind::Bool)
+      return fieldError("scores_classes", "must be true or false");
+    signature.scoresClasses = scores->boolean;
+  }
 
   for (auto [key, specs] : {std::pair{"args", &signature.args},
                             std::pair{"results", &signature.results}}) {

@@ -30,6 +30,7 @@ struct StepRecord {
   double loss = 0, scaleUsed = 1, scaleAfter = 1;
   bool skipped = false, collapsed = false;
   std::optional<double> zeroGradFraction;
+  std::optional<ValidationResult> validation;
 };
 
 class TrainingLoop {
@@ -49,6 +50,9 @@ private:
   Status runStep(int64_t step, StepRecord &record);
   Status writeMetrics(AtomicFile &metrics, const StepRecord &record,
                       double elapsed, bool gradStats);
+  bool validatesAfter(int64_t step) const;
+  void validate(StepRecord &record);
+  void printValidation(const StepRecord &record);
   Status collapseError(const StepRecord &record) const;
   void printLine(const std::string &line);
   void drawProgress(const StepRecord &record);
@@ -187,7 +191,36 @@ Status TrainingLoop::writeMetrics(AtomicFile &metrics, const StepRecord &record,
   std::string line = row;
   if (gradStats)
     line += format(",%.6f", record.zeroGradFraction.value_or(0));
+  if (options.validate) {
+    line += ",";
+    if (record.validation)
+      line += format("%.9g", record.validation->loss);
+    line += ",";
+    if (record.validation && record.validation->accuracy)
+      line += format("%.9g", *record.validation->accuracy);
+  }
   return metrics.write(line + "\n");
+}
+
+bool TrainingLoop::validatesAfter(int64_t step) const {
+  return options.validate &&
+         ((options.validateEvery > 0 && step % options.validateEvery == 0) ||
+          step == lastStep);
+}
+
+void TrainingLoop::validate(StepRecord &record) {
+  record.validation = options.validate();
+  summary.lastValidation = record.validation;
+  summary.lastValidationStep = record.step;
+}
+
+void TrainingLoop::printValidation(const StepRecord &record) {
+  const ValidationResult &result = *record.validation;
+  std::string line = "validation after step " + std::to_string(record.step) +
+                     format(": loss %.7g", result.loss);
+  if (result.accuracy)
+    line += format("  accuracy %.2f%%", 100 * *result.accuracy);
+  printLine(line + "  (" + std::to_string(result.samples) + " samples)");
 }
 
 Status TrainingLoop::collapseError(const StepRecord &record) const {
@@ -243,14 +276,17 @@ Expected<TrainingSummary> TrainingLoop::run() {
       return file.takeError();
     metrics.emplace(std::move(*file));
     std::string header = "step,loss,loss_scale,skipped,seconds";
-    if (Status status = metrics->write(
-            header + (gradStats ? ",zero_grad_fraction\n" : "\n"));
-        !status.ok())
+    if (gradStats)
+      header += ",zero_grad_fraction";
+    if (options.validate)
+      header += ",val_loss,val_accuracy";
+    if (Status status = metrics->write(header + "\n"); !status.ok())
       return status;
   }
 
   Clock::time_point start = Clock::now(), lastPrint = start, lastDraw = start;
   Clock::time_point timedStart = start;
+  Clock::duration timedValidation{};
   int64_t stepsSincePrint = 0;
   for (int64_t step = summary.firstStep; step <= lastStep; ++step) {
     if (step == summary.firstStep + options.warmupSteps)
@@ -272,6 +308,16 @@ Expected<TrainingSummary> TrainingLoop::run() {
     }
     ++stepsSincePrint;
     double elapsed = secondsSince(start);
+    if (validatesAfter(step)) {
+      // Validation is no training time: the step times and the
+      // throughput leave it out.
+      Clock::time_point validationStart = Clock::now();
+      validate(record);
+      Clock::duration spent = Clock::now() - validationStart;
+      lastPrint += spent;
+      if (step >= summary.firstStep + options.warmupSteps)
+        timedValidation += spent;
+    }
 
     if (metrics)
       if (Status status = writeMetrics(*metrics, record, elapsed, gradStats);
@@ -302,6 +348,8 @@ Expected<TrainingSummary> TrainingLoop::run() {
       lastPrint = Clock::now();
       stepsSincePrint = 0;
     }
+    if (record.validation)
+      printValidation(record);
     // Redrawing costs more than a small step: ten times a second is enough.
     if (options.progressBar &&
         (secondsSince(lastDraw) >= 0.1 || step == lastStep)) {
@@ -315,7 +363,8 @@ Expected<TrainingSummary> TrainingLoop::run() {
         return status;
   }
   summary.seconds = secondsSince(start);
-  summary.timedSeconds = secondsSince(timedStart);
+  summary.timedSeconds = secondsSince(timedStart) -
+                         std::chrono::duration<double>(timedValidation).count();
   if (progressVisible)
     std::fputs("\r\033[K", out);
   if (metrics)

@@ -8,8 +8,8 @@
 using namespace mpt::runtime;
 
 Expected<std::unique_ptr<TrainingSession>>
-TrainingSession::prepare(const StepSignature &signature,
-                         SessionOptions options) {
+TrainingSession::prepare(const StepSignature &signature, SessionOptions options,
+                         const StepSignature *evaluation) {
   if (Status status = signature.verify(); !status.ok())
     return std::move(status).withContext("step '" + signature.name + "'");
   if (signature.kind != StepKind::Train)
@@ -97,6 +97,18 @@ TrainingSession::prepare(const StepSignature &signature,
       return dataset.takeError();
     session->batches = std::move(*dataset);
   }
+
+  if (!opts.validationFiles.empty()) {
+    if (!evaluation)
+      return Status::error("validation needs the step's evaluation "
+                           "function, which this program was built "
+                           "without");
+    auto validator = Validator::prepare(
+        signature, *evaluation, opts.validationFiles, opts.scalarInputs);
+    if (!validator.ok())
+      return validator.takeError();
+    session->validator = std::move(*validator);
+  }
   return session;
 }
 
@@ -127,7 +139,7 @@ Status TrainingSession::loadState() {
 }
 
 Status TrainingSession::run(StepExecutor &step, uint64_t staticStepBytes,
-                            std::FILE *out) {
+                            std::FILE *out, void (*evaluate)(void **)) {
   TrainerOptions trainer;
   trainer.steps = options.steps;
   trainer.warmupSteps = options.warmupSteps;
@@ -140,6 +152,15 @@ Status TrainingSession::run(StepExecutor &step, uint64_t staticStepBytes,
   trainer.scalarInputs = options.scalarInputs;
   trainer.staticStepBytes = staticStepBytes;
   trainer.seed = dataSeed;
+  if (validator) {
+    if (!evaluate)
+      return Status::error("validation needs the compiled evaluation "
+                           "function");
+    trainer.validate = [this, evaluate] {
+      return validator->run(evaluate, trainingState);
+    };
+    trainer.validateEvery = options.validateEvery;
+  }
   Expected<TrainingSummary> summary =
       train(signature, step, trainingState, *batches, trainer, out);
   if (!summary.ok())

@@ -42,6 +42,9 @@ struct StepCompilerOptions {
   std::string stepName;
   /// Return the parameter gradients from the step (mpt.grad results).
   bool exposeGradients = false;
+  /// Also compile the step's evaluation function (a training step only),
+  /// for validation.
+  bool evaluation = false;
   /// Threads of the compiled step's parallel loops: 1 runs them in the
   /// calling thread, 0 on every core (OpenMP's default).
   unsigned threads = 1;
@@ -66,6 +69,10 @@ public:
   const ::mpt::runtime::StepSignature &signature() const {
     return stepSignature;
   }
+  /// The evaluation function's signature, when it was asked for.
+  const ::mpt::runtime::StepSignature *evaluationSignature() const {
+    return options.evaluation ? &evalSignature : nullptr;
+  }
   /// The narrowest floating-point element type among the tensors of the
   /// loaded function, in bits: the precision its computation runs in.
   unsigned narrowestTensorFloatWidth() const { return narrowestWidth; }
@@ -73,6 +80,8 @@ public:
   /// Differentiates, lowers and JIT-compiles the loaded step, with the
   /// compiled code's heap functions bound to the AllocationTracker.
   FailureOr<::mpt::runtime::StepFunction> compile();
+  /// The evaluation function, once compile() has succeeded.
+  FailureOr<::mpt::runtime::StepFunction> compiledEvaluation();
   /// Differentiates the loaded step and lowers it to the LLVM dialect for
   /// `device`; compile() does this for the CPU. Valid once.
   LogicalResult lower(StepDevice device);
@@ -98,8 +107,12 @@ private:
   /// Builds the step's signature as the compiled object will carry it and
   /// decodes it as a runtime does.
   LogicalResult readSignature(func::FuncOp step);
+  LogicalResult readEvaluationSignature();
+  /// Looks up `entry` in the JIT-compiled module and checks that the
+  /// signature it carries is `json`.
+  FailureOr<::mpt::runtime::StepFunction> lookupEntry(llvm::StringRef entry,
+                                                      llvm::StringRef json);
   LogicalResult exposeGradientResults(func::FuncOp step);
-  LogicalResult checkCompiledSignature(llvm::StringRef json);
 
   MLIRContext &context;
   StepCompilerOptions options;
@@ -110,6 +123,8 @@ private:
   ::mpt::runtime::StepSignature stepSignature;
   /// The signature as JSON; the compiled object must carry the same.
   std::string signatureJson;
+  ::mpt::runtime::StepSignature evalSignature;
+  std::string evalSignatureJson;
   unsigned narrowestWidth = 0;
   std::unique_ptr<ExecutionEngine> engine;
   uint64_t staticBytes = 0;

@@ -92,6 +92,8 @@ void printHeader(const rt::StepSignature &signature, llvm::StringRef precision,
     break;
   }
   llvm::outs() << "data: " << session.data().describe() << "\n";
+  if (const rt::Validator *validation = session.validation())
+    llvm::outs() << "validation: " << validation->describe() << "\n";
   if (session.state().step() > 0)
     llvm::outs() << "resuming after step " << session.state().step() << "\n";
   llvm::outs().flush();
@@ -100,8 +102,8 @@ void printHeader(const rt::StepSignature &signature, llvm::StringRef precision,
 /// reported before compiling.
 int train(mlir::mpt::StepCompiler &compiler, llvm::StringRef precision,
           rt::SessionOptions options) {
-  auto session =
-      rt::TrainingSession::prepare(compiler.signature(), std::move(options));
+  auto session = rt::TrainingSession::prepare(
+      compiler.signature(), std::move(options), compiler.evaluationSignature());
   if (!session.ok())
     return fail(session.error().message());
   printHeader(compiler.signature(), precision, **session);
@@ -109,9 +111,16 @@ int train(mlir::mpt::StepCompiler &compiler, llvm::StringRef precision,
   FailureOr<rt::StepFunction> step = compiler.compile();
   if (failed(step))
     return 1;
+  rt::StepFunction evaluate = nullptr;
+  if (compiler.evaluationSignature()) {
+    FailureOr<rt::StepFunction> compiled = compiler.compiledEvaluation();
+    if (failed(compiled))
+      return 1;
+    evaluate = *compiled;
+  }
   rt::HostStepExecutor executor(*step);
-  if (rt::Status status =
-          (*session)->run(executor, compiler.staticMemoryBytes(), stdout);
+  if (rt::Status status = (*session)->run(
+          executor, compiler.staticMemoryBytes(), stdout, evaluate);
       !status.ok())
     return fail(status.message());
   return 0;
@@ -276,6 +285,11 @@ int main(int argc, char **argv) {
     compilerOptions.precision = flags.precision;
     compilerOptions.ampOptions = flags.ampOptions;
     compilerOptions.exposeGradients = flags.gradStats;
+    // Validation, and the CPU trainers that may be asked for it, need the
+    // evaluation function.
+    compilerOptions.evaluation = !training.validationFiles.empty() ||
+                                 (!flags.emitTrainerDir.empty() &&
+                                  stepDevice == mlir::mpt::StepDevice::CPU);
   }
   mlir::mpt::StepCompiler compiler(context, compilerOptions);
   if (failed(compiler.load(sourceMgr)))

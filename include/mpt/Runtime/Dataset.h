@@ -51,7 +51,19 @@ public:
   load(const StepSignature &signature, const std::vector<std::string> &files,
        uint64_t seed, bool shuffle);
 
+  /// The files of held-out data, which may hold fewer samples than a batch
+  /// (see fillInOrder); they are read in order.
+  static Expected<std::unique_ptr<NpyDataset>>
+  loadHeldOut(const StepSignature &signature,
+              const std::vector<std::string> &files);
+
   void fill(int64_t step, const std::vector<HostTensor *> &inputs) override;
+  /// Fills the batch with samples `first`, `first + 1`, ... in file order,
+  /// the rows past the last sample with zeros (a valid index for integer
+  /// inputs); returns the number of samples it filled.
+  int64_t fillInOrder(int64_t first, const std::vector<HostTensor *> &inputs);
+  int64_t samples() const { return numSamples; }
+  const std::vector<std::string> &files() const { return paths; }
   std::string describe() const override;
   /// One batch per epoch, visited in file order.
   bool repeatsBatch() const override {

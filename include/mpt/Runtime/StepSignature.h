@@ -52,6 +52,11 @@ enum class Role {
   // A gradient function's loss before its rounding to f32, when the loss is
   // computed in f64.
   UnroundedLoss,
+  // An evaluation function's results: the loss of each sample of the
+  // batch, and the loss's prediction and target operands.
+  SampleLoss,
+  Prediction,
+  Target,
 };
 
 /// `param`, `velocity`, `adam_m`, ... as in the `mpt.<role>` attribute.
@@ -72,6 +77,10 @@ enum class StepKind {
   /// and the batch, returns the loss, optionally its unrounded f64 value,
   /// and the gradient of every parameter.
   Gradient,
+  /// An evaluation function (--mpt-evaluation-function): takes the
+  /// parameters and the batch, returns the loss of each sample and the
+  /// loss's prediction and target.
+  Evaluation,
 };
 
 /// How a parameter is initialised when no --init file is given.
@@ -152,6 +161,10 @@ struct StepSignature {
   std::string entry;
   OptimizerConfig optimizer;
   LossScaleConfig lossScale;
+  /// For an evaluation function: the prediction's last dim holds class
+  /// scores, so a prediction row is right when its largest score is at the
+  /// target's class.
+  bool scoresClasses = false;
   std::vector<TensorSpec> args, results;
 
   /// Checks the buffer contract of the signature's kind. A training step:
@@ -161,7 +174,9 @@ struct StepSignature {
   /// loss and overflow are present, and the loss-scale state matches the
   /// loss-scale mode. A gradient function: parameters and batch inputs in;
   /// the loss, at most one unrounded loss and exactly one gradient of each
-  /// parameter's type out.
+  /// parameter's type out. An evaluation function: parameters and batch
+  /// inputs in; one f32 loss per sample (`B`), a prediction of rank >= 1
+  /// and a target with as many rows, out.
   Status verify() const;
 
   /// Index of the result that replaces state argument `argIndex`.
@@ -189,6 +204,7 @@ struct StepSignature {
 ///        "init", "growth_factor", "backoff_factor", "min_scale",
 ///        "max_scale": finite numbers > 0, "growth_interval", "hysteresis":
 ///        integers in [1, 2^31 - 1]},
+///    "scores_classes"?: true,
 ///    "args", "results": [{"role", "name"?, "dtype", "shape": [dims],
 ///                         "init"?: "fan_in_uniform" | "zeros" | "ones",
 ///                         "source_name"?: string,

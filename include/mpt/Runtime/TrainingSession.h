@@ -14,6 +14,7 @@
 #include "mpt/Runtime/Dataset.h"
 #include "mpt/Runtime/Trainer.h"
 #include "mpt/Runtime/TrainingState.h"
+#include "mpt/Runtime/Validation.h"
 
 #include <map>
 #include <memory>
@@ -46,6 +47,11 @@ struct SessionOptions {
   /// Outputs, each written atomically; empty for none.
   std::string savePath, checkpointPath, metricsPath, summaryPath;
   int64_t checkpointEvery = 0;
+  /// Held-out data (one .npy file per batched input, as dataFiles) to
+  /// evaluate on after every `validateEvery` steps (0: none in between)
+  /// and after the last step; empty for none.
+  std::vector<std::string> validationFiles;
+  int64_t validateEvery = 0;
   int64_t printEvery = 10;
   bool progressBar = false;
   std::set<int64_t> injectNonfiniteAt;
@@ -55,18 +61,26 @@ class TrainingSession {
 public:
   /// Verifies the signature, checks that every output can be written,
   /// loads the initial state (seeded, --init or --resume) and opens the
-  /// data. Nothing is written.
+  /// data, and the held-out data for validation through `evaluation`, the
+  /// step's evaluation function (null when the executable has none).
+  /// Nothing is written.
   static Expected<std::unique_ptr<TrainingSession>>
-  prepare(const StepSignature &signature, SessionOptions options);
+  prepare(const StepSignature &signature, SessionOptions options,
+          const StepSignature *evaluation = nullptr);
 
   /// Trains, prints progress and the summary to `out`, and writes the
   /// outputs (the parameters, then the summary). On error nothing new is
   /// left on disk (see train()). `staticStepBytes` is the static memory of
   /// the compiled step (TrainerOptions::staticStepBytes).
-  Status run(StepExecutor &step, uint64_t staticStepBytes, std::FILE *out);
+  /// `evaluate` is the compiled evaluation function, needed with
+  /// validation.
+  Status run(StepExecutor &step, uint64_t staticStepBytes, std::FILE *out,
+             void (*evaluate)(void **) = nullptr);
 
   const TrainingState &state() const { return trainingState; }
   const BatchSource &data() const { return *batches; }
+  /// The held-out data, with validation.
+  const Validator *validation() const { return validator.get(); }
   uint64_t seed() const { return dataSeed; }
 
 private:
@@ -80,6 +94,7 @@ private:
   SessionOptions options;
   TrainingState trainingState;
   std::unique_ptr<BatchSource> batches;
+  std::unique_ptr<Validator> validator;
   uint64_t dataSeed = 0;
 };
 

@@ -184,6 +184,8 @@ FailureOr<std::string> mlir::mpt::buildStepSignatureJson(func::FuncOp step,
   for (unsigned i = 0, e = type.getNumResults(); i < e; ++i)
     results.push_back(
         describeValue(type.getResult(i), step.getResultAttrDict(i)));
+  if (step->hasAttr("mpt.scores_classes"))
+    root["scores_classes"] = true;
   root["args"] = std::move(args);
   root["results"] = std::move(results);
   std::string json;

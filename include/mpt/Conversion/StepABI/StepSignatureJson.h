@@ -48,7 +48,8 @@ constexpr llvm::StringLiteral kSourceNameAttrName = "mpt.source_name";
 ///    "results": [...]}
 ///
 /// Without an optimizer attribute "optimizer" is null; without a loss-scale
-/// attribute "loss_scale" is {"mode": "none"}. Keys are printed in sorted
+/// attribute "loss_scale" is {"mode": "none"}. An evaluation function
+/// marked `mpt.scores_classes` has `"scores_classes": true`. Keys are printed in sorted
 /// order. Fails, with an error on `step`, for an optimizer or loss-scale
 /// attribute that is not one of the mpt dialect's.
 FailureOr<std::string> buildStepSignatureJson(func::FuncOp step,
