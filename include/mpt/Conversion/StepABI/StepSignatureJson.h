@@ -47,11 +47,14 @@ constexpr llvm::StringLiteral kSourceNameAttrName = "mpt.source_name";
 ///              "shape": [4, 8]}, ...],
 ///    "results": [...]}
 ///
+/// A parameter may also have "init" (kParamInitAttrName) and
+/// "source_name" (kSourceNameAttrName); an integer batch input that ops
+/// read as indices has "index_range": [lo, hi], the values they all accept.
 /// Without an optimizer attribute "optimizer" is null; without a loss-scale
 /// attribute "loss_scale" is {"mode": "none"}. An evaluation function
-/// marked `mpt.scores_classes` has `"scores_classes": true`. Keys are printed in sorted
-/// order. Fails, with an error on `step`, for an optimizer or loss-scale
-/// attribute that is not one of the mpt dialect's.
+/// marked `mpt.scores_classes` has `"scores_classes": true`. Keys are printed
+/// in sorted order. Fails, with an error on `step`, for an optimizer or
+/// loss-scale attribute that is not one of the mpt dialect's.
 FailureOr<std::string> buildStepSignatureJson(func::FuncOp step,
                                               llvm::StringRef entry);
 
