@@ -33,55 +33,63 @@ namespace {
 
 constexpr StringLiteral kFunctionSuffix = "_eval";
 
-/// The number of samples of a batch: the leading dim of the batch inputs.
-FailureOr<int64_t> batchSize(TrainStepOp step) {
+/// What the evaluation function of a step is built from.
+struct EvaluationPlan {
+  LossOpInterface loss;
+  /// The number of samples of a batch: the leading dim of the batch inputs.
+  int64_t samples = 0;
+};
+
+/// The plan for `step`, or, when the step cannot be evaluated sample by
+/// sample, the op to blame and why.
+FailureOr<EvaluationPlan>
+planEvaluation(TrainStepOp step,
+               function_ref<InFlightDiagnostic(Operation *)> explain) {
+  EvaluationPlan plan;
   for (BlockArgument input : step.getBatch())
     if (auto type = dyn_cast<RankedTensorType>(input.getType());
-        type && type.getRank() > 0)
-      return type.getDimSize(0);
-  return step.emitOpError()
-         << "has no batch input with a batch dim to evaluate samples of";
+        type && type.getRank() > 0) {
+      plan.samples = type.getDimSize(0);
+      break;
+    }
+  if (plan.samples == 0)
+    return explain(step)
+           << "has no batch input with a batch dim to evaluate samples of";
+  plan.loss = step.getLossOp().getLoss().getDefiningOp<LossOpInterface>();
+  if (!plan.loss)
+    return explain(step.getLossOp())
+           << "takes a value that no loss op (LossOpInterface) computes; "
+              "the step cannot be evaluated sample by sample";
+  // The loss's terms run over the prediction's rows.
+  auto prediction =
+      cast<RankedTensorType>(plan.loss.getLossPrediction().getType());
+  int64_t rows = prediction.getRank() > 0 ? prediction.getDimSize(0) : 1;
+  if (rows % plan.samples != 0)
+    return explain(plan.loss)
+           << "has " << rows << " rows, which do not divide among the "
+           << plan.samples << " samples of the batch; it cannot be "
+           << "evaluated sample by sample";
+  return plan;
 }
 
 /// `B x f32`: the mean of the loss's terms of each of the `samples`
 /// samples, whose rows are consecutive.
-FailureOr<Value> buildSampleLosses(OpBuilder &b, LossOpInterface loss,
-                                   int64_t samples) {
+Value buildSampleLosses(OpBuilder &b, LossOpInterface loss, int64_t samples) {
   Location loc = loss.getLoc();
   Value terms = loss.buildLossTerms(b, b.getF32Type());
   auto type = cast<RankedTensorType>(terms.getType());
-  int64_t rows = type.getRank() > 0 ? type.getDimSize(0) : 1;
-  if (rows % samples != 0)
-    return loss->emitOpError()
-           << "has " << rows << " rows, which do not divide among the "
-           << samples << " samples of the batch; it cannot be evaluated "
-           << "sample by sample";
   auto perSample = RankedTensorType::get(
       {samples, type.getNumElements() / samples}, type.getElementType());
   Value grouped = ReshapeOp::create(b, loc, perSample, terms);
   return ReduceMeanOp::create(
-             b, loc, RankedTensorType::get({samples}, type.getElementType()),
-             grouped, b.getDenseI64ArrayAttr({1}), /*keep_dims=*/false)
-      .getResult();
+      b, loc, RankedTensorType::get({samples}, type.getElementType()), grouped,
+      b.getDenseI64ArrayAttr({1}), /*keep_dims=*/false);
 }
 
 /// Adds `@<step>_eval(params..., batch...) -> (sample losses, prediction,
 /// target)` before `step`, which stays as it is.
-LogicalResult buildEvaluationFunction(TrainStepOp step) {
-  std::string name = (step.getSymName() + kFunctionSuffix).str();
-  if (SymbolTable::lookupSymbolIn(step->getParentOp(), name))
-    return step.emitOpError()
-           << "cannot get the evaluation function '@" << name
-           << "': the module already has a symbol of that name";
-  FailureOr<int64_t> samples = batchSize(step);
-  if (failed(samples))
-    return failure();
-  auto lossOp = step.getLossOp().getLoss().getDefiningOp<LossOpInterface>();
-  if (!lossOp)
-    return step.getLossOp().emitOpError()
-           << "takes a value that no loss op (LossOpInterface) computes; "
-              "the step cannot be evaluated sample by sample";
-
+void buildEvaluationFunction(TrainStepOp step, StringRef name,
+                             const EvaluationPlan &plan) {
   OpBuilder b(step);
   Location loc = step.getLoc();
   Block &body = step.getBodyBlock();
@@ -102,14 +110,10 @@ LogicalResult buildEvaluationFunction(TrainStepOp step) {
   for (Operation &op : body.without_terminator())
     b.clone(op, mapping);
 
-  auto loss = cast<LossOpInterface>(mapping.lookup(lossOp.getOperation()));
-  FailureOr<Value> sampleLosses = buildSampleLosses(b, loss, *samples);
-  if (failed(sampleLosses)) {
-    func.erase();
-    return failure();
-  }
-  SmallVector<Value> results = {*sampleLosses, loss.getLossPrediction(),
-                                loss.getLossTarget()};
+  Operation *original = plan.loss;
+  auto loss = cast<LossOpInterface>(mapping.lookup(original));
+  SmallVector<Value> results = {buildSampleLosses(b, loss, plan.samples),
+                                loss.getLossPrediction(), loss.getLossTarget()};
   bool scoresClasses = loss.scoresClasses();
   // The loss itself is not needed, only its terms.
   loss->erase();
@@ -123,15 +127,36 @@ LogicalResult buildEvaluationFunction(TrainStepOp step) {
   func->setAttr("mpt.evaluation_function", b.getUnitAttr());
   if (scoresClasses)
     func->setAttr("mpt.scores_classes", b.getUnitAttr());
+}
+
+/// Builds the evaluation function of `step`; a step that cannot have one
+/// is an error when `required`, and is left without one otherwise.
+LogicalResult addEvaluationFunction(TrainStepOp step, bool required) {
+  std::string name = (step.getSymName() + kFunctionSuffix).str();
+  if (SymbolTable::lookupSymbolIn(step->getParentOp(), name))
+    return step.emitOpError()
+           << "cannot get the evaluation function '@" << name
+           << "': the module already has a symbol of that name";
+  FailureOr<EvaluationPlan> plan = planEvaluation(step, [&](Operation *op) {
+    InFlightDiagnostic diagnostic = op->emitOpError();
+    if (!required)
+      diagnostic.abandon();
+    return diagnostic;
+  });
+  if (failed(plan))
+    return failure(required);
+  buildEvaluationFunction(step, name, *plan);
   return success();
 }
 
 struct EvaluationFunctionPass
     : mpt::impl::EvaluationFunctionBase<EvaluationFunctionPass> {
+  using EvaluationFunctionBase::EvaluationFunctionBase;
+
   void runOnOperation() override {
     SmallVector<TrainStepOp> steps(getOperation().getOps<TrainStepOp>());
     for (TrainStepOp step : steps)
-      if (failed(buildEvaluationFunction(step)))
+      if (failed(addEvaluationFunction(step, required)))
         return signalPassFailure();
   }
 };

@@ -149,11 +149,16 @@ LogicalResult StepCompiler::load(llvm::SourceMgr &sourceMgr) {
   recordSourceNames(step);
   if (failed(readSignature(step)))
     return failure();
-  return options.evaluation ? readEvaluationSignature() : success();
+  return options.evaluation != StepCompilerOptions::Evaluation::None
+             ? readEvaluationSignature()
+             : success();
 }
 
 LogicalResult StepCompiler::readEvaluationSignature() {
   auto function = module->lookupSymbol<func::FuncOp>(stepName + "_eval");
+  if (!function &&
+      options.evaluation == StepCompilerOptions::Evaluation::IfPossible)
+    return success();
   if (!function || !function->hasAttr("mpt.evaluation_function"))
     return emitError(module->getLoc())
            << "the expansion left no evaluation function @" << stepName
@@ -170,6 +175,7 @@ LogicalResult StepCompiler::readEvaluationSignature() {
     return function.emitError() << decoded.error().message();
   evalSignatureJson = std::move(*json);
   evalSignature = std::move(*decoded);
+  hasEvaluation = true;
   return success();
 }
 
@@ -180,9 +186,11 @@ LogicalResult StepCompiler::expand() {
                                     : "mpt-gradient-function");
   // The evaluation function is the forward region in the step's
   // precision: built after the mixed-precision pass, before the expansion.
-  std::string expansion = options.evaluation
-                              ? "mpt-evaluation-function,mpt-expand-train-step"
-                              : "mpt-expand-train-step";
+  std::string expansion = "mpt-expand-train-step";
+  if (options.evaluation == StepCompilerOptions::Evaluation::Required)
+    expansion = "mpt-evaluation-function," + expansion;
+  else if (options.evaluation == StepCompilerOptions::Evaluation::IfPossible)
+    expansion = "mpt-evaluation-function{required=false}," + expansion;
   if (options.precision == "fp32")
     return runPipeline(*module, expansion);
   std::string amp = "compute-type=" + options.precision;
@@ -323,7 +331,7 @@ FailureOr<rt::StepFunction> StepCompiler::compile() {
 }
 
 FailureOr<rt::StepFunction> StepCompiler::compiledEvaluation() {
-  if (!engine || !options.evaluation)
+  if (!engine || !hasEvaluation)
     return emitError(module->getLoc())
            << "the evaluation function was not compiled";
   return lookupEntry(evalSignature.entry, evalSignatureJson);

@@ -43,8 +43,10 @@ struct StepCompilerOptions {
   /// Return the parameter gradients from the step (mpt.grad results).
   bool exposeGradients = false;
   /// Also compile the step's evaluation function (a training step only),
-  /// for validation.
-  bool evaluation = false;
+  /// for validation: required (an error when the step has none), or
+  /// wherever the step has one (for the trainers mpt-run emits).
+  enum class Evaluation { None, Required, IfPossible };
+  Evaluation evaluation = Evaluation::None;
   /// Threads of the compiled step's parallel loops: 1 runs them in the
   /// calling thread, 0 on every core (OpenMP's default).
   unsigned threads = 1;
@@ -69,9 +71,10 @@ public:
   const ::mpt::runtime::StepSignature &signature() const {
     return stepSignature;
   }
-  /// The evaluation function's signature, when it was asked for.
+  /// The evaluation function's signature, when it was asked for and the
+  /// step has one.
   const ::mpt::runtime::StepSignature *evaluationSignature() const {
-    return options.evaluation ? &evalSignature : nullptr;
+    return hasEvaluation ? &evalSignature : nullptr;
   }
   /// The narrowest floating-point element type among the tensors of the
   /// loaded function, in bits: the precision its computation runs in.
@@ -123,6 +126,7 @@ private:
   ::mpt::runtime::StepSignature stepSignature;
   /// The signature as JSON; the compiled object must carry the same.
   std::string signatureJson;
+  bool hasEvaluation = false;
   ::mpt::runtime::StepSignature evalSignature;
   std::string evalSignatureJson;
   unsigned narrowestWidth = 0;

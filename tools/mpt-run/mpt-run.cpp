@@ -287,9 +287,12 @@ int main(int argc, char **argv) {
     compilerOptions.exposeGradients = flags.gradStats;
     // Validation, and the CPU trainers that may be asked for it, need the
     // evaluation function.
-    compilerOptions.evaluation = !training.validationFiles.empty() ||
-                                 (!flags.emitTrainerDir.empty() &&
-                                  stepDevice == mlir::mpt::StepDevice::CPU);
+    using Evaluation = mlir::mpt::StepCompilerOptions::Evaluation;
+    if (!training.validationFiles.empty())
+      compilerOptions.evaluation = Evaluation::Required;
+    else if (!flags.emitTrainerDir.empty() &&
+             stepDevice == mlir::mpt::StepDevice::CPU)
+      compilerOptions.evaluation = Evaluation::IfPossible;
   }
   mlir::mpt::StepCompiler compiler(context, compilerOptions);
   if (failed(compiler.load(sourceMgr)))

@@ -308,7 +308,10 @@ def EvaluationFunction : Pass<"mpt-evaluation-function", "ModuleOp"> {
       prediction's last dim holds class scores (the cross-entropy).
 
     The function is marked `mpt.train_step` and `mpt.evaluation_function`,
-    so the back end gives it the step ABI's entry point `@s_eval_step`.
+    so the back end gives it the step ABI's entry point `@s_eval_step`. A
+    step that cannot be evaluated sample by sample is an error, or, with
+    `required=false` (what mpt-run uses for the trainers it emits, which
+    validate only on request), gets no evaluation function.
 
     Before:
     ```mlir
@@ -337,6 +340,13 @@ def EvaluationFunction : Pass<"mpt-evaluation-function", "ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
                            "::mlir::mpt::MPTDialect"];
+  let options = [
+    Option<"required", "required", "bool", "true",
+           "Fail on a step that cannot be evaluated sample by sample (no "
+           "batch dim, a loss that is no loss op, loss rows that do not "
+           "divide among the samples); with false such a step gets no "
+           "evaluation function">,
+  ];
 }
 
 #endif // MPT_TRANSFORMS_PASSES_TD

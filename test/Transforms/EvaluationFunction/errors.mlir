@@ -1,4 +1,12 @@
 // RUN: mpt-opt --mpt-evaluation-function --split-input-file --verify-diagnostics %s
+// RUN: mpt-opt --mpt-evaluation-function=required=false --split-input-file %s | FileCheck %s
+
+// With required=false, a step that cannot be evaluated sample by sample
+// gets no evaluation function, and nothing is reported.
+// CHECK-NOT: func.func
+// CHECK-LABEL: mpt.train_step @uneven
+// CHECK-NOT: func.func
+// CHECK-LABEL: mpt.train_step @scalars
 
 mpt.train_step @uneven params(%w: tensor<3x2xf32>) batch(%x: tensor<2x3xf32>, %y: tensor<3x2xf32>)
     optimizer(#mpt.sgd<lr = 1.000000e-01>) {
