@@ -2,6 +2,7 @@
 
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 #include "VerifierUtils.h"
+#include "mpt/Dialect/MPT/IR/TensorLimits.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -201,6 +202,18 @@ LogicalResult TrainStepOp::verify() {
                            << getArgName(input.getArgNumber())
                            << "' must be a statically shaped tensor, found "
                            << input.getType();
+  // Region arguments are not operands: the trait of every op does not see
+  // them, and an unused one would reach the runtime unchecked.
+  auto emitError = [&] { return emitOpError(); };
+  for (BlockArgument arg : getBodyBlock().getArguments()) {
+    bool isParam = arg.getArgNumber() < getNumParams();
+    if (failed(verifyTypeCanExist(
+            emitError,
+            Twine(isParam ? "parameter '" : "batch input '") +
+                getArgName(arg.getArgNumber()) + "'",
+            arg.getType())))
+      return failure();
+  }
   return success();
 }
 
@@ -431,9 +444,15 @@ LogicalResult ReshapeOp::verify() {
   if (failed(verifySameElementType(*this, "result", getResult(), "input",
                                    getInput())))
     return failure();
-  if (input.getNumElements() != result.getNumElements())
-    return emitOpError() << "result has " << result.getNumElements()
-                         << " elements, expected " << input.getNumElements()
+  // MPT_TensorsCanExist, verified first, has reported a size that does not
+  // fit.
+  std::optional<int64_t> inputCount = getCheckedProduct(input.getShape());
+  std::optional<int64_t> resultCount = getCheckedProduct(result.getShape());
+  if (!inputCount || !resultCount)
+    return failure();
+  if (*inputCount != *resultCount)
+    return emitOpError() << "result has " << *resultCount
+                         << " elements, expected " << *inputCount
                          << " (as many as the input)";
   return success();
 }
