@@ -430,7 +430,7 @@ def MPT_UpdateLossScaleOp : MPT_Op<"update_loss_scale", [Pure]> {
       good_steps = 0
       if hysteresis_left > 1: hysteresis_left -= 1          # tolerated
       else:
-        scale *= backoff_factor; hysteresis_left = H
+        scale *= backoff_factor                             # hysteresis_left stays
         if scale < min_scale: scale = min_scale; collapsed = true
     else:
       good_steps += 1
@@ -438,6 +438,10 @@ def MPT_UpdateLossScaleOp : MPT_Op<"update_loss_scale", [Pure]> {
         scale = min(scale * growth_factor, max_scale)       # if finite
         good_steps = 0; hysteresis_left = H
     ```
+    The tolerance is DeepSpeed's `hysteresis` with its default
+    `consecutive_hysteresis=False`: H - 1 overflows are tolerated, and
+    once spent the tolerance is refilled only by a growth, so every
+    further overflow before then backs off at once.
     `collapsed` is true only when a backoff would take the scale below
     `min_scale`: the runtime stops training with an error instead of
     skipping steps forever.
