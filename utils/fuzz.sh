@@ -8,9 +8,9 @@
 # (the runtime's .npy, safetensors, checkpoint and JSON-signature readers;
 # utils/fuzz/FuzzReaders.cpp). The corpus, seeded from the tests, and the
 # crashing inputs stay in build-fuzz/fuzz/TARGET/, which git ignores; a
-# crash worth keeping goes to utils/fuzz/crashes/ with a line in its
-# README. The run keeps going after a crash (fork mode) until SECONDS have
-# passed, then prints the executions and the crashes it saved.
+# crash that stays open goes to utils/fuzz/crashes/TARGET/, listed in
+# utils/fuzz/README.md. The run keeps going after a crash (fork mode) until
+# SECONDS have passed, then prints the executions and the crashes it saved.
 #
 #   utils/fuzz.sh TARGET --replay FILE...   runs the target once per file
 set -euo pipefail
@@ -55,17 +55,20 @@ seeds="$work/seeds"
 rm -rf "$seeds" && mkdir -p "$seeds"
 python=/usr/bin/python3
 if [ "$target" = compile ]; then
-  find "$root/test" "$root/examples" -name '*.mlir' -print0 |
-    xargs -0 "$python" - "$seeds" <<'PY'
+  "$python" - "$seeds" "$root/test" "$root/examples" <<'PY'
 import hashlib, os, sys
 out = sys.argv[1]
-for path in sys.argv[2:]:
-    text = open(path, encoding="utf-8", errors="replace").read()
-    for chunk in text.split("// -----"):
-        data = chunk.encode()
-        name = hashlib.sha1(data).hexdigest()
-        with open(os.path.join(out, name + ".mlir"), "wb") as f:
-            f.write(data)
+for top in sys.argv[2:]:
+    for folder, _, files in os.walk(top):
+        for name in files:
+            if not name.endswith(".mlir"):
+                continue
+            with open(os.path.join(folder, name), "rb") as f:
+                text = f.read()
+            for chunk in text.split(b"// -----"):
+                digest = hashlib.sha1(chunk).hexdigest()
+                with open(os.path.join(out, digest + ".mlir"), "wb") as f:
+                    f.write(chunk)
 PY
 else
   # The readers' input is a selector byte (0 npy, 1 safetensors,
@@ -93,12 +96,17 @@ else
   done
 fi
 
+flags=()
+if [ "$target" = compile ]; then
+  flags+=(-dict="$root/utils/fuzz/mlir.dict")
+fi
+
 log="$work/fuzz.log"
 echo "fuzz.sh: $target for $mode s; log in $log, crashes in $crashes"
 set +e
 "$fuzzer" "$corpus" "$seeds" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 \
   -ignore_ooms=1 -max_total_time="$mode" -timeout=30 -rss_limit_mb=4096 \
-  -artifact_prefix="$crashes/" -print_final_stats=1 "$@" >"$log" 2>&1
+  -artifact_prefix="$crashes/" -print_final_stats=1 "${flags[@]}" "$@" >"$log" 2>&1
 status=$?
 set -e
 grep -E '^#[0-9]+: cov' "$log" | tail -1 || true
