@@ -123,10 +123,11 @@ struct AutoMixedPrecisionPass
     return success();
   }
 
-  /// An error about the options: no location in any file, and the pass's
-  /// flag first, so the user sees which option of which pass is wrong.
+  /// An error about the options: no location in any file, and the flag the
+  /// options were given to first, so the user sees which option is wrong.
   InFlightDiagnostic emitOptionError(MLIRContext *context) {
-    return emitError(UnknownLoc::get(context)) << "--" << getArgument() << ": ";
+    StringRef flag = pipelineFlag.empty() ? getArgument() : pipelineFlag;
+    return emitError(UnknownLoc::get(context)) << "--" << flag << ": ";
   }
 
   LogicalResult buildPrecisionPolicy(MLIRContext *context) {
@@ -223,5 +224,14 @@ struct AutoMixedPrecisionPass
 
   PrecisionPolicy precision;
   LossScalePolicy scaling;
+  /// The pipeline this pass runs in, if any (its options are its own).
+  std::string pipelineFlag;
 };
 } // namespace
+
+std::unique_ptr<Pass>
+mlir::mpt::createAutoMixedPrecisionInPipeline(StringRef pipelineFlag) {
+  auto pass = std::make_unique<AutoMixedPrecisionPass>();
+  pass->pipelineFlag = pipelineFlag.str();
+  return pass;
+}
