@@ -76,7 +76,7 @@ mpt.train_step @s params(%0: tensor<4xf32>, %arg0: tensor<4xf32>) batch()
 
 // -----
 
-// expected-error@+1 {{'mpt.train_step' op accumulate must be >= 1, found 0}}
+// expected-error@+1 {{'mpt.train_step' op accumulate must be in [1, 2147483647], found 0}}
 mpt.train_step @s params(%w: tensor<4xf32>) batch()
     optimizer(#mpt.sgd<lr = 0.1>) accumulate(0) {
   %l = mpt.mse_loss %w, %w : tensor<4xf32>, tensor<4xf32>
@@ -85,9 +85,19 @@ mpt.train_step @s params(%w: tensor<4xf32>) batch()
 
 // -----
 
-// expected-error@+1 {{'mpt.train_step' op accumulate must be >= 1, found -2}}
+// expected-error@+1 {{'mpt.train_step' op accumulate must be in [1, 2147483647], found -2}}
 mpt.train_step @s params(%w: tensor<4xf32>) batch()
     optimizer(#mpt.sgd<lr = 0.1>) accumulate(-2) {
+  %l = mpt.mse_loss %w, %w : tensor<4xf32>, tensor<4xf32>
+  mpt.loss %l
+}
+
+// -----
+
+// The micro-batch counter of the step function is an i32.
+// expected-error@+1 {{'mpt.train_step' op accumulate must be in [1, 2147483647], found 2147483648}}
+mpt.train_step @s params(%w: tensor<4xf32>) batch()
+    optimizer(#mpt.sgd<lr = 0.1>) accumulate(2147483648) {
   %l = mpt.mse_loss %w, %w : tensor<4xf32>, tensor<4xf32>
   mpt.loss %l
 }

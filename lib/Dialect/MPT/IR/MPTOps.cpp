@@ -11,6 +11,8 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::mpt;
 using namespace mlir::mpt::detail;
@@ -186,8 +188,10 @@ LogicalResult TrainStepOp::verify() {
                            << "' is used by arguments " << it->second << " and "
                            << index;
   }
-  if (accumulate < 1)
-    return emitOpError() << "accumulate must be >= 1, found " << accumulate;
+  // The step function counts micro-batches in an i32.
+  if (accumulate < 1 || accumulate > std::numeric_limits<int32_t>::max())
+    return emitOpError() << "accumulate must be in [1, 2147483647], found "
+                         << accumulate;
   for (BlockArgument param : getParams())
     if (!isFloatTensor(param.getType()) ||
         !cast<RankedTensorType>(param.getType()).hasStaticShape())
