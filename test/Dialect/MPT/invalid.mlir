@@ -707,6 +707,15 @@ func.func @layer_norm_epsilon(%x: tensor<16x64xf32>, %g: tensor<64xf32>) {
 
 // -----
 
+// A NaN epsilon compared false with 0 and got through.
+func.func @layer_norm_epsilon_nan(%x: tensor<16x64xf32>, %g: tensor<64xf32>) {
+  // expected-error@+1 {{'mpt.layer_norm' op epsilon must be finite, found nan}}
+  %n = mpt.layer_norm %x, %g, %g {epsilon = 0x7FF8000000000000 : f64} : tensor<16x64xf32>, tensor<64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
 func.func @reduce_result_element_type(%x: tensor<16x64xf16>) {
   // expected-error@+1 {{'mpt.reduce_sum' op result element type 'f32' must match input element type 'f16'}}
   %s = mpt.reduce_sum %x : tensor<16x64xf16> -> tensor<f32>

@@ -348,10 +348,7 @@ LogicalResult LayerNormOp::verify() {
                            << " must be [" << features
                            << "] (the last dim of input)";
   }
-  if (getEpsilon().convertToDouble() <= 0)
-    return emitOpError() << "epsilon must be > 0, found "
-                         << getEpsilon().convertToDouble();
-  return success();
+  return verifyEpsilon(*this, getEpsilon());
 }
 
 template <typename ReduceOpT>
