@@ -7,7 +7,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-packages=(build-essential cmake ninja-build clang python3 python3-numpy
+packages=(build-essential cmake ninja-build clang libclang-rt-14-dev python3 python3-numpy
           llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libomp-dev)
 
 missing=()

@@ -1,4 +1,5 @@
-//===- FuzzCompile.cpp - libFuzzer target: the compiler --------------------===//
+//===- FuzzCompile.cpp - libFuzzer target: the compiler
+//--------------------===//
 //
 // Feeds one input to the compiler as mpt-run does: parse, verify, then the
 // stages of the CPU pipeline, each as its own pass manager:
@@ -29,8 +30,8 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/xxhash.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
 
 #include <cstdlib>
 
@@ -122,7 +123,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       kVariants[llvm::xxh3_64bits(text) % std::size(kVariants)];
   if (!runStage(*module, variant.first, diagnostics))
     return 0;
-  if (variant.expand && !runStage(*module, "mpt-expand-train-step", diagnostics))
+  if (variant.expand &&
+      !runStage(*module, "mpt-expand-train-step", diagnostics))
     return 0;
   if (!runStage(*module, "mpt-differentiate", diagnostics))
     return 0;

@@ -1,4 +1,5 @@
-//===- FuzzReaders.cpp - libFuzzer target: the runtime's readers -----------===//
+//===- FuzzReaders.cpp - libFuzzer target: the runtime's readers
+//-----------===//
 //
 // The first byte of an input picks a reader, the rest is the file:
 //   0  .npy                       parseNpy
@@ -16,8 +17,8 @@
 #include "mpt/Runtime/TrainingState.h"
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <string_view>
 
 namespace rt = mpt::runtime;
@@ -53,7 +54,8 @@ const rt::StepSignature &checkpointSignature() {
     rt::Expected<rt::StepSignature> parsed =
         rt::parseStepSignatureJson(kCheckpointSignature);
     if (!parsed.ok()) {
-      std::fprintf(stderr, "fuzz target: the checkpoint signature is invalid\n");
+      std::fprintf(stderr,
+                   "fuzz target: the checkpoint signature is invalid\n");
       std::abort();
     }
     return new rt::StepSignature(std::move(*parsed));
