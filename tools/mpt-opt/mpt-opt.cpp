@@ -9,6 +9,7 @@
 #include "mpt/Conversion/GPU/Passes.h"
 #include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
 #include "mpt/Dialect/MPT/IR/MPTDialect.h"
+#include "mpt/Support/CommandLineDiagnostics.h"
 #include "mpt/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -22,36 +23,6 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
-
-/// Prints a diagnostic that has no location in any file, with its notes, as
-/// `mpt-opt: <severity>: <message>`; others go on to the next handler.
-static llvm::LogicalResult printCommandLineDiagnostic(mlir::Diagnostic &diag) {
-  if (!llvm::isa<mlir::UnknownLoc>(diag.getLocation()))
-    return llvm::failure();
-  auto print = [](const mlir::Diagnostic &d) {
-    llvm::StringRef severity = "note";
-    switch (d.getSeverity()) {
-    case mlir::DiagnosticSeverity::Error:
-      severity = "error";
-      break;
-    case mlir::DiagnosticSeverity::Warning:
-      severity = "warning";
-      break;
-    case mlir::DiagnosticSeverity::Remark:
-      severity = "remark";
-      break;
-    case mlir::DiagnosticSeverity::Note:
-      break;
-    }
-    // Upstream's option parser ends its messages in a newline.
-    llvm::errs() << "mpt-opt: " << severity << ": "
-                 << llvm::StringRef(d.str()).rtrim() << "\n";
-  };
-  print(diag);
-  for (const mlir::Diagnostic &note : diag.getNotes())
-    print(note);
-  return llvm::success();
-}
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
@@ -85,7 +56,9 @@ int main(int argc, char **argv) {
   // sees every diagnostic first.
   config.setPassPipelineSetupFn([upstream = config](mlir::PassManager &pm) {
     pm.getContext()->getDiagEngine().registerHandler(
-        printCommandLineDiagnostic);
+        [](mlir::Diagnostic &diag) {
+          return mlir::mpt::printCommandLineDiagnostic("mpt-opt", diag);
+        });
     return upstream.setupPassPipeline(pm);
   });
   std::string errorMessage;

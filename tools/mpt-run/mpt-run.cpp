@@ -25,6 +25,7 @@
 #include "mpt/Runtime/Sizes.h"
 #include "mpt/Runtime/TrainingFlags.h"
 #include "mpt/Runtime/TrainingSession.h"
+#include "mpt/Support/CommandLineDiagnostics.h"
 #include "mpt/Transforms/Passes.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -318,6 +319,8 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  mlir::mpt::CommandLineDiagnosticHandler commandLineDiagnostics(&context,
+                                                                 "mpt-run");
 
   mlir::mpt::StepCompilerOptions compilerOptions;
   compilerOptions.stepName = flags.stepName;
