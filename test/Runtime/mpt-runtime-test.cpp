@@ -253,7 +253,7 @@ struct LinearStepConfig {
 /// The loss-scale policy of the signature, which the step applies.
 LossScaleConfig linearPolicy;
 
-/// The loss-scale rule of mpt.update_loss_scale.
+/// The loss-scale rule of mpt.update_loss_scale (DeepSpeed's hysteresis).
 void updateLossScale(float scale, int32_t good, int32_t left, bool finite,
                      float &newScale, int32_t &newGood, int32_t &newLeft,
                      bool &collapsed) {
@@ -268,8 +268,9 @@ void updateLossScale(float scale, int32_t good, int32_t left, bool finite,
       newLeft = left - 1;
       return;
     }
+    // DeepSpeed's rule: a back-off leaves the tolerance used up; only the
+    // next growth restores it.
     newScale = static_cast<float>(scale * c.backoffFactor);
-    newLeft = c.hysteresis;
     if (newScale < c.minScale) {
       newScale = static_cast<float>(c.minScale);
       collapsed = true;
