@@ -3,6 +3,7 @@
 #include "mpt/Runtime/Dataset.h"
 #include "mpt/Runtime/Npy.h"
 #include "mpt/Runtime/Random.h"
+#include "mpt/Runtime/Sizes.h"
 
 #include <cmath>
 #include <cstdio>
@@ -146,6 +147,36 @@ Expected<HostTensor> convertSamples(const HostTensor &array,
 }
 } // namespace
 
+Status
+mpt::runtime::checkScalarInputs(const StepSignature &signature,
+                                const std::map<std::string, double> &values) {
+  for (size_t index : signature.scalarInputs()) {
+    const TensorSpec &input = signature.args[index];
+    auto value = values.find(input.name);
+    if (value == values.end())
+      return Status::error("batch input '" + input.name + "' (" +
+                           input.typeString() +
+                           ") is a scalar without a batch dim; give its "
+                           "value for the run");
+    HostTensor scalar(DType::F64, {});
+    scalar.store(0, value->second);
+    if (std::optional<NonfiniteElement> bad =
+            findNonfinite(scalar, input.dtype))
+      return Status::error(
+          "--scalar " + input.name + "=" + formatNumber(value->second) +
+          (bad->overflows ? " overflows " : " is not finite in ") +
+          dtypeName(input.dtype) + ", the type of batch input '" + input.name +
+          "'");
+  }
+  for (const auto &[name, value] : values) {
+    std::optional<size_t> input = signature.findArg(Role::Batch, name);
+    if (!input || !signature.args[*input].shape.empty())
+      return Status::error("'" + name +
+                           "' is not a scalar batch input of the step");
+  }
+  return Status::success();
+}
+
 Expected<std::unique_ptr<NpyDataset>>
 NpyDataset::load(const StepSignature &signature,
                  const std::vector<std::string> &files, uint64_t seed,
@@ -195,6 +226,27 @@ NpyDataset::loadHeldOut(const StepSignature &signature,
   if (dataset->numSamples == 0)
     return Status::error((*paths)[0] + ": has no samples");
   return dataset;
+}
+
+uint64_t NpyDataset::residentBytes(const StepSignature &signature,
+                                   const std::vector<std::string> &files) {
+  Expected<std::vector<std::string>> paths = assignFiles(signature, files);
+  if (!paths.ok())
+    return 0;
+  std::vector<size_t> inputs = signature.sampledInputs();
+  uint64_t bytes = 0;
+  for (size_t i = 0, e = inputs.size(); i < e; ++i) {
+    Expected<NpyArrayInfo> info = readNpyInfo((*paths)[i]);
+    if (!info.ok())
+      continue;
+    std::optional<int64_t> elements = elementCount(info->shape);
+    bytes = saturatingAdd(
+        bytes, elements
+                   ? saturatingMul(static_cast<uint64_t>(*elements),
+                                   dtypeSize(signature.args[inputs[i]].dtype))
+                   : UINT64_MAX);
+  }
+  return bytes;
 }
 
 void NpyDataset::fill(int64_t step, const std::vector<HostTensor *> &inputs) {
@@ -266,6 +318,13 @@ SyntheticRegression::create(const StepSignature &signature, uint64_t seed) {
       !std::equal(x.shape.begin(), x.shape.end() - 1, y.shape.begin()))
     return unfit("x and y need rank >= 2 and the same dims but the last");
 
+  std::optional<int64_t> weights = checkedMul(x.shape.back(), y.shape.back());
+  if (x.shape.back() < 1 || y.shape.back() < 1 || !weights)
+    return unfit("W_true (" + std::to_string(x.shape.back()) + " x " +
+                 std::to_string(y.shape.back()) +
+                 ") needs dims >= 1 whose "
+                 "product fits in 64 bits");
+
   std::unique_ptr<SyntheticRegression> task(new SyntheticRegression());
   task->seed = seed;
   task->inputDim = x.shape.back();
@@ -273,10 +332,23 @@ SyntheticRegression::create(const StepSignature &signature, uint64_t seed) {
   task->rows = x.numElements() / task->inputDim;
   Rng rng = Rng::stream(seed, "synthetic/w_true");
   double stddev = 1.0 / std::sqrt(static_cast<double>(task->inputDim));
-  task->weights.resize(task->inputDim * task->outputDim);
+  task->weights.resize(static_cast<size_t>(*weights));
   for (double &weight : task->weights)
     weight = rng.normal() * stddev;
   return task;
+}
+
+uint64_t SyntheticRegression::residentBytes(const StepSignature &signature) {
+  std::vector<size_t> inputs = signature.sampledInputs();
+  if (inputs.size() != 2)
+    return 0;
+  const TensorSpec &x = signature.args[inputs[0]];
+  const TensorSpec &y = signature.args[inputs[1]];
+  if (x.shape.empty() || y.shape.empty())
+    return 0;
+  return saturatingMul(saturatingMul(static_cast<uint64_t>(x.shape.back()),
+                                     static_cast<uint64_t>(y.shape.back())),
+                       sizeof(double));
 }
 
 void SyntheticRegression::fill(int64_t step,

@@ -1,7 +1,10 @@
 //===- StepSignature.cpp - What a compiled training step reads and writes -===//
 
 #include "mpt/Runtime/StepSignature.h"
+#include "mpt/Runtime/FatalError.h"
+#include "mpt/Runtime/Sizes.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 #include <utility>
@@ -96,8 +99,21 @@ Status verifyEntries(const std::vector<TensorSpec> &specs, bool arguments) {
     if (!seen.insert({spec.role, spec.name}).second)
       return Status::error(where + ": appears twice");
     for (int64_t dim : spec.shape)
-      if (dim < 0)
-        return Status::error(where + ": dims must be static and >= 0");
+      if (dim <= 0)
+        return Status::error(where + ": dims must be static and > 0 (a "
+                                     "training step has no use for an empty "
+                                     "tensor)");
+    if (!tensorByteSize(spec.shape, spec.dtype)) {
+      double elements = approximateElementCount(spec.shape);
+      char count[32];
+      std::snprintf(count, sizeof(count), "%.3g", elements);
+      return Status::error(
+          where + " cannot exist: it has " + count + " elements of " +
+          std::to_string(dtypeSize(spec.dtype)) + " bytes, " +
+          formatApproximateByteSize(
+              elements * static_cast<double>(dtypeSize(spec.dtype))) +
+          ", more than the 2^63 - 1 bytes of a 64-bit address space");
+    }
     if (spec.role == Role::Batch && !spec.shape.empty() &&
         !isFloatDType(spec.dtype) && spec.dtype != DType::I32 &&
         spec.dtype != DType::I64)
@@ -251,14 +267,53 @@ std::string OptimizerConfig::describe() const {
 }
 
 int64_t TensorSpec::numElements() const {
-  int64_t count = 1;
-  for (int64_t dim : shape)
-    count *= dim;
-  return count;
+  std::optional<int64_t> count = elementCount(shape);
+  if (!count)
+    exitWithError(
+        ("internal error: the element count of " + describe() + " overflows")
+            .c_str());
+  return *count;
 }
 
 size_t TensorSpec::byteSize() const {
-  return static_cast<size_t>(numElements()) * dtypeSize(dtype);
+  std::optional<int64_t> bytes = tensorByteSize(shape, dtype);
+  if (!bytes)
+    exitWithError(
+        ("internal error: the byte size of " + describe() + " overflows")
+            .c_str());
+  return static_cast<size_t>(*bytes);
+}
+
+LossScaleConfig LossScaleConfig::defaultDynamic() {
+  LossScaleConfig config;
+  config.mode = LossScaleMode::Dynamic;
+  config.init = 65536;
+  config.growthFactor = 2;
+  config.backoffFactor = 0.5;
+  config.growthInterval = 2000;
+  config.hysteresis = 1;
+  config.minScale = 1;
+  config.maxScale = 16777216;
+  return config;
+}
+
+std::optional<int64_t> LossScaleConfig::nonfiniteStepsToCollapse() const {
+  if (mode != LossScaleMode::Dynamic)
+    return std::nullopt;
+  // From the largest f32 scale to 0, a back-off by 0.99999 takes about 9
+  // million steps: a factor that needs more never collapses in practice.
+  constexpr int64_t kMostBackoffs = int64_t(1) << 24;
+  auto scale = static_cast<float>(init);
+  for (int64_t backoffs = 1; backoffs <= kMostBackoffs; ++backoffs) {
+    auto next = static_cast<float>(scale * backoffFactor);
+    if (next < minScale)
+      return checkedMul(backoffs, std::max<int64_t>(hysteresis, 1))
+          .value_or(INT64_MAX);
+    if (next == scale)
+      return std::nullopt;
+    scale = next;
+  }
+  return std::nullopt;
 }
 
 std::string TensorSpec::typeString() const {

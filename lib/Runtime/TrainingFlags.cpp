@@ -1,6 +1,7 @@
 //===- TrainingFlags.cpp - The flags of a training run --------------------===//
 
 #include "mpt/Runtime/TrainingFlags.h"
+#include "mpt/Runtime/Sizes.h"
 
 using namespace mpt::runtime;
 
@@ -154,6 +155,36 @@ void mpt::runtime::addTrainingFlags(CommandLine &commandLine,
                               "Print a loss line every N steps; 0 prints only "
                               "the summary",
                               options.printEvery, 0));
+  Flag skips;
+  skips.name = "max-consecutive-skips";
+  skips.valueName = "N";
+  skips.help = "Stop with an error after N consecutive steps whose gradients "
+               "were not finite; 0 never stops (default: one back-off more "
+               "than the step's dynamic loss scale takes to collapse, 18 "
+               "without one)";
+  skips.set = [&options](const std::string &text) -> Status {
+    Expected<int64_t> value = parseIntegerValue(text, 0);
+    if (!value.ok())
+      return value.takeError();
+    options.maxConsecutiveSkips = *value;
+    return Status::success();
+  };
+  commandLine.add(kTrainingFlagGroup, std::move(skips));
+  Flag memory;
+  memory.name = "max-memory";
+  memory.valueName = "SIZE";
+  memory.help = "The memory the run may use, in bytes or with a suffix K, M, "
+                "G or T: a run estimated to need more is refused before it "
+                "starts (default: what the system, the cgroup and the "
+                "process's limits leave)";
+  memory.set = [&options](const std::string &text) -> Status {
+    Expected<uint64_t> value = parseByteSize(text);
+    if (!value.ok())
+      return value.takeError();
+    options.maxMemory = *value;
+    return Status::success();
+  };
+  commandLine.add(kTrainingFlagGroup, std::move(memory));
   commandLine.add(
       kTrainingFlagGroup,
       listFlag("inject-nonfinite-grad-at", "STEP,...",

@@ -3,6 +3,7 @@
 #include "mpt/Runtime/TrainingState.h"
 #include "mpt/Runtime/Random.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 
@@ -82,6 +83,25 @@ void copyConverted(const HostTensor &from, HostTensor &to) {
   }
   for (int64_t i = 0, e = to.numElements(); i < e; ++i)
     to.store(i, from.load(i));
+}
+
+/// The first tensor of `file` named in `expected` with an element that is
+/// not finite, or not once converted to the expected type.
+Status checkFinite(const SafetensorsFile &file,
+                   const std::vector<ExpectedTensor> &expected,
+                   const std::string &rule) {
+  for (const ExpectedTensor &entry : expected) {
+    const NamedTensor &named = *findExpected(file, entry);
+    const HostTensor &found = named.tensor;
+    const HostTensor *tensor = entry.tensor;
+    const std::string &name = named.name;
+    if (std::optional<NonfiniteElement> bad =
+            findNonfinite(found, tensor->dtype))
+      return Status::error("tensor '" + name + "' " +
+                           bad->describe(found.shape, tensor->dtype) + "; " +
+                           rule);
+  }
+  return Status::success();
 }
 
 void fill(HostTensor &tensor, double value) {
@@ -181,33 +201,28 @@ Status TrainingState::loadParams(const SafetensorsFile &file) {
           matchTensors(file, expected, /*exactType=*/false, "parameters");
       !status.ok())
     return status;
+  if (Status status =
+          checkFinite(file, expected, "initial parameters must be finite");
+      !status.ok())
+    return status;
   for (size_t i = 0, e = params.size(); i < e; ++i)
     copyConverted(findExpected(file, expected[i])->tensor, params[i]->current);
   return Status::success();
 }
 
-SafetensorsFile TrainingState::saveParams() const {
-  SafetensorsFile file;
-  for (const Slot &slot : slots) {
-    if (signature.args[slot.argIndex].role != Role::Param)
-      continue;
-    NamedTensor named{tensorName(slot.argIndex),
-                      HostTensor(slot.current.dtype, slot.current.shape)};
-    copyConverted(slot.current, named.tensor);
-    file.tensors.push_back(std::move(named));
-  }
+SafetensorsView TrainingState::paramsView() const {
+  SafetensorsView file;
+  for (const Slot &slot : slots)
+    if (signature.args[slot.argIndex].role == Role::Param)
+      file.tensors.emplace_back(tensorName(slot.argIndex), &slot.current);
   file.metadata["mpt.step"] = std::to_string(steps);
   return file;
 }
 
-SafetensorsFile TrainingState::saveCheckpoint(uint64_t seed) const {
-  SafetensorsFile file;
-  for (const Slot &slot : slots) {
-    NamedTensor named{tensorName(slot.argIndex),
-                      HostTensor(slot.current.dtype, slot.current.shape)};
-    copyConverted(slot.current, named.tensor);
-    file.tensors.push_back(std::move(named));
-  }
+SafetensorsView TrainingState::checkpointView(uint64_t seed) const {
+  SafetensorsView file;
+  for (const Slot &slot : slots)
+    file.tensors.emplace_back(tensorName(slot.argIndex), &slot.current);
   file.metadata["mpt.format"] = kCheckpointFormat;
   file.metadata["mpt.step"] = std::to_string(steps);
   file.metadata["mpt.seed"] = std::to_string(seed);
@@ -229,14 +244,19 @@ Expected<uint64_t> TrainingState::loadCheckpoint(const SafetensorsFile &file) {
   const std::string *step = metadata("mpt.step");
   const std::string *seed = metadata("mpt.seed");
   char *end = nullptr;
+  errno = 0;
   long long stepValue = step ? std::strtoll(step->c_str(), &end, 10) : -1;
-  if (!step || step->empty() || *end != '\0' || stepValue < 0)
-    return Status::error("checkpoint metadata mpt.step must be a "
-                         "non-negative integer");
+  if (!step || step->empty() || *end != '\0' || stepValue < 0 ||
+      errno == ERANGE)
+    return Status::error("checkpoint metadata mpt.step must be an integer "
+                         "in [0, 2^63 - 1]");
+  errno = 0;
   unsigned long long seedValue =
       seed ? std::strtoull(seed->c_str(), &end, 10) : 0;
-  if (!seed || seed->empty() || *end != '\0')
-    return Status::error("checkpoint metadata mpt.seed must be an integer");
+  if (!seed || seed->empty() || (*seed)[0] < '0' || (*seed)[0] > '9' ||
+      *end != '\0' || errno == ERANGE)
+    return Status::error("checkpoint metadata mpt.seed must be an integer "
+                         "in [0, 2^64 - 1]");
 
   std::vector<ExpectedTensor> expected;
   for (const Slot &slot : slots)
@@ -244,6 +264,10 @@ Expected<uint64_t> TrainingState::loadCheckpoint(const SafetensorsFile &file) {
                         stepTensorName(slot.argIndex), &slot.current});
   if (Status status =
           matchTensors(file, expected, /*exactType=*/true, "training state");
+      !status.ok())
+    return status;
+  if (Status status = checkFinite(
+          file, expected, "the training state to resume from must be finite");
       !status.ok())
     return status;
   for (size_t i = 0, e = slots.size(); i < e; ++i)
@@ -254,6 +278,13 @@ Expected<uint64_t> TrainingState::loadCheckpoint(const SafetensorsFile &file) {
 
 void *TrainingState::current(size_t argIndex) {
   return slots[slotOfArg[argIndex]].current.buffer.data();
+}
+
+std::vector<void *> TrainingState::currentBuffers() {
+  std::vector<void *> buffers(signature.args.size(), nullptr);
+  for (Slot &slot : slots)
+    buffers[slot.argIndex] = slot.current.buffer.data();
+  return buffers;
 }
 
 void *TrainingState::next(size_t argIndex) {

@@ -2,6 +2,8 @@
 
 #include "mpt/Runtime/TrainingSummary.h"
 
+#include "mpt/Runtime/Interrupt.h"
+
 #include "Json.h"
 
 #include <cmath>
@@ -81,6 +83,9 @@ std::string mpt::runtime::summaryJson(const TrainingSummary &summary,
       {"first_step", number(summary.firstStep)},
       {"last_step", number(summary.lastStep)},
       {"steps", number(summary.steps())},
+      {"stopped_by", summary.stopSignal
+                         ? quoteJson(signalName(summary.stopSignal))
+                         : std::string("null")},
       {"warmup_steps", number(summary.warmupSteps)},
       {"seconds", number(summary.seconds)},
       {"timed_seconds", number(summary.timedSeconds)},

@@ -10,11 +10,14 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/OperationSupport.h"
 #include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/DynamicLibrary.h"
@@ -28,19 +31,27 @@ namespace {
 /// The OpenMP runtime that multi-threaded steps call (LLVM's libomp).
 constexpr const char *kOpenMPRuntime = "libomp.so.5";
 
+/// Parses a textual pipeline into `pm`; syntax errors are reported through
+/// the context's diagnostics.
+LogicalResult parsePipeline(ModuleOp module, llvm::StringRef pipeline,
+                            PassManager &pm) {
+  std::string errors;
+  llvm::raw_string_ostream errorStream(errors);
+  if (succeeded(parsePassPipeline(pipeline, pm, errorStream)))
+    return success();
+  // The parser's first line says what is wrong; the rest repeats it.
+  llvm::StringRef reason = llvm::StringRef(errors).split('\n').first;
+  reason.consume_front("<Pass-Options-Parser>: ");
+  return emitError(module.getLoc())
+         << "invalid pass pipeline '" << pipeline << "': " << reason;
+}
+
 /// Runs a textual pipeline on `module`; pipeline syntax errors and pass
 /// failures are reported through the context's diagnostics.
 LogicalResult runPipeline(ModuleOp module, llvm::StringRef pipeline) {
   PassManager pm(module.getContext());
-  std::string errors;
-  llvm::raw_string_ostream errorStream(errors);
-  if (failed(parsePassPipeline(pipeline, pm, errorStream))) {
-    // The parser's first line says what is wrong; the rest repeats it.
-    llvm::StringRef reason = llvm::StringRef(errors).split('\n').first;
-    reason.consume_front("<Pass-Options-Parser>: ");
-    return emitError(module.getLoc())
-           << "invalid pass pipeline '" << pipeline << "': " << reason;
-  }
+  if (failed(parsePipeline(module, pipeline, pm)))
+    return failure();
   return pm.run(module);
 }
 
@@ -196,8 +207,48 @@ LogicalResult StepCompiler::expand() {
   std::string amp = "compute-type=" + options.precision;
   if (!options.ampOptions.empty())
     amp += " " + options.ampOptions;
-  return runPipeline(*module,
-                     "mpt-auto-mixed-precision{" + amp + "}," + expansion);
+  if (failed(runMixedPrecision("mpt-auto-mixed-precision{" + amp + "}")))
+    return failure();
+  return runPipeline(*module, expansion);
+}
+
+LogicalResult StepCompiler::runMixedPrecision(llvm::StringRef pipeline) {
+  // Errors in the options name the pipeline as the user wrote it.
+  PassManager parsed(&context);
+  if (failed(parsePipeline(*module, pipeline, parsed)))
+    return failure();
+  // The report is on so that a step the pass leaves unchanged says why;
+  // options given later (--amp-options) override it.
+  std::string reporting = pipeline.str();
+  reporting.insert(reporting.find('{') + 1, "report=true ");
+  bool reportWanted = llvm::any_of(
+      llvm::split(options.ampOptions, ' '), [](llvm::StringRef option) {
+        return option == "report" || option == "report=true" ||
+               option == "report=1";
+      });
+  Operation *step = module->lookupSymbol(stepName);
+  OperationFingerPrint before(step);
+  SmallVector<std::pair<Location, std::string>> remarks;
+  {
+    ScopedDiagnosticHandler capture(&context, [&](Diagnostic &diag) {
+      if (diag.getSeverity() != DiagnosticSeverity::Remark)
+        return failure();
+      remarks.emplace_back(diag.getLocation(), diag.str());
+      return success();
+    });
+    if (failed(runPipeline(*module, reporting)))
+      return failure();
+  }
+  // A step left as it was trains in the precision it was written in: the
+  // user asked for another, so the pass's reason is a warning.
+  bool unchanged = OperationFingerPrint(step) == before;
+  for (auto &[loc, text] : remarks) {
+    if (unchanged)
+      emitWarning(loc) << text;
+    else if (reportWanted)
+      emitRemark(loc) << text;
+  }
+  return success();
 }
 
 LogicalResult StepCompiler::exposeGradientResults(func::FuncOp step) {
@@ -291,6 +342,10 @@ LogicalResult StepCompiler::lower(StepDevice device) {
 FailureOr<rt::StepFunction> StepCompiler::compile() {
   if (failed(lower(StepDevice::CPU)))
     return failure();
+  return loadLowered();
+}
+
+FailureOr<rt::StepFunction> StepCompiler::loadLowered() {
   // Parallel loops become OpenMP worksharing loops, which call into the
   // OpenMP runtime; the JIT resolves them from the loaded library.
   if (options.threads != 1) {
@@ -309,6 +364,9 @@ FailureOr<rt::StepFunction> StepCompiler::compile() {
                                                /*targetMachine=*/nullptr);
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  // The perf listener writes a jitdump file (under ~/.debug or /tmp) for
+  // every run: a file no one asked for, left behind by every run.
+  engineOptions.enablePerfNotificationListener = false;
   auto created = ExecutionEngine::create(*module, engineOptions);
   if (!created)
     return emitError(module->getLoc())

@@ -81,9 +81,13 @@ public:
   unsigned narrowestTensorFloatWidth() const { return narrowestWidth; }
 
   /// Differentiates, lowers and JIT-compiles the loaded step, with the
-  /// compiled code's heap functions bound to the AllocationTracker.
+  /// compiled code's heap functions bound to the AllocationTracker:
+  /// lower(StepDevice::CPU), then loadLowered().
   FailureOr<::mpt::runtime::StepFunction> compile();
-  /// The evaluation function, once compile() has succeeded.
+  /// JIT-compiles the step that lower(StepDevice::CPU) lowered, once its
+  /// static memory (staticMemoryBytes()) is known to fit.
+  FailureOr<::mpt::runtime::StepFunction> loadLowered();
+  /// The evaluation function, once the step is JIT-compiled.
   FailureOr<::mpt::runtime::StepFunction> compiledEvaluation();
   /// Differentiates the loaded step and lowers it to the LLVM dialect for
   /// `device`; compile() does this for the CPU. Valid once.
@@ -92,11 +96,16 @@ public:
   ModuleOp getModule() { return *module; }
 
   /// Bytes of the compiled module's mutable globals: the static memory the
-  /// step keeps its temporaries in. Valid after compile().
+  /// step keeps its temporaries in. Valid after lower().
   uint64_t staticMemoryBytes() const { return staticBytes; }
 
 private:
   LogicalResult expand();
+  /// Runs the mixed-precision pipeline `pipeline` on the module with the
+  /// pass's report on; when the pass leaves the step unchanged, its
+  /// remarks become warnings, otherwise they are shown only if
+  /// --amp-options asked for the report.
+  LogicalResult runMixedPrecision(llvm::StringRef pipeline);
   /// Marks the parameters whose initialisation is not the default for
   /// their shape (the scale of a layer norm starts at one) with
   /// `mpt.param_init`, which the signature carries to the runtime.

@@ -14,12 +14,19 @@
 #include "mpt/Runtime/HostTensor.h"
 #include "mpt/Runtime/StepSignature.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace mpt {
 namespace runtime {
+
+/// Checks the values given for the scalar (rank-0) batch inputs: one for
+/// each, none for anything else, and each finite once rounded to its
+/// input's type.
+Status checkScalarInputs(const StepSignature &signature,
+                         const std::map<std::string, double> &values);
 
 class BatchSource {
 public:
@@ -50,6 +57,11 @@ public:
   static Expected<std::unique_ptr<NpyDataset>>
   load(const StepSignature &signature, const std::vector<std::string> &files,
        uint64_t seed, bool shuffle);
+  /// The bytes load() will keep, the arrays converted to the inputs'
+  /// types, as the headers of `files` declare them; a file whose header
+  /// cannot be read counts nothing (load() reports it).
+  static uint64_t residentBytes(const StepSignature &signature,
+                                const std::vector<std::string> &files);
 
   /// The files of held-out data, which may hold fewer samples than a batch
   /// (see fillInOrder); they are read in order.
@@ -92,6 +104,8 @@ class SyntheticRegression : public BatchSource {
 public:
   static Expected<std::unique_ptr<SyntheticRegression>>
   create(const StepSignature &signature, uint64_t seed);
+  /// The bytes create() will keep: W_true, in doubles.
+  static uint64_t residentBytes(const StepSignature &signature);
 
   void fill(int64_t step, const std::vector<HostTensor *> &inputs) override;
   std::string describe() const override;

@@ -118,6 +118,8 @@ struct TensorSpec {
   /// rejected before training.
   std::optional<std::pair<int64_t, int64_t>> indexRange;
 
+  /// The element count and byte size of a spec that verify() accepted
+  /// (it rejects specs whose sizes overflow int64).
   int64_t numElements() const;
   size_t byteSize() const;
   /// `256x1024xf32`, or `f32` for a scalar.
@@ -137,6 +139,18 @@ struct LossScaleConfig {
   double init = 0, growthFactor = 0, backoffFactor = 0;
   int64_t growthInterval = 0, hysteresis = 0;
   double minScale = 0, maxScale = 0;
+
+  /// The dynamic policy --auto-mixed-precision gives f16 by default
+  /// (PyTorch GradScaler's: init 2^16, growth 2 every 2000 steps, backoff
+  /// 0.5, no hysteresis; min 1, max 2^24).
+  static LossScaleConfig defaultDynamic();
+  /// For a dynamic policy: how many consecutive non-finite steps take the
+  /// scale from `init` to a collapse (a back-off below `minScale`), with
+  /// the f32 arithmetic of the step and `hysteresis` overflows tolerated
+  /// before every back-off (the most any hysteresis rule tolerates).
+  /// nullopt when the scale never collapses (a back-off that leaves the
+  /// f32 scale unchanged) or for another mode.
+  std::optional<int64_t> nonfiniteStepsToCollapse() const;
 };
 
 /// The optimizer the step applies (#mpt.sgd, #mpt.momentum, #mpt.adam):

@@ -24,7 +24,8 @@ void addDataFlags(CommandLine &commandLine, SessionOptions &options);
 
 /// How to train and what to write: --steps, --warmup, --resume, --save,
 /// --checkpoint, --checkpoint-every, --validate, --validate-every,
-/// --metrics, --summary, --print-every, --inject-nonfinite-grad-at.
+/// --metrics, --summary, --print-every, --max-consecutive-skips,
+/// --max-memory, --inject-nonfinite-grad-at.
 void addTrainingFlags(CommandLine &commandLine, SessionOptions &options);
 
 /// The rules between flags, once the command line is parsed: --init and

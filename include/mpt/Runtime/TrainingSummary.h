@@ -30,7 +30,11 @@ struct ValidationResult {
 };
 
 struct TrainingSummary {
+  /// The steps trained: all those asked for, or fewer when the run was
+  /// stopped by a signal.
   int64_t firstStep = 0, lastStep = 0;
+  /// The signal (SIGINT, SIGTERM) that stopped the run early; 0 for none.
+  int stopSignal = 0;
   /// The first steps of the run, which ran before the clock started.
   int64_t warmupSteps = 0;
   int64_t skipped = 0;
@@ -40,7 +44,8 @@ struct TrainingSummary {
   double seconds = 0, timedSeconds = 0;
   /// Samples per second of the timed steps.
   double samplesPerSecond = 0;
-  /// The median time of one call of the step among the timed steps.
+  /// The median time of one call of the step among the timed steps (among
+  /// a uniform sample of 65536 of them in a longer run).
   double medianStepSeconds = 0;
   /// The step's working memory: its static memory plus the largest heap
   /// use of one call (see AllocationTracker).
@@ -67,7 +72,8 @@ void printSummary(const TrainingSummary &summary,
                   const StepSignature &signature, std::FILE *out);
 
 /// The summary as one JSON object: the step, its batch size and device;
-/// first_step, last_step, steps, warmup_steps; seconds, timed_seconds,
+/// first_step, last_step, steps, stopped_by (null, or the signal that
+/// stopped the run before its last step), warmup_steps; seconds, timed_seconds,
 /// median_step_ms, samples_per_second; final_loss, final_loss_scale (null
 /// without loss scaling), skipped_steps; peak_step_bytes,
 /// static_step_bytes, peak_heap_bytes, leaked_bytes and, on a device,

@@ -152,7 +152,8 @@ def AutoMixedPrecision : Pass<"mpt-auto-mixed-precision", "ModuleOp"> {
     Option<"growthInterval", "growth-interval", "int64_t", "2000",
            "Consecutive finite steps before the scale grows">,
     Option<"hysteresis", "hysteresis", "int64_t", "1",
-           "Overflows tolerated before the scale backs off">,
+           "Overflows tolerated before the scale backs off, refilled only "
+           "when it grows (DeepSpeed's hysteresis)">,
     Option<"minScale", "min-scale", "double", "1.0",
            "Smallest scale; a backoff below it is a collapse">,
     Option<"maxScale", "max-scale", "double", "16777216.0",
