@@ -368,9 +368,8 @@ Expected<TrainingSummary> TrainingLoop::finish(const StepRecord &record,
   summary.lastStep = record.step;
   summary.stopSignal = stopSignal;
   summary.seconds = secondsSince(start);
-  summary.timedSeconds =
-      secondsSince(timedStart) -
-      std::chrono::duration<double>(timedValidation).count();
+  summary.timedSeconds = secondsSince(timedStart) -
+                         std::chrono::duration<double>(timedValidation).count();
   if (progressVisible)
     std::fputs("\r\033[K", out);
   summary.staticStepBytes = options.staticStepBytes;

@@ -155,8 +155,8 @@ int train(mlir::mpt::StepCompiler &compiler, llvm::StringRef precision,
     evaluate = *compiled;
   }
   rt::HostStepExecutor executor(*step);
-  rt::Expected<rt::TrainingSummary> summary = (*session)->run(
-      executor, compiler.staticMemoryBytes(), stdout, evaluate);
+  rt::Expected<rt::TrainingSummary> summary =
+      (*session)->run(executor, compiler.staticMemoryBytes(), stdout, evaluate);
   if (!summary.ok())
     return fail(summary.error().message());
   return exitStatus(*summary);
