@@ -234,11 +234,15 @@ int testSignature(const char *path) {
               static_cast<long long>(scale.growthInterval), scale.backoffFactor,
               static_cast<long long>(scale.hysteresis), scale.minScale,
               scale.maxScale);
-  for (const TensorSpec &arg : signature->args)
-    std::printf("arg %s%s\n", arg.describe().c_str(),
-                arg.role == Role::Param
-                    ? (std::string(", init ") + paramInitName(arg.init)).c_str()
-                    : "");
+  for (const TensorSpec &arg : signature->args) {
+    std::string details;
+    if (arg.role == Role::Param)
+      details = std::string(", init ") + paramInitName(arg.init);
+    if (arg.indexRange)
+      details = ", indices [" + std::to_string(arg.indexRange->first) + ", " +
+                std::to_string(arg.indexRange->second) + "]";
+    std::printf("arg %s%s\n", arg.describe().c_str(), details.c_str());
+  }
   for (const TensorSpec &result : signature->results)
     std::printf("result %s\n", result.describe().c_str());
   return 0;
@@ -271,7 +275,7 @@ bool faultDue(const std::optional<std::pair<int64_t, int64_t>> &fault) {
 /// The loss-scale policy of the signature, which the step applies.
 LossScaleConfig linearPolicy;
 
-/// The loss-scale rule of mpt.update_loss_scale.
+/// The loss-scale rule of mpt.update_loss_scale (DeepSpeed's hysteresis).
 void updateLossScale(float scale, int32_t good, int32_t left, bool finite,
                      float &newScale, int32_t &newGood, int32_t &newLeft,
                      bool &collapsed) {
@@ -286,8 +290,9 @@ void updateLossScale(float scale, int32_t good, int32_t left, bool finite,
       newLeft = left - 1;
       return;
     }
+    // DeepSpeed's rule: a back-off leaves the tolerance used up; only the
+    // next growth restores it.
     newScale = static_cast<float>(scale * c.backoffFactor);
-    newLeft = c.hysteresis;
     if (newScale < c.minScale) {
       newScale = static_cast<float>(c.minScale);
       collapsed = true;

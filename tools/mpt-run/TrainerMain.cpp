@@ -4,7 +4,9 @@
 // compiled step and MPT's runtime into a trainer that needs neither LLVM nor
 // MLIR. The object exports the step as `mpt_trainer_step`, its signature as
 // `mpt_trainer_signature` and the bytes of its static memory as
-// `mpt_trainer_static_bytes`, whatever the step is called.
+// `mpt_trainer_static_bytes`, whatever the step is called; a CPU trainer's
+// also exports the step's evaluation function, for --validate, as
+// `mpt_trainer_evaluate` with `mpt_trainer_evaluation_signature`.
 //
 // The trainer takes mpt-run's data and training flags (TrainingFlags.h) and
 // runs the same training session, SIGINT and SIGTERM included. Built for the
@@ -27,6 +29,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <unistd.h>
 
@@ -34,6 +37,9 @@ extern "C" void mpt_trainer_step(void **buffers);
 extern "C" const char mpt_trainer_signature[];
 extern "C" const uint64_t mpt_trainer_static_bytes;
 extern "C" const uint64_t mpt_trainer_data_parallel;
+// Absent (null) from an object without an evaluation function.
+extern "C" __attribute__((weak)) void mpt_trainer_evaluate(void **buffers);
+extern "C" __attribute__((weak)) const char mpt_trainer_evaluation_signature[];
 
 using namespace mpt::runtime;
 
@@ -208,9 +214,17 @@ int main(int argc, char **argv) {
       parseStepSignatureJson(mpt_trainer_signature);
   if (!signature.ok())
     return fail(signature.error().message());
+  std::optional<StepSignature> evaluation;
+  if (mpt_trainer_evaluate && mpt_trainer_evaluation_signature) {
+    Expected<StepSignature> decoded = parseStepSignatureJson(
+        mpt_trainer_evaluation_signature, StepKind::Evaluation);
+    if (!decoded.ok())
+      return fail(decoded.error().message());
+    evaluation = std::move(*decoded);
+  }
   setOutputsNote("nothing was written");
-  Expected<std::unique_ptr<TrainingSession>> session =
-      TrainingSession::prepare(*signature, std::move(options));
+  Expected<std::unique_ptr<TrainingSession>> session = TrainingSession::prepare(
+      *signature, std::move(options), evaluation ? &*evaluation : nullptr);
   if (!session.ok())
     return fail(session.error().message());
   if (Status status = (*session)->checkCompiledStep(mpt_trainer_static_bytes);
@@ -220,6 +234,8 @@ int main(int argc, char **argv) {
     std::printf("step @%s, batch %lld\ndata: %s\n", signature->name.c_str(),
                 static_cast<long long>(signature->batchSize()),
                 (*session)->data().describe().c_str());
+    if (const Validator *validation = (*session)->validation())
+      std::printf("validation: %s\n", validation->describe().c_str());
     if (job.worldSize() > 1)
       std::printf("data parallel: %d ranks (%s)\n", job.worldSize(),
                   job.engine().c_str());
@@ -242,8 +258,8 @@ int main(int argc, char **argv) {
 #else
   HostStepExecutor step(mpt_trainer_step);
 #endif
-  Expected<TrainingSummary> summary =
-      (*session)->run(step, mpt_trainer_static_bytes, stdout);
+  Expected<TrainingSummary> summary = (*session)->run(
+      step, mpt_trainer_static_bytes, stdout, mpt_trainer_evaluate);
   if (!summary.ok())
     return fail(summary.error().message());
   leave.release();

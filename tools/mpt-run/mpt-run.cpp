@@ -26,6 +26,7 @@
 #include "mpt/Runtime/Sizes.h"
 #include "mpt/Runtime/TrainingFlags.h"
 #include "mpt/Runtime/TrainingSession.h"
+#include "mpt/Support/CommandLineDiagnostics.h"
 #include "mpt/Transforms/Passes.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -138,6 +139,8 @@ void printHeader(const rt::StepSignature &signature, llvm::StringRef precision,
   if (!jobDescription.empty())
     llvm::outs() << jobDescription << "\n";
   llvm::outs() << "data: " << session.data().describe() << "\n";
+  if (const rt::Validator *validation = session.validation())
+    llvm::outs() << "validation: " << validation->describe() << "\n";
   if (session.state().step() > 0)
     llvm::outs() << "resuming after step " << session.state().step() << "\n";
   llvm::outs().flush();
@@ -148,8 +151,8 @@ int train(mlir::mpt::StepCompiler &compiler, llvm::StringRef precision,
           rt::SessionOptions options, llvm::StringRef jobDescription) {
   rt::setOutputsNote("nothing was written");
   rt::Communicator *job = options.communicator;
-  auto session =
-      rt::TrainingSession::prepare(compiler.signature(), std::move(options));
+  auto session = rt::TrainingSession::prepare(
+      compiler.signature(), std::move(options), compiler.evaluationSignature());
   if (!session.ok())
     return fail(session.error().message());
   if (!job || job->rank() == 0)
@@ -165,9 +168,16 @@ int train(mlir::mpt::StepCompiler &compiler, llvm::StringRef precision,
   FailureOr<rt::StepFunction> step = compiler.loadLowered();
   if (failed(step))
     return 1;
+  rt::StepFunction evaluate = nullptr;
+  if (compiler.evaluationSignature()) {
+    FailureOr<rt::StepFunction> compiled = compiler.compiledEvaluation();
+    if (failed(compiled))
+      return 1;
+    evaluate = *compiled;
+  }
   rt::HostStepExecutor executor(*step);
   rt::Expected<rt::TrainingSummary> summary =
-      (*session)->run(executor, compiler.staticMemoryBytes(), stdout);
+      (*session)->run(executor, compiler.staticMemoryBytes(), stdout, evaluate);
   if (!summary.ok())
     return fail(summary.error().message());
   return exitStatus(*summary);
@@ -372,6 +382,8 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  mlir::mpt::CommandLineDiagnosticHandler commandLineDiagnostics(&context,
+                                                                 "mpt-run");
 
   mlir::mpt::StepCompilerOptions compilerOptions;
   compilerOptions.stepName = flags.stepName;
@@ -387,6 +399,14 @@ int main(int argc, char **argv) {
     compilerOptions.exposeGradients = flags.gradStats;
     if (flags.dataParallel)
       compilerOptions.dataParallel = mlir::mpt::dataParallelPassOptions(flags);
+    // Validation, and the CPU trainers that may be asked for it, need the
+    // evaluation function.
+    using Evaluation = mlir::mpt::StepCompilerOptions::Evaluation;
+    if (!training.validationFiles.empty())
+      compilerOptions.evaluation = Evaluation::Required;
+    else if (!flags.emitTrainerDir.empty() &&
+             stepDevice == mlir::mpt::StepDevice::CPU)
+      compilerOptions.evaluation = Evaluation::IfPossible;
   }
   mlir::mpt::StepCompiler compiler(context, compilerOptions);
   if (failed(compiler.load(sourceMgr)))

@@ -23,9 +23,10 @@ constexpr const char *kTrainingFlagGroup = "Training";
 void addDataFlags(CommandLine &commandLine, SessionOptions &options);
 
 /// How to train and what to write: --steps, --warmup, --resume, --save,
-/// --checkpoint, --checkpoint-every, --metrics, --summary, --print-every,
-/// --max-consecutive-skips, --max-memory, --inject-nonfinite-grad-at, and
-/// the data-parallel flags below.
+/// --checkpoint, --checkpoint-every, --validate, --validate-every,
+/// --metrics, --summary, --print-every, --max-consecutive-skips,
+/// --max-memory, --inject-nonfinite-grad-at, and the data-parallel flags
+/// below.
 void addTrainingFlags(CommandLine &commandLine, SessionOptions &options);
 
 /// A data-parallel job's flags: --comm-timeout, --check-replicas.
@@ -33,7 +34,8 @@ void addDataParallelFlags(CommandLine &commandLine, SessionOptions &options);
 
 /// The rules between flags, once the command line is parsed: --init and
 /// --resume exclude each other, --checkpoint-every needs --checkpoint,
-/// and --warmup leaves at least one step to time.
+/// --validate-every needs --validate, and --warmup leaves at least one
+/// step to time.
 Status checkTrainingFlags(const CommandLine &commandLine,
                           const SessionOptions &options);
 

@@ -42,7 +42,7 @@ func.func @world_size(%a: tensor<4xf32>) {
 // -----
 
 func.func @dynamic(%a: tensor<?xf32>) {
-  // expected-error@+1 {{'mpt.all_reduce' op operand #0 must be variadic of statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?xf32>'}}
+  // expected-error@+1 {{'mpt.all_reduce' op operand #0 must be variadic of non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?xf32>'}}
   %r = mpt.all_reduce sum %a : tensor<?xf32>
   return
 }
