@@ -91,9 +91,9 @@ void divideLossByWorldSize(GradientOp gradient,
   Type f32 = b.getF32Type();
   Value ranks =
       config.worldSize
-          ? arith::ConstantOp::create(
-                b, loc,
-                b.getF32FloatAttr(static_cast<float>(config.worldSize.getInt())))
+          ? arith::ConstantOp::create(b, loc,
+                                      b.getF32FloatAttr(static_cast<float>(
+                                          config.worldSize.getInt())))
                 .getResult()
           : arith::SIToFPOp::create(b, loc, f32, WorldSizeOp::create(b, loc))
                 .getResult();
@@ -175,8 +175,11 @@ struct DataParallelPass : mpt::impl::DataParallelBase<DataParallelPass> {
       return signalPassFailure();
     }
     for (func::FuncOp func : module.getOps<func::FuncOp>()) {
+      // An evaluation function computes no gradient: each rank evaluates
+      // with the same parameters, so it needs no collective.
       if (!func->hasAttr("mpt.train_step") ||
-          func->hasAttr("mpt.gradient_function"))
+          func->hasAttr("mpt.gradient_function") ||
+          func->hasAttr("mpt.evaluation_function"))
         continue;
       if (failed(makeDataParallel(func, *config)))
         return signalPassFailure();

@@ -255,7 +255,9 @@ def DataParallel : Pass<"mpt-data-parallel", "ModuleOp"> {
     The pass runs between `--mpt-expand-train-step` and
     `--mpt-differentiate`: it needs step functions that still hold their
     `mpt.gradient`. A step function that already holds an `mpt.all_reduce`
-    is left as it is, so running the pass twice changes nothing.
+    is left as it is, so running the pass twice changes nothing. An
+    evaluation function (`--mpt-evaluation-function`) computes no gradient
+    and is left as it is: every rank evaluates the same parameters.
     `world-size=0` (the default) leaves the number of ranks to the runtime.
 
     Before (the tail of a step function):
