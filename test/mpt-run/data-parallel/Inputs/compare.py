@@ -1,10 +1,13 @@
 """Compares two runs: per-step metrics and saved tensors.
 
   compare.py --metrics A.csv B.csv [--tolerance R] [--exact COLUMN,...]
+             [--close COLUMN,...]
   compare.py --tensors A.safetensors B.safetensors [--tolerance R]
 
 Losses (and tensors) agree when |a - b| <= R * max(|b|) (per step for the
-loss, per tensor for the tensors); --exact columns must be equal. Prints the
+loss, per tensor for the tensors); --exact columns must be equal; --close
+columns agree as the loss does where a row has them, and are empty in the
+same rows (val_loss: validation runs after some steps only). Prints the
 largest differences; exits 1 when a pair does not agree.
 """
 
@@ -34,7 +37,7 @@ def read_safetensors(path):
     return tensors
 
 
-def compare_metrics(a_path, b_path, tolerance, exact):
+def compare_metrics(a_path, b_path, tolerance, exact, close=()):
     with open(a_path) as a, open(b_path) as b:
         rows_a, rows_b = list(csv.DictReader(a)), list(csv.DictReader(b))
     if len(rows_a) != len(rows_b):
@@ -46,13 +49,20 @@ def compare_metrics(a_path, b_path, tolerance, exact):
             if row_a[column] != row_b[column]:
                 print(f"step {row_a['step']}: {column} {row_a[column]} != {row_b[column]}")
                 ok = False
-        la, lb = float(row_a["loss"]), float(row_b["loss"])
-        if np.isnan(la) and np.isnan(lb):
-            continue
-        # A NaN on one side only is an infinite difference.
-        rel = abs(la - lb) / max(abs(lb), 1e-30)
-        if np.isnan(rel) or rel > worst:
-            worst, worst_step = float("inf") if np.isnan(rel) else rel, row_a["step"]
+        for column in ["loss"] + list(close):
+            if row_a[column] == "" or row_b[column] == "":
+                if row_a[column] != row_b[column]:
+                    print(f"step {row_a['step']}: {column} '{row_a[column]}' against '{row_b[column]}'")
+                    ok = False
+                continue
+            la, lb = float(row_a[column]), float(row_b[column])
+            if np.isnan(la) and np.isnan(lb):
+                continue
+            # A NaN on one side only is an infinite difference.
+            rel = abs(la - lb) / max(abs(lb), 1e-30)
+            if np.isnan(rel) or rel > worst:
+                worst = float("inf") if np.isnan(rel) else rel
+                worst_step = f"{row_a['step']}, {column}"
     print(f"{len(rows_a)} steps, largest relative loss difference {worst:.3g} (step {worst_step})")
     return ok and worst <= tolerance
 
@@ -77,11 +87,13 @@ def main():
     parser.add_argument("--tensors", nargs=2)
     parser.add_argument("--tolerance", type=float, default=1e-5)
     parser.add_argument("--exact", default="")
+    parser.add_argument("--close", default="")
     args = parser.parse_args()
     exact = [c for c in args.exact.split(",") if c]
     ok = True
     if args.metrics:
-        ok = compare_metrics(*args.metrics, args.tolerance, exact) and ok
+        close = [c for c in args.close.split(",") if c]
+        ok = compare_metrics(*args.metrics, args.tolerance, exact, close) and ok
     if args.tensors:
         ok = compare_tensors(*args.tensors, args.tolerance) and ok
     print("agree" if ok else "DIFFER")
