@@ -52,48 +52,86 @@ trap 'rm -rf "$work"' EXIT
 samples_per_s() {
   /usr/bin/python3 -c 'import json, sys; print("%.0f" % json.load(open(sys.argv[1]))["samples_per_second"])' "$1"
 }
+# The CPU ms per step of the busiest rank: the difference between a run of
+# warmup + steps steps and one of warmup steps (the same compilation and
+# setup), over the steps.
+cpu_ms_per_step() {
+  /usr/bin/python3 - "$work" "$1" "$steps" <<'PY'
+import glob, os, sys
+work, name, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+per_rank = []
+for long in sorted(glob.glob(os.path.join(work, name + ".cpu*"))):
+    short = long.replace(".cpu", ".short-cpu")
+    per_rank.append(float(open(long).read()) - float(open(short).read()))
+print("%.2f" % (1e3 * max(per_rank) / steps))
+PY
+}
+# Prints "samples/s CPU-ms-per-step" of mpt-run, launched by "$@".
 mpt_run() {
   local name=$1; shift
-  "$@" "$root/build/bin/mpt-run" "$root/bench/cpu/mlp.mlir" --threads=1 \
+  rm -f "$work/$name".*
+  "$@" /usr/bin/python3 "$root/bench/cpu/cpu_seconds.py" "$work/$name.cpu" -- \
+    "$root/build/bin/mpt-run" "$root/bench/cpu/mlp.mlir" --threads=1 \
     --steps=$((steps + warmup)) --warmup="$warmup" --print-every=0 \
     --summary="$work/$name.json" "${MPT_ARGS[@]}" > "$work/$name.out"
-  samples_per_s "$work/$name.json"
+  "$@" /usr/bin/python3 "$root/bench/cpu/cpu_seconds.py" "$work/$name.short-cpu" -- \
+    "$root/build/bin/mpt-run" "$root/bench/cpu/mlp.mlir" --threads=1 \
+    --steps="$warmup" --print-every=0 "${MPT_ARGS[@]}" > "$work/$name.short.out"
+  echo "$(samples_per_s "$work/$name.json") $(cpu_ms_per_step "$name")"
 }
 torch_ddp() {
   OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 -W ignore \
     "$root/bench/cpu/torch_ddp.py" --ranks="$1" --steps="$steps" \
     --warmup="$warmup" |
-    /usr/bin/python3 -c 'import json, sys; print("%.0f" % json.load(sys.stdin)["samples_per_s"])'
+    /usr/bin/python3 -c 'import json, sys; r = json.load(sys.stdin); print("%.0f %.2f" % (r["samples_per_s"], 1e3 * r["cpu_seconds_per_step"]))'
 }
 ratio() { /usr/bin/python3 -c "print(f'{$1 / $2:.2f}')"; }
-# "best median" of the samples/s in the arguments.
+# "best median" of the numbers in the arguments (best: the largest, or with
+# --min the smallest).
 best_median() {
-  /usr/bin/python3 -c 'import statistics, sys; v = [float(a) for a in sys.argv[1:]]; print("%.0f %.0f" % (max(v), statistics.median(v)))' "$@"
+  /usr/bin/python3 -c 'import statistics, sys
+args = sys.argv[1:]
+pick = min if args[0] == "--min" else max
+v = [float(a) for a in args if a != "--min"]
+print("%.6g %.6g" % (pick(v), statistics.median(v)))' "$@"
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-declare -A runs
+declare -A runs cpus
+measure() {
+  local name=$1 result; shift
+  result=$("$@")
+  runs[$name]+=" ${result% *}"
+  cpus[$name]+=" ${result#* }"
+}
 for ((i = 0; i < repeat; ++i)); do
   MPT_ARGS=()
-  runs[mpt1]+=" $(mpt_run one)"
-  runs[mpt2]+=" $(mpt_run two "${mpirun[@]}" -n "$ranks")"
+  measure mpt1 mpt_run one
+  measure mpt2 mpt_run two "${mpirun[@]}" -n "$ranks"
   MPT_ARGS=(--grad-comm-type=bf16)
-  runs[mpt2bf16]+=" $(mpt_run two-bf16 "${mpirun[@]}" -n "$ranks")"
-  runs[torch1]+=" $(torch_ddp 1)"
-  runs[torch2]+=" $(torch_ddp "$ranks")"
+  measure mpt2bf16 mpt_run two-bf16 "${mpirun[@]}" -n "$ranks"
+  measure torch1 torch_ddp 1
+  measure torch2 torch_ddp "$ranks"
 done
-declare -A best median
+declare -A best median cpu cpu_median
 for name in "${!runs[@]}"; do
   read -r best[$name] median[$name] <<< "$(best_median ${runs[$name]})"
+  read -r cpu[$name] cpu_median[$name] <<< "$(best_median --min ${cpus[$name]})"
 done
 
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after"
 echo "$(mpirun --version | head -1); torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'); $steps timed steps after $warmup, batch 256 per rank, 1 thread per rank, $repeat runs each"
-row() { printf '%-34s %10s %10s %10s\n' "$@"; }
-row run "best" "median" "vs 1 rank"
-row "mpt-run, 1 process" "${best[mpt1]}" "${median[mpt1]}" 1.00
-row "mpt-run, $ranks ranks (MPI)" "${best[mpt2]}" "${median[mpt2]}" "$(ratio "${best[mpt2]}" "${best[mpt1]}")"
-row "mpt-run, $ranks ranks, bf16 grads" "${best[mpt2bf16]}" "${median[mpt2bf16]}" "$(ratio "${best[mpt2bf16]}" "${best[mpt1]}")"
-row "PyTorch DDP (gloo), 1 rank" "${best[torch1]}" "${median[torch1]}" 1.00
-row "PyTorch DDP (gloo), $ranks ranks" "${best[torch2]}" "${median[torch2]}" "$(ratio "${best[torch2]}" "${best[torch1]}")"
-echo "mpt / PyTorch DDP at $ranks ranks: $(ratio "${best[mpt2]}" "${best[torch2]}") (best), $(ratio "${median[mpt2]}" "${median[torch2]}") (median)"
+echo "samples/s: global, of the wall time; CPU ms/step: of the busiest rank (the least of the runs); an idle machine with a core per rank would give ranks x (CPU ms/step of 1) / (CPU ms/step of N) over 1 rank"
+row() { printf '%-34s %10s %10s %10s %12s %14s\n' "$@"; }
+row run "best" "median" "vs 1 rank" "CPU ms/step" "idle estimate"
+row "mpt-run, 1 process" "${best[mpt1]}" "${median[mpt1]}" 1.00 "${cpu[mpt1]}" 1.00
+for name in mpt2 mpt2bf16; do
+  label="mpt-run, $ranks ranks (MPI)"
+  [ "$name" = mpt2 ] || label="mpt-run, $ranks ranks, bf16 grads"
+  row "$label" "${best[$name]}" "${median[$name]}" "$(ratio "${best[$name]}" "${best[mpt1]}")" \
+    "${cpu[$name]}" "$(ratio "$ranks * ${cpu[mpt1]}" "${cpu[$name]}")"
+done
+row "PyTorch DDP (gloo), 1 rank" "${best[torch1]}" "${median[torch1]}" 1.00 "${cpu[torch1]}" 1.00
+row "PyTorch DDP (gloo), $ranks ranks" "${best[torch2]}" "${median[torch2]}" "$(ratio "${best[torch2]}" "${best[torch1]}")" \
+  "${cpu[torch2]}" "$(ratio "$ranks * ${cpu[torch1]}" "${cpu[torch2]}")"
+echo "mpt / PyTorch DDP at $ranks ranks: $(ratio "${best[mpt2]}" "${best[torch2]}") (best samples/s), $(ratio "${median[mpt2]}" "${median[torch2]}") (median), $(ratio "${cpu[torch2]}" "${cpu[mpt2]}") (CPU time per step)"

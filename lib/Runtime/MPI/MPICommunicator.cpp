@@ -20,8 +20,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <limits>
 #include <thread>
@@ -261,6 +261,10 @@ Status MPICommunicator::check(int code, const char *call,
   return Status::error(what + ": " + call + " failed: " + mpiError(code));
 }
 
+/// How often a rank that waits for its peers to arrive at an exchange
+/// looks for them: the most it adds to the exchange's latency.
+constexpr int kArrivalPollMicroseconds = 50;
+
 template <typename Post>
 Status MPICommunicator::exchange(const std::string &what, Post post) {
   ++sequence;
@@ -284,11 +288,14 @@ Status MPICommunicator::exchange(const std::string &what, Post post) {
   Clock::time_point deadline =
       start + std::chrono::duration_cast<Clock::duration>(
                   std::chrono::duration<double>(timeout));
-  // A non-blocking collective advances only inside MPI calls, so poll
-  // without pause while the exchange is running (as a blocking one spins);
-  // a rank still waiting after that waits for a slow peer, and leaves it
-  // the CPU between polls.
-  Clock::time_point spinUntil = start + std::chrono::milliseconds(200);
+  // A non-blocking collective advances only inside MPI calls, so once
+  // every rank has arrived, poll without pause while the exchange runs (as
+  // a blocking one spins); a rank still waiting 200 ms after that waits for
+  // a slow peer. Before every rank has arrived nothing can advance: the
+  // rank leaves its CPU to the others between polls (on a shared or
+  // oversubscribed machine, to the peer it waits for).
+  bool everyoneArrived = false;
+  Clock::time_point spinUntil = Clock::time_point::max();
   for (;;) {
     int done = 0;
     int code = MPI_Testall(static_cast<int>(noticeRequests.size()),
@@ -300,10 +307,23 @@ Status MPICommunicator::exchange(const std::string &what, Post post) {
     Clock::time_point now = Clock::now();
     if (now > deadline)
       return timedOut(what);
-    if (now > spinUntil)
-      std::this_thread::sleep_for(std::chrono::microseconds(100));
-    else
+    if (!everyoneArrived) {
+      // The receives of the notices come first in noticeRequests.
+      int arrived = 0;
+      code = MPI_Testall(size, noticeRequests.data(), &arrived,
+                         MPI_STATUSES_IGNORE);
+      if (code != MPI_SUCCESS)
+        return check(code, "MPI_Testall", what);
+      if (arrived) {
+        everyoneArrived = true;
+        spinUntil = now + std::chrono::milliseconds(200);
+      }
+    }
+    if (everyoneArrived && now <= spinUntil)
       std::this_thread::yield();
+    else
+      std::this_thread::sleep_for(std::chrono::microseconds(
+          everyoneArrived ? 100 : kArrivalPollMicroseconds));
   }
   for (int peer = 0; peer < size; ++peer)
     if (peer != myRank && peerSequence[peer] != sequence)
