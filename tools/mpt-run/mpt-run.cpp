@@ -60,7 +60,9 @@ namespace {
 int fail(const std::string &message) {
   llvm::outs().flush();
   std::fflush(stdout);
-  llvm::errs() << rt::programName() << ": error: " << message << "\n";
+  // One write: the ranks of a job share the launcher's stderr, and pieces
+  // of their lines would interleave.
+  llvm::errs() << std::string(rt::programName()) + ": error: " + message + "\n";
   return 1;
 }
 
