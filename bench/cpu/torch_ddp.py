@@ -11,8 +11,10 @@ rank (its process time, all its threads). Run by bench/cpu/data-parallel.sh.
 """
 
 import argparse
+import datetime
 import json
 import os
+import socket
 import time
 
 import torch
@@ -23,7 +25,8 @@ import torch.multiprocessing as mp
 def train(rank, args, results):
     os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
     os.environ.setdefault("MASTER_PORT", str(args.port))
-    dist.init_process_group("gloo", rank=rank, world_size=args.ranks)
+    dist.init_process_group("gloo", rank=rank, world_size=args.ranks,
+                            timeout=datetime.timedelta(seconds=120))
     torch.set_num_threads(1)
     torch.manual_seed(0)
     model = torch.nn.Sequential(
@@ -69,8 +72,14 @@ def main():
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--lr", type=float, default=1e-2)
-    parser.add_argument("--port", type=int, default=29517)
+    parser.add_argument("--port", type=int, default=0,
+                        help="the rendezvous port (default: a free one)")
     args = parser.parse_args()
+    if args.port == 0:
+        # A fixed port would meet another job's rendezvous on a shared machine.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            args.port = probe.getsockname()[1]
     context = mp.get_context("spawn")
     results = context.SimpleQueue()
     mp.start_processes(train, args=(args, results), nprocs=args.ranks,
