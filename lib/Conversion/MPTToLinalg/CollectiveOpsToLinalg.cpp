@@ -247,6 +247,5 @@ struct AllReduceOpLowering : OpConversionPattern<AllReduceOp> {
 
 void mlir::mpt::populateCollectiveOpsToLinalgPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<AllReduceOpLowering, WorldSizeOpLowering>(
-      patterns.getContext());
+  patterns.add<AllReduceOpLowering, WorldSizeOpLowering>(patterns.getContext());
 }
