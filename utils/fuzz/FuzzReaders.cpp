@@ -1,12 +1,11 @@
-//===- FuzzReaders.cpp - libFuzzer target: the runtime's readers
-//-----------===//
+//===- FuzzReaders.cpp - libFuzzer target: the runtime's readers ----------===//
 //
 // The first byte of an input picks a reader, the rest is the file:
 //   0  .npy                       parseNpy
 //   1  safetensors                parseSafetensors
 //   2  checkpoint                 loadCheckpoint and loadParams of a small
 //                                 step's state (momentum, dynamic scale)
-//   3  step signature (JSON)      parseStepSignatureJson, parseLossScaleAttr
+//   3  step signature (JSON)      parseStepSignatureJson
 // An error Status is an answer, not a crash. Only the runtime is linked.
 //
 //===----------------------------------------------------------------------===//
@@ -92,7 +91,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   case 3: {
     std::string_view text(reinterpret_cast<const char *>(bytes), length);
     (void)rt::parseStepSignatureJson(text);
-    (void)rt::parseLossScaleAttr(text);
     break;
   }
   }
