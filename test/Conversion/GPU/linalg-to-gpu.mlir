@@ -274,6 +274,72 @@ func.func @gemm_with_neighbours(%x: memref<128x64xf16>, %w: memref<64x256xf16>, 
 
 // -----
 
+// Neighbours are found across the kernels of earlier ops, which count as
+// reading and writing every buffer they use: the kernel between the bias
+// and the GEMM touches neither, so the GEMM runs both neighbours.
+
+// CHECK-LABEL: func.func @neighbours_across_kernels
+// CHECK-NOT: gpu.alloc
+// CHECK: gpu.launch {{.*}}function(@earlier)
+// CHECK: gpu.launch {{.*}}function(@neighbours_across_kernels_gemm_mma_0)
+// CHECK: memref.load %{{.*}} : memref<256xf32>
+// CHECK: nvvm.mma.sync
+// CHECK: arith.truncf
+// CHECK-NOT: gpu.launch
+// CHECK: return
+func.func @neighbours_across_kernels(%x: memref<128x64xf16>, %w: memref<64x256xf16>, %b: memref<256xf32>, %h: memref<128x256xf16>, %other: memref<8xf32>) {
+  %c1 = arith.constant 1 : index
+  %acc = gpu.alloc () : memref<128x256xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%b : memref<256xf32>) outs(%acc : memref<128x256xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1) threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) module(@neighbours_across_kernels_kernels) function(@earlier) {
+    %c0 = arith.constant 0 : index
+    %v = memref.load %other[%c0] : memref<8xf32>
+    memref.store %v, %other[%c1] : memref<8xf32>
+    gpu.terminator
+  }
+  linalg.matmul ins(%x, %w : memref<128x64xf16>, memref<64x256xf16>) outs(%acc : memref<128x256xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%acc : memref<128x256xf32>) outs(%h : memref<128x256xf16>) {
+  ^bb0(%v: f32, %o: f16):
+    %t = arith.truncf %v : f32 to f16
+    linalg.yield %t : f16
+  }
+  gpu.dealloc %acc : memref<128x256xf32>
+  return
+}
+
+// -----
+
+// A kernel between them that uses the bias (here, writes it) may change
+// what the bias kernel reads: the bias stays a kernel of its own, before it.
+
+// CHECK-LABEL: func.func @prologue_input_used_between
+// CHECK: function(@prologue_input_used_between_elementwise_1)
+// CHECK: function(@earlier)
+// CHECK: function(@prologue_input_used_between_gemm_mma_0)
+func.func @prologue_input_used_between(%x: memref<128x64xf16>, %w: memref<64x256xf16>, %b: memref<256xf32>, %acc: memref<128x256xf32>) {
+  %c1 = arith.constant 1 : index
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%b : memref<256xf32>) outs(%acc : memref<128x256xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1) threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) module(@prologue_input_used_between_kernels) function(@earlier) {
+    %c0 = arith.constant 0 : index
+    %v = memref.load %b[%c0] : memref<256xf32>
+    memref.store %v, %b[%c1] : memref<256xf32>
+    gpu.terminator
+  }
+  linalg.matmul ins(%x, %w : memref<128x64xf16>, memref<64x256xf16>) outs(%acc : memref<128x256xf32>)
+  return
+}
+
+// -----
+
 // An op that would overwrite an operand of the GEMM (which other blocks may
 // still be reading) stays a kernel of its own.
 
