@@ -265,3 +265,58 @@ void gpu_kernels::hoistEpilogueAllocations(Gemm &gemm) {
       alloc->moveBefore(gemm.op);
   }
 }
+void gpu_kernels::storeResults(OpBuilder &b, Location loc, Gemm &gemm,
+                               const TileOrigin &origin, Value row, Value col,
+                               ArrayRef<Value> values) {
+  int64_t width = values.size();
+  Value sizeM = gemm.size(gemm.m), sizeN = gemm.size(gemm.n);
+  auto indicesAt = [&](OpBuilder &b, int64_t i) {
+    return gemmIndices(b, loc, gemm, origin, row,
+                       addIndexConstant(b, loc, col, i), Value());
+  };
+  // The output dim that n becomes, which the epilogue loops over.
+  AffineMap outMap = gemm.op.getMatchingIndexingMap(gemm.out);
+  std::optional<unsigned> outDimOfN =
+      outMap.getResultPosition(getAffineDimExpr(gemm.n, b.getContext()));
+  bool vectors =
+      outDimOfN &&
+      (gemm.epilogue ? canEmitVectorPoints(gemm.epilogue, *outDimOfN, width)
+                     : isVectorAccess(gemm.out->get(), outMap, gemm.n, width));
+  if (!vectors) {
+    for (int64_t i = 0; i < width; ++i) {
+      Value inBounds = arith::AndIOp::create(
+          b, loc, indexLessThan(b, loc, row, sizeM),
+          indexLessThan(b, loc, addIndexConstant(b, loc, col, i), sizeN));
+      emitIf(b, loc, inBounds, [&](OpBuilder &b) {
+        storeResult(b, loc, gemm, indicesAt(b, i), values[i]);
+      });
+    }
+    return;
+  }
+
+  // The vector is entirely inside the output or entirely outside.
+  Value inBounds =
+      arith::AndIOp::create(b, loc, indexLessThan(b, loc, row, sizeM),
+                            indexLessThan(b, loc, col, sizeN));
+  emitIf(b, loc, inBounds, [&](OpBuilder &b) {
+    SmallVector<Value> first = indicesAt(b, 0);
+    if (!gemm.epilogue) {
+      auto type = VectorType::get({width}, values.front().getType());
+      vector::StoreOp::create(
+          b, loc, vector::FromElementsOp::create(b, loc, type, values),
+          gemm.out->get(), applyMap(b, loc, outMap, first),
+          /*nontemporal=*/false, vectorAlignment(type));
+      return;
+    }
+    SmallVector<BlockArgument> results;
+    for (OpOperand *input : gemm.epilogue.getDpsInputOperands())
+      if (input->get() == gemm.out->get())
+        results.push_back(gemm.epilogue.getMatchingBlockArgument(input));
+    emitVectorPoints(b, loc, gemm.epilogue, outputIndices(b, loc, gemm, first),
+                     *outDimOfN, width, results,
+                     [&](int64_t i, IRMapping &mapping) {
+                       for (BlockArgument result : results)
+                         mapping.map(result, values[i]);
+                     });
+  });
+}

@@ -124,6 +124,8 @@ def LinalgToGPU : Pass<"mpt-linalg-to-gpu", "func::FuncOp"> {
                            "::mlir::arith::ArithDialect",
                            "::mlir::affine::AffineDialect",
                            "::mlir::vector::VectorDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::nvgpu::NVGPUDialect",
                            "::mlir::NVVM::NVVMDialect",
                            "::mlir::LLVM::LLVMDialect"];
   let options = [
@@ -134,6 +136,45 @@ def LinalgToGPU : Pass<"mpt-linalg-to-gpu", "func::FuncOp"> {
     Option<"blockSize", "block-size", "int64_t", "256",
            "Threads per block of elementwise and reduction kernels">,
   ];
+}
+
+def GPUKernelBufferFacts : Pass<"mpt-gpu-kernel-buffer-facts", "ModuleOp"> {
+  let summary = "States what outlined kernels may assume about their buffers";
+  let description = [{
+    After kernel outlining, a kernel (`gpu.func`) sees its buffers as plain
+    arguments. Its launches (`gpu.launch_func`) know more: every buffer of a
+    step is a view of a step buffer or of a runtime allocation, both aligned
+    to 16 bytes, and a temporary the step allocates overlaps no other
+    buffer. This pass writes, on each kernel, what all its launches
+    guarantee, as LLVM argument attributes, so that the NVPTX back end can
+    use 8- and 16-byte vector accesses and read-only buffers through the
+    non-coherent data cache (`ld.global.nc`):
+
+    - `llvm.align = 16` on a memref argument that every launch passes as a
+      view that keeps its buffer's start as base (not a `memref.view`,
+      which moves it by a byte shift), and on every workgroup buffer;
+    - `llvm.noalias` on a memref argument whose buffer no other argument of
+      the launch views, for every launch, unless that buffer is an argument
+      of the enclosing function (its caller may pass overlapping buffers;
+      the buffers of a step entry point are allocations of the step or come
+      from its buffer array, whose results overlap nothing).
+
+    The pipeline passes buffers to kernels as bare pointers (the aligned
+    pointer of each memref), the calling convention that carries these
+    attributes to the NVVM function; it needs static shapes, offsets and
+    strides, and a kernel argument without them is an error.
+
+    ```mlir
+    gpu.func @f(%a: memref<1024xf32>, %b: memref<1024xf32>) kernel
+    ```
+    launched with two distinct temporaries becomes
+    ```mlir
+    gpu.func @f(%a: memref<1024xf32> {llvm.align = 16 : i64, llvm.noalias},
+                %b: memref<1024xf32> {llvm.align = 16 : i64, llvm.noalias})
+        kernel
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 def GPUDeviceMemory : Pass<"mpt-gpu-device-memory", "func::FuncOp"> {
