@@ -45,10 +45,12 @@ struct LowerToNVVMOptions : public PassPipelineOptions<LowerToNVVMOptions> {
       llvm::cl::init("+ptx80")};
   Option<std::string> format{
       *this, "format",
-      llvm::cl::desc("What the kernels are compiled to: ptx (or isa), "
-                     "loaded by the driver's JIT; cubin (or bin), which "
-                     "needs ptxas; fatbin, which needs ptxas and fatbinary"),
-      llvm::cl::init("ptx")};
+      llvm::cl::desc("What the kernels are compiled to: fatbin, a cubin for "
+                     "the chip and the PTX the driver compiles for any "
+                     "newer one (needs ptxas and fatbinary); cubin (or "
+                     "bin), which needs ptxas; ptx (or isa), compiled by "
+                     "the driver's JIT when the module loads"),
+      llvm::cl::init("fatbin")};
   Option<unsigned> optLevel{*this, "opt-level",
                             llvm::cl::desc("Optimization level of the "
                                            "device code (0-3)"),
