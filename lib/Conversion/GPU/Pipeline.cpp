@@ -4,7 +4,7 @@
 // linalg (shared with the CPU back end), device scalars and elementwise
 // fusion on tensors, bufferization, device memory, one kernel per linalg op,
 // outlining onto one asynchronous stream, NVVM for the kernels, LLVM for the
-// host code, and the kernels compiled to PTX or a cubin.
+// host code, and the kernels compiled to a fatbin, a cubin or PTX.
 //
 //===----------------------------------------------------------------------===//
 
@@ -143,7 +143,8 @@ void mlir::mpt::registerGPUConversionPasses() {
   registerPassPipeline(
       "mpt-lower-to-nvvm",
       "Lowers a differentiated step function to kernels for NVIDIA GPUs "
-      "(PTX or cubin) and the host code that launches them, with the step's "
+      "(a fatbin, cubin or PTX) and the host code that launches them, with the "
+      "step's "
       "C entry point",
       [](OpPassManager &pm, StringRef text,
          function_ref<LogicalResult(const Twine &)> errorHandler) {

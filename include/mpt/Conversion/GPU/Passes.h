@@ -2,7 +2,7 @@
 //
 // `--mpt-lower-to-nvvm` takes a step in linalg-on-tensors form to the host
 // code that launches its kernels (LLVM dialect) and the kernels themselves,
-// compiled to PTX or a cubin and embedded as a `gpu.binary`.
+// compiled to a fatbin, a cubin or PTX and embedded as a `gpu.binary`.
 //
 //===----------------------------------------------------------------------===//
 
