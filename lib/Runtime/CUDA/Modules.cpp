@@ -64,19 +64,20 @@ bool allowSharedMemory(CUfunction function, int32_t bytes) {
 } // namespace
 
 void mpt::runtime::cuda::detail::unloadModules(RuntimeState &runtime) {
-  std::vector<CUmodule> loaded;
+  // A module's mutex is never taken with the runtime's held: loading one
+  // records its errors, which takes the runtime's.
+  std::vector<Module *> modules;
   {
     std::lock_guard<std::mutex> lock(runtime.mutex);
-    for (Module *module : runtime.modules) {
-      std::lock_guard<std::mutex> moduleLock(module->mutex);
-      if (module->loaded)
-        loaded.push_back(module->loaded);
-      module->loaded = nullptr;
-      module->functions.clear();
-    }
+    modules.assign(runtime.modules.begin(), runtime.modules.end());
   }
-  for (CUmodule module : loaded)
-    MPT_CU(cuModuleUnload, module);
+  for (Module *module : modules) {
+    std::lock_guard<std::mutex> lock(module->mutex);
+    if (module->loaded)
+      MPT_CU(cuModuleUnload, module->loaded);
+    module->loaded = nullptr;
+    module->functions.clear();
+  }
 }
 
 extern "C" void *mgpuModuleLoad(void *data, uint64_t /*size*/) {
