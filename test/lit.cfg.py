@@ -61,10 +61,12 @@ import shutil
 import subprocess
 
 cuda_home = os.environ.get("CUDA_HOME", "/usr/local/cuda")
-if shutil.which("ptxas") or shutil.which(
+ptxas = shutil.which("ptxas") or shutil.which(
     "ptxas", path=os.path.join(cuda_home, "bin")
-):
+)
+if ptxas:
     config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
 cuda_runtime = os.path.join(config.mpt_obj_root, "lib", "libMPTCUDARuntime.a")
 host_cxx = shutil.which("clang++") or shutil.which("c++")
 if os.path.exists(cuda_runtime) and host_cxx:
