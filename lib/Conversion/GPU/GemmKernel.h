@@ -1,10 +1,11 @@
 //===- GemmKernel.h - The parts of a tiled GEMM kernel ----------*- C++ -*-===//
 //
 // A contraction becomes one tiled GEMM kernel (GemmKernels.cpp), built from
-// the elementwise neighbours it absorbs (GemmFusion.cpp), the cooperative
-// copies of operand tiles into shared memory (GemmTiles.cpp), and the
-// arithmetic of a tile, on the ordinary cores (SimtGemm.cpp) or on tensor
-// cores (MmaSyncGemm.cpp).
+// the elementwise neighbours it absorbs (GemmFusion.cpp), its launch and the
+// cooperative copies of operand tiles into shared memory (GemmTiles.cpp,
+// through registers; StagedTiles.cpp, the tensor-core pipeline's cp.async
+// copies and ldmatrix loads), and the arithmetic of a tile, on the ordinary
+// cores (SimtGemm.cpp) or on tensor cores (MmaSyncGemm.cpp).
 //
 //===----------------------------------------------------------------------===//
 
