@@ -92,14 +92,18 @@ def LinalgToGPU : Pass<"mpt-linalg-to-gpu", "func::FuncOp"> {
     - *contractions* (matmul and its transposed forms, batched or not):
       a tiled GEMM. With f16/bf16 operands and `tensor-cores` on a chip of
       sm_80 or newer it runs on tensor cores (`mma.sync.m16n8k16`,
-      accumulating in f32, operands staged in shared memory); otherwise
-      a shared-memory tiled GEMM on the ordinary cores;
+      accumulating in f32, operand tiles copied by a 4-stage `cp.async`
+      pipeline into shared memory and read with `ldmatrix`); otherwise a
+      shared-memory tiled GEMM on the ordinary cores, with fused
+      multiply-adds;
     - *reductions*: one block per output (or several blocks and a second
       combining kernel when there are few outputs and much to reduce),
       threads striding over the reduced elements, combined with
       `gpu.all_reduce`; when the reduced dimension is not the contiguous
       one, one thread per output walks it so that loads stay coalesced;
-    - *everything else*: one thread per element of the iteration space.
+    - *everything else*: one thread per element of the iteration space,
+      or per 4 consecutive elements read and written in vectors when the
+      outputs allow it.
 
     Kernels are named after the function and the strategy (`@<func>_kernels
     ::@<func>_<strategy>_<n>`), so that PTX and profiles read back to the
