@@ -10,11 +10,15 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/OperationSupport.h"
 #include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/raw_ostream.h"
@@ -27,19 +31,27 @@ namespace {
 /// The OpenMP runtime that multi-threaded steps call (LLVM's libomp).
 constexpr const char *kOpenMPRuntime = "libomp.so.5";
 
+/// Parses a textual pipeline into `pm`; syntax errors are reported through
+/// the context's diagnostics.
+LogicalResult parsePipeline(ModuleOp module, llvm::StringRef pipeline,
+                            PassManager &pm) {
+  std::string errors;
+  llvm::raw_string_ostream errorStream(errors);
+  if (succeeded(parsePassPipeline(pipeline, pm, errorStream)))
+    return success();
+  // The parser's first line says what is wrong; the rest repeats it.
+  llvm::StringRef reason = llvm::StringRef(errors).split('\n').first;
+  reason.consume_front("<Pass-Options-Parser>: ");
+  return emitError(module.getLoc())
+         << "invalid pass pipeline '" << pipeline << "': " << reason;
+}
+
 /// Runs a textual pipeline on `module`; pipeline syntax errors and pass
 /// failures are reported through the context's diagnostics.
 LogicalResult runPipeline(ModuleOp module, llvm::StringRef pipeline) {
   PassManager pm(module.getContext());
-  std::string errors;
-  llvm::raw_string_ostream errorStream(errors);
-  if (failed(parsePassPipeline(pipeline, pm, errorStream))) {
-    // The parser's first line says what is wrong; the rest repeats it.
-    llvm::StringRef reason = llvm::StringRef(errors).split('\n').first;
-    reason.consume_front("<Pass-Options-Parser>: ");
-    return emitError(module.getLoc())
-           << "invalid pass pipeline '" << pipeline << "': " << reason;
-  }
+  if (failed(parsePipeline(module, pipeline, pm)))
+    return failure();
   return pm.run(module);
 }
 
@@ -55,6 +67,34 @@ bool isLayerNormScale(Value value) {
       return true;
   }
   return false;
+}
+
+/// The bytes of the mutable globals that `entry` reaches, directly or
+/// through the functions it calls: the temporaries the lowering placed in
+/// static buffers are step memory as much as heap allocations are. An
+/// evaluation function in the same module has buffers of its own.
+uint64_t staticBytesOf(ModuleOp module, llvm::StringRef entry) {
+  DataLayout layout(module);
+  SymbolTable symbols(module);
+  llvm::StringSet<> globals, visited;
+  SmallVector<StringRef> functions = {entry};
+  while (!functions.empty()) {
+    auto func = symbols.lookup<LLVM::LLVMFuncOp>(functions.pop_back_val());
+    if (!func || !visited.insert(func.getSymName()).second)
+      continue;
+    func.walk([&](Operation *op) {
+      if (auto address = dyn_cast<LLVM::AddressOfOp>(op))
+        globals.insert(address.getGlobalName());
+      else if (auto call = dyn_cast<LLVM::CallOp>(op); call && call.getCallee())
+        functions.push_back(*call.getCallee());
+    });
+  }
+  uint64_t bytes = 0;
+  module.walk([&](LLVM::GlobalOp global) {
+    if (!global.getConstant() && globals.contains(global.getSymName()))
+      bytes += layout.getTypeSize(global.getGlobalType());
+  });
+  return bytes;
 }
 
 /// The narrowest float element type of the tensors `func` computes with.
@@ -100,6 +140,8 @@ LogicalResult StepCompiler::load(llvm::SourceMgr &sourceMgr) {
       }))
     return emitError(module->getLoc())
            << "'" << path << "' holds no mpt.train_step @" << stepName;
+  readSourceNames(*llvm::find_if(
+      steps, [&](TrainStepOp step) { return step.getSymName() == stepName; }));
   if (failed(expand()))
     return failure();
   bool gradient = options.kind == rt::StepKind::Gradient;
@@ -115,7 +157,37 @@ LogicalResult StepCompiler::load(llvm::SourceMgr &sourceMgr) {
     return failure();
   narrowestWidth = narrowestTensorFloatWidthIn(step);
   recordParamInits(step);
-  return readSignature(step);
+  recordSourceNames(step);
+  if (failed(readSignature(step)))
+    return failure();
+  return options.evaluation != StepCompilerOptions::Evaluation::None
+             ? readEvaluationSignature()
+             : success();
+}
+
+LogicalResult StepCompiler::readEvaluationSignature() {
+  auto function = module->lookupSymbol<func::FuncOp>(stepName + "_eval");
+  if (!function &&
+      options.evaluation == StepCompilerOptions::Evaluation::IfPossible)
+    return success();
+  if (!function || !function->hasAttr("mpt.evaluation_function"))
+    return emitError(module->getLoc())
+           << "the expansion left no evaluation function @" << stepName
+           << "_eval";
+  recordSourceNames(function);
+  std::string entry =
+      (function.getSymName() + StepABIOptions().entrySuffix).str();
+  FailureOr<std::string> json = buildStepSignatureJson(function, entry);
+  if (failed(json))
+    return failure();
+  rt::Expected<rt::StepSignature> decoded =
+      rt::parseStepSignatureJson(*json, rt::StepKind::Evaluation);
+  if (!decoded.ok())
+    return function.emitError() << decoded.error().message();
+  evalSignatureJson = std::move(*json);
+  evalSignature = std::move(*decoded);
+  hasEvaluation = true;
+  return success();
 }
 
 LogicalResult StepCompiler::expand() {
@@ -123,13 +195,60 @@ LogicalResult StepCompiler::expand() {
     return runPipeline(*module, options.promoteF64
                                     ? "mpt-gradient-function{promote-f64=true}"
                                     : "mpt-gradient-function");
+  // The evaluation function is the forward region in the step's
+  // precision: built after the mixed-precision pass, before the expansion.
+  std::string expansion = "mpt-expand-train-step";
+  if (options.evaluation == StepCompilerOptions::Evaluation::Required)
+    expansion = "mpt-evaluation-function," + expansion;
+  else if (options.evaluation == StepCompilerOptions::Evaluation::IfPossible)
+    expansion = "mpt-evaluation-function{required=false}," + expansion;
   if (options.precision == "fp32")
-    return runPipeline(*module, "mpt-expand-train-step");
+    return runPipeline(*module, expansion);
   std::string amp = "compute-type=" + options.precision;
   if (!options.ampOptions.empty())
     amp += " " + options.ampOptions;
-  return runPipeline(*module, "mpt-auto-mixed-precision{" + amp +
-                                  "},mpt-expand-train-step");
+  if (failed(runMixedPrecision("mpt-auto-mixed-precision{" + amp + "}")))
+    return failure();
+  return runPipeline(*module, expansion);
+}
+
+LogicalResult StepCompiler::runMixedPrecision(llvm::StringRef pipeline) {
+  // Errors in the options name the pipeline as the user wrote it.
+  PassManager parsed(&context);
+  if (failed(parsePipeline(*module, pipeline, parsed)))
+    return failure();
+  // The report is on so that a step the pass leaves unchanged says why;
+  // options given later (--amp-options) override it.
+  std::string reporting = pipeline.str();
+  reporting.insert(reporting.find('{') + 1, "report=true ");
+  bool reportWanted = llvm::any_of(
+      llvm::split(options.ampOptions, ' '), [](llvm::StringRef option) {
+        return option == "report" || option == "report=true" ||
+               option == "report=1";
+      });
+  Operation *step = module->lookupSymbol(stepName);
+  OperationFingerPrint before(step);
+  SmallVector<std::pair<Location, std::string>> remarks;
+  {
+    ScopedDiagnosticHandler capture(&context, [&](Diagnostic &diag) {
+      if (diag.getSeverity() != DiagnosticSeverity::Remark)
+        return failure();
+      remarks.emplace_back(diag.getLocation(), diag.str());
+      return success();
+    });
+    if (failed(runPipeline(*module, reporting)))
+      return failure();
+  }
+  // A step left as it was trains in the precision it was written in: the
+  // user asked for another, so the pass's reason is a warning.
+  bool unchanged = OperationFingerPrint(step) == before;
+  for (auto &[loc, text] : remarks) {
+    if (unchanged)
+      emitWarning(loc) << text;
+    else if (reportWanted)
+      emitRemark(loc) << text;
+  }
+  return success();
 }
 
 LogicalResult StepCompiler::exposeGradientResults(func::FuncOp step) {
@@ -161,6 +280,27 @@ LogicalResult StepCompiler::exposeGradientResults(func::FuncOp step) {
   step.setFunctionType(b.getFunctionType(step.getArgumentTypes(), resultTypes));
   step.setAllResultAttrs(resultAttrs);
   return success();
+}
+
+void StepCompiler::readSourceNames(TrainStepOp step) {
+  auto names = step->getAttrOfType<ArrayAttr>("mpt.source_names");
+  if (!names)
+    return;
+  for (auto [index, param] : llvm::enumerate(step.getParams()))
+    if (auto source = dyn_cast_or_null<StringAttr>(
+            index < names.size() ? names[index] : Attribute()))
+      if (source.getValue() != step.getArgName(param.getArgNumber()))
+        sourceNames[step.getArgName(param.getArgNumber())] = source.str();
+}
+
+void StepCompiler::recordSourceNames(func::FuncOp step) {
+  Builder b(&context);
+  for (unsigned i = 0, e = step.getNumArguments(); i < e; ++i)
+    if (auto name = step.getArgAttrOfType<StringAttr>(i, "mpt.param"))
+      if (auto source = sourceNames.find(name.getValue());
+          source != sourceNames.end())
+        step.setArgAttr(i, kSourceNameAttrName,
+                        b.getStringAttr(source->second));
 }
 
 void StepCompiler::recordParamInits(func::FuncOp step) {
@@ -195,19 +335,17 @@ LogicalResult StepCompiler::lower(StepDevice device) {
                                    (options.amx ? " amx=true}" : "}");
   if (failed(runPipeline(*module, lowering)))
     return failure();
-  // Temporaries the lowering placed in static buffers are step memory as
-  // much as heap allocations are.
-  DataLayout layout(*module);
-  module->walk([&](LLVM::GlobalOp global) {
-    if (!global.getConstant())
-      staticBytes += layout.getTypeSize(global.getGlobalType());
-  });
+  staticBytes = staticBytesOf(*module, stepSignature.entry);
   return success();
 }
 
 FailureOr<rt::StepFunction> StepCompiler::compile() {
   if (failed(lower(StepDevice::CPU)))
     return failure();
+  return loadLowered();
+}
+
+FailureOr<rt::StepFunction> StepCompiler::loadLowered() {
   // Parallel loops become OpenMP worksharing loops, which call into the
   // OpenMP runtime; the JIT resolves them from the loaded library.
   if (options.threads != 1) {
@@ -226,6 +364,9 @@ FailureOr<rt::StepFunction> StepCompiler::compile() {
                                                /*targetMachine=*/nullptr);
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  // The perf listener writes a jitdump file (under ~/.debug or /tmp) for
+  // every run: a file no one asked for, left behind by every run.
+  engineOptions.enablePerfNotificationListener = false;
   auto created = ExecutionEngine::create(*module, engineOptions);
   if (!created)
     return emitError(module->getLoc())
@@ -244,29 +385,35 @@ FailureOr<rt::StepFunction> StepCompiler::compile() {
   });
   engine->initialize();
 
-  const std::string &entry = stepSignature.entry;
+  return lookupEntry(stepSignature.entry, signatureJson);
+}
+
+FailureOr<rt::StepFunction> StepCompiler::compiledEvaluation() {
+  if (!engine || !hasEvaluation)
+    return emitError(module->getLoc())
+           << "the evaluation function was not compiled";
+  return lookupEntry(evalSignature.entry, evalSignatureJson);
+}
+
+/// The object code describes its own ABI (what an ahead-of-time trainer
+/// reads); it must be the signature the training loop was prepared for.
+FailureOr<rt::StepFunction> StepCompiler::lookupEntry(llvm::StringRef entry,
+                                                      llvm::StringRef json) {
   llvm::Expected<void *> function = engine->lookup(entry);
   if (!function)
     return emitError(module->getLoc())
            << "the compiled module has no entry point '" << entry
            << "': " << llvm::toString(function.takeError());
-  llvm::Expected<void *> json = engine->lookup(entry + "_signature");
-  if (!json)
+  llvm::Expected<void *> compiled =
+      engine->lookup((entry + "_signature").str());
+  if (!compiled)
     return emitError(module->getLoc())
            << "the compiled module has no signature '" << entry
-           << "_signature': " << llvm::toString(json.takeError());
-  if (failed(checkCompiledSignature(static_cast<const char *>(*json))))
-    return failure();
-  return reinterpret_cast<rt::StepFunction>(*function);
-}
-
-/// The object code describes its own ABI (what an ahead-of-time trainer
-/// reads); it must be the signature the training loop was prepared for.
-LogicalResult StepCompiler::checkCompiledSignature(llvm::StringRef json) {
-  if (json != signatureJson)
+           << "_signature': " << llvm::toString(compiled.takeError());
+  if (llvm::StringRef(static_cast<const char *>(*compiled)) != json)
     return emitError(module->getLoc())
            << "the compiled step's signature does not match the step "
               "function it was compiled from: "
-           << json << " instead of " << signatureJson;
-  return success();
+           << static_cast<const char *>(*compiled) << " instead of " << json;
+  return reinterpret_cast<rt::StepFunction>(*function);
 }
