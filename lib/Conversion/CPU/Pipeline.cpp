@@ -40,6 +40,8 @@ VectorTransferToSCFOptions fullyUnrolledTransfers() {
 /// static arena, and the others are freed when their last user is done.
 void addBufferization(OpPassManager &pm, const CPUPipelineOptions &options) {
   addStepBufferizationPasses(pm);
+  // Kernels write their results into the buffers their callers pass.
+  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   // Identical subviews merged by CSE turn tile copies into self-copies,
   // which canonicalization drops.
   pm.addPass(createCanonicalizerPass());
@@ -100,6 +102,8 @@ void mlir::mpt::buildLowerToLLVMPipeline(OpPassManager &pm,
   addStepToLinalgPasses(pm);
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   addCleanupPasses(pm);
+  pm.addPass(createOutlineKernels());
+  pm.addPass(createDeduplicateKernels());
   if (options.vectorize) {
     VectorizeContractionsOptions contractions;
     contractions.bf16DotProduct = options.bf16DotProduct;

@@ -11,6 +11,82 @@
 
 include "mlir/Pass/PassBase.td"
 
+def OutlineKernels : Pass<"mpt-cpu-outline-kernels", "ModuleOp"> {
+  let summary = "Outlines every fusion group of a function into a kernel function";
+  let description = [{
+    Splits each function into one private function per fusion group, as
+    IREE forms dispatch regions, so that the passes whose cost grows faster
+    than the size of a function (empty-tensor elimination, one-shot
+    bufferization, LLVM's instruction selection and register allocation)
+    see small functions, and identical groups can share one compiled
+    kernel (`--mpt-cpu-deduplicate-kernels`).
+
+    A group is one linalg op on tensors at the top level of the function
+    with the ops the CPU kernels need beside it:
+
+    - the producer of its accumulator when that is a `linalg.fill` (cloned
+      into every group it starts) or, for a contraction, an elementwise
+      generic used by nothing else (a bias broadcast);
+    - for a contraction, its only user when that is an elementwise generic
+      (the rounding the GEMM kernel can do in registers).
+
+    The kernel takes the values the group reads as arguments, in the order
+    of their first use, with the tensors its last op writes into
+    (destination-passing style), and returns the last op's results.
+    Constants are cloned into it, and so are the empty tensors of its inner
+    results, which then stay kernel temporaries. Kernels are marked
+    `mpt.kernel`, get internal linkage and are never inlined by LLVM.
+
+    ```mlir
+    %f = linalg.fill ins(%zero : f32) outs(%e32 : tensor<64x256xf32>) -> tensor<64x256xf32>
+    %m = linalg.matmul ins(%a, %b : tensor<64x256xf16>, tensor<256x256xf16>)
+                       outs(%f : tensor<64x256xf32>) -> tensor<64x256xf32>
+    %r = linalg.generic {...} ins(%m : tensor<64x256xf32>) outs(%e16 : tensor<64x256xf16>) {...}
+    ```
+    becomes
+    ```mlir
+    %r = call @step_kernel_0(%a, %b, %e16)
+        : (tensor<64x256xf16>, tensor<256x256xf16>, tensor<64x256xf16>) -> tensor<64x256xf16>
+    ...
+    func.func private @step_kernel_0(%a: tensor<64x256xf16>, %b: tensor<256x256xf16>,
+        %dest: tensor<64x256xf16>) -> tensor<64x256xf16>
+        attributes {llvm.linkage = #llvm.linkage<internal>, mpt.kernel, passthrough = ["noinline"]} {
+      %zero = arith.constant 0.000000e+00 : f32
+      %e32 = tensor.empty() : tensor<64x256xf32>
+      %f = linalg.fill ins(%zero : f32) outs(%e32 : tensor<64x256xf32>) -> tensor<64x256xf32>
+      %m = linalg.matmul ...
+      %r = linalg.generic {...} ins(%m : tensor<64x256xf32>) outs(%dest : tensor<64x256xf16>) {...}
+      return %r : tensor<64x256xf16>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def DeduplicateKernels : Pass<"mpt-cpu-deduplicate-kernels", "ModuleOp"> {
+  let summary = "Merges identical kernel functions into one";
+  let description = [{
+    Replaces every kernel function (`mpt.kernel`) that is identical to an
+    earlier one, up to its name and the locations of its ops, by that
+    earlier one: calls go to the kept kernel and the copy is erased. A
+    stack of identical layers then compiles its kernels once, however deep
+    it is; the calls are all that grows with depth.
+
+    ```mlir
+    %1 = call @step_kernel_0(%x, %w0, %e) : ...
+    %2 = call @step_kernel_1(%1, %w1, %e) : ...   // the same body as kernel_0
+    ```
+    becomes
+    ```mlir
+    %1 = call @step_kernel_0(%x, %w0, %e) : ...
+    %2 = call @step_kernel_0(%1, %w1, %e) : ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def VectorizeContractions : Pass<"mpt-cpu-vectorize-contractions",
                                  "func::FuncOp"> {
   let summary = "Packs, tiles and vectorizes GEMMs into register-tiled kernels";
