@@ -39,6 +39,7 @@ VectorTransferToSCFOptions fullyUnrolledTransfers() {
 /// addStepBufferizationPasses), temporaries made once per call share a
 /// static arena, and the others are freed when their last user is done.
 void addBufferization(OpPassManager &pm, const CPUPipelineOptions &options) {
+  pm.addNestedPass<func::FuncOp>(createSplitEmptyTensors());
   addStepBufferizationPasses(pm);
   // Kernels write their results into the buffers their callers pass.
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());

@@ -143,7 +143,9 @@ int64_t assignOffsets(MutableArrayRef<Temporary> temporaries) {
   for (Temporary &temporary : temporaries)
     order.push_back(&temporary);
   llvm::stable_sort(order, [](const Temporary *a, const Temporary *b) {
-    return a->bytes > b->bytes;
+    if (a->bytes != b->bytes)
+      return a->bytes > b->bytes;
+    return a->ranges.front().first < b->ranges.front().first;
   });
   int64_t arenaBytes = 0;
   for (auto [index, temporary] : llvm::enumerate(order)) {

@@ -240,6 +240,34 @@ def Vectorize : Pass<"mpt-cpu-vectorize", "func::FuncOp"> {
   ];
 }
 
+def SplitEmptyTensors : Pass<"mpt-cpu-split-empty-tensors", "func::FuncOp"> {
+  let summary = "Gives every use of an empty tensor an empty tensor of its own";
+  let description = [{
+    CSE merges identical `tensor.empty` ops, so the kernel calls of a step
+    end up writing their results into a handful of empty tensors, each with
+    hundreds of uses. Every result written into one of them is then in the
+    same alias set, and empty-tensor elimination and one-shot bufferization
+    compare the uses of an alias set pairwise: their cost grows with the
+    square of the depth of the model. An empty tensor has no contents, so
+    one per use computes the same thing; the clones are made where the
+    original is, so none moves into a loop.
+
+    ```mlir
+    %e = tensor.empty() : tensor<64x256xf16>
+    %1 = call @kernel_0(%x, %e) : ...
+    %2 = call @kernel_0(%1, %e) : ...
+    ```
+    becomes
+    ```mlir
+    %e = tensor.empty() : tensor<64x256xf16>
+    %e_0 = tensor.empty() : tensor<64x256xf16>
+    %1 = call @kernel_0(%x, %e) : ...
+    %2 = call @kernel_0(%1, %e_0) : ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def StaticScratch : Pass<"mpt-cpu-static-scratch", "ModuleOp"> {
   let summary = "Places the temporaries of every call in one static arena, by liveness";
   let description = [{
