@@ -1,22 +1,26 @@
 //===- StepCompiler.cpp - From a model file to a callable step ------------===//
 
 #include "StepCompiler.h"
+#include "CompileCache.h"
+#include "HostCodeGen.h"
 
 #include "mpt/Conversion/Passes.h"
 #include "mpt/Conversion/StepABI/StepSignatureJson.h"
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
-#include "mpt/Runtime/AllocationTracker.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/ExecutionEngine/Orc/Mangling.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -26,6 +30,29 @@ namespace rt = ::mpt::runtime;
 namespace {
 /// The OpenMP runtime that multi-threaded steps call (LLVM's libomp).
 constexpr const char *kOpenMPRuntime = "libomp.so.5";
+
+/// What compiled the step: this executable (MPT's passes are linked into
+/// it) and the LLVM it uses; a change to either may change the code.
+const std::string &compilerIdentity() {
+  static const std::string identity = [] {
+    CacheKey key;
+    key.add("llvm", LLVM_VERSION_STRING);
+    std::string executable = llvm::sys::fs::getMainExecutable(
+        nullptr, reinterpret_cast<void *>(&compilerIdentity));
+    key.add("path", executable);
+    if (llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> contents =
+            llvm::MemoryBuffer::getFile(executable, /*IsText=*/false,
+                                        /*RequiresNullTerminator=*/false))
+      key.add("executable", (*contents)->getBuffer());
+    else if (llvm::sys::fs::file_status status;
+             !llvm::sys::fs::status(executable, status))
+      key.add("modified",
+              std::to_string(
+                  status.getLastModificationTime().time_since_epoch().count()));
+    return key.hex();
+  }();
+  return identity;
+}
 
 /// Runs a textual pipeline on `module`; pipeline syntax errors and pass
 /// failures are reported through the context's diagnostics.
@@ -187,13 +214,15 @@ LogicalResult StepCompiler::readSignature(func::FuncOp step) {
   return success();
 }
 
+std::string StepCompiler::loweringPipeline(StepDevice device) const {
+  if (device == StepDevice::CUDA)
+    return "mpt-differentiate,mpt-lower-to-nvvm";
+  return "mpt-differentiate,mpt-lower-to-llvm{threads=" +
+         std::to_string(options.threads) + (options.amx ? " amx=true}" : "}");
+}
+
 LogicalResult StepCompiler::lower(StepDevice device) {
-  std::string lowering = device == StepDevice::CUDA
-                             ? "mpt-differentiate,mpt-lower-to-nvvm"
-                             : "mpt-differentiate,mpt-lower-to-llvm{threads=" +
-                                   std::to_string(options.threads) +
-                                   (options.amx ? " amx=true}" : "}");
-  if (failed(runPipeline(*module, lowering)))
+  if (failed(runPipeline(*module, loweringPipeline(device))))
     return failure();
   // Temporaries the lowering placed in static buffers are step memory as
   // much as heap allocations are.
@@ -205,9 +234,49 @@ LogicalResult StepCompiler::lower(StepDevice device) {
   return success();
 }
 
-FailureOr<rt::StepFunction> StepCompiler::compile() {
+std::string StepCompiler::cacheKey() {
+  CacheKey key;
+  key.add("format", "mpt-step-object-1");
+  key.add("compiler", compilerIdentity());
+  HostTarget target = detectHostTarget();
+  key.add("triple", target.triple);
+  key.add("cpu", target.cpu);
+  key.add("features", target.features);
+  key.add("pipeline", loweringPipeline(StepDevice::CPU));
+  key.add("kind",
+          options.kind == rt::StepKind::Gradient ? "gradient" : "train");
+  key.add("promote-f64", options.promoteF64 ? "true" : "false");
+  key.add("precision", options.precision);
+  key.add("amp-options", options.ampOptions);
+  key.add("step", stepName);
+  key.add("expose-gradients", options.exposeGradients ? "true" : "false");
+  // The expanded step: whatever reached the IR from the model and the
+  // options above.
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module->print(os, OpPrintingFlags().assumeVerified());
+  key.add("module", text);
+  return key.hex();
+}
+
+FailureOr<std::vector<std::string>> StepCompiler::compileToObjects() {
   if (failed(lower(StepDevice::CPU)))
     return failure();
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(*module, llvmContext, "step");
+  if (!llvmModule)
+    return emitError(module->getLoc())
+           << "translating the step to LLVM IR failed";
+  llvm::Expected<std::vector<std::string>> objects = mpt::compileToObjects(
+      *llvmModule, detectHostTarget(), defaultCodeGenThreads());
+  if (!objects)
+    return emitError(module->getLoc()) << "compiling the step failed: "
+                                       << llvm::toString(objects.takeError());
+  return std::move(*objects);
+}
+
+FailureOr<rt::StepFunction> StepCompiler::compile() {
   // Parallel loops become OpenMP worksharing loops, which call into the
   // OpenMP runtime; the JIT resolves them from the loaded library.
   if (options.threads != 1) {
@@ -220,37 +289,40 @@ FailureOr<rt::StepFunction> StepCompiler::compile() {
              << " (install libomp-dev, or use --threads=1)";
   }
 
-  ExecutionEngineOptions engineOptions;
-  auto transformer = makeOptimizingTransformer(/*optLevel=*/3,
-                                               /*sizeLevel=*/0,
-                                               /*targetMachine=*/nullptr);
-  engineOptions.transformer = transformer;
-  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  auto created = ExecutionEngine::create(*module, engineOptions);
-  if (!created)
-    return emitError(module->getLoc())
-           << "JIT compilation failed: " << llvm::toString(created.takeError());
-  engine = std::move(*created);
-  // The step's own heap use is what the tracker measures: its malloc/free
-  // (and the aligned variants) resolve to the tracked functions.
-  engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap symbols;
-    for (const rt::AllocationTracker::Binding &binding :
-         rt::AllocationTracker::bindings())
-      symbols[interner(binding.symbol)] = {
-          llvm::orc::ExecutorAddr::fromPtr(binding.function),
-          llvm::JITSymbolFlags::Exported};
-    return symbols;
-  });
-  engine->initialize();
+  std::optional<CompileCache> cache;
+  std::string key;
+  if (options.useCache) {
+    llvm::Expected<CompileCacheConfig> config =
+        compileCacheConfigFromEnvironment();
+    if (!config)
+      return emitError(module->getLoc()) << llvm::toString(config.takeError());
+    cache.emplace(std::move(*config), options.logCache);
+    key = cacheKey();
+  }
+  std::optional<CachedStep> step = cache ? cache->lookup(key) : std::nullopt;
+  if (!step) {
+    FailureOr<std::vector<std::string>> objects = compileToObjects();
+    if (failed(objects))
+      return failure();
+    step = CachedStep{std::move(*objects), staticBytes};
+    if (cache)
+      cache->store(key, *step);
+  }
+  staticBytes = step->staticBytes;
 
+  llvm::Expected<std::unique_ptr<StepJIT>> linked =
+      StepJIT::link(step->objects);
+  if (!linked)
+    return emitError(module->getLoc()) << "loading the compiled step failed: "
+                                       << llvm::toString(linked.takeError());
+  jit = std::move(*linked);
   const std::string &entry = stepSignature.entry;
-  llvm::Expected<void *> function = engine->lookup(entry);
+  llvm::Expected<void *> function = jit->lookup(entry);
   if (!function)
     return emitError(module->getLoc())
            << "the compiled module has no entry point '" << entry
            << "': " << llvm::toString(function.takeError());
-  llvm::Expected<void *> json = engine->lookup(entry + "_signature");
+  llvm::Expected<void *> json = jit->lookup(entry + "_signature");
   if (!json)
     return emitError(module->getLoc())
            << "the compiled module has no signature '" << entry

@@ -13,8 +13,9 @@
 #include "mpt/Runtime/StepSignature.h"
 #include "mpt/Runtime/Trainer.h"
 
+#include "StepJIT.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/Support/SourceMgr.h"
@@ -44,6 +45,11 @@ struct StepCompilerOptions {
   unsigned threads = 1;
   /// Run bf16 GEMMs on AMX tiles (the process must hold the permission).
   bool amx = false;
+  /// Look the compiled step up in the compile cache, and store it there
+  /// (see CompileCache.h).
+  bool useCache = false;
+  /// Report on stderr what the compile cache did.
+  bool logCache = false;
 };
 
 /// Where the compiled step runs: this CPU (`--mpt-lower-to-llvm`), or a
@@ -67,8 +73,10 @@ public:
   /// loaded function, in bits: the precision its computation runs in.
   unsigned narrowestTensorFloatWidth() const { return narrowestWidth; }
 
-  /// Differentiates, lowers and JIT-compiles the loaded step, with the
-  /// compiled code's heap functions bound to the AllocationTracker.
+  /// Differentiates, lowers and compiles the loaded step to object code
+  /// (or takes that from the compile cache) and links it into this
+  /// process, with the compiled code's heap functions bound to the
+  /// AllocationTracker.
   FailureOr<::mpt::runtime::StepFunction> compile();
   /// Differentiates the loaded step and lowers it to the LLVM dialect for
   /// `device`; compile() does this for the CPU. Valid once.
@@ -82,6 +90,12 @@ public:
 
 private:
   LogicalResult expand();
+  /// The pass pipeline that takes the loaded step to the LLVM dialect.
+  std::string loweringPipeline(StepDevice device) const;
+  /// The compile cache's key of the loaded step for this CPU.
+  std::string cacheKey();
+  /// Lowers the loaded step and compiles it to object code.
+  FailureOr<std::vector<std::string>> compileToObjects();
   /// Marks the parameters whose initialisation is not the default for
   /// their shape (the scale of a layer norm starts at one) with
   /// `mpt.param_init`, which the signature carries to the runtime.
@@ -100,7 +114,7 @@ private:
   /// The signature as JSON; the compiled object must carry the same.
   std::string signatureJson;
   unsigned narrowestWidth = 0;
-  std::unique_ptr<ExecutionEngine> engine;
+  std::unique_ptr<StepJIT> jit;
   uint64_t staticBytes = 0;
 };
 

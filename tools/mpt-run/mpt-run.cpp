@@ -268,6 +268,8 @@ int main(int argc, char **argv) {
   compilerOptions.stepName = flags.stepName;
   compilerOptions.threads = static_cast<unsigned>(flags.threads);
   compilerOptions.amx = flags.amx && mlir::mpt::requestAMX();
+  compilerOptions.useCache = !flags.noCache;
+  compilerOptions.logCache = flags.cacheLog;
   bool promoteF64 = flags.checkPrecision == "f64";
   if (checking) {
     compilerOptions.kind = rt::StepKind::Gradient;
