@@ -33,22 +33,20 @@ constexpr const char *kOpenMPRuntime = "libomp.so.5";
 
 /// What compiled the step: this executable (MPT's passes are linked into
 /// it) and the LLVM it uses; a change to either may change the code.
-const std::string &compilerIdentity() {
-  static const std::string identity = [] {
-    CacheKey key;
-    key.add("llvm", LLVM_VERSION_STRING);
+/// Nothing when the executable cannot be read.
+const std::optional<std::string> &compilerIdentity() {
+  static const std::optional<std::string> identity =
+      []() -> std::optional<std::string> {
     std::string executable = llvm::sys::fs::getMainExecutable(
         nullptr, reinterpret_cast<void *>(&compilerIdentity));
-    key.add("path", executable);
-    if (llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> contents =
-            llvm::MemoryBuffer::getFile(executable, /*IsText=*/false,
-                                        /*RequiresNullTerminator=*/false))
-      key.add("executable", (*contents)->getBuffer());
-    else if (llvm::sys::fs::file_status status;
-             !llvm::sys::fs::status(executable, status))
-      key.add("modified",
-              std::to_string(
-                  status.getLastModificationTime().time_since_epoch().count()));
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> contents =
+        llvm::MemoryBuffer::getFile(executable, /*IsText=*/false,
+                                    /*RequiresNullTerminator=*/false);
+    if (!contents)
+      return std::nullopt;
+    CacheKey key;
+    key.add("llvm", LLVM_VERSION_STRING);
+    key.add("executable", (*contents)->getBuffer());
     return key.hex();
   }();
   return identity;
@@ -102,6 +100,14 @@ unsigned narrowestTensorFloatWidthIn(func::FuncOp func) {
 } // namespace
 
 LogicalResult StepCompiler::load(llvm::SourceMgr &sourceMgr) {
+  if (options.cache) {
+    if (compilerIdentity())
+      cache.emplace(*options.cache, options.logCache);
+    else
+      llvm::errs() << "mpt-run: warning: compile cache: cannot read this "
+                      "executable to identify the compiler; the cache is not "
+                      "used\n";
+  }
   llvm::StringRef path = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())
                              ->getBufferIdentifier();
   module = parseSourceFile<ModuleOp>(sourceMgr, &context);
@@ -237,7 +243,7 @@ LogicalResult StepCompiler::lower(StepDevice device) {
 std::string StepCompiler::cacheKey() {
   CacheKey key;
   key.add("format", "mpt-step-object-1");
-  key.add("compiler", compilerIdentity());
+  key.add("compiler", *compilerIdentity());
   HostTarget target = detectHostTarget();
   key.add("triple", target.triple);
   key.add("cpu", target.cpu);
@@ -289,16 +295,7 @@ FailureOr<rt::StepFunction> StepCompiler::compile() {
              << " (install libomp-dev, or use --threads=1)";
   }
 
-  std::optional<CompileCache> cache;
-  std::string key;
-  if (options.useCache) {
-    llvm::Expected<CompileCacheConfig> config =
-        compileCacheConfigFromEnvironment();
-    if (!config)
-      return emitError(module->getLoc()) << llvm::toString(config.takeError());
-    cache.emplace(std::move(*config), options.logCache);
-    key = cacheKey();
-  }
+  std::string key = cache ? cacheKey() : std::string();
   std::optional<CachedStep> step = cache ? cache->lookup(key) : std::nullopt;
   if (!step) {
     FailureOr<std::vector<std::string>> objects = compileToObjects();

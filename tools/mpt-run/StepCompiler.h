@@ -13,6 +13,7 @@
 #include "mpt/Runtime/StepSignature.h"
 #include "mpt/Runtime/Trainer.h"
 
+#include "CompileCache.h"
 #include "StepJIT.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -45,9 +46,9 @@ struct StepCompilerOptions {
   unsigned threads = 1;
   /// Run bf16 GEMMs on AMX tiles (the process must hold the permission).
   bool amx = false;
-  /// Look the compiled step up in the compile cache, and store it there
-  /// (see CompileCache.h).
-  bool useCache = false;
+  /// The compile cache to look the compiled step up in and store it in
+  /// (see CompileCache.h); none to always compile.
+  std::optional<CompileCacheConfig> cache;
   /// Report on stderr what the compile cache did.
   bool logCache = false;
 };
@@ -114,6 +115,7 @@ private:
   /// The signature as JSON; the compiled object must carry the same.
   std::string signatureJson;
   unsigned narrowestWidth = 0;
+  std::optional<CompileCache> cache;
   std::unique_ptr<StepJIT> jit;
   uint64_t staticBytes = 0;
 };

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CompileCache.h"
 #include "HostFeatures.h"
 #include "RunFlags.h"
 #include "StepCompiler.h"
@@ -268,7 +269,13 @@ int main(int argc, char **argv) {
   compilerOptions.stepName = flags.stepName;
   compilerOptions.threads = static_cast<unsigned>(flags.threads);
   compilerOptions.amx = flags.amx && mlir::mpt::requestAMX();
-  compilerOptions.useCache = !flags.noCache;
+  if (!flags.noCache) {
+    llvm::Expected<mlir::mpt::CompileCacheConfig> cache =
+        mlir::mpt::compileCacheConfigFromEnvironment();
+    if (!cache)
+      return fail(llvm::toString(cache.takeError()));
+    compilerOptions.cache = std::move(*cache);
+  }
   compilerOptions.logCache = flags.cacheLog;
   bool promoteF64 = flags.checkPrecision == "f64";
   if (checking) {
