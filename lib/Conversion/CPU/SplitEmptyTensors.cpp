@@ -23,18 +23,23 @@ namespace {
 struct SplitEmptyTensorsPass
     : mpt::impl::SplitEmptyTensorsBase<SplitEmptyTensorsPass> {
   void runOnOperation() override {
-    SmallVector<tensor::EmptyOp> shared;
-    getOperation().walk([&](tensor::EmptyOp empty) {
-      if (!empty->hasOneUse() && !empty->use_empty())
-        shared.push_back(empty);
-    });
+    // The first use in program order keeps the original; each later one
+    // gets a clone, placed after the previous clones.
+    DenseMap<Operation *, Operation *> lastCopy;
     OpBuilder b(&getContext());
-    for (tensor::EmptyOp empty : shared) {
-      b.setInsertionPointAfter(empty);
-      for (OpOperand &use :
-           llvm::make_early_inc_range(llvm::drop_begin(empty->getUses())))
-        use.set(b.clone(*empty)->getResult(0));
-    }
+    getOperation().walk<WalkOrder::PreOrder>([&](Operation *op) {
+      for (OpOperand &operand : op->getOpOperands()) {
+        auto empty = operand.get().getDefiningOp<tensor::EmptyOp>();
+        if (!empty)
+          continue;
+        auto [it, first] = lastCopy.try_emplace(empty, empty);
+        if (first)
+          continue;
+        b.setInsertionPointAfter(it->second);
+        it->second = b.clone(*empty);
+        operand.set(it->second->getResult(0));
+      }
+    });
   }
 };
 
