@@ -304,4 +304,26 @@ def StaticScratch : Pass<"mpt-cpu-static-scratch", "ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def LowerStridedCopies : Pass<"mpt-cpu-lower-strided-copies", "func::FuncOp"> {
+  let summary = "Rewrites copies between non-contiguous buffers as linalg.copy";
+  let description = [{
+    The LLVM lowering turns a `memref.copy` between contiguous buffers into
+    `llvm.memcpy`, and any other one into a call to `memrefCopy`, a function
+    of MLIR's C runner utilities that neither the JIT nor the trainers link:
+    a step whose bufferization copies into or out of a strided view (an
+    insert into a slice of a tensor, a slice read from a read-only one)
+    would not load. Such copies become `linalg.copy` ops, which the pipeline
+    lowers to loops like every other linalg op.
+
+    ```mlir
+    memref.copy %src, %view : memref<4x16xf32> to memref<4x16xf32, strided<[64, 1], offset: 136>>
+    ```
+    becomes
+    ```mlir
+    linalg.copy ins(%src : memref<4x16xf32>) outs(%view : memref<4x16xf32, strided<[64, 1], offset: 136>>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // MPT_CONVERSION_CPU_PASSES_TD
