@@ -26,6 +26,7 @@
 #include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
 
 namespace mlir {
 namespace mpt {
@@ -199,6 +200,29 @@ collectTemporaries(func::FuncOp func, bool isCalled, const DataLayout &layout) {
   return temporaries;
 }
 
+/// For each argument of `callee`, the positions in its body of the first
+/// and the last op that touches the argument or an alias of it; for an
+/// unused argument, a range that ends before it starts.
+SmallVector<std::pair<unsigned, unsigned>> argumentUsesIn(func::FuncOp callee) {
+  Block &body = callee.getBody().front();
+  DenseMap<Operation *, unsigned> positions = positionsIn(body);
+  SmallVector<std::pair<unsigned, unsigned>> uses;
+  for (BlockArgument argument : body.getArguments()) {
+    unsigned first = UINT_MAX, last = 0;
+    for (Value alias : aliasesOf(argument))
+      for (Operation *user : alias.getUsers()) {
+        Operation *top = body.findAncestorOpInBlock(*user);
+        unsigned position = !top || top == body.getTerminator()
+                                ? body.getOperations().size()
+                                : positions.lookup(top);
+        first = std::min(first, position);
+        last = std::max(last, position);
+      }
+    uses.push_back({first, last});
+  }
+  return uses;
+}
+
 /// The functions whose temporaries can live in the arena of their caller,
 /// each with that caller: functions that call nothing and are only called
 /// by `func.call` ops at the top level of one other function. Their
@@ -269,15 +293,48 @@ struct StaticScratchPass : mpt::impl::StaticScratchBase<StaticScratchPass> {
   void planArena(func::FuncOp func, ArrayRef<func::FuncOp> callees,
                  bool isCalled, const DataLayout &layout,
                  SymbolTable &symbols) {
-    SmallVector<Temporary> temporaries;
-    for (auto &[temporary, range] :
-         collectTemporaries(func, isCalled, layout)) {
-      temporary.ranges.push_back(
-          {outerStart(range.first), outerEnd(range.second)});
-      temporaries.push_back(std::move(temporary));
-    }
     Block &body = func.getBody().front();
     DenseMap<Operation *, unsigned> positions = positionsIn(body);
+    SmallVector<Operation *> opAt =
+        llvm::to_vector(llvm::make_pointer_range(body));
+    llvm::StringMap<SmallVector<std::pair<unsigned, unsigned>>> argumentUses;
+    for (func::FuncOp callee : callees)
+      argumentUses[callee.getSymName()] = argumentUsesIn(callee);
+    SmallVector<Temporary> temporaries;
+    for (auto &entry : collectTemporaries(func, isCalled, layout)) {
+      Temporary &temporary = entry.first;
+      std::pair<unsigned, unsigned> range = entry.second;
+      // A temporary that a call starts or ends with is in use during that
+      // call only while the callee uses it.
+      SetVector<Value> aliases;
+      auto duringCall = [&](unsigned position,
+                            bool first) -> std::optional<unsigned> {
+        auto call = position < opAt.size()
+                        ? dyn_cast<func::CallOp>(opAt[position])
+                        : func::CallOp();
+        auto uses =
+            call ? argumentUses.find(call.getCallee()) : argumentUses.end();
+        if (uses == argumentUses.end())
+          return std::nullopt;
+        if (aliases.empty())
+          aliases = aliasesOf(temporary.alloc.getResult());
+        std::optional<unsigned> inner;
+        for (auto [index, operand] : llvm::enumerate(call.getOperands()))
+          if (aliases.contains(operand))
+            inner =
+                first ? std::min(inner.value_or(UINT_MAX),
+                                 uses->second[index].first)
+                      : std::max(inner.value_or(0), uses->second[index].second);
+        return inner;
+      };
+      Time start = outerStart(range.first), end = outerEnd(range.second);
+      if (std::optional<unsigned> inner = duringCall(range.first, true))
+        start = outerStart(range.first) | *inner;
+      if (std::optional<unsigned> inner = duringCall(range.second, false))
+        end = outerStart(range.second) | *inner;
+      temporary.ranges.push_back({start, end});
+      temporaries.push_back(std::move(temporary));
+    }
     for (func::FuncOp callee : callees) {
       SmallVector<unsigned> calls;
       for (auto call : body.getOps<func::CallOp>())

@@ -89,3 +89,30 @@ func.func @second() {
   call @shared() : () -> ()
   return
 }
+
+// -----
+
+// A buffer that a call starts or ends is in use during the call only while
+// the callee uses it: %out, first written by the callee after it is done
+// with %t, and %in, last read before %t is made, share bytes with %t.
+// CHECK:       memref.global "private" @passes_scratch : memref<4096xi8>
+// CHECK-LABEL: func.func private @produce
+// CHECK:         %[[AT:.*]] = arith.constant 0 : index
+// CHECK:         memref.view %{{.*}}[%[[AT]]][] : memref<4096xi8> to memref<1024xf32>
+// CHECK-LABEL: func.func @passes
+// CHECK-COUNT-2: arith.constant 0 : index
+func.func private @produce(%in: memref<1024xf32>, %out: memref<1024xf32>) {
+  "test.use"(%in) : (memref<1024xf32>) -> ()
+  %t = memref.alloc() : memref<1024xf32>
+  "test.use"(%t) : (memref<1024xf32>) -> ()
+  "test.use"(%out) : (memref<1024xf32>) -> ()
+  return
+}
+func.func @passes() {
+  %in = memref.alloc() : memref<1024xf32>
+  %out = memref.alloc() : memref<1024xf32>
+  "test.use"(%in) : (memref<1024xf32>) -> ()
+  call @produce(%in, %out) : (memref<1024xf32>, memref<1024xf32>) -> ()
+  "test.use"(%out) : (memref<1024xf32>) -> ()
+  return
+}
