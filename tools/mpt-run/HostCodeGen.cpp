@@ -41,6 +41,21 @@ llvm::Expected<std::string> emitObject(llvm::Module &module,
   return std::string(object.str());
 }
 
+/// Optimizes `module` at -O3 for `target` and generates its object code.
+llvm::Expected<std::string> optimizeAndEmit(llvm::Module &module,
+                                            const HostTarget &target) {
+  auto machine = createTargetMachine(target);
+  if (!machine)
+    return machine.takeError();
+  module.setTargetTriple((*machine)->getTargetTriple());
+  module.setDataLayout((*machine)->createDataLayout());
+  auto optimize = makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0,
+                                            machine->get());
+  if (llvm::Error error = optimize(&module))
+    return std::move(error);
+  return emitObject(module, **machine);
+}
+
 unsigned countDefinedFunctions(const llvm::Module &module) {
   return llvm::count_if(module, [](const llvm::Function &function) {
     return !function.isDeclaration();
@@ -89,26 +104,17 @@ unsigned mlir::mpt::defaultCodeGenThreads() {
 llvm::Expected<std::vector<std::string>>
 mlir::mpt::compileToObjects(llvm::Module &module, const HostTarget &target,
                             unsigned partitions) {
-  auto machine = createTargetMachine(target);
-  if (!machine)
-    return machine.takeError();
-  module.setTargetTriple((*machine)->getTargetTriple());
-  module.setDataLayout((*machine)->createDataLayout());
-  auto optimize = makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0,
-                                            machine->get());
-  if (llvm::Error error = optimize(&module))
-    return std::move(error);
-
   partitions = std::min(partitions, countDefinedFunctions(module));
   if (partitions <= 1) {
-    llvm::Expected<std::string> object = emitObject(module, **machine);
+    llvm::Expected<std::string> object = optimizeAndEmit(module, target);
     if (!object)
       return object.takeError();
     return std::vector<std::string>{std::move(*object)};
   }
 
-  // LLVM contexts are not shared between threads: each partition travels
-  // as bitcode to a context of its own.
+  // Each partition is optimized and code-generated on a thread of its own.
+  // LLVM contexts are not shared between threads: a partition travels as
+  // bitcode to a context of its own.
   std::vector<llvm::SmallString<0>> bitcode;
   llvm::SplitModule(
       module, partitions,
@@ -128,13 +134,9 @@ mlir::mpt::compileToObjects(llvm::Module &module, const HostTarget &target,
                   llvm::StringRef(bitcode[index].data(), bitcode[index].size()),
                   "partition"),
               context);
-      auto partMachine =
-          part ? createTargetMachine(target)
-               : llvm::Expected<std::unique_ptr<llvm::TargetMachine>>(
-                     part.takeError());
       llvm::Expected<std::string> object =
-          partMachine ? emitObject(**part, **partMachine)
-                      : llvm::Expected<std::string>(partMachine.takeError());
+          part ? optimizeAndEmit(**part, target)
+               : llvm::Expected<std::string>(part.takeError());
       if (object)
         objects[index] = std::move(*object);
       else

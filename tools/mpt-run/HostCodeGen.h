@@ -40,10 +40,9 @@ createTargetMachine(const HostTarget &target);
 /// a few.
 unsigned defaultCodeGenThreads();
 
-/// Optimizes `module` at -O3 for `target` and generates its object code in
-/// up to `partitions` object files, one per group of functions, generated
-/// on as many threads. Linked together, the objects define what `module`
-/// defines.
+/// Splits `module` into up to `partitions` groups of functions, optimizes
+/// each at -O3 for `target` and generates its object code, one group per
+/// thread. Linked together, the objects define what `module` defines.
 llvm::Expected<std::vector<std::string>>
 compileToObjects(llvm::Module &module, const HostTarget &target,
                  unsigned partitions);
