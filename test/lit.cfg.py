@@ -4,6 +4,7 @@
 import os
 
 import lit.formats
+import lit.util
 from lit.llvm import llvm_config
 from lit.llvm.subst import ToolSubst
 
@@ -88,6 +89,21 @@ if nvidia_smi:
     probe = subprocess.run([nvidia_smi, "-L"], capture_output=True, text=True)
     if probe.returncode == 0 and "GPU" in probe.stdout:
         config.available_features.add("cuda-device")
+
+# `asan`: the tools are built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (utils/test.sh --sanitize). A test that cannot
+# run so says `UNSUPPORTED: asan`, with the reason.
+# LLVM's headers poison BumpPtrAllocator slabs by hand in instrumented code,
+# which libMLIR is not: reads through libMLIR's inline fast paths would be
+# reported falsely, so manual poisoning is off.
+if lit.util.pythonize_bool(config.mpt_sanitizers):
+    config.available_features.add("asan")
+    config.environment["ASAN_OPTIONS"] = ":".join(
+        filter(None, [os.environ.get("ASAN_OPTIONS"), "allow_user_poisoning=0"])
+    )
+    config.environment["UBSAN_OPTIONS"] = ":".join(
+        filter(None, [os.environ.get("UBSAN_OPTIONS"), "print_stacktrace=1"])
+    )
 
 # `amx`: the CPU has AMX with bf16 and the kernel grants a process the tile
 # registers, so steps compiled for AMX run here.

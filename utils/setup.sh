@@ -8,10 +8,11 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # libonnx-dev and libprotobuf-dev build mpt-import; PyTorch, scikit-learn,
-# ONNX and matplotlib run the examples, their end-to-end tests and the plots.
-packages=(build-essential cmake ninja-build clang python3 python3-numpy
-          llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libomp-dev
-          libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx
+# ONNX and matplotlib run the examples, their end-to-end tests and the plots;
+# libclang-rt-14-dev holds the sanitizer and libFuzzer runtimes.
+packages=(build-essential cmake ninja-build clang libclang-rt-14-dev python3
+          python3-numpy llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+          libomp-dev libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx
           python3-torch python3-sklearn python3-matplotlib)
 
 missing=()

@@ -1,8 +1,12 @@
 //===- AllocationTracker.cpp - Counting the step's own allocations --------===//
 
 #include "mpt/Runtime/AllocationTracker.h"
+#include "mpt/Runtime/FatalError.h"
 
 #include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <malloc.h>
 
@@ -11,9 +15,23 @@ using namespace mpt::runtime;
 namespace {
 std::atomic<uint64_t> live{0}, peak{0}, count{0};
 
-void *noteAllocated(void *pointer) {
-  if (!pointer)
+/// The compiled step does not check what its allocations return: one that
+/// fails ends the run here, in one line, rather than in a crash.
+[[noreturn]] void stepOutOfMemory(size_t bytes) {
+  char message[160];
+  std::snprintf(message, sizeof(message),
+                "out of memory: the step could not allocate %zu bytes of "
+                "working memory",
+                bytes);
+  exitWithError(message);
+}
+
+void *noteAllocated(void *pointer, size_t bytes) {
+  if (!pointer) {
+    if (bytes != 0)
+      stepOutOfMemory(bytes);
     return pointer;
+  }
   uint64_t now = live += malloc_usable_size(pointer);
   ++count;
   uint64_t seen = peak.load(std::memory_order_relaxed);
@@ -29,29 +47,36 @@ void noteFreed(void *pointer) {
 } // namespace
 
 extern "C" {
-void *mptTrackedMalloc(size_t size) { return noteAllocated(malloc(size)); }
+void *mptTrackedMalloc(size_t size) {
+  return noteAllocated(malloc(size), size);
+}
 
 void *mptTrackedCalloc(size_t count, size_t size) {
-  return noteAllocated(calloc(count, size));
+  size_t bytes;
+  if (__builtin_mul_overflow(count, size, &bytes))
+    stepOutOfMemory(SIZE_MAX);
+  return noteAllocated(calloc(count, size), bytes);
 }
 
 void *mptTrackedRealloc(void *pointer, size_t size) {
   size_t old = pointer ? malloc_usable_size(pointer) : 0;
   void *result = realloc(pointer, size);
   if (!result && size != 0)
-    return nullptr; // The old block is untouched.
+    stepOutOfMemory(size);
   live -= old;
-  return noteAllocated(result);
+  return noteAllocated(result, size);
 }
 
 void *mptTrackedAlignedAlloc(size_t alignment, size_t size) {
-  return noteAllocated(aligned_alloc(alignment, size));
+  return noteAllocated(aligned_alloc(alignment, size), size);
 }
 
 int mptTrackedPosixMemalign(void **result, size_t alignment, size_t size) {
   int error = posix_memalign(result, alignment, size);
+  if (error == ENOMEM)
+    stepOutOfMemory(size);
   if (error == 0)
-    noteAllocated(*result);
+    noteAllocated(*result, size);
   return error;
 }
 

@@ -3,6 +3,7 @@
 #include "mpt/Runtime/Dataset.h"
 #include "mpt/Runtime/Npy.h"
 #include "mpt/Runtime/Random.h"
+#include "mpt/Runtime/Sizes.h"
 
 #include <cmath>
 #include <cstdio>
@@ -60,9 +61,46 @@ assignFiles(const StepSignature &signature,
   return paths;
 }
 
+/// "element 17 (sample 1)" of an array with `sampleSize` elements per
+/// sample.
+std::string describeElement(int64_t index, int64_t sampleSize) {
+  return "element " + std::to_string(index) + " (sample " +
+         std::to_string(index / std::max<int64_t>(sampleSize, 1)) + ")";
+}
+
+/// Copies integer samples into an i32 or i64 input exactly, checking that
+/// every value fits the input's type and lies in its index range.
+Status convertIntegers(const HostTensor &array, const TensorSpec &input,
+                       HostTensor &converted, int64_t sampleSize) {
+  for (int64_t i = 0, e = array.numElements(); i < e; ++i) {
+    int64_t value = loadIntegerElement(
+        array.dtype, array.buffer.data() + i * dtypeSize(array.dtype));
+    if (input.indexRange &&
+        (value < input.indexRange->first || value > input.indexRange->second)) {
+      auto [lo, hi] = *input.indexRange;
+      return Status::error(describeElement(i, sampleSize) + " is " +
+                           std::to_string(value) + ", outside [" +
+                           std::to_string(lo) + ", " + std::to_string(hi) +
+                           "], the valid indices of batch input '" +
+                           input.name + "' (" + input.typeString() +
+                           "): the step reads it as an index into a dim "
+                           "of " +
+                           std::to_string(hi + 1));
+    }
+    if (!storeIntegerElement(
+            input.dtype, converted.buffer.data() + i * dtypeSize(input.dtype),
+            value))
+      return Status::error(describeElement(i, sampleSize) + " = " +
+                           std::to_string(value) + " does not fit " +
+                           dtypeName(input.dtype));
+  }
+  return Status::success();
+}
+
 /// Converts one loaded array to the batch input's element type, checking
-/// that it is a floating-point array of samples of the input's shape and
-/// that every value is finite before and after the conversion.
+/// that it holds samples of the input's shape, of the input's kind
+/// (floating point or integer), and that every value is finite before and
+/// after the conversion, or a valid index.
 Expected<HostTensor> convertSamples(const HostTensor &array,
                                     const TensorSpec &input) {
   std::vector<int64_t> sampleShape(input.shape.begin() + 1, input.shape.end());
@@ -70,11 +108,13 @@ Expected<HostTensor> convertSamples(const HostTensor &array,
   for (int64_t dim : sampleShape)
     expectedText += ", " + std::to_string(dim);
   expectedText += sampleShape.empty() ? ",)" : ")";
-  if (!isFloatDType(array.dtype))
-    return Status::error("holds " + std::string(dtypeName(array.dtype)) +
-                         " data, but batch input '" + input.name + "' is " +
-                         input.typeString() +
-                         "; it needs floating-point data (f2, f4 or f8)");
+  bool integerInput = !isFloatDType(input.dtype);
+  if (isFloatDType(array.dtype) == integerInput)
+    return Status::error(
+        "holds " + std::string(dtypeName(array.dtype)) +
+        " data, but batch input '" + input.name + "' is " + input.typeString() +
+        (integerInput ? "; it needs integer data (i1, i2, i4, i8 or u1)"
+                      : "; it needs floating-point data (f2, f4 or f8)"));
   if (array.shape.empty() ||
       std::vector<int64_t>(array.shape.begin() + 1, array.shape.end()) !=
           sampleShape)
@@ -85,34 +125,83 @@ Expected<HostTensor> convertSamples(const HostTensor &array,
   HostTensor converted(input.dtype, array.shape);
   int64_t sampleSize =
       converted.numElements() / std::max<int64_t>(array.shape.front(), 1);
+  if (integerInput) {
+    if (Status status = convertIntegers(array, input, converted, sampleSize);
+        !status.ok())
+      return status;
+    return converted;
+  }
   for (int64_t i = 0, e = array.numElements(); i < e; ++i) {
     double value = array.load(i);
-    auto where = [&] {
-      return "element " + std::to_string(i) + " (sample " +
-             std::to_string(i / std::max<int64_t>(sampleSize, 1)) + ")";
-    };
     if (!std::isfinite(value))
-      return Status::error(where() + " is " + formatNumber(value) +
+      return Status::error(describeElement(i, sampleSize) + " is " +
+                           formatNumber(value) +
                            "; training data must be finite");
     converted.store(i, value);
     if (!std::isfinite(converted.load(i)))
-      return Status::error(where() + " = " + formatNumber(value) +
-                           " overflows " + dtypeName(input.dtype));
+      return Status::error(describeElement(i, sampleSize) + " = " +
+                           formatNumber(value) + " overflows " +
+                           dtypeName(input.dtype));
   }
   return converted;
 }
 } // namespace
 
+Status
+mpt::runtime::checkScalarInputs(const StepSignature &signature,
+                                const std::map<std::string, double> &values) {
+  for (size_t index : signature.scalarInputs()) {
+    const TensorSpec &input = signature.args[index];
+    auto value = values.find(input.name);
+    if (value == values.end())
+      return Status::error("batch input '" + input.name + "' (" +
+                           input.typeString() +
+                           ") is a scalar without a batch dim; give its "
+                           "value for the run");
+    HostTensor scalar(DType::F64, {});
+    scalar.store(0, value->second);
+    if (std::optional<NonfiniteElement> bad =
+            findNonfinite(scalar, input.dtype))
+      return Status::error(
+          "--scalar " + input.name + "=" + formatNumber(value->second) +
+          (bad->overflows ? " overflows " : " is not finite in ") +
+          dtypeName(input.dtype) + ", the type of batch input '" + input.name +
+          "'");
+  }
+  for (const auto &[name, value] : values) {
+    std::optional<size_t> input = signature.findArg(Role::Batch, name);
+    if (!input || !signature.args[*input].shape.empty())
+      return Status::error("'" + name +
+                           "' is not a scalar batch input of the step");
+  }
+  return Status::success();
+}
+
 Expected<std::unique_ptr<NpyDataset>>
 NpyDataset::load(const StepSignature &signature,
                  const std::vector<std::string> &files, uint64_t seed,
                  bool shuffle) {
+  Expected<std::unique_ptr<NpyDataset>> dataset = loadHeldOut(signature, files);
+  if (!dataset.ok())
+    return dataset.takeError();
+  (*dataset)->seed = seed;
+  (*dataset)->shuffle = shuffle;
+  if ((*dataset)->numSamples < (*dataset)->batchSize)
+    return Status::error((*dataset)->paths[0] + ": has " +
+                         std::to_string((*dataset)->numSamples) +
+                         " samples, fewer than the batch size " +
+                         std::to_string((*dataset)->batchSize));
+  return dataset;
+}
+
+Expected<std::unique_ptr<NpyDataset>>
+NpyDataset::loadHeldOut(const StepSignature &signature,
+                        const std::vector<std::string> &files) {
   Expected<std::vector<std::string>> paths = assignFiles(signature, files);
   if (!paths.ok())
     return paths.takeError();
   std::unique_ptr<NpyDataset> dataset(new NpyDataset());
-  dataset->seed = seed;
-  dataset->shuffle = shuffle;
+  dataset->shuffle = false;
   dataset->batchSize = signature.batchSize();
   dataset->paths = *paths;
   std::vector<size_t> inputs = signature.sampledInputs();
@@ -134,12 +223,30 @@ NpyDataset::load(const StepSignature &signature,
                            std::to_string(dataset->numSamples));
     dataset->arrays.push_back(std::move(*converted));
   }
-  if (dataset->numSamples < dataset->batchSize)
-    return Status::error((*paths)[0] + ": has " +
-                         std::to_string(dataset->numSamples) +
-                         " samples, fewer than the batch size " +
-                         std::to_string(dataset->batchSize));
+  if (dataset->numSamples == 0)
+    return Status::error((*paths)[0] + ": has no samples");
   return dataset;
+}
+
+uint64_t NpyDataset::residentBytes(const StepSignature &signature,
+                                   const std::vector<std::string> &files) {
+  Expected<std::vector<std::string>> paths = assignFiles(signature, files);
+  if (!paths.ok())
+    return 0;
+  std::vector<size_t> inputs = signature.sampledInputs();
+  uint64_t bytes = 0;
+  for (size_t i = 0, e = inputs.size(); i < e; ++i) {
+    Expected<NpyArrayInfo> info = readNpyInfo((*paths)[i]);
+    if (!info.ok())
+      continue;
+    std::optional<int64_t> elements = elementCount(info->shape);
+    bytes = saturatingAdd(
+        bytes, elements
+                   ? saturatingMul(static_cast<uint64_t>(*elements),
+                                   dtypeSize(signature.args[inputs[i]].dtype))
+                   : UINT64_MAX);
+  }
+  return bytes;
 }
 
 void NpyDataset::fill(int64_t step, const std::vector<HostTensor *> &inputs) {
@@ -163,6 +270,21 @@ void NpyDataset::fill(int64_t step, const std::vector<HostTensor *> &inputs) {
                   sampleBytes);
     }
   }
+}
+
+int64_t NpyDataset::fillInOrder(int64_t first,
+                                const std::vector<HostTensor *> &inputs) {
+  int64_t filled =
+      std::max<int64_t>(0, std::min(batchSize, numSamples - first));
+  for (size_t input = 0, e = inputs.size(); input < e; ++input) {
+    size_t sampleBytes = arrays[input].buffer.size() / numSamples;
+    uint8_t *rows = inputs[input]->buffer.data();
+    std::memcpy(rows, arrays[input].buffer.data() + first * sampleBytes,
+                filled * sampleBytes);
+    std::memset(rows + filled * sampleBytes, 0,
+                (batchSize - filled) * sampleBytes);
+  }
+  return filled;
 }
 
 std::string NpyDataset::describe() const {
@@ -196,6 +318,13 @@ SyntheticRegression::create(const StepSignature &signature, uint64_t seed) {
       !std::equal(x.shape.begin(), x.shape.end() - 1, y.shape.begin()))
     return unfit("x and y need rank >= 2 and the same dims but the last");
 
+  std::optional<int64_t> weights = checkedMul(x.shape.back(), y.shape.back());
+  if (x.shape.back() < 1 || y.shape.back() < 1 || !weights)
+    return unfit("W_true (" + std::to_string(x.shape.back()) + " x " +
+                 std::to_string(y.shape.back()) +
+                 ") needs dims >= 1 whose "
+                 "product fits in 64 bits");
+
   std::unique_ptr<SyntheticRegression> task(new SyntheticRegression());
   task->seed = seed;
   task->inputDim = x.shape.back();
@@ -203,10 +332,23 @@ SyntheticRegression::create(const StepSignature &signature, uint64_t seed) {
   task->rows = x.numElements() / task->inputDim;
   Rng rng = Rng::stream(seed, "synthetic/w_true");
   double stddev = 1.0 / std::sqrt(static_cast<double>(task->inputDim));
-  task->weights.resize(task->inputDim * task->outputDim);
+  task->weights.resize(static_cast<size_t>(*weights));
   for (double &weight : task->weights)
     weight = rng.normal() * stddev;
   return task;
+}
+
+uint64_t SyntheticRegression::residentBytes(const StepSignature &signature) {
+  std::vector<size_t> inputs = signature.sampledInputs();
+  if (inputs.size() != 2)
+    return 0;
+  const TensorSpec &x = signature.args[inputs[0]];
+  const TensorSpec &y = signature.args[inputs[1]];
+  if (x.shape.empty() || y.shape.empty())
+    return 0;
+  return saturatingMul(saturatingMul(static_cast<uint64_t>(x.shape.back()),
+                                     static_cast<uint64_t>(y.shape.back())),
+                       sizeof(double));
 }
 
 void SyntheticRegression::fill(int64_t step,

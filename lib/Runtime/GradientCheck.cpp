@@ -16,19 +16,6 @@ bool hasUnroundedLoss(const StepSignature &signature) {
   return signature.findResult(Role::UnroundedLoss).has_value();
 }
 
-/// `[3, 7]`: the multi-index of flat element `index` of `shape`.
-std::string formatIndex(const std::vector<int64_t> &shape, int64_t index) {
-  std::vector<int64_t> coords(shape.size());
-  for (size_t d = shape.size(); d-- > 0;) {
-    coords[d] = index % shape[d];
-    index /= shape[d];
-  }
-  std::string text = "[";
-  for (size_t d = 0; d < coords.size(); ++d)
-    text += (d ? ", " : "") + std::to_string(coords[d]);
-  return text + "]";
-}
-
 uint8_t *element(void *buffer, DType dtype, int64_t index) {
   return static_cast<uint8_t *>(buffer) + index * dtypeSize(dtype);
 }
@@ -96,19 +83,9 @@ Status GradientCheck::prepareInputs() {
       return std::move(status).withContext(options.initPath);
   }
 
-  for (size_t index : signature.scalarInputs()) {
-    const TensorSpec &input = signature.args[index];
-    if (!options.scalarInputs.count(input.name))
-      return Status::error("batch input '" + input.name + "' (" +
-                           input.typeString() +
-                           ") is a scalar without a batch dim; give its value");
-  }
-  for (const auto &[name, value] : options.scalarInputs) {
-    std::optional<size_t> input = signature.findArg(Role::Batch, name);
-    if (!input || !signature.args[*input].shape.empty())
-      return Status::error("'" + name +
-                           "' is not a scalar batch input of the step");
-  }
+  if (Status status = checkScalarInputs(signature, options.scalarInputs);
+      !status.ok())
+    return status;
   if (options.dataFiles.empty()) {
     auto synthetic = SyntheticRegression::create(signature, options.seed);
     if (!synthetic.ok())
@@ -183,7 +160,7 @@ GradientCheck::analyticGradients() const {
       if (!std::isfinite(values[i]))
         return Status::error("the gradient of " + param.describe() +
                              " is not finite at element " +
-                             formatIndex(param.shape, i));
+                             formatElementIndex(param.shape, i));
     }
   }
   return grads;
@@ -272,7 +249,7 @@ Expected<bool> GradientCheck::run(StepFunction function, std::FILE *out) {
                  param.name.c_str(), param.typeString().c_str(),
                  checked.c_str(), report.maxGrad, report.maxAbsError,
                  report.relativeError(),
-                 formatIndex(param.shape, report.worst).c_str(),
+                 formatElementIndex(param.shape, report.worst).c_str(),
                  !passed ? "  FAILED"
                  : zero  ? "  (zero within the absolute tolerance)"
                          : "");

@@ -2,8 +2,10 @@
 
 #include "mpt/Runtime/Npy.h"
 #include "mpt/Runtime/FileIO.h"
+#include "mpt/Runtime/Sizes.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -182,9 +184,18 @@ Expected<std::pair<DType, bool>> parseDescr(const std::string &descr) {
   }
   return unsupported(kExpected);
 }
-} // namespace
 
-Expected<HostTensor> mpt::runtime::parseNpy(const uint8_t *bytes, size_t size) {
+/// Where the header of a .npy file ends and what it declares.
+struct NpyLayout {
+  NpyArrayInfo info;
+  std::string descr;
+  bool bigEndian = false;
+  size_t dataOffset = 0;
+};
+
+/// Parses the magic, version and header of `bytes`, which hold at least
+/// the whole header when the file has one.
+Expected<NpyLayout> parseLayout(const uint8_t *bytes, size_t size) {
   if (size < kMagicSize + 2 || std::memcmp(bytes, kMagic, kMagicSize) != 0)
     return Status::error("not a .npy file: it does not start with the magic "
                          "\"\\x93NUMPY\"");
@@ -213,40 +224,61 @@ Expected<HostTensor> mpt::runtime::parseNpy(const uint8_t *bytes, size_t size) {
   Expected<std::pair<DType, bool>> descr = parseDescr(header->descr);
   if (!descr.ok())
     return descr.takeError();
-  auto [dtype, bigEndian] = *descr;
   if (header->fortranOrder && header->shape.size() > 1)
     return Status::error("fortran_order arrays are not supported; save a "
                          "C-order array (np.ascontiguousarray)");
+  NpyLayout layout;
+  layout.info = {descr->first, header->shape};
+  layout.descr = header->descr;
+  layout.bigEndian = descr->second;
+  layout.dataOffset = prefix + headerLength;
+  return layout;
+}
+} // namespace
 
+Expected<HostTensor> mpt::runtime::parseNpy(const uint8_t *bytes, size_t size) {
+  Expected<NpyLayout> layout = parseLayout(bytes, size);
+  if (!layout.ok())
+    return layout.takeError();
+  const std::vector<int64_t> &shape = layout->info.shape;
+  DType dtype = layout->info.dtype;
   size_t elementSize = dtypeSize(dtype);
-  size_t available = size - prefix - headerLength;
-  // Multiply out the claimed size, guarding against overflow, before
-  // anything is allocated for it.
-  size_t needed = elementSize;
-  bool overflows = false;
-  for (int64_t dim : header->shape) {
-    if (dim != 0 && needed > SIZE_MAX / static_cast<size_t>(dim))
-      overflows = true;
-    else
-      needed *= static_cast<size_t>(dim);
-  }
-  if (overflows || needed != available) {
-    std::string shape = formatPythonShape(header->shape);
+  size_t available = size - layout->dataOffset;
+  // The claimed size, checked for overflow, must be exactly the data there
+  // is before anything is allocated for it.
+  std::optional<int64_t> needed = tensorByteSize(shape, dtype);
+  if (!needed || static_cast<uint64_t>(*needed) != available) {
     return Status::error(
-        std::string(overflows || needed > available ? "truncated data"
-                                                    : "trailing data") +
-        ": shape " + shape + " of '" + header->descr + "' needs " +
-        (overflows ? "more than 2^64" : std::to_string(needed)) +
+        std::string(!needed || static_cast<uint64_t>(*needed) > available
+                        ? "truncated data"
+                        : "trailing data") +
+        ": shape " + formatPythonShape(shape) + " of '" + layout->descr +
+        "' needs " + (needed ? std::to_string(*needed) : "more than 2^63") +
         " data bytes, found " + std::to_string(available));
   }
 
-  HostTensor tensor(dtype, header->shape);
-  std::memcpy(tensor.buffer.data(), bytes + prefix + headerLength, available);
-  if (bigEndian)
+  HostTensor tensor(dtype, shape);
+  std::memcpy(tensor.buffer.data(), bytes + layout->dataOffset, available);
+  if (layout->bigEndian)
     for (size_t offset = 0; offset < available; offset += elementSize)
       std::reverse(tensor.buffer.data() + offset,
                    tensor.buffer.data() + offset + elementSize);
   return tensor;
+}
+
+Expected<NpyArrayInfo> mpt::runtime::readNpyInfo(const std::string &path) {
+  // A header is a few hundred bytes; this much holds any real one.
+  constexpr size_t kMostHeaderBytes = 1 << 16;
+  std::FILE *file = std::fopen(path.c_str(), "rbe");
+  if (!file)
+    return Status::error("cannot open '" + path + "'");
+  std::vector<uint8_t> bytes(kMostHeaderBytes);
+  size_t size = std::fread(bytes.data(), 1, bytes.size(), file);
+  std::fclose(file);
+  Expected<NpyLayout> layout = parseLayout(bytes.data(), size);
+  if (!layout.ok())
+    return layout.takeError().withContext(path);
+  return layout->info;
 }
 
 std::string mpt::runtime::formatPythonShape(const std::vector<int64_t> &shape) {

@@ -2,6 +2,7 @@
 
 #include "mpt/Runtime/Safetensors.h"
 #include "mpt/Runtime/FileIO.h"
+#include "mpt/Runtime/Sizes.h"
 
 #include "Json.h"
 
@@ -80,12 +81,11 @@ Expected<Entry> parseEntry(const std::string &name, const JsonValue &value) {
   entry.begin = *begin;
   entry.end = *end;
   // The shape must account for exactly the bytes it is given.
-  uint64_t bytes = dtypeSize(entry.dtype);
-  for (int64_t dim : entry.shape) {
-    if (dim != 0 && bytes > UINT64_MAX / static_cast<uint64_t>(dim))
-      return fail("shape is too large");
-    bytes *= static_cast<uint64_t>(dim);
-  }
+  std::optional<int64_t> size = tensorByteSize(entry.shape, entry.dtype);
+  if (!size)
+    return fail("shape " + formatJsonShape(entry.shape) +
+                " cannot exist: its byte size overflows 2^63 - 1");
+  auto bytes = static_cast<uint64_t>(*size);
   if (bytes != entry.end - entry.begin)
     return fail("shape " + formatJsonShape(entry.shape) + " of " +
                 safetensorsDTypeName(entry.dtype) + " needs " +
@@ -189,20 +189,36 @@ mpt::runtime::readSafetensors(const std::string &path) {
   return file;
 }
 
-std::vector<uint8_t>
-mpt::runtime::serializeSafetensors(const SafetensorsFile &file) {
-  std::vector<size_t> order(file.tensors.size());
+SafetensorsView SafetensorsFile::view() const {
+  SafetensorsView view;
+  view.metadata = metadata;
+  for (const NamedTensor &named : tensors)
+    view.tensors.emplace_back(named.name, &named.tensor);
+  return view;
+}
+
+namespace {
+/// The order of the data section: larger elements first, so that every
+/// tensor's data is aligned to its element size.
+std::vector<size_t> dataOrder(const SafetensorsView &view) {
+  std::vector<size_t> order(view.tensors.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return dtypeSize(file.tensors[a].tensor.dtype) >
-           dtypeSize(file.tensors[b].tensor.dtype);
+    return dtypeSize(view.tensors[a].second->dtype) >
+           dtypeSize(view.tensors[b].second->dtype);
   });
+  return order;
+}
 
+/// The 8-byte size and the JSON header, padded so the data starts 8-byte
+/// aligned.
+std::string header(const SafetensorsView &view,
+                   const std::vector<size_t> &order) {
   std::string header = "{";
-  if (!file.metadata.empty()) {
+  if (!view.metadata.empty()) {
     header += "\"__metadata__\":{";
     bool first = true;
-    for (const auto &[key, value] : file.metadata) {
+    for (const auto &[key, value] : view.metadata) {
       header += (first ? "" : ",") + quoteJson(key) + ":" + quoteJson(value);
       first = false;
     }
@@ -210,36 +226,46 @@ mpt::runtime::serializeSafetensors(const SafetensorsFile &file) {
   }
   uint64_t offset = 0;
   for (size_t index : order) {
-    const NamedTensor &named = file.tensors[index];
+    const auto &[name, tensor] = view.tensors[index];
     if (header.size() > 1)
       header += ",";
-    header += quoteJson(named.name) + ":{\"dtype\":\"" +
-              safetensorsDTypeName(named.tensor.dtype) + "\",\"shape\":[";
-    for (size_t i = 0, e = named.tensor.shape.size(); i < e; ++i)
-      header += (i ? "," : "") + std::to_string(named.tensor.shape[i]);
-    uint64_t end = offset + named.tensor.buffer.size();
+    header += quoteJson(name) + ":{\"dtype\":\"" +
+              safetensorsDTypeName(tensor->dtype) + "\",\"shape\":[";
+    for (size_t i = 0, e = tensor->shape.size(); i < e; ++i)
+      header += (i ? "," : "") + std::to_string(tensor->shape[i]);
+    uint64_t end = offset + tensor->buffer.size();
     header += "],\"data_offsets\":[" + std::to_string(offset) + "," +
               std::to_string(end) + "]}";
     offset = end;
   }
   header += "}";
-  // Pad with spaces so the data section starts 8-byte aligned.
   header.append((8 - header.size() % 8) % 8, ' ');
-
-  std::vector<uint8_t> bytes(8 + header.size() + offset);
+  std::string size(8, '\0');
   for (int i = 0; i < 8; ++i)
-    bytes[i] = static_cast<uint8_t>(header.size() >> (8 * i));
-  std::memcpy(bytes.data() + 8, header.data(), header.size());
-  uint8_t *data = bytes.data() + 8 + header.size();
+    size[i] = static_cast<char>(header.size() >> (8 * i));
+  return size + header;
+}
+} // namespace
+
+Status mpt::runtime::writeSafetensors(AtomicFile &file,
+                                      const SafetensorsView &view) {
+  std::vector<size_t> order = dataOrder(view);
+  if (Status status = file.write(header(view, order)); !status.ok())
+    return status;
   for (size_t index : order) {
-    const HostBuffer &buffer = file.tensors[index].tensor.buffer;
-    std::memcpy(data, buffer.data(), buffer.size());
-    data += buffer.size();
+    const HostBuffer &buffer = view.tensors[index].second->buffer;
+    if (Status status = file.write(buffer.data(), buffer.size()); !status.ok())
+      return status;
   }
-  return bytes;
+  return Status::success();
 }
 
 Status mpt::runtime::writeSafetensors(const std::string &path,
                                       const SafetensorsFile &file) {
-  return writeFileAtomically(path, serializeSafetensors(file));
+  Expected<AtomicFile> output = AtomicFile::create(path);
+  if (!output.ok())
+    return output.takeError();
+  if (Status status = writeSafetensors(*output, file.view()); !status.ok())
+    return status;
+  return output->commit();
 }

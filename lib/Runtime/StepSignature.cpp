@@ -1,7 +1,10 @@
 //===- StepSignature.cpp - What a compiled training step reads and writes -===//
 
 #include "mpt/Runtime/StepSignature.h"
+#include "mpt/Runtime/FatalError.h"
+#include "mpt/Runtime/Sizes.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 #include <utility>
@@ -37,6 +40,9 @@ constexpr RoleInfo kRoles[] = {
     {Role::ScaleCollapsed, "scale_collapsed", false, false, Result},
     {Role::Grad, "grad", false, true, Result},
     {Role::UnroundedLoss, "unrounded_loss", false, false, Result},
+    {Role::SampleLoss, "sample_loss", false, false, Result},
+    {Role::Prediction, "prediction", false, false, Result},
+    {Role::Target, "target", false, false, Result},
 };
 
 const RoleInfo &info(Role role) { return kRoles[static_cast<size_t>(role)]; }
@@ -93,8 +99,26 @@ Status verifyEntries(const std::vector<TensorSpec> &specs, bool arguments) {
     if (!seen.insert({spec.role, spec.name}).second)
       return Status::error(where + ": appears twice");
     for (int64_t dim : spec.shape)
-      if (dim < 0)
-        return Status::error(where + ": dims must be static and >= 0");
+      if (dim <= 0)
+        return Status::error(where + ": dims must be static and > 0 (a "
+                                     "training step has no use for an empty "
+                                     "tensor)");
+    if (!tensorByteSize(spec.shape, spec.dtype)) {
+      double elements = approximateElementCount(spec.shape);
+      char count[32];
+      std::snprintf(count, sizeof(count), "%.3g", elements);
+      return Status::error(
+          where + " cannot exist: it has " + count + " elements of " +
+          std::to_string(dtypeSize(spec.dtype)) + " bytes, " +
+          formatApproximateByteSize(
+              elements * static_cast<double>(dtypeSize(spec.dtype))) +
+          ", more than the 2^63 - 1 bytes of a 64-bit address space");
+    }
+    if (spec.role == Role::Batch && !spec.shape.empty() &&
+        !isFloatDType(spec.dtype) && spec.dtype != DType::I32 &&
+        spec.dtype != DType::I64)
+      return Status::error(where + ": batch tensors must have float, i32 or "
+                                   "i64 elements");
     if (std::optional<DType> fixed = scalarType(spec.role))
       if (spec.dtype != *fixed || !spec.shape.empty())
         return Status::error(where + ": expected a " + dtypeName(*fixed) +
@@ -162,6 +186,39 @@ Status verifyGradientFunction(const StepSignature &signature) {
 }
 } // namespace
 
+namespace {
+/// An evaluation function: parameters and batch in; the loss of each
+/// sample, the prediction and the target, with rows of their own, out.
+Status verifyEvaluationFunction(const StepSignature &signature) {
+  for (const TensorSpec &arg : signature.args)
+    if (arg.role != Role::Param && arg.role != Role::Batch)
+      return Status::error("an evaluation function takes parameters and "
+                           "batch inputs only, found " +
+                           arg.describe());
+  std::optional<size_t> losses = signature.findResult(Role::SampleLoss);
+  std::optional<size_t> prediction = signature.findResult(Role::Prediction);
+  std::optional<size_t> target = signature.findResult(Role::Target);
+  if (!losses || !prediction || !target || signature.results.size() != 3)
+    return Status::error("an evaluation function returns a sample_loss, a "
+                         "prediction and a target, and nothing else");
+  const TensorSpec &lossSpec = signature.results[*losses];
+  if (lossSpec.dtype != DType::F32 ||
+      lossSpec.shape != std::vector<int64_t>{signature.batchSize()})
+    return Status::error(lossSpec.describe() + " must be one f32 per sample (" +
+                         std::to_string(signature.batchSize()) + "xf32)");
+  const TensorSpec &predictionSpec = signature.results[*prediction];
+  const TensorSpec &targetSpec = signature.results[*target];
+  if (predictionSpec.shape.empty() || targetSpec.shape.empty() ||
+      predictionSpec.shape.front() != targetSpec.shape.front() ||
+      !isFloatDType(predictionSpec.dtype))
+    return Status::error(predictionSpec.describe() + " and " +
+                         targetSpec.describe() +
+                         " must be a float prediction and a target with as "
+                         "many rows");
+  return Status::success();
+}
+} // namespace
+
 const char *mpt::runtime::roleName(Role role) { return info(role).name; }
 
 std::optional<Role> mpt::runtime::parseRole(std::string_view name) {
@@ -210,14 +267,53 @@ std::string OptimizerConfig::describe() const {
 }
 
 int64_t TensorSpec::numElements() const {
-  int64_t count = 1;
-  for (int64_t dim : shape)
-    count *= dim;
-  return count;
+  std::optional<int64_t> count = elementCount(shape);
+  if (!count)
+    exitWithError(
+        ("internal error: the element count of " + describe() + " overflows")
+            .c_str());
+  return *count;
 }
 
 size_t TensorSpec::byteSize() const {
-  return static_cast<size_t>(numElements()) * dtypeSize(dtype);
+  std::optional<int64_t> bytes = tensorByteSize(shape, dtype);
+  if (!bytes)
+    exitWithError(
+        ("internal error: the byte size of " + describe() + " overflows")
+            .c_str());
+  return static_cast<size_t>(*bytes);
+}
+
+LossScaleConfig LossScaleConfig::defaultDynamic() {
+  LossScaleConfig config;
+  config.mode = LossScaleMode::Dynamic;
+  config.init = 65536;
+  config.growthFactor = 2;
+  config.backoffFactor = 0.5;
+  config.growthInterval = 2000;
+  config.hysteresis = 1;
+  config.minScale = 1;
+  config.maxScale = 16777216;
+  return config;
+}
+
+std::optional<int64_t> LossScaleConfig::nonfiniteStepsToCollapse() const {
+  if (mode != LossScaleMode::Dynamic)
+    return std::nullopt;
+  // From the largest f32 scale to 0, a back-off by 0.99999 takes about 9
+  // million steps: a factor that needs more never collapses in practice.
+  constexpr int64_t kMostBackoffs = int64_t(1) << 24;
+  auto scale = static_cast<float>(init);
+  for (int64_t backoffs = 1; backoffs <= kMostBackoffs; ++backoffs) {
+    auto next = static_cast<float>(scale * backoffFactor);
+    if (next < minScale)
+      return checkedMul(backoffs, std::max<int64_t>(hysteresis, 1))
+          .value_or(INT64_MAX);
+    if (next == scale)
+      return std::nullopt;
+    scale = next;
+  }
+  return std::nullopt;
 }
 
 std::string TensorSpec::typeString() const {
@@ -238,6 +334,8 @@ Status StepSignature::verify() const {
     return status;
   if (kind == StepKind::Gradient)
     return verifyGradientFunction(*this);
+  if (kind == StepKind::Evaluation)
+    return verifyEvaluationFunction(*this);
 
   // State flows through: each state argument has its result and back.
   for (const TensorSpec &arg : args) {

@@ -2,7 +2,10 @@
 
 #include "mpt/Runtime/Trainer.h"
 #include "mpt/Runtime/AllocationTracker.h"
-#include "mpt/Runtime/FileIO.h"
+#include "mpt/Runtime/Interrupt.h"
+#include "mpt/Runtime/Random.h"
+
+#include "RunOutputs.h"
 
 #include <algorithm>
 #include <chrono>
@@ -30,6 +33,7 @@ struct StepRecord {
   double loss = 0, scaleUsed = 1, scaleAfter = 1;
   bool skipped = false, collapsed = false;
   std::optional<double> zeroGradFraction;
+  std::optional<ValidationResult> validation;
 };
 
 class TrainingLoop {
@@ -38,7 +42,7 @@ public:
                TrainingState &state, BatchSource &data,
                const TrainerOptions &options, std::FILE *out)
       : signature(signature), executor(step), state(state), data(data),
-        options(options), out(out) {}
+        options(options), out(out), outputs(options, out) {}
 
   Expected<TrainingSummary> run();
 
@@ -47,9 +51,19 @@ private:
   bool fillBatch(int64_t step);
   bool writesCheckpointAfter(int64_t step) const;
   Status runStep(int64_t step, StepRecord &record);
-  Status writeMetrics(AtomicFile &metrics, const StepRecord &record,
-                      double elapsed, bool gradStats);
+  /// Books a step that ran: the state, the summary, the metrics and the
+  /// printed lines.
+  Status recordStep(const StepRecord &record, double elapsed);
+  bool validatesAfter(int64_t step) const;
+  void validate(StepRecord &record);
+  void printValidation(const StepRecord &record);
   Status collapseError(const StepRecord &record) const;
+  Status skipLimitError(const StepRecord &record) const;
+  /// Ends the run after `record`: the summary, printed and committed with
+  /// the other outputs.
+  Expected<TrainingSummary> finish(const StepRecord &record, int stopSignal,
+                                   Clock::time_point start,
+                                   Clock::time_point timedStart);
   void printLine(const std::string &line);
   void drawProgress(const StepRecord &record);
 
@@ -59,25 +73,40 @@ private:
   BatchSource &data;
   const TrainerOptions &options;
   std::FILE *out;
+  RunOutputs outputs;
 
   /// All batch inputs in argument order, and the sampled ones among them.
   std::vector<HostTensor> batch;
   std::vector<HostTensor *> sampled;
   /// The buffers of results that are not state, by result index.
-  std::vector<HostTensor> outputs;
+  std::vector<HostTensor> results;
   std::vector<void *> buffers;
   /// For each state result, the argument it replaces.
   std::vector<size_t> argOfResult;
 
   TrainingSummary summary;
+  /// The last step asked for; the run may stop before it.
   int64_t lastStep = 0;
+  bool gradStats = false;
   double zeroGradSum = 0;
+  int64_t consecutiveSkips = 0;
+  /// Whether the last call brought the whole state back.
+  bool stateFetched = false;
   bool progressVisible = false;
   /// Whether the batch buffers hold the data of a step (not a fault
   /// injection's NaN), which a source that repeats one batch keeps.
   bool batchFilled = false;
-  /// How long each call of the step took, over the timed steps.
+  /// How long calls of the step took, over the timed steps: all of them,
+  /// or a uniform sample (reservoir sampling) of kTimedCallSample when there
+  /// are more, so that a long run's books stay small.
+  static constexpr size_t kTimedCallSample = 1 << 16;
   std::vector<double> stepSeconds;
+  int64_t timedCalls = 0;
+  Rng timingSample = Rng::stream(0, "timing");
+  Clock::time_point lastPrint;
+  // The time validation took after the warm-up, left out of the throughput.
+  Clock::duration timedValidation{};
+  int64_t stepsSincePrint = 0;
 };
 
 void TrainingLoop::allocateBuffers() {
@@ -90,14 +119,14 @@ void TrainingLoop::allocateBuffers() {
   for (HostTensor &tensor : batch)
     if (!tensor.shape.empty())
       sampled.push_back(&tensor);
-  outputs.resize(signature.results.size());
+  results.resize(signature.results.size());
   argOfResult.resize(signature.results.size());
   for (size_t i = 0, e = signature.results.size(); i < e; ++i) {
     const TensorSpec &result = signature.results[i];
     if (isStateRole(result.role))
       argOfResult[i] = *signature.findArg(result.role, result.name);
     else
-      outputs[i] = HostTensor(result.dtype, result.shape);
+      results[i] = HostTensor(result.dtype, result.shape);
   }
   buffers.resize(signature.args.size() + signature.results.size());
 }
@@ -110,8 +139,10 @@ bool TrainingLoop::fillBatch(int64_t step) {
     batchFilled = changed = true;
   }
   if (options.injectNonfiniteAt.count(step)) {
+    // Integer inputs (indices, labels) have no NaN; the float ones carry it.
     for (HostTensor *input : sampled)
-      for (int64_t i = 0, e = input->numElements(); i < e; ++i)
+      for (int64_t i = 0, e = input->numElements();
+           isFloatDType(input->dtype) && i < e; ++i)
         input->store(i, std::numeric_limits<double>::quiet_NaN());
     batchFilled = false;
     changed = true;
@@ -120,17 +151,17 @@ bool TrainingLoop::fillBatch(int64_t step) {
 }
 
 bool TrainingLoop::writesCheckpointAfter(int64_t step) const {
-  return !options.checkpointPath.empty() &&
-         ((options.checkpointEvery > 0 &&
-           step % options.checkpointEvery == 0) ||
-          step == lastStep);
+  return !options.checkpointPath.empty() && options.checkpointEvery > 0 &&
+         step % options.checkpointEvery == 0;
 }
 
 Status TrainingLoop::runStep(int64_t step, StepRecord &record) {
   record.step = step;
   StepCall call;
   call.batchChanged = fillBatch(step);
-  call.stateNeeded = step == lastStep || writesCheckpointAfter(step);
+  call.stateNeeded =
+      step == lastStep || writesCheckpointAfter(step) || validatesAfter(step);
+  stateFetched = call.stateNeeded;
 
   size_t batchIndex = 0;
   for (size_t i = 0, e = signature.args.size(); i < e; ++i)
@@ -140,7 +171,7 @@ Status TrainingLoop::runStep(int64_t step, StepRecord &record) {
   for (size_t i = 0, e = signature.results.size(); i < e; ++i)
     buffers[signature.args.size() + i] = isStateRole(signature.results[i].role)
                                              ? state.next(argOfResult[i])
-                                             : outputs[i].buffer.data();
+                                             : results[i].buffer.data();
   call.buffers = buffers.data();
 
   record.scaleUsed = state.lossScale();
@@ -148,8 +179,14 @@ Status TrainingLoop::runStep(int64_t step, StepRecord &record) {
   AllocationTracker::resetPeak();
   Clock::time_point start = Clock::now();
   Status status = executor.call(call);
-  if (step >= summary.firstStep + options.warmupSteps)
-    stepSeconds.push_back(secondsSince(start));
+  if (step >= summary.firstStep + options.warmupSteps) {
+    double seconds = secondsSince(start);
+    uint64_t slot = static_cast<uint64_t>(timedCalls++);
+    if (stepSeconds.size() < kTimedCallSample)
+      stepSeconds.push_back(seconds);
+    else if ((slot = timingSample.below(slot + 1)) < kTimedCallSample)
+      stepSeconds[slot] = seconds;
+  }
   uint64_t peak = AllocationTracker::peakBytes() - liveBefore;
   uint64_t liveAfter = AllocationTracker::liveBytes();
   summary.peakHeapBytes = std::max(summary.peakHeapBytes, peak);
@@ -158,26 +195,34 @@ Status TrainingLoop::runStep(int64_t step, StepRecord &record) {
   if (!status.ok())
     return status;
 
-  record.loss = outputs[*signature.findResult(Role::Loss)].load(0);
-  record.skipped = outputs[*signature.findResult(Role::Overflow)].load(0) != 0;
+  record.loss = results[*signature.findResult(Role::Loss)].load(0);
+  record.skipped = results[*signature.findResult(Role::Overflow)].load(0) != 0;
   if (std::optional<size_t> collapsed =
           signature.findResult(Role::ScaleCollapsed))
-    record.collapsed = outputs[*collapsed].load(0) != 0;
+    record.collapsed = results[*collapsed].load(0) != 0;
   int64_t zeros = 0, total = 0;
   for (size_t i = 0, e = signature.results.size(); i < e; ++i) {
     if (signature.results[i].role != Role::Grad)
       continue;
-    for (int64_t j = 0, n = outputs[i].numElements(); j < n; ++j)
-      zeros += outputs[i].load(j) == 0;
-    total += outputs[i].numElements();
+    for (int64_t j = 0, n = results[i].numElements(); j < n; ++j)
+      zeros += results[i].load(j) == 0;
+    total += results[i].numElements();
   }
   if (total)
     record.zeroGradFraction = static_cast<double>(zeros) / total;
   return Status::success();
 }
 
-Status TrainingLoop::writeMetrics(AtomicFile &metrics, const StepRecord &record,
-                                  double elapsed, bool gradStats) {
+Status TrainingLoop::recordStep(const StepRecord &record, double elapsed) {
+  summary.skipped += record.skipped;
+  summary.finalLoss = record.loss;
+  summary.finalLossScale = record.scaleAfter;
+  if (record.zeroGradFraction) {
+    zeroGradSum += *record.zeroGradFraction;
+    summary.lastZeroGradFraction = record.zeroGradFraction;
+  }
+  ++stepsSincePrint;
+
   char row[160];
   std::snprintf(row, sizeof(row), "%lld,%.9g,%.9g,%d,%.6f",
                 static_cast<long long>(record.step), record.loss,
@@ -185,7 +230,68 @@ Status TrainingLoop::writeMetrics(AtomicFile &metrics, const StepRecord &record,
   std::string line = row;
   if (gradStats)
     line += format(",%.6f", record.zeroGradFraction.value_or(0));
-  return metrics.write(line + "\n");
+  if (options.validate) {
+    line += ",";
+    if (record.validation)
+      line += format("%.9g", record.validation->loss);
+    line += ",";
+    if (record.validation && record.validation->accuracy)
+      line += format("%.9g", *record.validation->accuracy);
+  }
+  if (Status status = outputs.addMetrics(line + "\n"); !status.ok())
+    return status;
+
+  if (record.skipped) {
+    std::string skippedLine = "step " + std::to_string(record.step) +
+                              ": non-finite gradients, update skipped";
+    if (record.scaleAfter != record.scaleUsed)
+      skippedLine += format("; loss scale %g", record.scaleUsed) +
+                     format(" -> %g", record.scaleAfter);
+    printLine(skippedLine);
+  }
+  if (options.printEvery > 0 &&
+      (record.step % options.printEvery == 0 || record.step == lastStep)) {
+    double perStep =
+        1e3 * secondsSince(lastPrint) / static_cast<double>(stepsSincePrint);
+    std::string lossLine = "step " + std::to_string(record.step) + "/" +
+                           std::to_string(lastStep) +
+                           format("  loss %.7g", record.loss);
+    if (signature.lossScale.mode != LossScaleMode::None)
+      lossLine += format("  scale %g", record.scaleUsed);
+    lossLine += "  skipped " + std::to_string(summary.skipped) +
+                format("  %.3g ms/step", perStep);
+    if (record.zeroGradFraction)
+      lossLine += format("  zero-grads %.2f%%", 100 * *record.zeroGradFraction);
+    printLine(lossLine);
+    lastPrint = Clock::now();
+    stepsSincePrint = 0;
+  }
+  if (record.validation)
+    printValidation(record);
+  if (writesCheckpointAfter(record.step) && record.step != lastStep)
+    return outputs.writeCheckpoint(state);
+  return Status::success();
+}
+
+bool TrainingLoop::validatesAfter(int64_t step) const {
+  return options.validate &&
+         ((options.validateEvery > 0 && step % options.validateEvery == 0) ||
+          step == lastStep);
+}
+
+void TrainingLoop::validate(StepRecord &record) {
+  record.validation = options.validate();
+  summary.lastValidation = record.validation;
+  summary.lastValidationStep = record.step;
+}
+
+void TrainingLoop::printValidation(const StepRecord &record) {
+  const ValidationResult &result = *record.validation;
+  std::string line = "validation after step " + std::to_string(record.step) +
+                     format(": loss %.7g", result.loss);
+  if (result.accuracy)
+    line += format("  accuracy %.2f%%", 100 * *result.accuracy);
+  printLine(line + "  (" + std::to_string(result.samples) + " samples)");
 }
 
 Status TrainingLoop::collapseError(const StepRecord &record) const {
@@ -198,8 +304,38 @@ Status TrainingLoop::collapseError(const StepRecord &record) const {
       std::to_string(summary.skipped + record.skipped) + " of " +
       std::to_string(record.step - summary.firstStep + 1) +
       " steps skipped). The model or the data produces NaN/Inf: check the "
-      "inputs, lower the learning rate, or train in bf16 or fp32. Nothing "
-      "was saved.");
+      "inputs, lower the learning rate, or train in bf16 or fp32. " +
+      outputs.afterFailure() + ".");
+}
+
+Status TrainingLoop::skipLimitError(const StepRecord &record) const {
+  std::string why;
+  switch (signature.lossScale.mode) {
+  case LossScaleMode::None:
+    why = "The model or the data produces NaN/Inf: check the inputs, lower "
+          "the learning rate, or train in a wider precision.";
+    break;
+  case LossScaleMode::Static:
+    why = "The gradients overflow at the static loss scale " +
+          format("%g", record.scaleUsed) +
+          ": lower it, use a dynamic one, or check the inputs and the "
+          "learning rate.";
+    break;
+  case LossScaleMode::Dynamic:
+    why = "The gradients are not finite even with the loss scale at " +
+          format("%g", record.scaleAfter) +
+          ": check the inputs, lower the learning rate, or train in bf16 or "
+          "fp32.";
+    break;
+  }
+  return Status::error(
+      std::to_string(consecutiveSkips) + " consecutive steps (" +
+      std::to_string(record.step - consecutiveSkips + 1) + "-" +
+      std::to_string(record.step) +
+      ") had non-finite gradients and were skipped: "
+      "--max-consecutive-skips=" +
+      std::to_string(options.maxConsecutiveSkips) + " stops the run. " + why +
+      " " + outputs.afterFailure() + ".");
 }
 
 void TrainingLoop::printLine(const std::string &line) {
@@ -207,14 +343,16 @@ void TrainingLoop::printLine(const std::string &line) {
     std::fputs("\r\033[K", out);
   std::fputs(line.c_str(), out);
   std::fputc('\n', out);
+  // Whoever reads the progress through a pipe sees it as it happens.
+  std::fflush(out);
   progressVisible = false;
 }
 
 void TrainingLoop::drawProgress(const StepRecord &record) {
   constexpr int kWidth = 30;
-  int64_t done = record.step - summary.firstStep + 1;
-  int filled = static_cast<int>(kWidth * done / options.steps);
-  std::string bar(filled, '=');
+  double done = static_cast<double>(record.step - summary.firstStep + 1) /
+                static_cast<double>(options.steps);
+  std::string bar(static_cast<size_t>(kWidth * done), '=');
   bar.resize(kWidth, ' ');
   std::fprintf(out, "\r\033[K[%s] %lld/%lld loss %.6g", bar.c_str(),
                static_cast<long long>(record.step),
@@ -223,113 +361,28 @@ void TrainingLoop::drawProgress(const StepRecord &record) {
   progressVisible = true;
 }
 
-Expected<TrainingSummary> TrainingLoop::run() {
-  allocateBuffers();
-  summary.firstStep = state.step() + 1;
-  lastStep = state.step() + options.steps;
-  summary.lastStep = lastStep;
-  bool gradStats = std::any_of(
-      signature.results.begin(), signature.results.end(),
-      [](const TensorSpec &spec) { return spec.role == Role::Grad; });
-
-  // Open the metrics file first, so an unwritable path fails before any
-  // training time is spent.
-  std::optional<AtomicFile> metrics;
-  if (!options.metricsPath.empty()) {
-    Expected<AtomicFile> file = AtomicFile::create(options.metricsPath);
-    if (!file.ok())
-      return file.takeError();
-    metrics.emplace(std::move(*file));
-    std::string header = "step,loss,loss_scale,skipped,seconds";
-    if (Status status = metrics->write(
-            header + (gradStats ? ",zero_grad_fraction\n" : "\n"));
-        !status.ok())
-      return status;
-  }
-
-  Clock::time_point start = Clock::now(), lastPrint = start, lastDraw = start;
-  Clock::time_point timedStart = start;
-  int64_t stepsSincePrint = 0;
-  for (int64_t step = summary.firstStep; step <= lastStep; ++step) {
-    if (step == summary.firstStep + options.warmupSteps)
-      timedStart = Clock::now();
-    StepRecord record;
-    if (Status status = runStep(step, record); !status.ok())
-      return status;
-    if (record.collapsed)
-      return collapseError(record);
-    state.advance();
-    state.setStep(step);
-    record.scaleAfter = state.lossScale();
-    summary.skipped += record.skipped;
-    summary.finalLoss = record.loss;
-    summary.finalLossScale = record.scaleAfter;
-    if (record.zeroGradFraction) {
-      zeroGradSum += *record.zeroGradFraction;
-      summary.lastZeroGradFraction = record.zeroGradFraction;
-    }
-    ++stepsSincePrint;
-    double elapsed = secondsSince(start);
-
-    if (metrics)
-      if (Status status = writeMetrics(*metrics, record, elapsed, gradStats);
-          !status.ok())
-        return status;
-    if (record.skipped) {
-      std::string line = "step " + std::to_string(step) +
-                         ": non-finite gradients, update skipped";
-      if (record.scaleAfter != record.scaleUsed)
-        line += format("; loss scale %g", record.scaleUsed) +
-                format(" -> %g", record.scaleAfter);
-      printLine(line);
-    }
-    if (options.printEvery > 0 &&
-        (step % options.printEvery == 0 || step == lastStep)) {
-      double perStep =
-          1e3 * secondsSince(lastPrint) / static_cast<double>(stepsSincePrint);
-      std::string line = "step " + std::to_string(step) + "/" +
-                         std::to_string(lastStep) +
-                         format("  loss %.7g", record.loss);
-      if (signature.lossScale.mode != LossScaleMode::None)
-        line += format("  scale %g", record.scaleUsed);
-      line += "  skipped " + std::to_string(summary.skipped) +
-              format("  %.3g ms/step", perStep);
-      if (record.zeroGradFraction)
-        line += format("  zero-grads %.2f%%", 100 * *record.zeroGradFraction);
-      printLine(line);
-      lastPrint = Clock::now();
-      stepsSincePrint = 0;
-    }
-    // Redrawing costs more than a small step: ten times a second is enough.
-    if (options.progressBar &&
-        (secondsSince(lastDraw) >= 0.1 || step == lastStep)) {
-      drawProgress(record);
-      lastDraw = Clock::now();
-    }
-    if (writesCheckpointAfter(step))
-      if (Status status = writeSafetensors(options.checkpointPath,
-                                           state.saveCheckpoint(options.seed));
-          !status.ok())
-        return status;
-  }
+Expected<TrainingSummary> TrainingLoop::finish(const StepRecord &record,
+                                               int stopSignal,
+                                               Clock::time_point start,
+                                               Clock::time_point timedStart) {
+  summary.lastStep = record.step;
+  summary.stopSignal = stopSignal;
   summary.seconds = secondsSince(start);
-  summary.timedSeconds = secondsSince(timedStart);
+  summary.timedSeconds = secondsSince(timedStart) -
+                         std::chrono::duration<double>(timedValidation).count();
   if (progressVisible)
     std::fputs("\r\033[K", out);
-  if (metrics)
-    if (Status status = metrics->commit(); !status.ok())
-      return status;
-
   summary.staticStepBytes = options.staticStepBytes;
   summary.peakStepBytes = summary.staticStepBytes + summary.peakHeapBytes;
-  summary.warmupSteps = options.warmupSteps;
+  summary.warmupSteps = std::min<int64_t>(options.warmupSteps, summary.steps());
   summary.device = executor.device();
   summary.peakDeviceStepBytes = executor.peakDeviceStepBytes();
-  int64_t timedSteps = summary.steps() - options.warmupSteps;
-  if (summary.timedSeconds > 0)
-    summary.samplesPerSecond =
-        static_cast<double>(timedSteps * signature.batchSize()) /
-        summary.timedSeconds;
+  double timedSteps =
+      static_cast<double>(summary.steps() - summary.warmupSteps);
+  if (summary.timedSeconds > 0 && timedSteps > 0)
+    summary.samplesPerSecond = timedSteps *
+                               static_cast<double>(signature.batchSize()) /
+                               summary.timedSeconds;
   if (!stepSeconds.empty()) {
     auto middle = stepSeconds.begin() + stepSeconds.size() / 2;
     std::nth_element(stepSeconds.begin(), middle, stepSeconds.end());
@@ -338,7 +391,95 @@ Expected<TrainingSummary> TrainingLoop::run() {
   if (summary.lastZeroGradFraction)
     summary.meanZeroGradFraction =
         zeroGradSum / static_cast<double>(summary.steps());
+
+  printSummary(summary, signature, out);
+  // A run stopped early has not trained what --save promises; its
+  // checkpoint holds the state to resume from.
+  bool finished = record.step == lastStep;
+  if (!stateFetched)
+    if (Status status = executor.fetchState(state.currentBuffers());
+        !status.ok())
+      return Status::error(status.message() + ". " + outputs.afterFailure() +
+                           ".");
+  if (Status status =
+          outputs.commit(state, finished, summaryJson(summary, signature));
+      !status.ok())
+    return Status::error(status.message() + ". " + outputs.afterFailure() +
+                         ".");
+  if (stopSignal)
+    std::fprintf(out, "stopped by %s after step %lld of %lld-%lld: %s\n",
+                 signalName(stopSignal), static_cast<long long>(record.step),
+                 static_cast<long long>(summary.firstStep),
+                 static_cast<long long>(lastStep),
+                 outputs.afterInterruption(record.step).c_str());
+  std::fflush(out);
   return summary;
+}
+
+Expected<TrainingSummary> TrainingLoop::run() {
+  allocateBuffers();
+  summary.firstStep = state.step() + 1;
+  lastStep = state.step() + options.steps;
+  gradStats = std::any_of(
+      signature.results.begin(), signature.results.end(),
+      [](const TensorSpec &spec) { return spec.role == Role::Grad; });
+
+  // Ctrl-C from here on stops after a step, keeping what was trained.
+  InterruptHandler interrupts;
+  // Open the metrics file first, so an unwritable path fails before any
+  // training time is spent.
+  std::string header = "step,loss,loss_scale,skipped,seconds";
+  if (gradStats)
+    header += ",zero_grad_fraction";
+  if (options.validate)
+    header += ",val_loss,val_accuracy";
+  if (Status status = outputs.open(header + "\n"); !status.ok())
+    return status;
+
+  Clock::time_point start = Clock::now(), lastDraw = start;
+  Clock::time_point timedStart = start;
+  lastPrint = start;
+  // Counted so that a last step of 2^63 - 1 ends the loop without
+  // overflowing the step number.
+  for (int64_t step = summary.firstStep;; ++step) {
+    if (step == summary.firstStep + options.warmupSteps)
+      timedStart = Clock::now();
+    StepRecord record;
+    if (Status status = runStep(step, record); !status.ok())
+      return Status::error(status.message() + ". " + outputs.afterFailure() +
+                           ".");
+    if (record.collapsed)
+      return collapseError(record);
+    state.advance();
+    state.setStep(step);
+    record.scaleAfter = state.lossScale();
+    consecutiveSkips = record.skipped ? consecutiveSkips + 1 : 0;
+    if (validatesAfter(step)) {
+      // Validation is no training time: the step times and the
+      // throughput leave it out.
+      Clock::time_point validationStart = Clock::now();
+      validate(record);
+      Clock::duration spent = Clock::now() - validationStart;
+      lastPrint += spent;
+      if (step >= summary.firstStep + options.warmupSteps)
+        timedValidation += spent;
+    }
+    if (Status status = recordStep(record, secondsSince(start)); !status.ok())
+      return Status::error(status.message() + ". " + outputs.afterFailure() +
+                           ".");
+    if (options.maxConsecutiveSkips > 0 &&
+        consecutiveSkips >= options.maxConsecutiveSkips)
+      return skipLimitError(record);
+    // Redrawing costs more than a small step: ten times a second is enough.
+    if (options.progressBar &&
+        (secondsSince(lastDraw) >= 0.1 || step == lastStep)) {
+      drawProgress(record);
+      lastDraw = Clock::now();
+    }
+    int stopSignal = InterruptHandler::stopSignal();
+    if (step == lastStep || stopSignal)
+      return finish(record, stopSignal, start, timedStart);
+  }
 }
 } // namespace
 

@@ -1,6 +1,7 @@
 //===- TrainingFlags.cpp - The flags of a training run --------------------===//
 
 #include "mpt/Runtime/TrainingFlags.h"
+#include "mpt/Runtime/Sizes.h"
 
 using namespace mpt::runtime;
 
@@ -130,11 +131,60 @@ void mpt::runtime::addTrainingFlags(CommandLine &commandLine,
                            "Write the run's summary: losses, skipped steps, "
                            "time, throughput, memory (JSON)",
                            options.summaryPath));
+  commandLine.add(
+      kTrainingFlagGroup,
+      listFlag("validate", "FILE,...",
+               "Held-out data, one .npy file per batched input as for --data: "
+               "the loss (and accuracy) of the model on it after the last "
+               "step and every --validate-every steps",
+               [&options](const std::string &item) {
+                 if (item.empty())
+                   return Status::error("expects FILE or NAME=FILE, got an "
+                                        "empty item");
+                 options.validationFiles.push_back(item);
+                 return Status::success();
+               }));
+  commandLine.add(
+      kTrainingFlagGroup,
+      integerFlag("validate-every", "N",
+                  "Also validate after every N steps; 0 validates only after "
+                  "the last step",
+                  options.validateEvery, 0));
   commandLine.add(kTrainingFlagGroup,
                   integerFlag("print-every", "N",
                               "Print a loss line every N steps; 0 prints only "
                               "the summary",
                               options.printEvery, 0));
+  Flag skips;
+  skips.name = "max-consecutive-skips";
+  skips.valueName = "N";
+  skips.help = "Stop with an error after N consecutive steps whose gradients "
+               "were not finite; 0 never stops (default: one back-off more "
+               "than the step's dynamic loss scale takes to collapse, 18 "
+               "without one)";
+  skips.set = [&options](const std::string &text) -> Status {
+    Expected<int64_t> value = parseIntegerValue(text, 0);
+    if (!value.ok())
+      return value.takeError();
+    options.maxConsecutiveSkips = *value;
+    return Status::success();
+  };
+  commandLine.add(kTrainingFlagGroup, std::move(skips));
+  Flag memory;
+  memory.name = "max-memory";
+  memory.valueName = "SIZE";
+  memory.help = "The memory the run may use, in bytes or with a suffix K, M, "
+                "G or T: a run estimated to need more is refused before it "
+                "starts (default: what the system, the cgroup and the "
+                "process's limits leave)";
+  memory.set = [&options](const std::string &text) -> Status {
+    Expected<uint64_t> value = parseByteSize(text);
+    if (!value.ok())
+      return value.takeError();
+    options.maxMemory = *value;
+    return Status::success();
+  };
+  commandLine.add(kTrainingFlagGroup, std::move(memory));
   commandLine.add(
       kTrainingFlagGroup,
       listFlag("inject-nonfinite-grad-at", "STEP,...",
@@ -155,6 +205,8 @@ Status mpt::runtime::checkTrainingFlags(const CommandLine &commandLine,
     return Status::error("--init and --resume exclude each other");
   if (options.checkpointEvery > 0 && options.checkpointPath.empty())
     return Status::error("--checkpoint-every needs --checkpoint");
+  if (options.validateEvery > 0 && options.validationFiles.empty())
+    return Status::error("--validate-every needs --validate");
   if (options.warmupSteps >= options.steps)
     return Status::error(
         "--warmup=" + std::to_string(options.warmupSteps) +

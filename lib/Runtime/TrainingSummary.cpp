@@ -2,6 +2,8 @@
 
 #include "mpt/Runtime/TrainingSummary.h"
 
+#include "mpt/Runtime/Interrupt.h"
+
 #include "Json.h"
 
 #include <cmath>
@@ -60,6 +62,15 @@ void mpt::runtime::printSummary(const TrainingSummary &summary,
     std::fprintf(out, "  zero gradients    %.2f%% (mean), %.2f%% (last step)\n",
                  100 * *summary.meanZeroGradFraction,
                  100 * *summary.lastZeroGradFraction);
+  if (const std::optional<ValidationResult> &validation =
+          summary.lastValidation) {
+    std::fprintf(out, "  validation loss   %.7g", validation->loss);
+    if (validation->accuracy)
+      std::fprintf(out, ", accuracy %.2f%%", 100 * *validation->accuracy);
+    std::fprintf(out, " (%lld samples, after step %lld)\n",
+                 static_cast<long long>(validation->samples),
+                 static_cast<long long>(summary.lastValidationStep));
+  }
 }
 
 std::string mpt::runtime::summaryJson(const TrainingSummary &summary,
@@ -72,6 +83,9 @@ std::string mpt::runtime::summaryJson(const TrainingSummary &summary,
       {"first_step", number(summary.firstStep)},
       {"last_step", number(summary.lastStep)},
       {"steps", number(summary.steps())},
+      {"stopped_by", summary.stopSignal
+                         ? quoteJson(signalName(summary.stopSignal))
+                         : std::string("null")},
       {"warmup_steps", number(summary.warmupSteps)},
       {"seconds", number(summary.seconds)},
       {"timed_seconds", number(summary.timedSeconds)},
@@ -93,6 +107,15 @@ std::string mpt::runtime::summaryJson(const TrainingSummary &summary,
                         number(*summary.meanZeroGradFraction));
     fields.emplace_back("zero_grad_fraction_last",
                         number(*summary.lastZeroGradFraction));
+  }
+  if (const std::optional<ValidationResult> &validation =
+          summary.lastValidation) {
+    fields.emplace_back("val_step", number(summary.lastValidationStep));
+    fields.emplace_back("val_loss", number(validation->loss));
+    fields.emplace_back("val_accuracy", validation->accuracy
+                                            ? number(*validation->accuracy)
+                                            : "null");
+    fields.emplace_back("val_samples", number(validation->samples));
   }
   std::string json = "{";
   for (size_t i = 0, e = fields.size(); i < e; ++i)

@@ -13,6 +13,8 @@
 
 #include "mpt/Dialect/MPT/IR/MPTDialect.h"
 
+#include "llvm/Support/Format.h"
+
 namespace mlir {
 namespace mpt {
 #define GEN_PASS_DEF_AUTOMIXEDPRECISION
@@ -43,24 +45,64 @@ void recordLossScale(TrainStepOp step, const LossScalePolicy &policy) {
     step.removeLossScaleAttr();
 }
 
+/// The option that sets `param` ("growth-factor" for growth_factor).
+StringRef optionSetting(LossScaleParam param, LossScaleMode mode) {
+  switch (param) {
+  case LossScaleParam::Init:
+    return mode == LossScaleMode::Static ? "loss-scale=static:<value>"
+                                         : "init-scale";
+  case LossScaleParam::GrowthFactor:
+    return "growth-factor";
+  case LossScaleParam::BackoffFactor:
+    return "backoff-factor";
+  case LossScaleParam::GrowthInterval:
+    return "growth-interval";
+  case LossScaleParam::Hysteresis:
+    return "hysteresis";
+  case LossScaleParam::MinScale:
+    return "min-scale";
+  case LossScaleParam::MaxScale:
+    return "max-scale";
+  }
+  llvm_unreachable("unknown loss-scale parameter");
+}
+
+/// A value as the user would write it on the command line.
+std::string formatOptionValue(const LossScaleViolation &violation) {
+  if (!violation.floatValue)
+    return std::to_string(violation.intValue);
+  const APFloat &value = *violation.floatValue;
+  if (value.isNaN())
+    return "nan";
+  if (value.isInfinity())
+    return value.isNegative() ? "-inf" : "inf";
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::format("%g", value.convertToDouble());
+  return text;
+}
+
 struct AutoMixedPrecisionPass
     : mpt::impl::AutoMixedPrecisionBase<AutoMixedPrecisionPass> {
   using Base::Base;
 
+  /// Resolves the options once, before any IR is touched: a bad option is
+  /// reported as the option it is, not against the user's IR.
+  LogicalResult initialize(MLIRContext *context) override {
+    if (failed(buildPrecisionPolicy(context)) ||
+        failed(buildLossScalePolicy(context)))
+      return failure();
+    return success();
+  }
+
   void runOnOperation() override {
-    PrecisionPolicy precision;
-    LossScalePolicy scaling;
-    if (failed(buildPrecisionPolicy(precision)) ||
-        failed(buildLossScalePolicy(scaling)))
-      return signalPassFailure();
     SmallVector<TrainStepOp> steps(getOperation().getOps<TrainStepOp>());
     for (TrainStepOp step : steps)
-      if (failed(convertStep(step, precision, scaling)))
+      if (failed(convertStep(step)))
         return signalPassFailure();
   }
 
-  LogicalResult convertStep(TrainStepOp step, const PrecisionPolicy &precision,
-                            const LossScalePolicy &scaling) {
+  LogicalResult convertStep(TrainStepOp step) {
     PrecisionPainter painter(step, precision);
     if (failed(painter.classifyOps()))
       return failure();
@@ -81,32 +123,44 @@ struct AutoMixedPrecisionPass
     return success();
   }
 
-  LogicalResult buildPrecisionPolicy(PrecisionPolicy &policy) {
-    MLIRContext *ctx = &getContext();
-    if (computeType == "f16")
-      policy.lowType = Float16Type::get(ctx);
-    else if (computeType == "bf16")
-      policy.lowType = BFloat16Type::get(ctx);
-    else
-      return emitError(UnknownLoc::get(ctx))
-             << "compute-type must be f16 or bf16, found '" << computeType
-             << "'";
-    return addClassOverrides(policy);
+  /// An error about the options: no location in any file, and the flag the
+  /// options were given to first, so the user sees which option is wrong.
+  InFlightDiagnostic emitOptionError(MLIRContext *context) {
+    StringRef flag = pipelineFlag.empty() ? getArgument() : pipelineFlag;
+    return emitError(UnknownLoc::get(context)) << "--" << flag << ": ";
   }
 
-  LogicalResult addClassOverrides(PrecisionPolicy &policy) {
-    MLIRContext *ctx = &getContext();
+  LogicalResult buildPrecisionPolicy(MLIRContext *context) {
+    if (computeType == "f16")
+      precision.lowType = Float16Type::get(context);
+    else if (computeType == "bf16")
+      precision.lowType = BFloat16Type::get(context);
+    else
+      return emitOptionError(context)
+             << "compute-type must be f16 or bf16, found '" << computeType
+             << "'";
+    return addClassOverrides(context);
+  }
+
+  /// The class options, checked against what each op declares: an op whose
+  /// precision is fixed (OpTrait::mpt::FixedPrecision) cannot be listed.
+  LogicalResult addClassOverrides(MLIRContext *context) {
     auto apply = [&](ArrayRef<std::string> names, StringRef option,
                      PrecisionClass cls) -> LogicalResult {
       for (const std::string &raw : names) {
         std::string name = StringRef(raw).contains('.') ? raw : "mpt." + raw;
         std::optional<RegisteredOperationName> opName =
-            RegisteredOperationName::lookup(name, ctx);
+            RegisteredOperationName::lookup(name, context);
         if (!opName || !opName->hasInterface<PrecisionClassOpInterface>())
-          return emitError(UnknownLoc::get(ctx))
+          return emitOptionError(context)
                  << option << ": '" << raw
                  << "' is not an op with a precision class";
-        policy.classOverrides[name] = cls;
+        if (opName->hasTrait<OpTrait::mpt::FixedPrecision>())
+          return emitOptionError(context)
+                 << option << ": '" << name
+                 << "' has a fixed precision (its result type does not "
+                    "follow its operands), so no class option applies to it";
+        precision.classOverrides[name] = cls;
       }
       return success();
     };
@@ -123,10 +177,8 @@ struct AutoMixedPrecisionPass
     return success();
   }
 
-  LogicalResult buildLossScalePolicy(LossScalePolicy &policy) {
-    MLIRContext *ctx = &getContext();
-    Location loc = UnknownLoc::get(ctx);
-    policy.preferStepLossScale =
+  LogicalResult buildLossScalePolicy(MLIRContext *context) {
+    scaling.preferStepLossScale =
         !lossScale.hasValue() && !initScale.hasValue() &&
         !growthFactor.hasValue() && !backoffFactor.hasValue() &&
         !growthInterval.hasValue() && !hysteresis.hasValue() &&
@@ -143,25 +195,43 @@ struct AutoMixedPrecisionPass
     } else if (spec.consume_front("static:")) {
       mode = LossScaleMode::Static;
       if (spec.getAsDouble(init) || !(init > 0))
-        return emitError(loc) << "loss-scale=static:<value> needs a positive "
-                                 "number, found '"
-                              << spec << "'";
+        return emitOptionError(context)
+               << "loss-scale=static:<value> needs a positive number, found '"
+               << spec << "'";
     } else {
-      return emitError(loc) << "loss-scale must be dynamic, static:<value> or "
-                               "none, found '"
-                            << spec << "'";
+      return emitOptionError(context)
+             << "loss-scale must be dynamic, static:<value> or none, found '"
+             << spec << "'";
     }
+    scaling.lossScale = nullptr;
     if (mode == LossScaleMode::None)
       return success();
-    auto diag = [&]() -> InFlightDiagnostic {
-      return emitError(loc) << "invalid loss-scale option: ";
-    };
-    policy.lossScale = LossScaleAttr::getChecked(
-        diag, ctx, mode, APFloat(init), APFloat(double(growthFactor)),
-        APFloat(double(backoffFactor)), int64_t(growthInterval),
-        int64_t(hysteresis), APFloat(double(minScale)),
-        APFloat(double(maxScale)));
-    return success(static_cast<bool>(policy.lossScale));
+    APFloat initValue(init), growth(growthFactor.getValue()),
+        backoff(backoffFactor.getValue()), min(minScale.getValue()),
+        max(maxScale.getValue());
+    if (std::optional<LossScaleViolation> violation = findLossScaleViolation(
+            mode, initValue, growth, backoff, growthInterval, hysteresis, min,
+            max,
+            [&](LossScaleParam param) { return optionSetting(param, mode); }))
+      return emitOptionError(context)
+             << optionSetting(violation->param, mode) << " must be "
+             << violation->rule << ", found " << formatOptionValue(*violation);
+    scaling.lossScale =
+        LossScaleAttr::get(context, mode, initValue, growth, backoff,
+                           growthInterval, hysteresis, min, max);
+    return success();
   }
+
+  PrecisionPolicy precision;
+  LossScalePolicy scaling;
+  /// The pipeline this pass runs in, if any (its options are its own).
+  std::string pipelineFlag;
 };
 } // namespace
+
+std::unique_ptr<Pass>
+mlir::mpt::createAutoMixedPrecisionInPipeline(StringRef pipelineFlag) {
+  auto pass = std::make_unique<AutoMixedPrecisionPass>();
+  pass->pipelineFlag = pipelineFlag.str();
+  return pass;
+}

@@ -14,6 +14,9 @@
 using namespace mlir;
 using namespace mlir::mpt;
 
+static constexpr llvm::StringLiteral kAutoMixedPrecision =
+    "auto-mixed-precision";
+
 /// Appends `--mpt-auto-mixed-precision` configured by `options`, the pass's
 /// own option string, then `--mpt-expand-train-step`. Parsing the string
 /// into the pass (rather than into a copy of its options) keeps "which
@@ -22,7 +25,8 @@ using namespace mlir::mpt;
 static LogicalResult buildAutoMixedPrecisionPipeline(
     OpPassManager &pm, StringRef options,
     function_ref<LogicalResult(const Twine &)> errorHandler) {
-  std::unique_ptr<Pass> precision = createAutoMixedPrecision();
+  std::unique_ptr<Pass> precision =
+      createAutoMixedPrecisionInPipeline(kAutoMixedPrecision);
   if (failed(precision->initializeOptions(options, errorHandler)))
     return failure();
   pm.addPass(std::move(precision));
@@ -33,7 +37,7 @@ static LogicalResult buildAutoMixedPrecisionPipeline(
 void mlir::mpt::registerMPTPasses() {
   registerMPTTransformsPasses();
   registerPassPipeline(
-      "auto-mixed-precision",
+      kAutoMixedPrecision,
       "Makes a training step mixed precision and expands it into its step "
       "function: --mpt-auto-mixed-precision (whose options it takes), then "
       "--mpt-expand-train-step",

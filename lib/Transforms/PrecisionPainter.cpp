@@ -58,13 +58,20 @@ LogicalResult PrecisionPainter::classifyOps() {
     bool allLow =
         llvm::all_of(floatTypes, [&](Type t) { return t == policy.lowType; });
 
-    if (auto forced = op.getAttrOfType<StringAttr>(kPrecisionAttr)) {
-      if (forced.getValue() != "f32" && forced.getValue() != "low")
+    if (Attribute forced = op.getAttr(kPrecisionAttr)) {
+      auto forcedName = dyn_cast<StringAttr>(forced);
+      if (!forcedName ||
+          (forcedName.getValue() != "f32" && forcedName.getValue() != "low"))
         return op.emitOpError()
                << "'" << kPrecisionAttr
                << "' must be \"f32\" or \"low\", found " << forced;
-      s.cls = forced.getValue() == "low" ? PrecisionClass::Allow
-                                         : PrecisionClass::Deny;
+      if (op.hasTrait<OpTrait::mpt::FixedPrecision>())
+        return op.emitOpError()
+               << "has a fixed precision (its result type does not follow its "
+                  "operands); '"
+               << kPrecisionAttr << "' cannot override it";
+      s.cls = forcedName.getValue() == "low" ? PrecisionClass::Allow
+                                             : PrecisionClass::Deny;
       s.reason = Reason::UserOverride;
     }
     if (allLow && !floatTypes.empty()) {
@@ -250,8 +257,11 @@ unsigned PrecisionPainter::insertPrecisionCasts() {
       operand->set(
           castTo(operand->get(),
                  withElementType(operand->get().getType(), policy.lowType)));
+    // The results that classification looked at: f32 tensors. Scalars
+    // (a loss) keep their type.
     for (OpResult result : op->getResults()) {
-      if (!hasElementType(result.getType(), f32))
+      if (!isFloatTensor(result.getType()) ||
+          !hasElementType(result.getType(), f32))
         continue;
       Type f32Type = result.getType();
       result.setType(withElementType(f32Type, policy.lowType));

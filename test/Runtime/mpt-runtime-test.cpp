@@ -14,23 +14,29 @@
 //
 // The step of `train` is linear regression, pred = x.w + b with x 8x4,
 // written in C++ with the compiled step's ABI (state in, new state out,
-// dynamic loss scaling with the mpt.update_loss_scale rule, skip on
-// non-finite gradients) and with its temporaries on the tracked heap.
+// no, static or dynamic loss scaling with the mpt.update_loss_scale rule,
+// skip on non-finite gradients) and with its temporaries on the tracked
+// heap. Its own flags also make it slow (for signals) and make file
+// operations fail (for the commit of the outputs).
 //
 //===----------------------------------------------------------------------===//
 
 #include "mpt/Runtime/AllocationTracker.h"
 #include "mpt/Runtime/DType.h"
+#include "mpt/Runtime/FatalError.h"
+#include "mpt/Runtime/FileIO.h"
 #include "mpt/Runtime/Npy.h"
 #include "mpt/Runtime/Random.h"
 #include "mpt/Runtime/Safetensors.h"
 #include "mpt/Runtime/TrainingFlags.h"
 #include "mpt/Runtime/TrainingSession.h"
 
+#include <cerrno>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <string>
@@ -220,11 +226,15 @@ int testSignature(const char *path) {
               static_cast<long long>(scale.growthInterval), scale.backoffFactor,
               static_cast<long long>(scale.hysteresis), scale.minScale,
               scale.maxScale);
-  for (const TensorSpec &arg : signature->args)
-    std::printf("arg %s%s\n", arg.describe().c_str(),
-                arg.role == Role::Param
-                    ? (std::string(", init ") + paramInitName(arg.init)).c_str()
-                    : "");
+  for (const TensorSpec &arg : signature->args) {
+    std::string details;
+    if (arg.role == Role::Param)
+      details = std::string(", init ") + paramInitName(arg.init);
+    if (arg.indexRange)
+      details = ", indices [" + std::to_string(arg.indexRange->first) + ", " +
+                std::to_string(arg.indexRange->second) + "]";
+    std::printf("arg %s%s\n", arg.describe().c_str(), details.c_str());
+  }
   for (const TensorSpec &result : signature->results)
     std::printf("result %s\n", result.describe().c_str());
   return 0;
@@ -239,12 +249,15 @@ constexpr int64_t kBatch = 8, kFeatures = 4;
 struct LinearStepConfig {
   double lr = 0.1;
   bool grads = false;
+  /// How long each step takes, in milliseconds: a slow step lets a test
+  /// send signals while one runs.
+  int64_t stepMilliseconds = 0;
 } linearConfig;
 
 /// The loss-scale policy of the signature, which the step applies.
 LossScaleConfig linearPolicy;
 
-/// The loss-scale rule of mpt.update_loss_scale.
+/// The loss-scale rule of mpt.update_loss_scale (DeepSpeed's hysteresis).
 void updateLossScale(float scale, int32_t good, int32_t left, bool finite,
                      float &newScale, int32_t &newGood, int32_t &newLeft,
                      bool &collapsed) {
@@ -259,8 +272,9 @@ void updateLossScale(float scale, int32_t good, int32_t left, bool finite,
       newLeft = left - 1;
       return;
     }
+    // DeepSpeed's rule: a back-off leaves the tolerance used up; only the
+    // next growth restores it.
     newScale = static_cast<float>(scale * c.backoffFactor);
-    newLeft = c.hysteresis;
     if (newScale < c.minScale) {
       newScale = static_cast<float>(c.minScale);
       collapsed = true;
@@ -276,17 +290,33 @@ void updateLossScale(float scale, int32_t good, int32_t left, bool finite,
   }
 }
 
-/// Buffers: w, b, scale, good, left, x, y | w', b', scale', good', left',
-/// loss, overflow, collapsed [, grad w, grad b].
+/// The buffers of the step, in the order of linearSignature(): w, b, the
+/// loss-scale state of the mode, x, y | the same state, loss, overflow,
+/// [collapsed,] [grad w, grad b].
+struct LinearLayout {
+  int scaleState = 0;
+  int numArgs = 0;
+  bool collapsed = false;
+} linearLayout;
+
+/// Waits `milliseconds`, also across the signals that interrupt the wait.
+void sleepFor(int64_t milliseconds) {
+  struct timespec left = {static_cast<time_t>(milliseconds / 1000),
+                          static_cast<long>(milliseconds % 1000) * 1000000};
+  while (nanosleep(&left, &left) != 0 && errno == EINTR)
+    ;
+}
+
 extern "C" void linearStep(void **buffers) {
+  const LinearLayout &layout = linearLayout;
   const auto *w = static_cast<const float *>(buffers[0]);
   const auto *b = static_cast<const float *>(buffers[1]);
-  float scale = *static_cast<const float *>(buffers[2]);
-  int32_t good = *static_cast<const int32_t *>(buffers[3]);
-  int32_t left = *static_cast<const int32_t *>(buffers[4]);
-  const auto *x = static_cast<const float *>(buffers[5]);
-  const auto *y = static_cast<const float *>(buffers[6]);
-  void **out = buffers + 7;
+  float scale = layout.scaleState ? *static_cast<const float *>(buffers[2]) : 1;
+  const auto *x = static_cast<const float *>(buffers[2 + layout.scaleState]);
+  const auto *y = static_cast<const float *>(buffers[3 + layout.scaleState]);
+  void **out = buffers + layout.numArgs;
+  if (linearConfig.stepMilliseconds)
+    sleepFor(linearConfig.stepMilliseconds);
 
   // Temporaries go through the tracked heap, as the compiled code's do.
   auto *residual = static_cast<float *>(mptTrackedMalloc(kBatch * 4));
@@ -316,16 +346,25 @@ extern "C" void linearStep(void **buffers) {
   newB[0] = finite
                 ? b[0] - static_cast<float>(linearConfig.lr) * grad[kFeatures]
                 : b[0];
-  bool collapsed;
-  updateLossScale(scale, good, left, finite, *static_cast<float *>(out[2]),
-                  *static_cast<int32_t *>(out[3]),
-                  *static_cast<int32_t *>(out[4]), collapsed);
-  *static_cast<float *>(out[5]) = loss;
-  *static_cast<uint8_t *>(out[6]) = !finite;
-  *static_cast<uint8_t *>(out[7]) = collapsed;
+  int next = 2;
+  if (layout.scaleState == 1)
+    *static_cast<float *>(out[next++]) = scale;
+  bool collapsed = false;
+  if (layout.scaleState == 3) {
+    updateLossScale(scale, *static_cast<const int32_t *>(buffers[3]),
+                    *static_cast<const int32_t *>(buffers[4]), finite,
+                    *static_cast<float *>(out[2]),
+                    *static_cast<int32_t *>(out[3]),
+                    *static_cast<int32_t *>(out[4]), collapsed);
+    next = 5;
+  }
+  *static_cast<float *>(out[next++]) = loss;
+  *static_cast<uint8_t *>(out[next++]) = !finite;
+  if (layout.collapsed)
+    *static_cast<uint8_t *>(out[next++]) = collapsed;
   if (linearConfig.grads) {
-    std::memcpy(out[8], grad, kFeatures * 4);
-    std::memcpy(out[9], grad + kFeatures, 4);
+    std::memcpy(out[next++], grad, kFeatures * 4);
+    std::memcpy(out[next++], grad + kFeatures, 4);
   }
   mptTrackedFree(residual);
   mptTrackedFree(grad);
@@ -345,10 +384,13 @@ StepSignature linearSignature(const LossScaleConfig &policy) {
   };
   std::vector<TensorSpec> state = {
       spec(Role::Param, "w", DType::F32, {kFeatures, 1}),
-      spec(Role::Param, "b", DType::F32, {1}),
-      spec(Role::LossScale, "", DType::F32, {}),
-      spec(Role::GoodSteps, "", DType::I32, {}),
-      spec(Role::HysteresisLeft, "", DType::I32, {})};
+      spec(Role::Param, "b", DType::F32, {1})};
+  if (policy.mode != LossScaleMode::None)
+    state.push_back(spec(Role::LossScale, "", DType::F32, {}));
+  if (policy.mode == LossScaleMode::Dynamic) {
+    state.push_back(spec(Role::GoodSteps, "", DType::I32, {}));
+    state.push_back(spec(Role::HysteresisLeft, "", DType::I32, {}));
+  }
   signature.args = state;
   signature.args.push_back(
       spec(Role::Batch, "x", DType::F32, {kBatch, kFeatures}));
@@ -356,13 +398,84 @@ StepSignature linearSignature(const LossScaleConfig &policy) {
   signature.results = state;
   signature.results.push_back(spec(Role::Loss, "", DType::F32, {}));
   signature.results.push_back(spec(Role::Overflow, "", DType::I1, {}));
-  signature.results.push_back(spec(Role::ScaleCollapsed, "", DType::I1, {}));
+  if (policy.mode == LossScaleMode::Dynamic)
+    signature.results.push_back(spec(Role::ScaleCollapsed, "", DType::I1, {}));
   if (linearConfig.grads) {
     signature.results.push_back(
         spec(Role::Grad, "w", DType::F32, {kFeatures, 1}));
     signature.results.push_back(spec(Role::Grad, "b", DType::F32, {1}));
   }
+  linearLayout.scaleState = static_cast<int>(state.size()) - 2;
+  linearLayout.numArgs = static_cast<int>(signature.args.size());
+  linearLayout.collapsed = policy.mode == LossScaleMode::Dynamic;
   return signature;
+}
+
+/// File operations that fail by request (--fail-file-op).
+struct FileFault {
+  FileOperation operation;
+  std::string destinationSuffix;
+  /// The operation fails from its `after + 1`-th occurrence on.
+  int64_t after = 0;
+  int64_t seen = 0;
+};
+std::vector<FileFault> fileFaults;
+
+int injectFileFault(FileOperation operation, const std::string &destination) {
+  for (FileFault &fault : fileFaults) {
+    const std::string &suffix = fault.destinationSuffix;
+    if (fault.operation != operation || destination.size() < suffix.size() ||
+        destination.compare(destination.size() - suffix.size(), suffix.size(),
+                            suffix) != 0)
+      continue;
+    if (fault.seen++ >= fault.after)
+      return ENOSPC;
+  }
+  return 0;
+}
+
+/// --fail-file-op=OP:NAME[:N]: OP (create, write, sync or rename) of the
+/// output whose path ends in NAME fails with ENOSPC after N successes.
+Flag fileFaultFlag() {
+  Flag flag;
+  flag.name = "fail-file-op";
+  flag.valueName = "OP:NAME[:N]";
+  flag.help = "Make OP (create, write, sync, rename) of the output whose path "
+              "ends in NAME fail with ENOSPC after N successes (default 0)";
+  flag.repeatable = true;
+  flag.set = [](const std::string &text) -> Status {
+    std::vector<std::string> parts;
+    for (size_t start = 0;;) {
+      size_t colon = text.find(':', start);
+      parts.push_back(text.substr(start, colon - start));
+      if (colon == std::string::npos)
+        break;
+      start = colon + 1;
+    }
+    static const std::pair<const char *, FileOperation> kOperations[] = {
+        {"create", FileOperation::Create},
+        {"write", FileOperation::Write},
+        {"sync", FileOperation::Sync},
+        {"rename", FileOperation::Rename}};
+    FileFault fault;
+    bool known = false;
+    for (const auto &[name, operation] : kOperations)
+      if (parts[0] == name) {
+        fault.operation = operation;
+        known = true;
+      }
+    Expected<int64_t> after = parts.size() == 3 ? parseIntegerValue(parts[2], 0)
+                                                : Expected<int64_t>(0);
+    if (!known || parts.size() < 2 || parts.size() > 3 || parts[1].empty() ||
+        !after.ok())
+      return Status::error("expects OP:NAME[:N], got '" + text + "'");
+    fault.destinationSuffix = parts[1];
+    fault.after = *after;
+    fileFaults.push_back(fault);
+    setFileFaultHook(injectFileFault);
+    return Status::success();
+  };
+  return flag;
 }
 
 /// A flag of the test step's loss-scale policy.
@@ -387,6 +500,7 @@ int testTrain(int argc, char **argv) {
   // see it.
   LossScaleConfig &policy = linearPolicy;
   policy = {LossScaleMode::Dynamic, 65536, 2, 0.5, 4, 1, 1, 16777216};
+  std::string mode = "dynamic";
   CommandLine commandLine("mpt-runtime-test train",
                           "Trains a hand-written linear step.");
   addDataFlags(commandLine, options);
@@ -410,6 +524,12 @@ int testTrain(int argc, char **argv) {
                                      policy.growthInterval, 1));
   commandLine.add(group, switchFlag("grads", "Also return the gradients",
                                     linearConfig.grads));
+  commandLine.add(group, choiceFlag("loss-scale", "The loss-scale mode", mode,
+                                    {"none", "static", "dynamic"}));
+  commandLine.add(group,
+                  integerFlag("step-ms", "N", "Milliseconds each step takes",
+                              linearConfig.stepMilliseconds, 0));
+  commandLine.add(group, fileFaultFlag());
   if (Status status = commandLine.parse(argc, argv); !status.ok()) {
     std::fprintf(stderr, "mpt-runtime-test: error: %s\n",
                  status.message().c_str());
@@ -424,6 +544,9 @@ int testTrain(int argc, char **argv) {
                  status.message().c_str());
     return 1;
   }
+  policy.mode = mode == "none"     ? LossScaleMode::None
+                : mode == "static" ? LossScaleMode::Static
+                                   : LossScaleMode::Dynamic;
   StepSignature signature = linearSignature(policy);
   auto session = TrainingSession::prepare(signature, options);
   if (!session.ok()) {
@@ -431,18 +554,22 @@ int testTrain(int argc, char **argv) {
     return 1;
   }
   std::printf("data: %s\n", (*session)->data().describe().c_str());
+  std::fflush(stdout);
   HostStepExecutor step(linearStep);
-  if (Status status = (*session)->run(step, /*staticStepBytes=*/0, stdout);
-      !status.ok()) {
+  Expected<TrainingSummary> summary =
+      (*session)->run(step, /*staticStepBytes=*/0, stdout);
+  if (!summary.ok()) {
     std::fflush(stdout);
-    std::fprintf(stderr, "error: %s\n", status.message().c_str());
+    std::fprintf(stderr, "error: %s\n", summary.error().message().c_str());
     return 1;
   }
-  return 0;
+  return summary->stopSignal ? 128 + summary->stopSignal : 0;
 }
 } // namespace
 
 int main(int argc, char **argv) {
+  setProgramName("mpt-runtime-test");
+  installFailureHandlers();
   std::string command = argc > 1 ? argv[1] : "";
   if (command == "dtype")
     return testDType();

@@ -146,15 +146,15 @@ int main(int argc, char **argv) {
   auto initFile = ::mpt::runtime::AtomicFile::create(initPath);
   if (!initFile.ok())
     return fail(initFile.error().message());
-  std::vector<uint8_t> bytes = ::mpt::runtime::serializeSafetensors(step->init);
   if (::mpt::runtime::Status status = (*stepFile).write(text); !status.ok())
     return fail(status.message());
   if (::mpt::runtime::Status status =
-          (*initFile).write(bytes.data(), bytes.size());
+          ::mpt::runtime::writeSafetensors(*initFile, step->init.view());
       !status.ok())
     return fail(status.message());
-  for (::mpt::runtime::AtomicFile *file : {&*stepFile, &*initFile})
-    if (::mpt::runtime::Status status = file->commit(); !status.ok())
-      return fail(status.message());
+  if (::mpt::runtime::Status status =
+          ::mpt::runtime::commitAll({&*stepFile, &*initFile});
+      !status.ok())
+    return fail(status.message());
   return 0;
 }

@@ -7,15 +7,20 @@
 #include "mpt/Conversion/Passes.h"
 #include "mpt/Conversion/StepABI/StepSignatureJson.h"
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
+#include "mpt/Runtime/AllocationTracker.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/OperationSupport.h"
 #include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/DynamicLibrary.h"
@@ -52,19 +57,27 @@ const std::optional<std::string> &compilerIdentity() {
   return identity;
 }
 
+/// Parses a textual pipeline into `pm`; syntax errors are reported through
+/// the context's diagnostics.
+LogicalResult parsePipeline(ModuleOp module, llvm::StringRef pipeline,
+                            PassManager &pm) {
+  std::string errors;
+  llvm::raw_string_ostream errorStream(errors);
+  if (succeeded(parsePassPipeline(pipeline, pm, errorStream)))
+    return success();
+  // The parser's first line says what is wrong; the rest repeats it.
+  llvm::StringRef reason = llvm::StringRef(errors).split('\n').first;
+  reason.consume_front("<Pass-Options-Parser>: ");
+  return emitError(module.getLoc())
+         << "invalid pass pipeline '" << pipeline << "': " << reason;
+}
+
 /// Runs a textual pipeline on `module`; pipeline syntax errors and pass
 /// failures are reported through the context's diagnostics.
 LogicalResult runPipeline(ModuleOp module, llvm::StringRef pipeline) {
   PassManager pm(module.getContext());
-  std::string errors;
-  llvm::raw_string_ostream errorStream(errors);
-  if (failed(parsePassPipeline(pipeline, pm, errorStream))) {
-    // The parser's first line says what is wrong; the rest repeats it.
-    llvm::StringRef reason = llvm::StringRef(errors).split('\n').first;
-    reason.consume_front("<Pass-Options-Parser>: ");
-    return emitError(module.getLoc())
-           << "invalid pass pipeline '" << pipeline << "': " << reason;
-  }
+  if (failed(parsePipeline(module, pipeline, pm)))
+    return failure();
   return pm.run(module);
 }
 
@@ -80,6 +93,34 @@ bool isLayerNormScale(Value value) {
       return true;
   }
   return false;
+}
+
+/// The bytes of the mutable globals that `entry` reaches, directly or
+/// through the functions it calls: the temporaries the lowering placed in
+/// static buffers are step memory as much as heap allocations are. An
+/// evaluation function in the same module has buffers of its own.
+uint64_t staticBytesOf(ModuleOp module, llvm::StringRef entry) {
+  DataLayout layout(module);
+  SymbolTable symbols(module);
+  llvm::StringSet<> globals, visited;
+  SmallVector<StringRef> functions = {entry};
+  while (!functions.empty()) {
+    auto func = symbols.lookup<LLVM::LLVMFuncOp>(functions.pop_back_val());
+    if (!func || !visited.insert(func.getSymName()).second)
+      continue;
+    func.walk([&](Operation *op) {
+      if (auto address = dyn_cast<LLVM::AddressOfOp>(op))
+        globals.insert(address.getGlobalName());
+      else if (auto call = dyn_cast<LLVM::CallOp>(op); call && call.getCallee())
+        functions.push_back(*call.getCallee());
+    });
+  }
+  uint64_t bytes = 0;
+  module.walk([&](LLVM::GlobalOp global) {
+    if (!global.getConstant() && globals.contains(global.getSymName()))
+      bytes += layout.getTypeSize(global.getGlobalType());
+  });
+  return bytes;
 }
 
 /// The narrowest float element type of the tensors `func` computes with.
@@ -133,6 +174,8 @@ LogicalResult StepCompiler::load(llvm::SourceMgr &sourceMgr) {
       }))
     return emitError(module->getLoc())
            << "'" << path << "' holds no mpt.train_step @" << stepName;
+  readSourceNames(*llvm::find_if(
+      steps, [&](TrainStepOp step) { return step.getSymName() == stepName; }));
   if (failed(expand()))
     return failure();
   bool gradient = options.kind == rt::StepKind::Gradient;
@@ -148,7 +191,37 @@ LogicalResult StepCompiler::load(llvm::SourceMgr &sourceMgr) {
     return failure();
   narrowestWidth = narrowestTensorFloatWidthIn(step);
   recordParamInits(step);
-  return readSignature(step);
+  recordSourceNames(step);
+  if (failed(readSignature(step)))
+    return failure();
+  return options.evaluation != StepCompilerOptions::Evaluation::None
+             ? readEvaluationSignature()
+             : success();
+}
+
+LogicalResult StepCompiler::readEvaluationSignature() {
+  auto function = module->lookupSymbol<func::FuncOp>(stepName + "_eval");
+  if (!function &&
+      options.evaluation == StepCompilerOptions::Evaluation::IfPossible)
+    return success();
+  if (!function || !function->hasAttr("mpt.evaluation_function"))
+    return emitError(module->getLoc())
+           << "the expansion left no evaluation function @" << stepName
+           << "_eval";
+  recordSourceNames(function);
+  std::string entry =
+      (function.getSymName() + StepABIOptions().entrySuffix).str();
+  FailureOr<std::string> json = buildStepSignatureJson(function, entry);
+  if (failed(json))
+    return failure();
+  rt::Expected<rt::StepSignature> decoded =
+      rt::parseStepSignatureJson(*json, rt::StepKind::Evaluation);
+  if (!decoded.ok())
+    return function.emitError() << decoded.error().message();
+  evalSignatureJson = std::move(*json);
+  evalSignature = std::move(*decoded);
+  hasEvaluation = true;
+  return success();
 }
 
 LogicalResult StepCompiler::expand() {
@@ -156,13 +229,60 @@ LogicalResult StepCompiler::expand() {
     return runPipeline(*module, options.promoteF64
                                     ? "mpt-gradient-function{promote-f64=true}"
                                     : "mpt-gradient-function");
+  // The evaluation function is the forward region in the step's
+  // precision: built after the mixed-precision pass, before the expansion.
+  std::string expansion = "mpt-expand-train-step";
+  if (options.evaluation == StepCompilerOptions::Evaluation::Required)
+    expansion = "mpt-evaluation-function," + expansion;
+  else if (options.evaluation == StepCompilerOptions::Evaluation::IfPossible)
+    expansion = "mpt-evaluation-function{required=false}," + expansion;
   if (options.precision == "fp32")
-    return runPipeline(*module, "mpt-expand-train-step");
+    return runPipeline(*module, expansion);
   std::string amp = "compute-type=" + options.precision;
   if (!options.ampOptions.empty())
     amp += " " + options.ampOptions;
-  return runPipeline(*module, "mpt-auto-mixed-precision{" + amp +
-                                  "},mpt-expand-train-step");
+  if (failed(runMixedPrecision("mpt-auto-mixed-precision{" + amp + "}")))
+    return failure();
+  return runPipeline(*module, expansion);
+}
+
+LogicalResult StepCompiler::runMixedPrecision(llvm::StringRef pipeline) {
+  // Errors in the options name the pipeline as the user wrote it.
+  PassManager parsed(&context);
+  if (failed(parsePipeline(*module, pipeline, parsed)))
+    return failure();
+  // The report is on so that a step the pass leaves unchanged says why;
+  // options given later (--amp-options) override it.
+  std::string reporting = pipeline.str();
+  reporting.insert(reporting.find('{') + 1, "report=true ");
+  bool reportWanted = llvm::any_of(
+      llvm::split(options.ampOptions, ' '), [](llvm::StringRef option) {
+        return option == "report" || option == "report=true" ||
+               option == "report=1";
+      });
+  Operation *step = module->lookupSymbol(stepName);
+  OperationFingerPrint before(step);
+  SmallVector<std::pair<Location, std::string>> remarks;
+  {
+    ScopedDiagnosticHandler capture(&context, [&](Diagnostic &diag) {
+      if (diag.getSeverity() != DiagnosticSeverity::Remark)
+        return failure();
+      remarks.emplace_back(diag.getLocation(), diag.str());
+      return success();
+    });
+    if (failed(runPipeline(*module, reporting)))
+      return failure();
+  }
+  // A step left as it was trains in the precision it was written in: the
+  // user asked for another, so the pass's reason is a warning.
+  bool unchanged = OperationFingerPrint(step) == before;
+  for (auto &[loc, text] : remarks) {
+    if (unchanged)
+      emitWarning(loc) << text;
+    else if (reportWanted)
+      emitRemark(loc) << text;
+  }
+  return success();
 }
 
 LogicalResult StepCompiler::exposeGradientResults(func::FuncOp step) {
@@ -194,6 +314,27 @@ LogicalResult StepCompiler::exposeGradientResults(func::FuncOp step) {
   step.setFunctionType(b.getFunctionType(step.getArgumentTypes(), resultTypes));
   step.setAllResultAttrs(resultAttrs);
   return success();
+}
+
+void StepCompiler::readSourceNames(TrainStepOp step) {
+  auto names = step->getAttrOfType<ArrayAttr>("mpt.source_names");
+  if (!names)
+    return;
+  for (auto [index, param] : llvm::enumerate(step.getParams()))
+    if (auto source = dyn_cast_or_null<StringAttr>(
+            index < names.size() ? names[index] : Attribute()))
+      if (source.getValue() != step.getArgName(param.getArgNumber()))
+        sourceNames[step.getArgName(param.getArgNumber())] = source.str();
+}
+
+void StepCompiler::recordSourceNames(func::FuncOp step) {
+  Builder b(&context);
+  for (unsigned i = 0, e = step.getNumArguments(); i < e; ++i)
+    if (auto name = step.getArgAttrOfType<StringAttr>(i, "mpt.param"))
+      if (auto source = sourceNames.find(name.getValue());
+          source != sourceNames.end())
+        step.setArgAttr(i, kSourceNameAttrName,
+                        b.getStringAttr(source->second));
 }
 
 void StepCompiler::recordParamInits(func::FuncOp step) {
@@ -230,19 +371,13 @@ std::string StepCompiler::loweringPipeline(StepDevice device) const {
 LogicalResult StepCompiler::lower(StepDevice device) {
   if (failed(runPipeline(*module, loweringPipeline(device))))
     return failure();
-  // Temporaries the lowering placed in static buffers are step memory as
-  // much as heap allocations are.
-  DataLayout layout(*module);
-  module->walk([&](LLVM::GlobalOp global) {
-    if (!global.getConstant())
-      staticBytes += layout.getTypeSize(global.getGlobalType());
-  });
+  staticBytes = staticBytesOf(*module, stepSignature.entry);
   return success();
 }
 
 std::string StepCompiler::cacheKey() {
   CacheKey key;
-  key.add("format", "mpt-step-object-1");
+  key.add("format", "mpt-step-object-2");
   key.add("compiler", *compilerIdentity());
   HostTarget target = detectHostTarget();
   key.add("triple", target.triple);
@@ -256,6 +391,7 @@ std::string StepCompiler::cacheKey() {
   key.add("amp-options", options.ampOptions);
   key.add("step", stepName);
   key.add("expose-gradients", options.exposeGradients ? "true" : "false");
+  key.add("evaluation", hasEvaluation ? "true" : "false");
   // The expanded step: whatever reached the IR from the model and the
   // options above.
   std::string text;
@@ -265,7 +401,7 @@ std::string StepCompiler::cacheKey() {
   return key.hex();
 }
 
-FailureOr<std::vector<std::string>> StepCompiler::compileToObjects() {
+FailureOr<std::vector<std::string>> StepCompiler::lowerToObjects() {
   if (failed(lower(StepDevice::CPU)))
     return failure();
   llvm::LLVMContext llvmContext;
@@ -282,7 +418,30 @@ FailureOr<std::vector<std::string>> StepCompiler::compileToObjects() {
   return std::move(*objects);
 }
 
+LogicalResult StepCompiler::compileObjects() {
+  std::string key = cache ? cacheKey() : std::string();
+  std::optional<CachedStep> cached = cache ? cache->lookup(key) : std::nullopt;
+  if (cached) {
+    objects = std::move(cached->objects);
+    staticBytes = cached->staticBytes;
+    return success();
+  }
+  FailureOr<std::vector<std::string>> compiled = lowerToObjects();
+  if (failed(compiled))
+    return failure();
+  objects = std::move(*compiled);
+  if (cache)
+    cache->store(key, CachedStep{objects, staticBytes});
+  return success();
+}
+
 FailureOr<rt::StepFunction> StepCompiler::compile() {
+  if (failed(compileObjects()))
+    return failure();
+  return link();
+}
+
+FailureOr<rt::StepFunction> StepCompiler::link() {
   // Parallel loops become OpenMP worksharing loops, which call into the
   // OpenMP runtime; the JIT resolves them from the loaded library.
   if (options.threads != 1) {
@@ -294,48 +453,42 @@ FailureOr<rt::StepFunction> StepCompiler::compile() {
              << kOpenMPRuntime << ": " << error
              << " (install libomp-dev, or use --threads=1)";
   }
-
-  std::string key = cache ? cacheKey() : std::string();
-  std::optional<CachedStep> step = cache ? cache->lookup(key) : std::nullopt;
-  if (!step) {
-    FailureOr<std::vector<std::string>> objects = compileToObjects();
-    if (failed(objects))
-      return failure();
-    step = CachedStep{std::move(*objects), staticBytes};
-    if (cache)
-      cache->store(key, *step);
-  }
-  staticBytes = step->staticBytes;
-
-  llvm::Expected<std::unique_ptr<StepJIT>> linked =
-      StepJIT::link(step->objects);
+  llvm::Expected<std::unique_ptr<StepJIT>> linked = StepJIT::link(objects);
   if (!linked)
-    return emitError(module->getLoc()) << "loading the compiled step failed: "
-                                       << llvm::toString(linked.takeError());
+    return emitError(UnknownLoc::get(&context))
+           << "loading the compiled step failed: "
+           << llvm::toString(linked.takeError());
   jit = std::move(*linked);
-  const std::string &entry = stepSignature.entry;
+  // The objects are in the JIT's memory now.
+  objects.clear();
+  return lookupEntry(stepSignature.entry, signatureJson);
+}
+
+FailureOr<rt::StepFunction> StepCompiler::compiledEvaluation() {
+  if (!jit || !hasEvaluation)
+    return emitError(module->getLoc())
+           << "the evaluation function was not compiled";
+  return lookupEntry(evalSignature.entry, evalSignatureJson);
+}
+
+/// The object code describes its own ABI (what an ahead-of-time trainer
+/// reads); it must be the signature the training loop was prepared for.
+FailureOr<rt::StepFunction> StepCompiler::lookupEntry(llvm::StringRef entry,
+                                                      llvm::StringRef json) {
   llvm::Expected<void *> function = jit->lookup(entry);
   if (!function)
     return emitError(module->getLoc())
            << "the compiled module has no entry point '" << entry
            << "': " << llvm::toString(function.takeError());
-  llvm::Expected<void *> json = jit->lookup(entry + "_signature");
-  if (!json)
+  llvm::Expected<void *> compiled = jit->lookup((entry + "_signature").str());
+  if (!compiled)
     return emitError(module->getLoc())
            << "the compiled module has no signature '" << entry
-           << "_signature': " << llvm::toString(json.takeError());
-  if (failed(checkCompiledSignature(static_cast<const char *>(*json))))
-    return failure();
-  return reinterpret_cast<rt::StepFunction>(*function);
-}
-
-/// The object code describes its own ABI (what an ahead-of-time trainer
-/// reads); it must be the signature the training loop was prepared for.
-LogicalResult StepCompiler::checkCompiledSignature(llvm::StringRef json) {
-  if (json != signatureJson)
+           << "_signature': " << llvm::toString(compiled.takeError());
+  if (llvm::StringRef(static_cast<const char *>(*compiled)) != json)
     return emitError(module->getLoc())
            << "the compiled step's signature does not match the step "
               "function it was compiled from: "
-           << json << " instead of " << signatureJson;
-  return success();
+           << static_cast<const char *>(*compiled) << " instead of " << json;
+  return reinterpret_cast<rt::StepFunction>(*function);
 }

@@ -3,7 +3,8 @@
 // The compiler half of mpt-run: parses the model, expands its training step
 // (mixed precision or fp32), reads the step's signature (the JSON the
 // compiled object will carry, decoded as a runtime decodes it), then
-// differentiates, lowers to LLVM and JIT-compiles it.
+// differentiates, lowers and compiles it to object code for this CPU (or
+// takes that from the compile cache) and links it into the process.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,16 +14,21 @@
 #include "mpt/Runtime/StepSignature.h"
 #include "mpt/Runtime/Trainer.h"
 
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
 #include "CompileCache.h"
 #include "StepJIT.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/SourceMgr.h"
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace mlir {
 namespace mpt {
@@ -41,6 +47,11 @@ struct StepCompilerOptions {
   std::string stepName;
   /// Return the parameter gradients from the step (mpt.grad results).
   bool exposeGradients = false;
+  /// Also compile the step's evaluation function (a training step only),
+  /// for validation: required (an error when the step has none), or
+  /// wherever the step has one (for the trainers mpt-run emits).
+  enum class Evaluation { None, Required, IfPossible };
+  Evaluation evaluation = Evaluation::None;
   /// Threads of the compiled step's parallel loops: 1 runs them in the
   /// calling thread, 0 on every core (OpenMP's default).
   unsigned threads = 1;
@@ -70,15 +81,28 @@ public:
   const ::mpt::runtime::StepSignature &signature() const {
     return stepSignature;
   }
+  /// The evaluation function's signature, when it was asked for and the
+  /// step has one.
+  const ::mpt::runtime::StepSignature *evaluationSignature() const {
+    return hasEvaluation ? &evalSignature : nullptr;
+  }
   /// The narrowest floating-point element type among the tensors of the
   /// loaded function, in bits: the precision its computation runs in.
   unsigned narrowestTensorFloatWidth() const { return narrowestWidth; }
 
-  /// Differentiates, lowers and compiles the loaded step to object code
-  /// (or takes that from the compile cache) and links it into this
-  /// process, with the compiled code's heap functions bound to the
-  /// AllocationTracker.
+  /// Compiles the loaded step and link()s it: compileObjects(), then
+  /// link().
   FailureOr<::mpt::runtime::StepFunction> compile();
+  /// Differentiates and lowers the loaded step and compiles it (with its
+  /// evaluation function) to object code for this CPU, or takes that from
+  /// the compile cache. staticMemoryBytes() is then known. Valid once.
+  LogicalResult compileObjects();
+  /// Links the object code of compileObjects() into this process, once its
+  /// static memory is known to fit, with the compiled code's heap functions
+  /// bound to the AllocationTracker; returns the step.
+  FailureOr<::mpt::runtime::StepFunction> link();
+  /// The evaluation function, once the step is linked.
+  FailureOr<::mpt::runtime::StepFunction> compiledEvaluation();
   /// Differentiates the loaded step and lowers it to the LLVM dialect for
   /// `device`; compile() does this for the CPU. Valid once.
   LogicalResult lower(StepDevice device);
@@ -86,7 +110,8 @@ public:
   ModuleOp getModule() { return *module; }
 
   /// Bytes of the compiled module's mutable globals: the static memory the
-  /// step keeps its temporaries in. Valid after compile().
+  /// step keeps its temporaries in. Valid after lower() or
+  /// compileObjects().
   uint64_t staticMemoryBytes() const { return staticBytes; }
 
 private:
@@ -96,26 +121,48 @@ private:
   /// The compile cache's key of the loaded step for this CPU.
   std::string cacheKey();
   /// Lowers the loaded step and compiles it to object code.
-  FailureOr<std::vector<std::string>> compileToObjects();
+  FailureOr<std::vector<std::string>> lowerToObjects();
+  /// Runs the mixed-precision pipeline `pipeline` on the module with the
+  /// pass's report on; when the pass leaves the step unchanged, its
+  /// remarks become warnings, otherwise they are shown only if
+  /// --amp-options asked for the report.
+  LogicalResult runMixedPrecision(llvm::StringRef pipeline);
   /// Marks the parameters whose initialisation is not the default for
   /// their shape (the scale of a layer norm starts at one) with
   /// `mpt.param_init`, which the signature carries to the runtime.
   void recordParamInits(func::FuncOp step);
+  /// Reads the original names of the step's parameters
+  /// (`mpt.source_names`, which mpt-import writes) before the expansion
+  /// drops the op that carries them, and marks the step function's
+  /// parameters with them (`mpt.source_name`), for the signature.
+  void readSourceNames(TrainStepOp step);
+  void recordSourceNames(func::FuncOp step);
   /// Builds the step's signature as the compiled object will carry it and
   /// decodes it as a runtime does.
   LogicalResult readSignature(func::FuncOp step);
+  LogicalResult readEvaluationSignature();
+  /// Looks up `entry` in the linked objects and checks that the
+  /// signature it carries is `json`.
+  FailureOr<::mpt::runtime::StepFunction> lookupEntry(llvm::StringRef entry,
+                                                      llvm::StringRef json);
   LogicalResult exposeGradientResults(func::FuncOp step);
-  LogicalResult checkCompiledSignature(llvm::StringRef json);
 
   MLIRContext &context;
   StepCompilerOptions options;
   OwningOpRef<ModuleOp> module;
+  /// Parameter name -> its name in the source model, where they differ.
+  llvm::StringMap<std::string> sourceNames;
   std::string stepName;
   ::mpt::runtime::StepSignature stepSignature;
   /// The signature as JSON; the compiled object must carry the same.
   std::string signatureJson;
+  bool hasEvaluation = false;
+  ::mpt::runtime::StepSignature evalSignature;
+  std::string evalSignatureJson;
   unsigned narrowestWidth = 0;
   std::optional<CompileCache> cache;
+  /// The object code of the step, until it is linked.
+  std::vector<std::string> objects;
   std::unique_ptr<StepJIT> jit;
   uint64_t staticBytes = 0;
 };

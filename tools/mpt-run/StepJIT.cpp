@@ -5,6 +5,7 @@
 #include "mpt/Runtime/AllocationTracker.h"
 
 #include "llvm/ExecutionEngine/Orc/AbsoluteSymbols.h"
+#include "llvm/ExecutionEngine/Orc/ObjectFileInterface.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 using namespace mlir;
@@ -27,10 +28,40 @@ StepJIT::link(llvm::ArrayRef<std::string> objects) {
   if (llvm::Error error = (*jit)->getMainJITDylib().define(
           llvm::orc::absoluteSymbols(std::move(tracked))))
     return std::move(error);
-  for (const std::string &object : objects)
-    if (llvm::Error error =
-            (*jit)->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(object)))
+  // ORC links lazily, at the first lookup, and reports why linking failed
+  // (no memory for the sections, ...) on its own: keep the first reason.
+  auto failure = std::make_shared<std::string>();
+  llvm::orc::ExecutionSession &session = (*jit)->getExecutionSession();
+  session.setErrorReporter([failure](llvm::Error error) {
+    std::string message = llvm::toString(std::move(error));
+    if (failure->empty())
+      *failure = std::move(message);
+  });
+  llvm::orc::SymbolLookupSet defined;
+  for (const std::string &object : objects) {
+    std::unique_ptr<llvm::MemoryBuffer> buffer =
+        llvm::MemoryBuffer::getMemBufferCopy(object);
+    auto interface =
+        llvm::orc::getObjectFileInterface(session, buffer->getMemBufferRef());
+    if (!interface)
+      return interface.takeError();
+    for (const auto &symbol : interface->SymbolFlags)
+      if (symbol.second.isExported())
+        defined.add(symbol.first);
+    if (llvm::Error error = (*jit)->addObjectFile(std::move(buffer)))
       return std::move(error);
+  }
+  // Linking everything now makes a failure an error of loading the step,
+  // not of the first symbol looked up.
+  llvm::Expected<llvm::orc::SymbolMap> linked = session.lookup(
+      llvm::orc::makeJITDylibSearchOrder(&(*jit)->getMainJITDylib()),
+      std::move(defined));
+  if (!linked) {
+    if (failure->empty())
+      return linked.takeError();
+    llvm::consumeError(linked.takeError());
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), *failure);
+  }
   return std::unique_ptr<StepJIT>(new StepJIT(std::move(*jit)));
 }
 

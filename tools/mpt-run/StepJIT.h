@@ -21,8 +21,10 @@ namespace mpt {
 
 class StepJIT {
 public:
-  /// Links `objects` together into this process; the objects' calls to
-  /// malloc, free and their kin go to the allocation tracker.
+  /// Links `objects` together into this process, all of them at once (a
+  /// failure, such as no memory for their sections, is this function's
+  /// error); the objects' calls to malloc, free and their kin go to the
+  /// allocation tracker.
   static llvm::Expected<std::unique_ptr<StepJIT>>
   link(llvm::ArrayRef<std::string> objects);
 

@@ -4,16 +4,19 @@
 // compiled step and MPT's runtime into a trainer that needs neither LLVM nor
 // MLIR. The object exports the step as `mpt_trainer_step`, its signature as
 // `mpt_trainer_signature` and the bytes of its static memory as
-// `mpt_trainer_static_bytes`, whatever the step is called.
+// `mpt_trainer_static_bytes`, whatever the step is called; a CPU trainer's
+// also exports the step's evaluation function, for --validate, as
+// `mpt_trainer_evaluate` with `mpt_trainer_evaluation_signature`.
 //
 // The trainer takes mpt-run's data and training flags (TrainingFlags.h) and
-// runs the same training session. Built for the CPU, it produces mpt-run's
-// output, metrics and checkpoints, with bit-identical losses. Built with
-// MPT_TRAINER_CUDA, the step's buffers live in device memory (see
-// DeviceStepExecutor).
+// runs the same training session, SIGINT and SIGTERM included. Built for the
+// CPU, it produces mpt-run's output, metrics and checkpoints, with
+// bit-identical losses. Built with MPT_TRAINER_CUDA, the step's buffers live in
+// device memory (see DeviceStepExecutor).
 //
 //===----------------------------------------------------------------------===//
 
+#include "mpt/Runtime/FatalError.h"
 #include "mpt/Runtime/TrainingFlags.h"
 #include "mpt/Runtime/TrainingSession.h"
 #ifdef MPT_TRAINER_CUDA
@@ -21,19 +24,24 @@
 #endif
 
 #include <cstdio>
+#include <cstring>
+#include <optional>
 #include <string>
 #include <unistd.h>
 
 extern "C" void mpt_trainer_step(void **buffers);
 extern "C" const char mpt_trainer_signature[];
 extern "C" const uint64_t mpt_trainer_static_bytes;
+// Absent (null) from an object without an evaluation function.
+extern "C" __attribute__((weak)) void mpt_trainer_evaluate(void **buffers);
+extern "C" __attribute__((weak)) const char mpt_trainer_evaluation_signature[];
 
 using namespace mpt::runtime;
 
 namespace {
 int fail(const std::string &message) {
   std::fflush(stdout);
-  std::fprintf(stderr, "trainer: error: %s\n", message.c_str());
+  std::fprintf(stderr, "%s: error: %s\n", programName(), message.c_str());
   return 1;
 }
 
@@ -53,6 +61,7 @@ public:
   /// Initializes the device and allocates the step's buffers.
   Status start();
   Status call(const StepCall &call) override;
+  Status fetchState(const std::vector<void *> &state) override;
   std::string device() const override { return description; }
   std::optional<uint64_t> peakDeviceStepBytes() const override {
     return cuda::memoryUse().peak - bufferBytes;
@@ -121,13 +130,29 @@ Status DeviceStepExecutor::call(const StepCall &call) {
                 results[i]);
   return Status::success();
 }
+
+Status DeviceStepExecutor::fetchState(const std::vector<void *> &state) {
+  // After the swap, the arguments' buffers hold the current state.
+  for (size_t i = 0, e = signature.args.size(); i < e; ++i)
+    if (isStateRole(signature.args[i].role))
+      if (Status status =
+              cuda::copyToHost(state[i], args[i], signature.args[i].byteSize());
+          !status.ok())
+        return status;
+  return Status::success();
+}
 #endif
 } // namespace
 
 int main(int argc, char **argv) {
+  // Messages name the trainer as it was run: `trainer`, or `mpt-run` when
+  // mpt-run --device=cuda runs it in its place.
+  const char *name = argc > 0 ? std::strrchr(argv[0], '/') : nullptr;
+  setProgramName(name ? name + 1 : argc > 0 ? argv[0] : "trainer");
+  installFailureHandlers();
   SessionOptions options;
   CommandLine commandLine(
-      "trainer",
+      programName(),
       "Trains the training step compiled into this program, as mpt-run "
       "does. The compiler's flags (--precision, --amp-options, --threads, "
       "...) were fixed when mpt-run emitted it.");
@@ -147,13 +172,27 @@ int main(int argc, char **argv) {
       parseStepSignatureJson(mpt_trainer_signature);
   if (!signature.ok())
     return fail(signature.error().message());
-  Expected<std::unique_ptr<TrainingSession>> session =
-      TrainingSession::prepare(*signature, std::move(options));
+  std::optional<StepSignature> evaluation;
+  if (mpt_trainer_evaluate && mpt_trainer_evaluation_signature) {
+    Expected<StepSignature> decoded = parseStepSignatureJson(
+        mpt_trainer_evaluation_signature, StepKind::Evaluation);
+    if (!decoded.ok())
+      return fail(decoded.error().message());
+    evaluation = std::move(*decoded);
+  }
+  setOutputsNote("nothing was written");
+  Expected<std::unique_ptr<TrainingSession>> session = TrainingSession::prepare(
+      *signature, std::move(options), evaluation ? &*evaluation : nullptr);
   if (!session.ok())
     return fail(session.error().message());
+  if (Status status = (*session)->checkCompiledStep(mpt_trainer_static_bytes);
+      !status.ok())
+    return fail(status.message());
   std::printf("step @%s, batch %lld\ndata: %s\n", signature->name.c_str(),
               static_cast<long long>(signature->batchSize()),
               (*session)->data().describe().c_str());
+  if (const Validator *validation = (*session)->validation())
+    std::printf("validation: %s\n", validation->describe().c_str());
   if ((*session)->state().step() > 0)
     std::printf("resuming after step %lld\n",
                 static_cast<long long>((*session)->state().step()));
@@ -166,8 +205,10 @@ int main(int argc, char **argv) {
 #else
   HostStepExecutor step(mpt_trainer_step);
 #endif
-  if (Status status = (*session)->run(step, mpt_trainer_static_bytes, stdout);
-      !status.ok())
-    return fail(status.message());
-  return 0;
+  Expected<TrainingSummary> summary = (*session)->run(
+      step, mpt_trainer_static_bytes, stdout, mpt_trainer_evaluate);
+  if (!summary.ok())
+    return fail(summary.error().message());
+  // Stopped by a signal: 128 + its number, as a shell reports it.
+  return summary->stopSignal ? 128 + summary->stopSignal : 0;
 }

@@ -21,9 +21,12 @@
 #endif
 #include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
 #include "mpt/Dialect/MPT/IR/MPTDialect.h"
+#include "mpt/Runtime/FatalError.h"
 #include "mpt/Runtime/GradientCheck.h"
+#include "mpt/Runtime/Sizes.h"
 #include "mpt/Runtime/TrainingFlags.h"
 #include "mpt/Runtime/TrainingSession.h"
+#include "mpt/Support/CommandLineDiagnostics.h"
 #include "mpt/Transforms/Passes.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -32,6 +35,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
@@ -40,8 +44,12 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <memory>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 using namespace mlir;
@@ -54,6 +62,26 @@ int fail(const std::string &message) {
   std::fflush(stdout);
   llvm::errs() << "mpt-run: error: " << message << "\n";
   return 1;
+}
+
+/// A fatal error inside LLVM (the JIT cannot allocate the sections of the
+/// compiled step, ...) ends as every error of mpt-run does, in one line.
+void onLLVMFatalError(void *, const char *reason, bool) {
+  char message[512];
+  std::snprintf(message, sizeof(message), "LLVM failed: %s", reason);
+  rt::exitWithError(message);
+}
+
+void onLLVMOutOfMemory(void *, const char *reason, bool) {
+  char message[512];
+  std::snprintf(message, sizeof(message), "out of memory: %s", reason);
+  rt::exitWithError(message);
+}
+
+/// The exit status of a run: 128 + the signal that stopped it early (as a
+/// shell reports a process killed by it), else 0.
+int exitStatus(const rt::TrainingSummary &summary) {
+  return summary.stopSignal ? 128 + summary.stopSignal : 0;
 }
 
 /// Every dialect the pipeline passes through, down to LLVM IR.
@@ -69,11 +97,11 @@ DialectRegistry dialectRegistry() {
 
 void printHeader(const rt::StepSignature &signature, llvm::StringRef precision,
                  const rt::TrainingSession &session) {
-  int64_t values = 0, params = 0;
+  uint64_t values = 0, params = 0;
   for (const rt::TensorSpec &arg : signature.args)
     if (arg.role == rt::Role::Param) {
       ++params;
-      values += arg.numElements();
+      values = rt::saturatingAdd(values, arg.numElements());
     }
   llvm::outs() << "step @" << signature.name << ": " << precision << ", "
                << params << " parameters (" << values << " values), "
@@ -93,6 +121,8 @@ void printHeader(const rt::StepSignature &signature, llvm::StringRef precision,
     break;
   }
   llvm::outs() << "data: " << session.data().describe() << "\n";
+  if (const rt::Validator *validation = session.validation())
+    llvm::outs() << "validation: " << validation->describe() << "\n";
   if (session.state().step() > 0)
     llvm::outs() << "resuming after step " << session.state().step() << "\n";
   llvm::outs().flush();
@@ -101,21 +131,36 @@ void printHeader(const rt::StepSignature &signature, llvm::StringRef precision,
 /// reported before compiling.
 int train(mlir::mpt::StepCompiler &compiler, llvm::StringRef precision,
           rt::SessionOptions options) {
-  auto session =
-      rt::TrainingSession::prepare(compiler.signature(), std::move(options));
+  rt::setOutputsNote("nothing was written");
+  auto session = rt::TrainingSession::prepare(
+      compiler.signature(), std::move(options), compiler.evaluationSignature());
   if (!session.ok())
     return fail(session.error().message());
   printHeader(compiler.signature(), precision, **session);
 
-  FailureOr<rt::StepFunction> step = compiler.compile();
-  if (failed(step))
+  if (failed(compiler.compileObjects()))
     return 1;
-  rt::HostStepExecutor executor(*step);
+  // The JIT maps the step's static scratch at once: refuse it first.
   if (rt::Status status =
-          (*session)->run(executor, compiler.staticMemoryBytes(), stdout);
+          (*session)->checkCompiledStep(compiler.staticMemoryBytes());
       !status.ok())
     return fail(status.message());
-  return 0;
+  FailureOr<rt::StepFunction> step = compiler.link();
+  if (failed(step))
+    return 1;
+  rt::StepFunction evaluate = nullptr;
+  if (compiler.evaluationSignature()) {
+    FailureOr<rt::StepFunction> compiled = compiler.compiledEvaluation();
+    if (failed(compiled))
+      return 1;
+    evaluate = *compiled;
+  }
+  rt::HostStepExecutor executor(*step);
+  rt::Expected<rt::TrainingSummary> summary =
+      (*session)->run(executor, compiler.staticMemoryBytes(), stdout, evaluate);
+  if (!summary.ok())
+    return fail(summary.error().message());
+  return exitStatus(*summary);
 }
 
 /// Checks the loaded gradient function; exits with 1 when a parameter is
@@ -127,9 +172,9 @@ int checkGradientsOf(mlir::mpt::StepCompiler &compiler, bool promotedToF64,
   auto check = rt::GradientCheck::prepare(signature, std::move(options));
   if (!check.ok())
     return fail(check.error().message());
-  int64_t values = 0;
+  uint64_t values = 0;
   for (size_t index : signature.argsWithRole(rt::Role::Param))
-    values += signature.args[index].numElements();
+    values = rt::saturatingAdd(values, signature.args[index].numElements());
   llvm::outs() << "gradient check of @" << signature.name << ": "
                << (promotedToF64 ? "f32 promoted to f64"
                                  : "the step's own types")
@@ -139,6 +184,7 @@ int checkGradientsOf(mlir::mpt::StepCompiler &compiler, bool promotedToF64,
                << "data: " << (*check)->data().describe() << "\n";
   llvm::outs().flush();
 
+  rt::setOutputsNote("nothing was written");
   FailureOr<rt::StepFunction> function = compiler.compile();
   if (failed(function))
     return 1;
@@ -178,7 +224,10 @@ rt::Status probeCUDADriver() {
 
 /// Trains on the GPU: the step is compiled ahead of time with the NVVM
 /// pipeline into a trainer (see TrainerEmitter.h) in a temporary
-/// directory, which then runs with the data and training flags given here.
+/// directory, and mpt-run becomes that trainer, with the data and training
+/// flags given here: it gets the signals (Ctrl-C stops it as it stops a
+/// CPU run) and its exit status is mpt-run's. The trainer's file is removed
+/// before it starts; it runs from the open file.
 int trainOnCUDA(mlir::mpt::StepCompiler &compiler, unsigned threads,
                 const rt::CommandLine &commandLine) {
   llvm::SmallString<128> base;
@@ -190,23 +239,39 @@ int trainOnCUDA(mlir::mpt::StepCompiler &compiler, unsigned threads,
   options.device = mlir::mpt::StepDevice::CUDA;
   options.outputDir = dir;
   options.threads = threads;
-  int rc = 1;
-  if (succeeded(mlir::mpt::emitTrainer(compiler, options))) {
-    std::string trainer = dir + "/trainer";
-    std::vector<std::string> args =
-        commandLine.arguments({rt::kDataFlagGroup, rt::kTrainingFlagGroup});
-    llvm::SmallVector<llvm::StringRef> argvRefs{trainer};
-    argvRefs.append(args.begin(), args.end());
-    llvm::outs().flush();
-    rc = llvm::sys::ExecuteAndWait(trainer, argvRefs);
-  }
+  bool emitted = succeeded(mlir::mpt::emitTrainer(compiler, options));
+  int trainer =
+      emitted ? open((dir + "/trainer").c_str(), O_RDONLY | O_CLOEXEC) : -1;
+  int openError = errno;
   llvm::sys::fs::remove_directories(base);
-  return rc == 0 ? 0 : 1;
+  if (!emitted)
+    return 1;
+  if (trainer < 0)
+    return fail("cannot open the GPU trainer: " +
+                std::string(std::strerror(openError)));
+  // The trainer names itself after argv[0]: its messages are mpt-run's.
+  std::vector<std::string> args{"mpt-run"};
+  for (const std::string &arg :
+       commandLine.arguments({rt::kDataFlagGroup, rt::kTrainingFlagGroup}))
+    args.push_back(arg);
+  std::vector<char *> argv;
+  for (std::string &arg : args)
+    argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  llvm::outs().flush();
+  std::fflush(stdout);
+  fexecve(trainer, argv.data(), environ);
+  return fail("cannot run the GPU trainer: " +
+              std::string(std::strerror(errno)));
 }
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  rt::setProgramName("mpt-run");
+  rt::installFailureHandlers();
+  llvm::install_fatal_error_handler(onLLVMFatalError);
+  llvm::install_bad_alloc_error_handler(onLLVMOutOfMemory);
   mlir::mpt::RunFlags flags;
   rt::SessionOptions training;
   rt::GradientCheckOptions check;
@@ -264,6 +329,8 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  mlir::mpt::CommandLineDiagnosticHandler commandLineDiagnostics(&context,
+                                                                 "mpt-run");
 
   mlir::mpt::StepCompilerOptions compilerOptions;
   compilerOptions.stepName = flags.stepName;
@@ -285,6 +352,14 @@ int main(int argc, char **argv) {
     compilerOptions.precision = flags.precision;
     compilerOptions.ampOptions = flags.ampOptions;
     compilerOptions.exposeGradients = flags.gradStats;
+    // Validation, and the CPU trainers that may be asked for it, need the
+    // evaluation function.
+    using Evaluation = mlir::mpt::StepCompilerOptions::Evaluation;
+    if (!training.validationFiles.empty())
+      compilerOptions.evaluation = Evaluation::Required;
+    else if (!flags.emitTrainerDir.empty() &&
+             stepDevice == mlir::mpt::StepDevice::CPU)
+      compilerOptions.evaluation = Evaluation::IfPossible;
   }
   mlir::mpt::StepCompiler compiler(context, compilerOptions);
   if (failed(compiler.load(sourceMgr)))

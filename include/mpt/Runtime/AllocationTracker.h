@@ -9,7 +9,9 @@
 // `objcopy --redefine-sym malloc=mptTrackedMalloc ...`) makes the tracker
 // see exactly the compiled code's heap use. Sizes are the allocator's
 // usable sizes (malloc_usable_size), so the count is what the heap really
-// holds for the step, never less than what was asked for.
+// holds for the step, never less than what was asked for. The compiled code
+// does not check for a failed allocation, so these functions do: out of
+// memory ends the process through exitWithError (FatalError.h).
 //
 //===----------------------------------------------------------------------===//
 

@@ -14,12 +14,19 @@
 #include "mpt/Runtime/HostTensor.h"
 #include "mpt/Runtime/StepSignature.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace mpt {
 namespace runtime {
+
+/// Checks the values given for the scalar (rank-0) batch inputs: one for
+/// each, none for anything else, and each finite once rounded to its
+/// input's type.
+Status checkScalarInputs(const StepSignature &signature,
+                         const std::map<std::string, double> &values);
 
 class BatchSource {
 public:
@@ -36,8 +43,10 @@ public:
 
 /// Samples from .npy files, one file per sampled input. File i holds N
 /// samples of input i: shape (N, d1, ..., dk) for an input of shape
-/// B x d1 x ... x dk, floating point (f2, f4 or f8; converted to the
-/// input's type), finite, and all files agree on N >= B. Each epoch visits
+/// B x d1 x ... x dk, and all files agree on N >= B. A float input takes
+/// floating-point data (f2, f4 or f8; converted to the input's type), all
+/// finite; an i32 or i64 input takes integer data, converted exactly, every
+/// value in the input's index range when it has one. Each epoch visits
 /// N / B full batches (the remainder is dropped) in an order shuffled by
 /// Fisher-Yates with Rng::stream(seed, "shuffle", epoch), or in file order
 /// without shuffling.
@@ -48,8 +57,25 @@ public:
   static Expected<std::unique_ptr<NpyDataset>>
   load(const StepSignature &signature, const std::vector<std::string> &files,
        uint64_t seed, bool shuffle);
+  /// The bytes load() will keep, the arrays converted to the inputs'
+  /// types, as the headers of `files` declare them; a file whose header
+  /// cannot be read counts nothing (load() reports it).
+  static uint64_t residentBytes(const StepSignature &signature,
+                                const std::vector<std::string> &files);
+
+  /// The files of held-out data, which may hold fewer samples than a batch
+  /// (see fillInOrder); they are read in order.
+  static Expected<std::unique_ptr<NpyDataset>>
+  loadHeldOut(const StepSignature &signature,
+              const std::vector<std::string> &files);
 
   void fill(int64_t step, const std::vector<HostTensor *> &inputs) override;
+  /// Fills the batch with samples `first`, `first + 1`, ... in file order,
+  /// the rows past the last sample with zeros (a valid index for integer
+  /// inputs); returns the number of samples it filled.
+  int64_t fillInOrder(int64_t first, const std::vector<HostTensor *> &inputs);
+  int64_t samples() const { return numSamples; }
+  const std::vector<std::string> &files() const { return paths; }
   std::string describe() const override;
   /// One batch per epoch, visited in file order.
   bool repeatsBatch() const override {
@@ -78,6 +104,8 @@ class SyntheticRegression : public BatchSource {
 public:
   static Expected<std::unique_ptr<SyntheticRegression>>
   create(const StepSignature &signature, uint64_t seed);
+  /// The bytes create() will keep: W_true, in doubles.
+  static uint64_t residentBytes(const StepSignature &signature);
 
   void fill(int64_t step, const std::vector<HostTensor *> &inputs) override;
   std::string describe() const override;

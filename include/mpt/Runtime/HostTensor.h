@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,26 @@ struct HostTensor {
     storeElement(dtype, buffer.data() + index * dtypeSize(dtype), value);
   }
 };
+
+/// `[3, 7]`: the multi-index of flat element `index` of `shape`.
+std::string formatElementIndex(const std::vector<int64_t> &shape,
+                               int64_t index);
+
+/// An element that is not finite, or that is finite but overflows to
+/// infinity once rounded to another type.
+struct NonfiniteElement {
+  int64_t index;
+  double value;
+  bool overflows;
+
+  /// `element 17 ([0, 17]) is nan`, `element 3 ([3]) = 1e+300 overflows
+  /// f32`, for a tensor of `shape` rounded to `type`.
+  std::string describe(const std::vector<int64_t> &shape, DType type) const;
+};
+/// The first element of `tensor` that is not finite as it is or once
+/// stored as `type`; nullopt when every element is finite.
+std::optional<NonfiniteElement> findNonfinite(const HostTensor &tensor,
+                                              DType type);
 
 } // namespace runtime
 } // namespace mpt

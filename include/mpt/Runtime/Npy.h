@@ -28,6 +28,15 @@ Expected<HostTensor> readNpy(const std::string &path);
 /// Parses .npy bytes (`bytes` need not outlive the result).
 Expected<HostTensor> parseNpy(const uint8_t *bytes, size_t size);
 
+/// What a .npy file holds, as its header declares it.
+struct NpyArrayInfo {
+  DType dtype;
+  std::vector<int64_t> shape;
+};
+/// Reads the header of a .npy file only: what loading it will allocate,
+/// known before its data is read.
+Expected<NpyArrayInfo> readNpyInfo(const std::string &path);
+
 /// Formats a shape as NumPy prints it: (), (3,), (3, 4).
 std::string formatPythonShape(const std::vector<int64_t> &shape);
 

@@ -52,6 +52,11 @@ enum class Role {
   // A gradient function's loss before its rounding to f32, when the loss is
   // computed in f64.
   UnroundedLoss,
+  // An evaluation function's results: the loss of each sample of the
+  // batch, and the loss's prediction and target operands.
+  SampleLoss,
+  Prediction,
+  Target,
 };
 
 /// `param`, `velocity`, `adam_m`, ... as in the `mpt.<role>` attribute.
@@ -72,6 +77,10 @@ enum class StepKind {
   /// and the batch, returns the loss, optionally its unrounded f64 value,
   /// and the gradient of every parameter.
   Gradient,
+  /// An evaluation function (--mpt-evaluation-function): takes the
+  /// parameters and the batch, returns the loss of each sample and the
+  /// loss's prediction and target.
+  Evaluation,
 };
 
 /// How a parameter is initialised when no --init file is given.
@@ -101,7 +110,16 @@ struct TensorSpec {
   std::vector<int64_t> shape;
   /// Used for parameters only.
   ParamInit init = ParamInit::FanInUniform;
+  /// For a parameter: its name where the model came from (PyTorch's
+  /// `state_dict` key) when that differs from `name`; empty otherwise.
+  std::string sourceName;
+  /// For an integer batch input that the step reads as indices: the
+  /// smallest and largest valid value, both inclusive. Data outside is
+  /// rejected before training.
+  std::optional<std::pair<int64_t, int64_t>> indexRange;
 
+  /// The element count and byte size of a spec that verify() accepted
+  /// (it rejects specs whose sizes overflow int64).
   int64_t numElements() const;
   size_t byteSize() const;
   /// `256x1024xf32`, or `f32` for a scalar.
@@ -121,6 +139,18 @@ struct LossScaleConfig {
   double init = 0, growthFactor = 0, backoffFactor = 0;
   int64_t growthInterval = 0, hysteresis = 0;
   double minScale = 0, maxScale = 0;
+
+  /// The dynamic policy --auto-mixed-precision gives f16 by default
+  /// (PyTorch GradScaler's: init 2^16, growth 2 every 2000 steps, backoff
+  /// 0.5, no hysteresis; min 1, max 2^24).
+  static LossScaleConfig defaultDynamic();
+  /// For a dynamic policy: how many consecutive non-finite steps take the
+  /// scale from `init` to a collapse (a back-off below `minScale`), with
+  /// the f32 arithmetic of the step and `hysteresis` overflows tolerated
+  /// before every back-off (the most any hysteresis rule tolerates).
+  /// nullopt when the scale never collapses (a back-off that leaves the
+  /// f32 scale unchanged) or for another mode.
+  std::optional<int64_t> nonfiniteStepsToCollapse() const;
 };
 
 /// The optimizer the step applies (#mpt.sgd, #mpt.momentum, #mpt.adam):
@@ -145,6 +175,10 @@ struct StepSignature {
   std::string entry;
   OptimizerConfig optimizer;
   LossScaleConfig lossScale;
+  /// For an evaluation function: the prediction's last dim holds class
+  /// scores, so a prediction row is right when its largest score is at the
+  /// target's class.
+  bool scoresClasses = false;
   std::vector<TensorSpec> args, results;
 
   /// Checks the buffer contract of the signature's kind. A training step:
@@ -154,7 +188,9 @@ struct StepSignature {
   /// loss and overflow are present, and the loss-scale state matches the
   /// loss-scale mode. A gradient function: parameters and batch inputs in;
   /// the loss, at most one unrounded loss and exactly one gradient of each
-  /// parameter's type out.
+  /// parameter's type out. An evaluation function: parameters and batch
+  /// inputs in; one f32 loss per sample (`B`), a prediction of rank >= 1
+  /// and a target with as many rows, out.
   Status verify() const;
 
   /// Index of the result that replaces state argument `argIndex`.
@@ -182,10 +218,14 @@ struct StepSignature {
 ///        "init", "growth_factor", "backoff_factor", "min_scale",
 ///        "max_scale": finite numbers > 0, "growth_interval", "hysteresis":
 ///        integers in [1, 2^31 - 1]},
+///    "scores_classes"?: true,
 ///    "args", "results": [{"role", "name"?, "dtype", "shape": [dims],
-///                         "init"?: "fan_in_uniform" | "zeros" | "ones"}]}
+///                         "init"?: "fan_in_uniform" | "zeros" | "ones",
+///                         "source_name"?: string,
+///                         "index_range"?: [lo, hi]}]}
 ///
-/// A parameter without "init" gets defaultParamInit(). The result is
+/// A parameter without "init" gets defaultParamInit(); "source_name" is for
+/// parameters only, "index_range" for integer batch inputs only. The result is
 /// verified as a function of `kind`. Every error names the field.
 Expected<StepSignature> parseStepSignatureJson(std::string_view json,
                                                StepKind kind = StepKind::Train);

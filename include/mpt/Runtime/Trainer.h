@@ -18,10 +18,12 @@
 #include "mpt/Runtime/TrainingSummary.h"
 
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace mpt {
 namespace runtime {
@@ -49,6 +51,13 @@ public:
   /// Runs one step. An error stops training at once, before the state
   /// advances or anything is written.
   virtual Status call(const StepCall &call) = 0;
+  /// Brings the whole current state into the host buffers `state` (one per
+  /// step argument; only those of state arguments are written), when the
+  /// loop stops after a call that did not need it (an interrupt). A step
+  /// that runs in host memory has nothing to do.
+  virtual Status fetchState(const std::vector<void *> &state) {
+    return Status::success();
+  }
   /// One line for the user when the step runs elsewhere than in this
   /// process's memory ("NVIDIA H200, sm_90, ..."); empty otherwise.
   virtual std::string device() const { return ""; }
@@ -73,6 +82,8 @@ private:
 };
 
 struct TrainerOptions {
+  /// The number of steps to train after the state's current step; their
+  /// sum must fit in int64 (TrainingSession checks it).
   int64_t steps = 100;
   /// The first this many steps train as the others but run before the
   /// clock starts: the throughput and the step times leave them out.
@@ -86,13 +97,23 @@ struct TrainerOptions {
   /// by filling every element of every sampled input with NaN: the loss and
   /// every gradient become NaN, as a real overflow would make them.
   std::set<int64_t> injectNonfiniteAt;
+  /// Stop with an error after this many consecutive skipped steps (0:
+  /// never).
+  int64_t maxConsecutiveSkips = 0;
+  /// The outputs, empty for none; see train() for when they are written.
+  /// The parameters (safetensors).
+  std::string savePath;
   /// Per-step CSV: step,loss,loss_scale,skipped,seconds (elapsed since the
   /// start of this run), plus zero_grad_fraction when the step returns
-  /// gradients. Empty for none.
+  /// gradients and val_loss,val_accuracy with validation (empty but in
+  /// the steps it ran after).
   std::string metricsPath;
-  /// A checkpoint after every `checkpointEvery` steps (0: only at the end).
+  /// The whole state at the end, and after every `checkpointEvery` steps
+  /// (0: only at the end).
   std::string checkpointPath;
   int64_t checkpointEvery = 0;
+  /// The summary as JSON (summaryJson()).
+  std::string summaryPath;
   /// The value of every scalar (rank-0) batch input, by name.
   std::map<std::string, double> scalarInputs;
   /// Bytes of static memory the compiled step keeps its temporaries in
@@ -100,12 +121,24 @@ struct TrainerOptions {
   uint64_t staticStepBytes = 0;
   /// The data seed, recorded in checkpoints.
   uint64_t seed = 0;
+  /// Evaluates the current parameters on held-out data: after every
+  /// `validateEvery` steps (0: none in between) and after the last step.
+  /// Its results go to the progress lines, the metrics (val_loss,
+  /// val_accuracy) and the summary. Empty for no validation.
+  std::function<ValidationResult()> validate;
+  int64_t validateEvery = 0;
 };
 
-/// Runs `options.steps` steps from the state's current step. On success the
-/// state holds the trained parameters and the metrics and checkpoint files
-/// are complete; on failure no output file of this call is left behind
-/// (except checkpoints completed at earlier checkpointEvery points).
+/// Runs `options.steps` steps from the state's current step, prints the
+/// progress and the summary to `out`, and commits the outputs together,
+/// all or none (checkpoint, parameters, metrics, summary). On failure no
+/// output is committed but the checkpoints completed at earlier
+/// checkpointEvery points, and the error says which files hold what.
+///
+/// A first SIGINT or SIGTERM during the run stops it after the current
+/// step: it commits the checkpoint, the metrics and the summary of the
+/// steps done, but not the parameters, and the summary's `stopSignal`
+/// says why it stopped; a second one exits at once (Interrupt.h).
 Expected<TrainingSummary> train(const StepSignature &signature,
                                 StepExecutor &step, TrainingState &state,
                                 BatchSource &data,

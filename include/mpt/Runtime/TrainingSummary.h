@@ -18,8 +18,23 @@
 namespace mpt {
 namespace runtime {
 
+/// The model on held-out data (see Validation.h).
+struct ValidationResult {
+  /// The mean loss over the samples.
+  double loss = 0;
+  /// The fraction of prediction rows whose largest score is at the
+  /// target's class, when the loss scores classes (the cross-entropy) or
+  /// every target row is one-hot; a sequence model has a row per position.
+  std::optional<double> accuracy;
+  int64_t samples = 0;
+};
+
 struct TrainingSummary {
+  /// The steps trained: all those asked for, or fewer when the run was
+  /// stopped by a signal.
   int64_t firstStep = 0, lastStep = 0;
+  /// The signal (SIGINT, SIGTERM) that stopped the run early; 0 for none.
+  int stopSignal = 0;
   /// The first steps of the run, which ran before the clock started.
   int64_t warmupSteps = 0;
   int64_t skipped = 0;
@@ -29,7 +44,8 @@ struct TrainingSummary {
   double seconds = 0, timedSeconds = 0;
   /// Samples per second of the timed steps.
   double samplesPerSecond = 0;
-  /// The median time of one call of the step among the timed steps.
+  /// The median time of one call of the step among the timed steps (among
+  /// a uniform sample of 65536 of them in a longer run).
   double medianStepSeconds = 0;
   /// The step's working memory: its static memory plus the largest heap
   /// use of one call (see AllocationTracker).
@@ -44,6 +60,9 @@ struct TrainingSummary {
   /// Fraction of gradient elements that were exactly zero, when the step
   /// returns its gradients: the mean over steps and the last step's.
   std::optional<double> meanZeroGradFraction, lastZeroGradFraction;
+  /// The last validation of the run, and the step after which it ran.
+  std::optional<ValidationResult> lastValidation;
+  int64_t lastValidationStep = 0;
 
   int64_t steps() const { return lastStep - firstStep + 1; }
 };
@@ -53,12 +72,15 @@ void printSummary(const TrainingSummary &summary,
                   const StepSignature &signature, std::FILE *out);
 
 /// The summary as one JSON object: the step, its batch size and device;
-/// first_step, last_step, steps, warmup_steps; seconds, timed_seconds,
+/// first_step, last_step, steps, stopped_by (null, or the signal that
+/// stopped the run before its last step), warmup_steps; seconds, timed_seconds,
 /// median_step_ms, samples_per_second; final_loss, final_loss_scale (null
 /// without loss scaling), skipped_steps; peak_step_bytes,
 /// static_step_bytes, peak_heap_bytes, leaked_bytes and, on a device,
 /// peak_device_step_bytes; with gradient statistics
-/// zero_grad_fraction_mean and zero_grad_fraction_last. A number that is
+/// zero_grad_fraction_mean and zero_grad_fraction_last; with validation
+/// val_step, val_loss, val_accuracy (null when undefined) and
+/// val_samples of the last one. A number that is
 /// not finite (the loss of a skipped last step) is null.
 std::string summaryJson(const TrainingSummary &summary,
                         const StepSignature &signature);

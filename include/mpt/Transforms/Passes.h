@@ -14,6 +14,11 @@ namespace mpt {
 #define GEN_PASS_REGISTRATION
 #include "mpt/Transforms/Passes.h.inc"
 
+/// `--mpt-auto-mixed-precision` as a step of the pipeline `pipelineFlag`:
+/// its option errors name that flag, the one the user typed.
+std::unique_ptr<Pass>
+createAutoMixedPrecisionInPipeline(llvm::StringRef pipelineFlag);
+
 /// Registers the passes above and the `--auto-mixed-precision` pipeline.
 void registerMPTPasses();
 

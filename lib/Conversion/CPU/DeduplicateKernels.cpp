@@ -39,17 +39,41 @@ std::string structuralKey(func::FuncOp kernel) {
   return key;
 }
 
+/// The one function that calls each kernel; a null attribute for a kernel
+/// called from several.
+DenseMap<StringAttr, StringAttr> callersOfKernels(ModuleOp module) {
+  DenseMap<StringAttr, StringAttr> callers;
+  for (auto caller : module.getOps<func::FuncOp>())
+    caller.walk([&](func::CallOp call) {
+      StringAttr callee = call.getCalleeAttr().getAttr();
+      auto [it, inserted] =
+          callers.try_emplace(callee, caller.getSymNameAttr());
+      if (!inserted && it->second != caller.getSymNameAttr())
+        it->second = StringAttr();
+    });
+  return callers;
+}
+
 struct DeduplicateKernelsPass
     : mpt::impl::DeduplicateKernelsBase<DeduplicateKernelsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    DenseMap<StringAttr, StringAttr> callers = callersOfKernels(module);
+    // Kernels are merged within the function that calls them only: the
+    // memory plan places a kernel's temporaries in its caller's arena,
+    // which a kernel shared by two functions (a step and its evaluation
+    // function) cannot use.
     llvm::StringMap<func::FuncOp> kept;
     DenseMap<Attribute, Attribute> replacements;
     SmallVector<func::FuncOp> duplicates;
     for (auto kernel : module.getOps<func::FuncOp>()) {
       if (!kernel->hasAttr(kKernelAttrName) || kernel.isExternal())
         continue;
-      auto [it, inserted] = kept.try_emplace(structuralKey(kernel), kernel);
+      StringAttr caller = callers.lookup(kernel.getSymNameAttr());
+      if (!caller)
+        continue;
+      auto [it, inserted] = kept.try_emplace(
+          (caller.getValue() + "\n" + structuralKey(kernel)).str(), kernel);
       if (inserted)
         continue;
       replacements[FlatSymbolRefAttr::get(kernel.getSymNameAttr())] =

@@ -163,7 +163,9 @@ struct UpdateLossScaleOpLowering : OpConversionPattern<UpdateLossScaleOp> {
     Value trueValue = intConstant(b, loc, i1, 1);
 
     // Overflow: tolerated while hysteresis is left, else back off (and
-    // collapse when that would go below min_scale).
+    // collapse when that would go below min_scale). As in DeepSpeed, a
+    // back-off does not refill the tolerance: it stays spent until the
+    // next growth.
     Value tolerated = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
                                             hysteresisLeft, one);
     Value minScale = f32Constant(config.getMinScale());
@@ -176,7 +178,7 @@ struct UpdateLossScaleOpLowering : OpConversionPattern<UpdateLossScaleOp> {
     Value overflowHysteresis =
         select(b, loc, tolerated,
                arith::SubIOp::create(b, loc, hysteresisLeft, one).getResult(),
-               hysteresis);
+               hysteresisLeft);
     Value notFinite = arith::XOrIOp::create(b, loc, finite, trueValue);
     Value notTolerated = arith::XOrIOp::create(b, loc, tolerated, trueValue);
     Value collapsed = arith::AndIOp::create(

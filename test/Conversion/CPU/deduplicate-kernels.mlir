@@ -63,3 +63,46 @@ func.func @s(%x: f32) -> f32 {
   %b = call @b(%a) : (f32) -> f32
   return %b : f32
 }
+
+// -----
+
+// Identical kernels of different callers stay apart, and so does a kernel
+// that two functions call.
+// CHECK-LABEL: func.func private @f_k(
+// CHECK-LABEL: func.func private @g_k(
+// CHECK-LABEL: func.func private @shared(
+// CHECK-LABEL: func.func private @shared_copy(
+// CHECK-LABEL: func.func @f(
+// CHECK:         call @f_k(
+// CHECK:         call @shared(
+// CHECK-LABEL: func.func @g(
+// CHECK:         call @g_k(
+// CHECK:         call @shared(
+// CHECK:         call @shared_copy(
+func.func private @f_k(%x: f32) -> f32 attributes {mpt.kernel} {
+  %r = arith.mulf %x, %x : f32
+  return %r : f32
+}
+func.func private @g_k(%x: f32) -> f32 attributes {mpt.kernel} {
+  %r = arith.mulf %x, %x : f32
+  return %r : f32
+}
+func.func private @shared(%x: f32) -> f32 attributes {mpt.kernel} {
+  %r = arith.negf %x : f32
+  return %r : f32
+}
+func.func private @shared_copy(%x: f32) -> f32 attributes {mpt.kernel} {
+  %r = arith.negf %x : f32
+  return %r : f32
+}
+func.func @f(%x: f32) -> f32 {
+  %a = call @f_k(%x) : (f32) -> f32
+  %b = call @shared(%a) : (f32) -> f32
+  return %b : f32
+}
+func.func @g(%x: f32) -> f32 {
+  %a = call @g_k(%x) : (f32) -> f32
+  %b = call @shared(%a) : (f32) -> f32
+  %c = call @shared_copy(%b) : (f32) -> f32
+  return %c : f32
+}

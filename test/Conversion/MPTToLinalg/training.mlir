@@ -56,8 +56,9 @@ func.func @all_finite(%g0: tensor<4x8xf32>, %g1: tensor<8xf16>) -> i1 {
 // -----
 
 // The dynamic rule as selects: overflow tolerated while hysteresis_left > 1,
-// else backoff clamped at min_scale (a collapse); finite steps grow the
-// scale after growth_interval of them, clamped at max_scale.
+// else backoff clamped at min_scale (a collapse), leaving hysteresis_left
+// spent; finite steps grow the scale after growth_interval of them, clamped
+// at max_scale, and refill hysteresis_left.
 // CHECK-LABEL: func.func @update_loss_scale
 // CHECK-SAME:    (%[[SCALE:.*]]: f32, %[[GOOD:.*]]: i32, %[[HYST:.*]]: i32, %[[FINITE:.*]]: i1)
 // CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0 : i32
@@ -69,7 +70,7 @@ func.func @all_finite(%g0: tensor<4x8xf32>, %g1: tensor<8xf16>) -> i1 {
 // CHECK:         %[[CLAMPED:.*]] = arith.select %[[BELOW]], %[[MIN]], %[[BACKED]] : f32
 // CHECK:         %[[OV_SCALE:.*]] = arith.select %[[TOLERATED]], %[[SCALE]], %[[CLAMPED]] : f32
 // CHECK:         %[[DEC:.*]] = arith.subi %[[HYST]], %[[ONE]] : i32
-// CHECK:         %[[OV_HYST:.*]] = arith.select %[[TOLERATED]], %[[DEC]], %[[H]] : i32
+// CHECK:         %[[OV_HYST:.*]] = arith.select %[[TOLERATED]], %[[DEC]], %[[HYST]] : i32
 // CHECK:         %[[LAST_BACKOFF:.*]] = arith.andi %{{.*}}, %[[BELOW]] : i1
 // CHECK:         %[[COLLAPSED:.*]] = arith.andi %{{.*}}, %[[LAST_BACKOFF]] : i1
 // CHECK:         %[[NEXT:.*]] = arith.addi %[[GOOD]], %[[ONE]] : i32

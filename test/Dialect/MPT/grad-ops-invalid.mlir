@@ -18,7 +18,7 @@ func.func @div_element_type(%x: tensor<16x64xf32>, %b: tensor<64xf16>) {
 // -----
 
 func.func @div_dynamic(%x: tensor<?x64xf32>, %b: tensor<64xf32>) {
-  // expected-error@+1 {{'mpt.div' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x64xf32>'}}
+  // expected-error@+1 {{'mpt.div' op operand #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x64xf32>'}}
   %0 = mpt.div %x, %b : tensor<?x64xf32>, tensor<64xf32>
   return
 }
@@ -58,7 +58,7 @@ func.func @broadcast_element_type(%s: tensor<16xf16>) {
 // -----
 
 func.func @broadcast_dynamic(%s: tensor<16xf32>) {
-  // expected-error@+1 {{'mpt.broadcast' op result #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<16x?xf32>'}}
+  // expected-error@+1 {{'mpt.broadcast' op result #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<16x?xf32>'}}
   %0 = mpt.broadcast %s {dims = array<i64: 1>} : tensor<16xf32> -> tensor<16x?xf32>
   return
 }
@@ -74,7 +74,7 @@ func.func @relu_grad_types(%y: tensor<16x64xf32>, %dy: tensor<16x64xf16>) {
 // -----
 
 func.func @relu_grad_dynamic(%y: tensor<?x64xf32>) {
-  // expected-error@+1 {{'mpt.relu_grad' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x64xf32>'}}
+  // expected-error@+1 {{'mpt.relu_grad' op operand #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x64xf32>'}}
   %0 = mpt.relu_grad %y, %y : tensor<?x64xf32>
   return
 }

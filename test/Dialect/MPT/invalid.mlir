@@ -76,7 +76,7 @@ mpt.train_step @s params(%0: tensor<4xf32>, %arg0: tensor<4xf32>) batch()
 
 // -----
 
-// expected-error@+1 {{'mpt.train_step' op accumulate must be >= 1, found 0}}
+// expected-error@+1 {{'mpt.train_step' op accumulate must be in [1, 2147483647], found 0}}
 mpt.train_step @s params(%w: tensor<4xf32>) batch()
     optimizer(#mpt.sgd<lr = 0.1>) accumulate(0) {
   %l = mpt.mse_loss %w, %w : tensor<4xf32>, tensor<4xf32>
@@ -85,9 +85,19 @@ mpt.train_step @s params(%w: tensor<4xf32>) batch()
 
 // -----
 
-// expected-error@+1 {{'mpt.train_step' op accumulate must be >= 1, found -2}}
+// expected-error@+1 {{'mpt.train_step' op accumulate must be in [1, 2147483647], found -2}}
 mpt.train_step @s params(%w: tensor<4xf32>) batch()
     optimizer(#mpt.sgd<lr = 0.1>) accumulate(-2) {
+  %l = mpt.mse_loss %w, %w : tensor<4xf32>, tensor<4xf32>
+  mpt.loss %l
+}
+
+// -----
+
+// The micro-batch counter of the step function is an i32.
+// expected-error@+1 {{'mpt.train_step' op accumulate must be in [1, 2147483647], found 2147483648}}
+mpt.train_step @s params(%w: tensor<4xf32>) batch()
+    optimizer(#mpt.sgd<lr = 0.1>) accumulate(2147483648) {
   %l = mpt.mse_loss %w, %w : tensor<4xf32>, tensor<4xf32>
   mpt.loss %l
 }
@@ -226,7 +236,7 @@ mpt.train_step @s params(%w: tensor<4xf16>) batch()
 // -----
 
 func.func @integer_tensor(%x: tensor<4x8xi32>) {
-  // expected-error@+1 {{'mpt.relu' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<4x8xi32>'}}
+  // expected-error@+1 {{'mpt.relu' op operand #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<4x8xi32>'}}
   %r = mpt.relu %x : tensor<4x8xi32>
   return
 }
@@ -242,7 +252,7 @@ func.func @unranked_tensor(%x: tensor<*xf32>) {
 // -----
 
 func.func @f8_tensor(%x: tensor<4xf8E4M3FN>) {
-  // expected-error@+1 {{'mpt.cast' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values or 16-bit float or bfloat16 type or 32-bit float or 64-bit float, but got 'tensor<4xf8E4M3FN>'}}
+  // expected-error@+1 {{'mpt.cast' op operand #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values or 16-bit float or bfloat16 type or 32-bit float or 64-bit float, but got 'tensor<4xf8E4M3FN>'}}
   %r = mpt.cast %x : tensor<4xf8E4M3FN> to tensor<4xf16>
   return
 }
@@ -266,7 +276,7 @@ func.func @binary_result_type(%x: tensor<4xf32>) {
 // -----
 
 func.func @unscale_f16(%g: tensor<8xf16>, %s: f32) {
-  // expected-error@+1 {{'mpt.unscale' op operand #0 must be variadic of statically shaped tensor of 32-bit float values, but got 'tensor<8xf16>'}}
+  // expected-error@+1 {{'mpt.unscale' op operand #0 must be variadic of non-empty statically shaped tensor of 32-bit float values, but got 'tensor<8xf16>'}}
   %u = mpt.unscale %g by %s : tensor<8xf16>
   return
 }
@@ -291,7 +301,7 @@ func.func @scale_loss_f16(%l: f16, %s: f32) {
 // -----
 
 func.func @all_finite_scalar(%l: f32) {
-  // expected-error@+1 {{'mpt.all_finite' op operand #0 must be variadic of statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'f32'}}
+  // expected-error@+1 {{'mpt.all_finite' op operand #0 must be variadic of non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'f32'}}
   %r = "mpt.all_finite"(%l) : (f32) -> i1
   return
 }
@@ -299,7 +309,7 @@ func.func @all_finite_scalar(%l: f32) {
 // -----
 
 func.func @sgd_update_f16(%w: tensor<8xf16>, %skip: i1) {
-  // expected-error@+1 {{'mpt.sgd_update' op operand #0 must be statically shaped tensor of 32-bit float or 64-bit float values, but got 'tensor<8xf16>'}}
+  // expected-error@+1 {{'mpt.sgd_update' op operand #0 must be non-empty statically shaped tensor of 32-bit float or 64-bit float values, but got 'tensor<8xf16>'}}
   %r = mpt.sgd_update %w, %w skip %skip {config = #mpt.sgd<lr = 0.1>} : tensor<8xf16>
   return
 }
@@ -337,7 +347,7 @@ func.func @adam_update_step_type(%w: tensor<8xf32>, %t: i64, %skip: i1) {
 // -----
 
 func.func @unary_dynamic(%x: tensor<?x4xf32>) {
-  // expected-error@+1 {{'mpt.tanh' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x4xf32>'}}
+  // expected-error@+1 {{'mpt.tanh' op operand #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x4xf32>'}}
   %r = mpt.tanh %x : tensor<?x4xf32>
   return
 }
@@ -345,7 +355,7 @@ func.func @unary_dynamic(%x: tensor<?x4xf32>) {
 // -----
 
 func.func @binary_dynamic(%x: tensor<?x8xf32>, %b: tensor<8xf32>) {
-  // expected-error@+1 {{'mpt.add' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x8xf32>'}}
+  // expected-error@+1 {{'mpt.add' op operand #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x8xf32>'}}
   %r = mpt.add %x, %b : tensor<?x8xf32>, tensor<8xf32>
   return
 }
@@ -353,7 +363,7 @@ func.func @binary_dynamic(%x: tensor<?x8xf32>, %b: tensor<8xf32>) {
 // -----
 
 func.func @matmul_dynamic(%a: tensor<2x8xf32>, %b: tensor<8x4xf32>) {
-  // expected-error@+1 {{'mpt.matmul' op result #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<2x?xf32>'}}
+  // expected-error@+1 {{'mpt.matmul' op result #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<2x?xf32>'}}
   %c = mpt.matmul %a, %b : tensor<2x8xf32>, tensor<8x4xf32> -> tensor<2x?xf32>
   return
 }
@@ -361,7 +371,7 @@ func.func @matmul_dynamic(%a: tensor<2x8xf32>, %b: tensor<8x4xf32>) {
 // -----
 
 func.func @linear_dynamic(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>) {
-  // expected-error@+1 {{'mpt.linear' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x8xf32>'}}
+  // expected-error@+1 {{'mpt.linear' op operand #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x8xf32>'}}
   %h = mpt.linear %x, %w : tensor<?x8xf32>, tensor<8x4xf32> -> tensor<?x4xf32>
   return
 }
@@ -369,7 +379,7 @@ func.func @linear_dynamic(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>) {
 // -----
 
 func.func @softmax_dynamic(%x: tensor<4x?xf32>) {
-  // expected-error@+1 {{'mpt.softmax' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<4x?xf32>'}}
+  // expected-error@+1 {{'mpt.softmax' op operand #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<4x?xf32>'}}
   %p = mpt.softmax %x : tensor<4x?xf32>
   return
 }
@@ -377,7 +387,7 @@ func.func @softmax_dynamic(%x: tensor<4x?xf32>) {
 // -----
 
 func.func @layer_norm_dynamic(%x: tensor<?x64xf32>, %g: tensor<64xf32>) {
-  // expected-error@+1 {{'mpt.layer_norm' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x64xf32>'}}
+  // expected-error@+1 {{'mpt.layer_norm' op operand #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x64xf32>'}}
   %n = mpt.layer_norm %x, %g, %g : tensor<?x64xf32>, tensor<64xf32>, tensor<64xf32>
   return
 }
@@ -385,7 +395,7 @@ func.func @layer_norm_dynamic(%x: tensor<?x64xf32>, %g: tensor<64xf32>) {
 // -----
 
 func.func @reduce_dynamic(%x: tensor<16x?xf32>) {
-  // expected-error@+1 {{'mpt.reduce_sum' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<16x?xf32>'}}
+  // expected-error@+1 {{'mpt.reduce_sum' op operand #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<16x?xf32>'}}
   %s = mpt.reduce_sum %x {dims = array<i64: 1>} : tensor<16x?xf32> -> tensor<16xf32>
   return
 }
@@ -393,7 +403,7 @@ func.func @reduce_dynamic(%x: tensor<16x?xf32>) {
 // -----
 
 func.func @transpose_dynamic(%x: tensor<?x8xf32>) {
-  // expected-error@+1 {{'mpt.transpose' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x8xf32>'}}
+  // expected-error@+1 {{'mpt.transpose' op operand #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x8xf32>'}}
   %t = mpt.transpose %x {permutation = array<i64: 1, 0>} : tensor<?x8xf32> -> tensor<8x?xf32>
   return
 }
@@ -401,7 +411,7 @@ func.func @transpose_dynamic(%x: tensor<?x8xf32>) {
 // -----
 
 func.func @reshape_dynamic(%x: tensor<4x8xf32>) {
-  // expected-error@+1 {{'mpt.reshape' op result #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?xf32>'}}
+  // expected-error@+1 {{'mpt.reshape' op result #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?xf32>'}}
   %r = mpt.reshape %x : tensor<4x8xf32> -> tensor<?xf32>
   return
 }
@@ -409,7 +419,7 @@ func.func @reshape_dynamic(%x: tensor<4x8xf32>) {
 // -----
 
 func.func @mse_loss_dynamic(%p: tensor<?x1xf32>) {
-  // expected-error@+1 {{'mpt.mse_loss' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x1xf32>'}}
+  // expected-error@+1 {{'mpt.mse_loss' op operand #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x1xf32>'}}
   %l = mpt.mse_loss %p, %p : tensor<?x1xf32>, tensor<?x1xf32>
   return
 }
@@ -417,7 +427,7 @@ func.func @mse_loss_dynamic(%p: tensor<?x1xf32>) {
 // -----
 
 func.func @cast_dynamic(%x: tensor<?x4xf32>) {
-  // expected-error@+1 {{'mpt.cast' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values or 16-bit float or bfloat16 type or 32-bit float or 64-bit float, but got 'tensor<?x4xf32>'}}
+  // expected-error@+1 {{'mpt.cast' op operand #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values or 16-bit float or bfloat16 type or 32-bit float or 64-bit float, but got 'tensor<?x4xf32>'}}
   %c = mpt.cast %x : tensor<?x4xf32> to tensor<?x4xf16>
   return
 }
@@ -425,7 +435,7 @@ func.func @cast_dynamic(%x: tensor<?x4xf32>) {
 // -----
 
 func.func @unscale_dynamic(%g: tensor<?xf32>, %s: f32) {
-  // expected-error@+1 {{'mpt.unscale' op operand #0 must be variadic of statically shaped tensor of 32-bit float values, but got 'tensor<?xf32>'}}
+  // expected-error@+1 {{'mpt.unscale' op operand #0 must be variadic of non-empty statically shaped tensor of 32-bit float values, but got 'tensor<?xf32>'}}
   %u = mpt.unscale %g by %s : tensor<?xf32>
   return
 }
@@ -433,7 +443,7 @@ func.func @unscale_dynamic(%g: tensor<?xf32>, %s: f32) {
 // -----
 
 func.func @all_finite_dynamic(%g: tensor<8xf32>, %h: tensor<?xf16>) {
-  // expected-error@+1 {{'mpt.all_finite' op operand #1 must be variadic of statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?xf16>'}}
+  // expected-error@+1 {{'mpt.all_finite' op operand #1 must be variadic of non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?xf16>'}}
   %ok = mpt.all_finite %g, %h : tensor<8xf32>, tensor<?xf16>
   return
 }
@@ -441,7 +451,7 @@ func.func @all_finite_dynamic(%g: tensor<8xf32>, %h: tensor<?xf16>) {
 // -----
 
 func.func @gradient_dynamic(%l: f32, %w: tensor<?x4xf32>) {
-  // expected-error@+1 {{'mpt.gradient' op operand #1 must be variadic of statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x4xf32>'}}
+  // expected-error@+1 {{'mpt.gradient' op operand #1 must be variadic of non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x4xf32>'}}
   %g = mpt.gradient %l wrt %w : tensor<?x4xf32>
   return
 }
@@ -449,7 +459,7 @@ func.func @gradient_dynamic(%l: f32, %w: tensor<?x4xf32>) {
 // -----
 
 func.func @sgd_update_dynamic(%w: tensor<?xf32>, %skip: i1) {
-  // expected-error@+1 {{'mpt.sgd_update' op operand #0 must be statically shaped tensor of 32-bit float or 64-bit float values, but got 'tensor<?xf32>'}}
+  // expected-error@+1 {{'mpt.sgd_update' op operand #0 must be non-empty statically shaped tensor of 32-bit float or 64-bit float values, but got 'tensor<?xf32>'}}
   %r = mpt.sgd_update %w, %w skip %skip {config = #mpt.sgd<lr = 0.1>} : tensor<?xf32>
   return
 }
@@ -692,6 +702,15 @@ func.func @layer_norm_beta_shape(%x: tensor<16x64xf32>, %g: tensor<64xf32>, %b: 
 func.func @layer_norm_epsilon(%x: tensor<16x64xf32>, %g: tensor<64xf32>) {
   // expected-error@+1 {{'mpt.layer_norm' op epsilon must be > 0, found 0.000000e+00}}
   %n = mpt.layer_norm %x, %g, %g {epsilon = 0.0 : f64} : tensor<16x64xf32>, tensor<64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
+// A NaN epsilon compared false with 0 and got through.
+func.func @layer_norm_epsilon_nan(%x: tensor<16x64xf32>, %g: tensor<64xf32>) {
+  // expected-error@+1 {{'mpt.layer_norm' op epsilon must be finite, found nan}}
+  %n = mpt.layer_norm %x, %g, %g {epsilon = 0x7FF8000000000000 : f64} : tensor<16x64xf32>, tensor<64xf32>, tensor<64xf32>
   return
 }
 

@@ -38,3 +38,24 @@ mpt.train_step @bad_override params(%w: tensor<4x4xf32>) batch(%y: tensor<4x4xf3
   %l = mpt.mse_loss %0, %y : tensor<4x4xf32>, tensor<4x4xf32>
   mpt.loss %l
 }
+
+// -----
+
+mpt.train_step @non_string_override params(%w: tensor<4x4xf32>) batch(%y: tensor<4x4xf32>)
+    optimizer(#mpt.sgd<lr = 1.000000e-02>) {
+  // expected-error @+1 {{'mpt.precision' must be "f32" or "low", found 1 : i64}}
+  %0 = mpt.matmul %w, %w {mpt.precision = 1} : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
+  %l = mpt.mse_loss %0, %y : tensor<4x4xf32>, tensor<4x4xf32>
+  mpt.loss %l
+}
+
+// -----
+
+// The loss is f32 by definition: the per-op override cannot move it either.
+mpt.train_step @fixed_override params(%w: tensor<4x4xf32>) batch(%y: tensor<4x4xf32>)
+    optimizer(#mpt.sgd<lr = 1.000000e-02>) {
+  %0 = mpt.matmul %w, %w : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
+  // expected-error @+1 {{'mpt.mse_loss' op has a fixed precision (its result type does not follow its operands); 'mpt.precision' cannot override it}}
+  %l = mpt.mse_loss %0, %y {mpt.precision = "low"} : tensor<4x4xf32>, tensor<4x4xf32>
+  mpt.loss %l
+}

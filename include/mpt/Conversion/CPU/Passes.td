@@ -69,10 +69,14 @@ def DeduplicateKernels : Pass<"mpt-cpu-deduplicate-kernels", "ModuleOp"> {
   let summary = "Merges identical kernel functions into one";
   let description = [{
     Replaces every kernel function (`mpt.kernel`) that is identical to an
-    earlier one, up to its name and the locations of its ops, by that
-    earlier one: calls go to the kept kernel and the copy is erased. A
-    stack of identical layers then compiles its kernels once, however deep
-    it is; the calls are all that grows with depth.
+    earlier one called from the same function, up to its name and the
+    locations of its ops, by that earlier one: calls go to the kept kernel
+    and the copy is erased. A stack of identical layers then compiles its
+    kernels once, however deep it is; the calls are all that grows with
+    depth. Kernels of different callers (a step and its evaluation
+    function) stay apart, as does a kernel that several functions call:
+    the memory plan (`--mpt-cpu-static-scratch`) places the temporaries of
+    a kernel in the arena of its only caller.
 
     ```mlir
     %1 = call @step_kernel_0(%x, %w0, %e) : ...

@@ -11,6 +11,7 @@
 #include "NetworkAdjoints.h"
 #include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
+#include "mpt/Dialect/MPT/IR/TensorLimits.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -63,12 +64,25 @@ struct Adjoint {
   ArrayRef<bool> requested;
   MutableArrayRef<Value> operandCotangents;
 
+  /// Set when a size computation overflowed; the model then fails.
+  bool sizeOverflowed = false;
+
   /// Sets the cotangent of `operand` to what `build` returns; `build` runs
   /// only when the cotangent is requested, so nothing unneeded is built.
   void set(OpOperand &operand, llvm::function_ref<Value()> build) {
     unsigned index = operand.getOperandNumber();
     if (requested[index])
       operandCotangents[index] = build();
+  }
+
+  /// The product of some dims of the op's tensors. The verifier has bounded
+  /// every tensor's element count (MPT_TensorsCanExist), so this cannot
+  /// overflow on verified IR; if it does, the adjoint fails.
+  int64_t product(ArrayRef<int64_t> dims) {
+    if (std::optional<int64_t> value = getCheckedProduct(dims))
+      return *value;
+    sizeOverflowed = true;
+    return 1;
   }
 };
 
@@ -122,9 +136,7 @@ Value sumToShape(Adjoint &adj, Value value, Type target) {
 /// `value` as a matrix: every dim but the last folded into the rows.
 Value asMatrix(Adjoint &adj, Value value) {
   RankedTensorType type = tensorTypeOf(value);
-  int64_t rows = 1;
-  for (int64_t size : type.getShape().drop_back())
-    rows *= size;
+  int64_t rows = adj.product(type.getShape().drop_back());
   return reshape(adj, value, type.clone({rows, type.getShape().back()}));
 }
 
@@ -381,9 +393,10 @@ static void buildAdjointOf(ReduceSumOp op, Adjoint &adj) {
 static void buildAdjointOf(ReduceMeanOp op, Adjoint &adj) {
   adj.set(op.getInputMutable(), [&] {
     RankedTensorType input = op.getInput().getType();
-    int64_t count = 1;
-    for (int64_t dim : op.getReducedDims())
-      count *= input.getDimSize(dim);
+    SmallVector<int64_t> reducedSizes =
+        llvm::map_to_vector(op.getReducedDims(),
+                            [&](int64_t dim) { return input.getDimSize(dim); });
+    int64_t count = adj.product(reducedSizes);
     return spreadOverReducedDims(op, adj, 1.0 / static_cast<double>(count));
   });
 }
@@ -452,7 +465,7 @@ static void buildAdjointOf(MSELossOp op, Adjoint &adj) {
       diff = SubOp::create(adj.b, adj.loc, widen(prediction), widen(target));
       dl = widen(adj.dr);
     }
-    int64_t count = tensorTypeOf(prediction).getNumElements();
+    int64_t count = adj.product(tensorTypeOf(prediction).getShape());
     Value factor = arith::MulFOp::create(
         adj.b, adj.loc, dl,
         adj.b.getSplat(adj.loc, computeType, sign * 2.0 / count));
@@ -492,6 +505,10 @@ struct AdjointModel
     Adjoint adjoint{builder, op->getLoc(), resultCotangents.front(), requested,
                     operandCotangents};
     buildAdjointOf(cast<OpT>(op), adjoint);
+    if (adjoint.sizeOverflowed)
+      return op->emitOpError()
+             << "cannot be differentiated: a size of its tensors overflows "
+                "int64";
     return success();
   }
 };

@@ -68,8 +68,5 @@ LogicalResult LayerNormGradOp::verify() {
   if (gamma.size() != 1 || gamma[0] != features)
     return emitOpError() << "gamma shape " << ShapeText{gamma} << " must be ["
                          << features << "] (the last dim of input)";
-  if (getEpsilon().convertToDouble() <= 0)
-    return emitOpError() << "epsilon must be > 0, found "
-                         << getEpsilon().convertToDouble();
-  return success();
+  return verifyEpsilon(*this, getEpsilon());
 }

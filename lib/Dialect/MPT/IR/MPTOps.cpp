@@ -2,6 +2,7 @@
 
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 #include "VerifierUtils.h"
+#include "mpt/Dialect/MPT/IR/TensorLimits.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -9,6 +10,8 @@
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::mpt;
@@ -185,8 +188,10 @@ LogicalResult TrainStepOp::verify() {
                            << "' is used by arguments " << it->second << " and "
                            << index;
   }
-  if (accumulate < 1)
-    return emitOpError() << "accumulate must be >= 1, found " << accumulate;
+  // The step function counts micro-batches in an i32.
+  if (accumulate < 1 || accumulate > std::numeric_limits<int32_t>::max())
+    return emitOpError() << "accumulate must be in [1, 2147483647], found "
+                         << accumulate;
   for (BlockArgument param : getParams())
     if (!isFloatTensor(param.getType()) ||
         !cast<RankedTensorType>(param.getType()).hasStaticShape())
@@ -201,6 +206,18 @@ LogicalResult TrainStepOp::verify() {
                            << getArgName(input.getArgNumber())
                            << "' must be a statically shaped tensor, found "
                            << input.getType();
+  // Region arguments are not operands: the trait of every op does not see
+  // them, and an unused one would reach the runtime unchecked.
+  auto emitError = [&] { return emitOpError(); };
+  for (BlockArgument arg : getBodyBlock().getArguments()) {
+    bool isParam = arg.getArgNumber() < getNumParams();
+    if (failed(verifyTypeCanExist(
+            emitError,
+            Twine(isParam ? "parameter '" : "batch input '") +
+                getArgName(arg.getArgNumber()) + "'",
+            arg.getType())))
+      return failure();
+  }
   return success();
 }
 
@@ -331,10 +348,7 @@ LogicalResult LayerNormOp::verify() {
                            << " must be [" << features
                            << "] (the last dim of input)";
   }
-  if (getEpsilon().convertToDouble() <= 0)
-    return emitOpError() << "epsilon must be > 0, found "
-                         << getEpsilon().convertToDouble();
-  return success();
+  return verifyEpsilon(*this, getEpsilon());
 }
 
 template <typename ReduceOpT>
@@ -431,9 +445,15 @@ LogicalResult ReshapeOp::verify() {
   if (failed(verifySameElementType(*this, "result", getResult(), "input",
                                    getInput())))
     return failure();
-  if (input.getNumElements() != result.getNumElements())
-    return emitOpError() << "result has " << result.getNumElements()
-                         << " elements, expected " << input.getNumElements()
+  // MPT_TensorsCanExist, verified first, has reported a size that does not
+  // fit.
+  std::optional<int64_t> inputCount = getCheckedProduct(input.getShape());
+  std::optional<int64_t> resultCount = getCheckedProduct(result.getShape());
+  if (!inputCount || !resultCount)
+    return failure();
+  if (*inputCount != *resultCount)
+    return emitOpError() << "result has " << *resultCount
+                         << " elements, expected " << *inputCount
                          << " (as many as the input)";
   return success();
 }

@@ -55,3 +55,14 @@ LogicalResult mlir::mpt::detail::verifyBroadcastBinary(Operation *op, Value lhs,
            << ShapeText{lhsShape} << " or its trailing dims";
   return success();
 }
+
+LogicalResult mlir::mpt::detail::verifyEpsilon(Operation *op,
+                                               const APFloat &epsilon) {
+  if (epsilon.isNaN() || epsilon.isInfinity())
+    return op->emitOpError() << "epsilon must be finite, found "
+                             << (epsilon.isNaN() ? "nan" : "inf");
+  if (epsilon.isNegative() || epsilon.isZero())
+    return op->emitOpError()
+           << "epsilon must be > 0, found " << epsilon.convertToDouble();
+  return success();
+}

@@ -38,6 +38,9 @@ LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected);
 /// same element type.
 LogicalResult verifyBroadcastBinary(Operation *op, Value lhs, Value rhs);
 
+/// Checks a normalisation's epsilon: finite and > 0.
+LogicalResult verifyEpsilon(Operation *op, const APFloat &epsilon);
+
 } // namespace detail
 } // namespace mpt
 } // namespace mlir

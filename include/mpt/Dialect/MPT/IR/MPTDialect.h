@@ -7,6 +7,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Dialect.h"
 
+// The traits that MPT_Op gives every op of the dialect.
+#include "mpt/Dialect/MPT/IR/MPTTraits.h"
+
 #include "mpt/Dialect/MPT/IR/MPTOpsDialect.h.inc"
 
 #endif // MPT_DIALECT_MPT_IR_MPTDIALECT_H

@@ -33,6 +33,10 @@ def MPT_Dialect : Dialect {
     ```
   }];
   let useDefaultAttributePrinterParser = 1;
+  // A step function's arguments and results carry `mpt.*` roles; the
+  // tensors they name must be storable like every tensor of an mpt op.
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
   let extraClassDeclaration = [{
     void registerAttributes();
   }];
@@ -40,8 +44,21 @@ def MPT_Dialect : Dialect {
                            "::mlir::arith::ArithDialect"];
 }
 
+// Every tensor the op reads or writes can be stored: its element count and
+// byte size fit in int64 (mpt/Dialect/MPT/IR/TensorLimits.h).
+def MPT_TensorsCanExist : NativeOpTrait<"TensorsCanExist"> {
+  let cppNamespace = "::mlir::OpTrait::mpt";
+}
+
+// The op's precision class is part of its definition (a result type that
+// does not follow the operands, such as the f32 loss): the mixed-precision
+// pass's class options and the `mpt.precision` override cannot move it.
+def MPT_FixedPrecision : NativeOpTrait<"FixedPrecision"> {
+  let cppNamespace = "::mlir::OpTrait::mpt";
+}
+
 class MPT_Op<string mnemonic, list<Trait> traits = []>
-    : Op<MPT_Dialect, mnemonic, traits>;
+    : Op<MPT_Dialect, mnemonic, traits # [MPT_TensorsCanExist]>;
 
 class MPT_Attr<string name, string attrMnemonic, list<Trait> traits = []>
     : AttrDef<MPT_Dialect, name, traits> {

@@ -12,13 +12,21 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/CastInterfaces.td"
 include "mlir/IR/OpAsmInterface.td"
 
-// Every tensor an mpt op reads or writes has a static shape: buffer sizes,
-// tiles and launch sizes are fixed at compile time.
-def MPT_FloatTensor : StaticShapeTensorOf<[F16, BF16, F32, F64]>;
+// Every tensor an mpt op reads or writes has a static shape (buffer sizes,
+// tiles and launch sizes are fixed at compile time) and at least one
+// element: a training step has no use for an empty tensor, and every
+// lowering may then divide by any dim. MPT_Op adds that its sizes fit in
+// int64 (MPT_TensorsCanExist).
+def MPT_NoZeroSizedDimPred : CPred<
+    "!::llvm::is_contained(::llvm::cast<::mlir::ShapedType>($_self).getShape(), 0)">;
+class MPT_TensorOf<list<Type> allowedTypes>
+    : RankedTensorOf<allowedTypes, [HasStaticShapePred, MPT_NoZeroSizedDimPred],
+                     "non-empty statically shaped tensor">;
+def MPT_FloatTensor : MPT_TensorOf<[F16, BF16, F32, F64]>;
 // Gradients that are unscaled in f32.
-def MPT_F32Tensor : StaticShapeTensorOf<[F32]>;
+def MPT_F32Tensor : MPT_TensorOf<[F32]>;
 // Master weights and optimizer state.
-def MPT_MasterTensor : StaticShapeTensorOf<[F32, F64]>;
+def MPT_MasterTensor : MPT_TensorOf<[F32, F64]>;
 def MPT_FloatLike : AnyTypeOf<[MPT_FloatTensor, F16, BF16, F32, F64]>;
 def MPT_Optimizer : AnyAttrOf<[MPT_SGDAttr, MPT_MomentumAttr, MPT_AdamAttr]>;
 
@@ -310,13 +318,16 @@ def MPT_ReshapeOp : MPT_ForwardOp<"reshape", "Clear"> {
   let hasFolder = 1;
 }
 
-def MPT_MSELossOp : MPT_ForwardOp<"mse_loss", "Deny"> {
+def MPT_MSELossOp : MPT_ForwardOp<"mse_loss", "Deny",
+    [MPT_FixedPrecision, DeclareOpInterfaceMethods<MPT_LossOpInterface>]> {
   let summary = "Mean squared error, computed and returned in f32";
   let description = [{
     `mean((prediction - target)^2)` over all elements, as an f32 scalar.
     The operands have the same shape; each is widened to f32 (f64 operands
     are computed in f64 and rounded) before the subtraction, so an f16
-    prediction is compared with the target in f32. Precision class: `deny`.
+    prediction is compared with the target in f32. Precision class: `deny`,
+    and fixed: the loss is f32 by definition, so no class option or
+    `mpt.precision` override moves it.
 
     ```mlir
     %l = mpt.mse_loss %p, %y : tensor<32x1xf32>, tensor<32x1xf32>
@@ -420,7 +431,7 @@ def MPT_UpdateLossScaleOp : MPT_Op<"update_loss_scale", [Pure]> {
       good_steps = 0
       if hysteresis_left > 1: hysteresis_left -= 1          # tolerated
       else:
-        scale *= backoff_factor; hysteresis_left = H
+        scale *= backoff_factor                             # hysteresis_left stays
         if scale < min_scale: scale = min_scale; collapsed = true
     else:
       good_steps += 1
@@ -428,6 +439,10 @@ def MPT_UpdateLossScaleOp : MPT_Op<"update_loss_scale", [Pure]> {
         scale = min(scale * growth_factor, max_scale)       # if finite
         good_steps = 0; hysteresis_left = H
     ```
+    The tolerance is DeepSpeed's `hysteresis` with its default
+    `consecutive_hysteresis=False`: H - 1 overflows are tolerated, and
+    once spent the tolerance is refilled only by a growth, so every
+    further overflow before then backs off at once.
     `collapsed` is true only when a backoff would take the scale below
     `min_scale`: the runtime stops training with an error instead of
     skipping steps forever.
