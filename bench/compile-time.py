@@ -4,15 +4,18 @@
 Each model is a stack of DEPTH `mpt.linear` (width 256) + `mpt.tanh` layers,
 batch 64, trained in f16 for two steps. For every model it measures
 
-  * mpt-run, the whole run (almost all of it compilation), without the
-    compile cache;
+  * mpt-run cold, the whole run (almost all of it compilation) with an
+    empty compile cache, which it fills;
+  * mpt-run warm, the same run again, which loads the compiled step from
+    the cache;
   * the MLIR passes alone: mpt-opt from the model to the LLVM dialect, the
     pipeline mpt-run runs (`--auto-mixed-precision`, `--mpt-differentiate`,
     `--mpt-lower-to-llvm{threads=1}`);
 
 as wall time, CPU time (user + sys, which means something on a loaded
 machine) and peak resident memory, the best of --runs runs. It prints a
-table, writes it as CSV and plots it (PNG) when matplotlib is there.
+table and the ratio of 48 to 12 layers (linear scaling: 4), writes the
+table as CSV and plots it (PNG) when matplotlib is there.
 
   bench/compile-time.py --build build --out out [--depths 6,12,24,48,96] [--runs 1]
 """
@@ -20,6 +23,7 @@ table, writes it as CSV and plots it (PNG) when matplotlib is there.
 import argparse
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,11 +56,11 @@ def deep_mlp(depth):
     return "\n".join(lines) + "\n"
 
 
-def measure(cmd):
+def measure(cmd, env=None):
     """Wall seconds, CPU seconds (user + sys) and peak RSS (MiB) of `cmd`."""
     start = time.perf_counter()
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+                               stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     errors = process.stderr.read().decode()
@@ -66,15 +70,19 @@ def measure(cmd):
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def best_of(cmd, runs):
-    results = [measure(cmd) for _ in range(runs)]
+def best(results):
     return tuple(min(r[i] for r in results) for i in range(3))
 
 
-def supports_no_cache(mpt_run):
-    help_text = subprocess.run([mpt_run, "--help"], capture_output=True,
-                               text=True).stdout
-    return "--no-cache" in help_text
+def cold_and_warm(cmd, cache, runs):
+    """The best cold run (empty cache) and the best warm one (a hit)."""
+    env = dict(os.environ, MPT_CACHE_DIR=cache)
+    cold, warm = [], []
+    for _ in range(runs):
+        shutil.rmtree(cache, ignore_errors=True)
+        cold.append(measure(cmd, env))
+        warm.append(measure(cmd, env))
+    return best(cold), best(warm)
 
 
 def plot(rows, path):
@@ -88,13 +96,14 @@ def plot(rows, path):
     deep = [r for r in rows if r["model"].startswith("mlp-")]
     depths = [r["depth"] for r in deep]
     fig, (time_ax, rss_ax) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for key, label, style in [("run_cpu", "mpt-run, CPU time", "o-"),
-                              ("run_wall", "mpt-run, wall time", "o--"),
-                              ("opt_cpu", "MLIR passes, CPU time", "s-")]:
+    for key, label, style in [("run_cpu", "mpt-run cold, CPU time", "o-"),
+                              ("run_wall", "mpt-run cold, wall time", "o--"),
+                              ("opt_cpu", "MLIR passes, CPU time", "s-"),
+                              ("warm_wall", "mpt-run warm, wall time", "^--")]:
         time_ax.plot(depths, [r[key] for r in deep], style, label=label)
     time_ax.set_xlabel("layers (linear 256 + tanh, batch 64, f16)")
     time_ax.set_ylabel("seconds")
-    time_ax.set_title("Cold compile time")
+    time_ax.set_title("Compile time (cold) and a cached run (warm)")
     time_ax.set_xscale("log", base=2)
     time_ax.set_yscale("log", base=2)
     time_ax.set_xticks(depths, [str(d) for d in depths])
@@ -127,7 +136,6 @@ def main():
     mpt_run = os.path.join(args.build, "bin", "mpt-run")
     mpt_opt = os.path.join(args.build, "bin", "mpt-opt")
     os.makedirs(args.out, exist_ok=True)
-    cold = ["--no-cache"] if supports_no_cache(mpt_run) else []
 
     models = [(f"mlp-{d}", int(d), None) for d in args.depths.split(",")]
     models.append(("transformer", None,
@@ -142,32 +150,39 @@ def main():
                     f.write(deep_mlp(depth))
             else:
                 run_flags.append("--scalar=inv_sqrt_head_dim=0.35355339")
-            run = best_of([mpt_run, path, *run_flags, *cold], args.runs)
-            opt = best_of([mpt_opt, path,
-                           "--auto-mixed-precision=compute-type=f16",
-                           "--mpt-differentiate",
-                           "--mpt-lower-to-llvm=threads=1", "-o", os.devnull],
-                          args.runs)
+            run, warm = cold_and_warm([mpt_run, path, *run_flags],
+                                      os.path.join(tmp, "cache"), args.runs)
+            opt = best([measure([mpt_opt, path,
+                                 "--auto-mixed-precision=compute-type=f16",
+                                 "--mpt-differentiate",
+                                 "--mpt-lower-to-llvm=threads=1", "-o",
+                                 os.devnull]) for _ in range(args.runs)])
             rows.append({"model": name, "depth": depth,
                          "run_wall": run[0], "run_cpu": run[1],
-                         "run_rss": run[2], "opt_wall": opt[0],
+                         "run_rss": run[2], "warm_wall": warm[0],
+                         "warm_cpu": warm[1], "opt_wall": opt[0],
                          "opt_cpu": opt[1], "opt_rss": opt[2]})
-            print(f"  {name}: mpt-run {run[0]:.2f} s wall, {run[1]:.2f} s CPU",
+            print(f"  {name}: mpt-run cold {run[0]:.2f} s wall, "
+                  f"{run[1]:.2f} s CPU; warm {warm[0]:.2f} s wall",
                   file=sys.stderr)
 
-    header = ("| model | mpt-run wall | mpt-run CPU | MLIR passes wall "
-              "| MLIR passes CPU | mpt-run peak RSS | CPU s per layer |")
+    header = ("| model | cold wall | cold CPU | warm wall | warm CPU "
+              "| MLIR passes wall | MLIR passes CPU | cold peak RSS "
+              "| cold CPU s per layer |")
     print(header)
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         per_layer = f"{r['run_cpu'] / r['depth']:.3f}" if r["depth"] else ""
         print(f"| {r['model']} | {r['run_wall']:.2f} s | {r['run_cpu']:.2f} s "
+              f"| {r['warm_wall']:.2f} s | {r['warm_cpu']:.2f} s "
               f"| {r['opt_wall']:.2f} s | {r['opt_cpu']:.2f} s "
               f"| {r['run_rss']:.0f} MiB | {per_layer} |")
     by_depth = {r["depth"]: r for r in rows if r["depth"]}
     if 12 in by_depth and 48 in by_depth:
-        print(f"48 / 12 layers: {by_depth[48]['run_cpu'] / by_depth[12]['run_cpu']:.2f}x "
-              f"CPU time, {by_depth[48]['run_wall'] / by_depth[12]['run_wall']:.2f}x wall")
+        deep, shallow = by_depth[48], by_depth[12]
+        print(f"48 / 12 layers, cold: {deep['run_cpu'] / shallow['run_cpu']:.2f}x "
+              f"CPU time, {deep['run_wall'] / shallow['run_wall']:.2f}x wall; "
+              f"per added layer {(deep['run_cpu'] - shallow['run_cpu']) / 36:.3f} s CPU")
     with open(os.path.join(args.out, "compile-time.csv"), "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()

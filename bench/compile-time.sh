@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Cold compile time against model depth: mpt-run (without the compile cache)
-# and the MLIR passes alone on stacks of 6 to 96 linear + tanh layers (width
-# 256, batch 64, f16) and on the transformer block, as wall time, CPU time
-# and peak RSS. Prints a Markdown table and writes OUT/compile-time.csv and
+# Compile time against model depth: mpt-run with an empty compile cache
+# (cold) and with the step in it (warm), and the MLIR passes alone, on stacks
+# of 6 to 96 linear + tanh layers (width 256, batch 64, f16) and on the
+# transformer block, as wall time, CPU time and peak RSS. Prints a Markdown table and writes OUT/compile-time.csv and
 # OUT/compile-time.png.
 #
 #   bench/compile-time.sh [--build DIR] [--out DIR] [--depths 6,12,...] [--runs N]
