@@ -54,7 +54,9 @@ void addBufferization(OpPassManager &pm, const CPUPipelineOptions &options) {
 }
 
 /// The dialect conversions to LLVM, one by one, so that the pipeline does
-/// not depend on the conversion interfaces a driver registers.
+/// not depend on the conversion interfaces a driver registers. Those that
+/// convert the ops inside a function run on each function on its own, in
+/// parallel over the kernels of a step.
 void addLLVMLowering(OpPassManager &pm, const CPUPipelineOptions &options) {
   if (options.threads == 1) {
     pm.addPass(createForallToForLoopPass());
@@ -64,35 +66,37 @@ void addLLVMLowering(OpPassManager &pm, const CPUPipelineOptions &options) {
     openmp.numThreads = options.threads;
     pm.addPass(createConvertSCFToOpenMPPass(openmp));
   }
-  pm.addNestedPass<func::FuncOp>(createLowerStridedCopies());
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
-  pm.addPass(createConvertVectorToSCFPass(fullyUnrolledTransfers()));
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertMathToLLVMPass());
+  OpPassManager &bodies = pm.nest<func::FuncOp>();
+  bodies.addPass(createLowerStridedCopies());
+  bodies.addPass(createConvertLinalgToLoopsPass());
+  bodies.addPass(vector::createLowerVectorMultiReductionPass());
+  bodies.addPass(createConvertVectorToSCFPass(fullyUnrolledTransfers()));
+  bodies.addPass(memref::createExpandStridedMetadataPass());
+  bodies.addPass(createLowerAffinePass());
+  bodies.addPass(createConvertMathToLLVMPass());
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.x86Vector = true;
   vectorToLLVM.amx = options.amx;
   vectorToLLVM.vectorTransposeLowering =
       vector::VectorTransposeLowering::Shuffle1D;
-  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
+  bodies.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   // The OpenMP conversion wraps loop bodies in `memref.alloca_scope`, whose
   // region must stay a single block: memref is lowered before scf then.
   // Sequential loops are lowered first instead, as the region of an
   // `scf.for` must stay a single block when the scopes of the AMX kernels in
   // it are lowered.
   if (options.threads == 1)
-    pm.addPass(createSCFToControlFlowPass());
+    bodies.addPass(createSCFToControlFlowPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  OpPassManager &scalars = pm.nest<func::FuncOp>();
   if (options.threads != 1)
-    pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
+    scalars.addPass(createSCFToControlFlowPass());
+  scalars.addPass(createArithToLLVMConversionPass());
+  scalars.addPass(createConvertIndexToLLVMPass());
+  scalars.addPass(createUBToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertOpenMPToLLVMPass());
-  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   addCleanupPasses(pm);
 }
