@@ -13,6 +13,7 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
@@ -35,6 +36,14 @@ VectorTransferToSCFOptions fullyUnrolledTransfers() {
   return options;
 }
 
+/// Canonicalization and CSE of each function of type `FuncT` on its own,
+/// in parallel over the kernels of a step.
+template <typename FuncT> void addFunctionCleanupPasses(OpPassManager &pm) {
+  OpPassManager &functions = pm.nest<FuncT>();
+  functions.addPass(createCanonicalizerPass());
+  functions.addPass(createCSEPass());
+}
+
 /// Tensors to buffers: results land in the caller's buffers (see
 /// addStepBufferizationPasses), temporaries made once per call share a
 /// static arena, and the others are freed when their last user is done.
@@ -45,7 +54,7 @@ void addBufferization(OpPassManager &pm, const CPUPipelineOptions &options) {
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   // Identical subviews merged by CSE turn tile copies into self-copies,
   // which canonicalization drops.
-  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   if (options.staticScratch)
     pm.addPass(createStaticScratch());
   pm.addNestedPass<func::FuncOp>(bufferization::createBufferHoistingPass());
@@ -98,7 +107,7 @@ void addLLVMLowering(OpPassManager &pm, const CPUPipelineOptions &options) {
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  addCleanupPasses(pm);
+  addFunctionCleanupPasses<LLVM::LLVMFuncOp>(pm);
 }
 
 } // namespace
@@ -116,7 +125,7 @@ void mlir::mpt::buildLowerToLLVMPipeline(OpPassManager &pm,
     contractions.amx = options.amx;
     pm.addNestedPass<func::FuncOp>(createVectorizeContractions(contractions));
     pm.addNestedPass<func::FuncOp>(createVectorize());
-    addCleanupPasses(pm);
+    addFunctionCleanupPasses<func::FuncOp>(pm);
   }
   addBufferization(pm, options);
   addLLVMLowering(pm, options);
