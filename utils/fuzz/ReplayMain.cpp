@@ -1,4 +1,4 @@
-//===- ReplayMain.cpp - Runs a fuzz target once on each file -------------===//
+//===- ReplayMain.cpp - Runs a fuzz target once on each file --------------===//
 //
 // The main of the fuzz targets in builds without libFuzzer: each argument
 // is a file given to LLVMFuzzerTestOneInput once, as libFuzzer does with
