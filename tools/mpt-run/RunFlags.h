@@ -28,6 +28,8 @@ struct RunFlags {
   std::string ampOptions;
   int64_t threads = 1;
   bool amx = true;
+  bool noCache = false;
+  bool cacheLog = false;
   bool gradStats = false;
   std::string device = "cpu";
   bool fallbackToCPU = false;

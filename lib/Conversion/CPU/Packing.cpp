@@ -106,12 +106,14 @@ PackedGemm cpu::buildPackedGemm(OpBuilder &b, Location loc, Gemm &gemm,
   PackedGemm packed;
   Value acc;
   if (auto fill = init->get().getDefiningOp<linalg::FillOp>()) {
-    // A fill of its own, which the kernels then make redundant.
+    // A fill of its own, which the kernels then make redundant, of the
+    // tensor the original fill writes: the result lands where the caller
+    // of a kernel expects it.
     packed.fillValue = fill.getInputs()[0];
     packed.fill = linalg::FillOp::create(
         b, loc, ValueRange{packed.fillValue},
-        ValueRange{tensor::EmptyOp::create(b, loc, accShape,
-                                           initType.getElementType())});
+        ValueRange{tensor::ExpandShapeOp::create(
+            b, loc, accType, fill.getDpsInits()[0], reassociation)});
     acc = packed.fill.getResult(0);
   } else {
     acc = tensor::ExpandShapeOp::create(b, loc, accType, init->get(),

@@ -226,6 +226,10 @@ Status reduceOnDevice(void *const *buffers, const int64_t *counts,
 
 Expected<int> mpt::runtime::cuda::deviceForLocalRank(int localRank,
                                                      int localSize) {
+  // One rank on the machine takes the first GPU; cuda::initialize then
+  // reports whatever is wrong with the driver or the device.
+  if (localSize <= 1)
+    return localRank;
   if (CUresult result = cuInit(0); result != CUDA_SUCCESS)
     return Status::error(driverError("cuInit", result));
   int devices = 0;
