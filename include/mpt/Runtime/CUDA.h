@@ -88,6 +88,13 @@ struct MemoryUse {
 MemoryUse memoryUse();
 void resetPeakMemory();
 
+/// Loads cuBLASLt, which steps compiled with `gemm=cublaslt` call for their
+/// matrix products, with dlopen: `library` when given, else
+/// $MPT_CUBLASLT_LIBRARY when set, else libcublasLt.so.13, .so.12 or .so,
+/// whichever loads first. Done by the first such matrix product otherwise;
+/// a program calls it at start-up to fail early, naming the library.
+Status loadMatmulLibrary(const std::string &library = "");
+
 } // namespace cuda
 } // namespace runtime
 } // namespace mpt
@@ -133,6 +140,25 @@ void mgpuMemHostRegisterMemRef(int64_t rank, void *descriptor,
 void mgpuMemHostUnregisterMemRef(int64_t rank, void *descriptor,
                                  int64_t elementBytes);
 void mgpuSetDefaultDevice(int32_t device);
+
+/// The element types of mptCublasLtMatmul.
+enum MptMatmulElement : int32_t {
+  MptMatmulF32 = 0,
+  MptMatmulF16 = 1,
+  MptMatmulBF16 = 2,
+};
+
+/// Enqueues out = op(lhs) * op(rhs) (+ bias[n] broadcast along m) (+ out
+/// when `accumulate`) on `stream`, with cuBLASLt, accumulating in f32 (f32
+/// operands without TF32). Matrices are dense and row-major: out is m x n,
+/// lhs m x k (k x m when `transposeLhs`), rhs k x n (n x k when
+/// `transposeRhs`); bias, of out's element type, may be null. The
+/// algorithm is chosen once per shape, on its first product; the workspace
+/// comes from this runtime's allocator.
+void mptCublasLtMatmul(void *stream, int32_t operandElement, int32_t outElement,
+                       int32_t transposeLhs, int32_t transposeRhs, int64_t m,
+                       int64_t n, int64_t k, const void *lhs, const void *rhs,
+                       void *out, const void *bias, int32_t accumulate);
 }
 
 #endif // MPT_RUNTIME_CUDA_H

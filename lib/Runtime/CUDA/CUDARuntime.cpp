@@ -327,6 +327,7 @@ Status cuda::shutdown() {
     // Work still in flight reports its errors here, before the context
     // goes away.
     MPT_CU(cuCtxSynchronize);
+    releaseMatmulLibrary();
     unloadModules(runtime);
     std::vector<CUstream> streams;
     {

@@ -85,6 +85,10 @@ bool succeeded(CUresult result, const char *call,
 /// load again if used.
 void unloadModules(RuntimeState &runtime);
 
+/// Destroys cuBLASLt's handle, descriptors and workspace, if it was used
+/// (MatmulLibrary.cpp); called while the context is still there.
+void releaseMatmulLibrary();
+
 /// Makes the runtime's context current in this thread, initializing the
 /// driver and the device on first use. False when that fails, an error is
 /// pending or the runtime was shut down: callers then do nothing.
