@@ -31,6 +31,7 @@ struct RunFlags {
   bool gradStats = false;
   std::string device = "cpu";
   bool fallbackToCPU = false;
+  std::string gpuGemm = "generated";
   std::string emitTrainerDir;
   std::string checkPrecision = "f64";
 };

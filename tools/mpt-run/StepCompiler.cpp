@@ -347,11 +347,12 @@ LogicalResult StepCompiler::readSignature(func::FuncOp step) {
 }
 
 LogicalResult StepCompiler::lower(StepDevice device) {
-  std::string lowering = device == StepDevice::CUDA
-                             ? "mpt-differentiate,mpt-lower-to-nvvm"
-                             : "mpt-differentiate,mpt-lower-to-llvm{threads=" +
-                                   std::to_string(options.threads) +
-                                   (options.amx ? " amx=true}" : "}");
+  std::string lowering =
+      device == StepDevice::CUDA
+          ? "mpt-differentiate,mpt-lower-to-nvvm{gemm=" + options.gpuGemm + "}"
+          : "mpt-differentiate,mpt-lower-to-llvm{threads=" +
+                std::to_string(options.threads) +
+                (options.amx ? " amx=true}" : "}");
   if (failed(runPipeline(*module, lowering)))
     return failure();
   staticBytes = staticBytesOf(*module, stepSignature.entry);

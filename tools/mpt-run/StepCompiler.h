@@ -52,6 +52,9 @@ struct StepCompilerOptions {
   unsigned threads = 1;
   /// Run bf16 GEMMs on AMX tiles (the process must hold the permission).
   bool amx = false;
+  /// The GPU step's matrix products: generated or cublaslt (the `gemm`
+  /// option of --mpt-lower-to-nvvm).
+  std::string gpuGemm = "generated";
 };
 
 /// Where the compiled step runs: this CPU (`--mpt-lower-to-llvm`), or a

@@ -335,6 +335,7 @@ int main(int argc, char **argv) {
   compilerOptions.stepName = flags.stepName;
   compilerOptions.threads = static_cast<unsigned>(flags.threads);
   compilerOptions.amx = flags.amx && mlir::mpt::requestAMX();
+  compilerOptions.gpuGemm = flags.gpuGemm;
   bool promoteF64 = flags.checkPrecision == "f64";
   if (checking) {
     compilerOptions.kind = rt::StepKind::Gradient;

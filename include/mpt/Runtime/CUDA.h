@@ -2,8 +2,9 @@
 //
 // A step compiled by `--mpt-lower-to-nvvm` launches its kernels through the
 // `mgpu*` functions below, which MLIR's `gpu-to-llvm` lowering calls; MPT
-// implements them on the CUDA driver API (libcuda), with no other
-// dependency. The C++ API around them is what a training loop needs to
+// implements them on the CUDA driver API (libcuda), with no other link
+// dependency (cuBLASLt, for steps compiled with `gemm=cublaslt`, is opened
+// with dlopen when first needed). The C++ API around them is what a training loop needs to
 // drive such a step: device buffers for its state, copies, and the errors
 // and memory use of the steps it ran.
 //
