@@ -4,9 +4,9 @@
 // `mgpu*` functions below, which MLIR's `gpu-to-llvm` lowering calls; MPT
 // implements them on the CUDA driver API (libcuda), with no other link
 // dependency (cuBLASLt, for steps compiled with `gemm=cublaslt`, is opened
-// with dlopen when first needed). The C++ API around them is what a training loop needs to
-// drive such a step: device buffers for its state, copies, and the errors
-// and memory use of the steps it ran.
+// with dlopen when first needed). The C++ API around them is what a training
+// loop needs to drive such a step: device buffers for its state, copies, and
+// the errors and memory use of the steps it ran.
 //
 // Errors. The `mgpu*` functions are called from compiled code, which cannot
 // handle errors, so a failing CUDA call is recorded instead: its message
@@ -88,6 +88,12 @@ struct MemoryUse {
 };
 MemoryUse memoryUse();
 void resetPeakMemory();
+
+/// The CUDA calls this runtime made so far that make the host wait for the
+/// device: stream, event and context synchronizations, and synchronous
+/// copies (copyToDevice, copyToHost). The difference over a step is the
+/// step's host synchronizations.
+uint64_t hostSynchronizations();
 
 /// Loads cuBLASLt, which steps compiled with `gemm=cublaslt` call for their
 /// matrix products, with dlopen: `library` when given, else

@@ -63,6 +63,9 @@ struct RuntimeState {
   std::unordered_map<CUdeviceptr, Allocation> allocations;
   size_t bytesInUse = 0, peakBytes = 0;
   std::unordered_set<Module *> modules;
+  /// CUDA calls made so far that wait for the device (see
+  /// cuda::hostSynchronizations).
+  std::atomic<uint64_t> hostSynchronizations{0};
 };
 
 /// The process's runtime state. Never destroyed: compiled modules unload
@@ -76,6 +79,9 @@ std::string describeFailure(const char *call, CUresult result,
 
 /// Records an error: the first one is printed and kept until taken.
 void recordError(const std::string &message);
+
+/// Counts a CUDA call that is about to make the host wait for the device.
+void countHostSynchronization();
 
 /// Whether `result` is success; otherwise records the failure of `call`.
 bool succeeded(CUresult result, const char *call,
