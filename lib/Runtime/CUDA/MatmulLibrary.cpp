@@ -46,9 +46,11 @@ struct CublasLtFunctions {
   decltype(&cublasLtMatmul) matmul;
 };
 
-/// What varies between the products a step asks for.
+/// What the descriptors and algorithm of a product depend on: element
+/// types, transpositions, m, n, k and whether it adds a bias (beta is an
+/// argument of each product).
 using ShapeKey = std::tuple<int32_t, int32_t, int32_t, int32_t, int64_t,
-                            int64_t, int64_t, bool, bool>;
+                            int64_t, int64_t, bool>;
 
 /// A product's descriptors and algorithm, made on its first call.
 struct MatmulPlan {
@@ -154,14 +156,23 @@ cudaDataType_t dataType(int32_t element) {
   }
 }
 
+/// Destroys what of `plan` was created.
+void destroyPlan(MatmulLibrary &lt, MatmulPlan &plan) {
+  CublasLtFunctions &f = lt.functions;
+  for (cublasLtMatrixLayout_t layout : {plan.a, plan.b, plan.d})
+    if (layout)
+      f.layoutDestroy(layout);
+  if (plan.desc)
+    f.descDestroy(plan.desc);
+}
+
 /// The descriptors and algorithm of the product `key`, made on its first
 /// call; null after recording an error. Called with the mutex held.
 MatmulPlan *planFor(MatmulLibrary &lt, const ShapeKey &key) {
   if (auto it = lt.plans.find(key); it != lt.plans.end())
     return &it->second;
   auto [operandElement, outElement, transposeLhs, transposeRhs, m, n, k,
-        hasBias, accumulate] = key;
-  (void)accumulate;
+        hasBias] = key;
   CublasLtFunctions &f = lt.functions;
   MatmulPlan plan;
   cudaDataType_t operandType = dataType(operandElement);
@@ -201,8 +212,10 @@ MatmulPlan *planFor(MatmulLibrary &lt, const ShapeKey &key) {
                    f.layoutCreate(&plan.b, operandType, bRows, bCols, bRows),
                    "cublasLtMatrixLayoutCreate") ||
       !succeededLt(lt, f.layoutCreate(&plan.d, outType, n, m, n),
-                   "cublasLtMatrixLayoutCreate"))
+                   "cublasLtMatrixLayoutCreate")) {
+    destroyPlan(lt, plan);
     return nullptr;
+  }
   cublasLtMatmulPreference_t preference = nullptr;
   uint64_t workspaceBytes = kWorkspaceBytes;
   cublasLtMatmulHeuristicResult_t heuristic;
@@ -222,12 +235,15 @@ MatmulPlan *planFor(MatmulLibrary &lt, const ShapeKey &key) {
                   "cublasLtMatmulAlgoGetHeuristic");
   if (preference)
     f.preferenceDestroy(preference);
-  if (!ok)
+  if (!ok) {
+    destroyPlan(lt, plan);
     return nullptr;
+  }
   if (found == 0) {
     recordError("cublasLtMatmulAlgoGetHeuristic found no algorithm for a " +
                 std::to_string(m) + "x" + std::to_string(n) + "x" +
                 std::to_string(k) + " product");
+    destroyPlan(lt, plan);
     return nullptr;
   }
   plan.algo = heuristic.algo;
@@ -251,12 +267,8 @@ void mpt::runtime::cuda::detail::releaseMatmulLibrary() {
   if (!lt.library)
     return;
   CublasLtFunctions &f = lt.functions;
-  for (auto &[key, plan] : lt.plans) {
-    f.layoutDestroy(plan.a);
-    f.layoutDestroy(plan.b);
-    f.layoutDestroy(plan.d);
-    f.descDestroy(plan.desc);
-  }
+  for (auto &[key, plan] : lt.plans)
+    destroyPlan(lt, plan);
   lt.plans.clear();
   if (lt.handle)
     f.destroy(lt.handle);
@@ -275,6 +287,14 @@ extern "C" void mptCublasLtMatmul(void *stream, int32_t operandElement,
   // The driver first: without one, its error is the one to report.
   if (!ready())
     return;
+  for (int32_t element : {operandElement, outElement})
+    if (element != MptMatmulF32 && element != MptMatmulF16 &&
+        element != MptMatmulBF16) {
+      recordError("mptCublasLtMatmul: unknown element type " +
+                  std::to_string(element) +
+                  "; expected 0 (f32), 1 (f16) or 2 (bf16)");
+      return;
+    }
   MatmulLibrary &lt = matmulLibrary();
   std::lock_guard<std::mutex> lock(lt.mutex);
   if (std::string error = openLibrary(lt, ""); !error.empty()) {
@@ -289,9 +309,8 @@ extern "C" void mptCublasLtMatmul(void *stream, int32_t operandElement,
     if (!lt.workspace)
       return;
   }
-  ShapeKey key{
-      operandElement,  outElement,     transposeLhs, transposeRhs, m, n, k,
-      bias != nullptr, accumulate != 0};
+  ShapeKey key{operandElement, outElement, transposeLhs, transposeRhs, m, n, k,
+               bias != nullptr};
   MatmulPlan *plan = planFor(lt, key);
   if (!plan)
     return;
