@@ -388,6 +388,7 @@ Expected<TrainingSummary> TrainingLoop::finish(const StepRecord &record,
   summary.warmupSteps = std::min<int64_t>(options.warmupSteps, summary.steps());
   summary.device = executor.device();
   summary.peakDeviceStepBytes = executor.peakDeviceStepBytes();
+  summary.hostSynchronizationsPerStep = executor.hostSynchronizationsPerStep();
   double timedSteps =
       static_cast<double>(summary.steps() - summary.warmupSteps);
   // Every rank trains a batch per step.

@@ -57,6 +57,9 @@ void mpt::runtime::printSummary(const TrainingSummary &summary,
                  "beyond its buffers\n",
                  static_cast<unsigned long long>(*summary.peakDeviceStepBytes),
                  static_cast<double>(*summary.peakDeviceStepBytes) / (1 << 20));
+  if (summary.hostSynchronizationsPerStep)
+    std::fprintf(out, "  host syncs        %.2f per step (mean)\n",
+                 *summary.hostSynchronizationsPerStep);
   if (summary.leakedBytes)
     std::fprintf(out, "  leaked by steps   %llu bytes\n",
                  static_cast<unsigned long long>(summary.leakedBytes));
@@ -107,6 +110,9 @@ std::string mpt::runtime::summaryJson(const TrainingSummary &summary,
   if (summary.peakDeviceStepBytes)
     fields.emplace_back("peak_device_step_bytes",
                         number(*summary.peakDeviceStepBytes));
+  if (summary.hostSynchronizationsPerStep)
+    fields.emplace_back("host_syncs_per_step",
+                        number(*summary.hostSynchronizationsPerStep));
   if (summary.meanZeroGradFraction) {
     fields.emplace_back("zero_grad_fraction_mean",
                         number(*summary.meanZeroGradFraction));

@@ -95,6 +95,13 @@ void addCompilerFlags(rt::CommandLine &commandLine, RunFlags &flags) {
                                  "warning, when there is no CUDA driver or GPU",
                                  flags.fallbackToCPU));
   commandLine.add(kDeviceFlagGroup,
+                  rt::choiceFlag("gpu-gemm",
+                                 "With --device=cuda: the step's matrix "
+                                 "products as MPT's generated kernels, or as "
+                                 "cuBLASLt calls where it can compute them "
+                                 "(the trainer then loads libcublasLt)",
+                                 flags.gpuGemm, {"generated", "cublaslt"}));
+  commandLine.add(kDeviceFlagGroup,
                   rt::textFlag("emit-trainer", "DIR",
                                "Instead of training, write DIR/trainer: an "
                                "executable that trains the step for --device "
@@ -224,6 +231,8 @@ rt::Status mlir::mpt::checkRunFlags(const rt::CommandLine &commandLine,
   }
   if (flags.fallbackToCPU && flags.device != "cuda")
     return rt::Status::error("--fallback-to-cpu needs --device=cuda");
+  if (commandLine.given("gpu-gemm") && flags.device != "cuda")
+    return rt::Status::error("--gpu-gemm needs --device=cuda");
   return rt::Status::success();
 }
 

@@ -33,6 +33,7 @@ struct RunFlags {
   bool gradStats = false;
   std::string device = "cpu";
   bool fallbackToCPU = false;
+  std::string gpuGemm = "generated";
   std::string emitTrainerDir;
   std::string checkPrecision = "f64";
   /// Compile the step for a data-parallel job (--mpt-data-parallel); on

@@ -388,7 +388,8 @@ std::string StepCompiler::loweringPipeline(StepDevice device) const {
       options.dataParallel ? "mpt-data-parallel{" + *options.dataParallel + "},"
                            : "";
   if (device == StepDevice::CUDA)
-    return dataParallel + "mpt-differentiate,mpt-lower-to-nvvm";
+    return dataParallel +
+           "mpt-differentiate,mpt-lower-to-nvvm{gemm=" + options.gpuGemm + "}";
   return dataParallel + "mpt-differentiate,mpt-lower-to-llvm{threads=" +
          std::to_string(options.threads) + (options.amx ? " amx=true}" : "}");
 }

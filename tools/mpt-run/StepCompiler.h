@@ -65,6 +65,9 @@ struct StepCompilerOptions {
   std::optional<CompileCacheConfig> cache;
   /// Report on stderr what the compile cache did.
   bool logCache = false;
+  /// The GPU step's matrix products: generated or cublaslt (the `gemm`
+  /// option of --mpt-lower-to-nvvm).
+  std::string gpuGemm = "generated";
 };
 
 /// Where the compiled step runs: this CPU (`--mpt-lower-to-llvm`), or a

@@ -192,7 +192,7 @@ LogicalResult mlir::mpt::emitTrainer(StepCompiler &compiler,
     // call it.
     args.insert(args.end(), {MPT_TRAINER_MAIN_CUDA_ARCHIVE, MPT_RUNTIME_ARCHIVE,
                              MPT_CUDA_RUNTIME_ARCHIVE, MPT_RUNTIME_ARCHIVE,
-                             "-L" MPT_CUDA_LIBRARY_DIR, "-lcuda"});
+                             "-L" MPT_CUDA_LIBRARY_DIR, "-lcuda", "-ldl"});
 #endif
   } else {
     args.insert(args.end(), {MPT_TRAINER_MAIN_ARCHIVE, MPT_RUNTIME_ARCHIVE});

@@ -85,6 +85,11 @@ public:
   std::optional<uint64_t> peakDeviceStepBytes() const override {
     return cuda::memoryUse().peak - bufferBytes;
   }
+  std::optional<double> hostSynchronizationsPerStep() const override {
+    if (calls == 0)
+      return std::nullopt;
+    return static_cast<double>(synchronizations) / static_cast<double>(calls);
+  }
 
 private:
   /// A batch input: its argument, its page-locked staging buffer and its
@@ -95,6 +100,9 @@ private:
     void *staging = nullptr;
     std::array<void *, 2> device{};
   };
+
+  /// One step: the state's first upload, the batch, the step, the results.
+  Status runStep(const StepCall &call);
 
   /// Copies the batch inputs from the loop's buffers into the staging
   /// buffers and starts their upload into the device buffers `slot`.
@@ -112,6 +120,8 @@ private:
   bool nextBatchStaged = false;
   size_t bufferBytes = 0;
   bool stateUploaded = false;
+  /// Steps called, and the host synchronizations they made.
+  uint64_t calls = 0, synchronizations = 0;
 };
 
 Status DeviceStepExecutor::start(int device) {
@@ -166,6 +176,14 @@ Status DeviceStepExecutor::stageBatch(void *const *host, int slot) {
 }
 
 Status DeviceStepExecutor::call(const StepCall &call) {
+  uint64_t synchronizedBefore = cuda::hostSynchronizations();
+  Status status = runStep(call);
+  ++calls;
+  synchronizations += cuda::hostSynchronizations() - synchronizedBefore;
+  return status;
+}
+
+Status DeviceStepExecutor::runStep(const StepCall &call) {
   size_t numArgs = signature.args.size();
   for (size_t i = 0; i < numArgs && !stateUploaded; ++i)
     if (signature.args[i].role != Role::Batch)

@@ -400,6 +400,7 @@ int main(int argc, char **argv) {
     compilerOptions.cache = std::move(*cache);
   }
   compilerOptions.logCache = flags.cacheLog;
+  compilerOptions.gpuGemm = flags.gpuGemm;
   bool promoteF64 = flags.checkPrecision == "f64";
   if (checking) {
     compilerOptions.kind = rt::StepKind::Gradient;

@@ -2,10 +2,11 @@
 //
 // A step compiled by `--mpt-lower-to-nvvm` launches its kernels through the
 // `mgpu*` functions below, which MLIR's `gpu-to-llvm` lowering calls; MPT
-// implements them on the CUDA driver API (libcuda), with no other
-// dependency. The C++ API around them is what a training loop needs to
-// drive such a step: device buffers for its state, copies, and the errors
-// and memory use of the steps it ran.
+// implements them on the CUDA driver API (libcuda), with no other link
+// dependency (cuBLASLt, for steps compiled with `gemm=cublaslt`, is opened
+// with dlopen when first needed). The C++ API around them is what a training
+// loop needs to drive such a step: device buffers for its state, copies, and
+// the errors and memory use of the steps it ran.
 //
 // Errors. The `mgpu*` functions are called from compiled code, which cannot
 // handle errors, so a failing CUDA call is recorded instead: its message
@@ -88,6 +89,19 @@ struct MemoryUse {
 MemoryUse memoryUse();
 void resetPeakMemory();
 
+/// The CUDA calls this runtime made so far that make the host wait for the
+/// device: stream, event and context synchronizations, and synchronous
+/// copies (copyToDevice, copyToHost). The difference over a step is the
+/// step's host synchronizations.
+uint64_t hostSynchronizations();
+
+/// Loads cuBLASLt, which steps compiled with `gemm=cublaslt` call for their
+/// matrix products, with dlopen: `library` when given, else
+/// $MPT_CUBLASLT_LIBRARY when set, else libcublasLt.so.13, .so.12 or .so,
+/// whichever loads first. Done by the first such matrix product otherwise;
+/// a program calls it at start-up to fail early, naming the library.
+Status loadMatmulLibrary(const std::string &library = "");
+
 } // namespace cuda
 } // namespace runtime
 } // namespace mpt
@@ -133,6 +147,25 @@ void mgpuMemHostRegisterMemRef(int64_t rank, void *descriptor,
 void mgpuMemHostUnregisterMemRef(int64_t rank, void *descriptor,
                                  int64_t elementBytes);
 void mgpuSetDefaultDevice(int32_t device);
+
+/// The element types of mptCublasLtMatmul.
+enum MptMatmulElement : int32_t {
+  MptMatmulF32 = 0,
+  MptMatmulF16 = 1,
+  MptMatmulBF16 = 2,
+};
+
+/// Enqueues out = op(lhs) * op(rhs) (+ bias[n] broadcast along m) (+ out
+/// when `accumulate`) on `stream`, with cuBLASLt, accumulating in f32 (f32
+/// operands without TF32). Matrices are dense and row-major: out is m x n,
+/// lhs m x k (k x m when `transposeLhs`), rhs k x n (n x k when
+/// `transposeRhs`); bias, of out's element type, may be null. The
+/// algorithm is chosen once per shape, on its first product; the workspace
+/// comes from this runtime's allocator.
+void mptCublasLtMatmul(void *stream, int32_t operandElement, int32_t outElement,
+                       int32_t transposeLhs, int32_t transposeRhs, int64_t m,
+                       int64_t n, int64_t k, const void *lhs, const void *rhs,
+                       void *out, const void *bias, int32_t accumulate);
 }
 
 #endif // MPT_RUNTIME_CUDA_H

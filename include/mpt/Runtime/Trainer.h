@@ -73,6 +73,12 @@ public:
   virtual std::optional<uint64_t> peakDeviceStepBytes() const {
     return std::nullopt;
   }
+  /// The mean number of calls per step that made the host wait for the
+  /// device (synchronizations and synchronous copies), for a step that
+  /// runs on a device.
+  virtual std::optional<double> hostSynchronizationsPerStep() const {
+    return std::nullopt;
+  }
 };
 
 /// Calls a step compiled for this CPU on the loop's buffers.

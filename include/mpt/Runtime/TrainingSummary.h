@@ -57,6 +57,8 @@ struct TrainingSummary {
   /// device memory one call allocated beyond its buffers.
   std::string device;
   std::optional<uint64_t> peakDeviceStepBytes;
+  /// The mean number of host synchronizations per step on a device.
+  std::optional<double> hostSynchronizationsPerStep;
   /// Fraction of gradient elements that were exactly zero, when the step
   /// returns its gradients: the mean over steps and the last step's.
   std::optional<double> meanZeroGradFraction, lastZeroGradFraction;
@@ -79,7 +81,7 @@ void printSummary(const TrainingSummary &summary,
 /// median_step_ms, samples_per_second; final_loss, final_loss_scale (null
 /// without loss scaling), skipped_steps; peak_step_bytes,
 /// static_step_bytes, peak_heap_bytes, leaked_bytes and, on a device,
-/// peak_device_step_bytes; with gradient statistics
+/// peak_device_step_bytes and host_syncs_per_step; with gradient statistics
 /// zero_grad_fraction_mean and zero_grad_fraction_last; with validation
 /// val_step, val_loss, val_accuracy (null when undefined) and val_samples of
 /// the last one; for a data-parallel run world_size (samples_per_second

@@ -60,9 +60,10 @@ struct BufferAccess {
 };
 
 /// What `op` reads and writes: a linalg op its inputs and inits, a kernel
-/// made from an earlier op (a `gpu.launch`) every buffer its body uses,
-/// counted as both read and written. Nothing for any other op, which the
-/// neighbour may not be moved across.
+/// made from an earlier op (a `gpu.launch`) every buffer its body uses and
+/// a library call every buffer whose address it takes, counted as both read
+/// and written. Nothing for any other op, which the neighbour may not be
+/// moved across.
 std::optional<BufferAccess> bufferAccess(Operation *op) {
   BufferAccess access;
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
@@ -79,6 +80,14 @@ std::optional<BufferAccess> bufferAccess(Operation *op) {
       if (isa<BaseMemRefType>(value.getType())) {
         access.reads.insert(rootBuffer(value));
         access.writes.insert(rootBuffer(value));
+      }
+    return access;
+  }
+  if (auto call = dyn_cast<func::CallOp>(op)) {
+    for (Value operand : call.getOperands())
+      if (Value buffer = addressedBuffer(operand)) {
+        access.reads.insert(rootBuffer(buffer));
+        access.writes.insert(rootBuffer(buffer));
       }
     return access;
   }

@@ -37,6 +37,9 @@ struct Gemm {
   }
 };
 
+/// `op` as a GEMM: a contraction on buffers with one m, n and k loop.
+FailureOr<Gemm> matchGemm(RewriterBase &rewriter, linalg::LinalgOp op);
+
 /// Where a block's tile sits in the iteration space.
 struct TileOrigin {
   SmallVector<Value> batchIvs;
@@ -205,6 +208,21 @@ void buildSimtGemm(KernelBuilder &kernels, OpBuilder &b, Gemm &gemm);
 /// 128x128 tiles on tensor cores with `mma.sync.m16n8k16`, accumulating in
 /// f32 (MmaSyncGemm.cpp).
 void buildMmaSyncGemm(KernelBuilder &kernels, OpBuilder &b, Gemm &gemm);
+
+//===----------------------------------------------------------------------===//
+// Library GEMMs (LibraryGemm.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Replaces `op`, when cuBLASLt can compute it, by a call to the runtime's
+/// `mptCublasLtMatmul` (a stream-ordered call, see GPUStreamOrderedCalls),
+/// with its zero fill or broadcast bias; returns the ops the call absorbed
+/// (`op` excluded). Fails, without changing anything, for any other op.
+FailureOr<SmallVector<Operation *>> buildLibraryGemm(RewriterBase &rewriter,
+                                                     linalg::LinalgOp op);
+
+/// The buffer whose address `value` is (through
+/// `memref.extract_aligned_pointer_as_index` and integer casts), or null.
+Value addressedBuffer(Value value);
 
 } // namespace gpu_kernels
 } // namespace mpt

@@ -22,9 +22,8 @@ using namespace mlir;
 using namespace mlir::mpt;
 using namespace mlir::mpt::gpu_kernels;
 
-namespace {
-
-FailureOr<Gemm> matchGemm(RewriterBase &rewriter, linalg::LinalgOp op) {
+FailureOr<Gemm> gpu_kernels::matchGemm(RewriterBase &rewriter,
+                                       linalg::LinalgOp op) {
   if (!linalg::isaContractionOpInterface(op))
     return rewriter.notifyMatchFailure(op, "not a contraction");
   if (!op.hasPureBufferSemantics())
@@ -46,6 +45,8 @@ FailureOr<Gemm> matchGemm(RewriterBase &rewriter, linalg::LinalgOp op) {
   gemm.out = op.getDpsInitOperand(0);
   return gemm;
 }
+
+namespace {
 
 /// Whether the f16/bf16 operands of `gemm` fit `mma.sync.m16n8k16`: both
 /// operands of the same 16-bit float type, accumulating into f32 or into

@@ -19,6 +19,10 @@ namespace mlir {
 namespace mpt {
 namespace gpu_kernels {
 
+/// Marks a runtime function whose calls only enqueue work on the step's
+/// stream, which GPUStreamOrderedCalls passes them as their first argument.
+constexpr llvm::StringLiteral kStreamOrderedAttrName = "mpt.stream_ordered";
+
 /// The compute capability a chip name gives ("sm_90a" -> 90), if any.
 std::optional<unsigned> smVersionOf(StringRef chip);
 

@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "KernelBuilder.h"
+#include "GemmKernel.h"
 
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -25,16 +25,22 @@ using namespace mlir::mpt::gpu_kernels;
 namespace {
 
 /// Replaces `op` by the kernel(s) of the first strategy that accepts it, in
-/// order: a GEMM, block reductions, one thread per output. Ops the kernels
-/// absorbed are erased too and added to `erased`.
+/// order: a cuBLASLt call (with `useLibrary`), a GEMM, block reductions,
+/// one thread per output. Ops the kernels absorbed are erased too and added
+/// to `erased`.
 LogicalResult mapToKernels(KernelBuilder &kernels, RewriterBase &rewriter,
                            linalg::LinalgOp op, bool tensorCores,
-                           DenseSet<Operation *> &erased) {
+                           bool useLibrary, DenseSet<Operation *> &erased) {
   if (!op.hasPureBufferSemantics())
     return op->emitOpError("must work on buffers to become a kernel; expected "
                            "the step to be bufferized first");
   SmallVector<Operation *> absorbed;
-  if (op.getNumReductionLoops() == 0) {
+  FailureOr<SmallVector<Operation *>> libraryCall = failure();
+  if (useLibrary)
+    libraryCall = buildLibraryGemm(rewriter, op);
+  if (succeeded(libraryCall)) {
+    absorbed = std::move(*libraryCall);
+  } else if (op.getNumReductionLoops() == 0) {
     if (failed(buildLoopKernel(kernels, rewriter, op)))
       return failure();
   } else if (FailureOr<SmallVector<Operation *>> fused =
@@ -95,6 +101,11 @@ struct LinalgToGPUPass : public mpt::impl::LinalgToGPUBase<LinalgToGPUPass> {
                        << " is not a multiple of 32 between 32 and 1024";
       return signalPassFailure();
     }
+    if (gemm != "generated" && gemm != "cublaslt") {
+      func.emitError() << "unknown gemm '" << gemm
+                       << "'; expected generated or cublaslt";
+      return signalPassFailure();
+    }
     KernelBuilder kernels(func, *smVersion, blockSize);
     SmallVector<linalg::LinalgOp> ops;
     func.walk<WalkOrder::PreOrder>([&](Operation *op) {
@@ -113,7 +124,8 @@ struct LinalgToGPUPass : public mpt::impl::LinalgToGPUBase<LinalgToGPUPass> {
     DenseSet<Operation *> erased;
     for (linalg::LinalgOp op : ops)
       if (!erased.contains(op) &&
-          failed(mapToKernels(kernels, rewriter, op, tensorCores, erased)))
+          failed(mapToKernels(kernels, rewriter, op, tensorCores,
+                              gemm == "cublaslt", erased)))
         return signalPassFailure();
     if (failed(checkHostCode(func)))
       return signalPassFailure();

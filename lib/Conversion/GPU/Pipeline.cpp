@@ -99,6 +99,9 @@ LogicalResult mlir::mpt::buildLowerToNVVMPipeline(
   if (!format)
     return errorHandler("unknown format '" + options.format +
                         "'; expected ptx (isa), cubin (bin) or fatbin");
+  if (options.gemm != "generated" && options.gemm != "cublaslt")
+    return errorHandler("unknown gemm '" + options.gemm +
+                        "'; expected generated or cublaslt");
   std::optional<unsigned> smVersion = gpu_kernels::smVersionOf(options.chip);
   if (!smVersion)
     return errorHandler("unknown chip '" + options.chip +
@@ -119,12 +122,14 @@ LogicalResult mlir::mpt::buildLowerToNVVMPipeline(
   LinalgToGPUOptions kernels;
   kernels.chip = options.chip;
   kernels.tensorCores = options.tensorCores;
+  kernels.gemm = options.gemm;
   pm.addNestedPass<func::FuncOp>(createLinalgToGPU(kernels));
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createGPUKernelBufferFacts());
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  pm.addPass(createGPUStreamOrderedCalls());
 
   addDeviceLowering(pm, options, *smVersion);
   addHostLowering(pm);

@@ -70,6 +70,10 @@ bool hasPendingError() {
 
 } // namespace
 
+void mpt::runtime::cuda::detail::countHostSynchronization() {
+  ++state().hostSynchronizations;
+}
+
 bool mpt::runtime::cuda::detail::succeeded(CUresult result, const char *call,
                                            const std::string &detail) {
   if (result == CUDA_SUCCESS)
@@ -227,14 +231,18 @@ Expected<void *> cuda::allocate(size_t bytes) {
 }
 
 Status cuda::copyToDevice(void *device, const void *host, size_t bytes) {
-  if (ready() && bytes)
+  if (ready() && bytes) {
+    countHostSynchronization();
     MPT_CU(cuMemcpyHtoD, devicePointer(device), host, bytes);
+  }
   return takeError();
 }
 
 Status cuda::copyToHost(void *host, const void *device, size_t bytes) {
-  if (ready() && bytes)
+  if (ready() && bytes) {
+    countHostSynchronization();
     MPT_CU(cuMemcpyDtoH, host, devicePointer(device), bytes);
+  }
   return takeError();
 }
 
@@ -257,6 +265,8 @@ cuda::MemoryUse cuda::memoryUse() {
   std::lock_guard<std::mutex> lock(runtime.mutex);
   return {runtime.bytesInUse, runtime.peakBytes};
 }
+
+uint64_t cuda::hostSynchronizations() { return state().hostSynchronizations; }
 
 void cuda::resetPeakMemory() {
   RuntimeState &runtime = state();
@@ -312,8 +322,10 @@ Status cuda::waitForUploads() {
     std::lock_guard<std::mutex> lock(runtime.mutex);
     stream = runtime.uploadStream;
   }
-  if (stream && ready())
+  if (stream && ready()) {
+    countHostSynchronization();
     MPT_CU(cuStreamSynchronize, stream);
+  }
   return takeError();
 }
 
@@ -326,7 +338,9 @@ Status cuda::shutdown() {
       MPT_CU(cuCtxSetCurrent, runtime.context)) {
     // Work still in flight reports its errors here, before the context
     // goes away.
+    countHostSynchronization();
     MPT_CU(cuCtxSynchronize);
+    releaseMatmulLibrary();
     unloadModules(runtime);
     std::vector<CUstream> streams;
     {
@@ -379,8 +393,10 @@ extern "C" void mgpuStreamDestroy(void *stream) {
 }
 
 extern "C" void mgpuStreamSynchronize(void *stream) {
-  if (ready())
+  if (ready()) {
+    countHostSynchronization();
     MPT_CU(cuStreamSynchronize, static_cast<CUstream>(stream));
+  }
 }
 
 extern "C" void mgpuStreamWaitEvent(void *stream, void *event) {
@@ -402,8 +418,10 @@ extern "C" void mgpuEventDestroy(void *event) {
 }
 
 extern "C" void mgpuEventSynchronize(void *event) {
-  if (event && ready())
+  if (event && ready()) {
+    countHostSynchronization();
     MPT_CU(cuEventSynchronize, static_cast<CUevent>(event));
+  }
 }
 
 extern "C" void mgpuEventRecord(void *event, void *stream) {

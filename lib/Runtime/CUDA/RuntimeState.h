@@ -63,6 +63,9 @@ struct RuntimeState {
   std::unordered_map<CUdeviceptr, Allocation> allocations;
   size_t bytesInUse = 0, peakBytes = 0;
   std::unordered_set<Module *> modules;
+  /// CUDA calls made so far that wait for the device (see
+  /// cuda::hostSynchronizations).
+  std::atomic<uint64_t> hostSynchronizations{0};
 };
 
 /// The process's runtime state. Never destroyed: compiled modules unload
@@ -77,6 +80,9 @@ std::string describeFailure(const char *call, CUresult result,
 /// Records an error: the first one is printed and kept until taken.
 void recordError(const std::string &message);
 
+/// Counts a CUDA call that is about to make the host wait for the device.
+void countHostSynchronization();
+
 /// Whether `result` is success; otherwise records the failure of `call`.
 bool succeeded(CUresult result, const char *call,
                const std::string &detail = "");
@@ -84,6 +90,10 @@ bool succeeded(CUresult result, const char *call,
 /// Unloads every loaded module (Modules.cpp); their handles stay valid and
 /// load again if used.
 void unloadModules(RuntimeState &runtime);
+
+/// Destroys cuBLASLt's handle, descriptors and workspace, if it was used
+/// (MatmulLibrary.cpp); called while the context is still there.
+void releaseMatmulLibrary();
 
 /// Makes the runtime's context current in this thread, initializing the
 /// driver and the device on first use. False when that fails, an error is

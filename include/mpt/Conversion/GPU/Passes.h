@@ -59,6 +59,13 @@ struct LowerToNVVMOptions : public PassPipelineOptions<LowerToNVVMOptions> {
       *this, "tensor-cores",
       llvm::cl::desc("Run f16/bf16 contractions on tensor cores (sm_80+)"),
       llvm::cl::init(true)};
+  Option<std::string> gemm{
+      *this, "gemm",
+      llvm::cl::desc("Matrix products: generated (MPT's kernels) or "
+                     "cublaslt (calls into cuBLASLt, which the runtime "
+                     "loads with dlopen, for the products it can compute; "
+                     "generated kernels for the others)"),
+      llvm::cl::init("generated")};
   Option<std::string> toolkit{
       *this, "toolkit",
       llvm::cl::desc("CUDA toolkit directory (ptxas, libdevice); empty: "

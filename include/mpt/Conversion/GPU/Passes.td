@@ -128,6 +128,15 @@ def LinalgToGPU : Pass<"mpt-linalg-to-gpu", "func::FuncOp"> {
       or per 4 consecutive elements read and written in vectors when the
       outputs allow it.
 
+    With `gemm=cublaslt`, a contraction cuBLASLt can compute (a plain or
+    transposed matrix product of dense row-major buffers with f16/bf16
+    operands accumulating in f32, or f32 operands without TF32) becomes a
+    call to the runtime's `mptCublasLtMatmul` instead: its zero fill
+    becomes beta = 0, its broadcast bias cuBLASLt's bias epilogue, any other
+    initial value stays in the output for the product to add to. The call
+    only enqueues the product; `mpt-gpu-stream-ordered-calls` gives it the
+    step's stream once `gpu-async-region` has made one.
+
     Kernels are named after the function and the strategy (`@<func>_kernels
     ::@<func>_<strategy>_<n>`), so that PTX and profiles read back to the
     source. Afterwards no host op may read or write a buffer, since every
@@ -162,7 +171,46 @@ def LinalgToGPU : Pass<"mpt-linalg-to-gpu", "func::FuncOp"> {
            "Run f16/bf16 contractions on tensor cores when the chip has them">,
     Option<"blockSize", "block-size", "int64_t", "256",
            "Threads per block of elementwise and reduction kernels">,
+    Option<"gemm", "gemm", "std::string", "\"generated\"",
+           "Matrix products: generated (kernels of this pass) or cublaslt "
+           "(runtime calls into cuBLASLt where it can compute them, "
+           "generated kernels elsewhere)">,
   ];
+}
+
+def GPUStreamOrderedCalls : Pass<"mpt-gpu-stream-ordered-calls",
+                                 "ModuleOp"> {
+  let summary = "Puts runtime calls that enqueue device work on the step's "
+                "stream";
+  let description = [{
+    Some runtime functions (those declared with the `mpt.stream_ordered`
+    unit attribute, such as the `mptCublasLtMatmul` of `gemm=cublaslt`)
+    only enqueue work on a stream. `gpu-async-region`, which runs first,
+    takes their calls for host code: it synchronizes the stream before each
+    and starts a new one after. This pass undoes both: each call takes the
+    stream of the step (the async token live before it, lowered to the
+    stream by `gpu-to-llvm`) as its first argument, the synchronization
+    before it goes, and the next asynchronous work continues on the same
+    stream; the stream is synchronized only where the host next needs the
+    device's results (a terminator or an op with side effects).
+
+    ```mlir
+    %t1 = gpu.launch_func async [%t0] @k::@a ...
+    gpu.wait [%t1]
+    call @mptCublasLtMatmul(%args...)
+    %t2 = gpu.wait async
+    %t3 = gpu.launch_func async [%t2] @k::@b ...
+    ```
+    becomes
+    ```mlir
+    %t1 = gpu.launch_func async [%t0] @k::@a ...
+    %s = builtin.unrealized_conversion_cast %t1 : !gpu.async.token to !llvm.ptr
+    call @mptCublasLtMatmul(%s, %args...)
+    %t3 = gpu.launch_func async [%t1] @k::@b ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::LLVM::LLVMDialect"];
 }
 
 def GPUKernelBufferFacts : Pass<"mpt-gpu-kernel-buffer-facts", "ModuleOp"> {

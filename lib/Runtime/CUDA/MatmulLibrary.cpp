@@ -1,0 +1,330 @@
+//===- MatmulLibrary.cpp - Matrix products through cuBLASLt ---------------===//
+//
+// Steps compiled with `--mpt-lower-to-nvvm{gemm=cublaslt}` call
+// mptCublasLtMatmul for the matrix products cuBLASLt can do. The library is
+// opened with dlopen on first use (or by loadMatmulLibrary), so that
+// programs not using it, and the ones that do until they need it, run where
+// only the driver is installed. Its headers are used for types and
+// constants only; nothing links against it.
+//
+// Row-major matrices are column-major transposed: out = L R in row-major
+// is out^T = R^T L^T in column-major, so cuBLASLt's A is the right operand
+// and its B the left one, with the same transposition flags.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RuntimeState.h"
+
+#include "mpt/Runtime/CUDA.h"
+
+#include <cublasLt.h>
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <map>
+#include <tuple>
+
+using namespace mpt::runtime;
+using namespace mpt::runtime::cuda::detail;
+
+namespace {
+
+/// The cuBLASLt functions the runtime calls, resolved with dlsym.
+struct CublasLtFunctions {
+  decltype(&cublasLtCreate) create;
+  decltype(&cublasLtDestroy) destroy;
+  decltype(&cublasLtGetStatusString) statusString;
+  decltype(&cublasLtMatmulDescCreate) descCreate;
+  decltype(&cublasLtMatmulDescDestroy) descDestroy;
+  decltype(&cublasLtMatmulDescSetAttribute) descSetAttribute;
+  decltype(&cublasLtMatrixLayoutCreate) layoutCreate;
+  decltype(&cublasLtMatrixLayoutDestroy) layoutDestroy;
+  decltype(&cublasLtMatmulPreferenceCreate) preferenceCreate;
+  decltype(&cublasLtMatmulPreferenceDestroy) preferenceDestroy;
+  decltype(&cublasLtMatmulPreferenceSetAttribute) preferenceSetAttribute;
+  decltype(&cublasLtMatmulAlgoGetHeuristic) algoGetHeuristic;
+  decltype(&cublasLtMatmul) matmul;
+};
+
+/// What the descriptors and algorithm of a product depend on: element
+/// types, transpositions, m, n, k and whether it adds a bias (beta is an
+/// argument of each product).
+using ShapeKey = std::tuple<int32_t, int32_t, int32_t, int32_t, int64_t,
+                            int64_t, int64_t, bool>;
+
+/// A product's descriptors and algorithm, made on its first call.
+struct MatmulPlan {
+  cublasLtMatmulDesc_t desc = nullptr;
+  cublasLtMatrixLayout_t a = nullptr, b = nullptr, d = nullptr;
+  cublasLtMatmulAlgo_t algo;
+};
+
+/// cuBLASLt's workspace: 32 MiB, as its documentation recommends for Hopper.
+constexpr size_t kWorkspaceBytes = size_t(32) << 20;
+
+struct MatmulLibrary {
+  std::mutex mutex;
+  void *library = nullptr;
+  CublasLtFunctions functions;
+  cublasLtHandle_t handle = nullptr;
+  void *workspace = nullptr;
+  std::map<ShapeKey, MatmulPlan> plans;
+};
+
+MatmulLibrary &matmulLibrary() {
+  static MatmulLibrary *library = new MatmulLibrary;
+  return *library;
+}
+
+/// The library names to try, in order.
+std::vector<std::string> candidateNames(const std::string &library) {
+  if (!library.empty())
+    return {library};
+  if (const char *path = std::getenv("MPT_CUBLASLT_LIBRARY"); path && *path)
+    return {path};
+  return {"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"};
+}
+
+/// Opens the library and resolves its functions; called with the mutex
+/// held. Returns the error message, empty on success.
+std::string openLibrary(MatmulLibrary &lt, const std::string &library) {
+  if (lt.library)
+    return "";
+  std::vector<std::string> names = candidateNames(library);
+  std::string failures;
+  void *opened = nullptr;
+  for (const std::string &name : names) {
+    opened = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (opened)
+      break;
+    const char *why = dlerror();
+    failures += "\n  " + (why ? std::string(why) : name);
+  }
+  if (!opened)
+    return "cannot load the cuBLASLt library, which steps compiled with "
+           "gemm=cublaslt need (compile with gemm=generated to run "
+           "without it):" +
+           failures;
+  CublasLtFunctions &f = lt.functions;
+  const char *missing = nullptr;
+  auto resolve = [&](auto &function, const char *name) {
+    function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(
+        dlsym(opened, name));
+    if (!function && !missing)
+      missing = name;
+  };
+  resolve(f.create, "cublasLtCreate");
+  resolve(f.destroy, "cublasLtDestroy");
+  resolve(f.statusString, "cublasLtGetStatusString");
+  resolve(f.descCreate, "cublasLtMatmulDescCreate");
+  resolve(f.descDestroy, "cublasLtMatmulDescDestroy");
+  resolve(f.descSetAttribute, "cublasLtMatmulDescSetAttribute");
+  resolve(f.layoutCreate, "cublasLtMatrixLayoutCreate");
+  resolve(f.layoutDestroy, "cublasLtMatrixLayoutDestroy");
+  resolve(f.preferenceCreate, "cublasLtMatmulPreferenceCreate");
+  resolve(f.preferenceDestroy, "cublasLtMatmulPreferenceDestroy");
+  resolve(f.preferenceSetAttribute, "cublasLtMatmulPreferenceSetAttribute");
+  resolve(f.algoGetHeuristic, "cublasLtMatmulAlgoGetHeuristic");
+  resolve(f.matmul, "cublasLtMatmul");
+  if (missing) {
+    dlclose(opened);
+    return "the cuBLASLt library loaded does not define " +
+           std::string(missing);
+  }
+  lt.library = opened;
+  return "";
+}
+
+/// Whether `status` is success; otherwise records the failure of `call`.
+bool succeededLt(MatmulLibrary &lt, cublasStatus_t status, const char *call) {
+  if (status == CUBLAS_STATUS_SUCCESS)
+    return true;
+  recordError(std::string(call) +
+              " failed: " + lt.functions.statusString(status) +
+              " (cublasStatus_t " + std::to_string(status) + ")");
+  return false;
+}
+
+cudaDataType_t dataType(int32_t element) {
+  switch (element) {
+  case MptMatmulF16:
+    return CUDA_R_16F;
+  case MptMatmulBF16:
+    return CUDA_R_16BF;
+  default:
+    return CUDA_R_32F;
+  }
+}
+
+/// Destroys what of `plan` was created.
+void destroyPlan(MatmulLibrary &lt, MatmulPlan &plan) {
+  CublasLtFunctions &f = lt.functions;
+  for (cublasLtMatrixLayout_t layout : {plan.a, plan.b, plan.d})
+    if (layout)
+      f.layoutDestroy(layout);
+  if (plan.desc)
+    f.descDestroy(plan.desc);
+}
+
+/// The descriptors and algorithm of the product `key`, made on its first
+/// call; null after recording an error. Called with the mutex held.
+MatmulPlan *planFor(MatmulLibrary &lt, const ShapeKey &key) {
+  if (auto it = lt.plans.find(key); it != lt.plans.end())
+    return &it->second;
+  auto [operandElement, outElement, transposeLhs, transposeRhs, m, n, k,
+        hasBias] = key;
+  CublasLtFunctions &f = lt.functions;
+  MatmulPlan plan;
+  cudaDataType_t operandType = dataType(operandElement);
+  cudaDataType_t outType = dataType(outElement);
+  cublasOperation_t opA = transposeRhs ? CUBLAS_OP_T : CUBLAS_OP_N;
+  cublasOperation_t opB = transposeLhs ? CUBLAS_OP_T : CUBLAS_OP_N;
+  // Column-major: A (the right operand) is n x k, B (the left) k x m, D
+  // n x m; a transposed operand is stored the other way round.
+  uint64_t aRows = transposeRhs ? k : n, aCols = transposeRhs ? n : k;
+  uint64_t bRows = transposeLhs ? m : k, bCols = transposeLhs ? k : m;
+  cublasLtEpilogue_t epilogue =
+      hasBias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT;
+  if (!succeededLt(lt, f.descCreate(&plan.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F),
+                   "cublasLtMatmulDescCreate") ||
+      !succeededLt(lt,
+                   f.descSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_TRANSA,
+                                      &opA, sizeof(opA)),
+                   "cublasLtMatmulDescSetAttribute") ||
+      !succeededLt(lt,
+                   f.descSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_TRANSB,
+                                      &opB, sizeof(opB)),
+                   "cublasLtMatmulDescSetAttribute") ||
+      !succeededLt(lt,
+                   f.descSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
+                                      &epilogue, sizeof(epilogue)),
+                   "cublasLtMatmulDescSetAttribute") ||
+      (hasBias &&
+       !succeededLt(lt,
+                    f.descSetAttribute(plan.desc,
+                                       CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE,
+                                       &outType, sizeof(outType)),
+                    "cublasLtMatmulDescSetAttribute")) ||
+      !succeededLt(lt,
+                   f.layoutCreate(&plan.a, operandType, aRows, aCols, aRows),
+                   "cublasLtMatrixLayoutCreate") ||
+      !succeededLt(lt,
+                   f.layoutCreate(&plan.b, operandType, bRows, bCols, bRows),
+                   "cublasLtMatrixLayoutCreate") ||
+      !succeededLt(lt, f.layoutCreate(&plan.d, outType, n, m, n),
+                   "cublasLtMatrixLayoutCreate")) {
+    destroyPlan(lt, plan);
+    return nullptr;
+  }
+  cublasLtMatmulPreference_t preference = nullptr;
+  uint64_t workspaceBytes = kWorkspaceBytes;
+  cublasLtMatmulHeuristicResult_t heuristic;
+  int found = 0;
+  bool ok =
+      succeededLt(lt, f.preferenceCreate(&preference),
+                  "cublasLtMatmulPreferenceCreate") &&
+      succeededLt(lt,
+                  f.preferenceSetAttribute(
+                      preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
+                      &workspaceBytes, sizeof(workspaceBytes)),
+                  "cublasLtMatmulPreferenceSetAttribute") &&
+      succeededLt(lt,
+                  f.algoGetHeuristic(lt.handle, plan.desc, plan.a, plan.b,
+                                     plan.d, plan.d, preference, 1, &heuristic,
+                                     &found),
+                  "cublasLtMatmulAlgoGetHeuristic");
+  if (preference)
+    f.preferenceDestroy(preference);
+  if (!ok) {
+    destroyPlan(lt, plan);
+    return nullptr;
+  }
+  if (found == 0) {
+    recordError("cublasLtMatmulAlgoGetHeuristic found no algorithm for a " +
+                std::to_string(m) + "x" + std::to_string(n) + "x" +
+                std::to_string(k) + " product");
+    destroyPlan(lt, plan);
+    return nullptr;
+  }
+  plan.algo = heuristic.algo;
+  return &lt.plans.emplace(key, plan).first->second;
+}
+
+} // namespace
+
+Status cuda::loadMatmulLibrary(const std::string &library) {
+  MatmulLibrary &lt = matmulLibrary();
+  std::lock_guard<std::mutex> lock(lt.mutex);
+  std::string error = openLibrary(lt, library);
+  if (!error.empty())
+    return Status::error(error);
+  return Status::success();
+}
+
+void mpt::runtime::cuda::detail::releaseMatmulLibrary() {
+  MatmulLibrary &lt = matmulLibrary();
+  std::lock_guard<std::mutex> lock(lt.mutex);
+  if (!lt.library)
+    return;
+  CublasLtFunctions &f = lt.functions;
+  for (auto &[key, plan] : lt.plans)
+    destroyPlan(lt, plan);
+  lt.plans.clear();
+  if (lt.handle)
+    f.destroy(lt.handle);
+  lt.handle = nullptr;
+  if (lt.workspace)
+    mgpuMemFree(lt.workspace, nullptr);
+  lt.workspace = nullptr;
+}
+
+extern "C" void mptCublasLtMatmul(void *stream, int32_t operandElement,
+                                  int32_t outElement, int32_t transposeLhs,
+                                  int32_t transposeRhs, int64_t m, int64_t n,
+                                  int64_t k, const void *lhs, const void *rhs,
+                                  void *out, const void *bias,
+                                  int32_t accumulate) {
+  // The driver first: without one, its error is the one to report.
+  if (!ready())
+    return;
+  for (int32_t element : {operandElement, outElement})
+    if (element != MptMatmulF32 && element != MptMatmulF16 &&
+        element != MptMatmulBF16) {
+      recordError("mptCublasLtMatmul: unknown element type " +
+                  std::to_string(element) +
+                  "; expected 0 (f32), 1 (f16) or 2 (bf16)");
+      return;
+    }
+  MatmulLibrary &lt = matmulLibrary();
+  std::lock_guard<std::mutex> lock(lt.mutex);
+  if (std::string error = openLibrary(lt, ""); !error.empty()) {
+    recordError(error);
+    return;
+  }
+  CublasLtFunctions &f = lt.functions;
+  if (!lt.handle && !succeededLt(lt, f.create(&lt.handle), "cublasLtCreate"))
+    return;
+  if (!lt.workspace) {
+    lt.workspace = mgpuMemAlloc(kWorkspaceBytes, nullptr, false);
+    if (!lt.workspace)
+      return;
+  }
+  ShapeKey key{operandElement, outElement, transposeLhs, transposeRhs, m, n, k,
+               bias != nullptr};
+  MatmulPlan *plan = planFor(lt, key);
+  if (!plan)
+    return;
+  if (bias && !succeededLt(lt,
+                           f.descSetAttribute(plan->desc,
+                                              CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                              &bias, sizeof(bias)),
+                           "cublasLtMatmulDescSetAttribute"))
+    return;
+  float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
+  succeededLt(lt,
+              f.matmul(lt.handle, plan->desc, &alpha, rhs, plan->a, lhs,
+                       plan->b, &beta, out, plan->d, out, plan->d, &plan->algo,
+                       lt.workspace, kWorkspaceBytes,
+                       static_cast<CUstream>(stream)),
+              "cublasLtMatmul");
+}
