@@ -28,6 +28,7 @@ struct RunFlags {
   std::string ampOptions;
   int64_t threads = 1;
   bool amx = true;
+  bool bf16Dot = true;
   bool gradStats = false;
   std::string device = "cpu";
   bool fallbackToCPU = false;

@@ -243,7 +243,8 @@ LogicalResult StepCompiler::lower(StepDevice device) {
                              ? "mpt-differentiate,mpt-lower-to-nvvm"
                              : "mpt-differentiate,mpt-lower-to-llvm{threads=" +
                                    std::to_string(options.threads) +
-                                   (options.amx ? " amx=true}" : "}");
+                                   (options.amx ? " amx=true " : " ") +
+                                   options.kernelOptions + "}";
   if (failed(runPipeline(*module, lowering)))
     return failure();
   // Temporaries the lowering placed in static buffers are step memory as

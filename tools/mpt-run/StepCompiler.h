@@ -44,6 +44,9 @@ struct StepCompilerOptions {
   unsigned threads = 1;
   /// Run bf16 GEMMs on AMX tiles (the process must hold the permission).
   bool amx = false;
+  /// More options of --mpt-lower-to-llvm: the GEMM kernels for this CPU
+  /// (hostKernelOptions()).
+  std::string kernelOptions;
 };
 
 /// Where the compiled step runs: this CPU (`--mpt-lower-to-llvm`), or a

@@ -326,6 +326,7 @@ int main(int argc, char **argv) {
   compilerOptions.stepName = flags.stepName;
   compilerOptions.threads = static_cast<unsigned>(flags.threads);
   compilerOptions.amx = flags.amx && mlir::mpt::requestAMX();
+  compilerOptions.kernelOptions = mlir::mpt::hostKernelOptions(flags.bf16Dot);
   bool promoteF64 = flags.checkPrecision == "f64";
   if (checking) {
     compilerOptions.kind = rt::StepKind::Gradient;

@@ -103,6 +103,8 @@ void mlir::mpt::buildLowerToLLVMPipeline(OpPassManager &pm,
   if (options.vectorize) {
     VectorizeContractionsOptions contractions;
     contractions.bf16DotProduct = options.bf16DotProduct;
+    contractions.registerRows = options.registerRows;
+    contractions.registerCols = options.registerCols;
     contractions.amx = options.amx;
     pm.addNestedPass<func::FuncOp>(createVectorizeContractions(contractions));
     pm.addNestedPass<func::FuncOp>(createVectorize());

@@ -75,7 +75,7 @@ func.func @rounded_from_bias(%a: tensor<16x64xf16>, %b: tensor<64x64xf16>, %bias
 // keeps storing f32.
 // CHECK-LABEL: func.func @f32_also_used
 // CHECK:         scf.forall {{.*}} -> (tensor<2x8x2x32xf32>)
-// CHECK-NOT:       vector<32xf16>
+// CHECK-NOT:       arith.truncf
 // CHECK:         scf.forall.in_parallel
 func.func @f32_also_used(%a: tensor<16x64xf16>, %b: tensor<64x64xf16>) -> tensor<16x64xf32> {
   %zero = arith.constant 0.0 : f32

@@ -102,6 +102,10 @@ def VectorizeContractions : Pass<"mpt-cpu-vectorize-contractions",
     Option<"bf16DotProduct", "bf16-dot-product", "bool", "false",
            "Run bf16 x bf16 contractions on the AVX512-BF16 dot-product "
            "kernel (pairs of k packed side by side, vdpbf16ps)">,
+    Option<"narrowPanels", "narrow-panels", "bool", "true",
+           "Keep the rhs of f16 x f16 and bf16 x bf16 contractions 16-bit in the "
+           "panels of the FMA kernel, which widens it in registers (false: "
+           "widen it to f32 while packing)">,
     Option<"amx", "amx", "bool", "false",
            "Run bf16 x bf16 contractions on AMX tiles (needs amx_bf16 and "
            "the process's permission to use the tile registers)">,
