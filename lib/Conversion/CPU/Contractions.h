@@ -32,6 +32,13 @@ struct Gemm {
   SmallVector<int64_t> sizes;
 };
 
+/// Rewrites a contraction with several batch, m, n or k loops (reshapes
+/// fused into it) into one with at most one of each, on collapsed views of
+/// its operands, when each group is contiguous in every operand; returns
+/// `op` itself when it has one of each already, fails otherwise.
+FailureOr<linalg::LinalgOp> collapseContractionDims(RewriterBase &rewriter,
+                                                    linalg::LinalgOp op);
+
 /// Recognizes a contraction on tensors of static shape with at most one
 /// batch dim and one m, n and k dim, float operands and an f32
 /// accumulator; fails, with the reason, otherwise.

@@ -125,12 +125,22 @@ struct VectorizeContractionsPass
 
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
-    SmallVector<Gemm> gemms;
+    SmallVector<linalg::LinalgOp> contractions;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (FailureOr<Gemm> gemm = matchGemm(rewriter, op);
+      if (linalg::isaContractionOpInterface(op))
+        contractions.push_back(op);
+    });
+    SmallVector<Gemm> gemms;
+    for (linalg::LinalgOp contraction : contractions) {
+      rewriter.setInsertionPoint(contraction);
+      FailureOr<linalg::LinalgOp> op =
+          collapseContractionDims(rewriter, contraction);
+      if (failed(op))
+        continue;
+      if (FailureOr<Gemm> gemm = matchGemm(rewriter, *op);
           succeeded(gemm) && succeeded(checkWorthPacking(rewriter, *gemm)))
         gemms.push_back(*gemm);
-    });
+    }
     for (Gemm &gemm : gemms)
       if (failed(vectorizeGemm(rewriter, gemm)))
         return signalPassFailure();

@@ -160,3 +160,42 @@ func.func @gemm_bf16_dot(%a: tensor<16x64xbf16>, %b: tensor<64x64xbf16>, %c: ten
   %r = linalg.matmul ins(%a, %b : tensor<16x64xbf16>, tensor<64x64xbf16>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
   return %r : tensor<16x64xf32>
 }
+
+// -----
+
+// A linear layer on [batch][seq][width] into heads has two m loops and two
+// n loops: each pair is contiguous in every operand, so it is collapsed
+// into one and the contraction runs as a 64 x 64 x 32 GEMM.
+// CHECK-LABEL: func.func @collapsed_dims
+// CHECK:         tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2]] : tensor<4x16x32xf32> into tensor<64x32xf32>
+// CHECK:         tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2]] : tensor<32x4x16xf32> into tensor<32x64xf32>
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) in (2, 8)
+// CHECK:         tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2, 3]] output_shape [4, 16, 4, 16] : tensor<64x64xf32> into tensor<4x16x4x16xf32>
+func.func @collapsed_dims(%x: tensor<4x16x32xf32>, %w: tensor<32x4x16xf32>, %c: tensor<4x16x4x16xf32>) -> tensor<4x16x4x16xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(b, s, h, d, k) -> (b, s, k)>, affine_map<(b, s, h, d, k) -> (k, h, d)>, affine_map<(b, s, h, d, k) -> (b, s, h, d)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<4x16x32xf32>, tensor<32x4x16xf32>) outs(%c : tensor<4x16x4x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<4x16x4x16xf32>
+  return %r : tensor<4x16x4x16xf32>
+}
+
+// -----
+
+// A weight gradient sums over two k loops (batch and sequence), collapsed
+// into one.
+// CHECK-LABEL: func.func @collapsed_k
+// CHECK:         tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2]] : tensor<4x16x32xf32> into tensor<64x32xf32>
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) in (2, 4)
+func.func @collapsed_k(%x: tensor<4x16x32xf32>, %dy: tensor<4x16x64xf32>, %c: tensor<32x64xf32>) -> tensor<32x64xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(m, n, b, s) -> (b, s, m)>, affine_map<(m, n, b, s) -> (b, s, n)>, affine_map<(m, n, b, s) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %dy : tensor<4x16x32xf32>, tensor<4x16x64xf32>) outs(%c : tensor<32x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<32x64xf32>
+  return %r : tensor<32x64xf32>
+}
