@@ -116,6 +116,11 @@ Value emitRowStart(OpBuilder &b, Location loc, AccumulatorStart start,
 /// start from its f32 slice).
 arith::TruncFOp findRounding(Gemm &gemm);
 
+/// Fuses every elementwise op of `root` that only widens 16-bit tensors
+/// (and reads rank-0 scalars) into each op that reads its result, so that
+/// the wide result is recomputed where it is read instead of stored.
+void rematerializeWidenings(RewriterBase &rewriter, Operation *root);
+
 /// The register kernel of one block: panels `A[K/pairs][MR * pairs]` and
 /// `B[K/pairs][NR * pairs]` of `kind`, the block `acc` (`C[1?][1][MR][1][NR]`
 /// of f32 or, rounded, of a 16-bit type) that it writes and returns, and

@@ -12,11 +12,16 @@
 //   the f32 result and reads it only through an `arith.truncf`, the kernel
 //   rounds each register block as it stores it: the f32 result never
 //   leaves registers, and the rounded values are the same.
+// - After: an elementwise op that only widens 16-bit values (a rounded
+//   gradient cast back to f32, unscaled) and feeds several other ops is
+//   recomputed in each of them instead of stored: the f32 copy would take
+//   twice the memory of what it is computed from, for a few instructions.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Contractions.h"
 
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -111,4 +116,76 @@ arith::TruncFOp cpu::findRounding(Gemm &gemm) {
       !isa<Float16Type, BFloat16Type>(rounding.getType()))
     return {};
   return rounding;
+}
+
+namespace {
+
+/// True when `op` is elementwise and computes a wider float tensor from
+/// 16-bit ones (and rank-0 scalars) with no side effects: storing its
+/// result costs more memory than recomputing it where it is used.
+bool isWidening(linalg::GenericOp op) {
+  if (op->getNumResults() != 1 || op.getNumReductionLoops() != 0 ||
+      !op.getIndexingMapsArray().back().isIdentity())
+    return false;
+  unsigned resultWidth =
+      getElementTypeOrSelf(op->getResult(0).getType()).getIntOrFloatBitWidth();
+  bool widens = false;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    auto type = dyn_cast<RankedTensorType>(input->get().getType());
+    if (!type)
+      return false;
+    if (type.getRank() == 0)
+      continue;
+    if (!op.getMatchingIndexingMap(input).isIdentity() ||
+        !isa<FloatType>(type.getElementType()) ||
+        type.getElementType().getIntOrFloatBitWidth() >= resultWidth)
+      return false;
+    widens = true;
+  }
+  return widens && llvm::all_of(op.getBody()->without_terminator(),
+                                [](Operation &bodyOp) {
+                                  return isMemoryEffectFree(&bodyOp) &&
+                                         bodyOp.getNumRegions() == 0;
+                                });
+}
+
+} // namespace
+
+void cpu::rematerializeWidenings(RewriterBase &rewriter, Operation *root) {
+  SmallVector<linalg::GenericOp> widenings;
+  root->walk([&](linalg::GenericOp op) {
+    if (isWidening(op) && !op->getResult(0).use_empty() &&
+        llvm::all_of(op->getResult(0).getUses(), [](OpOperand &use) {
+          return linalg::areElementwiseOpsFusable(&use);
+        }))
+      widenings.push_back(op);
+  });
+  for (linalg::GenericOp widening : widenings) {
+    SmallVector<OpOperand *> uses = llvm::map_to_vector(
+        widening->getResult(0).getUses(), [](OpOperand &use) { return &use; });
+    for (OpOperand *use : uses) {
+      // A copy of its own for each user, which fusion then consumes whole
+      // (fusing a value with other users would keep it as a result).
+      Operation *consumer = use->getOwner();
+      rewriter.setInsertionPoint(widening);
+      Operation *copy = rewriter.clone(*widening);
+      rewriter.modifyOpInPlace(consumer, [&] { use->set(copy->getResult(0)); });
+      rewriter.setInsertionPoint(consumer);
+      FailureOr<linalg::ElementwiseOpFusionResult> fused =
+          linalg::fuseElementwiseOps(rewriter, use);
+      if (failed(fused)) {
+        rewriter.modifyOpInPlace(consumer,
+                                 [&] { use->set(widening->getResult(0)); });
+        rewriter.eraseOp(copy);
+        continue;
+      }
+      for (auto [original, replacement] : fused->replacements)
+        if (original.getDefiningOp() == consumer)
+          rewriter.replaceAllUsesWith(original, replacement);
+      rewriter.eraseOp(consumer);
+      rewriter.eraseOp(copy);
+    }
+    if (widening->use_empty())
+      rewriter.eraseOp(widening);
+  }
 }

@@ -144,6 +144,9 @@ struct VectorizeContractionsPass
     for (Gemm &gemm : gemms)
       if (failed(vectorizeGemm(rewriter, gemm)))
         return signalPassFailure();
+    // The rounded results widened back (gradients of f32 parameters) are
+    // widened where they are read.
+    rematerializeWidenings(rewriter, getOperation());
   }
 };
 

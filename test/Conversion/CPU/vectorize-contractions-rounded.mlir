@@ -91,3 +91,65 @@ func.func @f32_also_used(%a: tensor<16x64xf16>, %b: tensor<64x64xf16>) -> tensor
   } -> tensor<16x64xf32>
   return %r : tensor<16x64xf32>
 }
+
+// -----
+
+// A rounded value widened back to f32 (and scaled by a rank-0 scalar) that
+// feeds two elementwise ops is recomputed in each of them: no f32 copy of
+// it is stored.
+// CHECK-LABEL: func.func @widening_recomputed_per_reader
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<64x64xf32>, tensor<64x64xbf16>, tensor<f32>) outs(%{{.*}} : tensor<64x64xf32>)
+// CHECK:           arith.extf
+// CHECK:           arith.mulf
+// CHECK:           arith.subf
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<64x64xbf16>, tensor<f32>) outs(%{{.*}} : tensor<64x64xf32>)
+// CHECK:           arith.extf
+// CHECK:           arith.mulf
+// CHECK:           arith.mulf
+// CHECK-NOT:     linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#scalar = affine_map<(d0, d1) -> ()>
+func.func @widening_recomputed_per_reader(%g: tensor<64x64xbf16>, %scale: tensor<f32>, %w: tensor<64x64xf32>) -> (tensor<64x64xf32>, tensor<64x64xf32>) {
+  %empty = tensor.empty() : tensor<64x64xf32>
+  %wide = linalg.generic {indexing_maps = [#id, #scalar, #id], iterator_types = ["parallel", "parallel"]} ins(%g, %scale : tensor<64x64xbf16>, tensor<f32>) outs(%empty : tensor<64x64xf32>) {
+  ^bb0(%in: bf16, %s: f32, %o: f32):
+    %e = arith.extf %in : bf16 to f32
+    %m = arith.mulf %e, %s : f32
+    linalg.yield %m : f32
+  } -> tensor<64x64xf32>
+  %updated = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%w, %wide : tensor<64x64xf32>, tensor<64x64xf32>) outs(%empty : tensor<64x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.subf %a, %b : f32
+    linalg.yield %d : f32
+  } -> tensor<64x64xf32>
+  %squared = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%wide : tensor<64x64xf32>) outs(%empty : tensor<64x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %sq = arith.mulf %a, %a : f32
+    linalg.yield %sq : f32
+  } -> tensor<64x64xf32>
+  return %updated, %squared : tensor<64x64xf32>, tensor<64x64xf32>
+}
+
+// -----
+
+// A widened value that is also returned must exist: it is stored once and
+// its readers read it.
+// CHECK-LABEL: func.func @widening_returned_is_kept
+// CHECK:         %[[WIDE:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<64x64xf16>) outs(%{{.*}} : tensor<64x64xf32>)
+// CHECK:         linalg.generic {{.*}} ins(%[[WIDE]] : tensor<64x64xf32>)
+// CHECK:         return %[[WIDE]]
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @widening_returned_is_kept(%g: tensor<64x64xf16>) -> (tensor<64x64xf32>, tensor<64x64xf32>) {
+  %empty = tensor.empty() : tensor<64x64xf32>
+  %wide = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%g : tensor<64x64xf16>) outs(%empty : tensor<64x64xf32>) {
+  ^bb0(%in: f16, %o: f32):
+    %e = arith.extf %in : f16 to f32
+    linalg.yield %e : f32
+  } -> tensor<64x64xf32>
+  %doubled = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%wide : tensor<64x64xf32>) outs(%empty : tensor<64x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %d = arith.addf %a, %a : f32
+    linalg.yield %d : f32
+  } -> tensor<64x64xf32>
+  return %wide, %doubled : tensor<64x64xf32>, tensor<64x64xf32>
+}
