@@ -3,10 +3,14 @@ reference.py.
 
 Every model is a plain nn.Module that torch.onnx.export (PyTorch 1.13)
 exports and mpt-import imports; every data set ships with scikit-learn, so
-nothing is downloaded. Inputs are float32 NumPy arrays; targets are what the
-loss reads (a column of regression targets, or one-hot class rows for the
-cross-entropy loss with probability targets).
+nothing is downloaded. Inputs are float32 NumPy arrays, or int64 token ids;
+targets are what the loss reads: a column of regression targets, or int64
+class labels for the cross-entropy loss (what nn.CrossEntropyLoss takes).
 """
+
+import codecs
+import contextlib
+import io
 
 import numpy as np
 import torch
@@ -28,12 +32,12 @@ def diabetes():
 
 def digits_images():
     """The 1797 8x8 handwritten digits as 1x8x8 images in [0, 1], and their
-    one-hot labels."""
+    labels 0-9."""
     from sklearn.datasets import load_digits
 
     data = load_digits()
     x = (data.images.astype(np.float32) / 16.0)[:, None, :, :]
-    y = np.eye(10, dtype=np.float32)[data.target]
+    y = data.target.astype(np.int64)
     return x, y
 
 
@@ -41,6 +45,29 @@ def digits_rows():
     """The digits as sequences of their 8 pixel rows (8 features each)."""
     x, y = digits_images()
     return x[:, 0, :, :], y
+
+
+ZEN_CONTEXT = 16
+
+
+def zen_text():
+    """The Zen of Python (856 characters), which ships with every Python."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        import this
+    return codecs.decode(this.s, "rot13")
+
+
+ZEN_VOCABULARY = sorted(set(zen_text()))
+
+
+def zen_characters():
+    """Every window of ZEN_CONTEXT characters of the Zen of Python as token
+    ids, and the ids of the characters that follow each one."""
+    ids = np.array([ZEN_VOCABULARY.index(c) for c in zen_text()], dtype=np.int64)
+    windows = len(ids) - ZEN_CONTEXT
+    x = np.stack([ids[i : i + ZEN_CONTEXT] for i in range(windows)])
+    y = np.stack([ids[i + 1 : i + ZEN_CONTEXT + 1] for i in range(windows)])
+    return x, y
 
 
 class DiabetesMLP(nn.Module):
@@ -104,18 +131,38 @@ class DigitsTransformer(nn.Module):
         return self.head(self.encoder(self.embed(x)).mean(dim=1))
 
 
-# name -> (model class, data set, loss, input shape of one sample)
+class NextCharacter(nn.Module):
+    """An embedding and a linear layer: the logits of the next character
+    after each character of a window."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(len(ZEN_VOCABULARY), 32)
+        self.out = nn.Linear(32, len(ZEN_VOCABULARY))
+
+    def forward(self, x):
+        return self.out(self.embed(x))
+
+
+# name -> (model class, data set, loss)
 MODELS = {
     "diabetes-mlp": (DiabetesMLP, diabetes, "mse"),
     "digits-cnn": (DigitsCNN, digits_images, "cross-entropy"),
     "gelu-layernorm-mlp": (GeluLayerNormMLP, diabetes, "mse"),
     "digits-transformer": (DigitsTransformer, digits_rows, "cross-entropy"),
+    "next-character": (NextCharacter, zen_characters, "cross-entropy"),
 }
 
 
 def loss_function(kind):
+    """The loss of a model's output and its targets, as mpt-import adds it."""
     if kind == "mse":
         return nn.MSELoss()
-    # One-hot rows as class probabilities: the same mean over rows of
-    # -sum_c t_c log_softmax(z)_c that mpt.cross_entropy_loss computes.
-    return nn.CrossEntropyLoss()
+    cross_entropy = nn.CrossEntropyLoss()
+
+    # Logits of several positions per sample (B x T x V) are rows of their
+    # own, as mpt-import flattens them.
+    def loss(output, target):
+        return cross_entropy(output.reshape(-1, output.shape[-1]), target.reshape(-1))
+
+    return loss

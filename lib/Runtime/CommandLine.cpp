@@ -20,8 +20,12 @@ Status expected(const std::string &what, const std::string &text) {
                        (text.empty() ? std::string("nothing") : quoted(text)));
 }
 
-/// How a flag is written in --help: `--steps=N`, `--grad-stats[=true|false]`.
+/// How a flag is written in --help: `--steps=N`, `--grad-stats[=true|false]`,
+/// `-o FILE` (a one-letter name takes one dash, as compilers' `-o` does).
 std::string spelling(const Flag &flag) {
+  if (flag.name.size() == 1)
+    return "-" + flag.name +
+           (flag.valueName.empty() ? "" : " " + flag.valueName);
   std::string text = "--" + flag.name;
   if (flag.valueName.empty())
     return text;

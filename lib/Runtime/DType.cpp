@@ -163,6 +163,37 @@ double mpt::runtime::loadElement(DType type, const void *element) {
   return 0;
 }
 
+int64_t mpt::runtime::loadIntegerElement(DType type, const void *element) {
+  switch (type) {
+  case DType::I1:
+  case DType::U8:
+    return loadAs<uint8_t>(element);
+  case DType::I8:
+    return loadAs<int8_t>(element);
+  case DType::I16:
+    return loadAs<int16_t>(element);
+  case DType::I32:
+    return loadAs<int32_t>(element);
+  case DType::I64:
+    return loadAs<int64_t>(element);
+  default:
+    return static_cast<int64_t>(loadElement(type, element));
+  }
+}
+
+bool mpt::runtime::storeIntegerElement(DType type, void *element,
+                                       int64_t value) {
+  if (type == DType::I64) {
+    storeAs(element, value);
+    return true;
+  }
+  if (type != DType::I32 || value < std::numeric_limits<int32_t>::min() ||
+      value > std::numeric_limits<int32_t>::max())
+    return false;
+  storeAs(element, static_cast<int32_t>(value));
+  return true;
+}
+
 void mpt::runtime::storeElement(DType type, void *element, double value) {
   switch (type) {
   case DType::F16:

@@ -61,9 +61,46 @@ assignFiles(const StepSignature &signature,
   return paths;
 }
 
+/// "element 17 (sample 1)" of an array with `sampleSize` elements per
+/// sample.
+std::string describeElement(int64_t index, int64_t sampleSize) {
+  return "element " + std::to_string(index) + " (sample " +
+         std::to_string(index / std::max<int64_t>(sampleSize, 1)) + ")";
+}
+
+/// Copies integer samples into an i32 or i64 input exactly, checking that
+/// every value fits the input's type and lies in its index range.
+Status convertIntegers(const HostTensor &array, const TensorSpec &input,
+                       HostTensor &converted, int64_t sampleSize) {
+  for (int64_t i = 0, e = array.numElements(); i < e; ++i) {
+    int64_t value = loadIntegerElement(
+        array.dtype, array.buffer.data() + i * dtypeSize(array.dtype));
+    if (input.indexRange &&
+        (value < input.indexRange->first || value > input.indexRange->second)) {
+      auto [lo, hi] = *input.indexRange;
+      return Status::error(describeElement(i, sampleSize) + " is " +
+                           std::to_string(value) + ", outside [" +
+                           std::to_string(lo) + ", " + std::to_string(hi) +
+                           "], the valid indices of batch input '" +
+                           input.name + "' (" + input.typeString() +
+                           "): the step reads it as an index into a dim "
+                           "of " +
+                           std::to_string(hi + 1));
+    }
+    if (!storeIntegerElement(
+            input.dtype, converted.buffer.data() + i * dtypeSize(input.dtype),
+            value))
+      return Status::error(describeElement(i, sampleSize) + " = " +
+                           std::to_string(value) + " does not fit " +
+                           dtypeName(input.dtype));
+  }
+  return Status::success();
+}
+
 /// Converts one loaded array to the batch input's element type, checking
-/// that it is a floating-point array of samples of the input's shape and
-/// that every value is finite before and after the conversion.
+/// that it holds samples of the input's shape, of the input's kind
+/// (floating point or integer), and that every value is finite before and
+/// after the conversion, or a valid index.
 Expected<HostTensor> convertSamples(const HostTensor &array,
                                     const TensorSpec &input) {
   std::vector<int64_t> sampleShape(input.shape.begin() + 1, input.shape.end());
@@ -71,11 +108,13 @@ Expected<HostTensor> convertSamples(const HostTensor &array,
   for (int64_t dim : sampleShape)
     expectedText += ", " + std::to_string(dim);
   expectedText += sampleShape.empty() ? ",)" : ")";
-  if (!isFloatDType(array.dtype))
-    return Status::error("holds " + std::string(dtypeName(array.dtype)) +
-                         " data, but batch input '" + input.name + "' is " +
-                         input.typeString() +
-                         "; it needs floating-point data (f2, f4 or f8)");
+  bool integerInput = !isFloatDType(input.dtype);
+  if (isFloatDType(array.dtype) == integerInput)
+    return Status::error(
+        "holds " + std::string(dtypeName(array.dtype)) +
+        " data, but batch input '" + input.name + "' is " + input.typeString() +
+        (integerInput ? "; it needs integer data (i1, i2, i4, i8 or u1)"
+                      : "; it needs floating-point data (f2, f4 or f8)"));
   if (array.shape.empty() ||
       std::vector<int64_t>(array.shape.begin() + 1, array.shape.end()) !=
           sampleShape)
@@ -86,19 +125,23 @@ Expected<HostTensor> convertSamples(const HostTensor &array,
   HostTensor converted(input.dtype, array.shape);
   int64_t sampleSize =
       converted.numElements() / std::max<int64_t>(array.shape.front(), 1);
+  if (integerInput) {
+    if (Status status = convertIntegers(array, input, converted, sampleSize);
+        !status.ok())
+      return status;
+    return converted;
+  }
   for (int64_t i = 0, e = array.numElements(); i < e; ++i) {
     double value = array.load(i);
-    auto where = [&] {
-      return "element " + std::to_string(i) + " (sample " +
-             std::to_string(i / std::max<int64_t>(sampleSize, 1)) + ")";
-    };
     if (!std::isfinite(value))
-      return Status::error(where() + " is " + formatNumber(value) +
+      return Status::error(describeElement(i, sampleSize) + " is " +
+                           formatNumber(value) +
                            "; training data must be finite");
     converted.store(i, value);
     if (!std::isfinite(converted.load(i)))
-      return Status::error(where() + " = " + formatNumber(value) +
-                           " overflows " + dtypeName(input.dtype));
+      return Status::error(describeElement(i, sampleSize) + " = " +
+                           formatNumber(value) + " overflows " +
+                           dtypeName(input.dtype));
   }
   return converted;
 }
@@ -138,12 +181,27 @@ Expected<std::unique_ptr<NpyDataset>>
 NpyDataset::load(const StepSignature &signature,
                  const std::vector<std::string> &files, uint64_t seed,
                  bool shuffle) {
+  Expected<std::unique_ptr<NpyDataset>> dataset = loadHeldOut(signature, files);
+  if (!dataset.ok())
+    return dataset.takeError();
+  (*dataset)->seed = seed;
+  (*dataset)->shuffle = shuffle;
+  if ((*dataset)->numSamples < (*dataset)->batchSize)
+    return Status::error((*dataset)->paths[0] + ": has " +
+                         std::to_string((*dataset)->numSamples) +
+                         " samples, fewer than the batch size " +
+                         std::to_string((*dataset)->batchSize));
+  return dataset;
+}
+
+Expected<std::unique_ptr<NpyDataset>>
+NpyDataset::loadHeldOut(const StepSignature &signature,
+                        const std::vector<std::string> &files) {
   Expected<std::vector<std::string>> paths = assignFiles(signature, files);
   if (!paths.ok())
     return paths.takeError();
   std::unique_ptr<NpyDataset> dataset(new NpyDataset());
-  dataset->seed = seed;
-  dataset->shuffle = shuffle;
+  dataset->shuffle = false;
   dataset->batchSize = signature.batchSize();
   dataset->paths = *paths;
   std::vector<size_t> inputs = signature.sampledInputs();
@@ -165,11 +223,8 @@ NpyDataset::load(const StepSignature &signature,
                            std::to_string(dataset->numSamples));
     dataset->arrays.push_back(std::move(*converted));
   }
-  if (dataset->numSamples < dataset->batchSize)
-    return Status::error((*paths)[0] + ": has " +
-                         std::to_string(dataset->numSamples) +
-                         " samples, fewer than the batch size " +
-                         std::to_string(dataset->batchSize));
+  if (dataset->numSamples == 0)
+    return Status::error((*paths)[0] + ": has no samples");
   return dataset;
 }
 
@@ -215,6 +270,21 @@ void NpyDataset::fill(int64_t step, const std::vector<HostTensor *> &inputs) {
                   sampleBytes);
     }
   }
+}
+
+int64_t NpyDataset::fillInOrder(int64_t first,
+                                const std::vector<HostTensor *> &inputs) {
+  int64_t filled =
+      std::max<int64_t>(0, std::min(batchSize, numSamples - first));
+  for (size_t input = 0, e = inputs.size(); input < e; ++input) {
+    size_t sampleBytes = arrays[input].buffer.size() / numSamples;
+    uint8_t *rows = inputs[input]->buffer.data();
+    std::memcpy(rows, arrays[input].buffer.data() + first * sampleBytes,
+                filled * sampleBytes);
+    std::memset(rows + filled * sampleBytes, 0,
+                (batchSize - filled) * sampleBytes);
+  }
+  return filled;
 }
 
 std::string NpyDataset::describe() const {

@@ -40,6 +40,9 @@ constexpr RoleInfo kRoles[] = {
     {Role::ScaleCollapsed, "scale_collapsed", false, false, Result},
     {Role::Grad, "grad", false, true, Result},
     {Role::UnroundedLoss, "unrounded_loss", false, false, Result},
+    {Role::SampleLoss, "sample_loss", false, false, Result},
+    {Role::Prediction, "prediction", false, false, Result},
+    {Role::Target, "target", false, false, Result},
 };
 
 const RoleInfo &info(Role role) { return kRoles[static_cast<size_t>(role)]; }
@@ -111,6 +114,11 @@ Status verifyEntries(const std::vector<TensorSpec> &specs, bool arguments) {
               elements * static_cast<double>(dtypeSize(spec.dtype))) +
           ", more than the 2^63 - 1 bytes of a 64-bit address space");
     }
+    if (spec.role == Role::Batch && !spec.shape.empty() &&
+        !isFloatDType(spec.dtype) && spec.dtype != DType::I32 &&
+        spec.dtype != DType::I64)
+      return Status::error(where + ": batch tensors must have float, i32 or "
+                                   "i64 elements");
     if (std::optional<DType> fixed = scalarType(spec.role))
       if (spec.dtype != *fixed || !spec.shape.empty())
         return Status::error(where + ": expected a " + dtypeName(*fixed) +
@@ -174,6 +182,39 @@ Status verifyGradientFunction(const StepSignature &signature) {
                            signature.args[index].describe());
   if (!signature.findResult(Role::Loss))
     return Status::error("the gradient function returns no loss");
+  return Status::success();
+}
+} // namespace
+
+namespace {
+/// An evaluation function: parameters and batch in; the loss of each
+/// sample, the prediction and the target, with rows of their own, out.
+Status verifyEvaluationFunction(const StepSignature &signature) {
+  for (const TensorSpec &arg : signature.args)
+    if (arg.role != Role::Param && arg.role != Role::Batch)
+      return Status::error("an evaluation function takes parameters and "
+                           "batch inputs only, found " +
+                           arg.describe());
+  std::optional<size_t> losses = signature.findResult(Role::SampleLoss);
+  std::optional<size_t> prediction = signature.findResult(Role::Prediction);
+  std::optional<size_t> target = signature.findResult(Role::Target);
+  if (!losses || !prediction || !target || signature.results.size() != 3)
+    return Status::error("an evaluation function returns a sample_loss, a "
+                         "prediction and a target, and nothing else");
+  const TensorSpec &lossSpec = signature.results[*losses];
+  if (lossSpec.dtype != DType::F32 ||
+      lossSpec.shape != std::vector<int64_t>{signature.batchSize()})
+    return Status::error(lossSpec.describe() + " must be one f32 per sample (" +
+                         std::to_string(signature.batchSize()) + "xf32)");
+  const TensorSpec &predictionSpec = signature.results[*prediction];
+  const TensorSpec &targetSpec = signature.results[*target];
+  if (predictionSpec.shape.empty() || targetSpec.shape.empty() ||
+      predictionSpec.shape.front() != targetSpec.shape.front() ||
+      !isFloatDType(predictionSpec.dtype))
+    return Status::error(predictionSpec.describe() + " and " +
+                         targetSpec.describe() +
+                         " must be a float prediction and a target with as "
+                         "many rows");
   return Status::success();
 }
 } // namespace
@@ -293,6 +334,8 @@ Status StepSignature::verify() const {
     return status;
   if (kind == StepKind::Gradient)
     return verifyGradientFunction(*this);
+  if (kind == StepKind::Evaluation)
+    return verifyEvaluationFunction(*this);
 
   // State flows through: each state argument has its result and back.
   for (const TensorSpec &arg : args) {

@@ -11,7 +11,9 @@
 
 #include "Json.h"
 
+#include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 
 using namespace mpt::runtime;
@@ -116,6 +118,31 @@ Expected<OptimizerConfig> readOptimizer(const JsonValue &root) {
   return config;
 }
 
+/// `[lo, hi]`: two integers that fit 64 bits, lo <= hi.
+Expected<std::pair<int64_t, int64_t>> readIndexRange(const JsonValue &value,
+                                                     const std::string &where) {
+  auto integer = [](const JsonValue &item) -> std::optional<int64_t> {
+    const std::string &text = item.text;
+    size_t digits = !text.empty() && text[0] == '-' ? 1 : 0;
+    if (item.kind != JsonValue::Kind::Number || text.size() == digits ||
+        text.find_first_not_of("0123456789", digits) != std::string::npos)
+      return std::nullopt;
+    errno = 0;
+    long long parsed = std::strtoll(text.c_str(), nullptr, 10);
+    if (errno == ERANGE)
+      return std::nullopt;
+    return static_cast<int64_t>(parsed);
+  };
+  std::optional<int64_t> lo, hi;
+  if (value.kind == JsonValue::Kind::Array && value.items.size() == 2) {
+    lo = integer(value.items[0]);
+    hi = integer(value.items[1]);
+  }
+  if (!lo || !hi || *lo > *hi)
+    return fieldError(where, "must be [lo, hi]: two integers, lo <= hi");
+  return std::make_pair(*lo, *hi);
+}
+
 Expected<TensorSpec> readTensor(const JsonValue &entry,
                                 const std::string &where) {
   if (entry.kind != JsonValue::Kind::Object)
@@ -160,6 +187,23 @@ Expected<TensorSpec> readTensor(const JsonValue &entry,
       return fieldError(where + ".init", "is for parameters only");
     spec.init = *parsed;
   }
+  if (const JsonValue *source = entry.find("source_name")) {
+    if (source->kind != JsonValue::Kind::String || source->text.empty())
+      return fieldError(where + ".source_name", "must be a non-empty string");
+    if (spec.role != Role::Param)
+      return fieldError(where + ".source_name", "is for parameters only");
+    spec.sourceName = source->text;
+  }
+  if (const JsonValue *range = entry.find("index_range")) {
+    if (spec.role != Role::Batch || isFloatDType(spec.dtype))
+      return fieldError(where + ".index_range",
+                        "is for integer batch inputs only");
+    Expected<std::pair<int64_t, int64_t>> parsed =
+        readIndexRange(*range, where + ".index_range");
+    if (!parsed.ok())
+      return parsed.takeError();
+    spec.indexRange = *parsed;
+  }
   return spec;
 }
 
@@ -187,6 +231,11 @@ Expected<StepSignature> decode(std::string_view json, StepKind kind) {
   if (!lossScale.ok())
     return lossScale.takeError();
   signature.lossScale = *lossScale;
+  if (const JsonValue *scores = root->find("scores_classes")) {
+    if (scores->kind != JsonValue::Kind::Bool)
+      return fieldError("scores_classes", "must be true or false");
+    signature.scoresClasses = scores->boolean;
+  }
 
   for (auto [key, specs] : {std::pair{"args", &signature.args},
                             std::pair{"results", &signature.results}}) {

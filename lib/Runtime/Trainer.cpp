@@ -33,6 +33,7 @@ struct StepRecord {
   double loss = 0, scaleUsed = 1, scaleAfter = 1;
   bool skipped = false, collapsed = false;
   std::optional<double> zeroGradFraction;
+  std::optional<ValidationResult> validation;
 };
 
 class TrainingLoop {
@@ -53,6 +54,9 @@ private:
   /// Books a step that ran: the state, the summary, the metrics and the
   /// printed lines.
   Status recordStep(const StepRecord &record, double elapsed);
+  bool validatesAfter(int64_t step) const;
+  void validate(StepRecord &record);
+  void printValidation(const StepRecord &record);
   Status collapseError(const StepRecord &record) const;
   Status skipLimitError(const StepRecord &record) const;
   /// Ends the run after `record`: the summary, printed and committed with
@@ -100,6 +104,8 @@ private:
   int64_t timedCalls = 0;
   Rng timingSample = Rng::stream(0, "timing");
   Clock::time_point lastPrint;
+  // The time validation took after the warm-up, left out of the throughput.
+  Clock::duration timedValidation{};
   int64_t stepsSincePrint = 0;
 };
 
@@ -133,8 +139,10 @@ bool TrainingLoop::fillBatch(int64_t step) {
     batchFilled = changed = true;
   }
   if (options.injectNonfiniteAt.count(step)) {
+    // Integer inputs (indices, labels) have no NaN; the float ones carry it.
     for (HostTensor *input : sampled)
-      for (int64_t i = 0, e = input->numElements(); i < e; ++i)
+      for (int64_t i = 0, e = input->numElements();
+           isFloatDType(input->dtype) && i < e; ++i)
         input->store(i, std::numeric_limits<double>::quiet_NaN());
     batchFilled = false;
     changed = true;
@@ -151,7 +159,8 @@ Status TrainingLoop::runStep(int64_t step, StepRecord &record) {
   record.step = step;
   StepCall call;
   call.batchChanged = fillBatch(step);
-  call.stateNeeded = step == lastStep || writesCheckpointAfter(step);
+  call.stateNeeded =
+      step == lastStep || writesCheckpointAfter(step) || validatesAfter(step);
   stateFetched = call.stateNeeded;
 
   size_t batchIndex = 0;
@@ -221,6 +230,14 @@ Status TrainingLoop::recordStep(const StepRecord &record, double elapsed) {
   std::string line = row;
   if (gradStats)
     line += format(",%.6f", record.zeroGradFraction.value_or(0));
+  if (options.validate) {
+    line += ",";
+    if (record.validation)
+      line += format("%.9g", record.validation->loss);
+    line += ",";
+    if (record.validation && record.validation->accuracy)
+      line += format("%.9g", *record.validation->accuracy);
+  }
   if (Status status = outputs.addMetrics(line + "\n"); !status.ok())
     return status;
 
@@ -249,9 +266,32 @@ Status TrainingLoop::recordStep(const StepRecord &record, double elapsed) {
     lastPrint = Clock::now();
     stepsSincePrint = 0;
   }
+  if (record.validation)
+    printValidation(record);
   if (writesCheckpointAfter(record.step) && record.step != lastStep)
     return outputs.writeCheckpoint(state);
   return Status::success();
+}
+
+bool TrainingLoop::validatesAfter(int64_t step) const {
+  return options.validate &&
+         ((options.validateEvery > 0 && step % options.validateEvery == 0) ||
+          step == lastStep);
+}
+
+void TrainingLoop::validate(StepRecord &record) {
+  record.validation = options.validate();
+  summary.lastValidation = record.validation;
+  summary.lastValidationStep = record.step;
+}
+
+void TrainingLoop::printValidation(const StepRecord &record) {
+  const ValidationResult &result = *record.validation;
+  std::string line = "validation after step " + std::to_string(record.step) +
+                     format(": loss %.7g", result.loss);
+  if (result.accuracy)
+    line += format("  accuracy %.2f%%", 100 * *result.accuracy);
+  printLine(line + "  (" + std::to_string(result.samples) + " samples)");
 }
 
 Status TrainingLoop::collapseError(const StepRecord &record) const {
@@ -328,7 +368,8 @@ Expected<TrainingSummary> TrainingLoop::finish(const StepRecord &record,
   summary.lastStep = record.step;
   summary.stopSignal = stopSignal;
   summary.seconds = secondsSince(start);
-  summary.timedSeconds = secondsSince(timedStart);
+  summary.timedSeconds = secondsSince(timedStart) -
+                         std::chrono::duration<double>(timedValidation).count();
   if (progressVisible)
     std::fputs("\r\033[K", out);
   summary.staticStepBytes = options.staticStepBytes;
@@ -388,9 +429,11 @@ Expected<TrainingSummary> TrainingLoop::run() {
   // Open the metrics file first, so an unwritable path fails before any
   // training time is spent.
   std::string header = "step,loss,loss_scale,skipped,seconds";
-  if (Status status =
-          outputs.open(header + (gradStats ? ",zero_grad_fraction\n" : "\n"));
-      !status.ok())
+  if (gradStats)
+    header += ",zero_grad_fraction";
+  if (options.validate)
+    header += ",val_loss,val_accuracy";
+  if (Status status = outputs.open(header + "\n"); !status.ok())
     return status;
 
   Clock::time_point start = Clock::now(), lastDraw = start;
@@ -411,6 +454,16 @@ Expected<TrainingSummary> TrainingLoop::run() {
     state.setStep(step);
     record.scaleAfter = state.lossScale();
     consecutiveSkips = record.skipped ? consecutiveSkips + 1 : 0;
+    if (validatesAfter(step)) {
+      // Validation is no training time: the step times and the
+      // throughput leave it out.
+      Clock::time_point validationStart = Clock::now();
+      validate(record);
+      Clock::duration spent = Clock::now() - validationStart;
+      lastPrint += spent;
+      if (step >= summary.firstStep + options.warmupSteps)
+        timedValidation += spent;
+    }
     if (Status status = recordStep(record, secondsSince(start)); !status.ok())
       return Status::error(status.message() + ". " + outputs.afterFailure() +
                            ".");

@@ -131,6 +131,25 @@ void mpt::runtime::addTrainingFlags(CommandLine &commandLine,
                            "Write the run's summary: losses, skipped steps, "
                            "time, throughput, memory (JSON)",
                            options.summaryPath));
+  commandLine.add(
+      kTrainingFlagGroup,
+      listFlag("validate", "FILE,...",
+               "Held-out data, one .npy file per batched input as for --data: "
+               "the loss (and accuracy) of the model on it after the last "
+               "step and every --validate-every steps",
+               [&options](const std::string &item) {
+                 if (item.empty())
+                   return Status::error("expects FILE or NAME=FILE, got an "
+                                        "empty item");
+                 options.validationFiles.push_back(item);
+                 return Status::success();
+               }));
+  commandLine.add(
+      kTrainingFlagGroup,
+      integerFlag("validate-every", "N",
+                  "Also validate after every N steps; 0 validates only after "
+                  "the last step",
+                  options.validateEvery, 0));
   commandLine.add(kTrainingFlagGroup,
                   integerFlag("print-every", "N",
                               "Print a loss line every N steps; 0 prints only "
@@ -186,6 +205,8 @@ Status mpt::runtime::checkTrainingFlags(const CommandLine &commandLine,
     return Status::error("--init and --resume exclude each other");
   if (options.checkpointEvery > 0 && options.checkpointPath.empty())
     return Status::error("--checkpoint-every needs --checkpoint");
+  if (options.validateEvery > 0 && options.validationFiles.empty())
+    return Status::error("--validate-every needs --validate");
   if (options.warmupSteps >= options.steps)
     return Status::error(
         "--warmup=" + std::to_string(options.warmupSteps) +

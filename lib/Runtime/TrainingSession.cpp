@@ -21,8 +21,8 @@ mpt::runtime::defaultMaxConsecutiveSkips(const LossScaleConfig &policy) {
 }
 
 Expected<std::unique_ptr<TrainingSession>>
-TrainingSession::prepare(const StepSignature &signature,
-                         SessionOptions options) {
+TrainingSession::prepare(const StepSignature &signature, SessionOptions options,
+                         const StepSignature *evaluation) {
   if (Status status = signature.verify(); !status.ok())
     return std::move(status).withContext("step '" + signature.name + "'");
   if (signature.kind != StepKind::Train)
@@ -72,6 +72,16 @@ TrainingSession::prepare(const StepSignature &signature,
     return status;
 
   const SessionOptions &opts = session->options;
+  if (!opts.injectNonfiniteAt.empty()) {
+    std::vector<size_t> sampled = signature.sampledInputs();
+    if (std::none_of(sampled.begin(), sampled.end(), [&](size_t index) {
+          return isFloatDType(signature.args[index].dtype);
+        }))
+      return Status::error(
+          "cannot inject non-finite gradients: every batched input of the "
+          "step is an integer tensor, which holds no NaN");
+  }
+
   if (opts.dataFiles.empty()) {
     auto synthetic = SyntheticRegression::create(signature, session->dataSeed);
     if (!synthetic.ok())
@@ -83,6 +93,18 @@ TrainingSession::prepare(const StepSignature &signature,
     if (!dataset.ok())
       return dataset.takeError();
     session->batches = std::move(*dataset);
+  }
+
+  if (!opts.validationFiles.empty()) {
+    if (!evaluation)
+      return Status::error("validation needs the step's evaluation "
+                           "function, which this program was built "
+                           "without");
+    auto validator = Validator::prepare(
+        signature, *evaluation, opts.validationFiles, opts.scalarInputs);
+    if (!validator.ok())
+      return validator.takeError();
+    session->validator = std::move(*validator);
   }
   return session;
 }
@@ -196,7 +218,8 @@ Status TrainingSession::checkStepArithmetic() const {
 
 Expected<TrainingSummary> TrainingSession::run(StepExecutor &step,
                                                uint64_t staticStepBytes,
-                                               std::FILE *out) {
+                                               std::FILE *out,
+                                               void (*evaluate)(void **)) {
   TrainerOptions trainer;
   trainer.steps = options.steps;
   trainer.warmupSteps = options.warmupSteps;
@@ -213,5 +236,14 @@ Expected<TrainingSummary> TrainingSession::run(StepExecutor &step,
   trainer.scalarInputs = options.scalarInputs;
   trainer.staticStepBytes = staticStepBytes;
   trainer.seed = dataSeed;
+  if (validator) {
+    if (!evaluate)
+      return Status::error("validation needs the compiled evaluation "
+                           "function");
+    trainer.validate = [this, evaluate] {
+      return validator->run(evaluate, *trainingState);
+    };
+    trainer.validateEvery = options.validateEvery;
+  }
   return train(signature, step, *trainingState, *batches, trainer, out);
 }

@@ -30,15 +30,31 @@ private:
   std::vector<std::string> problems;
 };
 
-/// Checks that `file` holds exactly the tensors `expected` names, with
-/// their shapes, and (when `exactType`) their dtypes.
-Status matchTensors(
-    const SafetensorsFile &file,
-    const std::vector<std::pair<std::string, const HostTensor *>> &expected,
-    bool exactType, const std::string &what) {
+/// A tensor a file must hold: under its name, or under the step's own
+/// name for it when that differs (a parameter renamed on import).
+struct ExpectedTensor {
+  std::string name, stepName;
+  const HostTensor *tensor;
+};
+
+const NamedTensor *findExpected(const SafetensorsFile &file,
+                                const ExpectedTensor &expected) {
+  if (const NamedTensor *found = file.find(expected.name))
+    return found;
+  return file.find(expected.stepName);
+}
+
+/// Checks that `file` holds exactly the tensors `expected` names, each
+/// once, with their shapes, and (when `exactType`) their dtypes.
+Status matchTensors(const SafetensorsFile &file,
+                    const std::vector<ExpectedTensor> &expected, bool exactType,
+                    const std::string &what) {
   MismatchReport report;
-  for (const auto &[name, tensor] : expected) {
-    const NamedTensor *found = file.find(name);
+  for (const auto &[name, stepName, tensor] : expected) {
+    if (name != stepName && file.find(name) && file.find(stepName))
+      report.add("tensor '" + name + "' is there twice, also as '" + stepName +
+                 "'");
+    const NamedTensor *found = findExpected(file, {name, stepName, tensor});
     if (!found) {
       report.add("missing tensor '" + name + "' (" + tensor->typeString() +
                  ")");
@@ -52,8 +68,8 @@ Status matchTensors(
   }
   for (const NamedTensor &named : file.tensors) {
     bool known = false;
-    for (const auto &entry : expected)
-      known |= entry.first == named.name;
+    for (const ExpectedTensor &entry : expected)
+      known |= entry.name == named.name || entry.stepName == named.name;
     if (!known)
       report.add("unexpected tensor '" + named.name + "'");
   }
@@ -71,12 +87,14 @@ void copyConverted(const HostTensor &from, HostTensor &to) {
 
 /// The first tensor of `file` named in `expected` with an element that is
 /// not finite, or not once converted to the expected type.
-Status checkFinite(
-    const SafetensorsFile &file,
-    const std::vector<std::pair<std::string, const HostTensor *>> &expected,
-    const std::string &rule) {
-  for (const auto &[name, tensor] : expected) {
-    const HostTensor &found = file.find(name)->tensor;
+Status checkFinite(const SafetensorsFile &file,
+                   const std::vector<ExpectedTensor> &expected,
+                   const std::string &rule) {
+  for (const ExpectedTensor &entry : expected) {
+    const NamedTensor &named = *findExpected(file, entry);
+    const HostTensor &found = named.tensor;
+    const HostTensor *tensor = entry.tensor;
+    const std::string &name = named.name;
     if (std::optional<NonfiniteElement> bad =
             findNonfinite(found, tensor->dtype))
       return Status::error("tensor '" + name + "' " +
@@ -143,19 +161,42 @@ void TrainingState::initialize(uint64_t seed) {
   steps = 0;
 }
 
+namespace {
+/// The name of a parameter in files: its source name when it has one.
+std::string fileName(const StepSignature &signature, const std::string &param) {
+  std::optional<size_t> index = signature.findArg(Role::Param, param);
+  if (index && !signature.args[*index].sourceName.empty())
+    return signature.args[*index].sourceName;
+  return param;
+}
+
+std::string stateTensorName(const TensorSpec &spec, const std::string &param) {
+  if (spec.role == Role::Param)
+    return param;
+  std::string name = std::string("mpt.") + roleName(spec.role);
+  return spec.name.empty() ? name : name + "/" + param;
+}
+} // namespace
+
 std::string TrainingState::tensorName(size_t argIndex) const {
   const TensorSpec &spec = signature.args[argIndex];
-  if (spec.role == Role::Param)
-    return spec.name;
-  std::string name = std::string("mpt.") + roleName(spec.role);
-  return spec.name.empty() ? name : name + "/" + spec.name;
+  return stateTensorName(spec, fileName(signature, spec.name));
+}
+
+std::string TrainingState::stepTensorName(size_t argIndex) const {
+  const TensorSpec &spec = signature.args[argIndex];
+  return stateTensorName(spec, spec.name);
 }
 
 Status TrainingState::loadParams(const SafetensorsFile &file) {
-  std::vector<std::pair<std::string, const HostTensor *>> expected;
-  for (const Slot &slot : slots)
-    if (signature.args[slot.argIndex].role == Role::Param)
-      expected.emplace_back(tensorName(slot.argIndex), &slot.current);
+  std::vector<ExpectedTensor> expected;
+  std::vector<Slot *> params;
+  for (Slot &slot : slots)
+    if (signature.args[slot.argIndex].role == Role::Param) {
+      expected.push_back({tensorName(slot.argIndex),
+                          stepTensorName(slot.argIndex), &slot.current});
+      params.push_back(&slot);
+    }
   if (Status status =
           matchTensors(file, expected, /*exactType=*/false, "parameters");
       !status.ok())
@@ -164,9 +205,8 @@ Status TrainingState::loadParams(const SafetensorsFile &file) {
           checkFinite(file, expected, "initial parameters must be finite");
       !status.ok())
     return status;
-  for (Slot &slot : slots)
-    if (signature.args[slot.argIndex].role == Role::Param)
-      copyConverted(file.find(tensorName(slot.argIndex))->tensor, slot.current);
+  for (size_t i = 0, e = params.size(); i < e; ++i)
+    copyConverted(findExpected(file, expected[i])->tensor, params[i]->current);
   return Status::success();
 }
 
@@ -218,9 +258,10 @@ Expected<uint64_t> TrainingState::loadCheckpoint(const SafetensorsFile &file) {
     return Status::error("checkpoint metadata mpt.seed must be an integer "
                          "in [0, 2^64 - 1]");
 
-  std::vector<std::pair<std::string, const HostTensor *>> expected;
+  std::vector<ExpectedTensor> expected;
   for (const Slot &slot : slots)
-    expected.emplace_back(tensorName(slot.argIndex), &slot.current);
+    expected.push_back({tensorName(slot.argIndex),
+                        stepTensorName(slot.argIndex), &slot.current});
   if (Status status =
           matchTensors(file, expected, /*exactType=*/true, "training state");
       !status.ok())
@@ -229,8 +270,8 @@ Expected<uint64_t> TrainingState::loadCheckpoint(const SafetensorsFile &file) {
           file, expected, "the training state to resume from must be finite");
       !status.ok())
     return status;
-  for (Slot &slot : slots)
-    copyConverted(file.find(tensorName(slot.argIndex))->tensor, slot.current);
+  for (size_t i = 0, e = slots.size(); i < e; ++i)
+    copyConverted(findExpected(file, expected[i])->tensor, slots[i].current);
   steps = stepValue;
   return static_cast<uint64_t>(seedValue);
 }

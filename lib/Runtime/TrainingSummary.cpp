@@ -62,6 +62,15 @@ void mpt::runtime::printSummary(const TrainingSummary &summary,
     std::fprintf(out, "  zero gradients    %.2f%% (mean), %.2f%% (last step)\n",
                  100 * *summary.meanZeroGradFraction,
                  100 * *summary.lastZeroGradFraction);
+  if (const std::optional<ValidationResult> &validation =
+          summary.lastValidation) {
+    std::fprintf(out, "  validation loss   %.7g", validation->loss);
+    if (validation->accuracy)
+      std::fprintf(out, ", accuracy %.2f%%", 100 * *validation->accuracy);
+    std::fprintf(out, " (%lld samples, after step %lld)\n",
+                 static_cast<long long>(validation->samples),
+                 static_cast<long long>(summary.lastValidationStep));
+  }
 }
 
 std::string mpt::runtime::summaryJson(const TrainingSummary &summary,
@@ -98,6 +107,15 @@ std::string mpt::runtime::summaryJson(const TrainingSummary &summary,
                         number(*summary.meanZeroGradFraction));
     fields.emplace_back("zero_grad_fraction_last",
                         number(*summary.lastZeroGradFraction));
+  }
+  if (const std::optional<ValidationResult> &validation =
+          summary.lastValidation) {
+    fields.emplace_back("val_step", number(summary.lastValidationStep));
+    fields.emplace_back("val_loss", number(validation->loss));
+    fields.emplace_back("val_accuracy", validation->accuracy
+                                            ? number(*validation->accuracy)
+                                            : "null");
+    fields.emplace_back("val_samples", number(validation->samples));
   }
   std::string json = "{";
   for (size_t i = 0, e = fields.size(); i < e; ++i)

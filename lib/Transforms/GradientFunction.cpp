@@ -85,28 +85,20 @@ LogicalResult promoteToF64(TrainStepOp step) {
   return failure(result.wasInterrupted());
 }
 
-/// `mean((prediction - target)^2)` in f64, as a rank-0 tensor, when `loss`
-/// is an mpt.mse_loss that computes in f64 (and rounds its result to f32);
+/// The mean of the loss's terms in f64 (LossOpInterface), as a rank-0
+/// tensor, when the loss computes in f64 (and rounds its result to f32);
 /// null otherwise.
 Value buildUnroundedLoss(OpBuilder &b, Value loss) {
-  auto mse = loss.getDefiningOp<MSELossOp>();
-  if (!mse)
+  auto lossOp = loss.getDefiningOp<LossOpInterface>();
+  if (!lossOp)
     return {};
   Type f64 = b.getF64Type();
-  auto isF64 = [&](Value value) { return getElementTypeOrSelf(value) == f64; };
-  if (!isF64(mse.getPrediction()) && !isF64(mse.getTarget()))
+  if (getElementTypeOrSelf(lossOp.getLossPrediction()) != f64 &&
+      getElementTypeOrSelf(lossOp.getLossTarget()) != f64)
     return {};
-  Location loc = mse.getLoc();
-  auto widen = [&](Value value) -> Value {
-    if (isF64(value))
-      return value;
-    auto type = cast<RankedTensorType>(value.getType()).clone(f64);
-    return CastOp::create(b, loc, type, value);
-  };
-  Value diff =
-      SubOp::create(b, loc, widen(mse.getPrediction()), widen(mse.getTarget()));
-  Value squares = MulOp::create(b, loc, diff, diff);
-  return ReduceMeanOp::create(b, loc, RankedTensorType::get({}, f64), squares,
+  Value terms = lossOp.buildLossTerms(b, b.getF64Type());
+  return ReduceMeanOp::create(b, lossOp.getLoc(),
+                              RankedTensorType::get({}, f64), terms,
                               /*dims=*/nullptr);
 }
 

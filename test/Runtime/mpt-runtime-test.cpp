@@ -226,11 +226,15 @@ int testSignature(const char *path) {
               static_cast<long long>(scale.growthInterval), scale.backoffFactor,
               static_cast<long long>(scale.hysteresis), scale.minScale,
               scale.maxScale);
-  for (const TensorSpec &arg : signature->args)
-    std::printf("arg %s%s\n", arg.describe().c_str(),
-                arg.role == Role::Param
-                    ? (std::string(", init ") + paramInitName(arg.init)).c_str()
-                    : "");
+  for (const TensorSpec &arg : signature->args) {
+    std::string details;
+    if (arg.role == Role::Param)
+      details = std::string(", init ") + paramInitName(arg.init);
+    if (arg.indexRange)
+      details = ", indices [" + std::to_string(arg.indexRange->first) + ", " +
+                std::to_string(arg.indexRange->second) + "]";
+    std::printf("arg %s%s\n", arg.describe().c_str(), details.c_str());
+  }
   for (const TensorSpec &result : signature->results)
     std::printf("result %s\n", result.describe().c_str());
   return 0;

@@ -347,11 +347,9 @@ llvm::Expected<ImportedStep> StepBuilder::build() {
                                       value.shape);
     for (int64_t i = 0; i < value.numElements(); ++i)
       tensor.store(i, value.floats[i]);
-    result.init.tensors.push_back({arg.name, std::move(tensor)});
+    // Under the source name, as mpt-run saves it: the file is a state_dict.
+    result.init.tensors.push_back({arg.sourceName, std::move(tensor)});
   }
-  for (const StepArgument &arg : params)
-    if (arg.name != arg.sourceName)
-      result.init.metadata["mpt.source_name/" + arg.name] = arg.sourceName;
   return result;
 }
 

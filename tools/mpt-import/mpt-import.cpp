@@ -13,6 +13,7 @@
 
 #include "mpt/Dialect/MPT/IR/MPTDialect.h"
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
+#include "mpt/Runtime/CommandLine.h"
 #include "mpt/Runtime/FileIO.h"
 
 #include "mlir/AsmParser/AsmParser.h"
@@ -20,7 +21,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/MLIRContext.h"
-#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -30,40 +30,70 @@ using namespace ::mpt::import;
 
 namespace {
 
-llvm::cl::opt<std::string> inputPath(llvm::cl::Positional,
-                                     llvm::cl::desc("<model.onnx>"),
-                                     llvm::cl::Required);
-llvm::cl::opt<std::string> outputPath("o", llvm::cl::desc("the step (.mlir)"),
-                                      llvm::cl::value_desc("file"),
-                                      llvm::cl::Required);
-llvm::cl::opt<std::string>
-    initPath("init",
-             llvm::cl::desc("the initial parameters (safetensors), for "
-                            "mpt-run --init"),
-             llvm::cl::value_desc("file"), llvm::cl::Required);
-llvm::cl::opt<std::string>
-    lossName("loss", llvm::cl::desc("mse or cross-entropy (default mse)"),
-             llvm::cl::init("mse"));
-llvm::cl::opt<std::string> targetName(
-    "target",
-    llvm::cl::desc("the cross-entropy target: labels (int64 class indices, "
-                   "default) or probabilities (one per class)"),
-    llvm::cl::init("labels"));
-llvm::cl::opt<std::string> optimizerText(
-    "optimizer",
-    llvm::cl::desc("the optimizer attribute, e.g. '#mpt.adam<lr = 1.0e-03>'"),
-    llvm::cl::Required);
-llvm::cl::opt<int64_t>
-    batchSize("batch", llvm::cl::desc("the size of a dynamic batch dim"),
-              llvm::cl::init(0));
-llvm::cl::list<std::string>
-    frozenNames("frozen",
-                llvm::cl::desc("initializers to keep constant (not trained)"),
-                llvm::cl::CommaSeparated);
-llvm::cl::opt<std::string>
-    stepName("step-name",
-             llvm::cl::desc("the step's symbol (default: the model file's "
-                            "name without extension)"));
+/// The command line, before its values are checked against each other.
+struct ImportFlags {
+  std::string inputPath, outputPath, initPath, optimizerText, stepName;
+  std::string lossName = "mse", targetName = "labels";
+  int64_t batchSize = 0;
+  std::vector<std::string> frozenNames;
+};
+
+namespace rt = ::mpt::runtime;
+
+void addImportFlags(rt::CommandLine &commandLine, ImportFlags &flags) {
+  const char *group = "import";
+  commandLine.setPositional("MODEL.onnx", [&](const std::string &value) {
+    flags.inputPath = value;
+    return rt::Status::success();
+  });
+  commandLine.add(group, rt::textFlag("o", "FILE", "the step (.mlir); required",
+                                      flags.outputPath));
+  commandLine.add(group,
+                  rt::textFlag("init", "FILE",
+                               "the initial parameters (safetensors), for "
+                               "mpt-run --init; required",
+                               flags.initPath));
+  commandLine.add(group, rt::textFlag("optimizer", "ATTR",
+                                      "the optimizer attribute, e.g. "
+                                      "'#mpt.adam<lr = 1.0e-03>'; required",
+                                      flags.optimizerText));
+  commandLine.add(group,
+                  rt::choiceFlag("loss", "the loss of the step", flags.lossName,
+                                 {"mse", "cross-entropy"}));
+  commandLine.add(group, rt::choiceFlag("target",
+                                        "the cross-entropy target: int64 "
+                                        "class indices or one probability "
+                                        "per class",
+                                        flags.targetName,
+                                        {"labels", "probabilities"}));
+  rt::Flag batch;
+  batch.name = "batch";
+  batch.valueName = "N";
+  batch.help = "the size of the batch dim where the model leaves it dynamic";
+  batch.set = [&](const std::string &value) {
+    rt::Expected<int64_t> size = rt::parseIntegerValue(value, 1);
+    if (!size.ok())
+      return size.takeError();
+    flags.batchSize = *size;
+    return rt::Status::success();
+  };
+  commandLine.add(group, std::move(batch));
+  rt::Flag frozen;
+  frozen.name = "frozen";
+  frozen.valueName = "NAME,...";
+  frozen.help = "initializers to keep constant (not trained)";
+  frozen.set = [&](const std::string &value) {
+    for (const std::string &name : rt::splitCommas(value))
+      flags.frozenNames.push_back(name);
+    return rt::Status::success();
+  };
+  frozen.repeatable = true;
+  commandLine.add(group, std::move(frozen));
+  commandLine.add(group, rt::textFlag("step-name", "NAME",
+                                      "the step's symbol (default: the model "
+                                      "file's name without extension)",
+                                      flags.stepName));
+}
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "mpt-import: error: " << message << "\n";
@@ -84,8 +114,25 @@ std::string defaultStepName(llvm::StringRef path) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  llvm::cl::ParseCommandLineOptions(
-      argc, argv, "mpt-import: ONNX forward graphs to MPT training steps\n");
+  ImportFlags flags;
+  rt::CommandLine commandLine(
+      "mpt-import",
+      "Imports the ONNX forward graph of MODEL.onnx (or its ONNX text form) "
+      "as an mpt.train_step with a loss and an optimizer, and writes the "
+      "step (-o) and its initial parameters (--init).");
+  addImportFlags(commandLine, flags);
+  if (rt::Status status = commandLine.parse(argc, argv); !status.ok())
+    return fail(status.message());
+  if (commandLine.helpRequested()) {
+    llvm::outs() << commandLine.help();
+    return 0;
+  }
+  for (auto [name, spelling] : {std::pair{"o", "-o FILE"},
+                                {"init", "--init=FILE"},
+                                {"optimizer", "--optimizer=ATTR"}})
+    if (!commandLine.given(name))
+      return fail(llvm::Twine(spelling) +
+                  " is required (mpt-import --help lists the flags)");
 
   DialectRegistry registry;
   registry.insert<mlir::mpt::MPTDialect, arith::ArithDialect, func::FuncDialect,
@@ -94,67 +141,52 @@ int main(int argc, char **argv) {
   context.loadAllAvailableDialects();
 
   ImportOptions options;
-  options.sourcePath = inputPath;
-  options.stepName = stepName.empty() ? defaultStepName(inputPath) : stepName;
-  if (lossName == "mse")
-    options.loss = LossKind::MSE;
-  else if (lossName == "cross-entropy")
-    options.loss = LossKind::CrossEntropy;
-  else
-    return fail("--loss must be mse or cross-entropy, found '" + lossName +
-                "'");
-  if (targetName == "labels")
-    options.target = TargetKind::Labels;
-  else if (targetName == "probabilities")
-    options.target = TargetKind::Probabilities;
-  else
-    return fail("--target must be labels or probabilities, found '" +
-                targetName + "'");
-  if (targetName.getNumOccurrences() && options.loss != LossKind::CrossEntropy)
+  options.sourcePath = flags.inputPath;
+  options.stepName = flags.stepName.empty() ? defaultStepName(flags.inputPath)
+                                            : flags.stepName;
+  options.loss =
+      flags.lossName == "mse" ? LossKind::MSE : LossKind::CrossEntropy;
+  options.target = flags.targetName == "labels" ? TargetKind::Labels
+                                                : TargetKind::Probabilities;
+  if (commandLine.given("target") && options.loss != LossKind::CrossEntropy)
     return fail("--target applies to --loss=cross-entropy only");
-  options.optimizer = parseAttribute(optimizerText, &context);
+  options.optimizer = parseAttribute(flags.optimizerText, &context);
   if (!options.optimizer ||
       !isa<mlir::mpt::SGDAttr, mlir::mpt::MomentumAttr, mlir::mpt::AdamAttr>(
           options.optimizer))
     return fail("--optimizer must be an #mpt.sgd, #mpt.momentum or #mpt.adam "
                 "attribute, found '" +
-                optimizerText + "'");
-  if (batchSize.getNumOccurrences()) {
-    if (batchSize < 1)
-      return fail("--batch must be >= 1, found " + llvm::Twine(batchSize));
-    options.batch = batchSize;
-  }
-  options.frozen.assign(frozenNames.begin(), frozenNames.end());
-  if (outputPath == initPath)
-    return fail("-o and --init name the same file '" + outputPath + "'");
+                flags.optimizerText + "'");
+  if (commandLine.given("batch"))
+    options.batch = flags.batchSize;
+  options.frozen = flags.frozenNames;
+  if (flags.outputPath == flags.initPath)
+    return fail("-o and --init name the same file '" + flags.outputPath + "'");
 
-  llvm::Expected<onnx::ModelProto> model = loadModel(inputPath);
+  llvm::Expected<onnx::ModelProto> model = loadModel(flags.inputPath);
   if (!model)
     return fail(llvm::toString(model.takeError()));
   llvm::Expected<ImportedStep> step = importModel(*model, options, context);
   if (!step)
-    return fail(inputPath + ": " + llvm::toString(step.takeError()));
+    return fail(flags.inputPath + ": " + llvm::toString(step.takeError()));
 
   // Both files are complete in temporaries before either replaces its
   // destination.
   std::string text;
   llvm::raw_string_ostream os(text);
   step->module->print(os);
-  auto stepFile = ::mpt::runtime::AtomicFile::create(outputPath);
+  auto stepFile = rt::AtomicFile::create(flags.outputPath);
   if (!stepFile.ok())
     return fail(stepFile.error().message());
-  auto initFile = ::mpt::runtime::AtomicFile::create(initPath);
+  auto initFile = rt::AtomicFile::create(flags.initPath);
   if (!initFile.ok())
     return fail(initFile.error().message());
-  if (::mpt::runtime::Status status = (*stepFile).write(text); !status.ok())
+  if (rt::Status status = (*stepFile).write(text); !status.ok())
     return fail(status.message());
-  if (::mpt::runtime::Status status =
-          ::mpt::runtime::writeSafetensors(*initFile, step->init.view());
+  if (rt::Status status = rt::writeSafetensors(*initFile, step->init.view());
       !status.ok())
     return fail(status.message());
-  if (::mpt::runtime::Status status =
-          ::mpt::runtime::commitAll({&*stepFile, &*initFile});
-      !status.ok())
+  if (rt::Status status = rt::commitAll({&*stepFile, &*initFile}); !status.ok())
     return fail(status.message());
   return 0;
 }

@@ -165,6 +165,9 @@ rt::Status mlir::mpt::checkRunFlags(const rt::CommandLine &commandLine,
     if (rt::Status status = rt::checkTrainingFlags(commandLine, training);
         !status.ok())
       return status;
+    if (flags.device == "cuda" && !training.validationFiles.empty())
+      return rt::Status::error("--validate runs on the CPU only (a GPU "
+                               "trainer has no evaluation function)");
   }
   if (flags.fallbackToCPU && flags.device != "cuda")
     return rt::Status::error("--fallback-to-cpu needs --device=cuda");

@@ -18,6 +18,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/raw_ostream.h"
@@ -68,6 +69,34 @@ bool isLayerNormScale(Value value) {
   return false;
 }
 
+/// The bytes of the mutable globals that `entry` reaches, directly or
+/// through the functions it calls: the temporaries the lowering placed in
+/// static buffers are step memory as much as heap allocations are. An
+/// evaluation function in the same module has buffers of its own.
+uint64_t staticBytesOf(ModuleOp module, llvm::StringRef entry) {
+  DataLayout layout(module);
+  SymbolTable symbols(module);
+  llvm::StringSet<> globals, visited;
+  SmallVector<StringRef> functions = {entry};
+  while (!functions.empty()) {
+    auto func = symbols.lookup<LLVM::LLVMFuncOp>(functions.pop_back_val());
+    if (!func || !visited.insert(func.getSymName()).second)
+      continue;
+    func.walk([&](Operation *op) {
+      if (auto address = dyn_cast<LLVM::AddressOfOp>(op))
+        globals.insert(address.getGlobalName());
+      else if (auto call = dyn_cast<LLVM::CallOp>(op); call && call.getCallee())
+        functions.push_back(*call.getCallee());
+    });
+  }
+  uint64_t bytes = 0;
+  module.walk([&](LLVM::GlobalOp global) {
+    if (!global.getConstant() && globals.contains(global.getSymName()))
+      bytes += layout.getTypeSize(global.getGlobalType());
+  });
+  return bytes;
+}
+
 /// The narrowest float element type of the tensors `func` computes with.
 unsigned narrowestTensorFloatWidthIn(func::FuncOp func) {
   unsigned narrowest = 64;
@@ -111,6 +140,8 @@ LogicalResult StepCompiler::load(llvm::SourceMgr &sourceMgr) {
       }))
     return emitError(module->getLoc())
            << "'" << path << "' holds no mpt.train_step @" << stepName;
+  readSourceNames(*llvm::find_if(
+      steps, [&](TrainStepOp step) { return step.getSymName() == stepName; }));
   if (failed(expand()))
     return failure();
   bool gradient = options.kind == rt::StepKind::Gradient;
@@ -126,7 +157,37 @@ LogicalResult StepCompiler::load(llvm::SourceMgr &sourceMgr) {
     return failure();
   narrowestWidth = narrowestTensorFloatWidthIn(step);
   recordParamInits(step);
-  return readSignature(step);
+  recordSourceNames(step);
+  if (failed(readSignature(step)))
+    return failure();
+  return options.evaluation != StepCompilerOptions::Evaluation::None
+             ? readEvaluationSignature()
+             : success();
+}
+
+LogicalResult StepCompiler::readEvaluationSignature() {
+  auto function = module->lookupSymbol<func::FuncOp>(stepName + "_eval");
+  if (!function &&
+      options.evaluation == StepCompilerOptions::Evaluation::IfPossible)
+    return success();
+  if (!function || !function->hasAttr("mpt.evaluation_function"))
+    return emitError(module->getLoc())
+           << "the expansion left no evaluation function @" << stepName
+           << "_eval";
+  recordSourceNames(function);
+  std::string entry =
+      (function.getSymName() + StepABIOptions().entrySuffix).str();
+  FailureOr<std::string> json = buildStepSignatureJson(function, entry);
+  if (failed(json))
+    return failure();
+  rt::Expected<rt::StepSignature> decoded =
+      rt::parseStepSignatureJson(*json, rt::StepKind::Evaluation);
+  if (!decoded.ok())
+    return function.emitError() << decoded.error().message();
+  evalSignatureJson = std::move(*json);
+  evalSignature = std::move(*decoded);
+  hasEvaluation = true;
+  return success();
 }
 
 LogicalResult StepCompiler::expand() {
@@ -134,14 +195,21 @@ LogicalResult StepCompiler::expand() {
     return runPipeline(*module, options.promoteF64
                                     ? "mpt-gradient-function{promote-f64=true}"
                                     : "mpt-gradient-function");
+  // The evaluation function is the forward region in the step's
+  // precision: built after the mixed-precision pass, before the expansion.
+  std::string expansion = "mpt-expand-train-step";
+  if (options.evaluation == StepCompilerOptions::Evaluation::Required)
+    expansion = "mpt-evaluation-function," + expansion;
+  else if (options.evaluation == StepCompilerOptions::Evaluation::IfPossible)
+    expansion = "mpt-evaluation-function{required=false}," + expansion;
   if (options.precision == "fp32")
-    return runPipeline(*module, "mpt-expand-train-step");
+    return runPipeline(*module, expansion);
   std::string amp = "compute-type=" + options.precision;
   if (!options.ampOptions.empty())
     amp += " " + options.ampOptions;
   if (failed(runMixedPrecision("mpt-auto-mixed-precision{" + amp + "}")))
     return failure();
-  return runPipeline(*module, "mpt-expand-train-step");
+  return runPipeline(*module, expansion);
 }
 
 LogicalResult StepCompiler::runMixedPrecision(llvm::StringRef pipeline) {
@@ -214,6 +282,27 @@ LogicalResult StepCompiler::exposeGradientResults(func::FuncOp step) {
   return success();
 }
 
+void StepCompiler::readSourceNames(TrainStepOp step) {
+  auto names = step->getAttrOfType<ArrayAttr>("mpt.source_names");
+  if (!names)
+    return;
+  for (auto [index, param] : llvm::enumerate(step.getParams()))
+    if (auto source = dyn_cast_or_null<StringAttr>(
+            index < names.size() ? names[index] : Attribute()))
+      if (source.getValue() != step.getArgName(param.getArgNumber()))
+        sourceNames[step.getArgName(param.getArgNumber())] = source.str();
+}
+
+void StepCompiler::recordSourceNames(func::FuncOp step) {
+  Builder b(&context);
+  for (unsigned i = 0, e = step.getNumArguments(); i < e; ++i)
+    if (auto name = step.getArgAttrOfType<StringAttr>(i, "mpt.param"))
+      if (auto source = sourceNames.find(name.getValue());
+          source != sourceNames.end())
+        step.setArgAttr(i, kSourceNameAttrName,
+                        b.getStringAttr(source->second));
+}
+
 void StepCompiler::recordParamInits(func::FuncOp step) {
   Builder b(&context);
   for (unsigned i = 0, e = step.getNumArguments(); i < e; ++i)
@@ -247,13 +336,7 @@ LogicalResult StepCompiler::lower(StepDevice device) {
                                    options.kernelOptions + "}";
   if (failed(runPipeline(*module, lowering)))
     return failure();
-  // Temporaries the lowering placed in static buffers are step memory as
-  // much as heap allocations are.
-  DataLayout layout(*module);
-  module->walk([&](LLVM::GlobalOp global) {
-    if (!global.getConstant())
-      staticBytes += layout.getTypeSize(global.getGlobalType());
-  });
+  staticBytes = staticBytesOf(*module, stepSignature.entry);
   return success();
 }
 
@@ -303,29 +386,35 @@ FailureOr<rt::StepFunction> StepCompiler::loadLowered() {
   });
   engine->initialize();
 
-  const std::string &entry = stepSignature.entry;
+  return lookupEntry(stepSignature.entry, signatureJson);
+}
+
+FailureOr<rt::StepFunction> StepCompiler::compiledEvaluation() {
+  if (!engine || !hasEvaluation)
+    return emitError(module->getLoc())
+           << "the evaluation function was not compiled";
+  return lookupEntry(evalSignature.entry, evalSignatureJson);
+}
+
+/// The object code describes its own ABI (what an ahead-of-time trainer
+/// reads); it must be the signature the training loop was prepared for.
+FailureOr<rt::StepFunction> StepCompiler::lookupEntry(llvm::StringRef entry,
+                                                      llvm::StringRef json) {
   llvm::Expected<void *> function = engine->lookup(entry);
   if (!function)
     return emitError(module->getLoc())
            << "the compiled module has no entry point '" << entry
            << "': " << llvm::toString(function.takeError());
-  llvm::Expected<void *> json = engine->lookup(entry + "_signature");
-  if (!json)
+  llvm::Expected<void *> compiled =
+      engine->lookup((entry + "_signature").str());
+  if (!compiled)
     return emitError(module->getLoc())
            << "the compiled module has no signature '" << entry
-           << "_signature': " << llvm::toString(json.takeError());
-  if (failed(checkCompiledSignature(static_cast<const char *>(*json))))
-    return failure();
-  return reinterpret_cast<rt::StepFunction>(*function);
-}
-
-/// The object code describes its own ABI (what an ahead-of-time trainer
-/// reads); it must be the signature the training loop was prepared for.
-LogicalResult StepCompiler::checkCompiledSignature(llvm::StringRef json) {
-  if (json != signatureJson)
+           << "_signature': " << llvm::toString(compiled.takeError());
+  if (llvm::StringRef(static_cast<const char *>(*compiled)) != json)
     return emitError(module->getLoc())
            << "the compiled step's signature does not match the step "
               "function it was compiled from: "
-           << json << " instead of " << signatureJson;
-  return success();
+           << static_cast<const char *>(*compiled) << " instead of " << json;
+  return reinterpret_cast<rt::StepFunction>(*function);
 }

@@ -13,10 +13,13 @@
 #include "mpt/Runtime/StepSignature.h"
 #include "mpt/Runtime/Trainer.h"
 
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/SourceMgr.h"
 
 #include <memory>
@@ -39,6 +42,11 @@ struct StepCompilerOptions {
   std::string stepName;
   /// Return the parameter gradients from the step (mpt.grad results).
   bool exposeGradients = false;
+  /// Also compile the step's evaluation function (a training step only),
+  /// for validation: required (an error when the step has none), or
+  /// wherever the step has one (for the trainers mpt-run emits).
+  enum class Evaluation { None, Required, IfPossible };
+  Evaluation evaluation = Evaluation::None;
   /// Threads of the compiled step's parallel loops: 1 runs them in the
   /// calling thread, 0 on every core (OpenMP's default).
   unsigned threads = 1;
@@ -66,6 +74,11 @@ public:
   const ::mpt::runtime::StepSignature &signature() const {
     return stepSignature;
   }
+  /// The evaluation function's signature, when it was asked for and the
+  /// step has one.
+  const ::mpt::runtime::StepSignature *evaluationSignature() const {
+    return hasEvaluation ? &evalSignature : nullptr;
+  }
   /// The narrowest floating-point element type among the tensors of the
   /// loaded function, in bits: the precision its computation runs in.
   unsigned narrowestTensorFloatWidth() const { return narrowestWidth; }
@@ -77,6 +90,8 @@ public:
   /// JIT-compiles the step that lower(StepDevice::CPU) lowered, once its
   /// static memory (staticMemoryBytes()) is known to fit.
   FailureOr<::mpt::runtime::StepFunction> loadLowered();
+  /// The evaluation function, once the step is JIT-compiled.
+  FailureOr<::mpt::runtime::StepFunction> compiledEvaluation();
   /// Differentiates the loaded step and lowers it to the LLVM dialect for
   /// `device`; compile() does this for the CPU. Valid once.
   LogicalResult lower(StepDevice device);
@@ -98,19 +113,34 @@ private:
   /// their shape (the scale of a layer norm starts at one) with
   /// `mpt.param_init`, which the signature carries to the runtime.
   void recordParamInits(func::FuncOp step);
+  /// Reads the original names of the step's parameters
+  /// (`mpt.source_names`, which mpt-import writes) before the expansion
+  /// drops the op that carries them, and marks the step function's
+  /// parameters with them (`mpt.source_name`), for the signature.
+  void readSourceNames(TrainStepOp step);
+  void recordSourceNames(func::FuncOp step);
   /// Builds the step's signature as the compiled object will carry it and
   /// decodes it as a runtime does.
   LogicalResult readSignature(func::FuncOp step);
+  LogicalResult readEvaluationSignature();
+  /// Looks up `entry` in the JIT-compiled module and checks that the
+  /// signature it carries is `json`.
+  FailureOr<::mpt::runtime::StepFunction> lookupEntry(llvm::StringRef entry,
+                                                      llvm::StringRef json);
   LogicalResult exposeGradientResults(func::FuncOp step);
-  LogicalResult checkCompiledSignature(llvm::StringRef json);
 
   MLIRContext &context;
   StepCompilerOptions options;
   OwningOpRef<ModuleOp> module;
+  /// Parameter name -> its name in the source model, where they differ.
+  llvm::StringMap<std::string> sourceNames;
   std::string stepName;
   ::mpt::runtime::StepSignature stepSignature;
   /// The signature as JSON; the compiled object must carry the same.
   std::string signatureJson;
+  bool hasEvaluation = false;
+  ::mpt::runtime::StepSignature evalSignature;
+  std::string evalSignatureJson;
   unsigned narrowestWidth = 0;
   std::unique_ptr<ExecutionEngine> engine;
   uint64_t staticBytes = 0;

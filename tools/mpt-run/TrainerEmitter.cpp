@@ -24,6 +24,9 @@ namespace {
 constexpr const char *kStepSymbol = "mpt_trainer_step";
 constexpr const char *kSignatureSymbol = "mpt_trainer_signature";
 constexpr const char *kStaticBytesSymbol = "mpt_trainer_static_bytes";
+constexpr const char *kEvaluateSymbol = "mpt_trainer_evaluate";
+constexpr const char *kEvaluationSignatureSymbol =
+    "mpt_trainer_evaluation_signature";
 
 /// Removes a temporary build directory unless it was renamed into place.
 class TemporaryDirectory {
@@ -40,18 +43,36 @@ private:
   std::string path;
 };
 
-/// Exports the step, its signature and its static memory under the names
-/// the trainer main expects.
-LogicalResult addTrainerSymbols(llvm::Module &module, llvm::StringRef entry,
-                                uint64_t staticBytes, Location loc) {
-  llvm::Function *step = module.getFunction(entry);
+/// Exports the entry point `entry` and its signature as `symbol` and
+/// `signatureSymbol`.
+LogicalResult exportEntry(llvm::Module &module, llvm::StringRef entry,
+                          const char *symbol, const char *signatureSymbol,
+                          Location loc) {
+  llvm::Function *function = module.getFunction(entry);
   llvm::GlobalVariable *signature =
       module.getGlobalVariable((entry + "_signature").str(), true);
-  if (!step || !signature)
+  if (!function || !signature)
     return emitError(loc) << "the compiled module has no '" << entry
                           << "' and '" << entry << "_signature' to export";
-  llvm::GlobalAlias::create(kStepSymbol, step);
-  llvm::GlobalAlias::create(kSignatureSymbol, signature);
+  llvm::GlobalAlias::create(symbol, function);
+  llvm::GlobalAlias::create(signatureSymbol, signature);
+  return success();
+}
+
+/// Exports the step, its signature and its static memory, and the
+/// evaluation function and its signature when there is one, under the
+/// names the trainer main expects.
+LogicalResult addTrainerSymbols(llvm::Module &module, StepCompiler &compiler,
+                                Location loc) {
+  if (failed(exportEntry(module, compiler.signature().entry, kStepSymbol,
+                         kSignatureSymbol, loc)))
+    return failure();
+  if (const ::mpt::runtime::StepSignature *evaluation =
+          compiler.evaluationSignature())
+    if (failed(exportEntry(module, evaluation->entry, kEvaluateSymbol,
+                           kEvaluationSignatureSymbol, loc)))
+      return failure();
+  uint64_t staticBytes = compiler.staticMemoryBytes();
   auto *i64 = llvm::Type::getInt64Ty(module.getContext());
   new llvm::GlobalVariable(
       module, i64, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
@@ -153,9 +174,7 @@ LogicalResult mlir::mpt::emitTrainer(StepCompiler &compiler,
       translateModuleToLLVMIR(compiler.getModule(), llvmContext, "step");
   if (!module)
     return emitError(loc) << "translating the step to LLVM IR failed";
-  const std::string &entry = compiler.signature().entry;
-  if (failed(
-          addTrainerSymbols(*module, entry, compiler.staticMemoryBytes(), loc)))
+  if (failed(addTrainerSymbols(*module, compiler, loc)))
     return failure();
   // Beside the output, so that the final rename stays on one file system.
   llvm::SmallString<256> temporaryPath;

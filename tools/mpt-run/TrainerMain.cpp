@@ -4,7 +4,9 @@
 // compiled step and MPT's runtime into a trainer that needs neither LLVM nor
 // MLIR. The object exports the step as `mpt_trainer_step`, its signature as
 // `mpt_trainer_signature` and the bytes of its static memory as
-// `mpt_trainer_static_bytes`, whatever the step is called.
+// `mpt_trainer_static_bytes`, whatever the step is called; a CPU trainer's
+// also exports the step's evaluation function, for --validate, as
+// `mpt_trainer_evaluate` with `mpt_trainer_evaluation_signature`.
 //
 // The trainer takes mpt-run's data and training flags (TrainingFlags.h) and
 // runs the same training session, SIGINT and SIGTERM included. Built for the
@@ -23,12 +25,16 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <unistd.h>
 
 extern "C" void mpt_trainer_step(void **buffers);
 extern "C" const char mpt_trainer_signature[];
 extern "C" const uint64_t mpt_trainer_static_bytes;
+// Absent (null) from an object without an evaluation function.
+extern "C" __attribute__((weak)) void mpt_trainer_evaluate(void **buffers);
+extern "C" __attribute__((weak)) const char mpt_trainer_evaluation_signature[];
 
 using namespace mpt::runtime;
 
@@ -166,9 +172,17 @@ int main(int argc, char **argv) {
       parseStepSignatureJson(mpt_trainer_signature);
   if (!signature.ok())
     return fail(signature.error().message());
+  std::optional<StepSignature> evaluation;
+  if (mpt_trainer_evaluate && mpt_trainer_evaluation_signature) {
+    Expected<StepSignature> decoded = parseStepSignatureJson(
+        mpt_trainer_evaluation_signature, StepKind::Evaluation);
+    if (!decoded.ok())
+      return fail(decoded.error().message());
+    evaluation = std::move(*decoded);
+  }
   setOutputsNote("nothing was written");
-  Expected<std::unique_ptr<TrainingSession>> session =
-      TrainingSession::prepare(*signature, std::move(options));
+  Expected<std::unique_ptr<TrainingSession>> session = TrainingSession::prepare(
+      *signature, std::move(options), evaluation ? &*evaluation : nullptr);
   if (!session.ok())
     return fail(session.error().message());
   if (Status status = (*session)->checkCompiledStep(mpt_trainer_static_bytes);
@@ -177,6 +191,8 @@ int main(int argc, char **argv) {
   std::printf("step @%s, batch %lld\ndata: %s\n", signature->name.c_str(),
               static_cast<long long>(signature->batchSize()),
               (*session)->data().describe().c_str());
+  if (const Validator *validation = (*session)->validation())
+    std::printf("validation: %s\n", validation->describe().c_str());
   if ((*session)->state().step() > 0)
     std::printf("resuming after step %lld\n",
                 static_cast<long long>((*session)->state().step()));
@@ -189,8 +205,8 @@ int main(int argc, char **argv) {
 #else
   HostStepExecutor step(mpt_trainer_step);
 #endif
-  Expected<TrainingSummary> summary =
-      (*session)->run(step, mpt_trainer_static_bytes, stdout);
+  Expected<TrainingSummary> summary = (*session)->run(
+      step, mpt_trainer_static_bytes, stdout, mpt_trainer_evaluate);
   if (!summary.ok())
     return fail(summary.error().message());
   // Stopped by a signal: 128 + its number, as a shell reports it.

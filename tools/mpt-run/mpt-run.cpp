@@ -120,6 +120,8 @@ void printHeader(const rt::StepSignature &signature, llvm::StringRef precision,
     break;
   }
   llvm::outs() << "data: " << session.data().describe() << "\n";
+  if (const rt::Validator *validation = session.validation())
+    llvm::outs() << "validation: " << validation->describe() << "\n";
   if (session.state().step() > 0)
     llvm::outs() << "resuming after step " << session.state().step() << "\n";
   llvm::outs().flush();
@@ -129,8 +131,8 @@ void printHeader(const rt::StepSignature &signature, llvm::StringRef precision,
 int train(mlir::mpt::StepCompiler &compiler, llvm::StringRef precision,
           rt::SessionOptions options) {
   rt::setOutputsNote("nothing was written");
-  auto session =
-      rt::TrainingSession::prepare(compiler.signature(), std::move(options));
+  auto session = rt::TrainingSession::prepare(
+      compiler.signature(), std::move(options), compiler.evaluationSignature());
   if (!session.ok())
     return fail(session.error().message());
   printHeader(compiler.signature(), precision, **session);
@@ -145,9 +147,16 @@ int train(mlir::mpt::StepCompiler &compiler, llvm::StringRef precision,
   FailureOr<rt::StepFunction> step = compiler.loadLowered();
   if (failed(step))
     return 1;
+  rt::StepFunction evaluate = nullptr;
+  if (compiler.evaluationSignature()) {
+    FailureOr<rt::StepFunction> compiled = compiler.compiledEvaluation();
+    if (failed(compiled))
+      return 1;
+    evaluate = *compiled;
+  }
   rt::HostStepExecutor executor(*step);
   rt::Expected<rt::TrainingSummary> summary =
-      (*session)->run(executor, compiler.staticMemoryBytes(), stdout);
+      (*session)->run(executor, compiler.staticMemoryBytes(), stdout, evaluate);
   if (!summary.ok())
     return fail(summary.error().message());
   return exitStatus(*summary);
@@ -335,6 +344,14 @@ int main(int argc, char **argv) {
     compilerOptions.precision = flags.precision;
     compilerOptions.ampOptions = flags.ampOptions;
     compilerOptions.exposeGradients = flags.gradStats;
+    // Validation, and the CPU trainers that may be asked for it, need the
+    // evaluation function.
+    using Evaluation = mlir::mpt::StepCompilerOptions::Evaluation;
+    if (!training.validationFiles.empty())
+      compilerOptions.evaluation = Evaluation::Required;
+    else if (!flags.emitTrainerDir.empty() &&
+             stepDevice == mlir::mpt::StepDevice::CPU)
+      compilerOptions.evaluation = Evaluation::IfPossible;
   }
   mlir::mpt::StepCompiler compiler(context, compilerOptions);
   if (failed(compiler.load(sourceMgr)))

@@ -25,7 +25,7 @@ def StepABI : Pass<"mpt-step-abi", "ModuleOp"> {
     followed by one pointer per result. Each points to a dense row-major
     buffer of the value's element type and static shape: a scalar is one
     element, an `i1` is one byte holding 0 or 1, `f16` and `bf16` take two
-    bytes. Arguments are only read. Results are written into the buffers
+    bytes. Tensors hold floats, or `i32`/`i64` (token ids, class labels). Arguments are only read. Results are written into the buffers
     the caller passes, which must not overlap the arguments' buffers; the
     function allocates nothing that outlives the call.
 
@@ -42,7 +42,10 @@ def StepABI : Pass<"mpt-step-abi", "ModuleOp"> {
     `optimizer` and `loss_scale` (the last two printed as strings, so that
     tools without the `mpt` dialect can read the module), and as the
     NUL-terminated JSON string `@<name>_step_signature`, which survives
-    translation to LLVM IR and object code.
+    translation to LLVM IR and object code. An integer batch input that ops
+    read as indices (`IndexingOpInterface`, followed through reshapes) gets
+    the values they all accept there as its `index_range`, which a runtime
+    checks the data against.
 
     Before:
     ```mlir

@@ -32,6 +32,11 @@ std::optional<DType> parseSafetensorsDType(std::string_view name);
 
 /// Reads one element as a double (exact for every type but i64 beyond 2^53).
 double loadElement(DType type, const void *element);
+/// Reads one element of an integer type (i1 .. i64, ui8) exactly.
+int64_t loadIntegerElement(DType type, const void *element);
+/// Stores `value` into an element of type i32 or i64 if it fits; returns
+/// whether it did.
+bool storeIntegerElement(DType type, void *element, int64_t value);
 /// Stores `value` rounded to the nearest representable element (ties to
 /// even for floats; values out of range become infinity, as a cast would).
 void storeElement(DType type, void *element, double value);

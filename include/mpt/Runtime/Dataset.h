@@ -43,8 +43,10 @@ public:
 
 /// Samples from .npy files, one file per sampled input. File i holds N
 /// samples of input i: shape (N, d1, ..., dk) for an input of shape
-/// B x d1 x ... x dk, floating point (f2, f4 or f8; converted to the
-/// input's type), finite, and all files agree on N >= B. Each epoch visits
+/// B x d1 x ... x dk, and all files agree on N >= B. A float input takes
+/// floating-point data (f2, f4 or f8; converted to the input's type), all
+/// finite; an i32 or i64 input takes integer data, converted exactly, every
+/// value in the input's index range when it has one. Each epoch visits
 /// N / B full batches (the remainder is dropped) in an order shuffled by
 /// Fisher-Yates with Rng::stream(seed, "shuffle", epoch), or in file order
 /// without shuffling.
@@ -61,7 +63,19 @@ public:
   static uint64_t residentBytes(const StepSignature &signature,
                                 const std::vector<std::string> &files);
 
+  /// The files of held-out data, which may hold fewer samples than a batch
+  /// (see fillInOrder); they are read in order.
+  static Expected<std::unique_ptr<NpyDataset>>
+  loadHeldOut(const StepSignature &signature,
+              const std::vector<std::string> &files);
+
   void fill(int64_t step, const std::vector<HostTensor *> &inputs) override;
+  /// Fills the batch with samples `first`, `first + 1`, ... in file order,
+  /// the rows past the last sample with zeros (a valid index for integer
+  /// inputs); returns the number of samples it filled.
+  int64_t fillInOrder(int64_t first, const std::vector<HostTensor *> &inputs);
+  int64_t samples() const { return numSamples; }
+  const std::vector<std::string> &files() const { return paths; }
   std::string describe() const override;
   /// One batch per epoch, visited in file order.
   bool repeatsBatch() const override {

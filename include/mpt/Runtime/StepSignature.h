@@ -52,6 +52,11 @@ enum class Role {
   // A gradient function's loss before its rounding to f32, when the loss is
   // computed in f64.
   UnroundedLoss,
+  // An evaluation function's results: the loss of each sample of the
+  // batch, and the loss's prediction and target operands.
+  SampleLoss,
+  Prediction,
+  Target,
 };
 
 /// `param`, `velocity`, `adam_m`, ... as in the `mpt.<role>` attribute.
@@ -72,6 +77,10 @@ enum class StepKind {
   /// and the batch, returns the loss, optionally its unrounded f64 value,
   /// and the gradient of every parameter.
   Gradient,
+  /// An evaluation function (--mpt-evaluation-function): takes the
+  /// parameters and the batch, returns the loss of each sample and the
+  /// loss's prediction and target.
+  Evaluation,
 };
 
 /// How a parameter is initialised when no --init file is given.
@@ -101,6 +110,13 @@ struct TensorSpec {
   std::vector<int64_t> shape;
   /// Used for parameters only.
   ParamInit init = ParamInit::FanInUniform;
+  /// For a parameter: its name where the model came from (PyTorch's
+  /// `state_dict` key) when that differs from `name`; empty otherwise.
+  std::string sourceName;
+  /// For an integer batch input that the step reads as indices: the
+  /// smallest and largest valid value, both inclusive. Data outside is
+  /// rejected before training.
+  std::optional<std::pair<int64_t, int64_t>> indexRange;
 
   /// The element count and byte size of a spec that verify() accepted
   /// (it rejects specs whose sizes overflow int64).
@@ -159,6 +175,10 @@ struct StepSignature {
   std::string entry;
   OptimizerConfig optimizer;
   LossScaleConfig lossScale;
+  /// For an evaluation function: the prediction's last dim holds class
+  /// scores, so a prediction row is right when its largest score is at the
+  /// target's class.
+  bool scoresClasses = false;
   std::vector<TensorSpec> args, results;
 
   /// Checks the buffer contract of the signature's kind. A training step:
@@ -168,7 +188,9 @@ struct StepSignature {
   /// loss and overflow are present, and the loss-scale state matches the
   /// loss-scale mode. A gradient function: parameters and batch inputs in;
   /// the loss, at most one unrounded loss and exactly one gradient of each
-  /// parameter's type out.
+  /// parameter's type out. An evaluation function: parameters and batch
+  /// inputs in; one f32 loss per sample (`B`), a prediction of rank >= 1
+  /// and a target with as many rows, out.
   Status verify() const;
 
   /// Index of the result that replaces state argument `argIndex`.
@@ -196,10 +218,14 @@ struct StepSignature {
 ///        "init", "growth_factor", "backoff_factor", "min_scale",
 ///        "max_scale": finite numbers > 0, "growth_interval", "hysteresis":
 ///        integers in [1, 2^31 - 1]},
+///    "scores_classes"?: true,
 ///    "args", "results": [{"role", "name"?, "dtype", "shape": [dims],
-///                         "init"?: "fan_in_uniform" | "zeros" | "ones"}]}
+///                         "init"?: "fan_in_uniform" | "zeros" | "ones",
+///                         "source_name"?: string,
+///                         "index_range"?: [lo, hi]}]}
 ///
-/// A parameter without "init" gets defaultParamInit(). The result is
+/// A parameter without "init" gets defaultParamInit(); "source_name" is for
+/// parameters only, "index_range" for integer batch inputs only. The result is
 /// verified as a function of `kind`. Every error names the field.
 Expected<StepSignature> parseStepSignatureJson(std::string_view json,
                                                StepKind kind = StepKind::Train);

@@ -18,6 +18,7 @@
 #include "mpt/Runtime/TrainingSummary.h"
 
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -104,7 +105,8 @@ struct TrainerOptions {
   std::string savePath;
   /// Per-step CSV: step,loss,loss_scale,skipped,seconds (elapsed since the
   /// start of this run), plus zero_grad_fraction when the step returns
-  /// gradients.
+  /// gradients and val_loss,val_accuracy with validation (empty but in
+  /// the steps it ran after).
   std::string metricsPath;
   /// The whole state at the end, and after every `checkpointEvery` steps
   /// (0: only at the end).
@@ -119,6 +121,12 @@ struct TrainerOptions {
   uint64_t staticStepBytes = 0;
   /// The data seed, recorded in checkpoints.
   uint64_t seed = 0;
+  /// Evaluates the current parameters on held-out data: after every
+  /// `validateEvery` steps (0: none in between) and after the last step.
+  /// Its results go to the progress lines, the metrics (val_loss,
+  /// val_accuracy) and the summary. Empty for no validation.
+  std::function<ValidationResult()> validate;
+  int64_t validateEvery = 0;
 };
 
 /// Runs `options.steps` steps from the state's current step, prints the

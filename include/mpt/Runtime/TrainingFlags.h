@@ -23,13 +23,15 @@ constexpr const char *kTrainingFlagGroup = "Training";
 void addDataFlags(CommandLine &commandLine, SessionOptions &options);
 
 /// How to train and what to write: --steps, --warmup, --resume, --save,
-/// --checkpoint, --checkpoint-every, --metrics, --summary, --print-every,
-/// --max-consecutive-skips, --max-memory, --inject-nonfinite-grad-at.
+/// --checkpoint, --checkpoint-every, --validate, --validate-every,
+/// --metrics, --summary, --print-every, --max-consecutive-skips,
+/// --max-memory, --inject-nonfinite-grad-at.
 void addTrainingFlags(CommandLine &commandLine, SessionOptions &options);
 
 /// The rules between flags, once the command line is parsed: --init and
 /// --resume exclude each other, --checkpoint-every needs --checkpoint,
-/// and --warmup leaves at least one step to time.
+/// --validate-every needs --validate, and --warmup leaves at least one
+/// step to time.
 Status checkTrainingFlags(const CommandLine &commandLine,
                           const SessionOptions &options);
 

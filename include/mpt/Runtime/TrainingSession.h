@@ -15,6 +15,7 @@
 #include "mpt/Runtime/MemoryBudget.h"
 #include "mpt/Runtime/Trainer.h"
 #include "mpt/Runtime/TrainingState.h"
+#include "mpt/Runtime/Validation.h"
 
 #include <map>
 #include <memory>
@@ -47,6 +48,11 @@ struct SessionOptions {
   /// Outputs, each written atomically; empty for none.
   std::string savePath, checkpointPath, metricsPath, summaryPath;
   int64_t checkpointEvery = 0;
+  /// Held-out data (one .npy file per batched input, as dataFiles) to
+  /// evaluate on after every `validateEvery` steps (0: none in between)
+  /// and after the last step; empty for none.
+  std::vector<std::string> validationFiles;
+  int64_t validateEvery = 0;
   int64_t printEvery = 10;
   bool progressBar = false;
   std::set<int64_t> injectNonfiniteAt;
@@ -70,9 +76,12 @@ public:
   /// the scalar inputs, estimates the memory of the run and refuses it
   /// when it does not fit, loads the initial state (seeded, --init or
   /// --resume), checks that the step numbers and counters of the run fit
-  /// their types, and opens the data. Nothing is written.
+  /// their types, and opens the data, and the held-out data for validation
+  /// through `evaluation`, the step's evaluation function (null when the
+  /// executable has none). Nothing is written.
   static Expected<std::unique_ptr<TrainingSession>>
-  prepare(const StepSignature &signature, SessionOptions options);
+  prepare(const StepSignature &signature, SessionOptions options,
+          const StepSignature *evaluation = nullptr);
 
   /// Checks the memory estimate again with the compiled step's static
   /// scratch, before the step is loaded (JIT-compiled) or run.
@@ -82,12 +91,17 @@ public:
   /// outputs together (see train()). `staticStepBytes` is the static
   /// memory of the compiled step (TrainerOptions::staticStepBytes). The
   /// summary's stopSignal says whether a signal stopped the run.
+  /// `evaluate` is the compiled evaluation function, needed with
+  /// validation.
   Expected<TrainingSummary> run(StepExecutor &step, uint64_t staticStepBytes,
-                                std::FILE *out);
+                                std::FILE *out,
+                                void (*evaluate)(void **) = nullptr);
 
   const TrainingState &state() const { return *trainingState; }
   const MemoryEstimate &memoryEstimate() const { return estimate; }
   const BatchSource &data() const { return *batches; }
+  /// The held-out data, with validation.
+  const Validator *validation() const { return validator.get(); }
   uint64_t seed() const { return dataSeed; }
 
 private:
@@ -107,6 +121,7 @@ private:
   /// Allocated once the estimate says it fits.
   std::unique_ptr<TrainingState> trainingState;
   std::unique_ptr<BatchSource> batches;
+  std::unique_ptr<Validator> validator;
   uint64_t dataSeed = 0;
 };
 

@@ -37,24 +37,32 @@ public:
 
   /// Replaces the parameters by the tensors of a safetensors file (as
   /// written by --save, or by Python). The file must hold exactly one
-  /// tensor per parameter, by name, of its shape; any floating-point dtype
-  /// is converted to the parameter's type, and every value must be finite
-  /// before and after the conversion.
+  /// tensor per parameter, by name (its source name, or the step's name
+  /// for it), of its shape; any floating-point dtype is converted to the
+  /// parameter's type, and every value must be finite before and after
+  /// the conversion.
   Status loadParams(const SafetensorsFile &file);
   /// The parameters, as --save writes them, with the metadata mpt.step.
   SafetensorsView paramsView() const;
 
   /// The whole state as a checkpoint: parameters under their names, the
   /// other state as `mpt.<role>/<param>` or `mpt.<role>`, and the metadata
-  /// mpt.format, mpt.step, mpt.seed and mpt.step_function.
+  /// mpt.format, mpt.step, mpt.seed and mpt.step_function. A parameter's
+  /// name in files is its source name (TensorSpec::sourceName) when it has
+  /// one, so that PyTorch loads the parameters into the module they came
+  /// from.
   SafetensorsView checkpointView(uint64_t seed) const;
   /// Restores a checkpoint written from checkpointView(): same tensors,
   /// shapes and dtypes exactly, and finite values. Returns the seed it was
   /// trained with.
   Expected<uint64_t> loadCheckpoint(const SafetensorsFile &file);
 
-  /// The checkpoint tensor name of state argument `argIndex`.
+  /// The checkpoint tensor name of state argument `argIndex`, by the
+  /// source name of its parameter.
   std::string tensorName(size_t argIndex) const;
+  /// The same by the step's own name of the parameter, which loading
+  /// accepts as well.
+  std::string stepTensorName(size_t argIndex) const;
 
   /// The buffer the step reads for state argument `argIndex`, and the one
   /// it writes for the result that replaces it.

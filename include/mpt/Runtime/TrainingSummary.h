@@ -18,6 +18,17 @@
 namespace mpt {
 namespace runtime {
 
+/// The model on held-out data (see Validation.h).
+struct ValidationResult {
+  /// The mean loss over the samples.
+  double loss = 0;
+  /// The fraction of prediction rows whose largest score is at the
+  /// target's class, when the loss scores classes (the cross-entropy) or
+  /// every target row is one-hot; a sequence model has a row per position.
+  std::optional<double> accuracy;
+  int64_t samples = 0;
+};
+
 struct TrainingSummary {
   /// The steps trained: all those asked for, or fewer when the run was
   /// stopped by a signal.
@@ -49,6 +60,9 @@ struct TrainingSummary {
   /// Fraction of gradient elements that were exactly zero, when the step
   /// returns its gradients: the mean over steps and the last step's.
   std::optional<double> meanZeroGradFraction, lastZeroGradFraction;
+  /// The last validation of the run, and the step after which it ran.
+  std::optional<ValidationResult> lastValidation;
+  int64_t lastValidationStep = 0;
 
   int64_t steps() const { return lastStep - firstStep + 1; }
 };
@@ -64,7 +78,9 @@ void printSummary(const TrainingSummary &summary,
 /// without loss scaling), skipped_steps; peak_step_bytes,
 /// static_step_bytes, peak_heap_bytes, leaked_bytes and, on a device,
 /// peak_device_step_bytes; with gradient statistics
-/// zero_grad_fraction_mean and zero_grad_fraction_last. A number that is
+/// zero_grad_fraction_mean and zero_grad_fraction_last; with validation
+/// val_step, val_loss, val_accuracy (null when undefined) and
+/// val_samples of the last one. A number that is
 /// not finite (the loss of a skipped last step) is null.
 std::string summaryJson(const TrainingSummary &summary,
                         const StepSignature &signature);

@@ -235,13 +235,14 @@ def GradientFunction : Pass<"mpt-gradient-function", "ModuleOp"> {
     back end gives it the step ABI's entry point `@s_grad_step`, and the
     runtime knows from the roles what each buffer holds.
 
-    `mpt.mse_loss` returns its loss as an f32 scalar even when it computes
-    in f64. Rounding to f32 would swamp a finite difference of an f64
-    model, so when the loss is an `mpt.mse_loss` of an f64 operand the
-    function also returns `mean((prediction - target)^2)` in f64, computed
-    with `mpt.sub`, `mpt.mul` and `mpt.reduce_mean` from the same operands,
-    as a rank-0 tensor with the role `mpt.unrounded_loss`. It rounds to the
-    `mpt.loss` result.
+    A loss op returns its loss as an f32 scalar even when it computes in
+    f64. Rounding to f32 would swamp a finite difference of an f64 model,
+    so when the loss has an f64 operand the function also returns the mean
+    of the loss's terms in f64 (`LossOpInterface::buildLossTerms`: for
+    `mpt.mse_loss` `(prediction - target)^2`, for
+    `mpt.cross_entropy_loss` the cross-entropy of each row), computed from
+    the same operands, as a rank-0 tensor with the role
+    `mpt.unrounded_loss`. It rounds to the `mpt.loss` result.
 
     With `promote-f64`, every f32 tensor of the step (parameters, batch
     inputs, intermediate values and constants) becomes f64 first, so that
@@ -279,6 +280,73 @@ def GradientFunction : Pass<"mpt-gradient-function", "ModuleOp"> {
     Option<"promoteF64", "promote-f64", "bool", "false",
            "Promote every f32 tensor of the step to f64 (the loss stays the "
            "f32 scalar of mpt.mse_loss, returned with its unrounded value)">,
+  ];
+}
+
+def EvaluationFunction : Pass<"mpt-evaluation-function", "ModuleOp"> {
+  let summary = "Adds the evaluation function of every mpt.train_step";
+  let description = [{
+    Adds `@s_eval` beside every `mpt.train_step @s`: its forward region as
+    a function of the parameters and the batch, without the gradient, the
+    loss scale or the optimizer, for evaluating the model on held-out data
+    (`mpt-run --validate`). The step itself is left as it is, so the pass
+    runs after the mixed-precision pass (the evaluation then computes in
+    the step's precision) and before `--mpt-expand-train-step`:
+
+    ```
+    (params..., batch...) -> (sample losses, prediction, target)
+    ```
+
+    - `mpt.sample_loss`: a `B x f32` tensor, the loss of each of the `B`
+      samples of the batch (the leading dim of the batch inputs): the mean,
+      computed in f32, of the loss's terms (`LossOpInterface`) that belong
+      to the sample, so that a caller can leave out the samples that pad a
+      partial batch. Their mean is the step's loss. The loss's rows must
+      divide evenly among the samples (a sequence model has `T` rows per
+      sample).
+    - `mpt.prediction` and `mpt.target`: the loss's operands, for the
+      accuracy. The function is marked `mpt.scores_classes` when the
+      prediction's last dim holds class scores (the cross-entropy).
+
+    The function is marked `mpt.train_step` and `mpt.evaluation_function`,
+    so the back end gives it the step ABI's entry point `@s_eval_step`. A
+    step that cannot be evaluated sample by sample is an error, or, with
+    `required=false` (what mpt-run uses for the trainers it emits, which
+    validate only on request), gets no evaluation function.
+
+    Before:
+    ```mlir
+    mpt.train_step @s params(%w: tensor<4x3xf32>) batch(%x: tensor<8x4xf32>, %y: tensor<8xi64>)
+        optimizer(#mpt.sgd<lr = 1.000000e-01>) {
+      %z = mpt.matmul %x, %w : tensor<8x4xf32>, tensor<4x3xf32> -> tensor<8x3xf32>
+      %l = mpt.cross_entropy_loss %z, %y : tensor<8x3xf32>, tensor<8xi64>
+      mpt.loss %l
+    }
+    ```
+    After (the step unchanged):
+    ```mlir
+    func.func @s_eval(%w: tensor<4x3xf32> {mpt.param = "w"}, %x: tensor<8x4xf32> {mpt.batch = "x"},
+                      %y: tensor<8xi64> {mpt.batch = "y"})
+        -> (tensor<8xf32> {mpt.sample_loss}, tensor<8x3xf32> {mpt.prediction}, tensor<8xi64> {mpt.target})
+        attributes {mpt.evaluation_function, mpt.scores_classes, mpt.train_step} {
+      %z = mpt.matmul %x, %w : tensor<8x4xf32>, tensor<4x3xf32> -> tensor<8x3xf32>
+      // the terms: -sum_c onehot(y) * log_softmax(z), per row, in f32
+      ...
+      %r = mpt.reshape %terms : tensor<8xf32> -> tensor<8x1xf32>
+      %s = mpt.reduce_mean %r {dims = array<i64: 1>} : tensor<8x1xf32> -> tensor<8xf32>
+      return %s, %z, %y : tensor<8xf32>, tensor<8x3xf32>, tensor<8xi64>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::mpt::MPTDialect"];
+  let options = [
+    Option<"required", "required", "bool", "true",
+           "Fail on a step that cannot be evaluated sample by sample (no "
+           "batch dim, a loss that is no loss op, loss rows that do not "
+           "divide among the samples); with false such a step gets no "
+           "evaluation function">,
   ];
 }
 

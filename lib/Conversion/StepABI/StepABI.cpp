@@ -38,9 +38,12 @@ FailureOr<MemRefType> bufferTypeOf(Type type,
     if (!tensor.hasStaticShape())
       return error() << "has type " << type
                      << ", but the step ABI needs a static shape";
-    if (!isa<FloatType>(tensor.getElementType()))
+    Type element = tensor.getElementType();
+    if (!isa<FloatType>(element) && !element.isSignlessInteger(32) &&
+        !element.isSignlessInteger(64))
       return error() << "has type " << type
-                     << ", but step tensors must have float elements";
+                     << ", but step tensors must have float, i32 or i64 "
+                        "elements";
     return MemRefType::get(tensor.getShape(), tensor.getElementType());
   }
   if (type.isInteger(1))

@@ -3,6 +3,9 @@
 #include "mpt/Conversion/StepABI/StepSignatureJson.h"
 
 #include "mpt/Dialect/MPT/IR/MPTAttrs.h"
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/JSON.h"
@@ -24,9 +27,41 @@ std::string typeName(Type type) {
 
 double toDouble(const APFloat &value) { return value.convertToDouble(); }
 
+using IndexRange = std::pair<int64_t, int64_t>;
+
+/// The values that every op reading `input` as indices accepts
+/// (IndexingOpInterface), followed through the ops that only reshape it;
+/// nothing when no op reads it as indices.
+std::optional<IndexRange> validIndexRange(Value input) {
+  std::optional<IndexRange> range;
+  SmallVector<Value> worklist = {input};
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    for (OpOperand &use : value.getUses()) {
+      Operation *user = use.getOwner();
+      if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+              tensor::ReshapeOp>(user)) {
+        if (use.getOperandNumber() == 0)
+          worklist.push_back(user->getResult(0));
+        continue;
+      }
+      auto indexing = dyn_cast<IndexingOpInterface>(user);
+      std::optional<IndexRange> valid =
+          indexing ? indexing.getValidIndexRange(use) : std::nullopt;
+      if (!valid)
+        continue;
+      range = range ? IndexRange{std::max(range->first, valid->first),
+                                 std::min(range->second, valid->second)}
+                    : *valid;
+    }
+  }
+  return range;
+}
+
 /// `{"role": "param", "name": "w1", "dtype": "f32", "shape": [4, 8]}` for
 /// a value with the attribute `mpt.param = "w1"`, plus `"init"` when the
-/// value has an `mpt.param_init`.
+/// value has an `mpt.param_init`, and `"source_name"` with an
+/// `mpt.source_name`.
 llvm::json::Object describeValue(Type type, DictionaryAttr attrs) {
   llvm::json::Object object;
   for (NamedAttribute attr :
@@ -35,6 +70,11 @@ llvm::json::Object describeValue(Type type, DictionaryAttr attrs) {
     if (name == kParamInitAttrName) {
       if (auto init = dyn_cast<StringAttr>(attr.getValue()))
         object["init"] = init.str();
+      continue;
+    }
+    if (name == kSourceNameAttrName) {
+      if (auto source = dyn_cast<StringAttr>(attr.getValue()))
+        object["source_name"] = source.str();
       continue;
     }
     StringRef role = name;
@@ -50,6 +90,20 @@ llvm::json::Object describeValue(Type type, DictionaryAttr attrs) {
     for (int64_t dim : tensor.getShape())
       shape.push_back(dim);
   object["shape"] = std::move(shape);
+  return object;
+}
+
+/// describeValue() of argument `index`, with the valid range of an integer
+/// batch input that ops read as indices.
+llvm::json::Object describeArgument(func::FuncOp step, unsigned index) {
+  BlockArgument arg = step.getArgument(index);
+  llvm::json::Object object =
+      describeValue(arg.getType(), step.getArgAttrDict(index));
+  if (!step.getArgAttr(index, "mpt.batch") ||
+      !isa<IntegerType>(getElementTypeOrSelf(arg.getType())))
+    return object;
+  if (std::optional<IndexRange> range = validIndexRange(arg))
+    object["index_range"] = llvm::json::Array{range->first, range->second};
   return object;
 }
 
@@ -126,10 +180,12 @@ FailureOr<std::string> mlir::mpt::buildStepSignatureJson(func::FuncOp step,
   FunctionType type = step.getFunctionType();
   llvm::json::Array args, results;
   for (unsigned i = 0, e = type.getNumInputs(); i < e; ++i)
-    args.push_back(describeValue(type.getInput(i), step.getArgAttrDict(i)));
+    args.push_back(describeArgument(step, i));
   for (unsigned i = 0, e = type.getNumResults(); i < e; ++i)
     results.push_back(
         describeValue(type.getResult(i), step.getResultAttrDict(i)));
+  if (step->hasAttr("mpt.scores_classes"))
+    root["scores_classes"] = true;
   root["args"] = std::move(args);
   root["results"] = std::move(results);
   std::string json;

@@ -9,11 +9,11 @@ func.func @dynamic(%x: tensor<?x4xf32> {mpt.batch = "x"}) -> (f32 {mpt.loss})
 
 // -----
 
-// expected-error @below {{'func.func' op result #0 has type 'tensor<4xi32>', but step tensors must have float elements}}
-func.func @int_tensor(%x: tensor<4xf32> {mpt.batch = "x"}) -> (tensor<4xi32> {mpt.loss})
+// expected-error @below {{'func.func' op result #0 has type 'tensor<4xi16>', but step tensors must have float, i32 or i64 elements}}
+func.func @i16_tensor(%x: tensor<4xf32> {mpt.batch = "x"}) -> (tensor<4xi16> {mpt.loss})
     attributes {mpt.train_step} {
-  %c = arith.constant dense<0> : tensor<4xi32>
-  return %c : tensor<4xi32>
+  %c = arith.constant dense<0> : tensor<4xi16>
+  return %c : tensor<4xi16>
 }
 
 // -----

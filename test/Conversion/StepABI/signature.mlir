@@ -54,3 +54,25 @@ func.func @plain(%w: tensor<4xf32> {mpt.param = "w"}, %x: tensor<2x4xf32> {mpt.b
   %c = arith.constant 0.0 : f32
   return %c, %w : f32, tensor<4xf32>
 }
+
+// -----
+
+// Integer batch inputs keep their element type. One that ops read as
+// indices gets the values they all accept, followed through reshapes:
+// tokens index the 65 rows of a table (either end, [-65, 64]) and the 5
+// classes of a loss ([0, 4]); labels that no op reads as indices get none.
+
+// CHECK-LABEL: llvm.mlir.global external constant @tokens_step_signature
+// CHECK-SAME:    {\22dtype\22:\22i64\22,\22index_range\22:[0,4],\22name\22:\22tokens\22,\22role\22:\22batch\22,\22shape\22:[2,3]}
+// CHECK-SAME:    {\22dtype\22:\22i32\22,\22index_range\22:[-65,64],\22name\22:\22ids\22,\22role\22:\22batch\22,\22shape\22:[6]}
+// CHECK-SAME:    {\22dtype\22:\22i32\22,\22name\22:\22unused\22,\22role\22:\22batch\22,\22shape\22:[6]}
+func.func @tokens(%table: tensor<65x5xf32> {mpt.param = "table"},
+                  %tokens: tensor<2x3xi64> {mpt.batch = "tokens"},
+                  %ids: tensor<6xi32> {mpt.batch = "ids"},
+                  %unused: tensor<6xi32> {mpt.batch = "unused"})
+    -> (f32 {mpt.loss}) attributes {mpt.train_step} {
+  %rows = tensor.collapse_shape %tokens [[0, 1]] : tensor<2x3xi64> into tensor<6xi64>
+  %logits = mpt.gather %table, %ids : tensor<65x5xf32>, tensor<6xi32> -> tensor<6x5xf32>
+  %l = mpt.cross_entropy_loss %logits, %rows : tensor<6x5xf32>, tensor<6xi64>
+  return %l : f32
+}

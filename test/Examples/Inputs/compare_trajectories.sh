@@ -17,7 +17,7 @@ compare() { # model batch optimizer lr [mpt-import options...]
     --lr="$lr" --batch="$batch" --compare="$dir/$model/$optimizer.csv" \
     --tolerance=1e-4
 }
-classes=(--loss=cross-entropy --target=probabilities)
+classes=(--loss=cross-entropy)
 compare diabetes-mlp 32 sgd 0.05
 compare diabetes-mlp 32 adam 0.001
 compare gelu-layernorm-mlp 32 sgd 0.05
@@ -26,3 +26,5 @@ compare digits-cnn 64 sgd 0.1 "${classes[@]}"
 compare digits-cnn 64 adam 0.001 "${classes[@]}"
 compare digits-transformer 64 sgd 0.05 "${classes[@]}"
 compare digits-transformer 64 adam 0.001 "${classes[@]}"
+compare next-character 32 sgd 0.5 "${classes[@]}"
+compare next-character 32 adam 0.01 "${classes[@]}"

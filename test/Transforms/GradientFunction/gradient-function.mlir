@@ -76,3 +76,29 @@ mpt.train_step @mixed_loss params(%w: tensor<4xf64>) batch(%x: tensor<8x4xf64>, 
   %l = mpt.mse_loss %p, %y : tensor<8x4xf64>, tensor<8x4xf32>
   mpt.loss %l
 }
+
+// -----
+
+// The unrounded loss comes from the loss's own terms (LossOpInterface): a
+// cross-entropy against integer labels gathers their one-hot rows from an
+// identity matrix and sums them with the log-softmax, row by row.
+
+// F64-LABEL: func.func @labels_grad
+// F64-SAME:    -> (f32 {mpt.loss}, tensor<f64> {mpt.unrounded_loss}, tensor<4x3xf64> {mpt.grad = "w"})
+// F64:         %[[Z:.*]] = mpt.matmul
+// F64-NEXT:    %[[L:.*]] = mpt.cross_entropy_loss %[[Z]], %[[Y:.*]] : tensor<8x3xf64>, tensor<8xi64>
+// F64:         %[[EYE:.*]] = arith.constant dense<{{\[\[}}1.000000e+00, 0.000000e+00, 0.000000e+00], [0.000000e+00, 1.000000e+00, 0.000000e+00], [0.000000e+00, 0.000000e+00, 1.000000e+00]]> : tensor<3x3xf64>
+// F64-NEXT:    %[[ONEHOT:.*]] = mpt.gather %[[EYE]], %[[Y]] : tensor<3x3xf64>, tensor<8xi64> -> tensor<8x3xf64>
+// F64-NEXT:    %[[LP:.*]] = mpt.log_softmax %[[Z]] : tensor<8x3xf64>
+// F64-NEXT:    %[[T:.*]] = mpt.mul %[[ONEHOT]], %[[LP]] : tensor<8x3xf64>, tensor<8x3xf64>
+// F64-NEXT:    %[[S:.*]] = mpt.reduce_sum %[[T]] {dims = array<i64: 1>} : tensor<8x3xf64> -> tensor<8xf64>
+// F64-NEXT:    %[[M1:.*]] = arith.constant dense<-1.000000e+00> : tensor<f64>
+// F64-NEXT:    %[[R:.*]] = mpt.mul %[[S]], %[[M1]] : tensor<8xf64>, tensor<f64>
+// F64-NEXT:    %[[U:.*]] = mpt.reduce_mean %[[R]] : tensor<8xf64> -> tensor<f64>
+// F64-NEXT:    return %[[L]], %[[U]]
+mpt.train_step @labels params(%w: tensor<4x3xf32>) batch(%x: tensor<8x4xf32>, %y: tensor<8xi64>)
+    optimizer(#mpt.sgd<lr = 1.000000e-01>) {
+  %z = mpt.matmul %x, %w : tensor<8x4xf32>, tensor<4x3xf32> -> tensor<8x3xf32>
+  %l = mpt.cross_entropy_loss %z, %y : tensor<8x3xf32>, tensor<8xi64>
+  mpt.loss %l
+}

@@ -27,6 +27,13 @@ namespace mpt {
 /// `init`.
 constexpr llvm::StringLiteral kParamInitAttrName = "mpt.param_init";
 
+/// The name a parameter had where the model came from (PyTorch's
+/// `state_dict` key, e.g. `0.weight`), when the step's own name differs:
+/// `mpt.source_name = "0.weight"` on the argument, written into the
+/// signature as the parameter's `source_name`. Saved parameters and
+/// checkpoints use it as the tensor's name.
+constexpr llvm::StringLiteral kSourceNameAttrName = "mpt.source_name";
+
 /// The signature of `step` (a function with `mpt.*` role attributes on its
 /// arguments and results, `mpt.optimizer` and `mpt.loss_scale`) whose C
 /// entry point is `entry`:
@@ -40,10 +47,14 @@ constexpr llvm::StringLiteral kParamInitAttrName = "mpt.param_init";
 ///              "shape": [4, 8]}, ...],
 ///    "results": [...]}
 ///
+/// A parameter may also have "init" (kParamInitAttrName) and
+/// "source_name" (kSourceNameAttrName); an integer batch input that ops
+/// read as indices has "index_range": [lo, hi], the values they all accept.
 /// Without an optimizer attribute "optimizer" is null; without a loss-scale
-/// attribute "loss_scale" is {"mode": "none"}. Keys are printed in sorted
-/// order. Fails, with an error on `step`, for an optimizer or loss-scale
-/// attribute that is not one of the mpt dialect's.
+/// attribute "loss_scale" is {"mode": "none"}. An evaluation function
+/// marked `mpt.scores_classes` has `"scores_classes": true`. Keys are printed
+/// in sorted order. Fails, with an error on `step`, for an optimizer or
+/// loss-scale attribute that is not one of the mpt dialect's.
 FailureOr<std::string> buildStepSignatureJson(func::FuncOp step,
                                               llvm::StringRef entry);
 

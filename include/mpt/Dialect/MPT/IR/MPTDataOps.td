@@ -71,7 +71,8 @@ def MPT_SliceGradOp : MPT_Op<"slice_grad", [Pure]> {
   let hasVerifier = 1;
 }
 
-def MPT_GatherOp : MPT_ForwardOp<"gather", "Clear"> {
+def MPT_GatherOp : MPT_ForwardOp<"gather", "Clear",
+    [DeclareOpInterfaceMethods<MPT_IndexingOpInterface>]> {
   let summary = "Picks slices of a tensor by integer indices (embedding lookup)";
   let description = [{
     ONNX's Gather: with `input` of shape `P x V x S` around `axis` (P the
@@ -101,7 +102,8 @@ def MPT_GatherOp : MPT_ForwardOp<"gather", "Clear"> {
   }];
 }
 
-def MPT_GatherGradOp : MPT_Op<"gather_grad", [Pure]> {
+def MPT_GatherGradOp : MPT_Op<"gather_grad", [Pure,
+    DeclareOpInterfaceMethods<MPT_IndexingOpInterface>]> {
   let summary = "Cotangent of the gathered input of mpt.gather";
   let description = [{
     The cotangent of `input` of an `mpt.gather` along `axis` with these

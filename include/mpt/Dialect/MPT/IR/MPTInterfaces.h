@@ -3,11 +3,13 @@
 #ifndef MPT_DIALECT_MPT_IR_MPTINTERFACES_H
 #define MPT_DIALECT_MPT_IR_MPTINTERFACES_H
 
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <optional>
+#include <utility>
 
 namespace mlir {
 namespace mpt {

@@ -42,4 +42,59 @@ def MPT_PrecisionClassOpInterface
   ];
 }
 
+def MPT_IndexingOpInterface : OpInterface<"IndexingOpInterface"> {
+  let cppNamespace = "::mlir::mpt";
+  let description = [{
+    An op that reads the values of an integer operand as indices into a dim
+    of another operand (an embedding table's rows, the classes of a loss).
+    The op defines what an index outside that dim does; data that a user
+    feeds into a step should never hold one. The step signature records the
+    valid range of every integer batch input that reaches such an operand
+    (`index_range`), and the runtime checks the data against it before
+    training.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Returns the smallest and the largest valid value (both inclusive)
+        of the integer operand `operand`, or nothing when the op reads it
+        as no index.
+      }],
+      "::std::optional<::std::pair<int64_t, int64_t>>", "getValidIndexRange",
+      (ins "::mlir::OpOperand &":$operand)>,
+  ];
+}
+
+def MPT_LossOpInterface : OpInterface<"LossOpInterface"> {
+  let cppNamespace = "::mlir::mpt";
+  let description = [{
+    A loss: the op `mpt.loss` takes the value of, comparing a prediction
+    with a target and returning the f32 mean of its terms. Passes that need
+    the loss in another form than the op's own rounded mean ask the op for
+    its terms: a gradient check differences the f64 mean before rounding,
+    and a validation pass averages the terms of each sample apart, so that
+    padding rows can be left out.
+  }];
+  let methods = [
+    InterfaceMethod<"Returns the operand the loss compares with the target.",
+      "::mlir::Value", "getLossPrediction", (ins)>,
+    InterfaceMethod<"Returns the target operand.",
+      "::mlir::Value", "getLossTarget", (ins)>,
+    InterfaceMethod<[{
+        Whether the prediction's last dim holds one score per class, so
+        that a prediction row is right when its largest score is at the
+        target's class.
+      }],
+      "bool", "scoresClasses", (ins)>,
+    InterfaceMethod<[{
+        Builds the terms of the loss in `computeType` at the builder's
+        insertion point: a tensor whose dim 0 runs over the rows of the
+        prediction and whose mean over all elements is the loss (before
+        its rounding to f32).
+      }],
+      "::mlir::Value", "buildLossTerms",
+      (ins "::mlir::OpBuilder &":$builder,
+           "::mlir::FloatType":$computeType)>,
+  ];
+}
+
 #endif // MPT_INTERFACES_TD

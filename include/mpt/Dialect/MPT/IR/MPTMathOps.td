@@ -106,7 +106,9 @@ def MPT_LogSoftmaxOp : MPT_ForwardOp<"log_softmax", "Deny",
   }];
 }
 
-def MPT_CrossEntropyLossOp : MPT_ForwardOp<"cross_entropy_loss", "Deny"> {
+def MPT_CrossEntropyLossOp : MPT_ForwardOp<"cross_entropy_loss", "Deny",
+    [DeclareOpInterfaceMethods<MPT_IndexingOpInterface>,
+     DeclareOpInterfaceMethods<MPT_LossOpInterface>]> {
   let summary = "Softmax cross-entropy, computed and returned in f32";
   let description = [{
     The mean over the `N` rows of `logits` (`N x C`) of
@@ -132,6 +134,7 @@ def MPT_CrossEntropyLossOp : MPT_ForwardOp<"cross_entropy_loss", "Deny"> {
 }
 
 def MPT_CrossEntropyLossGradOp : MPT_Op<"cross_entropy_loss_grad", [Pure,
+    DeclareOpInterfaceMethods<MPT_IndexingOpInterface>,
     AllTypesMatch<["logits", "logits_grad"]>]> {
   let summary = "Cotangent of the logits of mpt.cross_entropy_loss";
   let description = [{

@@ -318,7 +318,8 @@ def MPT_ReshapeOp : MPT_ForwardOp<"reshape", "Clear"> {
   let hasFolder = 1;
 }
 
-def MPT_MSELossOp : MPT_ForwardOp<"mse_loss", "Deny", [MPT_FixedPrecision]> {
+def MPT_MSELossOp : MPT_ForwardOp<"mse_loss", "Deny",
+    [MPT_FixedPrecision, DeclareOpInterfaceMethods<MPT_LossOpInterface>]> {
   let summary = "Mean squared error, computed and returned in f32";
   let description = [{
     `mean((prediction - target)^2)` over all elements, as an f32 scalar.
