@@ -120,11 +120,25 @@ void cpu::rewriteAsBlockGemm(RewriterBase &rewriter, Gemm &gemm, int64_t mr,
     rewriter.replaceOp(gemm.op, collapsed);
     return;
   }
-  OpOperand &use = *gemm.op->getResult(0).use_begin();
+  // The reshapes back to the op's shape carry the rounded blocks.
+  SmallVector<Operation *> reshapes = reshapesToReader(gemm.op->getResult(0));
+  OpOperand &use = *(reshapes.empty() ? gemm.op->getResult(0)
+                                      : reshapes.back()->getResult(0))
+                        .use_begin();
+  Value rounded = collapsed;
+  for (Operation *reshape : reshapes) {
+    rewriter.modifyOpInPlace(reshape, [&] {
+      reshape->setOperand(0, rounded);
+      Value reshaped = reshape->getResult(0);
+      reshaped.setType(
+          cast<RankedTensorType>(reshaped.getType()).clone(rounding.getType()));
+    });
+    rounded = reshape->getResult(0);
+  }
   auto consumer = cast<linalg::GenericOp>(use.getOwner());
   BlockArgument arg = consumer.getMatchingBlockArgument(&use);
   rewriter.modifyOpInPlace(consumer, [&] {
-    use.set(collapsed);
+    use.set(rounded);
     arg.setType(rounding.getType());
   });
   rewriter.replaceOp(rounding, arg);

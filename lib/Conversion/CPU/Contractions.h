@@ -116,6 +116,11 @@ Value emitRowStart(OpBuilder &b, Location loc, AccumulatorStart start,
 /// start from its f32 slice).
 arith::TruncFOp findRounding(Gemm &gemm);
 
+/// The reshapes between `result` and its reader, each the only user of the
+/// value before it (a GEMM collapsed from several m or n loops is expanded
+/// back to its op's shape): the reader of the last one reads `result`.
+SmallVector<Operation *> reshapesToReader(Value result);
+
 /// Fuses every elementwise op of `root` that only widens 16-bit tensors
 /// (and reads rank-0 scalars) into each op that reads its result, so that
 /// the wide result is recomputed where it is read instead of stored.

@@ -23,6 +23,7 @@
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -31,20 +32,45 @@ using namespace mlir::mpt::cpu;
 
 namespace {
 
+/// `value` seen through the reshapes that only regroup its rows, keeping
+/// its last dim as it is (a [batch][seq][n] fill or bias broadcast
+/// collapsed into the [batch * seq][n] accumulator of a GEMM): every row of
+/// the source is a row of `value`.
+Value sourceOfRowReshapes(Value value) {
+  while (Operation *op = value.getDefiningOp()) {
+    SmallVector<ReassociationIndices> groups;
+    Value source;
+    if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
+      groups = collapse.getReassociationIndices();
+      source = collapse.getSrc();
+    } else if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op)) {
+      groups = expand.getReassociationIndices();
+      source = expand.getSrc();
+    } else {
+      break;
+    }
+    if (groups.empty() || groups.back().size() != 1)
+      break;
+    value = source;
+  }
+  return value;
+}
+
 /// The elementwise generic that computes the start of `gemm`'s accumulator
 /// from vectors along n only (a bias broadcast over the rows), when there is
 /// one and the gemm has no batch dim: the kernel can compute each tile's
 /// start row in registers.
 linalg::GenericOp findRowStart(Gemm &gemm) {
-  auto start =
-      gemm.op.getDpsInitOperand(0)->get().getDefiningOp<linalg::GenericOp>();
+  auto start = sourceOfRowReshapes(gemm.op.getDpsInitOperand(0)->get())
+                   .getDefiningOp<linalg::GenericOp>();
   if (gemm.batch || !start || start.getNumDpsInits() != 1 ||
       start.getNumReductionLoops() != 0 ||
       !start.getIndexingMapsArray().back().isIdentity() ||
       !start.getMatchingBlockArgument(start.getDpsInitOperand(0)).use_empty())
     return {};
   MLIRContext *ctx = gemm.op.getContext();
-  AffineMap alongN = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
+  unsigned rank = start.getNumLoops();
+  AffineMap alongN = AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx));
   for (OpOperand *input : start.getDpsInputOperands())
     if (start.getMatchingIndexingMap(input) != alongN)
       return {};
@@ -67,8 +93,8 @@ linalg::GenericOp findRowStart(Gemm &gemm) {
 
 AccumulatorStart cpu::findAccumulatorStart(Gemm &gemm) {
   AccumulatorStart start;
-  if (auto fill =
-          gemm.op.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>())
+  if (auto fill = sourceOfRowReshapes(gemm.op.getDpsInitOperand(0)->get())
+                      .getDefiningOp<linalg::FillOp>())
     start.fillValue = fill.getInputs()[0];
   else
     start.rowStart = findRowStart(gemm);
@@ -101,7 +127,11 @@ Value cpu::emitRowStart(OpBuilder &b, Location loc, AccumulatorStart start,
 
 arith::TruncFOp cpu::findRounding(Gemm &gemm) {
   Value result = gemm.op->getResult(0);
-  if (findAccumulatorStart(gemm).readsTile() || !result.hasOneUse())
+  if (findAccumulatorStart(gemm).readsTile())
+    return {};
+  for (Operation *reshape : reshapesToReader(result))
+    result = reshape->getResult(0);
+  if (!result.hasOneUse())
     return {};
   OpOperand &use = *result.use_begin();
   auto consumer = dyn_cast<linalg::GenericOp>(use.getOwner());
@@ -116,6 +146,17 @@ arith::TruncFOp cpu::findRounding(Gemm &gemm) {
       !isa<Float16Type, BFloat16Type>(rounding.getType()))
     return {};
   return rounding;
+}
+
+SmallVector<Operation *> cpu::reshapesToReader(Value result) {
+  SmallVector<Operation *> reshapes;
+  while (result.hasOneUse() &&
+         isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(
+             *result.user_begin())) {
+    reshapes.push_back(*result.user_begin());
+    result = reshapes.back()->getResult(0);
+  }
+  return reshapes;
 }
 
 namespace {

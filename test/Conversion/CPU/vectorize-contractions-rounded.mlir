@@ -153,3 +153,41 @@ func.func @widening_returned_is_kept(%g: tensor<64x64xf16>) -> (tensor<64x64xf32
   } -> tensor<64x64xf32>
   return %wide, %doubled : tensor<64x64xf32>, tensor<64x64xf32>
 }
+
+// -----
+
+// A linear layer on [batch][seq][width] is collapsed into one GEMM: its
+// zero fill, seen through the collapse, starts the accumulators in
+// registers, and its rounding, seen through the expansion back, rounds
+// the blocks: no f32 result exists outside registers.
+// CHECK-LABEL: func.func @rounded_through_reshapes
+// CHECK-NOT:     tensor<2x16x64xf32>
+// CHECK-NOT:     tensor<32x64xf32>
+// CHECK:         %[[BLOCKS:.*]] = tensor.empty() : tensor<4x8x2x32xbf16>
+// CHECK:         %[[KERNEL:.*]] = scf.forall {{.*}} shared_outs(%{{.*}} = %[[BLOCKS]]) -> (tensor<4x8x2x32xbf16>)
+// CHECK-NOT:       tensor.extract_slice %{{.*}} : tensor<4x8x2x32xf32>
+// CHECK:           arith.truncf %{{.*}} : vector<32xf32> to vector<32xbf16>
+// CHECK:         %[[ROWS:.*]] = tensor.collapse_shape %[[KERNEL]] {{\[}}[0, 1], [2, 3]] : tensor<4x8x2x32xbf16> into tensor<32x64xbf16>
+// CHECK:         %[[RESULT:.*]] = tensor.expand_shape %[[ROWS]] {{\[}}[0, 1], [2]] output_shape [2, 16, 64] : tensor<32x64xbf16> into tensor<2x16x64xbf16>
+// CHECK-NOT:     linalg.generic
+// CHECK:         return %[[RESULT]]
+func.func @rounded_through_reshapes(%a: tensor<2x16x64xbf16>, %b: tensor<64x64xbf16>) -> tensor<2x16x64xbf16> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<2x16x64xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%empty : tensor<2x16x64xf32>) -> tensor<2x16x64xf32>
+  %c = linalg.generic {indexing_maps = [affine_map<(b, s, n, k) -> (b, s, k)>, affine_map<(b, s, n, k) -> (k, n)>, affine_map<(b, s, n, k) -> (b, s, n)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%a, %b : tensor<2x16x64xbf16>, tensor<64x64xbf16>) outs(%acc : tensor<2x16x64xf32>) {
+  ^bb0(%x: bf16, %y: bf16, %o: f32):
+    %xe = arith.extf %x : bf16 to f32
+    %ye = arith.extf %y : bf16 to f32
+    %m = arith.mulf %xe, %ye : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<2x16x64xf32>
+  %out = tensor.empty() : tensor<2x16x64xbf16>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%c : tensor<2x16x64xf32>) outs(%out : tensor<2x16x64xbf16>) {
+  ^bb0(%in: f32, %o: bf16):
+    %t = arith.truncf %in : f32 to bf16
+    linalg.yield %t : bf16
+  } -> tensor<2x16x64xbf16>
+  return %r : tensor<2x16x64xbf16>
+}
