@@ -1,6 +1,7 @@
 // RUN: mpt-opt --mpt-cpu-vectorize-contractions=min-flops=1000 --canonicalize --cse --split-input-file %s | FileCheck %s
 // RUN: mpt-opt --mpt-cpu-vectorize-contractions="min-flops=1000 bf16-dot-product" --canonicalize --cse --split-input-file %s | FileCheck %s --check-prefix=DOT
 // RUN: mpt-opt --mpt-cpu-vectorize-contractions="min-flops=1000 narrow-panels=false" --canonicalize --cse --split-input-file %s | FileCheck %s --check-prefix=WIDE
+// RUN: mpt-opt --mpt-cpu-vectorize-contractions="min-flops=1000 register-rows=4 register-cols=16" --canonicalize --cse --split-input-file %s | FileCheck %s --check-prefix=AVX2
 
 // f16 operands: the lhs, read along k, is copied into f32 panels [M/8][K][8]
 // by blocks of 8 rows x 16 k transposed in registers; the rhs, read along
@@ -36,6 +37,15 @@
 // CHECK-COUNT-8:   vector.transfer_write %[[ACC]]#{{[0-7]}}
 // CHECK:           tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[I]], 0, %[[J]], 0] [1, 8, 1, 32]
 // CHECK:         tensor.collapse_shape %[[BLOCKS]] {{\[}}[0, 1], [2, 3]] : tensor<2x8x2x32xf32> into tensor<16x64xf32>
+// Without AVX-512 (mpt-run's choice on AVX2-only CPUs) the blocks are
+// 4 x 16: 4 accumulators of 16 f32, ymm registers.
+// AVX2-LABEL: func.func @gemm_f16
+// AVX2:         scf.forall {{.*}} -> (tensor<4x64x4xf32>)
+// AVX2:         scf.forall {{.*}} -> (tensor<4x64x16xf16>)
+// AVX2:         scf.forall (%{{.*}}, %{{.*}}) in (4, 4) {{.*}} -> (tensor<4x4x4x16xf32>)
+// AVX2:           scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// AVX2-COUNT-4:     vector.fma {{.*}} : vector<16xf32>
+// AVX2:             scf.yield
 // WIDE-LABEL: func.func @gemm_f16
 // WIDE:         scf.forall {{.*}} -> (tensor<2x64x8xf32>)
 // WIDE:         scf.forall {{.*}} -> (tensor<2x64x32xf32>)
