@@ -22,7 +22,8 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.mpt_tools_dir, config.llvm_tools_dir]
-tools = ["mpt-opt", "mpt-run", "mpt-runtime-test", "mpt-import"]
+tools = ["mpt-opt", "mpt-run", "mpt-runtime-test", "mpt-import", "mpt-fuzz-compile",
+         "mpt-fuzz-readers"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # Debian's Python, which has NumPy and (when installed) PyTorch, scikit-learn
@@ -62,10 +63,12 @@ import shutil
 import subprocess
 
 cuda_home = os.environ.get("CUDA_HOME", "/usr/local/cuda")
-if shutil.which("ptxas") or shutil.which(
+ptxas = shutil.which("ptxas") or shutil.which(
     "ptxas", path=os.path.join(cuda_home, "bin")
-):
+)
+if ptxas:
     config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
 cuda_runtime = os.path.join(config.mpt_obj_root, "lib", "libMPTCUDARuntime.a")
 host_cxx = shutil.which("clang++") or shutil.which("c++")
 if os.path.exists(cuda_runtime) and host_cxx:
@@ -75,6 +78,39 @@ if os.path.exists(cuda_runtime) and host_cxx:
     config.substitutions.append(
         ("%cuda_stubs", os.path.join(cuda_home, "lib64", "stubs"))
     )
+
+# `cuobjdump`: the CUDA binary disassembler, to test the SASS that ptxas
+# makes of the kernels. The toolkit has it, or the PyPI package
+# nvidia-cuda-cuobjdump, which utils/setup.sh installs into .cache/ (or
+# into the site-packages of the python3 first on PATH).
+def find_cuda_tool(name):
+    candidates = [
+        shutil.which(name),
+        shutil.which(name, path=os.path.join(cuda_home, "bin")),
+    ]
+    package_roots = [os.path.join(config.mpt_src_root, ".cache", "cuda-tools")]
+    python = shutil.which("python3")
+    if python:
+        probe = subprocess.run(
+            [python, "-c", "import nvidia; print(*nvidia.__path__, sep='\\n')"],
+            capture_output=True,
+            text=True,
+        )
+        if probe.returncode == 0:
+            package_roots += [os.path.dirname(p) for p in probe.stdout.split()]
+    for root in package_roots:
+        nvidia = os.path.join(root, "nvidia")
+        if os.path.isdir(nvidia):
+            for release in sorted(os.listdir(nvidia)):
+                candidates.append(os.path.join(nvidia, release, "bin", name))
+    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
+
+
+cuobjdump = find_cuda_tool("cuobjdump")
+if cuobjdump:
+    config.available_features.add("cuobjdump")
+    config.substitutions.append(("%cuobjdump", cuobjdump))
+
 nvidia_smi = shutil.which("nvidia-smi")
 if nvidia_smi:
     probe = subprocess.run([nvidia_smi, "-L"], capture_output=True, text=True)

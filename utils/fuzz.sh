@@ -84,7 +84,7 @@ else
     mpt.good_steps:I32:scalar:3 mpt.hysteresis_left:I32:scalar:2 \
     meta:mpt.format=mpt-checkpoint-1 meta:mpt.step=4 meta:mpt.seed=1
   "$python" "$tool" write "$raw/checkpoint/params.safetensors" w:F32:4x2 b:F16:2
-  /usr/lib/llvm-22/bin/split-file "$root/test/mpt-run/Runtime/signature.test" "$raw/json"
+  /usr/lib/llvm-22/bin/split-file "$root/test/Runtime/signature.test" "$raw/json"
   printf '%s' '#mpt.loss_scale<init = 1.024000e+03, hysteresis = 2>' >"$raw/json/loss_scale.txt"
   selector=0
   for kind in npy safetensors checkpoint json; do

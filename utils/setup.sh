@@ -11,9 +11,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # ONNX and matplotlib run the examples, their end-to-end tests and the plots;
 # libclang-rt-14-dev holds the sanitizer and libFuzzer runtimes.
 packages=(build-essential cmake ninja-build clang libclang-rt-14-dev python3
-          python3-numpy llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-          libomp-dev libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx
-          python3-torch python3-sklearn python3-matplotlib)
+          python3-numpy python3-pip llvm-22-dev llvm-22-tools libmlir-22-dev
+          mlir-22-tools libomp-dev libonnx-dev libprotobuf-dev protobuf-compiler
+          python3-onnx python3-torch python3-sklearn python3-matplotlib)
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -28,6 +28,21 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "mpt setup: all packages present"
+fi
+
+# With a CUDA toolkit, the SASS tests disassemble the kernels with
+# cuobjdump; CUDA 13's toolkit may come without it, and PyPI has it
+# (nvidia-cuda-cuobjdump, with nvidia-cuda-nvdisasm), installed here into
+# .cache/cuda-tools, where test/lit.cfg.py looks.
+cuda_bin=${CUDA_HOME:-/usr/local/cuda}/bin
+cuda_tools="$root/.cache/cuda-tools"
+if [ -x "$cuda_bin/ptxas" ] && [ ! -x "$cuda_bin/cuobjdump" ] &&
+   ! command -v cuobjdump > /dev/null &&
+   ! compgen -G "$cuda_tools/nvidia/*/bin/cuobjdump" > /dev/null; then
+  echo "mpt setup: installing cuobjdump and nvdisasm from PyPI into $cuda_tools"
+  python3 -m pip install --quiet --target "$cuda_tools" \
+      nvidia-cuda-cuobjdump nvidia-cuda-nvdisasm ||
+    echo "mpt setup: warning: no cuobjdump; the SASS tests will be skipped" >&2
 fi
 
 [ "${1:-}" = "--no-build" ] && exit 0

@@ -10,8 +10,8 @@
 #
 # Environment: BUILD (MPT's build directory, default build). The GPU steps
 # are compiled as mpt-run --device=cuda compiles them (--mpt-lower-to-nvvm
-# with its defaults: sm_90, PTX that the driver compiles when the trainer
-# starts).
+# with its defaults: a fatbin of an sm_90 cubin and the PTX, which a driver
+# compiles for another GPU when the trainer first launches a kernel).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

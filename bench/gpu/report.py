@@ -1,12 +1,14 @@
 """Checks and tabulates the GPU benchmark's results.
 
-  report.py trajectory CPU.csv GPU.csv --rtol R   # same losses, step by step
+  report.py trajectory CPU.csv GPU.csv --rtol R [--same C,...]
   report.py table RESULTS_DIR                     # MPT vs PyTorch
 
 `trajectory` compares the per-step losses (CSV: step,loss,...) of the same
 training run on the CPU and on the GPU, and fails when one step's losses
 differ by more than R relative to the CPU's (the devices sum in different
-orders, and mixed precision rounds at different places). `table` prints
+orders, and mixed precision rounds at different places), when a step's
+loss is NaN on one device only, or when a column of `--same` (skipped,
+loss_scale) differs at any step. `table` prints
 step time, throughput and step memory from the summaries (JSON) that MPT's
 trainers (--summary) and torch_mlp.py write, one row per precision.
 """
@@ -14,23 +16,39 @@ trainers (--summary) and torch_mlp.py write, one row per precision.
 import argparse
 import csv
 import json
+import math
 import os
 import sys
 
 
-def read_losses(path):
+def read_rows(path):
     with open(path) as file:
-        return [float(row["loss"]) for row in csv.DictReader(file)]
+        return list(csv.DictReader(file))
 
 
 def trajectory(args):
-    cpu, gpu = read_losses(args.cpu), read_losses(args.gpu)
+    cpu_rows, gpu_rows = read_rows(args.cpu), read_rows(args.gpu)
+    cpu = [float(row["loss"]) for row in cpu_rows]
+    gpu = [float(row["loss"]) for row in gpu_rows]
     if len(cpu) != len(gpu) or not cpu:
         print(f"trajectory: {args.cpu} has {len(cpu)} steps, "
               f"{args.gpu} has {len(gpu)}")
         return 1
+    same = [column for column in args.same.split(",") if column]
+    for step, (a, b) in enumerate(zip(cpu_rows, gpu_rows), start=1):
+        for column in same:
+            if a[column] != b[column]:
+                print(f"FAIL: step {step}: {column} is {a[column]} on the CPU "
+                      f"and {b[column]} on the GPU")
+                return 1
     worst_step, worst = 0, 0.0
     for step, (a, b) in enumerate(zip(cpu, gpu), start=1):
+        if math.isnan(a) or math.isnan(b):
+            if math.isnan(a) != math.isnan(b):
+                print(f"FAIL: step {step}: the loss is {a} on the CPU and "
+                      f"{b} on the GPU")
+                return 1
+            continue
         error = abs(a - b) / max(abs(a), 1e-12)
         if error > worst:
             worst_step, worst = step, error
@@ -87,6 +105,8 @@ def main():
     check.add_argument("cpu")
     check.add_argument("gpu")
     check.add_argument("--rtol", type=float, required=True)
+    check.add_argument("--same", default="",
+                       help="columns that must be equal at every step")
     tab = commands.add_parser("table")
     tab.add_argument("results")
     args = parser.parse_args()

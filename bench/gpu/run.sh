@@ -5,6 +5,8 @@
 #
 #  1. trajectory: the example MLP trained for 50 steps on the CPU and on
 #     the GPU, fp32 and f16 mixed precision, must give the same losses;
+#     with non-finite gradients injected at steps 3, 4 and 20 (f16), the
+#     same steps must be skipped with the same loss scales;
 #  2. timing: the 4096-wide 4-layer MLP at batch 8192, MPT in fp32, f16
 #     and bf16 mixed precision, against PyTorch fp32 and AMP (autocast with
 #     GradScaler for f16, autocast for bf16), with each step's memory.
@@ -36,6 +38,14 @@ for precision in fp32 f16; do
   python3 report.py trajectory results/mlp-cpu-$precision.csv \
       results/mlp-cuda-$precision.csv --rtol "$rtol" || status=1
 done
+
+echo "== overflow: f16 with non-finite gradients injected at steps 3, 4, 20"
+for device in cpu cuda; do
+  ./mlp-$device-f16 --steps=50 --print-every=0 --inject-nonfinite-grad-at=3,4,20 \
+      --metrics=results/overflow-$device.csv > /dev/null
+done
+python3 report.py trajectory results/overflow-cpu.csv results/overflow-cuda.csv \
+    --rtol 2e-2 --same skipped,loss_scale || status=1
 
 echo "== timing: 4096-wide 4-layer MLP, batch 8192, $steps steps after $warmup"
 python3 -c "

@@ -96,6 +96,9 @@ private:
   /// Whether the batch buffers hold the data of a step (not a fault
   /// injection's NaN), which a source that repeats one batch keeps.
   bool batchFilled = false;
+  /// Whether the executor already filled the next step's batch
+  /// (StepCall::fillNextBatch), and whether that changed it.
+  bool nextBatchFilled = false, nextBatchChanged = false;
   /// How long calls of the step took, over the timed steps: all of them,
   /// or a uniform sample (reservoir sampling) of kTimedCallSample when there
   /// are more, so that a long run's books stay small.
@@ -158,10 +161,17 @@ bool TrainingLoop::writesCheckpointAfter(int64_t step) const {
 Status TrainingLoop::runStep(int64_t step, StepRecord &record) {
   record.step = step;
   StepCall call;
-  call.batchChanged = fillBatch(step);
+  call.batchChanged = nextBatchFilled ? nextBatchChanged : fillBatch(step);
+  nextBatchFilled = false;
   call.stateNeeded =
       step == lastStep || writesCheckpointAfter(step) || validatesAfter(step);
   stateFetched = call.stateNeeded;
+  if (step < lastStep)
+    call.fillNextBatch = [this, step] {
+      nextBatchChanged = fillBatch(step + 1);
+      nextBatchFilled = true;
+      return nextBatchChanged;
+    };
 
   size_t batchIndex = 0;
   for (size_t i = 0, e = signature.args.size(); i < e; ++i)

@@ -40,6 +40,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <thread>
 
 using namespace mpt::runtime;
 
@@ -492,6 +493,54 @@ Flag policyFlag(std::string name, std::string help,
   return flag;
 }
 
+/// Calls a step as a device executor does: on copies of its batch inputs of
+/// its own, which it fills from the loop's buffers, having the loop fill the
+/// next batch (StepCall::fillNextBatch) on another thread while the step
+/// runs.
+class PrefetchingExecutor : public StepExecutor {
+public:
+  PrefetchingExecutor(const StepSignature &signature, StepFunction function)
+      : signature(signature), function(function) {
+    for (size_t index : signature.argsWithRole(Role::Batch))
+      for (auto &copies : batchCopies)
+        copies.emplace_back(signature.args[index].byteSize());
+  }
+
+  Status call(const StepCall &call) override {
+    std::vector<size_t> batch = signature.argsWithRole(Role::Batch);
+    auto copyBatch = [&](std::vector<std::vector<char>> &copies) {
+      for (size_t i = 0; i < batch.size(); ++i)
+        std::memcpy(copies[i].data(), call.buffers[batch[i]], copies[i].size());
+    };
+    if (nextFilled)
+      current ^= 1;
+    else if (call.batchChanged)
+      copyBatch(batchCopies[current]);
+    nextFilled = false;
+    std::vector<void *> buffers(call.buffers, call.buffers +
+                                                  signature.args.size() +
+                                                  signature.results.size());
+    for (size_t i = 0; i < batch.size(); ++i)
+      buffers[batch[i]] = batchCopies[current][i].data();
+    std::thread next([&] {
+      if (call.fillNextBatch && call.fillNextBatch()) {
+        copyBatch(batchCopies[current ^ 1]);
+        nextFilled = true;
+      }
+    });
+    function(buffers.data());
+    next.join();
+    return Status::success();
+  }
+
+private:
+  const StepSignature &signature;
+  StepFunction function;
+  std::vector<std::vector<char>> batchCopies[2];
+  int current = 0;
+  bool nextFilled = false;
+};
+
 /// `argv[0]` is the subcommand; the rest are the training flags of mpt-run
 /// and the test step's own.
 int testTrain(int argc, char **argv) {
@@ -530,6 +579,13 @@ int testTrain(int argc, char **argv) {
                   integerFlag("step-ms", "N", "Milliseconds each step takes",
                               linearConfig.stepMilliseconds, 0));
   commandLine.add(group, fileFaultFlag());
+  bool prefetch = false;
+  commandLine.add(group,
+                  switchFlag("prefetch",
+                             "Call the step as a device executor does: on "
+                             "copies of the batch, the next one filled "
+                             "while the step runs",
+                             prefetch));
   if (Status status = commandLine.parse(argc, argv); !status.ok()) {
     std::fprintf(stderr, "mpt-runtime-test: error: %s\n",
                  status.message().c_str());
@@ -555,7 +611,10 @@ int testTrain(int argc, char **argv) {
   }
   std::printf("data: %s\n", (*session)->data().describe().c_str());
   std::fflush(stdout);
-  HostStepExecutor step(linearStep);
+  HostStepExecutor host(linearStep);
+  PrefetchingExecutor prefetching(signature, linearStep);
+  StepExecutor &step =
+      prefetch ? static_cast<StepExecutor &>(prefetching) : host;
   Expected<TrainingSummary> summary =
       (*session)->run(step, /*staticStepBytes=*/0, stdout);
   if (!summary.ok()) {

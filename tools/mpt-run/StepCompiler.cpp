@@ -33,17 +33,26 @@ constexpr const char *kOpenMPRuntime = "libomp.so.5";
 
 /// Parses a textual pipeline into `pm`; syntax errors are reported through
 /// the context's diagnostics.
-LogicalResult parsePipeline(ModuleOp module, llvm::StringRef pipeline,
-                            PassManager &pm) {
+/// Why `pipeline` does not parse into `pm`, or nothing when it does.
+std::optional<std::string> pipelineError(llvm::StringRef pipeline,
+                                         PassManager &pm) {
   std::string errors;
   llvm::raw_string_ostream errorStream(errors);
   if (succeeded(parsePassPipeline(pipeline, pm, errorStream)))
-    return success();
+    return std::nullopt;
   // The parser's first line says what is wrong; the rest repeats it.
   llvm::StringRef reason = llvm::StringRef(errors).split('\n').first;
   reason.consume_front("<Pass-Options-Parser>: ");
+  return reason.str();
+}
+
+LogicalResult parsePipeline(ModuleOp module, llvm::StringRef pipeline,
+                            PassManager &pm) {
+  std::optional<std::string> reason = pipelineError(pipeline, pm);
+  if (!reason)
+    return success();
   return emitError(module.getLoc())
-         << "invalid pass pipeline '" << pipeline << "': " << reason;
+         << "invalid pass pipeline '" << pipeline << "': " << *reason;
 }
 
 /// Runs a textual pipeline on `module`; pipeline syntax errors and pass
@@ -213,10 +222,20 @@ LogicalResult StepCompiler::expand() {
 }
 
 LogicalResult StepCompiler::runMixedPrecision(llvm::StringRef pipeline) {
-  // Errors in the options name the pipeline as the user wrote it.
+  // The pass names its options' errors after itself; here the user wrote
+  // them as --amp-options.
+  ScopedDiagnosticHandler renameOption(&context, [&](Diagnostic &diag) {
+    std::string text = diag.str();
+    llvm::StringRef message(text);
+    if (diag.getSeverity() != DiagnosticSeverity::Error ||
+        !message.consume_front("--mpt-auto-mixed-precision: "))
+      return failure();
+    emitError(diag.getLocation()) << "--amp-options: " << message;
+    return success();
+  });
   PassManager parsed(&context);
-  if (failed(parsePipeline(*module, pipeline, parsed)))
-    return failure();
+  if (std::optional<std::string> reason = pipelineError(pipeline, parsed))
+    return emitError(UnknownLoc::get(&context)) << "--amp-options: " << *reason;
   // The report is on so that a step the pass leaves unchanged says why;
   // options given later (--amp-options) override it.
   std::string reporting = pipeline.str();

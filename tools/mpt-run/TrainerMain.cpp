@@ -21,6 +21,10 @@
 #include "mpt/Runtime/TrainingSession.h"
 #ifdef MPT_TRAINER_CUDA
 #include "mpt/Runtime/CUDA.h"
+
+#include <array>
+#include <cstring>
+#include <thread>
 #endif
 
 #include <cstdio>
@@ -49,14 +53,24 @@ int fail(const std::string &message) {
 /// Runs the compiled GPU step for the host training session, which keeps
 /// its flags, output, metrics and checkpoints. The state lives on the
 /// device twice: the step reads one copy and writes the other, and they
-/// swap after each step; the host state is uploaded once, and the batch
-/// whenever it changed. Each call brings back the step's results that are
-/// not state (loss, flags) and its scalar state (loss scale, counters); the
-/// whole state comes back only when the loop needs it.
+/// swap after each step; the host state is uploaded once. Each call brings
+/// back the step's results that are not state (loss, flags) and its scalar
+/// state (loss scale, counters); the whole state comes back only when the
+/// loop needs it.
+///
+/// Batches travel through page-locked staging buffers, on an upload stream
+/// of their own, into one of two device copies of the batch inputs. While
+/// the step runs on one, a second thread has the loop fill the next batch,
+/// stages it and starts its upload into the other, so that the next step
+/// finds its batch on the device already.
 class DeviceStepExecutor : public StepExecutor {
 public:
   explicit DeviceStepExecutor(const StepSignature &signature)
       : signature(signature) {}
+  ~DeviceStepExecutor() override {
+    for (BatchInput &input : batchInputs)
+      cuda::freeHost(input.staging);
+  }
 
   /// Initializes the device and allocates the step's buffers.
   Status start();
@@ -68,13 +82,31 @@ public:
   }
 
 private:
+  /// A batch input: its argument, its page-locked staging buffer and its
+  /// two device buffers.
+  struct BatchInput {
+    size_t arg;
+    size_t bytes;
+    void *staging = nullptr;
+    std::array<void *, 2> device{};
+  };
+
+  /// Copies the batch inputs from the loop's buffers into the staging
+  /// buffers and starts their upload into the device buffers `slot`.
+  Status stageBatch(void *const *host, int slot);
+
   const StepSignature &signature;
   std::string description;
   /// Device buffers by argument and by result; a state result's buffer
   /// becomes its argument's after the step.
   std::vector<void *> args, results;
+  std::vector<BatchInput> batchInputs;
+  /// The device buffers of the batch the next step reads, and whether they
+  /// are those an upload started during the previous step went to.
+  int slot = 0;
+  bool nextBatchStaged = false;
   size_t bufferBytes = 0;
-  bool uploaded = false;
+  bool stateUploaded = false;
 };
 
 Status DeviceStepExecutor::start() {
@@ -92,28 +124,84 @@ Status DeviceStepExecutor::start() {
         return buffer.takeError();
       buffers->push_back(*buffer);
     }
+  for (size_t index : signature.argsWithRole(Role::Batch)) {
+    BatchInput input{index, signature.args[index].byteSize()};
+    input.device[0] = args[index];
+    Expected<void *> second = cuda::allocate(input.bytes);
+    if (!second.ok())
+      return second.takeError();
+    input.device[1] = *second;
+    Expected<void *> staging = cuda::allocateHost(input.bytes);
+    if (!staging.ok())
+      return staging.takeError();
+    input.staging = *staging;
+    batchInputs.push_back(input);
+  }
   bufferBytes = cuda::memoryUse().current;
   cuda::resetPeakMemory();
   return Status::success();
 }
 
+Status DeviceStepExecutor::stageBatch(void *const *host, int slot) {
+  // In pieces, so that the copy of one into the staging buffer overlaps
+  // the upload of the one before.
+  constexpr size_t kPieceBytes = 16 << 20;
+  for (BatchInput &input : batchInputs)
+    for (size_t offset = 0; offset < input.bytes; offset += kPieceBytes) {
+      size_t bytes = std::min(kPieceBytes, input.bytes - offset);
+      char *staging = static_cast<char *>(input.staging) + offset;
+      std::memcpy(staging, static_cast<const char *>(host[input.arg]) + offset,
+                  bytes);
+      if (Status status = cuda::uploadAsync(
+              static_cast<char *>(input.device[slot]) + offset, staging, bytes);
+          !status.ok())
+        return status;
+    }
+  return Status::success();
+}
+
 Status DeviceStepExecutor::call(const StepCall &call) {
   size_t numArgs = signature.args.size();
-  for (size_t i = 0; i < numArgs; ++i) {
-    bool batch = signature.args[i].role == Role::Batch;
-    if (uploaded && !(batch && call.batchChanged))
-      continue;
-    if (Status status = cuda::copyToDevice(args[i], call.buffers[i],
-                                           signature.args[i].byteSize());
-        !status.ok())
+  for (size_t i = 0; i < numArgs && !stateUploaded; ++i)
+    if (signature.args[i].role != Role::Batch)
+      if (Status status = cuda::copyToDevice(args[i], call.buffers[i],
+                                             signature.args[i].byteSize());
+          !status.ok())
+        return status;
+  stateUploaded = true;
+  if (nextBatchStaged)
+    slot ^= 1;
+  else if (call.batchChanged)
+    if (Status status = stageBatch(call.buffers, slot); !status.ok())
       return status;
-  }
-  uploaded = true;
+  nextBatchStaged = false;
+  if (Status status = cuda::waitForUploads(); !status.ok())
+    return status;
+  for (BatchInput &input : batchInputs)
+    args[input.arg] = input.device[slot];
+
+  // The loop's batch buffers are free now: the next batch fills and
+  // uploads while the step runs.
+  Status staged = Status::success();
+  bool nextChanged = false;
+  std::thread next;
+  if (call.fillNextBatch)
+    next = std::thread([&] {
+      nextChanged = call.fillNextBatch();
+      if (nextChanged)
+        staged = stageBatch(call.buffers, slot ^ 1);
+    });
   std::vector<void *> buffers(args);
   buffers.insert(buffers.end(), results.begin(), results.end());
   mpt_trainer_step(buffers.data());
+  if (next.joinable())
+    next.join();
+  nextBatchStaged = nextChanged && staged.ok();
   if (Status status = cuda::takeError(); !status.ok())
     return status;
+  if (!staged.ok())
+    return staged;
+
   for (size_t i = 0, e = signature.results.size(); i < e; ++i) {
     const TensorSpec &spec = signature.results[i];
     if (isStateRole(spec.role) && !spec.shape.empty() && !call.stateNeeded)
@@ -140,6 +228,35 @@ Status DeviceStepExecutor::fetchState(const std::vector<void *> &state) {
           !status.ok())
         return status;
   return Status::success();
+}
+#endif
+
+/// The exit status of a run: 1 when it failed, 128 + the signal that
+/// stopped it, as a shell reports it, or 0.
+int exitStatus(const Expected<TrainingSummary> &summary) {
+  if (!summary.ok())
+    return fail(summary.error().message());
+  return summary->stopSignal ? 128 + summary->stopSignal : 0;
+}
+
+#ifdef MPT_TRAINER_CUDA
+/// Trains on the device, then ends the CUDA runtime explicitly, before
+/// `main` returns and while the driver still runs.
+int trainOnDevice(TrainingSession &session, const StepSignature &signature) {
+  int status = 0;
+  {
+    DeviceStepExecutor step(signature);
+    if (Status started = step.start(); !started.ok()) {
+      status = fail(started.message());
+    } else {
+      std::printf("device: %s\n", step.device().c_str());
+      status = exitStatus(session.run(step, mpt_trainer_static_bytes, stdout,
+                                      mpt_trainer_evaluate));
+    }
+  }
+  if (Status ended = cuda::shutdown(); !ended.ok() && status == 0)
+    return fail(ended.message());
+  return status;
 }
 #endif
 } // namespace
@@ -198,17 +315,10 @@ int main(int argc, char **argv) {
                 static_cast<long long>((*session)->state().step()));
   std::fflush(stdout);
 #ifdef MPT_TRAINER_CUDA
-  DeviceStepExecutor step(*signature);
-  if (Status status = step.start(); !status.ok())
-    return fail(status.message());
-  std::printf("device: %s\n", step.device().c_str());
+  return trainOnDevice(**session, *signature);
 #else
   HostStepExecutor step(mpt_trainer_step);
+  return exitStatus((*session)->run(step, mpt_trainer_static_bytes, stdout,
+                                    mpt_trainer_evaluate));
 #endif
-  Expected<TrainingSummary> summary = (*session)->run(
-      step, mpt_trainer_static_bytes, stdout, mpt_trainer_evaluate);
-  if (!summary.ok())
-    return fail(summary.error().message());
-  // Stopped by a signal: 128 + its number, as a shell reports it.
-  return summary->stopSignal ? 128 + summary->stopSignal : 0;
 }

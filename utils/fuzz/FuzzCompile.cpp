@@ -1,5 +1,4 @@
-//===- FuzzCompile.cpp - libFuzzer target: the compiler
-//--------------------===//
+//===- FuzzCompile.cpp - libFuzzer target: the compiler -------------------===//
 //
 // Feeds one input to the compiler as mpt-run does: parse, verify, then the
 // stages of the CPU pipeline, each as its own pass manager:
@@ -14,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mpt/Conversion/CPU/Passes.h"
 #include "mpt/Conversion/Passes.h"
 #include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
 #include "mpt/Dialect/MPT/IR/MPTDialect.h"

@@ -19,6 +19,12 @@
 // reuse: the temporaries of one step reuse each other's memory and those of
 // the previous step, without a device synchronisation per allocation.
 //
+// Lifetime. Nothing touches the driver before the program first needs the
+// device: compiled modules, which global constructors register before
+// `main`, load when a step first launches one of their kernels. A program
+// ends the runtime with shutdown(), before it returns from `main`; the
+// modules' global destructors then make no more CUDA calls.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef MPT_RUNTIME_CUDA_H
@@ -49,9 +55,29 @@ Expected<void *> allocate(size_t bytes);
 Status copyToDevice(void *device, const void *host, size_t bytes);
 Status copyToHost(void *host, const void *device, size_t bytes);
 
+/// Page-locked host memory, which the device copies from at full speed and
+/// asynchronously; kept until freeHost.
+Expected<void *> allocateHost(size_t bytes);
+void freeHost(void *pointer);
+
+/// Copies `bytes` from page-locked host memory (allocateHost) to the
+/// device on a stream of its own, asynchronously: the copy overlaps the
+/// steps running meanwhile (on their own streams) and is complete after
+/// the next waitForUploads(). The host memory must stay unchanged until
+/// then.
+Status uploadAsync(void *device, const void *pinnedHost, size_t bytes);
+/// Waits until every copy uploadAsync started is complete.
+Status waitForUploads();
+
 /// The first error raised by a CUDA call since the last call, which clears
 /// it; success when there was none.
 Status takeError();
+
+/// Waits for the device's work, unloads the compiled modules and releases
+/// the device, freeing everything allocated on it. Afterwards the runtime
+/// makes no CUDA call (the modules' global destructors only forget them).
+/// Returns the first error, of this or an earlier call.
+Status shutdown();
 
 /// Device memory allocated through this runtime, in bytes.
 struct MemoryUse {

@@ -42,6 +42,12 @@ struct StepCall {
   /// checkpoint, or at the end); otherwise it reads the results that are
   /// not state and the scalar state only.
   bool stateNeeded;
+  /// Fills the batch inputs' buffers with the batch of the next call and
+  /// returns whether they changed; empty for the last step. An executor
+  /// done reading this call's batch inputs may call it once, from any
+  /// thread, before `call` returns (so that the next upload overlaps this
+  /// step); the next call then comes with that batch already filled.
+  std::function<bool()> fillNextBatch;
 };
 
 /// Runs the compiled step for the training loop.

@@ -143,6 +143,9 @@ def AutoMixedPrecision : Pass<"mpt-auto-mixed-precision", "ModuleOp"> {
     Option<"lossScale", "loss-scale", "std::string", "\"\"",
            "dynamic, static:<value> or none (default: dynamic for f16, "
            "none for bf16)">,
+    // The defaults below are #mpt.loss_scale's (MPTAttrs.td), repeated for
+    // --help; test/Transforms/AutoMixedPrecision/policy.mlir fails if they
+    // differ.
     Option<"initScale", "init-scale", "double", "65536.0",
            "Initial loss scale (the value for a static scale)">,
     Option<"growthFactor", "growth-factor", "double", "2.0",

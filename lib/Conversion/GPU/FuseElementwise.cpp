@@ -52,6 +52,19 @@ void cloneForEachUser(Operation *op) {
   }
 }
 
+/// Replaces `op` by one copy of it right before each of its users.
+void cloneBeforeEachUser(Operation *op) {
+  if (op->use_empty())
+    return;
+  SmallVector<OpOperand *> uses = llvm::map_to_vector(
+      op->getResult(0).getUses(), [](OpOperand &use) { return &use; });
+  for (OpOperand *use : uses) {
+    OpBuilder b(use->getOwner());
+    use->set(b.clone(*op)->getResult(0));
+  }
+  op->erase();
+}
+
 /// Gives each op its own initial output. A shared `tensor.empty` lets
 /// bufferization put the outputs of unrelated ops in one buffer, one after
 /// the other, which ties the ops together (a GEMM's output buffer then also
@@ -59,13 +72,19 @@ void cloneForEachUser(Operation *op) {
 /// stream-ordered allocator reuses the memory of separate buffers anyway. A
 /// shared fill would bufferize into one buffer plus a device copy per
 /// further user; a fill kernel (or none, when the fill fuses into a GEMM)
-/// is cheaper.
+/// is cheaper. Each fill goes right before its user: its buffer is then
+/// allocated no earlier than needed (the zero fills of a backward pass
+/// start out together at its beginning), and a GEMM finds the fill of its
+/// output next to it, to compute it in its own kernel.
 void unshareInitialOutputs(func::FuncOp func) {
   // Fills first: their copies share the fill's empty tensor.
-  func.walk([](linalg::FillOp fill) {
+  SmallVector<linalg::FillOp> fills;
+  func.walk([&](linalg::FillOp fill) {
     if (fill.hasPureTensorSemantics())
-      cloneForEachUser(fill);
+      fills.push_back(fill);
   });
+  for (linalg::FillOp fill : fills)
+    cloneBeforeEachUser(fill);
   func.walk([](tensor::EmptyOp empty) { cloneForEachUser(empty); });
 }
 

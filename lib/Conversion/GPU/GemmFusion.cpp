@@ -13,6 +13,7 @@
 #include "GemmKernel.h"
 
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 using namespace mlir;
 using namespace mlir::mpt;
@@ -49,8 +50,43 @@ bool isPrologue(linalg::LinalgOp op, Value out) {
                        [&](Value input) { return input == out; });
 }
 
+/// The buffers (roots of views) an op between a GEMM and a neighbour it
+/// absorbs reads and writes.
+struct BufferAccess {
+  DenseSet<Value> reads, writes;
+  bool touches(Value buffer) const {
+    return reads.contains(buffer) || writes.contains(buffer);
+  }
+};
+
+/// What `op` reads and writes: a linalg op its inputs and inits, a kernel
+/// made from an earlier op (a `gpu.launch`) every buffer its body uses,
+/// counted as both read and written. Nothing for any other op, which the
+/// neighbour may not be moved across.
+std::optional<BufferAccess> bufferAccess(Operation *op) {
+  BufferAccess access;
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+    for (Value input : linalgOp.getDpsInputs())
+      access.reads.insert(rootBuffer(input));
+    for (Value init : linalgOp.getDpsInits())
+      access.writes.insert(rootBuffer(init));
+    return access;
+  }
+  if (auto launch = dyn_cast<gpu::LaunchOp>(op)) {
+    SetVector<Value> captured;
+    getUsedValuesDefinedAbove(launch.getBody(), captured);
+    for (Value value : captured)
+      if (isa<BaseMemRefType>(value.getType())) {
+        access.reads.insert(rootBuffer(value));
+        access.writes.insert(rootBuffer(value));
+      }
+    return access;
+  }
+  return std::nullopt;
+}
+
 /// The prologue of `gemm` (see isPrologue): the last op before it that
-/// touches its output, provided the linalg ops in between do not write the
+/// touches its output, provided the ops in between do not write the
 /// prologue's inputs, which the GEMM then reads in its place. The frees of
 /// those inputs in between move after the GEMM.
 linalg::LinalgOp findPrologue(Gemm &gemm) {
@@ -64,18 +100,15 @@ linalg::LinalgOp findPrologue(Gemm &gemm) {
     }
     if (isa<gpu::AllocOp>(op))
       continue;
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-    if (!linalgOp)
+    std::optional<BufferAccess> access = bufferAccess(op);
+    if (!access)
       return nullptr;
-    bool touchesOut = llvm::any_of(op->getOperands(), [&](Value operand) {
-      return rootBuffer(operand) == out;
-    });
-    if (!touchesOut) {
-      for (Value init : linalgOp.getDpsInits())
-        written.insert(rootBuffer(init));
+    if (!access->touches(out)) {
+      written.insert(access->writes.begin(), access->writes.end());
       continue;
     }
-    if (!isPrologue(linalgOp, out))
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (!linalgOp || !isPrologue(linalgOp, out))
       return nullptr;
     DenseSet<Value> inputs;
     for (Value input : linalgOp.getDpsInputs())
@@ -112,8 +145,8 @@ bool isEpilogue(linalg::LinalgOp op, Value out, Gemm &gemm) {
 
 /// The epilogue of `gemm` (see isEpilogue): the only op after it that reads
 /// its output, a temporary that nothing else but its prologue and free
-/// uses. The GEMM runs it early, so the linalg ops in between must not
-/// write its inputs nor touch its outputs.
+/// uses. The GEMM runs it early, so the ops in between must not write its
+/// inputs nor touch its outputs.
 linalg::LinalgOp findEpilogue(Gemm &gemm, linalg::LinalgOp prologue) {
   Value out = gemm.out->get();
   if (!out.getDefiningOp<gpu::AllocOp>())
@@ -142,16 +175,15 @@ linalg::LinalgOp findEpilogue(Gemm &gemm, linalg::LinalgOp prologue) {
        op = op->getNextNode()) {
     if (isa<gpu::AllocOp, gpu::DeallocOp>(op))
       continue;
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-    if (!linalgOp)
+    std::optional<BufferAccess> access = bufferAccess(op);
+    if (!access ||
+        llvm::any_of(access->writes,
+                     [&](Value v) {
+                       return inputs.contains(v) || outputs.contains(v);
+                     }) ||
+        llvm::any_of(access->reads,
+                     [&](Value v) { return outputs.contains(v); }))
       return nullptr;
-    for (Value init : linalgOp.getDpsInits())
-      if (inputs.contains(rootBuffer(init)) ||
-          outputs.contains(rootBuffer(init)))
-        return nullptr;
-    for (Value input : linalgOp.getDpsInputs())
-      if (outputs.contains(rootBuffer(input)))
-        return nullptr;
   }
   return epilogue;
 }
@@ -232,4 +264,59 @@ void gpu_kernels::hoistEpilogueAllocations(Gemm &gemm) {
         gemm.op->isBeforeInBlock(alloc))
       alloc->moveBefore(gemm.op);
   }
+}
+void gpu_kernels::storeResults(OpBuilder &b, Location loc, Gemm &gemm,
+                               const TileOrigin &origin, Value row, Value col,
+                               ArrayRef<Value> values) {
+  int64_t width = values.size();
+  Value sizeM = gemm.size(gemm.m), sizeN = gemm.size(gemm.n);
+  auto indicesAt = [&](OpBuilder &b, int64_t i) {
+    return gemmIndices(b, loc, gemm, origin, row,
+                       addIndexConstant(b, loc, col, i), Value());
+  };
+  // The output dim that n becomes, which the epilogue loops over.
+  AffineMap outMap = gemm.op.getMatchingIndexingMap(gemm.out);
+  std::optional<unsigned> outDimOfN =
+      outMap.getResultPosition(getAffineDimExpr(gemm.n, b.getContext()));
+  bool vectors =
+      outDimOfN &&
+      (gemm.epilogue ? canEmitVectorPoints(gemm.epilogue, *outDimOfN, width)
+                     : isVectorAccess(gemm.out->get(), outMap, gemm.n, width));
+  if (!vectors) {
+    for (int64_t i = 0; i < width; ++i) {
+      Value inBounds = arith::AndIOp::create(
+          b, loc, indexLessThan(b, loc, row, sizeM),
+          indexLessThan(b, loc, addIndexConstant(b, loc, col, i), sizeN));
+      emitIf(b, loc, inBounds, [&](OpBuilder &b) {
+        storeResult(b, loc, gemm, indicesAt(b, i), values[i]);
+      });
+    }
+    return;
+  }
+
+  // The vector is entirely inside the output or entirely outside.
+  Value inBounds =
+      arith::AndIOp::create(b, loc, indexLessThan(b, loc, row, sizeM),
+                            indexLessThan(b, loc, col, sizeN));
+  emitIf(b, loc, inBounds, [&](OpBuilder &b) {
+    SmallVector<Value> first = indicesAt(b, 0);
+    if (!gemm.epilogue) {
+      auto type = VectorType::get({width}, values.front().getType());
+      vector::StoreOp::create(
+          b, loc, vector::FromElementsOp::create(b, loc, type, values),
+          gemm.out->get(), applyMap(b, loc, outMap, first),
+          /*nontemporal=*/false, vectorAlignment(type));
+      return;
+    }
+    SmallVector<BlockArgument> results;
+    for (OpOperand *input : gemm.epilogue.getDpsInputOperands())
+      if (input->get() == gemm.out->get())
+        results.push_back(gemm.epilogue.getMatchingBlockArgument(input));
+    emitVectorPoints(b, loc, gemm.epilogue, outputIndices(b, loc, gemm, first),
+                     *outDimOfN, width, results,
+                     [&](int64_t i, IRMapping &mapping) {
+                       for (BlockArgument result : results)
+                         mapping.map(result, values[i]);
+                     });
+  });
 }

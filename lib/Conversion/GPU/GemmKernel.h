@@ -1,10 +1,11 @@
 //===- GemmKernel.h - The parts of a tiled GEMM kernel ----------*- C++ -*-===//
 //
 // A contraction becomes one tiled GEMM kernel (GemmKernels.cpp), built from
-// the elementwise neighbours it absorbs (GemmFusion.cpp), the cooperative
-// copies of operand tiles into shared memory (GemmTiles.cpp), and the
-// arithmetic of a tile, on the ordinary cores (SimtGemm.cpp) or on tensor
-// cores (MmaSyncGemm.cpp).
+// the elementwise neighbours it absorbs (GemmFusion.cpp), its launch and the
+// cooperative copies of operand tiles into shared memory (GemmTiles.cpp,
+// through registers; StagedTiles.cpp, the tensor-core pipeline's cp.async
+// copies and ldmatrix loads), and the arithmetic of a tile, on the ordinary
+// cores (SimtGemm.cpp) or on tensor cores (MmaSyncGemm.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,6 +43,14 @@ struct TileOrigin {
   Value m, n;
 };
 
+/// A GEMM kernel being built: its launch, the origin of the tile the block
+/// computes, and the thread's index in the block.
+struct GemmLaunch {
+  gpu::LaunchOp launch;
+  TileOrigin origin;
+  Value tid;
+};
+
 /// The loop indices of `gemm` at (m, n, k) within the batch of `origin`; a
 /// null index (one the caller's use does not depend on) is 0.
 SmallVector<Value> gemmIndices(OpBuilder &b, Location loc, Gemm &gemm,
@@ -51,6 +60,9 @@ SmallVector<Value> gemmIndices(OpBuilder &b, Location loc, Gemm &gemm,
 /// Loads `operand` at loop point `ivs` when `inBounds`, zero otherwise.
 Value loadOrZero(OpBuilder &b, Location loc, Gemm &gemm, OpOperand *operand,
                  ValueRange ivs, Value inBounds);
+
+/// Whether the innermost (contiguous) dimension of `operand` is loop `dim`.
+bool isContiguousAlong(Gemm &gemm, OpOperand *operand, unsigned dim);
 
 //===----------------------------------------------------------------------===//
 // Fused neighbours (GemmFusion.cpp)
@@ -74,8 +86,17 @@ Value initialValue(OpBuilder &b, Location loc, Gemm &gemm, ValueRange ivs,
 void storeResult(OpBuilder &b, Location loc, Gemm &gemm, ValueRange ivs,
                  Value value);
 
+/// Stores the final outputs `values` of the output elements (m = `row`, n =
+/// `col` + i) of the tile at `origin`, skipping those outside the output.
+/// `col` is a multiple of `values.size()`. The buffers the epilogue reads and
+/// writes along n are read and written in vectors when each of them holds
+/// whole vectors along n (see isVectorAccess), element by element otherwise.
+void storeResults(OpBuilder &b, Location loc, Gemm &gemm,
+                  const TileOrigin &origin, Value row, Value col,
+                  ArrayRef<Value> values);
+
 //===----------------------------------------------------------------------===//
-// Operand tiles (GemmTiles.cpp)
+// Launches and operand tiles staged through registers (GemmTiles.cpp)
 //===----------------------------------------------------------------------===//
 
 /// One operand tile to stage in shared memory: `tile[r][c]` receives the
@@ -92,16 +113,16 @@ struct TileCopy {
 Attribute workgroupMemory(MLIRContext *ctx);
 
 /// Launches one block of `threads` threads per `tileM` x `tileN` tile of the
-/// output (and per batch), with the shared-memory tiles `sharedTiles`.
-gpu::LaunchOp launchTiles(KernelBuilder &kernels, OpBuilder &b, Location loc,
-                          Gemm &gemm, StringRef kind, int64_t tileM,
-                          int64_t tileN, int64_t threads,
-                          TypeRange sharedTiles);
-
-/// Sets up a block's tile origin: batch from blockIdx.z, M from blockIdx.y,
-/// N from blockIdx.x.
-TileOrigin tileOrigin(OpBuilder &b, Location loc, Gemm &gemm,
-                      gpu::LaunchOp launch, int64_t tileM, int64_t tileN);
+/// output (and per batch), with the static shared-memory buffers
+/// `sharedTiles` and `dynamicSharedBytes` of dynamic shared memory. Grid x
+/// walks N, y walks M and z the batches; a grid dimension the hardware
+/// cannot make as large as needed (y and z stop at 65535) is walked by a
+/// loop over the block's tiles instead. `b` is left where the block computes
+/// the tile at the returned origin.
+GemmLaunch launchTiles(KernelBuilder &kernels, OpBuilder &b, Location loc,
+                       Gemm &gemm, StringRef kind, int64_t tileM, int64_t tileN,
+                       int64_t threads, TypeRange sharedTiles,
+                       int64_t dynamicSharedBytes = 0);
 
 /// The threads of the block copy `copy` cooperatively, consecutive threads
 /// taking consecutive elements (or 16-byte vectors of them) along the
@@ -109,6 +130,69 @@ TileOrigin tileOrigin(OpBuilder &b, Location loc, Gemm &gemm,
 void emitTileCopy(OpBuilder &b, Location loc, Gemm &gemm,
                   const TileOrigin &origin, const TileCopy &copy, Value tid,
                   int64_t threads);
+
+//===----------------------------------------------------------------------===//
+// Operand tiles in a multi-stage pipeline (StagedTiles.cpp)
+//===----------------------------------------------------------------------===//
+
+/// One operand's k-tiles in shared memory, `stages` of them, each stored in
+/// the operand's own layout: `rows` along the loop dim `rowDim`, strided in
+/// the operand, and `cols` along `colDim`, contiguous in the operand
+/// (or k, when the operand is contiguous along neither of the tile's dims).
+/// The 16-byte chunks of each row are permuted (see stagedTileOffset) so
+/// that neither the copies nor the fragment loads conflict on banks.
+struct StagedTile {
+  OpOperand *operand;
+  unsigned rowDim, colDim;
+  int64_t rows, cols;
+  /// Whether colDim is k: the tile is stored as `mma.sync` reads it.
+  bool alongK;
+  /// The elements 16 bytes hold.
+  int64_t chunk;
+  /// Elements a thread copies at once: a 16-byte vector with `cp.async`
+  /// when the operand holds whole vectors along colDim, else 1, through
+  /// registers.
+  int64_t copyWidth;
+  /// memref<stages * rows * cols x element, workgroup>.
+  Value buffer;
+
+  int64_t stageElements() const { return rows * cols; }
+};
+
+/// The tile of `operand` spanning `extent` along loop `outerDim` (m or n)
+/// and `kExtent` along k, in `buffer` (set by the caller).
+StagedTile makeStagedTile(Gemm &gemm, OpOperand *operand, unsigned outerDim,
+                          int64_t extent, int64_t kExtent);
+
+/// The element of `tile`'s `stage` at (row, col), after the permutation of
+/// 16-byte chunks: chunk c of row r is stored in place of chunk c ^ s(r),
+/// where s(r) takes 8 different values on any 8 consecutive rows that start
+/// at a multiple of 8, modulo the 128 bytes that span all 32 banks.
+Value stagedTileOffset(OpBuilder &b, Location loc, const StagedTile &tile,
+                       Value stage, Value row, Value col);
+
+/// Starts the copy of the operand's elements (rowDim = rowBase + r, colDim =
+/// colBase + c) into `stage` of `tile`, shared by the block's `threads`
+/// threads: `cp.async` 16-byte copies (zero-filled outside the operand)
+/// that complete at a later `cp.async.wait_group`, or, when the operand
+/// cannot be copied in vectors, loads and stores through registers.
+void emitStagedTileCopy(OpBuilder &b, Location loc, Gemm &gemm,
+                        const TileOrigin &origin, const StagedTile &tile,
+                        Value rowBase, Value colBase, Value stage, Value tid,
+                        int64_t threads);
+
+/// The four 32-bit fragment registers a warp's `ldmatrix.x4` reads from
+/// `stage` of `tile`: 8x8 matrix q spans (outer0 + outerOffset(q), k0 +
+/// kOffset(q)) in the tile's (outer, k) coordinates, where with
+/// `outerFirst` outerOffset(q) = 8 (q % 2) and kOffset(q) = 8 (q / 2), and
+/// the other way round without. A tile stored along k is read as it is, one
+/// stored along outer with `ldmatrix.trans`: either way lane 4g + t receives
+/// the elements (outer g, k 2t and 2t + 1) of each matrix, the layout of
+/// `mma.sync` fragments.
+SmallVector<Value> loadFragments(OpBuilder &b, Location loc,
+                                 const StagedTile &tile, Value stage,
+                                 Value outer0, Value k0, Value laneId,
+                                 bool outerFirst);
 
 //===----------------------------------------------------------------------===//
 // The arithmetic of a tile

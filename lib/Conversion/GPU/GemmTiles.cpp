@@ -1,8 +1,10 @@
-//===- GemmTiles.cpp - Operand tiles of a GEMM in shared memory -----------===//
+//===- GemmTiles.cpp - GEMM launches and tiles staged through registers ---===//
 //
-// Each block of a GEMM kernel stages a tile of both operands in shared
-// memory per k-step, so that every element read from device memory is used
-// by many threads. Tiles are loaded along each operand's contiguous
+// Each block of a GEMM kernel computes one tile of the output (per loop over
+// its tiles when the grid cannot cover them all), staging a tile of both
+// operands in shared memory per k-step, so that every element read from
+// device memory is used by many threads. Here operand tiles are loaded into
+// registers and stored into shared memory, along each operand's contiguous
 // dimension, so the loads are coalesced whatever the transposition, and
 // zero-filled outside the operand, so sizes need not be multiples of the
 // tile.
@@ -17,12 +19,8 @@ using namespace mlir::mpt::gpu_kernels;
 
 namespace {
 
-/// Whether the innermost (contiguous) dimension of `operand` is loop `dim`.
-bool isContiguousAlong(Gemm &gemm, OpOperand *operand, unsigned dim) {
-  AffineMap map = gemm.op.getMatchingIndexingMap(operand);
-  auto innermost = dyn_cast<AffineDimExpr>(map.getResults().back());
-  return innermost && innermost.getPosition() == dim;
-}
+/// The largest grid y and z dimensions.
+constexpr int64_t kMaxGridY = 65535, kMaxGridZ = 65535;
 
 /// Bytes one thread loads at once when copying a tile: the widest global
 /// load (ld.global.v4.b32).
@@ -47,7 +45,46 @@ int64_t vectorWidth(Gemm &gemm, const TileCopy &copy, bool alongCols,
   return width;
 }
 
+/// The grid size for `count` blocks along a dimension of at most `limit`.
+Value clampedGridSize(OpBuilder &b, Location loc, Value count, int64_t limit) {
+  if (std::optional<int64_t> known = getConstantIntValue(count))
+    return indexConstant(b, loc, std::min(*known, limit));
+  return arith::MinUIOp::create(b, loc, count, indexConstant(b, loc, limit));
+}
+
+/// Whether `count` blocks may not fit a grid dimension of at most `limit`.
+bool mayExceed(Value count, int64_t limit) {
+  std::optional<int64_t> known = getConstantIntValue(count);
+  return !known || *known > limit;
+}
+
+/// The index of the block's tile along a grid dimension of `count` tiles:
+/// its block id, or, when the grid may be smaller than `count`, the
+/// induction variable of a loop from the block id to `count` by the grid
+/// size, with `b` moved into it.
+Value tileIndex(OpBuilder &b, Location loc, Value blockId, Value gridSize,
+                Value count, int64_t limit) {
+  if (!mayExceed(count, limit))
+    return blockId;
+  auto loop = scf::ForOp::create(b, loc, blockId, count, gridSize);
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  // The next tile of the block reuses its shared memory: every thread must
+  // be done with this one first.
+  gpu::BarrierOp::create(b, loc);
+  b.setInsertionPoint(loop.getBody(), loop.getBody()->begin());
+  return loop.getInductionVar();
+}
+
 } // namespace
+
+bool gpu_kernels::isContiguousAlong(Gemm &gemm, OpOperand *operand,
+                                    unsigned dim) {
+  AffineMap map = gemm.op.getMatchingIndexingMap(operand);
+  if (map.getNumResults() == 0)
+    return false;
+  auto innermost = dyn_cast<AffineDimExpr>(map.getResults().back());
+  return innermost && innermost.getPosition() == dim;
+}
 
 Attribute gpu_kernels::workgroupMemory(MLIRContext *ctx) {
   return gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
@@ -119,29 +156,31 @@ void gpu_kernels::emitTileCopy(OpBuilder &b, Location loc, Gemm &gemm,
   }
 }
 
-TileOrigin gpu_kernels::tileOrigin(OpBuilder &b, Location loc, Gemm &gemm,
-                                   gpu::LaunchOp launch, int64_t tileM,
-                                   int64_t tileN) {
-  TileOrigin origin;
+GemmLaunch gpu_kernels::launchTiles(KernelBuilder &kernels, OpBuilder &b,
+                                    Location loc, Gemm &gemm, StringRef kind,
+                                    int64_t tileM, int64_t tileN,
+                                    int64_t threads, TypeRange sharedTiles,
+                                    int64_t dynamicSharedBytes) {
   SmallVector<Value> batchSizes = llvm::map_to_vector(
       gemm.batch, [&](unsigned dim) { return gemm.size(dim); });
-  origin.batchIvs = delinearize(b, loc, launch.getBlockIds().z, batchSizes);
-  origin.m = mulIndexConstant(b, loc, launch.getBlockIds().y, tileM);
-  origin.n = mulIndexConstant(b, loc, launch.getBlockIds().x, tileN);
-  return origin;
-}
-
-gpu::LaunchOp gpu_kernels::launchTiles(KernelBuilder &kernels, OpBuilder &b,
-                                       Location loc, Gemm &gemm, StringRef kind,
-                                       int64_t tileM, int64_t tileN,
-                                       int64_t threads, TypeRange sharedTiles) {
-  SmallVector<Value> batchSizes = llvm::map_to_vector(
-      gemm.batch, [&](unsigned dim) { return gemm.size(dim); });
-  Value gridX =
+  Value tilesN =
       ceilDiv(b, loc, gemm.size(gemm.n), indexConstant(b, loc, tileN));
-  Value gridY =
+  Value tilesM =
       ceilDiv(b, loc, gemm.size(gemm.m), indexConstant(b, loc, tileM));
-  Value gridZ = product(b, loc, batchSizes);
-  return kernels.launch(b, loc, kind, {gridX, gridY, gridZ},
-                        {indexConstant(b, loc, threads)}, sharedTiles);
+  Value batches = product(b, loc, batchSizes);
+  GemmLaunch kernel;
+  kernel.launch = kernels.launch(
+      b, loc, kind,
+      {tilesN, clampedGridSize(b, loc, tilesM, kMaxGridY),
+       clampedGridSize(b, loc, batches, kMaxGridZ)},
+      {indexConstant(b, loc, threads)}, sharedTiles, dynamicSharedBytes);
+  gpu::KernelDim3 blockIds = kernel.launch.getBlockIds();
+  gpu::KernelDim3 gridSize = kernel.launch.getGridSize();
+  Value batch = tileIndex(b, loc, blockIds.z, gridSize.z, batches, kMaxGridZ);
+  Value tileRow = tileIndex(b, loc, blockIds.y, gridSize.y, tilesM, kMaxGridY);
+  kernel.origin.batchIvs = delinearize(b, loc, batch, batchSizes);
+  kernel.origin.m = mulIndexConstant(b, loc, tileRow, tileM);
+  kernel.origin.n = mulIndexConstant(b, loc, blockIds.x, tileN);
+  kernel.tid = kernel.launch.getThreadIds().x;
+  return kernel;
 }

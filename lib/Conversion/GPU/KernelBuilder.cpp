@@ -22,7 +22,8 @@ std::optional<unsigned> gpu_kernels::smVersionOf(StringRef chip) {
 
 gpu::LaunchOp KernelBuilder::launch(OpBuilder &b, Location loc, StringRef kind,
                                     ArrayRef<Value> grid, ArrayRef<Value> block,
-                                    TypeRange workgroupBuffers) {
+                                    TypeRange workgroupBuffers,
+                                    int64_t dynamicSharedBytes) {
   Value one = indexConstant(b, loc, 1);
   auto dim = [&](ArrayRef<Value> sizes, unsigned i) {
     return i < sizes.size() ? sizes[i] : one;
@@ -31,9 +32,13 @@ gpu::LaunchOp KernelBuilder::launch(OpBuilder &b, Location loc, StringRef kind,
   auto module = FlatSymbolRefAttr::get(ctx, funcName + "_kernels");
   auto function = FlatSymbolRefAttr::get(
       ctx, llvm::formatv("{0}_{1}_{2}", funcName, kind, kernelCount++).str());
+  Value dynamicShared;
+  if (dynamicSharedBytes)
+    dynamicShared = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                                 dynamicSharedBytes);
   auto launch = gpu::LaunchOp::create(
       b, loc, dim(grid, 0), dim(grid, 1), dim(grid, 2), dim(block, 0),
-      dim(block, 1), dim(block, 2), /*dynamicSharedMemorySize=*/nullptr,
+      dim(block, 1), dim(block, 2), dynamicShared,
       /*asyncTokenType=*/nullptr, /*asyncDependencies=*/{}, workgroupBuffers,
       /*privateAttributions=*/{}, /*clusterSizeX=*/nullptr,
       /*clusterSizeY=*/nullptr, /*clusterSizeZ=*/nullptr, module, function);
@@ -97,6 +102,24 @@ Value gpu_kernels::indexLessThan(OpBuilder &b, Location loc, Value lhs,
 
 Value gpu_kernels::zeroOf(OpBuilder &b, Location loc, Type type) {
   return arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
+}
+
+llvm::MaybeAlign gpu_kernels::vectorAlignment(VectorType type) {
+  int64_t bytes = type.getNumElements() * type.getElementTypeBitWidth() / 8;
+  return llvm::MaybeAlign(std::min(bytes, kBufferAlignment));
+}
+
+bool gpu_kernels::isVectorAccess(Value buffer, AffineMap map, unsigned dim,
+                                 int64_t width) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  if (!type || type.getRank() == 0 || !type.getLayout().isIdentity() ||
+      type.getElementTypeBitWidth() % 8 != 0 ||
+      !llvm::isPowerOf2_64(type.getElementTypeBitWidth()) ||
+      !type.hasStaticShape() || type.getShape().back() % width != 0 ||
+      map.getNumResults() != static_cast<unsigned>(type.getRank()))
+    return false;
+  auto innermost = dyn_cast<AffineDimExpr>(map.getResults().back());
+  return innermost && innermost.getPosition() == dim;
 }
 
 SmallVector<Value> gpu_kernels::delinearize(OpBuilder &b, Location loc,
@@ -214,4 +237,54 @@ SmallVector<Value> gpu_kernels::emitBody(OpBuilder &b, Location loc,
   return llvm::map_to_vector(
       op.getBlock()->getTerminator()->getOperands(),
       [&](Value v) { return mapping.lookupOrDefault(v); });
+}
+
+bool gpu_kernels::canEmitVectorPoints(linalg::LinalgOp op, unsigned dim,
+                                      int64_t width) {
+  return op.getNumReductionLoops() == 0 &&
+         llvm::all_of(op.getDpsInitsMutable(), [&](OpOperand &init) {
+           return isVectorAccess(init.get(), op.getMatchingIndexingMap(&init),
+                                 dim, width);
+         });
+}
+
+void gpu_kernels::emitVectorPoints(
+    OpBuilder &b, Location loc, linalg::LinalgOp op, ValueRange ivs,
+    unsigned dim, int64_t width, ArrayRef<BlockArgument> boundByCaller,
+    function_ref<void(int64_t, IRMapping &)> bindPoint) {
+  SmallVector<std::pair<BlockArgument, Value>> vectorInputs;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    BlockArgument arg = op.getMatchingBlockArgument(input);
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (arg.use_empty() || llvm::is_contained(boundByCaller, arg) ||
+        !isVectorAccess(input->get(), map, dim, width))
+      continue;
+    auto type = VectorType::get({width}, arg.getType());
+    vectorInputs.emplace_back(
+        arg, vector::LoadOp::create(
+                 b, loc, type, input->get(), applyMap(b, loc, map, ivs),
+                 /*nontemporal=*/false, vectorAlignment(type)));
+  }
+  SmallVector<SmallVector<Value>> results(op.getNumDpsInits());
+  for (int64_t i = 0; i < width; ++i) {
+    SmallVector<Value> point(ivs);
+    point[dim] = addIndexConstant(b, loc, point[dim], i);
+    IRMapping mapping;
+    bindPoint(i, mapping);
+    for (auto [arg, vector] : vectorInputs)
+      mapping.map(
+          arg, vector::ExtractOp::create(b, loc, vector, ArrayRef<int64_t>{i}));
+    cloneBody(b, loc, op, point,
+              loadInits(b, loc, op, point, /*onlyIfRead=*/true), mapping);
+    for (auto [result, yielded] :
+         llvm::zip(results, op.getBlock()->getTerminator()->getOperands()))
+      result.push_back(mapping.lookupOrDefault(yielded));
+  }
+  for (auto [init, result] : llvm::zip(op.getDpsInitsMutable(), results)) {
+    auto type = VectorType::get({width}, result.front().getType());
+    vector::StoreOp::create(
+        b, loc, vector::FromElementsOp::create(b, loc, type, result),
+        init.get(), applyMap(b, loc, op.getMatchingIndexingMap(&init), ivs),
+        /*nontemporal=*/false, vectorAlignment(type));
+  }
 }

@@ -31,11 +31,12 @@ public:
         blockSize(blockSize) {}
 
   /// Creates a `gpu.launch` at `b`'s insertion point with the given grid and
-  /// block sizes (missing dimensions are 1) and workgroup buffers, and moves
-  /// `b` into its body.
+  /// block sizes (missing dimensions are 1), workgroup buffers and bytes of
+  /// dynamic shared memory, and moves `b` into its body.
   gpu::LaunchOp launch(OpBuilder &b, Location loc, StringRef kind,
                        ArrayRef<Value> grid, ArrayRef<Value> block,
-                       TypeRange workgroupBuffers = {});
+                       TypeRange workgroupBuffers = {},
+                       int64_t dynamicSharedBytes = 0);
 
   /// Whether the target has `mma.sync` tensor cores for f16/bf16.
   bool hasMmaSync() const { return smVersion >= 80; }
@@ -65,6 +66,22 @@ Value mulIndexConstant(OpBuilder &b, Location loc, Value lhs, int64_t rhs);
 Value indexLessThan(OpBuilder &b, Location loc, Value lhs, Value rhs);
 /// The zero of `type`.
 Value zeroOf(OpBuilder &b, Location loc, Type type);
+
+/// Every buffer a kernel gets is aligned to this many bytes: the runtime's
+/// allocations are, and a step's callers must pass buffers that are.
+constexpr int64_t kBufferAlignment = 16;
+
+/// The alignment of a vector of `type` that starts at a multiple of its
+/// length in a dense buffer.
+llvm::MaybeAlign vectorAlignment(VectorType type);
+
+/// Whether `map` (from loop indices to the indices of `buffer`) reads or
+/// writes `buffer` in whole vectors of `width` elements along loop `dim`: a
+/// dense buffer of whole bytes per element whose innermost index is that
+/// loop and whose rows hold a whole number of vectors, so that a vector
+/// starting at a multiple of `width` is entirely inside the buffer or
+/// entirely outside, and aligned to its size (up to kBufferAlignment).
+bool isVectorAccess(Value buffer, AffineMap map, unsigned dim, int64_t width);
 /// Splits `linear` into coordinates of a row-major space of `sizes`.
 SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
                                ValueRange sizes);
@@ -104,6 +121,22 @@ void cloneBody(OpBuilder &b, Location loc, linalg::LinalgOp op, ValueRange ivs,
 /// returns the values it yields.
 SmallVector<Value> emitBody(OpBuilder &b, Location loc, linalg::LinalgOp op,
                             ValueRange ivs, ValueRange inits);
+
+/// Whether `emitVectorPoints` can evaluate the elementwise `op` `width`
+/// points at a time along loop `dim`: every output of `op` is written in
+/// whole vectors along it (see isVectorAccess).
+bool canEmitVectorPoints(linalg::LinalgOp op, unsigned dim, int64_t width);
+
+/// Evaluates the elementwise `op` at the `width` points `ivs`, `ivs` + 1 along
+/// `dim`, ... (`ivs[dim]` a multiple of `width`), storing each output as one
+/// vector: each input read in whole vectors along `dim` is loaded as one
+/// vector, the others element by element. `bindPoint(i, mapping)` binds
+/// block arguments of the body to values of point i that the caller
+/// provides instead of loading them (the inputs it binds are not loaded).
+void emitVectorPoints(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                      ValueRange ivs, unsigned dim, int64_t width,
+                      ArrayRef<BlockArgument> boundByCaller,
+                      function_ref<void(int64_t, IRMapping &)> bindPoint);
 
 //===----------------------------------------------------------------------===//
 // Kernel strategies

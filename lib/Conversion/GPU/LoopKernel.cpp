@@ -11,7 +11,9 @@
 // of a block (`#gpu.thread<x>`), which they turn into block and thread ids.
 // The points of the parallel loops are numbered row-major and dealt out
 // `threads` per block, so that neighbouring threads take neighbouring
-// points whatever the rank of the op.
+// points whatever the rank of the op. An elementwise op whose outputs hold
+// whole 4-element vectors along the innermost loop takes 4 consecutive
+// points per thread, reading and writing 8- or 16-byte vectors.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +28,9 @@ using namespace mlir::mpt;
 using namespace mlir::mpt::gpu_kernels;
 
 namespace {
+
+/// The points an elementwise thread takes at once, when it can.
+constexpr int64_t kPointsPerThread = 4;
 
 /// Runs the reduction loops `dims` of `op` (outermost first) around its body,
 /// carrying the output values, and returns their final values. `ivs` holds
@@ -102,9 +107,18 @@ LogicalResult gpu_kernels::buildLoopKernel(KernelBuilder &kernels,
   SmallVector<unsigned> parallelDims, reductionDims;
   op.getParallelDims(parallelDims);
   op.getReductionDims(reductionDims);
+  // The innermost loop, in vectors when every output allows it.
+  unsigned innermost = op.getNumLoops() - 1;
+  int64_t width = reductionDims.empty() && !parallelDims.empty() &&
+                          canEmitVectorPoints(op, innermost, kPointsPerThread)
+                      ? kPointsPerThread
+                      : 1;
+  SmallVector<int64_t> threadSizes = staticSizes;
+  if (width > 1)
+    threadSizes[innermost] /= width;
   int64_t count = 1;
   for (unsigned dim : parallelDims)
-    count *= staticSizes[dim];
+    count *= threadSizes[dim];
   int64_t threads = threadsFor(count, kernels.getBlockSize());
   int64_t blocks = llvm::divideCeil(count, threads);
 
@@ -126,8 +140,10 @@ LogicalResult gpu_kernels::buildLoopKernel(KernelBuilder &kernels,
       llvm::map_to_vector(staticSizes, [&](int64_t size) -> Value {
         return indexConstant(rewriter, loc, size);
       });
-  SmallVector<Value> parallelSizes = llvm::map_to_vector(
-      parallelDims, [&](unsigned dim) { return sizes[dim]; });
+  SmallVector<Value> parallelSizes =
+      llvm::map_to_vector(parallelDims, [&](unsigned dim) {
+        return indexConstant(rewriter, loc, threadSizes[dim]);
+      });
   Value id =
       addIndex(rewriter, loc,
                mulIndexConstant(rewriter, loc,
@@ -141,7 +157,13 @@ LogicalResult gpu_kernels::buildLoopKernel(KernelBuilder &kernels,
     for (auto [dim, iv] :
          llvm::zip(parallelDims, delinearize(b, loc, id, parallelSizes)))
       ivs[dim] = iv;
-    emitted = emitPoint(b, loc, op, ivs, sizes);
+    if (width == 1) {
+      emitted = emitPoint(b, loc, op, ivs, sizes);
+      return;
+    }
+    ivs[innermost] = mulIndexConstant(b, loc, ivs[innermost], width);
+    emitVectorPoints(b, loc, op, ivs, innermost, width, {},
+                     [](int64_t, IRMapping &) {});
   });
   if (failed(emitted))
     return failure();

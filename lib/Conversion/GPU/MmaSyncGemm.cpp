@@ -4,6 +4,22 @@
 // of the output with `mma.sync.aligned.m16n8k16`, f32 accumulators in
 // registers, from 32-deep k-tiles of both operands in shared memory.
 //
+// The k-tiles flow through a pipeline of kStages buffers per operand
+// (StagedTiles.cpp): `cp.async` copies run kStages - 1 tiles ahead of the
+// tile the warps multiply, which they read with `ldmatrix`. One barrier per
+// k-tile orders both: at iteration kt every thread has waited for its own
+// copies of tile kt (`cp.async.wait_group kStages - 2`: of the kStages - 1 +
+// kt groups it committed, all but the last kStages - 2 are complete, and
+// group kt holds tile kt), so after the barrier tile kt is complete and
+// visible; and every thread has finished multiplying tile kt - 1, whose
+// buffer the copies of tile kt + kStages - 1 issued next reuse.
+//
+// The results leave through shared memory too: each warp writes its f32
+// accumulators there, one 16-row slice at a time, and reads them back four
+// consecutive columns per lane, so that the epilogue reads and writes rows
+// of 16-byte (f32) or 8-byte (f16/bf16) vectors, whole 32-byte sectors,
+// instead of 4- or 2-byte elements.
+//
 // The kernel is written here rather than through upstream's path to tensor
 // cores (`convert-vector-to-gpu` to `nvgpu.mma.sync`, then
 // `convert-nvgpu-to-nvvm`) because that path cannot do the job in MLIR 22:
@@ -25,17 +41,24 @@ namespace {
 
 namespace mma {
 constexpr int64_t kTileM = 128, kTileN = 128, kTileK = 32;
-/// Shared-memory rows are padded so that the eight rows a fragment load
-/// touches fall in different banks.
-constexpr int64_t kPaddedK = kTileK + 8;
+/// k-tiles of each operand in shared memory at once.
+constexpr int64_t kStages = 4;
 /// The shape of one `mma.sync`.
 constexpr int64_t kInstrM = 16, kInstrN = 8, kInstrK = 16;
 /// 2x4 warps, each computing a 64x32 piece of the tile.
-constexpr int64_t kWarpsM = 2, kWarpsN = 4, kWarpSize = 32;
-constexpr int64_t kThreads = kWarpsM * kWarpsN * kWarpSize;
+constexpr int64_t kWarpsM = 2, kWarpsN = 4, kThreadsPerWarp = 32;
+constexpr int64_t kWarps = kWarpsM * kWarpsN;
+constexpr int64_t kThreads = kWarps * kThreadsPerWarp;
 constexpr int64_t kWarpTileM = kTileM / kWarpsM, kWarpTileN = kTileN / kWarpsN;
 constexpr int64_t kFragmentsM = kWarpTileM / kInstrM;
 constexpr int64_t kFragmentsN = kWarpTileN / kInstrN;
+/// The results a lane stores at once: 16 bytes of f32.
+constexpr int64_t kStoreWidth = 4;
+/// A warp's 16-row slice of results in shared memory: rows of kWarpTileN
+/// f32 padded by 8, so that the 8-byte writes of each half-warp (rows g and
+/// columns 2t, g < 4 or g >= 4) cover all 32 banks once.
+constexpr int64_t kResultPitch = kWarpTileN + 8;
+constexpr int64_t kResultSliceElements = kInstrM * kResultPitch;
 } // namespace mma
 
 /// The position of a lane within an `mma.sync` fragment: lane = 4 * group +
@@ -44,32 +67,31 @@ struct LanePosition {
   Value group, thread;
 };
 
-/// Loads the two consecutive k-elements at tile[row][col] as one 32-bit
-/// register of the fragment: a vector<2xf16>, or an i32 for bf16.
-Value loadPair(OpBuilder &b, Location loc, Value tile, Value row, Value col) {
-  Type element = cast<MemRefType>(tile.getType()).getElementType();
-  Value pair = vector::LoadOp::create(b, loc, VectorType::get({2}, element),
-                                      tile, ValueRange{row, col});
-  if (element.isF16())
-    return pair;
-  Value word = vector::BitCastOp::create(
-      b, loc, VectorType::get({1}, b.getI32Type()), pair);
-  return vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
+/// A view of `bytes` bytes of the kernel's dynamic shared memory, from byte
+/// `offset`, as a 1-D buffer of `element`.
+Value sharedView(OpBuilder &b, Location loc, Value dynamicShared,
+                 int64_t offset, int64_t bytes, Type element) {
+  int64_t count = bytes * 8 / element.getIntOrFloatBitWidth();
+  auto type = MemRefType::get({count}, element, MemRefLayoutAttrInterface(),
+                              workgroupMemory(b.getContext()));
+  return memref::ViewOp::create(b, loc, type, dynamicShared,
+                                indexConstant(b, loc, offset), ValueRange{});
 }
 
-/// The accumulator element `e` (0-3) of a lane holds row `group + 8 * (e /
-/// 2)`, column `2 * thread + e % 2` of the 16x8 fragment.
-std::pair<Value, Value> accumulatorPosition(OpBuilder &b, Location loc,
-                                            const LanePosition &lane,
-                                            Value rowBase, Value colBase,
-                                            int64_t e) {
-  Value row = addIndex(b, loc, rowBase,
-                       addIndexConstant(b, loc, lane.group, 8 * (e / 2)));
-  Value col =
-      addIndex(b, loc, colBase,
-               addIndexConstant(
-                   b, loc, mulIndexConstant(b, loc, lane.thread, 2), e % 2));
-  return {row, col};
+/// The kernel's dynamic shared memory: kStages k-tiles of each operand,
+/// reused by the results once the last k-tile is done.
+int64_t sharedMemoryBytes(const StagedTile &lhs, const StagedTile &rhs,
+                          int64_t elementBytes) {
+  using namespace mma;
+  int64_t tiles =
+      kStages * (lhs.stageElements() + rhs.stageElements()) * elementBytes;
+  int64_t results = kWarps * kResultSliceElements * 4;
+  return std::max(tiles, results);
+}
+
+Value nextStage(OpBuilder &b, Location loc, Value tile) {
+  return arith::RemUIOp::create(b, loc, tile,
+                                indexConstant(b, loc, mma::kStages));
 }
 
 } // namespace
@@ -78,25 +100,32 @@ void gpu_kernels::buildMmaSyncGemm(KernelBuilder &kernels, OpBuilder &b,
                                    Gemm &gemm) {
   using namespace mma;
   Location loc = gemm.op.getLoc();
-  MLIRContext *ctx = b.getContext();
   Type operandType = gemm.elementType(gemm.lhs);
   Type outType = gemm.elementType(gemm.out);
   Type f32 = b.getF32Type();
-  auto tileType =
-      MemRefType::get({kTileM, kPaddedK}, operandType,
-                      MemRefLayoutAttrInterface(), workgroupMemory(ctx));
-  gpu::LaunchOp launch = launchTiles(kernels, b, loc, gemm, "gemm_mma", kTileM,
-                                     kTileN, kThreads, {tileType, tileType});
-  // lhsTile[m][k] and rhsTile[n][k]: both k-contiguous, as the row-major A
-  // and column-major B fragments want them.
-  Value lhsTile = launch.getWorkgroupAttributions()[0];
-  Value rhsTile = launch.getWorkgroupAttributions()[1];
-  TileOrigin origin = tileOrigin(b, loc, gemm, launch, kTileM, kTileN);
-  Value tid = launch.getThreadIds().x;
-  Value warp =
-      arith::DivUIOp::create(b, loc, tid, indexConstant(b, loc, kWarpSize));
-  Value laneId =
-      arith::RemUIOp::create(b, loc, tid, indexConstant(b, loc, kWarpSize));
+  int64_t elementBytes = operandType.getIntOrFloatBitWidth() / 8;
+  StagedTile lhs = makeStagedTile(gemm, gemm.lhs, gemm.m, kTileM, kTileK);
+  StagedTile rhs = makeStagedTile(gemm, gemm.rhs, gemm.n, kTileN, kTileK);
+  int64_t lhsBytes = kStages * lhs.stageElements() * elementBytes;
+  int64_t rhsBytes = kStages * rhs.stageElements() * elementBytes;
+  GemmLaunch kernel =
+      launchTiles(kernels, b, loc, gemm, "gemm_mma", kTileM, kTileN, kThreads,
+                  {}, sharedMemoryBytes(lhs, rhs, elementBytes));
+  const TileOrigin &origin = kernel.origin;
+  Value dynamicShared = gpu::DynamicSharedMemoryOp::create(
+      b, loc,
+      MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                      MemRefLayoutAttrInterface(),
+                      workgroupMemory(b.getContext())));
+  lhs.buffer = sharedView(b, loc, dynamicShared, 0, lhsBytes, operandType);
+  rhs.buffer =
+      sharedView(b, loc, dynamicShared, lhsBytes, rhsBytes, operandType);
+
+  Value tid = kernel.tid;
+  Value warp = arith::DivUIOp::create(b, loc, tid,
+                                      indexConstant(b, loc, kThreadsPerWarp));
+  Value laneId = arith::RemUIOp::create(b, loc, tid,
+                                        indexConstant(b, loc, kThreadsPerWarp));
   LanePosition lane{
       arith::DivUIOp::create(b, loc, laneId, indexConstant(b, loc, 4)),
       arith::RemUIOp::create(b, loc, laneId, indexConstant(b, loc, 4))};
@@ -111,13 +140,19 @@ void gpu_kernels::buildMmaSyncGemm(KernelBuilder &kernels, OpBuilder &b,
       kWarpTileN);
   Value sizeM = gemm.size(gemm.m), sizeN = gemm.size(gemm.n);
 
-  // Accumulator element (i, j, e) of this lane in the output.
-  auto outputAt = [&](int64_t i, int64_t j, int64_t e) {
-    Value rowBase = addIndex(b, loc, origin.m,
-                             addIndexConstant(b, loc, warpM, kInstrM * i));
-    Value colBase = addIndex(b, loc, origin.n,
-                             addIndexConstant(b, loc, warpN, kInstrN * j));
-    auto [row, col] = accumulatorPosition(b, loc, lane, rowBase, colBase, e);
+  // Accumulator element e of fragment (i, j) holds row g + 8 (e / 2),
+  // column 2t + e % 2 of the fragment.
+  auto accumulatorAt = [&](int64_t i, int64_t j, int64_t e) {
+    Value row = addIndex(b, loc, origin.m,
+                         addIndex(b, loc, warpM,
+                                  addIndexConstant(b, loc, lane.group,
+                                                   kInstrM * i + 8 * (e / 2))));
+    Value col =
+        addIndex(b, loc, origin.n,
+                 addIndex(b, loc, warpN,
+                          addIndexConstant(
+                              b, loc, mulIndexConstant(b, loc, lane.thread, 2),
+                              kInstrN * j + e % 2)));
     Value inBounds =
         arith::AndIOp::create(b, loc, indexLessThan(b, loc, row, sizeM),
                               indexLessThan(b, loc, col, sizeN));
@@ -130,7 +165,7 @@ void gpu_kernels::buildMmaSyncGemm(KernelBuilder &kernels, OpBuilder &b,
     for (int64_t j = 0; j < kFragmentsN; ++j) {
       SmallVector<Value> elements;
       for (int64_t e = 0; e < 4; ++e) {
-        auto [row, col, inBounds] = outputAt(i, j, e);
+        auto [row, col, inBounds] = accumulatorAt(i, j, e);
         SmallVector<Value> ivs =
             gemmIndices(b, loc, gemm, origin, row, col, Value());
         Value init = initialValue(b, loc, gemm, ivs, inBounds);
@@ -142,46 +177,59 @@ void gpu_kernels::buildMmaSyncGemm(KernelBuilder &kernels, OpBuilder &b,
           vector::FromElementsOp::create(b, loc, accType, elements));
     }
 
+  // Copies k-tile `tile` into its stage, if there is such a tile, and
+  // commits the copies as one group, empty or not, so that group g always
+  // holds tile g.
+  Value tilesK =
+      ceilDiv(b, loc, gemm.size(gemm.k), indexConstant(b, loc, kTileK));
+  auto copyTile = [&](OpBuilder &b, Location loc, Value tile) {
+    emitIf(b, loc, indexLessThan(b, loc, tile, tilesK), [&](OpBuilder &b) {
+      Value k0 = mulIndexConstant(b, loc, tile, kTileK);
+      Value stage = nextStage(b, loc, tile);
+      for (auto [staged, outerBase] :
+           {std::pair(&lhs, origin.m), std::pair(&rhs, origin.n)}) {
+        bool rowsAlongK = staged->rowDim == gemm.k;
+        emitStagedTileCopy(b, loc, gemm, origin, *staged,
+                           rowsAlongK ? k0 : outerBase,
+                           rowsAlongK ? outerBase : k0, stage, tid, kThreads);
+      }
+    });
+    NVVM::CpAsyncCommitGroupOp::create(b, loc);
+  };
+  for (int64_t s = 0; s + 1 < kStages; ++s)
+    copyTile(b, loc, indexConstant(b, loc, s));
+
   auto ptxType =
       operandType.isF16() ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16;
-  auto resultType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+  auto resultType =
+      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
   auto kLoop = scf::ForOp::create(
-      b, loc, indexConstant(b, loc, 0), gemm.size(gemm.k),
-      indexConstant(b, loc, kTileK), accumulators,
-      [&](OpBuilder &b, Location loc, Value k0, ValueRange accs) {
-        emitTileCopy(
-            b, loc, gemm, origin,
-            {gemm.lhs, gemm.m, gemm.k, origin.m, k0, kTileM, kTileK, lhsTile},
-            tid, kThreads);
-        emitTileCopy(
-            b, loc, gemm, origin,
-            {gemm.rhs, gemm.n, gemm.k, origin.n, k0, kTileN, kTileK, rhsTile},
-            tid, kThreads);
+      b, loc, indexConstant(b, loc, 0), tilesK, indexConstant(b, loc, 1),
+      accumulators, [&](OpBuilder &b, Location loc, Value kt, ValueRange accs) {
+        NVVM::CpAsyncWaitGroupOp::create(b, loc, kStages - 2);
         gpu::BarrierOp::create(b, loc);
+        copyTile(b, loc, addIndexConstant(b, loc, kt, kStages - 1));
+        Value stage = nextStage(b, loc, kt);
         SmallVector<Value> next(accs);
         for (int64_t ks = 0; ks < kTileK; ks += kInstrK) {
-          // A fragment registers: (g, 2t), (g + 8, 2t), (g, 2t + 8),
-          // (g + 8, 2t + 8); B: (k = 2t, n = g), (k = 2t + 8, n = g).
-          Value col = addIndexConstant(
-              b, loc, mulIndexConstant(b, loc, lane.thread, 2), ks);
-          Value col8 = addIndexConstant(b, loc, col, 8);
+          Value k0 = indexConstant(b, loc, ks);
+          // A: one x4 load per 16x16 fragment, matrices (rows, k) = (0, 0),
+          // (8, 0), (0, 8), (8, 8): the registers a0..a3 of mma.sync.
           SmallVector<SmallVector<Value>> lhsFragments, rhsFragments;
-          for (int64_t i = 0; i < kFragmentsM; ++i) {
-            Value row =
-                addIndex(b, loc, warpM,
-                         addIndexConstant(b, loc, lane.group, kInstrM * i));
-            Value row8 = addIndexConstant(b, loc, row, 8);
-            lhsFragments.push_back({loadPair(b, loc, lhsTile, row, col),
-                                    loadPair(b, loc, lhsTile, row8, col),
-                                    loadPair(b, loc, lhsTile, row, col8),
-                                    loadPair(b, loc, lhsTile, row8, col8)});
-          }
-          for (int64_t j = 0; j < kFragmentsN; ++j) {
-            Value row =
-                addIndex(b, loc, warpN,
-                         addIndexConstant(b, loc, lane.group, kInstrN * j));
-            rhsFragments.push_back({loadPair(b, loc, rhsTile, row, col),
-                                    loadPair(b, loc, rhsTile, row, col8)});
+          for (int64_t i = 0; i < kFragmentsM; ++i)
+            lhsFragments.push_back(
+                loadFragments(b, loc, lhs, stage,
+                              addIndexConstant(b, loc, warpM, kInstrM * i), k0,
+                              laneId, /*outerFirst=*/true));
+          // B: one x4 load per two 8-column fragments, matrices (columns,
+          // k) = (0, 0), (0, 8), (8, 0), (8, 8): b0, b1 of each.
+          for (int64_t j = 0; j < kFragmentsN; j += 2) {
+            SmallVector<Value> pair =
+                loadFragments(b, loc, rhs, stage,
+                              addIndexConstant(b, loc, warpN, kInstrN * j), k0,
+                              laneId, /*outerFirst=*/false);
+            rhsFragments.push_back({pair[0], pair[1]});
+            rhsFragments.push_back({pair[2], pair[3]});
           }
           for (int64_t i = 0; i < kFragmentsM; ++i)
             for (int64_t j = 0; j < kFragmentsN; ++j) {
@@ -203,24 +251,76 @@ void gpu_kernels::buildMmaSyncGemm(KernelBuilder &kernels, OpBuilder &b,
               acc = vector::FromElementsOp::create(b, loc, accType, d);
             }
         }
-        gpu::BarrierOp::create(b, loc);
         scf::YieldOp::create(b, loc, next);
       });
-
-  for (int64_t i = 0; i < kFragmentsM; ++i)
+  // The results reuse the operand buffers: no copy may still be in flight,
+  // and every warp must be done reading them.
+  NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
+  gpu::BarrierOp::create(b, loc);
+  Value results = sharedView(b, loc, dynamicShared, 0,
+                             kWarps * kResultSliceElements * 4, f32);
+  Value slice = mulIndexConstant(b, loc, warp, kResultSliceElements);
+  Value allLanes = arith::ConstantIntOp::create(b, loc, b.getI32Type(), -1);
+  auto pairType = VectorType::get({2}, f32);
+  auto rowType = VectorType::get({kStoreWidth}, f32);
+  for (int64_t i = 0; i < kFragmentsM; ++i) {
+    // Lane (g, t) holds rows g and g + 8, columns 2t and 2t + 1 of each
+    // fragment.
     for (int64_t j = 0; j < kFragmentsN; ++j)
-      for (int64_t e = 0; e < 4; ++e) {
-        Value row, col, inBounds;
-        std::tie(row, col, inBounds) = outputAt(i, j, e);
-        emitIf(b, loc, inBounds, [&](OpBuilder &b) {
-          Value value = vector::ExtractOp::create(
-              b, loc, kLoop.getResult(i * kFragmentsN + j),
-              ArrayRef<int64_t>{e});
-          if (outType != f32)
-            value = arith::TruncFOp::create(b, loc, outType, value);
-          SmallVector<Value> ivs =
-              gemmIndices(b, loc, gemm, origin, row, col, Value());
-          storeResult(b, loc, gemm, ivs, value);
-        });
+      for (int64_t half = 0; half < 2; ++half) {
+        Value acc = kLoop.getResult(i * kFragmentsN + j);
+        Value pair = vector::FromElementsOp::create(
+            b, loc, pairType,
+            ValueRange{vector::ExtractOp::create(b, loc, acc,
+                                                 ArrayRef<int64_t>{2 * half}),
+                       vector::ExtractOp::create(
+                           b, loc, acc, ArrayRef<int64_t>{2 * half + 1})});
+        Value row = addIndexConstant(b, loc, lane.group, 8 * half);
+        Value col = addIndexConstant(
+            b, loc, mulIndexConstant(b, loc, lane.thread, 2), kInstrN * j);
+        Value offset = addIndex(
+            b, loc, slice,
+            addIndex(b, loc, mulIndexConstant(b, loc, row, kResultPitch), col));
+        vector::StoreOp::create(b, loc, pair, results, ValueRange{offset},
+                                /*nontemporal=*/false,
+                                vectorAlignment(pairType));
       }
+    NVVM::SyncWarpOp::create(b, loc, allLanes);
+    // Lane l reads columns 4 (l % 8) .. + 3 of rows l / 8 + 4q: a row of
+    // 32 f32 per 8 lanes.
+    constexpr int64_t kLanesPerRow = kWarpTileN / kStoreWidth;
+    for (int64_t q = 0; q < kInstrM * kLanesPerRow / kThreadsPerWarp; ++q) {
+      Value row = addIndexConstant(
+          b, loc,
+          arith::DivUIOp::create(b, loc, laneId,
+                                 indexConstant(b, loc, kLanesPerRow)),
+          q * kThreadsPerWarp / kLanesPerRow);
+      Value col = mulIndexConstant(
+          b, loc,
+          arith::RemUIOp::create(b, loc, laneId,
+                                 indexConstant(b, loc, kLanesPerRow)),
+          kStoreWidth);
+      Value offset = addIndex(
+          b, loc, slice,
+          addIndex(b, loc, mulIndexConstant(b, loc, row, kResultPitch), col));
+      Value loaded = vector::LoadOp::create(
+          b, loc, rowType, results, ValueRange{offset},
+          /*nontemporal=*/false, vectorAlignment(rowType));
+      SmallVector<Value> values;
+      for (int64_t e = 0; e < kStoreWidth; ++e) {
+        Value value =
+            vector::ExtractOp::create(b, loc, loaded, ArrayRef<int64_t>{e});
+        if (outType != f32)
+          value = arith::TruncFOp::create(b, loc, outType, value);
+        values.push_back(value);
+      }
+      Value outRow = addIndex(
+          b, loc, origin.m,
+          addIndex(b, loc, warpM, addIndexConstant(b, loc, row, kInstrM * i)));
+      Value outCol = addIndex(b, loc, origin.n, addIndex(b, loc, warpN, col));
+      storeResults(b, loc, gemm, origin, outRow, outCol, values);
+    }
+    // The next slice overwrites this one.
+    NVVM::SyncWarpOp::create(b, loc, allLanes);
+  }
 }

@@ -4,7 +4,7 @@
 // linalg (shared with the CPU back end), device scalars and elementwise
 // fusion on tensors, bufferization, device memory, one kernel per linalg op,
 // outlining onto one asynchronous stream, NVVM for the kernels, LLVM for the
-// host code, and the kernels compiled to PTX or a cubin.
+// host code, and the kernels compiled to a fatbin, a cubin or PTX.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,9 +39,14 @@ void addDeviceLowering(OpPassManager &pm, const LowerToNVVMOptions &options,
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
   kernels.addPass(createLowerAffinePass());
   kernels.addPass(createSCFToControlFlowPass());
+  // cp.async copies and ldmatrix loads of the tensor-core GEMM.
+  kernels.addPass(createConvertNVGPUToNVVMPass());
   ConvertGpuOpsToNVVMOpsOptions nvvm;
   // redux.sync reduces 32-bit integers within a warp in one instruction.
   nvvm.hasRedux = smVersion >= 80;
+  // Buffers as plain pointers, which carry GPUKernelBufferFacts' argument
+  // attributes (the host side passes them the same way).
+  nvvm.useBarePtrCallConv = true;
   kernels.addPass(createConvertGpuOpsToNVVMOps(nvvm));
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());
@@ -55,7 +60,9 @@ void addHostLowering(OpPassManager &pm) {
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createGpuToLLVMConversionPass());
+  GpuToLLVMConversionPassOptions launches;
+  launches.kernelBarePtrCallConv = true;
+  pm.addPass(createGpuToLLVMConversionPass(launches));
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   addCleanupPasses(pm);
@@ -115,6 +122,7 @@ LogicalResult mlir::mpt::buildLowerToNVVMPipeline(
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createGPUKernelBufferFacts());
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
 
   addDeviceLowering(pm, options, *smVersion);
@@ -135,7 +143,8 @@ void mlir::mpt::registerGPUConversionPasses() {
   registerPassPipeline(
       "mpt-lower-to-nvvm",
       "Lowers a differentiated step function to kernels for NVIDIA GPUs "
-      "(PTX or cubin) and the host code that launches them, with the step's "
+      "(a fatbin, cubin or PTX) and the host code that launches them, with the "
+      "step's "
       "C entry point",
       [](OpPassManager &pm, StringRef text,
          function_ref<LogicalResult(const Twine &)> errorHandler) {

@@ -1,69 +1,44 @@
 //===- CUDARuntime.cpp - mgpu* on the CUDA driver API ---------------------===//
 //
-// See mpt/Runtime/CUDA.h. One process-wide state holds the device, its
-// primary context, the first pending error, a pool of idle streams and the
-// size of every live allocation.
+// See mpt/Runtime/CUDA.h. One process-wide state (RuntimeState.h) holds the
+// device, its primary context, the first pending error, a pool of idle
+// streams and the size of every live allocation; this file has the driver's
+// initialization and shutdown, the C++ API and the mgpu* functions for
+// streams, events and memory (Modules.cpp has those for kernels).
 //
 //===----------------------------------------------------------------------===//
 
+#include "RuntimeState.h"
+
 #include "mpt/Runtime/CUDA.h"
 
-#include <cuda.h>
-
-#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <limits>
-#include <mutex>
-#include <unordered_map>
-#include <vector>
 
 using namespace mpt::runtime;
+using namespace mpt::runtime::cuda::detail;
 
-namespace {
-
-/// Kernels may use this much shared memory without opting in.
-constexpr int32_t kDefaultSharedMemoryLimit = 48 * 1024;
-constexpr size_t kJitLogBytes = 8192;
-
-struct Allocation {
-  size_t bytes;
-  bool managed;
-};
-
-struct RuntimeState {
-  /// Serializes initialization, which records errors (taking `mutex`).
-  std::mutex initMutex;
-  int device = 0;
-  std::atomic<bool> initialized{false};
-  CUcontext context = nullptr;
-  bool hasMemoryPools = false;
-  /// Guards everything below.
-  std::mutex mutex;
-  /// The first error since it was last taken, and how many followed it.
-  std::string error;
-  size_t laterErrors = 0;
-  std::vector<CUstream> idleStreams;
-  std::unordered_map<CUdeviceptr, Allocation> allocations;
-  size_t bytesInUse = 0, peakBytes = 0;
-};
-
-RuntimeState &state() {
-  // Never destroyed: compiled modules unload from global destructors, which
-  // may run after function-local statics are gone.
+RuntimeState &mpt::runtime::cuda::detail::state() {
   static RuntimeState *runtime = new RuntimeState;
   return *runtime;
 }
 
-/// "cuMemAlloc failed: out of memory (CUDA_ERROR_OUT_OF_MEMORY)".
-std::string describeFailure(const char *call, CUresult result,
-                            const std::string &detail = "") {
+std::string
+mpt::runtime::cuda::detail::describeFailure(const char *call, CUresult result,
+                                            const std::string &detail) {
   const char *name = nullptr;
   const char *text = nullptr;
   if (cuGetErrorName(result, &name) != CUDA_SUCCESS)
     name = nullptr;
   if (cuGetErrorString(result, &text) != CUDA_SUCCESS)
     text = nullptr;
+  // The toolkit's link stub of libcuda answers every call, this one too,
+  // with CUDA_ERROR_STUB_LIBRARY.
+  if (result == CUDA_ERROR_STUB_LIBRARY && !name) {
+    name = "CUDA_ERROR_STUB_LIBRARY";
+    text = "the libcuda loaded is the CUDA toolkit's link stub, not a driver";
+  }
   std::string message = std::string(call) + " failed: ";
   message += text ? text : "unknown error";
   message += " (";
@@ -74,8 +49,7 @@ std::string describeFailure(const char *call, CUresult result,
   return message;
 }
 
-/// Records an error: the first one is printed and kept until taken.
-void recordError(const std::string &message) {
+void mpt::runtime::cuda::detail::recordError(const std::string &message) {
   RuntimeState &runtime = state();
   std::lock_guard<std::mutex> lock(runtime.mutex);
   if (!runtime.error.empty()) {
@@ -86,29 +60,32 @@ void recordError(const std::string &message) {
   std::fprintf(stderr, "mpt: CUDA error: %s\n", message.c_str());
 }
 
+namespace {
+
 bool hasPendingError() {
   RuntimeState &runtime = state();
   std::lock_guard<std::mutex> lock(runtime.mutex);
   return !runtime.error.empty();
 }
 
-/// Whether `result` is success; otherwise records the failure of `call`.
-bool succeeded(CUresult result, const char *call,
-               const std::string &detail = "") {
+} // namespace
+
+bool mpt::runtime::cuda::detail::succeeded(CUresult result, const char *call,
+                                           const std::string &detail) {
   if (result == CUDA_SUCCESS)
     return true;
   recordError(describeFailure(call, result, detail));
   return false;
 }
 
-#define MPT_CU(function, ...) succeeded(function(__VA_ARGS__), #function)
+namespace {
 
 /// Initializes the driver and the primary context of the runtime's device,
 /// once. Called with `initMutex` held.
 bool initializeDevice(RuntimeState &runtime) {
   if (runtime.initialized)
     return true;
-  CUdevice handle;
+  CUdevice &handle = runtime.handle;
   int pools = 0;
   if (!MPT_CU(cuInit, 0) || !MPT_CU(cuDeviceGet, &handle, runtime.device) ||
       !MPT_CU(cuDevicePrimaryCtxRetain, &runtime.context, handle) ||
@@ -131,13 +108,16 @@ bool initializeDevice(RuntimeState &runtime) {
   return true;
 }
 
-/// Makes the runtime's context current in this thread, initializing it on
-/// first use. False when that fails or an error is pending: callers then do
-/// nothing.
-bool ready() {
+} // namespace
+
+bool mpt::runtime::cuda::detail::ready() {
   RuntimeState &runtime = state();
   if (hasPendingError())
     return false;
+  if (runtime.shutDown) {
+    recordError("the CUDA runtime was used after it was shut down");
+    return false;
+  }
   if (!runtime.initialized) {
     std::lock_guard<std::mutex> lock(runtime.initMutex);
     if (!initializeDevice(runtime))
@@ -148,6 +128,8 @@ bool ready() {
     return false;
   return current == runtime.context || MPT_CU(cuCtxSetCurrent, runtime.context);
 }
+
+namespace {
 
 void trackAllocation(CUdeviceptr pointer, size_t bytes, bool managed) {
   RuntimeState &runtime = state();
@@ -282,99 +264,92 @@ void cuda::resetPeakMemory() {
   runtime.peakBytes = runtime.bytesInUse;
 }
 
+Expected<void *> cuda::allocateHost(size_t bytes) {
+  void *pointer = nullptr;
+  if (ready())
+    MPT_CU(cuMemHostAlloc, &pointer, bytes, 0);
+  Status error = takeError();
+  if (!error.ok())
+    return error;
+  return pointer;
+}
+
+void cuda::freeHost(void *pointer) {
+  if (pointer && !state().shutDown)
+    MPT_CU(cuMemFreeHost, pointer);
+}
+
+Status cuda::uploadAsync(void *device, const void *pinnedHost, size_t bytes) {
+  RuntimeState &runtime = state();
+  if (!ready() || !bytes)
+    return takeError();
+  CUstream stream;
+  {
+    std::lock_guard<std::mutex> lock(runtime.mutex);
+    stream = runtime.uploadStream;
+  }
+  // Non-blocking: the copies do not wait for the legacy default stream of
+  // the synchronous copies, nor it for them.
+  if (!stream) {
+    if (!MPT_CU(cuStreamCreate, &stream, CU_STREAM_NON_BLOCKING))
+      return takeError();
+    std::lock_guard<std::mutex> lock(runtime.mutex);
+    if (runtime.uploadStream) {
+      cuStreamDestroy(stream);
+      stream = runtime.uploadStream;
+    } else {
+      runtime.uploadStream = stream;
+    }
+  }
+  MPT_CU(cuMemcpyHtoDAsync, devicePointer(device), pinnedHost, bytes, stream);
+  return takeError();
+}
+
+Status cuda::waitForUploads() {
+  RuntimeState &runtime = state();
+  CUstream stream;
+  {
+    std::lock_guard<std::mutex> lock(runtime.mutex);
+    stream = runtime.uploadStream;
+  }
+  if (stream && ready())
+    MPT_CU(cuStreamSynchronize, stream);
+  return takeError();
+}
+
+Status cuda::shutdown() {
+  RuntimeState &runtime = state();
+  std::lock_guard<std::mutex> initLock(runtime.initMutex);
+  if (runtime.shutDown)
+    return Status::success();
+  if (runtime.initialized && !hasPendingError() &&
+      MPT_CU(cuCtxSetCurrent, runtime.context)) {
+    // Work still in flight reports its errors here, before the context
+    // goes away.
+    MPT_CU(cuCtxSynchronize);
+    unloadModules(runtime);
+    std::vector<CUstream> streams;
+    {
+      std::lock_guard<std::mutex> lock(runtime.mutex);
+      streams.swap(runtime.idleStreams);
+      if (runtime.uploadStream)
+        streams.push_back(runtime.uploadStream);
+      runtime.uploadStream = nullptr;
+    }
+    for (CUstream stream : streams)
+      MPT_CU(cuStreamDestroy, stream);
+    // The last reference to the primary context: it goes, with every
+    // allocation still in it.
+    MPT_CU(cuDevicePrimaryCtxRelease, runtime.handle);
+  }
+  runtime.shutDown = true;
+  runtime.initialized = false;
+  return takeError();
+}
+
 //===----------------------------------------------------------------------===//
 // mgpu* functions
 //===----------------------------------------------------------------------===//
-
-extern "C" void *mgpuModuleLoad(void *data, uint64_t /*size*/) {
-  CUmodule module = nullptr;
-  if (ready())
-    MPT_CU(cuModuleLoadData, &module, data);
-  return module;
-}
-
-extern "C" void *mgpuModuleLoadJIT(void *ptx, int32_t optLevel) {
-  CUmodule module = nullptr;
-  if (!ready())
-    return nullptr;
-  char log[kJitLogBytes] = {0};
-  CUjit_option options[] = {CU_JIT_OPTIMIZATION_LEVEL, CU_JIT_ERROR_LOG_BUFFER,
-                            CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
-  void *values[] = {reinterpret_cast<void *>(static_cast<intptr_t>(optLevel)),
-                    log, reinterpret_cast<void *>(kJitLogBytes)};
-  succeeded(cuModuleLoadDataEx(&module, ptx, 3, options, values),
-            "cuModuleLoadDataEx (compiling PTX)", log);
-  return module;
-}
-
-extern "C" void mgpuModuleUnload(void *module) {
-  if (!module || !ready())
-    return;
-  // At exit the driver may have shut down first, taking the module with it.
-  CUresult result = cuModuleUnload(static_cast<CUmodule>(module));
-  if (result != CUDA_ERROR_DEINITIALIZED)
-    succeeded(result, "cuModuleUnload");
-}
-
-extern "C" void *mgpuModuleGetFunction(void *module, const char *name) {
-  CUfunction function = nullptr;
-  if (module && ready())
-    succeeded(
-        cuModuleGetFunction(&function, static_cast<CUmodule>(module), name),
-        "cuModuleGetFunction", std::string("kernel ") + name);
-  return function;
-}
-
-/// Lets `function` use more than the default 48 KiB of shared memory.
-static bool allowSharedMemory(CUfunction function, int32_t bytes) {
-  return bytes <= kDefaultSharedMemoryLimit ||
-         MPT_CU(cuFuncSetAttribute, function,
-                CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
-}
-
-extern "C" void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
-                                 intptr_t gridZ, intptr_t blockX,
-                                 intptr_t blockY, intptr_t blockZ,
-                                 int32_t sharedMemoryBytes, void *stream,
-                                 void **params, void **extra,
-                                 uint64_t /*paramsCount*/) {
-  auto kernel = static_cast<CUfunction>(function);
-  if (!function || !ready() || !allowSharedMemory(kernel, sharedMemoryBytes))
-    return;
-  MPT_CU(cuLaunchKernel, kernel, gridX, gridY, gridZ, blockX, blockY, blockZ,
-         sharedMemoryBytes, static_cast<CUstream>(stream), params, extra);
-}
-
-extern "C" void mgpuLaunchClusterKernel(void *function, intptr_t clusterX,
-                                        intptr_t clusterY, intptr_t clusterZ,
-                                        intptr_t gridX, intptr_t gridY,
-                                        intptr_t gridZ, intptr_t blockX,
-                                        intptr_t blockY, intptr_t blockZ,
-                                        int32_t sharedMemoryBytes, void *stream,
-                                        void **params, void **extra) {
-  auto kernel = static_cast<CUfunction>(function);
-  if (!function || !ready() || !allowSharedMemory(kernel, sharedMemoryBytes))
-    return;
-  CUlaunchAttribute cluster;
-  std::memset(&cluster, 0, sizeof(cluster));
-  cluster.id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
-  cluster.value.clusterDim.x = static_cast<unsigned>(clusterX);
-  cluster.value.clusterDim.y = static_cast<unsigned>(clusterY);
-  cluster.value.clusterDim.z = static_cast<unsigned>(clusterZ);
-  CUlaunchConfig config;
-  std::memset(&config, 0, sizeof(config));
-  config.gridDimX = static_cast<unsigned>(gridX);
-  config.gridDimY = static_cast<unsigned>(gridY);
-  config.gridDimZ = static_cast<unsigned>(gridZ);
-  config.blockDimX = static_cast<unsigned>(blockX);
-  config.blockDimY = static_cast<unsigned>(blockY);
-  config.blockDimZ = static_cast<unsigned>(blockZ);
-  config.sharedMemBytes = static_cast<unsigned>(sharedMemoryBytes);
-  config.hStream = static_cast<CUstream>(stream);
-  config.attrs = &cluster;
-  config.numAttrs = 1;
-  MPT_CU(cuLaunchKernelEx, &config, kernel, params, extra);
-}
 
 // Steps create and destroy a stream per call; idle streams are kept for the
 // next step instead of going back to the driver.

@@ -168,3 +168,33 @@ func.func @own_initial_outputs(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf3
   } -> tensor<8xf32>
   return %a, %b : tensor<8xf32>, tensor<8xf32>
 }
+
+// -----
+
+// A fill shared by two users becomes one fill right before each of them:
+// none stays where the shared one was, far from its user, holding its
+// buffer for longer and out of reach of the GEMM that could compute it.
+
+// CHECK-LABEL: func.func @fill_before_each_user
+// CHECK: arith.mulf
+// CHECK: %[[F1:.*]] = linalg.fill
+// CHECK-NEXT: linalg.matmul {{.*}} outs(%[[F1]] : tensor<8x8xf32>)
+// CHECK: %[[F2:.*]] = linalg.fill
+// CHECK-NEXT: linalg.matmul {{.*}} outs(%[[F2]] : tensor<8x8xf32>)
+// CHECK-NOT: linalg.fill
+func.func @fill_before_each_user(%a: tensor<8x8xf32>, %b: tensor<8x8xf32>)
+    -> (tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %s = tensor.empty() : tensor<8x8xf32>
+  %sq = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<8x8xf32>) outs(%s : tensor<8x8xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.mulf %v, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<8x8xf32>
+  %m1 = linalg.matmul ins(%a, %b : tensor<8x8xf32>, tensor<8x8xf32>) outs(%z : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %m2 = linalg.matmul ins(%sq, %b : tensor<8x8xf32>, tensor<8x8xf32>) outs(%z : tensor<8x8xf32>) -> tensor<8x8xf32>
+  return %sq, %m1, %m2 : tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>
+}

@@ -2,14 +2,16 @@
 // RUN: mpt-opt %s --split-input-file --mpt-linalg-to-gpu="tensor-cores=false" --canonicalize --cse --verify-diagnostics | FileCheck %s --check-prefix=NO-TC
 // RUN: mpt-opt %s --split-input-file --mpt-linalg-to-gpu="chip=sm_75" --canonicalize --cse --verify-diagnostics | FileCheck %s --check-prefix=NO-TC
 
-// Elementwise: one thread per element, 256 per block, guarded. The block
-// and thread loops are mapped to ids by upstream's GPU mapping utilities.
+// Elementwise: 4 consecutive elements per thread, 256 threads per block,
+// guarded, in 16-byte vectors since every row holds whole vectors. The
+// block and thread loops are mapped to ids by upstream's GPU mapping
+// utilities.
 
 // CHECK-LABEL: func.func @elementwise
 // CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
-// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
-// CHECK-DAG: %[[N:.*]] = arith.constant 8192 : index
-// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C32]], {{.*}} threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C256]],
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[N:.*]] = arith.constant 2048 : index
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C8]], {{.*}} threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C256]],
 // CHECK-SAME: module(@elementwise_kernels) function(@elementwise_elementwise_0)
 // CHECK-NOT: scf.forall
 // CHECK: %[[BX:.*]] = gpu.block_id x
@@ -18,17 +20,37 @@
 // CHECK: %[[ID:.*]] = arith.addi %[[FIRST]], %[[TX]]
 // CHECK: %[[IN:.*]] = arith.cmpi ult, %[[ID]], %[[N]]
 // CHECK: scf.if %[[IN]]
-// CHECK: %[[IJ:.*]]:2 = affine.delinearize_index %[[ID]] into (64, 128)
-// CHECK: memref.load %{{.*}}[%[[IJ]]#0, %[[IJ]]#1]
-// CHECK: memref.load %{{.*}}[%[[IJ]]#1]
-// CHECK: arith.addf
-// CHECK: memref.store %{{.*}}, %{{.*}}[%[[IJ]]#0, %[[IJ]]#1]
+// CHECK: %[[IJ:.*]]:2 = affine.delinearize_index %[[ID]] into (64, 32)
+// CHECK: %[[J:.*]] = arith.muli %[[IJ]]#1, %c4
+// CHECK: %[[X:.*]] = vector.load %{{.*}}[%[[IJ]]#0, %[[J]]] {alignment = 16 : i64} : memref<64x128xf32>, vector<4xf32>
+// CHECK: %[[B:.*]] = vector.load %{{.*}}[%[[J]]] {alignment = 16 : i64} : memref<128xf32>, vector<4xf32>
+// CHECK-COUNT-4: arith.addf
+// CHECK: vector.store %{{.*}}, %{{.*}}[%[[IJ]]#0, %[[J]]] {alignment = 16 : i64} : memref<64x128xf32>, vector<4xf32>
 // CHECK-NOT: linalg.generic
 func.func @elementwise(%x: memref<64x128xf32>, %b: memref<128xf32>, %y: memref<64x128xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
       ins(%x, %b : memref<64x128xf32>, memref<128xf32>) outs(%y : memref<64x128xf32>) {
   ^bb0(%a: f32, %c: f32, %o: f32):
     %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Rows that do not hold whole vectors: one element per thread.
+
+// CHECK-LABEL: func.func @elementwise_odd_rows
+// CHECK: affine.delinearize_index %{{.*}} into (64, 3)
+// CHECK-NOT: vector.load
+// CHECK: memref.load
+// CHECK: memref.store
+func.func @elementwise_odd_rows(%x: memref<64x3xf32>, %y: memref<64x3xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<64x3xf32>) outs(%y : memref<64x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.mulf %a, %a : f32
     linalg.yield %s : f32
   }
   return
@@ -159,7 +181,8 @@ func.func @argmax(%x: memref<64x100xf32>, %m: memref<64xf32>, %i: memref<64xi32>
 // -----
 
 // An f32 GEMM: 64x64 tiles staged in shared memory, on the ordinary cores;
-// each thread loads 16-byte vectors of both operands.
+// each thread loads 16-byte vectors of both operands, and each
+// multiply-add of the body is one fused multiply-add.
 
 // CHECK-LABEL: func.func @gemm_f32
 // CHECK: gpu.launch {{.*}} in (%{{.*}} = %[[C16:.*]], %{{.*}} = %[[C8:.*]], %{{.*}} = %{{.*}}) {{.*}}function(@gemm_f32_gemm_0)
@@ -171,8 +194,10 @@ func.func @argmax(%x: memref<64x100xf32>, %m: memref<64xf32>, %i: memref<64xi32>
 // CHECK: vector.store %{{.*}}, %[[B]]
 // CHECK: gpu.barrier
 // CHECK: scf.for
-// CHECK: arith.mulf
-// CHECK: arith.addf
+// CHECK-NOT: arith.mulf
+// CHECK-NOT: arith.addf
+// CHECK-COUNT-16: math.fma
+// CHECK-NOT: math.fma
 // CHECK: gpu.barrier
 // CHECK-NOT: nvvm.mma.sync
 func.func @gemm_f32(%a: memref<512x256xf32>, %b: memref<256x1024xf32>, %c: memref<512x1024xf32>) {
@@ -182,18 +207,48 @@ func.func @gemm_f32(%a: memref<512x256xf32>, %b: memref<256x1024xf32>, %c: memre
 
 // -----
 
-// f16 operands, f32 accumulation: tensor cores (mma.sync m16n8k16), 16
-// per warp and k-step of 16, operands read in pairs from shared memory.
+// f16 operands, f32 accumulation: tensor cores (mma.sync m16n8k16). Four
+// k-tiles of each operand fit in dynamic shared memory, each stored as the
+// operand lies (A along k, B along n), 16-byte chunks of a row permuted by
+// an XOR with a function of the row. cp.async copies run three tiles ahead
+// of the one the warps read with ldmatrix (B transposed on the way). The
+// results go through shared memory, so that they leave in 16-byte vectors.
 
 // CHECK-LABEL: func.func @gemm_f16
-// CHECK: gpu.launch {{.*}}function(@gemm_f16_gemm_mma_0)
-// CHECK-SAME: workgroup(%[[A:.*]] : memref<128x40xf16, #gpu.address_space<workgroup>>, %[[B:.*]] : memref<128x40xf16, #gpu.address_space<workgroup>>)
+// CHECK: gpu.launch {{.*}} dynamic_shared_memory_size %{{.*}} module(@gemm_f16_kernels) function(@gemm_f16_gemm_mma_0)
+// CHECK: %[[SHARED:.*]] = gpu.dynamic_shared_memory
+// CHECK: %[[A:.*]] = memref.view %[[SHARED]][%{{.*}}][] : {{.*}} to memref<16384xf16, #gpu.address_space<workgroup>>
+// CHECK: %[[B:.*]] = memref.view %[[SHARED]][%{{.*}}][] : {{.*}} to memref<16384xf16, #gpu.address_space<workgroup>>
+// A's rows hold 4 chunks: chunk c of row r goes to c ^ ((r / 2) & 3).
+// CHECK: %[[E:.*]] = arith.muli %{{.*}}, %c8 : index
+// CHECK-NEXT: %[[ROW:.*]] = arith.divui %[[E]], %c32
+// CHECK-NEXT: %[[COL:.*]] = arith.remui %[[E]], %c32
+// CHECK: %[[PAIR:.*]] = arith.divui %[[ROW]], %c2
+// CHECK: %[[SHIFT:.*]] = arith.andi %[[PAIR]], %c3
+// CHECK: %[[CHUNK:.*]] = arith.divui %[[COL]], %c8
+// CHECK: arith.xori %[[CHUNK]], %[[SHIFT]]
+// CHECK: nvgpu.device_async_copy %{{.*}}, %[[A]][%{{.*}}], 8, %{{.*}} {bypassL1} : memref<512x256xf16> to memref<16384xf16, #gpu.address_space<workgroup>>
+// CHECK: nvgpu.device_async_copy %{{.*}}, %[[B]][%{{.*}}], 8, %{{.*}} {bypassL1} : memref<256x1024xf16> to memref<16384xf16, #gpu.address_space<workgroup>>
+// CHECK: nvvm.cp.async.commit.group
+// CHECK: nvvm.cp.async.commit.group
+// CHECK: nvvm.cp.async.commit.group
 // CHECK: scf.for {{.*}} -> (vector<4xf32>,
-// CHECK: gpu.barrier
-// CHECK: vector.load %[[A]]{{.*}} : memref<128x40xf16, #gpu.address_space<workgroup>>, vector<2xf16>
+// CHECK-NEXT: nvvm.cp.async.wait.group 2
+// CHECK-NEXT: gpu.barrier
+// CHECK: nvgpu.device_async_copy
+// CHECK: nvvm.cp.async.commit.group
+// CHECK: nvgpu.ldmatrix %[[A]][%{{.*}}] {numTiles = 4 : i32, transpose = false} : memref<16384xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// CHECK: nvgpu.ldmatrix %[[B]][%{{.*}}] {numTiles = 4 : i32, transpose = true} : memref<16384xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
 // CHECK: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
 // CHECK-COUNT-31: nvvm.mma.sync
 // CHECK-NOT: nvvm.mma.sync
+// CHECK: nvvm.cp.async.wait.group 0
+// CHECK-NEXT: gpu.barrier
+// CHECK: %[[RESULTS:.*]] = memref.view %[[SHARED]][%{{.*}}][] : {{.*}} to memref<5120xf32, #gpu.address_space<workgroup>>
+// CHECK: vector.store %{{.*}}, %[[RESULTS]][%{{.*}}] {alignment = 8 : i64} : memref<5120xf32, #gpu.address_space<workgroup>>, vector<2xf32>
+// CHECK: nvvm.bar.warp.sync
+// CHECK: vector.load %[[RESULTS]][%{{.*}}] {alignment = 16 : i64} : memref<5120xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// CHECK: vector.store %{{.*}}, %{{.*}} {alignment = 16 : i64} : memref<512x1024xf32>, vector<4xf32>
 // NO-TC-LABEL: func.func @gemm_f16
 // NO-TC: function(@gemm_f16_gemm_0)
 // NO-TC-NOT: nvvm.mma.sync
@@ -205,22 +260,37 @@ func.func @gemm_f16(%a: memref<512x256xf16>, %b: memref<256x1024xf16>, %c: memre
 // -----
 
 // bf16 operands travel as i32 registers; a transposed operand (here the
-// weight gradient's A^T B) changes only how tiles are loaded: 16-byte
-// vectors along its contiguous dimension, scattered into the k-contiguous
-// tile.
+// weight gradient's A^T B) is stored as it lies, along m, and read with
+// ldmatrix.trans: no element is scattered into shared memory one by one.
 
 // CHECK-LABEL: func.func @gemm_bf16_transposed
 // CHECK: function(@gemm_bf16_transposed_gemm_mma_0)
-// CHECK: scf.for
-// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<256x512xbf16>, vector<8xbf16>
-// CHECK: vector.extract
-// CHECK-COUNT-8: memref.store %{{.*}} : memref<128x40xbf16, #gpu.address_space<workgroup>>
+// CHECK-NOT: memref.store {{.*}}#gpu.address_space<workgroup>
+// CHECK: nvgpu.device_async_copy {{.*}} : memref<256x512xbf16> to memref<16384xbf16, #gpu.address_space<workgroup>>
+// CHECK: nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true} : memref<16384xbf16, #gpu.address_space<workgroup>> -> vector<4x2xbf16>
 // CHECK: vector.bitcast %{{.*}} : vector<2xbf16> to vector<1xi32>
 // CHECK: nvvm.mma.sync {{.*}}multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>{{.*}} : (i32, i32, f32)
 // CHECK: arith.truncf %{{.*}} : f32 to bf16
+// CHECK: vector.store {{.*}} : memref<512x1024xbf16>, vector<4xbf16>
 func.func @gemm_bf16_transposed(%a: memref<256x512xbf16>, %b: memref<256x1024xbf16>, %c: memref<512x1024xbf16>) {
   linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d2, d0)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>]
       ins(%a, %b : memref<256x512xbf16>, memref<256x1024xbf16>) outs(%c : memref<512x1024xbf16>)
+  return
+}
+
+// -----
+
+// An operand whose rows do not hold whole 16-byte vectors is copied
+// element by element through registers, into the same layout.
+
+// CHECK-LABEL: func.func @gemm_f16_odd_rows
+// CHECK: function(@gemm_f16_odd_rows_gemm_mma_0)
+// CHECK: memref.load %{{.*}} : memref<100x36xf16>
+// CHECK: memref.store %{{.*}} : memref<16384xf16, #gpu.address_space<workgroup>>
+// CHECK: nvgpu.device_async_copy {{.*}} : memref<36x64xf16> to memref<16384xf16, #gpu.address_space<workgroup>>
+// CHECK: nvgpu.ldmatrix
+func.func @gemm_f16_odd_rows(%a: memref<100x36xf16>, %b: memref<36x64xf16>, %c: memref<100x64xf32>) {
+  linalg.matmul ins(%a, %b : memref<100x36xf16>, memref<36x64xf16>) outs(%c : memref<100x64xf32>)
   return
 }
 
@@ -238,6 +308,29 @@ func.func @batched(%a: memref<12x128x64xf16>, %b: memref<12x64x128xf16>, %c: mem
 
 // -----
 
+// More batches than a grid's z dimension holds (65535): the grid stops
+// there and each block walks the batches from its own, by the grid size,
+// with a barrier before its shared memory serves the next one.
+
+// CHECK-LABEL: func.func @batched_many
+// CHECK-DAG: %[[BATCHES:.*]] = arith.constant 70000 : index
+// CHECK-DAG: %[[MAXZ:.*]] = arith.constant 65535 : index
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %[[BZ:.*]]) in (%{{.*}}, %{{.*}}, %[[GZ:.*]] = %[[MAXZ]])
+// CHECK-SAME: function(@batched_many_gemm_0)
+// CHECK: scf.for %[[BATCH:.*]] = %[[BZ]] to %[[BATCHES]] step %[[GZ]] {
+// CHECK: memref.load %{{.*}}[%[[BATCH]], %{{.*}}, %{{.*}}] : memref<70000x4x4xf32>
+// CHECK: math.fma
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[BATCH]], %{{.*}}, %{{.*}}] : memref<70000x4x4xf32>
+// CHECK: gpu.barrier
+// CHECK-NEXT: }
+// CHECK-NEXT: gpu.terminator
+func.func @batched_many(%a: memref<70000x4x4xf32>, %b: memref<70000x4x4xf32>, %c: memref<70000x4x4xf32>) {
+  linalg.batch_matmul ins(%a, %b : memref<70000x4x4xf32>, memref<70000x4x4xf32>) outs(%c : memref<70000x4x4xf32>)
+  return
+}
+
+// -----
+
 // The GEMM computes its bias-initialized output itself, and runs the cast
 // and activation that consume it: the f32 output never reaches memory.
 
@@ -248,7 +341,7 @@ func.func @batched(%a: memref<12x128x64xf16>, %b: memref<12x64x128xf16>, %c: mem
 // CHECK: nvvm.mma.sync
 // CHECK: arith.truncf
 // CHECK: arith.maximumf
-// CHECK: memref.store %{{.*}} : memref<128x256xf16>
+// CHECK: vector.store %{{.*}} {alignment = 8 : i64} : memref<128x256xf16>, vector<4xf16>
 // CHECK-NOT: gpu.launch
 // CHECK-NOT: gpu.dealloc
 // CHECK: return
@@ -269,6 +362,72 @@ func.func @gemm_with_neighbours(%x: memref<128x64xf16>, %w: memref<64x256xf16>, 
     linalg.yield %r : f16
   }
   gpu.dealloc %acc : memref<128x256xf32>
+  return
+}
+
+// -----
+
+// Neighbours are found across the kernels of earlier ops, which count as
+// reading and writing every buffer they use: the kernel between the bias
+// and the GEMM touches neither, so the GEMM runs both neighbours.
+
+// CHECK-LABEL: func.func @neighbours_across_kernels
+// CHECK-NOT: gpu.alloc
+// CHECK: gpu.launch {{.*}}function(@earlier)
+// CHECK: gpu.launch {{.*}}function(@neighbours_across_kernels_gemm_mma_0)
+// CHECK: memref.load %{{.*}} : memref<256xf32>
+// CHECK: nvvm.mma.sync
+// CHECK: arith.truncf
+// CHECK-NOT: gpu.launch
+// CHECK: return
+func.func @neighbours_across_kernels(%x: memref<128x64xf16>, %w: memref<64x256xf16>, %b: memref<256xf32>, %h: memref<128x256xf16>, %other: memref<8xf32>) {
+  %c1 = arith.constant 1 : index
+  %acc = gpu.alloc () : memref<128x256xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%b : memref<256xf32>) outs(%acc : memref<128x256xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1) threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) module(@neighbours_across_kernels_kernels) function(@earlier) {
+    %c0 = arith.constant 0 : index
+    %v = memref.load %other[%c0] : memref<8xf32>
+    memref.store %v, %other[%c1] : memref<8xf32>
+    gpu.terminator
+  }
+  linalg.matmul ins(%x, %w : memref<128x64xf16>, memref<64x256xf16>) outs(%acc : memref<128x256xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%acc : memref<128x256xf32>) outs(%h : memref<128x256xf16>) {
+  ^bb0(%v: f32, %o: f16):
+    %t = arith.truncf %v : f32 to f16
+    linalg.yield %t : f16
+  }
+  gpu.dealloc %acc : memref<128x256xf32>
+  return
+}
+
+// -----
+
+// A kernel between them that uses the bias (here, writes it) may change
+// what the bias kernel reads: the bias stays a kernel of its own, before it.
+
+// CHECK-LABEL: func.func @prologue_input_used_between
+// CHECK: function(@prologue_input_used_between_elementwise_1)
+// CHECK: function(@earlier)
+// CHECK: function(@prologue_input_used_between_gemm_mma_0)
+func.func @prologue_input_used_between(%x: memref<128x64xf16>, %w: memref<64x256xf16>, %b: memref<256xf32>, %acc: memref<128x256xf32>) {
+  %c1 = arith.constant 1 : index
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%b : memref<256xf32>) outs(%acc : memref<128x256xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1) threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) module(@prologue_input_used_between_kernels) function(@earlier) {
+    %c0 = arith.constant 0 : index
+    %v = memref.load %b[%c0] : memref<256xf32>
+    memref.store %v, %b[%c1] : memref<256xf32>
+    gpu.terminator
+  }
+  linalg.matmul ins(%x, %w : memref<128x64xf16>, memref<64x256xf16>) outs(%acc : memref<128x256xf32>)
   return
 }
 

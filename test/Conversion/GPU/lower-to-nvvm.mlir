@@ -1,5 +1,5 @@
-// RUN: mpt-opt %s --mpt-lower-to-nvvm | FileCheck %s
-// RUN: mpt-opt %s --mpt-lower-to-nvvm="chip=sm_80 opt-level=2" | FileCheck %s --check-prefix=SM80
+// RUN: mpt-opt %s --mpt-lower-to-nvvm=format=ptx | FileCheck %s
+// RUN: mpt-opt %s --mpt-lower-to-nvvm="chip=sm_80 opt-level=2 format=ptx" | FileCheck %s --check-prefix=SM80
 // RUN: not mpt-opt %s --mpt-lower-to-nvvm="format=sass" 2>&1 | FileCheck %s --check-prefix=BAD-FORMAT
 // RUN: not mpt-opt %s --mpt-lower-to-nvvm="chip=volta" 2>&1 | FileCheck %s --check-prefix=BAD-CHIP
 

@@ -31,7 +31,9 @@
 // STATIC-LABEL:  mpt.train_step @own_policy
 // STATIC:        loss_scale(#mpt.loss_scale<mode = static, init = 1.024000e+03>) {
 
-// So does any knob of the scale.
+// So does any knob of the scale. The other knobs keep the attribute's
+// defaults, so only the one given is printed: the pass options' defaults
+// (include/mpt/Transforms/Passes.td) cannot drift from #mpt.loss_scale's.
 // KNOB-LABEL:    mpt.train_step @own_policy
 // KNOB:          loss_scale(#mpt.loss_scale<hysteresis = 2>) {
 

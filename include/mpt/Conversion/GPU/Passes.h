@@ -2,7 +2,7 @@
 //
 // `--mpt-lower-to-nvvm` takes a step in linalg-on-tensors form to the host
 // code that launches its kernels (LLVM dialect) and the kernels themselves,
-// compiled to PTX or a cubin and embedded as a `gpu.binary`.
+// compiled to a fatbin, a cubin or PTX and embedded as a `gpu.binary`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,7 +17,9 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -43,10 +45,12 @@ struct LowerToNVVMOptions : public PassPipelineOptions<LowerToNVVMOptions> {
       llvm::cl::init("+ptx80")};
   Option<std::string> format{
       *this, "format",
-      llvm::cl::desc("What the kernels are compiled to: ptx (or isa), "
-                     "loaded by the driver's JIT; cubin (or bin), which "
-                     "needs ptxas; fatbin, which needs ptxas and fatbinary"),
-      llvm::cl::init("ptx")};
+      llvm::cl::desc("What the kernels are compiled to: fatbin, a cubin for "
+                     "the chip and the PTX the driver compiles for any "
+                     "newer one (needs ptxas and fatbinary); cubin (or "
+                     "bin), which needs ptxas; ptx (or isa), compiled by "
+                     "the driver's JIT when the module loads"),
+      llvm::cl::init("fatbin")};
   Option<unsigned> optLevel{*this, "opt-level",
                             llvm::cl::desc("Optimization level of the "
                                            "device code (0-3)"),

@@ -92,14 +92,18 @@ def LinalgToGPU : Pass<"mpt-linalg-to-gpu", "func::FuncOp"> {
     - *contractions* (matmul and its transposed forms, batched or not):
       a tiled GEMM. With f16/bf16 operands and `tensor-cores` on a chip of
       sm_80 or newer it runs on tensor cores (`mma.sync.m16n8k16`,
-      accumulating in f32, operands staged in shared memory); otherwise
-      a shared-memory tiled GEMM on the ordinary cores;
+      accumulating in f32, operand tiles copied by a 4-stage `cp.async`
+      pipeline into shared memory and read with `ldmatrix`); otherwise a
+      shared-memory tiled GEMM on the ordinary cores, with fused
+      multiply-adds;
     - *reductions*: one block per output (or several blocks and a second
       combining kernel when there are few outputs and much to reduce),
       threads striding over the reduced elements, combined with
       `gpu.all_reduce`; when the reduced dimension is not the contiguous
       one, one thread per output walks it so that loads stay coalesced;
-    - *everything else*: one thread per element of the iteration space.
+    - *everything else*: one thread per element of the iteration space,
+      or per 4 consecutive elements read and written in vectors when the
+      outputs allow it.
 
     Kernels are named after the function and the strategy (`@<func>_kernels
     ::@<func>_<strategy>_<n>`), so that PTX and profiles read back to the
@@ -124,6 +128,8 @@ def LinalgToGPU : Pass<"mpt-linalg-to-gpu", "func::FuncOp"> {
                            "::mlir::arith::ArithDialect",
                            "::mlir::affine::AffineDialect",
                            "::mlir::vector::VectorDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::nvgpu::NVGPUDialect",
                            "::mlir::NVVM::NVVMDialect",
                            "::mlir::LLVM::LLVMDialect"];
   let options = [
@@ -134,6 +140,45 @@ def LinalgToGPU : Pass<"mpt-linalg-to-gpu", "func::FuncOp"> {
     Option<"blockSize", "block-size", "int64_t", "256",
            "Threads per block of elementwise and reduction kernels">,
   ];
+}
+
+def GPUKernelBufferFacts : Pass<"mpt-gpu-kernel-buffer-facts", "ModuleOp"> {
+  let summary = "States what outlined kernels may assume about their buffers";
+  let description = [{
+    After kernel outlining, a kernel (`gpu.func`) sees its buffers as plain
+    arguments. Its launches (`gpu.launch_func`) know more: every buffer of a
+    step is a view of a step buffer or of a runtime allocation, both aligned
+    to 16 bytes, and a temporary the step allocates overlaps no other
+    buffer. This pass writes, on each kernel, what all its launches
+    guarantee, as LLVM argument attributes, so that the NVPTX back end can
+    use 8- and 16-byte vector accesses and read-only buffers through the
+    non-coherent data cache (`ld.global.nc`):
+
+    - `llvm.align = 16` on a memref argument that every launch passes as a
+      view that keeps its buffer's start as base (not a `memref.view`,
+      which moves it by a byte shift), and on every workgroup buffer;
+    - `llvm.noalias` on a memref argument whose buffer no other argument of
+      the launch views, for every launch, unless that buffer is an argument
+      of the enclosing function (its caller may pass overlapping buffers;
+      the buffers of a step entry point are allocations of the step or come
+      from its buffer array, whose results overlap nothing).
+
+    The pipeline passes buffers to kernels as bare pointers (the aligned
+    pointer of each memref), the calling convention that carries these
+    attributes to the NVVM function; it needs static shapes, offsets and
+    strides, and a kernel argument without them is an error.
+
+    ```mlir
+    gpu.func @f(%a: memref<1024xf32>, %b: memref<1024xf32>) kernel
+    ```
+    launched with two distinct temporaries becomes
+    ```mlir
+    gpu.func @f(%a: memref<1024xf32> {llvm.align = 16 : i64, llvm.noalias},
+                %b: memref<1024xf32> {llvm.align = 16 : i64, llvm.noalias})
+        kernel
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 def GPUDeviceMemory : Pass<"mpt-gpu-device-memory", "func::FuncOp"> {

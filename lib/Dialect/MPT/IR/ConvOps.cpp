@@ -115,6 +115,22 @@ LogicalResult Conv2DOp::verify() {
   return verifyResultShape(*this, *expected);
 }
 
+/// Checks that `outputGrad` has the convolution's output shape, `expected`
+/// (a failure when the geometry was already found wrong).
+static LogicalResult
+verifyOutputGradShape(Operation *op,
+                      const FailureOr<SmallVector<int64_t>> &expected,
+                      Value outputGrad) {
+  if (failed(expected))
+    return failure();
+  ArrayRef<int64_t> found = tensorType(outputGrad).getShape();
+  if (found != ArrayRef<int64_t>(*expected))
+    return op->emitOpError()
+           << "output_grad shape " << ShapeText{found} << " must be "
+           << ShapeText{*expected} << " (the convolution's output)";
+  return success();
+}
+
 LogicalResult Conv2DInputGradOp::verify() {
   if (failed(verifyNCHW(*this, "input_grad", getInputGrad())) ||
       failed(verifySameElementType(*this, "weight", getWeight(), "output_grad",
@@ -126,14 +142,7 @@ LogicalResult Conv2DInputGradOp::verify() {
       *this, tensorType(getInputGrad()).getShape(),
       tensorType(getWeight()).getShape(), static_cast<int64_t>(getGroups()),
       getStrides(), getPadding(), getDilations());
-  if (failed(expected))
-    return failure();
-  ArrayRef<int64_t> found = tensorType(getOutputGrad()).getShape();
-  if (found != ArrayRef<int64_t>(*expected))
-    return emitOpError() << "output_grad shape " << ShapeText{found}
-                         << " must be " << ShapeText{*expected}
-                         << " (the convolution's output)";
-  return success();
+  return verifyOutputGradShape(*this, expected, getOutputGrad());
 }
 
 LogicalResult Conv2DWeightGradOp::verify() {
@@ -147,14 +156,7 @@ LogicalResult Conv2DWeightGradOp::verify() {
       *this, tensorType(getInput()).getShape(),
       tensorType(getWeightGrad()).getShape(), static_cast<int64_t>(getGroups()),
       getStrides(), getPadding(), getDilations());
-  if (failed(expected))
-    return failure();
-  ArrayRef<int64_t> found = tensorType(getOutputGrad()).getShape();
-  if (found != ArrayRef<int64_t>(*expected))
-    return emitOpError() << "output_grad shape " << ShapeText{found}
-                         << " must be " << ShapeText{*expected}
-                         << " (the convolution's output)";
-  return success();
+  return verifyOutputGradShape(*this, expected, getOutputGrad());
 }
 
 //===----------------------------------------------------------------------===//

@@ -7,16 +7,6 @@ using namespace mlir;
 using namespace mlir::mpt;
 using namespace mlir::mpt::detail;
 
-/// `axis` as a dim index of a tensor of `rank`, or an error naming the
-/// valid range.
-static FailureOr<int64_t> normalizeAxis(Operation *op, int64_t axis,
-                                        int64_t rank) {
-  if (axis < -rank || axis >= rank)
-    return op->emitOpError() << "axis " << axis << " must be in [" << -rank
-                             << ", " << rank << ")";
-  return axis < 0 ? axis + rank : axis;
-}
-
 //===----------------------------------------------------------------------===//
 // ConcatOp
 //===----------------------------------------------------------------------===//

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Adjoints.h"
 #include "NetworkAdjoints.h"
 #include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
@@ -53,126 +54,7 @@ Value AdjointBuilder::getScalarTensor(Location loc, Type elementType,
 // Shared pieces
 //===----------------------------------------------------------------------===//
 
-namespace {
-
-/// What the adjoint of a single-result op works with.
-struct Adjoint {
-  AdjointBuilder &b;
-  Location loc;
-  /// The cotangent of the op's result.
-  Value dr;
-  ArrayRef<bool> requested;
-  MutableArrayRef<Value> operandCotangents;
-
-  /// Set when a size computation overflowed; the model then fails.
-  bool sizeOverflowed = false;
-
-  /// Sets the cotangent of `operand` to what `build` returns; `build` runs
-  /// only when the cotangent is requested, so nothing unneeded is built.
-  void set(OpOperand &operand, llvm::function_ref<Value()> build) {
-    unsigned index = operand.getOperandNumber();
-    if (requested[index])
-      operandCotangents[index] = build();
-  }
-
-  /// The product of some dims of the op's tensors. The verifier has bounded
-  /// every tensor's element count (MPT_TensorsCanExist), so this cannot
-  /// overflow on verified IR; if it does, the adjoint fails.
-  int64_t product(ArrayRef<int64_t> dims) {
-    if (std::optional<int64_t> value = getCheckedProduct(dims))
-      return *value;
-    sizeOverflowed = true;
-    return 1;
-  }
-};
-
-RankedTensorType tensorTypeOf(Value value) {
-  return cast<RankedTensorType>(value.getType());
-}
-
-Type elementTypeOf(Value value) {
-  return getElementTypeOrSelf(value.getType());
-}
-
-Value mul(Adjoint &adj, Value lhs, Value rhs) {
-  return MulOp::create(adj.b, adj.loc, lhs, rhs);
-}
-
-Value div(Adjoint &adj, Value lhs, Value rhs) {
-  return DivOp::create(adj.b, adj.loc, lhs.getType(), lhs, rhs);
-}
-
-Value negate(Adjoint &adj, Value value) {
-  return mul(adj, value,
-             adj.b.getScalarTensor(adj.loc, elementTypeOf(value), -1.0));
-}
-
-/// `1 - value`, elementwise.
-Value oneMinus(Adjoint &adj, Value value) {
-  Value ones = adj.b.getSplat(adj.loc, value.getType(), 1.0);
-  return SubOp::create(adj.b, adj.loc, ones, value);
-}
-
-Value reshape(Adjoint &adj, Value value, Type type) {
-  if (value.getType() == type)
-    return value;
-  return ReshapeOp::create(adj.b, adj.loc, type, value);
-}
-
-/// Sums `value` over the leading dims that trailing broadcasting added to a
-/// value of type `target` (the rhs of a binary op, a bias, a shared matrix).
-Value sumToShape(Adjoint &adj, Value value, Type target) {
-  RankedTensorType from = tensorTypeOf(value);
-  auto to = cast<RankedTensorType>(target);
-  if (from.getShape() == to.getShape())
-    return value;
-  auto dims =
-      llvm::to_vector(llvm::seq<int64_t>(0, from.getRank() - to.getRank()));
-  return ReduceSumOp::create(adj.b, adj.loc, to, value,
-                             adj.b.getDenseI64ArrayAttr(dims),
-                             /*keep_dims=*/false);
-}
-
-/// `value` as a matrix: every dim but the last folded into the rows.
-Value asMatrix(Adjoint &adj, Value value) {
-  RankedTensorType type = tensorTypeOf(value);
-  int64_t rows = adj.product(type.getShape().drop_back());
-  return reshape(adj, value, type.clone({rows, type.getShape().back()}));
-}
-
-/// `op(lhs) · op(rhs)` with the result type the matmul verifier expects.
-Value matmul(Adjoint &adj, Value lhs, Value rhs, bool transposeLhs,
-             bool transposeRhs) {
-  RankedTensorType l = tensorTypeOf(lhs), r = tensorTypeOf(rhs);
-  SmallVector<int64_t> shape(l.getShape().drop_back(2));
-  shape.push_back(l.getDimSize(l.getRank() - (transposeLhs ? 1 : 2)));
-  shape.push_back(r.getDimSize(r.getRank() - (transposeRhs ? 2 : 1)));
-  return MatmulOp::create(adj.b, adj.loc, l.clone(shape), lhs, rhs,
-                          transposeLhs, transposeRhs);
-}
-
-/// Swaps the last two dims.
-Value transposeMatrices(Adjoint &adj, Value value) {
-  RankedTensorType type = tensorTypeOf(value);
-  auto perm = llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
-  std::swap(perm[type.getRank() - 2], perm[type.getRank() - 1]);
-  SmallVector<int64_t> shape;
-  for (int64_t dim : perm)
-    shape.push_back(type.getDimSize(dim));
-  return TransposeOp::create(adj.b, adj.loc, type.clone(shape), value,
-                             adj.b.getDenseI64ArrayAttr(perm));
-}
-
-/// `type` without the dims in `dims`.
-RankedTensorType dropDims(RankedTensorType type, ArrayRef<int64_t> dims) {
-  SmallVector<int64_t> shape;
-  for (auto [dim, size] : llvm::enumerate(type.getShape()))
-    if (!llvm::is_contained(dims, static_cast<int64_t>(dim)))
-      shape.push_back(size);
-  return type.clone(shape);
-}
-
-} // namespace
+namespace mlir::mpt::adjoint {
 
 //===----------------------------------------------------------------------===//
 // Elementwise unary ops: dx = dr * f'(x), written with the forward result
@@ -488,43 +370,19 @@ static void buildAdjointOf(ScaleLossOp op, Adjoint &adj) {
   });
 }
 
+} // namespace mlir::mpt::adjoint
+
 //===----------------------------------------------------------------------===//
 // Registration
 //===----------------------------------------------------------------------===//
 
-namespace {
-/// The AdjointOpInterface model of a single-result mpt op, forwarding to
-/// its buildAdjointOf overload above.
-template <typename OpT>
-struct AdjointModel
-    : AdjointOpInterface::ExternalModel<AdjointModel<OpT>, OpT> {
-  LogicalResult buildAdjoint(Operation *op, AdjointBuilder &builder,
-                             ValueRange resultCotangents,
-                             ArrayRef<bool> requested,
-                             MutableArrayRef<Value> operandCotangents) const {
-    Adjoint adjoint{builder, op->getLoc(), resultCotangents.front(), requested,
-                    operandCotangents};
-    buildAdjointOf(cast<OpT>(op), adjoint);
-    if (adjoint.sizeOverflowed)
-      return op->emitOpError()
-             << "cannot be differentiated: a size of its tensors overflows "
-                "int64";
-    return success();
-  }
-};
-
-template <typename... OpTs> void attachAdjointModels(MLIRContext *context) {
-  (OpTs::template attachInterface<AdjointModel<OpTs>>(*context), ...);
-}
-} // namespace
-
 void mlir::mpt::registerAdjointInterfaceModels(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, MPTDialect *) {
-    attachAdjointModels<ReluOp, GeluOp, TanhOp, SigmoidOp, SqrtOp, ExpOp, LogOp,
-                        AddOp, SubOp, MulOp, DivOp, MatmulOp, LinearOp,
-                        SoftmaxOp, LayerNormOp, ReduceSumOp, ReduceMeanOp,
-                        BroadcastOp, TransposeOp, ReshapeOp, CastOp, MSELossOp,
-                        ScaleLossOp>(context);
+    adjoint::attachAdjointModels<
+        ReluOp, GeluOp, TanhOp, SigmoidOp, SqrtOp, ExpOp, LogOp, AddOp, SubOp,
+        MulOp, DivOp, MatmulOp, LinearOp, SoftmaxOp, LayerNormOp, ReduceSumOp,
+        ReduceMeanOp, BroadcastOp, TransposeOp, ReshapeOp, CastOp, MSELossOp,
+        ScaleLossOp>(context);
   });
   detail::registerNetworkAdjointModels(registry);
 }

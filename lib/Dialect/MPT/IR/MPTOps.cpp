@@ -323,14 +323,10 @@ int64_t SoftmaxOp::getNormalizedAxis() {
 
 LogicalResult SoftmaxOp::verify() {
   int64_t rank = getInput().getType().getRank();
-  // The I64 attribute reads back unsigned; negative axes count from the end.
-  int64_t axis = static_cast<int64_t>(getAxis());
   if (rank < 1)
     return emitOpError() << "input must have rank >= 1, found rank 0";
-  if (axis < -rank || axis >= rank)
-    return emitOpError() << "axis " << axis << " must be in [" << -rank << ", "
-                         << rank << ")";
-  return success();
+  // The I64 attribute reads back unsigned; negative axes count from the end.
+  return normalizeAxis(*this, static_cast<int64_t>(getAxis()), rank);
 }
 
 LogicalResult LayerNormOp::verify() {
@@ -366,22 +362,11 @@ template <typename ReduceOpT> static LogicalResult verifyReduce(ReduceOpT op) {
   if (failed(verifySameElementType(op, "result", op.getResult(), "input",
                                    op.getInput())))
     return failure();
-  SmallVector<int64_t> dims = reducedDimsOf(op);
-  for (auto [index, dim] : llvm::enumerate(dims)) {
-    if (dim < 0 || dim >= input.getRank())
-      return op.emitOpError() << "reduced dim " << dim << " must be in [0, "
-                              << input.getRank() << ")";
-    if (index > 0 && dims[index - 1] == dim)
-      return op.emitOpError() << "reduced dim " << dim << " appears twice";
-  }
-  SmallVector<int64_t> expected;
-  for (auto [dim, size] : llvm::enumerate(input.getShape())) {
-    if (!llvm::is_contained(dims, static_cast<int64_t>(dim)))
-      expected.push_back(size);
-    else if (op.getKeepDims())
-      expected.push_back(1);
-  }
-  return verifyResultShape(op, expected);
+  FailureOr<SmallVector<int64_t>> expected =
+      reducedShape(op, input.getShape(), reducedDimsOf(op), op.getKeepDims());
+  if (failed(expected))
+    return failure();
+  return verifyResultShape(op, *expected);
 }
 
 SmallVector<int64_t> ReduceSumOp::getReducedDims() {

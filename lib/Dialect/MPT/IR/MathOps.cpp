@@ -27,28 +27,6 @@ static SmallVector<int64_t> sortedDims(std::optional<ArrayRef<int64_t>> dims,
   return sorted;
 }
 
-/// Checks `dims` against `input` and returns the reduced shape.
-static FailureOr<SmallVector<int64_t>> reducedShape(Operation *op,
-                                                    ArrayRef<int64_t> input,
-                                                    ArrayRef<int64_t> dims,
-                                                    bool keepDims) {
-  for (auto [index, dim] : llvm::enumerate(dims)) {
-    if (dim < 0 || dim >= static_cast<int64_t>(input.size()))
-      return op->emitOpError() << "reduced dim " << dim << " must be in [0, "
-                               << input.size() << ")";
-    if (index > 0 && dims[index - 1] == dim)
-      return op->emitOpError() << "reduced dim " << dim << " appears twice";
-  }
-  SmallVector<int64_t> shape;
-  for (auto [dim, size] : llvm::enumerate(input)) {
-    if (!llvm::is_contained(dims, static_cast<int64_t>(dim)))
-      shape.push_back(size);
-    else if (keepDims)
-      shape.push_back(1);
-  }
-  return shape;
-}
-
 SmallVector<int64_t> ReduceMaxOp::getReducedDims() {
   return sortedDims(getDims(), getInput().getType().getRank());
 }
@@ -91,13 +69,10 @@ int64_t LogSoftmaxOp::getNormalizedAxis() {
 
 LogicalResult LogSoftmaxOp::verify() {
   int64_t rank = getInput().getType().getRank();
-  auto axis = static_cast<int64_t>(getAxis());
   if (rank < 1)
     return emitOpError() << "input must have rank >= 1, found rank 0";
-  if (axis < -rank || axis >= rank)
-    return emitOpError() << "axis " << axis << " must be in [" << -rank << ", "
-                         << rank << ")";
-  return success();
+  // The I64 attribute reads back unsigned; negative axes count from the end.
+  return normalizeAxis(*this, static_cast<int64_t>(getAxis()), rank);
 }
 
 //===----------------------------------------------------------------------===//

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "NetworkAdjoints.h"
+#include "Adjoints.h"
 #include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 
@@ -20,43 +21,7 @@
 using namespace mlir;
 using namespace mlir::mpt;
 
-namespace {
-
-/// What the adjoint of a single-result op works with.
-struct Adjoint {
-  AdjointBuilder &b;
-  Location loc;
-  Value dr;
-  ArrayRef<bool> requested;
-  MutableArrayRef<Value> operandCotangents;
-
-  /// Builds the cotangent of `operand` only when it is requested.
-  void set(OpOperand &operand, llvm::function_ref<Value()> build) {
-    unsigned index = operand.getOperandNumber();
-    if (requested[index])
-      operandCotangents[index] = build();
-  }
-
-  Value mul(Value lhs, Value rhs) { return MulOp::create(b, loc, lhs, rhs); }
-  Value sub(Value lhs, Value rhs) { return SubOp::create(b, loc, lhs, rhs); }
-  Value scalar(Value like, double value) {
-    return b.getScalarTensor(loc, getElementTypeOrSelf(like.getType()), value);
-  }
-  /// Sums `value` over the leading dims that trailing broadcasting added to
-  /// a value of type `target`.
-  Value sumToShape(Value value, Type target) {
-    auto from = cast<RankedTensorType>(value.getType());
-    auto to = cast<RankedTensorType>(target);
-    if (from.getShape() == to.getShape())
-      return value;
-    auto dims =
-        llvm::to_vector(llvm::seq<int64_t>(0, from.getRank() - to.getRank()));
-    return ReduceSumOp::create(b, loc, to, value, b.getDenseI64ArrayAttr(dims),
-                               /*keep_dims=*/false);
-  }
-};
-
-} // namespace
+namespace mlir::mpt::adjoint {
 
 //===----------------------------------------------------------------------===//
 // Math
@@ -67,9 +32,9 @@ static void buildAdjointOf(ErfOp op, Adjoint &adj) {
   adj.set(op.getInputMutable(), [&] {
     Value x = op.getInput();
     Value gauss = ExpOp::create(adj.b, adj.loc,
-                                adj.mul(adj.mul(x, x), adj.scalar(x, -1.0)));
-    return adj.mul(adj.mul(adj.dr, gauss),
-                   adj.scalar(x, 2.0 / std::sqrt(M_PI)));
+                                mul(adj, mul(adj, x, x), scalar(adj, x, -1.0)));
+    return mul(adj, mul(adj, adj.dr, gauss),
+               scalar(adj, x, 2.0 / std::sqrt(M_PI)));
   });
 }
 
@@ -81,12 +46,12 @@ static void buildAdjointOf(PowOp op, Adjoint &adj) {
     Value ones = adj.b.getSplat(adj.loc, rhs.getType(), 1.0);
     Value lower = PowOp::create(adj.b, adj.loc, lhs,
                                 SubOp::create(adj.b, adj.loc, rhs, ones));
-    return adj.mul(adj.mul(adj.dr, lower), rhs);
+    return mul(adj, mul(adj, adj.dr, lower), rhs);
   });
   adj.set(op.getRhsMutable(), [&] {
     Value logBase = LogOp::create(adj.b, adj.loc, lhs);
-    return adj.sumToShape(adj.mul(adj.mul(adj.dr, op.getResult()), logBase),
-                          rhs.getType());
+    return sumToShape(adj, mul(adj, mul(adj, adj.dr, op.getResult()), logBase),
+                      rhs.getType());
   });
 }
 
@@ -110,7 +75,7 @@ static void buildAdjointOf(LogSoftmaxOp op, Adjoint &adj) {
                                       adj.dr, dims, /*keep_dims=*/false);
     Value spread = BroadcastOp::create(adj.b, adj.loc, type, total, dims);
     Value softmax = ExpOp::create(adj.b, adj.loc, op.getResult());
-    return adj.sub(adj.dr, adj.mul(softmax, spread));
+    return sub(adj, adj.dr, mul(adj, softmax, spread));
   });
 }
 
@@ -135,7 +100,7 @@ static void buildAdjointOf(CrossEntropyLossOp op, Adjoint &adj) {
     Value factorTensor = tensor::FromElementsOp::create(
         adj.b, adj.loc, RankedTensorType::get({}, element), factor);
     Value logProbabilities = LogSoftmaxOp::create(adj.b, adj.loc, logits);
-    return adj.mul(logProbabilities, factorTensor);
+    return mul(adj, logProbabilities, factorTensor);
   });
 }
 
@@ -218,35 +183,18 @@ static void buildAdjointOf(GatherOp op, Adjoint &adj) {
   });
 }
 
+} // namespace mlir::mpt::adjoint
+
 //===----------------------------------------------------------------------===//
 // Registration
 //===----------------------------------------------------------------------===//
 
-namespace {
-template <typename OpT>
-struct NetworkAdjointModel
-    : AdjointOpInterface::ExternalModel<NetworkAdjointModel<OpT>, OpT> {
-  LogicalResult buildAdjoint(Operation *op, AdjointBuilder &builder,
-                             ValueRange resultCotangents,
-                             ArrayRef<bool> requested,
-                             MutableArrayRef<Value> operandCotangents) const {
-    Adjoint adjoint{builder, op->getLoc(), resultCotangents.front(), requested,
-                    operandCotangents};
-    buildAdjointOf(cast<OpT>(op), adjoint);
-    return success();
-  }
-};
-
-template <typename... OpTs> void attachModels(MLIRContext *context) {
-  (OpTs::template attachInterface<NetworkAdjointModel<OpTs>>(*context), ...);
-}
-} // namespace
-
 void mlir::mpt::detail::registerNetworkAdjointModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, MPTDialect *) {
-    attachModels<ErfOp, PowOp, ReduceMaxOp, LogSoftmaxOp, CrossEntropyLossOp,
-                 Conv2DOp, MaxPool2DOp, AvgPool2DOp, ConcatOp, SliceOp,
-                 GatherOp>(context);
+    adjoint::attachAdjointModels<ErfOp, PowOp, ReduceMaxOp, LogSoftmaxOp,
+                                 CrossEntropyLossOp, Conv2DOp, MaxPool2DOp,
+                                 AvgPool2DOp, ConcatOp, SliceOp, GatherOp>(
+        context);
   });
 }

@@ -66,3 +66,31 @@ LogicalResult mlir::mpt::detail::verifyEpsilon(Operation *op,
            << "epsilon must be > 0, found " << epsilon.convertToDouble();
   return success();
 }
+
+FailureOr<int64_t> mlir::mpt::detail::normalizeAxis(Operation *op, int64_t axis,
+                                                    int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return op->emitOpError() << "axis " << axis << " must be in [" << -rank
+                             << ", " << rank << ")";
+  return axis < 0 ? axis + rank : axis;
+}
+
+FailureOr<SmallVector<int64_t>>
+mlir::mpt::detail::reducedShape(Operation *op, ArrayRef<int64_t> input,
+                                ArrayRef<int64_t> dims, bool keepDims) {
+  for (auto [index, dim] : llvm::enumerate(dims)) {
+    if (dim < 0 || dim >= static_cast<int64_t>(input.size()))
+      return op->emitOpError() << "reduced dim " << dim << " must be in [0, "
+                               << input.size() << ")";
+    if (index > 0 && dims[index - 1] == dim)
+      return op->emitOpError() << "reduced dim " << dim << " appears twice";
+  }
+  SmallVector<int64_t> shape;
+  for (auto [dim, size] : llvm::enumerate(input)) {
+    if (!llvm::is_contained(dims, static_cast<int64_t>(dim)))
+      shape.push_back(size);
+    else if (keepDims)
+      shape.push_back(1);
+  }
+  return shape;
+}

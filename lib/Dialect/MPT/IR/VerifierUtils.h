@@ -1,7 +1,7 @@
 //===- VerifierUtils.h - Checks shared by the mpt op verifiers --*- C++ -*-===//
 //
 // Internal to the dialect library: the building blocks of the verifiers in
-// MPTOps.cpp and MPTGradOps.cpp, so that every op words its shape and type
+// the dialect's .cpp files, so that every op words its shape and type
 // errors the same way.
 //
 //===----------------------------------------------------------------------===//
@@ -40,6 +40,17 @@ LogicalResult verifyBroadcastBinary(Operation *op, Value lhs, Value rhs);
 
 /// Checks a normalisation's epsilon: finite and > 0.
 LogicalResult verifyEpsilon(Operation *op, const APFloat &epsilon);
+
+/// `axis` (negative counts from the end) as a dim index of a tensor of
+/// `rank`, or an error naming the valid range.
+FailureOr<int64_t> normalizeAxis(Operation *op, int64_t axis, int64_t rank);
+
+/// Checks that the sorted `dims` are distinct dims of `input` and returns
+/// the shape left when they are reduced (kept as 1 with `keepDims`).
+FailureOr<SmallVector<int64_t>> reducedShape(Operation *op,
+                                             ArrayRef<int64_t> input,
+                                             ArrayRef<int64_t> dims,
+                                             bool keepDims);
 
 } // namespace detail
 } // namespace mpt

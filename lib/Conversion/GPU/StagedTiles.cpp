@@ -1,0 +1,184 @@
+//===- StagedTiles.cpp - Operand tiles in a multi-stage pipeline ----------===//
+//
+// The tensor-core GEMM keeps several k-tiles of each operand in shared
+// memory at once: while the warps multiply one, `cp.async` copies the next
+// ones from device memory straight into shared memory, without passing
+// through registers. A tile is stored as the operand lies in memory (its
+// contiguous dimension contiguous in the tile too), so that each thread
+// copies whole 16-byte vectors whatever the operand's transposition; the
+// warps then read `mma.sync` fragments with `ldmatrix`, transposing with
+// `ldmatrix.trans` where the tile is contiguous along m or n rather than k.
+//
+// Shared memory has 32 banks of 4 bytes: a warp's access is conflict-free
+// when its 16-byte pieces fall in distinct 16-byte slots modulo 128 bytes.
+// An 8x8 `ldmatrix` matrix is 8 rows of 16 bytes at the same column, which
+// with rows of 64 or 256 bytes would hit 2 or 1 distinct slots (4- and
+// 8-way conflicts). Permuting the 16-byte chunks of each row by an XOR with
+// a function of the row (stagedTileOffset) spreads any 8 consecutive rows
+// over 8 slots; the copies, 8 threads writing 8 consecutive chunks, stay
+// conflict-free too, since the XOR only permutes chunks within the group of
+// 8 (or within a row of fewer) that those threads write.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GemmKernel.h"
+
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+
+using namespace mlir;
+using namespace mlir::mpt;
+using namespace mlir::mpt::gpu_kernels;
+
+namespace {
+
+/// Bytes of one chunk (a `cp.async` copy, a row of an `ldmatrix` matrix) and
+/// of the span of all 32 banks.
+constexpr int64_t kChunkBytes = 16, kBankSpanBytes = 128;
+
+/// The value of `x & (2^k - 1)` for a power of two `modulus`.
+Value remPowerOfTwo(OpBuilder &b, Location loc, Value x, int64_t modulus) {
+  return arith::AndIOp::create(b, loc, x, indexConstant(b, loc, modulus - 1));
+}
+
+Value divConstant(OpBuilder &b, Location loc, Value x, int64_t divisor) {
+  return arith::DivUIOp::create(b, loc, x, indexConstant(b, loc, divisor));
+}
+
+/// The 32-bit register of an `mma.sync` operand that holds `pair`, two
+/// 16-bit elements: the vector<2xf16> itself, or an i32 for bf16.
+Value fragmentRegister(OpBuilder &b, Location loc, Value pair) {
+  auto type = cast<VectorType>(pair.getType());
+  if (type.getElementType().isF16())
+    return pair;
+  Value word = vector::BitCastOp::create(
+      b, loc, VectorType::get({1}, b.getI32Type()), pair);
+  return vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
+}
+
+} // namespace
+
+StagedTile gpu_kernels::makeStagedTile(Gemm &gemm, OpOperand *operand,
+                                       unsigned outerDim, int64_t extent,
+                                       int64_t kExtent) {
+  StagedTile tile;
+  tile.operand = operand;
+  bool alongOuter = isContiguousAlong(gemm, operand, outerDim);
+  tile.alongK = !alongOuter;
+  tile.rowDim = alongOuter ? gemm.k : outerDim;
+  tile.colDim = alongOuter ? outerDim : gemm.k;
+  tile.rows = alongOuter ? kExtent : extent;
+  tile.cols = alongOuter ? extent : kExtent;
+  int64_t elementBytes =
+      llvm::divideCeil(gemm.elementType(operand).getIntOrFloatBitWidth(), 8);
+  tile.chunk = kChunkBytes / elementBytes;
+  AffineMap map = gemm.op.getMatchingIndexingMap(operand);
+  tile.copyWidth = isVectorAccess(operand->get(), map, tile.colDim, tile.chunk)
+                       ? tile.chunk
+                       : 1;
+  return tile;
+}
+
+Value gpu_kernels::stagedTileOffset(OpBuilder &b, Location loc,
+                                    const StagedTile &tile, Value stage,
+                                    Value row, Value col) {
+  // Chunk c of row r moves to chunk c ^ s(r). With 8 or more chunks per row
+  // (a row spans whole multiples of 128 bytes) s(r) = r mod 8; with C < 8
+  // chunks, 8 / C consecutive rows share 128 bytes and s(r) = (r / (8 / C))
+  // mod C, so that the rows sharing them keep their own slots and the
+  // groups of rows that follow get the C permutations in turn.
+  int64_t chunksPerRow = tile.cols / tile.chunk;
+  int64_t slots = kBankSpanBytes / kChunkBytes;
+  Value shift =
+      chunksPerRow >= slots
+          ? remPowerOfTwo(b, loc, row, slots)
+          : remPowerOfTwo(b, loc,
+                          divConstant(b, loc, row, slots / chunksPerRow),
+                          chunksPerRow);
+  Value chunk = divConstant(b, loc, col, tile.chunk);
+  Value within = remPowerOfTwo(b, loc, col, tile.chunk);
+  Value permuted = arith::XOrIOp::create(b, loc, chunk, shift);
+  Value rowStart =
+      addIndex(b, loc, mulIndexConstant(b, loc, stage, tile.stageElements()),
+               mulIndexConstant(b, loc, row, tile.cols));
+  return addIndex(
+      b, loc, rowStart,
+      addIndex(b, loc, mulIndexConstant(b, loc, permuted, tile.chunk), within));
+}
+
+void gpu_kernels::emitStagedTileCopy(OpBuilder &b, Location loc, Gemm &gemm,
+                                     const TileOrigin &origin,
+                                     const StagedTile &tile, Value rowBase,
+                                     Value colBase, Value stage, Value tid,
+                                     int64_t threads) {
+  int64_t width = tile.copyWidth;
+  Value rowLimit = gemm.size(tile.rowDim);
+  Value colLimit = gemm.size(tile.colDim);
+  AffineMap map = gemm.op.getMatchingIndexingMap(tile.operand);
+  for (int64_t first = 0; first < tile.stageElements();
+       first += threads * width) {
+    // Consecutive threads take consecutive vectors of a row.
+    Value e = mulIndexConstant(
+        b, loc, addIndexConstant(b, loc, tid, first / width), width);
+    Value r = divConstant(b, loc, e, tile.cols);
+    Value c =
+        arith::RemUIOp::create(b, loc, e, indexConstant(b, loc, tile.cols));
+    Value row = addIndex(b, loc, rowBase, r);
+    Value col = addIndex(b, loc, colBase, c);
+    Value inBounds =
+        arith::AndIOp::create(b, loc, indexLessThan(b, loc, row, rowLimit),
+                              indexLessThan(b, loc, col, colLimit));
+    Value offset = stagedTileOffset(b, loc, tile, stage, r, c);
+    SmallVector<Value> ivs =
+        gemmIndices(b, loc, gemm, origin, Value(), Value(), Value());
+    ivs[tile.rowDim] = row;
+    ivs[tile.colDim] = col;
+    if (width == 1) {
+      Value value = loadOrZero(b, loc, gemm, tile.operand, ivs, inBounds);
+      memref::StoreOp::create(b, loc, value, tile.buffer, ValueRange{offset});
+      continue;
+    }
+    // A vector outside the operand reads nothing (its source size is 0) and
+    // fills its chunk with zeros; its address is the operand's first
+    // element, so that no address outside the operand is ever formed.
+    Value zero = indexConstant(b, loc, 0);
+    for (Value &iv : ivs)
+      iv = arith::SelectOp::create(b, loc, inBounds, iv, zero);
+    Value sourceElements = arith::SelectOp::create(
+        b, loc, inBounds, indexConstant(b, loc, width), zero);
+    nvgpu::DeviceAsyncCopyOp::create(
+        b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tile.buffer,
+        ValueRange{offset}, tile.operand->get(), applyMap(b, loc, map, ivs),
+        b.getIndexAttr(width), sourceElements,
+        /*bypassL1=*/b.getUnitAttr());
+  }
+}
+
+SmallVector<Value> gpu_kernels::loadFragments(OpBuilder &b, Location loc,
+                                              const StagedTile &tile,
+                                              Value stage, Value outer0,
+                                              Value k0, Value laneId,
+                                              bool outerFirst) {
+  // Lane l gives the address of row l % 8 of matrix l / 8.
+  Value matrix = divConstant(b, loc, laneId, 8);
+  Value rowInMatrix = remPowerOfTwo(b, loc, laneId, 8);
+  Value low = mulIndexConstant(b, loc, remPowerOfTwo(b, loc, matrix, 2), 8);
+  Value high = mulIndexConstant(b, loc, divConstant(b, loc, matrix, 2), 8);
+  Value outer = addIndex(b, loc, outer0, outerFirst ? low : high);
+  Value k = addIndex(b, loc, k0, outerFirst ? high : low);
+  // A matrix row is 16 bytes along the tile's contiguous dimension.
+  Value offset =
+      tile.alongK ? stagedTileOffset(b, loc, tile, stage,
+                                     addIndex(b, loc, outer, rowInMatrix), k)
+                  : stagedTileOffset(b, loc, tile, stage,
+                                     addIndex(b, loc, k, rowInMatrix), outer);
+  Type element = cast<MemRefType>(tile.buffer.getType()).getElementType();
+  Value loaded = nvgpu::LdMatrixOp::create(
+      b, loc, VectorType::get({4, 2}, element), tile.buffer, ValueRange{offset},
+      /*transpose=*/!tile.alongK, /*numTiles=*/4);
+  SmallVector<Value> registers;
+  for (int64_t q = 0; q < 4; ++q)
+    registers.push_back(fragmentRegister(
+        b, loc,
+        vector::ExtractOp::create(b, loc, loaded, ArrayRef<int64_t>{q})));
+  return registers;
+}

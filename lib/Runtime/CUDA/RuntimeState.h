@@ -1,0 +1,101 @@
+//===- RuntimeState.h - The CUDA runtime's process-wide state ---*- C++ -*-===//
+//
+// What the files of the CUDA runtime share: the state of the one device it
+// drives, errors recorded from CUDA calls, and readiness checks. Internal to
+// lib/Runtime/CUDA.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPT_LIB_RUNTIME_CUDA_RUNTIMESTATE_H
+#define MPT_LIB_RUNTIME_CUDA_RUNTIMESTATE_H
+
+#include <cuda.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace mpt {
+namespace runtime {
+namespace cuda {
+namespace detail {
+
+struct Allocation {
+  size_t bytes;
+  bool managed;
+};
+
+/// A compiled module as the step's host code holds it: the image it was
+/// given, loaded into the driver on its first use (see Modules.cpp).
+struct Module {
+  const void *image;
+  /// PTX text to compile with this optimization level, or a cubin/fatbin.
+  bool isPTX;
+  int32_t optLevel;
+  std::mutex mutex;
+  CUmodule loaded = nullptr;
+  std::unordered_map<std::string, CUfunction> functions;
+};
+
+struct RuntimeState {
+  /// Serializes initialization and shutdown, which record errors (taking
+  /// `mutex`).
+  std::mutex initMutex;
+  int device = 0;
+  std::atomic<bool> initialized{false};
+  /// After shutdown(), no CUDA call is made any more.
+  std::atomic<bool> shutDown{false};
+  CUdevice handle = 0;
+  CUcontext context = nullptr;
+  bool hasMemoryPools = false;
+  /// Guards everything below.
+  std::mutex mutex;
+  /// The first error since it was last taken, and how many followed it.
+  std::string error;
+  size_t laterErrors = 0;
+  std::vector<CUstream> idleStreams;
+  /// The stream of uploadAsync, made on first use.
+  CUstream uploadStream = nullptr;
+  std::unordered_map<CUdeviceptr, Allocation> allocations;
+  size_t bytesInUse = 0, peakBytes = 0;
+  std::unordered_set<Module *> modules;
+};
+
+/// The process's runtime state. Never destroyed: compiled modules unload
+/// from global destructors, which may run after function-local statics are
+/// gone.
+RuntimeState &state();
+
+/// "cuMemAlloc failed: out of memory (CUDA_ERROR_OUT_OF_MEMORY)".
+std::string describeFailure(const char *call, CUresult result,
+                            const std::string &detail = "");
+
+/// Records an error: the first one is printed and kept until taken.
+void recordError(const std::string &message);
+
+/// Whether `result` is success; otherwise records the failure of `call`.
+bool succeeded(CUresult result, const char *call,
+               const std::string &detail = "");
+
+/// Unloads every loaded module (Modules.cpp); their handles stay valid and
+/// load again if used.
+void unloadModules(RuntimeState &runtime);
+
+/// Makes the runtime's context current in this thread, initializing the
+/// driver and the device on first use. False when that fails, an error is
+/// pending or the runtime was shut down: callers then do nothing.
+bool ready();
+
+} // namespace detail
+} // namespace cuda
+} // namespace runtime
+} // namespace mpt
+
+#define MPT_CU(function, ...)                                                  \
+  ::mpt::runtime::cuda::detail::succeeded(function(__VA_ARGS__), #function)
+
+#endif // MPT_LIB_RUNTIME_CUDA_RUNTIMESTATE_H
