@@ -195,9 +195,20 @@ bool isWidening(linalg::GenericOp op) {
 void cpu::rematerializeWidenings(RewriterBase &rewriter, Operation *root) {
   SmallVector<linalg::GenericOp> widenings;
   root->walk([&](linalg::GenericOp op) {
-    if (isWidening(op) && !op->getResult(0).use_empty() &&
-        llvm::all_of(op->getResult(0).getUses(), [](OpOperand &use) {
-          return linalg::areElementwiseOpsFusable(&use);
+    Value result = op->getResult(0);
+    if (!isWidening(op) || result.use_empty())
+      return;
+    // Each reader fuses one use; a reader with several would keep reading
+    // the stored copy, and a reader that is itself a widening could be
+    // erased before its turn.
+    SmallPtrSet<Operation *, 4> readers(result.user_begin(), result.user_end());
+    if (readers.size() != static_cast<size_t>(std::distance(result.use_begin(),
+                                                            result.use_end())))
+      return;
+    if (llvm::all_of(result.getUses(), [](OpOperand &use) {
+          auto reader = dyn_cast<linalg::GenericOp>(use.getOwner());
+          return linalg::areElementwiseOpsFusable(&use) && reader &&
+                 !isWidening(reader);
         }))
       widenings.push_back(op);
   });

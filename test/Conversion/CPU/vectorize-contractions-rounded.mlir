@@ -191,3 +191,26 @@ func.func @rounded_through_reshapes(%a: tensor<2x16x64xbf16>, %b: tensor<64x64xb
   } -> tensor<2x16x64xbf16>
   return %r : tensor<2x16x64xbf16>
 }
+
+// -----
+
+// A reader that reads the widened value twice keeps reading it: fusing one
+// of its uses would leave the other on the stored copy.
+// CHECK-LABEL: func.func @widening_read_twice_is_kept
+// CHECK:         %[[WIDE:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<64x64xbf16>) outs(%{{.*}} : tensor<64x64xf32>)
+// CHECK:         linalg.generic {{.*}} ins(%[[WIDE]], %[[WIDE]] : tensor<64x64xf32>, tensor<64x64xf32>)
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @widening_read_twice_is_kept(%g: tensor<64x64xbf16>) -> tensor<64x64xf32> {
+  %empty = tensor.empty() : tensor<64x64xf32>
+  %wide = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%g : tensor<64x64xbf16>) outs(%empty : tensor<64x64xf32>) {
+  ^bb0(%in: bf16, %o: f32):
+    %e = arith.extf %in : bf16 to f32
+    linalg.yield %e : f32
+  } -> tensor<64x64xf32>
+  %product = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%wide, %wide : tensor<64x64xf32>, tensor<64x64xf32>) outs(%empty : tensor<64x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<64x64xf32>
+  return %product : tensor<64x64xf32>
+}
