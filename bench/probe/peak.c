@@ -89,7 +89,8 @@ dpbf16(long iterations) {
   return sum;
 }
 
-#if defined(__clang__) && __clang_major__ >= 14 || defined(__GNUC__) && __GNUC__ >= 11
+#if defined(__clang__) && __clang_major__ >= 14 ||                             \
+    defined(__GNUC__) && __GNUC__ >= 11
 #define HAVE_AMX_INTRINSICS 1
 struct TileConfig {
   unsigned char palette, startRow, reserved[14];
@@ -194,14 +195,13 @@ int main(int argc, char **argv) {
   }
   __builtin_cpu_init();
   struct Kernel kernels[] = {
-      {"fma512", fma512, DEPTH * 32.0, __builtin_cpu_supports("avx512f")},
-      {"fma256", fma256, DEPTH * 16.0,
-       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")},
-      {"dpbf16", dpbf16, DEPTH * 64.0,
-       __builtin_cpu_supports("avx512f") &&
-           __builtin_cpu_supports("avx512bf16")},
+    {"fma512", fma512, DEPTH * 32.0, __builtin_cpu_supports("avx512f")},
+    {"fma256", fma256, DEPTH * 16.0,
+     __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")},
+    {"dpbf16", dpbf16, DEPTH * 64.0,
+     __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16")},
 #if defined(HAVE_AMX_INTRINSICS)
-      {"amx-bf16", amxbf16, 4 * 16384.0, amxGranted()},
+    {"amx-bf16", amxbf16, 4 * 16384.0, amxGranted()},
 #endif
   };
   int count = sizeof kernels / sizeof kernels[0];
