@@ -51,6 +51,15 @@ if (
 ):
     config.available_features.add("matplotlib")
 
+# mpt-run keeps compiled steps in a compile cache. The suite uses one of its
+# own, emptied when the suite starts, and never writes into the user's.
+import shutil
+
+mpt_cache_dir = os.path.join(config.test_exec_root, "mpt-cache")
+shutil.rmtree(mpt_cache_dir, ignore_errors=True)
+config.environment["MPT_CACHE_DIR"] = mpt_cache_dir
+config.environment.pop("MPT_CACHE_MAX_SIZE", None)
+
 # `not`, `count` and `split-file` come from LLVM's tools directory.
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 

@@ -284,19 +284,6 @@ size_t TensorSpec::byteSize() const {
   return static_cast<size_t>(*bytes);
 }
 
-LossScaleConfig LossScaleConfig::defaultDynamic() {
-  LossScaleConfig config;
-  config.mode = LossScaleMode::Dynamic;
-  config.init = 65536;
-  config.growthFactor = 2;
-  config.backoffFactor = 0.5;
-  config.growthInterval = 2000;
-  config.hysteresis = 1;
-  config.minScale = 1;
-  config.maxScale = 16777216;
-  return config;
-}
-
 std::optional<int64_t> LossScaleConfig::nonfiniteStepsToCollapse() const {
   if (mode != LossScaleMode::Dynamic)
     return std::nullopt;

@@ -160,7 +160,9 @@ Expected<TensorSpec> readTensor(const JsonValue &entry,
   if (!parsedType)
     return fieldError(where + ".dtype",
                       "names no supported element type: '" + *dtype + "'");
-  TensorSpec spec{*parsedRole, "", *parsedType, {}};
+  TensorSpec spec;
+  spec.role = *parsedRole;
+  spec.dtype = *parsedType;
   if (const JsonValue *name = entry.find("name")) {
     if (name->kind != JsonValue::Kind::String)
       return fieldError(where + ".name", "must be a string");

@@ -12,11 +12,9 @@ using namespace mpt::runtime;
 int64_t
 mpt::runtime::defaultMaxConsecutiveSkips(const LossScaleConfig &policy) {
   std::optional<int64_t> toCollapse = policy.nonfiniteStepsToCollapse();
-  const LossScaleConfig &counted =
-      toCollapse ? policy : LossScaleConfig::defaultDynamic();
   if (!toCollapse)
-    toCollapse = counted.nonfiniteStepsToCollapse();
-  return checkedAdd(*toCollapse, std::max<int64_t>(counted.hysteresis, 1))
+    return kMaxConsecutiveSkipsWithoutCollapse;
+  return checkedAdd(*toCollapse, std::max<int64_t>(policy.hysteresis, 1))
       .value_or(std::numeric_limits<int64_t>::max());
 }
 

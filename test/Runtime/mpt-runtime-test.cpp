@@ -379,7 +379,11 @@ StepSignature linearSignature(const LossScaleConfig &policy) {
   signature.lossScale = policy;
   auto spec = [](Role role, std::string name, DType dtype,
                  std::vector<int64_t> shape) {
-    TensorSpec tensor{role, std::move(name), dtype, std::move(shape)};
+    TensorSpec tensor;
+    tensor.role = role;
+    tensor.name = std::move(name);
+    tensor.dtype = dtype;
+    tensor.shape = std::move(shape);
     tensor.init = defaultParamInit(tensor.shape);
     return tensor;
   };

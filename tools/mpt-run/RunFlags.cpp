@@ -69,6 +69,18 @@ void addCompilerFlags(rt::CommandLine &commandLine, RunFlags &flags) {
                                  "has it; false runs them on the FMA kernel",
                                  flags.bf16Dot));
   commandLine.add(kCompilerFlagGroup,
+                  rt::switchFlag("no-cache",
+                                 "Compile the step even when the compile "
+                                 "cache ($MPT_CACHE_DIR, default ~/.cache/mpt) "
+                                 "holds it, and do not store it there",
+                                 flags.noCache));
+  commandLine.add(kCompilerFlagGroup,
+                  rt::switchFlag("cache-log",
+                                 "Report on stderr whether the compiled step "
+                                 "came from the compile cache or was stored "
+                                 "there",
+                                 flags.cacheLog));
+  commandLine.add(kCompilerFlagGroup,
                   rt::switchFlag("grad-stats",
                                  "Report the fraction of gradient elements "
                                  "that are exactly zero, as underflow in a "

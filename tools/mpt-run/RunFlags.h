@@ -29,6 +29,8 @@ struct RunFlags {
   int64_t threads = 1;
   bool amx = true;
   bool bf16Dot = true;
+  bool noCache = false;
+  bool cacheLog = false;
   bool gradStats = false;
   std::string device = "cpu";
   bool fallbackToCPU = false;

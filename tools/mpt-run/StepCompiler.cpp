@@ -1,6 +1,8 @@
 //===- StepCompiler.cpp - From a model file to a callable step ------------===//
 
 #include "StepCompiler.h"
+#include "CompileCache.h"
+#include "HostCodeGen.h"
 
 #include "mpt/Conversion/Passes.h"
 #include "mpt/Conversion/StepABI/StepSignatureJson.h"
@@ -9,18 +11,21 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
-#include "llvm/ExecutionEngine/Orc/Mangling.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -30,6 +35,27 @@ namespace rt = ::mpt::runtime;
 namespace {
 /// The OpenMP runtime that multi-threaded steps call (LLVM's libomp).
 constexpr const char *kOpenMPRuntime = "libomp.so.5";
+
+/// What compiled the step: this executable (MPT's passes are linked into
+/// it) and the LLVM it uses; a change to either may change the code.
+/// Nothing when the executable cannot be read.
+const std::optional<std::string> &compilerIdentity() {
+  static const std::optional<std::string> identity =
+      []() -> std::optional<std::string> {
+    std::string executable = llvm::sys::fs::getMainExecutable(
+        nullptr, reinterpret_cast<void *>(&compilerIdentity));
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> contents =
+        llvm::MemoryBuffer::getFile(executable, /*IsText=*/false,
+                                    /*RequiresNullTerminator=*/false);
+    if (!contents)
+      return std::nullopt;
+    CacheKey key;
+    key.add("llvm", LLVM_VERSION_STRING);
+    key.add("executable", (*contents)->getBuffer());
+    return key.hex();
+  }();
+  return identity;
+}
 
 /// Parses a textual pipeline into `pm`; syntax errors are reported through
 /// the context's diagnostics.
@@ -124,6 +150,14 @@ unsigned narrowestTensorFloatWidthIn(func::FuncOp func) {
 } // namespace
 
 LogicalResult StepCompiler::load(llvm::SourceMgr &sourceMgr) {
+  if (options.cache) {
+    if (compilerIdentity())
+      cache.emplace(*options.cache, options.logCache);
+    else
+      llvm::errs() << "mpt-run: warning: compile cache: cannot read this "
+                      "executable to identify the compiler; the cache is not "
+                      "used\n";
+  }
   llvm::StringRef path = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())
                              ->getBufferIdentifier();
   module = parseSourceFile<ModuleOp>(sourceMgr, &context);
@@ -346,26 +380,88 @@ LogicalResult StepCompiler::readSignature(func::FuncOp step) {
   return success();
 }
 
+std::string StepCompiler::loweringPipeline(StepDevice device) const {
+  if (device == StepDevice::CUDA)
+    return "mpt-differentiate,mpt-lower-to-nvvm";
+  return "mpt-differentiate,mpt-lower-to-llvm{threads=" +
+         std::to_string(options.threads) + (options.amx ? " amx=true " : " ") +
+         options.kernelOptions + "}";
+}
+
 LogicalResult StepCompiler::lower(StepDevice device) {
-  std::string lowering = device == StepDevice::CUDA
-                             ? "mpt-differentiate,mpt-lower-to-nvvm"
-                             : "mpt-differentiate,mpt-lower-to-llvm{threads=" +
-                                   std::to_string(options.threads) +
-                                   (options.amx ? " amx=true " : " ") +
-                                   options.kernelOptions + "}";
-  if (failed(runPipeline(*module, lowering)))
+  if (failed(runPipeline(*module, loweringPipeline(device))))
     return failure();
   staticBytes = staticBytesOf(*module, stepSignature.entry);
   return success();
 }
 
-FailureOr<rt::StepFunction> StepCompiler::compile() {
-  if (failed(lower(StepDevice::CPU)))
-    return failure();
-  return loadLowered();
+std::string StepCompiler::cacheKey() {
+  CacheKey key;
+  key.add("format", "mpt-step-object-2");
+  key.add("compiler", *compilerIdentity());
+  HostTarget target = detectHostTarget();
+  key.add("triple", target.triple);
+  key.add("cpu", target.cpu);
+  key.add("features", target.features);
+  key.add("pipeline", loweringPipeline(StepDevice::CPU));
+  key.add("kind",
+          options.kind == rt::StepKind::Gradient ? "gradient" : "train");
+  key.add("promote-f64", options.promoteF64 ? "true" : "false");
+  key.add("precision", options.precision);
+  key.add("amp-options", options.ampOptions);
+  key.add("step", stepName);
+  key.add("expose-gradients", options.exposeGradients ? "true" : "false");
+  key.add("evaluation", hasEvaluation ? "true" : "false");
+  // The expanded step: whatever reached the IR from the model and the
+  // options above.
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module->print(os, OpPrintingFlags().assumeVerified());
+  key.add("module", text);
+  return key.hex();
 }
 
-FailureOr<rt::StepFunction> StepCompiler::loadLowered() {
+FailureOr<std::vector<std::string>> StepCompiler::lowerToObjects() {
+  if (failed(lower(StepDevice::CPU)))
+    return failure();
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(*module, llvmContext, "step");
+  if (!llvmModule)
+    return emitError(module->getLoc())
+           << "translating the step to LLVM IR failed";
+  llvm::Expected<std::vector<std::string>> objects = mpt::compileToObjects(
+      *llvmModule, detectHostTarget(), defaultCodeGenThreads());
+  if (!objects)
+    return emitError(module->getLoc()) << "compiling the step failed: "
+                                       << llvm::toString(objects.takeError());
+  return std::move(*objects);
+}
+
+LogicalResult StepCompiler::compileObjects() {
+  std::string key = cache ? cacheKey() : std::string();
+  std::optional<CachedStep> cached = cache ? cache->lookup(key) : std::nullopt;
+  if (cached) {
+    objects = std::move(cached->objects);
+    staticBytes = cached->staticBytes;
+    return success();
+  }
+  FailureOr<std::vector<std::string>> compiled = lowerToObjects();
+  if (failed(compiled))
+    return failure();
+  objects = std::move(*compiled);
+  if (cache)
+    cache->store(key, CachedStep{objects, staticBytes});
+  return success();
+}
+
+FailureOr<rt::StepFunction> StepCompiler::compile() {
+  if (failed(compileObjects()))
+    return failure();
+  return link();
+}
+
+FailureOr<rt::StepFunction> StepCompiler::link() {
   // Parallel loops become OpenMP worksharing loops, which call into the
   // OpenMP runtime; the JIT resolves them from the loaded library.
   if (options.threads != 1) {
@@ -377,39 +473,19 @@ FailureOr<rt::StepFunction> StepCompiler::loadLowered() {
              << kOpenMPRuntime << ": " << error
              << " (install libomp-dev, or use --threads=1)";
   }
-
-  ExecutionEngineOptions engineOptions;
-  auto transformer = makeOptimizingTransformer(/*optLevel=*/3,
-                                               /*sizeLevel=*/0,
-                                               /*targetMachine=*/nullptr);
-  engineOptions.transformer = transformer;
-  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  // The perf listener writes a jitdump file (under ~/.debug or /tmp) for
-  // every run: a file no one asked for, left behind by every run.
-  engineOptions.enablePerfNotificationListener = false;
-  auto created = ExecutionEngine::create(*module, engineOptions);
-  if (!created)
-    return emitError(module->getLoc())
-           << "JIT compilation failed: " << llvm::toString(created.takeError());
-  engine = std::move(*created);
-  // The step's own heap use is what the tracker measures: its malloc/free
-  // (and the aligned variants) resolve to the tracked functions.
-  engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap symbols;
-    for (const rt::AllocationTracker::Binding &binding :
-         rt::AllocationTracker::bindings())
-      symbols[interner(binding.symbol)] = {
-          llvm::orc::ExecutorAddr::fromPtr(binding.function),
-          llvm::JITSymbolFlags::Exported};
-    return symbols;
-  });
-  engine->initialize();
-
+  llvm::Expected<std::unique_ptr<StepJIT>> linked = StepJIT::link(objects);
+  if (!linked)
+    return emitError(UnknownLoc::get(&context))
+           << "loading the compiled step failed: "
+           << llvm::toString(linked.takeError());
+  jit = std::move(*linked);
+  // The objects are in the JIT's memory now.
+  objects.clear();
   return lookupEntry(stepSignature.entry, signatureJson);
 }
 
 FailureOr<rt::StepFunction> StepCompiler::compiledEvaluation() {
-  if (!engine || !hasEvaluation)
+  if (!jit || !hasEvaluation)
     return emitError(module->getLoc())
            << "the evaluation function was not compiled";
   return lookupEntry(evalSignature.entry, evalSignatureJson);
@@ -419,13 +495,12 @@ FailureOr<rt::StepFunction> StepCompiler::compiledEvaluation() {
 /// reads); it must be the signature the training loop was prepared for.
 FailureOr<rt::StepFunction> StepCompiler::lookupEntry(llvm::StringRef entry,
                                                       llvm::StringRef json) {
-  llvm::Expected<void *> function = engine->lookup(entry);
+  llvm::Expected<void *> function = jit->lookup(entry);
   if (!function)
     return emitError(module->getLoc())
            << "the compiled module has no entry point '" << entry
            << "': " << llvm::toString(function.takeError());
-  llvm::Expected<void *> compiled =
-      engine->lookup((entry + "_signature").str());
+  llvm::Expected<void *> compiled = jit->lookup((entry + "_signature").str());
   if (!compiled)
     return emitError(module->getLoc())
            << "the compiled module has no signature '" << entry

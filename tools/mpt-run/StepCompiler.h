@@ -3,7 +3,8 @@
 // The compiler half of mpt-run: parses the model, expands its training step
 // (mixed precision or fp32), reads the step's signature (the JSON the
 // compiled object will carry, decoded as a runtime decodes it), then
-// differentiates, lowers to LLVM and JIT-compiles it.
+// differentiates, lowers and compiles it to object code for this CPU (or
+// takes that from the compile cache) and links it into the process.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,15 +16,19 @@
 
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 
+#include "CompileCache.h"
+#include "StepJIT.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/SourceMgr.h"
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace mlir {
 namespace mpt {
@@ -55,6 +60,11 @@ struct StepCompilerOptions {
   /// More options of --mpt-lower-to-llvm: the GEMM kernels for this CPU
   /// (hostKernelOptions()).
   std::string kernelOptions;
+  /// The compile cache to look the compiled step up in and store it in
+  /// (see CompileCache.h); none to always compile.
+  std::optional<CompileCacheConfig> cache;
+  /// Report on stderr what the compile cache did.
+  bool logCache = false;
 };
 
 /// Where the compiled step runs: this CPU (`--mpt-lower-to-llvm`), or a
@@ -83,14 +93,18 @@ public:
   /// loaded function, in bits: the precision its computation runs in.
   unsigned narrowestTensorFloatWidth() const { return narrowestWidth; }
 
-  /// Differentiates, lowers and JIT-compiles the loaded step, with the
-  /// compiled code's heap functions bound to the AllocationTracker:
-  /// lower(StepDevice::CPU), then loadLowered().
+  /// Compiles the loaded step and link()s it: compileObjects(), then
+  /// link().
   FailureOr<::mpt::runtime::StepFunction> compile();
-  /// JIT-compiles the step that lower(StepDevice::CPU) lowered, once its
-  /// static memory (staticMemoryBytes()) is known to fit.
-  FailureOr<::mpt::runtime::StepFunction> loadLowered();
-  /// The evaluation function, once the step is JIT-compiled.
+  /// Differentiates and lowers the loaded step and compiles it (with its
+  /// evaluation function) to object code for this CPU, or takes that from
+  /// the compile cache. staticMemoryBytes() is then known. Valid once.
+  LogicalResult compileObjects();
+  /// Links the object code of compileObjects() into this process, once its
+  /// static memory is known to fit, with the compiled code's heap functions
+  /// bound to the AllocationTracker; returns the step.
+  FailureOr<::mpt::runtime::StepFunction> link();
+  /// The evaluation function, once the step is linked.
   FailureOr<::mpt::runtime::StepFunction> compiledEvaluation();
   /// Differentiates the loaded step and lowers it to the LLVM dialect for
   /// `device`; compile() does this for the CPU. Valid once.
@@ -99,11 +113,18 @@ public:
   ModuleOp getModule() { return *module; }
 
   /// Bytes of the compiled module's mutable globals: the static memory the
-  /// step keeps its temporaries in. Valid after lower().
+  /// step keeps its temporaries in. Valid after lower() or
+  /// compileObjects().
   uint64_t staticMemoryBytes() const { return staticBytes; }
 
 private:
   LogicalResult expand();
+  /// The pass pipeline that takes the loaded step to the LLVM dialect.
+  std::string loweringPipeline(StepDevice device) const;
+  /// The compile cache's key of the loaded step for this CPU.
+  std::string cacheKey();
+  /// Lowers the loaded step and compiles it to object code.
+  FailureOr<std::vector<std::string>> lowerToObjects();
   /// Runs the mixed-precision pipeline `pipeline` on the module with the
   /// pass's report on; when the pass leaves the step unchanged, its
   /// remarks become warnings, otherwise they are shown only if
@@ -123,7 +144,7 @@ private:
   /// decodes it as a runtime does.
   LogicalResult readSignature(func::FuncOp step);
   LogicalResult readEvaluationSignature();
-  /// Looks up `entry` in the JIT-compiled module and checks that the
+  /// Looks up `entry` in the linked objects and checks that the
   /// signature it carries is `json`.
   FailureOr<::mpt::runtime::StepFunction> lookupEntry(llvm::StringRef entry,
                                                       llvm::StringRef json);
@@ -142,7 +163,10 @@ private:
   ::mpt::runtime::StepSignature evalSignature;
   std::string evalSignatureJson;
   unsigned narrowestWidth = 0;
-  std::unique_ptr<ExecutionEngine> engine;
+  std::optional<CompileCache> cache;
+  /// The object code of the step, until it is linked.
+  std::vector<std::string> objects;
+  std::unique_ptr<StepJIT> jit;
   uint64_t staticBytes = 0;
 };
 

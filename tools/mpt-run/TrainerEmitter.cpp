@@ -1,20 +1,16 @@
 //===- TrainerEmitter.cpp - Ahead-of-time trainers ------------------------===//
 
 #include "TrainerEmitter.h"
+#include "HostCodeGen.h"
 
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/GlobalAlias.h"
-#include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
-#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
-#include "llvm/Support/ToolOutputFile.h"
-#include "llvm/Target/TargetMachine.h"
-#include "llvm/TargetParser/Host.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 using namespace mlir::mpt;
@@ -80,38 +76,31 @@ LogicalResult addTrainerSymbols(llvm::Module &module, StepCompiler &compiler,
   return success();
 }
 
-LogicalResult emitObject(llvm::Module &module, const std::string &path,
-                         Location loc) {
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  std::string error;
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    return emitError(loc) << "no code generator for " << triple.str() << ": "
-                          << error;
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), /*Features=*/"",
-      llvm::TargetOptions(), llvm::Reloc::PIC_, std::nullopt,
-      llvm::CodeGenOptLevel::Aggressive));
-  module.setTargetTriple(triple);
-  module.setDataLayout(machine->createDataLayout());
-  auto optimize =
-      makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0, machine.get());
-  if (llvm::Error err = optimize(&module))
-    return emitError(loc) << "optimizing the step failed: "
-                          << llvm::toString(std::move(err));
-
-  std::error_code ec;
-  llvm::ToolOutputFile object(path, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return emitError(loc) << "cannot write '" << path << "': " << ec.message();
-  llvm::legacy::PassManager passes;
-  if (machine->addPassesToEmitFile(passes, object.os(), nullptr,
-                                   llvm::CodeGenFileType::ObjectFile))
-    return emitError(loc) << "the code generator cannot emit object files";
-  passes.run(module);
-  object.keep();
-  return success();
+/// Compiles `module` as the JIT compiles a step (HostCodeGen.h) into
+/// object files in `dir`; returns their paths.
+FailureOr<std::vector<std::string>>
+emitObjects(llvm::Module &module, const std::string &dir, Location loc) {
+  llvm::Expected<std::vector<std::string>> objects =
+      compileToObjects(module, detectHostTarget(), defaultCodeGenThreads());
+  if (!objects)
+    return emitError(loc) << "compiling the step failed: "
+                          << llvm::toString(objects.takeError());
+  std::vector<std::string> paths;
+  for (auto [index, object] : llvm::enumerate(*objects)) {
+    std::string path = dir + "/step" + std::to_string(index) + ".o";
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+    if (!ec) {
+      os << object;
+      os.close();
+      ec = os.error();
+    }
+    if (ec)
+      return emitError(loc)
+             << "cannot write '" << path << "': " << ec.message();
+    paths.push_back(path);
+  }
+  return paths;
 }
 
 /// Runs the C++ compiler as the linker; its messages become the error.
@@ -186,11 +175,12 @@ LogicalResult mlir::mpt::emitTrainer(StepCompiler &compiler,
   TemporaryDirectory temporary(temporaryPath.str().str());
 
   std::string dir = temporary.get();
-  std::string object = dir + "/step.o";
-  if (failed(emitObject(*module, object, loc)))
+  FailureOr<std::vector<std::string>> objects = emitObjects(*module, dir, loc);
+  if (failed(objects))
     return failure();
 
-  std::vector<std::string> args{"-o", dir + "/trainer", object};
+  std::vector<std::string> args{"-o", dir + "/trainer"};
+  llvm::append_range(args, *objects);
   if (options.device == StepDevice::CUDA) {
 #ifdef MPT_TRAINER_MAIN_CUDA_ARCHIVE
     args.insert(args.end(), {MPT_TRAINER_MAIN_CUDA_ARCHIVE, MPT_RUNTIME_ARCHIVE,
@@ -207,7 +197,8 @@ LogicalResult mlir::mpt::emitTrainer(StepCompiler &compiler,
   args.insert(args.end(), {"-lm", "-lpthread"});
   if (failed(link(args, dir + "/link.log", loc)))
     return failure();
-  llvm::sys::fs::remove(object);
+  for (const std::string &object : *objects)
+    llvm::sys::fs::remove(object);
   llvm::sys::fs::remove(dir + "/link.log");
   if (std::error_code ec = llvm::sys::fs::rename(dir, output))
     return emitError(loc) << "--emit-trainer: cannot move the trainer to '"

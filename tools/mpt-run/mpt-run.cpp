@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CompileCache.h"
 #include "HostFeatures.h"
 #include "RunFlags.h"
 #include "StepCompiler.h"
@@ -137,14 +138,14 @@ int train(mlir::mpt::StepCompiler &compiler, llvm::StringRef precision,
     return fail(session.error().message());
   printHeader(compiler.signature(), precision, **session);
 
-  if (failed(compiler.lower(mlir::mpt::StepDevice::CPU)))
+  if (failed(compiler.compileObjects()))
     return 1;
   // The JIT maps the step's static scratch at once: refuse it first.
   if (rt::Status status =
           (*session)->checkCompiledStep(compiler.staticMemoryBytes());
       !status.ok())
     return fail(status.message());
-  FailureOr<rt::StepFunction> step = compiler.loadLowered();
+  FailureOr<rt::StepFunction> step = compiler.link();
   if (failed(step))
     return 1;
   rt::StepFunction evaluate = nullptr;
@@ -336,6 +337,14 @@ int main(int argc, char **argv) {
   compilerOptions.threads = static_cast<unsigned>(flags.threads);
   compilerOptions.amx = flags.amx && mlir::mpt::requestAMX();
   compilerOptions.kernelOptions = mlir::mpt::hostKernelOptions(flags.bf16Dot);
+  if (!flags.noCache) {
+    llvm::Expected<mlir::mpt::CompileCacheConfig> cache =
+        mlir::mpt::compileCacheConfigFromEnvironment();
+    if (!cache)
+      return fail(llvm::toString(cache.takeError()));
+    compilerOptions.cache = std::move(*cache);
+  }
+  compilerOptions.logCache = flags.cacheLog;
   bool promoteF64 = flags.checkPrecision == "f64";
   if (checking) {
     compilerOptions.kind = rt::StepKind::Gradient;

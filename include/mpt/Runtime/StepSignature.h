@@ -140,10 +140,6 @@ struct LossScaleConfig {
   int64_t growthInterval = 0, hysteresis = 0;
   double minScale = 0, maxScale = 0;
 
-  /// The dynamic policy --auto-mixed-precision gives f16 by default
-  /// (PyTorch GradScaler's: init 2^16, growth 2 every 2000 steps, backoff
-  /// 0.5, no hysteresis; min 1, max 2^24).
-  static LossScaleConfig defaultDynamic();
   /// For a dynamic policy: how many consecutive non-finite steps take the
   /// scale from `init` to a collapse (a back-off below `minScale`), with
   /// the f32 arithmetic of the step and `hysteresis` overflows tolerated

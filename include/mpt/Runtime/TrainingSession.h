@@ -63,11 +63,17 @@ struct SessionOptions {
   std::optional<uint64_t> maxMemory;
 };
 
+/// The default limit of a step without a dynamic loss scale (or with one
+/// that never collapses): 18, the count the default f16 policy reaches
+/// (GradScaler's scale backs off from 2^16 past 1 in 17 halvings, plus
+/// one). It is a limit of its own, not read from any policy.
+constexpr int64_t kMaxConsecutiveSkipsWithoutCollapse = 18;
+
 /// The consecutive skipped steps after which a run stops by default: one
 /// back-off more than the step's dynamic loss scale needs to collapse,
 /// (backoffs + 1) * hysteresis, so that the scale's own collapse error
-/// comes first; for a step without a dynamic scale (or one that never
-/// collapses), the same count of the default f16 policy, 18.
+/// comes first; kMaxConsecutiveSkipsWithoutCollapse for a step without a
+/// collapsing dynamic scale.
 int64_t defaultMaxConsecutiveSkips(const LossScaleConfig &policy);
 
 class TrainingSession {

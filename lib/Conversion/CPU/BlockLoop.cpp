@@ -11,6 +11,7 @@
 #include "Contractions.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Dominance.h"
 
 using namespace mlir;
 using namespace mlir::mpt;
@@ -55,6 +56,40 @@ Value panelAt(OpBuilder &b, Location loc, Value panels, Value batchIv,
       b, loc, panelType, panels, slice.offsets, slice.sizes, slice.strides);
 }
 
+/// When the op that does `rounding` does nothing else (it reads `gemm`'s
+/// result, through reshapes, and stores it rounded), its destination seen
+/// as `gemm`'s result, so that the blocks are stored there and the op goes
+/// away; null otherwise, or when that destination is made after the GEMM.
+Value roundedDestination(RewriterBase &rewriter, Location loc, Gemm &gemm,
+                         arith::TruncFOp rounding) {
+  auto consumer = cast<linalg::GenericOp>(rounding->getParentOp());
+  if (consumer.getNumDpsInputs() != 1 || consumer.getNumDpsInits() != 1 ||
+      consumer.getBody()->getOperations().size() != 2 ||
+      consumer.getBody()->getTerminator()->getOperand(0) !=
+          rounding.getResult() ||
+      !llvm::all_of(consumer.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }))
+    return {};
+  Value destination = consumer.getDpsInits()[0];
+  // A destination made after the GEMM (an empty tensor) gains nothing
+  // over the blocks' own tensor.
+  if (!DominanceInfo().properlyDominates(destination, gemm.op))
+    return {};
+  for (Operation *reshape :
+       llvm::reverse(reshapesToReader(gemm.op->getResult(0)))) {
+    auto source = cast<RankedTensorType>(reshape->getOperand(0).getType())
+                      .clone(rounding.getType());
+    if (auto expand = dyn_cast<tensor::ExpandShapeOp>(reshape))
+      destination = tensor::CollapseShapeOp::create(
+          rewriter, loc, source, destination, expand.getReassociationIndices());
+    else
+      destination = tensor::ExpandShapeOp::create(
+          rewriter, loc, source, destination,
+          cast<tensor::CollapseShapeOp>(reshape).getReassociationIndices());
+  }
+  return destination;
+}
+
 } // namespace
 
 void cpu::rewriteAsBlockGemm(RewriterBase &rewriter, Gemm &gemm, int64_t mr,
@@ -71,16 +106,28 @@ void cpu::rewriteAsBlockGemm(RewriterBase &rewriter, Gemm &gemm, int64_t mr,
   auto [shape, reassociation] = tileResult(gemm, mr, nr);
   bool batched = gemm.batch.has_value();
   Value init = gemm.op.getDpsInits()[0];
-  Value blocks = start.readsTile()
-                     ? tensor::ExpandShapeOp::create(
-                           rewriter, loc,
-                           RankedTensorType::get(shape, rewriter.getF32Type()),
-                           init, reassociation)
-                           .getResult()
-                     : tensor::EmptyOp::create(rewriter, loc, shape,
-                                               rounding ? rounding.getType()
-                                                        : rewriter.getF32Type())
-                           .getResult();
+  // Rounded blocks go to the destination of a rounding that only rounds,
+  // else to a tensor of their own; f32 ones to the accumulator's tensor, or
+  // (not read) to the tensor its start writes, so that the result lands
+  // where the caller of a kernel expects it.
+  Value roundedInto =
+      rounding ? roundedDestination(rewriter, loc, gemm, rounding) : Value();
+  Value blocks =
+      rounding
+          ? (roundedInto ? tensor::ExpandShapeOp::create(
+                               rewriter, loc,
+                               RankedTensorType::get(shape, rounding.getType()),
+                               roundedInto, reassociation)
+                               .getResult()
+                         : tensor::EmptyOp::create(rewriter, loc, shape,
+                                                   rounding.getType())
+                               .getResult())
+          : tensor::ExpandShapeOp::create(
+                rewriter, loc,
+                RankedTensorType::get(shape, rewriter.getF32Type()),
+                start.readsTile() ? init : startDestination(rewriter, init),
+                reassociation)
+                .getResult();
   SmallVector<OpFoldResult> bounds;
   if (batched)
     bounds.push_back(rewriter.getIndexAttr(shape[0]));
@@ -142,5 +189,7 @@ void cpu::rewriteAsBlockGemm(RewriterBase &rewriter, Gemm &gemm, int64_t mr,
     arg.setType(rounding.getType());
   });
   rewriter.replaceOp(rounding, arg);
+  if (roundedInto)
+    rewriter.replaceOp(consumer, rounded);
   rewriter.eraseOp(gemm.op);
 }

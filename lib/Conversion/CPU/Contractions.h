@@ -103,6 +103,9 @@ struct AccumulatorStart {
 /// The start of `gemm`'s accumulator that the kernels can make in
 /// registers (RoundedGemm.cpp).
 AccumulatorStart findAccumulatorStart(Gemm &gemm);
+/// The same for contraction `op` before it is matched as a Gemm; `batched`
+/// when it has a batch dim.
+AccumulatorStart findAccumulatorStart(linalg::LinalgOp op, bool batched);
 
 /// The start row of the block of columns `column` (of `nr` columns),
 /// computed in registers by `start.rowStart`, or the fill value.
@@ -115,6 +118,22 @@ Value emitRowStart(OpBuilder &b, Location loc, AccumulatorStart start,
 /// when the accumulator must be read from memory (a rounded tile cannot
 /// start from its f32 slice).
 arith::TruncFOp findRounding(Gemm &gemm);
+/// The same for contraction `op` before it is matched as a Gemm.
+arith::TruncFOp findRounding(linalg::LinalgOp op, bool batched);
+
+/// Splits the rounding (findRounding) of every contraction of `root` off
+/// the op that does it, when that op computes more: a generic that only
+/// rounds is left to read the contraction, and the op reads its 16-bit
+/// result. Kernels outlined from a contraction and its rounding then hold
+/// the rounding, and what the op computes from the rounded value (a widening
+/// back to f32) can be recomputed by its readers.
+void splitRoundings(RewriterBase &rewriter, Operation *root);
+
+/// The tensor that the op starting an accumulator in registers (a fill,
+/// a bias broadcast) writes, reshaped as its result is into `init`: the
+/// blocks are written there, into the caller's buffer where that is one,
+/// instead of a new tensor. `init` itself when it has no such op.
+Value startDestination(RewriterBase &rewriter, Value init);
 
 /// The reshapes between `result` and its reader, each the only user of the
 /// value before it (a GEMM collapsed from several m or n loops is expanded

@@ -13,6 +13,7 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
@@ -35,14 +36,25 @@ VectorTransferToSCFOptions fullyUnrolledTransfers() {
   return options;
 }
 
+/// Canonicalization and CSE of each function of type `FuncT` on its own,
+/// in parallel over the kernels of a step.
+template <typename FuncT> void addFunctionCleanupPasses(OpPassManager &pm) {
+  OpPassManager &functions = pm.nest<FuncT>();
+  functions.addPass(createCanonicalizerPass());
+  functions.addPass(createCSEPass());
+}
+
 /// Tensors to buffers: results land in the caller's buffers (see
 /// addStepBufferizationPasses), temporaries made once per call share a
 /// static arena, and the others are freed when their last user is done.
 void addBufferization(OpPassManager &pm, const CPUPipelineOptions &options) {
+  pm.addNestedPass<func::FuncOp>(createSplitEmptyTensors());
   addStepBufferizationPasses(pm);
+  // Kernels write their results into the buffers their callers pass.
+  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   // Identical subviews merged by CSE turn tile copies into self-copies,
   // which canonicalization drops.
-  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   if (options.staticScratch)
     pm.addPass(createStaticScratch());
   pm.addNestedPass<func::FuncOp>(bufferization::createBufferHoistingPass());
@@ -51,7 +63,9 @@ void addBufferization(OpPassManager &pm, const CPUPipelineOptions &options) {
 }
 
 /// The dialect conversions to LLVM, one by one, so that the pipeline does
-/// not depend on the conversion interfaces a driver registers.
+/// not depend on the conversion interfaces a driver registers. Those that
+/// convert the ops inside a function run on each function on its own, in
+/// parallel over the kernels of a step.
 void addLLVMLowering(OpPassManager &pm, const CPUPipelineOptions &options) {
   if (options.threads == 1) {
     pm.addPass(createForallToForLoopPass());
@@ -61,36 +75,39 @@ void addLLVMLowering(OpPassManager &pm, const CPUPipelineOptions &options) {
     openmp.numThreads = options.threads;
     pm.addPass(createConvertSCFToOpenMPPass(openmp));
   }
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
-  pm.addPass(createConvertVectorToSCFPass(fullyUnrolledTransfers()));
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertMathToLLVMPass());
+  OpPassManager &bodies = pm.nest<func::FuncOp>();
+  bodies.addPass(createLowerStridedCopies());
+  bodies.addPass(createConvertLinalgToLoopsPass());
+  bodies.addPass(vector::createLowerVectorMultiReductionPass());
+  bodies.addPass(createConvertVectorToSCFPass(fullyUnrolledTransfers()));
+  bodies.addPass(memref::createExpandStridedMetadataPass());
+  bodies.addPass(createLowerAffinePass());
+  bodies.addPass(createConvertMathToLLVMPass());
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.x86Vector = true;
   vectorToLLVM.amx = options.amx;
   vectorToLLVM.vectorTransposeLowering =
       vector::VectorTransposeLowering::Shuffle1D;
-  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
+  bodies.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   // The OpenMP conversion wraps loop bodies in `memref.alloca_scope`, whose
   // region must stay a single block: memref is lowered before scf then.
   // Sequential loops are lowered first instead, as the region of an
   // `scf.for` must stay a single block when the scopes of the AMX kernels in
   // it are lowered.
   if (options.threads == 1)
-    pm.addPass(createSCFToControlFlowPass());
+    bodies.addPass(createSCFToControlFlowPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  OpPassManager &scalars = pm.nest<func::FuncOp>();
   if (options.threads != 1)
-    pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
+    scalars.addPass(createSCFToControlFlowPass());
+  scalars.addPass(createArithToLLVMConversionPass());
+  scalars.addPass(createConvertIndexToLLVMPass());
+  scalars.addPass(createUBToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertOpenMPToLLVMPass());
-  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  addCleanupPasses(pm);
+  addFunctionCleanupPasses<LLVM::LLVMFuncOp>(pm);
 }
 
 } // namespace
@@ -100,6 +117,9 @@ void mlir::mpt::buildLowerToLLVMPipeline(OpPassManager &pm,
   addStepToLinalgPasses(pm);
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   addCleanupPasses(pm);
+  pm.addNestedPass<func::FuncOp>(createRematerializeWidenings());
+  pm.addPass(createOutlineKernels());
+  pm.addPass(createDeduplicateKernels());
   if (options.vectorize) {
     VectorizeContractionsOptions contractions;
     contractions.bf16DotProduct = options.bf16DotProduct;
@@ -108,7 +128,7 @@ void mlir::mpt::buildLowerToLLVMPipeline(OpPassManager &pm,
     contractions.amx = options.amx;
     pm.addNestedPass<func::FuncOp>(createVectorizeContractions(contractions));
     pm.addNestedPass<func::FuncOp>(createVectorize());
-    addCleanupPasses(pm);
+    addFunctionCleanupPasses<func::FuncOp>(pm);
   }
   addBufferization(pm, options);
   addLLVMLowering(pm, options);

@@ -56,19 +56,19 @@ Value sourceOfRowReshapes(Value value) {
   return value;
 }
 
-/// The elementwise generic that computes the start of `gemm`'s accumulator
-/// from vectors along n only (a bias broadcast over the rows), when there is
-/// one and the gemm has no batch dim: the kernel can compute each tile's
-/// start row in registers.
-linalg::GenericOp findRowStart(Gemm &gemm) {
-  auto start = sourceOfRowReshapes(gemm.op.getDpsInitOperand(0)->get())
+/// The elementwise generic that computes the start of the accumulator of
+/// contraction `op` from vectors along n only (a bias broadcast over the
+/// rows), when there is one and `op` has no batch dim: the kernel can
+/// compute each tile's start row in registers.
+linalg::GenericOp findRowStart(linalg::LinalgOp op, bool batched) {
+  auto start = sourceOfRowReshapes(op.getDpsInitOperand(0)->get())
                    .getDefiningOp<linalg::GenericOp>();
-  if (gemm.batch || !start || start.getNumDpsInits() != 1 ||
+  if (batched || !start || start.getNumDpsInits() != 1 ||
       start.getNumReductionLoops() != 0 ||
       !start.getIndexingMapsArray().back().isIdentity() ||
       !start.getMatchingBlockArgument(start.getDpsInitOperand(0)).use_empty())
     return {};
-  MLIRContext *ctx = gemm.op.getContext();
+  MLIRContext *ctx = op.getContext();
   unsigned rank = start.getNumLoops();
   AffineMap alongN = AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx));
   for (OpOperand *input : start.getDpsInputOperands())
@@ -79,10 +79,10 @@ linalg::GenericOp findRowStart(Gemm &gemm) {
   Block *body = start.getBody();
   if (body->getTerminator()->getOperand(0).getParentBlock() != body)
     return {};
-  for (Operation &op : body->without_terminator())
-    if (op.getNumRegions() != 0 ||
-        !OpTrait::hasElementwiseMappableTraits(&op) ||
-        llvm::any_of(op.getOperands(), [&](Value operand) {
+  for (Operation &bodyOp : body->without_terminator())
+    if (bodyOp.getNumRegions() != 0 ||
+        !OpTrait::hasElementwiseMappableTraits(&bodyOp) ||
+        llvm::any_of(bodyOp.getOperands(), [&](Value operand) {
           return operand.getParentBlock() != body;
         }))
       return {};
@@ -91,14 +91,18 @@ linalg::GenericOp findRowStart(Gemm &gemm) {
 
 } // namespace
 
-AccumulatorStart cpu::findAccumulatorStart(Gemm &gemm) {
+AccumulatorStart cpu::findAccumulatorStart(linalg::LinalgOp op, bool batched) {
   AccumulatorStart start;
-  if (auto fill = sourceOfRowReshapes(gemm.op.getDpsInitOperand(0)->get())
+  if (auto fill = sourceOfRowReshapes(op.getDpsInitOperand(0)->get())
                       .getDefiningOp<linalg::FillOp>())
     start.fillValue = fill.getInputs()[0];
   else
-    start.rowStart = findRowStart(gemm);
+    start.rowStart = findRowStart(op, batched);
   return start;
+}
+
+AccumulatorStart cpu::findAccumulatorStart(Gemm &gemm) {
+  return findAccumulatorStart(gemm.op, gemm.batch.has_value());
 }
 
 Value cpu::emitRowStart(OpBuilder &b, Location loc, AccumulatorStart start,
@@ -126,8 +130,12 @@ Value cpu::emitRowStart(OpBuilder &b, Location loc, AccumulatorStart start,
 }
 
 arith::TruncFOp cpu::findRounding(Gemm &gemm) {
-  Value result = gemm.op->getResult(0);
-  if (findAccumulatorStart(gemm).readsTile())
+  return findRounding(gemm.op, gemm.batch.has_value());
+}
+
+arith::TruncFOp cpu::findRounding(linalg::LinalgOp op, bool batched) {
+  Value result = op->getResult(0);
+  if (findAccumulatorStart(op, batched).readsTile())
     return {};
   for (Operation *reshape : reshapesToReader(result))
     result = reshape->getResult(0);
@@ -146,6 +154,25 @@ arith::TruncFOp cpu::findRounding(Gemm &gemm) {
       !isa<Float16Type, BFloat16Type>(rounding.getType()))
     return {};
   return rounding;
+}
+
+Value cpu::startDestination(RewriterBase &rewriter, Value init) {
+  SmallVector<Operation *> reshapes;
+  Value start = init;
+  while (start != sourceOfRowReshapes(start)) {
+    reshapes.push_back(start.getDefiningOp());
+    start = reshapes.back()->getOperand(0);
+  }
+  auto startOp = start.getDefiningOp<DestinationStyleOpInterface>();
+  if (!startOp || startOp.getNumDpsInits() != 1)
+    return init;
+  Value destination = startOp.getDpsInits()[0];
+  for (Operation *reshape : llvm::reverse(reshapes)) {
+    IRMapping mapping;
+    mapping.map(reshape->getOperand(0), destination);
+    destination = rewriter.clone(*reshape, mapping)->getResult(0);
+  }
+  return destination;
 }
 
 SmallVector<Operation *> cpu::reshapesToReader(Value result) {
@@ -207,8 +234,12 @@ void cpu::rematerializeWidenings(RewriterBase &rewriter, Operation *root) {
       return;
     if (llvm::all_of(result.getUses(), [](OpOperand &use) {
           auto reader = dyn_cast<linalg::GenericOp>(use.getOwner());
+          // A contraction reads the 16-bit source itself (its panel
+          // copies widen in registers) once its producer is outlined with
+          // it; fused, its body would no longer be a multiply-add.
           return linalg::areElementwiseOpsFusable(&use) && reader &&
-                 !isWidening(reader);
+                 !isWidening(reader) &&
+                 !linalg::isaContractionOpInterface(reader);
         }))
       widenings.push_back(op);
   });

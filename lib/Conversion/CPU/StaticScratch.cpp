@@ -13,13 +13,20 @@
 // ops (packed GEMM panels, f32 accumulators rounded to f16 right away), so
 // the arena is far smaller than their sum.
 //
+// A step split into kernel functions keeps one plan: a kernel called only
+// from the body of one function has its temporaries in that function's
+// arena, live during each call, at the times its own body uses them.
+//
 //===----------------------------------------------------------------------===//
 
 #include "mpt/Conversion/CPU/Passes.h"
 
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Interfaces/DataLayoutInterfaces.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
 
 namespace mlir {
 namespace mpt {
@@ -47,16 +54,31 @@ bool isPerCallAllocation(memref::AllocOp alloc, func::FuncOp func) {
          !type.getMemorySpace();
 }
 
-/// A temporary of a function and the ops of the function's body during
-/// which its memory is in use, as positions in the body, both inclusive.
+/// A point in the run of a function: the position of an op in the body,
+/// and within a call, the position of an op of the callee's body. An op
+/// that is not a call takes the whole of its outer position.
+using Time = uint64_t;
+constexpr unsigned kCalleeBits = 32;
+Time outerStart(unsigned position) { return Time(position) << kCalleeBits; }
+Time outerEnd(unsigned position) {
+  return outerStart(position) | ((Time(1) << kCalleeBits) - 1);
+}
+
+/// A temporary and when its memory is in use: one range of the function it
+/// is allocated in or, for a temporary of a callee, one range per call.
+/// Both ends are inclusive.
 struct Temporary {
   memref::AllocOp alloc;
   int64_t bytes;
-  unsigned first, last;
+  SmallVector<std::pair<Time, Time>, 1> ranges;
   int64_t offset = 0;
 
   bool overlaps(const Temporary &other) const {
-    return first <= other.last && other.first <= last;
+    for (auto [first, last] : ranges)
+      for (auto [otherFirst, otherLast] : other.ranges)
+        if (first <= otherLast && otherFirst <= last)
+          return true;
+    return false;
   }
 };
 
@@ -122,7 +144,9 @@ int64_t assignOffsets(MutableArrayRef<Temporary> temporaries) {
   for (Temporary &temporary : temporaries)
     order.push_back(&temporary);
   llvm::stable_sort(order, [](const Temporary *a, const Temporary *b) {
-    return a->bytes > b->bytes;
+    if (a->bytes != b->bytes)
+      return a->bytes > b->bytes;
+    return a->ranges.front().first < b->ranges.front().first;
   });
   int64_t arenaBytes = 0;
   for (auto [index, temporary] : llvm::enumerate(order)) {
@@ -145,53 +169,99 @@ int64_t assignOffsets(MutableArrayRef<Temporary> temporaries) {
   return arenaBytes;
 }
 
-/// The per-call temporaries of `func` with their live ranges and sizes.
-SmallVector<Temporary> collectTemporaries(func::FuncOp func,
-                                          const DataLayout &layout) {
-  Block &body = func.getBody().front();
+DenseMap<Operation *, unsigned> positionsIn(Block &body) {
   DenseMap<Operation *, unsigned> positions;
   for (auto [position, op] : llvm::enumerate(body))
     positions[&op] = position;
-  SmallVector<Temporary> temporaries;
+  return positions;
+}
+
+/// The per-call temporaries of `func`, their sizes and their live ranges
+/// in `func`'s body. When `func` is called, a temporary it returns keeps
+/// its allocation: the next call would overwrite it while the caller still
+/// uses it.
+SmallVector<std::pair<Temporary, std::pair<unsigned, unsigned>>>
+collectTemporaries(func::FuncOp func, bool isCalled, const DataLayout &layout) {
+  Block &body = func.getBody().front();
+  DenseMap<Operation *, unsigned> positions = positionsIn(body);
+  unsigned end = body.getOperations().size();
+  SmallVector<std::pair<Temporary, std::pair<unsigned, unsigned>>> temporaries;
   for (auto alloc : body.getOps<memref::AllocOp>()) {
     if (!isPerCallAllocation(alloc, func))
       continue;
     MemRefType type = alloc.getType();
     int64_t bytes = type.getNumElements() *
                     int64_t(layout.getTypeSize(type.getElementType()));
-    auto [first, last] = liveRange(alloc, body, positions);
-    temporaries.push_back({alloc, bytes, first, last});
+    std::pair<unsigned, unsigned> range = liveRange(alloc, body, positions);
+    if (isCalled && range.second == end)
+      continue;
+    temporaries.push_back({Temporary{alloc, bytes, {}}, range});
   }
   return temporaries;
 }
 
-/// Replaces each temporary by a view of `func`'s arena at its offset.
-void placeInArena(func::FuncOp func, ArrayRef<Temporary> temporaries,
-                  int64_t arenaBytes, ModuleOp module, SymbolTable &symbols) {
-  OpBuilder moduleBuilder = OpBuilder::atBlockBegin(module.getBody());
-  auto arenaType =
-      MemRefType::get({arenaBytes}, moduleBuilder.getIntegerType(8));
-  auto arena = memref::GlobalOp::create(
-      moduleBuilder, func.getLoc(), (func.getSymName() + "_scratch").str(),
-      moduleBuilder.getStringAttr("private"), arenaType,
-      moduleBuilder.getUnitAttr(), /*constant=*/false,
-      moduleBuilder.getI64IntegerAttr(kArenaAlignment));
-  symbols.insert(arena);
-
-  OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
-  Value base = memref::GetGlobalOp::create(b, func.getLoc(), arenaType,
-                                           arena.getSymName());
-  for (const Temporary &temporary : temporaries) {
-    memref::AllocOp alloc = temporary.alloc;
-    b.setInsertionPoint(alloc);
-    Value offset =
-        arith::ConstantIndexOp::create(b, alloc.getLoc(), temporary.offset);
-    alloc.replaceAllUsesWith(memref::ViewOp::create(b, alloc.getLoc(),
-                                                    alloc.getType(), base,
-                                                    offset, ValueRange{})
-                                 .getResult());
-    alloc.erase();
+/// For each argument of `callee`, the positions in its body of the first
+/// and the last op that touches the argument or an alias of it; for an
+/// unused argument, a range that ends before it starts.
+SmallVector<std::pair<unsigned, unsigned>> argumentUsesIn(func::FuncOp callee) {
+  Block &body = callee.getBody().front();
+  DenseMap<Operation *, unsigned> positions = positionsIn(body);
+  SmallVector<std::pair<unsigned, unsigned>> uses;
+  for (BlockArgument argument : body.getArguments()) {
+    unsigned first = UINT_MAX, last = 0;
+    for (Value alias : aliasesOf(argument))
+      for (Operation *user : alias.getUsers()) {
+        Operation *top = body.findAncestorOpInBlock(*user);
+        unsigned position = !top || top == body.getTerminator()
+                                ? body.getOperations().size()
+                                : positions.lookup(top);
+        first = std::min(first, position);
+        last = std::max(last, position);
+      }
+    uses.push_back({first, last});
   }
+  return uses;
+}
+
+/// The functions whose temporaries can live in the arena of their caller,
+/// each with that caller: functions that call nothing and are only called
+/// by `func.call` ops at the top level of one other function. Their
+/// temporaries are in use only during those calls, which never overlap.
+/// `called` receives every function that is used by anything.
+DenseMap<Operation *, func::FuncOp>
+findCalleesInCallerArena(ModuleOp module, DenseSet<Operation *> &called) {
+  DenseMap<Operation *, func::FuncOp> callerOf;
+  DenseSet<Operation *> excluded;
+  std::optional<SymbolTable::UseRange> uses =
+      SymbolTable::getSymbolUses(&module.getBodyRegion());
+  if (!uses)
+    return DenseMap<Operation *, func::FuncOp>();
+  for (const SymbolTable::SymbolUse &use : *uses) {
+    auto callee = dyn_cast_or_null<func::FuncOp>(SymbolTable::lookupSymbolIn(
+        module, use.getSymbolRef().getRootReference()));
+    if (!callee)
+      continue;
+    called.insert(callee);
+    auto call = dyn_cast<func::CallOp>(use.getUser());
+    auto caller =
+        call ? dyn_cast<func::FuncOp>(call->getParentOp()) : func::FuncOp();
+    if (!caller || caller == callee || call->getBlock() != &caller.front() ||
+        (callerOf.contains(callee) && callerOf.lookup(callee) != caller)) {
+      excluded.insert(callee);
+      continue;
+    }
+    callerOf[callee] = caller;
+  }
+  DenseMap<Operation *, func::FuncOp> result;
+  for (auto [callee, caller] : callerOf) {
+    bool callsNothing =
+        !callee->walk([](CallOpInterface) { return WalkResult::interrupt(); })
+             .wasInterrupted();
+    if (!excluded.contains(callee) && callsNothing &&
+        !cast<func::FuncOp>(callee).isExternal())
+      result[callee] = caller;
+  }
+  return result;
 }
 
 struct StaticScratchPass : mpt::impl::StaticScratchBase<StaticScratchPass> {
@@ -200,14 +270,113 @@ struct StaticScratchPass : mpt::impl::StaticScratchBase<StaticScratchPass> {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
     DataLayout layout(module);
+    DenseSet<Operation *> called;
+    DenseMap<Operation *, func::FuncOp> callerOf =
+        findCalleesInCallerArena(module, called);
+    llvm::MapVector<Operation *, SmallVector<func::FuncOp>> calleesOf;
+    SmallVector<func::FuncOp> roots;
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
-      SmallVector<Temporary> temporaries = collectTemporaries(func, layout);
-      if (temporaries.empty())
-        continue;
-      int64_t arenaBytes = assignOffsets(temporaries);
-      placeInArena(func, temporaries, arenaBytes, module, symbols);
+      if (func::FuncOp caller = callerOf.lookup(func))
+        calleesOf[caller].push_back(func);
+      else
+        roots.push_back(func);
+    }
+    for (func::FuncOp func : roots)
+      planArena(func, calleesOf.lookup(func), called.contains(func), layout,
+                symbols);
+  }
+
+  /// Plans one arena for the temporaries of `func` and of `callees`, which
+  /// it calls from its body, and places them in it.
+  void planArena(func::FuncOp func, ArrayRef<func::FuncOp> callees,
+                 bool isCalled, const DataLayout &layout,
+                 SymbolTable &symbols) {
+    Block &body = func.getBody().front();
+    DenseMap<Operation *, unsigned> positions = positionsIn(body);
+    SmallVector<Operation *> opAt =
+        llvm::to_vector(llvm::make_pointer_range(body));
+    llvm::StringMap<SmallVector<std::pair<unsigned, unsigned>>> argumentUses;
+    for (func::FuncOp callee : callees)
+      argumentUses[callee.getSymName()] = argumentUsesIn(callee);
+    SmallVector<Temporary> temporaries;
+    for (auto &entry : collectTemporaries(func, isCalled, layout)) {
+      Temporary &temporary = entry.first;
+      std::pair<unsigned, unsigned> range = entry.second;
+      // A temporary that a call starts or ends with is in use during that
+      // call only while the callee uses it.
+      SetVector<Value> aliases;
+      auto duringCall = [&](unsigned position,
+                            bool first) -> std::optional<unsigned> {
+        auto call = position < opAt.size()
+                        ? dyn_cast<func::CallOp>(opAt[position])
+                        : func::CallOp();
+        auto uses =
+            call ? argumentUses.find(call.getCallee()) : argumentUses.end();
+        if (uses == argumentUses.end())
+          return std::nullopt;
+        if (aliases.empty())
+          aliases = aliasesOf(temporary.alloc.getResult());
+        std::optional<unsigned> inner;
+        for (auto [index, operand] : llvm::enumerate(call.getOperands()))
+          if (aliases.contains(operand))
+            inner =
+                first ? std::min(inner.value_or(UINT_MAX),
+                                 uses->second[index].first)
+                      : std::max(inner.value_or(0), uses->second[index].second);
+        return inner;
+      };
+      Time start = outerStart(range.first), end = outerEnd(range.second);
+      if (std::optional<unsigned> inner = duringCall(range.first, true))
+        start = outerStart(range.first) | *inner;
+      if (std::optional<unsigned> inner = duringCall(range.second, false))
+        end = outerStart(range.second) | *inner;
+      temporary.ranges.push_back({start, end});
+      temporaries.push_back(std::move(temporary));
+    }
+    for (func::FuncOp callee : callees) {
+      SmallVector<unsigned> calls;
+      for (auto call : body.getOps<func::CallOp>())
+        if (call.getCallee() == callee.getSymName())
+          calls.push_back(positions.lookup(call));
+      for (auto &[temporary, range] :
+           collectTemporaries(callee, /*isCalled=*/true, layout)) {
+        for (unsigned call : calls)
+          temporary.ranges.push_back({outerStart(call) | range.first,
+                                      outerStart(call) | range.second});
+        temporaries.push_back(std::move(temporary));
+      }
+    }
+    if (temporaries.empty())
+      return;
+    int64_t arenaBytes = assignOffsets(temporaries);
+    OpBuilder moduleBuilder = OpBuilder::atBlockBegin(getOperation().getBody());
+    auto arena = memref::GlobalOp::create(
+        moduleBuilder, func.getLoc(), (func.getSymName() + "_scratch").str(),
+        moduleBuilder.getStringAttr("private"),
+        MemRefType::get({arenaBytes}, moduleBuilder.getIntegerType(8)),
+        moduleBuilder.getUnitAttr(), /*constant=*/false,
+        moduleBuilder.getI64IntegerAttr(kArenaAlignment));
+    symbols.insert(arena);
+
+    DenseMap<Operation *, Value> arenaIn;
+    for (const Temporary &temporary : temporaries) {
+      memref::AllocOp alloc = temporary.alloc;
+      auto owner = alloc->getParentOfType<func::FuncOp>();
+      Value &base = arenaIn[owner];
+      OpBuilder b = OpBuilder::atBlockBegin(&owner.getBody().front());
+      if (!base)
+        base = memref::GetGlobalOp::create(b, owner.getLoc(), arena.getType(),
+                                           arena.getSymName());
+      b.setInsertionPoint(alloc);
+      Value offset =
+          arith::ConstantIndexOp::create(b, alloc.getLoc(), temporary.offset);
+      alloc.replaceAllUsesWith(memref::ViewOp::create(b, alloc.getLoc(),
+                                                      alloc.getType(), base,
+                                                      offset, ValueRange{})
+                                   .getResult());
+      alloc.erase();
     }
   }
 };

@@ -57,6 +57,26 @@ SmallVector<int64_t> vectorTileSizes(linalg::LinalgOp op, int64_t vectorBytes) {
   return sizes;
 }
 
+/// True when an indexing map of `op` divides a loop index or takes its
+/// remainder. Tiling computes the slice of an operand from the map's values
+/// at the first and the last iteration of a tile, which is the range the
+/// tile reads only when the map grows with every index; `d floordiv 3` and
+/// `d mod 3` do not (a tile of 4 iterations from 4 touches rows 1 and 2 and
+/// all three columns, where the endpoints give one row and one column).
+bool dividesLoopIndices(linalg::LinalgOp op) {
+  return llvm::any_of(op.getIndexingMapsArray(), [](AffineMap map) {
+    return llvm::any_of(map.getResults(), [](AffineExpr result) {
+      bool divides = false;
+      result.walk([&](AffineExpr expr) {
+        divides |= expr.getKind() == AffineExprKind::FloorDiv ||
+                   expr.getKind() == AffineExprKind::CeilDiv ||
+                   expr.getKind() == AffineExprKind::Mod;
+      });
+      return divides;
+    });
+  });
+}
+
 /// Rewrites `pack` as a transposing copy (upstream's lowerPack: a reshape
 /// of its source and a `linalg.transpose`, here as a generic) and fuses the
 /// copy into its user when that is its only one and elementwise, such as
@@ -141,6 +161,11 @@ struct VectorizePass : mpt::impl::VectorizeBase<VectorizePass> {
   /// with the reason, when it does not vectorize, which leaves the op to
   /// scalar loops.
   LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op) {
+    if (dividesLoopIndices(op))
+      return rewriter.notifyMatchFailure(
+          op, "an indexing map divides a loop index or takes its remainder "
+              "(floordiv, ceildiv, mod): tiles of its loops are no slices of "
+              "the operand, so it stays whole, for scalar loops");
     op = distribute(rewriter, op);
     SmallVector<int64_t> sizes = vectorTileSizes(op, vectorBytes);
     if (sizes.empty())

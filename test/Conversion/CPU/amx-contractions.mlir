@@ -25,8 +25,9 @@
 // CHECK-COUNT-4:     amx.tile_store
 // CHECK:           tensor.parallel_insert_slice %{{.*}} into %{{.*}} [32, 32] [1, 1]
 
-// The whole pipeline turns the tile ops into the AMX intrinsics.
-// LLVM-LABEL: llvm.func @gemm_bf16
+// The whole pipeline turns the tile ops into the AMX intrinsics, in the
+// kernel function the GEMM is outlined into.
+// LLVM-LABEL: llvm.func internal @gemm_bf16_kernel_0(
 // LLVM:         llvm.call_intrinsic "llvm.x86.tileloadd64.internal"
 // LLVM:         llvm.call_intrinsic "llvm.x86.tdpbf16ps.internal"
 // LLVM:         llvm.call_intrinsic "llvm.x86.tilestored64.internal"
@@ -44,7 +45,7 @@ func.func @gemm_bf16(%a: tensor<64x64xbf16>, %b: tensor<64x64xbf16>) -> tensor<6
 // CHECK-LABEL: func.func @gemm_f16
 // CHECK-NOT:     amx.
 // CHECK:         vector.fma
-// LLVM-LABEL: llvm.func @gemm_f16
+// LLVM-LABEL: llvm.func internal @gemm_f16_kernel_0(
 // LLVM-NOT:     x86.tdpbf16ps
 func.func @gemm_f16(%a: tensor<64x64xf16>, %b: tensor<64x64xf16>, %c: tensor<64x64xf32>) -> tensor<64x64xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<64x64xf16>, tensor<64x64xf16>) outs(%c : tensor<64x64xf32>) -> tensor<64x64xf32>
@@ -57,7 +58,7 @@ func.func @gemm_f16(%a: tensor<64x64xf16>, %b: tensor<64x64xf16>, %c: tensor<64x
 // CHECK-LABEL: func.func @gemm_bf16_ragged_k
 // CHECK-NOT:     amx.
 // CHECK:         vector.fma
-// LLVM-LABEL: llvm.func @gemm_bf16_ragged_k
+// LLVM-LABEL: llvm.func internal @gemm_bf16_ragged_k_kernel_0(
 func.func @gemm_bf16_ragged_k(%a: tensor<64x48xbf16>, %b: tensor<48x64xbf16>, %c: tensor<64x64xf32>) -> tensor<64x64xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<64x48xbf16>, tensor<48x64xbf16>) outs(%c : tensor<64x64xf32>) -> tensor<64x64xf32>
   return %r : tensor<64x64xf32>

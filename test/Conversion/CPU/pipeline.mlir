@@ -5,21 +5,27 @@
 
 // The whole step ends in the LLVM dialect (and OpenMP for the parallel GEMM
 // blocks): the entry point of the step ABI, its JSON signature and static
-// scratch buffers.
+// scratch buffers. Each GEMM is a kernel function of its own, which the entry
+// point calls and LLVM never inlines.
 
 // CHECK:       module attributes {mpt.steps = {s = {{{.*}}entry = "s_step"
 // CHECK-DAG:   llvm.mlir.global private @s_step_scratch{{.*}}alignment = 64
 // CHECK-DAG:   llvm.mlir.global external constant @s_step_signature("{\22args\22:
-// CHECK-LABEL: llvm.func @s_step(
-// CHECK-SAME:      %{{.*}}: !llvm.ptr) {
+// CHECK-LABEL: llvm.func internal @s_step_kernel_0(
+// CHECK-SAME:      passthrough = ["noinline"]
 // CHECK:         omp.parallel
 // CHECK:           omp.wsloop
 // CHECK:             omp.loop_nest ({{.*}}) : i64 = {{.*}} collapse(2)
 // CHECK:               llvm.intr.fmuladd
+// CHECK-LABEL: llvm.func internal @s_step_kernel_1(
 // CHECK:         omp.parallel
+// CHECK-LABEL: llvm.func @s_step(
+// CHECK-SAME:      %{{.*}}: !llvm.ptr) {
+// CHECK:         llvm.call @s_step_kernel_0(
+// CHECK:         llvm.call @s_step_kernel_1(
 // CHECK:         llvm.return
 
-// LEFTOVER: llvm.func @s_step
+// LEFTOVER: llvm.func internal @s_step_kernel_0
 // LEFTOVER-NOT: {{^ *(%[^ ]+ = )?(arith|bufferization|linalg|math|memref|mpt|scf|tensor|vector|cf)\.[a-z_]+}}
 
 // SEQUENTIAL-NOT: omp.
@@ -27,9 +33,12 @@
 // SEQUENTIAL-NOT: omp.
 
 // MALLOC-NOT:  _scratch
+// MALLOC:      llvm.func internal @s_step_kernel_0
+// MALLOC:        llvm.call @malloc
+// MALLOC:        llvm.call @free
 // MALLOC:      llvm.func @s_step
-// MALLOC:      llvm.call @malloc
-// MALLOC:      llvm.call @free
+// MALLOC:        llvm.call @malloc
+// MALLOC:        llvm.call @free
 
 func.func @s(%w: tensor<64x64xf32> {mpt.param = "w"}, %x: tensor<32x64xf32> {mpt.batch = "x"})
     -> (tensor<64x64xf32> {mpt.param = "w"}, f32 {mpt.loss}, i1 {mpt.overflow})

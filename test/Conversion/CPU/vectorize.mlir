@@ -141,3 +141,28 @@ func.func @padded_pack(%b: tensor<60x64xf32>) -> tensor<8x64x8xf32> {
   %p = linalg.pack %b padding_value(%z : f32) inner_dims_pos = [0] inner_tiles = [8] into %e : tensor<60x64xf32> -> tensor<8x64x8xf32>
   return %p : tensor<8x64x8xf32>
 }
+
+// -----
+
+// A map that divides a loop index or takes its remainder does not tile into
+// slices (a tile of 4 iterations from 4 reads rows 1 and 2 and columns 0 to
+// 2 of %x, not the one row and column of its endpoints): the op stays
+// whole, for scalar loops.
+// CHECK-LABEL: func.func @unflatten
+// CHECK-NOT:     scf.for
+// CHECK-NOT:     vector.
+// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME:        ins(%{{.*}}, %{{.*}} : tensor<4x5xf32>, tensor<2xf32>) outs(%{{.*}} : tensor<2x12xf32>)
+#unflatten = affine_map<(d0, d1) -> (d1 floordiv 3, d1 mod 3)>
+#rows = affine_map<(d0, d1) -> (d0)>
+#out = affine_map<(d0, d1) -> (d0, d1)>
+func.func @unflatten(%x: tensor<4x5xf32>, %row: tensor<2xf32>) -> tensor<2x12xf32> {
+  %e = tensor.empty() : tensor<2x12xf32>
+  %r = linalg.generic {indexing_maps = [#unflatten, #rows, #out], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %row : tensor<4x5xf32>, tensor<2xf32>) outs(%e : tensor<2x12xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<2x12xf32>
+  return %r : tensor<2x12xf32>
+}

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -29,6 +30,10 @@ namespace mpt {
 
 #define GEN_PASS_DECL
 #include "mpt/Conversion/CPU/Passes.h.inc"
+
+/// The unit attribute of the kernel functions `--mpt-cpu-outline-kernels`
+/// makes.
+inline constexpr llvm::StringLiteral kKernelAttrName = "mpt.kernel";
 
 /// Options of `--mpt-lower-to-llvm`.
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {

@@ -11,6 +11,86 @@
 
 include "mlir/Pass/PassBase.td"
 
+def OutlineKernels : Pass<"mpt-cpu-outline-kernels", "ModuleOp"> {
+  let summary = "Outlines every fusion group of a function into a kernel function";
+  let description = [{
+    Splits each function into one private function per fusion group, as
+    IREE forms dispatch regions, so that the passes whose cost grows faster
+    than the size of a function (empty-tensor elimination, one-shot
+    bufferization, LLVM's instruction selection and register allocation)
+    see small functions, and identical groups can share one compiled
+    kernel (`--mpt-cpu-deduplicate-kernels`).
+
+    A group is one linalg op on tensors at the top level of the function
+    with the ops the CPU kernels need beside it:
+
+    - the producer of its accumulator when that is a `linalg.fill` (cloned
+      into every group it starts) or, for a contraction, an elementwise
+      generic used by nothing else (a bias broadcast);
+    - for a contraction, its only user when that is an elementwise generic
+      (the rounding the GEMM kernel can do in registers).
+
+    The kernel takes the values the group reads as arguments, in the order
+    of their first use, with the tensors its last op writes into
+    (destination-passing style), and returns the last op's results.
+    Constants are cloned into it, and so are the empty tensors of its inner
+    results, which then stay kernel temporaries. Kernels are marked
+    `mpt.kernel`, get internal linkage and are never inlined by LLVM.
+
+    ```mlir
+    %f = linalg.fill ins(%zero : f32) outs(%e32 : tensor<64x256xf32>) -> tensor<64x256xf32>
+    %m = linalg.matmul ins(%a, %b : tensor<64x256xf16>, tensor<256x256xf16>)
+                       outs(%f : tensor<64x256xf32>) -> tensor<64x256xf32>
+    %r = linalg.generic {...} ins(%m : tensor<64x256xf32>) outs(%e16 : tensor<64x256xf16>) {...}
+    ```
+    becomes
+    ```mlir
+    %r = call @step_kernel_0(%a, %b, %e16)
+        : (tensor<64x256xf16>, tensor<256x256xf16>, tensor<64x256xf16>) -> tensor<64x256xf16>
+    ...
+    func.func private @step_kernel_0(%a: tensor<64x256xf16>, %b: tensor<256x256xf16>,
+        %dest: tensor<64x256xf16>) -> tensor<64x256xf16>
+        attributes {llvm.linkage = #llvm.linkage<internal>, mpt.kernel, passthrough = ["noinline"]} {
+      %zero = arith.constant 0.000000e+00 : f32
+      %e32 = tensor.empty() : tensor<64x256xf32>
+      %f = linalg.fill ins(%zero : f32) outs(%e32 : tensor<64x256xf32>) -> tensor<64x256xf32>
+      %m = linalg.matmul ...
+      %r = linalg.generic {...} ins(%m : tensor<64x256xf32>) outs(%dest : tensor<64x256xf16>) {...}
+      return %r : tensor<64x256xf16>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def DeduplicateKernels : Pass<"mpt-cpu-deduplicate-kernels", "ModuleOp"> {
+  let summary = "Merges identical kernel functions into one";
+  let description = [{
+    Replaces every kernel function (`mpt.kernel`) that is identical to an
+    earlier one called from the same function, up to its name and the
+    locations of its ops, by that earlier one: calls go to the kept kernel
+    and the copy is erased. A stack of identical layers then compiles its
+    kernels once, however deep it is; the calls are all that grows with
+    depth. Kernels of different callers (a step and its evaluation
+    function) stay apart, as does a kernel that several functions call:
+    the memory plan (`--mpt-cpu-static-scratch`) places the temporaries of
+    a kernel in the arena of its only caller.
+
+    ```mlir
+    %1 = call @step_kernel_0(%x, %w0, %e) : ...
+    %2 = call @step_kernel_1(%1, %w1, %e) : ...   // the same body as kernel_0
+    ```
+    becomes
+    ```mlir
+    %1 = call @step_kernel_0(%x, %w0, %e) : ...
+    %2 = call @step_kernel_0(%1, %w1, %e) : ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def VectorizeContractions : Pass<"mpt-cpu-vectorize-contractions",
                                  "func::FuncOp"> {
   let summary = "Packs, tiles and vectorizes GEMMs into register-tiled kernels";
@@ -168,6 +248,61 @@ def Vectorize : Pass<"mpt-cpu-vectorize", "func::FuncOp"> {
   ];
 }
 
+def RematerializeWidenings : Pass<"mpt-cpu-rematerialize-widenings",
+                                  "func::FuncOp"> {
+  let summary = "Recomputes f32 widenings of 16-bit tensors in their elementwise readers";
+  let description = [{
+    An elementwise op that only widens 16-bit tensors (and reads rank-0
+    scalars), such as a rounded gradient cast back to f32 and unscaled, is
+    fused into each elementwise op that reads it, which then reads the
+    16-bit tensor: the f32 copy, twice the memory of its source, is never
+    stored. A widening read by a contraction, read twice by one op, or read
+    by another widening is kept.
+
+    Runs on tensors before --mpt-cpu-outline-kernels, so that each reader's
+    kernel holds the recomputation.
+
+    ```mlir
+    %w = linalg.generic ... ins(%g : tensor<64xf16>) outs(%e : tensor<64xf32>) {
+      %x = arith.extf %in : f16 to f32
+      ...
+    }
+    %a = linalg.generic ... ins(%w, %p : tensor<64xf32>, tensor<64xf32>) ...
+    ```
+    becomes one generic `%a` on `ins(%g, %p : tensor<64xf16>, tensor<64xf32>)`
+    whose body widens `%g` first.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def SplitEmptyTensors : Pass<"mpt-cpu-split-empty-tensors", "func::FuncOp"> {
+  let summary = "Gives every use of an empty tensor an empty tensor of its own";
+  let description = [{
+    CSE merges identical `tensor.empty` ops, so the kernel calls of a step
+    end up writing their results into a handful of empty tensors, each with
+    hundreds of uses. Every result written into one of them is then in the
+    same alias set, and empty-tensor elimination and one-shot bufferization
+    compare the uses of an alias set pairwise: their cost grows with the
+    square of the depth of the model. An empty tensor has no contents, so
+    one per use computes the same thing; the clones are made where the
+    original is, so none moves into a loop.
+
+    ```mlir
+    %e = tensor.empty() : tensor<64x256xf16>
+    %1 = call @kernel_0(%x, %e) : ...
+    %2 = call @kernel_0(%1, %e) : ...
+    ```
+    becomes
+    ```mlir
+    %e = tensor.empty() : tensor<64x256xf16>
+    %e_0 = tensor.empty() : tensor<64x256xf16>
+    %1 = call @kernel_0(%x, %e) : ...
+    %2 = call @kernel_0(%1, %e_0) : ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def StaticScratch : Pass<"mpt-cpu-static-scratch", "ModuleOp"> {
   let summary = "Places the temporaries of every call in one static arena, by liveness";
   let description = [{
@@ -202,6 +337,28 @@ def StaticScratch : Pass<"mpt-cpu-static-scratch", "ModuleOp"> {
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+def LowerStridedCopies : Pass<"mpt-cpu-lower-strided-copies", "func::FuncOp"> {
+  let summary = "Rewrites copies between non-contiguous buffers as linalg.copy";
+  let description = [{
+    The LLVM lowering turns a `memref.copy` between contiguous buffers into
+    `llvm.memcpy`, and any other one into a call to `memrefCopy`, a function
+    of MLIR's C runner utilities that neither the JIT nor the trainers link:
+    a step whose bufferization copies into or out of a strided view (an
+    insert into a slice of a tensor, a slice read from a read-only one)
+    would not load. Such copies become `linalg.copy` ops, which the pipeline
+    lowers to loops like every other linalg op.
+
+    ```mlir
+    memref.copy %src, %view : memref<4x16xf32> to memref<4x16xf32, strided<[64, 1], offset: 136>>
+    ```
+    becomes
+    ```mlir
+    linalg.copy ins(%src : memref<4x16xf32>) outs(%view : memref<4x16xf32, strided<[64, 1], offset: 136>>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
 #endif // MPT_CONVERSION_CPU_PASSES_TD
