@@ -28,7 +28,12 @@ def OutlineKernels : Pass<"mpt-cpu-outline-kernels", "ModuleOp"> {
       into every group it starts) or, for a contraction, an elementwise
       generic used by nothing else (a bias broadcast);
     - for a contraction, its only user when that is an elementwise generic
-      (the rounding the GEMM kernel can do in registers).
+      (the rounding the GEMM kernel can do in registers);
+    - for a contraction, the float conversions (`arith.extf`/`arith.truncf`
+      generics) of its operands whose every use is an operand of a
+      contraction, cloned into every group that reads them: the GEMM
+      kernel's panel copies read the source and convert in registers, so
+      the converted copy (the 16-bit cast of a weight) is never stored.
 
     The kernel takes the values the group reads as arguments, in the order
     of their first use, with the tensors its last op writes into
