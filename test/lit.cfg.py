@@ -172,3 +172,16 @@ if mpirun and os.path.exists(mpi_backend):
     config.substitutions.append(
         ("%mpirun", mpirun + " --oversubscribe --allow-run-as-root")
     )
+
+# `avx512-bf16`: the CPU has the AVX512-BF16 dot product (vdpbf16ps), which
+# mpt-run then uses for bf16 GEMMs.
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return set(cpuinfo.read().split())
+    except OSError:
+        return set()
+
+
+if "avx512_bf16" in cpu_flags():
+    config.available_features.add("avx512-bf16")

@@ -1,5 +1,5 @@
-// The CPU benchmark model: 256 -> 1024 -> 1024 -> 1 with ReLU, MSE loss,
-// SGD, batch 256 (bench/cpu/torch_mlp.py builds the same model in PyTorch).
+// The CPU benchmark MLP: 256 -> 1024 -> 1024 -> 1 with ReLU, MSE
+// loss, SGD, batch 256 (bench/cpu/models.py; torch_models.py builds it in PyTorch).
 mpt.train_step @bench_mlp
     params(%w1: tensor<256x1024xf32>, %b1: tensor<1024xf32>,
            %w2: tensor<1024x1024xf32>, %b2: tensor<1024xf32>,

@@ -24,3 +24,13 @@ bool mlir::mpt::requestAMX() {
   return false;
 #endif
 }
+
+std::string mlir::mpt::hostKernelOptions(bool allowBF16Dot) {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  std::string options;
+  if (!features.lookup("avx512f"))
+    options += "register-rows=4 register-cols=16";
+  else if (allowBF16Dot && features.lookup("avx512bf16"))
+    options += "bf16-dot-product=true";
+  return options;
+}

@@ -66,6 +66,12 @@ void addCompilerFlags(rt::CommandLine &commandLine, RunFlags &flags) {
                                  "them on the AVX-512 FMA kernel",
                                  flags.amx));
   commandLine.add(kCompilerFlagGroup,
+                  rt::switchFlag("bf16-dot",
+                                 "Run bf16 GEMMs on the AVX512-BF16 "
+                                 "dot-product kernel (vdpbf16ps) when this CPU "
+                                 "has it; false runs them on the FMA kernel",
+                                 flags.bf16Dot));
+  commandLine.add(kCompilerFlagGroup,
                   rt::switchFlag("no-cache",
                                  "Compile the step even when the compile "
                                  "cache ($MPT_CACHE_DIR, default ~/.cache/mpt) "

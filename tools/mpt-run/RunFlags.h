@@ -28,6 +28,7 @@ struct RunFlags {
   std::string ampOptions;
   int64_t threads = 1;
   bool amx = true;
+  bool bf16Dot = true;
   bool noCache = false;
   bool cacheLog = false;
   bool gradStats = false;

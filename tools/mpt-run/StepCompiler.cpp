@@ -391,7 +391,8 @@ std::string StepCompiler::loweringPipeline(StepDevice device) const {
     return dataParallel +
            "mpt-differentiate,mpt-lower-to-nvvm{gemm=" + options.gpuGemm + "}";
   return dataParallel + "mpt-differentiate,mpt-lower-to-llvm{threads=" +
-         std::to_string(options.threads) + (options.amx ? " amx=true}" : "}");
+         std::to_string(options.threads) + (options.amx ? " amx=true " : " ") +
+         options.kernelOptions + "}";
 }
 
 LogicalResult StepCompiler::lower(StepDevice device) {

@@ -60,6 +60,9 @@ struct StepCompilerOptions {
   /// The options of --mpt-data-parallel, which runs before the step is
   /// differentiated when set: a step for a data-parallel job.
   std::optional<std::string> dataParallel;
+  /// More options of --mpt-lower-to-llvm: the GEMM kernels for this CPU
+  /// (hostKernelOptions()).
+  std::string kernelOptions;
   /// The compile cache to look the compiled step up in and store it in
   /// (see CompileCache.h); none to always compile.
   std::optional<CompileCacheConfig> cache;

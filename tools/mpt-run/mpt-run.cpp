@@ -392,6 +392,7 @@ int main(int argc, char **argv) {
   compilerOptions.stepName = flags.stepName;
   compilerOptions.threads = static_cast<unsigned>(flags.threads);
   compilerOptions.amx = flags.amx && mlir::mpt::requestAMX();
+  compilerOptions.kernelOptions = mlir::mpt::hostKernelOptions(flags.bf16Dot);
   if (!flags.noCache) {
     llvm::Expected<mlir::mpt::CompileCacheConfig> cache =
         mlir::mpt::compileCacheConfigFromEnvironment();

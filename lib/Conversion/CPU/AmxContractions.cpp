@@ -148,9 +148,9 @@ void cpu::rewriteAsAMXGemm(RewriterBase &b, Gemm &gemm) {
   };
 
   Value lhs = packOperand(b, loc, gemm, *gemm.op.getDpsInputOperand(0), gemm.m,
-                          kBlock, {bf16, kTileK});
+                          kBlock, bf16, kTileK);
   Value rhs = packOperand(b, loc, gemm, *gemm.op.getDpsInputOperand(1), gemm.n,
-                          kBlock, {bf16, 2});
+                          kBlock, bf16, 2);
   // Each k pair row of a panel as one row of 64 bf16.
   rhs = tensor::CollapseShapeOp::create(
       b, loc, rhs, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});

@@ -2,9 +2,10 @@
 //
 // The parts of --mpt-cpu-vectorize-contractions: the recognition of a
 // matmul-like linalg op (VectorizeContractions.cpp), the packing of its
-// operands into panels (Packing.cpp), the register-tiled kernels of one
-// block (MicroKernels.cpp), the kernel that rounds its result in registers
-// (RoundedGemm.cpp) and the AMX kernel for bf16 operands
+// operands into panels (Packing.cpp, PanelCopies.cpp), the loop over
+// register blocks and where each block's accumulators start (BlockLoop.cpp,
+// RoundedGemm.cpp), the register-tiled kernels of one block
+// (MicroKernels.cpp) and the AMX kernel for bf16 operands
 // (AmxContractions.cpp).
 //
 //===----------------------------------------------------------------------===//
@@ -12,6 +13,7 @@
 #ifndef MPT_LIB_CONVERSION_CPU_CONTRACTIONS_H
 #define MPT_LIB_CONVERSION_CPU_CONTRACTIONS_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -30,50 +32,52 @@ struct Gemm {
   SmallVector<int64_t> sizes;
 };
 
+/// Rewrites a contraction with several batch, m, n or k loops (reshapes
+/// fused into it) into one with at most one of each, on collapsed views of
+/// its operands, when each group is contiguous in every operand; returns
+/// `op` itself when it has one of each already, fails otherwise.
+FailureOr<linalg::LinalgOp> collapseContractionDims(RewriterBase &rewriter,
+                                                    linalg::LinalgOp op);
+
 /// Recognizes a contraction on tensors of static shape with at most one
 /// batch dim and one m, n and k dim, float operands and an f32
 /// accumulator; fails, with the reason, otherwise.
 FailureOr<Gemm> matchGemm(RewriterBase &rewriter, linalg::LinalgOp op);
 
-/// How a kernel consumes a packed operand.
+/// How a kernel consumes its packed operands.
 struct KernelKind {
-  /// Element type of the packed panels.
-  Type elementType;
-  /// Consecutive k values kept side by side in a panel row: 1 for the f32
-  /// FMA kernel, 2 for the bf16 dot-product kernel, which multiplies pairs.
+  /// Element types of the lhs and rhs panels: f32, or the operands' own
+  /// 16-bit type, widened in registers by the kernel.
+  Type lhsElementType, rhsElementType;
+  /// Consecutive k values kept side by side in a panel row: 1 for the FMA
+  /// kernel, 2 for the bf16 dot-product kernel, which multiplies pairs.
   int64_t kPairs;
 };
 
+/// The value an operand is a float conversion of (`arith.extf` or
+/// `arith.truncf` by an elementwise generic with identity maps), or null.
+/// Packing reads the source and converts in registers, so the converted
+/// copy need not exist.
+Value findConversionSource(Value operand);
+
+/// Copies `operand` of `gemm` into panels `[batch?][rows / tile][k /
+/// pairs][tile * pairs]` of `element`, where `rowDim` (the gemm's
+/// m or n) is the dim split into panels of `tile` and the pairs of k (when
+/// `kPairs` is 2) are side by side: an `scf.forall` over panels of
+/// vector copies that convert in registers, reading the source of a
+/// conversion that produced the operand (findConversionSource) rather than
+/// the operand. Falls back to packOperand when the operand is read in an
+/// order the copies do not take (its last dim neither `rowDim` nor k).
+Value emitPanels(OpBuilder &b, Location loc, Gemm &gemm, OpOperand &operand,
+                 unsigned rowDim, int64_t tile, Type element, int64_t kPairs);
+
 /// Copies `operand` of `gemm` into panels
 /// `[batch?][rows / tile][k / pairs][tile][pairs]` (the last dim only when
-/// `kind.kPairs > 1`) of `kind.elementType`, where `rowDim` (the gemm's m or
-/// n) is the dim split into panels of `tile`: a `linalg.pack`, followed by
-/// an elementwise `arith.extf` when the panels are wider than the operand.
-/// --mpt-cpu-vectorize lowers the pack into a copy, fused into the
-/// widening.
+/// `kPairs > 1`) of `element` with a `linalg.pack`, followed
+/// by an elementwise `arith.extf` when the panels are wider than the
+/// operand; --mpt-cpu-vectorize lowers the pack into a copy.
 Value packOperand(OpBuilder &b, Location loc, Gemm &gemm, OpOperand &operand,
-                  unsigned rowDim, int64_t tile, KernelKind kind);
-
-/// The gemm rewritten on packed operands.
-struct PackedGemm {
-  /// Loops (batch?, i, j, k, kk?, ii, jj) over `A[batch?][i][k][ii][kk?] *
-  /// B[batch?][j][k][jj][kk?]` accumulated into the result viewed as
-  /// `C[batch?][i][ii][j][jj]` (a free reshape of the original); `kk` runs
-  /// over the k pairs of the bf16 layout.
-  linalg::GenericOp op;
-  /// `op`'s result reshaped to the original result type.
-  Value result;
-  /// When the accumulator starts as a constant (a `linalg.fill`): the fill
-  /// of the reshaped accumulator and its value, which the kernels
-  /// broadcast into registers instead of reading the tile.
-  linalg::FillOp fill;
-  Value fillValue;
-};
-
-/// Packs both operands of `gemm` into panels of `mr` rows and `nr` columns
-/// for a kernel of `kind` and builds the gemm on them (see PackedGemm).
-PackedGemm buildPackedGemm(OpBuilder &b, Location loc, Gemm &gemm, int64_t mr,
-                           int64_t nr, KernelKind kind);
+                  unsigned rowDim, int64_t tile, Type element, int64_t kPairs);
 
 /// The gemm's result `C[batch?][M][N]` with m and n each split into
 /// register tiles, `C[batch?][M/MR][MR][N/NR][NR]`, and how it folds back.
@@ -84,40 +88,86 @@ struct TiledResult {
 
 TiledResult tileResult(Gemm &gemm, int64_t mr, int64_t nr);
 
-/// The f32 kernel on panels `A[1?][1][K][MR]` and `B[1?][1][K][NR]`: each k
-/// broadcasts MR lhs elements and multiplies them with one rhs row, one
-/// FMA per row, accumulating into the block `acc` (`C[1?][1][MR][1][NR]`),
-/// which is returned updated. The accumulators start from `acc`, or from
-/// `initialValue` when given: a scalar for every accumulator, or the
-/// vector of NR elements every row starts from. A block of a narrower
-/// float type (which must then start from `initialValue`) receives the
-/// accumulators rounded to it.
-Value emitFMAKernel(OpBuilder &b, Location loc, Value lhs, Value rhs, Value acc,
-                    int64_t mr, int64_t nr, Value initialValue);
+/// Where the accumulators of a block start.
+struct AccumulatorStart {
+  /// A scalar every accumulator starts from (a `linalg.fill`'s value).
+  Value fillValue;
+  /// An elementwise generic that computes the accumulator from vectors
+  /// along n only (a bias broadcast over the rows): each block computes
+  /// its start row in registers (emitRowStart).
+  linalg::GenericOp rowStart;
+  /// Neither: the block reads the accumulator's tile.
+  bool readsTile() const { return !fillValue && !rowStart; }
+};
 
-/// The bf16 kernel of the tile `tile` of a packed gemm, on panels
-/// `A[1?][1][K/2][MR][2]` and `B[1?][1][K/2][NR][2]`: each step over a pair
-/// of k broadcasts the pair of every lhs row (as one 32-bit lane) and takes
-/// its dot product with the rhs pairs of 16 columns (`vdpbf16ps`),
-/// accumulating in f32. Returns the updated block.
-Value emitBF16DotKernel(OpBuilder &b, Location loc, linalg::GenericOp tile,
-                        int64_t mr, int64_t nr, Value initialValue);
+/// The start of `gemm`'s accumulator that the kernels can make in
+/// registers (RoundedGemm.cpp).
+AccumulatorStart findAccumulatorStart(Gemm &gemm);
+/// The same for contraction `op` before it is matched as a Gemm; `batched`
+/// when it has a batch dim.
+AccumulatorStart findAccumulatorStart(linalg::LinalgOp op, bool batched);
+
+/// The start row of the block of columns `column` (of `nr` columns),
+/// computed in registers by `start.rowStart`, or the fill value.
+Value emitRowStart(OpBuilder &b, Location loc, AccumulatorStart start,
+                   Value column, int64_t nr);
 
 /// The rounding of `gemm`'s result by its only user, an elementwise generic
 /// that reads it only through an `arith.truncf` to a 16-bit float: the
 /// kernel can round each register tile itself. Null when there is none, or
-/// when the accumulator starts neither from a fill nor from a bias
-/// broadcast over the rows (a rounded tile cannot start from its f32
-/// slice).
+/// when the accumulator must be read from memory (a rounded tile cannot
+/// start from its f32 slice).
 arith::TruncFOp findRounding(Gemm &gemm);
+/// The same for contraction `op` before it is matched as a Gemm.
+arith::TruncFOp findRounding(linalg::LinalgOp op, bool batched);
 
-/// Replaces `gemm` by the FMA kernel on `mr` x `nr` register tiles, each
-/// rounded as `rounding` does when stored: the f32 result then only ever
-/// lives in registers, and `rounding`'s generic reads the rounded result
-/// instead.
-void rewriteAsRoundedGemm(RewriterBase &rewriter, Gemm &gemm,
-                          arith::TruncFOp rounding, int64_t mr, int64_t nr,
-                          KernelKind kind);
+/// Splits the rounding (findRounding) of every contraction of `root` off
+/// the op that does it, when that op computes more: a generic that only
+/// rounds is left to read the contraction, and the op reads its 16-bit
+/// result. Kernels outlined from a contraction and its rounding then hold
+/// the rounding, and what the op computes from the rounded value (a widening
+/// back to f32) can be recomputed by its readers.
+void splitRoundings(RewriterBase &rewriter, Operation *root);
+
+/// The tensor that the op starting an accumulator in registers (a fill,
+/// a bias broadcast) writes, reshaped as its result is into `init`: the
+/// blocks are written there, into the caller's buffer where that is one,
+/// instead of a new tensor. `init` itself when it has no such op.
+Value startDestination(RewriterBase &rewriter, Value init);
+
+/// The reshapes between `result` and its reader, each the only user of the
+/// value before it (a GEMM collapsed from several m or n loops is expanded
+/// back to its op's shape): the reader of the last one reads `result`.
+SmallVector<Operation *> reshapesToReader(Value result);
+
+/// Fuses every elementwise op of `root` that only widens 16-bit tensors
+/// (and reads rank-0 scalars) into each op that reads its result, so that
+/// the wide result is recomputed where it is read instead of stored.
+void rematerializeWidenings(RewriterBase &rewriter, Operation *root);
+
+/// The register kernel of one block: panels `A[K/pairs][MR * pairs]` and
+/// `B[K/pairs][NR * pairs]` of `kind`, the block `acc` (`C[1?][1][MR][1][NR]`
+/// of f32 or, rounded, of a 16-bit type) that it writes and returns, and
+/// the start of its accumulators (a scalar, a vector of NR, or null to read
+/// `acc`, which must then be f32).
+///
+/// With `kind.kPairs == 1` each k broadcasts MR f32 lhs elements and
+/// multiplies them with one rhs row, one FMA per row, widening a 16-bit rhs
+/// panel in registers. With pairs (bf16), each pair of k broadcasts the pair of
+/// every lhs row as one 32-bit lane and takes its dot product with the
+/// pairs of 16 columns (`vdpbf16ps`).
+Value emitBlockKernel(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                      Value acc, int64_t mr, int64_t nr, KernelKind kind,
+                      Value initialValue);
+
+/// Replaces `gemm` by its kernel on `mr` x `nr` register blocks: both
+/// operands packed (emitPanels), then an `scf.forall` over rhs panels
+/// (outer, so that a panel is reused from cache by every lhs panel) and lhs
+/// panels whose body is emitBlockKernel. With `rounding`, each block is
+/// rounded as it does when stored and `rounding`'s generic reads the
+/// rounded result instead: the f32 result only lives in registers.
+void rewriteAsBlockGemm(RewriterBase &rewriter, Gemm &gemm, int64_t mr,
+                        int64_t nr, KernelKind kind, arith::TruncFOp rounding);
 
 /// True when `gemm` runs on the AMX kernel: bf16 operands, no batch dim,
 /// m, n and k multiples of 32 and at most `maxKTiles` tiles of 32 k (the k

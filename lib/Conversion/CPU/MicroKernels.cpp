@@ -3,7 +3,8 @@
 // The kernels of one MR x NR block of a packed GEMM: MR rows of NR f32
 // accumulators stay in vector registers for the whole k loop, updated from
 // one k-row of each packed panel per step, and are written back (rounded
-// when the result is narrower) once at the end.
+// when the result is narrower) once at the end. 16-bit panels are widened
+// in registers, so they take half the memory and bandwidth of f32 ones.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,66 +20,64 @@ using namespace mlir::mpt::cpu;
 
 namespace {
 
-/// Index helpers for the kernels: constants, and the indices of an element
-/// of a tile slice (zeros except at the given positions).
-struct TileIndexing {
-  OpBuilder &b;
-  Location loc;
-
-  Value index(int64_t value) {
-    return arith::ConstantIndexOp::create(b, loc, value);
-  }
-  SmallVector<Value> at(RankedTensorType type,
-                        ArrayRef<std::pair<int64_t, Value>> positions) {
-    SmallVector<Value> indices(type.getRank(), index(0));
-    for (auto [position, value] : positions)
-      indices[position] = value;
-    return indices;
-  }
-};
-
 /// Computes the accumulators of one k step from the loop index and the
 /// accumulators of the previous one.
 using KernelStep = function_ref<SmallVector<Value>(
     OpBuilder &, Location, Value kIv, ValueRange accumulators)>;
 
-/// Emits the register kernel of one tile of the packed gemm, whose result
-/// slice `acc` is `C[1?][1][MR][1][NR]`: MR rows of NR / `width`
-/// accumulator vectors of `width` f32, started from the slice or from
-/// `initialValue` when given (a scalar broadcast to every accumulator, or,
-/// when `width` is NR, the vector every row starts from), updated by `step`
-/// for each of `kSteps` k steps and written back to the slice, which is
-/// returned. A slice of a narrower float type (which then must start from
-/// `initialValue`) receives the accumulators rounded to it.
+Value index(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+/// Emits the register kernel of one block, whose result slice `acc` is
+/// `C[1?][1][MR][1][NR]`: MR rows of NR / `width` accumulator vectors of
+/// `width` f32, started from the slice or from `initialValue` when given
+/// (a scalar broadcast to every accumulator, or the vector of NR elements
+/// every row starts from), updated by `step` for each of `kSteps` k
+/// steps and written back to the slice, which is returned. A slice of a
+/// narrower float type (which then must start from `initialValue`)
+/// receives the accumulators rounded to it.
 Value emitKernel(OpBuilder &b, Location loc, Value acc, int64_t mr, int64_t nr,
                  int64_t width, int64_t kSteps, Value initialValue,
                  KernelStep step) {
-  TileIndexing idx{b, loc};
   auto accType = cast<RankedTensorType>(acc.getType());
   assert((initialValue || accType.getElementType().isF32()) &&
-         "a rounded tile cannot start from its slice");
+         "a rounded block cannot start from its slice");
   int64_t rowPosition = accType.getRank() - 3;
   int64_t colPosition = accType.getRank() - 1;
   auto vectorType = VectorType::get({width}, b.getF32Type());
   auto accIndices = [&](int64_t row, int64_t col) {
-    return idx.at(accType, {{rowPosition, idx.index(row)},
-                            {colPosition, idx.index(col * width)}});
+    SmallVector<Value> indices(accType.getRank(), index(b, loc, 0));
+    indices[rowPosition] = index(b, loc, row);
+    indices[colPosition] = index(b, loc, col * width);
+    return indices;
   };
 
+  // The start of each column of vectors of a row.
+  SmallVector<Value> columnStarts;
+  if (initialValue && !isa<VectorType>(initialValue.getType()))
+    initialValue =
+        vector::BroadcastOp::create(b, loc, vectorType, initialValue);
+  for (int64_t col = 0; initialValue && col < nr / width; ++col)
+    columnStarts.push_back(
+        initialValue.getType() == vectorType
+            ? initialValue
+            : vector::ExtractStridedSliceOp::create(
+                  b, loc, initialValue, ArrayRef<int64_t>{col * width},
+                  ArrayRef<int64_t>{width}, ArrayRef<int64_t>{1})
+                  .getResult());
   SmallVector<Value> initial;
   for (int64_t row = 0; row < mr; ++row)
     for (int64_t col = 0; col < nr / width; ++col)
       initial.push_back(
-          !initialValue ? vector::TransferReadOp::create(
-                              b, loc, vectorType, acc, accIndices(row, col),
-                              /*padding=*/std::nullopt, ArrayRef<bool>{true})
-                              .getResult()
-          : initialValue.getType() == vectorType
-              ? initialValue
-              : vector::BroadcastOp::create(b, loc, vectorType, initialValue)
-                    .getResult());
+          initialValue ? columnStarts[col]
+                       : vector::TransferReadOp::create(
+                             b, loc, vectorType, acc, accIndices(row, col),
+                             /*padding=*/std::nullopt, ArrayRef<bool>{true})
+                             .getResult());
   auto loop = scf::ForOp::create(
-      b, loc, idx.index(0), idx.index(kSteps), idx.index(1), initial,
+      b, loc, index(b, loc, 0), index(b, loc, kSteps), index(b, loc, 1),
+      initial,
       [&](OpBuilder &nested, Location nestedLoc, Value kIv,
           ValueRange accumulators) {
         scf::YieldOp::create(nested, nestedLoc,
@@ -100,43 +99,40 @@ Value emitKernel(OpBuilder &b, Location loc, Value acc, int64_t mr, int64_t nr,
   return result;
 }
 
-/// Merges the last two dims of a panel slice (a row of pairs) into one.
-Value mergePairs(OpBuilder &b, Location loc, Value slice) {
-  auto type = cast<RankedTensorType>(slice.getType());
-  int64_t rank = type.getRank();
-  SmallVector<ReassociationIndices> reassociation;
-  for (int64_t dim = 0; dim < rank - 2; ++dim)
-    reassociation.push_back({dim});
-  reassociation.push_back({rank - 2, rank - 1});
-  return tensor::CollapseShapeOp::create(b, loc, slice, reassociation);
-}
-
-} // namespace
-
-Value cpu::emitFMAKernel(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                         Value acc, int64_t mr, int64_t nr,
-                         Value initialValue) {
-  auto lhsType = cast<RankedTensorType>(lhs.getType());
-  auto rhsType = cast<RankedTensorType>(rhs.getType());
-  auto rowType = VectorType::get({nr}, b.getF32Type());
-  int64_t kSteps = lhsType.getDimSize(lhsType.getRank() - 2);
+/// The FMA kernel on panels `A[K][MR]` (f32) and `B[K][NR]` (f32, or 16-bit
+/// and widened in registers): each k broadcasts MR lhs elements from memory
+/// and multiplies them with one rhs row. The lhs stays f32: broadcasting a
+/// 16-bit element would take an insert, a conversion and a shuffle per
+/// element, where an f32 one is a single load.
+Value emitFMAKernel(OpBuilder &b, Location loc, Value lhs, Value rhs, Value acc,
+                    int64_t mr, int64_t nr, Value initialValue) {
+  auto panelType = cast<RankedTensorType>(rhs.getType());
+  Type element = panelType.getElementType();
+  assert(cast<RankedTensorType>(lhs.getType()).getElementType().isF32() &&
+         "the FMA kernel broadcasts f32 lhs elements");
   return emitKernel(
-      b, loc, acc, mr, nr, /*width=*/nr, kSteps, initialValue,
+      b, loc, acc, mr, nr, /*width=*/nr, panelType.getDimSize(0), initialValue,
       [&](OpBuilder &nested, Location nestedLoc, Value kIv,
           ValueRange accumulators) {
-        TileIndexing idx{nested, nestedLoc};
-        Value rhsRow = vector::TransferReadOp::create(
-            nested, nestedLoc, rowType, rhs,
-            idx.at(rhsType, {{rhsType.getRank() - 2, kIv}}),
-            /*padding=*/std::nullopt, ArrayRef<bool>{true});
+        auto widen = [&](Value value) -> Value {
+          if (element.isF32())
+            return value;
+          return arith::ExtFOp::create(
+              nested, nestedLoc,
+              cast<VectorType>(value.getType()).clone(nested.getF32Type()),
+              value);
+        };
+        Value rhsRow = widen(vector::TransferReadOp::create(
+            nested, nestedLoc, VectorType::get({nr}, element), rhs,
+            ValueRange{kIv, index(nested, nestedLoc, 0)},
+            /*padding=*/std::nullopt, ArrayRef<bool>{true}));
         SmallVector<Value> updated;
         for (int64_t row = 0; row < mr; ++row) {
-          Value element = tensor::ExtractOp::create(
+          Value scalar = tensor::ExtractOp::create(
               nested, nestedLoc, lhs,
-              idx.at(lhsType, {{lhsType.getRank() - 2, kIv},
-                               {lhsType.getRank() - 1, idx.index(row)}}));
-          Value splat =
-              vector::BroadcastOp::create(nested, nestedLoc, rowType, element);
+              ValueRange{kIv, index(nested, nestedLoc, row)});
+          Value splat = vector::BroadcastOp::create(nested, nestedLoc,
+                                                    rhsRow.getType(), scalar);
           updated.push_back(vector::FMAOp::create(nested, nestedLoc, splat,
                                                   rhsRow, accumulators[row]));
         }
@@ -144,33 +140,30 @@ Value cpu::emitFMAKernel(OpBuilder &b, Location loc, Value lhs, Value rhs,
       });
 }
 
-Value cpu::emitBF16DotKernel(OpBuilder &b, Location loc, linalg::GenericOp tile,
-                             int64_t mr, int64_t nr, Value initialValue) {
-  Value lhs = mergePairs(b, loc, tile.getDpsInputs()[0]);
-  Value rhs = mergePairs(b, loc, tile.getDpsInputs()[1]);
-  auto lhsType = cast<RankedTensorType>(lhs.getType());
-  auto rhsType = cast<RankedTensorType>(rhs.getType());
+/// The bf16 kernel on panels `A[K/2][MR * 2]` and `B[K/2][NR * 2]`: each
+/// pair of k broadcasts the pair of every lhs row (as one 32-bit lane) and
+/// takes its dot product with the rhs pairs of 16 columns (`vdpbf16ps`).
+Value emitBF16DotKernel(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                        Value acc, int64_t mr, int64_t nr, Value initialValue) {
   constexpr int64_t kWidth = 16;
   Type bf16 = b.getBF16Type(), i32 = b.getI32Type();
   auto pairsType = VectorType::get({2 * kWidth}, bf16);
-  int64_t kSteps = lhsType.getDimSize(lhsType.getRank() - 2);
+  int64_t kSteps = cast<RankedTensorType>(lhs.getType()).getDimSize(0);
   return emitKernel(
-      b, loc, tile.getDpsInits()[0], mr, nr, kWidth, kSteps, initialValue,
+      b, loc, acc, mr, nr, kWidth, kSteps, initialValue,
       [&](OpBuilder &nested, Location nestedLoc, Value kIv,
           ValueRange accumulators) {
-        TileIndexing idx{nested, nestedLoc};
-        int64_t k = rhsType.getRank() - 2, inner = rhsType.getRank() - 1;
         SmallVector<Value> rhsPairs;
         for (int64_t col = 0; col < nr / kWidth; ++col)
           rhsPairs.push_back(vector::TransferReadOp::create(
               nested, nestedLoc, pairsType, rhs,
-              idx.at(rhsType, {{k, kIv}, {inner, idx.index(col * 2 * kWidth)}}),
+              ValueRange{kIv, index(nested, nestedLoc, col * 2 * kWidth)},
               /*padding=*/std::nullopt, ArrayRef<bool>{true}));
         SmallVector<Value> updated;
         for (int64_t row = 0; row < mr; ++row) {
           Value pair = vector::TransferReadOp::create(
               nested, nestedLoc, VectorType::get({2}, bf16), lhs,
-              idx.at(lhsType, {{k, kIv}, {inner, idx.index(2 * row)}}),
+              ValueRange{kIv, index(nested, nestedLoc, 2 * row)},
               /*padding=*/std::nullopt, ArrayRef<bool>{true});
           Value lane = vector::BitCastOp::create(
               nested, nestedLoc, VectorType::get({1}, i32), pair);
@@ -185,4 +178,14 @@ Value cpu::emitBF16DotKernel(OpBuilder &b, Location loc, linalg::GenericOp tile,
         }
         return updated;
       });
+}
+
+} // namespace
+
+Value cpu::emitBlockKernel(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                           Value acc, int64_t mr, int64_t nr, KernelKind kind,
+                           Value initialValue) {
+  if (kind.kPairs > 1)
+    return emitBF16DotKernel(b, loc, lhs, rhs, acc, mr, nr, initialValue);
+  return emitFMAKernel(b, loc, lhs, rhs, acc, mr, nr, initialValue);
 }

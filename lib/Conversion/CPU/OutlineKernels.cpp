@@ -12,6 +12,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Contractions.h"
+
 #include "mpt/Conversion/CPU/Passes.h"
 
 #include "mlir/IR/IRMapping.h"
@@ -63,12 +65,30 @@ bool isClonedFill(Operation *op) {
   });
 }
 
+/// A float conversion (cpu::findConversionSource) whose every use is an
+/// operand a contraction multiplies: it is cloned into the kernel of each,
+/// whose panel copies then read its source and convert in registers, so
+/// that the converted copy (the 16-bit cast of a weight, read by the
+/// forward and the backward GEMM) is never stored.
+bool isClonedConversion(Operation *op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || !isTensorLinalgOp(generic) || generic->use_empty() ||
+      !cpu::findConversionSource(generic->getResult(0)))
+    return false;
+  return llvm::all_of(generic->getUses(), [&](OpOperand &use) {
+    auto user = dyn_cast<linalg::LinalgOp>(use.getOwner());
+    return user && user->getBlock() == generic->getBlock() &&
+           isTensorLinalgOp(user) && linalg::isaContractionOpInterface(user) &&
+           user.isDpsInput(&use);
+  });
+}
+
 /// The ops of the kernels of one block: each group lists its ops in block
 /// order; the last one's results are the kernel's.
 struct Groups {
   SmallVector<SmallVector<Operation *>> groups;
-  /// Fills cloned into the kernels of their users.
-  SmallVector<Operation *> clonedFills;
+  /// Fills and conversions cloned into the kernels of their users.
+  SetVector<Operation *> cloned;
 };
 
 /// Forms the groups of `body`: each contraction with the elementwise
@@ -104,11 +124,12 @@ Groups formGroups(Block &body) {
   for (Operation &op : body) {
     if (!isTensorLinalgOp(&op))
       continue;
-    if (isClonedFill(&op)) {
-      result.clonedFills.push_back(&op);
+    // An op that a contraction's group holds (its rounding) stays there.
+    Operation *root = rootOf.lookup(&op);
+    if (!root && (isClonedFill(&op) || isClonedConversion(&op))) {
+      result.cloned.insert(&op);
       continue;
     }
-    Operation *root = rootOf.lookup(&op);
     members[root ? root : &op].push_back(&op);
   }
   for (auto &entry : members)
@@ -122,8 +143,9 @@ public:
   KernelBuilder(func::FuncOp parent, SymbolTable &symbols)
       : parent(parent), symbols(symbols) {}
 
-  void outline(ArrayRef<Operation *> group) {
-    SmallVector<Operation *> ops = withClonedFills(group);
+  void outline(ArrayRef<Operation *> group,
+               const SetVector<Operation *> &cloned) {
+    SmallVector<Operation *> ops = withClonedProducers(group, cloned);
     DenseSet<Operation *> inGroup(ops.begin(), ops.end());
     DenseSet<OpOperand *> destinations = destinationUses(ops, inGroup);
 
@@ -135,13 +157,13 @@ public:
     SmallVector<Value> operands;
     DenseMap<OpOperand *, unsigned> destinationArgument;
     DenseMap<Value, unsigned> valueArgument;
-    SetVector<Value> cloned;
+    SetVector<Value> clonedValues;
     auto addValue = [&](Value value) {
       if (inGroup.contains(value.getDefiningOp()) ||
-          valueArgument.contains(value) || cloned.contains(value))
+          valueArgument.contains(value) || clonedValues.contains(value))
         return;
       if (isClonedIntoKernel(value)) {
-        cloned.insert(value);
+        clonedValues.insert(value);
         return;
       }
       valueArgument[value] = operands.size();
@@ -184,7 +206,7 @@ public:
     IRMapping mapping;
     for (auto [value, index] : valueArgument)
       mapping.map(value, entry->getArgument(index));
-    for (Value value : cloned)
+    for (Value value : clonedValues)
       mapping.map(value, b.clone(*value.getDefiningOp())->getResult(0));
     for (Operation *op : ops) {
       Operation *clone = b.clone(*op, mapping);
@@ -219,13 +241,16 @@ public:
   }
 
 private:
-  /// `group` with the fills that start its accumulators in front.
-  static SmallVector<Operation *> withClonedFills(ArrayRef<Operation *> group) {
+  /// `group` with the cloned ops it reads (the fills that start its
+  /// accumulators, the conversions of its contractions' operands) in front.
+  static SmallVector<Operation *>
+  withClonedProducers(ArrayRef<Operation *> group,
+                      const SetVector<Operation *> &cloned) {
     SmallVector<Operation *> ops;
     for (Operation *op : group)
-      for (Value init : cast<linalg::LinalgOp>(op).getDpsInits())
-        if (Operation *producer = init.getDefiningOp();
-            producer && isClonedFill(producer) &&
+      for (Value operand : op->getOperands())
+        if (Operation *producer = operand.getDefiningOp();
+            producer && cloned.contains(producer) &&
             !llvm::is_contained(ops, producer))
           ops.push_back(producer);
     llvm::append_range(ops, group);
@@ -307,10 +332,10 @@ struct OutlineKernelsPass : mpt::impl::OutlineKernelsBase<OutlineKernelsPass> {
         hoistScalarComputations(body);
         Groups groups = formGroups(body);
         for (ArrayRef<Operation *> group : groups.groups)
-          builder.outline(group);
-        for (Operation *fill : groups.clonedFills)
-          if (fill->use_empty())
-            fill->erase();
+          builder.outline(group, groups.cloned);
+        for (Operation *op : groups.cloned)
+          if (op->use_empty())
+            op->erase();
       }
     }
   }

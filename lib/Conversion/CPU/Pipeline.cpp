@@ -117,11 +117,14 @@ void mlir::mpt::buildLowerToLLVMPipeline(OpPassManager &pm,
   addStepToLinalgPasses(pm);
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   addCleanupPasses(pm);
+  pm.addNestedPass<func::FuncOp>(createRematerializeWidenings());
   pm.addPass(createOutlineKernels());
   pm.addPass(createDeduplicateKernels());
   if (options.vectorize) {
     VectorizeContractionsOptions contractions;
     contractions.bf16DotProduct = options.bf16DotProduct;
+    contractions.registerRows = options.registerRows;
+    contractions.registerCols = options.registerCols;
     contractions.amx = options.amx;
     pm.addNestedPass<func::FuncOp>(createVectorizeContractions(contractions));
     pm.addNestedPass<func::FuncOp>(createVectorize());

@@ -25,8 +25,6 @@
 #include "Contractions.h"
 #include "mpt/Conversion/CPU/Passes.h"
 
-#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir {
@@ -64,6 +62,16 @@ FailureOr<Gemm> cpu::matchGemm(RewriterBase &rewriter, linalg::LinalgOp op) {
             dims->n[0], dims->k[0],   op.getStaticLoopRanges()};
   if (!dims->batch.empty())
     gemm.batch = dims->batch[0];
+  // The kernels write blocks of C[batch?][m][n].
+  SmallVector<AffineExpr> resultOrder;
+  if (gemm.batch)
+    resultOrder.push_back(getAffineDimExpr(*gemm.batch, op.getContext()));
+  resultOrder.push_back(getAffineDimExpr(gemm.m, op.getContext()));
+  resultOrder.push_back(getAffineDimExpr(gemm.n, op.getContext()));
+  if (op.getIndexingMapsArray().back().getResults() !=
+      ArrayRef<AffineExpr>(resultOrder))
+    return rewriter.notifyMatchFailure(
+        op, "expected a result indexed as [batch?][m][n]");
   if (ShapedType::isDynamicShape(gemm.sizes))
     return rewriter.notifyMatchFailure(op, "expected static sizes");
   return gemm;
@@ -90,15 +98,19 @@ struct VectorizeContractionsPass
   }
 
   /// The bf16 dot-product kernel for bf16 operands when the target has it
-  /// (and k splits into pairs), else the f32 FMA kernel on widened panels.
+  /// (and k splits into pairs), else the FMA kernel: on an f32 lhs panel
+  /// and, when both operands have the same 16-bit type, an rhs panel of
+  /// that type (widened in registers), else f32.
   KernelKind kernelKindOf(Gemm &gemm) {
-    auto isBF16 = [](Value value) {
-      return getElementTypeOrSelf(value.getType()).isBF16();
-    };
-    if (bf16DotProduct && gemm.sizes[gemm.k] % 2 == 0 &&
-        registerCols % 16 == 0 && llvm::all_of(gemm.op.getDpsInputs(), isBF16))
-      return {BFloat16Type::get(&getContext()), 2};
-    return {Float32Type::get(&getContext()), 1};
+    Type lhs = getElementTypeOrSelf(gemm.op.getDpsInputs()[0].getType());
+    Type rhs = getElementTypeOrSelf(gemm.op.getDpsInputs()[1].getType());
+    if (bf16DotProduct && lhs.isBF16() && rhs.isBF16() &&
+        gemm.sizes[gemm.k] % 2 == 0 && registerCols % 16 == 0)
+      return {lhs, rhs, 2};
+    Type f32 = Float32Type::get(&getContext());
+    if (narrowPanels && lhs == rhs && lhs.getIntOrFloatBitWidth() == 16)
+      return {f32, rhs, 1};
+    return {f32, f32, 1};
   }
 
   LogicalResult vectorizeGemm(RewriterBase &rewriter, Gemm &gemm) {
@@ -106,70 +118,35 @@ struct VectorizeContractionsPass
       rewriteAsAMXGemm(rewriter, gemm);
       return success();
     }
-    KernelKind kind = kernelKindOf(gemm);
-    if (arith::TruncFOp rounding = findRounding(gemm);
-        rounding && kind.kPairs == 1) {
-      rewriteAsRoundedGemm(rewriter, gemm, rounding, registerRows, registerCols,
-                           kind);
-      return success();
-    }
-    Location loc = gemm.op.getLoc();
-    rewriter.setInsertionPoint(gemm.op);
-    PackedGemm packed =
-        buildPackedGemm(rewriter, loc, gemm, registerRows, registerCols, kind);
-    rewriter.replaceOp(gemm.op, packed.result);
-
-    // One MR x NR block per iteration of the loops over rhs panels (outer,
-    // so that a panel is reused from cache by every lhs panel) and lhs
-    // panels.
-    unsigned base = gemm.batch ? 1 : 0;
-    unsigned rank = packed.op.getNumLoops();
-    SmallVector<int64_t> tileSizes(rank, 0);
-    for (unsigned dim = 0; dim < base + 2; ++dim)
-      tileSizes[dim] = 1;
-    SmallVector<int64_t> interchange =
-        llvm::to_vector(llvm::seq<int64_t>(0, rank));
-    std::swap(interchange[base], interchange[base + 1]);
-    scf::SCFTilingOptions options;
-    options
-        .setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), tileSizes))
-        .setInterchange(interchange)
-        .setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-        rewriter, cast<TilingInterface>(packed.op.getOperation()), options);
-    if (failed(tiled))
-      return packed.op.emitOpError()
-             << "could not be tiled into register blocks";
-    rewriter.replaceOp(packed.op, tiled->replacements);
-
-    auto tile = cast<linalg::GenericOp>(tiled->tiledOps.back());
-    rewriter.setInsertionPoint(tile);
-    rewriter.replaceOp(
-        tile,
-        kind.kPairs > 1
-            ? emitBF16DotKernel(rewriter, tile.getLoc(), tile, registerRows,
-                                registerCols, packed.fillValue)
-            : emitFMAKernel(rewriter, tile.getLoc(), tile.getDpsInputs()[0],
-                            tile.getDpsInputs()[1], tile.getDpsInits()[0],
-                            registerRows, registerCols, packed.fillValue));
-    // Every tile now starts from the fill value in registers and overwrites
-    // its block: the fill itself is dead work.
-    if (packed.fill)
-      rewriter.replaceOp(packed.fill, packed.fill.getDpsInits()[0]);
+    rewriteAsBlockGemm(rewriter, gemm, registerRows, registerCols,
+                       kernelKindOf(gemm), findRounding(gemm));
     return success();
   }
 
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
-    SmallVector<Gemm> gemms;
+    SmallVector<linalg::LinalgOp> contractions;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (FailureOr<Gemm> gemm = matchGemm(rewriter, op);
+      if (linalg::isaContractionOpInterface(op))
+        contractions.push_back(op);
+    });
+    SmallVector<Gemm> gemms;
+    for (linalg::LinalgOp contraction : contractions) {
+      rewriter.setInsertionPoint(contraction);
+      FailureOr<linalg::LinalgOp> op =
+          collapseContractionDims(rewriter, contraction);
+      if (failed(op))
+        continue;
+      if (FailureOr<Gemm> gemm = matchGemm(rewriter, *op);
           succeeded(gemm) && succeeded(checkWorthPacking(rewriter, *gemm)))
         gemms.push_back(*gemm);
-    });
+    }
     for (Gemm &gemm : gemms)
       if (failed(vectorizeGemm(rewriter, gemm)))
         return signalPassFailure();
+    // The rounded results widened back (gradients of f32 parameters) are
+    // widened where they are read.
+    rematerializeWidenings(rewriter, getOperation());
   }
 };
 

@@ -135,3 +135,35 @@ func.func @early(%a: tensor<64x32xf16>, %b: tensor<32x64xf16>, %c: tensor<64x64x
   } -> tensor<64x64xf32>
   return %r, %other : tensor<64x64xf32>, tensor<64x64xf32>
 }
+
+// -----
+
+// A conversion whose every use is an operand of a contraction is cloned
+// into each contraction's kernel, which then reads the f32 weight: its bf16
+// copy is never stored between the calls.
+// CHECK-LABEL: func.func private @casts_kernel_0(
+// CHECK-SAME:      %[[W:[^:]*]]: tensor<64x64xf32>,
+// CHECK:         %[[C:.*]] = linalg.generic {{.*}} ins(%[[W]] : tensor<64x64xf32>) outs(%{{.*}} : tensor<64x64xbf16>)
+// CHECK:         linalg.matmul ins(%{{.*}}, %[[C]] : tensor<64x64xbf16>, tensor<64x64xbf16>)
+// CHECK-LABEL: func.func private @casts_kernel_1(
+// CHECK-SAME:      %[[W:[^:]*]]: tensor<64x64xf32>,
+// CHECK:         %[[C:.*]] = linalg.generic {{.*}} ins(%[[W]] : tensor<64x64xf32>) outs(%{{.*}} : tensor<64x64xbf16>)
+// CHECK:         linalg.matmul ins(%{{.*}}, %[[C]] : tensor<64x64xbf16>, tensor<64x64xbf16>)
+// CHECK-LABEL: func.func @casts(
+// CHECK-NOT:     linalg.
+// CHECK:         call @casts_kernel_0(
+// CHECK-NOT:     linalg.
+// CHECK:         call @casts_kernel_1(
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @casts(%a: tensor<64x64xbf16>, %b: tensor<64x64xbf16>, %w: tensor<64x64xf32>, %c0: tensor<64x64xf32>, %c1: tensor<64x64xf32>) -> (tensor<64x64xf32>, tensor<64x64xf32>) {
+  %e = tensor.empty() : tensor<64x64xbf16>
+  %cast = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%w : tensor<64x64xf32>) outs(%e : tensor<64x64xbf16>) {
+  ^bb0(%in: f32, %out: bf16):
+    %t = arith.truncf %in : f32 to bf16
+    linalg.yield %t : bf16
+  } -> tensor<64x64xbf16>
+  %m0 = linalg.matmul ins(%a, %cast : tensor<64x64xbf16>, tensor<64x64xbf16>) outs(%c0 : tensor<64x64xf32>) -> tensor<64x64xf32>
+  %m1 = linalg.matmul ins(%b, %cast : tensor<64x64xbf16>, tensor<64x64xbf16>) outs(%c1 : tensor<64x64xf32>) -> tensor<64x64xf32>
+  return %m0, %m1 : tensor<64x64xf32>, tensor<64x64xf32>
+}

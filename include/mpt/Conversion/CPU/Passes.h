@@ -45,10 +45,19 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   Option<bool> bf16DotProduct{
       *this, "bf16-dot-product",
       llvm::cl::desc("Run bf16 GEMMs on the AVX512-BF16 dot-product kernel "
-                     "instead of the f32 FMA kernel on widened panels (needs "
-                     "avx512_bf16; slower where vdpbf16ps issues once per "
-                     "cycle, as on Sapphire Rapids)"),
+                     "instead of the FMA kernel (needs avx512_bf16; mpt-run "
+                     "turns it on where the CPU has it)"),
       llvm::cl::init(false)};
+  Option<int64_t> registerRows{
+      *this, "register-rows",
+      llvm::cl::desc("Rows of the GEMM kernels' register blocks (8 for "
+                     "AVX-512; 4 where vectors are 256-bit)"),
+      llvm::cl::init(8)};
+  Option<int64_t> registerCols{
+      *this, "register-cols",
+      llvm::cl::desc("Columns of the GEMM kernels' register blocks (32 for "
+                     "AVX-512; 16 where vectors are 256-bit)"),
+      llvm::cl::init(32)};
   Option<bool> amx{
       *this, "amx",
       llvm::cl::desc("Run bf16 GEMMs on AMX tiles (needs amx_bf16, and the "

@@ -28,7 +28,12 @@ def OutlineKernels : Pass<"mpt-cpu-outline-kernels", "ModuleOp"> {
       into every group it starts) or, for a contraction, an elementwise
       generic used by nothing else (a bias broadcast);
     - for a contraction, its only user when that is an elementwise generic
-      (the rounding the GEMM kernel can do in registers).
+      (the rounding the GEMM kernel can do in registers);
+    - for a contraction, the float conversions (`arith.extf`/`arith.truncf`
+      generics) of its operands whose every use is an operand of a
+      contraction, cloned into every group that reads them: the GEMM
+      kernel's panel copies read the source and convert in registers, so
+      the converted copy (the 16-bit cast of a weight) is never stored.
 
     The kernel takes the values the group reads as arguments, in the order
     of their first use, with the tensors its last op writes into
@@ -182,6 +187,10 @@ def VectorizeContractions : Pass<"mpt-cpu-vectorize-contractions",
     Option<"bf16DotProduct", "bf16-dot-product", "bool", "false",
            "Run bf16 x bf16 contractions on the AVX512-BF16 dot-product "
            "kernel (pairs of k packed side by side, vdpbf16ps)">,
+    Option<"narrowPanels", "narrow-panels", "bool", "true",
+           "Keep the rhs of f16 x f16 and bf16 x bf16 contractions 16-bit in the "
+           "panels of the FMA kernel, which widens it in registers (false: "
+           "widen it to f32 while packing)">,
     Option<"amx", "amx", "bool", "false",
            "Run bf16 x bf16 contractions on AMX tiles (needs amx_bf16 and "
            "the process's permission to use the tile registers)">,
@@ -242,6 +251,33 @@ def Vectorize : Pass<"mpt-cpu-vectorize", "func::FuncOp"> {
     Option<"minParallelElements", "min-parallel-elements", "int64_t",
            "65536", "Smallest iteration space split into parallel chunks">,
   ];
+}
+
+def RematerializeWidenings : Pass<"mpt-cpu-rematerialize-widenings",
+                                  "func::FuncOp"> {
+  let summary = "Recomputes f32 widenings of 16-bit tensors in their elementwise readers";
+  let description = [{
+    An elementwise op that only widens 16-bit tensors (and reads rank-0
+    scalars), such as a rounded gradient cast back to f32 and unscaled, is
+    fused into each elementwise op that reads it, which then reads the
+    16-bit tensor: the f32 copy, twice the memory of its source, is never
+    stored. A widening read by a contraction, read twice by one op, or read
+    by another widening is kept.
+
+    Runs on tensors before --mpt-cpu-outline-kernels, so that each reader's
+    kernel holds the recomputation.
+
+    ```mlir
+    %w = linalg.generic ... ins(%g : tensor<64xf16>) outs(%e : tensor<64xf32>) {
+      %x = arith.extf %in : f16 to f32
+      ...
+    }
+    %a = linalg.generic ... ins(%w, %p : tensor<64xf32>, tensor<64xf32>) ...
+    ```
+    becomes one generic `%a` on `ins(%g, %p : tensor<64xf16>, tensor<64xf32>)`
+    whose body widens `%g` first.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
 def SplitEmptyTensors : Pass<"mpt-cpu-split-empty-tensors", "func::FuncOp"> {

@@ -1,0 +1,195 @@
+//===- BlockLoop.cpp - A packed GEMM as a parallel loop over blocks -------===//
+//
+// Both operands are copied into panels, then one `scf.forall` iteration
+// per MR x NR block of the result runs the block kernel on one lhs and one
+// rhs panel. The loop runs over rhs panels (outer), so that a panel is
+// reused from cache by every lhs panel; with threads, its iterations are
+// the OpenMP worksharing loop.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Contractions.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Dominance.h"
+
+using namespace mlir;
+using namespace mlir::mpt;
+using namespace mlir::mpt::cpu;
+
+namespace {
+
+/// Offsets, sizes and strides of the slice of `source` that is one element
+/// wide at each of `positions` and whole elsewhere.
+struct Slice {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+};
+
+Slice sliceAt(OpBuilder &b, Value source,
+              ArrayRef<std::pair<int64_t, Value>> positions) {
+  auto type = cast<RankedTensorType>(source.getType());
+  Slice slice;
+  slice.offsets.assign(type.getRank(), b.getIndexAttr(0));
+  slice.strides.assign(type.getRank(), b.getIndexAttr(1));
+  for (int64_t size : type.getShape())
+    slice.sizes.push_back(b.getIndexAttr(size));
+  for (auto [position, value] : positions) {
+    slice.offsets[position] = value;
+    slice.sizes[position] = b.getIndexAttr(1);
+  }
+  return slice;
+}
+
+/// The panel `[K/pairs][width]` of row block `row` of `panels`
+/// (`[batch?][blocks][K/pairs][width]`).
+Value panelAt(OpBuilder &b, Location loc, Value panels, Value batchIv,
+              Value row) {
+  auto type = cast<RankedTensorType>(panels.getType());
+  SmallVector<std::pair<int64_t, Value>> positions = {
+      {type.getRank() - 3, row}};
+  if (type.getRank() == 4)
+    positions.push_back({0, batchIv});
+  Slice slice = sliceAt(b, panels, positions);
+  auto panelType = RankedTensorType::get(type.getShape().take_back(2),
+                                         type.getElementType());
+  return tensor::ExtractSliceOp::create(
+      b, loc, panelType, panels, slice.offsets, slice.sizes, slice.strides);
+}
+
+/// When the op that does `rounding` does nothing else (it reads `gemm`'s
+/// result, through reshapes, and stores it rounded), its destination seen
+/// as `gemm`'s result, so that the blocks are stored there and the op goes
+/// away; null otherwise, or when that destination is made after the GEMM.
+Value roundedDestination(RewriterBase &rewriter, Location loc, Gemm &gemm,
+                         arith::TruncFOp rounding) {
+  auto consumer = cast<linalg::GenericOp>(rounding->getParentOp());
+  if (consumer.getNumDpsInputs() != 1 || consumer.getNumDpsInits() != 1 ||
+      consumer.getBody()->getOperations().size() != 2 ||
+      consumer.getBody()->getTerminator()->getOperand(0) !=
+          rounding.getResult() ||
+      !llvm::all_of(consumer.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }))
+    return {};
+  Value destination = consumer.getDpsInits()[0];
+  // A destination made after the GEMM (an empty tensor) gains nothing
+  // over the blocks' own tensor.
+  if (!DominanceInfo().properlyDominates(destination, gemm.op))
+    return {};
+  for (Operation *reshape :
+       llvm::reverse(reshapesToReader(gemm.op->getResult(0)))) {
+    auto source = cast<RankedTensorType>(reshape->getOperand(0).getType())
+                      .clone(rounding.getType());
+    if (auto expand = dyn_cast<tensor::ExpandShapeOp>(reshape))
+      destination = tensor::CollapseShapeOp::create(
+          rewriter, loc, source, destination, expand.getReassociationIndices());
+    else
+      destination = tensor::ExpandShapeOp::create(
+          rewriter, loc, source, destination,
+          cast<tensor::CollapseShapeOp>(reshape).getReassociationIndices());
+  }
+  return destination;
+}
+
+} // namespace
+
+void cpu::rewriteAsBlockGemm(RewriterBase &rewriter, Gemm &gemm, int64_t mr,
+                             int64_t nr, KernelKind kind,
+                             arith::TruncFOp rounding) {
+  Location loc = gemm.op.getLoc();
+  rewriter.setInsertionPoint(gemm.op);
+  Value lhs = emitPanels(rewriter, loc, gemm, *gemm.op.getDpsInputOperand(0),
+                         gemm.m, mr, kind.lhsElementType, kind.kPairs);
+  Value rhs = emitPanels(rewriter, loc, gemm, *gemm.op.getDpsInputOperand(1),
+                         gemm.n, nr, kind.rhsElementType, kind.kPairs);
+  AccumulatorStart start = findAccumulatorStart(gemm);
+
+  auto [shape, reassociation] = tileResult(gemm, mr, nr);
+  bool batched = gemm.batch.has_value();
+  Value init = gemm.op.getDpsInits()[0];
+  // Rounded blocks go to the destination of a rounding that only rounds,
+  // else to a tensor of their own; f32 ones to the accumulator's tensor, or
+  // (not read) to the tensor its start writes, so that the result lands
+  // where the caller of a kernel expects it.
+  Value roundedInto =
+      rounding ? roundedDestination(rewriter, loc, gemm, rounding) : Value();
+  Value blocks =
+      rounding
+          ? (roundedInto ? tensor::ExpandShapeOp::create(
+                               rewriter, loc,
+                               RankedTensorType::get(shape, rounding.getType()),
+                               roundedInto, reassociation)
+                               .getResult()
+                         : tensor::EmptyOp::create(rewriter, loc, shape,
+                                                   rounding.getType())
+                               .getResult())
+          : tensor::ExpandShapeOp::create(
+                rewriter, loc,
+                RankedTensorType::get(shape, rewriter.getF32Type()),
+                start.readsTile() ? init : startDestination(rewriter, init),
+                reassociation)
+                .getResult();
+  SmallVector<OpFoldResult> bounds;
+  if (batched)
+    bounds.push_back(rewriter.getIndexAttr(shape[0]));
+  bounds.push_back(rewriter.getIndexAttr(shape[batched + 2]));
+  bounds.push_back(rewriter.getIndexAttr(shape[batched]));
+  auto forall = scf::ForallOp::create(rewriter, loc, bounds, ValueRange{blocks},
+                                      /*mapping=*/std::nullopt);
+  {
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(forall.getTerminator());
+    SmallVector<Value> ivs = forall.getInductionVars();
+    Value batchIv = batched ? ivs[0] : Value(), j = ivs[batched],
+          i = ivs[batched + 1];
+    Value out = forall.getRegionIterArgs()[0];
+    SmallVector<std::pair<int64_t, Value>> positions = {{batched, i},
+                                                        {batched + 2, j}};
+    if (batched)
+      positions.push_back({0, batchIv});
+    Slice block = sliceAt(rewriter, out, positions);
+    Value blockAcc = tensor::ExtractSliceOp::create(
+        rewriter, loc, out, block.offsets, block.sizes, block.strides);
+    Value initialValue =
+        start.readsTile() ? Value() : emitRowStart(rewriter, loc, start, j, nr);
+    Value result =
+        emitBlockKernel(rewriter, loc, panelAt(rewriter, loc, lhs, batchIv, i),
+                        panelAt(rewriter, loc, rhs, batchIv, j), blockAcc, mr,
+                        nr, kind, initialValue);
+    rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(
+        rewriter, loc, result, out, block.offsets, block.sizes, block.strides);
+  }
+
+  rewriter.setInsertionPointAfter(forall);
+  Value collapsed = tensor::CollapseShapeOp::create(
+      rewriter, loc, forall.getResult(0), reassociation);
+  if (!rounding) {
+    rewriter.replaceOp(gemm.op, collapsed);
+    return;
+  }
+  // The reshapes back to the op's shape carry the rounded blocks.
+  SmallVector<Operation *> reshapes = reshapesToReader(gemm.op->getResult(0));
+  OpOperand &use = *(reshapes.empty() ? gemm.op->getResult(0)
+                                      : reshapes.back()->getResult(0))
+                        .use_begin();
+  Value rounded = collapsed;
+  for (Operation *reshape : reshapes) {
+    rewriter.modifyOpInPlace(reshape, [&] {
+      reshape->setOperand(0, rounded);
+      Value reshaped = reshape->getResult(0);
+      reshaped.setType(
+          cast<RankedTensorType>(reshaped.getType()).clone(rounding.getType()));
+    });
+    rounded = reshape->getResult(0);
+  }
+  auto consumer = cast<linalg::GenericOp>(use.getOwner());
+  BlockArgument arg = consumer.getMatchingBlockArgument(&use);
+  rewriter.modifyOpInPlace(consumer, [&] {
+    use.set(rounded);
+    arg.setType(rounding.getType());
+  });
+  rewriter.replaceOp(rounding, arg);
+  if (roundedInto)
+    rewriter.replaceOp(consumer, rounded);
+  rewriter.eraseOp(gemm.op);
+}
