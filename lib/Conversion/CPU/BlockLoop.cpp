@@ -75,8 +75,9 @@ Value roundedDestination(RewriterBase &rewriter, Location loc, Gemm &gemm,
   // over the blocks' own tensor.
   if (!DominanceInfo().properlyDominates(destination, gemm.op))
     return {};
-  for (Operation *reshape :
-       llvm::reverse(reshapesToReader(gemm.op->getResult(0)))) {
+  // Named: a range-for over llvm::reverse of a temporary would outlive it.
+  SmallVector<Operation *> reshapes = reshapesToReader(gemm.op->getResult(0));
+  for (Operation *reshape : llvm::reverse(reshapes)) {
     auto source = cast<RankedTensorType>(reshape->getOperand(0).getType())
                       .clone(rounding.getType());
     if (auto expand = dyn_cast<tensor::ExpandShapeOp>(reshape))
