@@ -186,28 +186,26 @@ poolOutputShape(Operation *op, StringRef name, Value input,
 
 static constexpr int64_t kUnitDilations[] = {1, 1};
 
-LogicalResult MaxPool2DOp::verify() {
-  if (failed(verifySameElementType(*this, "result", getResult(), "input",
-                                   getInput())))
+/// A forward pooling op: its result is its input pooled, in its type.
+template <typename PoolOpT>
+static LogicalResult verifyPool(PoolOpT op, ArrayRef<int64_t> dilations) {
+  if (failed(verifySameElementType(op, "result", op.getResult(), "input",
+                                   op.getInput())))
     return failure();
   FailureOr<SmallVector<int64_t>> expected =
-      poolOutputShape(*this, "input", getInput(), getKernel(), getStrides(),
-                      getPadding(), getDilations());
+      poolOutputShape(op, "input", op.getInput(), op.getKernel(),
+                      op.getStrides(), op.getPadding(), dilations);
   if (failed(expected))
     return failure();
-  return verifyResultShape(*this, *expected);
+  return verifyResultShape(op, *expected);
+}
+
+LogicalResult MaxPool2DOp::verify() {
+  return verifyPool(*this, getDilations());
 }
 
 LogicalResult AvgPool2DOp::verify() {
-  if (failed(verifySameElementType(*this, "result", getResult(), "input",
-                                   getInput())))
-    return failure();
-  FailureOr<SmallVector<int64_t>> expected =
-      poolOutputShape(*this, "input", getInput(), getKernel(), getStrides(),
-                      getPadding(), kUnitDilations);
-  if (failed(expected))
-    return failure();
-  return verifyResultShape(*this, *expected);
+  return verifyPool(*this, kUnitDilations);
 }
 
 LogicalResult MaxPool2DGradOp::verify() {
