@@ -366,9 +366,10 @@ void SyntheticRegression::fill(int64_t step,
                                const std::vector<HostTensor *> &inputs) {
   HostTensor &x = *inputs[0], &y = *inputs[1];
   Rng rng = Rng::stream(seed, "synthetic/x", static_cast<uint64_t>(step));
-  // The rows of the lower ranks come first in the stream.
-  for (int64_t i = 0, e = shard.rank * x.numElements(); i < e; ++i)
-    rng.normal();
+  // The rows of the lower ranks come first in the stream: skipping them
+  // costs nothing, so every rank draws only its own rows.
+  rng.skip(static_cast<uint64_t>(shard.rank) *
+           static_cast<uint64_t>(x.numElements()) * Rng::kOutputsPerNormal);
   for (int64_t i = 0, e = x.numElements(); i < e; ++i)
     x.store(i, rng.normal());
   for (int64_t row = 0; row < rows; ++row)

@@ -23,13 +23,20 @@ Rng Rng::stream(uint64_t seed, std::string_view purpose, uint64_t index) {
   return rng;
 }
 
+namespace {
+/// SplitMix64's increment of the state per output.
+constexpr uint64_t kGoldenGamma = 0x9E3779B97F4A7C15ull;
+} // namespace
+
 uint64_t Rng::next() {
-  state += 0x9E3779B97F4A7C15ull;
+  state += kGoldenGamma;
   uint64_t z = state;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
 }
+
+void Rng::skip(uint64_t count) { state += count * kGoldenGamma; }
 
 double Rng::uniform() { return (next() >> 11) * 0x1.0p-53; }
 

@@ -134,6 +134,26 @@ int testRandom() {
   uint64_t first = a.next();
   expect(first != b.next(), "streams of different names differ");
   expect(first == c.next(), "a stream is a function of its key");
+  // skip(n) lands where n outputs (or n / 2 normals) would, for counts that
+  // wrap the state around too.
+  for (uint64_t count : {uint64_t(0), uint64_t(1), uint64_t(1000)}) {
+    Rng drawn = Rng::stream(3, "synthetic/x", 5), skipped = drawn;
+    for (uint64_t i = 0; i < count; ++i)
+      drawn.next();
+    skipped.skip(count);
+    expect(drawn.next() == skipped.next(), "skip(n) is n calls of next()");
+  }
+  Rng normals = Rng::stream(3, "synthetic/x"), past = normals;
+  for (int i = 0; i < 10; ++i)
+    normals.normal();
+  past.skip(10 * Rng::kOutputsPerNormal);
+  expect(normals.next() == past.next(),
+         "normal() takes kOutputsPerNormal outputs");
+  Rng wrapped(0), stepped(0);
+  wrapped.skip(UINT64_MAX);
+  stepped.skip(UINT64_MAX - 1);
+  stepped.next();
+  expect(wrapped.next() == stepped.next(), "skip wraps around like next()");
   Rng draws(1);
   double sum = 0, sumSquares = 0;
   int counts[3] = {0, 0, 0};

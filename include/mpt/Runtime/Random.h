@@ -36,12 +36,17 @@ public:
                     uint64_t index = 0);
 
   uint64_t next();
+  /// Moves the stream past `count` outputs of next() without computing
+  /// them: SplitMix64's state only advances by a constant per output.
+  void skip(uint64_t count);
   /// Uniform in [0, 1): the top 53 bits of next() times 2^-53.
   double uniform();
   /// Uniform in [low, high).
   double uniform(double low, double high);
-  /// Standard normal by Box-Muller from two uniforms (no cached spare).
+  /// Standard normal by Box-Muller from two uniforms (no cached spare):
+  /// kOutputsPerNormal outputs of next().
   double normal();
+  static constexpr uint64_t kOutputsPerNormal = 2;
   /// Uniform integer in [0, bound), by rejection so it is unbiased.
   uint64_t below(uint64_t bound);
 
