@@ -17,6 +17,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -261,9 +262,24 @@ Status MPICommunicator::check(int code, const char *call,
   return Status::error(what + ": " + call + " failed: " + mpiError(code));
 }
 
-/// How often a rank that waits for its peers to arrive at an exchange
-/// looks for them: the most it adds to the exchange's latency.
-constexpr int kArrivalPollMicroseconds = 50;
+/// How a rank waits for an exchange. A non-blocking collective advances
+/// only inside MPI calls (through shared memory the copies themselves run
+/// inside them), so a rank that polls late holds its peers up: while the
+/// exchange should finish soon it polls without pause, yielding its core to
+/// any other runnable thread; past that it waits for a slow peer and sleeps
+/// between polls, leaving its core to the others.
+struct WaitPolicy {
+  /// Polls without pause for this long from the start of every wait: the
+  /// ranks of a balanced job reach an exchange within this of each other.
+  std::chrono::microseconds spinOnEntry{2000};
+  /// Then sleeps this long between polls until every rank has arrived.
+  std::chrono::microseconds arrivalPoll{50};
+  /// Polls without pause for this long once every rank has arrived (the
+  /// exchange is under way), then sleeps this long between polls.
+  std::chrono::milliseconds spinAfterArrival{200};
+  std::chrono::microseconds transferPoll{100};
+};
+constexpr WaitPolicy kWaitPolicy;
 
 template <typename Post>
 Status MPICommunicator::exchange(const std::string &what, Post post) {
@@ -288,14 +304,8 @@ Status MPICommunicator::exchange(const std::string &what, Post post) {
   Clock::time_point deadline =
       start + std::chrono::duration_cast<Clock::duration>(
                   std::chrono::duration<double>(timeout));
-  // A non-blocking collective advances only inside MPI calls, so once
-  // every rank has arrived, poll without pause while the exchange runs (as
-  // a blocking one spins); a rank still waiting 200 ms after that waits for
-  // a slow peer. Before every rank has arrived nothing can advance: the
-  // rank leaves its CPU to the others between polls (on a shared or
-  // oversubscribed machine, to the peer it waits for).
   bool everyoneArrived = false;
-  Clock::time_point spinUntil = Clock::time_point::max();
+  Clock::time_point spinUntil = start + kWaitPolicy.spinOnEntry;
   for (;;) {
     int done = 0;
     int code = MPI_Testall(static_cast<int>(noticeRequests.size()),
@@ -316,14 +326,14 @@ Status MPICommunicator::exchange(const std::string &what, Post post) {
         return check(code, "MPI_Testall", what);
       if (arrived) {
         everyoneArrived = true;
-        spinUntil = now + std::chrono::milliseconds(200);
+        spinUntil = std::max(spinUntil, now + kWaitPolicy.spinAfterArrival);
       }
     }
-    if (everyoneArrived && now <= spinUntil)
+    if (now <= spinUntil)
       std::this_thread::yield();
     else
-      std::this_thread::sleep_for(std::chrono::microseconds(
-          everyoneArrived ? 100 : kArrivalPollMicroseconds));
+      std::this_thread::sleep_for(everyoneArrived ? kWaitPolicy.transferPoll
+                                                  : kWaitPolicy.arrivalPoll);
   }
   for (int peer = 0; peer < size; ++peer)
     if (peer != myRank && peerSequence[peer] != sequence)
