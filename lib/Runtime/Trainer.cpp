@@ -63,7 +63,8 @@ private:
   /// the other outputs.
   Expected<TrainingSummary> finish(const StepRecord &record, int stopSignal,
                                    Clock::time_point start,
-                                   Clock::time_point timedStart);
+                                   Clock::time_point timedStart,
+                                   double exchangeSecondsAtTimedStart);
   void printLine(const std::string &line);
   void drawProgress(const StepRecord &record);
 
@@ -372,10 +373,10 @@ void TrainingLoop::drawProgress(const StepRecord &record) {
   progressVisible = true;
 }
 
-Expected<TrainingSummary> TrainingLoop::finish(const StepRecord &record,
-                                               int stopSignal,
-                                               Clock::time_point start,
-                                               Clock::time_point timedStart) {
+Expected<TrainingSummary>
+TrainingLoop::finish(const StepRecord &record, int stopSignal,
+                     Clock::time_point start, Clock::time_point timedStart,
+                     double exchangeSecondsAtTimedStart) {
   summary.lastStep = record.step;
   summary.stopSignal = stopSignal;
   summary.seconds = secondsSince(start);
@@ -394,6 +395,9 @@ Expected<TrainingSummary> TrainingLoop::finish(const StepRecord &record,
   // Every rank trains a batch per step.
   int ranks = options.replicas ? options.replicas->worldSize() : 1;
   summary.worldSize = ranks;
+  if (ranks > 1)
+    summary.exchangeSeconds =
+        options.replicas->secondsInExchanges() - exchangeSecondsAtTimedStart;
   if (summary.timedSeconds > 0 && timedSteps > 0)
     summary.samplesPerSecond =
         timedSteps * static_cast<double>(signature.batchSize() * ranks) /
@@ -453,12 +457,16 @@ Expected<TrainingSummary> TrainingLoop::run() {
 
   Clock::time_point start = Clock::now(), lastDraw = start;
   Clock::time_point timedStart = start;
+  double exchangeSecondsAtTimedStart = 0;
   lastPrint = start;
   // Counted so that a last step of 2^63 - 1 ends the loop without
   // overflowing the step number.
   for (int64_t step = summary.firstStep;; ++step) {
-    if (step == summary.firstStep + options.warmupSteps)
+    if (step == summary.firstStep + options.warmupSteps) {
       timedStart = Clock::now();
+      if (options.replicas)
+        exchangeSecondsAtTimedStart = options.replicas->secondsInExchanges();
+    }
     StepRecord record;
     if (options.replicas)
       options.replicas->beginStep(step);
@@ -520,7 +528,8 @@ Expected<TrainingSummary> TrainingLoop::run() {
     if (!options.replicas)
       stopSignal = InterruptHandler::stopSignal();
     if (step == lastStep || stopSignal)
-      return finish(record, stopSignal, start, timedStart);
+      return finish(record, stopSignal, start, timedStart,
+                    exchangeSecondsAtTimedStart);
   }
 }
 } // namespace

@@ -44,6 +44,13 @@ void mpt::runtime::printSummary(const TrainingSummary &summary,
     std::fprintf(out, " (after %lld warm-up steps)",
                  static_cast<long long>(summary.warmupSteps));
   std::fputc('\n', out);
+  if (summary.exchangeSeconds && summary.timedSeconds > 0 &&
+      summary.steps() > summary.warmupSteps)
+    std::fprintf(out,
+                 "  exchanges         %.3f ms per step (%.0f%% of the time)\n",
+                 1e3 * *summary.exchangeSeconds /
+                     static_cast<double>(summary.steps() - summary.warmupSteps),
+                 100 * *summary.exchangeSeconds / summary.timedSeconds);
   std::fprintf(out,
                "  peak activations  %llu bytes (%.2f MiB: %llu static, %llu "
                "heap)\n",
@@ -107,6 +114,8 @@ std::string mpt::runtime::summaryJson(const TrainingSummary &summary,
   if (summary.worldSize > 1)
     fields.emplace_back("world_size",
                         number(static_cast<int64_t>(summary.worldSize)));
+  if (summary.exchangeSeconds)
+    fields.emplace_back("exchange_seconds", number(*summary.exchangeSeconds));
   if (summary.peakDeviceStepBytes)
     fields.emplace_back("peak_device_step_bytes",
                         number(*summary.peakDeviceStepBytes));

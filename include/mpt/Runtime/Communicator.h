@@ -69,6 +69,10 @@ public:
   /// The process is ending with an error: it leaves the job without waiting
   /// for the other ranks (whom the launcher then stops).
   virtual void abandon() {}
+  /// The seconds this rank has spent in exchanges so far, each from its
+  /// start to its completion: waiting for the other ranks and moving the
+  /// data.
+  virtual double secondsInExchanges() const { return 0; }
 };
 
 /// A job of one process: every exchange returns its input.

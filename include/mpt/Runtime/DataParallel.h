@@ -48,6 +48,10 @@ public:
 
   int rank() const { return communicator.rank(); }
   int worldSize() const { return communicator.worldSize(); }
+  /// Communicator::secondsInExchanges of this rank.
+  double secondsInExchanges() const {
+    return communicator.secondsInExchanges();
+  }
 
   /// Before the first step: every rank trains the same step (by its
   /// signature), from the same step number, to the same last step, with

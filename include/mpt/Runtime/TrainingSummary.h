@@ -64,6 +64,9 @@ struct TrainingSummary {
   std::optional<double> meanZeroGradFraction, lastZeroGradFraction;
   /// The ranks of a data-parallel run, each training a batch per step.
   int worldSize = 1;
+  /// In a run of several ranks, the part of timedSeconds rank 0 spent in
+  /// exchanges with the others (the gradients' and the agreements').
+  std::optional<double> exchangeSeconds;
   /// The last validation of the run, and the step after which it ran.
   std::optional<ValidationResult> lastValidation;
   int64_t lastValidationStep = 0;

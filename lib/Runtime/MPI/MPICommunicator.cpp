@@ -156,6 +156,7 @@ public:
   Status broadcast(void *data, size_t bytes, int root,
                    const std::string &what) override;
   void abandon() override { abandoned = true; }
+  double secondsInExchanges() const override { return exchangeSeconds; }
 
 private:
   /// Posts the arrival notices of the next exchange and the exchange
@@ -180,6 +181,7 @@ private:
   int64_t sequence = 0;
   std::vector<int64_t> peerSequence;
   std::vector<MPI_Request> noticeRequests;
+  double exchangeSeconds = 0;
 };
 
 MPICommunicator::~MPICommunicator() {
@@ -335,6 +337,8 @@ Status MPICommunicator::exchange(const std::string &what, Post post) {
       std::this_thread::sleep_for(everyoneArrived ? kWaitPolicy.transferPoll
                                                   : kWaitPolicy.arrivalPoll);
   }
+  exchangeSeconds +=
+      std::chrono::duration<double>(Clock::now() - start).count();
   for (int peer = 0; peer < size; ++peer)
     if (peer != myRank && peerSequence[peer] != sequence)
       return Status::error(
