@@ -50,7 +50,9 @@ int64_t tensorBytes(Value value) {
 }
 
 /// Groups the gradients into messages, last parameter first: small ones
-/// fill a bucket up to `bucketBytes`, large ones go alone. Without
+/// fill a bucket up to `bucketBytes`, large ones go alone and leave the
+/// bucket being filled open, so the small gradients between large layers
+/// (biases, norms) share one message rather than one each. Without
 /// compression a bucket holds one element type.
 SmallVector<SmallVector<Value>>
 bucketGradients(ValueRange grads, const CollectiveConfig &config) {
@@ -66,7 +68,6 @@ bucketGradients(ValueRange grads, const CollectiveConfig &config) {
   for (Value grad : llvm::reverse(grads)) {
     int64_t bytes = tensorBytes(grad);
     if (bytes >= config.bucketBytes) {
-      flush();
       buckets.push_back({grad});
       continue;
     }

@@ -233,7 +233,8 @@ def DataParallel : Pass<"mpt-data-parallel", "ModuleOp"> {
        from the last parameter to the first (the order the backward pass
        produces them), gradients smaller than `bucket-bytes` share a
        message until the next one would take it past `bucket-bytes`; a
-       gradient of at least `bucket-bytes` is a message of its own.
+       gradient of at least `bucket-bytes` is a message of its own, and
+       the small ones before and after it still share one.
        Gradients of different element types never share an uncompressed
        message;
     3. with `comm-type=f16|bf16` every bucket travels `as f16` or `as bf16`

@@ -1,5 +1,6 @@
 // RUN: mpt-opt --mpt-expand-train-step --mpt-data-parallel --split-input-file %s | FileCheck %s
 // RUN: mpt-opt --mpt-expand-train-step --mpt-data-parallel=bucket-bytes=300 --split-input-file %s | FileCheck %s --check-prefix=BUCKETS
+// RUN: mpt-opt --mpt-expand-train-step --mpt-data-parallel=bucket-bytes=1024 --split-input-file %s | FileCheck %s --check-prefix=OPEN
 // RUN: mpt-opt --mpt-expand-train-step --mpt-data-parallel=bucket-bytes=0 --split-input-file %s | FileCheck %s --check-prefix=ALONE
 // RUN: mpt-opt --mpt-expand-train-step "--mpt-data-parallel=comm-type=bf16 world-size=4" --split-input-file %s | FileCheck %s --check-prefix=COMPRESSED
 
@@ -24,8 +25,8 @@
 // BUCKETS-LABEL: func.func @mlp
 // BUCKETS:         %[[G:.*]]:4 = mpt.gradient
 // BUCKETS-NEXT:    mpt.all_reduce sum %[[G]]#3, %[[G]]#2 : tensor<1xf32>, tensor<64x1xf32>
-// BUCKETS-NEXT:    mpt.all_reduce sum %[[G]]#1 : tensor<64xf32>
 // BUCKETS-NEXT:    mpt.all_reduce sum %[[G]]#0 : tensor<16x64xf32>
+// BUCKETS-NEXT:    mpt.all_reduce sum %[[G]]#1 : tensor<64xf32>
 // BUCKETS-NEXT:    mpt.all_finite
 
 // ALONE-LABEL: func.func @mlp
@@ -46,6 +47,32 @@ mpt.train_step @mlp
   %h = mpt.linear %x, %w1, %b1 : tensor<8x16xf32>, tensor<16x64xf32>, tensor<64xf32> -> tensor<8x64xf32>
   %a = mpt.relu %h : tensor<8x64xf32>
   %p = mpt.linear %a, %w2, %b2 : tensor<8x64xf32>, tensor<64x1xf32>, tensor<1xf32> -> tensor<8x1xf32>
+  %l = mpt.mse_loss %p, %y : tensor<8x1xf32>, tensor<8x1xf32>
+  mpt.loss %l
+}
+
+// -----
+
+// A large gradient goes alone and leaves the bucket of small ones open:
+// with buckets of 1024 bytes, the biases and w3 (4 and 256 bytes each) on
+// both sides of w2 (16384 bytes) and w1 (4096) share one message.
+
+// CHECK-LABEL:   func.func @deep
+// OPEN-LABEL:    func.func @deep
+// OPEN:            %[[G:.*]]:6 = mpt.gradient
+// OPEN-NEXT:       mpt.all_reduce sum %[[G]]#2 : tensor<64x64xf32>
+// OPEN-NEXT:       mpt.all_reduce sum %[[G]]#0 : tensor<16x64xf32>
+// OPEN-NEXT:       mpt.all_reduce sum %[[G]]#5, %[[G]]#4, %[[G]]#3, %[[G]]#1 : tensor<1xf32>, tensor<64x1xf32>, tensor<64xf32>, tensor<64xf32>
+// OPEN-NEXT:       mpt.all_finite
+mpt.train_step @deep
+    params(%w1: tensor<16x64xf32>, %b1: tensor<64xf32>, %w2: tensor<64x64xf32>, %b2: tensor<64xf32>, %w3: tensor<64x1xf32>, %b3: tensor<1xf32>)
+    batch(%x: tensor<8x16xf32>, %y: tensor<8x1xf32>)
+    optimizer(#mpt.sgd<lr = 1.000000e-01>) {
+  %h1 = mpt.linear %x, %w1, %b1 : tensor<8x16xf32>, tensor<16x64xf32>, tensor<64xf32> -> tensor<8x64xf32>
+  %a1 = mpt.relu %h1 : tensor<8x64xf32>
+  %h2 = mpt.linear %a1, %w2, %b2 : tensor<8x64xf32>, tensor<64x64xf32>, tensor<64xf32> -> tensor<8x64xf32>
+  %a2 = mpt.relu %h2 : tensor<8x64xf32>
+  %p = mpt.linear %a2, %w3, %b3 : tensor<8x64xf32>, tensor<64x1xf32>, tensor<1xf32> -> tensor<8x1xf32>
   %l = mpt.mse_loss %p, %y : tensor<8x1xf32>, tensor<8x1xf32>
   mpt.loss %l
 }
