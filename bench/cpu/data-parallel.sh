@@ -9,7 +9,9 @@
 # configuration runs --repeat times, the configurations interleaved (so a
 # change of the machine's load hits them alike); the table gives the best
 # and the median samples/s of each, the ratios are of the best runs (the
-# least disturbed), and the load average is printed before and after.
+# least disturbed), and the load average is printed before and after; then
+# the time rank 0 of the mpt-run jobs spent in exchanges per step (from
+# their summaries).
 #
 #   bench/cpu/data-parallel.sh [--steps N] [--warmup N] [--ranks N] [--repeat N]
 #
@@ -66,6 +68,14 @@ for long in sorted(glob.glob(os.path.join(work, name + ".cpu*"))):
 print("%.2f" % (1e3 * max(per_rank) / steps))
 PY
 }
+# Rank 0's milliseconds in exchanges per timed step, from the run's summary
+# (none for one process), appended to $work/exchanges-NAME.
+exchange_ms_per_step() {
+  /usr/bin/python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+if "exchange_seconds" in s:
+    print("%.3f" % (1e3 * s["exchange_seconds"] / (s["steps"] - s["warmup_steps"])))' "$work/$1.json" >> "$work/exchanges-$1"
+}
 # Prints "samples/s CPU-ms-per-step" of mpt-run, launched by "$@".
 mpt_run() {
   local name=$1; shift
@@ -77,6 +87,7 @@ mpt_run() {
   "$@" /usr/bin/python3 "$root/bench/cpu/cpu_seconds.py" "$work/$name.short-cpu" -- \
     "$root/build/bin/mpt-run" "$root/bench/cpu/mlp.mlir" --threads=1 \
     --steps="$warmup" --print-every=0 "${MPT_ARGS[@]}" > "$work/$name.short.out"
+  exchange_ms_per_step "$name"
   echo "$(samples_per_s "$work/$name.json") $(cpu_ms_per_step "$name")"
 }
 torch_ddp() {
@@ -134,4 +145,10 @@ done
 row "PyTorch DDP (gloo), 1 rank" "${best[torch1]}" "${median[torch1]}" 1.00 "${cpu[torch1]}" 1.00
 row "PyTorch DDP (gloo), $ranks ranks" "${best[torch2]}" "${median[torch2]}" "$(ratio "${best[torch2]}" "${best[torch1]}")" \
   "${cpu[torch2]}" "$(ratio "$ranks * ${cpu[torch1]}" "${cpu[torch2]}")"
+for name in two two-bf16; do
+  if [ -s "$work/exchanges-$name" ]; then
+    read -r least middle <<< "$(best_median --min $(cat "$work/exchanges-$name"))"
+    echo "mpt-run, $ranks ranks ($name): rank 0 in exchanges $least ms per step (the least of the runs; median $middle)"
+  fi
+done
 echo "mpt / PyTorch DDP at $ranks ranks: $(ratio "${best[mpt2]}" "${best[torch2]}") (best samples/s), $(ratio "${median[mpt2]}" "${median[torch2]}") (median), $(ratio "${cpu[torch2]}" "${cpu[mpt2]}") (CPU time per step)"
