@@ -58,23 +58,35 @@ int fail(const std::string &message) {
 /// Runs the compiled GPU step for the host training session, which keeps
 /// its flags, output, metrics and checkpoints. The state lives on the
 /// device twice: the step reads one copy and writes the other, and they
-/// swap after each step; the host state is uploaded once. Each call brings
-/// back the step's results that are not state (loss, flags) and its scalar
-/// state (loss scale, counters); the whole state comes back only when the
-/// loop needs it.
+/// swap after each step; the host state is uploaded once.
+///
+/// A single-process step is enqueued without waiting for it
+/// (cuda::enqueueStep: the same CUDA graph replayed each step, unless
+/// graphs are off or cannot be captured). After each step its reported
+/// results (those that are not state: loss, flags; and the scalar state:
+/// loss scale, counters) are copied, on the device, into the next record of
+/// a history; the host reads the history back, in one copy, only after the
+/// steps the loop reads results after (those that print, checkpoint, end,
+/// or fill the history), and hands the earlier records to the loop in order
+/// (takeDeferredResults). The whole state comes back only when the loop
+/// needs it. A data-parallel step, whose collectives wait for the device
+/// inside the step, is called directly and reports after every step.
 ///
 /// Batches travel through page-locked staging buffers, on an upload stream
 /// of their own, into one of two device copies of the batch inputs. While
-/// the step runs on one, a second thread has the loop fill the next batch,
-/// stages it and starts its upload into the other, so that the next step
-/// finds its batch on the device already.
+/// the step runs on one, the next batch is filled, staged and uploaded into
+/// the other: the upload waits on the device for the step before, which
+/// read that copy, and the next step for the upload. Refilling the staging
+/// buffer waits for its previous upload (a host synchronization, only when
+/// batches change).
 class DeviceStepExecutor : public StepExecutor {
 public:
-  explicit DeviceStepExecutor(const StepSignature &signature)
-      : signature(signature) {}
+  DeviceStepExecutor(const StepSignature &signature, bool asynchronous)
+      : signature(signature), asynchronous(asynchronous) {}
   ~DeviceStepExecutor() override {
     for (BatchInput &input : batchInputs)
       cuda::freeHost(input.staging);
+    cuda::freeHost(historyHost);
   }
 
   /// Initializes `device` and allocates the step's buffers.
@@ -90,6 +102,11 @@ public:
       return std::nullopt;
     return static_cast<double>(synchronizations) / static_cast<double>(calls);
   }
+  int64_t maxDeferredCalls() const override {
+    return asynchronous ? static_cast<int64_t>(historyRecords) : 0;
+  }
+  Status
+  takeDeferredResults(const std::function<void(void *const *)> &take) override;
 
 private:
   /// A batch input: its argument, its page-locked staging buffer and its
@@ -104,11 +121,24 @@ private:
   /// One step: the state's first upload, the batch, the step, the results.
   Status runStep(const StepCall &call);
 
+  /// Fills the next batch (StepCall::fillNextBatch) and, when it changed,
+  /// starts its upload into the device buffers the next step reads.
+  Status prepareNextBatch(const StepCall &call);
+
   /// Copies the batch inputs from the loop's buffers into the staging
-  /// buffers and starts their upload into the device buffers `slot`.
+  /// buffers, once their previous upload is done, and starts their upload
+  /// into the device buffers `slot`, after the steps that read them.
   Status stageBatch(void *const *host, int slot);
 
+  /// Reads the first `records` records of the history back to the host.
+  Status readHistory(size_t records);
+
+  /// The host buffers, one per result, of history record `record` (null
+  /// for the results not reported).
+  std::vector<void *> recordValues(size_t record) const;
+
   const StepSignature &signature;
+  bool asynchronous;
   std::string description;
   /// Device buffers by argument and by result; a state result's buffer
   /// becomes its argument's after the step.
@@ -120,6 +150,14 @@ private:
   bool nextBatchStaged = false;
   size_t bufferBytes = 0;
   bool stateUploaded = false;
+  /// Where each reported result lies in a history record, by result index.
+  std::vector<std::optional<size_t>> reportedOffsets;
+  size_t recordBytes = 0, historyRecords = 1;
+  void *historyDevice = nullptr, *historyHost = nullptr;
+  /// Records of calls whose results the loop has not taken yet, and
+  /// whether they were read back already.
+  size_t deferredRecords = 0;
+  bool historyRead = false;
   /// Steps called, and the host synchronizations they made.
   uint64_t calls = 0, synchronizations = 0;
 };
@@ -152,12 +190,42 @@ Status DeviceStepExecutor::start(int device) {
     input.staging = *staging;
     batchInputs.push_back(input);
   }
+
+  // Each reported result 16-byte aligned in its record; as many records as
+  // fit in 1 MiB, up to 256 (one when a step reports whole tensors).
+  constexpr size_t kHistoryBytes = 1 << 20, kMaxHistoryRecords = 256;
+  for (const TensorSpec &spec : signature.results) {
+    bool reported = !isStateRole(spec.role) || spec.shape.empty();
+    reportedOffsets.push_back(reported ? std::optional(recordBytes)
+                                       : std::nullopt);
+    if (reported)
+      recordBytes += (spec.byteSize() + 15) / 16 * 16;
+  }
+  recordBytes = std::max<size_t>(recordBytes, 16);
+  if (asynchronous)
+    historyRecords =
+        std::clamp<size_t>(kHistoryBytes / recordBytes, 1, kMaxHistoryRecords);
+  Expected<void *> history = cuda::allocate(historyRecords * recordBytes);
+  if (!history.ok())
+    return history.takeError();
+  historyDevice = *history;
+  Expected<void *> historyCopy =
+      cuda::allocateHost(historyRecords * recordBytes);
+  if (!historyCopy.ok())
+    return historyCopy.takeError();
+  historyHost = *historyCopy;
+
   bufferBytes = cuda::memoryUse().current;
   cuda::resetPeakMemory();
   return Status::success();
 }
 
 Status DeviceStepExecutor::stageBatch(void *const *host, int slot) {
+  // The staging buffers are free once their last upload is done.
+  if (Status status = cuda::waitForUploads(); !status.ok())
+    return status;
+  if (Status status = cuda::uploadsAfterMarkedSteps(); !status.ok())
+    return status;
   // In pieces, so that the copy of one into the staging buffer overlaps
   // the upload of the one before.
   constexpr size_t kPieceBytes = 16 << 20;
@@ -175,12 +243,37 @@ Status DeviceStepExecutor::stageBatch(void *const *host, int slot) {
   return Status::success();
 }
 
+Status DeviceStepExecutor::prepareNextBatch(const StepCall &call) {
+  bool changed = call.fillNextBatch();
+  Status staged =
+      changed ? stageBatch(call.buffers, slot ^ 1) : Status::success();
+  nextBatchStaged = changed && staged.ok();
+  return staged;
+}
+
 Status DeviceStepExecutor::call(const StepCall &call) {
   uint64_t synchronizedBefore = cuda::hostSynchronizations();
   Status status = runStep(call);
   ++calls;
   synchronizations += cuda::hostSynchronizations() - synchronizedBefore;
   return status;
+}
+
+Status DeviceStepExecutor::readHistory(size_t records) {
+  if (Status status = cuda::copyToHostAfterSteps(historyHost, historyDevice,
+                                                 records * recordBytes);
+      !status.ok())
+    return status;
+  return cuda::synchronizeSteps();
+}
+
+std::vector<void *> DeviceStepExecutor::recordValues(size_t record) const {
+  std::vector<void *> values;
+  for (const std::optional<size_t> &offset : reportedOffsets)
+    values.push_back(offset ? static_cast<char *>(historyHost) +
+                                  record * recordBytes + *offset
+                            : nullptr);
+  return values;
 }
 
 Status DeviceStepExecutor::runStep(const StepCall &call) {
@@ -192,48 +285,80 @@ Status DeviceStepExecutor::runStep(const StepCall &call) {
           !status.ok())
         return status;
   stateUploaded = true;
+  // The steps enqueued so far: an upload started from here on waits for
+  // them, as they may read the batch buffers it writes.
+  if (Status status = cuda::markSteps(); !status.ok())
+    return status;
   if (nextBatchStaged)
     slot ^= 1;
   else if (call.batchChanged)
     if (Status status = stageBatch(call.buffers, slot); !status.ok())
       return status;
   nextBatchStaged = false;
-  if (Status status = cuda::waitForUploads(); !status.ok())
-    return status;
   for (BatchInput &input : batchInputs)
     args[input.arg] = input.device[slot];
-
-  // The loop's batch buffers are free now: the next batch fills and
-  // uploads while the step runs.
-  Status staged = Status::success();
-  bool nextChanged = false;
-  std::thread next;
-  if (call.fillNextBatch)
-    next = std::thread([&] {
-      nextChanged = call.fillNextBatch();
-      if (nextChanged)
-        staged = stageBatch(call.buffers, slot ^ 1);
-    });
   std::vector<void *> buffers(args);
   buffers.insert(buffers.end(), results.begin(), results.end());
-  mpt_trainer_step(buffers.data());
-  if (next.joinable())
-    next.join();
-  nextBatchStaged = nextChanged && staged.ok();
-  if (Status status = cuda::takeError(); !status.ok())
-    return status;
-  if (!staged.ok())
-    return staged;
 
-  for (size_t i = 0, e = signature.results.size(); i < e; ++i) {
-    const TensorSpec &spec = signature.results[i];
-    if (isStateRole(spec.role) && !spec.shape.empty() && !call.stateNeeded)
-      continue;
-    if (Status status = cuda::copyToHost(call.buffers[numArgs + i], results[i],
-                                         spec.byteSize());
+  if (asynchronous) {
+    if (Status status = cuda::stepsAfterUploads(); !status.ok())
+      return status;
+    if (Status status =
+            cuda::enqueueStep(mpt_trainer_step, buffers.data(), buffers.size());
         !status.ok())
       return status;
+    // The device runs the step meanwhile.
+    if (call.fillNextBatch)
+      if (Status status = prepareNextBatch(call); !status.ok())
+        return status;
+  } else {
+    if (Status status = cuda::waitForUploads(); !status.ok())
+      return status;
+    // The loop's batch buffers are free now: the next batch fills and
+    // uploads while the step runs.
+    Status staged = Status::success();
+    std::thread next;
+    if (call.fillNextBatch)
+      next = std::thread([&] { staged = prepareNextBatch(call); });
+    mpt_trainer_step(buffers.data());
+    if (next.joinable())
+      next.join();
+    if (Status status = cuda::takeError(); !status.ok())
+      return status;
+    if (!staged.ok())
+      return staged;
   }
+
+  size_t record = deferredRecords;
+  for (size_t i = 0, e = signature.results.size(); i < e; ++i)
+    if (reportedOffsets[i])
+      if (Status status = cuda::copyAfterSteps(
+              static_cast<char *>(historyDevice) + record * recordBytes +
+                  *reportedOffsets[i],
+              results[i], signature.results[i].byteSize());
+          !status.ok())
+        return status;
+  if (!call.resultsNeeded) {
+    ++deferredRecords;
+    historyRead = false;
+  } else {
+    if (Status status = readHistory(record + 1); !status.ok())
+      return status;
+    historyRead = true;
+    std::vector<void *> values = recordValues(record);
+    for (size_t i = 0, e = signature.results.size(); i < e; ++i)
+      if (values[i])
+        std::memcpy(call.buffers[numArgs + i], values[i],
+                    signature.results[i].byteSize());
+  }
+  // The history read waited for the step: its whole state is there.
+  for (size_t i = 0, e = signature.results.size(); i < e; ++i)
+    if (call.stateNeeded && !reportedOffsets[i])
+      if (Status status =
+              cuda::copyToHost(call.buffers[numArgs + i], results[i],
+                               signature.results[i].byteSize());
+          !status.ok())
+        return status;
   for (size_t i = 0, e = signature.results.size(); i < e; ++i)
     if (isStateRole(signature.results[i].role))
       std::swap(args[*signature.findArg(signature.results[i].role,
@@ -242,7 +367,25 @@ Status DeviceStepExecutor::runStep(const StepCall &call) {
   return Status::success();
 }
 
+Status DeviceStepExecutor::takeDeferredResults(
+    const std::function<void(void *const *)> &take) {
+  if (deferredRecords && !historyRead) {
+    uint64_t synchronizedBefore = cuda::hostSynchronizations();
+    Status status = readHistory(deferredRecords);
+    synchronizations += cuda::hostSynchronizations() - synchronizedBefore;
+    if (!status.ok())
+      return status;
+  }
+  for (size_t record = 0; record < deferredRecords; ++record)
+    take(recordValues(record).data());
+  deferredRecords = 0;
+  historyRead = false;
+  return Status::success();
+}
+
 Status DeviceStepExecutor::fetchState(const std::vector<void *> &state) {
+  if (Status status = cuda::synchronizeSteps(); !status.ok())
+    return status;
   // After the swap, the arguments' buffers hold the current state.
   for (size_t i = 0, e = signature.args.size(); i < e; ++i)
     if (isStateRole(signature.args[i].role))
@@ -283,10 +426,13 @@ int exitStatus(const Expected<TrainingSummary> &summary,
 /// Trains on `device`, then ends the CUDA runtime explicitly, before
 /// `main` returns and while the driver still runs.
 int trainOnDevice(TrainingSession &session, const StepSignature &signature,
-                  int device, bool leader, LeaveJobOnError &leave) {
+                  int device, bool graphs, bool leader,
+                  LeaveJobOnError &leave) {
   int status = 0;
   {
-    DeviceStepExecutor step(signature);
+    // A data-parallel step waits for its collectives inside the step.
+    DeviceStepExecutor step(signature, !mpt_trainer_data_parallel);
+    cuda::setStepGraphs(graphs);
     if (Status started = step.start(device); !started.ok()) {
       status = fail(started.message());
     } else {
@@ -295,6 +441,12 @@ int trainOnDevice(TrainingSession &session, const StepSignature &signature,
       status = exitStatus(session.run(step, mpt_trainer_static_bytes, stdout,
                                       mpt_trainer_evaluate),
                           leave);
+      cuda::StepGraphUse use = cuda::stepGraphUse();
+      if (leader && status == 0 && !mpt_trainer_data_parallel)
+        std::printf("step graphs: %llu captured, %llu launches%s\n",
+                    static_cast<unsigned long long>(use.captured),
+                    static_cast<unsigned long long>(use.launched),
+                    graphs ? "" : " (--cuda-graphs=false)");
     }
   }
   if (Status ended = cuda::shutdown(); !ended.ok() && status == 0)
@@ -318,6 +470,15 @@ int main(int argc, char **argv) {
       "...) were fixed when mpt-run emitted it.");
   addDataFlags(commandLine, options);
   addTrainingFlags(commandLine, options);
+#ifdef MPT_TRAINER_CUDA
+  bool graphs = true;
+  commandLine.add(kTrainingFlagGroup,
+                  switchFlag("cuda-graphs",
+                             "Capture the step once in a CUDA graph and "
+                             "replay it; false launches its kernels directly "
+                             "every step",
+                             graphs));
+#endif
   if (Status status = commandLine.parse(argc, argv); !status.ok())
     return fail(status.message());
   if (commandLine.helpRequested()) {
@@ -391,7 +552,7 @@ int main(int argc, char **argv) {
       cuda::deviceForLocalRank(job.localRank(), job.localSize());
   if (!device.ok())
     return fail(device.error().message());
-  return trainOnDevice(**session, *signature, *device, leader, leave);
+  return trainOnDevice(**session, *signature, *device, graphs, leader, leave);
 #else
   HostStepExecutor step(mpt_trainer_step);
   return exitStatus((*session)->run(step, mpt_trainer_static_bytes, stdout,
