@@ -237,10 +237,10 @@ Status TrainingLoop::bookDeferredSteps(StepRecord &last) {
   if (!taken.ok())
     return Status::error(taken.message() + ". " + outputs.afterFailure() + ".");
   if (failure.ok() && booked != deferredSeconds.size())
-    failure = Status::error(
-        "the device returned the results of " + std::to_string(booked) +
-        " of the " + std::to_string(deferredSeconds.size()) +
-        " steps since the last it reported. " + outputs.afterFailure() + ".");
+    failure = Status::error("the step executor handed over the results of " +
+                            std::to_string(booked) + " of the " +
+                            std::to_string(deferredSeconds.size()) +
+                            " steps it kept. " + outputs.afterFailure() + ".");
   deferredSeconds.clear();
   return failure;
 }
