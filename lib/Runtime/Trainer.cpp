@@ -121,10 +121,14 @@ private:
   /// or a uniform sample (reservoir sampling) of kTimedCallSample when there
   /// are more, so that a long run's books stay small.
   static constexpr size_t kTimedCallSample = 1 << 16;
+  /// Redrawing costs more than a small step: ten times a second is enough.
+  static constexpr double kRedrawSeconds = 0.1;
   std::vector<double> stepSeconds;
   int64_t timedCalls = 0;
   Rng timingSample = Rng::stream(0, "timing");
   Clock::time_point lastPrint;
+  /// When the progress bar was last drawn.
+  Clock::time_point lastDraw;
   // The time validation took after the warm-up, left out of the throughput.
   Clock::duration timedValidation{};
   int64_t stepsSincePrint = 0;
@@ -177,15 +181,16 @@ bool TrainingLoop::writesCheckpointAfter(int64_t step) const {
 }
 
 bool TrainingLoop::readsResultsAfter(int64_t step, bool stateNeeded) const {
-  // Whatever is printed, written or agreed on after a step needs its
+  // Whatever is printed, written, drawn or agreed on after a step needs its
   // results then; the skip rules are checked when the steps are booked,
   // in order, so they stop the run at the same step.
   return stateNeeded ||
          static_cast<int64_t>(deferredSeconds.size()) + 1 >=
              executor.maxDeferredCalls() ||
          (options.printEvery > 0 && step % options.printEvery == 0) ||
-         gradStats || options.progressBar || options.replicas ||
-         InterruptHandler::stopSignal() != 0;
+         gradStats ||
+         (options.progressBar && secondsSince(lastDraw) >= kRedrawSeconds) ||
+         options.replicas || InterruptHandler::stopSignal() != 0;
 }
 
 void TrainingLoop::readScalarResults(void *const *values,
@@ -540,7 +545,8 @@ Expected<TrainingSummary> TrainingLoop::run() {
   if (Status status = outputs.open(header + "\n"); !status.ok())
     return status;
 
-  Clock::time_point start = Clock::now(), lastDraw = start;
+  Clock::time_point start = Clock::now();
+  lastDraw = start;
   Clock::time_point timedStart = start;
   lastPrint = start;
   // Counted so that a last step of 2^63 - 1 ends the loop without
@@ -619,9 +625,8 @@ Expected<TrainingSummary> TrainingLoop::run() {
           !status.ok())
         return Status::error(status.message() + ". " + outputs.afterFailure() +
                              ".");
-    // Redrawing costs more than a small step: ten times a second is enough.
     if (options.progressBar &&
-        (secondsSince(lastDraw) >= 0.1 || step == lastStep)) {
+        (secondsSince(lastDraw) >= kRedrawSeconds || step == lastStep)) {
       drawProgress(record);
       lastDraw = Clock::now();
     }
