@@ -183,8 +183,9 @@ bool TrainingLoop::writesCheckpointAfter(int64_t step) const {
 bool TrainingLoop::readsResultsAfter(int64_t step, bool stateNeeded) const {
   // Whatever is printed, written, drawn or agreed on after a step needs its
   // results then; the skip rules are checked when the steps are booked,
-  // in order, so they stop the run at the same step.
-  return stateNeeded ||
+  // in order, so they stop the run at the same step. The clock starts
+  // after the warm-up with the device idle.
+  return stateNeeded || step == summary.firstStep + options.warmupSteps - 1 ||
          static_cast<int64_t>(deferredSeconds.size()) + 1 >=
              executor.maxDeferredCalls() ||
          (options.printEvery > 0 && step % options.printEvery == 0) ||
