@@ -10,7 +10,10 @@ orders, and mixed precision rounds at different places), when a step's
 loss is NaN on one device only, or when a column of `--same` (skipped,
 loss_scale) differs at any step. `table` prints
 step time, throughput and step memory from the summaries (JSON) that MPT's
-trainers (--summary) and torch_mlp.py write, one row per precision.
+trainers (--summary) and torch_mlp.py write, one row per precision. The
+step time is the mean over the timed steps, from the throughput: MPT's
+trainers enqueue the steps that print nothing without waiting for them,
+so the time of one call is not the time of a step.
 """
 
 import argparse
@@ -85,12 +88,16 @@ def table(args):
                 return "-"
             return fmt.format(summary[key] / scale)
 
-        speedup = "-"
-        if mpt and torch:
-            speedup = f"{torch['median_step_ms'] / mpt['median_step_ms']:.2f}x"
-        print(f"{row['precision']:<10}"
-              f"{cell(mpt, 'median_step_ms'):>10}"
-              f"{cell(torch, 'median_step_ms'):>12}"
+        def step_ms(summary):
+            if not summary or not summary.get("samples_per_second"):
+                return None
+            return 1e3 * summary["batch_size"] / summary["samples_per_second"]
+
+        mpt_ms, torch_ms = step_ms(mpt), step_ms(torch)
+        speedup = f"{torch_ms / mpt_ms:.2f}x" if mpt_ms and torch_ms else "-"
+        mpt_text = "-" if mpt_ms is None else f"{mpt_ms:.2f}"
+        torch_text = "-" if torch_ms is None else f"{torch_ms:.2f}"
+        print(f"{row['precision']:<10}{mpt_text:>10}{torch_text:>12}"
               f"{speedup:>9}"
               f"{cell(mpt, 'samples_per_second', fmt='{:.0f}'):>15}"
               f"{cell(mpt, 'peak_device_step_bytes', mib, '{:.0f}'):>14}"

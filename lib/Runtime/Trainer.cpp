@@ -32,6 +32,9 @@ struct StepRecord {
   int64_t step = 0;
   double loss = 0, scaleUsed = 1, scaleAfter = 1;
   bool skipped = false, collapsed = false;
+  /// Whether the results stayed on the device (StepCall::resultsNeeded),
+  /// to be booked later.
+  bool deferred = false;
   std::optional<double> zeroGradFraction;
   std::optional<ValidationResult> validation;
 };
@@ -50,7 +53,17 @@ private:
   void allocateBuffers();
   bool fillBatch(int64_t step);
   bool writesCheckpointAfter(int64_t step) const;
+  /// Whether the results of the call for `step` are read when it returns,
+  /// or may stay on the executor's device until a later step's are.
+  bool readsResultsAfter(int64_t step, bool stateNeeded) const;
   Status runStep(int64_t step, StepRecord &record);
+  /// The loss, the skip and the collapse of a step, from one host buffer
+  /// per result.
+  void readScalarResults(void *const *values, StepRecord &record) const;
+  /// Books the steps whose results stayed on the device, in order, as if
+  /// each had returned them; `last` becomes the last one's record. Fails
+  /// as those steps would have: a collapse, the skip limit, the metrics.
+  Status bookDeferredSteps(StepRecord &last);
   /// Books a step that ran: the state, the summary, the metrics and the
   /// printed lines.
   Status recordStep(const StepRecord &record, double elapsed);
@@ -91,6 +104,11 @@ private:
   bool gradStats = false;
   double zeroGradSum = 0;
   int64_t consecutiveSkips = 0;
+  /// The calls whose results stayed on the device, not booked yet: the
+  /// seconds since the start when each returned. And the loss scale after
+  /// the last step booked, which the first of them used.
+  std::vector<double> deferredSeconds;
+  double bookedScale = 1;
   /// Whether the last call brought the whole state back.
   bool stateFetched = false;
   bool progressVisible = false;
@@ -104,10 +122,14 @@ private:
   /// or a uniform sample (reservoir sampling) of kTimedCallSample when there
   /// are more, so that a long run's books stay small.
   static constexpr size_t kTimedCallSample = 1 << 16;
+  /// Redrawing costs more than a small step: ten times a second is enough.
+  static constexpr double kRedrawSeconds = 0.1;
   std::vector<double> stepSeconds;
   int64_t timedCalls = 0;
   Rng timingSample = Rng::stream(0, "timing");
   Clock::time_point lastPrint;
+  /// When the progress bar was last drawn.
+  Clock::time_point lastDraw;
   // The time validation took after the warm-up, left out of the throughput.
   Clock::duration timedValidation{};
   int64_t stepsSincePrint = 0;
@@ -159,6 +181,77 @@ bool TrainingLoop::writesCheckpointAfter(int64_t step) const {
          step % options.checkpointEvery == 0;
 }
 
+bool TrainingLoop::readsResultsAfter(int64_t step, bool stateNeeded) const {
+  // Whatever is printed, written, drawn or agreed on after a step needs its
+  // results then; the skip rules are checked when the steps are booked,
+  // in order, so they stop the run at the same step. The clock starts
+  // after the warm-up with the device idle.
+  return stateNeeded || step == summary.firstStep + options.warmupSteps - 1 ||
+         static_cast<int64_t>(deferredSeconds.size()) + 1 >=
+             executor.maxDeferredCalls() ||
+         (options.printEvery > 0 && step % options.printEvery == 0) ||
+         gradStats ||
+         (options.progressBar && secondsSince(lastDraw) >= kRedrawSeconds) ||
+         options.replicas || InterruptHandler::stopSignal() != 0;
+}
+
+void TrainingLoop::readScalarResults(void *const *values,
+                                     StepRecord &record) const {
+  auto load = [&](size_t index) {
+    return loadElement(signature.results[index].dtype, values[index]);
+  };
+  record.loss = load(*signature.findResult(Role::Loss));
+  record.skipped = load(*signature.findResult(Role::Overflow)) != 0;
+  if (std::optional<size_t> collapsed =
+          signature.findResult(Role::ScaleCollapsed))
+    record.collapsed = load(*collapsed) != 0;
+}
+
+Status TrainingLoop::bookDeferredSteps(StepRecord &last) {
+  std::optional<size_t> scaleResult = signature.findResult(Role::LossScale);
+  int64_t firstStep =
+      state.step() - static_cast<int64_t>(deferredSeconds.size()) + 1;
+  size_t booked = 0;
+  Status failure = Status::success();
+  Status taken = executor.takeDeferredResults([&](void *const *values) {
+    if (!failure.ok() || booked == deferredSeconds.size())
+      return;
+    StepRecord record;
+    record.step = firstStep + static_cast<int64_t>(booked);
+    record.scaleUsed = bookedScale;
+    readScalarResults(values, record);
+    record.scaleAfter = scaleResult
+                            ? loadElement(signature.results[*scaleResult].dtype,
+                                          values[*scaleResult])
+                            : 1.0;
+    bookedScale = record.scaleAfter;
+    double seconds = deferredSeconds[booked++];
+    if (record.collapsed) {
+      failure = collapseError(record);
+      return;
+    }
+    consecutiveSkips = record.skipped ? consecutiveSkips + 1 : 0;
+    if (Status status = recordStep(record, seconds); !status.ok()) {
+      failure =
+          Status::error(status.message() + ". " + outputs.afterFailure() + ".");
+      return;
+    }
+    if (options.maxConsecutiveSkips > 0 &&
+        consecutiveSkips >= options.maxConsecutiveSkips)
+      failure = skipLimitError(record);
+    last = record;
+  });
+  if (!taken.ok())
+    return Status::error(taken.message() + ". " + outputs.afterFailure() + ".");
+  if (failure.ok() && booked != deferredSeconds.size())
+    failure = Status::error("the step executor handed over the results of " +
+                            std::to_string(booked) + " of the " +
+                            std::to_string(deferredSeconds.size()) +
+                            " steps it kept. " + outputs.afterFailure() + ".");
+  deferredSeconds.clear();
+  return failure;
+}
+
 Status TrainingLoop::runStep(int64_t step, StepRecord &record) {
   record.step = step;
   StepCall call;
@@ -168,6 +261,7 @@ Status TrainingLoop::runStep(int64_t step, StepRecord &record) {
       step == lastStep || writesCheckpointAfter(step) || validatesAfter(step) ||
       (options.replicas && options.replicas->checksReplicasAfter(step));
   stateFetched = call.stateNeeded;
+  call.resultsNeeded = readsResultsAfter(step, call.stateNeeded);
   if (step < lastStep)
     call.fillNextBatch = [this, step] {
       nextBatchChanged = fillBatch(step + 1);
@@ -206,12 +300,12 @@ Status TrainingLoop::runStep(int64_t step, StepRecord &record) {
     summary.leakedBytes += liveAfter - liveBefore;
   if (!status.ok())
     return status;
+  if (!call.resultsNeeded) {
+    record.deferred = true;
+    return Status::success();
+  }
 
-  record.loss = results[*signature.findResult(Role::Loss)].load(0);
-  record.skipped = results[*signature.findResult(Role::Overflow)].load(0) != 0;
-  if (std::optional<size_t> collapsed =
-          signature.findResult(Role::ScaleCollapsed))
-    record.collapsed = results[*collapsed].load(0) != 0;
+  readScalarResults(buffers.data() + signature.args.size(), record);
   int64_t zeros = 0, total = 0;
   for (size_t i = 0, e = signature.results.size(); i < e; ++i) {
     if (signature.results[i].role != Role::Grad)
@@ -442,6 +536,7 @@ Expected<TrainingSummary> TrainingLoop::run() {
   gradStats = std::any_of(
       signature.results.begin(), signature.results.end(),
       [](const TensorSpec &spec) { return spec.role == Role::Grad; });
+  bookedScale = state.lossScale();
 
   // Ctrl-C from here on stops after a step, keeping what was trained.
   InterruptHandler interrupts;
@@ -455,7 +550,8 @@ Expected<TrainingSummary> TrainingLoop::run() {
   if (Status status = outputs.open(header + "\n"); !status.ok())
     return status;
 
-  Clock::time_point start = Clock::now(), lastDraw = start;
+  Clock::time_point start = Clock::now();
+  lastDraw = start;
   Clock::time_point timedStart = start;
   double exchangeSecondsAtTimedStart = 0;
   lastPrint = start;
@@ -490,11 +586,31 @@ Expected<TrainingSummary> TrainingLoop::run() {
     if (!status.ok())
       return Status::error(status.message() + ". " + outputs.afterFailure() +
                            ".");
+    if (record.deferred) {
+      state.advance();
+      state.setStep(step);
+      deferredSeconds.push_back(secondsSince(start));
+      // A stop signal is the only way to end after a step that kept its
+      // results on the device (the last step returns them).
+      stopSignal = InterruptHandler::stopSignal();
+      if (!stopSignal)
+        continue;
+      StepRecord last;
+      if (Status status = bookDeferredSteps(last); !status.ok())
+        return status;
+      return finish(last, stopSignal, start, timedStart);
+    }
+    if (!deferredSeconds.empty()) {
+      StepRecord last;
+      if (Status status = bookDeferredSteps(last); !status.ok())
+        return status;
+      record.scaleUsed = bookedScale;
+    }
     if (record.collapsed)
       return collapseError(record);
     state.advance();
     state.setStep(step);
-    record.scaleAfter = state.lossScale();
+    record.scaleAfter = bookedScale = state.lossScale();
     consecutiveSkips = record.skipped ? consecutiveSkips + 1 : 0;
     if (validatesAfter(step)) {
       // Validation is no training time: the step times and the
@@ -518,9 +634,8 @@ Expected<TrainingSummary> TrainingLoop::run() {
           !status.ok())
         return Status::error(status.message() + ". " + outputs.afterFailure() +
                              ".");
-    // Redrawing costs more than a small step: ten times a second is enough.
     if (options.progressBar &&
-        (secondsSince(lastDraw) >= 0.1 || step == lastStep)) {
+        (secondsSince(lastDraw) >= kRedrawSeconds || step == lastStep)) {
       drawProgress(record);
       lastDraw = Clock::now();
     }

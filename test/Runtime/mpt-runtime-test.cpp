@@ -44,6 +44,7 @@
 #include <cstring>
 #include <ctime>
 #include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <thread>
@@ -618,6 +619,60 @@ private:
   bool nextFilled = false;
 };
 
+/// Calls a step as an asynchronous device executor does: a call whose
+/// results the loop does not need keeps them (those that are not state and
+/// the scalar state ones) for takeDeferredResults, and leaves the loop's
+/// result buffers holding NaN (1 for integers), which a loop reading them
+/// would see.
+class DeferringExecutor : public StepExecutor {
+public:
+  DeferringExecutor(const StepSignature &signature, StepFunction function,
+                    int64_t maxDeferred)
+      : signature(signature), function(function), maxDeferred(maxDeferred) {}
+
+  Status call(const StepCall &call) override {
+    function(call.buffers);
+    if (call.resultsNeeded)
+      return Status::success();
+    std::vector<std::vector<char>> &record = records.emplace_back();
+    for (size_t i = 0, e = signature.results.size(); i < e; ++i) {
+      const TensorSpec &spec = signature.results[i];
+      auto *values =
+          static_cast<char *>(call.buffers[signature.args.size() + i]);
+      std::vector<char> &kept = record.emplace_back();
+      if (isStateRole(spec.role) && !spec.shape.empty())
+        continue;
+      kept.assign(values, values + spec.byteSize());
+      if (isStateRole(spec.role))
+        continue;
+      double garbage = isFloatDType(spec.dtype)
+                           ? std::numeric_limits<double>::quiet_NaN()
+                           : 1.0;
+      for (int64_t j = 0, n = spec.numElements(); j < n; ++j)
+        storeElement(spec.dtype, values + j * dtypeSize(spec.dtype), garbage);
+    }
+    return Status::success();
+  }
+  int64_t maxDeferredCalls() const override { return maxDeferred; }
+  Status
+  takeDeferredResults(const std::function<void(void *const *)> &take) override {
+    for (std::vector<std::vector<char>> &record : records) {
+      std::vector<void *> values;
+      for (std::vector<char> &kept : record)
+        values.push_back(kept.empty() ? nullptr : kept.data());
+      take(values.data());
+    }
+    records.clear();
+    return Status::success();
+  }
+
+private:
+  const StepSignature &signature;
+  StepFunction function;
+  int64_t maxDeferred;
+  std::vector<std::vector<std::vector<char>>> records;
+};
+
 /// `argv[0]` is the subcommand; the rest are the training flags of mpt-run
 /// and the test step's own.
 int testTrain(int argc, char **argv) {
@@ -676,6 +731,13 @@ int testTrain(int argc, char **argv) {
                              "copies of the batch, the next one filled "
                              "while the step runs",
                              prefetch));
+  int64_t deferResults = 0;
+  commandLine.add(group,
+                  integerFlag("defer-results", "N",
+                              "Call the step as an asynchronous device "
+                              "executor does: up to N calls in a row keep "
+                              "their results until the loop takes them",
+                              deferResults, 0));
   if (Status status = commandLine.parse(argc, argv); !status.ok()) {
     std::fprintf(stderr, "mpt-runtime-test: error: %s\n",
                  status.message().c_str());
@@ -721,8 +783,10 @@ int testTrain(int argc, char **argv) {
   std::fflush(stdout);
   HostStepExecutor host(linearStep);
   PrefetchingExecutor prefetching(signature, linearStep);
-  StepExecutor &step =
-      prefetch ? static_cast<StepExecutor &>(prefetching) : host;
+  DeferringExecutor deferring(signature, linearStep, deferResults);
+  StepExecutor &step = deferResults ? static_cast<StepExecutor &>(deferring)
+                       : prefetch   ? static_cast<StepExecutor &>(prefetching)
+                                    : host;
   Expected<TrainingSummary> summary =
       (*session)->run(step, /*staticStepBytes=*/0, stdout);
   if (!summary.ok())

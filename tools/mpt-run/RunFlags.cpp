@@ -108,6 +108,12 @@ void addCompilerFlags(rt::CommandLine &commandLine, RunFlags &flags) {
                                  "(the trainer then loads libcublasLt)",
                                  flags.gpuGemm, {"generated", "cublaslt"}));
   commandLine.add(kDeviceFlagGroup,
+                  rt::switchFlag("cuda-graphs",
+                                 "With --device=cuda: capture the step once in "
+                                 "a CUDA graph and replay it; false launches "
+                                 "its kernels directly every step",
+                                 flags.cudaGraphs));
+  commandLine.add(kDeviceFlagGroup,
                   rt::textFlag("emit-trainer", "DIR",
                                "Instead of training, write DIR/trainer: an "
                                "executable that trains the step for --device "
@@ -239,6 +245,10 @@ rt::Status mlir::mpt::checkRunFlags(const rt::CommandLine &commandLine,
     return rt::Status::error("--fallback-to-cpu needs --device=cuda");
   if (commandLine.given("gpu-gemm") && flags.device != "cuda")
     return rt::Status::error("--gpu-gemm needs --device=cuda");
+  if (commandLine.given("cuda-graphs") &&
+      (flags.device != "cuda" || !flags.emitTrainerDir.empty()))
+    return rt::Status::error("--cuda-graphs needs --device=cuda and no "
+                             "--emit-trainer (an emitted trainer takes it)");
   return rt::Status::success();
 }
 

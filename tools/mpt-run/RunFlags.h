@@ -35,6 +35,7 @@ struct RunFlags {
   std::string device = "cpu";
   bool fallbackToCPU = false;
   std::string gpuGemm = "generated";
+  bool cudaGraphs = true;
   std::string emitTrainerDir;
   std::string checkPrecision = "f64";
   /// Compile the step for a data-parallel job (--mpt-data-parallel); on

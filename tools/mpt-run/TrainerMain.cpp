@@ -23,12 +23,10 @@
 #include "mpt/Runtime/TrainingFlags.h"
 #include "mpt/Runtime/TrainingSession.h"
 #ifdef MPT_TRAINER_CUDA
+#include "DeviceStepExecutor.h"
+
 #include "mpt/Runtime/CUDA.h"
 #include "mpt/Runtime/CUDACollectives.h"
-
-#include <array>
-#include <cstring>
-#include <thread>
 #endif
 
 #include <cstdio>
@@ -53,206 +51,6 @@ int fail(const std::string &message) {
   std::fprintf(stderr, "%s: error: %s\n", programName(), message.c_str());
   return 1;
 }
-
-#ifdef MPT_TRAINER_CUDA
-/// Runs the compiled GPU step for the host training session, which keeps
-/// its flags, output, metrics and checkpoints. The state lives on the
-/// device twice: the step reads one copy and writes the other, and they
-/// swap after each step; the host state is uploaded once. Each call brings
-/// back the step's results that are not state (loss, flags) and its scalar
-/// state (loss scale, counters); the whole state comes back only when the
-/// loop needs it.
-///
-/// Batches travel through page-locked staging buffers, on an upload stream
-/// of their own, into one of two device copies of the batch inputs. While
-/// the step runs on one, a second thread has the loop fill the next batch,
-/// stages it and starts its upload into the other, so that the next step
-/// finds its batch on the device already.
-class DeviceStepExecutor : public StepExecutor {
-public:
-  explicit DeviceStepExecutor(const StepSignature &signature)
-      : signature(signature) {}
-  ~DeviceStepExecutor() override {
-    for (BatchInput &input : batchInputs)
-      cuda::freeHost(input.staging);
-  }
-
-  /// Initializes `device` and allocates the step's buffers.
-  Status start(int device);
-  Status call(const StepCall &call) override;
-  Status fetchState(const std::vector<void *> &state) override;
-  std::string device() const override { return description; }
-  std::optional<uint64_t> peakDeviceStepBytes() const override {
-    return cuda::memoryUse().peak - bufferBytes;
-  }
-  std::optional<double> hostSynchronizationsPerStep() const override {
-    if (calls == 0)
-      return std::nullopt;
-    return static_cast<double>(synchronizations) / static_cast<double>(calls);
-  }
-
-private:
-  /// A batch input: its argument, its page-locked staging buffer and its
-  /// two device buffers.
-  struct BatchInput {
-    size_t arg;
-    size_t bytes;
-    void *staging = nullptr;
-    std::array<void *, 2> device{};
-  };
-
-  /// One step: the state's first upload, the batch, the step, the results.
-  Status runStep(const StepCall &call);
-
-  /// Copies the batch inputs from the loop's buffers into the staging
-  /// buffers and starts their upload into the device buffers `slot`.
-  Status stageBatch(void *const *host, int slot);
-
-  const StepSignature &signature;
-  std::string description;
-  /// Device buffers by argument and by result; a state result's buffer
-  /// becomes its argument's after the step.
-  std::vector<void *> args, results;
-  std::vector<BatchInput> batchInputs;
-  /// The device buffers of the batch the next step reads, and whether they
-  /// are those an upload started during the previous step went to.
-  int slot = 0;
-  bool nextBatchStaged = false;
-  size_t bufferBytes = 0;
-  bool stateUploaded = false;
-  /// Steps called, and the host synchronizations they made.
-  uint64_t calls = 0, synchronizations = 0;
-};
-
-Status DeviceStepExecutor::start(int device) {
-  if (Status status = cuda::initialize(device); !status.ok())
-    return status;
-  Expected<std::string> described = cuda::describeDevice();
-  if (!described.ok())
-    return described.takeError();
-  description = *described;
-  for (auto [specs, buffers] : {std::pair{&signature.args, &args},
-                                std::pair{&signature.results, &results}})
-    for (const TensorSpec &spec : *specs) {
-      Expected<void *> buffer = cuda::allocate(spec.byteSize());
-      if (!buffer.ok())
-        return buffer.takeError();
-      buffers->push_back(*buffer);
-    }
-  for (size_t index : signature.argsWithRole(Role::Batch)) {
-    BatchInput input{index, signature.args[index].byteSize()};
-    input.device[0] = args[index];
-    Expected<void *> second = cuda::allocate(input.bytes);
-    if (!second.ok())
-      return second.takeError();
-    input.device[1] = *second;
-    Expected<void *> staging = cuda::allocateHost(input.bytes);
-    if (!staging.ok())
-      return staging.takeError();
-    input.staging = *staging;
-    batchInputs.push_back(input);
-  }
-  bufferBytes = cuda::memoryUse().current;
-  cuda::resetPeakMemory();
-  return Status::success();
-}
-
-Status DeviceStepExecutor::stageBatch(void *const *host, int slot) {
-  // In pieces, so that the copy of one into the staging buffer overlaps
-  // the upload of the one before.
-  constexpr size_t kPieceBytes = 16 << 20;
-  for (BatchInput &input : batchInputs)
-    for (size_t offset = 0; offset < input.bytes; offset += kPieceBytes) {
-      size_t bytes = std::min(kPieceBytes, input.bytes - offset);
-      char *staging = static_cast<char *>(input.staging) + offset;
-      std::memcpy(staging, static_cast<const char *>(host[input.arg]) + offset,
-                  bytes);
-      if (Status status = cuda::uploadAsync(
-              static_cast<char *>(input.device[slot]) + offset, staging, bytes);
-          !status.ok())
-        return status;
-    }
-  return Status::success();
-}
-
-Status DeviceStepExecutor::call(const StepCall &call) {
-  uint64_t synchronizedBefore = cuda::hostSynchronizations();
-  Status status = runStep(call);
-  ++calls;
-  synchronizations += cuda::hostSynchronizations() - synchronizedBefore;
-  return status;
-}
-
-Status DeviceStepExecutor::runStep(const StepCall &call) {
-  size_t numArgs = signature.args.size();
-  for (size_t i = 0; i < numArgs && !stateUploaded; ++i)
-    if (signature.args[i].role != Role::Batch)
-      if (Status status = cuda::copyToDevice(args[i], call.buffers[i],
-                                             signature.args[i].byteSize());
-          !status.ok())
-        return status;
-  stateUploaded = true;
-  if (nextBatchStaged)
-    slot ^= 1;
-  else if (call.batchChanged)
-    if (Status status = stageBatch(call.buffers, slot); !status.ok())
-      return status;
-  nextBatchStaged = false;
-  if (Status status = cuda::waitForUploads(); !status.ok())
-    return status;
-  for (BatchInput &input : batchInputs)
-    args[input.arg] = input.device[slot];
-
-  // The loop's batch buffers are free now: the next batch fills and
-  // uploads while the step runs.
-  Status staged = Status::success();
-  bool nextChanged = false;
-  std::thread next;
-  if (call.fillNextBatch)
-    next = std::thread([&] {
-      nextChanged = call.fillNextBatch();
-      if (nextChanged)
-        staged = stageBatch(call.buffers, slot ^ 1);
-    });
-  std::vector<void *> buffers(args);
-  buffers.insert(buffers.end(), results.begin(), results.end());
-  mpt_trainer_step(buffers.data());
-  if (next.joinable())
-    next.join();
-  nextBatchStaged = nextChanged && staged.ok();
-  if (Status status = cuda::takeError(); !status.ok())
-    return status;
-  if (!staged.ok())
-    return staged;
-
-  for (size_t i = 0, e = signature.results.size(); i < e; ++i) {
-    const TensorSpec &spec = signature.results[i];
-    if (isStateRole(spec.role) && !spec.shape.empty() && !call.stateNeeded)
-      continue;
-    if (Status status = cuda::copyToHost(call.buffers[numArgs + i], results[i],
-                                         spec.byteSize());
-        !status.ok())
-      return status;
-  }
-  for (size_t i = 0, e = signature.results.size(); i < e; ++i)
-    if (isStateRole(signature.results[i].role))
-      std::swap(args[*signature.findArg(signature.results[i].role,
-                                        signature.results[i].name)],
-                results[i]);
-  return Status::success();
-}
-
-Status DeviceStepExecutor::fetchState(const std::vector<void *> &state) {
-  // After the swap, the arguments' buffers hold the current state.
-  for (size_t i = 0, e = signature.args.size(); i < e; ++i)
-    if (isStateRole(signature.args[i].role))
-      if (Status status =
-              cuda::copyToHost(state[i], args[i], signature.args[i].byteSize());
-          !status.ok())
-        return status;
-  return Status::success();
-}
-#endif
 
 /// A rank that fails leaves its job without waiting for the others.
 class LeaveJobOnError {
@@ -283,10 +81,14 @@ int exitStatus(const Expected<TrainingSummary> &summary,
 /// Trains on `device`, then ends the CUDA runtime explicitly, before
 /// `main` returns and while the driver still runs.
 int trainOnDevice(TrainingSession &session, const StepSignature &signature,
-                  int device, bool leader, LeaveJobOnError &leave) {
+                  int device, bool graphs, bool leader,
+                  LeaveJobOnError &leave) {
   int status = 0;
   {
-    DeviceStepExecutor step(signature);
+    // A data-parallel step waits for its collectives inside the step.
+    DeviceStepExecutor step(signature, mpt_trainer_step,
+                            !mpt_trainer_data_parallel);
+    cuda::setStepGraphs(graphs);
     if (Status started = step.start(device); !started.ok()) {
       status = fail(started.message());
     } else {
@@ -295,6 +97,12 @@ int trainOnDevice(TrainingSession &session, const StepSignature &signature,
       status = exitStatus(session.run(step, mpt_trainer_static_bytes, stdout,
                                       mpt_trainer_evaluate),
                           leave);
+      cuda::StepGraphUse use = cuda::stepGraphUse();
+      if (leader && status == 0 && !mpt_trainer_data_parallel)
+        std::printf("step graphs: %llu captured, %llu launches%s\n",
+                    static_cast<unsigned long long>(use.captured),
+                    static_cast<unsigned long long>(use.launched),
+                    graphs ? "" : " (--cuda-graphs=false)");
     }
   }
   if (Status ended = cuda::shutdown(); !ended.ok() && status == 0)
@@ -318,6 +126,15 @@ int main(int argc, char **argv) {
       "...) were fixed when mpt-run emitted it.");
   addDataFlags(commandLine, options);
   addTrainingFlags(commandLine, options);
+#ifdef MPT_TRAINER_CUDA
+  bool graphs = true;
+  commandLine.add(kTrainingFlagGroup,
+                  switchFlag("cuda-graphs",
+                             "Capture the step once in a CUDA graph and "
+                             "replay it; false launches its kernels directly "
+                             "every step",
+                             graphs));
+#endif
   if (Status status = commandLine.parse(argc, argv); !status.ok())
     return fail(status.message());
   if (commandLine.helpRequested()) {
@@ -391,7 +208,7 @@ int main(int argc, char **argv) {
       cuda::deviceForLocalRank(job.localRank(), job.localSize());
   if (!device.ok())
     return fail(device.error().message());
-  return trainOnDevice(**session, *signature, *device, leader, leave);
+  return trainOnDevice(**session, *signature, *device, graphs, leader, leave);
 #else
   HostStepExecutor step(mpt_trainer_step);
   return exitStatus((*session)->run(step, mpt_trainer_static_bytes, stdout,

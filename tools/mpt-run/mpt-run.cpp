@@ -248,11 +248,11 @@ rt::Status probeCUDADriver() {
 /// Trains on the GPU: the step is compiled ahead of time with the NVVM
 /// pipeline into a trainer (see TrainerEmitter.h) in a temporary
 /// directory, and mpt-run becomes that trainer, with the data and training
-/// flags given here: it gets the signals (Ctrl-C stops it as it stops a
-/// CPU run) and its exit status is mpt-run's. The trainer's file is removed
-/// before it starts; it runs from the open file.
+/// flags given here (and --cuda-graphs): it gets the signals (Ctrl-C stops it
+/// as it stops a CPU run) and its exit status is mpt-run's. The trainer's file
+/// is removed before it starts; it runs from the open file.
 int trainOnCUDA(mlir::mpt::StepCompiler &compiler, unsigned threads,
-                const rt::CommandLine &commandLine) {
+                const rt::CommandLine &commandLine, bool cudaGraphs) {
   llvm::SmallString<128> base;
   if (std::error_code ec =
           llvm::sys::fs::createUniqueDirectory("mpt-run-cuda", base))
@@ -277,6 +277,8 @@ int trainOnCUDA(mlir::mpt::StepCompiler &compiler, unsigned threads,
   for (const std::string &arg :
        commandLine.arguments({rt::kDataFlagGroup, rt::kTrainingFlagGroup}))
     args.push_back(arg);
+  if (!cudaGraphs)
+    args.push_back("--cuda-graphs=false");
 #ifdef MPT_COMM_MPI_LIBRARY
   // Under mpirun the trainer joins the job with the MPI backend mpt-run was
   // built with, which is not beside it.
@@ -435,7 +437,8 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (stepDevice == mlir::mpt::StepDevice::CUDA)
-    return trainOnCUDA(compiler, compilerOptions.threads, commandLine);
+    return trainOnCUDA(compiler, compilerOptions.threads, commandLine,
+                       flags.cudaGraphs);
   if (checking)
     return checkGradientsOf(
         compiler, promoteF64,

@@ -70,6 +70,47 @@ Status uploadAsync(void *device, const void *pinnedHost, size_t bytes);
 /// Waits until every copy uploadAsync started is complete.
 Status waitForUploads();
 
+/// Asynchronous steps. enqueueStep runs a compiled step on the runtime's
+/// step stream and returns without waiting for it: the step's own stream
+/// is the step stream, and the synchronisation its host code ends with is
+/// left out. So the step must not call host code between its launches that
+/// reads device memory (a single-process step does not; the collectives of
+/// a data-parallel one do). The first step runs directly, which loads its
+/// kernels and chooses cuBLASLt's algorithms; with graphs on (the default),
+/// the next step with a given step function and buffers is captured into a
+/// CUDA graph, which that step and every later one with the same buffers
+/// launch (cuGraphLaunch): a graph reads the buffers it was captured with,
+/// so inputs must be uploaded into the same buffers. Up to 4 sets of
+/// buffers get a graph; others run directly. When a capture fails, the
+/// reason is printed once, on stderr, and every later step runs directly.
+using StepEntry = void (*)(void **buffers);
+Status enqueueStep(StepEntry step, void **buffers, size_t count);
+/// Turns the capture of steps into graphs on or off (for the steps after).
+void setStepGraphs(bool enabled);
+struct StepGraphUse {
+  uint64_t captured = 0;
+  uint64_t launched = 0;
+  /// Why steps run directly, when a capture failed; empty otherwise.
+  std::string fallbackReason;
+};
+StepGraphUse stepGraphUse();
+
+/// Enqueue after the steps enqueued so far, without waiting: a copy
+/// between device buffers, and one into page-locked host memory
+/// (allocateHost), complete after the next synchronizeSteps().
+Status copyAfterSteps(void *destination, const void *source, size_t bytes);
+Status copyToHostAfterSteps(void *pinnedHost, const void *device, size_t bytes);
+/// Waits for every step enqueued so far (a host synchronization).
+Status synchronizeSteps();
+/// The steps enqueued from now on wait, on the device, for the uploads
+/// started so far.
+Status stepsAfterUploads();
+/// Remembers the steps enqueued so far; uploadsAfterMarkedSteps() makes the
+/// uploads started from then on wait, on the device, for them (so that an
+/// upload does not overwrite a buffer they still read).
+Status markSteps();
+Status uploadsAfterMarkedSteps();
+
 /// The first error raised by a CUDA call since the last call, which clears
 /// it; success when there was none.
 Status takeError();

@@ -43,6 +43,11 @@ struct StepCall {
   /// checkpoint, or at the end); otherwise it reads the results that are
   /// not state and the scalar state only.
   bool stateNeeded;
+  /// Whether the loop reads this call's results when it returns. When
+  /// false, an executor that keeps results on its device
+  /// (StepExecutor::maxDeferredCalls) may leave them there; the loop takes
+  /// them later with StepExecutor::takeDeferredResults.
+  bool resultsNeeded = true;
   /// Fills the batch inputs' buffers with the batch of the next call and
   /// returns whether they changed; empty for the last step. An executor
   /// done reading this call's batch inputs may call it once, from any
@@ -78,6 +83,17 @@ public:
   /// runs on a device.
   virtual std::optional<double> hostSynchronizationsPerStep() const {
     return std::nullopt;
+  }
+  /// How many calls in a row may leave their results on the device
+  /// (StepCall::resultsNeeded false); 0 when every call returns them.
+  virtual int64_t maxDeferredCalls() const { return 0; }
+  /// Hands over the results of the calls that left them on the device,
+  /// oldest first: `take` is called once per such call, with one host
+  /// buffer per result holding its value for the results that are not
+  /// state and the scalar state results, null for the other state results.
+  virtual Status
+  takeDeferredResults(const std::function<void(void *const *)> &take) {
+    return Status::success();
   }
 };
 

@@ -57,18 +57,15 @@ void mpt::runtime::cuda::detail::recordError(const std::string &message) {
     return;
   }
   runtime.error = message;
-  std::fprintf(stderr, "mpt: CUDA error: %s\n", message.c_str());
+  if (!runtime.quietErrors)
+    std::fprintf(stderr, "mpt: CUDA error: %s\n", message.c_str());
 }
 
-namespace {
-
-bool hasPendingError() {
+bool mpt::runtime::cuda::detail::hasPendingError() {
   RuntimeState &runtime = state();
   std::lock_guard<std::mutex> lock(runtime.mutex);
   return !runtime.error.empty();
 }
-
-} // namespace
 
 void mpt::runtime::cuda::detail::countHostSynchronization() {
   ++state().hostSynchronizations;
@@ -289,29 +286,32 @@ void cuda::freeHost(void *pointer) {
     MPT_CU(cuMemFreeHost, pointer);
 }
 
-Status cuda::uploadAsync(void *device, const void *pinnedHost, size_t bytes) {
+CUstream mpt::runtime::cuda::detail::uploadStream() {
   RuntimeState &runtime = state();
-  if (!ready() || !bytes)
-    return takeError();
   CUstream stream;
   {
     std::lock_guard<std::mutex> lock(runtime.mutex);
     stream = runtime.uploadStream;
   }
+  if (stream)
+    return stream;
   // Non-blocking: the copies do not wait for the legacy default stream of
   // the synchronous copies, nor it for them.
-  if (!stream) {
-    if (!MPT_CU(cuStreamCreate, &stream, CU_STREAM_NON_BLOCKING))
-      return takeError();
-    std::lock_guard<std::mutex> lock(runtime.mutex);
-    if (runtime.uploadStream) {
-      cuStreamDestroy(stream);
-      stream = runtime.uploadStream;
-    } else {
-      runtime.uploadStream = stream;
-    }
+  if (!MPT_CU(cuStreamCreate, &stream, CU_STREAM_NON_BLOCKING))
+    return nullptr;
+  std::lock_guard<std::mutex> lock(runtime.mutex);
+  if (runtime.uploadStream) {
+    cuStreamDestroy(stream);
+    return runtime.uploadStream;
   }
-  MPT_CU(cuMemcpyHtoDAsync, devicePointer(device), pinnedHost, bytes, stream);
+  return runtime.uploadStream = stream;
+}
+
+Status cuda::uploadAsync(void *device, const void *pinnedHost, size_t bytes) {
+  if (!ready() || !bytes)
+    return takeError();
+  if (CUstream stream = uploadStream())
+    MPT_CU(cuMemcpyHtoDAsync, devicePointer(device), pinnedHost, bytes, stream);
   return takeError();
 }
 
@@ -340,6 +340,7 @@ Status cuda::shutdown() {
     // goes away.
     countHostSynchronization();
     MPT_CU(cuCtxSynchronize);
+    releaseStepStream(runtime);
     releaseMatmulLibrary();
     unloadModules(runtime);
     std::vector<CUstream> streams;
@@ -366,10 +367,14 @@ Status cuda::shutdown() {
 //===----------------------------------------------------------------------===//
 
 // Steps create and destroy a stream per call; idle streams are kept for the
-// next step instead of going back to the driver.
+// next step instead of going back to the driver. A step that enqueueStep
+// runs gets the step stream instead, and neither waits for it nor gives it
+// back.
 extern "C" void *mgpuStreamCreate() {
   if (!ready())
     return nullptr;
+  if (CUstream stepStream = enqueueingStepStream())
+    return stepStream;
   RuntimeState &runtime = state();
   {
     std::lock_guard<std::mutex> lock(runtime.mutex);
@@ -385,7 +390,7 @@ extern "C" void *mgpuStreamCreate() {
 }
 
 extern "C" void mgpuStreamDestroy(void *stream) {
-  if (!stream)
+  if (!stream || stream == enqueueingStepStream())
     return;
   RuntimeState &runtime = state();
   std::lock_guard<std::mutex> lock(runtime.mutex);
@@ -393,6 +398,8 @@ extern "C" void mgpuStreamDestroy(void *stream) {
 }
 
 extern "C" void mgpuStreamSynchronize(void *stream) {
+  if (stream && stream == enqueueingStepStream())
+    return;
   if (ready()) {
     countHostSynchronization();
     MPT_CU(cuStreamSynchronize, static_cast<CUstream>(stream));

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -66,6 +67,22 @@ struct RuntimeState {
   /// CUDA calls made so far that wait for the device (see
   /// cuda::hostSynchronizations).
   std::atomic<uint64_t> hostSynchronizations{0};
+  /// While a step is captured into a graph, errors are kept without being
+  /// printed: a capture that fails falls back to direct launches.
+  bool quietErrors = false;
+  /// The asynchronous steps of cuda::enqueueStep (StepStream.cpp): their
+  /// stream, the events that order them with the uploads, and the graphs
+  /// captured, by the step and buffers they were captured with.
+  CUstream stepStream = nullptr;
+  CUevent markedSteps = nullptr, uploadsDone = nullptr;
+  std::map<std::vector<void *>, CUgraphExec> stepGraphs;
+  bool stepGraphsEnabled = true;
+  /// Whether a step ran directly once (loading its kernels and choosing
+  /// cuBLASLt's algorithms, which a capture must not do).
+  bool stepWarmedUp = false;
+  /// Why steps are not captured, once a capture failed.
+  std::string stepGraphFallback;
+  uint64_t stepGraphsCaptured = 0, stepGraphLaunches = 0;
 };
 
 /// The process's runtime state. Never destroyed: compiled modules unload
@@ -80,12 +97,27 @@ std::string describeFailure(const char *call, CUresult result,
 /// Records an error: the first one is printed and kept until taken.
 void recordError(const std::string &message);
 
+/// Whether an error is recorded and not yet taken.
+bool hasPendingError();
+
+/// The stream of uploadAsync, made on first use; null when that fails.
+CUstream uploadStream();
+
 /// Counts a CUDA call that is about to make the host wait for the device.
 void countHostSynchronization();
 
 /// Whether `result` is success; otherwise records the failure of `call`.
 bool succeeded(CUresult result, const char *call,
                const std::string &detail = "");
+
+/// The step stream of the step that the calling thread is enqueueing, null
+/// outside enqueueStep: the step's own stream is that one, and its final
+/// synchronisation is left out (StepStream.cpp).
+CUstream &enqueueingStepStream();
+
+/// Destroys the step stream, its events and graphs (StepStream.cpp); called
+/// while the context is still there.
+void releaseStepStream(RuntimeState &runtime);
 
 /// Unloads every loaded module (Modules.cpp); their handles stay valid and
 /// load again if used.

@@ -1,0 +1,227 @@
+// A fake libcuda.so.1 for running GPU trainers without a GPU: device memory
+// is host memory, copies and memsets happen at once (those captured in a
+// graph when it is launched), kernels do nothing.
+// It prints (on stdout, in order with the trainer's own lines) every call
+// that makes the host wait, and the graph calls; direct kernel launches are
+// printed as a count before the next printed call.
+//   FAKE_CUDA_POOLS=1          the device has stream-ordered memory pools
+//   FAKE_CUDA_CAPTURE_FAILS=1  cuStreamEndCapture reports an invalidated
+//                              capture
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+namespace {
+using Result = int;
+constexpr Result kSuccess = 0;
+constexpr Result kCaptureInvalidated = 901;
+constexpr int kAttributeMemoryPools = 115;
+
+int handles[64];
+int nextHandle = 0;
+void *newHandle() { return &handles[nextHandle++ % 64]; }
+
+/// What a launch of a graph does: its copies, and its kernels (counted).
+struct Graph {
+  std::vector<std::function<void()>> copies;
+  unsigned kernels = 0;
+};
+
+void *capturing = nullptr;
+Graph captured;
+unsigned kernelsDirect = 0;
+
+/// Runs `copy` now, or when the graph being captured on `stream` runs.
+Result enqueue(void *stream, std::function<void()> copy) {
+  if (stream && stream == capturing)
+    captured.copies.push_back(std::move(copy));
+  else
+    copy();
+  return 0;
+}
+
+bool enabled(const char *name) {
+  const char *value = std::getenv(name);
+  return value && std::strcmp(value, "1") == 0;
+}
+
+void log(const char *call, const char *detail = "") {
+  if (kernelsDirect)
+    std::printf("cuda: %u kernels launched\n", kernelsDirect);
+  kernelsDirect = 0;
+  std::printf("cuda: %s%s\n", call, detail);
+}
+
+void *deviceAlloc(size_t bytes) { return std::calloc(1, bytes ? bytes : 1); }
+} // namespace
+
+extern "C" {
+Result cuInit(unsigned) { return kSuccess; }
+Result cuDeviceGetCount(int *count) { return *count = 1, kSuccess; }
+Result cuDeviceGet(int *device, int) { return *device = 0, kSuccess; }
+Result cuDevicePrimaryCtxRetain(void **context, int) {
+  return *context = handles, kSuccess;
+}
+Result cuDevicePrimaryCtxRelease_v2(int) { return kSuccess; }
+Result cuCtxSetCurrent(void *) { return kSuccess; }
+Result cuCtxGetCurrent(void **context) { return *context = handles, kSuccess; }
+Result cuCtxGetDevice(int *device) { return *device = 0, kSuccess; }
+Result cuCtxSynchronize() { return log("cuCtxSynchronize"), kSuccess; }
+Result cuDeviceGetAttribute(int *value, int attribute, int) {
+  *value = attribute == kAttributeMemoryPools ? enabled("FAKE_CUDA_POOLS") : 1;
+  return kSuccess;
+}
+Result cuDeviceGetName(char *name, int length, int) {
+  std::snprintf(name, length, "Fake GPU");
+  return kSuccess;
+}
+Result cuDeviceTotalMem_v2(size_t *bytes, int) {
+  return *bytes = size_t(1) << 30, kSuccess;
+}
+Result cuDeviceGetDefaultMemPool(void **pool, int) {
+  return *pool = newHandle(), kSuccess;
+}
+Result cuMemPoolSetAttribute(void *, int, void *) { return kSuccess; }
+Result cuGetErrorName(Result result, const char **name) {
+  if (result != kCaptureInvalidated)
+    return 1;
+  return *name = "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED", kSuccess;
+}
+Result cuGetErrorString(Result result, const char **text) {
+  if (result != kCaptureInvalidated)
+    return 1;
+  return *text = "operation failed due to a previous error during capture",
+         kSuccess;
+}
+
+Result cuMemAlloc_v2(void **pointer, size_t bytes) {
+  return *pointer = deviceAlloc(bytes), kSuccess;
+}
+Result cuMemAllocAsync(void **pointer, size_t bytes, void *) {
+  return *pointer = deviceAlloc(bytes), kSuccess;
+}
+Result cuMemAllocManaged(void **pointer, size_t bytes, unsigned) {
+  return *pointer = deviceAlloc(bytes), kSuccess;
+}
+// Memory is never given back: a captured graph keeps its temporaries.
+Result cuMemFree_v2(void *) { return kSuccess; }
+Result cuMemFreeAsync(void *, void *) { return kSuccess; }
+Result cuMemHostAlloc(void **pointer, size_t bytes, unsigned) {
+  return *pointer = deviceAlloc(bytes), kSuccess;
+}
+Result cuMemFreeHost(void *pointer) { return std::free(pointer), kSuccess; }
+Result cuMemHostRegister_v2(void *, size_t, unsigned) { return kSuccess; }
+Result cuMemHostUnregister(void *) { return kSuccess; }
+
+Result cuMemcpyHtoD_v2(void *device, const void *host, size_t bytes) {
+  log("cuMemcpyHtoD");
+  return std::memcpy(device, host, bytes), kSuccess;
+}
+Result cuMemcpyDtoH_v2(void *host, const void *device, size_t bytes) {
+  log("cuMemcpyDtoH");
+  return std::memcpy(host, device, bytes), kSuccess;
+}
+Result cuMemcpyAsync(void *to, const void *from, size_t bytes, void *stream) {
+  return enqueue(stream, [=] { std::memcpy(to, from, bytes); });
+}
+Result cuMemcpyHtoDAsync_v2(void *to, const void *from, size_t bytes,
+                            void *stream) {
+  return cuMemcpyAsync(to, from, bytes, stream);
+}
+Result cuMemcpyDtoHAsync_v2(void *to, const void *from, size_t bytes,
+                            void *stream) {
+  return cuMemcpyAsync(to, from, bytes, stream);
+}
+Result cuMemsetD32Async(void *to, unsigned value, size_t count, void *stream) {
+  return enqueue(stream, [=] {
+    for (size_t i = 0; i < count; ++i)
+      std::memcpy(static_cast<char *>(to) + 4 * i, &value, 4);
+  });
+}
+Result cuMemsetD16Async(void *to, unsigned short value, size_t count,
+                        void *stream) {
+  return enqueue(stream, [=] {
+    for (size_t i = 0; i < count; ++i)
+      std::memcpy(static_cast<char *>(to) + 2 * i, &value, 2);
+  });
+}
+
+Result cuStreamCreate(void **stream, unsigned) {
+  return *stream = newHandle(), kSuccess;
+}
+Result cuStreamDestroy_v2(void *) { return kSuccess; }
+Result cuStreamSynchronize(void *) {
+  return log("cuStreamSynchronize"), kSuccess;
+}
+Result cuStreamQuery(void *) { return kSuccess; }
+Result cuStreamWaitEvent(void *, void *, unsigned) { return kSuccess; }
+Result cuEventCreate(void **event, unsigned) {
+  return *event = newHandle(), kSuccess;
+}
+Result cuEventDestroy_v2(void *) { return kSuccess; }
+Result cuEventRecord(void *, void *) { return kSuccess; }
+Result cuEventSynchronize(void *) {
+  return log("cuEventSynchronize"), kSuccess;
+}
+
+Result cuModuleLoadData(void **module, const void *) {
+  return *module = newHandle(), kSuccess;
+}
+Result cuModuleLoadDataEx(void **module, const void *, unsigned, void *,
+                          void **) {
+  return *module = newHandle(), kSuccess;
+}
+Result cuModuleUnload(void *) { return kSuccess; }
+Result cuModuleGetFunction(void **function, void *, const char *) {
+  return *function = newHandle(), kSuccess;
+}
+Result cuFuncSetAttribute(void *, int, int) { return kSuccess; }
+Result cuLaunchKernel(void *, unsigned, unsigned, unsigned, unsigned, unsigned,
+                      unsigned, unsigned, void *stream, void **, void **) {
+  ++(stream && stream == capturing ? captured.kernels : kernelsDirect);
+  return kSuccess;
+}
+Result cuLaunchKernelEx(const void *, void *, void **, void **) {
+  ++kernelsDirect;
+  return kSuccess;
+}
+
+Result cuStreamBeginCapture_v2(void *stream, int) {
+  log("cuStreamBeginCapture");
+  capturing = stream;
+  captured = Graph();
+  return kSuccess;
+}
+Result cuStreamEndCapture(void *, void **graph) {
+  capturing = nullptr;
+  char detail[64];
+  std::snprintf(detail, sizeof(detail), " (%u kernels)", captured.kernels);
+  log("cuStreamEndCapture", detail);
+  if (enabled("FAKE_CUDA_CAPTURE_FAILS"))
+    return *graph = nullptr, kCaptureInvalidated;
+  return *graph = new Graph(captured), kSuccess;
+}
+Result cuGraphInstantiateWithFlags(void **exec, void *graph,
+                                   unsigned long long) {
+  log("cuGraphInstantiate");
+  return *exec = new Graph(*static_cast<Graph *>(graph)), kSuccess;
+}
+Result cuGraphDestroy(void *graph) {
+  return delete static_cast<Graph *>(graph), kSuccess;
+}
+Result cuGraphExecDestroy(void *exec) {
+  return delete static_cast<Graph *>(exec), kSuccess;
+}
+Result cuGraphLaunch(void *exec, void *) {
+  const Graph &graph = *static_cast<Graph *>(exec);
+  char detail[64];
+  std::snprintf(detail, sizeof(detail), " (%u kernels)", graph.kernels);
+  log("cuGraphLaunch", detail);
+  for (const std::function<void()> &copy : graph.copies)
+    copy();
+  return kSuccess;
+}
+}
