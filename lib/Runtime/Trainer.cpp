@@ -598,7 +598,8 @@ Expected<TrainingSummary> TrainingLoop::run() {
       StepRecord last;
       if (Status status = bookDeferredSteps(last); !status.ok())
         return status;
-      return finish(last, stopSignal, start, timedStart);
+      return finish(last, stopSignal, start, timedStart,
+                    exchangeSecondsAtTimedStart);
     }
     if (!deferredSeconds.empty()) {
       StepRecord last;
