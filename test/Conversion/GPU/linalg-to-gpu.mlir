@@ -1,6 +1,7 @@
 // RUN: mpt-opt %s --split-input-file --mpt-linalg-to-gpu --canonicalize --cse --verify-diagnostics | FileCheck %s
 // RUN: mpt-opt %s --split-input-file --mpt-linalg-to-gpu="tensor-cores=false" --canonicalize --cse --verify-diagnostics | FileCheck %s --check-prefix=NO-TC
 // RUN: mpt-opt %s --split-input-file --mpt-linalg-to-gpu="chip=sm_75" --canonicalize --cse --verify-diagnostics | FileCheck %s --check-prefix=NO-TC
+// RUN: mpt-opt %s --split-input-file --mpt-linalg-to-gpu="chip=sm_90a" --canonicalize --cse --verify-diagnostics | FileCheck %s --check-prefix=WGMMA
 
 // Elementwise: 4 consecutive elements per thread, 256 threads per block,
 // guarded, in 16-byte vectors since every row holds whole vectors. The
@@ -252,6 +253,33 @@ func.func @gemm_f32(%a: memref<512x256xf32>, %b: memref<256x1024xf32>, %c: memre
 // NO-TC-LABEL: func.func @gemm_f16
 // NO-TC: function(@gemm_f16_gemm_0)
 // NO-TC-NOT: nvvm.mma.sync
+
+// On sm_90a: two warpgroups, each multiplying its 64 rows with wgmma from
+// the tiles in shared memory, 64 f32 accumulators per thread in one
+// struct. Each k-tile's copies are made visible to wgmma's async proxy
+// before the barrier; the products of a k-tile are waited for before the
+// next barrier lets its buffers be overwritten.
+// WGMMA-LABEL: func.func @gemm_f16
+// WGMMA: gpu.launch {{.*}} threads({{.*}}) in ({{.*}} = %c256, {{.*}}) dynamic_shared_memory_size %c65536_i32 module(@gemm_f16_kernels) function(@gemm_f16_gemm_wgmma_0)
+// WGMMA: %[[SHARED:.*]] = gpu.dynamic_shared_memory
+// WGMMA: memref.extract_aligned_pointer_as_index %[[SHARED]]
+// WGMMA: nvvm.cp.async.commit.group
+// WGMMA: nvvm.cp.async.commit.group
+// WGMMA: nvvm.cp.async.commit.group
+// WGMMA: scf.for {{.*}} -> (!llvm.struct<({{(f32, ){63}f32}})>) {
+// WGMMA-NEXT: nvvm.cp.async.wait.group 2
+// WGMMA-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// WGMMA-NEXT: gpu.barrier
+// WGMMA: nvvm.cp.async.commit.group
+// WGMMA: nvvm.wgmma.fence.aligned
+// WGMMA: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <row>]
+// WGMMA: nvvm.wgmma.mma_async
+// WGMMA-NEXT: nvvm.wgmma.commit.group.sync.aligned
+// WGMMA-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// WGMMA: nvvm.cp.async.wait.group 0
+// WGMMA-NEXT: gpu.barrier
+// WGMMA-NOT: nvvm.mma.sync
+// WGMMA: vector.store %{{.*}} {alignment = 16 : i64} : memref<512x1024xf32>, vector<4xf32>
 func.func @gemm_f16(%a: memref<512x256xf16>, %b: memref<256x1024xf16>, %c: memref<512x1024xf32>) {
   linalg.matmul ins(%a, %b : memref<512x256xf16>, memref<256x1024xf16>) outs(%c : memref<512x1024xf32>)
   return
@@ -345,6 +373,18 @@ func.func @batched_many(%a: memref<70000x4x4xf32>, %b: memref<70000x4x4xf32>, %c
 // CHECK-NOT: gpu.launch
 // CHECK-NOT: gpu.dealloc
 // CHECK: return
+// The wgmma kernel runs them too.
+// WGMMA-LABEL: func.func @gemm_with_neighbours
+// WGMMA-NOT: gpu.alloc
+// WGMMA: gpu.launch {{.*}}function(@gemm_with_neighbours_gemm_wgmma_0)
+// WGMMA: memref.load %{{.*}} : memref<256xf32>
+// WGMMA: nvvm.wgmma.mma_async
+// WGMMA: arith.truncf
+// WGMMA: arith.maximumf
+// WGMMA: vector.store %{{.*}} {alignment = 8 : i64} : memref<128x256xf16>, vector<4xf16>
+// WGMMA-NOT: gpu.launch
+// WGMMA-NOT: gpu.dealloc
+// WGMMA: return
 func.func @gemm_with_neighbours(%x: memref<128x64xf16>, %w: memref<64x256xf16>, %b: memref<256xf32>, %h: memref<128x256xf16>) {
   %acc = gpu.alloc () : memref<128x256xf32>
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
