@@ -262,7 +262,51 @@ func.func @gemm_f32(%a: memref<512x256xf32>, %b: memref<256x1024xf32>, %c: memre
 // WGMMA-LABEL: func.func @gemm_f16
 // WGMMA: gpu.launch {{.*}} threads({{.*}}) in ({{.*}} = %c256, {{.*}}) dynamic_shared_memory_size %c65536_i32 module(@gemm_f16_kernels) function(@gemm_f16_gemm_wgmma_0)
 // WGMMA: %[[SHARED:.*]] = gpu.dynamic_shared_memory
+// WGMMA: %[[A:.*]] = memref.view %[[SHARED]][%{{.*}}][] : {{.*}} to memref<16384xf16, #gpu.address_space<workgroup>>
 // WGMMA: memref.extract_aligned_pointer_as_index %[[SHARED]]
+// The initial values in the wgmma D layout: lane 4g + t of warp w of
+// warpgroup q holds in register 0 row 64q + 16w + g, column 2t; in
+// register 1 column 2t + 1; in register 2 row 64q + 16w + g + 8.
+// WGMMA: %[[WARP:.*]] = arith.divui %{{.*}}, %c32 : index
+// WGMMA-NEXT: %[[LANE:.*]] = arith.remui %{{.*}}, %c32 : index
+// WGMMA-NEXT: %[[GROUP:.*]] = arith.divui %[[WARP]], %c4 : index
+// WGMMA-NEXT: %[[IN_GROUP:.*]] = arith.remui %[[WARP]], %c4 : index
+// WGMMA-NEXT: %[[GROUP_M:.*]] = arith.muli %[[GROUP]], %c64 : index
+// WGMMA-NEXT: %[[IN_GROUP_M:.*]] = arith.muli %[[IN_GROUP]], %c16 : index
+// WGMMA-NEXT: %[[WARP_M:.*]] = arith.addi %[[GROUP_M]], %[[IN_GROUP_M]] : index
+// WGMMA-NEXT: %[[G:.*]] = arith.divui %[[LANE]], %c4 : index
+// WGMMA-NEXT: %[[T:.*]] = arith.remui %[[LANE]], %c4 : index
+// WGMMA-NEXT: %[[ROW_IN_TILE:.*]] = arith.addi %[[WARP_M]], %[[G]] : index
+// WGMMA-NEXT: %[[ROW:.*]] = arith.addi %{{.*}}, %[[ROW_IN_TILE]] : index
+// WGMMA-NEXT: %[[TWO_T:.*]] = arith.muli %[[T]], %c2 : index
+// WGMMA-NEXT: %[[COL:.*]] = arith.addi %{{.*}}, %[[TWO_T]] : index
+// WGMMA: memref.load %{{.*}}[%[[ROW]], %[[COL]]] : memref<512x1024xf32>
+// WGMMA: llvm.insertvalue %{{.*}}, %{{.*}}[0]
+// WGMMA: %[[TWO_T_1:.*]] = arith.addi %[[TWO_T]], %c1 : index
+// WGMMA-NEXT: %[[COL_1:.*]] = arith.addi %{{.*}}, %[[TWO_T_1]] : index
+// WGMMA: memref.load %{{.*}}[%[[ROW]], %[[COL_1]]] : memref<512x1024xf32>
+// WGMMA: llvm.insertvalue %{{.*}}, %{{.*}}[1]
+// WGMMA: %[[G_8:.*]] = arith.addi %[[G]], %c8 : index
+// WGMMA-NEXT: %[[ROW_8_IN_TILE:.*]] = arith.addi %[[WARP_M]], %[[G_8]] : index
+// WGMMA-NEXT: %[[ROW_8:.*]] = arith.addi %{{.*}}, %[[ROW_8_IN_TILE]] : index
+// WGMMA: memref.load %{{.*}}[%[[ROW_8]], %[[COL]]] : memref<512x1024xf32>
+// WGMMA: llvm.insertvalue %{{.*}}, %{{.*}}[2]
+// A (along k) in core matrices: element (r, c) at (r / 8) * 64 + (c / 8) *
+// 1024 + (r % 8) * 8 + c % 8, i.e. core matrices 128 bytes apart along m
+// and 2048 along k.
+// WGMMA: llvm.insertvalue %{{.*}}, %{{.*}}[63]
+// WGMMA: arith.andi %{{.*}}, %{{.*}} : i1
+// WGMMA-NEXT: %[[LINE:.*]] = arith.andi %[[R:.*]], %c7 : index
+// WGMMA-NEXT: %[[WITHIN:.*]] = arith.andi %[[C:.*]], %c7 : index
+// WGMMA-NEXT: %[[R_MATRIX:.*]] = arith.divui %[[R]], %c8 : index
+// WGMMA-NEXT: %[[C_MATRIX:.*]] = arith.divui %[[C]], %c8 : index
+// WGMMA-NEXT: %[[M_START:.*]] = arith.muli %[[R_MATRIX]], %c64 : index
+// WGMMA-NEXT: %[[K_START:.*]] = arith.muli %[[C_MATRIX]], %c1024 : index
+// WGMMA-NEXT: %[[START:.*]] = arith.addi %[[M_START]], %[[K_START]] : index
+// WGMMA-NEXT: %[[LINE_START:.*]] = arith.muli %[[LINE]], %c8 : index
+// WGMMA-NEXT: %[[IN_MATRIX:.*]] = arith.addi %[[LINE_START]], %[[WITHIN]] : index
+// WGMMA-NEXT: %[[OFFSET:.*]] = arith.addi %[[START]], %[[IN_MATRIX]] : index
+// WGMMA: nvgpu.device_async_copy %{{.*}}, %[[A]][%[[OFFSET]]], 8, %{{.*}} {bypassL1} : memref<512x256xf16> to memref<16384xf16, #gpu.address_space<workgroup>>
 // WGMMA: nvvm.cp.async.commit.group
 // WGMMA: nvvm.cp.async.commit.group
 // WGMMA: nvvm.cp.async.commit.group
@@ -272,6 +316,7 @@ func.func @gemm_f32(%a: memref<512x256xf32>, %b: memref<256x1024xf32>, %c: memre
 // WGMMA-NEXT: gpu.barrier
 // WGMMA: nvvm.cp.async.commit.group
 // WGMMA: nvvm.wgmma.fence.aligned
+// WGMMA: arith.ori %{{.*}}, %c34368126976_i64 : i64
 // WGMMA: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <row>]
 // WGMMA: nvvm.wgmma.mma_async
 // WGMMA-NEXT: nvvm.wgmma.commit.group.sync.aligned

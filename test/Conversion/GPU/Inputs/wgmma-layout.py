@@ -15,7 +15,9 @@ its tables independently of them:
   register i hold row 16w + g + 8 ((i % 4) / 2), column 8 (i / 4) + 2t + i % 2.
 
 Prints the descriptor's constant bits for each operand, which the PTX test
-finds in the kernels, and exits non-zero on the first mismatch.
+finds in the kernels, and exits non-zero on the first mismatch. The IR test
+(linalg-to-gpu.mlir, WGMMA) pins the lowering's side: the tile offsets'
+constants and the registers' initial elements.
 """
 
 import sys
