@@ -5,7 +5,8 @@
 // cooperative copies of operand tiles into shared memory (GemmTiles.cpp,
 // through registers; StagedTiles.cpp, the tensor-core pipeline's cp.async
 // copies and ldmatrix loads), and the arithmetic of a tile, on the ordinary
-// cores (SimtGemm.cpp) or on tensor cores (MmaSyncGemm.cpp).
+// cores (SimtGemm.cpp) or on tensor cores (MmaSyncGemm.cpp; WgmmaGemm.cpp,
+// warpgroup MMA on sm_90a).
 //
 //===----------------------------------------------------------------------===//
 
@@ -138,12 +139,23 @@ void emitTileCopy(OpBuilder &b, Location loc, Gemm &gemm,
 // Operand tiles in a multi-stage pipeline (StagedTiles.cpp)
 //===----------------------------------------------------------------------===//
 
+/// How a staged tile's elements are arranged in shared memory.
+enum class TileLayout {
+  /// Rows of the tile one after the other, the 16-byte chunks of each row
+  /// permuted so that neither the copies nor `ldmatrix` conflict on banks.
+  PermutedRows,
+  /// The no-swizzle canonical layout of `wgmma` operands: core matrices of 8
+  /// lines of 16 bytes, each line along the tile's contiguous dimension,
+  /// consecutive along m or n (`strideBytes` apart), then along k
+  /// (`leadingBytes` apart); see coreMatrixStrides.
+  CoreMatrices,
+};
+
 /// One operand's k-tiles in shared memory, `stages` of them, each stored in
 /// the operand's own layout: `rows` along the loop dim `rowDim`, strided in
 /// the operand, and `cols` along `colDim`, contiguous in the operand
 /// (or k, when the operand is contiguous along neither of the tile's dims).
-/// The 16-byte chunks of each row are permuted (see stagedTileOffset) so
-/// that neither the copies nor the fragment loads conflict on banks.
+/// `layout` says where each element goes (see stagedTileOffset).
 struct StagedTile {
   OpOperand *operand;
   unsigned rowDim, colDim;
@@ -156,6 +168,7 @@ struct StagedTile {
   /// when the operand holds whole vectors along colDim, else 1, through
   /// registers.
   int64_t copyWidth;
+  TileLayout layout = TileLayout::PermutedRows;
   /// memref<stages * rows * cols x element, workgroup>.
   Value buffer;
 
@@ -165,14 +178,24 @@ struct StagedTile {
 /// The tile of `operand` spanning `extent` along loop `outerDim` (m or n)
 /// and `kExtent` along k, in `buffer` (set by the caller).
 StagedTile makeStagedTile(Gemm &gemm, OpOperand *operand, unsigned outerDim,
-                          int64_t extent, int64_t kExtent);
+                          int64_t extent, int64_t kExtent,
+                          TileLayout layout = TileLayout::PermutedRows);
 
-/// The element of `tile`'s `stage` at (row, col), after the permutation of
-/// 16-byte chunks: chunk c of row r is stored in place of chunk c ^ s(r),
-/// where s(r) takes 8 different values on any 8 consecutive rows that start
-/// at a multiple of 8, modulo the 128 bytes that span all 32 banks.
+/// The element of `tile`'s `stage` at (row, col). With PermutedRows, after
+/// the permutation of 16-byte chunks: chunk c of row r is stored in place of
+/// chunk c ^ s(r), where s(r) takes 8 different values on any 8 consecutive
+/// rows that start at a multiple of 8, modulo the 128 bytes that span all 32
+/// banks. With CoreMatrices, in its core matrix (see TileLayout).
 Value stagedTileOffset(OpBuilder &b, Location loc, const StagedTile &tile,
                        Value stage, Value row, Value col);
+
+/// The byte distances between the core matrices of a CoreMatrices tile: a
+/// matrix descriptor's leading (along k) and stride (along m or n) byte
+/// offsets.
+struct CoreMatrixStrides {
+  int64_t leadingBytes, strideBytes;
+};
+CoreMatrixStrides coreMatrixStrides(const StagedTile &tile);
 
 /// Starts the copy of the operand's elements (rowDim = rowBase + r, colDim =
 /// colBase + c) into `stage` of `tile`, shared by the block's `threads`
@@ -208,6 +231,34 @@ void buildSimtGemm(KernelBuilder &kernels, OpBuilder &b, Gemm &gemm);
 /// 128x128 tiles on tensor cores with `mma.sync.m16n8k16`, accumulating in
 /// f32 (MmaSyncGemm.cpp).
 void buildMmaSyncGemm(KernelBuilder &kernels, OpBuilder &b, Gemm &gemm);
+
+/// 128x128 tiles on sm_90a's tensor cores with `wgmma.mma_async.m64n128k16`
+/// from shared memory, accumulating in f32 (WgmmaGemm.cpp).
+void buildWgmmaGemm(KernelBuilder &kernels, OpBuilder &b, Gemm &gemm);
+
+/// A view of `bytes` bytes of the kernel's dynamic shared memory, from byte
+/// `offset`, as a 1-D buffer of `element`.
+Value sharedView(OpBuilder &b, Location loc, Value dynamicShared,
+                 int64_t offset, int64_t bytes, Type element);
+
+/// A warp's results leave through its slice of shared memory, 16 rows by 32
+/// columns of f32 at a time, rows padded to kWarpResultPitch so that the
+/// 8-byte writes of each half-warp cover all 32 banks once.
+constexpr int64_t kWarpResultRows = 16, kWarpResultCols = 32;
+constexpr int64_t kWarpResultPitch = kWarpResultCols + 8;
+constexpr int64_t kWarpResultSliceElements = kWarpResultRows * kWarpResultPitch;
+
+/// Stores the 16x32 results a warp holds in `fragments`, four vector<4xf32>
+/// in the layout of `mma.sync.m16n8` accumulators (lane 4g + t holds rows g
+/// and g + 8, columns 2t and 2t + 1 of each 16x8 fragment; fragment j spans
+/// columns 8j..8j + 7), at rows `row0`.. and columns `col0`.. of the tile at
+/// `origin`. They pass through `slice` (an element offset into `results`, the
+/// f32 view of shared memory) so that each lane then stores 4 consecutive
+/// columns at once (storeResults).
+void storeWarpResults(OpBuilder &b, Location loc, Gemm &gemm,
+                      const TileOrigin &origin, Value results, Value slice,
+                      Value laneId, ArrayRef<Value> fragments, Value row0,
+                      Value col0);
 
 //===----------------------------------------------------------------------===//
 // Library GEMMs (LibraryGemm.cpp)

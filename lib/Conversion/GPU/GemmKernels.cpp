@@ -7,7 +7,8 @@
 // element read from device memory is used by many threads.
 //
 // - f16/bf16 operands on sm_80+: 8 warps compute a 128x128 tile with
-//   `mma.sync.m16n8k16` (f32 accumulators in registers, k-steps of 32);
+//   `mma.sync.m16n8k16` (f32 accumulators in registers, k-steps of 32), or
+//   on sm_90a two warpgroups with `wgmma.mma_async.m64n128k16`;
 // - anything else: 256 threads compute a 64x64 tile, 4x4 outputs each,
 //   evaluating the op's own body for every multiply-add.
 //
@@ -103,7 +104,9 @@ gpu_kernels::buildGemmKernel(KernelBuilder &kernels, RewriterBase &rewriter,
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
   gemm->sizes = loopSizes(rewriter, op.getLoc(), op);
-  if (useTensorCores && kernels.hasMmaSync() && fitsMmaSync(*gemm))
+  if (useTensorCores && kernels.hasWgmma() && fitsMmaSync(*gemm))
+    buildWgmmaGemm(kernels, rewriter, *gemm);
+  else if (useTensorCores && kernels.hasMmaSync() && fitsMmaSync(*gemm))
     buildMmaSyncGemm(kernels, rewriter, *gemm);
   else
     buildSimtGemm(kernels, rewriter, *gemm);

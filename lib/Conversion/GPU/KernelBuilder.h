@@ -30,9 +30,10 @@ std::optional<unsigned> smVersionOf(StringRef chip);
 /// module `<func>_kernels`, and knows what the target offers.
 class KernelBuilder {
 public:
-  KernelBuilder(func::FuncOp func, unsigned smVersion, int64_t blockSize)
+  KernelBuilder(func::FuncOp func, StringRef chip, unsigned smVersion,
+                int64_t blockSize)
       : funcName(func.getSymName()), smVersion(smVersion),
-        blockSize(blockSize) {}
+        warpgroupMma(chip == "sm_90a"), blockSize(blockSize) {}
 
   /// Creates a `gpu.launch` at `b`'s insertion point with the given grid and
   /// block sizes (missing dimensions are 1), workgroup buffers and bytes of
@@ -44,12 +45,16 @@ public:
 
   /// Whether the target has `mma.sync` tensor cores for f16/bf16.
   bool hasMmaSync() const { return smVersion >= 80; }
+  /// Whether the target has warpgroup MMA (`wgmma`): sm_90a alone, as its
+  /// architecture-specific features are not carried to later chips.
+  bool hasWgmma() const { return warpgroupMma; }
   /// Threads per block of elementwise and reduction kernels.
   int64_t getBlockSize() const { return blockSize; }
 
 private:
   std::string funcName;
   unsigned smVersion;
+  bool warpgroupMma;
   int64_t blockSize;
   unsigned kernelCount = 0;
 };

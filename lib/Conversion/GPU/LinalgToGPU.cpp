@@ -106,7 +106,7 @@ struct LinalgToGPUPass : public mpt::impl::LinalgToGPUBase<LinalgToGPUPass> {
                        << "'; expected generated or cublaslt";
       return signalPassFailure();
     }
-    KernelBuilder kernels(func, *smVersion, blockSize);
+    KernelBuilder kernels(func, chip, *smVersion, blockSize);
     SmallVector<linalg::LinalgOp> ops;
     func.walk<WalkOrder::PreOrder>([&](Operation *op) {
       if (isa<gpu::LaunchOp>(op))

@@ -52,31 +52,18 @@ constexpr int64_t kThreads = kWarps * kThreadsPerWarp;
 constexpr int64_t kWarpTileM = kTileM / kWarpsM, kWarpTileN = kTileN / kWarpsN;
 constexpr int64_t kFragmentsM = kWarpTileM / kInstrM;
 constexpr int64_t kFragmentsN = kWarpTileN / kInstrN;
+static_assert(kWarpTileN == kWarpResultCols && kInstrM == kWarpResultRows,
+              "a warp's results leave one 16-row slice at a time");
+} // namespace mma
+
 /// The results a lane stores at once: 16 bytes of f32.
 constexpr int64_t kStoreWidth = 4;
-/// A warp's 16-row slice of results in shared memory: rows of kWarpTileN
-/// f32 padded by 8, so that the 8-byte writes of each half-warp (rows g and
-/// columns 2t, g < 4 or g >= 4) cover all 32 banks once.
-constexpr int64_t kResultPitch = kWarpTileN + 8;
-constexpr int64_t kResultSliceElements = kInstrM * kResultPitch;
-} // namespace mma
 
 /// The position of a lane within an `mma.sync` fragment: lane = 4 * group +
 /// thread, per the PTX ISA's fragment layouts for m16n8k16.
 struct LanePosition {
   Value group, thread;
 };
-
-/// A view of `bytes` bytes of the kernel's dynamic shared memory, from byte
-/// `offset`, as a 1-D buffer of `element`.
-Value sharedView(OpBuilder &b, Location loc, Value dynamicShared,
-                 int64_t offset, int64_t bytes, Type element) {
-  int64_t count = bytes * 8 / element.getIntOrFloatBitWidth();
-  auto type = MemRefType::get({count}, element, MemRefLayoutAttrInterface(),
-                              workgroupMemory(b.getContext()));
-  return memref::ViewOp::create(b, loc, type, dynamicShared,
-                                indexConstant(b, loc, offset), ValueRange{});
-}
 
 /// The kernel's dynamic shared memory: kStages k-tiles of each operand,
 /// reused by the results once the last k-tile is done.
@@ -85,7 +72,7 @@ int64_t sharedMemoryBytes(const StagedTile &lhs, const StagedTile &rhs,
   using namespace mma;
   int64_t tiles =
       kStages * (lhs.stageElements() + rhs.stageElements()) * elementBytes;
-  int64_t results = kWarps * kResultSliceElements * 4;
+  int64_t results = kWarps * kWarpResultSliceElements * 4;
   return std::max(tiles, results);
 }
 
@@ -95,6 +82,88 @@ Value nextStage(OpBuilder &b, Location loc, Value tile) {
 }
 
 } // namespace
+
+Value gpu_kernels::sharedView(OpBuilder &b, Location loc, Value dynamicShared,
+                              int64_t offset, int64_t bytes, Type element) {
+  int64_t count = bytes * 8 / element.getIntOrFloatBitWidth();
+  auto type = MemRefType::get({count}, element, MemRefLayoutAttrInterface(),
+                              workgroupMemory(b.getContext()));
+  return memref::ViewOp::create(b, loc, type, dynamicShared,
+                                indexConstant(b, loc, offset), ValueRange{});
+}
+
+void gpu_kernels::storeWarpResults(OpBuilder &b, Location loc, Gemm &gemm,
+                                   const TileOrigin &origin, Value results,
+                                   Value slice, Value laneId,
+                                   ArrayRef<Value> fragments, Value row0,
+                                   Value col0) {
+  constexpr int64_t kThreadsPerWarp = 32, kFragmentCols = 8;
+  Type outType = gemm.elementType(gemm.out);
+  Value group =
+      arith::DivUIOp::create(b, loc, laneId, indexConstant(b, loc, 4));
+  Value thread =
+      arith::RemUIOp::create(b, loc, laneId, indexConstant(b, loc, 4));
+  Value allLanes = arith::ConstantIntOp::create(b, loc, b.getI32Type(), -1);
+  Type f32 = b.getF32Type();
+  auto pairType = VectorType::get({2}, f32);
+  auto rowType = VectorType::get({kStoreWidth}, f32);
+  // Lane (g, t) holds rows g and g + 8, columns 2t and 2t + 1 of each
+  // fragment.
+  for (auto [j, fragment] : llvm::enumerate(fragments))
+    for (int64_t half = 0; half < 2; ++half) {
+      Value pair = vector::FromElementsOp::create(
+          b, loc, pairType,
+          ValueRange{vector::ExtractOp::create(b, loc, fragment,
+                                               ArrayRef<int64_t>{2 * half}),
+                     vector::ExtractOp::create(
+                         b, loc, fragment, ArrayRef<int64_t>{2 * half + 1})});
+      Value row = addIndexConstant(b, loc, group, 8 * half);
+      Value col = addIndexConstant(b, loc, mulIndexConstant(b, loc, thread, 2),
+                                   kFragmentCols * j);
+      Value offset = addIndex(
+          b, loc, slice,
+          addIndex(b, loc, mulIndexConstant(b, loc, row, kWarpResultPitch),
+                   col));
+      vector::StoreOp::create(b, loc, pair, results, ValueRange{offset},
+                              /*nontemporal=*/false, vectorAlignment(pairType));
+    }
+  NVVM::SyncWarpOp::create(b, loc, allLanes);
+  // Lane l reads columns 4 (l % 8) .. + 3 of rows l / 8 + 4q: a row of
+  // 32 f32 per 8 lanes.
+  constexpr int64_t kLanesPerRow = kWarpResultCols / kStoreWidth;
+  for (int64_t q = 0; q < kWarpResultRows * kLanesPerRow / kThreadsPerWarp;
+       ++q) {
+    Value row = addIndexConstant(
+        b, loc,
+        arith::DivUIOp::create(b, loc, laneId,
+                               indexConstant(b, loc, kLanesPerRow)),
+        q * kThreadsPerWarp / kLanesPerRow);
+    Value col = mulIndexConstant(
+        b, loc,
+        arith::RemUIOp::create(b, loc, laneId,
+                               indexConstant(b, loc, kLanesPerRow)),
+        kStoreWidth);
+    Value offset = addIndex(
+        b, loc, slice,
+        addIndex(b, loc, mulIndexConstant(b, loc, row, kWarpResultPitch), col));
+    Value loaded =
+        vector::LoadOp::create(b, loc, rowType, results, ValueRange{offset},
+                               /*nontemporal=*/false, vectorAlignment(rowType));
+    SmallVector<Value> values;
+    for (int64_t e = 0; e < kStoreWidth; ++e) {
+      Value value =
+          vector::ExtractOp::create(b, loc, loaded, ArrayRef<int64_t>{e});
+      if (outType != f32)
+        value = arith::TruncFOp::create(b, loc, outType, value);
+      values.push_back(value);
+    }
+    Value outRow = addIndex(b, loc, origin.m, addIndex(b, loc, row0, row));
+    Value outCol = addIndex(b, loc, origin.n, addIndex(b, loc, col0, col));
+    storeResults(b, loc, gemm, origin, outRow, outCol, values);
+  }
+  // The next slice overwrites this one.
+  NVVM::SyncWarpOp::create(b, loc, allLanes);
+}
 
 void gpu_kernels::buildMmaSyncGemm(KernelBuilder &kernels, OpBuilder &b,
                                    Gemm &gemm) {
@@ -258,69 +327,13 @@ void gpu_kernels::buildMmaSyncGemm(KernelBuilder &kernels, OpBuilder &b,
   NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
   gpu::BarrierOp::create(b, loc);
   Value results = sharedView(b, loc, dynamicShared, 0,
-                             kWarps * kResultSliceElements * 4, f32);
-  Value slice = mulIndexConstant(b, loc, warp, kResultSliceElements);
-  Value allLanes = arith::ConstantIntOp::create(b, loc, b.getI32Type(), -1);
-  auto pairType = VectorType::get({2}, f32);
-  auto rowType = VectorType::get({kStoreWidth}, f32);
+                             kWarps * kWarpResultSliceElements * 4, f32);
+  Value slice = mulIndexConstant(b, loc, warp, kWarpResultSliceElements);
   for (int64_t i = 0; i < kFragmentsM; ++i) {
-    // Lane (g, t) holds rows g and g + 8, columns 2t and 2t + 1 of each
-    // fragment.
+    SmallVector<Value> fragments;
     for (int64_t j = 0; j < kFragmentsN; ++j)
-      for (int64_t half = 0; half < 2; ++half) {
-        Value acc = kLoop.getResult(i * kFragmentsN + j);
-        Value pair = vector::FromElementsOp::create(
-            b, loc, pairType,
-            ValueRange{vector::ExtractOp::create(b, loc, acc,
-                                                 ArrayRef<int64_t>{2 * half}),
-                       vector::ExtractOp::create(
-                           b, loc, acc, ArrayRef<int64_t>{2 * half + 1})});
-        Value row = addIndexConstant(b, loc, lane.group, 8 * half);
-        Value col = addIndexConstant(
-            b, loc, mulIndexConstant(b, loc, lane.thread, 2), kInstrN * j);
-        Value offset = addIndex(
-            b, loc, slice,
-            addIndex(b, loc, mulIndexConstant(b, loc, row, kResultPitch), col));
-        vector::StoreOp::create(b, loc, pair, results, ValueRange{offset},
-                                /*nontemporal=*/false,
-                                vectorAlignment(pairType));
-      }
-    NVVM::SyncWarpOp::create(b, loc, allLanes);
-    // Lane l reads columns 4 (l % 8) .. + 3 of rows l / 8 + 4q: a row of
-    // 32 f32 per 8 lanes.
-    constexpr int64_t kLanesPerRow = kWarpTileN / kStoreWidth;
-    for (int64_t q = 0; q < kInstrM * kLanesPerRow / kThreadsPerWarp; ++q) {
-      Value row = addIndexConstant(
-          b, loc,
-          arith::DivUIOp::create(b, loc, laneId,
-                                 indexConstant(b, loc, kLanesPerRow)),
-          q * kThreadsPerWarp / kLanesPerRow);
-      Value col = mulIndexConstant(
-          b, loc,
-          arith::RemUIOp::create(b, loc, laneId,
-                                 indexConstant(b, loc, kLanesPerRow)),
-          kStoreWidth);
-      Value offset = addIndex(
-          b, loc, slice,
-          addIndex(b, loc, mulIndexConstant(b, loc, row, kResultPitch), col));
-      Value loaded = vector::LoadOp::create(
-          b, loc, rowType, results, ValueRange{offset},
-          /*nontemporal=*/false, vectorAlignment(rowType));
-      SmallVector<Value> values;
-      for (int64_t e = 0; e < kStoreWidth; ++e) {
-        Value value =
-            vector::ExtractOp::create(b, loc, loaded, ArrayRef<int64_t>{e});
-        if (outType != f32)
-          value = arith::TruncFOp::create(b, loc, outType, value);
-        values.push_back(value);
-      }
-      Value outRow = addIndex(
-          b, loc, origin.m,
-          addIndex(b, loc, warpM, addIndexConstant(b, loc, row, kInstrM * i)));
-      Value outCol = addIndex(b, loc, origin.n, addIndex(b, loc, warpN, col));
-      storeResults(b, loc, gemm, origin, outRow, outCol, values);
-    }
-    // The next slice overwrites this one.
-    NVVM::SyncWarpOp::create(b, loc, allLanes);
+      fragments.push_back(kLoop.getResult(i * kFragmentsN + j));
+    storeWarpResults(b, loc, gemm, origin, results, slice, laneId, fragments,
+                     addIndexConstant(b, loc, warpM, kInstrM * i), warpN);
   }
 }

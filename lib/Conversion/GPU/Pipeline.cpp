@@ -48,6 +48,8 @@ void addDeviceLowering(OpPassManager &pm, const LowerToNVVMOptions &options,
   // attributes (the host side passes them the same way).
   nvvm.useBarePtrCallConv = true;
   kernels.addPass(createConvertGpuOpsToNVVMOps(nvvm));
+  // NVVM ops that LLVM has no intrinsic for (wgmma.mma_async) become PTX.
+  kernels.addPass(createConvertNVVMToLLVMPass());
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());
   kernels.addPass(createReconcileUnrealizedCastsPass());

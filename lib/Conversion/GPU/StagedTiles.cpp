@@ -19,6 +19,16 @@
 // conflict-free too, since the XOR only permutes chunks within the group of
 // 8 (or within a row of fewer) that those threads write.
 //
+// The `wgmma` GEMM (sm_90a) reads its operands from shared memory itself,
+// through matrix descriptors, and needs them in one of the PTX ISA's
+// canonical layouts: here the one without swizzle, where each 8x8 core
+// matrix (8 lines of 16 bytes along the tile's contiguous dimension) is 128
+// contiguous bytes, core matrices along m or n are `strideBytes` apart and
+// along k `leadingBytes` apart. The 16-byte lines at the same place of
+// consecutive core matrices all fall in the same bank slot, so the threads of
+// a warp copy 8 lines of 4 core matrices (the 8 lines in 8 slots, 4 writes
+// each, the least 512 bytes need) rather than 32 chunks of one row.
+//
 //===----------------------------------------------------------------------===//
 
 #include "GemmKernel.h"
@@ -59,9 +69,10 @@ Value fragmentRegister(OpBuilder &b, Location loc, Value pair) {
 
 StagedTile gpu_kernels::makeStagedTile(Gemm &gemm, OpOperand *operand,
                                        unsigned outerDim, int64_t extent,
-                                       int64_t kExtent) {
+                                       int64_t kExtent, TileLayout layout) {
   StagedTile tile;
   tile.operand = operand;
+  tile.layout = layout;
   bool alongOuter = isContiguousAlong(gemm, operand, outerDim);
   tile.alongK = !alongOuter;
   tile.rowDim = alongOuter ? gemm.k : outerDim;
@@ -78,9 +89,50 @@ StagedTile gpu_kernels::makeStagedTile(Gemm &gemm, OpOperand *operand,
   return tile;
 }
 
+namespace {
+
+/// Lines (of 16 bytes) of a core matrix.
+constexpr int64_t kCoreMatrixLines = 8;
+
+/// The element of a CoreMatrices tile at (row, col) of `stage`: its core
+/// matrix is (outer / outerPerMatrix, k / kPerMatrix), where a line runs
+/// along the tile's contiguous dimension (k when `alongK`).
+Value coreMatrixOffset(OpBuilder &b, Location loc, const StagedTile &tile,
+                       Value stage, Value row, Value col) {
+  CoreMatrixStrides strides = coreMatrixStrides(tile);
+  int64_t elementBytes = kChunkBytes / tile.chunk;
+  Value line = remPowerOfTwo(b, loc, row, kCoreMatrixLines);
+  Value within = remPowerOfTwo(b, loc, col, tile.chunk);
+  Value rowMatrix = divConstant(b, loc, row, kCoreMatrixLines);
+  Value colMatrix = divConstant(b, loc, col, tile.chunk);
+  Value outerMatrix = tile.alongK ? rowMatrix : colMatrix;
+  Value kMatrix = tile.alongK ? colMatrix : rowMatrix;
+  Value matrixStart = addIndex(
+      b, loc,
+      mulIndexConstant(b, loc, outerMatrix, strides.strideBytes / elementBytes),
+      mulIndexConstant(b, loc, kMatrix, strides.leadingBytes / elementBytes));
+  Value inMatrix =
+      addIndex(b, loc, mulIndexConstant(b, loc, line, tile.chunk), within);
+  return addIndex(b, loc, mulIndexConstant(b, loc, stage, tile.stageElements()),
+                  addIndex(b, loc, matrixStart, inMatrix));
+}
+
+} // namespace
+
+CoreMatrixStrides gpu_kernels::coreMatrixStrides(const StagedTile &tile) {
+  // Core matrices are 128 contiguous bytes, consecutive along m or n, so
+  // those along k are a whole column of them apart.
+  int64_t matrixBytes = kCoreMatrixLines * kChunkBytes;
+  int64_t outerExtent = tile.alongK ? tile.rows : tile.cols;
+  int64_t outerPerMatrix = tile.alongK ? kCoreMatrixLines : tile.chunk;
+  return {outerExtent / outerPerMatrix * matrixBytes, matrixBytes};
+}
+
 Value gpu_kernels::stagedTileOffset(OpBuilder &b, Location loc,
                                     const StagedTile &tile, Value stage,
                                     Value row, Value col) {
+  if (tile.layout == TileLayout::CoreMatrices)
+    return coreMatrixOffset(b, loc, tile, stage, row, col);
   // Chunk c of row r moves to chunk c ^ s(r). With 8 or more chunks per row
   // (a row spans whole multiples of 128 bytes) s(r) = r mod 8; with C < 8
   // chunks, 8 / C consecutive rows share 128 bytes and s(r) = (r / (8 / C))
@@ -114,14 +166,43 @@ void gpu_kernels::emitStagedTileCopy(OpBuilder &b, Location loc, Gemm &gemm,
   Value rowLimit = gemm.size(tile.rowDim);
   Value colLimit = gemm.size(tile.colDim);
   AffineMap map = gemm.op.getMatchingIndexingMap(tile.operand);
+  // In a CoreMatrices tile, 32 consecutive vectors are 8 lines of 4 core
+  // matrices (see the top of the file).
+  constexpr int64_t kLinesPerWarp = 8, kMatricesPerWarp = 4;
+  int64_t vectorsPerRow = tile.cols / width;
+  bool byCoreMatrices = tile.layout == TileLayout::CoreMatrices &&
+                        width == tile.chunk && tile.rows % kLinesPerWarp == 0 &&
+                        vectorsPerRow % kMatricesPerWarp == 0;
   for (int64_t first = 0; first < tile.stageElements();
        first += threads * width) {
-    // Consecutive threads take consecutive vectors of a row.
-    Value e = mulIndexConstant(
-        b, loc, addIndexConstant(b, loc, tid, first / width), width);
-    Value r = divConstant(b, loc, e, tile.cols);
-    Value c =
-        arith::RemUIOp::create(b, loc, e, indexConstant(b, loc, tile.cols));
+    Value v = addIndexConstant(b, loc, tid, first / width);
+    Value r, c;
+    if (byCoreMatrices) {
+      Value warpPiece =
+          divConstant(b, loc, v, kLinesPerWarp * kMatricesPerWarp);
+      Value inPiece =
+          remPowerOfTwo(b, loc, v, kLinesPerWarp * kMatricesPerWarp);
+      int64_t piecesPerRow = vectorsPerRow / kMatricesPerWarp;
+      r = addIndex(
+          b, loc,
+          mulIndexConstant(b, loc, divConstant(b, loc, warpPiece, piecesPerRow),
+                           kLinesPerWarp),
+          remPowerOfTwo(b, loc, inPiece, kLinesPerWarp));
+      Value vectorInRow =
+          addIndex(b, loc,
+                   mulIndexConstant(b, loc,
+                                    arith::RemUIOp::create(
+                                        b, loc, warpPiece,
+                                        indexConstant(b, loc, piecesPerRow)),
+                                    kMatricesPerWarp),
+                   divConstant(b, loc, inPiece, kLinesPerWarp));
+      c = mulIndexConstant(b, loc, vectorInRow, width);
+    } else {
+      // Consecutive threads take consecutive vectors of a row.
+      Value e = mulIndexConstant(b, loc, v, width);
+      r = divConstant(b, loc, e, tile.cols);
+      c = arith::RemUIOp::create(b, loc, e, indexConstant(b, loc, tile.cols));
+    }
     Value row = addIndex(b, loc, rowBase, r);
     Value col = addIndex(b, loc, colBase, c);
     Value inBounds =

@@ -1,6 +1,7 @@
 // RUN: mpt-opt %s --split-input-file --mpt-linalg-to-gpu --canonicalize --cse --verify-diagnostics | FileCheck %s
 // RUN: mpt-opt %s --split-input-file --mpt-linalg-to-gpu="tensor-cores=false" --canonicalize --cse --verify-diagnostics | FileCheck %s --check-prefix=NO-TC
 // RUN: mpt-opt %s --split-input-file --mpt-linalg-to-gpu="chip=sm_75" --canonicalize --cse --verify-diagnostics | FileCheck %s --check-prefix=NO-TC
+// RUN: mpt-opt %s --split-input-file --mpt-linalg-to-gpu="chip=sm_90a" --canonicalize --cse --verify-diagnostics | FileCheck %s --check-prefix=WGMMA
 
 // Elementwise: 4 consecutive elements per thread, 256 threads per block,
 // guarded, in 16-byte vectors since every row holds whole vectors. The
@@ -252,6 +253,78 @@ func.func @gemm_f32(%a: memref<512x256xf32>, %b: memref<256x1024xf32>, %c: memre
 // NO-TC-LABEL: func.func @gemm_f16
 // NO-TC: function(@gemm_f16_gemm_0)
 // NO-TC-NOT: nvvm.mma.sync
+
+// On sm_90a: two warpgroups, each multiplying its 64 rows with wgmma from
+// the tiles in shared memory, 64 f32 accumulators per thread in one
+// struct. Each k-tile's copies are made visible to wgmma's async proxy
+// before the barrier; the products of a k-tile are waited for before the
+// next barrier lets its buffers be overwritten.
+// WGMMA-LABEL: func.func @gemm_f16
+// WGMMA: gpu.launch {{.*}} threads({{.*}}) in ({{.*}} = %c256, {{.*}}) dynamic_shared_memory_size %c65536_i32 module(@gemm_f16_kernels) function(@gemm_f16_gemm_wgmma_0)
+// WGMMA: %[[SHARED:.*]] = gpu.dynamic_shared_memory
+// WGMMA: %[[A:.*]] = memref.view %[[SHARED]][%{{.*}}][] : {{.*}} to memref<16384xf16, #gpu.address_space<workgroup>>
+// WGMMA: memref.extract_aligned_pointer_as_index %[[SHARED]]
+// The initial values in the wgmma D layout: lane 4g + t of warp w of
+// warpgroup q holds in register 0 row 64q + 16w + g, column 2t; in
+// register 1 column 2t + 1; in register 2 row 64q + 16w + g + 8.
+// WGMMA: %[[WARP:.*]] = arith.divui %{{.*}}, %c32 : index
+// WGMMA-NEXT: %[[LANE:.*]] = arith.remui %{{.*}}, %c32 : index
+// WGMMA-NEXT: %[[GROUP:.*]] = arith.divui %[[WARP]], %c4 : index
+// WGMMA-NEXT: %[[IN_GROUP:.*]] = arith.remui %[[WARP]], %c4 : index
+// WGMMA-NEXT: %[[GROUP_M:.*]] = arith.muli %[[GROUP]], %c64 : index
+// WGMMA-NEXT: %[[IN_GROUP_M:.*]] = arith.muli %[[IN_GROUP]], %c16 : index
+// WGMMA-NEXT: %[[WARP_M:.*]] = arith.addi %[[GROUP_M]], %[[IN_GROUP_M]] : index
+// WGMMA-NEXT: %[[G:.*]] = arith.divui %[[LANE]], %c4 : index
+// WGMMA-NEXT: %[[T:.*]] = arith.remui %[[LANE]], %c4 : index
+// WGMMA-NEXT: %[[ROW_IN_TILE:.*]] = arith.addi %[[WARP_M]], %[[G]] : index
+// WGMMA-NEXT: %[[ROW:.*]] = arith.addi %{{.*}}, %[[ROW_IN_TILE]] : index
+// WGMMA-NEXT: %[[TWO_T:.*]] = arith.muli %[[T]], %c2 : index
+// WGMMA-NEXT: %[[COL:.*]] = arith.addi %{{.*}}, %[[TWO_T]] : index
+// WGMMA: memref.load %{{.*}}[%[[ROW]], %[[COL]]] : memref<512x1024xf32>
+// WGMMA: llvm.insertvalue %{{.*}}, %{{.*}}[0]
+// WGMMA: %[[TWO_T_1:.*]] = arith.addi %[[TWO_T]], %c1 : index
+// WGMMA-NEXT: %[[COL_1:.*]] = arith.addi %{{.*}}, %[[TWO_T_1]] : index
+// WGMMA: memref.load %{{.*}}[%[[ROW]], %[[COL_1]]] : memref<512x1024xf32>
+// WGMMA: llvm.insertvalue %{{.*}}, %{{.*}}[1]
+// WGMMA: %[[G_8:.*]] = arith.addi %[[G]], %c8 : index
+// WGMMA-NEXT: %[[ROW_8_IN_TILE:.*]] = arith.addi %[[WARP_M]], %[[G_8]] : index
+// WGMMA-NEXT: %[[ROW_8:.*]] = arith.addi %{{.*}}, %[[ROW_8_IN_TILE]] : index
+// WGMMA: memref.load %{{.*}}[%[[ROW_8]], %[[COL]]] : memref<512x1024xf32>
+// WGMMA: llvm.insertvalue %{{.*}}, %{{.*}}[2]
+// A (along k) in core matrices: element (r, c) at (r / 8) * 64 + (c / 8) *
+// 1024 + (r % 8) * 8 + c % 8, i.e. core matrices 128 bytes apart along m
+// and 2048 along k.
+// WGMMA: llvm.insertvalue %{{.*}}, %{{.*}}[63]
+// WGMMA: arith.andi %{{.*}}, %{{.*}} : i1
+// WGMMA-NEXT: %[[LINE:.*]] = arith.andi %[[R:.*]], %c7 : index
+// WGMMA-NEXT: %[[WITHIN:.*]] = arith.andi %[[C:.*]], %c7 : index
+// WGMMA-NEXT: %[[R_MATRIX:.*]] = arith.divui %[[R]], %c8 : index
+// WGMMA-NEXT: %[[C_MATRIX:.*]] = arith.divui %[[C]], %c8 : index
+// WGMMA-NEXT: %[[M_START:.*]] = arith.muli %[[R_MATRIX]], %c64 : index
+// WGMMA-NEXT: %[[K_START:.*]] = arith.muli %[[C_MATRIX]], %c1024 : index
+// WGMMA-NEXT: %[[START:.*]] = arith.addi %[[M_START]], %[[K_START]] : index
+// WGMMA-NEXT: %[[LINE_START:.*]] = arith.muli %[[LINE]], %c8 : index
+// WGMMA-NEXT: %[[IN_MATRIX:.*]] = arith.addi %[[LINE_START]], %[[WITHIN]] : index
+// WGMMA-NEXT: %[[OFFSET:.*]] = arith.addi %[[START]], %[[IN_MATRIX]] : index
+// WGMMA: nvgpu.device_async_copy %{{.*}}, %[[A]][%[[OFFSET]]], 8, %{{.*}} {bypassL1} : memref<512x256xf16> to memref<16384xf16, #gpu.address_space<workgroup>>
+// WGMMA: nvvm.cp.async.commit.group
+// WGMMA: nvvm.cp.async.commit.group
+// WGMMA: nvvm.cp.async.commit.group
+// WGMMA: scf.for {{.*}} -> (!llvm.struct<({{(f32, ){63}f32}})>) {
+// WGMMA-NEXT: nvvm.cp.async.wait.group 2
+// WGMMA-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// WGMMA-NEXT: gpu.barrier
+// WGMMA: nvvm.cp.async.commit.group
+// WGMMA: nvvm.wgmma.fence.aligned
+// WGMMA: arith.ori %{{.*}}, %c34368126976_i64 : i64
+// WGMMA: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <row>]
+// WGMMA: nvvm.wgmma.mma_async
+// WGMMA-NEXT: nvvm.wgmma.commit.group.sync.aligned
+// WGMMA-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// WGMMA: nvvm.cp.async.wait.group 0
+// WGMMA-NEXT: gpu.barrier
+// WGMMA-NOT: nvvm.mma.sync
+// WGMMA: vector.store %{{.*}} {alignment = 16 : i64} : memref<512x1024xf32>, vector<4xf32>
 func.func @gemm_f16(%a: memref<512x256xf16>, %b: memref<256x1024xf16>, %c: memref<512x1024xf32>) {
   linalg.matmul ins(%a, %b : memref<512x256xf16>, memref<256x1024xf16>) outs(%c : memref<512x1024xf32>)
   return
@@ -345,6 +418,18 @@ func.func @batched_many(%a: memref<70000x4x4xf32>, %b: memref<70000x4x4xf32>, %c
 // CHECK-NOT: gpu.launch
 // CHECK-NOT: gpu.dealloc
 // CHECK: return
+// The wgmma kernel runs them too.
+// WGMMA-LABEL: func.func @gemm_with_neighbours
+// WGMMA-NOT: gpu.alloc
+// WGMMA: gpu.launch {{.*}}function(@gemm_with_neighbours_gemm_wgmma_0)
+// WGMMA: memref.load %{{.*}} : memref<256xf32>
+// WGMMA: nvvm.wgmma.mma_async
+// WGMMA: arith.truncf
+// WGMMA: arith.maximumf
+// WGMMA: vector.store %{{.*}} {alignment = 8 : i64} : memref<128x256xf16>, vector<4xf16>
+// WGMMA-NOT: gpu.launch
+// WGMMA-NOT: gpu.dealloc
+// WGMMA: return
 func.func @gemm_with_neighbours(%x: memref<128x64xf16>, %w: memref<64x256xf16>, %b: memref<256xf32>, %h: memref<128x256xf16>) {
   %acc = gpu.alloc () : memref<128x256xf32>
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}

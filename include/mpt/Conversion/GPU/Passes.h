@@ -35,9 +35,10 @@ namespace mpt {
 
 /// Options of `--mpt-lower-to-nvvm`.
 struct LowerToNVVMOptions : public PassPipelineOptions<LowerToNVVMOptions> {
-  Option<std::string> chip{*this, "chip",
-                           llvm::cl::desc("Target chip: sm_80, sm_90, ..."),
-                           llvm::cl::init("sm_90")};
+  Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("Target chip: sm_80, sm_90, sm_90a (wgmma), ..."),
+      llvm::cl::init("sm_90")};
   Option<std::string> features{
       *this, "features",
       llvm::cl::desc("PTX features, e.g. +ptx80 (CUDA 13's ptxas needs "

@@ -116,7 +116,9 @@ def LinalgToGPU : Pass<"mpt-linalg-to-gpu", "func::FuncOp"> {
       a tiled GEMM. With f16/bf16 operands and `tensor-cores` on a chip of
       sm_80 or newer it runs on tensor cores (`mma.sync.m16n8k16`,
       accumulating in f32, operand tiles copied by a 4-stage `cp.async`
-      pipeline into shared memory and read with `ldmatrix`); otherwise a
+      pipeline into shared memory and read with `ldmatrix`; on sm_90a
+      `wgmma.mma_async.m64n128k16` instead, reading the tiles from shared
+      memory through matrix descriptors); otherwise a
       shared-memory tiled GEMM on the ordinary cores, with fused
       multiply-adds;
     - *reductions*: one block per output (or several blocks and a second
@@ -166,7 +168,8 @@ def LinalgToGPU : Pass<"mpt-linalg-to-gpu", "func::FuncOp"> {
                            "::mlir::LLVM::LLVMDialect"];
   let options = [
     Option<"chip", "chip", "std::string", "\"sm_90\"",
-           "Target chip (sm_<major><minor>); tensor cores need sm_80 or newer">,
+           "Target chip (sm_<major><minor>[a]); tensor cores need sm_80 or "
+           "newer, warpgroup MMA (wgmma) sm_90a">,
     Option<"tensorCores", "tensor-cores", "bool", "true",
            "Run f16/bf16 contractions on tensor cores when the chip has them">,
     Option<"blockSize", "block-size", "int64_t", "256",
