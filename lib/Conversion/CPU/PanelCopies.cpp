@@ -135,31 +135,42 @@ struct PanelCopier {
 
   /// Writes `kCount` k values (from `k`) of the panel's `tile` rows, read
   /// as one vector per row and transposed in registers; pairs of k move as
-  /// one 32-bit lane.
+  /// one 32-bit lane. The rows go in groups of as many as a register has
+  /// lanes, so that a group's square block and its transpose fit the vector
+  /// registers (32 rows of a 32-row panel at once spill).
   Value copyTransposedBlock(Value panel, Value k, int64_t kCount) {
     int64_t lanes = kCount / pairs;
     Type lane = pairs == 1 ? element : b.getI32Type();
-    auto blockType = VectorType::get({tile, lanes}, lane);
-    Value block = arith::ConstantOp::create(b, loc, b.getZeroAttr(blockType));
-    for (int64_t row = 0; row < tile; ++row) {
-      Value vector = read(offset(firstRow, row), k, kCount);
-      if (pairs > 1)
-        vector = vector::BitCastOp::create(
-            b, loc, VectorType::get({lanes}, lane), vector);
-      block = vector::InsertOp::create(b, loc, vector, block, row);
-    }
-    Value transposed = vector::TransposeOp::create(b, loc, block, {1, 0});
-    if (pairs > 1)
-      transposed = vector::BitCastOp::create(
-          b, loc, VectorType::get({lanes, tile * pairs}, element), transposed);
+    int64_t groupRows =
+        std::min(tile, kBlockBytes / (lane.getIntOrFloatBitWidth() / 8));
+    while (tile % groupRows != 0)
+      --groupRows;
     Value kPair =
         pairs == 1
             ? k
             : arith::DivUIOp::create(b, loc, k, index(pairs)).getResult();
-    return vector::TransferWriteOp::create(b, loc, transposed, panel,
-                                           ValueRange{kPair, index(0)},
-                                           ArrayRef<bool>{true, true})
-        .getResult();
+    auto blockType = VectorType::get({groupRows, lanes}, lane);
+    for (int64_t group = 0; group < tile; group += groupRows) {
+      Value block = arith::ConstantOp::create(b, loc, b.getZeroAttr(blockType));
+      for (int64_t row = 0; row < groupRows; ++row) {
+        Value vector = read(offset(firstRow, group + row), k, kCount);
+        if (pairs > 1)
+          vector = vector::BitCastOp::create(
+              b, loc, VectorType::get({lanes}, lane), vector);
+        block = vector::InsertOp::create(b, loc, vector, block, row);
+      }
+      Value transposed = vector::TransposeOp::create(b, loc, block, {1, 0});
+      if (pairs > 1)
+        transposed = vector::BitCastOp::create(
+            b, loc, VectorType::get({lanes, groupRows * pairs}, element),
+            transposed);
+      panel = vector::TransferWriteOp::create(
+                  b, loc, transposed, panel,
+                  ValueRange{kPair, index(group * pairs)},
+                  ArrayRef<bool>{true, true})
+                  .getResult();
+    }
+    return panel;
   }
 
   /// The panel of an operand whose last dim is k: whole blocks of one
