@@ -191,6 +191,39 @@ struct VectorizePass : mpt::impl::VectorizeBase<VectorizePass> {
     return cast<linalg::LinalgOp>(tiled->tiledOps.back());
   }
 
+  /// Makes the loop of the tile that is a vector (`sizes` greater than 1)
+  /// its last: the vectorizer gives vectors the shape of the loops, and a
+  /// vector with trailing unit dims (`vector<64x1xf32>`) lowers to an array
+  /// of one-element vectors, that is, to scalar code.
+  FailureOr<Operation *> moveVectorLoopInnermost(RewriterBase &rewriter,
+                                                 Operation *tile,
+                                                 ArrayRef<int64_t> sizes) {
+    auto vectorLoop =
+        llvm::find_if(sizes, [](int64_t size) { return size > 1; });
+    unsigned dim = std::distance(sizes.begin(), vectorLoop);
+    if (vectorLoop == sizes.end() || dim + 1 == sizes.size())
+      return tile;
+    rewriter.setInsertionPoint(tile);
+    auto generic = dyn_cast<linalg::GenericOp>(tile);
+    if (!generic) {
+      FailureOr<linalg::GenericOp> generalized =
+          linalg::generalizeNamedOp(rewriter, cast<linalg::LinalgOp>(tile));
+      if (failed(generalized))
+        return rewriter.notifyMatchFailure(tile, "could not be generalized");
+      generic = *generalized;
+    }
+    SmallVector<unsigned> order;
+    for (unsigned loop = 0; loop < sizes.size(); ++loop)
+      if (loop != dim)
+        order.push_back(loop);
+    order.push_back(dim);
+    FailureOr<linalg::GenericOp> interchanged =
+        linalg::interchangeGenericOp(rewriter, generic, order);
+    if (failed(interchanged))
+      return rewriter.notifyMatchFailure(tile, "could not be interchanged");
+    return interchanged->getOperation();
+  }
+
   /// Tiles `op` to one vector per iteration and vectorizes the tile; fails,
   /// with the reason, when it does not vectorize, which leaves the op to
   /// scalar loops.
@@ -227,6 +260,12 @@ struct VectorizePass : mpt::impl::VectorizeBase<VectorizePass> {
       rewriter.replaceOp(op, tiled->replacements);
       tile = tiled->tiledOps.back();
     }
+    if (FailureOr<Operation *> moved =
+            moveVectorLoopInnermost(rewriter, tile, sizes);
+        succeeded(moved))
+      tile = *moved;
+    else
+      return failure();
     if (failed(linalg::vectorizeOpPrecondition(tile)))
       return rewriter.notifyMatchFailure(tile, "the tile does not vectorize");
     rewriter.setInsertionPoint(tile);

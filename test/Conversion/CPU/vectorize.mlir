@@ -199,16 +199,17 @@ func.func @any_nonfinite(%x: tensor<16x256xbf16>, %init: tensor<i1>) -> tensor<i
 // matrix is contiguous along the result's dim: the vector runs along that
 // dim, and each k adds one row of A times v[k] to it, with no horizontal
 // reduction and no strided reads of A; the unit k of each step is an
-// elementwise multiply and add, not a contraction.
+// elementwise multiply and add, not a contraction. The vector's loop is
+// made the tile's last, so the vectors have no trailing unit dims.
 // CHECK-LABEL: func.func @transposed_matvec
 // CHECK:         scf.for {{.*}} step %[[VEC:.*]] iter_args(
-// CHECK:           scf.for {{.*}} -> (vector<64x1xf32>)
-// CHECK:             vector.transfer_read {{.*}} : tensor<1x64xf32>, vector<64x1x1xf32>
+// CHECK:           scf.for {{.*}} -> (vector<1x64xf32>)
+// CHECK:             vector.transfer_read {{.*}} : tensor<1x64xf32>, vector<1x1x64xf32>
 // CHECK-NOT:         vector.multi_reduction
 // CHECK-NOT:         vector.contract
-// CHECK:             arith.mulf {{.*}} : vector<64x1x1xf32>
-// CHECK:             %[[SUM:.*]] = arith.addf {{.*}} : vector<64x1xf32>
-// CHECK:             scf.yield %[[SUM]] : vector<64x1xf32>
+// CHECK:             arith.mulf {{.*}} : vector<1x1x64xf32>
+// CHECK:             %[[SUM:.*]] = arith.addf {{.*}} : vector<1x64xf32>
+// CHECK:             scf.yield %[[SUM]] : vector<1x64xf32>
 func.func @transposed_matvec(%a: tensor<32x128xf32>, %v: tensor<32x1xf32>, %init: tensor<128x1xf32>) -> tensor<128x1xf32> {
   %r = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d2, d0)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>]
       ins(%a, %v : tensor<32x128xf32>, tensor<32x1xf32>) outs(%init : tensor<128x1xf32>) -> tensor<128x1xf32>
@@ -232,4 +233,23 @@ func.func @row_sum(%x: tensor<8x256xf32>, %init: tensor<8xf32>) -> tensor<8xf32>
     linalg.yield %s : f32
   } -> tensor<8xf32>
   return %r : tensor<8xf32>
+}
+
+// -----
+
+// An elementwise op on a column ([N][1], the output of a one-unit layer):
+// its vector runs along the rows, and the loop of the unit dim is moved
+// before it, so the vector is vector<1x64xf32> (one register row) rather
+// than vector<64x1xf32> (64 one-element vectors, scalar code).
+// CHECK-LABEL: func.func @column_negate
+// CHECK:         vector.transfer_read {{.*}} : tensor<64x1xf32>, vector<1x64xf32>
+// CHECK:         arith.negf {{.*}} : vector<1x64xf32>
+func.func @column_negate(%x: tensor<256x1xf32>, %init: tensor<256x1xf32>) -> tensor<256x1xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<256x1xf32>) outs(%init : tensor<256x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<256x1xf32>
+  return %r : tensor<256x1xf32>
 }
