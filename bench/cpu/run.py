@@ -5,7 +5,8 @@ For each model (the benchmark MLP and a transformer block, bench/cpu/
 models.py) and thread count, runs mpt-run and its PyTorch twin
 (torch_models.py) alternately for every precision, several times, so that
 both see the same load; reports the median steps/s of each, the spread
-(min-max) and the median of the per-repetition ratios mpt/PyTorch. Then the
+(min-max) and the median of the per-repetition ratios mpt/PyTorch. Both
+sides train on one fixed batch of random data. Then the
 activation memory of each precision relative to fp32 (mpt-run's `peak
 activations`), and the GEMM efficiency: the GEMM step of models.py gemm
 (two GEMMs and little else) in GFLOP/s against the peak that
@@ -15,10 +16,13 @@ bench/probe/peak.c measures.
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
+
+import numpy
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -37,6 +41,23 @@ def generate(model_args, directory, name):
         subprocess.run([PYTHON, os.path.join(HERE, "models.py")] + model_args,
                        stdout=out, check=True)
     return path
+
+
+def fixed_batch(model, directory):
+    """mpt-run's flags that train on one fixed batch of N(0, 1) data, as the
+    PyTorch twin does: the synthetic task would draw a fresh batch (and
+    compute its targets) in the runtime on every timed step, which PyTorch
+    does not. Rank-0 batch inputs keep their --scalar flags."""
+    with open(model) as f:
+        clause = re.search(r"batch\((.*?)\)\s*$", f.read(), re.MULTILINE).group(1)
+    files = []
+    for name, dims in re.findall(r"%(\w+): tensor<((?:\d+x)+)f32>", clause):
+        shape = tuple(int(d) for d in dims.rstrip("x").split("x"))
+        path = os.path.join(directory, f"{os.path.basename(model)}.{name}.npy")
+        numpy.save(path, numpy.random.default_rng(len(files)).standard_normal(
+            shape, dtype=numpy.float32))
+        files.append(f"{name}={path}")
+    return ["--data=" + ",".join(files), "--shuffle=false"]
 
 
 def run_mpt(mpt_run, model, precision, threads, steps, extra):
@@ -97,6 +118,7 @@ def main():
         for name in args.models.split(","):
             model_args, torch_args, extra = MODELS[name]
             model = generate(model_args, directory, name)
+            extra = extra + fixed_batch(model, directory)
             # The transformer's steps are ~6x longer than the MLP's.
             steps = args.steps if name == "mlp" else max(args.steps // 4, 5)
             memory = {}
@@ -138,15 +160,7 @@ def main():
         # Two GEMMs of 1024 x 1024 x 1024 per step: 2 * 2 * 1024^3 flops.
         gemm = generate(["gemm"], directory, "gemm")
         flops = 2 * 2 * 1024 ** 3
-        # Data files of one batch: the synthetic task would compute its
-        # 1024-wide targets in the runtime on every step.
-        data = []
-        for name in ("x", "y"):
-            data.append(os.path.join(directory, name + ".npy"))
-            subprocess.run([PYTHON, "-c", "import numpy, sys; numpy.save(sys.argv[1], "
-                            "numpy.random.default_rng(0).standard_normal((1024, 1024), "
-                            "dtype=numpy.float32))", data[-1]], check=True)
-        gemm_flags = ["--data=" + ",".join(data), "--shuffle=false"]
+        gemm_flags = fixed_batch(gemm, directory)
         print("\nGEMM efficiency: the GEMM step (models.py gemm) against the probe's peak")
         for threads in threads_list:
             peak = json.loads(subprocess.run([args.peak, "--threads", str(threads)],

@@ -45,10 +45,11 @@ def main():
                 model_args = ["mlp", "--hidden", str(size["hidden"]), "--batch", str(size["batch"])]
                 model = run.generate(model_args, directory, f"mlp-{sweep}-{value}")
                 steps = steps_for(size["hidden"], size["batch"])
+                data = run.fixed_batch(model, directory)
                 for precision in precisions:
                     mpt, torch_rates, ratios = [], [], []
                     for _ in range(args.reps):
-                        m, _ = run.run_mpt(args.mpt_run, model, precision, args.threads, steps, [])
+                        m, _ = run.run_mpt(args.mpt_run, model, precision, args.threads, steps, data)
                         t = run.run_torch(model_args, precision, args.threads, steps)
                         mpt.append(m)
                         torch_rates.append(t)

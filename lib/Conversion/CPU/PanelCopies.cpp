@@ -133,16 +133,21 @@ struct PanelCopier {
     return loop.getResult(0);
   }
 
-  /// Writes `kCount` k values (from `k`) of the panel's `tile` rows, read
-  /// as one vector per row and transposed in registers; pairs of k move as
-  /// one 32-bit lane.
-  Value copyTransposedBlock(Value panel, Value k, int64_t kCount) {
+  /// Writes `kCount` k values (from `k`) of `groupRows` rows of the panel
+  /// from `group`, read as one vector per row and transposed in registers;
+  /// pairs of k move as one 32-bit lane.
+  Value copyTransposedBlock(Value panel, Value k, int64_t kCount, int64_t group,
+                            int64_t groupRows) {
     int64_t lanes = kCount / pairs;
-    Type lane = pairs == 1 ? element : b.getI32Type();
-    auto blockType = VectorType::get({tile, lanes}, lane);
+    Type lane = laneType();
+    Value kPair =
+        pairs == 1
+            ? k
+            : arith::DivUIOp::create(b, loc, k, index(pairs)).getResult();
+    auto blockType = VectorType::get({groupRows, lanes}, lane);
     Value block = arith::ConstantOp::create(b, loc, b.getZeroAttr(blockType));
-    for (int64_t row = 0; row < tile; ++row) {
-      Value vector = read(offset(firstRow, row), k, kCount);
+    for (int64_t row = 0; row < groupRows; ++row) {
+      Value vector = read(offset(firstRow, group + row), k, kCount);
       if (pairs > 1)
         vector = vector::BitCastOp::create(
             b, loc, VectorType::get({lanes}, lane), vector);
@@ -151,38 +156,52 @@ struct PanelCopier {
     Value transposed = vector::TransposeOp::create(b, loc, block, {1, 0});
     if (pairs > 1)
       transposed = vector::BitCastOp::create(
-          b, loc, VectorType::get({lanes, tile * pairs}, element), transposed);
-    Value kPair =
-        pairs == 1
-            ? k
-            : arith::DivUIOp::create(b, loc, k, index(pairs)).getResult();
-    return vector::TransferWriteOp::create(b, loc, transposed, panel,
-                                           ValueRange{kPair, index(0)},
-                                           ArrayRef<bool>{true, true})
+          b, loc, VectorType::get({lanes, groupRows * pairs}, element),
+          transposed);
+    return vector::TransferWriteOp::create(
+               b, loc, transposed, panel,
+               ValueRange{kPair, index(group * pairs)},
+               ArrayRef<bool>{true, true})
         .getResult();
   }
 
-  /// The panel of an operand whose last dim is k: whole blocks of one
-  /// register of k per row, then a last, narrower block.
+  /// The type a panel element (a pair of k for the dot-product kernel)
+  /// moves as through a register transpose.
+  Type laneType() { return pairs == 1 ? element : b.getI32Type(); }
+
+  /// The panel of an operand whose last dim is k, in groups of as many rows
+  /// as a register has lanes, so that a group's square block and its
+  /// transpose fit the vector registers (32 rows at once spill) and a group
+  /// reads no more rows of the operand at once than the hardware prefetcher
+  /// follows; each group is whole blocks of one register of k per row, then
+  /// a last, narrower block.
   Value copyTransposedRows(Value panel, int64_t depth) {
     int64_t laneBytes = element.getIntOrFloatBitWidth() / 8 * pairs;
     int64_t kPerBlock = kBlockBytes / laneBytes * pairs;
     int64_t wholeBlocks = depth / kPerBlock, rest = depth % kPerBlock;
-    if (wholeBlocks > 0) {
-      auto loop = scf::ForOp::create(
-          b, loc, index(0), index(wholeBlocks * kPerBlock), index(kPerBlock),
-          ValueRange{panel},
-          [&](OpBuilder &nested, Location nestedLoc, Value kIv,
-              ValueRange args) {
-            OpBuilder::InsertionGuard guard(b);
-            b.setInsertionPointToStart(nested.getInsertionBlock());
-            scf::YieldOp::create(b, nestedLoc,
-                                 copyTransposedBlock(args[0], kIv, kPerBlock));
-          });
-      panel = loop.getResult(0);
+    int64_t groupRows =
+        std::min(tile, kBlockBytes / (laneType().getIntOrFloatBitWidth() / 8));
+    while (tile % groupRows != 0)
+      --groupRows;
+    for (int64_t group = 0; group < tile; group += groupRows) {
+      if (wholeBlocks > 0) {
+        auto loop = scf::ForOp::create(
+            b, loc, index(0), index(wholeBlocks * kPerBlock), index(kPerBlock),
+            ValueRange{panel},
+            [&](OpBuilder &nested, Location nestedLoc, Value kIv,
+                ValueRange args) {
+              OpBuilder::InsertionGuard guard(b);
+              b.setInsertionPointToStart(nested.getInsertionBlock());
+              scf::YieldOp::create(b, nestedLoc,
+                                   copyTransposedBlock(args[0], kIv, kPerBlock,
+                                                       group, groupRows));
+            });
+        panel = loop.getResult(0);
+      }
+      if (rest > 0)
+        panel = copyTransposedBlock(panel, index(wholeBlocks * kPerBlock), rest,
+                                    group, groupRows);
     }
-    if (rest > 0)
-      panel = copyTransposedBlock(panel, index(wholeBlocks * kPerBlock), rest);
     return panel;
   }
 };

@@ -4,11 +4,13 @@
 // reductions, transposes, packing copies and small contractions. Each op is
 // tiled so that its innermost non-unit loop becomes one vector of a few
 // registers, vectorized, and its accumulators are hoisted out of reduction
-// loops so that they stay in registers. Packs (`linalg.pack`) first become
-// the transposing copies they are.
+// loops so that they stay in registers; a reduction into fewer elements than
+// a vector carries a vector of partial results through its loops. Packs
+// (`linalg.pack`) first become the transposing copies they are.
 //
 //===----------------------------------------------------------------------===//
 
+#include "ReductionAccumulators.h"
 #include "mpt/Conversion/CPU/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -31,9 +33,39 @@ using namespace mlir::mpt;
 
 namespace {
 
-/// The tile sizes that make `op`'s innermost non-unit loop one vector of at
-/// most `vectorBytes` bytes of its widest element type, and every other
-/// loop a scalar loop. Empty when the op has no loop worth a vector.
+/// The parallel loop of more than one iteration that walks the contiguous
+/// (last) dim of `op`'s largest input, if any.
+std::optional<unsigned> contiguousParallelLoop(linalg::LinalgOp op,
+                                               ArrayRef<int64_t> ranges) {
+  OpOperand *largest = nullptr;
+  int64_t largestElements = 0;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    auto type = dyn_cast<RankedTensorType>(input->get().getType());
+    if (type && type.getRank() > 0 && type.hasStaticShape() &&
+        type.getNumElements() > largestElements) {
+      largest = input;
+      largestElements = type.getNumElements();
+    }
+  }
+  if (!largest)
+    return std::nullopt;
+  auto last = dyn_cast<AffineDimExpr>(
+      op.getMatchingIndexingMap(largest).getResults().back());
+  if (!last || ranges[last.getPosition()] <= 1 ||
+      op.getIteratorTypesArray()[last.getPosition()] !=
+          utils::IteratorType::parallel)
+    return std::nullopt;
+  return last.getPosition();
+}
+
+/// The tile sizes that make one loop of `op` one vector of at most
+/// `vectorBytes` bytes of its widest element type, and every other loop a
+/// scalar loop: the innermost loop of more than one iteration, unless that
+/// is a reduction and a parallel loop walks the largest input contiguously
+/// (the rhs of a matrix-vector product `A^T v`), which is then the vector,
+/// so that the reduction is a chain of vector updates rather than a
+/// horizontal reduction of strided gathers. Empty when the op has no loop
+/// worth a vector.
 SmallVector<int64_t> vectorTileSizes(linalg::LinalgOp op, int64_t vectorBytes) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (ranges.empty() || ShapedType::isDynamicShape(ranges))
@@ -49,6 +81,8 @@ SmallVector<int64_t> vectorTileSizes(linalg::LinalgOp op, int64_t vectorBytes) {
   if (innermost == ranges.rend())
     return {};
   unsigned dim = std::distance(innermost, ranges.rend()) - 1;
+  if (op.getIteratorTypesArray()[dim] == utils::IteratorType::reduction)
+    dim = contiguousParallelLoop(op, ranges).value_or(dim);
   int64_t width = vectorBytes / elementBytes;
   while (ranges[dim] % width != 0)
     width /= 2;
@@ -157,6 +191,39 @@ struct VectorizePass : mpt::impl::VectorizeBase<VectorizePass> {
     return cast<linalg::LinalgOp>(tiled->tiledOps.back());
   }
 
+  /// Makes the loop of the tile that is a vector (`sizes` greater than 1)
+  /// its last: the vectorizer gives vectors the shape of the loops, and a
+  /// vector with trailing unit dims (`vector<64x1xf32>`) lowers to an array
+  /// of one-element vectors, that is, to scalar code.
+  FailureOr<Operation *> moveVectorLoopInnermost(RewriterBase &rewriter,
+                                                 Operation *tile,
+                                                 ArrayRef<int64_t> sizes) {
+    auto vectorLoop =
+        llvm::find_if(sizes, [](int64_t size) { return size > 1; });
+    unsigned dim = std::distance(sizes.begin(), vectorLoop);
+    if (vectorLoop == sizes.end() || dim + 1 == sizes.size())
+      return tile;
+    rewriter.setInsertionPoint(tile);
+    auto generic = dyn_cast<linalg::GenericOp>(tile);
+    if (!generic) {
+      FailureOr<linalg::GenericOp> generalized =
+          linalg::generalizeNamedOp(rewriter, cast<linalg::LinalgOp>(tile));
+      if (failed(generalized))
+        return rewriter.notifyMatchFailure(tile, "could not be generalized");
+      generic = *generalized;
+    }
+    SmallVector<unsigned> order;
+    for (unsigned loop = 0; loop < sizes.size(); ++loop)
+      if (loop != dim)
+        order.push_back(loop);
+    order.push_back(dim);
+    FailureOr<linalg::GenericOp> interchanged =
+        linalg::interchangeGenericOp(rewriter, generic, order);
+    if (failed(interchanged))
+      return rewriter.notifyMatchFailure(tile, "could not be interchanged");
+    return interchanged->getOperation();
+  }
+
   /// Tiles `op` to one vector per iteration and vectorizes the tile; fails,
   /// with the reason, when it does not vectorize, which leaves the op to
   /// scalar loops.
@@ -193,6 +260,12 @@ struct VectorizePass : mpt::impl::VectorizeBase<VectorizePass> {
       rewriter.replaceOp(op, tiled->replacements);
       tile = tiled->tiledOps.back();
     }
+    if (FailureOr<Operation *> moved =
+            moveVectorLoopInnermost(rewriter, tile, sizes);
+        succeeded(moved))
+      tile = *moved;
+    else
+      return failure();
     if (failed(linalg::vectorizeOpPrecondition(tile)))
       return rewriter.notifyMatchFailure(tile, "the tile does not vectorize");
     rewriter.setInsertionPoint(tile);
@@ -224,6 +297,24 @@ struct VectorizePass : mpt::impl::VectorizeBase<VectorizePass> {
         return failure();
     }
     return success();
+  }
+
+  /// Keeps the partial results of reductions into a smaller accumulator in
+  /// vectors across their loops, reduced horizontally once after them, and
+  /// turns reductions of unit dims into elementwise ops.
+  LogicalResult carryPartialReductions() {
+    RewritePatternSet patterns(&getContext());
+    cpu::populateReductionAccumulatorPatterns(patterns);
+    scf::ForOp::getCanonicalizationPatterns(patterns, &getContext());
+    vector::ExtractOp::getCanonicalizationPatterns(patterns, &getContext());
+    vector::BroadcastOp::getCanonicalizationPatterns(patterns, &getContext());
+    // A reduction of unit dims only (the k of a matrix-vector product
+    // vectorized along its rows) is an elementwise combine: as such, it does
+    // not become a `vector.contract` with a unit reduction, which lowers to
+    // scalar code.
+    vector::MultiDimReductionOp::getCanonicalizationPatterns(patterns,
+                                                             &getContext());
+    return applyPatternsGreedily(getOperation(), std::move(patterns));
   }
 
   /// Turns multiply-reduce chains into `vector.contract`, sinks elementwise
@@ -258,7 +349,8 @@ struct VectorizePass : mpt::impl::VectorizeBase<VectorizePass> {
     // An op that does not vectorize is still correct as scalar loops.
     for (linalg::LinalgOp op : ops)
       (void)tileAndVectorize(rewriter, op);
-    if (failed(hoistAccumulators(rewriter)) || failed(simplifyVectors()))
+    if (failed(hoistAccumulators(rewriter)) ||
+        failed(carryPartialReductions()) || failed(simplifyVectors()))
       return signalPassFailure();
   }
 };

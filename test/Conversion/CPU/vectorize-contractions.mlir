@@ -173,6 +173,27 @@ func.func @gemm_bf16_dot(%a: tensor<16x64xbf16>, %b: tensor<64x64xbf16>, %c: ten
 
 // -----
 
+// A transposed bf16 rhs (a weight read along k) is copied into its 32-column
+// panels 16 rows at a time, each group along the whole k: each 16 x 16
+// block of k pairs is transposed in registers and written to one half of
+// the panel's pair rows.
+// CHECK-LABEL: func.func @gemm_bf16_dot_transposed_rhs
+// DOT-LABEL: func.func @gemm_bf16_dot_transposed_rhs
+// DOT:         scf.forall {{.*}} -> (tensor<2x32x64xbf16>)
+// DOT:           %[[LOW:.*]] = scf.for {{.*}} -> (tensor<32x64xbf16>)
+// DOT:             %[[LOW_BLOCK:.*]] = vector.bitcast %{{.*}} : vector<16x16xi32> to vector<16x32xbf16>
+// DOT:             vector.transfer_write %[[LOW_BLOCK]], %{{.*}}[%{{.*}}, %c0] {{.*}} : vector<16x32xbf16>, tensor<32x64xbf16>
+// DOT:           scf.for {{.*}} iter_args(%{{.*}} = %[[LOW]]) -> (tensor<32x64xbf16>)
+// DOT:             %[[HIGH_BLOCK:.*]] = vector.bitcast %{{.*}} : vector<16x16xi32> to vector<16x32xbf16>
+// DOT:             vector.transfer_write %[[HIGH_BLOCK]], %{{.*}}[%{{.*}}, %c32] {{.*}} : vector<16x32xbf16>, tensor<32x64xbf16>
+func.func @gemm_bf16_dot_transposed_rhs(%a: tensor<16x64xbf16>, %b: tensor<64x64xbf16>, %c: tensor<16x64xf32>) -> tensor<16x64xf32> {
+  %r = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>]
+      ins(%a, %b : tensor<16x64xbf16>, tensor<64x64xbf16>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
+  return %r : tensor<16x64xf32>
+}
+
+// -----
+
 // A linear layer on [batch][seq][width] into heads has two m loops and two
 // n loops: each pair is contiguous in every operand, so it is collapsed
 // into one and the contraction runs as a 64 x 64 x 32 GEMM.

@@ -166,3 +166,90 @@ func.func @unflatten(%x: tensor<4x5xf32>, %row: tensor<2xf32>) -> tensor<2x12xf3
   } -> tensor<2x12xf32>
   return %r : tensor<2x12xf32>
 }
+
+// -----
+
+// An or-reduction of a matrix into one flag (mpt.all_finite): the loops
+// carry a vector of partial flags, combined element by element, and reduce
+// it horizontally once, after them.
+// CHECK-LABEL: func.func @any_nonfinite
+// CHECK:         %[[ROWS:.*]] = scf.for {{.*}} -> (vector<1x128xi1>)
+// CHECK:           scf.for {{.*}} -> (vector<1x128xi1>)
+// CHECK:             %[[FLAGS:.*]] = arith.cmpf uge, {{.*}} : vector<1x128xf32>
+// CHECK-NOT:         vector.multi_reduction
+// CHECK:             arith.ori %[[FLAGS]], {{.*}} : vector<1x128xi1>
+// CHECK:         vector.multi_reduction <or>, %[[ROWS]], {{.*}} [0, 1] : vector<1x128xi1> to i1
+func.func @any_nonfinite(%x: tensor<16x256xbf16>, %init: tensor<i1>) -> tensor<i1> {
+  %inf = arith.constant 0x7F800000 : f32
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>], iterator_types = ["reduction", "reduction"]}
+      ins(%x : tensor<16x256xbf16>) outs(%init : tensor<i1>) {
+  ^bb0(%in: bf16, %acc: i1):
+    %w = arith.extf %in : bf16 to f32
+    %a = math.absf %w : f32
+    %c = arith.cmpf uge, %a, %inf : f32
+    %o = arith.ori %c, %acc : i1
+    linalg.yield %o : i1
+  } -> tensor<i1>
+  return %r : tensor<i1>
+}
+
+// -----
+
+// A matrix-vector product A^T v whose reduction dim is innermost but whose
+// matrix is contiguous along the result's dim: the vector runs along that
+// dim, and each k adds one row of A times v[k] to it, with no horizontal
+// reduction and no strided reads of A; the unit k of each step is an
+// elementwise multiply and add, not a contraction. The vector's loop is
+// made the tile's last, so the vectors have no trailing unit dims.
+// CHECK-LABEL: func.func @transposed_matvec
+// CHECK:         scf.for {{.*}} step %[[VEC:.*]] iter_args(
+// CHECK:           scf.for {{.*}} -> (vector<1x64xf32>)
+// CHECK:             vector.transfer_read {{.*}} : tensor<1x64xf32>, vector<1x1x64xf32>
+// CHECK-NOT:         vector.multi_reduction
+// CHECK-NOT:         vector.contract
+// CHECK:             arith.mulf {{.*}} : vector<1x1x64xf32>
+// CHECK:             %[[SUM:.*]] = arith.addf {{.*}} : vector<1x64xf32>
+// CHECK:             scf.yield %[[SUM]] : vector<1x64xf32>
+func.func @transposed_matvec(%a: tensor<32x128xf32>, %v: tensor<32x1xf32>, %init: tensor<128x1xf32>) -> tensor<128x1xf32> {
+  %r = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d2, d0)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>]
+      ins(%a, %v : tensor<32x128xf32>, tensor<32x1xf32>) outs(%init : tensor<128x1xf32>) -> tensor<128x1xf32>
+  return %r : tensor<128x1xf32>
+}
+
+// -----
+
+// A sum along rows (a matrix-vector product A v, a softmax denominator):
+// each row carries 64 partial sums and adds them up once, after its loop.
+// CHECK-LABEL: func.func @row_sum
+// CHECK:         %[[PARTIAL:.*]] = scf.for {{.*}} -> (vector<1x64xf32>)
+// CHECK-NOT:       vector.multi_reduction
+// CHECK:           arith.addf {{.*}} : vector<1x64xf32>
+// CHECK:         vector.multi_reduction <add>, %[[PARTIAL]], {{.*}} [1] : vector<1x64xf32> to vector<1xf32>
+func.func @row_sum(%x: tensor<8x256xf32>, %init: tensor<8xf32>) -> tensor<8xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<8x256xf32>) outs(%init : tensor<8xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %in, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}
+
+// -----
+
+// An elementwise op on a column ([N][1], the output of a one-unit layer):
+// its vector runs along the rows, and the loop of the unit dim is moved
+// before it, so the vector is vector<1x64xf32> (one register row) rather
+// than vector<64x1xf32> (64 one-element vectors, scalar code).
+// CHECK-LABEL: func.func @column_negate
+// CHECK:         vector.transfer_read {{.*}} : tensor<64x1xf32>, vector<1x64xf32>
+// CHECK:         arith.negf {{.*}} : vector<1x64xf32>
+func.func @column_negate(%x: tensor<256x1xf32>, %init: tensor<256x1xf32>) -> tensor<256x1xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<256x1xf32>) outs(%init : tensor<256x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<256x1xf32>
+  return %r : tensor<256x1xf32>
+}
