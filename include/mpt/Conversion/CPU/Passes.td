@@ -253,6 +253,30 @@ def Vectorize : Pass<"mpt-cpu-vectorize", "func::FuncOp"> {
   ];
 }
 
+def GeneralizeBroadcasts : Pass<"mpt-cpu-generalize-broadcasts",
+                                "func::FuncOp"> {
+  let summary = "Rewrites linalg.broadcast as linalg.generic, for elementwise fusion";
+  let description = [{
+    Elementwise fusion takes `linalg.generic` producers only: a named
+    `linalg.broadcast` (a row statistic spread over its rows, as the
+    gradients of softmax and layer norm do) would stay an op of its own,
+    its full-size result stored for the op that reads it. Its generic form,
+    which reads the small tensor through a projected indexing map, is fused
+    into its elementwise readers instead. Runs before
+    `linalg-fuse-elementwise-ops`.
+
+    ```mlir
+    %b = linalg.broadcast ins(%s : tensor<64xf32>) outs(%e : tensor<64x128xf32>) dimensions = [1]
+    ```
+    becomes
+    ```mlir
+    %b = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+        ins(%s : tensor<64xf32>) outs(%e : tensor<64x128xf32>) { ... }
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def RematerializeWidenings : Pass<"mpt-cpu-rematerialize-widenings",
                                   "func::FuncOp"> {
   let summary = "Recomputes f32 widenings of 16-bit tensors in their elementwise readers";
@@ -322,7 +346,9 @@ def StaticScratch : Pass<"mpt-cpu-static-scratch", "ModuleOp"> {
     two temporaries share bytes only when their live ranges do not overlap.
     A buffer is live from the first top-level op that touches it to the
     last; an op inside a loop counts as the whole loop; a buffer stays live
-    while any view, reshape or cast of it is used. Buffers are placed
+    while any view, reshape or cast of it is used. Making a view touches no
+    memory, nor does a call of a kernel in the arena that never uses the
+    argument it is passed (a destination the kernel no longer writes). Buffers are placed
     largest first at the lowest free 64-byte-aligned offset.
 
     The function is then not reentrant: two calls must not run at the same
