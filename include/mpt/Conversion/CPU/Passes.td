@@ -285,8 +285,10 @@ def RematerializeWidenings : Pass<"mpt-cpu-rematerialize-widenings",
     scalars), such as a rounded gradient cast back to f32 and unscaled, is
     fused into each elementwise op that reads it, which then reads the
     16-bit tensor: the f32 copy, twice the memory of its source, is never
-    stored. A widening read by a contraction, read twice by one op, or read
-    by another widening is kept.
+    stored. A widening read by a GEMM (a contraction with m and n dims,
+    whose panel copies widen in registers), read twice by one op, or read
+    by another widening is kept; a dot product along rows or a
+    matrix-vector product reads it like any other reduction.
 
     Runs on tensors before --mpt-cpu-outline-kernels, so that each reader's
     kernel holds the recomputation.
