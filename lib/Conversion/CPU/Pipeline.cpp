@@ -115,6 +115,7 @@ void addLLVMLowering(OpPassManager &pm, const CPUPipelineOptions &options) {
 void mlir::mpt::buildLowerToLLVMPipeline(OpPassManager &pm,
                                          const CPUPipelineOptions &options) {
   addStepToLinalgPasses(pm);
+  pm.addNestedPass<func::FuncOp>(createGeneralizeBroadcasts());
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   addCleanupPasses(pm);
   pm.addNestedPass<func::FuncOp>(createRematerializeWidenings());
