@@ -121,6 +121,7 @@ void mlir::mpt::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createRematerializeWidenings());
   pm.addPass(createOutlineKernels());
   pm.addPass(createDeduplicateKernels());
+  pm.addPass(createScheduleKernels());
   if (options.vectorize) {
     VectorizeContractionsOptions contractions;
     contractions.bf16DotProduct = options.bf16DotProduct;

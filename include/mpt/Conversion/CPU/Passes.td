@@ -96,6 +96,37 @@ def DeduplicateKernels : Pass<"mpt-cpu-deduplicate-kernels", "ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def ScheduleKernels : Pass<"mpt-cpu-schedule-kernels", "ModuleOp"> {
+  let summary = "Moves kernel calls up when that frees more memory than it takes";
+  let description = [{
+    Outlining keeps the calls of a step in the order differentiation
+    emitted its ops: a weight gradient that is the last reader of a saved
+    activation can come long after its operands exist, keeping the
+    activation alive across the largest kernels of the backward pass.
+
+    A kernel (a function with the `mpt.kernel` attribute, on tensors) is a
+    function of its operands, so each call at the top level of a function
+    body, in order, moves up to just after the last op of the body that
+    defines one of its operands, when the tensors it reads for the last
+    time (those made in the body) are larger than the tensors it returns:
+    the memory in use between its old and its new place only goes down.
+    Empty destination tensors that only the call uses move with it.
+
+    ```mlir
+    %a = call @kernel_0(...)            // a large activation
+    %g = call @kernel_1(%x, %e1)        // a large kernel that does not read %a
+    %w = call @kernel_2(%a, %dy, %e2)   // last reader of %a, small result
+    ```
+    becomes
+    ```mlir
+    %a = call @kernel_0(...)
+    %w = call @kernel_2(%a, %dy, %e2)   // when %dy exists before kernel_1
+    %g = call @kernel_1(%x, %e1)
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def VectorizeContractions : Pass<"mpt-cpu-vectorize-contractions",
                                  "func::FuncOp"> {
   let summary = "Packs, tiles and vectorizes GEMMs into register-tiled kernels";
