@@ -56,19 +56,36 @@ Value panelAt(OpBuilder &b, Location loc, Value panels, Value batchIv,
       b, loc, panelType, panels, slice.offsets, slice.sizes, slice.strides);
 }
 
-/// When the op that does `rounding` does nothing else (it reads `gemm`'s
-/// result, through reshapes, and stores it rounded), its destination seen
-/// as `gemm`'s result, so that the blocks are stored there and the op goes
-/// away; null otherwise, or when that destination is made after the GEMM.
+/// True when the op that does `rounding` does nothing else: it reads
+/// `gemm`'s result, through reshapes, and stores it rounded.
+bool onlyRounds(linalg::GenericOp consumer, arith::TruncFOp rounding) {
+  return consumer.getNumDpsInputs() == 1 &&
+         consumer.getBody()->getOperations().size() == 2 &&
+         consumer.getBody()->getTerminator()->getOperand(0) ==
+             rounding.getResult();
+}
+
+/// True when the op that does `rounding` is elementwise on identity maps
+/// and writes one tensor of the rounded type without reading it: the
+/// rounded blocks can be stored in that tensor, which the op then reads
+/// and overwrites element by element.
+bool roundsInPlace(linalg::GenericOp consumer, arith::TruncFOp rounding) {
+  if (consumer.getNumDpsInits() != 1 || consumer.getNumReductionLoops() != 0 ||
+      !llvm::all_of(consumer.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }))
+    return false;
+  OpOperand *init = consumer.getDpsInitOperand(0);
+  return getElementTypeOrSelf(init->get().getType()) == rounding.getType() &&
+         consumer.getMatchingBlockArgument(init).use_empty();
+}
+
+/// The destination of the op that does `rounding`, seen as `gemm`'s
+/// result, when the rounded blocks can be stored there (roundsInPlace);
+/// null otherwise, or when that destination is made after the GEMM.
 Value roundedDestination(RewriterBase &rewriter, Location loc, Gemm &gemm,
                          arith::TruncFOp rounding) {
   auto consumer = cast<linalg::GenericOp>(rounding->getParentOp());
-  if (consumer.getNumDpsInputs() != 1 || consumer.getNumDpsInits() != 1 ||
-      consumer.getBody()->getOperations().size() != 2 ||
-      consumer.getBody()->getTerminator()->getOperand(0) !=
-          rounding.getResult() ||
-      !llvm::all_of(consumer.getIndexingMapsArray(),
-                    [](AffineMap map) { return map.isIdentity(); }))
+  if (!roundsInPlace(consumer, rounding))
     return {};
   Value destination = consumer.getDpsInits()[0];
   // A destination made after the GEMM (an empty tensor) gains nothing
@@ -91,6 +108,37 @@ Value roundedDestination(RewriterBase &rewriter, Location loc, Gemm &gemm,
   return destination;
 }
 
+/// Rewrites `consumer`, which reads the rounded blocks through `rounded`
+/// and writes the tensor they were stored in, into an op that reads them
+/// from its destination instead: it then updates that tensor in place,
+/// also once tiled, where an input and a destination that alias would be
+/// copied by bufferization.
+void readRoundedFromDestination(RewriterBase &rewriter,
+                                linalg::GenericOp consumer,
+                                OpOperand &rounded) {
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (OpOperand *input : consumer.getDpsInputOperands()) {
+    if (input == &rounded)
+      continue;
+    inputs.push_back(input->get());
+    maps.push_back(consumer.getMatchingIndexingMap(input));
+  }
+  maps.push_back(
+      consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0)));
+  BlockArgument roundedArg = consumer.getMatchingBlockArgument(&rounded);
+  rewriter.setInsertionPoint(consumer);
+  auto inPlace = linalg::GenericOp::create(
+      rewriter, consumer.getLoc(), consumer->getResultTypes(), inputs,
+      ValueRange{rounded.get()}, maps, consumer.getIteratorTypesArray());
+  rewriter.inlineRegionBefore(consumer.getRegion(), inPlace.getRegion(),
+                              inPlace.getRegion().end());
+  Block *body = inPlace.getBody();
+  rewriter.replaceAllUsesWith(roundedArg, body->getArguments().back());
+  body->eraseArgument(roundedArg.getArgNumber());
+  rewriter.replaceOp(consumer, inPlace->getResults());
+}
+
 } // namespace
 
 void cpu::rewriteAsBlockGemm(RewriterBase &rewriter, Gemm &gemm, int64_t mr,
@@ -107,10 +155,10 @@ void cpu::rewriteAsBlockGemm(RewriterBase &rewriter, Gemm &gemm, int64_t mr,
   auto [shape, reassociation] = tileResult(gemm, mr, nr);
   bool batched = gemm.batch.has_value();
   Value init = gemm.op.getDpsInits()[0];
-  // Rounded blocks go to the destination of a rounding that only rounds,
-  // else to a tensor of their own; f32 ones to the accumulator's tensor, or
-  // (not read) to the tensor its start writes, so that the result lands
-  // where the caller of a kernel expects it.
+  // Rounded blocks go to the destination of the op that rounds them when
+  // it is elementwise (roundedDestination), else to a tensor of their own; f32
+  // ones to the accumulator's tensor, or (not read) to the tensor its start
+  // writes, so that the result lands where the caller of a kernel expects it.
   Value roundedInto =
       rounding ? roundedDestination(rewriter, loc, gemm, rounding) : Value();
   Value blocks =
@@ -185,12 +233,15 @@ void cpu::rewriteAsBlockGemm(RewriterBase &rewriter, Gemm &gemm, int64_t mr,
   }
   auto consumer = cast<linalg::GenericOp>(use.getOwner());
   BlockArgument arg = consumer.getMatchingBlockArgument(&use);
+  bool onlyRounding = onlyRounds(consumer, rounding);
   rewriter.modifyOpInPlace(consumer, [&] {
     use.set(rounded);
     arg.setType(rounding.getType());
   });
   rewriter.replaceOp(rounding, arg);
-  if (roundedInto)
+  if (roundedInto && onlyRounding)
     rewriter.replaceOp(consumer, rounded);
+  else if (roundedInto)
+    readRoundedFromDestination(rewriter, consumer, use);
   rewriter.eraseOp(gemm.op);
 }

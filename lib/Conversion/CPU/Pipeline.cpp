@@ -115,11 +115,13 @@ void addLLVMLowering(OpPassManager &pm, const CPUPipelineOptions &options) {
 void mlir::mpt::buildLowerToLLVMPipeline(OpPassManager &pm,
                                          const CPUPipelineOptions &options) {
   addStepToLinalgPasses(pm);
+  pm.addNestedPass<func::FuncOp>(createGeneralizeBroadcasts());
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   addCleanupPasses(pm);
   pm.addNestedPass<func::FuncOp>(createRematerializeWidenings());
   pm.addPass(createOutlineKernels());
   pm.addPass(createDeduplicateKernels());
+  pm.addPass(createScheduleKernels());
   if (options.vectorize) {
     VectorizeContractionsOptions contractions;
     contractions.bf16DotProduct = options.bf16DotProduct;

@@ -217,6 +217,17 @@ bool isWidening(linalg::GenericOp op) {
                                 });
 }
 
+/// True when `op` is a contraction with both m and n dims, which the GEMM
+/// kernels take; a dot product along rows or a matrix-vector product is a
+/// reduction of the vectorizer like any other.
+bool isGemm(linalg::LinalgOp op) {
+  if (!linalg::isaContractionOpInterface(op))
+    return false;
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  return succeeded(dims) && !dims->m.empty() && !dims->n.empty();
+}
+
 } // namespace
 
 void cpu::rematerializeWidenings(RewriterBase &rewriter, Operation *root) {
@@ -234,12 +245,11 @@ void cpu::rematerializeWidenings(RewriterBase &rewriter, Operation *root) {
       return;
     if (llvm::all_of(result.getUses(), [](OpOperand &use) {
           auto reader = dyn_cast<linalg::GenericOp>(use.getOwner());
-          // A contraction reads the 16-bit source itself (its panel
-          // copies widen in registers) once its producer is outlined with
-          // it; fused, its body would no longer be a multiply-add.
+          // A GEMM reads the 16-bit source itself (its panel copies widen
+          // in registers) once its producer is outlined with it; fused,
+          // its body would no longer be a multiply-add.
           return linalg::areElementwiseOpsFusable(&use) && reader &&
-                 !isWidening(reader) &&
-                 !linalg::isaContractionOpInterface(reader);
+                 !isWidening(reader) && !isGemm(reader);
         }))
       widenings.push_back(op);
   });

@@ -111,18 +111,46 @@ SetVector<Value> aliasesOf(Value value) {
   return aliases;
 }
 
+/// For each argument of a function in the caller's arena, the positions in
+/// its body of the first and the last op that touches it; for an unused
+/// argument, a range that ends before it starts.
+using ArgumentUses =
+    llvm::StringMap<SmallVector<std::pair<unsigned, unsigned>>>;
+
+/// True when `user`, at the top level of a body, may read or write the
+/// memory of `alias`, one of its operands. A view, reshape or cast only
+/// makes another alias, whose own users count; a call of a function in the
+/// arena touches it only when that function uses the argument.
+bool touches(Operation *user, Value alias, const ArgumentUses &argumentUses) {
+  if (user->getNumRegions() == 0 && !user->hasTrait<OpTrait::IsTerminator>() &&
+      isMemoryEffectFree(user))
+    return false;
+  auto call = dyn_cast<func::CallOp>(user);
+  auto uses = call ? argumentUses.find(call.getCallee()) : argumentUses.end();
+  if (uses == argumentUses.end())
+    return true;
+  for (auto [index, operand] : llvm::enumerate(call.getOperands()))
+    if (operand == alias &&
+        uses->second[index].first <= uses->second[index].second)
+      return true;
+  return false;
+}
+
 /// The live range of `alloc` in `body`: from the first op that touches the
 /// buffer or one of its aliases to the last one, where an op nested in a
 /// loop counts as the whole loop (its iterations may run on several threads
 /// at once). A buffer that leaves the function stays live to its end.
 std::pair<unsigned, unsigned>
 liveRange(memref::AllocOp alloc, Block &body,
-          const DenseMap<Operation *, unsigned> &positions) {
+          const DenseMap<Operation *, unsigned> &positions,
+          const ArgumentUses &argumentUses) {
   unsigned first = positions.lookup(alloc), last = first;
   bool used = false;
   for (Value alias : aliasesOf(alloc.getResult())) {
     for (Operation *user : alias.getUsers()) {
       Operation *top = body.findAncestorOpInBlock(*user);
+      if (top == user && !touches(user, alias, argumentUses))
+        continue;
       unsigned position = !top || top == body.getTerminator()
                               ? body.getOperations().size()
                               : positions.lookup(top);
@@ -181,7 +209,8 @@ DenseMap<Operation *, unsigned> positionsIn(Block &body) {
 /// its allocation: the next call would overwrite it while the caller still
 /// uses it.
 SmallVector<std::pair<Temporary, std::pair<unsigned, unsigned>>>
-collectTemporaries(func::FuncOp func, bool isCalled, const DataLayout &layout) {
+collectTemporaries(func::FuncOp func, bool isCalled, const DataLayout &layout,
+                   const ArgumentUses &argumentUses) {
   Block &body = func.getBody().front();
   DenseMap<Operation *, unsigned> positions = positionsIn(body);
   unsigned end = body.getOperations().size();
@@ -192,7 +221,8 @@ collectTemporaries(func::FuncOp func, bool isCalled, const DataLayout &layout) {
     MemRefType type = alloc.getType();
     int64_t bytes = type.getNumElements() *
                     int64_t(layout.getTypeSize(type.getElementType()));
-    std::pair<unsigned, unsigned> range = liveRange(alloc, body, positions);
+    std::pair<unsigned, unsigned> range =
+        liveRange(alloc, body, positions, argumentUses);
     if (isCalled && range.second == end)
       continue;
     temporaries.push_back({Temporary{alloc, bytes, {}}, range});
@@ -212,6 +242,8 @@ SmallVector<std::pair<unsigned, unsigned>> argumentUsesIn(func::FuncOp callee) {
     for (Value alias : aliasesOf(argument))
       for (Operation *user : alias.getUsers()) {
         Operation *top = body.findAncestorOpInBlock(*user);
+        if (top == user && !touches(user, alias, ArgumentUses()))
+          continue;
         unsigned position = !top || top == body.getTerminator()
                                 ? body.getOperations().size()
                                 : positions.lookup(top);
@@ -297,11 +329,12 @@ struct StaticScratchPass : mpt::impl::StaticScratchBase<StaticScratchPass> {
     DenseMap<Operation *, unsigned> positions = positionsIn(body);
     SmallVector<Operation *> opAt =
         llvm::to_vector(llvm::make_pointer_range(body));
-    llvm::StringMap<SmallVector<std::pair<unsigned, unsigned>>> argumentUses;
+    ArgumentUses argumentUses;
     for (func::FuncOp callee : callees)
       argumentUses[callee.getSymName()] = argumentUsesIn(callee);
     SmallVector<Temporary> temporaries;
-    for (auto &entry : collectTemporaries(func, isCalled, layout)) {
+    for (auto &entry :
+         collectTemporaries(func, isCalled, layout, argumentUses)) {
       Temporary &temporary = entry.first;
       std::pair<unsigned, unsigned> range = entry.second;
       // A temporary that a call starts or ends with is in use during that
@@ -340,8 +373,8 @@ struct StaticScratchPass : mpt::impl::StaticScratchBase<StaticScratchPass> {
       for (auto call : body.getOps<func::CallOp>())
         if (call.getCallee() == callee.getSymName())
           calls.push_back(positions.lookup(call));
-      for (auto &[temporary, range] :
-           collectTemporaries(callee, /*isCalled=*/true, layout)) {
+      for (auto &[temporary, range] : collectTemporaries(
+               callee, /*isCalled=*/true, layout, ArgumentUses())) {
         for (unsigned call : calls)
           temporary.ranges.push_back({outerStart(call) | range.first,
                                       outerStart(call) | range.second});

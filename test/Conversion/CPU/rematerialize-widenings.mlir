@@ -89,3 +89,44 @@ func.func @widening_read_by_contraction(%a: tensor<64x32xbf16>, %b: tensor<32x64
   } -> tensor<64x32xf32>
   return %m, %n : tensor<64x64xf32>, tensor<64x32xf32>
 }
+
+// -----
+
+// A dot product along rows (the reduction of softmax's gradient) has no m
+// and n dims for the GEMM kernels: it reads the 16-bit tensor like any
+// other elementwise reader, and the widening is not stored.
+// CHECK-LABEL: func.func @widening_read_by_row_dot(
+// CHECK-SAME:      %[[A:.*]]: tensor<64x32xbf16>
+// CHECK:         linalg.generic {{.*}} ins(%[[A]], %{{.*}} : tensor<64x32xbf16>, tensor<64x32xf32>)
+// CHECK:           arith.extf
+// CHECK:           arith.mulf
+// CHECK:         linalg.generic {{.*}} ins(%[[A]] : tensor<64x32xbf16>)
+// CHECK:           arith.extf
+// CHECK:           arith.negf
+// CHECK-NOT:     linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @widening_read_by_row_dot(%a: tensor<64x32xbf16>, %p: tensor<64x32xf32>, %c: tensor<64xf32>) -> (tensor<64xf32>, tensor<64x32xf32>) {
+  %e = tensor.empty() : tensor<64x32xf32>
+  %w = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<64x32xbf16>) outs(%e : tensor<64x32xf32>) {
+  ^bb0(%in: bf16, %out: f32):
+    %x = arith.extf %in : bf16 to f32
+    linalg.yield %x : f32
+  } -> tensor<64x32xf32>
+  %d = linalg.generic {indexing_maps = [#id, #id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%w, %p : tensor<64x32xf32>, tensor<64x32xf32>) outs(%c : tensor<64xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %m, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<64xf32>
+  %e1 = tensor.empty() : tensor<64x32xf32>
+  %n = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%w : tensor<64x32xf32>) outs(%e1 : tensor<64x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %y = arith.negf %in : f32
+    linalg.yield %y : f32
+  } -> tensor<64x32xf32>
+  return %d, %n : tensor<64xf32>, tensor<64x32xf32>
+}

@@ -116,3 +116,27 @@ func.func @passes() {
   "test.use"(%out) : (memref<1024xf32>) -> ()
   return
 }
+
+// -----
+
+// A buffer passed to an argument the callee never uses (a destination the
+// kernel no longer writes) is not in use during the call: %a shares bytes
+// with %b, which the callee's %t must stay clear of.
+// CHECK:       memref.global "private" @passes_unused_scratch : memref<8192xi8>
+// CHECK-LABEL: func.func private @ignores
+// CHECK:         arith.constant 4096 : index
+// CHECK-LABEL: func.func @passes_unused
+// CHECK-COUNT-2: arith.constant 0 : index
+func.func private @ignores(%unused: memref<1024xf32>) {
+  %t = memref.alloc() : memref<1024xf32>
+  "test.use"(%t) : (memref<1024xf32>) -> ()
+  return
+}
+func.func @passes_unused() {
+  %a = memref.alloc() : memref<1024xf32>
+  %b = memref.alloc() : memref<1024xf32>
+  "test.use"(%b) : (memref<1024xf32>) -> ()
+  call @ignores(%a) : (memref<1024xf32>) -> ()
+  "test.use"(%b) : (memref<1024xf32>) -> ()
+  return
+}

@@ -47,6 +47,27 @@ func.func @overlapping() {
 // CHECK:         memref.view {{.*}} to memref<512xf32>
 func.func @view() {
   %a = memref.alloc() : memref<1024xf32>
+  "test.use"(%a) : (memref<1024xf32>) -> ()
+  %e = memref.expand_shape %a [[0, 1]] output_shape [32, 32]
+      : memref<1024xf32> into memref<32x32xf32>
+  %b = memref.alloc() : memref<512xf32>
+  "test.use"(%b) : (memref<512xf32>) -> ()
+  "test.use"(%e) : (memref<32x32xf32>) -> ()
+  return
+}
+
+// -----
+
+// Making a view touches no memory: %a is first read through its reshape
+// after the last use of %b, so the two share bytes.
+// CHECK:       memref.global "private" @view_made_early_scratch : memref<4096xi8>
+// CHECK-LABEL: func.func @view_made_early
+// CHECK:         arith.constant 0 : index
+// CHECK:         memref.view {{.*}} to memref<1024xf32>
+// CHECK:         arith.constant 0 : index
+// CHECK:         memref.view {{.*}} to memref<512xf32>
+func.func @view_made_early() {
+  %a = memref.alloc() : memref<1024xf32>
   %e = memref.expand_shape %a [[0, 1]] output_shape [32, 32]
       : memref<1024xf32> into memref<32x32xf32>
   %b = memref.alloc() : memref<512xf32>

@@ -214,3 +214,34 @@ func.func @widening_read_twice_is_kept(%g: tensor<64x64xbf16>) -> tensor<64x64xf
   } -> tensor<64x64xf32>
   return %product : tensor<64x64xf32>
 }
+
+// -----
+
+// An elementwise consumer that does more than round (the mask of a ReLU's
+// gradient) and writes a tensor made before the GEMM: the rounded blocks
+// are stored in that tensor, and the consumer reads them there and
+// overwrites them in place, so no tensor of its own holds them.
+// CHECK-LABEL: func.func @rounded_into_masking_consumer
+// CHECK-SAME:    %[[MASK:[^:]*]]: tensor<16x64xf16>, %[[DEST:[^:]*]]: tensor<16x64xf16>
+// CHECK-NOT:     tensor.empty() : tensor<2x8x2x32xf16>
+// CHECK:         %[[BLOCKS:.*]] = tensor.expand_shape %[[DEST]]
+// CHECK:         %[[KERNEL:.*]] = scf.forall {{.*}} shared_outs(%{{.*}} = %[[BLOCKS]])
+// CHECK:         %[[ROUNDED:.*]] = tensor.collapse_shape %[[KERNEL]]
+// CHECK:         linalg.generic {{.*}} ins(%[[MASK]] : tensor<16x64xf16>) outs(%[[ROUNDED]] : tensor<16x64xf16>)
+// CHECK-NEXT:    ^bb0(%[[M:.*]]: f16, %[[R:.*]]: f16):
+// CHECK:           arith.select %{{.*}}, %[[R]]
+func.func @rounded_into_masking_consumer(%a: tensor<16x64xf16>, %b: tensor<64x64xf16>, %mask: tensor<16x64xf16>, %dest: tensor<16x64xf16>) -> tensor<16x64xf16> {
+  %zero = arith.constant 0.0 : f32
+  %hzero = arith.constant 0.0 : f16
+  %empty = tensor.empty() : tensor<16x64xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%empty : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %c = linalg.matmul ins(%a, %b : tensor<16x64xf16>, tensor<64x64xf16>) outs(%acc : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%mask, %c : tensor<16x64xf16>, tensor<16x64xf32>) outs(%dest : tensor<16x64xf16>) {
+  ^bb0(%m: f16, %in: f32, %o: f16):
+    %t = arith.truncf %in : f32 to f16
+    %positive = arith.cmpf ogt, %m, %hzero : f16
+    %s = arith.select %positive, %t, %hzero : f16
+    linalg.yield %s : f16
+  } -> tensor<16x64xf16>
+  return %r : tensor<16x64xf16>
+}

@@ -96,6 +96,37 @@ def DeduplicateKernels : Pass<"mpt-cpu-deduplicate-kernels", "ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def ScheduleKernels : Pass<"mpt-cpu-schedule-kernels", "ModuleOp"> {
+  let summary = "Moves kernel calls up when that frees more memory than it takes";
+  let description = [{
+    Outlining keeps the calls of a step in the order differentiation
+    emitted its ops: a weight gradient that is the last reader of a saved
+    activation can come long after its operands exist, keeping the
+    activation alive across the largest kernels of the backward pass.
+
+    A kernel (a function with the `mpt.kernel` attribute, on tensors) is a
+    function of its operands, so each call at the top level of a function
+    body, in order, moves up to just after the last op of the body that
+    defines one of its operands, when the tensors it reads for the last
+    time (those made in the body) are larger than the tensors it returns:
+    the memory in use between its old and its new place only goes down.
+    Empty destination tensors that only the call uses move with it.
+
+    ```mlir
+    %a = call @kernel_0(...)            // a large activation
+    %g = call @kernel_1(%x, %e1)        // a large kernel that does not read %a
+    %w = call @kernel_2(%a, %dy, %e2)   // last reader of %a, small result
+    ```
+    becomes
+    ```mlir
+    %a = call @kernel_0(...)
+    %w = call @kernel_2(%a, %dy, %e2)   // when %dy exists before kernel_1
+    %g = call @kernel_1(%x, %e1)
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def VectorizeContractions : Pass<"mpt-cpu-vectorize-contractions",
                                  "func::FuncOp"> {
   let summary = "Packs, tiles and vectorizes GEMMs into register-tiled kernels";
@@ -253,6 +284,30 @@ def Vectorize : Pass<"mpt-cpu-vectorize", "func::FuncOp"> {
   ];
 }
 
+def GeneralizeBroadcasts : Pass<"mpt-cpu-generalize-broadcasts",
+                                "func::FuncOp"> {
+  let summary = "Rewrites linalg.broadcast as linalg.generic, for elementwise fusion";
+  let description = [{
+    Elementwise fusion takes `linalg.generic` producers only: a named
+    `linalg.broadcast` (a row statistic spread over its rows, as the
+    gradients of softmax and layer norm do) would stay an op of its own,
+    its full-size result stored for the op that reads it. Its generic form,
+    which reads the small tensor through a projected indexing map, is fused
+    into its elementwise readers instead. Runs before
+    `linalg-fuse-elementwise-ops`.
+
+    ```mlir
+    %b = linalg.broadcast ins(%s : tensor<64xf32>) outs(%e : tensor<64x128xf32>) dimensions = [1]
+    ```
+    becomes
+    ```mlir
+    %b = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+        ins(%s : tensor<64xf32>) outs(%e : tensor<64x128xf32>) { ... }
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def RematerializeWidenings : Pass<"mpt-cpu-rematerialize-widenings",
                                   "func::FuncOp"> {
   let summary = "Recomputes f32 widenings of 16-bit tensors in their elementwise readers";
@@ -261,8 +316,10 @@ def RematerializeWidenings : Pass<"mpt-cpu-rematerialize-widenings",
     scalars), such as a rounded gradient cast back to f32 and unscaled, is
     fused into each elementwise op that reads it, which then reads the
     16-bit tensor: the f32 copy, twice the memory of its source, is never
-    stored. A widening read by a contraction, read twice by one op, or read
-    by another widening is kept.
+    stored. A widening read by a GEMM (a contraction with m and n dims,
+    whose panel copies widen in registers), read twice by one op, or read
+    by another widening is kept; a dot product along rows or a
+    matrix-vector product reads it like any other reduction.
 
     Runs on tensors before --mpt-cpu-outline-kernels, so that each reader's
     kernel holds the recomputation.
@@ -322,7 +379,9 @@ def StaticScratch : Pass<"mpt-cpu-static-scratch", "ModuleOp"> {
     two temporaries share bytes only when their live ranges do not overlap.
     A buffer is live from the first top-level op that touches it to the
     last; an op inside a loop counts as the whole loop; a buffer stays live
-    while any view, reshape or cast of it is used. Buffers are placed
+    while any view, reshape or cast of it is used. Making a view touches no
+    memory, nor does a call of a kernel in the arena that never uses the
+    argument it is passed (a destination the kernel no longer writes). Buffers are placed
     largest first at the lowest free 64-byte-aligned offset.
 
     The function is then not reentrant: two calls must not run at the same
