@@ -10,8 +10,9 @@
 //   interleaved in registers for the dot-product kernel.
 // - An operand whose last dim is k (the lhs of a forward GEMM, a transposed
 //   weight) is read as a block of `tile` rows by one 512-bit vector of k,
-//   transposed in registers and written as k rows of the panel; pairs of
-//   bf16 k values move as one 32-bit lane.
+//   transposed in registers by rounds of two-source interleaving shuffles
+//   and written as k rows of the panel; pairs of bf16 k values move as one
+//   32-bit lane.
 //
 // Conversions happen in registers on the way: a 16-bit operand that is
 // only the rounding of an f32 tensor (a parameter cast once per step) is
@@ -23,6 +24,7 @@
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::mpt;
@@ -135,24 +137,33 @@ struct PanelCopier {
 
   /// Writes `kCount` k values (from `k`) of `groupRows` rows of the panel
   /// from `group`, read as one vector per row and transposed in registers;
-  /// pairs of k move as one 32-bit lane.
+  /// pairs of k move as one 32-bit lane. A block whose sides are not both
+  /// powers of two (the last k of an odd depth) is transposed as one
+  /// `vector.transpose`.
   Value copyTransposedBlock(Value panel, Value k, int64_t kCount, int64_t group,
                             int64_t groupRows) {
     int64_t lanes = kCount / pairs;
     Type lane = laneType();
-    Value kPair =
-        pairs == 1
-            ? k
-            : arith::DivUIOp::create(b, loc, k, index(pairs)).getResult();
-    auto blockType = VectorType::get({groupRows, lanes}, lane);
-    Value block = arith::ConstantOp::create(b, loc, b.getZeroAttr(blockType));
+    SmallVector<Value> rows;
     for (int64_t row = 0; row < groupRows; ++row) {
       Value vector = read(offset(firstRow, group + row), k, kCount);
       if (pairs > 1)
         vector = vector::BitCastOp::create(
             b, loc, VectorType::get({lanes}, lane), vector);
-      block = vector::InsertOp::create(b, loc, vector, block, row);
+      rows.push_back(vector);
     }
+    Value kPair =
+        pairs == 1
+            ? k
+            : arith::DivUIOp::create(b, loc, k, index(pairs)).getResult();
+    if (llvm::isPowerOf2_64(groupRows) && llvm::isPowerOf2_64(lanes) &&
+        lanes > 1)
+      return writeTransposed(panel, kPair, interleaveRounds(rows), group,
+                             groupRows);
+    auto blockType = VectorType::get({groupRows, lanes}, lane);
+    Value block = arith::ConstantOp::create(b, loc, b.getZeroAttr(blockType));
+    for (auto [row, vector] : llvm::enumerate(rows))
+      block = vector::InsertOp::create(b, loc, vector, block, row);
     Value transposed = vector::TransposeOp::create(b, loc, block, {1, 0});
     if (pairs > 1)
       transposed = vector::BitCastOp::create(
@@ -163,6 +174,64 @@ struct PanelCopier {
                ValueRange{kPair, index(group * pairs)},
                ArrayRef<bool>{true, true})
         .getResult();
+  }
+
+  /// Transposes R rows of C lanes (R and C powers of two) in log2(R)
+  /// rounds of two-source shuffles, R log2(R) in all: each round
+  /// interleaves the first half of the vectors with the second, a perfect
+  /// shuffle of the flattened block that rotates the bits of an element's
+  /// index left by one, so that log2(R) rounds turn (row, lane) into
+  /// (lane, row). Read in order, the result is the C x R transposed block,
+  /// row by row. A `vector.transpose` of the whole block reaches LLVM as one
+  /// permutation, R - 1 chained shuffles per output vector, whose
+  /// instruction selection takes time quadratic in the size of the block.
+  SmallVector<Value> interleaveRounds(SmallVector<Value> rows) {
+    int64_t count = rows.size();
+    int64_t lanes = cast<VectorType>(rows.front().getType()).getNumElements();
+    SmallVector<int64_t> low, high;
+    for (int64_t lane = 0; lane < lanes / 2; ++lane) {
+      low.append({lane, lanes + lane});
+      high.append({lanes / 2 + lane, lanes + lanes / 2 + lane});
+    }
+    for (int64_t round = 1; round < count; round *= 2) {
+      SmallVector<Value> next;
+      for (int64_t row = 0; row < count / 2; ++row) {
+        Value first = rows[row], second = rows[row + count / 2];
+        next.push_back(vector::ShuffleOp::create(b, loc, first, second, low));
+        next.push_back(vector::ShuffleOp::create(b, loc, first, second, high));
+      }
+      rows = std::move(next);
+    }
+    return rows;
+  }
+
+  /// Writes `pieces`, the C x R block of interleaveRounds in vectors of C
+  /// lanes, as the columns of panel rows from `kPair` that hold the R =
+  /// `groupRows` rows from `group`: a piece holds C / R whole rows when
+  /// C >= R, else a part of one.
+  Value writeTransposed(Value panel, Value kPair, ArrayRef<Value> pieces,
+                        int64_t group, int64_t groupRows) {
+    int64_t lanes = cast<VectorType>(pieces.front().getType()).getNumElements();
+    for (auto [position, piece] : llvm::enumerate(pieces)) {
+      int64_t start = static_cast<int64_t>(position) * lanes;
+      Value vector = piece;
+      if (pairs > 1)
+        vector = vector::BitCastOp::create(
+            b, loc, VectorType::get({lanes * pairs}, element), vector);
+      if (lanes > groupRows)
+        vector = vector::ShapeCastOp::create(
+            b, loc,
+            VectorType::get({lanes / groupRows, groupRows * pairs}, element),
+            vector);
+      auto vectorType = cast<VectorType>(vector.getType());
+      SmallVector<bool> inBounds(vectorType.getRank(), true);
+      Value row = offset(kPair, start / groupRows);
+      Value column = index((group + start % groupRows) * pairs);
+      panel = vector::TransferWriteOp::create(b, loc, vector, panel,
+                                              ValueRange{row, column}, inBounds)
+                  .getResult();
+    }
+    return panel;
   }
 
   /// The type a panel element (a pair of k for the dot-product kernel)

@@ -4,7 +4,9 @@
 // RUN: mpt-opt --mpt-cpu-vectorize-contractions="min-flops=1000 register-rows=4 register-cols=16" --canonicalize --cse --split-input-file %s | FileCheck %s --check-prefix=AVX2
 
 // f16 operands: the lhs, read along k, is copied into f32 panels [M/8][K][8]
-// by blocks of 8 rows x 16 k transposed in registers; the rhs, read along
+// by blocks of 8 rows x 16 k transposed in registers, in three rounds of
+// interleaving shuffles (8 per round), each result two k rows of the
+// panel; the rhs, read along
 // n, into f16 panels [N/32][K][32] one k row at a time. One scf.forall
 // iteration per 8x32 block keeps 8 vectors of 32 accumulators in
 // registers for the whole k loop, widening each rhs row in registers; a
@@ -17,7 +19,9 @@
 // CHECK:             %[[A_ROW:.*]] = vector.transfer_read %[[A]][%{{.*}}, %[[KA]]]{{.*}} : tensor<16x64xf16>, vector<16xf16>
 // CHECK:             arith.extf %[[A_ROW]] : vector<16xf16> to vector<16xf32>
 // CHECK-COUNT-7:     vector.transfer_read %[[A]]
-// CHECK:             vector.transfer_write %{{.*}} : vector<16x8xf32>, tensor<64x8xf32>
+// CHECK-COUNT-24:    vector.shuffle {{.*}} : vector<16xf32>, vector<16xf32>
+// CHECK-NOT:         vector.shuffle
+// CHECK-COUNT-8:     vector.transfer_write %{{.*}} : vector<2x8xf32>, tensor<64x8xf32>
 // CHECK:         %[[B_PANELS:.*]] = scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<2x64x32xf16>)
 // CHECK:           scf.for %[[KB:.*]] = %{{.*}} to %{{.*}} step %c1
 // CHECK:             %[[B_ROW:.*]] = vector.transfer_read %[[B]][%[[KB]], %{{.*}}]{{.*}} : tensor<64x64xf16>, vector<32xf16>
@@ -154,7 +158,9 @@ func.func @matvec_not_packed(%a: tensor<256x1024xf32>, %b: tensor<1024x1xf32>, %
 // DOT-LABEL: func.func @gemm_bf16_dot
 // DOT:         scf.forall {{.*}} -> (tensor<2x32x16xbf16>)
 // DOT:           vector.bitcast %{{.*}} : vector<32xbf16> to vector<16xi32>
-// DOT:           vector.bitcast %{{.*}} : vector<16x8xi32> to vector<16x16xbf16>
+// DOT-COUNT-24:  vector.shuffle {{.*}} : vector<16xi32>, vector<16xi32>
+// DOT:           vector.bitcast %{{.*}} : vector<16xi32> to vector<32xbf16>
+// DOT:           vector.transfer_write %{{.*}} : vector<2x16xbf16>, tensor<32x16xbf16>
 // DOT:         scf.forall {{.*}} -> (tensor<2x32x64xbf16>)
 // DOT:           vector.interleave %{{.*}}, %{{.*}} : vector<32xbf16> -> vector<64xbf16>
 // DOT:         scf.forall
@@ -175,17 +181,20 @@ func.func @gemm_bf16_dot(%a: tensor<16x64xbf16>, %b: tensor<64x64xbf16>, %c: ten
 
 // A transposed bf16 rhs (a weight read along k) is copied into its 32-column
 // panels 16 rows at a time, each group along the whole k: each 16 x 16
-// block of k pairs is transposed in registers and written to one half of
+// block of k pairs is transposed in registers (four rounds of 16
+// interleaving shuffles) and written, a pair row at a time, to one half of
 // the panel's pair rows.
 // CHECK-LABEL: func.func @gemm_bf16_dot_transposed_rhs
 // DOT-LABEL: func.func @gemm_bf16_dot_transposed_rhs
 // DOT:         scf.forall {{.*}} -> (tensor<2x32x64xbf16>)
 // DOT:           %[[LOW:.*]] = scf.for {{.*}} -> (tensor<32x64xbf16>)
-// DOT:             %[[LOW_BLOCK:.*]] = vector.bitcast %{{.*}} : vector<16x16xi32> to vector<16x32xbf16>
-// DOT:             vector.transfer_write %[[LOW_BLOCK]], %{{.*}}[%{{.*}}, %c0] {{.*}} : vector<16x32xbf16>, tensor<32x64xbf16>
+// DOT-COUNT-64:    vector.shuffle {{.*}} : vector<16xi32>, vector<16xi32>
+// DOT:             %[[LOW_ROW:.*]] = vector.bitcast %{{.*}} : vector<16xi32> to vector<32xbf16>
+// DOT:             vector.transfer_write %[[LOW_ROW]], %{{.*}}[%{{.*}}, %c0] {{.*}} : vector<32xbf16>, tensor<32x64xbf16>
 // DOT:           scf.for {{.*}} iter_args(%{{.*}} = %[[LOW]]) -> (tensor<32x64xbf16>)
-// DOT:             %[[HIGH_BLOCK:.*]] = vector.bitcast %{{.*}} : vector<16x16xi32> to vector<16x32xbf16>
-// DOT:             vector.transfer_write %[[HIGH_BLOCK]], %{{.*}}[%{{.*}}, %c32] {{.*}} : vector<16x32xbf16>, tensor<32x64xbf16>
+// DOT-COUNT-64:    vector.shuffle {{.*}} : vector<16xi32>, vector<16xi32>
+// DOT:             %[[HIGH_ROW:.*]] = vector.bitcast %{{.*}} : vector<16xi32> to vector<32xbf16>
+// DOT:             vector.transfer_write %[[HIGH_ROW]], %{{.*}}[%{{.*}}, %c32] {{.*}} : vector<32xbf16>, tensor<32x64xbf16>
 func.func @gemm_bf16_dot_transposed_rhs(%a: tensor<16x64xbf16>, %b: tensor<64x64xbf16>, %c: tensor<16x64xf32>) -> tensor<16x64xf32> {
   %r = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>]
       ins(%a, %b : tensor<16x64xbf16>, tensor<64x64xbf16>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
@@ -229,4 +238,27 @@ func.func @collapsed_k(%x: tensor<4x16x32xf32>, %dy: tensor<4x16x64xf32>, %c: te
     linalg.yield %s : f32
   } -> tensor<32x64xf32>
   return %r : tensor<32x64xf32>
+}
+
+// -----
+
+// A transposed rhs (read along k) is copied in groups of 16 rows, each
+// along the whole k: blocks of 16 rows x 16 k are transposed in four rounds
+// of 16 interleaving shuffles, each result the group's half of a panel row.
+// The last 3 k, no power of two, go through one transpose of the whole
+// 16 x 3 block.
+// CHECK-LABEL: func.func @gemm_transposed_rhs
+// CHECK:         scf.forall {{.*}} -> (tensor<2x19x32xf32>)
+// CHECK-COUNT-64:  vector.shuffle {{.*}} : vector<16xf32>, vector<16xf32>
+// CHECK-NOT:       vector.shuffle
+// CHECK:           vector.transfer_write %{{.*}}[%c0, %c0] {{.*}} : vector<16xf32>, tensor<19x32xf32>
+// CHECK:           vector.transfer_write %{{.*}}[%c16, %c0] {{.*}} : vector<3x16xf32>, tensor<19x32xf32>
+// CHECK-COUNT-64:  vector.shuffle {{.*}} : vector<16xf32>, vector<16xf32>
+// CHECK-NOT:       vector.shuffle
+// CHECK:           vector.transfer_write %{{.*}}[%c0, %c16] {{.*}} : vector<16xf32>, tensor<19x32xf32>
+// CHECK:           vector.transfer_write %{{.*}}[%c16, %c16] {{.*}} : vector<3x16xf32>, tensor<19x32xf32>
+func.func @gemm_transposed_rhs(%a: tensor<16x19xf32>, %b: tensor<64x19xf32>, %c: tensor<16x64xf32>) -> tensor<16x64xf32> {
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : tensor<16x19xf32>, tensor<64x19xf32>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
+  return %r : tensor<16x64xf32>
 }
