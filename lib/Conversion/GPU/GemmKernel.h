@@ -207,6 +207,36 @@ void emitStagedTileCopy(OpBuilder &b, Location loc, Gemm &gemm,
                         Value rowBase, Value colBase, Value stage, Value tid,
                         int64_t threads);
 
+/// The multi-stage copies of a tensor-core GEMM's k-tiles: k-tile t of both
+/// operands goes to stage t % stages of their tiles, and the copies of each
+/// k-tile are committed as one `cp.async` group, empty past the last
+/// k-tile, so that group g always holds k-tile g.
+struct StagedPipeline {
+  Gemm &gemm;
+  const TileOrigin &origin;
+  const StagedTile &lhs, &rhs;
+  Value tid;
+  int64_t threads, tileK, stages;
+  /// The number of k-tiles of the GEMM.
+  Value tiles;
+
+  /// The stage that holds k-tile `tile`.
+  Value stageOf(OpBuilder &b, Location loc, Value tile) const;
+  /// Starts the copies of k-tile `tile`, if the GEMM has it, and commits
+  /// them as one group.
+  void copyTile(OpBuilder &b, Location loc, Value tile) const;
+  /// Starts the copies of the first stages - 1 k-tiles.
+  void copyFirstTiles(OpBuilder &b, Location loc) const;
+};
+
+/// The pipeline of `lhs` and `rhs`, copied by the block's `threads` threads
+/// in k-tiles of `tileK`, `stages` at once.
+StagedPipeline makeStagedPipeline(OpBuilder &b, Location loc, Gemm &gemm,
+                                  const TileOrigin &origin,
+                                  const StagedTile &lhs, const StagedTile &rhs,
+                                  Value tid, int64_t threads, int64_t tileK,
+                                  int64_t stages);
+
 /// The four 32-bit fragment registers a warp's `ldmatrix.x4` reads from
 /// `stage` of `tile`: 8x8 matrix q spans (outer0 + outerOffset(q), k0 +
 /// kOffset(q)) in the tile's (outer, k) coordinates, where with

@@ -76,11 +76,6 @@ int64_t sharedMemoryBytes(const StagedTile &lhs, const StagedTile &rhs,
   return std::max(tiles, results);
 }
 
-Value nextStage(OpBuilder &b, Location loc, Value tile) {
-  return arith::RemUIOp::create(b, loc, tile,
-                                indexConstant(b, loc, mma::kStages));
-}
-
 } // namespace
 
 Value gpu_kernels::sharedView(OpBuilder &b, Location loc, Value dynamicShared,
@@ -246,39 +241,22 @@ void gpu_kernels::buildMmaSyncGemm(KernelBuilder &kernels, OpBuilder &b,
           vector::FromElementsOp::create(b, loc, accType, elements));
     }
 
-  // Copies k-tile `tile` into its stage, if there is such a tile, and
-  // commits the copies as one group, empty or not, so that group g always
-  // holds tile g.
-  Value tilesK =
-      ceilDiv(b, loc, gemm.size(gemm.k), indexConstant(b, loc, kTileK));
-  auto copyTile = [&](OpBuilder &b, Location loc, Value tile) {
-    emitIf(b, loc, indexLessThan(b, loc, tile, tilesK), [&](OpBuilder &b) {
-      Value k0 = mulIndexConstant(b, loc, tile, kTileK);
-      Value stage = nextStage(b, loc, tile);
-      for (auto [staged, outerBase] :
-           {std::pair(&lhs, origin.m), std::pair(&rhs, origin.n)}) {
-        bool rowsAlongK = staged->rowDim == gemm.k;
-        emitStagedTileCopy(b, loc, gemm, origin, *staged,
-                           rowsAlongK ? k0 : outerBase,
-                           rowsAlongK ? outerBase : k0, stage, tid, kThreads);
-      }
-    });
-    NVVM::CpAsyncCommitGroupOp::create(b, loc);
-  };
-  for (int64_t s = 0; s + 1 < kStages; ++s)
-    copyTile(b, loc, indexConstant(b, loc, s));
+  StagedPipeline pipeline = makeStagedPipeline(b, loc, gemm, origin, lhs, rhs,
+                                               tid, kThreads, kTileK, kStages);
+  pipeline.copyFirstTiles(b, loc);
 
   auto ptxType =
       operandType.isF16() ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16;
   auto resultType =
       LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
   auto kLoop = scf::ForOp::create(
-      b, loc, indexConstant(b, loc, 0), tilesK, indexConstant(b, loc, 1),
-      accumulators, [&](OpBuilder &b, Location loc, Value kt, ValueRange accs) {
+      b, loc, indexConstant(b, loc, 0), pipeline.tiles,
+      indexConstant(b, loc, 1), accumulators,
+      [&](OpBuilder &b, Location loc, Value kt, ValueRange accs) {
         NVVM::CpAsyncWaitGroupOp::create(b, loc, kStages - 2);
         gpu::BarrierOp::create(b, loc);
-        copyTile(b, loc, addIndexConstant(b, loc, kt, kStages - 1));
-        Value stage = nextStage(b, loc, kt);
+        pipeline.copyTile(b, loc, addIndexConstant(b, loc, kt, kStages - 1));
+        Value stage = pipeline.stageOf(b, loc, kt);
         SmallVector<Value> next(accs);
         for (int64_t ks = 0; ks < kTileK; ks += kInstrK) {
           Value k0 = indexConstant(b, loc, ks);

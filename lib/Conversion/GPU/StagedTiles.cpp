@@ -33,6 +33,7 @@
 
 #include "GemmKernel.h"
 
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 
 using namespace mlir;
@@ -232,6 +233,39 @@ void gpu_kernels::emitStagedTileCopy(OpBuilder &b, Location loc, Gemm &gemm,
         b.getIndexAttr(width), sourceElements,
         /*bypassL1=*/b.getUnitAttr());
   }
+}
+
+StagedPipeline gpu_kernels::makeStagedPipeline(
+    OpBuilder &b, Location loc, Gemm &gemm, const TileOrigin &origin,
+    const StagedTile &lhs, const StagedTile &rhs, Value tid, int64_t threads,
+    int64_t tileK, int64_t stages) {
+  Value tiles =
+      ceilDiv(b, loc, gemm.size(gemm.k), indexConstant(b, loc, tileK));
+  return {gemm, origin, lhs, rhs, tid, threads, tileK, stages, tiles};
+}
+
+Value StagedPipeline::stageOf(OpBuilder &b, Location loc, Value tile) const {
+  return arith::RemUIOp::create(b, loc, tile, indexConstant(b, loc, stages));
+}
+
+void StagedPipeline::copyTile(OpBuilder &b, Location loc, Value tile) const {
+  emitIf(b, loc, indexLessThan(b, loc, tile, tiles), [&](OpBuilder &b) {
+    Value k0 = mulIndexConstant(b, loc, tile, tileK);
+    Value stage = stageOf(b, loc, tile);
+    for (auto [staged, outerBase] :
+         {std::pair(&lhs, origin.m), std::pair(&rhs, origin.n)}) {
+      bool rowsAlongK = staged->rowDim == gemm.k;
+      emitStagedTileCopy(b, loc, gemm, origin, *staged,
+                         rowsAlongK ? k0 : outerBase,
+                         rowsAlongK ? outerBase : k0, stage, tid, threads);
+    }
+  });
+  NVVM::CpAsyncCommitGroupOp::create(b, loc);
+}
+
+void StagedPipeline::copyFirstTiles(OpBuilder &b, Location loc) const {
+  for (int64_t s = 0; s + 1 < stages; ++s)
+    copyTile(b, loc, indexConstant(b, loc, s));
 }
 
 SmallVector<Value> gpu_kernels::loadFragments(OpBuilder &b, Location loc,

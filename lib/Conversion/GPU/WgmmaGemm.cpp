@@ -118,11 +118,6 @@ Value descriptor(OpBuilder &b, Location loc, const StagedTile &tile,
                               constant(descriptorConstantBits(tile)));
 }
 
-Value stageOf(OpBuilder &b, Location loc, Value tile) {
-  return arith::RemUIOp::create(b, loc, tile,
-                                indexConstant(b, loc, wg::kStages));
-}
-
 } // namespace
 
 void gpu_kernels::buildWgmmaGemm(KernelBuilder &kernels, OpBuilder &b,
@@ -205,27 +200,9 @@ void gpu_kernels::buildWgmmaGemm(KernelBuilder &kernels, OpBuilder &b,
                                                ArrayRef<int64_t>{i});
   }
 
-  // Copies k-tile `tile` into its stage, if there is such a tile, and
-  // commits the copies as one group, empty or not, so that group g always
-  // holds tile g.
-  Value tilesK =
-      ceilDiv(b, loc, gemm.size(gemm.k), indexConstant(b, loc, kTileK));
-  auto copyTile = [&](OpBuilder &b, Location loc, Value tile) {
-    emitIf(b, loc, indexLessThan(b, loc, tile, tilesK), [&](OpBuilder &b) {
-      Value k0 = mulIndexConstant(b, loc, tile, kTileK);
-      Value stage = stageOf(b, loc, tile);
-      for (auto [staged, outerBase] :
-           {std::pair(&lhs, origin.m), std::pair(&rhs, origin.n)}) {
-        bool rowsAlongK = staged->rowDim == gemm.k;
-        emitStagedTileCopy(b, loc, gemm, origin, *staged,
-                           rowsAlongK ? k0 : outerBase,
-                           rowsAlongK ? outerBase : k0, stage, tid, kThreads);
-      }
-    });
-    NVVM::CpAsyncCommitGroupOp::create(b, loc);
-  };
-  for (int64_t s = 0; s + 1 < kStages; ++s)
-    copyTile(b, loc, indexConstant(b, loc, s));
+  StagedPipeline pipeline = makeStagedPipeline(b, loc, gemm, origin, lhs, rhs,
+                                               tid, kThreads, kTileK, kStages);
+  pipeline.copyFirstTiles(b, loc);
 
   auto ptxType =
       operandType.isF16() ? NVVM::WGMMATypes::f16 : NVVM::WGMMATypes::bf16;
@@ -239,8 +216,8 @@ void gpu_kernels::buildWgmmaGemm(KernelBuilder &kernels, OpBuilder &b,
       layoutOf(rhs, NVVM::MMALayout::col, NVVM::MMALayout::row);
   auto shape = NVVM::MMAShapeAttr::get(ctx, kInstrM, kInstrN, kInstrK);
   auto kLoop = scf::ForOp::create(
-      b, loc, indexConstant(b, loc, 0), tilesK, indexConstant(b, loc, 1),
-      ValueRange{accumulators},
+      b, loc, indexConstant(b, loc, 0), pipeline.tiles,
+      indexConstant(b, loc, 1), ValueRange{accumulators},
       [&](OpBuilder &b, Location loc, Value kt, ValueRange accs) {
         NVVM::CpAsyncWaitGroupOp::create(b, loc, kStages - 2);
         NVVM::FenceProxyOp::create(
@@ -248,8 +225,8 @@ void gpu_kernels::buildWgmmaGemm(KernelBuilder &kernels, OpBuilder &b,
             NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
             NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
         gpu::BarrierOp::create(b, loc);
-        copyTile(b, loc, addIndexConstant(b, loc, kt, kStages - 1));
-        Value stage = stageOf(b, loc, kt);
+        pipeline.copyTile(b, loc, addIndexConstant(b, loc, kt, kStages - 1));
+        Value stage = pipeline.stageOf(b, loc, kt);
         Value acc = accs.front();
         NVVM::WgmmaFenceAlignedOp::create(b, loc);
         for (int64_t ks = 0; ks < kTileK; ks += kInstrK) {
