@@ -1,5 +1,4 @@
-//===- GeneralizeBroadcasts.cpp - Broadcasts that fusion can consume
-//-------===//
+//===- GeneralizeBroadcasts.cpp - Broadcasts fusion can consume -----------===//
 //
 // Elementwise fusion only takes `linalg.generic` producers: a named
 // `linalg.broadcast` (a row statistic spread over its rows, as in the
