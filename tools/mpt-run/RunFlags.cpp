@@ -72,6 +72,12 @@ void addCompilerFlags(rt::CommandLine &commandLine, RunFlags &flags) {
                                  "has it; false runs them on the FMA kernel",
                                  flags.bf16Dot));
   commandLine.add(kCompilerFlagGroup,
+                  rt::integerFlag("gemm-panel-bytes", "N",
+                                  "The most bytes a GEMM's packed lhs may "
+                                  "take: a larger lhs is packed and computed "
+                                  "in chunks of rows; 0 packs it whole",
+                                  flags.gemmPanelBytes, 0));
+  commandLine.add(kCompilerFlagGroup,
                   rt::switchFlag("no-cache",
                                  "Compile the step even when the compile "
                                  "cache ($MPT_CACHE_DIR, default ~/.cache/mpt) "

@@ -29,6 +29,8 @@ struct RunFlags {
   int64_t threads = 1;
   bool amx = true;
   bool bf16Dot = true;
+  /// The largest lhs panels of a GEMM kernel (lhs-panel-bytes).
+  int64_t gemmPanelBytes = 256 << 10;
   bool noCache = false;
   bool cacheLog = false;
   bool gradStats = false;

@@ -395,6 +395,8 @@ int main(int argc, char **argv) {
   compilerOptions.threads = static_cast<unsigned>(flags.threads);
   compilerOptions.amx = flags.amx && mlir::mpt::requestAMX();
   compilerOptions.kernelOptions = mlir::mpt::hostKernelOptions(flags.bf16Dot);
+  compilerOptions.kernelOptions +=
+      " lhs-panel-bytes=" + std::to_string(flags.gemmPanelBytes);
   if (!flags.noCache) {
     llvm::Expected<mlir::mpt::CompileCacheConfig> cache =
         mlir::mpt::compileCacheConfigFromEnvironment();

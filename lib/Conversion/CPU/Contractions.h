@@ -60,16 +60,31 @@ struct KernelKind {
 /// copy need not exist.
 Value findConversionSource(Value operand);
 
+/// A run of consecutive panels of an operand: `blocks` panels from panel
+/// `firstBlock`, written into `into` (`[batch?][blocks][k / pairs][tile *
+/// pairs]`, a tensor reused for every run).
+struct PanelRange {
+  Value firstBlock;
+  int64_t blocks;
+  Value into;
+};
+
+/// True when emitPanels copies `operand` by vectors (its last dim is
+/// `rowDim` or k), and so can copy a PanelRange of it.
+bool copiesPanels(Gemm &gemm, OpOperand &operand, unsigned rowDim);
+
 /// Copies `operand` of `gemm` into panels `[batch?][rows / tile][k /
 /// pairs][tile * pairs]` of `element`, where `rowDim` (the gemm's
 /// m or n) is the dim split into panels of `tile` and the pairs of k (when
 /// `kPairs` is 2) are side by side: an `scf.forall` over panels of
 /// vector copies that convert in registers, reading the source of a
 /// conversion that produced the operand (findConversionSource) rather than
-/// the operand. Falls back to packOperand when the operand is read in an
-/// order the copies do not take (its last dim neither `rowDim` nor k).
+/// the operand. With `range` (only when copiesPanels), copies those panels
+/// only. Falls back to packOperand when the operand is read in an order the
+/// copies do not take (its last dim neither `rowDim` nor k).
 Value emitPanels(OpBuilder &b, Location loc, Gemm &gemm, OpOperand &operand,
-                 unsigned rowDim, int64_t tile, Type element, int64_t kPairs);
+                 unsigned rowDim, int64_t tile, Type element, int64_t kPairs,
+                 std::optional<PanelRange> range = std::nullopt);
 
 /// Copies `operand` of `gemm` into panels
 /// `[batch?][rows / tile][k / pairs][tile][pairs]` (the last dim only when
@@ -166,8 +181,14 @@ Value emitBlockKernel(OpBuilder &b, Location loc, Value lhs, Value rhs,
 /// panels whose body is emitBlockKernel. With `rounding`, each block is
 /// rounded as it does when stored and `rounding`'s generic reads the
 /// rounded result instead: the f32 result only lives in registers.
+///
+/// When the lhs panels would take more than `lhsPanelBytes`, the rows of
+/// the result are computed in chunks, each with panels of its own rows
+/// only, copied into one buffer of at most that size that every chunk
+/// reuses (each chunk reads the rhs panels once more).
 void rewriteAsBlockGemm(RewriterBase &rewriter, Gemm &gemm, int64_t mr,
-                        int64_t nr, KernelKind kind, arith::TruncFOp rounding);
+                        int64_t nr, KernelKind kind, arith::TruncFOp rounding,
+                        int64_t lhsPanelBytes);
 
 /// True when `gemm` runs on the AMX kernel: bf16 operands, no batch dim,
 /// m, n and k multiples of 32 and at most `maxKTiles` tiles of 32 k (the k

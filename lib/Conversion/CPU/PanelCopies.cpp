@@ -297,13 +297,21 @@ Value cpu::findConversionSource(Value operand) {
   return isa<arith::ExtFOp>(conversion) ? generic.getDpsInputs()[0] : Value();
 }
 
-Value cpu::emitPanels(OpBuilder &b, Location loc, Gemm &gemm,
-                      OpOperand &operand, unsigned rowDim, int64_t tile,
-                      Type element, int64_t pairs) {
+bool cpu::copiesPanels(Gemm &gemm, OpOperand &operand, unsigned rowDim) {
   auto type = cast<RankedTensorType>(operand.get().getType());
   OperandDims dims = operandDims(gemm, operand, rowDim);
   int64_t last = type.getRank() - 1;
-  if (last != dims.row && last != dims.k) {
+  return last == dims.row || last == dims.k;
+}
+
+Value cpu::emitPanels(OpBuilder &b, Location loc, Gemm &gemm,
+                      OpOperand &operand, unsigned rowDim, int64_t tile,
+                      Type element, int64_t pairs,
+                      std::optional<PanelRange> range) {
+  auto type = cast<RankedTensorType>(operand.get().getType());
+  OperandDims dims = operandDims(gemm, operand, rowDim);
+  int64_t last = type.getRank() - 1;
+  if (!copiesPanels(gemm, operand, rowDim)) {
     // The kernels read the pairs of a panel row as one row.
     Value packed =
         packOperand(b, loc, gemm, operand, rowDim, tile, element, pairs);
@@ -321,15 +329,18 @@ Value cpu::emitPanels(OpBuilder &b, Location loc, Gemm &gemm,
   if (!source)
     source = operand.get();
   int64_t rows = type.getDimSize(dims.row), depth = type.getDimSize(dims.k);
+  int64_t blocks = range ? range->blocks : rows / tile;
   SmallVector<int64_t> shape;
   SmallVector<OpFoldResult> bounds;
   if (dims.batch) {
     shape.push_back(type.getDimSize(*dims.batch));
     bounds.push_back(b.getIndexAttr(shape.back()));
   }
-  shape.append({rows / tile, depth / pairs, tile * pairs});
-  bounds.push_back(b.getIndexAttr(rows / tile));
-  Value panels = tensor::EmptyOp::create(b, loc, shape, element);
+  shape.append({blocks, depth / pairs, tile * pairs});
+  bounds.push_back(b.getIndexAttr(blocks));
+  Value panels =
+      range ? range->into
+            : tensor::EmptyOp::create(b, loc, shape, element).getResult();
   auto panelType =
       RankedTensorType::get({depth / pairs, tile * pairs}, element);
 
@@ -347,6 +358,9 @@ Value cpu::emitPanels(OpBuilder &b, Location loc, Gemm &gemm,
   SmallVector<OpFoldResult> strides(shape.size(), one);
   Value panel = tensor::ExtractSliceOp::create(b, loc, panelType, out, offsets,
                                                sizes, strides);
+  Value block = ivs.back();
+  if (range)
+    block = arith::AddIOp::create(b, loc, range->firstBlock, block);
   PanelCopier copier{
       b,
       loc,
@@ -357,7 +371,7 @@ Value cpu::emitPanels(OpBuilder &b, Location loc, Gemm &gemm,
       pairs,
       tile,
       dims.batch ? ivs.front() : Value(),
-      arith::MulIOp::create(b, loc, ivs.back(),
+      arith::MulIOp::create(b, loc, block,
                             arith::ConstantIndexOp::create(b, loc, tile))};
   Value filled = last == dims.row ? copier.copyContiguousRows(panel, depth)
                                   : copier.copyTransposedRows(panel, depth);

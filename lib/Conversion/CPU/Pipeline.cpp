@@ -127,6 +127,7 @@ void mlir::mpt::buildLowerToLLVMPipeline(OpPassManager &pm,
     contractions.bf16DotProduct = options.bf16DotProduct;
     contractions.registerRows = options.registerRows;
     contractions.registerCols = options.registerCols;
+    contractions.lhsPanelBytes = options.lhsPanelBytes;
     contractions.amx = options.amx;
     pm.addNestedPass<func::FuncOp>(createVectorizeContractions(contractions));
     pm.addNestedPass<func::FuncOp>(createVectorize());

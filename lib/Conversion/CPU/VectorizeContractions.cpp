@@ -119,7 +119,7 @@ struct VectorizeContractionsPass
       return success();
     }
     rewriteAsBlockGemm(rewriter, gemm, registerRows, registerCols,
-                       kernelKindOf(gemm), findRounding(gemm));
+                       kernelKindOf(gemm), findRounding(gemm), lhsPanelBytes);
     return success();
   }
 

@@ -58,6 +58,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Columns of the GEMM kernels' register blocks (32 for "
                      "AVX-512; 16 where vectors are 256-bit)"),
       llvm::cl::init(32)};
+  Option<int64_t> lhsPanelBytes{
+      *this, "lhs-panel-bytes",
+      llvm::cl::desc("Largest lhs panels of a GEMM: a larger lhs is packed "
+                     "and computed in chunks of rows (0: whole)"),
+      llvm::cl::init(262144)};
   Option<bool> amx{
       *this, "amx",
       llvm::cl::desc("Run bf16 GEMMs on AMX tiles (needs amx_bf16, and the "

@@ -143,7 +143,9 @@ def VectorizeContractions : Pass<"mpt-cpu-vectorize-contractions",
        lowers the packs.
     2. *Tile* the result into `MR x NR` blocks with an `scf.forall` over
        rhs panels (outer, so each panel is reused from cache) and lhs
-       panels.
+       panels. When the lhs panels would exceed `lhs-panel-bytes`, an
+       `scf.for` over chunks of rows packs each chunk's lhs panels into
+       one reused buffer before the chunk's `scf.forall`.
     3. *Vectorize* each block into a kernel that keeps `MR` vectors of `NR`
        f32 accumulators in registers for the whole k loop and updates them
        with one `vector.fma` per row: a broadcast lhs element times the
@@ -222,6 +224,11 @@ def VectorizeContractions : Pass<"mpt-cpu-vectorize-contractions",
            "Keep the rhs of f16 x f16 and bf16 x bf16 contractions 16-bit in the "
            "panels of the FMA kernel, which widens it in registers (false: "
            "widen it to f32 while packing)">,
+    Option<"lhsPanelBytes", "lhs-panel-bytes", "int64_t", "262144",
+           "Largest lhs panels of the FMA and dot-product kernels: a GEMM "
+           "whose lhs panels would be larger computes its rows in chunks, "
+           "each copying the panels of its rows into one reused buffer of at "
+           "most this size (0: the whole lhs at once)">,
     Option<"amx", "amx", "bool", "false",
            "Run bf16 x bf16 contractions on AMX tiles (needs amx_bf16 and "
            "the process's permission to use the tile registers)">,
