@@ -16,7 +16,6 @@
 #include "Contractions.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/IR/Dominance.h"
 
 using namespace mlir;
 using namespace mlir::mpt;
@@ -59,89 +58,6 @@ Value panelAt(OpBuilder &b, Location loc, Value panels, Value batchIv,
                                          type.getElementType());
   return tensor::ExtractSliceOp::create(
       b, loc, panelType, panels, slice.offsets, slice.sizes, slice.strides);
-}
-
-/// True when the op that does `rounding` does nothing else: it reads
-/// `gemm`'s result, through reshapes, and stores it rounded.
-bool onlyRounds(linalg::GenericOp consumer, arith::TruncFOp rounding) {
-  return consumer.getNumDpsInputs() == 1 &&
-         consumer.getBody()->getOperations().size() == 2 &&
-         consumer.getBody()->getTerminator()->getOperand(0) ==
-             rounding.getResult();
-}
-
-/// True when the op that does `rounding` is elementwise on identity maps
-/// and writes one tensor of the rounded type without reading it: the
-/// rounded blocks can be stored in that tensor, which the op then reads
-/// and overwrites element by element.
-bool roundsInPlace(linalg::GenericOp consumer, arith::TruncFOp rounding) {
-  if (consumer.getNumDpsInits() != 1 || consumer.getNumReductionLoops() != 0 ||
-      !llvm::all_of(consumer.getIndexingMapsArray(),
-                    [](AffineMap map) { return map.isIdentity(); }))
-    return false;
-  OpOperand *init = consumer.getDpsInitOperand(0);
-  return getElementTypeOrSelf(init->get().getType()) == rounding.getType() &&
-         consumer.getMatchingBlockArgument(init).use_empty();
-}
-
-/// The destination of the op that does `rounding`, seen as `gemm`'s
-/// result, when the rounded blocks can be stored there (roundsInPlace);
-/// null otherwise, or when that destination is made after the GEMM.
-Value roundedDestination(RewriterBase &rewriter, Location loc, Gemm &gemm,
-                         arith::TruncFOp rounding) {
-  auto consumer = cast<linalg::GenericOp>(rounding->getParentOp());
-  if (!roundsInPlace(consumer, rounding))
-    return {};
-  Value destination = consumer.getDpsInits()[0];
-  // A destination made after the GEMM (an empty tensor) gains nothing
-  // over the blocks' own tensor.
-  if (!DominanceInfo().properlyDominates(destination, gemm.op))
-    return {};
-  // Named: a range-for over llvm::reverse of a temporary would outlive it.
-  SmallVector<Operation *> reshapes = reshapesToReader(gemm.op->getResult(0));
-  for (Operation *reshape : llvm::reverse(reshapes)) {
-    auto source = cast<RankedTensorType>(reshape->getOperand(0).getType())
-                      .clone(rounding.getType());
-    if (auto expand = dyn_cast<tensor::ExpandShapeOp>(reshape))
-      destination = tensor::CollapseShapeOp::create(
-          rewriter, loc, source, destination, expand.getReassociationIndices());
-    else
-      destination = tensor::ExpandShapeOp::create(
-          rewriter, loc, source, destination,
-          cast<tensor::CollapseShapeOp>(reshape).getReassociationIndices());
-  }
-  return destination;
-}
-
-/// Rewrites `consumer`, which reads the rounded blocks through `rounded`
-/// and writes the tensor they were stored in, into an op that reads them
-/// from its destination instead: it then updates that tensor in place,
-/// also once tiled, where an input and a destination that alias would be
-/// copied by bufferization.
-void readRoundedFromDestination(RewriterBase &rewriter,
-                                linalg::GenericOp consumer,
-                                OpOperand &rounded) {
-  SmallVector<Value> inputs;
-  SmallVector<AffineMap> maps;
-  for (OpOperand *input : consumer.getDpsInputOperands()) {
-    if (input == &rounded)
-      continue;
-    inputs.push_back(input->get());
-    maps.push_back(consumer.getMatchingIndexingMap(input));
-  }
-  maps.push_back(
-      consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0)));
-  BlockArgument roundedArg = consumer.getMatchingBlockArgument(&rounded);
-  rewriter.setInsertionPoint(consumer);
-  auto inPlace = linalg::GenericOp::create(
-      rewriter, consumer.getLoc(), consumer->getResultTypes(), inputs,
-      ValueRange{rounded.get()}, maps, consumer.getIteratorTypesArray());
-  rewriter.inlineRegionBefore(consumer.getRegion(), inPlace.getRegion(),
-                              inPlace.getRegion().end());
-  Block *body = inPlace.getBody();
-  rewriter.replaceAllUsesWith(roundedArg, body->getArguments().back());
-  body->eraseArgument(roundedArg.getArgNumber());
-  rewriter.replaceOp(consumer, inPlace->getResults());
 }
 
 /// The rows of the result computed with one set of lhs panels: all M rows
@@ -263,28 +179,17 @@ void cpu::rewriteAsBlockGemm(RewriterBase &rewriter, Gemm &gemm, int64_t mr,
   AccumulatorStart start = findAccumulatorStart(gemm);
 
   auto [shape, reassociation] = tileResult(gemm, mr, nr);
-  Value init = gemm.op.getDpsInits()[0];
-  // Rounded blocks go to the destination of the op that rounds them when
-  // it is elementwise (roundedDestination), else to a tensor of their own; f32
-  // ones to the accumulator's tensor, or (not read) to the tensor its start
-  // writes, so that the result lands where the caller of a kernel expects it.
-  Value roundedInto =
-      rounding ? roundedDestination(rewriter, loc, gemm, rounding) : Value();
+  GemmDestination destination =
+      gemmDestination(rewriter, loc, gemm, start, rounding);
   Value blocks =
-      rounding
-          ? (roundedInto ? tensor::ExpandShapeOp::create(
-                               rewriter, loc,
-                               RankedTensorType::get(shape, rounding.getType()),
-                               roundedInto, reassociation)
-                               .getResult()
-                         : tensor::EmptyOp::create(rewriter, loc, shape,
-                                                   rounding.getType())
-                               .getResult())
-          : tensor::ExpandShapeOp::create(
+      destination.tensor
+          ? tensor::ExpandShapeOp::create(
                 rewriter, loc,
-                RankedTensorType::get(shape, rewriter.getF32Type()),
-                start.readsTile() ? init : startDestination(rewriter, init),
-                reassociation)
+                RankedTensorType::get(shape, destination.elementType),
+                destination.tensor, reassociation)
+                .getResult()
+          : tensor::EmptyOp::create(rewriter, loc, shape,
+                                    destination.elementType)
                 .getResult();
   Value computed =
       chunked ? emitChunkLoop(rewriter, loc, gemm, rhs, blocks, rows, mr, nr,
@@ -294,36 +199,5 @@ void cpu::rewriteAsBlockGemm(RewriterBase &rewriter, Gemm &gemm, int64_t mr,
 
   Value collapsed =
       tensor::CollapseShapeOp::create(rewriter, loc, computed, reassociation);
-  if (!rounding) {
-    rewriter.replaceOp(gemm.op, collapsed);
-    return;
-  }
-  // The reshapes back to the op's shape carry the rounded blocks.
-  SmallVector<Operation *> reshapes = reshapesToReader(gemm.op->getResult(0));
-  OpOperand &use = *(reshapes.empty() ? gemm.op->getResult(0)
-                                      : reshapes.back()->getResult(0))
-                        .use_begin();
-  Value rounded = collapsed;
-  for (Operation *reshape : reshapes) {
-    rewriter.modifyOpInPlace(reshape, [&] {
-      reshape->setOperand(0, rounded);
-      Value reshaped = reshape->getResult(0);
-      reshaped.setType(
-          cast<RankedTensorType>(reshaped.getType()).clone(rounding.getType()));
-    });
-    rounded = reshape->getResult(0);
-  }
-  auto consumer = cast<linalg::GenericOp>(use.getOwner());
-  BlockArgument arg = consumer.getMatchingBlockArgument(&use);
-  bool onlyRounding = onlyRounds(consumer, rounding);
-  rewriter.modifyOpInPlace(consumer, [&] {
-    use.set(rounded);
-    arg.setType(rounding.getType());
-  });
-  rewriter.replaceOp(rounding, arg);
-  if (roundedInto && onlyRounding)
-    rewriter.replaceOp(consumer, rounded);
-  else if (roundedInto)
-    readRoundedFromDestination(rewriter, consumer, use);
-  rewriter.eraseOp(gemm.op);
+  replaceGemm(rewriter, gemm, collapsed, rounding, destination);
 }

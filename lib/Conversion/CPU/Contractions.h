@@ -150,6 +150,32 @@ void splitRoundings(RewriterBase &rewriter, Operation *root);
 /// instead of a new tensor. `init` itself when it has no such op.
 Value startDestination(RewriterBase &rewriter, Value init);
 
+/// Where a GEMM kernel writes its result `C[batch?][M][N]` of
+/// `elementType` (GemmResults.cpp): `tensor`, or a new tensor when null.
+struct GemmDestination {
+  Value tensor;
+  Type elementType;
+  /// The tensor is the destination of the op that rounds the result, which
+  /// is then rewritten to read it from there.
+  bool inRoundingDestination;
+};
+
+/// The destination of `gemm`'s result: with `rounding`, the destination of
+/// the elementwise op that rounds it when that op writes it in place
+/// without reading it and it is made before the GEMM, else a new tensor of
+/// the rounded type; without, the accumulator's tensor, or the tensor that
+/// `start` writes when the kernel makes the start in registers.
+GemmDestination gemmDestination(RewriterBase &rewriter, Location loc,
+                                Gemm &gemm, AccumulatorStart start,
+                                arith::TruncFOp rounding);
+
+/// Replaces `gemm` by `result`, computed into `destination`; with
+/// `rounding`, the op that rounds the result reads the rounded `result`
+/// (through the reshapes between them) instead, and reads and overwrites
+/// it in place when it is its destination.
+void replaceGemm(RewriterBase &rewriter, Gemm &gemm, Value result,
+                 arith::TruncFOp rounding, GemmDestination destination);
+
 /// The reshapes between `result` and its reader, each the only user of the
 /// value before it (a GEMM collapsed from several m or n loops is expanded
 /// back to its op's shape): the reader of the last one reads `result`.
