@@ -8,14 +8,17 @@
 //
 // 1. Pack: the lhs into blocks of 32 rows by 32 k ([M/32][K/32][32][32]),
 //    so that each half of a block is one contiguous tile, and the rhs into
-//    panels of 32 columns in the VNNI layout ([N/32][K/2][32][2]).
+//    panels of 32 columns in the VNNI layout ([N/32][K/2][32][2], the
+//    panels of the dot-product kernel, PanelCopies.cpp).
 // 2. Loop over 32 x 32 blocks of the result (an scf.forall over rhs panels,
 //    outer, then lhs blocks), each accumulated in four f32 tiles over the
 //    whole (unrolled) k loop: two lhs and two rhs tile loads feed four
 //    multiplications, so the eight tile registers are all in use.
 // 3. The tiles are stored to a stack buffer and added to the accumulator's
-//    initial value (a fill or the bias) with vector ops, which keeps the
-//    result a tensor: the tile ops only touch memory.
+//    initial value (a fill or the bias row, made in registers) with vector
+//    ops, which keeps the result a tensor: the tile ops only touch memory.
+//    A result that is only rounded to bf16 is rounded there, as the FMA
+//    kernels do (GemmResults.cpp): the f32 result is never stored.
 //
 //===----------------------------------------------------------------------===//
 
@@ -137,7 +140,8 @@ bool cpu::isAMXGemm(Gemm &gemm, int64_t maxKTiles) {
          k / kTileK <= maxKTiles;
 }
 
-void cpu::rewriteAsAMXGemm(RewriterBase &b, Gemm &gemm) {
+void cpu::rewriteAsAMXGemm(RewriterBase &b, Gemm &gemm,
+                           arith::TruncFOp rounding) {
   Location loc = gemm.op.getLoc();
   b.setInsertionPoint(gemm.op);
   Type bf16 = b.getBF16Type();
@@ -149,20 +153,21 @@ void cpu::rewriteAsAMXGemm(RewriterBase &b, Gemm &gemm) {
 
   Value lhs = packOperand(b, loc, gemm, *gemm.op.getDpsInputOperand(0), gemm.m,
                           kBlock, bf16, kTileK);
-  Value rhs = packOperand(b, loc, gemm, *gemm.op.getDpsInputOperand(1), gemm.n,
-                          kBlock, bf16, 2);
-  // Each k pair row of a panel as one row of 64 bf16.
-  rhs = tensor::CollapseShapeOp::create(
-      b, loc, rhs, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  // The VNNI layout is the dot-product kernel's rhs panels, each k pair row
+  // one row of 64 bf16: copied by vectors, rounding a weight cast once per
+  // step while copying it, so that the rounded copy never exists.
+  Value rhs = emitPanels(b, loc, gemm, *gemm.op.getDpsInputOperand(1), gemm.n,
+                         kBlock, bf16, /*kPairs=*/2);
 
-  // Every block is overwritten, so a filled accumulator need not be: the
-  // fill value is added in registers instead.
-  Value init = gemm.op.getDpsInits()[0];
-  Value fillValue;
-  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
-    fillValue = fill.getInputs()[0];
-    init = fill.getDpsInits()[0];
-  }
+  // Every block is overwritten, so an accumulator that starts as a fill or
+  // a bias broadcast need not be written: its start is added in registers.
+  AccumulatorStart start = findAccumulatorStart(gemm);
+  GemmDestination destination = gemmDestination(b, loc, gemm, start, rounding);
+  Value init = destination.tensor
+                   ? destination.tensor
+                   : tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{m, n},
+                                             destination.elementType)
+                         .getResult();
 
   auto loop = scf::ForallOp::create(
       b, loc,
@@ -204,18 +209,27 @@ void cpu::rewriteAsAMXGemm(RewriterBase &b, Gemm &gemm) {
                                                      offsets, sizes, strides);
         auto rowType = cast<VectorType>(rows.front().getType());
         Value c0 = arith::ConstantIndexOp::create(nested, nestedLoc, 0);
+        Value startRow;
+        if (!start.readsTile()) {
+          startRow = emitRowStart(nested, nestedLoc, start, j, kBlock);
+          if (!isa<VectorType>(startRow.getType()))
+            startRow = vector::BroadcastOp::create(nested, nestedLoc, rowType,
+                                                   startRow);
+        }
         for (auto [row, product] : llvm::enumerate(rows)) {
           Value r = arith::ConstantIndexOp::create(nested, nestedLoc, row);
-          Value start =
-              fillValue
-                  ? vector::BroadcastOp::create(nested, nestedLoc, rowType,
-                                                fillValue)
-                        .getResult()
+          Value rowStart =
+              startRow
+                  ? startRow
                   : vector::TransferReadOp::create(
                         nested, nestedLoc, rowType, block, ValueRange{r, c0},
                         /*padding=*/std::nullopt, ArrayRef<bool>{true})
                         .getResult();
-          Value sum = arith::AddFOp::create(nested, nestedLoc, start, product);
+          Value sum =
+              arith::AddFOp::create(nested, nestedLoc, rowStart, product);
+          if (rounding)
+            sum = arith::TruncFOp::create(
+                nested, nestedLoc, rowType.clone(rounding.getType()), sum);
           block = vector::TransferWriteOp::create(nested, nestedLoc, sum, block,
                                                   ValueRange{r, c0},
                                                   ArrayRef<bool>{true})
@@ -227,5 +241,5 @@ void cpu::rewriteAsAMXGemm(RewriterBase &b, Gemm &gemm) {
         tensor::ParallelInsertSliceOp::create(nested, nestedLoc, block, out,
                                               offsets, sizes, strides);
       });
-  b.replaceOp(gemm.op, loop.getResult(0));
+  replaceGemm(b, gemm, loop.getResult(0), rounding, destination);
 }

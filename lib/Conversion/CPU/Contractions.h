@@ -223,8 +223,11 @@ bool isAMXGemm(Gemm &gemm, int64_t maxKTiles);
 
 /// Replaces `gemm` by the AMX kernel: the lhs packed in 32 x 32 tiles, the
 /// rhs in the VNNI layout (pairs of k interleaved), and a loop over 32 x 32
-/// blocks of the result, each accumulated in four 16 x 16 f32 tiles.
-void rewriteAsAMXGemm(RewriterBase &rewriter, Gemm &gemm);
+/// blocks of the result, each accumulated in four 16 x 16 f32 tiles. With
+/// `rounding`, each block is rounded as it is stored, as
+/// rewriteAsBlockGemm does.
+void rewriteAsAMXGemm(RewriterBase &rewriter, Gemm &gemm,
+                      arith::TruncFOp rounding);
 
 } // namespace cpu
 } // namespace mpt

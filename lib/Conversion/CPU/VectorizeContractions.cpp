@@ -115,7 +115,7 @@ struct VectorizeContractionsPass
 
   LogicalResult vectorizeGemm(RewriterBase &rewriter, Gemm &gemm) {
     if (amx && isAMXGemm(gemm, amxMaxKTiles)) {
-      rewriteAsAMXGemm(rewriter, gemm);
+      rewriteAsAMXGemm(rewriter, gemm, findRounding(gemm));
       return success();
     }
     rewriteAsBlockGemm(rewriter, gemm, registerRows, registerCols,
