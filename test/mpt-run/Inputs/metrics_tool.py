@@ -11,6 +11,9 @@ usage:
       the mean fraction of zero gradient elements over the steps
   metrics_tool.py peak-ratio LOG_A LOG_B MAX_RATIO
       compares the "peak activations" of two mpt-run outputs
+  metrics_tool.py arena-ratio A.mlir B.mlir MAX_RATIO
+      compares the static arenas (the `_scratch` globals) of two steps
+      lowered to the LLVM dialect
 """
 
 import csv
@@ -54,6 +57,17 @@ def main(argv):
         ratio = peaks[0] / peaks[1]
         print("peak activations %d / %d bytes = %.2f: %s %s" %
               (peaks[0], peaks[1], ratio,
+               "at most" if ratio <= float(argv[4]) else "MORE than", argv[4]))
+    elif command == "arena-ratio":
+        arenas = []
+        for path in argv[2:4]:
+            text = open(path).read()
+            arenas.append(sum(int(size) for size in re.findall(
+                r"llvm\.mlir\.global private @\w+_scratch\(\).*"
+                r"!llvm\.array<(\d+) x i8>", text)))
+        ratio = arenas[0] / arenas[1]
+        print("arenas %d / %d bytes = %.2f: %s %s" %
+              (arenas[0], arenas[1], ratio,
                "at most" if ratio <= float(argv[4]) else "MORE than", argv[4]))
     return 0
 
