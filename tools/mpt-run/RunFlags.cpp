@@ -114,6 +114,14 @@ void addCompilerFlags(rt::CommandLine &commandLine, RunFlags &flags) {
                                  "(the trainer then loads libcublasLt)",
                                  flags.gpuGemm, {"generated", "cublaslt"}));
   commandLine.add(kDeviceFlagGroup,
+                  rt::textFlag("gpu-chip", "sm_XY[a]",
+                               "With --device=cuda: the GPU the step's "
+                               "kernels are compiled for, which also runs "
+                               "on later GPUs through the PTX (default "
+                               "sm_90); sm_90a adds Hopper's wgmma GEMMs, "
+                               "which run on H100 and H200 only",
+                               flags.gpuChip));
+  commandLine.add(kDeviceFlagGroup,
                   rt::switchFlag("cuda-graphs",
                                  "With --device=cuda: capture the step once in "
                                  "a CUDA graph and replay it; false launches "
@@ -251,6 +259,8 @@ rt::Status mlir::mpt::checkRunFlags(const rt::CommandLine &commandLine,
     return rt::Status::error("--fallback-to-cpu needs --device=cuda");
   if (commandLine.given("gpu-gemm") && flags.device != "cuda")
     return rt::Status::error("--gpu-gemm needs --device=cuda");
+  if (commandLine.given("gpu-chip") && flags.device != "cuda")
+    return rt::Status::error("--gpu-chip needs --device=cuda");
   if (commandLine.given("cuda-graphs") &&
       (flags.device != "cuda" || !flags.emitTrainerDir.empty()))
     return rt::Status::error("--cuda-graphs needs --device=cuda and no "

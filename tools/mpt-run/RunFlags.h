@@ -37,6 +37,7 @@ struct RunFlags {
   std::string device = "cpu";
   bool fallbackToCPU = false;
   std::string gpuGemm = "generated";
+  std::string gpuChip = "sm_90";
   bool cudaGraphs = true;
   std::string emitTrainerDir;
   std::string checkPrecision = "f64";

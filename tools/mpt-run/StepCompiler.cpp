@@ -389,7 +389,8 @@ std::string StepCompiler::loweringPipeline(StepDevice device) const {
                            : "";
   if (device == StepDevice::CUDA)
     return dataParallel +
-           "mpt-differentiate,mpt-lower-to-nvvm{gemm=" + options.gpuGemm + "}";
+           "mpt-differentiate,mpt-lower-to-nvvm{gemm=" + options.gpuGemm +
+           " chip=" + options.gpuChip + "}";
   return dataParallel + "mpt-differentiate,mpt-lower-to-llvm{threads=" +
          std::to_string(options.threads) + (options.amx ? " amx=true " : " ") +
          options.kernelOptions + "}";

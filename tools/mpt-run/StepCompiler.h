@@ -71,6 +71,9 @@ struct StepCompilerOptions {
   /// The GPU step's matrix products: generated or cublaslt (the `gemm`
   /// option of --mpt-lower-to-nvvm).
   std::string gpuGemm = "generated";
+  /// The GPU the step's kernels are compiled for (the `chip` option of
+  /// --mpt-lower-to-nvvm).
+  std::string gpuChip = "sm_90";
 };
 
 /// Where the compiled step runs: this CPU (`--mpt-lower-to-llvm`), or a

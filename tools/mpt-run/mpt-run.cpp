@@ -406,6 +406,7 @@ int main(int argc, char **argv) {
   }
   compilerOptions.logCache = flags.cacheLog;
   compilerOptions.gpuGemm = flags.gpuGemm;
+  compilerOptions.gpuChip = flags.gpuChip;
   bool promoteF64 = flags.checkPrecision == "f64";
   if (checking) {
     compilerOptions.kind = rt::StepKind::Gradient;
