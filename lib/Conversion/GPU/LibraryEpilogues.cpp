@@ -223,29 +223,25 @@ linalg::FillOp zeroFillBefore(Value buffer, Operation *user) {
 std::optional<LibraryEpilogue>
 gpu_kernels::findLibraryBiasGradient(Gemm &gemm, bool transposeLhs,
                                      bool transposeRhs) {
-  // The operand whose stored rows run along k, and its epilogue.
-  OpOperand *summed = nullptr;
-  int32_t code;
-  if (!transposeRhs) {
-    summed = gemm.rhs;
-    code = MptMatmulEpilogueBiasGradRhs;
-  } else if (transposeLhs) {
-    summed = gemm.lhs;
-    code = MptMatmulEpilogueBiasGradLhs;
-  } else {
-    return std::nullopt;
-  }
   // The zero fill of the sum may lie between the GEMM and the sum.
   Operation *next = nextOp(gemm);
   if (auto fill = dyn_cast_or_null<linalg::FillOp>(next))
     next = nextOp(gemm, {fill});
   auto sum = dyn_cast_or_null<linalg::GenericOp>(next);
-  Value operand = summed->get();
-  auto type = cast<MemRefType>(operand.getType());
   if (!sum || !sum.hasPureBufferSemantics() || sum.getNumDpsInputs() != 1 ||
-      sum.getNumDpsInits() != 1 || sum.getDpsInputs().front() != operand ||
-      sum.getNumLoops() != 2 ||
-      sum.getStaticLoopRanges() != SmallVector<int64_t>(type.getShape()))
+      sum.getNumDpsInits() != 1 || sum.getNumLoops() != 2)
+    return std::nullopt;
+  // The operand summed, whose stored rows must run along k.
+  Value operand = sum.getDpsInputs().front();
+  int32_t code;
+  if (operand == gemm.rhs->get() && !transposeRhs)
+    code = MptMatmulEpilogueBiasGradRhs;
+  else if (operand == gemm.lhs->get() && transposeLhs)
+    code = MptMatmulEpilogueBiasGradLhs;
+  else
+    return std::nullopt;
+  auto type = cast<MemRefType>(operand.getType());
+  if (sum.getStaticLoopRanges() != SmallVector<int64_t>(type.getShape()))
     return std::nullopt;
   MLIRContext *ctx = sum.getContext();
   AffineExpr rows = getAffineDimExpr(0, ctx), cols = getAffineDimExpr(1, ctx);
