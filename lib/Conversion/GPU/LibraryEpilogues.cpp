@@ -11,8 +11,9 @@
 //   NaN-propagating `arith.maximumf` that mpt.relu lowers to stays a kernel,
 //   since a NaN the product makes must reach the loss and the overflow
 //   check. GELU is the tanh approximation mpt.gelu lowers to, the one
-//   cuBLASLt's computes, applied to the unrounded f32 result (the exact, erf
-//   GELU stays a kernel); a rounding to the operands' type may follow it,
+//   cuBLASLt computes (not in its documentation: see docs/gpu.md),
+//   applied to the unrounded f32 result (the exact, erf GELU stays a
+//   kernel); a rounding to the operands' type may follow it,
 //   and precede or follow the ReLU (which commutes with it). Only without
 //   accumulation (beta = 0), since the result goes to the activation's
 //   output, and with a bias of that output's type.
@@ -160,20 +161,21 @@ Operation *nextOp(Gemm &gemm, ArrayRef<Operation *> skipped = {}) {
   return nullptr;
 }
 
-/// Whether `buffer` is a whole buffer (an argument or an allocation, not
-/// a view, so that it overlaps no other) that the GEMM can write: defined
+/// Whether `buffer` is a whole buffer of static shape (an argument or an
+/// allocation, not a view, so that it overlaps no other) that the GEMM can
+/// write: defined
 /// before it, or allocated after it in its block, in which case the
 /// allocation moves before it.
 bool allocateBefore(Gemm &gemm, Value buffer) {
   auto type = dyn_cast<MemRefType>(buffer.getType());
-  if (!type || !type.getLayout().isIdentity())
+  if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity())
     return false;
   Operation *definition = buffer.getDefiningOp();
   if (!definition)
     return cast<BlockArgument>(buffer).getOwner()->findAncestorOpInBlock(
                *gemm.op) != nullptr;
   auto alloc = dyn_cast<gpu::AllocOp>(definition);
-  if (!alloc || alloc.getAsyncToken())
+  if (!alloc || alloc.getAsyncToken() || !alloc.getSymbolOperands().empty())
     return false;
   if (definition->getBlock() != gemm.op->getBlock()) {
     Operation *ancestor =
