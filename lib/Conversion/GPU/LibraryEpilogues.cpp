@@ -151,14 +151,39 @@ std::optional<int32_t> activationOf(linalg::LinalgOp op, Value input) {
   return std::nullopt;
 }
 
-/// The first op after `gemm` that is not an allocation, a free or one of
-/// `skipped`.
+/// The first op after `gemm` that is not an allocation, a free, a reshape
+/// (which only views a buffer) or one of `skipped`.
 Operation *nextOp(Gemm &gemm, ArrayRef<Operation *> skipped = {}) {
   for (Operation *op = gemm.op->getNextNode(); op; op = op->getNextNode())
-    if (!isa<gpu::AllocOp, gpu::DeallocOp>(op) &&
+    if (!isa<gpu::AllocOp, gpu::DeallocOp, memref::ExpandShapeOp,
+             memref::CollapseShapeOp>(op) &&
         !llvm::is_contained(skipped, op))
       return op;
   return nullptr;
+}
+
+/// The buffer `view` is a chain of reshapes of (itself when none).
+Value reshapeRoot(Value view) {
+  while (isa_and_nonnull<memref::ExpandShapeOp, memref::CollapseShapeOp>(
+      view.getDefiningOp()))
+    view = view.getDefiningOp()->getOperand(0);
+  return view;
+}
+
+bool hasIdentityLayout(Value buffer) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  return type && type.getLayout().isIdentity();
+}
+
+/// The reshape of `buffer` that `view` is (its elements in the same order,
+/// as reshapes of a buffer of identity layout are), or null.
+Operation *reshapeOf(Value view, Value buffer) {
+  Operation *reshape = view.getDefiningOp();
+  if (!isa_and_nonnull<memref::ExpandShapeOp, memref::CollapseShapeOp>(
+          reshape) ||
+      reshape->getOperand(0) != buffer || !hasIdentityLayout(view))
+    return nullptr;
+  return reshape;
 }
 
 /// Whether `buffer` is a whole buffer of static shape (an argument or an
@@ -231,28 +256,45 @@ gpu_kernels::findLibraryBiasGradient(Gemm &gemm, bool transposeLhs,
     next = nextOp(gemm, {fill});
   auto sum = dyn_cast_or_null<linalg::GenericOp>(next);
   if (!sum || !sum.hasPureBufferSemantics() || sum.getNumDpsInputs() != 1 ||
-      sum.getNumDpsInits() != 1 || sum.getNumLoops() != 2)
+      sum.getNumDpsInits() != 1)
     return std::nullopt;
-  // The operand summed, whose stored rows must run along k.
-  Value operand = sum.getDpsInputs().front();
+  // The operand summed over k: all dims of the summed buffer but the last,
+  // which is the operand's rows when both are reshapes of one buffer (the
+  // same elements in the same order) with the same last dim (a linear
+  // layer of a 3-D input).
+  Value summed = sum.getDpsInputs().front();
+  auto summedType = dyn_cast<MemRefType>(summed.getType());
+  if (!summedType || summedType.getRank() < 2)
+    return std::nullopt;
+  auto sameRows = [&](Value operand) {
+    if (operand == summed)
+      return true;
+    Value root = reshapeRoot(operand);
+    return root == reshapeRoot(summed) && hasIdentityLayout(root) &&
+           hasIdentityLayout(operand) && hasIdentityLayout(summed) &&
+           cast<MemRefType>(operand.getType()).getShape().back() ==
+               summedType.getShape().back();
+  };
   int32_t code;
-  if (operand == gemm.rhs->get() && !transposeRhs)
+  if (!transposeRhs && sameRows(gemm.rhs->get()))
     code = MptMatmulEpilogueBiasGradRhs;
-  else if (operand == gemm.lhs->get() && transposeLhs)
+  else if (transposeLhs && sameRows(gemm.lhs->get()))
     code = MptMatmulEpilogueBiasGradLhs;
   else
     return std::nullopt;
-  auto type = cast<MemRefType>(operand.getType());
-  if (sum.getStaticLoopRanges() != SmallVector<int64_t>(type.getShape()))
-    return std::nullopt;
+  int64_t rank = summedType.getRank();
+  SmallVector<utils::IteratorType> iterators(rank - 1,
+                                             utils::IteratorType::reduction);
+  iterators.push_back(utils::IteratorType::parallel);
   MLIRContext *ctx = sum.getContext();
-  AffineExpr rows = getAffineDimExpr(0, ctx), cols = getAffineDimExpr(1, ctx);
   SmallVector<AffineMap> maps = sum.getIndexingMapsArray();
-  if (maps[0] != AffineMap::get(2, 0, {rows, cols}, ctx) ||
-      maps[1] != AffineMap::get(2, 0, {cols}, ctx) ||
-      sum.getIteratorTypesArray() !=
-          SmallVector<utils::IteratorType>{utils::IteratorType::reduction,
-                                           utils::IteratorType::parallel})
+  if (!summedType.hasStaticShape() ||
+      sum.getStaticLoopRanges() !=
+          SmallVector<int64_t>(summedType.getShape()) ||
+      !maps[0].isIdentity() ||
+      maps[1] !=
+          AffineMap::get(rank, 0, {getAffineDimExpr(rank - 1, ctx)}, ctx) ||
+      sum.getIteratorTypesArray() != iterators)
     return std::nullopt;
   Value gradient = sum.getDpsInits().front();
   if (getElementTypeOrSelf(gradient.getType()) != gemm.elementType(gemm.out))
@@ -278,8 +320,13 @@ std::optional<LibraryEpilogue>
 gpu_kernels::findLibraryActivation(Gemm &gemm, int64_t n, Value bias) {
   Value out = gemm.out->get();
   auto activation = dyn_cast_or_null<linalg::LinalgOp>(nextOp(gemm));
-  if (!activation || !isElementwiseMap(activation, out) ||
-      activation.getDpsInputs().front() != out)
+  if (!activation || activation.getNumDpsInputs() != 1)
+    return std::nullopt;
+  // The activation reads the output, or a reshape of it (a linear layer of
+  // a 3-D input).
+  Value input = activation.getDpsInputs().front();
+  Operation *reshape = reshapeOf(input, out);
+  if ((input != out && !reshape) || !isElementwiseMap(activation, input))
     return std::nullopt;
   std::optional<int32_t> code = activationOf(
       activation,
@@ -303,7 +350,7 @@ gpu_kernels::findLibraryActivation(Gemm &gemm, int64_t n, Value bias) {
       continue;
     if (isa<gpu::DeallocOp>(user))
       frees.push_back(user);
-    else
+    else if (user != reshape || !input.hasOneUse())
       otherReaders = true;
   }
   LibraryEpilogue epilogue{*code, result, nullptr, {activation}};
@@ -319,6 +366,8 @@ gpu_kernels::findLibraryActivation(Gemm &gemm, int64_t n, Value bias) {
     auto alloc = out.getDefiningOp<gpu::AllocOp>();
     if (!alloc || alloc.getAsyncToken())
       return std::nullopt;
+    if (reshape)
+      epilogue.absorbed.push_back(reshape);
     epilogue.absorbed.append(frees.begin(), frees.end());
     epilogue.absorbed.push_back(alloc);
   }

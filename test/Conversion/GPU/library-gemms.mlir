@@ -649,3 +649,45 @@ func.func @sum_along_columns(%a: memref<32x64xf32>, %b: memref<64x128xf32>, %c: 
   }
   return
 }
+
+// -----
+
+// A linear layer of a 3-D input: the ReLU reads the product through a
+// reshape, which goes away with the temporary; the bias gradient of the
+// next product sums the 3-D output gradient whose 2-D reshape it reads.
+
+// CHECK-LABEL: func.func @reshaped
+// CHECK-DAG: %[[RELU:.*]] = arith.constant 1 : i32
+// CHECK-DAG: %[[BGRADA:.*]] = arith.constant 4 : i32
+// CHECK: call @mptCublasLtMatmulEpilogue({{.*}}, %[[RELU]], %{{.*}})
+// CHECK: call @mptCublasLtMatmulEpilogue({{.*}}, %[[BGRADA]], %{{.*}})
+// CHECK-NOT: linalg
+// CHECK-NOT: memref.expand_shape
+// CHECK-NOT: gpu.launch
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @reshaped(%x: memref<64x32xf32>, %w: memref<32x128xf32>, %a: memref<4x16x128xf32>, %dy: memref<4x16x128xf32>, %dw: memref<32x128xf32>, %db: memref<128xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %h = gpu.alloc () : memref<64x128xf32>
+  linalg.fill ins(%zero : f32) outs(%h : memref<64x128xf32>)
+  linalg.matmul ins(%x, %w : memref<64x32xf32>, memref<32x128xf32>) outs(%h : memref<64x128xf32>)
+  %h3 = memref.expand_shape %h [[0, 1], [2]] output_shape [4, 16, 128] : memref<64x128xf32> into memref<4x16x128xf32>
+  linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%h3 : memref<4x16x128xf32>) outs(%a : memref<4x16x128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maxnumf %in, %zero : f32
+    linalg.yield %r : f32
+  }
+  gpu.dealloc %h : memref<64x128xf32>
+  %dy2 = memref.collapse_shape %dy [[0, 1], [2]] : memref<4x16x128xf32> into memref<64x128xf32>
+  linalg.fill ins(%zero : f32) outs(%dw : memref<32x128xf32>)
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %dy2 : memref<64x32xf32>, memref<64x128xf32>) outs(%dw : memref<32x128xf32>)
+  linalg.fill ins(%zero : f32) outs(%db : memref<128xf32>)
+  linalg.generic {indexing_maps = [#id3, affine_map<(d0, d1, d2) -> (d2)>], iterator_types = ["reduction", "reduction", "parallel"]}
+      ins(%dy : memref<4x16x128xf32>) outs(%db : memref<128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %out, %in : f32
+    linalg.yield %s : f32
+  }
+  return
+}
