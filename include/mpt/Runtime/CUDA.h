@@ -196,6 +196,28 @@ enum MptMatmulElement : int32_t {
   MptMatmulBF16 = 2,
 };
 
+/// What cuBLASLt computes after the product, in f32, before the result is
+/// converted to out's element type (mptCublasLtMatmulEpilogue).
+enum MptMatmulEpilogue : int32_t {
+  /// Nothing (the bias, when given).
+  MptMatmulEpilogueNone = 0,
+  /// max(x, 0), which makes NaN 0.
+  MptMatmulEpilogueRelu = 1,
+  /// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+  MptMatmulEpilogueGelu = 2,
+  /// As MptMatmulEpilogueGelu, and the GELU's input (the product, plus the
+  /// bias) is stored too, in `epilogueOutput`: m x n, row-major, of out's
+  /// element type; n must be a multiple of 8.
+  MptMatmulEpilogueGeluAux = 3,
+  /// Also stores the sums over k of rhs, which must not be transposed, in
+  /// `epilogueOutput` (n elements of out's type): the bias gradient when
+  /// rhs is the output gradient of a layer. No bias.
+  MptMatmulEpilogueBiasGradRhs = 4,
+  /// Also stores the sums over k of lhs, which must be transposed, in
+  /// `epilogueOutput` (m elements of out's type). No bias.
+  MptMatmulEpilogueBiasGradLhs = 5,
+};
+
 /// Enqueues out = op(lhs) * op(rhs) (+ bias[n] broadcast along m) (+ out
 /// when `accumulate`) on `stream`, with cuBLASLt, accumulating in f32 (f32
 /// operands without TF32). Matrices are dense and row-major: out is m x n,
@@ -207,6 +229,18 @@ void mptCublasLtMatmul(void *stream, int32_t operandElement, int32_t outElement,
                        int32_t transposeLhs, int32_t transposeRhs, int64_t m,
                        int64_t n, int64_t k, const void *lhs, const void *rhs,
                        void *out, const void *bias, int32_t accumulate);
+
+/// mptCublasLtMatmul followed by `epilogue` (an MptMatmulEpilogue), which
+/// an epilogue that stores a second result stores in `epilogueOutput`
+/// (null for the others). mptCublasLtMatmul is this function with
+/// MptMatmulEpilogueNone. An unknown code, or arguments the epilogue
+/// cannot take, are an error of the runtime (see takeError()).
+void mptCublasLtMatmulEpilogue(void *stream, int32_t operandElement,
+                               int32_t outElement, int32_t transposeLhs,
+                               int32_t transposeRhs, int64_t m, int64_t n,
+                               int64_t k, const void *lhs, const void *rhs,
+                               void *out, const void *bias, int32_t accumulate,
+                               int32_t epilogue, void *epilogueOutput);
 }
 
 #endif // MPT_RUNTIME_CUDA_H

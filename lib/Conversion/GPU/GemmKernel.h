@@ -295,11 +295,45 @@ void storeWarpResults(OpBuilder &b, Location loc, Gemm &gemm,
 //===----------------------------------------------------------------------===//
 
 /// Replaces `op`, when cuBLASLt can compute it, by a call to the runtime's
-/// `mptCublasLtMatmul` (a stream-ordered call, see GPUStreamOrderedCalls),
-/// with its zero fill or broadcast bias; returns the ops the call absorbed
-/// (`op` excluded). Fails, without changing anything, for any other op.
+/// `mptCublasLtMatmul` or `mptCublasLtMatmulEpilogue` (stream-ordered
+/// calls, see GPUStreamOrderedCalls), with its zero fill or broadcast bias
+/// and the neighbour cuBLASLt's epilogue computes (LibraryEpilogues.cpp);
+/// returns the ops the call absorbed (`op` excluded), in an order they can
+/// be erased in. Fails, without changing anything, for any other op.
 FailureOr<SmallVector<Operation *>> buildLibraryGemm(RewriterBase &rewriter,
                                                      linalg::LinalgOp op);
+
+/// What cuBLASLt's epilogue computes for a library GEMM besides the
+/// product (and bias), and the ops of the step it replaces.
+struct LibraryEpilogue {
+  /// An MptMatmulEpilogue code (mpt/Runtime/CUDA.h).
+  int32_t code;
+  /// The buffer the product's result goes to, after the activation: the
+  /// output of the elementwise op it replaces; null for the GEMM's output.
+  Value result;
+  /// The buffer of the epilogue's second result: the GELU's input (the
+  /// GEMM's output) or the bias gradient; null when none.
+  Value second;
+  /// The ops the epilogue replaces, in an order they can be erased in.
+  SmallVector<Operation *> absorbed;
+};
+
+/// The bias gradient beside a library GEMM with transpositions
+/// (`transposeLhs`, `transposeRhs`): the sum over k of an operand computed
+/// by the next op that is not an allocation or the zero fill of its result,
+/// which cuBLASLt's BGRADA (rhs, not transposed) or BGRADB (lhs,
+/// transposed) compute. Moves the allocation of that sum before the GEMM.
+std::optional<LibraryEpilogue>
+findLibraryBiasGradient(Gemm &gemm, bool transposeLhs, bool transposeRhs);
+
+/// The activation of a library GEMM's result that cuBLASLt's epilogue can
+/// compute when the product does not accumulate into its output: the next
+/// op that is not an allocation, elementwise over the output, computing
+/// ReLU (NaN to 0) or the tanh GELU, possibly rounded to the operands'
+/// type (or only rounding). Moves the allocation of its output before the
+/// GEMM. `n` is the GEMM's n and `bias` its bias, or null.
+std::optional<LibraryEpilogue> findLibraryActivation(Gemm &gemm, int64_t n,
+                                                     Value bias);
 
 /// The buffer whose address `value` is (through
 /// `memref.extract_aligned_pointer_as_index` and integer casts), or null.

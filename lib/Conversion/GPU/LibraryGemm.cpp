@@ -7,11 +7,17 @@
 // type), or f32 operands accumulating in f32 without TF32. Its zero fill
 // becomes beta = 0 and its broadcast bias cuBLASLt's bias epilogue; any
 // other initial value stays in the output, which the product accumulates
-// into. Everything else keeps the generated kernels.
+// into. The bias gradient beside it, or the activation after it, becomes
+// cuBLASLt's epilogue too (a call to mptCublasLtMatmulEpilogue), when
+// cuBLASLt computes the same (LibraryEpilogues.cpp says when, and how the
+// backward pass keeps what it reads). Everything else keeps the generated
+// kernels.
 //
 //===----------------------------------------------------------------------===//
 
 #include "GemmKernel.h"
+
+#include "mpt/Runtime/CUDA.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Matchers.h"
@@ -22,14 +28,14 @@ using namespace mlir::mpt::gpu_kernels;
 
 namespace {
 
-/// The runtime's element codes (MptMatmulElement in mpt/Runtime/CUDA.h).
+/// The runtime's element code of `type`.
 std::optional<int32_t> elementCode(Type type) {
   if (type.isF32())
-    return 0;
+    return MptMatmulF32;
   if (type.isF16())
-    return 1;
+    return MptMatmulF16;
   if (type.isBF16())
-    return 2;
+    return MptMatmulBF16;
   return std::nullopt;
 }
 
@@ -110,16 +116,22 @@ std::optional<InitialOutput> libraryInitialOutput(Gemm &gemm,
   return InitialOutput{bias, false};
 }
 
-/// The runtime's function, declared once per module.
-func::FuncOp matmulFunction(OpBuilder &b, ModuleOp module) {
-  constexpr StringLiteral name = "mptCublasLtMatmul";
+/// The runtime's function, mptCublasLtMatmul or, `withEpilogue`,
+/// mptCublasLtMatmulEpilogue (which also takes the epilogue's code and its
+/// second result), declared once per module.
+func::FuncOp matmulFunction(OpBuilder &b, ModuleOp module, bool withEpilogue) {
+  StringRef name =
+      withEpilogue ? "mptCublasLtMatmulEpilogue" : "mptCublasLtMatmul";
   if (auto existing = module.lookupSymbol<func::FuncOp>(name))
     return existing;
   MLIRContext *ctx = module.getContext();
   Type i32 = IntegerType::get(ctx, 32), i64 = IntegerType::get(ctx, 64);
   Type ptr = LLVM::LLVMPointerType::get(ctx);
-  auto type = FunctionType::get(
-      ctx, {i32, i32, i32, i32, i64, i64, i64, ptr, ptr, ptr, ptr, i32}, {});
+  SmallVector<Type> arguments = {i32, i32, i32, i32, i64, i64,
+                                 i64, ptr, ptr, ptr, ptr, i32};
+  if (withEpilogue)
+    arguments.append({i32, ptr});
+  auto type = FunctionType::get(ctx, arguments, {});
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToEnd(module.getBody());
   auto function = func::FuncOp::create(b, module.getLoc(), name, type);
@@ -186,6 +198,14 @@ gpu_kernels::buildLibraryGemm(RewriterBase &rewriter, linalg::LinalgOp op) {
     initial = InitialOutput{};
     absorbed = nullptr;
   }
+  SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+  std::optional<LibraryEpilogue> epilogue;
+  if (!initial->bias)
+    epilogue = findLibraryBiasGradient(gemm, transposeLhs, transposeRhs);
+  if (!epilogue && !initial->accumulate)
+    epilogue = findLibraryActivation(gemm, sizes[gemm.n], initial->bias);
+  Value result =
+      epilogue && epilogue->result ? epilogue->result : gemm.out->get();
 
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
@@ -196,24 +216,30 @@ gpu_kernels::buildLibraryGemm(RewriterBase &rewriter, linalg::LinalgOp op) {
   auto i64 = [&](int64_t value) -> Value {
     return arith::ConstantIntOp::create(rewriter, loc, value, 64);
   };
-  SmallVector<int64_t> sizes = op.getStaticLoopRanges();
-  SmallVector<Value> arguments = {i32(*operandCode),
-                                  i32(*outCode),
-                                  i32(transposeLhs),
-                                  i32(transposeRhs),
-                                  i64(sizes[gemm.m]),
-                                  i64(sizes[gemm.n]),
-                                  i64(sizes[gemm.k]),
-                                  address(rewriter, loc, gemm.lhs->get()),
-                                  address(rewriter, loc, gemm.rhs->get()),
-                                  address(rewriter, loc, gemm.out->get()),
-                                  address(rewriter, loc, initial->bias),
-                                  i32(initial->accumulate)};
-  func::FuncOp function =
-      matmulFunction(rewriter, op->getParentOfType<ModuleOp>());
+  SmallVector<Value> arguments = {
+      i32(*operandCode),
+      i32(*elementCode(getElementTypeOrSelf(result.getType()))),
+      i32(transposeLhs),
+      i32(transposeRhs),
+      i64(sizes[gemm.m]),
+      i64(sizes[gemm.n]),
+      i64(sizes[gemm.k]),
+      address(rewriter, loc, gemm.lhs->get()),
+      address(rewriter, loc, gemm.rhs->get()),
+      address(rewriter, loc, result),
+      address(rewriter, loc, initial->bias),
+      i32(initial->accumulate)};
+  if (epilogue) {
+    arguments.push_back(i32(epilogue->code));
+    arguments.push_back(address(rewriter, loc, epilogue->second));
+  }
+  func::FuncOp function = matmulFunction(
+      rewriter, op->getParentOfType<ModuleOp>(), epilogue.has_value());
   func::CallOp::create(rewriter, loc, function, arguments);
   SmallVector<Operation *> erased;
   if (absorbed)
     erased.push_back(absorbed);
+  if (epilogue)
+    erased.append(epilogue->absorbed);
   return erased;
 }

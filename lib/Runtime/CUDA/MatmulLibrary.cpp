@@ -9,7 +9,16 @@
 //
 // Row-major matrices are column-major transposed: out = L R in row-major
 // is out^T = R^T L^T in column-major, so cuBLASLt's A is the right operand
-// and its B the left one, with the same transposition flags.
+// and its B the left one, with the same transposition flags. So the bias
+// gradient of the right operand, a sum over k, is cuBLASLt's BGRADA, which
+// takes a non-transposed A, and that of the left one BGRADB, which takes
+// a transposed B; the GELU input stored aside is n x m column-major, with
+// n as its leading dimension.
+//
+// Epilogues come as MptMatmulEpilogue codes, not cuBLASLt's, so that
+// compiled steps do not depend on cuBLASLt's headers; mptCublasLtMatmul,
+// the entry point of steps compiled before epilogues other than the bias
+// existed, is the one without.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,10 +56,10 @@ struct CublasLtFunctions {
 };
 
 /// What the descriptors and algorithm of a product depend on: element
-/// types, transpositions, m, n, k and whether it adds a bias (beta is an
-/// argument of each product).
+/// types, transpositions, m, n, k, whether it adds a bias and its epilogue
+/// (beta is an argument of each product).
 using ShapeKey = std::tuple<int32_t, int32_t, int32_t, int32_t, int64_t,
-                            int64_t, int64_t, bool>;
+                            int64_t, int64_t, bool, int32_t>;
 
 /// A product's descriptors and algorithm, made on its first call.
 struct MatmulPlan {
@@ -156,6 +165,74 @@ cudaDataType_t dataType(int32_t element) {
   }
 }
 
+/// cuBLASLt's epilogue for `epilogue`, with the bias when `hasBias`.
+cublasLtEpilogue_t libraryEpilogue(int32_t epilogue, bool hasBias) {
+  switch (epilogue) {
+  case MptMatmulEpilogueRelu:
+    return hasBias ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_RELU;
+  case MptMatmulEpilogueGelu:
+    return hasBias ? CUBLASLT_EPILOGUE_GELU_BIAS : CUBLASLT_EPILOGUE_GELU;
+  case MptMatmulEpilogueGeluAux:
+    return hasBias ? CUBLASLT_EPILOGUE_GELU_AUX_BIAS
+                   : CUBLASLT_EPILOGUE_GELU_AUX;
+  case MptMatmulEpilogueBiasGradRhs:
+    return CUBLASLT_EPILOGUE_BGRADA;
+  case MptMatmulEpilogueBiasGradLhs:
+    return CUBLASLT_EPILOGUE_BGRADB;
+  default:
+    return hasBias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT;
+  }
+}
+
+bool isBiasGradient(int32_t epilogue) {
+  return epilogue == MptMatmulEpilogueBiasGradRhs ||
+         epilogue == MptMatmulEpilogueBiasGradLhs;
+}
+
+/// Why the arguments of a product with `epilogue` are not ones it can
+/// take; empty when they are.
+std::string epilogueMismatch(int32_t epilogue, int32_t transposeLhs,
+                             int32_t transposeRhs, int64_t n, const void *bias,
+                             const void *epilogueOutput) {
+  switch (epilogue) {
+  case MptMatmulEpilogueNone:
+  case MptMatmulEpilogueRelu:
+  case MptMatmulEpilogueGelu:
+    if (epilogueOutput)
+      return "epilogue " + std::to_string(epilogue) +
+             " stores no second result, but an epilogue output was given";
+    return "";
+  case MptMatmulEpilogueGeluAux:
+    if (!epilogueOutput)
+      return "epilogue 3 (gelu, keeping its input) needs an epilogue output";
+    if (n % 8 != 0)
+      return "epilogue 3 (gelu, keeping its input) needs n to be a multiple "
+             "of 8, but n is " +
+             std::to_string(n);
+    return "";
+  case MptMatmulEpilogueBiasGradRhs:
+  case MptMatmulEpilogueBiasGradLhs: {
+    bool ofRhs = epilogue == MptMatmulEpilogueBiasGradRhs;
+    std::string name =
+        "epilogue " + std::to_string(epilogue) +
+        (ofRhs ? " (bias gradient of rhs)" : " (bias gradient of lhs)");
+    if (!epilogueOutput)
+      return name + " needs an epilogue output";
+    if (bias)
+      return name + " takes no bias";
+    if (ofRhs && transposeRhs)
+      return name + " needs rhs not transposed";
+    if (!ofRhs && !transposeLhs)
+      return name + " needs lhs transposed";
+    return "";
+  }
+  default:
+    return "unknown epilogue " + std::to_string(epilogue) +
+           "; expected 0 (none), 1 (relu), 2 (gelu), 3 (gelu, keeping its "
+           "input), 4 (bias gradient of rhs) or 5 (bias gradient of lhs)";
+  }
+}
+
 /// Destroys what of `plan` was created.
 void destroyPlan(MatmulLibrary &lt, MatmulPlan &plan) {
   CublasLtFunctions &f = lt.functions;
@@ -172,7 +249,7 @@ MatmulPlan *planFor(MatmulLibrary &lt, const ShapeKey &key) {
   if (auto it = lt.plans.find(key); it != lt.plans.end())
     return &it->second;
   auto [operandElement, outElement, transposeLhs, transposeRhs, m, n, k,
-        hasBias] = key;
+        hasBias, epilogueCode] = key;
   CublasLtFunctions &f = lt.functions;
   MatmulPlan plan;
   cudaDataType_t operandType = dataType(operandElement);
@@ -183,8 +260,10 @@ MatmulPlan *planFor(MatmulLibrary &lt, const ShapeKey &key) {
   // n x m; a transposed operand is stored the other way round.
   uint64_t aRows = transposeRhs ? k : n, aCols = transposeRhs ? n : k;
   uint64_t bRows = transposeLhs ? m : k, bCols = transposeLhs ? k : m;
-  cublasLtEpilogue_t epilogue =
-      hasBias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT;
+  cublasLtEpilogue_t epilogue = libraryEpilogue(epilogueCode, hasBias);
+  // A bias gradient has out's type, as a bias.
+  bool hasVector = hasBias || isBiasGradient(epilogueCode);
+  int64_t auxRows = n;
   if (!succeededLt(lt, f.descCreate(&plan.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F),
                    "cublasLtMatmulDescCreate") ||
       !succeededLt(lt,
@@ -199,11 +278,17 @@ MatmulPlan *planFor(MatmulLibrary &lt, const ShapeKey &key) {
                    f.descSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
                                       &epilogue, sizeof(epilogue)),
                    "cublasLtMatmulDescSetAttribute") ||
-      (hasBias &&
+      (hasVector &&
        !succeededLt(lt,
                     f.descSetAttribute(plan.desc,
                                        CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE,
                                        &outType, sizeof(outType)),
+                    "cublasLtMatmulDescSetAttribute")) ||
+      (epilogueCode == MptMatmulEpilogueGeluAux &&
+       !succeededLt(lt,
+                    f.descSetAttribute(plan.desc,
+                                       CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_LD,
+                                       &auxRows, sizeof(auxRows)),
                     "cublasLtMatmulDescSetAttribute")) ||
       !succeededLt(lt,
                    f.layoutCreate(&plan.a, operandType, aRows, aCols, aRows),
@@ -284,6 +369,16 @@ extern "C" void mptCublasLtMatmul(void *stream, int32_t operandElement,
                                   int64_t k, const void *lhs, const void *rhs,
                                   void *out, const void *bias,
                                   int32_t accumulate) {
+  mptCublasLtMatmulEpilogue(stream, operandElement, outElement, transposeLhs,
+                            transposeRhs, m, n, k, lhs, rhs, out, bias,
+                            accumulate, MptMatmulEpilogueNone, nullptr);
+}
+
+extern "C" void mptCublasLtMatmulEpilogue(
+    void *stream, int32_t operandElement, int32_t outElement,
+    int32_t transposeLhs, int32_t transposeRhs, int64_t m, int64_t n, int64_t k,
+    const void *lhs, const void *rhs, void *out, const void *bias,
+    int32_t accumulate, int32_t epilogue, void *epilogueOutput) {
   // The driver first: without one, its error is the one to report.
   if (!ready())
     return;
@@ -295,6 +390,12 @@ extern "C" void mptCublasLtMatmul(void *stream, int32_t operandElement,
                   "; expected 0 (f32), 1 (f16) or 2 (bf16)");
       return;
     }
+  if (std::string mismatch = epilogueMismatch(
+          epilogue, transposeLhs, transposeRhs, n, bias, epilogueOutput);
+      !mismatch.empty()) {
+    recordError("mptCublasLtMatmulEpilogue: " + mismatch);
+    return;
+  }
   MatmulLibrary &lt = matmulLibrary();
   std::lock_guard<std::mutex> lock(lt.mutex);
   if (std::string error = openLibrary(lt, ""); !error.empty()) {
@@ -309,16 +410,25 @@ extern "C" void mptCublasLtMatmul(void *stream, int32_t operandElement,
     if (!lt.workspace)
       return;
   }
-  ShapeKey key{operandElement, outElement, transposeLhs, transposeRhs, m, n, k,
-               bias != nullptr};
+  ShapeKey key{operandElement,  outElement, transposeLhs, transposeRhs, m, n, k,
+               bias != nullptr, epilogue};
   MatmulPlan *plan = planFor(lt, key);
   if (!plan)
     return;
-  if (bias && !succeededLt(lt,
-                           f.descSetAttribute(plan->desc,
-                                              CUBLASLT_MATMUL_DESC_BIAS_POINTER,
-                                              &bias, sizeof(bias)),
-                           "cublasLtMatmulDescSetAttribute"))
+  // The bias pointer is the bias gradient's for a bias-gradient epilogue.
+  const void *vector = isBiasGradient(epilogue) ? epilogueOutput : bias;
+  if (vector && !succeededLt(lt,
+                             f.descSetAttribute(
+                                 plan->desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                 &vector, sizeof(vector)),
+                             "cublasLtMatmulDescSetAttribute"))
+    return;
+  if (epilogue == MptMatmulEpilogueGeluAux &&
+      !succeededLt(lt,
+                   f.descSetAttribute(plan->desc,
+                                      CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_POINTER,
+                                      &epilogueOutput, sizeof(epilogueOutput)),
+                   "cublasLtMatmulDescSetAttribute"))
     return;
   float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
   succeededLt(lt,
