@@ -483,6 +483,7 @@ TrainingLoop::finish(const StepRecord &record, int stopSignal,
   summary.warmupSteps = std::min<int64_t>(options.warmupSteps, summary.steps());
   summary.device = executor.device();
   summary.peakDeviceStepBytes = executor.peakDeviceStepBytes();
+  summary.graphDeviceMemory = executor.graphDeviceMemory();
   summary.hostSynchronizationsPerStep = executor.hostSynchronizationsPerStep();
   double timedSteps =
       static_cast<double>(summary.steps() - summary.warmupSteps);

@@ -58,12 +58,30 @@ void mpt::runtime::printSummary(const TrainingSummary &summary,
                static_cast<double>(summary.peakStepBytes) / (1 << 20),
                static_cast<unsigned long long>(summary.staticStepBytes),
                static_cast<unsigned long long>(summary.peakHeapBytes));
-  if (summary.peakDeviceStepBytes)
+  if (summary.peakDeviceStepBytes) {
     std::fprintf(out,
                  "  device memory     %llu bytes (%.2f MiB) per step "
-                 "beyond its buffers\n",
+                 "beyond its buffers",
                  static_cast<unsigned long long>(*summary.peakDeviceStepBytes),
                  static_cast<double>(*summary.peakDeviceStepBytes) / (1 << 20));
+    if (const std::optional<GraphDeviceMemory> &graphs =
+            summary.graphDeviceMemory) {
+      if (graphs->reported)
+        std::fprintf(
+            out,
+            ": %llu allocated by the runtime, %llu held by step graphs "
+            "(%llu reserved)",
+            static_cast<unsigned long long>(*summary.peakDeviceStepBytes -
+                                            graphs->bytes),
+            static_cast<unsigned long long>(graphs->bytes),
+            static_cast<unsigned long long>(graphs->reservedBytes));
+      else
+        std::fputs(", without the memory of step graphs (not reported by "
+                   "the driver)",
+                   out);
+    }
+    std::fputc('\n', out);
+  }
   if (summary.hostSynchronizationsPerStep)
     std::fprintf(out, "  host syncs        %.2f per step (mean)\n",
                  *summary.hostSynchronizationsPerStep);
@@ -119,6 +137,15 @@ std::string mpt::runtime::summaryJson(const TrainingSummary &summary,
   if (summary.peakDeviceStepBytes)
     fields.emplace_back("peak_device_step_bytes",
                         number(*summary.peakDeviceStepBytes));
+  if (const std::optional<GraphDeviceMemory> &graphs =
+          summary.graphDeviceMemory) {
+    auto reported = [&](uint64_t bytes) {
+      return graphs->reported ? number(bytes) : std::string("null");
+    };
+    fields.emplace_back("graph_device_bytes", reported(graphs->bytes));
+    fields.emplace_back("graph_reserved_device_bytes",
+                        reported(graphs->reservedBytes));
+  }
   if (summary.hostSynchronizationsPerStep)
     fields.emplace_back("host_syncs_per_step",
                         number(*summary.hostSynchronizationsPerStep));

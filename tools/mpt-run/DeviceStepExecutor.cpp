@@ -66,6 +66,23 @@ Status DeviceStepExecutor::start(int device) {
   return Status::success();
 }
 
+std::optional<uint64_t> DeviceStepExecutor::peakDeviceStepBytes() const {
+  // The graphs' memory comes from the driver's graph pool, while the
+  // runtime's pool keeps what the first, direct step freed: the device
+  // holds both.
+  std::optional<GraphDeviceMemory> graphs = graphDeviceMemory();
+  return cuda::memoryUse().peak - bufferBytes + (graphs ? graphs->bytes : 0);
+}
+
+std::optional<GraphDeviceMemory> DeviceStepExecutor::graphDeviceMemory() const {
+  if (cuda::stepGraphUse().captured == 0)
+    return std::nullopt;
+  std::optional<cuda::GraphMemoryUse> use = cuda::graphMemoryUse();
+  if (!use)
+    return GraphDeviceMemory{};
+  return GraphDeviceMemory{true, use->peak, use->reservedPeak};
+}
+
 Status DeviceStepExecutor::stageBatch(void *const *host, int slot) {
   // The staging buffers are free once their last upload is done.
   if (Status status = cuda::waitForUploads(); !status.ok())

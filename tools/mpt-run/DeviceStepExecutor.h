@@ -61,9 +61,8 @@ public:
   Status call(const StepCall &call) override;
   Status fetchState(const std::vector<void *> &state) override;
   std::string device() const override { return description; }
-  std::optional<uint64_t> peakDeviceStepBytes() const override {
-    return cuda::memoryUse().peak - bufferBytes;
-  }
+  std::optional<uint64_t> peakDeviceStepBytes() const override;
+  std::optional<GraphDeviceMemory> graphDeviceMemory() const override;
   std::optional<double> hostSynchronizationsPerStep() const override {
     if (calls == 0)
       return std::nullopt;

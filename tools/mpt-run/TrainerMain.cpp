@@ -98,11 +98,18 @@ int trainOnDevice(TrainingSession &session, const StepSignature &signature,
                                       mpt_trainer_evaluate),
                           leave);
       cuda::StepGraphUse use = cuda::stepGraphUse();
-      if (leader && status == 0 && !mpt_trainer_data_parallel)
-        std::printf("step graphs: %llu captured, %llu launches%s\n",
+      if (leader && status == 0 && !mpt_trainer_data_parallel) {
+        std::printf("step graphs: %llu captured, %llu launches%s",
                     static_cast<unsigned long long>(use.captured),
                     static_cast<unsigned long long>(use.launched),
                     graphs ? "" : " (--cuda-graphs=false)");
+        if (use.captured)
+          std::printf("; %llu allocations in them, at most %llu bytes live "
+                      "in one",
+                      static_cast<unsigned long long>(use.allocations),
+                      static_cast<unsigned long long>(use.peakBytes));
+        std::putchar('\n');
+      }
     }
   }
   if (Status ended = cuda::shutdown(); !ended.ok() && status == 0)

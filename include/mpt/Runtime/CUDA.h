@@ -18,7 +18,11 @@
 // Memory. Buffers are allocated from the device's stream-ordered memory
 // pool when it has one (cuMemAllocAsync), which keeps freed memory for
 // reuse: the temporaries of one step reuse each other's memory and those of
-// the previous step, without a device synchronisation per allocation.
+// the previous step, without a device synchronisation per allocation. The
+// temporaries of a step captured into a CUDA graph are the graph's memory
+// nodes instead, which the driver backs from a pool of its own: the
+// runtime counts those allocations (stepGraphUse) but not that memory, which
+// the driver reports (graphMemoryUse).
 //
 // Lifetime. Nothing touches the driver before the program first needs the
 // device: compiled modules, which global constructors register before
@@ -35,6 +39,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace mpt {
@@ -92,6 +97,10 @@ struct StepGraphUse {
   uint64_t launched = 0;
   /// Why steps run directly, when a capture failed; empty otherwise.
   std::string fallbackReason;
+  /// The allocations the captured steps made, which became graph memory
+  /// nodes, and the most bytes of one graph's live at once.
+  uint64_t allocations = 0;
+  size_t peakBytes = 0;
 };
 StepGraphUse stepGraphUse();
 
@@ -121,14 +130,27 @@ Status takeError();
 /// Returns the first error, of this or an earlier call.
 Status shutdown();
 
-/// Device memory allocated through this runtime, in bytes.
+/// Device memory allocated through this runtime outside graphs, in bytes.
 struct MemoryUse {
   size_t current = 0;
   /// The most in use at once since the last resetPeakMemory().
   size_t peak = 0;
 };
 MemoryUse memoryUse();
+/// Also resets the driver's high-water marks of graph memory, where it
+/// can.
 void resetPeakMemory();
+
+/// The device memory of the captured steps' graph memory nodes, as the
+/// driver reports it (cuDeviceGetGraphMemAttribute), in bytes: the most
+/// associated with graphs at once, and the most the driver reserved for
+/// them, since resetPeakMemory(). Empty when the driver does not report it
+/// (a driver before CUDA 11.4 has no such call).
+struct GraphMemoryUse {
+  uint64_t peak = 0;
+  uint64_t reservedPeak = 0;
+};
+std::optional<GraphMemoryUse> graphMemoryUse();
 
 /// The CUDA calls this runtime made so far that make the host wait for the
 /// device: stream, event and context synchronizations, and synchronous

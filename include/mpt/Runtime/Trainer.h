@@ -73,9 +73,13 @@ public:
   /// One line for the user when the step runs elsewhere than in this
   /// process's memory ("NVIDIA H200, sm_90, ..."); empty otherwise.
   virtual std::string device() const { return ""; }
-  /// The most device memory one call allocated beyond the step's buffers,
-  /// for a step that runs on a device.
+  /// The most device memory one call needed beyond the step's buffers,
+  /// for a step that runs on a device (graphDeviceMemory's bytes included).
   virtual std::optional<uint64_t> peakDeviceStepBytes() const {
+    return std::nullopt;
+  }
+  /// The device memory of the CUDA graphs the step ran as, if it did.
+  virtual std::optional<GraphDeviceMemory> graphDeviceMemory() const {
     return std::nullopt;
   }
   /// The mean number of calls per step that made the host wait for the

@@ -29,6 +29,16 @@ struct ValidationResult {
   int64_t samples = 0;
 };
 
+/// The device memory of the CUDA graphs a step was captured in: their
+/// memory nodes (the step's temporaries), which the driver backs from a
+/// pool of its own, apart from the memory the runtime allocates.
+struct GraphDeviceMemory {
+  /// Whether the driver reports it; the byte counts are 0 when it does not.
+  bool reported = false;
+  /// The most the graphs held at once, and the most reserved for them.
+  uint64_t bytes = 0, reservedBytes = 0;
+};
+
 struct TrainingSummary {
   /// The steps trained: all those asked for, or fewer when the run was
   /// stopped by a signal.
@@ -54,9 +64,13 @@ struct TrainingSummary {
   /// Heap bytes a step call left allocated, summed over the run.
   uint64_t leakedBytes = 0;
   /// Where the step ran, when not in this process's memory, and the most
-  /// device memory one call allocated beyond its buffers.
+  /// device memory one call needed beyond its buffers: the runtime's
+  /// allocations plus, when the step ran as CUDA graphs, the graphs'
+  /// memory (graphDeviceMemory->bytes), as both pools hold theirs at once.
   std::string device;
   std::optional<uint64_t> peakDeviceStepBytes;
+  /// Set when the step ran as CUDA graphs.
+  std::optional<GraphDeviceMemory> graphDeviceMemory;
   /// The mean number of host synchronizations per step on a device.
   std::optional<double> hostSynchronizationsPerStep;
   /// Fraction of gradient elements that were exactly zero, when the step
@@ -84,7 +98,9 @@ void printSummary(const TrainingSummary &summary,
 /// median_step_ms, samples_per_second; final_loss, final_loss_scale (null
 /// without loss scaling), skipped_steps; peak_step_bytes,
 /// static_step_bytes, peak_heap_bytes, leaked_bytes and, on a device,
-/// peak_device_step_bytes and host_syncs_per_step; with gradient statistics
+/// peak_device_step_bytes and host_syncs_per_step, and when the step ran as
+/// CUDA graphs graph_device_bytes and graph_reserved_device_bytes (null when
+/// the driver does not report them); with gradient statistics
 /// zero_grad_fraction_mean and zero_grad_fraction_last; with validation
 /// val_step, val_loss, val_accuracy (null when undefined) and val_samples of
 /// the last one; for a data-parallel run world_size (samples_per_second

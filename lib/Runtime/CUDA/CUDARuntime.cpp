@@ -132,9 +132,26 @@ bool mpt::runtime::cuda::detail::ready() {
 
 namespace {
 
-void trackAllocation(CUdeviceptr pointer, size_t bytes, bool managed) {
+/// Whether an allocation on `stream` is made inside a step's capture, as a
+/// graph memory node rather than memory.
+bool allocatesInCapture(void *stream) {
   RuntimeState &runtime = state();
   std::lock_guard<std::mutex> lock(runtime.mutex);
+  return runtime.capturing && stream && stream == enqueueingStepStream();
+}
+
+void trackAllocation(CUdeviceptr pointer, size_t bytes, bool managed,
+                     bool inCapture) {
+  RuntimeState &runtime = state();
+  std::lock_guard<std::mutex> lock(runtime.mutex);
+  if (inCapture) {
+    runtime.captureAllocations[pointer] = bytes;
+    runtime.captureLiveBytes += bytes;
+    runtime.capturePeakBytes =
+        std::max(runtime.capturePeakBytes, runtime.captureLiveBytes);
+    ++runtime.captureAllocationCount;
+    return;
+  }
   runtime.allocations[pointer] = {bytes, managed};
   runtime.bytesInUse += bytes;
   runtime.peakBytes = std::max(runtime.peakBytes, runtime.bytesInUse);
@@ -144,6 +161,12 @@ void trackAllocation(CUdeviceptr pointer, size_t bytes, bool managed) {
 bool untrackAllocation(CUdeviceptr pointer) {
   RuntimeState &runtime = state();
   std::lock_guard<std::mutex> lock(runtime.mutex);
+  if (auto it = runtime.captureAllocations.find(pointer);
+      it != runtime.captureAllocations.end()) {
+    runtime.captureLiveBytes -= it->second;
+    runtime.captureAllocations.erase(it);
+    return false;
+  }
   auto it = runtime.allocations.find(pointer);
   if (it == runtime.allocations.end())
     return false;
@@ -267,8 +290,12 @@ uint64_t cuda::hostSynchronizations() { return state().hostSynchronizations; }
 
 void cuda::resetPeakMemory() {
   RuntimeState &runtime = state();
-  std::lock_guard<std::mutex> lock(runtime.mutex);
-  runtime.peakBytes = runtime.bytesInUse;
+  {
+    std::lock_guard<std::mutex> lock(runtime.mutex);
+    runtime.peakBytes = runtime.bytesInUse;
+  }
+  if (runtime.initialized && !runtime.shutDown)
+    resetGraphMemoryPeaks(runtime);
 }
 
 Expected<void *> cuda::allocateHost(size_t bytes) {
@@ -441,6 +468,7 @@ extern "C" void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
   if (bytes == 0 || !ready())
     return nullptr;
   CUdeviceptr pointer = 0;
+  bool inCapture = !hostShared && allocatesInCapture(stream);
   bool ok;
   if (hostShared)
     ok = MPT_CU(cuMemAllocManaged, &pointer, bytes, CU_MEM_ATTACH_GLOBAL);
@@ -451,7 +479,7 @@ extern "C" void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
     ok = MPT_CU(cuMemAlloc, &pointer, bytes);
   if (!ok)
     return nullptr;
-  trackAllocation(pointer, bytes, hostShared);
+  trackAllocation(pointer, bytes, hostShared, inCapture);
   return reinterpret_cast<void *>(pointer);
 }
 

@@ -61,8 +61,17 @@ struct RuntimeState {
   std::vector<CUstream> idleStreams;
   /// The stream of uploadAsync, made on first use.
   CUstream uploadStream = nullptr;
+  /// The runtime's allocations outside graphs, which it counts itself.
   std::unordered_map<CUdeviceptr, Allocation> allocations;
   size_t bytesInUse = 0, peakBytes = 0;
+  /// While a step is captured: the allocations it makes on its stream,
+  /// which become graph memory nodes (the driver backs them from its graph
+  /// memory pool when the graph runs, see GraphMemory.cpp), and the most
+  /// bytes of them live at once.
+  bool capturing = false;
+  std::unordered_map<CUdeviceptr, size_t> captureAllocations;
+  size_t captureLiveBytes = 0, capturePeakBytes = 0;
+  uint64_t captureAllocationCount = 0;
   std::unordered_set<Module *> modules;
   /// CUDA calls made so far that wait for the device (see
   /// cuda::hostSynchronizations).
@@ -83,6 +92,10 @@ struct RuntimeState {
   /// Why steps are not captured, once a capture failed.
   std::string stepGraphFallback;
   uint64_t stepGraphsCaptured = 0, stepGraphLaunches = 0;
+  /// Over the graphs captured: their allocations, and the most bytes of
+  /// one graph's live at once.
+  uint64_t stepGraphAllocations = 0;
+  size_t stepGraphPeakBytes = 0;
 };
 
 /// The process's runtime state. Never destroyed: compiled modules unload
@@ -126,6 +139,10 @@ void unloadModules(RuntimeState &runtime);
 /// Destroys cuBLASLt's handle, descriptors and workspace, if it was used
 /// (MatmulLibrary.cpp); called while the context is still there.
 void releaseMatmulLibrary();
+
+/// Resets the driver's high-water marks of graph memory, when it has them
+/// (GraphMemory.cpp).
+void resetGraphMemoryPeaks(RuntimeState &runtime);
 
 /// Makes the runtime's context current in this thread, initializing the
 /// driver and the device on first use. False when that fails, an error is

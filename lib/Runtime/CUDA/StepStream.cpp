@@ -12,6 +12,7 @@
 
 #include "mpt/Runtime/CUDA.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -66,14 +67,14 @@ CUgraphExec captureStep(RuntimeState &runtime, cuda::StepEntry step,
                       "the step's temporaries need inside a graph");
     return nullptr;
   }
-  // The allocations made during a capture that fails never exist.
-  std::unordered_map<CUdeviceptr, Allocation> allocations;
-  size_t bytesInUse, peakBytes;
+  // The step's allocations during the capture are the graph's memory
+  // nodes: counted apart from the runtime's memory (CUDARuntime.cpp).
   {
     std::lock_guard<std::mutex> lock(runtime.mutex);
-    allocations = runtime.allocations;
-    bytesInUse = runtime.bytesInUse;
-    peakBytes = runtime.peakBytes;
+    runtime.capturing = true;
+    runtime.captureAllocations.clear();
+    runtime.captureLiveBytes = runtime.capturePeakBytes = 0;
+    runtime.captureAllocationCount = 0;
     runtime.quietErrors = true;
   }
   CUgraph graph = nullptr;
@@ -91,21 +92,23 @@ CUgraphExec captureStep(RuntimeState &runtime, cuda::StepEntry step,
     MPT_CU(cuGraphInstantiateWithFlags, &exec, graph, 0);
   if (graph)
     cuGraphDestroy(graph);
+  Status failed = cuda::takeError();
   {
     std::lock_guard<std::mutex> lock(runtime.mutex);
     runtime.quietErrors = false;
+    runtime.capturing = false;
+    // The allocations of a capture that failed never exist.
+    if (failed.ok()) {
+      runtime.stepGraphAllocations += runtime.captureAllocationCount;
+      runtime.stepGraphPeakBytes =
+          std::max(runtime.stepGraphPeakBytes, runtime.capturePeakBytes);
+    }
+    runtime.captureAllocations.clear();
   }
-  Status failed = cuda::takeError();
   if (failed.ok())
     return exec;
   if (exec)
     cuGraphExecDestroy(exec);
-  {
-    std::lock_guard<std::mutex> lock(runtime.mutex);
-    runtime.allocations.swap(allocations);
-    runtime.bytesInUse = bytesInUse;
-    runtime.peakBytes = peakBytes;
-  }
   fallBack(runtime, failed.message());
   return nullptr;
 }
@@ -159,8 +162,10 @@ void cuda::setStepGraphs(bool enabled) { state().stepGraphsEnabled = enabled; }
 
 cuda::StepGraphUse cuda::stepGraphUse() {
   RuntimeState &runtime = state();
+  std::lock_guard<std::mutex> lock(runtime.mutex);
   return {runtime.stepGraphsCaptured, runtime.stepGraphLaunches,
-          runtime.stepGraphFallback};
+          runtime.stepGraphFallback, runtime.stepGraphAllocations,
+          runtime.stepGraphPeakBytes};
 }
 
 Status cuda::copyAfterSteps(void *destination, const void *source,

@@ -7,16 +7,31 @@
 //   FAKE_CUDA_POOLS=1          the device has stream-ordered memory pools
 //   FAKE_CUDA_CAPTURE_FAILS=1  cuStreamEndCapture reports an invalidated
 //                              capture
+// Graph memory: a graph's allocation nodes (cuMemAllocAsync during its
+// capture) need the most bytes of them live at once; a graph holds that
+// from its first launch until it is destroyed, in 2 MiB granules reserved,
+// as cuDeviceGetGraphMemAttribute reports.
+//   FAKE_CUDA_GRAPHS_SHARE_MEMORY=1  the graphs share their memory (as a
+//                                    driver may for graphs launched on one
+//                                    stream): they hold the largest one's
+//   FAKE_CUDA_GRAPH_MEMORY_FAILS=1   cuDeviceGetGraphMemAttribute fails
+// Built with -DFAKE_CUDA_WITHOUT_GRAPH_MEMORY, it has neither
+// cuDeviceGetGraphMemAttribute nor cuDeviceSetGraphMemAttribute, as a
+// driver before CUDA 11.4.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <map>
+#include <set>
 #include <vector>
 
 namespace {
 using Result = int;
 constexpr Result kSuccess = 0;
+constexpr Result kInvalidValue = 1;
 constexpr Result kCaptureInvalidated = 901;
 constexpr int kAttributeMemoryPools = 115;
 
@@ -24,14 +39,26 @@ int handles[64];
 int nextHandle = 0;
 void *newHandle() { return &handles[nextHandle++ % 64]; }
 
-/// What a launch of a graph does: its copies, and its kernels (counted).
+/// What a launch of a graph does: its copies, and its kernels (counted);
+/// the memory its allocation nodes need.
 struct Graph {
   std::vector<std::function<void()>> copies;
   unsigned kernels = 0;
+  uint64_t memoryBytes = 0;
 };
 
 void *capturing = nullptr;
 Graph captured;
+/// The allocation nodes of the capture that are not freed yet.
+std::map<void *, size_t> capturedLive;
+uint64_t capturedLiveBytes = 0;
+
+/// The graphs that hold their memory, and the driver's graph memory
+/// attributes, by CUgraphMem_attribute: used and reserved, current and
+/// high-water marks.
+std::set<const Graph *> holdingMemory;
+enum { kUsedCurrent, kUsedHigh, kReservedCurrent, kReservedHigh };
+uint64_t graphMemory[4] = {0, 0, 0, 0};
 unsigned kernelsDirect = 0;
 
 /// Runs `copy` now, or when the graph being captured on `stream` runs.
@@ -56,6 +83,20 @@ void log(const char *call, const char *detail = "") {
 }
 
 void *deviceAlloc(size_t bytes) { return std::calloc(1, bytes ? bytes : 1); }
+
+void updateGraphMemory() {
+  uint64_t used = 0;
+  for (const Graph *graph : holdingMemory)
+    used = enabled("FAKE_CUDA_GRAPHS_SHARE_MEMORY")
+               ? std::max(used, graph->memoryBytes)
+               : used + graph->memoryBytes;
+  constexpr uint64_t kGranule = 2 << 20;
+  graphMemory[kUsedCurrent] = used;
+  graphMemory[kReservedCurrent] = (used + kGranule - 1) / kGranule * kGranule;
+  for (int current : {kUsedCurrent, kReservedCurrent})
+    graphMemory[current + 1] =
+        std::max(graphMemory[current + 1], graphMemory[current]);
+}
 } // namespace
 
 extern "C" {
@@ -100,15 +141,28 @@ Result cuGetErrorString(Result result, const char **text) {
 Result cuMemAlloc_v2(void **pointer, size_t bytes) {
   return *pointer = deviceAlloc(bytes), kSuccess;
 }
-Result cuMemAllocAsync(void **pointer, size_t bytes, void *) {
-  return *pointer = deviceAlloc(bytes), kSuccess;
+Result cuMemAllocAsync(void **pointer, size_t bytes, void *stream) {
+  *pointer = deviceAlloc(bytes);
+  if (stream && stream == capturing) {
+    capturedLive[*pointer] = bytes;
+    capturedLiveBytes += bytes;
+    captured.memoryBytes = std::max(captured.memoryBytes, capturedLiveBytes);
+  }
+  return kSuccess;
 }
 Result cuMemAllocManaged(void **pointer, size_t bytes, unsigned) {
   return *pointer = deviceAlloc(bytes), kSuccess;
 }
 // Memory is never given back: a captured graph keeps its temporaries.
 Result cuMemFree_v2(void *) { return kSuccess; }
-Result cuMemFreeAsync(void *, void *) { return kSuccess; }
+Result cuMemFreeAsync(void *pointer, void *stream) {
+  auto node = capturedLive.find(pointer);
+  if (stream && stream == capturing && node != capturedLive.end()) {
+    capturedLiveBytes -= node->second;
+    capturedLive.erase(node);
+  }
+  return kSuccess;
+}
 Result cuMemHostAlloc(void **pointer, size_t bytes, unsigned) {
   return *pointer = deviceAlloc(bytes), kSuccess;
 }
@@ -193,6 +247,8 @@ Result cuStreamBeginCapture_v2(void *stream, int) {
   log("cuStreamBeginCapture");
   capturing = stream;
   captured = Graph();
+  capturedLive.clear();
+  capturedLiveBytes = 0;
   return kSuccess;
 }
 Result cuStreamEndCapture(void *, void **graph) {
@@ -213,10 +269,14 @@ Result cuGraphDestroy(void *graph) {
   return delete static_cast<Graph *>(graph), kSuccess;
 }
 Result cuGraphExecDestroy(void *exec) {
+  holdingMemory.erase(static_cast<Graph *>(exec));
+  updateGraphMemory();
   return delete static_cast<Graph *>(exec), kSuccess;
 }
 Result cuGraphLaunch(void *exec, void *) {
-  const Graph &graph = *static_cast<Graph *>(exec);
+  Graph &graph = *static_cast<Graph *>(exec);
+  holdingMemory.insert(&graph);
+  updateGraphMemory();
   char detail[64];
   std::snprintf(detail, sizeof(detail), " (%u kernels)", graph.kernels);
   log("cuGraphLaunch", detail);
@@ -224,4 +284,23 @@ Result cuGraphLaunch(void *exec, void *) {
     copy();
   return kSuccess;
 }
+
+#ifndef FAKE_CUDA_WITHOUT_GRAPH_MEMORY
+Result cuDeviceGetGraphMemAttribute(int, int attribute, void *value) {
+  if (attribute < kUsedCurrent || attribute > kReservedHigh ||
+      enabled("FAKE_CUDA_GRAPH_MEMORY_FAILS"))
+    return kInvalidValue;
+  std::memcpy(value, &graphMemory[attribute], sizeof(uint64_t));
+  return kSuccess;
+}
+// Only the high-water marks can be set, and only to zero.
+Result cuDeviceSetGraphMemAttribute(int, int attribute, void *value) {
+  uint64_t set;
+  std::memcpy(&set, value, sizeof(set));
+  if ((attribute != kUsedHigh && attribute != kReservedHigh) || set != 0)
+    return kInvalidValue;
+  graphMemory[attribute] = 0;
+  return kSuccess;
+}
+#endif
 }
