@@ -266,21 +266,22 @@ func.func @gemm_transposed_rhs(%a: tensor<16x19xf32>, %b: tensor<64x19xf32>, %c:
 
 // -----
 
-// Lhs panels larger than lhs-panel-bytes (here 8 KiB of f32 panels against
-// 4 KiB) are copied and used in chunks of rows: one buffer of two panels,
-// made once, is refilled by each chunk of 16 rows before that chunk's
+// Lhs panels larger than lhs-panel-bytes (here 32 KiB of f32 panels against
+// 4 KiB) are copied and used in chunks of rows: one buffer of eight panels,
+// made once, is refilled by each chunk of 64 rows (the fewest a chunk takes
+// with a 16-bit rhs, which every chunk reads again) before that chunk's
 // blocks run; the rhs panels are copied once for all chunks.
 // CHUNK-LABEL: func.func @gemm_f16_lhs_chunks
-// CHUNK-SAME:    (%[[A:.*]]: tensor<32x64xf16>, %[[B:.*]]: tensor<64x64xf16>)
+// CHUNK-SAME:    (%[[A:.*]]: tensor<128x64xf16>, %[[B:.*]]: tensor<64x64xf16>)
 // CHUNK:         %[[B_PANELS:.*]] = scf.forall (%{{.*}}) in (2) {{.*}} -> (tensor<2x64x32xf16>)
-// CHUNK:         %[[BLOCKS:.*]] = tensor.expand_shape {{.*}} : tensor<32x64xf32> into tensor<4x8x2x32xf32>
-// CHUNK:         %[[BUFFER:.*]] = tensor.empty() : tensor<2x64x8xf32>
-// CHUNK:         %[[CHUNKS:.*]]:2 = scf.for %[[FIRST:.*]] = %c0 to %c4 step %c2 iter_args(%[[OUT:.*]] = %[[BLOCKS]], %[[PANELS:.*]] = %[[BUFFER]]) -> (tensor<4x8x2x32xf32>, tensor<2x64x8xf32>)
-// CHUNK:           %[[A_PANELS:.*]] = scf.forall (%[[P:.*]]) in (2) shared_outs(%{{.*}} = %[[PANELS]]) -> (tensor<2x64x8xf32>)
+// CHUNK:         %[[BLOCKS:.*]] = tensor.expand_shape {{.*}} : tensor<128x64xf32> into tensor<16x8x2x32xf32>
+// CHUNK:         %[[BUFFER:.*]] = tensor.empty() : tensor<8x64x8xf32>
+// CHUNK:         %[[CHUNKS:.*]]:2 = scf.for %[[FIRST:.*]] = %c0 to %c16 step %c8 iter_args(%[[OUT:.*]] = %[[BLOCKS]], %[[PANELS:.*]] = %[[BUFFER]]) -> (tensor<16x8x2x32xf32>, tensor<8x64x8xf32>)
+// CHUNK:           %[[A_PANELS:.*]] = scf.forall (%[[P:.*]]) in (8) shared_outs(%{{.*}} = %[[PANELS]]) -> (tensor<8x64x8xf32>)
 // CHUNK:             %[[BLOCK:.*]] = arith.addi %[[FIRST]], %[[P]] : index
 // CHUNK:             %[[ROW:.*]] = arith.muli %[[BLOCK]], %c8 : index
-// CHUNK:             vector.transfer_read %[[A]][%[[ROW]], %{{.*}}]{{.*}} : tensor<32x64xf16>, vector<16xf16>
-// CHUNK:           %[[UPDATED:.*]] = scf.forall (%[[J:.*]], %[[I:.*]]) in (2, 2) shared_outs(%[[TILES:.*]] = %[[OUT]]) -> (tensor<4x8x2x32xf32>)
+// CHUNK:             vector.transfer_read %[[A]][%[[ROW]], %{{.*}}]{{.*}} : tensor<128x64xf16>, vector<16xf16>
+// CHUNK:           %[[UPDATED:.*]] = scf.forall (%[[J:.*]], %[[I:.*]]) in (2, 8) shared_outs(%[[TILES:.*]] = %[[OUT]]) -> (tensor<16x8x2x32xf32>)
 // CHUNK:             %[[I_ROW:.*]] = arith.addi %[[FIRST]], %[[I]] : index
 // CHUNK:             tensor.extract_slice %[[A_PANELS]][%[[I]], 0, 0] [1, 64, 8]
 // CHUNK:             tensor.extract_slice %[[B_PANELS]][%[[J]], 0, 0] [1, 64, 32]
@@ -288,11 +289,11 @@ func.func @gemm_transposed_rhs(%a: tensor<16x19xf32>, %b: tensor<64x19xf32>, %c:
 // CHUNK:             tensor.parallel_insert_slice %{{.*}} into %[[TILES]][%[[I_ROW]], 0, %[[J]], 0] [1, 8, 1, 32]
 // CHUNK:           scf.yield %[[UPDATED]], %[[A_PANELS]]
 // CHUNK:         tensor.collapse_shape %[[CHUNKS]]#0
-func.func @gemm_f16_lhs_chunks(%a: tensor<32x64xf16>, %b: tensor<64x64xf16>) -> tensor<32x64xf32> {
+func.func @gemm_f16_lhs_chunks(%a: tensor<128x64xf16>, %b: tensor<64x64xf16>) -> tensor<128x64xf32> {
   %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<32x64xf32>
-  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<32x64xf32>) -> tensor<32x64xf32>
-  %r = linalg.matmul ins(%a, %b : tensor<32x64xf16>, tensor<64x64xf16>)
-                     outs(%c : tensor<32x64xf32>) -> tensor<32x64xf32>
-  return %r : tensor<32x64xf32>
+  %e = tensor.empty() : tensor<128x64xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<128x64xf32>) -> tensor<128x64xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<128x64xf16>, tensor<64x64xf16>)
+                     outs(%c : tensor<128x64xf32>) -> tensor<128x64xf32>
+  return %r : tensor<128x64xf32>
 }
