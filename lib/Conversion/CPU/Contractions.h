@@ -13,6 +13,8 @@
 #ifndef MPT_LIB_CONVERSION_CPU_CONTRACTIONS_H
 #define MPT_LIB_CONVERSION_CPU_CONTRACTIONS_H
 
+#include "mpt/Conversion/TensorRewrites.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
@@ -103,24 +105,9 @@ struct TiledResult {
 
 TiledResult tileResult(Gemm &gemm, int64_t mr, int64_t nr);
 
-/// Where the accumulators of a block start.
-struct AccumulatorStart {
-  /// A scalar every accumulator starts from (a `linalg.fill`'s value).
-  Value fillValue;
-  /// An elementwise generic that computes the accumulator from vectors
-  /// along n only (a bias broadcast over the rows): each block computes
-  /// its start row in registers (emitRowStart).
-  linalg::GenericOp rowStart;
-  /// Neither: the block reads the accumulator's tile.
-  bool readsTile() const { return !fillValue && !rowStart; }
-};
-
 /// The start of `gemm`'s accumulator that the kernels can make in
 /// registers (RoundedGemm.cpp).
 AccumulatorStart findAccumulatorStart(Gemm &gemm);
-/// The same for contraction `op` before it is matched as a Gemm; `batched`
-/// when it has a batch dim.
-AccumulatorStart findAccumulatorStart(linalg::LinalgOp op, bool batched);
 
 /// The start row of the block of columns `column` (of `nr` columns),
 /// computed in registers by `start.rowStart`, or the fill value.
@@ -133,17 +120,6 @@ Value emitRowStart(OpBuilder &b, Location loc, AccumulatorStart start,
 /// when the accumulator must be read from memory (a rounded tile cannot
 /// start from its f32 slice).
 arith::TruncFOp findRounding(Gemm &gemm);
-/// The same for contraction `op` before it is matched as a Gemm.
-arith::TruncFOp findRounding(linalg::LinalgOp op, bool batched);
-
-/// Splits the rounding (findRounding) of every contraction of `root` off
-/// the op that does it, when that op computes more: a generic that only
-/// rounds is left to read the contraction, and the op reads its 16-bit
-/// result. Kernels outlined from a contraction and its rounding then hold
-/// the rounding, and what the op computes from the rounded value (a widening
-/// back to f32) can be recomputed by its readers.
-void splitRoundings(RewriterBase &rewriter, Operation *root);
-
 /// The tensor that the op starting an accumulator in registers (a fill,
 /// a bias broadcast) writes, reshaped as its result is into `init`: the
 /// blocks are written there, into the caller's buffer where that is one,
@@ -175,16 +151,6 @@ GemmDestination gemmDestination(RewriterBase &rewriter, Location loc,
 /// it in place when it is its destination.
 void replaceGemm(RewriterBase &rewriter, Gemm &gemm, Value result,
                  arith::TruncFOp rounding, GemmDestination destination);
-
-/// The reshapes between `result` and its reader, each the only user of the
-/// value before it (a GEMM collapsed from several m or n loops is expanded
-/// back to its op's shape): the reader of the last one reads `result`.
-SmallVector<Operation *> reshapesToReader(Value result);
-
-/// Fuses every elementwise op of `root` that only widens 16-bit tensors
-/// (and reads rank-0 scalars) into each op that reads its result, so that
-/// the wide result is recomputed where it is read instead of stored.
-void rematerializeWidenings(RewriterBase &rewriter, Operation *root);
 
 /// The register kernel of one block: panels `A[K/pairs][MR * pairs]` and
 /// `B[K/pairs][NR * pairs]` of `kind`, the block `acc` (`C[1?][1][MR][1][NR]`

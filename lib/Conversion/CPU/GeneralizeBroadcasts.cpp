@@ -1,17 +1,12 @@
 //===- GeneralizeBroadcasts.cpp - Broadcasts fusion can consume -----------===//
 //
-// Elementwise fusion only takes `linalg.generic` producers: a named
-// `linalg.broadcast` (a row statistic spread over its rows, as in the
-// gradient of softmax or layer norm) stays an op of its own, whose full-size
-// result is stored for the op that reads it. Its generic form is fused into
-// that reader, which then reads the small tensor.
+// The pass form of generalizeBroadcasts (Conversion/TensorRewrites), run
+// before elementwise fusion.
 //
 //===----------------------------------------------------------------------===//
 
 #include "mpt/Conversion/CPU/Passes.h"
-
-#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mpt/Conversion/TensorRewrites.h"
 
 namespace mlir {
 namespace mpt {
@@ -28,17 +23,9 @@ namespace {
 struct GeneralizeBroadcastsPass
     : mpt::impl::GeneralizeBroadcastsBase<GeneralizeBroadcastsPass> {
   void runOnOperation() override {
-    SmallVector<linalg::BroadcastOp> broadcasts;
-    getOperation().walk(
-        [&](linalg::BroadcastOp op) { broadcasts.push_back(op); });
     IRRewriter rewriter(&getContext());
-    for (linalg::BroadcastOp op : broadcasts) {
-      rewriter.setInsertionPoint(op);
-      if (failed(linalg::generalizeNamedOp(rewriter, op))) {
-        op.emitOpError("could not be generalized");
-        return signalPassFailure();
-      }
-    }
+    if (failed(generalizeBroadcasts(rewriter, getOperation())))
+      signalPassFailure();
   }
 };
 

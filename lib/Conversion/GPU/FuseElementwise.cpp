@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpt/Conversion/GPU/Passes.h"
+#include "mpt/Conversion/TensorRewrites.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -91,6 +92,11 @@ void unshareInitialOutputs(func::FuncOp func) {
 struct GPUFuseElementwisePass
     : public mpt::impl::GPUFuseElementwiseBase<GPUFuseElementwisePass> {
   void runOnOperation() override {
+    // A broadcast becomes a generic that fusion takes into its readers,
+    // which then read the small tensor instead of a stored full-size one.
+    IRRewriter rewriter(&getContext());
+    if (failed(mpt::generalizeBroadcasts(rewriter, getOperation())))
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     linalg::populateElementwiseOpsFusionPatterns(patterns, shouldFuse);
     linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);

@@ -113,8 +113,11 @@ LogicalResult mlir::mpt::buildLowerToNVVMPipeline(
 
   pm.addPass(createGPUDeviceCollectives());
   pm.addPass(createGPUDeviceScalars());
-  // No CSE after fusion: it would merge the fills fusion repeats per user.
+  pm.addNestedPass<func::FuncOp>(createGPURecomputeRoundings());
+  // No CSE after fusion: it would merge the fills fusion repeats per user,
+  // and the roundings recomputed before each reader.
   pm.addNestedPass<func::FuncOp>(createGPUFuseElementwise());
+  pm.addNestedPass<func::FuncOp>(createGPURematerializeWidenings());
 
   // Temporaries get buffers of their own here, which the device memory
   // pass places in device memory.

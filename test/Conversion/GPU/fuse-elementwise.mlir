@@ -198,3 +198,29 @@ func.func @fill_before_each_user(%a: tensor<8x8xf32>, %b: tensor<8x8xf32>)
   %m2 = linalg.matmul ins(%sq, %b : tensor<8x8xf32>, tensor<8x8xf32>) outs(%z : tensor<8x8xf32>) -> tensor<8x8xf32>
   return %sq, %m1, %m2 : tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>
 }
+
+// -----
+
+// A row statistic broadcast over its rows (softmax's gradient) is fused into
+// the op that reads it, which reads the 8-element tensor: the 8x8 broadcast
+// is never stored.
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @broadcast_row_statistic
+// CHECK-NOT: linalg.broadcast
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[ROW]], #{{.*}}]
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<8x8xf32>, tensor<8xf32>)
+// CHECK: arith.subf
+// CHECK-NOT: linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @broadcast_row_statistic(%p: tensor<8x8xf32>, %sum: tensor<8xf32>) -> tensor<8x8xf32> {
+  %eb = tensor.empty() : tensor<8x8xf32>
+  %b = linalg.broadcast ins(%sum : tensor<8xf32>) outs(%eb : tensor<8x8xf32>) dimensions = [1]
+  %e = tensor.empty() : tensor<8x8xf32>
+  %d = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%p, %b : tensor<8x8xf32>, tensor<8x8xf32>) outs(%e : tensor<8x8xf32>) {
+  ^bb0(%x: f32, %s: f32, %out: f32):
+    %r = arith.subf %x, %s : f32
+    linalg.yield %r : f32
+  } -> tensor<8x8xf32>
+  return %d : tensor<8x8xf32>
+}

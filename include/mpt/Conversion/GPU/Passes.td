@@ -86,8 +86,11 @@ def GPUDeviceCollectives : Pass<"mpt-gpu-device-collectives", "ModuleOp"> {
 def GPUFuseElementwise : Pass<"mpt-gpu-fuse-elementwise", "func::FuncOp"> {
   let summary = "Fuses elementwise chains so that each becomes one kernel";
   let description = [{
-    Fuses producer `linalg.generic` ops whose iterators are all parallel
-    into their consumers (casts, bias, activation, unscale, the optimizer
+    First rewrites each `linalg.broadcast` as a `linalg.generic` (shared
+    with the CPU's `--mpt-cpu-generalize-broadcasts`), so that a row
+    statistic spread over its rows is fused into its readers instead of
+    stored at full size. Then fuses producer `linalg.generic` ops whose
+    iterators are all parallel into their consumers (casts, bias, activation, unscale, the optimizer
     update, the per-element part of a reduction), so that a chain of
     elementwise ops costs one read of its inputs and one write of its
     output. A producer is fused when it has a single use, or when it is
@@ -104,6 +107,83 @@ def GPUFuseElementwise : Pass<"mpt-gpu-fuse-elementwise", "func::FuncOp"> {
     becomes one `linalg.generic` computing `max(x + b, 0)`.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def GPURecomputeRoundings : Pass<"mpt-gpu-recompute-roundings",
+                                 "func::FuncOp"> {
+  let summary = "Rounds a tensor again before each reader of its 16-bit copy";
+  let description = [{
+    A 16-bit copy of a tensor made by an op that only rounds it, and read
+    far apart (by the forward pass and again by the backward pass), would
+    hold device memory for all the time in between. Each of its readers
+    gets a rounding of its own, right before it (through the reshapes
+    between them), which the device memory pass frees right after it,
+    when that costs no memory elsewhere, that is when the tensor rounded
+    stays in memory anyway:
+
+    - it is a batch input of the step (`mpt.batch` in the step's signature,
+      the `mpt.steps` module attribute), rounded for the first layer's GEMM
+      and for the first layer's weight gradient at the end of the step;
+    - it is computed by the step and read again after the copy's last
+      reader (softmax's f32 probabilities, which its gradient reads, and
+      their f16 copy for the product with the values and its gradient).
+
+    The parameters' copies are made once per step, unless
+    `parameters=true`. Each extra reader costs one more elementwise kernel
+    (or none, when the reader is elementwise: fusion takes the rounding
+    into it), and the same values are read. Runs before
+    `--mpt-gpu-fuse-elementwise`.
+
+    ```mlir
+    %x16 = linalg.generic ... ins(%x : tensor<64x32xf32>) outs(%e : tensor<64x32xf16>) { arith.truncf }
+    %h = linalg.matmul ins(%x16, %w ...)
+    ...
+    %g = linalg.matmul ins(%x16t, %d ...)   // at the end of the step
+    ```
+    becomes one rounding of `%x` right before each matmul.
+  }];
+  let options = [
+    Option<"parameters", "parameters", "bool", /*default=*/"false",
+           "Also recompute the roundings of the step's other inputs (the "
+           "parameters' 16-bit copies), once more per extra reader">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def GPURematerializeWidenings : Pass<"mpt-gpu-rematerialize-widenings",
+                                     "func::FuncOp"> {
+  let summary = "Recomputes f32 widenings of 16-bit results in their readers";
+  let description = [{
+    A GEMM result rounded to f16/bf16 and widened back to f32 for its
+    readers (the prediction that an f32 loss reads, a rounded gradient of
+    softmax's scores) would be stored in f32, at twice the bytes of the
+    16-bit value it holds. The rounding is split off into an op of its own,
+    which the GEMM's kernel runs as its epilogue, and the widening (an
+    elementwise op that only widens 16-bit tensors and reads rank-0
+    scalars) is fused into each of its readers when all of them are
+    elementwise (reductions included) and none is a GEMM: only the 16-bit
+    tensor is stored, and the same f32 values are read. A rounding followed
+    by more than a widening (an activation) stays in its op.
+
+    The code is the CPU back end's (`--mpt-cpu-rematerialize-widenings`),
+    run after `--mpt-gpu-fuse-elementwise`, which makes each rounding and
+    its widening one op.
+
+    ```mlir
+    %p = linalg.generic ... ins(%mm : tensor<64x32xf32>) outs(%e : tensor<64x32xf32>) {
+      %r = arith.truncf %in : f32 to f16
+      %w = arith.extf %r : f16 to f32
+      linalg.yield %w : f32
+    }
+    %l = linalg.generic ... ins(%p, %y ...)   // the loss
+    %g = linalg.generic ... ins(%p, %y ...)   // its gradient
+    ```
+    becomes a rounding of `%mm` into a `tensor<64x32xf16>` that both
+    `%l` and `%g` read, each widening it itself.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 def LinalgToGPU : Pass<"mpt-linalg-to-gpu", "func::FuncOp"> {
