@@ -73,7 +73,8 @@ constexpr int64_t kMinChunkRowsPerRhsByte = 32;
 /// when their panels fit in `lhsPanelBytes` (or when they are packed by
 /// `linalg.pack`, which copies the whole operand), else the largest
 /// multiple of `mr` that divides M and whose panels fit, but at least
-/// kMinChunkRowsPerRhsByte rows per byte of an rhs element.
+/// kMinChunkRowsPerRhsByte rows per byte of an rhs element (the smallest
+/// multiple above that divides M when none below does).
 int64_t rowsPerChunk(Gemm &gemm, int64_t mr, KernelKind kind,
                      int64_t lhsPanelBytes) {
   int64_t m = gemm.sizes[gemm.m];
@@ -88,11 +89,15 @@ int64_t rowsPerChunk(Gemm &gemm, int64_t mr, KernelKind kind,
                         (kind.rhsElementType.getIntOrFloatBitWidth() / 8),
                     mr);
   int64_t rows = std::max(minRows, lhsPanelBytes / rowBytes / mr * mr);
-  if (rows >= m)
-    return m;
-  while (m % rows != 0)
-    rows -= mr;
-  return rows;
+  // The largest divisor of M from `rows` down to the minimum, else the
+  // smallest above it (M itself at worst).
+  for (int64_t candidate = rows; candidate >= minRows; candidate -= mr)
+    if (m % candidate == 0)
+      return candidate;
+  for (int64_t candidate = rows + mr; candidate < m; candidate += mr)
+    if (m % candidate == 0)
+      return candidate;
+  return m;
 }
 
 /// The loop over the blocks of `blocks` (`C[batch?][M/MR][MR][N/NR][NR]`)

@@ -297,3 +297,19 @@ func.func @gemm_f16_lhs_chunks(%a: tensor<128x64xf16>, %b: tensor<64x64xf16>) ->
                      outs(%c : tensor<128x64xf32>) -> tensor<128x64xf32>
   return %r : tensor<128x64xf32>
 }
+
+// -----
+
+// 104 rows split into no chunk of at least 64 rows that divides them: the
+// lhs is packed whole rather than in chunks too small to reuse the rhs.
+// CHUNK-LABEL: func.func @gemm_f16_no_even_chunk
+// CHUNK:         scf.forall (%{{.*}}) in (13) {{.*}} -> (tensor<13x64x8xf32>)
+// CHUNK:         scf.forall (%{{.*}}, %{{.*}}) in (2, 13)
+func.func @gemm_f16_no_even_chunk(%a: tensor<104x64xf16>, %b: tensor<64x64xf16>) -> tensor<104x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<104x64xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<104x64xf32>) -> tensor<104x64xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<104x64xf16>, tensor<64x64xf16>)
+                     outs(%c : tensor<104x64xf32>) -> tensor<104x64xf32>
+  return %r : tensor<104x64xf32>
+}
