@@ -21,6 +21,12 @@
 namespace mlir {
 namespace mpt {
 
+/// The value `value` is a float conversion of (`arith.extf`, or
+/// `arith.truncf` without a rounding mode, by an elementwise generic with
+/// identity maps), or null. Such a conversion need not be stored: its
+/// readers can convert the source themselves.
+Value findConversionSource(Value value);
+
 /// Rewrites every `linalg.broadcast` of `root` as the equivalent
 /// `linalg.generic`, which elementwise fusion takes as a producer (a named
 /// broadcast would stay an op of its own, its full-size result stored).

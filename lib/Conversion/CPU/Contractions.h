@@ -56,12 +56,6 @@ struct KernelKind {
   int64_t kPairs;
 };
 
-/// The value an operand is a float conversion of (`arith.extf` or
-/// `arith.truncf` by an elementwise generic with identity maps), or null.
-/// Packing reads the source and converts in registers, so the converted
-/// copy need not exist.
-Value findConversionSource(Value operand);
-
 /// A run of consecutive panels of an operand: `blocks` panels from panel
 /// `firstBlock`, written into `into` (`[batch?][blocks][k / pairs][tile *
 /// pairs]`, a tensor reused for every run).

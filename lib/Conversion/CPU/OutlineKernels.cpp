@@ -65,7 +65,7 @@ bool isClonedFill(Operation *op) {
   });
 }
 
-/// A float conversion (cpu::findConversionSource) whose every use is an
+/// A float conversion (findConversionSource) whose every use is an
 /// operand a contraction multiplies: it is cloned into the kernel of each,
 /// whose panel copies then read its source and convert in registers, so
 /// that the converted copy (the 16-bit cast of a weight, read by the
@@ -73,7 +73,7 @@ bool isClonedFill(Operation *op) {
 bool isClonedConversion(Operation *op) {
   auto generic = dyn_cast<linalg::GenericOp>(op);
   if (!generic || !isTensorLinalgOp(generic) || generic->use_empty() ||
-      !cpu::findConversionSource(generic->getResult(0)))
+      !findConversionSource(generic->getResult(0)))
     return false;
   return llvm::all_of(generic->getUses(), [&](OpOperand &use) {
     auto user = dyn_cast<linalg::LinalgOp>(use.getOwner());

@@ -277,26 +277,6 @@ struct PanelCopier {
 
 } // namespace
 
-Value cpu::findConversionSource(Value operand) {
-  auto generic = operand.getDefiningOp<linalg::GenericOp>();
-  if (!generic || generic.getNumDpsInputs() != 1 ||
-      generic.getNumDpsInits() != 1 || generic.getNumReductionLoops() != 0 ||
-      !llvm::all_of(generic.getIndexingMapsArray(),
-                    [](AffineMap map) { return map.isIdentity(); }))
-    return {};
-  Block *body = generic.getBody();
-  if (!llvm::hasSingleElement(body->without_terminator()))
-    return {};
-  Operation &conversion = body->front();
-  if (conversion.getOperand(0) != body->getArgument(0) ||
-      body->getTerminator()->getOperand(0) != conversion.getResult(0))
-    return {};
-  if (auto truncation = dyn_cast<arith::TruncFOp>(conversion))
-    return truncation.getRoundingmodeAttr() ? Value()
-                                            : generic.getDpsInputs()[0];
-  return isa<arith::ExtFOp>(conversion) ? generic.getDpsInputs()[0] : Value();
-}
-
 bool cpu::copiesPanels(Gemm &gemm, OpOperand &operand, unsigned rowDim) {
   auto type = cast<RankedTensorType>(operand.get().getType());
   OperandDims dims = operandDims(gemm, operand, rowDim);

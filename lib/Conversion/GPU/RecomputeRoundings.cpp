@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpt/Conversion/GPU/Passes.h"
+#include "mpt/Conversion/TensorRewrites.h"
 
 namespace mlir {
 namespace mpt {
@@ -72,19 +73,11 @@ ArrayAttr stepArgAttrs(func::FuncOp entry) {
   return {};
 }
 
-/// True when `op` does nothing but round its one input, a tensor of the
-/// same shape, to a narrower float type.
+/// True when `op` does nothing but round its one input (a conversion,
+/// findConversionSource, to a narrower type).
 bool onlyRounds(linalg::GenericOp op) {
-  if (op.getNumDpsInputs() != 1 || op->getNumResults() != 1 ||
-      op.getNumReductionLoops() != 0 ||
-      !llvm::all_of(op.getIndexingMapsArray(),
-                    [](AffineMap map) { return map.isIdentity(); }))
-    return false;
-  Block *body = op.getBody();
-  auto rounding = dyn_cast<arith::TruncFOp>(body->front());
-  return rounding && body->getOperations().size() == 2 &&
-         rounding.getIn() == body->getArgument(0) &&
-         body->getTerminator()->getOperand(0) == rounding.getResult();
+  return mpt::findConversionSource(op->getResult(0)) &&
+         isa<arith::TruncFOp>(op.getBody()->front());
 }
 
 /// The ops that read `rounding`'s result, through the reshapes between
