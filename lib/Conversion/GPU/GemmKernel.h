@@ -331,9 +331,27 @@ findLibraryBiasGradient(Gemm &gemm, bool transposeLhs, bool transposeRhs);
 /// op that is not an allocation, elementwise over the output, computing
 /// ReLU (NaN to 0) or the tanh GELU, possibly rounded to the operands'
 /// type (or only rounding). Moves the allocation of its output before the
-/// GEMM. `n` is the GEMM's n and `bias` its bias, or null.
+/// GEMM. `n` is the GEMM's n and `biasType` the type cuBLASLt reads its
+/// bias in (which is the result's), or null without a bias.
 std::optional<LibraryEpilogue> findLibraryActivation(Gemm &gemm, int64_t n,
-                                                     Value bias);
+                                                     Type biasType);
+
+/// When one op after a library GEMM with an f32 output reads that output
+/// (or a reshape of it), only to round it to `rounded`, the operands' type,
+/// and nothing else reads it: makes cuBLASLt write the rounded result
+/// (MptMatmulEpilogueNone) into a new buffer of that type, which the op
+/// reads instead, without its roundings. The f32 output goes away.
+std::optional<LibraryEpilogue> roundInLibrary(RewriterBase &rewriter,
+                                              Gemm &gemm, Type rounded);
+
+/// With a bias-gradient `epilogue` of a GEMM with an f32 output: when both
+/// the product and the bias gradient are read only rounded to `rounded`,
+/// the operands' type (as a mixed-precision step reads a weight gradient
+/// and its bias gradient), each as roundInLibrary says, makes cuBLASLt
+/// write both rounded (its bias gradient has the output's type) into new
+/// buffers of that type. Returns whether it did.
+bool roundBiasGradientInLibrary(RewriterBase &rewriter, Gemm &gemm,
+                                LibraryEpilogue &epilogue, Type rounded);
 
 /// The buffer whose address `value` is (through
 /// `memref.extract_aligned_pointer_as_index` and integer casts), or null.

@@ -245,6 +245,121 @@ linalg::FillOp zeroFillBefore(Value buffer, Operation *user) {
   return fill;
 }
 
+/// A buffer that one op reads, after the ops that write it, only through
+/// roundings to nearest to a narrower type: the op can read a buffer of
+/// that type instead, written rounded.
+struct RoundedReader {
+  gpu::AllocOp alloc;
+  /// The reshape of the buffer the reader reads through, or null.
+  Operation *reshape = nullptr;
+  linalg::GenericOp reader;
+  OpOperand *input = nullptr;
+  SmallVector<Operation *> roundings;
+  SmallVector<gpu::DeallocOp> frees;
+};
+
+/// `buffer`'s rounded reader, when besides `writers` (in the same block)
+/// only one op after them reads it, through roundings to `rounded` alone,
+/// and frees free it. Ops between the writers and the reader do not touch
+/// the buffer, so the reader need not be next.
+std::optional<RoundedReader> findRoundedReader(Value buffer, Type rounded,
+                                               ArrayRef<Operation *> writers) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  auto alloc = buffer.getDefiningOp<gpu::AllocOp>();
+  if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
+      !alloc || alloc.getAsyncToken() || !alloc.getSymbolOperands().empty())
+    return std::nullopt;
+  RoundedReader found{alloc};
+  Operation *reading = nullptr;
+  for (Operation *user : buffer.getUsers()) {
+    if (llvm::is_contained(writers, user))
+      continue;
+    if (auto free = dyn_cast<gpu::DeallocOp>(user);
+        free && !free.getAsyncToken()) {
+      found.frees.push_back(free);
+      continue;
+    }
+    if (reading)
+      return std::nullopt;
+    reading = user;
+  }
+  if (reading && reading->getNumResults() == 1 &&
+      reshapeOf(reading->getResult(0), buffer)) {
+    found.reshape = reading;
+    if (!reading->getResult(0).hasOneUse())
+      return std::nullopt;
+    reading = *reading->getResult(0).getUsers().begin();
+  }
+  found.reader = dyn_cast_or_null<linalg::GenericOp>(reading);
+  if (!found.reader || !found.reader.hasPureBufferSemantics() ||
+      llvm::any_of(writers, [&](Operation *writer) {
+        return writer->getBlock() != reading->getBlock() ||
+               reading->isBeforeInBlock(writer);
+      }))
+    return std::nullopt;
+  // It reads the buffer through one input and writes elsewhere.
+  Value view = found.reshape ? found.reshape->getResult(0) : buffer;
+  for (OpOperand *operand : found.reader.getDpsInputOperands()) {
+    if (operand->get() != view)
+      continue;
+    if (found.input)
+      return std::nullopt;
+    found.input = operand;
+  }
+  if (!found.input || llvm::is_contained(found.reader.getDpsInits(), view))
+    return std::nullopt;
+  // Only roundings to nearest to `rounded` read its elements.
+  BlockArgument element = found.reader.getMatchingBlockArgument(found.input);
+  for (Operation *user : element.getUsers()) {
+    auto round = dyn_cast<arith::TruncFOp>(user);
+    if (!round || round.getRoundingmodeAttr() || round.getType() != rounded)
+      return std::nullopt;
+    found.roundings.push_back(round);
+  }
+  if (found.roundings.empty())
+    return std::nullopt;
+  return found;
+}
+
+/// Makes `found`'s reader read, without its roundings, a new buffer of
+/// type `rounded` allocated before `writer`, which the frees now free;
+/// returns it. The old buffer's allocation and reshape are dead and
+/// appended to `dead`.
+Value narrowRoundedReader(RewriterBase &rewriter, RoundedReader &found,
+                          Type rounded, Operation *writer,
+                          SmallVectorImpl<Operation *> &dead) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(writer);
+  auto type = cast<MemRefType>(found.alloc.getType());
+  Value narrow =
+      gpu::AllocOp::create(rewriter, found.alloc.getLoc(), type.clone(rounded),
+                           /*asyncToken=*/Type(), ValueRange{}, ValueRange{},
+                           ValueRange{})
+          .getMemref();
+  Value view = narrow;
+  if (found.reshape) {
+    rewriter.setInsertionPoint(found.reshape);
+    Operation *narrowView = rewriter.clone(*found.reshape);
+    narrowView->setOperand(0, narrow);
+    auto viewType = cast<MemRefType>(found.reshape->getResult(0).getType());
+    narrowView->getResult(0).setType(viewType.clone(rounded));
+    view = narrowView->getResult(0);
+    dead.push_back(found.reshape);
+  }
+  BlockArgument element = found.reader.getMatchingBlockArgument(found.input);
+  rewriter.modifyOpInPlace(found.reader, [&] {
+    found.input->set(view);
+    element.setType(rounded);
+  });
+  for (Operation *round : found.roundings)
+    rewriter.replaceOp(round, element);
+  for (gpu::DeallocOp free : found.frees)
+    rewriter.modifyOpInPlace(free,
+                             [&] { free.getMemrefMutable().assign(narrow); });
+  dead.push_back(found.alloc);
+  return narrow;
+}
+
 } // namespace
 
 std::optional<LibraryEpilogue>
@@ -317,7 +432,7 @@ gpu_kernels::findLibraryBiasGradient(Gemm &gemm, bool transposeLhs,
 }
 
 std::optional<LibraryEpilogue>
-gpu_kernels::findLibraryActivation(Gemm &gemm, int64_t n, Value bias) {
+gpu_kernels::findLibraryActivation(Gemm &gemm, int64_t n, Type biasType) {
   Value out = gemm.out->get();
   auto activation = dyn_cast_or_null<linalg::LinalgOp>(nextOp(gemm));
   if (!activation || activation.getNumDpsInputs() != 1)
@@ -336,7 +451,7 @@ gpu_kernels::findLibraryActivation(Gemm &gemm, int64_t n, Value bias) {
   Type operandType = gemm.elementType(gemm.lhs);
   // cuBLASLt writes f32 or the operands' type; the bias has the result's.
   if (!code || (!resultType.isF32() && resultType != operandType) ||
-      (bias && getElementTypeOrSelf(bias.getType()) != resultType) ||
+      (biasType && biasType != resultType) ||
       (*code == MptMatmulEpilogueGelu && !gemm.elementType(gemm.out).isF32()))
     return std::nullopt;
   for (OpOperand *operand : {gemm.lhs, gemm.rhs, gemm.out})
@@ -374,4 +489,40 @@ gpu_kernels::findLibraryActivation(Gemm &gemm, int64_t n, Value bias) {
   if (!allocateBefore(gemm, result))
     return std::nullopt;
   return epilogue;
+}
+
+std::optional<LibraryEpilogue>
+gpu_kernels::roundInLibrary(RewriterBase &rewriter, Gemm &gemm, Type rounded) {
+  SmallVector<Operation *> writers = {gemm.op};
+  if (gemm.prologue)
+    writers.push_back(gemm.prologue);
+  std::optional<RoundedReader> found =
+      findRoundedReader(gemm.out->get(), rounded, writers);
+  if (!found)
+    return std::nullopt;
+  LibraryEpilogue epilogue{MptMatmulEpilogueNone, nullptr, nullptr, {}};
+  epilogue.result = narrowRoundedReader(rewriter, *found, rounded, gemm.op,
+                                        epilogue.absorbed);
+  return epilogue;
+}
+
+bool gpu_kernels::roundBiasGradientInLibrary(RewriterBase &rewriter, Gemm &gemm,
+                                             LibraryEpilogue &epilogue,
+                                             Type rounded) {
+  SmallVector<Operation *> writers = {gemm.op};
+  if (gemm.prologue)
+    writers.push_back(gemm.prologue);
+  std::optional<RoundedReader> product =
+      findRoundedReader(gemm.out->get(), rounded, writers);
+  std::optional<RoundedReader> gradient =
+      findRoundedReader(epilogue.second, rounded, epilogue.absorbed);
+  if (!product || !gradient)
+    return false;
+  SmallVector<Operation *> dead;
+  epilogue.result =
+      narrowRoundedReader(rewriter, *product, rounded, gemm.op, dead);
+  epilogue.second =
+      narrowRoundedReader(rewriter, *gradient, rounded, gemm.op, dead);
+  epilogue.absorbed.append(dead.begin(), dead.end());
+  return true;
 }

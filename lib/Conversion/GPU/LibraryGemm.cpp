@@ -82,13 +82,21 @@ bool isDenseBuffer(Value value) {
 struct InitialOutput {
   /// The 1-D bias broadcast along m, or null.
   Value bias;
+  /// The type cuBLASLt reads the bias in: the output's, or the operands'
+  /// when the step widens a bias of that type (or rounded to it) to the f32
+  /// output. cuBLASLt's bias has its result's type, so such a bias needs an
+  /// epilogue whose result is of that type.
+  Type biasType;
+  /// Whether `bias` is rounded to `biasType` before it is added.
+  bool roundBias = false;
   /// Whether the product adds to the output's contents (beta = 1).
   bool accumulate = true;
 };
 
 /// The initial output `prologue` (null when none) computes, when cuBLASLt
-/// can compute it too: zero, or a bias of the output's type broadcast
-/// along m.
+/// can compute it too: zero, or a bias broadcast along m, of the output's
+/// type or of the operands' type (possibly rounded to it) widened to the
+/// output's.
 std::optional<InitialOutput> libraryInitialOutput(Gemm &gemm,
                                                   linalg::LinalgOp prologue) {
   if (!prologue)
@@ -102,18 +110,61 @@ std::optional<InitialOutput> libraryInitialOutput(Gemm &gemm,
       !isa<ShapedType>(prologue->getOperand(argument.getArgNumber()).getType()))
     filled = prologue->getOperand(argument.getArgNumber());
   if (matchPattern(filled, m_AnyZeroFloat()))
-    return InitialOutput{nullptr, false};
+    return InitialOutput{nullptr, Type(), false, false};
   if (prologue.getNumDpsInputs() != 1)
     return std::nullopt;
   OpOperand *input = prologue.getDpsInputOperand(0);
   AffineMap map = prologue.getMatchingIndexingMap(input);
   Value bias = input->get();
-  if (yielded != body.getArgument(0) || map.getNumResults() != 1 ||
+  Type outType = gemm.elementType(gemm.out);
+  InitialOutput initial{bias, outType, false, false};
+  Value element = yielded;
+  if (auto widen = element.getDefiningOp<arith::ExtFOp>()) {
+    element = widen.getIn();
+    initial.biasType = element.getType();
+    if (auto round = element.getDefiningOp<arith::TruncFOp>();
+        round && !round.getRoundingmodeAttr()) {
+      element = round.getIn();
+      initial.roundBias = true;
+    }
+    if (initial.biasType != gemm.elementType(gemm.lhs))
+      return std::nullopt;
+  }
+  if (element != body.getArgument(0) || map.getNumResults() != 1 ||
       !map.isProjectedPermutation() || map.getDimPosition(0) != 1 ||
       !isDenseBuffer(bias) ||
-      getElementTypeOrSelf(bias.getType()) != gemm.elementType(gemm.out))
+      getElementTypeOrSelf(bias.getType()) !=
+          (initial.roundBias ? element.getType() : initial.biasType))
     return std::nullopt;
-  return InitialOutput{bias, false};
+  return initial;
+}
+
+/// `bias` rounded to `type` into a new buffer, by an elementwise op that
+/// becomes a kernel of its own; the buffer is freed after `lastUser`.
+Value roundedBias(RewriterBase &rewriter, Location loc, Value bias, Type type,
+                  Operation *lastUser) {
+  auto biasType = cast<MemRefType>(bias.getType());
+  auto roundedType = MemRefType::get(biasType.getShape(), type);
+  Value rounded =
+      gpu::AllocOp::create(rewriter, loc, roundedType, /*asyncToken=*/Type(),
+                           ValueRange{}, ValueRange{}, ValueRange{})
+          .getMemref();
+  AffineMap identity = rewriter.getMultiDimIdentityMap(biasType.getRank());
+  SmallVector<utils::IteratorType> parallel(biasType.getRank(),
+                                            utils::IteratorType::parallel);
+  linalg::GenericOp::create(
+      rewriter, loc, ValueRange{bias}, ValueRange{rounded},
+      ArrayRef<AffineMap>{identity, identity}, parallel,
+      [&](OpBuilder &b, Location bodyLoc, ValueRange arguments) {
+        Value narrow =
+            arith::TruncFOp::create(b, bodyLoc, type, arguments.front());
+        linalg::YieldOp::create(b, bodyLoc, narrow);
+      });
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointAfter(lastUser);
+  gpu::DeallocOp::create(rewriter, loc, /*asyncToken=*/Type(), ValueRange{},
+                         rounded);
+  return rounded;
 }
 
 /// The runtime's function, mptCublasLtMatmul or, `withEpilogue`,
@@ -200,10 +251,25 @@ gpu_kernels::buildLibraryGemm(RewriterBase &rewriter, linalg::LinalgOp op) {
   }
   SmallVector<int64_t> sizes = op.getStaticLoopRanges();
   std::optional<LibraryEpilogue> epilogue;
-  if (!initial->bias)
+  Type biasType = initial->bias ? initial->biasType : Type();
+  bool narrowOutput = outType.isF32() && lhsType != outType;
+  if (!initial->bias) {
     epilogue = findLibraryBiasGradient(gemm, transposeLhs, transposeRhs);
+    if (epilogue && narrowOutput)
+      roundBiasGradientInLibrary(rewriter, gemm, *epilogue, lhsType);
+  }
   if (!epilogue && !initial->accumulate)
-    epilogue = findLibraryActivation(gemm, sizes[gemm.n], initial->bias);
+    epilogue = findLibraryActivation(gemm, sizes[gemm.n], biasType);
+  if (!epilogue && !initial->accumulate && narrowOutput &&
+      (!biasType || biasType == lhsType))
+    epilogue = roundInLibrary(rewriter, gemm, lhsType);
+  if (biasType && biasType != outType && !epilogue) {
+    // The narrow bias has no epilogue of its type to go with: it stays in
+    // the output, which the product accumulates into.
+    initial = InitialOutput{};
+    absorbed = nullptr;
+    epilogue = findLibraryBiasGradient(gemm, transposeLhs, transposeRhs);
+  }
   Value result =
       epilogue && epilogue->result ? epilogue->result : gemm.out->get();
 
@@ -216,6 +282,11 @@ gpu_kernels::buildLibraryGemm(RewriterBase &rewriter, linalg::LinalgOp op) {
   auto i64 = [&](int64_t value) -> Value {
     return arith::ConstantIntOp::create(rewriter, loc, value, 64);
   };
+  Value bias = initial->bias;
+  func::FuncOp function = matmulFunction(
+      rewriter, op->getParentOfType<ModuleOp>(), epilogue.has_value());
+  if (bias && initial->roundBias)
+    bias = roundedBias(rewriter, loc, bias, initial->biasType, op);
   SmallVector<Value> arguments = {
       i32(*operandCode),
       i32(*elementCode(getElementTypeOrSelf(result.getType()))),
@@ -227,14 +298,12 @@ gpu_kernels::buildLibraryGemm(RewriterBase &rewriter, linalg::LinalgOp op) {
       address(rewriter, loc, gemm.lhs->get()),
       address(rewriter, loc, gemm.rhs->get()),
       address(rewriter, loc, result),
-      address(rewriter, loc, initial->bias),
+      address(rewriter, loc, bias),
       i32(initial->accumulate)};
   if (epilogue) {
     arguments.push_back(i32(epilogue->code));
     arguments.push_back(address(rewriter, loc, epilogue->second));
   }
-  func::FuncOp function = matmulFunction(
-      rewriter, op->getParentOfType<ModuleOp>(), epilogue.has_value());
   func::CallOp::create(rewriter, loc, function, arguments);
   SmallVector<Operation *> erased;
   if (absorbed)

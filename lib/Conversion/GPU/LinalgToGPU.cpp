@@ -85,6 +85,24 @@ LogicalResult checkHostCode(func::FuncOp func) {
   return failure(result.wasInterrupted());
 }
 
+/// The linalg ops of `func` outside kernels, contractions first, so that
+/// they can absorb their neighbours before those become kernels of their
+/// own.
+SmallVector<linalg::LinalgOp> hostLinalgOps(func::FuncOp func) {
+  SmallVector<linalg::LinalgOp> ops;
+  func.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (isa<gpu::LaunchOp>(op))
+      return WalkResult::skip();
+    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+      ops.push_back(linalgOp);
+    return WalkResult::advance();
+  });
+  std::stable_partition(ops.begin(), ops.end(), [](linalg::LinalgOp op) {
+    return linalg::isaContractionOpInterface(op);
+  });
+  return ops;
+}
+
 struct LinalgToGPUPass : public mpt::impl::LinalgToGPUBase<LinalgToGPUPass> {
   using Base::Base;
 
@@ -107,26 +125,18 @@ struct LinalgToGPUPass : public mpt::impl::LinalgToGPUBase<LinalgToGPUPass> {
       return signalPassFailure();
     }
     KernelBuilder kernels(func, chip, *smVersion, blockSize);
-    SmallVector<linalg::LinalgOp> ops;
-    func.walk<WalkOrder::PreOrder>([&](Operation *op) {
-      if (isa<gpu::LaunchOp>(op))
-        return WalkResult::skip();
-      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
-        ops.push_back(linalgOp);
-      return WalkResult::advance();
-    });
-    // Contractions first, so that they can absorb their neighbours before
-    // those become kernels of their own.
-    std::stable_partition(ops.begin(), ops.end(), [](linalg::LinalgOp op) {
-      return linalg::isaContractionOpInterface(op);
-    });
     IRRewriter rewriter(&getContext());
-    DenseSet<Operation *> erased;
-    for (linalg::LinalgOp op : ops)
-      if (!erased.contains(op) &&
-          failed(mapToKernels(kernels, rewriter, op, tensorCores,
-                              gemm == "cublaslt", erased)))
-        return signalPassFailure();
+    // A cuBLASLt call may leave an op of its own to map (the rounding of a
+    // bias it adds): a second round maps those.
+    for (SmallVector<linalg::LinalgOp> ops = hostLinalgOps(func); !ops.empty();
+         ops = hostLinalgOps(func)) {
+      DenseSet<Operation *> erased;
+      for (linalg::LinalgOp op : ops)
+        if (!erased.contains(op) &&
+            failed(mapToKernels(kernels, rewriter, op, tensorCores,
+                                gemm == "cublaslt", erased)))
+          return signalPassFailure();
+    }
     if (failed(checkHostCode(func)))
       return signalPassFailure();
   }

@@ -52,10 +52,11 @@ func.func @biased(%x: memref<64x32xf32>, %b: memref<128xf32>, %w: memref<32x128x
 
 // -----
 
-// A bias rounded to f16 first is no bias cuBLASLt adds: the rounding stays
-// a kernel and the product accumulates into its result (beta = 1). The
-// weight gradient's transposed operands: x^T dy, the left one transposed
-// (k = 64 rows of 32).
+// A bias rounded to f16 into an f32 result that is kept (here an argument)
+// is no bias cuBLASLt adds, since its bias has its result's type: the
+// rounding stays a kernel and the product accumulates into its result
+// (beta = 1). The weight gradient's transposed operands: x^T dy, the left
+// one transposed (k = 64 rows of 32).
 
 // CHECK-LABEL: func.func @rounded_bias
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
@@ -368,6 +369,110 @@ func.func @bias_gradient(%x: memref<64x32xf16>, %dy: memref<64x128xf16>, %dw: me
 
 // -----
 
+// A mixed-precision weight gradient and its bias gradient, each read only
+// rounded to f16 (as the unscaling does), later: cuBLASLt writes both in
+// f16 (its bias gradient has the output's type) into new buffers, which
+// the readers read without their roundings. The f32 ones are gone.
+
+// CHECK-LABEL: func.func @rounded_bias_gradient
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : i32
+// CHECK-DAG: %[[BGRADA:.*]] = arith.constant 4 : i32
+// CHECK-NOT: xf32>
+// CHECK: %[[DW:.*]] = gpu.alloc () : memref<32x128xf16>
+// CHECK: %[[DB:.*]] = gpu.alloc () : memref<128xf16>
+// CHECK: call @mptCublasLtMatmulEpilogue(%[[ONE]], %[[ONE]], %[[ONE]], %[[ZERO]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]], %[[BGRADA]], %{{.*}})
+// CHECK: gpu.launch
+// CHECK: vector.load %[[DW]]{{.*}} : memref<32x128xf16>
+// CHECK-NOT: arith.truncf
+// CHECK: gpu.launch
+// CHECK: vector.load %[[DB]]{{.*}} : memref<128xf16>
+// CHECK-NOT: arith.truncf
+// CHECK: gpu.dealloc %[[DW]] : memref<32x128xf16>
+// CHECK: gpu.dealloc %[[DB]] : memref<128xf16>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @rounded_bias_gradient(%x: memref<64x32xf16>, %dy: memref<64x128xf16>, %gw: memref<32x128xf32>, %gb: memref<128xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %dw = gpu.alloc () : memref<32x128xf32>
+  linalg.fill ins(%zero : f32) outs(%dw : memref<32x128xf32>)
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %dy : memref<64x32xf16>, memref<64x128xf16>) outs(%dw : memref<32x128xf32>)
+  %db = gpu.alloc () : memref<128xf32>
+  linalg.fill ins(%zero : f32) outs(%db : memref<128xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]}
+      ins(%dy : memref<64x128xf16>) outs(%db : memref<128xf32>) {
+  ^bb0(%in: f16, %out: f32):
+    %e = arith.extf %in : f16 to f32
+    %s = arith.addf %e, %out : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%dw : memref<32x128xf32>) outs(%gw : memref<32x128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %t = arith.truncf %in : f32 to f16
+    %w = arith.extf %t : f16 to f32
+    linalg.yield %w : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%db : memref<128xf32>) outs(%gb : memref<128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %t = arith.truncf %in : f32 to f16
+    %w = arith.extf %t : f16 to f32
+    linalg.yield %w : f32
+  }
+  gpu.dealloc %dw : memref<32x128xf32>
+  gpu.dealloc %db : memref<128xf32>
+  return
+}
+
+// -----
+
+// The same with a bias gradient read unrounded: both stay f32, since
+// cuBLASLt's bias gradient has its output's type.
+
+// CHECK-LABEL: func.func @unrounded_bias_gradient
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : i32
+// CHECK-DAG: %[[BGRADA:.*]] = arith.constant 4 : i32
+// CHECK: call @mptCublasLtMatmulEpilogue(%[[ONE]], %[[ZERO]], %[[ONE]], %[[ZERO]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]], %[[BGRADA]], %{{.*}})
+// CHECK: vector.load {{.*}} : memref<32x128xf32>, vector<4xf32>
+// CHECK: arith.truncf
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @unrounded_bias_gradient(%x: memref<64x32xf16>, %dy: memref<64x128xf16>, %gw: memref<32x128xf32>, %gb: memref<128xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %dw = gpu.alloc () : memref<32x128xf32>
+  linalg.fill ins(%zero : f32) outs(%dw : memref<32x128xf32>)
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %dy : memref<64x32xf16>, memref<64x128xf16>) outs(%dw : memref<32x128xf32>)
+  %db = gpu.alloc () : memref<128xf32>
+  linalg.fill ins(%zero : f32) outs(%db : memref<128xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]}
+      ins(%dy : memref<64x128xf16>) outs(%db : memref<128xf32>) {
+  ^bb0(%in: f16, %out: f32):
+    %e = arith.extf %in : f16 to f32
+    %s = arith.addf %e, %out : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%dw : memref<32x128xf32>) outs(%gw : memref<32x128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %t = arith.truncf %in : f32 to f16
+    %w = arith.extf %t : f16 to f32
+    linalg.yield %w : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%db : memref<128xf32>) outs(%gb : memref<128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %in : f32
+    linalg.yield %m : f32
+  }
+  gpu.dealloc %dw : memref<32x128xf32>
+  gpu.dealloc %db : memref<128xf32>
+  return
+}
+
+// -----
+
 // The sum over k of the left operand, transposed (its rows run along k):
 // BGRADB (epilogue 5), the sum's zero fill before the product.
 
@@ -565,16 +670,26 @@ func.func @gelu_input_kept_narrow(%x: memref<64x32xf32>, %w: memref<32x100xf32>,
 
 // -----
 
-// A product that accumulates into its output (here the mixed-precision
-// bias, rounded to f16 by its own kernel): its result cannot go straight
-// to the ReLU's output.
+// A mixed-precision linear layer: its bias rounded to f16, the f32 product
+// rounded to f16 and ReLU'd (NaN to 0). cuBLASLt adds the bias in f16, the
+// type of its f16 result, which goes to the ReLU's output (RELU_BIAS);
+// the bias is rounded into a buffer of its own by a kernel before the call
+// and freed after it.
 
-// CHECK-LABEL: func.func @relu_after_accumulation
-// CHECK: call @mptCublasLtMatmul(
+// CHECK-LABEL: func.func @rounded_bias_relu
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : i32
+// CHECK: %[[B16:.*]] = gpu.alloc () : memref<128xf16>
 // CHECK: gpu.launch
-// CHECK: arith.maxnumf
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+// CHECK: memref.extract_aligned_pointer_as_index %arg3
+// CHECK: memref.extract_aligned_pointer_as_index %[[B16]]
+// CHECK: call @mptCublasLtMatmulEpilogue(%[[ONE]], %[[ONE]], %[[ZERO]], %[[ZERO]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]], %[[ONE]], %{{.*}})
+// CHECK-NEXT: gpu.dealloc %[[B16]]
+// CHECK-NOT: gpu.launch
+// CHECK: return
 #id = affine_map<(d0, d1) -> (d0, d1)>
-func.func @relu_after_accumulation(%x: memref<64x32xf16>, %b: memref<128xf32>, %w: memref<32x128xf16>, %a: memref<64x128xf16>) {
+func.func @rounded_bias_relu(%x: memref<64x32xf16>, %b: memref<128xf32>, %w: memref<32x128xf16>, %a: memref<64x128xf16>) {
   %h = gpu.alloc () : memref<64x128xf32>
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, #id], iterator_types = ["parallel", "parallel"]}
       ins(%b : memref<128xf32>) outs(%h : memref<64x128xf32>) {
@@ -591,6 +706,123 @@ func.func @relu_after_accumulation(%x: memref<64x32xf16>, %b: memref<128xf32>, %
     %t = arith.truncf %in : f32 to f16
     %r = arith.maxnumf %t, %zh : f16
     linalg.yield %r : f16
+  }
+  gpu.dealloc %h : memref<64x128xf32>
+  return
+}
+
+// -----
+
+// The same layer with mpt.relu's NaN-propagating ReLU, which stays a
+// kernel: cuBLASLt still adds the f16 bias and writes the f16 result
+// (epilogue 0) into a new buffer, which the ReLU's kernel reads instead
+// of the f32 product and its rounding. The f32 product is gone.
+
+// CHECK-LABEL: func.func @rounded_bias_read_rounded
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : i32
+// CHECK-NOT: memref<64x128xf32>
+// CHECK: %[[H16:.*]] = gpu.alloc () : memref<64x128xf16>
+// CHECK: %[[B16:.*]] = gpu.alloc () : memref<128xf16>
+// CHECK: gpu.launch
+// CHECK: memref.extract_aligned_pointer_as_index %[[H16]]
+// CHECK: memref.extract_aligned_pointer_as_index %[[B16]]
+// CHECK: call @mptCublasLtMatmulEpilogue(%[[ONE]], %[[ONE]], %[[ZERO]], %[[ZERO]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]], %[[ZERO]], %{{.*}})
+// CHECK: gpu.launch
+// CHECK: vector.load %[[H16]]{{.*}} : memref<64x128xf16>, vector<4xf16>
+// CHECK-NOT: arith.truncf
+// CHECK: arith.maximumf
+// CHECK: gpu.dealloc %[[H16]] : memref<64x128xf16>
+// CHECK-NOT: memref<64x128xf32>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @rounded_bias_read_rounded(%x: memref<64x32xf16>, %b: memref<128xf32>, %w: memref<32x128xf16>, %a: memref<64x128xf16>) {
+  %h = gpu.alloc () : memref<64x128xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%b : memref<128xf32>) outs(%h : memref<64x128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.truncf %in : f32 to f16
+    %e = arith.extf %r : f16 to f32
+    linalg.yield %e : f32
+  }
+  linalg.matmul ins(%x, %w : memref<64x32xf16>, memref<32x128xf16>) outs(%h : memref<64x128xf32>)
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%h : memref<64x128xf32>) outs(%a : memref<64x128xf16>) {
+  ^bb0(%in: f32, %out: f16):
+    %zh = arith.constant 0.0 : f16
+    %t = arith.truncf %in : f32 to f16
+    %r = arith.maximumf %t, %zh : f16
+    linalg.yield %r : f16
+  }
+  gpu.dealloc %h : memref<64x128xf32>
+  return
+}
+
+// -----
+
+// A bf16 product of a 3-D input read through a reshape, its result rounded
+// and then used with another input: cuBLASLt writes bf16, and the reader
+// reads it through the same reshape.
+
+// CHECK-LABEL: func.func @rounded_through_reshape
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK-DAG: %[[TWO:.*]] = arith.constant 2 : i32
+// CHECK-DAG: %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
+// CHECK: %[[H:.*]] = gpu.alloc () : memref<64x128xbf16>
+// CHECK: call @mptCublasLtMatmulEpilogue(%[[TWO]], %[[TWO]], %[[ZERO]], %[[ZERO]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[NULL]], %[[ZERO]], %[[ZERO]], %[[NULL]])
+// CHECK: %[[VIEW:.*]] = memref.expand_shape %[[H]] {{.*}} : memref<64x128xbf16> into memref<4x16x128xbf16>
+// CHECK: gpu.launch
+// CHECK: vector.load %[[VIEW]]{{.*}} : memref<4x16x128xbf16>, vector<4xbf16>
+// CHECK-NOT: arith.truncf
+// CHECK: gpu.dealloc %[[H]] : memref<64x128xbf16>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @rounded_through_reshape(%x: memref<64x32xbf16>, %w: memref<32x128xbf16>, %r: memref<4x16x128xbf16>, %y: memref<4x16x128xbf16>) {
+  %zero = arith.constant 0.0 : f32
+  %h = gpu.alloc () : memref<64x128xf32>
+  linalg.fill ins(%zero : f32) outs(%h : memref<64x128xf32>)
+  linalg.matmul ins(%x, %w : memref<64x32xbf16>, memref<32x128xbf16>) outs(%h : memref<64x128xf32>)
+  %v = memref.expand_shape %h [[0, 1], [2]] output_shape [4, 16, 128] : memref<64x128xf32> into memref<4x16x128xf32>
+  linalg.generic {indexing_maps = [#id3, #id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%v, %r : memref<4x16x128xf32>, memref<4x16x128xbf16>) outs(%y : memref<4x16x128xbf16>) {
+  ^bb0(%in: f32, %res: bf16, %out: bf16):
+    %t = arith.truncf %in : f32 to bf16
+    %s = arith.addf %t, %res : bf16
+    linalg.yield %s : bf16
+  }
+  gpu.dealloc %h : memref<64x128xf32>
+  return
+}
+
+// -----
+
+// A reader that also reads the unrounded product keeps it in f32, and so
+// does the bias: rounded by its kernel into the output, which the product
+// accumulates into (beta = 1).
+
+// CHECK-LABEL: func.func @unrounded_reader
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : i32
+// CHECK: gpu.alloc () : memref<64x128xf32>
+// CHECK: gpu.launch
+// CHECK: call @mptCublasLtMatmul(%[[ONE]], %[[ZERO]], %[[ZERO]], %[[ZERO]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]])
+// CHECK: gpu.launch
+// CHECK: arith.truncf
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @unrounded_reader(%x: memref<64x32xf16>, %b: memref<128xf32>, %w: memref<32x128xf16>, %a: memref<64x128xf16>) {
+  %h = gpu.alloc () : memref<64x128xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%b : memref<128xf32>) outs(%h : memref<64x128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.truncf %in : f32 to f16
+    %e = arith.extf %r : f16 to f32
+    linalg.yield %e : f32
+  }
+  linalg.matmul ins(%x, %w : memref<64x32xf16>, memref<32x128xf16>) outs(%h : memref<64x128xf32>)
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%h : memref<64x128xf32>) outs(%a : memref<64x128xf16>) {
+  ^bb0(%in: f32, %out: f16):
+    %sq = arith.mulf %in, %in : f32
+    %t = arith.truncf %sq : f32 to f16
+    linalg.yield %t : f16
   }
   gpu.dealloc %h : memref<64x128xf32>
   return
