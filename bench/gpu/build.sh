@@ -44,6 +44,9 @@ for precision in fp32 f16; do
     trainer "mlp-$device-$precision" "$root/examples/mlp.mlir" "$precision" "$device"
   done
 done
+# The NCCL check: the example MLP's data-parallel GPU trainer, run as the
+# one rank of a job (torchrun's environment: no MPI needed).
+trainer mlp-cuda-fp32-dp "$root/examples/mlp.mlir" fp32 cuda --data-parallel
 # The timing: the 4096-wide 4-layer MLP at batch 8192, with the generated
 # kernels for sm_90 (the default), and in mixed precision also with its
 # matrix products as cuBLASLt calls and on Hopper's wgmma kernels.

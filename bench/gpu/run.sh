@@ -7,7 +7,11 @@
 #     the GPU, fp32 and f16 mixed precision, must give the same losses;
 #     with non-finite gradients injected at steps 3, 4 and 20 (f16), the
 #     same steps must be skipped with the same loss scales;
-#  2. timing: the 4096-wide 4-layer MLP at batch 8192 and a transformer
+#  2. NCCL: the example MLP's data-parallel trainer as the one rank of a
+#     job (RANK=0, WORLD_SIZE=1, torchrun's environment: no MPI) reduces
+#     its gradients through NCCL, and must train as the trainer of one
+#     process does (to 1e-5 per step, the same skips and scales);
+#  3. timing: the 4096-wide 4-layer MLP at batch 8192 and a transformer
 #     block (width 1024, 16 heads, sequence 512, batch 16), MPT in fp32,
 #     f16 and bf16 mixed precision (the MLP also with CUDA graphs off, with
 #     cuBLASLt, and on the wgmma kernels; the block also with cuBLASLt),
@@ -31,15 +35,16 @@ mkdir -p results
 status=0
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
-# cuBLASLt for the --gpu-gemm=cublaslt trainers: the system's, or the one
-# PyTorch's wheels bring.
-cublaslt_dirs=$(python3 -c "
+# cuBLASLt for the --gpu-gemm=cublaslt trainers and NCCL for the
+# data-parallel one: the system's, or the ones PyTorch's wheels bring.
+library_dirs=$(python3 -c "
 import glob, os
 import nvidia
 print(':'.join(sorted({os.path.dirname(p) for root in nvidia.__path__
-    for p in glob.glob(os.path.join(root, '*', 'lib', 'libcublasLt.so*'))})))
+    for name in ('libcublasLt.so*', 'libnccl.so*')
+    for p in glob.glob(os.path.join(root, '*', 'lib', name))})))
 " 2>/dev/null)
-export LD_LIBRARY_PATH=${cublaslt_dirs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export LD_LIBRARY_PATH=${library_dirs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 
 # run LOG COMMAND...: runs COMMAND under the timeout, its output in LOG; a
 # failure is reported with the end of the log and fails the benchmark.
@@ -73,6 +78,22 @@ for device in cpu cuda; do
 done
 python3 report.py trajectory results/overflow-cpu.csv results/overflow-cuda.csv \
     --rtol 2e-2 --same skipped,loss_scale || status=1
+
+echo "== NCCL: one rank under torchrun's environment, examples/mlp.mlir, 50 steps"
+# ncclCommInitRank with a world of one, then an identity reduction per
+# bucket: the same trajectory as the trainer of one process (to rounding:
+# the reduction's call sits between kernels that fuse without it).
+run results/mlp-nccl-fp32.log env RANK=0 WORLD_SIZE=1 \
+    ./mlp-cuda-fp32-dp --steps=50 --print-every=0 \
+    --metrics=results/mlp-nccl-fp32.csv
+if grep -q "data parallel: 1 rank (one rank, torchrun environment)" results/mlp-nccl-fp32.log; then
+  python3 report.py trajectory results/mlp-cuda-fp32.csv \
+      results/mlp-nccl-fp32.csv --rtol 1e-5 --same skipped,loss_scale || status=1
+else
+  echo "FAIL: mlp-cuda-fp32-dp did not run as a data-parallel job of one rank"
+  tail -5 results/mlp-nccl-fp32.log
+  status=1
+fi
 
 echo "== peak: bf16 matrix product 8192 x 8192 x 8192"
 python3 -c "

@@ -2,6 +2,7 @@
 
 #include "mpt/Runtime/Communicator.h"
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -18,17 +19,69 @@ Status SingleProcessCommunicator::allGather(const void *data, size_t bytes,
   return Status::success();
 }
 
-const char *mpt::runtime::mpiLauncherVariable() {
+const char *JobLauncher::name() const {
+  return kind == Kind::MPI ? "an MPI launcher" : "torchrun's environment";
+}
+
+std::string JobLauncher::startedWhat(const std::string &what) const {
+  return std::string(name()) + " started " + what + " (" + variable +
+         " is set)";
+}
+
+std::optional<JobLauncher> mpt::runtime::jobLauncher() {
   // Open MPI's mpirun, PMIx launchers (srun --mpi=pmix), and the PMI of
   // MPICH's Hydra, Intel MPI and Slurm.
   for (const char *name :
        {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
     if (std::getenv(name))
-      return name;
-  return nullptr;
+      return JobLauncher{JobLauncher::Kind::MPI, name};
+  // torchrun and torch.distributed.run set both, with more.
+  if (std::getenv("RANK") && std::getenv("WORLD_SIZE"))
+    return JobLauncher{JobLauncher::Kind::Torchrun, "WORLD_SIZE"};
+  return std::nullopt;
 }
 
 namespace {
+/// The integer in environment variable `name` (which is set), when it is
+/// one from `minimum`.
+Expected<long> environmentInteger(const char *name, long minimum) {
+  const char *text = std::getenv(name);
+  char *end = nullptr;
+  errno = 0;
+  long value = std::strtol(text, &end, 10);
+  if (*text == '\0' || *end != '\0' || errno == ERANGE || value < minimum)
+    return Status::error(std::string(name) + " is '" + text +
+                         "': expected an integer from " +
+                         std::to_string(minimum));
+  return value;
+}
+
+/// The job of one rank torchrun's environment asks for, or why it cannot
+/// be started.
+Expected<std::unique_ptr<Communicator>> openTorchrunJob() {
+  Expected<long> worldSize = environmentInteger("WORLD_SIZE", 1);
+  if (!worldSize.ok())
+    return worldSize.takeError();
+  Expected<long> rank = environmentInteger("RANK", 0);
+  if (!rank.ok())
+    return rank.takeError();
+  if (*rank >= *worldSize)
+    return Status::error("RANK is " + std::to_string(*rank) +
+                         ", but WORLD_SIZE is " + std::to_string(*worldSize) +
+                         ": the ranks are 0 to " +
+                         std::to_string(*worldSize - 1));
+  if (*worldSize > 1)
+    return Status::error(
+        "torchrun's environment asks for " + std::to_string(*worldSize) +
+        " ranks (WORLD_SIZE is set), but MPT's ranks exchange over MPI (and "
+        "over NCCL on GPUs, whose unique id MPI carries): start them with "
+        "`mpirun -n " +
+        std::to_string(*worldSize) +
+        "`; without MPI a job has one rank (RANK=0 WORLD_SIZE=1)");
+  return std::unique_ptr<Communicator>(
+      new SingleProcessCommunicator("one rank, torchrun environment"));
+}
+
 /// The directory of the running executable, with a trailing slash; empty
 /// when /proc does not say.
 std::string executableDirectory() {
@@ -53,9 +106,11 @@ std::vector<std::string> backendCandidates() {
 
 Expected<std::unique_ptr<Communicator>>
 mpt::runtime::openCommunicator(const CommunicatorOptions &options) {
-  const char *launcher = mpiLauncherVariable();
+  std::optional<JobLauncher> launcher = jobLauncher();
   if (!launcher)
     return std::unique_ptr<Communicator>(new SingleProcessCommunicator());
+  if (launcher->kind == JobLauncher::Kind::Torchrun)
+    return openTorchrunJob();
   std::string tried;
   void *library = nullptr;
   for (const std::string &candidate : backendCandidates()) {
@@ -65,8 +120,7 @@ mpt::runtime::openCommunicator(const CommunicatorOptions &options) {
     const char *reason = dlerror();
     tried += "\n  " + candidate + ": " + (reason ? reason : "not loadable");
   }
-  std::string started = std::string("an MPI launcher started this process (") +
-                        launcher + " is set)";
+  std::string started = launcher->startedWhat("this process");
   if (!library)
     return Status::error(started +
                          ", but MPT's MPI backend cannot be loaded (it needs "

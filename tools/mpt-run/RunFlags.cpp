@@ -211,15 +211,15 @@ void mlir::mpt::addRunFlags(rt::CommandLine &commandLine, RunFlags &flags,
 rt::Status mlir::mpt::checkRunFlags(const rt::CommandLine &commandLine,
                                     RunFlags &flags,
                                     const rt::SessionOptions &training) {
-  if (const char *launcher = rt::mpiLauncherVariable()) {
-    std::string why = std::string(" (an MPI launcher started mpt-run: ") +
-                      launcher + " is set)";
+  if (std::optional<rt::JobLauncher> launcher = rt::jobLauncher()) {
+    std::string why = std::string(" (") + launcher->name() +
+                      " started mpt-run: " + launcher->variable + " is set)";
     if (commandLine.given("check-gradients"))
       return rt::Status::error("--check-gradients runs in one process" + why);
     if (!flags.emitTrainerDir.empty())
       return rt::Status::error(
-          "--emit-trainer writes one trainer: run it without mpirun, with "
-          "--data-parallel, and run the trainer under mpirun" +
+          "--emit-trainer writes one trainer: run it without a launcher, "
+          "with --data-parallel, and run the trainer under the launcher" +
           why);
     if (!commandLine.given("data-parallel"))
       flags.dataParallel = true;
@@ -229,7 +229,7 @@ rt::Status mlir::mpt::checkRunFlags(const rt::CommandLine &commandLine,
       if (commandLine.given(name))
         return rt::Status::error(std::string("--") + name +
                                  " needs --data-parallel (on by default "
-                                 "under mpirun)");
+                                 "under a launcher)");
   if (commandLine.given("check-gradients")) {
     for (const rt::Flag &flag : commandLine.flags())
       if (flag.given() &&

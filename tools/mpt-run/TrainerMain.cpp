@@ -152,13 +152,12 @@ int main(int argc, char **argv) {
     return fail(status.message());
   options.progressBar = isatty(STDOUT_FILENO);
 
-  // Under an MPI launcher, a rank of a data-parallel job.
-  if (const char *launcher = mpiLauncherVariable();
-      launcher && !mpt_trainer_data_parallel)
-    return fail(std::string("an MPI launcher started this trainer (") +
-                launcher +
-                " is set), but its step was compiled without "
-                "--data-parallel: it would train alone on every rank");
+  // Under a launcher, a rank of a data-parallel job.
+  std::optional<JobLauncher> launcher = jobLauncher();
+  if (launcher && !mpt_trainer_data_parallel)
+    return fail(launcher->startedWhat("this trainer") +
+                ", but its step was compiled without --data-parallel: it "
+                "would train alone on every rank");
   Expected<std::unique_ptr<Communicator>> opened =
       openCommunicator({options.commTimeoutSeconds});
   if (!opened.ok())
@@ -166,12 +165,15 @@ int main(int argc, char **argv) {
   Communicator &job = **opened;
   LeaveJobOnError leave(job);
   bool leader = job.rank() == 0;
+  // A launched job of one rank still reduces through its engine: on a
+  // GPU, NCCL.
+  if (launcher)
+    setStepCommunicator(&job);
   if (job.worldSize() > 1) {
     static std::string name = std::string(programName()) + " (rank " +
                               std::to_string(job.rank()) + " of " +
                               std::to_string(job.worldSize()) + ")";
     setProgramName(name.c_str());
-    setStepCommunicator(&job);
     options.communicator = &job;
   }
 
@@ -201,9 +203,9 @@ int main(int argc, char **argv) {
                 (*session)->data().describe().c_str());
     if (const Validator *validation = (*session)->validation())
       std::printf("validation: %s\n", validation->describe().c_str());
-    if (job.worldSize() > 1)
-      std::printf("data parallel: %d ranks (%s)\n", job.worldSize(),
-                  job.engine().c_str());
+    if (launcher)
+      std::printf("data parallel: %d rank%s (%s)\n", job.worldSize(),
+                  job.worldSize() == 1 ? "" : "s", job.engine().c_str());
     if ((*session)->state().step() > 0)
       std::printf("resuming after step %lld\n",
                   static_cast<long long>((*session)->state().step()));

@@ -350,10 +350,10 @@ int main(int argc, char **argv) {
       stepDevice = mlir::mpt::StepDevice::CPU;
     }
 
-  // Under an MPI launcher this process is a rank of a data-parallel job (a
-  // GPU run's trainer joins it itself, as mpt-run becomes the trainer).
+  // Under a launcher this process is a rank of a data-parallel job (a GPU
+  // run's trainer joins it itself, as mpt-run becomes the trainer).
   std::unique_ptr<rt::Communicator> job;
-  if (rt::mpiLauncherVariable() && stepDevice == mlir::mpt::StepDevice::CPU) {
+  if (rt::jobLauncher() && stepDevice == mlir::mpt::StepDevice::CPU) {
     rt::Expected<std::unique_ptr<rt::Communicator>> opened =
         rt::openCommunicator({training.commTimeoutSeconds});
     if (!opened.ok())

@@ -10,7 +10,12 @@
 //   exchange returns its input and no MPI library is loaded;
 // - a process started by an MPI launcher (mpirun, mpiexec, srun): the MPI
 //   backend, a shared library (libMPTCommMPI.so) loaded only then, so that
-//   mpt-run and the trainers need no MPI installed to run alone.
+//   mpt-run and the trainers need no MPI installed to run alone;
+// - a process that torchrun's environment makes the one rank of a job
+//   (RANK=0, WORLD_SIZE=1), as `torchrun --nproc-per-node=1` starts one: a
+//   job of one rank without MPI, which on a GPU still reduces through NCCL.
+//   Several ranks exchange over MPI only (and NCCL, whose unique id MPI
+//   carries): torchrun's environment for more than one rank is refused.
 //
 // Every exchange has a deadline (--comm-timeout). Before each one, a rank
 // tells every other rank that it has arrived; a rank that waits past the
@@ -28,6 +33,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,14 +81,18 @@ public:
   virtual double secondsInExchanges() const { return 0; }
 };
 
-/// A job of one process: every exchange returns its input.
+/// A job of one process: every exchange returns its input. `engine` names
+/// the launcher of a job of one rank; it is empty for a process that no
+/// launcher started.
 class SingleProcessCommunicator final : public Communicator {
 public:
+  explicit SingleProcessCommunicator(std::string engine = "")
+      : launchedBy(std::move(engine)) {}
   int rank() const override { return 0; }
   int worldSize() const override { return 1; }
   int localRank() const override { return 0; }
   int localSize() const override { return 1; }
-  std::string engine() const override { return ""; }
+  std::string engine() const override { return launchedBy; }
   double timeoutSeconds() const override { return 0; }
   Status allReduce(void *, int64_t, MptCommDType, MptCommOp,
                    const std::string &) override {
@@ -93,16 +103,35 @@ public:
   Status broadcast(void *, size_t, int, const std::string &) override {
     return Status::success();
   }
+
+private:
+  std::string launchedBy;
 };
 
-/// The environment variable an MPI launcher set for this process (such as
-/// `OMPI_COMM_WORLD_SIZE`), or null when no launcher started it.
-const char *mpiLauncherVariable();
+/// What started this process as a rank of a job.
+struct JobLauncher {
+  enum class Kind { MPI, Torchrun };
+  Kind kind;
+  /// The environment variable that says so (`OMPI_COMM_WORLD_SIZE`,
+  /// `WORLD_SIZE`).
+  const char *variable;
+  /// "an MPI launcher", "torchrun's environment".
+  const char *name() const;
+  /// "an MPI launcher started mpt-run (OMPI_COMM_WORLD_SIZE is set)".
+  std::string startedWhat(const std::string &what) const;
+};
+
+/// The launcher of this process: an MPI launcher when one of its variables
+/// is set (it wins over torchrun's, which some MPI setups also export),
+/// else torchrun's environment when both RANK and WORLD_SIZE are set; none
+/// for a plain process.
+std::optional<JobLauncher> jobLauncher();
 
 /// The job's communicator: the MPI backend when an MPI launcher started
-/// this process, else a single process. The backend is looked for at
-/// $MPT_COMM_BACKEND, then as libMPTCommMPI.so beside the executable and in
-/// ../lib from it.
+/// this process, a job of one rank when torchrun's environment asks for
+/// one (and an error when it asks for more), else a single process. The
+/// backend is looked for at $MPT_COMM_BACKEND, then as libMPTCommMPI.so
+/// beside the executable and in ../lib from it.
 Expected<std::unique_ptr<Communicator>>
 openCommunicator(const CommunicatorOptions &options);
 
