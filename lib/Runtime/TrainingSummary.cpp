@@ -67,14 +67,12 @@ void mpt::runtime::printSummary(const TrainingSummary &summary,
     if (const std::optional<GraphDeviceMemory> &graphs =
             summary.graphDeviceMemory) {
       if (graphs->reported)
-        std::fprintf(
-            out,
-            ": %llu allocated by the runtime, %llu held by step graphs "
-            "(%llu reserved)",
-            static_cast<unsigned long long>(*summary.peakDeviceStepBytes -
-                                            graphs->bytes),
-            static_cast<unsigned long long>(graphs->bytes),
-            static_cast<unsigned long long>(graphs->reservedBytes));
+        std::fprintf(out,
+                     ": %llu held by step graphs (%llu reserved) next to %llu "
+                     "allocated by the runtime",
+                     static_cast<unsigned long long>(graphs->bytes),
+                     static_cast<unsigned long long>(graphs->reservedBytes),
+                     static_cast<unsigned long long>(graphs->runtimeBytes));
       else
         std::fputs(", without the memory of step graphs (not reported by "
                    "the driver)",
@@ -145,6 +143,8 @@ std::string mpt::runtime::summaryJson(const TrainingSummary &summary,
     fields.emplace_back("graph_device_bytes", reported(graphs->bytes));
     fields.emplace_back("graph_reserved_device_bytes",
                         reported(graphs->reservedBytes));
+    fields.emplace_back("runtime_device_bytes_with_graphs",
+                        number(graphs->runtimeBytes));
   }
   if (summary.hostSynchronizationsPerStep)
     fields.emplace_back("host_syncs_per_step",

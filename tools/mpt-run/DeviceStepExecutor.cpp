@@ -67,20 +67,24 @@ Status DeviceStepExecutor::start(int device) {
 }
 
 std::optional<uint64_t> DeviceStepExecutor::peakDeviceStepBytes() const {
-  // The graphs' memory comes from the driver's graph pool, while the
-  // runtime's pool keeps what the first, direct step freed: the device
-  // holds both.
+  // The graphs' memory comes from the driver's graph pool, next to what
+  // the runtime's pool holds then: after the first capture, what was in
+  // use when it gave back what the direct steps freed, and the most since.
   std::optional<GraphDeviceMemory> graphs = graphDeviceMemory();
-  return cuda::memoryUse().peak - bufferBytes + (graphs ? graphs->bytes : 0);
+  if (!graphs)
+    return cuda::memoryUse().peak - bufferBytes;
+  return std::max(cuda::memoryUse().peak - bufferBytes,
+                  graphs->runtimeBytes + graphs->bytes);
 }
 
 std::optional<GraphDeviceMemory> DeviceStepExecutor::graphDeviceMemory() const {
   if (cuda::stepGraphUse().captured == 0)
     return std::nullopt;
+  uint64_t runtimeBytes = cuda::memoryUse().peakSinceTrim - bufferBytes;
   std::optional<cuda::GraphMemoryUse> use = cuda::graphMemoryUse();
   if (!use)
-    return GraphDeviceMemory{};
-  return GraphDeviceMemory{true, use->peak, use->reservedPeak};
+    return GraphDeviceMemory{false, 0, 0, runtimeBytes};
+  return GraphDeviceMemory{true, use->peak, use->reservedPeak, runtimeBytes};
 }
 
 Status DeviceStepExecutor::stageBatch(void *const *host, int slot) {

@@ -87,12 +87,25 @@ enum class RoundingSplit {
 void splitRoundings(RewriterBase &rewriter, Operation *root,
                     RoundingSplit which = RoundingSplit::All);
 
+/// What a widening that rematerializeWidenings recomputes may read besides
+/// rank-0 scalars.
+enum class WideningInputs {
+  /// Only narrower float tensors of the result's shape.
+  Narrower,
+  /// Also broadcasts of smaller tensors (row statistics, such as softmax's
+  /// maximum and sum), when all its inputs together take fewer bytes than
+  /// its result: softmax's f32 probabilities computed from its 16-bit
+  /// scores.
+  NarrowerOrBroadcast,
+};
+
 /// Fuses every elementwise op of `root` that only widens 16-bit tensors
-/// (and reads rank-0 scalars) into each op that reads its result, when all
-/// of them are elementwise generics (reductions included) and none is a
-/// GEMM, so that the wide result is recomputed where it is read instead of
-/// stored.
-void rematerializeWidenings(RewriterBase &rewriter, Operation *root);
+/// (and reads what `inputs` allows) into each op that reads its result,
+/// when all of them are elementwise generics (reductions included) and
+/// none is a GEMM, so that the wide result is recomputed where it is read
+/// instead of stored.
+void rematerializeWidenings(RewriterBase &rewriter, Operation *root,
+                            WideningInputs inputs = WideningInputs::Narrower);
 
 } // namespace mpt
 } // namespace mlir

@@ -135,6 +135,11 @@ struct MemoryUse {
   size_t current = 0;
   /// The most in use at once since the last resetPeakMemory().
   size_t peak = 0;
+  /// The most in use at once since the runtime's memory pool last gave
+  /// the memory of freed allocations back to the device, which it does
+  /// once a step is captured into a graph (or since resetPeakMemory(), if
+  /// later): what the pool holds next to the graphs' memory.
+  size_t peakSinceTrim = 0;
 };
 MemoryUse memoryUse();
 /// Also resets the driver's high-water marks of graph memory, where it

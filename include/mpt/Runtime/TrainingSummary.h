@@ -37,6 +37,9 @@ struct GraphDeviceMemory {
   bool reported = false;
   /// The most the graphs held at once, and the most reserved for them.
   uint64_t bytes = 0, reservedBytes = 0;
+  /// The most the runtime's allocator held beyond the step's buffers next
+  /// to them, once its pool gave back what the steps run directly freed.
+  uint64_t runtimeBytes = 0;
 };
 
 struct TrainingSummary {
@@ -65,8 +68,9 @@ struct TrainingSummary {
   uint64_t leakedBytes = 0;
   /// Where the step ran, when not in this process's memory, and the most
   /// device memory one call needed beyond its buffers: the runtime's
-  /// allocations plus, when the step ran as CUDA graphs, the graphs'
-  /// memory (graphDeviceMemory->bytes), as both pools hold theirs at once.
+  /// allocations or, when the step ran as CUDA graphs and that is more,
+  /// the graphs' memory (graphDeviceMemory->bytes) plus what the runtime
+  /// held next to it (graphDeviceMemory->runtimeBytes).
   std::string device;
   std::optional<uint64_t> peakDeviceStepBytes;
   /// Set when the step ran as CUDA graphs.
@@ -100,7 +104,8 @@ void printSummary(const TrainingSummary &summary,
 /// static_step_bytes, peak_heap_bytes, leaked_bytes and, on a device,
 /// peak_device_step_bytes and host_syncs_per_step, and when the step ran as
 /// CUDA graphs graph_device_bytes and graph_reserved_device_bytes (null when
-/// the driver does not report them); with gradient statistics
+/// the driver does not report them) and runtime_device_bytes_with_graphs;
+/// with gradient statistics
 /// zero_grad_fraction_mean and zero_grad_fraction_last; with validation
 /// val_step, val_loss, val_accuracy (null when undefined) and val_samples of
 /// the last one; for a data-parallel run world_size (samples_per_second

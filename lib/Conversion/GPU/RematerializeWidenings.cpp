@@ -29,7 +29,8 @@ struct GPURematerializeWideningsPass
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     splitRoundings(rewriter, getOperation(), RoundingSplit::IntoWidenings);
-    rematerializeWidenings(rewriter, getOperation());
+    rematerializeWidenings(rewriter, getOperation(),
+                           WideningInputs::NarrowerOrBroadcast);
   }
 };
 

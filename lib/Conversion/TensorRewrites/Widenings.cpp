@@ -19,31 +19,68 @@ using namespace mlir::mpt;
 
 namespace {
 
+/// The bytes of a tensor of static shape; none for anything else.
+std::optional<int64_t> staticBytes(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape())
+    return std::nullopt;
+  return tensor.getNumElements() *
+         int64_t(llvm::divideCeil(tensor.getElementTypeBitWidth(), 8));
+}
+
+/// True when `op` reads `input` as a broadcast of a smaller tensor along
+/// some of its loops (a row statistic), which costs less to keep than the
+/// full-size result.
+bool isBroadcastRead(linalg::GenericOp op, OpOperand *input) {
+  AffineMap map = op.getMatchingIndexingMap(input);
+  return map.isProjectedPermutation() && map.getNumResults() < map.getNumDims();
+}
+
 /// True when `op` is elementwise and computes a wider float tensor from
-/// 16-bit ones (and rank-0 scalars) with no side effects: storing its
-/// result costs more memory than recomputing it where it is used. With
-/// `narrowed`, that input counts as being of element type `narrowType`
-/// (what it reads once its rounding is split off).
-bool isWidening(linalg::GenericOp op, OpOperand *narrowed = nullptr,
-                Type narrowType = {}) {
+/// 16-bit ones (and rank-0 scalars, and with WideningInputs::
+/// NarrowerOrBroadcast broadcasts of smaller tensors) with no side effects:
+/// storing its result costs more memory than recomputing it where it is
+/// used. With `narrowed`, that input counts as being of element type
+/// `narrowType` (what it reads once its rounding is split off).
+bool isWidening(linalg::GenericOp op, WideningInputs inputs,
+                OpOperand *narrowed = nullptr, Type narrowType = {}) {
   if (op->getNumResults() != 1 || op.getNumReductionLoops() != 0 ||
       !op.getIndexingMapsArray().back().isIdentity())
     return false;
+  Type resultType = op->getResult(0).getType();
   unsigned resultWidth =
-      getElementTypeOrSelf(op->getResult(0).getType()).getIntOrFloatBitWidth();
+      getElementTypeOrSelf(resultType).getIntOrFloatBitWidth();
   bool widens = false;
+  // The bytes of the tensors the recomputation keeps alive, and whether
+  // some are broadcasts, which only pay off when the total is smaller.
+  int64_t inputBytes = 0;
+  bool broadcasts = false;
   for (OpOperand *input : op.getDpsInputOperands()) {
     auto type = dyn_cast<RankedTensorType>(input->get().getType());
     if (!type)
       return false;
     if (type.getRank() == 0)
       continue;
+    std::optional<int64_t> bytes = staticBytes(type);
+    inputBytes += bytes.value_or(0);
+    if (inputs == WideningInputs::NarrowerOrBroadcast &&
+        isBroadcastRead(op, input)) {
+      if (!bytes)
+        return false;
+      broadcasts = true;
+      continue;
+    }
     Type element = input == narrowed ? narrowType : type.getElementType();
     if (!op.getMatchingIndexingMap(input).isIdentity() ||
         !isa<FloatType>(element) ||
         element.getIntOrFloatBitWidth() >= resultWidth)
       return false;
     widens = true;
+  }
+  if (broadcasts) {
+    std::optional<int64_t> resultBytes = staticBytes(resultType);
+    if (!resultBytes || inputBytes >= *resultBytes)
+      return false;
   }
   return widens && llvm::all_of(op.getBody()->without_terminator(),
                                 [](Operation &bodyOp) {
@@ -65,11 +102,16 @@ bool isGemm(linalg::LinalgOp op) {
 
 } // namespace
 
-void mpt::rematerializeWidenings(RewriterBase &rewriter, Operation *root) {
+namespace {
+
+/// One round of rematerializeWidenings: fuses the widenings of `root` whose
+/// readers can all recompute them. Returns whether one was erased.
+bool rematerializeReadWidenings(RewriterBase &rewriter, Operation *root,
+                                WideningInputs inputs) {
   SmallVector<linalg::GenericOp> widenings;
   root->walk([&](linalg::GenericOp op) {
     Value result = op->getResult(0);
-    if (!isWidening(op) || result.use_empty())
+    if (!isWidening(op, inputs) || result.use_empty())
       return;
     // Each reader fuses one use; a reader with several would keep reading
     // the stored copy, and a reader that is itself a widening could be
@@ -78,16 +120,17 @@ void mpt::rematerializeWidenings(RewriterBase &rewriter, Operation *root) {
     if (readers.size() != static_cast<size_t>(std::distance(result.use_begin(),
                                                             result.use_end())))
       return;
-    if (llvm::all_of(result.getUses(), [](OpOperand &use) {
+    if (llvm::all_of(result.getUses(), [&](OpOperand &use) {
           auto reader = dyn_cast<linalg::GenericOp>(use.getOwner());
           // A GEMM reads the 16-bit source itself (its panel copies widen
           // in registers) once its producer is outlined with it; fused,
           // its body would no longer be a multiply-add.
           return linalg::areElementwiseOpsFusable(&use) && reader &&
-                 !isWidening(reader) && !isGemm(reader);
+                 !isWidening(reader, inputs) && !isGemm(reader);
         }))
       widenings.push_back(op);
   });
+  bool erased = false;
   for (linalg::GenericOp widening : widenings) {
     SmallVector<OpOperand *> uses = llvm::map_to_vector(
         widening->getResult(0).getUses(), [](OpOperand &use) { return &use; });
@@ -113,8 +156,22 @@ void mpt::rematerializeWidenings(RewriterBase &rewriter, Operation *root) {
       rewriter.eraseOp(consumer);
       rewriter.eraseOp(copy);
     }
-    if (widening->use_empty())
+    if (widening->use_empty()) {
       rewriter.eraseOp(widening);
+      erased = true;
+    }
+  }
+  return erased;
+}
+
+} // namespace
+
+void mpt::rematerializeWidenings(RewriterBase &rewriter, Operation *root,
+                                 WideningInputs inputs) {
+  // A reader that recomputes a widening may have become one (softmax's
+  // probabilities once they read its 16-bit scores): again until none is
+  // left.
+  while (rematerializeReadWidenings(rewriter, root, inputs)) {
   }
 }
 
@@ -163,7 +220,7 @@ void mpt::splitRoundings(RewriterBase &rewriter, Operation *root,
     Type narrow = rounding.getType();
     if (!readsOnlyNarrower(consumer, use) ||
         (which == RoundingSplit::IntoWidenings &&
-         !isWidening(consumer, use, narrow)))
+         !isWidening(consumer, WideningInputs::Narrower, use, narrow)))
       continue;
     Value wide = use->get();
     auto wideType = cast<RankedTensorType>(wide.getType());

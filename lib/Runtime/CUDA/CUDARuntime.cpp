@@ -97,11 +97,10 @@ bool initializeDevice(RuntimeState &runtime) {
   if (pools) {
     // Keep freed memory in the pool instead of returning it to the driver
     // at every synchronisation: later steps reuse it.
-    CUmemoryPool pool;
     uint64_t keepAll = std::numeric_limits<uint64_t>::max();
-    if (!MPT_CU(cuDeviceGetDefaultMemPool, &pool, handle) ||
-        !MPT_CU(cuMemPoolSetAttribute, pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD,
-                &keepAll))
+    if (!MPT_CU(cuDeviceGetDefaultMemPool, &runtime.memoryPool, handle) ||
+        !MPT_CU(cuMemPoolSetAttribute, runtime.memoryPool,
+                CU_MEMPOOL_ATTR_RELEASE_THRESHOLD, &keepAll))
       return false;
   }
   runtime.hasMemoryPools = pools != 0;
@@ -155,6 +154,7 @@ void trackAllocation(CUdeviceptr pointer, size_t bytes, bool managed,
   runtime.allocations[pointer] = {bytes, managed};
   runtime.bytesInUse += bytes;
   runtime.peakBytes = std::max(runtime.peakBytes, runtime.bytesInUse);
+  runtime.poolPeakBytes = std::max(runtime.poolPeakBytes, runtime.bytesInUse);
 }
 
 /// Forgets `pointer`; returns whether it was managed memory.
@@ -173,6 +173,7 @@ bool untrackAllocation(CUdeviceptr pointer) {
   bool managed = it->second.managed;
   runtime.bytesInUse -= it->second.bytes;
   runtime.allocations.erase(it);
+  runtime.poolHoldsFreed = runtime.poolHoldsFreed || !managed;
   return managed;
 }
 
@@ -283,7 +284,24 @@ Status cuda::takeError() {
 cuda::MemoryUse cuda::memoryUse() {
   RuntimeState &runtime = state();
   std::lock_guard<std::mutex> lock(runtime.mutex);
-  return {runtime.bytesInUse, runtime.peakBytes};
+  return {runtime.bytesInUse, runtime.peakBytes, runtime.poolPeakBytes};
+}
+
+void mpt::runtime::cuda::detail::trimMemoryPool(RuntimeState &runtime,
+                                                CUstream stream) {
+  {
+    std::lock_guard<std::mutex> lock(runtime.mutex);
+    if (!runtime.memoryPool || !runtime.poolHoldsFreed)
+      return;
+  }
+  // The pool gives back only memory whose frees the host has seen done.
+  countHostSynchronization();
+  if (!MPT_CU(cuStreamSynchronize, stream) ||
+      !MPT_CU(cuMemPoolTrimTo, runtime.memoryPool, 0))
+    return;
+  std::lock_guard<std::mutex> lock(runtime.mutex);
+  runtime.poolHoldsFreed = false;
+  runtime.poolPeakBytes = runtime.bytesInUse;
 }
 
 uint64_t cuda::hostSynchronizations() { return state().hostSynchronizations; }
@@ -292,7 +310,7 @@ void cuda::resetPeakMemory() {
   RuntimeState &runtime = state();
   {
     std::lock_guard<std::mutex> lock(runtime.mutex);
-    runtime.peakBytes = runtime.bytesInUse;
+    runtime.peakBytes = runtime.poolPeakBytes = runtime.bytesInUse;
   }
   if (runtime.initialized && !runtime.shutDown)
     resetGraphMemoryPeaks(runtime);

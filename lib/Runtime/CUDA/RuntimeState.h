@@ -53,6 +53,9 @@ struct RuntimeState {
   CUdevice handle = 0;
   CUcontext context = nullptr;
   bool hasMemoryPools = false;
+  /// The device's default memory pool, which the runtime allocates from
+  /// when the device has pools; null otherwise.
+  CUmemoryPool memoryPool = nullptr;
   /// Guards everything below.
   std::mutex mutex;
   /// The first error since it was last taken, and how many followed it.
@@ -64,6 +67,11 @@ struct RuntimeState {
   /// The runtime's allocations outside graphs, which it counts itself.
   std::unordered_map<CUdeviceptr, Allocation> allocations;
   size_t bytesInUse = 0, peakBytes = 0;
+  /// The pool keeps what its allocations free: the most in use at once
+  /// since it was last trimmed (or since resetPeakMemory, if later), which
+  /// it holds, and whether something was freed into it since the trim.
+  size_t poolPeakBytes = 0;
+  bool poolHoldsFreed = false;
   /// While a step is captured: the allocations it makes on its stream,
   /// which become graph memory nodes (the driver backs them from its graph
   /// memory pool when the graph runs, see GraphMemory.cpp), and the most
@@ -139,6 +147,12 @@ void unloadModules(RuntimeState &runtime);
 /// Destroys cuBLASLt's handle, descriptors and workspace, if it was used
 /// (MatmulLibrary.cpp); called while the context is still there.
 void releaseMatmulLibrary();
+
+/// Gives the device back the memory that the runtime's pool keeps from
+/// freed allocations, once the step's work enqueued on `stream` is done
+/// (CUDARuntime.cpp): one host synchronization, none when the pool keeps
+/// nothing.
+void trimMemoryPool(RuntimeState &runtime, CUstream stream);
 
 /// Resets the driver's high-water marks of graph memory, when it has them
 /// (GraphMemory.cpp).

@@ -146,6 +146,10 @@ Status cuda::enqueueStep(StepEntry step, void **buffers, size_t count) {
            (exec = captureStep(runtime, step, buffers, stream))) {
     runtime.stepGraphs.emplace(std::move(key), exec);
     ++runtime.stepGraphsCaptured;
+    // The graph's temporaries come from the driver's graph memory from
+    // now on: what the runtime's pool kept from the steps run directly
+    // goes back to the device before the graph first takes its own.
+    trimMemoryPool(runtime, stream);
   }
   if (exec) {
     if (MPT_CU(cuGraphLaunch, exec, stream))

@@ -166,9 +166,19 @@ def GPURematerializeWidenings : Pass<"mpt-gpu-rematerialize-widenings",
     tensor is stored, and the same f32 values are read. A rounding followed
     by more than a widening (an activation) stays in its op.
 
-    The code is the CPU back end's (`--mpt-cpu-rematerialize-widenings`),
-    run after `--mpt-gpu-fuse-elementwise`, which makes each rounding and
-    its widening one op.
+    On the GPU a widening may also read broadcasts of smaller tensors (row
+    statistics) when all its inputs take fewer bytes than its result:
+    softmax's f32 probabilities, computed from its 16-bit scores and their
+    row maximum and sum, are recomputed by each of their readers (the
+    16-bit copies for the products with the values and for the values'
+    gradient, the row sums and the scores' gradient), so the step keeps
+    the 16-bit scores instead. A reader that becomes a widening once it
+    recomputes one is recomputed in turn.
+
+    The code is the CPU back end's (`--mpt-cpu-rematerialize-widenings`,
+    which keeps to widenings of 16-bit tensors and scalars), run after
+    `--mpt-gpu-fuse-elementwise`, which makes each rounding and its
+    widening one op.
 
     ```mlir
     %p = linalg.generic ... ins(%mm : tensor<64x32xf32>) outs(%e : tensor<64x32xf32>) {

@@ -15,6 +15,10 @@
 //                                    driver may for graphs launched on one
 //                                    stream): they hold the largest one's
 //   FAKE_CUDA_GRAPH_MEMORY_FAILS=1   cuDeviceGetGraphMemAttribute fails
+// The default memory pool (cuMemAllocAsync outside a capture) keeps what is
+// freed into it; cuMemPoolTrimTo gives back what is neither in use nor
+// freed since the host last synchronized (a free the host has not seen
+// done counts as in use), and prints how many bytes.
 // Built with -DFAKE_CUDA_WITHOUT_GRAPH_MEMORY, it has neither
 // cuDeviceGetGraphMemAttribute nor cuDeviceSetGraphMemAttribute, as a
 // driver before CUDA 11.4.
@@ -57,6 +61,11 @@ uint64_t capturedLiveBytes = 0;
 /// attributes, by CUgraphMem_attribute: used and reserved, current and
 /// high-water marks.
 std::set<const Graph *> holdingMemory;
+/// The default pool's allocations in use, the bytes of those freed since
+/// the host last synchronized, and the bytes the pool holds: the most in
+/// use at once since it was last trimmed.
+std::map<void *, size_t> pooled;
+uint64_t pooledBytes = 0, freedUnseenBytes = 0, poolReservedBytes = 0;
 enum { kUsedCurrent, kUsedHigh, kReservedCurrent, kReservedHigh };
 uint64_t graphMemory[4] = {0, 0, 0, 0};
 unsigned kernelsDirect = 0;
@@ -74,6 +83,9 @@ bool enabled(const char *name) {
   const char *value = std::getenv(name);
   return value && std::strcmp(value, "1") == 0;
 }
+
+/// The host waits for the device: the frees enqueued so far are done.
+void synchronized() { freedUnseenBytes = 0; }
 
 void log(const char *call, const char *detail = "") {
   if (kernelsDirect)
@@ -110,7 +122,10 @@ Result cuDevicePrimaryCtxRelease_v2(int) { return kSuccess; }
 Result cuCtxSetCurrent(void *) { return kSuccess; }
 Result cuCtxGetCurrent(void **context) { return *context = handles, kSuccess; }
 Result cuCtxGetDevice(int *device) { return *device = 0, kSuccess; }
-Result cuCtxSynchronize() { return log("cuCtxSynchronize"), kSuccess; }
+Result cuCtxSynchronize() {
+  synchronized();
+  return log("cuCtxSynchronize"), kSuccess;
+}
 Result cuDeviceGetAttribute(int *value, int attribute, int) {
   *value = attribute == kAttributeMemoryPools ? enabled("FAKE_CUDA_POOLS") : 1;
   return kSuccess;
@@ -126,6 +141,17 @@ Result cuDeviceGetDefaultMemPool(void **pool, int) {
   return *pool = newHandle(), kSuccess;
 }
 Result cuMemPoolSetAttribute(void *, int, void *) { return kSuccess; }
+Result cuMemPoolTrimTo(void *, size_t keep) {
+  // The pool reuses freed memory at once, so what it holds covers what
+  // the frees the host has not seen done took.
+  uint64_t kept = std::max<uint64_t>(pooledBytes + freedUnseenBytes, keep);
+  uint64_t released = poolReservedBytes > kept ? poolReservedBytes - kept : 0;
+  poolReservedBytes -= released;
+  char detail[64];
+  std::snprintf(detail, sizeof(detail), " (%llu bytes released)",
+                static_cast<unsigned long long>(released));
+  return log("cuMemPoolTrimTo", detail), kSuccess;
+}
 Result cuGetErrorName(Result result, const char **name) {
   if (result != kCaptureInvalidated)
     return 1;
@@ -147,7 +173,11 @@ Result cuMemAllocAsync(void **pointer, size_t bytes, void *stream) {
     capturedLive[*pointer] = bytes;
     capturedLiveBytes += bytes;
     captured.memoryBytes = std::max(captured.memoryBytes, capturedLiveBytes);
+    return kSuccess;
   }
+  pooled[*pointer] = bytes;
+  pooledBytes += bytes;
+  poolReservedBytes = std::max(poolReservedBytes, pooledBytes);
   return kSuccess;
 }
 Result cuMemAllocManaged(void **pointer, size_t bytes, unsigned) {
@@ -160,6 +190,11 @@ Result cuMemFreeAsync(void *pointer, void *stream) {
   if (stream && stream == capturing && node != capturedLive.end()) {
     capturedLiveBytes -= node->second;
     capturedLive.erase(node);
+  } else if (auto allocation = pooled.find(pointer);
+             allocation != pooled.end()) {
+    pooledBytes -= allocation->second;
+    freedUnseenBytes += allocation->second;
+    pooled.erase(allocation);
   }
   return kSuccess;
 }
@@ -208,6 +243,7 @@ Result cuStreamCreate(void **stream, unsigned) {
 }
 Result cuStreamDestroy_v2(void *) { return kSuccess; }
 Result cuStreamSynchronize(void *) {
+  synchronized();
   return log("cuStreamSynchronize"), kSuccess;
 }
 Result cuStreamQuery(void *) { return kSuccess; }
@@ -218,6 +254,7 @@ Result cuEventCreate(void **event, unsigned) {
 Result cuEventDestroy_v2(void *) { return kSuccess; }
 Result cuEventRecord(void *, void *) { return kSuccess; }
 Result cuEventSynchronize(void *) {
+  synchronized();
   return log("cuEventSynchronize"), kSuccess;
 }
 
