@@ -8,12 +8,23 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <malloc.h>
+#include <mutex>
+#include <unordered_map>
 
 using namespace mpt::runtime;
 
 namespace {
 std::atomic<uint64_t> live{0}, peak{0}, count{0};
+
+/// The bytes asked for by each live allocation. The allocator's usable size
+/// of an aligned chunk depends on where the chunk lands, and so on what
+/// the process allocated before: counting it would make the figures vary
+/// from run to run.
+std::mutex sizesMutex;
+std::unordered_map<void *, size_t> &liveSizes() {
+  static auto *sizes = new std::unordered_map<void *, size_t>;
+  return *sizes;
+}
 
 /// The compiled step does not check what its allocations return: one that
 /// fails ends the run here, in one line, rather than in a crash.
@@ -32,7 +43,11 @@ void *noteAllocated(void *pointer, size_t bytes) {
       stepOutOfMemory(bytes);
     return pointer;
   }
-  uint64_t now = live += malloc_usable_size(pointer);
+  {
+    std::lock_guard<std::mutex> lock(sizesMutex);
+    liveSizes()[pointer] = bytes;
+  }
+  uint64_t now = live += bytes;
   ++count;
   uint64_t seen = peak.load(std::memory_order_relaxed);
   while (now > seen && !peak.compare_exchange_weak(seen, now))
@@ -40,9 +55,16 @@ void *noteAllocated(void *pointer, size_t bytes) {
   return pointer;
 }
 
+/// Forgets `pointer`, an allocation of the tracked functions or null.
 void noteFreed(void *pointer) {
-  if (pointer)
-    live -= malloc_usable_size(pointer);
+  if (!pointer)
+    return;
+  std::lock_guard<std::mutex> lock(sizesMutex);
+  auto found = liveSizes().find(pointer);
+  if (found == liveSizes().end())
+    return;
+  live -= found->second;
+  liveSizes().erase(found);
 }
 } // namespace
 
@@ -59,11 +81,12 @@ void *mptTrackedCalloc(size_t count, size_t size) {
 }
 
 void *mptTrackedRealloc(void *pointer, size_t size) {
-  size_t old = pointer ? malloc_usable_size(pointer) : 0;
+  // Forgotten first: once realloc has freed it, another thread may be given
+  // the same address.
+  noteFreed(pointer);
   void *result = realloc(pointer, size);
   if (!result && size != 0)
     stepOutOfMemory(size);
-  live -= old;
   return noteAllocated(result, size);
 }
 

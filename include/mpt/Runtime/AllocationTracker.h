@@ -7,9 +7,9 @@
 // compiled code to the functions below (the JIT registers them under the
 // libc names; an ahead-of-time link can rename the references with
 // `objcopy --redefine-sym malloc=mptTrackedMalloc ...`) makes the tracker
-// see exactly the compiled code's heap use. Sizes are the allocator's
-// usable sizes (malloc_usable_size), so the count is what the heap really
-// holds for the step, never less than what was asked for. The compiled code
+// see exactly the compiled code's heap use. Sizes are the bytes asked for,
+// which the same run always asks for (the allocator's usable size of an
+// aligned chunk depends on where it lands). The compiled code
 // does not check for a failed allocation, so these functions do: out of
 // memory ends the process through exitWithError (FatalError.h).
 //
