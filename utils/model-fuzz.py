@@ -1,0 +1,616 @@
+#!/usr/bin/python3
+"""Differential model fuzzer: random PyTorch modules, trained by MPT and by PyTorch.
+
+    model-fuzz.py --build=BUILD [--seeds=FIRST-LAST | SEED ...] [--steps=N]
+                  [--reproducers=DIR] [--precisions=fp32,f16,bf16]
+
+For every seed, builds a random nn.Module from the ops mpt-import supports
+(docs/import.md), exports it as the README does, imports it with
+mpt-import, trains it with `mpt-run --init --data --shuffle=false` in fp32
+and compares every step's loss and the saved parameters with PyTorch
+training the same module from the same weights on the same batches
+(examples/pytorch/reference.py). f16 and bf16 runs must keep the loss
+finite and near fp32's. Some seeds add one op mpt-import does not support:
+then a clear mpt-import error is the expected outcome. Prints one line per
+seed; a failing seed leaves a reproducer directory (its model, data,
+commands and outputs) under --reproducers.
+"""
+
+import argparse
+import copy
+import json
+import math
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import warnings
+
+import numpy as np
+import torch
+from torch import nn
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "examples", "pytorch"))
+import models  # noqa: E402
+import reference  # noqa: E402
+
+# fp32 must match PyTorch to this relative difference, per step; the final
+# parameters to this, relative to each tensor's largest magnitude.
+LOSS_TOLERANCE = 1e-4
+PARAMETER_TOLERANCE = 1e-3
+# f16 and bf16: the mean loss of the last steps within this of fp32's.
+LOW_PRECISION_TOLERANCE = 0.05
+# Parameters whose gradients never exceed this are not compared.
+INSENSITIVE_GRADIENT = 1e-5
+CRASH_MARKERS = ("Assertion", "Stack dump", "LLVM ERROR", "PLEASE submit", "Segmentation")
+
+
+class Apply(nn.Module):
+    """A function of the activation, with the modules it uses."""
+
+    def __init__(self, function, **modules):
+        super().__init__()
+        self.function = function
+        for name, module in modules.items():
+            self.add_module(name, module)
+
+    def forward(self, x):
+        return self.function(self, x)
+
+
+class Sequence(nn.Module):
+    def __init__(self, blocks):
+        super().__init__()
+        self.blocks = nn.ModuleList(blocks)
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return x
+
+
+def activation(rng):
+    """A random supported activation: (name, module)."""
+    choices = [
+        ("relu", nn.ReLU()),
+        ("gelu", nn.GELU()),
+        ("gelu-tanh", nn.GELU(approximate="tanh")),
+        ("tanh", nn.Tanh()),
+        ("sigmoid", nn.Sigmoid()),
+        ("silu", nn.SiLU()),
+        ("softmax", nn.Softmax(dim=-1)),
+        ("log-softmax", nn.LogSoftmax(dim=-1)),
+    ]
+    return rng.choice(choices)
+
+
+# Ops mpt-import rejects: one of them in a model makes a clear import error
+# the expected outcome.
+def unsupported_vector(rng, width):
+    return rng.choice(
+        [
+            ("leaky-relu", nn.LeakyReLU(0.1)),
+            ("elu", nn.ELU()),
+            ("batchnorm1d", nn.BatchNorm1d(width)),
+            ("hardtanh", nn.Hardtanh()),
+            ("split", Apply(lambda m, x: torch.cat(torch.split(x, 1, dim=-1)[::-1], dim=-1))),
+        ]
+    )
+
+
+class Generator:
+    """Builds a random model; `parts` records its architecture."""
+
+    def __init__(self, rng, allow_unsupported):
+        self.rng = rng
+        self.parts = []
+        self.unsupported = []
+        self.allow_unsupported = allow_unsupported
+
+    def width(self, low=2, high=12):
+        return self.rng.randint(low, high)
+
+    def maybe_unsupported(self, blocks, shape):
+        if self.allow_unsupported and not self.unsupported and shape[0] == "vec":
+            name, module = unsupported_vector(self.rng, shape[1])
+            self.unsupported.append(name)
+            self.parts.append(name + "!")
+            blocks.append(module)
+
+    # Each block builder takes the activation's shape (without the batch
+    # dim) and returns (module, new shape).
+    def vector_block(self, shape):
+        rng, (_, f) = self.rng, shape
+        kind = rng.choice(
+            ["linear", "linear", "act", "layernorm", "residual", "gate", "concat", "slice",
+             "scale", "square", "center", "to-seq"]
+        )
+        if kind == "linear":
+            g, bias = self.width(), rng.random() < 0.8
+            self.parts.append(f"linear{f}x{g}" + ("" if bias else "-nobias"))
+            return nn.Linear(f, g, bias=bias), ("vec", g)
+        if kind == "act":
+            name, module = activation(rng)
+            self.parts.append(name)
+            return module, shape
+        if kind == "layernorm":
+            affine = rng.random() < 0.8
+            self.parts.append("layernorm" + ("" if affine else "-noaffine"))
+            return nn.LayerNorm(f, elementwise_affine=affine), shape
+        if kind == "residual":
+            name, act = activation(rng)
+            self.parts.append(f"residual(linear,{name})")
+            return Apply(lambda m, x: x + m.act(m.fc(x)), fc=nn.Linear(f, f), act=act), shape
+        if kind == "gate":
+            g = self.width()
+            self.parts.append(f"gate{g}")
+            return (
+                Apply(lambda m, x: m.a(x) * torch.sigmoid(m.b(x)), a=nn.Linear(f, g), b=nn.Linear(f, g)),
+                ("vec", g),
+            )
+        if kind == "concat":
+            g, h = self.width(1, 6), self.width(1, 6)
+            self.parts.append(f"concat({g},{h})")
+            return (
+                Apply(lambda m, x: torch.cat([m.a(x), torch.tanh(m.b(x))], dim=-1),
+                      a=nn.Linear(f, g), b=nn.Linear(f, h)),
+                ("vec", g + h),
+            )
+        if kind == "slice" and f >= 2:
+            start = rng.randint(0, f - 2)
+            stop = rng.randint(start + 1, f)
+            self.parts.append(f"slice[{start}:{stop}]")
+            return Apply(lambda m, x: x[:, start:stop]), ("vec", stop - start)
+        if kind == "scale":
+            c = round(rng.uniform(0.25, 2.0), 3)
+            divide = rng.random() < 0.5
+            self.parts.append(("div" if divide else "mul") + str(c))
+            return Apply(lambda m, x: x / c if divide else x * c - 0.5), shape
+        if kind == "square":
+            self.parts.append("x*x")
+            return Apply(lambda m, x: x * x * 0.5), shape
+        if kind == "center":
+            self.parts.append("center")
+            return Apply(lambda m, x: x - x.mean(dim=-1, keepdim=True)), shape
+        if kind == "to-seq":
+            divisors = [t for t in range(2, f + 1) if f % t == 0 and f // t >= 1]
+            if divisors:
+                t = rng.choice(divisors)
+                self.parts.append(f"reshape({t},{f // t})")
+                return Apply(lambda m, x: x.reshape(x.shape[0], t, f // t)), ("seq", t, f // t)
+        g = self.width()
+        self.parts.append(f"linear{f}x{g}")
+        return nn.Linear(f, g), ("vec", g)
+
+    def sequence_block(self, shape):
+        rng, (_, t, d) = self.rng, shape
+        kind = rng.choice(
+            ["linear", "act", "layernorm", "attention", "encoder", "mix-time", "residual",
+             "mean", "sum", "max", "flatten", "matmul-self"]
+        )
+        if kind == "linear":
+            e, bias = self.width(2, 16), rng.random() < 0.8
+            self.parts.append(f"linear{d}x{e}" + ("" if bias else "-nobias"))
+            return nn.Linear(d, e, bias=bias), ("seq", t, e)
+        if kind == "act":
+            name, module = activation(rng)
+            self.parts.append(name)
+            return module, shape
+        if kind == "layernorm":
+            self.parts.append("layernorm")
+            return nn.LayerNorm(d), shape
+        if kind == "attention":
+            heads = rng.choice([h for h in (1, 2, 4) if d % h == 0])
+            self.parts.append(f"attention(h={heads})")
+            return Apply(
+                lambda m, x: attention(m, x, heads),
+                q=nn.Linear(d, d), k=nn.Linear(d, d), v=nn.Linear(d, d),
+            ), shape
+        if kind == "encoder" and d % 2 == 0:
+            heads = rng.choice([h for h in (1, 2, 4) if d % h == 0])
+            ff = self.width(4, 24)
+            act = rng.choice(["relu", "gelu"])
+            norm_first = rng.random() < 0.5
+            self.parts.append(f"encoder(h={heads},ff={ff},{act}{',norm-first' if norm_first else ''})")
+            return nn.TransformerEncoderLayer(
+                d_model=d, nhead=heads, dim_feedforward=ff, dropout=0.0, activation=act,
+                batch_first=True, norm_first=norm_first,
+            ), shape
+        if kind == "mix-time":
+            u = self.width(1, 6)
+            self.parts.append(f"mix-time{t}x{u}")
+            return Apply(lambda m, x: m.fc(x.transpose(1, 2)).transpose(1, 2), fc=nn.Linear(t, u)), (
+                "seq", u, d)
+        if kind == "residual":
+            name, act = activation(rng)
+            self.parts.append(f"residual(linear,{name})")
+            return Apply(lambda m, x: x + m.act(m.fc(x)), fc=nn.Linear(d, d), act=act), shape
+        if kind == "mean":
+            self.parts.append("mean(time)")
+            return Apply(lambda m, x: x.mean(dim=1)), ("vec", d)
+        if kind == "sum":
+            self.parts.append("sum(time)")
+            return Apply(lambda m, x: x.sum(dim=1) * 0.5), ("vec", d)
+        if kind == "max":
+            self.parts.append("amax(time)")
+            return Apply(lambda m, x: x.amax(dim=1)), ("vec", d)
+        if kind == "matmul-self":
+            self.parts.append("x@xT@x")
+            return Apply(lambda m, x: torch.matmul(torch.matmul(x, x.transpose(-1, -2)), x) * 0.1), shape
+        self.parts.append("flatten")
+        return nn.Flatten(), ("vec", t * d)
+
+    def image_block(self, shape):
+        rng, (_, c, h, w) = self.rng, shape
+        kind = rng.choice(["conv", "conv", "pool", "act", "residual-conv", "gap", "flatten",
+                           "to-seq"])
+        if kind == "conv":
+            k = rng.randint(1, 3)
+            padding = rng.randint(0, k - 1) if k > 1 else 0
+            stride = rng.choice([1, 1, 2])
+            dilation = rng.choice([1, 1, 1, 2])
+            groups = rng.choice([g for g in (1, 2, 3) if c % g == 0])
+            out = groups * rng.randint(1, 4)
+            span = dilation * (k - 1) + 1
+            if h + 2 * padding >= span and w + 2 * padding >= span:
+                bias = rng.random() < 0.8
+                self.parts.append(
+                    f"conv{c}->{out}(k{k},s{stride},p{padding},d{dilation},g{groups}"
+                    + ("" if bias else ",nobias") + ")")
+                conv = nn.Conv2d(c, out, k, stride=stride, padding=padding, dilation=dilation,
+                                 groups=groups, bias=bias)
+                size = lambda n: (n + 2 * padding - span) // stride + 1  # noqa: E731
+                return conv, ("img", out, size(h), size(w))
+        if kind == "pool" and min(h, w) >= 2:
+            k = rng.randint(2, min(3, h, w))
+            stride = rng.randint(1, k)
+            padding = rng.randint(0, k // 2)
+            size = lambda n: (n + 2 * padding - k) // stride + 1  # noqa: E731
+            if rng.random() < 0.5:
+                self.parts.append(f"maxpool(k{k},s{stride},p{padding})")
+                pool = nn.MaxPool2d(k, stride=stride, padding=padding)
+            else:
+                include = rng.random() < 0.5
+                self.parts.append(f"avgpool(k{k},s{stride},p{padding}"
+                                  + (",count-pad" if include and padding else "") + ")")
+                pool = nn.AvgPool2d(k, stride=stride, padding=padding, count_include_pad=include)
+            return pool, ("img", c, size(h), size(w))
+        if kind == "act":
+            name, module = activation(rng)
+            if name in ("softmax", "log-softmax"):
+                name, module = "relu", nn.ReLU()
+            self.parts.append(name)
+            return module, shape
+        if kind == "residual-conv":
+            self.parts.append("residual(conv3x3,relu)")
+            return Apply(lambda m, x: x + torch.relu(m.conv(x)), conv=nn.Conv2d(c, c, 3, padding=1)), shape
+        if kind == "gap":
+            self.parts.append("global-avgpool")
+            return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten()), ("vec", c)
+        if kind == "to-seq":
+            self.parts.append("pixels-as-seq")
+            return Apply(lambda m, x: x.flatten(2).transpose(1, 2)), ("seq", h * w, c)
+        self.parts.append("flatten")
+        return nn.Flatten(), ("vec", c * h * w)
+
+    def block(self, shape):
+        if shape[0] == "vec":
+            return self.vector_block(shape)
+        if shape[0] == "seq":
+            return self.sequence_block(shape)
+        return self.image_block(shape)
+
+
+def attention(m, x, heads):
+    batch, time, width = x.shape
+    split = lambda y: y.reshape(batch, time, heads, width // heads).transpose(1, 2)  # noqa: E731
+    q, k, v = split(m.q(x)), split(m.k(x)), split(m.v(x))
+    scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(width // heads)
+    out = torch.matmul(torch.softmax(scores, dim=-1), v)
+    return out.transpose(1, 2).reshape(batch, time, width)
+
+
+def generate(seed):
+    """The random case of a seed: a dict with the model, its data and how
+    to train it."""
+    rng = random.Random(seed)
+    torch.manual_seed(seed)
+    data_rng = np.random.default_rng(seed)
+    gen = Generator(rng, allow_unsupported=rng.random() < 0.1)
+    batch = rng.choice([1, 2, 3, 4, 5, 8, 16])
+    samples = batch * rng.randint(1, 3)
+    blocks = []
+    source = rng.choice(["vec", "vec", "seq", "img", "tokens"])
+    if source == "vec":
+        shape = ("vec", gen.width(2, 12))
+        x = data_rng.standard_normal((samples, shape[1]), dtype=np.float32)
+    elif source == "seq":
+        shape = ("seq", gen.width(1, 6), gen.width(2, 12))
+        x = data_rng.standard_normal((samples,) + shape[1:], dtype=np.float32)
+    elif source == "img":
+        shape = ("img", rng.randint(1, 3), rng.randint(3, 8), rng.randint(3, 8))
+        x = data_rng.standard_normal((samples,) + shape[1:], dtype=np.float32)
+    else:
+        vocabulary, time, d = gen.width(3, 20), gen.width(1, 6), 2 * gen.width(1, 6)
+        x = data_rng.integers(0, vocabulary, (samples, time), dtype=np.int64)
+        blocks.append(nn.Embedding(vocabulary, d))
+        gen.parts.append(f"embedding{vocabulary}x{d}")
+        shape = ("seq", time, d)
+    gen.parts.insert(0, f"in{list(x.shape[1:])}")
+    for _ in range(rng.randint(1, 4)):
+        module, shape = gen.block(shape)
+        blocks.append(module)
+        if rng.random() < 0.3:
+            gen.maybe_unsupported(blocks, shape)
+    gen.maybe_unsupported(blocks, shape)
+    loss = rng.choice(["mse", "cross-entropy", "probabilities"])
+    if shape[0] == "img":
+        blocks.append(nn.Flatten())
+        gen.parts.append("flatten")
+        shape = ("vec", shape[1] * shape[2] * shape[3])
+    width = shape[-1]
+    outputs = gen.width(2, 8)
+    blocks.append(nn.Linear(width, outputs))
+    gen.parts.append(f"linear{width}x{outputs}")
+    out_shape = (samples,) + tuple(shape[1:-1]) + (outputs,)
+    if loss == "mse":
+        y = data_rng.standard_normal(out_shape, dtype=np.float32)
+    elif loss == "cross-entropy":
+        y = data_rng.integers(0, outputs, out_shape[:-1], dtype=np.int64)
+    else:
+        logits = data_rng.standard_normal(out_shape)
+        y = (np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)).astype(np.float32)
+    optimizer = rng.choice(["sgd", "momentum", "adam"])
+    hyper = {"lr": rng.choice([0.001, 0.01, 0.05]) if optimizer != "adam"
+             else rng.choice([0.0005, 0.001, 0.003])}
+    if rng.random() < 0.3:
+        hyper["weight_decay"] = rng.choice([1e-4, 1e-2])
+    if optimizer == "momentum":
+        hyper["momentum"] = rng.choice([0.5, 0.9])
+    if optimizer == "adam" and rng.random() < 0.5:
+        hyper["beta1"], hyper["beta2"] = rng.choice([(0.8, 0.99), (0.9, 0.95)])
+        hyper["epsilon"] = rng.choice([1e-8, 1e-6])
+    return {
+        "seed": seed,
+        "model": Sequence(blocks),
+        "x": x,
+        "y": y,
+        "batch": batch,
+        "loss": loss,
+        "optimizer": optimizer,
+        "hyper": hyper,
+        "opset": rng.choice([13, 14, 15, 16, 17]),
+        "parts": gen.parts,
+        "unsupported": gen.unsupported,
+    }
+
+
+def optimizer_attribute(kind, hyper):
+    fields = ", ".join(f"{name} = {value:e}" for name, value in hyper.items())
+    return f"#mpt.{kind}<{fields}>"
+
+
+def read_safetensors(path):
+    """The tensors of a safetensors file, as float64 NumPy arrays."""
+    types = {"F32": np.float32, "F64": np.float64, "F16": np.float16, "I64": np.int64}
+    with open(path, "rb") as f:
+        length = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(length))
+        data = f.read()
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = entry["data_offsets"]
+        array = np.frombuffer(data[begin:end], dtype=types[entry["dtype"]])
+        tensors[name] = array.reshape(entry["shape"]).astype(np.float64)
+    return tensors
+
+
+def run(command, log):
+    """Runs a command, appending it and its output to the case's log;
+    returns (status, stderr)."""
+    result = subprocess.run(command, capture_output=True, text=True)
+    with open(log, "a") as f:
+        f.write("$ " + " ".join(command) + "\n" + result.stdout + result.stderr
+                + f"[exit {result.returncode}]\n")
+    return result.returncode, result.stderr
+
+
+def crashed(status, stderr):
+    return status < 0 or status > 1 or any(m in stderr for m in CRASH_MARKERS)
+
+
+def metrics_losses(path):
+    return reference.read_losses(path)
+
+
+def mpt_train(case, tools, directory, precision, steps, log):
+    """Trains the imported step with mpt-run; returns (status, stderr,
+    losses)."""
+    metrics = os.path.join(directory, f"{precision}.csv")
+    command = [
+        tools["mpt-run"], os.path.join(directory, "model.mlir"),
+        "--init=" + os.path.join(directory, "init.safetensors"),
+        "--data=" + os.path.join(directory, "x.npy") + "," + os.path.join(directory, "y.npy"),
+        "--shuffle=false", f"--steps={steps}", "--print-every=0", "--metrics=" + metrics,
+        f"--precision={precision}",
+    ]
+    if precision == "fp32":
+        command.append("--save=" + os.path.join(directory, "trained.safetensors"))
+    status, stderr = run(command, log)
+    if status != 0:
+        return status, stderr, None
+    return status, stderr, metrics_losses(metrics)
+
+
+def check(case, tools, directory, steps, precisions):
+    """Runs one case; returns (max fp32 loss difference or None, verdict,
+    details). The verdict is 'ok', 'rejected' (a clear import error for an
+    unsupported op) or 'FAIL ...'."""
+    log = os.path.join(directory, "log.txt")
+    model = case["model"]
+    initial = copy.deepcopy(model.state_dict())
+    np.save(os.path.join(directory, "x.npy"), case["x"])
+    np.save(os.path.join(directory, "y.npy"), case["y"])
+    sample = torch.from_numpy(case["x"][:2])
+    model.eval()
+    torch.onnx.export(
+        model, sample, os.path.join(directory, "model.onnx"), input_names=["x"],
+        output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
+        opset_version=case["opset"], do_constant_folding=False,
+        training=torch.onnx.TrainingMode.TRAINING,
+    )
+    model.load_state_dict(initial)
+    loss_options = {"mse": ["--loss=mse"], "cross-entropy": ["--loss=cross-entropy"],
+                    "probabilities": ["--loss=cross-entropy", "--target=probabilities"]}
+    command = [
+        tools["mpt-import"], os.path.join(directory, "model.onnx"), f"--batch={case['batch']}",
+        "--optimizer=" + optimizer_attribute(case["optimizer"], case["hyper"]),
+        "-o", os.path.join(directory, "model.mlir"),
+        "--init=" + os.path.join(directory, "init.safetensors"),
+    ] + loss_options[case["loss"]]
+    status, stderr = run(command, log)
+    if crashed(status, stderr):
+        return None, "FAIL crash in mpt-import", stderr
+    if status != 0:
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        clear = len(lines) == 1 and lines[0].startswith("mpt-import: error:")
+        if not clear:
+            return None, "FAIL unclear mpt-import error", stderr
+        if case["unsupported"]:
+            return None, "rejected", lines[0]
+        return None, "FAIL rejected a supported model", lines[0]
+
+    status, stderr, losses = mpt_train(case, tools, directory, "fp32", steps, log)
+    if status != 0:
+        return None, "FAIL mpt-run fp32 " + ("crash" if crashed(status, stderr) else "error"), stderr
+    data = torch.from_numpy(case["x"]), torch.from_numpy(case["y"])
+    kind = "mse" if case["loss"] == "mse" else "cross-entropy"
+
+    def torch_train(skipped=()):
+        """PyTorch's losses, trained from the initial weights; the model and
+        the largest gradient magnitude each parameter saw."""
+        trained = copy.deepcopy(model)
+        largest = {}
+        for name, parameter in trained.named_parameters():
+            largest[name] = 0.0
+            parameter.register_hook(
+                lambda g, name=name: largest.__setitem__(
+                    name, max(largest[name], g.abs().max().item())))
+        optimizer = reference.make_optimizer(
+            trained.parameters(), case["optimizer"], **case["hyper"])
+        losses = reference.train_module(trained, *data, models.loss_function(kind), optimizer,
+                                        case["batch"], steps, skipped)
+        return losses, trained, largest
+
+    expected, trained_model, largest_gradient = torch_train()
+    with open(os.path.join(directory, "torch.txt"), "w") as f:
+        f.write("".join(f"{loss:.9g}\n" for loss in expected))
+    worst, worst_step = reference.max_relative_difference(losses, expected)
+    if len(losses) != len(expected) or not worst <= LOSS_TOLERANCE:
+        return worst, f"FAIL fp32 loss differs at step {worst_step}", ""
+
+    trained = read_safetensors(os.path.join(directory, "trained.safetensors"))
+    state = trained_model.state_dict()
+    for name, value in trained.items():
+        if name not in state:
+            return worst, f"FAIL saved parameter '{name}' is not in the state_dict", ""
+        torch_value = state[name].detach().double().numpy()
+        if value.shape != torch_value.shape:
+            return worst, f"FAIL parameter '{name}' has shape {value.shape}", ""
+        # A parameter the loss does not depend on (the key bias of attention,
+        # which softmax cancels) has gradients of rounding noise, which Adam
+        # turns into steps of lr: its values are not comparable.
+        if largest_gradient.get(name, 1.0) < INSENSITIVE_GRADIENT:
+            continue
+        scale = max(np.abs(torch_value).max(), 1e-6)
+        if not np.abs(value - torch_value).max() / scale <= PARAMETER_TOLERANCE:
+            return worst, f"FAIL parameter '{name}' differs", ""
+
+    for precision in precisions:
+        if precision == "fp32":
+            continue
+        status, stderr, low = mpt_train(case, tools, directory, precision, steps, log)
+        if status != 0:
+            return worst, f"FAIL mpt-run {precision} " + (
+                "crash" if crashed(status, stderr) else "error"), stderr
+        if not all(math.isfinite(v) for v in low):
+            return worst, f"FAIL {precision} loss not finite", ""
+        # Against fp32 PyTorch that skips the steps the loss scale skipped.
+        skipped = reference.read_skipped_steps(os.path.join(directory, f"{precision}.csv"))
+        same_skips = torch_train(skipped)[0] if skipped else expected
+        tail = np.mean(same_skips[-5:])
+        drift = abs(np.mean(low[-5:]) - tail) / max(abs(tail), 1e-3)
+        if not drift <= LOW_PRECISION_TOLERANCE:
+            return worst, f"FAIL {precision} loss {drift:.1%} from fp32", ""
+    return worst, "ok", ""
+
+
+def save_reproducer(case, directory, reproducers, verdict, details):
+    target = os.path.join(reproducers, f"seed-{case['seed']}")
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(directory, target)
+    with open(os.path.join(target, "README.txt"), "w") as f:
+        f.write(
+            f"seed {case['seed']}: {verdict}\n{details}\n"
+            f"architecture: {' '.join(case['parts'])}\n"
+            f"batch {case['batch']}, loss {case['loss']}, opset {case['opset']}, "
+            f"optimizer {optimizer_attribute(case['optimizer'], case['hyper'])}\n"
+            f"module:\n{case['model']}\n"
+            "log.txt has the commands and their output; torch.txt PyTorch's losses.\n"
+            f"Again: utils/model-fuzz.py --build=BUILD {case['seed']}\n"
+        )
+    return target
+
+
+def parse_seeds(texts):
+    seeds = []
+    for text in texts:
+        match = re.fullmatch(r"(\d+)-(\d+)", text)
+        if match:
+            seeds.extend(range(int(match.group(1)), int(match.group(2)) + 1))
+        else:
+            seeds.append(int(text))
+    return seeds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("seeds", nargs="+", help="seeds, or ranges FIRST-LAST")
+    parser.add_argument("--build", required=True, help="the build directory (its bin/)")
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--precisions", default="fp32,f16,bf16")
+    parser.add_argument("--reproducers", default="model-fuzz-failures")
+    args = parser.parse_args()
+    tools = {name: os.path.join(args.build, "bin", name) for name in ("mpt-import", "mpt-run")}
+    precisions = args.precisions.split(",")
+    torch.set_num_threads(1)
+    # The exporter's tracer warnings are about the generated Python, not MPT.
+    warnings.simplefilter("ignore")
+    failures = 0
+    for seed in parse_seeds(args.seeds):
+        case = generate(seed)
+        summary = " ".join(case["parts"])
+        setup = (f"b{case['batch']} {case['loss']} {case['optimizer']} opset{case['opset']}")
+        with tempfile.TemporaryDirectory(prefix="model-fuzz-") as directory:
+            try:
+                worst, verdict, details = check(case, tools, directory, args.steps, precisions)
+            except Exception as error:  # noqa: BLE001 - a failing case, kept
+                worst, verdict, details = None, "FAIL harness: " + repr(error), ""
+            where = ""
+            if verdict.startswith("FAIL"):
+                failures += 1
+                where = " -> " + save_reproducer(case, directory, args.reproducers, verdict, details)
+        difference = "-" if worst is None else f"{worst:.2e}"
+        print(f"seed {seed}: {summary} | {setup} | max rel diff {difference} | {verdict}{where}",
+              flush=True)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
