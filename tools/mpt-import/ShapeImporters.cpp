@@ -1,6 +1,7 @@
 //===- ShapeImporters.cpp - Shape and data-movement ONNX ops to mpt ops -- ===//
 //
-// Reshapes, transposes, broadcasts, concatenation, slicing and gathers.
+// Reshapes, transposes, broadcasts, concatenation, slicing, padding and
+// gathers.
 // Their shape operands (targets, axes, bounds) must be known at import
 // time; exported graphs compute them from static shapes.
 //
@@ -215,6 +216,79 @@ llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
+/// Constant padding: PyTorch exports an average pool that counts its
+/// padding (`count_include_pad`, the default) as a Pad before the pool.
+/// Each padded dim becomes a concat of filled blocks around the input, each
+/// cropped one a slice.
+llvm::Error importPad(GraphImporter &im, const onnx::NodeProto &node) {
+  std::string mode = im.stringAttr(node, "mode", "constant");
+  if (mode != "constant")
+    return im.fail(node,
+                   "mode = " + mode + " is not supported; supported: constant");
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  const HostConstant *pads = im.constant(node, 1);
+  if (!pads)
+    return im.fail(node, "the pads must be known at import time");
+  double fill = 0.0;
+  if (im.hasInput(node, 2)) {
+    const HostConstant *value = im.constant(node, 2);
+    if (!value || value->numElements() != 1)
+      return im.fail(node, "the constant_value must be a scalar known at "
+                           "import time");
+    fill = value->floatAt(0);
+  }
+  Value result = *input;
+  int64_t rank = typeOf(result).getRank();
+  if (pads->numElements() != 2 * rank)
+    return im.fail(node, "expected " + llvm::Twine(2 * rank) +
+                             " pads for a rank-" + llvm::Twine(rank) +
+                             " input, found " +
+                             llvm::Twine(pads->numElements()));
+  Location loc = im.loc(node);
+  for (int64_t axis = 0; axis < rank; ++axis) {
+    int64_t before = pads->intAt(axis), after = pads->intAt(axis + rank);
+    RankedTensorType type = typeOf(result);
+    int64_t size = type.getDimSize(axis);
+    if (size + std::min<int64_t>(before, 0) + std::min<int64_t>(after, 0) <= 0)
+      return im.fail(node, "the pads crop dim " + llvm::Twine(axis) +
+                               " to nothing; empty tensors are not "
+                               "supported");
+    if (before < 0 || after < 0) {
+      Shape offsets(rank, 0), sizes(type.getShape());
+      offsets[axis] = std::max<int64_t>(-before, 0);
+      sizes[axis] =
+          size + std::min<int64_t>(before, 0) + std::min<int64_t>(after, 0);
+      result =
+          mlir::mpt::SliceOp::create(im.b, loc, type.clone(sizes), result,
+                                     im.b.getDenseI64ArrayAttr(offsets),
+                                     im.b.getDenseI64ArrayAttr(Shape(rank, 1)));
+      type = typeOf(result);
+    }
+    SmallVector<Value> pieces;
+    auto block = [&](int64_t count) {
+      Shape shape(type.getShape());
+      shape[axis] = count;
+      Value scalar = scalarConstant(im, node, type.getElementType(), fill);
+      pieces.push_back(broadcastTo(im, node, scalar, shape));
+    };
+    if (before > 0)
+      block(before);
+    pieces.push_back(result);
+    if (after > 0)
+      block(after);
+    if (pieces.size() == 1)
+      continue;
+    Shape shape(type.getShape());
+    shape[axis] += std::max<int64_t>(before, 0) + std::max<int64_t>(after, 0);
+    result = mlir::mpt::ConcatOp::create(im.b, loc, type.clone(shape), pieces,
+                                         im.b.getI64IntegerAttr(axis));
+  }
+  im.setResult(node, result);
+  return llvm::Error::success();
+}
+
 llvm::Error importGather(GraphImporter &im, const onnx::NodeProto &node) {
   llvm::Expected<Value> data = im.floatValue(node, 0);
   if (!data)
@@ -270,6 +344,7 @@ void addShapeImporters(llvm::StringMap<OpImporter> &importers) {
   importers["Expand"] = importExpand;
   importers["Concat"] = importConcat;
   importers["Slice"] = importSlice;
+  importers["Pad"] = importPad;
   importers["Gather"] = importGather;
 }
 
