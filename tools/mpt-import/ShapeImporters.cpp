@@ -1,7 +1,7 @@
 //===- ShapeImporters.cpp - Shape and data-movement ONNX ops to mpt ops -- ===//
 //
-// Reshapes, transposes, broadcasts, concatenation, slicing, padding and
-// gathers.
+// Reshapes, transposes, broadcasts, concatenation, slicing, splitting,
+// padding and gathers.
 // Their shape operands (targets, axes, bounds) must be known at import
 // time; exported graphs compute them from static shapes.
 //
@@ -216,6 +216,63 @@ llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
+/// torch.split and torch.chunk: one slice per output along the axis, of the
+/// given sizes or, without them, equal parts.
+llvm::Error importSplit(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  RankedTensorType type = typeOf(*input);
+  llvm::Expected<int64_t> axis =
+      normalizeAxis(im, node, im.intAttr(node, "axis", 0), type.getRank());
+  if (!axis)
+    return axis.takeError();
+  int64_t size = type.getDimSize(*axis), parts = node.output_size();
+  std::vector<int64_t> sizes;
+  if (im.hasInput(node, 1)) {
+    const HostConstant *split = im.constant(node, 1);
+    if (!split)
+      return im.fail(node, "the split sizes must be known at import time");
+    for (int64_t i = 0; i < split->numElements(); ++i)
+      sizes.push_back(split->intAt(i));
+  } else if (std::optional<std::vector<int64_t>> split =
+                 im.intsAttr(node, "split")) {
+    sizes = *split;
+  } else {
+    if (size % parts != 0)
+      return im.fail(node, "dim " + llvm::Twine(*axis) + " of size " +
+                               llvm::Twine(size) + " does not split into " +
+                               llvm::Twine(parts) + " equal parts");
+    sizes.assign(parts, size / parts);
+  }
+  int64_t total = 0;
+  for (int64_t part : sizes) {
+    if (part <= 0)
+      return im.fail(node, "split size " + llvm::Twine(part) +
+                               " is not supported; supported: positive "
+                               "sizes (empty tensors are not supported)");
+    total += part;
+  }
+  if (static_cast<int64_t>(sizes.size()) != parts || total != size)
+    return im.fail(node, "expected " + llvm::Twine(parts) +
+                             " split sizes adding up to " + llvm::Twine(size) +
+                             ", found " + llvm::Twine(sizes.size()) +
+                             " adding up to " + llvm::Twine(total));
+  Shape offsets(type.getRank(), 0), shape(type.getShape());
+  for (int64_t part = 0; part < parts; ++part) {
+    shape[*axis] = sizes[part];
+    if (im.consumed.contains(node.output(part)))
+      im.setResult(node,
+                   mlir::mpt::SliceOp::create(
+                       im.b, im.loc(node), type.clone(shape), *input,
+                       im.b.getDenseI64ArrayAttr(offsets),
+                       im.b.getDenseI64ArrayAttr(Shape(type.getRank(), 1))),
+                   part);
+    offsets[*axis] += sizes[part];
+  }
+  return llvm::Error::success();
+}
+
 /// Constant padding: PyTorch exports an average pool that counts its
 /// padding (`count_include_pad`, the default) as a Pad before the pool.
 /// Each padded dim becomes a concat of filled blocks around the input, each
@@ -345,6 +402,7 @@ void addShapeImporters(llvm::StringMap<OpImporter> &importers) {
   importers["Concat"] = importConcat;
   importers["Slice"] = importSlice;
   importers["Pad"] = importPad;
+  importers["Split"] = importSplit;
   importers["Gather"] = importGather;
 }
 
