@@ -42,8 +42,25 @@ import reference  # noqa: E402
 # parameters to this, relative to each tensor's largest magnitude.
 LOSS_TOLERANCE = 1e-4
 PARAMETER_TOLERANCE = 1e-3
+# ... relative to at least this magnitude (a parameter still near its zero
+# initialisation, whose few updates carry the rounding of its gradients).
+PARAMETER_FLOOR = 1e-2
 # f16 and bf16: the mean loss of the last steps within this of fp32's.
 LOW_PRECISION_TOLERANCE = 0.05
+# ... relative to at least this fraction of the first loss: a loss trained
+# close to zero is below the resolution of bf16 activations.
+LOW_PRECISION_FLOOR = 0.01
+# A case whose PyTorch loss grows beyond this multiple of the first (or
+# stops being finite) diverges: its numbers are not compared.
+DIVERGED = 100.0
+# Losses below this fraction of the first are compared as if this large.
+LOSS_FLOOR = 1e-3
+# An unstable trajectory passes when MPT is within this factor of f32
+# PyTorch's distance from float64 PyTorch.
+UNSTABLE_FACTOR = 10.0
+# f32 PyTorch this far from float64 PyTorch: a trajectory too sensitive to
+# rounding for a loose f16/bf16 bound (only their finiteness is checked).
+SENSITIVE = 1e-5
 # Parameters whose gradients never exceed this are not compared.
 INSENSITIVE_GRADIENT = 1e-5
 CRASH_MARKERS = ("Assertion", "Stack dump", "LLVM ERROR", "PLEASE submit", "Segmentation")
@@ -97,7 +114,8 @@ def unsupported_vector(rng, width):
             ("elu", nn.ELU()),
             ("batchnorm1d", nn.BatchNorm1d(width)),
             ("hardtanh", nn.Hardtanh()),
-            ("split", Apply(lambda m, x: torch.cat(torch.split(x, 1, dim=-1)[::-1], dim=-1))),
+            ("softplus", nn.Softplus()),
+            ("abs", Apply(lambda m, x: torch.abs(x))),
         ]
     )
 
@@ -127,7 +145,7 @@ class Generator:
         rng, (_, f) = self.rng, shape
         kind = rng.choice(
             ["linear", "linear", "act", "layernorm", "residual", "gate", "concat", "slice",
-             "scale", "square", "center", "to-seq"]
+             "scale", "square", "center", "to-seq", "split", "glu", "elementwise", "dropout0"]
         )
         if kind == "linear":
             g, bias = self.width(), rng.random() < 0.8
@@ -176,6 +194,20 @@ class Generator:
         if kind == "center":
             self.parts.append("center")
             return Apply(lambda m, x: x - x.mean(dim=-1, keepdim=True)), shape
+        if kind == "split" and f >= 2:
+            k = rng.randint(1, f - 1)
+            self.parts.append(f"split({k},{f - k})")
+            return Apply(lambda m, x: swap_halves(x, k)), shape
+        if kind == "glu" and f % 2 == 0:
+            self.parts.append("chunk-glu")
+            return Apply(lambda m, x: glu(x)), ("vec", f // 2)
+        if kind == "elementwise":
+            name, function = rng.choice(ELEMENTWISE)
+            self.parts.append(name)
+            return Apply(lambda m, x: function(x)), shape
+        if kind == "dropout0":
+            self.parts.append("dropout(p=0)")
+            return nn.Dropout(0.0), shape
         if kind == "to-seq":
             divisors = [t for t in range(2, f + 1) if f % t == 0 and f // t >= 1]
             if divisors:
@@ -190,7 +222,8 @@ class Generator:
         rng, (_, t, d) = self.rng, shape
         kind = rng.choice(
             ["linear", "act", "layernorm", "attention", "encoder", "mix-time", "residual",
-             "mean", "sum", "max", "flatten", "matmul-self"]
+             "mean", "sum", "max", "flatten", "matmul-self", "mha", "encoder-time-first",
+             "softmax-time", "concat-time"]
         )
         if kind == "linear":
             e, bias = self.width(2, 16), rng.random() < 0.8
@@ -220,6 +253,24 @@ class Generator:
                 d_model=d, nhead=heads, dim_feedforward=ff, dropout=0.0, activation=act,
                 batch_first=True, norm_first=norm_first,
             ), shape
+        if kind == "mha":
+            heads = rng.choice([h for h in (1, 2, 4) if d % h == 0])
+            bias = rng.random() < 0.7
+            self.parts.append(f"multihead(h={heads}" + ("" if bias else ",nobias") + ")")
+            return Apply(lambda m, x: m.mha(x, x, x, need_weights=False)[0],
+                         mha=nn.MultiheadAttention(d, heads, bias=bias, batch_first=True)), shape
+        if kind == "encoder-time-first" and d % 2 == 0:
+            ff = self.width(4, 16)
+            self.parts.append(f"encoder(h=2,ff={ff},time-first)")
+            return Apply(lambda m, x: m.layer(x.transpose(0, 1)).transpose(0, 1),
+                         layer=nn.TransformerEncoderLayer(d, 2, ff, dropout=0.0)), shape
+        if kind == "softmax-time":
+            self.parts.append("softmax(time)")
+            return nn.Softmax(dim=1), shape
+        if kind == "concat-time":
+            self.parts.append("concat(time)")
+            return Apply(lambda m, x: torch.cat([x, torch.tanh(m.fc(x))], dim=1),
+                         fc=nn.Linear(d, d)), ("seq", 2 * t, d)
         if kind == "mix-time":
             u = self.width(1, 6)
             self.parts.append(f"mix-time{t}x{u}")
@@ -247,7 +298,7 @@ class Generator:
     def image_block(self, shape):
         rng, (_, c, h, w) = self.rng, shape
         kind = rng.choice(["conv", "conv", "pool", "act", "residual-conv", "gap", "flatten",
-                           "to-seq"])
+                           "to-seq", "mean-hw", "concat-channels"])
         if kind == "conv":
             k = rng.randint(1, 3)
             padding = rng.randint(0, k - 1) if k > 1 else 0
@@ -291,6 +342,13 @@ class Generator:
         if kind == "gap":
             self.parts.append("global-avgpool")
             return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten()), ("vec", c)
+        if kind == "mean-hw":
+            self.parts.append("mean(h,w)")
+            return Apply(lambda m, x: x.mean(dim=(2, 3))), ("vec", c)
+        if kind == "concat-channels":
+            self.parts.append("concat(channels)")
+            return Apply(lambda m, x: torch.cat([x, torch.relu(m.conv(x))], dim=1),
+                         conv=nn.Conv2d(c, 2, 3, padding=1)), ("img", c + 2, h, w)
         if kind == "to-seq":
             self.parts.append("pixels-as-seq")
             return Apply(lambda m, x: x.flatten(2).transpose(1, 2)), ("seq", h * w, c)
@@ -303,6 +361,28 @@ class Generator:
         if shape[0] == "seq":
             return self.sequence_block(shape)
         return self.image_block(shape)
+
+
+ELEMENTWISE = [
+    ("log(1+exp)", lambda x: torch.log(torch.exp(x) + 1.0)),
+    ("sqrt(x*x+1)", lambda x: torch.sqrt(x * x + 1.0)),
+    ("x^3", lambda x: torch.pow(x, 3.0) * 0.1),
+    ("1/(1+x*x)", lambda x: torch.reciprocal(x * x + 1.0)),
+    ("x/(1+|x|)", lambda x: x / (torch.sqrt(x * x) + 1.0)),
+    ("-x", lambda x: -x),
+    ("erf", lambda x: torch.erf(x)),
+]
+
+
+def swap_halves(x, k):
+    """torch.split into sizes k and the rest, joined the other way round."""
+    a, b = torch.split(x, [k, x.shape[-1] - k], dim=-1)
+    return torch.cat([b, a * 0.5], dim=-1)
+
+
+def glu(x):
+    a, b = x.chunk(2, dim=-1)
+    return a * torch.sigmoid(b)
 
 
 def attention(m, x, heads):
@@ -459,12 +539,17 @@ def check(case, tools, directory, steps, precisions):
     np.save(os.path.join(directory, "y.npy"), case["y"])
     sample = torch.from_numpy(case["x"][:2])
     model.eval()
-    torch.onnx.export(
-        model, sample, os.path.join(directory, "model.onnx"), input_names=["x"],
-        output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
-        opset_version=case["opset"], do_constant_folding=False,
-        training=torch.onnx.TrainingMode.TRAINING,
-    )
+    try:
+        torch.onnx.export(
+            model, sample, os.path.join(directory, "model.onnx"), input_names=["x"],
+            output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
+            opset_version=case["opset"], do_constant_folding=False,
+            training=torch.onnx.TrainingMode.TRAINING,
+        )
+    except Exception as error:  # noqa: BLE001 - PyTorch's exporter, not MPT
+        # (PyTorch 1.13 writes an invalid LayerNormalization for a layer norm
+        # without affine parameters at opset 17.)
+        return None, "not exported: " + str(error).splitlines()[0][:100], ""
     model.load_state_dict(initial)
     loss_options = {"mse": ["--loss=mse"], "cross-entropy": ["--loss=cross-entropy"],
                     "probabilities": ["--loss=cross-entropy", "--target=probabilities"]}
@@ -492,27 +577,44 @@ def check(case, tools, directory, steps, precisions):
     data = torch.from_numpy(case["x"]), torch.from_numpy(case["y"])
     kind = "mse" if case["loss"] == "mse" else "cross-entropy"
 
-    def torch_train(skipped=()):
+    def torch_train(skipped=(), dtype=torch.float32):
         """PyTorch's losses, trained from the initial weights; the model and
         the largest gradient magnitude each parameter saw."""
-        trained = copy.deepcopy(model)
+        trained = copy.deepcopy(model).to(dtype)
         largest = {}
         for name, parameter in trained.named_parameters():
-            largest[name] = 0.0
+            largest[name] = torch.zeros(parameter.shape, dtype=torch.float64)
             parameter.register_hook(
                 lambda g, name=name: largest.__setitem__(
-                    name, max(largest[name], g.abs().max().item())))
+                    name, torch.maximum(largest[name], g.detach().abs().double())))
         optimizer = reference.make_optimizer(
             trained.parameters(), case["optimizer"], **case["hyper"])
-        losses = reference.train_module(trained, *data, models.loss_function(kind), optimizer,
+        inputs = [t.to(dtype) if t.is_floating_point() else t for t in data]
+        losses = reference.train_module(trained, *inputs, models.loss_function(kind), optimizer,
                                         case["batch"], steps, skipped)
         return losses, trained, largest
 
     expected, trained_model, largest_gradient = torch_train()
+    if not all(math.isfinite(v) and abs(v) <= DIVERGED * abs(expected[0]) for v in expected):
+        return None, "diverges in PyTorch: not compared", ""
     with open(os.path.join(directory, "torch.txt"), "w") as f:
         f.write("".join(f"{loss:.9g}\n" for loss in expected))
-    worst, worst_step = reference.max_relative_difference(losses, expected)
-    if len(losses) != len(expected) or not worst <= LOSS_TOLERANCE:
+    # A loss that falls by orders of magnitude is compared relative to
+    # where it started: its last digits are rounding.
+    floor = LOSS_FLOOR * abs(expected[0])
+    worst, worst_step = reference.max_relative_difference(losses, expected, floor)
+    # Training that amplifies rounding sets f32 PyTorch itself apart from
+    # exact arithmetic; then MPT passes when it is about as close to float64
+    # PyTorch as f32 PyTorch is, and low precision is not compared.
+    exact = torch_train(dtype=torch.float64)[0]
+    torch_error = reference.max_relative_difference(expected, exact, floor)[0]
+    sensitive = torch_error > SENSITIVE
+    unstable = ""
+    if len(losses) == len(expected) and not worst <= LOSS_TOLERANCE:
+        mpt_error = reference.max_relative_difference(losses, exact, floor)[0]
+        if mpt_error <= max(LOSS_TOLERANCE, UNSTABLE_FACTOR * torch_error):
+            unstable = f" (unstable: f32 PyTorch {torch_error:.1e} from f64, MPT {mpt_error:.1e})"
+    if len(losses) != len(expected) or not (worst <= LOSS_TOLERANCE or unstable):
         return worst, f"FAIL fp32 loss differs at step {worst_step}", ""
 
     trained = read_safetensors(os.path.join(directory, "trained.safetensors"))
@@ -523,14 +625,18 @@ def check(case, tools, directory, steps, precisions):
         torch_value = state[name].detach().double().numpy()
         if value.shape != torch_value.shape:
             return worst, f"FAIL parameter '{name}' has shape {value.shape}", ""
-        # A parameter the loss does not depend on (the key bias of attention,
+        if unstable:
+            continue
+        # An element the loss does not depend on (the key bias of attention,
         # which softmax cancels) has gradients of rounding noise, which Adam
         # turns into steps of lr: its values are not comparable.
-        if largest_gradient.get(name, 1.0) < INSENSITIVE_GRADIENT:
-            continue
-        scale = max(np.abs(torch_value).max(), 1e-6)
-        if not np.abs(value - torch_value).max() / scale <= PARAMETER_TOLERANCE:
-            return worst, f"FAIL parameter '{name}' differs", ""
+        responsive = np.ones(value.shape, dtype=bool)
+        if name in largest_gradient:
+            responsive = largest_gradient[name].numpy() >= INSENSITIVE_GRADIENT
+        scale = max(np.abs(torch_value).max(), PARAMETER_FLOOR)
+        difference = np.where(responsive, np.abs(value - torch_value), 0.0).max() / scale
+        if not difference <= PARAMETER_TOLERANCE:
+            return worst, f"FAIL parameter '{name}' differs by {difference:.1e}", ""
 
     for precision in precisions:
         if precision == "fp32":
@@ -541,14 +647,17 @@ def check(case, tools, directory, steps, precisions):
                 "crash" if crashed(status, stderr) else "error"), stderr
         if not all(math.isfinite(v) for v in low):
             return worst, f"FAIL {precision} loss not finite", ""
+        if sensitive:
+            continue
         # Against fp32 PyTorch that skips the steps the loss scale skipped.
         skipped = reference.read_skipped_steps(os.path.join(directory, f"{precision}.csv"))
         same_skips = torch_train(skipped)[0] if skipped else expected
         tail = np.mean(same_skips[-5:])
-        drift = abs(np.mean(low[-5:]) - tail) / max(abs(tail), 1e-3)
+        drift = abs(np.mean(low[-5:]) - tail) / max(abs(tail), LOW_PRECISION_FLOOR * abs(same_skips[0]))
         if not drift <= LOW_PRECISION_TOLERANCE:
             return worst, f"FAIL {precision} loss {drift:.1%} from fp32", ""
-    return worst, "ok", ""
+    return worst, "ok" + unstable + (" (sensitive: low precision only finite)"
+                                      if sensitive and not unstable else ""), ""
 
 
 def save_reproducer(case, directory, reproducers, verdict, details):
