@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Differential model fuzzer: random PyTorch modules, trained by MPT and by PyTorch.
 
-    model-fuzz.py --build=BUILD [--seeds=FIRST-LAST | SEED ...] [--steps=N]
-                  [--reproducers=DIR] [--precisions=fp32,f16,bf16]
+    model-fuzz.py SEED|FIRST-LAST ... [--steps=N] [--precisions=fp32,f16,bf16]
+                  [--reproducers=DIR] [--mpt-import=PATH] [--mpt-run=PATH]
 
 For every seed, builds a random nn.Module from the ops mpt-import supports
 (docs/import.md), exports it as the README does, imports it with
@@ -130,6 +130,9 @@ class Generator:
         self.allow_unsupported = allow_unsupported
 
     def width(self, low=2, high=12):
+        # Now and then a wide layer, for the vectorized kernels' remainders.
+        if self.rng.random() < 0.1:
+            return self.rng.choice([17, 24, 33, 40, 65])
         return self.rng.randint(low, high)
 
     def maybe_unsupported(self, blocks, shape):
@@ -401,7 +404,7 @@ def generate(seed):
     torch.manual_seed(seed)
     data_rng = np.random.default_rng(seed)
     gen = Generator(rng, allow_unsupported=rng.random() < 0.1)
-    batch = rng.choice([1, 2, 3, 4, 5, 8, 16])
+    batch = rng.choice([1, 2, 3, 4, 5, 8, 16, 32])
     samples = batch * rng.randint(1, 3)
     blocks = []
     source = rng.choice(["vec", "vec", "seq", "img", "tokens"])
@@ -672,7 +675,7 @@ def save_reproducer(case, directory, reproducers, verdict, details):
             f"optimizer {optimizer_attribute(case['optimizer'], case['hyper'])}\n"
             f"module:\n{case['model']}\n"
             "log.txt has the commands and their output; torch.txt PyTorch's losses.\n"
-            f"Again: utils/model-fuzz.py --build=BUILD {case['seed']}\n"
+            f"Again: utils/model-fuzz.py {case['seed']}\n"
         )
     return target
 
@@ -691,12 +694,14 @@ def parse_seeds(texts):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("seeds", nargs="+", help="seeds, or ranges FIRST-LAST")
-    parser.add_argument("--build", required=True, help="the build directory (its bin/)")
+    for tool in ("mpt-import", "mpt-run"):
+        parser.add_argument("--" + tool, default=os.path.join(ROOT, "build", "bin", tool),
+                            help="the tool (default: build/bin/" + tool + ")")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--precisions", default="fp32,f16,bf16")
     parser.add_argument("--reproducers", default="model-fuzz-failures")
     args = parser.parse_args()
-    tools = {name: os.path.join(args.build, "bin", name) for name in ("mpt-import", "mpt-run")}
+    tools = {"mpt-import": args.mpt_import, "mpt-run": args.mpt_run}
     precisions = args.precisions.split(",")
     torch.set_num_threads(1)
     # The exporter's tracer warnings are about the generated Python, not MPT.
