@@ -136,11 +136,18 @@ class Generator:
         return self.rng.randint(low, high)
 
     def maybe_unsupported(self, blocks, shape):
-        if self.allow_unsupported and not self.unsupported and shape[0] == "vec":
+        if not self.allow_unsupported or self.unsupported or shape[0] == "img":
+            return
+        if shape[0] == "vec":
             name, module = unsupported_vector(self.rng, shape[1])
-            self.unsupported.append(name)
-            self.parts.append(name + "!")
-            blocks.append(module)
+        else:
+            # A 1-D convolution over time (mpt-import has 2-D ones only).
+            name = "conv1d"
+            module = Apply(lambda m, x: m.conv(x.transpose(1, 2)).transpose(1, 2),
+                           conv=nn.Conv1d(shape[2], shape[2], 3, padding=1))
+        self.unsupported.append(name)
+        self.parts.append(name + "!")
+        blocks.append(module)
 
     # Each block builder takes the activation's shape (without the batch
     # dim) and returns (module, new shape).
@@ -268,8 +275,9 @@ class Generator:
             return Apply(lambda m, x: m.layer(x.transpose(0, 1)).transpose(0, 1),
                          layer=nn.TransformerEncoderLayer(d, 2, ff, dropout=0.0)), shape
         if kind == "softmax-time":
-            self.parts.append("softmax(time)")
-            return nn.Softmax(dim=1), shape
+            log = rng.random() < 0.5
+            self.parts.append(("log-" if log else "") + "softmax(time)")
+            return (nn.LogSoftmax(dim=1) if log else nn.Softmax(dim=1)), shape
         if kind == "concat-time":
             self.parts.append("concat(time)")
             return Apply(lambda m, x: torch.cat([x, torch.tanh(m.fc(x))], dim=1),
@@ -290,8 +298,8 @@ class Generator:
             self.parts.append("sum(time)")
             return Apply(lambda m, x: x.sum(dim=1) * 0.5), ("vec", d)
         if kind == "max":
-            self.parts.append("amax(time)")
-            return Apply(lambda m, x: x.amax(dim=1)), ("vec", d)
+            self.parts.append("max(time)")
+            return Apply(lambda m, x: x.max(dim=1).values), ("vec", d)
         if kind == "matmul-self":
             self.parts.append("x@xT@x")
             return Apply(lambda m, x: torch.matmul(torch.matmul(x, x.transpose(-1, -2)), x) * 0.1), shape
