@@ -414,6 +414,9 @@ def generate(seed):
     gen = Generator(rng, allow_unsupported=rng.random() < 0.1)
     batch = rng.choice([1, 2, 3, 4, 5, 8, 16, 32])
     samples = batch * rng.randint(1, 3)
+    # Sometimes samples that fill no batch, which both sides drop.
+    if data_rng.random() < 0.3:
+        samples += int(data_rng.integers(0, batch))
     blocks = []
     source = rng.choice(["vec", "vec", "seq", "img", "tokens"])
     if source == "vec":
