@@ -30,6 +30,7 @@ import tempfile
 import warnings
 
 import numpy as np
+import onnx
 import torch
 from torch import nn
 
@@ -155,7 +156,8 @@ class Generator:
         rng, (_, f) = self.rng, shape
         kind = rng.choice(
             ["linear", "linear", "act", "layernorm", "residual", "gate", "concat", "slice",
-             "scale", "square", "center", "to-seq", "split", "glu", "elementwise", "dropout0"]
+             "scale", "square", "center", "to-seq", "split", "glu", "elementwise", "dropout0",
+             "batch-center", "weight-matmul"]
         )
         if kind == "linear":
             g, bias = self.width(), rng.random() < 0.8
@@ -215,6 +217,15 @@ class Generator:
             name, function = rng.choice(ELEMENTWISE)
             self.parts.append(name)
             return Apply(lambda m, x: function(x)), shape
+        if kind == "batch-center":
+            self.parts.append("x-mean(batch)")
+            return Apply(lambda m, x: x - x.mean(dim=0, keepdim=True) * 0.5), shape
+        if kind == "weight-matmul":
+            g = self.width()
+            self.parts.append(f"x@W[{f}x{g}]")
+            block = Apply(lambda m, x: torch.matmul(x, m.w))
+            block.w = nn.Parameter(torch.randn(f, g) / math.sqrt(f))
+            return block, ("vec", g)
         if kind == "dropout0":
             self.parts.append("dropout(p=0)")
             return nn.Dropout(0.0), shape
@@ -233,7 +244,8 @@ class Generator:
         kind = rng.choice(
             ["linear", "act", "layernorm", "attention", "encoder", "mix-time", "residual",
              "mean", "sum", "max", "flatten", "matmul-self", "mha", "encoder-time-first",
-             "softmax-time", "concat-time"]
+             "softmax-time", "concat-time", "causal-attention", "causal-encoder", "positions",
+             "time-scale", "tied"]
         )
         if kind == "linear":
             e, bias = self.width(2, 16), rng.random() < 0.8
@@ -282,6 +294,34 @@ class Generator:
             self.parts.append("concat(time)")
             return Apply(lambda m, x: torch.cat([x, torch.tanh(m.fc(x))], dim=1),
                          fc=nn.Linear(d, d)), ("seq", 2 * t, d)
+        if kind == "causal-attention":
+            self.parts.append("causal-attention(masked_fill)")
+            block = Apply(lambda m, x: causal_attention(m, x), q=nn.Linear(d, d))
+            block.register_buffer("mask", torch.triu(torch.ones(t, t, dtype=torch.bool), 1))
+            return block, shape
+        if kind == "causal-encoder" and d % 2 == 0:
+            ff = self.width(4, 16)
+            self.parts.append(f"encoder(h=2,ff={ff},causal-mask)")
+            block = Apply(lambda m, x: m.layer(x, src_mask=m.mask),
+                          layer=nn.TransformerEncoderLayer(d, 2, ff, dropout=0.0, batch_first=True))
+            block.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(t))
+            return block, shape
+        if kind == "positions":
+            self.parts.append("positions(buffer)")
+            block = Apply(lambda m, x: x + m.table)
+            position = torch.arange(t, dtype=torch.float32)[:, None]
+            frequency = torch.exp(-torch.arange(d, dtype=torch.float32) / d)
+            block.register_buffer("table", torch.sin(position * frequency))
+            return block, shape
+        if kind == "time-scale":
+            self.parts.append("x*p[time,1]")
+            block = Apply(lambda m, x: x * m.p)
+            block.p = nn.Parameter(torch.rand(t, 1) + 0.5)
+            return block, shape
+        if kind == "tied":
+            name, act = activation(rng)
+            self.parts.append(f"tied(linear,{name},linear)")
+            return Apply(lambda m, x: m.fc(m.act(m.fc(x))), fc=nn.Linear(d, d), act=act), shape
         if kind == "mix-time":
             u = self.width(1, 6)
             self.parts.append(f"mix-time{t}x{u}")
@@ -394,6 +434,13 @@ def swap_halves(x, k):
 def glu(x):
     a, b = x.chunk(2, dim=-1)
     return a * torch.sigmoid(b)
+
+
+def causal_attention(m, x):
+    """Single-head attention to earlier positions, masked with masked_fill."""
+    scores = torch.matmul(m.q(x), x.transpose(1, 2)) / math.sqrt(x.shape[-1])
+    weights = torch.softmax(scores.masked_fill(m.mask, float("-inf")), dim=-1)
+    return torch.matmul(weights, x)
 
 
 def attention(m, x, heads):
@@ -573,6 +620,12 @@ def check(case, tools, directory, steps, precisions):
         "-o", os.path.join(directory, "model.mlir"),
         "--init=" + os.path.join(directory, "init.safetensors"),
     ] + loss_options[case["loss"]]
+    # Buffers (masks, positional tables) are initializers like the weights:
+    # they stay constants, as PyTorch does not train them.
+    exported = {t.name for t in onnx.load(os.path.join(directory, "model.onnx")).graph.initializer}
+    buffers = [name for name, _ in model.named_buffers() if name in exported]
+    if buffers:
+        command.append("--frozen=" + ",".join(buffers))
     status, stderr = run(command, log)
     if crashed(status, stderr):
         return None, "FAIL crash in mpt-import", stderr
