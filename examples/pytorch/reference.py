@@ -81,12 +81,13 @@ def read_skipped_steps(path):
         return {int(row["step"]) for row in csv.DictReader(f) if row["skipped"] == "1"}
 
 
-def max_relative_difference(values, references):
-    """The largest |value - reference| / |reference| of two loss sequences,
-    and its step (from 1; 0 when every pair is equal)."""
+def max_relative_difference(values, references, floor=0.0):
+    """The largest |value - reference| / max(|reference|, floor) of two loss
+    sequences, and its step (from 1; 0 when every pair is equal)."""
     worst, worst_step = 0.0, 0
     for step, (a, b) in enumerate(zip(values, references), 1):
-        difference = abs(a - b) / abs(b) if b != 0 else abs(a - b)
+        scale = max(abs(b), floor)
+        difference = abs(a - b) / scale if scale != 0 else abs(a - b)
         if math.isnan(difference):
             difference = math.inf
         if difference > worst:
