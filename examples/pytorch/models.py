@@ -161,8 +161,11 @@ def loss_function(kind):
     cross_entropy = nn.CrossEntropyLoss()
 
     # Logits of several positions per sample (B x T x V) are rows of their
-    # own, as mpt-import flattens them.
+    # own, as mpt-import flattens them; so are their labels, or their rows of
+    # class probabilities (--target=probabilities).
     def loss(output, target):
-        return cross_entropy(output.reshape(-1, output.shape[-1]), target.reshape(-1))
+        classes = output.shape[-1]
+        rows = target.reshape(-1) if target.dtype == torch.int64 else target.reshape(-1, classes)
+        return cross_entropy(output.reshape(-1, classes), rows)
 
     return loss

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Trains an exported example model in PyTorch, as mpt-run trains it.
 
-    reference.py DIR MODEL --optimizer=sgd|adam --lr=LR --batch=B --steps=N
+    reference.py DIR MODEL --optimizer=sgd|momentum|adam --lr=LR --batch=B --steps=N
                  [--compare=metrics.csv --tolerance=T]
 
 Starts from DIR/init.pt (the weights export.py exported) and visits the
@@ -15,6 +15,7 @@ status 1 when it exceeds the tolerance.
 
 import argparse
 import csv
+import math
 import os
 import sys
 
@@ -25,29 +26,48 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models  # noqa: E402
 
 
+def make_optimizer(parameters, kind, lr, momentum=0.9, beta1=0.9, beta2=0.999, epsilon=1e-8,
+                   weight_decay=0.0):
+    """The torch.optim optimizer of an mpt optimizer attribute
+    (#mpt.sgd, #mpt.momentum, #mpt.adam) with the same hyperparameters."""
+    if kind == "sgd":
+        return torch.optim.SGD(parameters, lr=lr, weight_decay=weight_decay)
+    if kind == "momentum":
+        return torch.optim.SGD(parameters, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    return torch.optim.Adam(
+        parameters, lr=lr, betas=(beta1, beta2), eps=epsilon, weight_decay=weight_decay
+    )
+
+
+def train_module(model, x, y, loss_fn, optimizer, batch, steps, skipped=()):
+    """Trains model in place as `mpt-run --shuffle=false` does: step s (from
+    1) on batch (s - 1) mod (N / B) of x and y, the remainder dropped. The
+    steps in `skipped` (from 1) compute their loss but update nothing, as a
+    mixed-precision step whose gradients overflowed. Returns the loss of
+    every step."""
+    model.train()
+    batches = x.shape[0] // batch
+    losses = []
+    for step in range(steps):
+        start = (step % batches) * batch
+        optimizer.zero_grad()
+        loss = loss_fn(model(x[start : start + batch]), y[start : start + batch])
+        loss.backward()
+        if step + 1 not in skipped:
+            optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
 def train(directory, name, optimizer, lr, batch, steps):
     model_class, _, loss_kind = models.MODELS[name]
     torch.manual_seed(0)
     model = model_class()
     model.load_state_dict(torch.load(os.path.join(directory, "init.pt")))
-    model.train()
     x = torch.from_numpy(np.load(os.path.join(directory, "x.npy")))
     y = torch.from_numpy(np.load(os.path.join(directory, "y.npy")))
-    loss_fn = models.loss_function(loss_kind)
-    if optimizer == "sgd":
-        opt = torch.optim.SGD(model.parameters(), lr=lr)
-    else:
-        opt = torch.optim.Adam(model.parameters(), lr=lr)
-    batches = x.shape[0] // batch
-    losses = []
-    for step in range(steps):
-        start = (step % batches) * batch
-        opt.zero_grad()
-        loss = loss_fn(model(x[start : start + batch]), y[start : start + batch])
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return losses
+    opt = make_optimizer(model.parameters(), optimizer, lr)
+    return train_module(model, x, y, models.loss_function(loss_kind), opt, batch, steps)
 
 
 def read_losses(path):
@@ -55,11 +75,31 @@ def read_losses(path):
         return [float(row["loss"]) for row in csv.DictReader(f)]
 
 
+def read_skipped_steps(path):
+    """The steps (from 1) an mpt-run metrics CSV marks as skipped."""
+    with open(path, newline="") as f:
+        return {int(row["step"]) for row in csv.DictReader(f) if row["skipped"] == "1"}
+
+
+def max_relative_difference(values, references, floor=0.0):
+    """The largest |value - reference| / max(|reference|, floor) of two loss
+    sequences, and its step (from 1; 0 when every pair is equal)."""
+    worst, worst_step = 0.0, 0
+    for step, (a, b) in enumerate(zip(values, references), 1):
+        scale = max(abs(b), floor)
+        difference = abs(a - b) / scale if scale != 0 else abs(a - b)
+        if math.isnan(difference):
+            difference = math.inf
+        if difference > worst:
+            worst, worst_step = difference, step
+    return worst, worst_step
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory")
     parser.add_argument("model", choices=sorted(models.MODELS))
-    parser.add_argument("--optimizer", choices=["sgd", "adam"], required=True)
+    parser.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], required=True)
     parser.add_argument("--lr", type=float, required=True)
     parser.add_argument("--batch", type=int, required=True)
     parser.add_argument("--steps", type=int, default=30)
@@ -75,11 +115,7 @@ def main():
     mpt = read_losses(args.compare)
     if len(mpt) != len(losses):
         sys.exit(f"{args.compare} has {len(mpt)} steps, expected {len(losses)}")
-    worst, worst_step = 0.0, 0
-    for step, (a, b) in enumerate(zip(mpt, losses), 1):
-        difference = abs(a - b) / abs(b)
-        if difference > worst:
-            worst, worst_step = difference, step
+    worst, worst_step = max_relative_difference(mpt, losses)
     verdict = "ok" if worst <= args.tolerance else "FAILED"
     print(
         f"{args.model} {args.optimizer}: {len(losses)} steps, losses {losses[0]:.6g} -> "

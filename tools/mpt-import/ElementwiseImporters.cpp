@@ -2,7 +2,8 @@
 //
 // Arithmetic with NumPy broadcasting, made explicit with `mpt.reshape` and
 // `mpt.broadcast` where the mpt op's trailing-dims rule does not cover it;
-// unary math, softmax, float casts, and the ops that import as nothing.
+// unary math, softmax, float casts, selection by a known mask, and the ops
+// that import as nothing.
 //
 //===----------------------------------------------------------------------===//
 
@@ -150,6 +151,105 @@ llvm::Error importCast(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
+/// The flat index into a tensor of `source` shape that NumPy broadcasting
+/// reads for flat index `index` of a tensor of `shape`.
+int64_t broadcastSourceIndex(ArrayRef<int64_t> shape, ArrayRef<int64_t> source,
+                             int64_t index) {
+  int64_t result = 0, stride = 1;
+  for (int64_t dim = static_cast<int64_t>(shape.size()) - 1,
+               sourceDim = static_cast<int64_t>(source.size()) - 1;
+       dim >= 0; --dim, --sourceDim) {
+    int64_t coordinate = index % shape[dim];
+    index /= shape[dim];
+    if (sourceDim < 0)
+      continue;
+    if (source[sourceDim] != 1)
+      result += coordinate * stride;
+    stride *= source[sourceDim];
+  }
+  return result;
+}
+
+/// Where with a condition known at import time (masked_fill with a mask
+/// buffer, as causal attention does): each branch computed at run time is
+/// multiplied by a 0/1 mask of where it is selected, and the selected
+/// values of a known branch are one constant added to them, so a fill of
+/// -inf stays exact (its unselected elements are 0, not -inf * 0).
+llvm::Error importWhere(GraphImporter &im, const onnx::NodeProto &node) {
+  const HostConstant *condition = im.constant(node, 0);
+  if (!condition)
+    return im.fail(node, "the condition must be known at import time (a "
+                         "mask); a condition computed by the step is not "
+                         "supported");
+  const HostConstant *known[2] = {im.constant(node, 1), im.constant(node, 2)};
+  llvm::Expected<Value> first = im.floatValue(node, known[0] ? 2 : 1);
+  if (!first)
+    return first.takeError();
+  Type element = typeOf(*first).getElementType();
+  Value branches[2];
+  Shape shape(condition->shape.begin(), condition->shape.end());
+  Shape hostShape = shape;
+  for (int branch = 0; branch < 2; ++branch) {
+    Shape branchShape;
+    if (known[branch]) {
+      branchShape.assign(known[branch]->shape.begin(),
+                         known[branch]->shape.end());
+      llvm::Expected<Shape> joined =
+          broadcastShape(im, node, hostShape, branchShape);
+      if (!joined)
+        return joined.takeError();
+      hostShape = *joined;
+    } else {
+      llvm::Expected<Value> value = im.value(node, branch + 1, element);
+      if (!value)
+        return value.takeError();
+      branches[branch] = *value;
+      branchShape = Shape(typeOf(*value).getShape());
+    }
+    llvm::Expected<Shape> joined = broadcastShape(im, node, shape, branchShape);
+    if (!joined)
+      return joined.takeError();
+    shape = *joined;
+  }
+  HostConstant selected[2], fill;
+  selected[0].shape = selected[1].shape = fill.shape =
+      std::vector<int64_t>(hostShape.begin(), hostShape.end());
+  int64_t count = 1;
+  for (int64_t dim : hostShape)
+    count *= dim;
+  bool anyFill = false;
+  for (int64_t i = 0; i < count; ++i) {
+    bool isFirst = condition->intAt(broadcastSourceIndex(
+                       hostShape, condition->shape, i)) != 0;
+    selected[0].floats.push_back(isFirst ? 1.0 : 0.0);
+    selected[1].floats.push_back(isFirst ? 0.0 : 1.0);
+    const HostConstant *source = known[isFirst ? 0 : 1];
+    double value =
+        source
+            ? source->floatAt(broadcastSourceIndex(hostShape, source->shape, i))
+            : 0.0;
+    anyFill |= value != 0.0;
+    fill.floats.push_back(value);
+  }
+  Location loc = im.loc(node);
+  Value result;
+  for (int branch = 0; branch < 2; ++branch) {
+    if (!branches[branch])
+      continue;
+    Value mask = broadcastTo(
+        im, node, im.materialize(selected[branch], element, loc), shape);
+    Value term = mlir::mpt::MulOp::create(
+        im.b, loc, broadcastTo(im, node, branches[branch], shape), mask);
+    result = result ? mlir::mpt::AddOp::create(im.b, loc, result, term) : term;
+  }
+  if (anyFill)
+    result = mlir::mpt::AddOp::create(
+        im.b, loc, result,
+        broadcastTo(im, node, im.materialize(fill, element, loc), shape));
+  im.setResult(node, result);
+  return llvm::Error::success();
+}
+
 } // namespace
 
 void addElementwiseImporters(llvm::StringMap<OpImporter> &importers) {
@@ -172,6 +272,7 @@ void addElementwiseImporters(llvm::StringMap<OpImporter> &importers) {
   importers["Softmax"] = importSoftmax<mlir::mpt::SoftmaxOp>;
   importers["LogSoftmax"] = importSoftmax<mlir::mpt::LogSoftmaxOp>;
   importers["Cast"] = importCast;
+  importers["Where"] = importWhere;
 }
 
 } // namespace import

@@ -37,8 +37,17 @@ mpt::import::loadModel(const std::string &path) {
   llvm::StringRef bytes = (*file)->getBuffer();
   onnx::ModelProto model;
   if (isTextual(bytes)) {
-    onnx::Common::Status status =
-        onnx::OnnxParser::Parse(model, (*file)->getBufferStart());
+    onnx::Common::Status status;
+    // The parser reads numbers with std::stof and friends, which throw on
+    // a literal they cannot read (`-inf`, an out-of-range value).
+    try {
+      status = onnx::OnnxParser::Parse(model, (*file)->getBufferStart());
+    } catch (const std::exception &exception) {
+      return createStringError(
+          inconvertibleErrorCode(),
+          "%s: not a valid ONNX text model: a number it cannot read (%s)",
+          path.c_str(), exception.what());
+    }
     if (!status.IsOK()) {
       // The parser's message spans lines (position, context, reason).
       std::string message = llvm::join(

@@ -23,7 +23,7 @@ std::string supportedOpTypes() {
   for (const auto &entry : opImporters())
     names.push_back(entry.getKey().str());
   for (const char *folded :
-       {"Constant", "Shape", "ConstantOfShape", "Equal", "Where", "Range"})
+       {"Constant", "Shape", "ConstantOfShape", "Equal", "Range"})
     names.push_back(folded);
   llvm::sort(names);
   std::string text;

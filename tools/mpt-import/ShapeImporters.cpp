@@ -1,6 +1,7 @@
 //===- ShapeImporters.cpp - Shape and data-movement ONNX ops to mpt ops -- ===//
 //
-// Reshapes, transposes, broadcasts, concatenation, slicing and gathers.
+// Reshapes, transposes, broadcasts, concatenation, slicing, splitting,
+// padding and gathers.
 // Their shape operands (targets, axes, bounds) must be known at import
 // time; exported graphs compute them from static shapes.
 //
@@ -215,6 +216,136 @@ llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
+/// torch.split and torch.chunk: one slice per output along the axis, of the
+/// given sizes or, without them, equal parts.
+llvm::Error importSplit(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  RankedTensorType type = typeOf(*input);
+  llvm::Expected<int64_t> axis =
+      normalizeAxis(im, node, im.intAttr(node, "axis", 0), type.getRank());
+  if (!axis)
+    return axis.takeError();
+  int64_t size = type.getDimSize(*axis), parts = node.output_size();
+  std::vector<int64_t> sizes;
+  if (im.hasInput(node, 1)) {
+    const HostConstant *split = im.constant(node, 1);
+    if (!split)
+      return im.fail(node, "the split sizes must be known at import time");
+    for (int64_t i = 0; i < split->numElements(); ++i)
+      sizes.push_back(split->intAt(i));
+  } else if (std::optional<std::vector<int64_t>> split =
+                 im.intsAttr(node, "split")) {
+    sizes = *split;
+  } else {
+    if (size % parts != 0)
+      return im.fail(node, "dim " + llvm::Twine(*axis) + " of size " +
+                               llvm::Twine(size) + " does not split into " +
+                               llvm::Twine(parts) + " equal parts");
+    sizes.assign(parts, size / parts);
+  }
+  int64_t total = 0;
+  for (int64_t part : sizes) {
+    if (part <= 0)
+      return im.fail(node, "split size " + llvm::Twine(part) +
+                               " is not supported; supported: positive "
+                               "sizes (empty tensors are not supported)");
+    total += part;
+  }
+  if (static_cast<int64_t>(sizes.size()) != parts || total != size)
+    return im.fail(node, "expected " + llvm::Twine(parts) +
+                             " split sizes adding up to " + llvm::Twine(size) +
+                             ", found " + llvm::Twine(sizes.size()) +
+                             " adding up to " + llvm::Twine(total));
+  Shape offsets(type.getRank(), 0), shape(type.getShape());
+  for (int64_t part = 0; part < parts; ++part) {
+    shape[*axis] = sizes[part];
+    if (im.consumed.contains(node.output(part)))
+      im.setResult(node,
+                   mlir::mpt::SliceOp::create(
+                       im.b, im.loc(node), type.clone(shape), *input,
+                       im.b.getDenseI64ArrayAttr(offsets),
+                       im.b.getDenseI64ArrayAttr(Shape(type.getRank(), 1))),
+                   part);
+    offsets[*axis] += sizes[part];
+  }
+  return llvm::Error::success();
+}
+
+/// Constant padding: PyTorch exports an average pool that counts its
+/// padding (`count_include_pad`, the default) as a Pad before the pool.
+/// Each padded dim becomes a concat of filled blocks around the input, each
+/// cropped one a slice.
+llvm::Error importPad(GraphImporter &im, const onnx::NodeProto &node) {
+  std::string mode = im.stringAttr(node, "mode", "constant");
+  if (mode != "constant")
+    return im.fail(node,
+                   "mode = " + mode + " is not supported; supported: constant");
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  const HostConstant *pads = im.constant(node, 1);
+  if (!pads)
+    return im.fail(node, "the pads must be known at import time");
+  double fill = 0.0;
+  if (im.hasInput(node, 2)) {
+    const HostConstant *value = im.constant(node, 2);
+    if (!value || value->numElements() != 1)
+      return im.fail(node, "the constant_value must be a scalar known at "
+                           "import time");
+    fill = value->floatAt(0);
+  }
+  Value result = *input;
+  int64_t rank = typeOf(result).getRank();
+  if (pads->numElements() != 2 * rank)
+    return im.fail(node, "expected " + llvm::Twine(2 * rank) +
+                             " pads for a rank-" + llvm::Twine(rank) +
+                             " input, found " +
+                             llvm::Twine(pads->numElements()));
+  Location loc = im.loc(node);
+  for (int64_t axis = 0; axis < rank; ++axis) {
+    int64_t before = pads->intAt(axis), after = pads->intAt(axis + rank);
+    RankedTensorType type = typeOf(result);
+    int64_t size = type.getDimSize(axis);
+    if (size + std::min<int64_t>(before, 0) + std::min<int64_t>(after, 0) <= 0)
+      return im.fail(node, "the pads crop dim " + llvm::Twine(axis) +
+                               " to nothing; empty tensors are not "
+                               "supported");
+    if (before < 0 || after < 0) {
+      Shape offsets(rank, 0), sizes(type.getShape());
+      offsets[axis] = std::max<int64_t>(-before, 0);
+      sizes[axis] =
+          size + std::min<int64_t>(before, 0) + std::min<int64_t>(after, 0);
+      result =
+          mlir::mpt::SliceOp::create(im.b, loc, type.clone(sizes), result,
+                                     im.b.getDenseI64ArrayAttr(offsets),
+                                     im.b.getDenseI64ArrayAttr(Shape(rank, 1)));
+      type = typeOf(result);
+    }
+    SmallVector<Value> pieces;
+    auto block = [&](int64_t count) {
+      Shape shape(type.getShape());
+      shape[axis] = count;
+      Value scalar = scalarConstant(im, node, type.getElementType(), fill);
+      pieces.push_back(broadcastTo(im, node, scalar, shape));
+    };
+    if (before > 0)
+      block(before);
+    pieces.push_back(result);
+    if (after > 0)
+      block(after);
+    if (pieces.size() == 1)
+      continue;
+    Shape shape(type.getShape());
+    shape[axis] += std::max<int64_t>(before, 0) + std::max<int64_t>(after, 0);
+    result = mlir::mpt::ConcatOp::create(im.b, loc, type.clone(shape), pieces,
+                                         im.b.getI64IntegerAttr(axis));
+  }
+  im.setResult(node, result);
+  return llvm::Error::success();
+}
+
 llvm::Error importGather(GraphImporter &im, const onnx::NodeProto &node) {
   llvm::Expected<Value> data = im.floatValue(node, 0);
   if (!data)
@@ -270,6 +401,8 @@ void addShapeImporters(llvm::StringMap<OpImporter> &importers) {
   importers["Expand"] = importExpand;
   importers["Concat"] = importConcat;
   importers["Slice"] = importSlice;
+  importers["Pad"] = importPad;
+  importers["Split"] = importSplit;
   importers["Gather"] = importGather;
 }
 

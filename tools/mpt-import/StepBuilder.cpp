@@ -15,6 +15,8 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace ::mpt::import;
 using llvm::createStringError;
@@ -145,6 +147,19 @@ llvm::Error StepBuilder::collectParameters() {
       return error("initializer '" + tensor.name() + "' has element type " +
                    elementTypeName(tensor.data_type()) +
                    "; supported for parameters: FLOAT, DOUBLE");
+    // A registered buffer is an initializer like a weight; one with inf or
+    // NaN (an additive attention mask) cannot train, so say how to keep it.
+    auto nonFinite = llvm::find_if(
+        value->floats, [](double element) { return !std::isfinite(element); });
+    if (nonFinite != value->floats.end())
+      return error("initializer '" + tensor.name() + "' element " +
+                   llvm::Twine(nonFinite - value->floats.begin()) + " is " +
+                   (std::isnan(*nonFinite) ? "NaN"
+                    : *nonFinite > 0       ? "inf"
+                                           : "-inf") +
+                   "; a trained parameter must be finite (a buffer, such as "
+                   "an attention mask? keep it a constant with --frozen=" +
+                   tensor.name() + ")");
     params.push_back({tensor.name(), uniqueName(tensor.name()),
                       RankedTensorType::get(value->shape, type)});
     paramValues.push_back(std::move(*value));

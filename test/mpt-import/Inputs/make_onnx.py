@@ -3,6 +3,8 @@
     make_onnx.py names OUT.onnx     initializers named like PyTorch's
                                     state_dict keys and exporter constants
     make_onnx.py mlp N OUT.onnx     an MLP of N Gemm/Relu layers of width 64
+    make_onnx.py mask OUT.onnx      scores plus an additive causal mask
+                                    initializer (a buffer) of 0 and -inf
 """
 
 import sys
@@ -66,8 +68,28 @@ def mlp(layers, path, width=64):
     )
 
 
+def mask(path):
+    weight = np.array([[1.0, 0.5], [-0.5, 1.0]], np.float32)
+    causal = np.triu(np.full((2, 2), -np.inf, np.float32), 1)
+    init = [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(causal, "mask")]
+    nodes = [
+        helper.make_node("MatMul", ["x", "w"], ["s"]),
+        helper.make_node("Add", ["s", "mask"], ["m"]),
+        helper.make_node("Softmax", ["m"], ["y"], axis=-1),
+    ]
+    save(
+        nodes,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 2, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 2, 2])],
+        init,
+        path,
+    )
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "names":
         names(sys.argv[2])
+    elif sys.argv[1] == "mask":
+        mask(sys.argv[2])
     else:
         mlp(int(sys.argv[2]), sys.argv[3])

@@ -1,0 +1,479 @@
+"""The random models of utils/model-fuzz.py.
+
+generate(seed) builds an nn.Module from the ops mpt-import supports
+(docs/import.md): a stack of blocks on a vector, a sequence or an image
+(or token ids through an embedding), each block chosen by the shape it
+reads, then a linear head; the data, the loss, the optimizer and its
+hyperparameters, the batch size and the ONNX opset. One seed in ten may
+add an op mpt-import does not support.
+"""
+
+import math
+import random
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class Apply(nn.Module):
+    """A function of the activation, with the modules it uses."""
+
+    def __init__(self, function, **modules):
+        super().__init__()
+        self.function = function
+        for name, module in modules.items():
+            self.add_module(name, module)
+
+    def forward(self, x):
+        return self.function(self, x)
+
+
+class Sequence(nn.Module):
+    def __init__(self, blocks):
+        super().__init__()
+        self.blocks = nn.ModuleList(blocks)
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return x
+
+
+def activation(rng):
+    """A random supported activation: (name, module)."""
+    choices = [
+        ("relu", nn.ReLU()),
+        ("gelu", nn.GELU()),
+        ("gelu-tanh", nn.GELU(approximate="tanh")),
+        ("tanh", nn.Tanh()),
+        ("sigmoid", nn.Sigmoid()),
+        ("silu", nn.SiLU()),
+        ("softmax", nn.Softmax(dim=-1)),
+        ("log-softmax", nn.LogSoftmax(dim=-1)),
+    ]
+    return rng.choice(choices)
+
+
+# Ops mpt-import rejects: one of them in a model makes a clear import error
+# the expected outcome.
+def unsupported_vector(rng, width):
+    return rng.choice(
+        [
+            ("leaky-relu", nn.LeakyReLU(0.1)),
+            ("elu", nn.ELU()),
+            ("batchnorm1d", nn.BatchNorm1d(width)),
+            ("hardtanh", nn.Hardtanh()),
+            ("softplus", nn.Softplus()),
+            ("abs", Apply(lambda m, x: torch.abs(x))),
+        ]
+    )
+
+
+class Generator:
+    """Builds a random model; `parts` records its architecture."""
+
+    def __init__(self, rng, allow_unsupported):
+        self.rng = rng
+        self.parts = []
+        self.unsupported = []
+        self.allow_unsupported = allow_unsupported
+
+    def width(self, low=2, high=12):
+        # Now and then a wide layer, for the vectorized kernels' remainders.
+        if self.rng.random() < 0.1:
+            return self.rng.choice([17, 24, 33, 40, 65])
+        return self.rng.randint(low, high)
+
+    def maybe_unsupported(self, blocks, shape):
+        if not self.allow_unsupported or self.unsupported or shape[0] == "img":
+            return
+        if shape[0] == "vec":
+            name, module = unsupported_vector(self.rng, shape[1])
+        else:
+            # A 1-D convolution over time (mpt-import has 2-D ones only).
+            name = "conv1d"
+            module = Apply(lambda m, x: m.conv(x.transpose(1, 2)).transpose(1, 2),
+                           conv=nn.Conv1d(shape[2], shape[2], 3, padding=1))
+        self.unsupported.append(name)
+        self.parts.append(name + "!")
+        blocks.append(module)
+
+    # Each block builder takes the activation's shape (without the batch
+    # dim) and returns (module, new shape).
+    def vector_block(self, shape):
+        rng, (_, f) = self.rng, shape
+        kind = rng.choice(
+            ["linear", "linear", "act", "layernorm", "residual", "gate", "concat", "slice",
+             "scale", "square", "center", "to-seq", "split", "glu", "elementwise", "dropout0",
+             "batch-center", "weight-matmul"]
+        )
+        if kind == "linear":
+            g, bias = self.width(), rng.random() < 0.8
+            self.parts.append(f"linear{f}x{g}" + ("" if bias else "-nobias"))
+            return nn.Linear(f, g, bias=bias), ("vec", g)
+        if kind == "act":
+            name, module = activation(rng)
+            self.parts.append(name)
+            return module, shape
+        if kind == "layernorm":
+            affine = rng.random() < 0.8
+            self.parts.append("layernorm" + ("" if affine else "-noaffine"))
+            return nn.LayerNorm(f, elementwise_affine=affine), shape
+        if kind == "residual":
+            name, act = activation(rng)
+            self.parts.append(f"residual(linear,{name})")
+            return Apply(lambda m, x: x + m.act(m.fc(x)), fc=nn.Linear(f, f), act=act), shape
+        if kind == "gate":
+            g = self.width()
+            self.parts.append(f"gate{g}")
+            return (
+                Apply(lambda m, x: m.a(x) * torch.sigmoid(m.b(x)), a=nn.Linear(f, g), b=nn.Linear(f, g)),
+                ("vec", g),
+            )
+        if kind == "concat":
+            g, h = self.width(1, 6), self.width(1, 6)
+            self.parts.append(f"concat({g},{h})")
+            return (
+                Apply(lambda m, x: torch.cat([m.a(x), torch.tanh(m.b(x))], dim=-1),
+                      a=nn.Linear(f, g), b=nn.Linear(f, h)),
+                ("vec", g + h),
+            )
+        if kind == "slice" and f >= 2:
+            start = rng.randint(0, f - 2)
+            stop = rng.randint(start + 1, f)
+            self.parts.append(f"slice[{start}:{stop}]")
+            return Apply(lambda m, x: x[:, start:stop]), ("vec", stop - start)
+        if kind == "scale":
+            c = round(rng.uniform(0.25, 2.0), 3)
+            divide = rng.random() < 0.5
+            self.parts.append(("div" if divide else "mul") + str(c))
+            return Apply(lambda m, x: x / c if divide else x * c - 0.5), shape
+        if kind == "square":
+            self.parts.append("x*x")
+            return Apply(lambda m, x: x * x * 0.5), shape
+        if kind == "center":
+            self.parts.append("center")
+            return Apply(lambda m, x: x - x.mean(dim=-1, keepdim=True)), shape
+        if kind == "split" and f >= 2:
+            k = rng.randint(1, f - 1)
+            self.parts.append(f"split({k},{f - k})")
+            return Apply(lambda m, x: swap_halves(x, k)), shape
+        if kind == "glu" and f % 2 == 0:
+            self.parts.append("chunk-glu")
+            return Apply(lambda m, x: glu(x)), ("vec", f // 2)
+        if kind == "elementwise":
+            name, function = rng.choice(ELEMENTWISE)
+            self.parts.append(name)
+            return Apply(lambda m, x: function(x)), shape
+        if kind == "batch-center":
+            self.parts.append("x-mean(batch)")
+            return Apply(lambda m, x: x - x.mean(dim=0, keepdim=True) * 0.5), shape
+        if kind == "weight-matmul":
+            g = self.width()
+            self.parts.append(f"x@W[{f}x{g}]")
+            block = Apply(lambda m, x: torch.matmul(x, m.w))
+            block.w = nn.Parameter(torch.randn(f, g) / math.sqrt(f))
+            return block, ("vec", g)
+        if kind == "dropout0":
+            self.parts.append("dropout(p=0)")
+            return nn.Dropout(0.0), shape
+        if kind == "to-seq":
+            divisors = [t for t in range(2, f + 1) if f % t == 0 and f // t >= 1]
+            if divisors:
+                t = rng.choice(divisors)
+                self.parts.append(f"reshape({t},{f // t})")
+                return Apply(lambda m, x: x.reshape(x.shape[0], t, f // t)), ("seq", t, f // t)
+        g = self.width()
+        self.parts.append(f"linear{f}x{g}")
+        return nn.Linear(f, g), ("vec", g)
+
+    def sequence_block(self, shape):
+        rng, (_, t, d) = self.rng, shape
+        kind = rng.choice(
+            ["linear", "act", "layernorm", "attention", "encoder", "mix-time", "residual",
+             "mean", "sum", "max", "flatten", "matmul-self", "mha", "encoder-time-first",
+             "softmax-time", "concat-time", "causal-attention", "causal-encoder", "positions",
+             "time-scale", "tied"]
+        )
+        if kind == "linear":
+            e, bias = self.width(2, 16), rng.random() < 0.8
+            self.parts.append(f"linear{d}x{e}" + ("" if bias else "-nobias"))
+            return nn.Linear(d, e, bias=bias), ("seq", t, e)
+        if kind == "act":
+            name, module = activation(rng)
+            self.parts.append(name)
+            return module, shape
+        if kind == "layernorm":
+            self.parts.append("layernorm")
+            return nn.LayerNorm(d), shape
+        if kind == "attention":
+            heads = rng.choice([h for h in (1, 2, 4) if d % h == 0])
+            self.parts.append(f"attention(h={heads})")
+            return Apply(
+                lambda m, x: attention(m, x, heads),
+                q=nn.Linear(d, d), k=nn.Linear(d, d), v=nn.Linear(d, d),
+            ), shape
+        if kind == "encoder" and d % 2 == 0:
+            heads = rng.choice([h for h in (1, 2, 4) if d % h == 0])
+            ff = self.width(4, 24)
+            act = rng.choice(["relu", "gelu"])
+            norm_first = rng.random() < 0.5
+            self.parts.append(f"encoder(h={heads},ff={ff},{act}{',norm-first' if norm_first else ''})")
+            return nn.TransformerEncoderLayer(
+                d_model=d, nhead=heads, dim_feedforward=ff, dropout=0.0, activation=act,
+                batch_first=True, norm_first=norm_first,
+            ), shape
+        if kind == "mha":
+            heads = rng.choice([h for h in (1, 2, 4) if d % h == 0])
+            bias = rng.random() < 0.7
+            self.parts.append(f"multihead(h={heads}" + ("" if bias else ",nobias") + ")")
+            return Apply(lambda m, x: m.mha(x, x, x, need_weights=False)[0],
+                         mha=nn.MultiheadAttention(d, heads, bias=bias, batch_first=True)), shape
+        if kind == "encoder-time-first" and d % 2 == 0:
+            ff = self.width(4, 16)
+            self.parts.append(f"encoder(h=2,ff={ff},time-first)")
+            return Apply(lambda m, x: m.layer(x.transpose(0, 1)).transpose(0, 1),
+                         layer=nn.TransformerEncoderLayer(d, 2, ff, dropout=0.0)), shape
+        if kind == "softmax-time":
+            log = rng.random() < 0.5
+            self.parts.append(("log-" if log else "") + "softmax(time)")
+            return (nn.LogSoftmax(dim=1) if log else nn.Softmax(dim=1)), shape
+        if kind == "concat-time":
+            self.parts.append("concat(time)")
+            return Apply(lambda m, x: torch.cat([x, torch.tanh(m.fc(x))], dim=1),
+                         fc=nn.Linear(d, d)), ("seq", 2 * t, d)
+        if kind == "causal-attention":
+            self.parts.append("causal-attention(masked_fill)")
+            block = Apply(lambda m, x: causal_attention(m, x), q=nn.Linear(d, d))
+            block.register_buffer("mask", torch.triu(torch.ones(t, t, dtype=torch.bool), 1))
+            return block, shape
+        if kind == "causal-encoder" and d % 2 == 0:
+            ff = self.width(4, 16)
+            self.parts.append(f"encoder(h=2,ff={ff},causal-mask)")
+            block = Apply(lambda m, x: m.layer(x, src_mask=m.mask),
+                          layer=nn.TransformerEncoderLayer(d, 2, ff, dropout=0.0, batch_first=True))
+            block.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(t))
+            return block, shape
+        if kind == "positions":
+            self.parts.append("positions(buffer)")
+            block = Apply(lambda m, x: x + m.table)
+            position = torch.arange(t, dtype=torch.float32)[:, None]
+            frequency = torch.exp(-torch.arange(d, dtype=torch.float32) / d)
+            block.register_buffer("table", torch.sin(position * frequency))
+            return block, shape
+        if kind == "time-scale":
+            self.parts.append("x*p[time,1]")
+            block = Apply(lambda m, x: x * m.p)
+            block.p = nn.Parameter(torch.rand(t, 1) + 0.5)
+            return block, shape
+        if kind == "tied":
+            name, act = activation(rng)
+            self.parts.append(f"tied(linear,{name},linear)")
+            return Apply(lambda m, x: m.fc(m.act(m.fc(x))), fc=nn.Linear(d, d), act=act), shape
+        if kind == "mix-time":
+            u = self.width(1, 6)
+            self.parts.append(f"mix-time{t}x{u}")
+            return Apply(lambda m, x: m.fc(x.transpose(1, 2)).transpose(1, 2), fc=nn.Linear(t, u)), (
+                "seq", u, d)
+        if kind == "residual":
+            name, act = activation(rng)
+            self.parts.append(f"residual(linear,{name})")
+            return Apply(lambda m, x: x + m.act(m.fc(x)), fc=nn.Linear(d, d), act=act), shape
+        if kind == "mean":
+            self.parts.append("mean(time)")
+            return Apply(lambda m, x: x.mean(dim=1)), ("vec", d)
+        if kind == "sum":
+            self.parts.append("sum(time)")
+            return Apply(lambda m, x: x.sum(dim=1) * 0.5), ("vec", d)
+        if kind == "max":
+            self.parts.append("max(time)")
+            return Apply(lambda m, x: x.max(dim=1).values), ("vec", d)
+        if kind == "matmul-self":
+            self.parts.append("x@xT@x")
+            return Apply(lambda m, x: torch.matmul(torch.matmul(x, x.transpose(-1, -2)), x) * 0.1), shape
+        self.parts.append("flatten")
+        return nn.Flatten(), ("vec", t * d)
+
+    def image_block(self, shape):
+        rng, (_, c, h, w) = self.rng, shape
+        kind = rng.choice(["conv", "conv", "pool", "act", "residual-conv", "gap", "flatten",
+                           "to-seq", "mean-hw", "concat-channels"])
+        if kind == "conv":
+            k = rng.randint(1, 3)
+            padding = rng.randint(0, k - 1) if k > 1 else 0
+            stride = rng.choice([1, 1, 2])
+            dilation = rng.choice([1, 1, 1, 2])
+            groups = rng.choice([g for g in (1, 2, 3) if c % g == 0])
+            out = groups * rng.randint(1, 4)
+            span = dilation * (k - 1) + 1
+            if h + 2 * padding >= span and w + 2 * padding >= span:
+                bias = rng.random() < 0.8
+                self.parts.append(
+                    f"conv{c}->{out}(k{k},s{stride},p{padding},d{dilation},g{groups}"
+                    + ("" if bias else ",nobias") + ")")
+                conv = nn.Conv2d(c, out, k, stride=stride, padding=padding, dilation=dilation,
+                                 groups=groups, bias=bias)
+                size = lambda n: (n + 2 * padding - span) // stride + 1  # noqa: E731
+                return conv, ("img", out, size(h), size(w))
+        if kind == "pool" and min(h, w) >= 2:
+            k = rng.randint(2, min(3, h, w))
+            stride = rng.randint(1, k)
+            padding = rng.randint(0, k // 2)
+            size = lambda n: (n + 2 * padding - k) // stride + 1  # noqa: E731
+            if rng.random() < 0.5:
+                self.parts.append(f"maxpool(k{k},s{stride},p{padding})")
+                pool = nn.MaxPool2d(k, stride=stride, padding=padding)
+            else:
+                include = rng.random() < 0.5
+                self.parts.append(f"avgpool(k{k},s{stride},p{padding}"
+                                  + (",count-pad" if include and padding else "") + ")")
+                pool = nn.AvgPool2d(k, stride=stride, padding=padding, count_include_pad=include)
+            return pool, ("img", c, size(h), size(w))
+        if kind == "act":
+            name, module = activation(rng)
+            if name in ("softmax", "log-softmax"):
+                name, module = "relu", nn.ReLU()
+            self.parts.append(name)
+            return module, shape
+        if kind == "residual-conv":
+            self.parts.append("residual(conv3x3,relu)")
+            return Apply(lambda m, x: x + torch.relu(m.conv(x)), conv=nn.Conv2d(c, c, 3, padding=1)), shape
+        if kind == "gap":
+            self.parts.append("global-avgpool")
+            return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten()), ("vec", c)
+        if kind == "mean-hw":
+            self.parts.append("mean(h,w)")
+            return Apply(lambda m, x: x.mean(dim=(2, 3))), ("vec", c)
+        if kind == "concat-channels":
+            self.parts.append("concat(channels)")
+            return Apply(lambda m, x: torch.cat([x, torch.relu(m.conv(x))], dim=1),
+                         conv=nn.Conv2d(c, 2, 3, padding=1)), ("img", c + 2, h, w)
+        if kind == "to-seq":
+            self.parts.append("pixels-as-seq")
+            return Apply(lambda m, x: x.flatten(2).transpose(1, 2)), ("seq", h * w, c)
+        self.parts.append("flatten")
+        return nn.Flatten(), ("vec", c * h * w)
+
+    def block(self, shape):
+        if shape[0] == "vec":
+            return self.vector_block(shape)
+        if shape[0] == "seq":
+            return self.sequence_block(shape)
+        return self.image_block(shape)
+
+
+ELEMENTWISE = [
+    ("log(1+exp)", lambda x: torch.log(torch.exp(x) + 1.0)),
+    ("sqrt(x*x+1)", lambda x: torch.sqrt(x * x + 1.0)),
+    ("x^3", lambda x: torch.pow(x, 3.0) * 0.1),
+    ("1/(1+x*x)", lambda x: torch.reciprocal(x * x + 1.0)),
+    ("x/(1+|x|)", lambda x: x / (torch.sqrt(x * x) + 1.0)),
+    ("-x", lambda x: -x),
+    ("erf", lambda x: torch.erf(x)),
+]
+
+
+def swap_halves(x, k):
+    """torch.split into sizes k and the rest, joined the other way round."""
+    a, b = torch.split(x, [k, x.shape[-1] - k], dim=-1)
+    return torch.cat([b, a * 0.5], dim=-1)
+
+
+def glu(x):
+    a, b = x.chunk(2, dim=-1)
+    return a * torch.sigmoid(b)
+
+
+def causal_attention(m, x):
+    """Single-head attention to earlier positions, masked with masked_fill."""
+    scores = torch.matmul(m.q(x), x.transpose(1, 2)) / math.sqrt(x.shape[-1])
+    weights = torch.softmax(scores.masked_fill(m.mask, float("-inf")), dim=-1)
+    return torch.matmul(weights, x)
+
+
+def attention(m, x, heads):
+    batch, time, width = x.shape
+    split = lambda y: y.reshape(batch, time, heads, width // heads).transpose(1, 2)  # noqa: E731
+    q, k, v = split(m.q(x)), split(m.k(x)), split(m.v(x))
+    scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(width // heads)
+    out = torch.matmul(torch.softmax(scores, dim=-1), v)
+    return out.transpose(1, 2).reshape(batch, time, width)
+
+
+def generate(seed):
+    """The random case of a seed: a dict with the model, its data and how
+    to train it."""
+    rng = random.Random(seed)
+    torch.manual_seed(seed)
+    data_rng = np.random.default_rng(seed)
+    gen = Generator(rng, allow_unsupported=rng.random() < 0.1)
+    batch = rng.choice([1, 2, 3, 4, 5, 8, 16, 32])
+    samples = batch * rng.randint(1, 3)
+    # Sometimes samples that fill no batch, which both sides drop.
+    if data_rng.random() < 0.3:
+        samples += int(data_rng.integers(0, batch))
+    blocks = []
+    source = rng.choice(["vec", "vec", "seq", "img", "tokens"])
+    if source == "vec":
+        shape = ("vec", gen.width(2, 12))
+        x = data_rng.standard_normal((samples, shape[1]), dtype=np.float32)
+    elif source == "seq":
+        shape = ("seq", gen.width(1, 6), gen.width(2, 12))
+        x = data_rng.standard_normal((samples,) + shape[1:], dtype=np.float32)
+    elif source == "img":
+        shape = ("img", rng.randint(1, 3), rng.randint(3, 8), rng.randint(3, 8))
+        x = data_rng.standard_normal((samples,) + shape[1:], dtype=np.float32)
+    else:
+        vocabulary, time, d = gen.width(3, 20), gen.width(1, 6), 2 * gen.width(1, 6)
+        x = data_rng.integers(0, vocabulary, (samples, time), dtype=np.int64)
+        blocks.append(nn.Embedding(vocabulary, d))
+        gen.parts.append(f"embedding{vocabulary}x{d}")
+        shape = ("seq", time, d)
+    gen.parts.insert(0, f"in{list(x.shape[1:])}")
+    for _ in range(rng.randint(1, 4)):
+        module, shape = gen.block(shape)
+        blocks.append(module)
+        if rng.random() < 0.3:
+            gen.maybe_unsupported(blocks, shape)
+    gen.maybe_unsupported(blocks, shape)
+    loss = rng.choice(["mse", "cross-entropy", "probabilities"])
+    if shape[0] == "img":
+        blocks.append(nn.Flatten())
+        gen.parts.append("flatten")
+        shape = ("vec", shape[1] * shape[2] * shape[3])
+    width = shape[-1]
+    outputs = gen.width(2, 8)
+    blocks.append(nn.Linear(width, outputs))
+    gen.parts.append(f"linear{width}x{outputs}")
+    out_shape = (samples,) + tuple(shape[1:-1]) + (outputs,)
+    if loss == "mse":
+        y = data_rng.standard_normal(out_shape, dtype=np.float32)
+    elif loss == "cross-entropy":
+        y = data_rng.integers(0, outputs, out_shape[:-1], dtype=np.int64)
+    else:
+        logits = data_rng.standard_normal(out_shape)
+        y = (np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)).astype(np.float32)
+    optimizer = rng.choice(["sgd", "momentum", "adam"])
+    hyper = {"lr": rng.choice([0.001, 0.01, 0.05]) if optimizer != "adam"
+             else rng.choice([0.0005, 0.001, 0.003])}
+    if rng.random() < 0.3:
+        hyper["weight_decay"] = rng.choice([1e-4, 1e-2])
+    if optimizer == "momentum":
+        hyper["momentum"] = rng.choice([0.5, 0.9])
+    if optimizer == "adam" and rng.random() < 0.5:
+        hyper["beta1"], hyper["beta2"] = rng.choice([(0.8, 0.99), (0.9, 0.95)])
+        hyper["epsilon"] = rng.choice([1e-8, 1e-6])
+    return {
+        "seed": seed,
+        "model": Sequence(blocks),
+        "x": x,
+        "y": y,
+        "batch": batch,
+        "loss": loss,
+        "optimizer": optimizer,
+        "hyper": hyper,
+        "opset": rng.choice([13, 14, 15, 16, 17]),
+        "parts": gen.parts,
+        "unsupported": gen.unsupported,
+    }
