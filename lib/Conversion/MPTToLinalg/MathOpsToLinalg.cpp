@@ -221,10 +221,16 @@ struct ReduceMaxGradOpLowering : OpConversionPattern<ReduceMaxGradOp> {
 // Log-softmax and cross-entropy
 //===----------------------------------------------------------------------===//
 
-/// log(sum(exp(x))) along `axis` in `accType`, computed as
-/// max + log(sum(exp(x - max))); the axis is dropped.
-Value buildLogSumExp(OpBuilder &b, Location loc, Value input, int64_t axis,
-                     FloatType accType) {
+/// log(sum(exp(x))) along `axis` in `accType`, as its two terms max and
+/// log(sum(exp(x - max))), the axis dropped. Readers subtract them from x
+/// one at a time, as (x - max) - logSum: x - max is exact for the largest
+/// x, so a log-probability near 0 keeps its digits, where x - (max +
+/// logSum) would round it to the spacing of max.
+struct LogSumExp {
+  Value max, logSum;
+};
+LogSumExp buildLogSumExp(OpBuilder &b, Location loc, Value input, int64_t axis,
+                         FloatType accType) {
   MLIRContext *ctx = b.getContext();
   RankedTensorType type = tensorTypeOf(input);
   ArrayRef<int64_t> shape = type.getShape();
@@ -247,12 +253,19 @@ Value buildLogSumExp(OpBuilder &b, Location loc, Value input, int64_t axis,
         return arith::AddFOp::create(
             nb, nl, math::ExpOp::create(nb, nl, shifted), args[2]);
       });
-  return buildElementwise(
+  Value logSum = buildElementwise(
       b, loc, RankedTensorType::get(dropDims(shape, {axis}), accType),
-      ValueRange{max, sum}, [](OpBuilder &nb, Location nl, ValueRange args) {
-        return arith::AddFOp::create(nb, nl, args[0],
-                                     math::LogOp::create(nb, nl, args[1]));
+      ValueRange{sum}, [](OpBuilder &nb, Location nl, ValueRange args) {
+        return math::LogOp::create(nb, nl, args[0]);
       });
+  return {max, logSum};
+}
+
+/// x - max - logSum, of x in `accType`.
+Value logProbability(OpBuilder &b, Location loc, Value x, Value max,
+                     Value logSum) {
+  return arith::SubFOp::create(b, loc, arith::SubFOp::create(b, loc, x, max),
+                               logSum);
 }
 
 struct LogSoftmaxOpLowering : OpConversionPattern<LogSoftmaxOp> {
@@ -268,15 +281,16 @@ struct LogSoftmaxOpLowering : OpConversionPattern<LogSoftmaxOp> {
     FloatType accType = computeTypeOf(element);
     int64_t axis = op.getNormalizedAxis();
     unsigned rank = type.getRank();
-    Value lse =
+    LogSumExp lse =
         buildLogSumExp(rewriter, loc, adaptor.getInput(), axis, accType);
+    AffineMap rowMap = dropDimsMap(ctx, rank, {axis});
     Value result = buildMappedElementwise(
-        rewriter, loc, type, ValueRange{adaptor.getInput(), lse},
-        {AffineMap::getMultiDimIdentityMap(rank, ctx),
-         dropDimsMap(ctx, rank, {axis})},
+        rewriter, loc, type,
+        ValueRange{adaptor.getInput(), lse.max, lse.logSum},
+        {AffineMap::getMultiDimIdentityMap(rank, ctx), rowMap, rowMap},
         [&](OpBuilder &b, Location nl, ValueRange args) {
-          Value y = arith::SubFOp::create(
-              b, nl, convertFloat(b, nl, args[0], accType), args[1]);
+          Value y = logProbability(b, nl, convertFloat(b, nl, args[0], accType),
+                                   args[1], args[2]);
           return convertFloat(b, nl, y, element);
         });
     rewriter.replaceOp(op, result);
@@ -309,7 +323,7 @@ FloatType crossEntropyComputeType(Value logits) {
   return computeTypeOf(tensorTypeOf(logits).getElementType());
 }
 
-/// loss = sum_{n,c} w[n, c] (lse[n] - x[n, c]) / N.
+/// loss = sum_{n,c} w[n, c] -(x[n, c] - max[n] - logSum[n]) / N.
 struct CrossEntropyLossOpLowering : OpConversionPattern<CrossEntropyLossOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -321,18 +335,22 @@ struct CrossEntropyLossOpLowering : OpConversionPattern<CrossEntropyLossOp> {
     Value logits = adaptor.getLogits(), target = adaptor.getTarget();
     ArrayRef<int64_t> shape = tensorTypeOf(logits).getShape();
     FloatType accType = crossEntropyComputeType(logits);
-    Value lse = buildLogSumExp(rewriter, loc, logits, 1, accType);
+    LogSumExp lse = buildLogSumExp(rewriter, loc, logits, 1, accType);
     AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+    AffineMap rowMap = dropDimsMap(ctx, 2, {1});
     Value total = buildReduction(
-        rewriter, loc, shape, {0, 1}, ValueRange{logits, lse, target},
-        {identity, dropDimsMap(ctx, 2, {1}), targetMap(ctx, target)},
+        rewriter, loc, shape, {0, 1},
+        ValueRange{logits, lse.max, lse.logSum, target},
+        {identity, rowMap, rowMap, targetMap(ctx, target)},
         floatConstant(rewriter, loc, accType, 0.0),
         [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
-          Value nll = arith::SubFOp::create(
-              b, nl, args[1], convertFloat(b, nl, args[0], accType));
+          Value nll = arith::NegFOp::create(
+              b, nl,
+              logProbability(b, nl, convertFloat(b, nl, args[0], accType),
+                             args[1], args[2]));
           Value weighted = arith::MulFOp::create(
-              b, nl, targetWeight(b, nl, args[2], accType), nll);
-          return arith::AddFOp::create(b, nl, args[3], weighted);
+              b, nl, targetWeight(b, nl, args[3], accType), nll);
+          return arith::AddFOp::create(b, nl, args[4], weighted);
         });
     Value sum = tensor::ExtractOp::create(rewriter, loc, total, ValueRange{});
     Value mean = arith::DivFOp::create(
@@ -343,8 +361,8 @@ struct CrossEntropyLossOpLowering : OpConversionPattern<CrossEntropyLossOp> {
   }
 };
 
-/// dx[n, c] = dL / N (exp(x[n, c] - lse[n]) W[n] - w[n, c]) with W[n] the
-/// row sum of the target weights.
+/// dx[n, c] = dL / N (exp(x[n, c] - max[n] - logSum[n]) W[n] - w[n, c])
+/// with W[n] the row sum of the target weights.
 struct CrossEntropyLossGradOpLowering
     : OpConversionPattern<CrossEntropyLossGradOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -362,7 +380,7 @@ struct CrossEntropyLossGradOpLowering
     AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
     AffineMap rowMap = dropDimsMap(ctx, 2, {1});
     AffineMap readTarget = targetMap(ctx, target);
-    Value lse = buildLogSumExp(rewriter, loc, logits, 1, accType);
+    LogSumExp lse = buildLogSumExp(rewriter, loc, logits, 1, accType);
     // The logits only give linalg the size of the class dim, which a class
     // index target does not have.
     Value weights = buildReduction(
@@ -377,16 +395,17 @@ struct CrossEntropyLossGradOpLowering
         convertFloat(rewriter, loc, adaptor.getLossGrad(), accType),
         floatConstant(rewriter, loc, accType, shape[0]));
     Value result = buildMappedElementwise(
-        rewriter, loc, type, ValueRange{logits, lse, weights, target},
-        {identity, rowMap, rowMap, readTarget},
+        rewriter, loc, type,
+        ValueRange{logits, lse.max, lse.logSum, weights, target},
+        {identity, rowMap, rowMap, rowMap, readTarget},
         [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
           Value probability = math::ExpOp::create(
               b, nl,
-              arith::SubFOp::create(
-                  b, nl, convertFloat(b, nl, args[0], accType), args[1]));
+              logProbability(b, nl, convertFloat(b, nl, args[0], accType),
+                             args[1], args[2]));
           Value grad = arith::SubFOp::create(
-              b, nl, arith::MulFOp::create(b, nl, probability, args[2]),
-              targetWeight(b, nl, args[3], accType));
+              b, nl, arith::MulFOp::create(b, nl, probability, args[3]),
+              targetWeight(b, nl, args[4], accType));
           return convertFloat(b, nl, arith::MulFOp::create(b, nl, grad, scale),
                               element);
         });

@@ -112,12 +112,19 @@ func.func @erf(%x: tensor<4x8xf16>) -> tensor<4x8xf16> {
 
 // -----
 
-// Cross-entropy with labels: log-sum-exp per row, then one reduction over
-// rows and classes that keeps the labelled class, divided by the rows.
+// Cross-entropy with labels: the row maxima and log-sum-exp of the shifted
+// logits per row, then one reduction over rows and classes that keeps the
+// labelled class, divided by the rows. Its log-probability is
+// (x - max) - logSum, exact for the largest logit, so that a loss near 0
+// keeps its digits.
 // CHECK-LABEL: func.func @cross_entropy
 // CHECK:         math.log
 // CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]
-// CHECK-SAME:      ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<4x10xf16>, tensor<4xf32>, tensor<4xi64>)
+// CHECK-SAME:      ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x10xf16>, tensor<4xf32>, tensor<4xf32>, tensor<4xi64>)
+// CHECK:           %[[X:.*]] = arith.extf %{{.*}} : f16 to f32
+// CHECK:           %[[SHIFTED:.*]] = arith.subf %[[X]], %{{.*}} : f32
+// CHECK:           %[[LOGP:.*]] = arith.subf %[[SHIFTED]], %{{.*}} : f32
+// CHECK:           arith.negf %[[LOGP]] : f32
 // CHECK:           linalg.index 1
 // CHECK:         %[[TOTAL:.*]] = tensor.extract %[[SUM]][] : tensor<f32>
 // CHECK:         arith.divf %[[TOTAL]], %{{.*}} : f32
