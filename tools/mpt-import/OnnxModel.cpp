@@ -34,11 +34,27 @@ mpt::import::loadModel(const std::string &path) {
   if (!file)
     return createStringError(inconvertibleErrorCode(), "cannot read '%s': %s",
                              path.c_str(), file.getError().message().c_str());
-  llvm::StringRef bytes = (*file)->getBuffer();
+  return parseModel((*file)->getBuffer(), path);
+}
+
+llvm::Expected<onnx::ModelProto>
+mpt::import::parseModel(llvm::StringRef bytes, const std::string &name) {
   onnx::ModelProto model;
   if (isTextual(bytes)) {
-    onnx::Common::Status status =
-        onnx::OnnxParser::Parse(model, (*file)->getBufferStart());
+    // The parser reads a C string: the bytes end at a null.
+    std::string text = bytes.str();
+    onnx::Common::Status status;
+    try {
+      status = onnx::OnnxParser::Parse(model, text.c_str());
+    } catch (const std::exception &error) {
+      // The parser converts literals with std::stof and friends, which
+      // throw on values out of range ("1e300" for a float) or malformed.
+      return createStringError(inconvertibleErrorCode(),
+                               "%s: not a valid ONNX text model: a literal "
+                               "is malformed or out of range for its type "
+                               "(%s)",
+                               name.c_str(), error.what());
+    }
     if (!status.IsOK()) {
       // The parser's message spans lines (position, context, reason).
       std::string message = llvm::join(
@@ -46,7 +62,7 @@ mpt::import::loadModel(const std::string &path) {
           "; ");
       return createStringError(inconvertibleErrorCode(),
                                "%s: not a valid ONNX text model: %s",
-                               path.c_str(), message.c_str());
+                               name.c_str(), message.c_str());
     }
     return model;
   }
@@ -55,10 +71,10 @@ mpt::import::loadModel(const std::string &path) {
         inconvertibleErrorCode(),
         "%s: not an ONNX model (neither a protobuf ModelProto nor ONNX text, "
         "which starts with '<')",
-        path.c_str());
+        name.c_str());
   if (!model.has_graph())
     return createStringError(inconvertibleErrorCode(),
-                             "%s: the model has no graph", path.c_str());
+                             "%s: the model has no graph", name.c_str());
   return model;
 }
 
