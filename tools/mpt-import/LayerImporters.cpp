@@ -128,12 +128,8 @@ llvm::Error importReduce(GraphImporter &im, const onnx::NodeProto &node) {
   if (dims.empty())
     for (int64_t dim = 0; dim < type.getRank(); ++dim)
       dims.push_back(dim);
-  for (int64_t &dim : dims) {
-    llvm::Expected<int64_t> axis = normalizeAxis(im, node, dim, type.getRank());
-    if (!axis)
-      return axis.takeError();
-    dim = *axis;
-  }
+  if (llvm::Error error = normalizeDistinctAxes(im, node, dims, type.getRank()))
+    return error;
   llvm::sort(dims);
   bool keepDims = im.intAttr(node, "keepdims", 1) != 0;
   Shape shape;
@@ -238,6 +234,19 @@ llvm::Expected<WindowAttrs> windowAttrs(GraphImporter &im,
       attrs.pads.size() != 4 || attrs.dilations.size() != 2)
     return im.fail(node, "only 2-D windows are supported (kernel_shape, "
                          "strides and dilations of 2 values, pads of 4)");
+  // Bounded so that the window arithmetic cannot overflow.
+  constexpr int64_t kLimit = int64_t(1) << 31;
+  for (auto [name, values, least] :
+       {std::tuple{"kernel_shape", &attrs.kernel, 1},
+        {"strides", &attrs.strides, 1},
+        {"dilations", &attrs.dilations, 1},
+        {"pads", &attrs.pads, 0}})
+    for (int64_t value : *values)
+      if (value < least || value > kLimit)
+        return im.fail(node, llvm::Twine(name) + " " + shapeText(*values) +
+                                 " is not supported; supported: values from " +
+                                 llvm::Twine(least) + " to " +
+                                 llvm::Twine(kLimit));
   return attrs;
 }
 
@@ -264,6 +273,13 @@ llvm::Error importConv(GraphImporter &im, const onnx::NodeProto &node) {
     return im.fail(node, "kernel_shape " + shapeText(attrs->kernel) +
                              " does not match the weight " + shapeText(w));
   int64_t groups = im.intAttr(node, "group", 1);
+  if (groups < 1 || w[0] % groups != 0 || type.getDimSize(1) != w[1] * groups)
+    return im.fail(node, "group = " + llvm::Twine(groups) + " does not fit " +
+                             "the input " + shapeText(type.getShape()) +
+                             " and the weight " + shapeText(w) +
+                             "; expected a group that divides the output "
+                             "channels, with input channels = weight dim 1 * "
+                             "group");
   Value bias;
   if (im.hasInput(node, 2)) {
     llvm::Expected<Value> value = im.value(node, 2, element);

@@ -61,12 +61,8 @@ llvm::Error importReshape(GraphImporter &im, const onnx::NodeProto &node) {
     std::vector<int64_t> dims = axes->value_or(std::vector<int64_t>{});
     bool unsqueeze = node.op_type() == "Unsqueeze";
     int64_t rank = type.getRank() + (unsqueeze ? dims.size() : 0);
-    for (int64_t &dim : dims) {
-      llvm::Expected<int64_t> axis = normalizeAxis(im, node, dim, rank);
-      if (!axis)
-        return axis.takeError();
-      dim = *axis;
-    }
+    if (llvm::Error error = normalizeDistinctAxes(im, node, dims, rank))
+      return error;
     llvm::sort(dims);
     shape.assign(type.getShape().begin(), type.getShape().end());
     if (unsqueeze) {
@@ -80,10 +76,8 @@ llvm::Error importReshape(GraphImporter &im, const onnx::NodeProto &node) {
       shape = kept;
     }
   }
-  int64_t count = 1;
-  for (int64_t dim : shape)
-    count *= dim;
-  if (count != type.getNumElements())
+  std::optional<int64_t> count = elementCount(shape);
+  if (!count || *count != type.getNumElements())
     return im.fail(node, "cannot reshape " + shapeText(type.getShape()) +
                              " to " + shapeText(shape));
   im.setResult(node, reshape(im, node, *input, shape));
@@ -100,12 +94,15 @@ llvm::Error importTranspose(GraphImporter &im, const onnx::NodeProto &node) {
   if (perm.empty())
     for (int64_t dim = type.getRank() - 1; dim >= 0; --dim)
       perm.push_back(dim);
+  Shape sorted(perm.begin(), perm.end());
+  llvm::sort(sorted);
+  if (sorted != llvm::to_vector(llvm::seq<int64_t>(0, type.getRank())))
+    return im.fail(node, "perm " + shapeText(perm) +
+                             " is not a permutation of the input's " +
+                             llvm::Twine(type.getRank()) + " dims");
   Shape shape;
-  for (int64_t dim : perm) {
-    if (dim < 0 || dim >= type.getRank())
-      return im.fail(node, "perm is not a permutation of the input's dims");
+  for (int64_t dim : perm)
     shape.push_back(type.getDimSize(dim));
-  }
   im.setResult(node, mlir::mpt::TransposeOp::create(
                          im.b, im.loc(node), type.clone(shape), *input,
                          im.b.getDenseI64ArrayAttr(perm)));
@@ -131,6 +128,8 @@ llvm::Error importExpand(GraphImporter &im, const onnx::NodeProto &node) {
 }
 
 llvm::Error importConcat(GraphImporter &im, const onnx::NodeProto &node) {
+  if (node.input_size() == 0)
+    return im.fail(node, "expected at least one input, found none");
   Type element;
   for (int index = 0; index < node.input_size() && !element; ++index)
     if (!im.constant(node, index)) {
