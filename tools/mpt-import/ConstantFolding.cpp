@@ -302,24 +302,36 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     if (op == "Reshape") {
       if (!inputs[1])
         return false;
+      Shape requested;
+      for (int64_t i = 0; i < inputs[1]->numElements(); ++i)
+        requested.push_back(inputs[1]->intAt(i));
       shape.clear();
       int64_t known = 1, inferred = -1;
-      for (int64_t i = 0; i < inputs[1]->numElements(); ++i) {
-        int64_t dim = inputs[1]->intAt(i);
-        if (dim == 0)
-          dim = first.shape.at(i);
-        if (dim == -1)
+      for (int64_t i = 0; i < static_cast<int64_t>(requested.size()); ++i) {
+        int64_t dim = requested[i];
+        if (dim == 0 && i < static_cast<int64_t>(first.shape.size()))
+          dim = first.shape[i];
+        bool inferable = dim == -1 && inferred < 0;
+        if (inferable)
           inferred = i;
-        else
-          known *= dim;
+        else if (dim < 1 || llvm::MulOverflow(known, dim, known))
+          return importer.fail(
+              node, "cannot reshape " + shapeString(first.shape) + " to " +
+                        shapeString(requested) + ": entry " + llvm::Twine(i) +
+                        " is " + llvm::Twine(requested[i]));
         shape.push_back(dim);
       }
       if (inferred >= 0 && known > 0)
         shape[inferred] = first.numElements() / known;
     } else if (op == "Flatten") {
       int64_t axis = importer.intAttr(node, "axis", 1);
+      int64_t rank = first.shape.size();
+      if (axis < -rank || axis > rank)
+        return importer.fail(node, "axis " + llvm::Twine(axis) +
+                                       " is out of range for rank " +
+                                       llvm::Twine(rank));
       if (axis < 0)
-        axis += first.shape.size();
+        axis += rank;
       int64_t outer = 1;
       for (int64_t dim = 0; dim < axis; ++dim)
         outer *= first.shape[dim];
@@ -329,10 +341,19 @@ mpt::import::foldConstantNode(GraphImporter &importer,
           importer.intsInputOrAttr(node, 1, "axes");
       if (!axes)
         return axes.takeError();
-      int64_t rank = shape.size() + (op == "Unsqueeze" ? (*axes)->size() : 0);
       std::vector<int64_t> dims = axes->value_or(std::vector<int64_t>{});
-      for (int64_t &dim : dims)
-        dim = dim < 0 ? dim + rank : dim;
+      int64_t rank = shape.size() + (op == "Unsqueeze" ? dims.size() : 0);
+      std::vector<bool> seen(rank, false);
+      for (int64_t &dim : dims) {
+        int64_t axis = dim < 0 ? dim + rank : dim;
+        if (axis < 0 || axis >= rank || seen[axis])
+          return importer.fail(node, "axes " + shapeString(**axes) +
+                                         " must be distinct dims in [" +
+                                         llvm::Twine(-rank) + ", " +
+                                         llvm::Twine(rank) + ")");
+        seen[axis] = true;
+        dim = axis;
+      }
       std::sort(dims.begin(), dims.end());
       if (op == "Unsqueeze") {
         for (int64_t dim : dims)
@@ -348,7 +369,11 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     }
     HostConstant value = first;
     value.shape = shape;
-    if (value.numElements() != first.numElements())
+    int64_t count = 1;
+    for (int64_t dim : shape)
+      if (dim < 0 || llvm::MulOverflow(count, dim, count))
+        return false;
+    if (count != first.numElements())
       return false;
     return define(value);
   }

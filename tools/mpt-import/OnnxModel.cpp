@@ -6,7 +6,9 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 using namespace mpt::import;
 using llvm::createStringError;
@@ -97,7 +99,16 @@ double HostConstant::floatAt(int64_t i) const {
 }
 
 int64_t HostConstant::intAt(int64_t i) const {
-  return isFloat() ? static_cast<int64_t>(floats[i]) : ints[i];
+  if (!isFloat())
+    return ints[i];
+  // Saturated: a NaN or a float beyond int64 has no integer value, and the
+  // shape checks reject the extremes.
+  double value = floats[i];
+  if (std::isnan(value) || value < -0x1p63)
+    return std::numeric_limits<int64_t>::min();
+  if (value >= 0x1p63)
+    return std::numeric_limits<int64_t>::max();
+  return static_cast<int64_t>(value);
 }
 
 std::string mpt::import::elementTypeName(int32_t elementType) {

@@ -213,6 +213,8 @@ llvm::Error StepBuilder::importNodes() {
       return importer.fail(node, "domain '" + node.domain() +
                                      "' is not supported; supported: the "
                                      "default ONNX domain");
+    if (node.output_size() == 0 || node.output(0).empty())
+      return importer.fail(node, "expected an output, found none");
     llvm::Expected<bool> folded = foldConstantNode(importer, node);
     if (!folded)
       return folded.takeError();
