@@ -169,6 +169,9 @@ llvm::Error importLayerNormalization(GraphImporter &im,
   if (!input)
     return input.takeError();
   RankedTensorType type = typeOf(*input);
+  if (type.getRank() == 0)
+    return im.fail(node, "a rank-0 input is not supported; supported: the "
+                         "normalisation of the last dim");
   int64_t axis = im.intAttr(node, "axis", -1);
   if (axis != -1 && axis != type.getRank() - 1)
     return im.fail(node, "axis " + llvm::Twine(axis) +
@@ -189,6 +192,14 @@ llvm::Error importLayerNormalization(GraphImporter &im,
     zeros.floats.assign(type.getShape().back(), 0.0);
     bias = im.materialize(zeros, element, im.loc(node));
   }
+  int64_t width = type.getShape().back();
+  for (auto [name, value] : {std::pair{"scale", *scale}, {"bias", bias}})
+    if (typeOf(value).getShape() != ArrayRef<int64_t>(width))
+      return im.fail(node, llvm::Twine("the ") + name + " has shape " +
+                               shapeText(typeOf(value).getShape()) +
+                               "; expected [" + llvm::Twine(width) +
+                               "], the last dim of the input " +
+                               shapeText(type.getShape()));
   im.setResult(node,
                mlir::mpt::LayerNormOp::create(
                    im.b, im.loc(node), type, *input, *scale, bias,
