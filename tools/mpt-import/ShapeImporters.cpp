@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 
@@ -154,8 +155,20 @@ llvm::Error importConcat(GraphImporter &im, const onnx::NodeProto &node) {
     return axis.takeError();
   Shape shape(type.getShape());
   shape[*axis] = 0;
-  for (Value input : inputs)
-    shape[*axis] += typeOf(input).getDimSize(*axis);
+  for (auto [index, input] : llvm::enumerate(inputs)) {
+    ArrayRef<int64_t> dims = typeOf(input).getShape();
+    bool fits = dims.size() == type.getShape().size();
+    for (size_t dim = 0; fits && dim < dims.size(); ++dim)
+      fits = dim == static_cast<size_t>(*axis) || dims[dim] == shape[dim];
+    if (!fits)
+      return im.fail(node, "input " + llvm::Twine(index) + " has shape " +
+                               shapeText(dims) + "; expected the shape " +
+                               shapeText(type.getShape()) +
+                               " of input 0 but for dim " + llvm::Twine(*axis));
+    if (llvm::AddOverflow(shape[*axis], dims[*axis], shape[*axis]))
+      return im.fail(node, "the concatenated dim " + llvm::Twine(*axis) +
+                               " overflows int64");
+  }
   im.setResult(
       node, mlir::mpt::ConcatOp::create(im.b, im.loc(node), type.clone(shape),
                                         inputs, im.b.getI64IntegerAttr(*axis)));
