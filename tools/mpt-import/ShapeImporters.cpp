@@ -46,10 +46,16 @@ llvm::Error importReshape(GraphImporter &im, const onnx::NodeProto &node) {
       int64_t dim = target->intAt(i);
       if (dim == 0 && !allowZero && i < type.getRank())
         dim = type.getDimSize(i);
-      if (dim == -1)
+      if (dim == -1 && inferred < 0)
         inferred = i;
-      else
-        known *= dim;
+      else if (dim < 0 || llvm::MulOverflow(known, dim, known))
+        return im.fail(node, "cannot reshape " + shapeText(type.getShape()) +
+                                 ": entry " + llvm::Twine(i) +
+                                 " of the shape is " +
+                                 llvm::Twine(target->intAt(i)) +
+                                 "; expected sizes whose product fits in "
+                                 "int64, 0 for the input's dim, and at most "
+                                 "one -1");
       shape.push_back(dim);
     }
     if (inferred >= 0)
