@@ -416,7 +416,8 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     return define(gatherElements(first, shape, indices));
   }
   if (op == "Slice" && first.shape.size() == 1) {
-    if (!inputs[1] || !inputs[2])
+    if (!inputs[1] || !inputs[2] || inputs[1]->numElements() < 1 ||
+        inputs[2]->numElements() < 1)
       return false;
     int64_t size = first.shape[0];
     int64_t start = inputs[1]->intAt(0), end = inputs[2]->intAt(0);
@@ -426,7 +427,8 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     start = std::clamp(start < 0 ? start + size : start, int64_t(0), size);
     end = std::clamp(end < 0 ? end + size : end, int64_t(0), size);
     std::vector<int64_t> indices;
-    for (int64_t i = start; i < end; i += step)
+    // Stepping by the distance left, so that a huge step cannot overflow.
+    for (int64_t i = start; i < end; i += std::min(step, end - i))
       indices.push_back(i);
     return define(
         gatherElements(first, {static_cast<int64_t>(indices.size())}, indices));

@@ -203,13 +203,26 @@ llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
     return axes.takeError();
   if (!steps)
     return steps.takeError();
+  size_t count = starts->size();
+  for (auto [name, values, optional] : {std::tuple{"ends", &*ends, false},
+                                        {"axes", &*axes, true},
+                                        {"steps", &*steps, true}})
+    if (values->size() != count && !(optional && values->empty()))
+      return im.fail(node, llvm::Twine(name) + " has " +
+                               llvm::Twine(values->size()) +
+                               " entries; expected one per start (" +
+                               llvm::Twine(count) + ")");
   int64_t rank = type.getRank();
   Shape offsets(rank, 0), strides(rank, 1), sizes(type.getShape());
-  for (size_t i = 0; i < starts->size(); ++i) {
+  llvm::SmallVector<bool> sliced(rank, false);
+  for (size_t i = 0; i < count; ++i) {
     int64_t axisValue = axes->empty() ? static_cast<int64_t>(i) : (*axes)[i];
     llvm::Expected<int64_t> axis = normalizeAxis(im, node, axisValue, rank);
     if (!axis)
       return axis.takeError();
+    if (sliced[*axis])
+      return im.fail(node, "axes name dim " + llvm::Twine(*axis) + " twice");
+    sliced[*axis] = true;
     int64_t step = steps->empty() ? 1 : (*steps)[i];
     if (step <= 0)
       return im.fail(node, "step " + llvm::Twine(step) +
@@ -218,13 +231,12 @@ llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
     int64_t start = (*starts)[i], end = (*ends)[i];
     start = std::clamp(start < 0 ? start + size : start, int64_t(0), size);
     end = std::clamp(end < 0 ? end + size : end, int64_t(0), size);
-    int64_t count = end > start ? (end - start + step - 1) / step : 0;
-    if (count == 0)
+    if (end <= start)
       return im.fail(node, "the slice of dim " + llvm::Twine(*axis) +
                                " is empty; empty tensors are not supported");
     offsets[*axis] = start;
     strides[*axis] = step;
-    sizes[*axis] = count;
+    sizes[*axis] = (end - start - 1) / step + 1;
   }
   im.setResult(node, mlir::mpt::SliceOp::create(
                          im.b, im.loc(node), type.clone(sizes), *input,
