@@ -329,6 +329,14 @@ llvm::Error importPool(GraphImporter &im, const onnx::NodeProto &node) {
     return im.fail(node, "dilations are not supported for average pooling");
   mlir::mpt::Window2D window = mlir::mpt::Window2D::get(
       attrs->kernel, attrs->strides, attrs->pads, attrs->dilations);
+  // A window made only of padding has no element to pool.
+  for (int dim = 0; dim < 2; ++dim)
+    if (window.padBegin[dim] >= window.extent(dim) ||
+        window.padEnd[dim] >= window.extent(dim))
+      return im.fail(node, "pads " + shapeText(attrs->pads) +
+                               " must be smaller than the window extent [" +
+                               llvm::Twine(window.extent(0)) + ", " +
+                               llvm::Twine(window.extent(1)) + "]");
   Shape shape = {type.getDimSize(0), type.getDimSize(1),
                  window.outputSize(0, type.getDimSize(2)),
                  window.outputSize(1, type.getDimSize(3))};
