@@ -23,7 +23,7 @@ llvm_config.use_default_substitutions()
 
 tool_dirs = [config.mpt_tools_dir, config.llvm_tools_dir]
 tools = ["mpt-opt", "mpt-run", "mpt-runtime-test", "mpt-import", "mpt-fuzz-compile",
-         "mpt-fuzz-readers"]
+         "mpt-fuzz-readers", "mpt-fuzz-import"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # Debian's Python, which has NumPy and (when installed) PyTorch, scikit-learn

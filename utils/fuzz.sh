@@ -6,7 +6,9 @@
 # TARGET is `compile` (parse, verify, mixed precision, expansion,
 # differentiation, CPU lowering; utils/fuzz/FuzzCompile.cpp) or `readers`
 # (the runtime's .npy, safetensors, checkpoint and JSON-signature readers;
-# utils/fuzz/FuzzReaders.cpp). The corpus, seeded from the tests, and the
+# utils/fuzz/FuzzReaders.cpp) or `import` (ONNX protobuf or text through
+# mpt-import's importer, then mixed precision, expansion and
+# differentiation; utils/fuzz/FuzzImport.cpp). The corpus, seeded from the tests, and the
 # crashing inputs stay in build-fuzz/fuzz/TARGET/, which git ignores; a
 # crash that stays open goes to utils/fuzz/crashes/TARGET/, listed in
 # utils/fuzz/README.md. The run keeps going after a crash (fork mode) until
@@ -15,13 +17,13 @@
 #   utils/fuzz.sh TARGET --replay FILE...   runs the target once per file
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-target=${1:?usage: utils/fuzz.sh compile|readers SECONDS [libFuzzer flags]}
+target=${1:?usage: utils/fuzz.sh compile|readers|import SECONDS [libFuzzer flags]}
 case "$target" in
-compile | readers) ;;
-*) echo "fuzz.sh: unknown target '$target' (compile or readers)" >&2; exit 1 ;;
+compile | readers | import) ;;
+*) echo "fuzz.sh: unknown target '$target' (compile, readers or import)" >&2; exit 1 ;;
 esac
 shift
-mode=${1:?usage: utils/fuzz.sh compile|readers SECONDS [libFuzzer flags]}
+mode=${1:?usage: utils/fuzz.sh compile|readers|import SECONDS [libFuzzer flags]}
 shift
 
 "$root/utils/setup.sh" --no-build
@@ -70,6 +72,24 @@ for top in sys.argv[2:]:
                 with open(os.path.join(out, digest + ".mlir"), "wb") as f:
                     f.write(chunk)
 PY
+elif [ "$target" = import ]; then
+  # The importer's tests (ONNX text), the binary models their script
+  # writes, and the example models exported by PyTorch at both ends of the
+  # supported opsets.
+  raw="$work/raw"
+  rm -rf "$raw" && mkdir -p "$raw"
+  for test in $(grep -l "^#--- " "$root"/test/mpt-import/*.test); do
+    /usr/lib/llvm-22/bin/split-file "$test" "$raw/$(basename "$test" .test)"
+  done
+  find "$raw" -type f -exec sh -c 'cp "$1" "$2/$(echo "$1" | sha1sum | cut -c1-16)-$(basename "$1")"' _ {} "$seeds" \;
+  "$python" "$root/test/mpt-import/Inputs/make_onnx.py" names "$seeds/names.onnx"
+  "$python" "$root/test/mpt-import/Inputs/make_onnx.py" mlp 2 "$seeds/mlp2.onnx"
+  for opset in 13 17; do
+    "$python" "$root/examples/pytorch/export.py" "$raw/export$opset" --opset "$opset" >/dev/null
+    for model in "$raw/export$opset"/*/model.onnx; do
+      cp "$model" "$seeds/$(basename "$(dirname "$model")")-opset$opset.onnx"
+    done
+  done
 else
   # The readers' input is a selector byte (0 npy, 1 safetensors,
   # 2 checkpoint, 3 JSON signature) followed by the file.
@@ -99,6 +119,8 @@ fi
 flags=()
 if [ "$target" = compile ]; then
   flags+=(-dict="$root/utils/fuzz/mlir.dict")
+elif [ "$target" = import ]; then
+  flags+=(-dict="$root/utils/fuzz/onnx.dict")
 fi
 
 log="$work/fuzz.log"

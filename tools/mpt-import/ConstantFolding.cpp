@@ -11,6 +11,8 @@
 #include "GraphImporter.h"
 
 #include "mlir/IR/BuiltinTypes.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 #include <functional>
@@ -27,6 +29,13 @@ HostConstant makeInts(Shape shape, std::vector<int64_t> values) {
   result.shape = std::move(shape);
   result.ints = std::move(values);
   return result;
+}
+
+std::string shapeString(const Shape &shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
 }
 
 /// The row-major strides of `shape`.
@@ -65,18 +74,44 @@ int64_t broadcastIndex(const Shape &shape, const Shape &result, int64_t index) {
   return flat;
 }
 
+/// Import-time values are shape arithmetic and small constants: a larger
+/// one is a malformed model, not something to compute on the host.
+constexpr int64_t kMaxFoldedElements = int64_t(1) << 24;
+
+/// Fails unless a value of `shape` may be computed at import time.
+llvm::Error checkFoldedShape(const GraphImporter &importer,
+                             const onnx::NodeProto &node, const Shape &shape) {
+  int64_t count = 1;
+  for (int64_t dim : shape) {
+    if (dim < 0)
+      return importer.fail(node, "the result shape " + shapeString(shape) +
+                                     " has a negative dim");
+    if (llvm::MulOverflow(count, dim, count) || count > kMaxFoldedElements)
+      return importer.fail(
+          node, "the result shape " + shapeString(shape) + " has more than " +
+                    llvm::Twine(kMaxFoldedElements) +
+                    " elements, the most an import-time value may have");
+  }
+  return llvm::Error::success();
+}
+
 bool isElementwiseBinary(const std::string &op) {
   return op == "Add" || op == "Sub" || op == "Mul" || op == "Div" ||
          op == "Pow" || op == "Equal" || op == "Less" || op == "Greater";
 }
 
 /// A binary op on two known tensors with broadcasting.
-std::optional<HostConstant> foldBinary(const std::string &op,
-                                       const HostConstant &a,
-                                       const HostConstant &b) {
+/// Returns nullopt when the shapes do not broadcast (the op importer says
+/// so); integer overflow and division by zero are errors.
+llvm::Expected<std::optional<HostConstant>>
+foldBinary(const GraphImporter &importer, const onnx::NodeProto &node,
+           const HostConstant &a, const HostConstant &b) {
+  const std::string &op = node.op_type();
   std::optional<Shape> shape = broadcastShapes(a.shape, b.shape);
   if (!shape)
     return std::nullopt;
+  if (llvm::Error error = checkFoldedShape(importer, node, *shape))
+    return std::move(error);
   bool comparison = op == "Equal" || op == "Less" || op == "Greater";
   bool isFloat = a.isFloat() || b.isFloat();
   HostConstant result;
@@ -98,19 +133,32 @@ std::optional<HostConstant> foldBinary(const std::string &op,
                      : op == "Equal" ? double(x == y)
                      : op == "Less"  ? double(x < y)
                                      : double(x > y);
+      if (!comparison && !result.isFloat() &&
+          !(value >= -0x1p63 && value < 0x1p63))
+        return importer.fail(node, "the integer result " +
+                                       std::to_string(value) +
+                                       " does not fit in int64");
       if (comparison || !result.isFloat())
         result.ints.push_back(static_cast<int64_t>(value));
       else
         result.floats.push_back(value);
       continue;
     }
-    int64_t x = a.intAt(ia), y = b.intAt(ib);
+    int64_t x = a.intAt(ia), y = b.intAt(ib), value = 0;
     if (op == "Div" && y == 0)
-      return std::nullopt;
-    result.ints.push_back(op == "Add"     ? x + y
-                          : op == "Sub"   ? x - y
-                          : op == "Mul"   ? x * y
-                          : op == "Div"   ? x / y
+      return importer.fail(node, "integer division of " + llvm::Twine(x) +
+                                     " by zero");
+    bool overflow = op == "Add"   ? llvm::AddOverflow(x, y, value)
+                    : op == "Sub" ? llvm::SubOverflow(x, y, value)
+                    : op == "Mul" ? llvm::MulOverflow(x, y, value)
+                    : op == "Div"
+                        ? x == std::numeric_limits<int64_t>::min() && y == -1
+                        : false;
+    if (overflow)
+      return importer.fail(node, op + " of " + llvm::Twine(x) + " and " +
+                                     llvm::Twine(y) + " overflows int64");
+    result.ints.push_back(op == "Add" || op == "Sub" || op == "Mul" ? value
+                          : op == "Div"                             ? x / y
                           : op == "Equal" ? int64_t(x == y)
                           : op == "Less"  ? int64_t(x < y)
                                           : int64_t(x > y));
@@ -211,9 +259,13 @@ mpt::import::foldConstantNode(GraphImporter &importer,
   if (op == "Identity")
     return define(first);
   if (isElementwiseBinary(op) && inputs.size() == 2) {
-    if (std::optional<HostConstant> value = foldBinary(op, first, *inputs[1]))
-      return define(*value);
-    return false;
+    llvm::Expected<std::optional<HostConstant>> value =
+        foldBinary(importer, node, first, *inputs[1]);
+    if (!value)
+      return value.takeError();
+    if (!*value)
+      return false;
+    return define(std::move(**value));
   }
   if (op == "Sqrt" || op == "Neg" || op == "Reciprocal") {
     HostConstant value = first;
@@ -224,8 +276,9 @@ mpt::import::foldConstantNode(GraphImporter &importer,
         value.floats[i] = op == "Sqrt"  ? std::sqrt(value.floats[i])
                           : op == "Neg" ? -value.floats[i]
                                         : 1.0 / value.floats[i];
-      else
-        value.ints[i] = -value.ints[i];
+      else if (llvm::SubOverflow(int64_t(0), value.ints[i], value.ints[i]))
+        return importer.fail(node, "Neg of " + llvm::Twine(first.ints[i]) +
+                                       " overflows int64");
     }
     return define(value);
   }
@@ -249,24 +302,36 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     if (op == "Reshape") {
       if (!inputs[1])
         return false;
+      Shape requested;
+      for (int64_t i = 0; i < inputs[1]->numElements(); ++i)
+        requested.push_back(inputs[1]->intAt(i));
       shape.clear();
       int64_t known = 1, inferred = -1;
-      for (int64_t i = 0; i < inputs[1]->numElements(); ++i) {
-        int64_t dim = inputs[1]->intAt(i);
-        if (dim == 0)
-          dim = first.shape.at(i);
-        if (dim == -1)
+      for (int64_t i = 0; i < static_cast<int64_t>(requested.size()); ++i) {
+        int64_t dim = requested[i];
+        if (dim == 0 && i < static_cast<int64_t>(first.shape.size()))
+          dim = first.shape[i];
+        bool inferable = dim == -1 && inferred < 0;
+        if (inferable)
           inferred = i;
-        else
-          known *= dim;
+        else if (dim < 1 || llvm::MulOverflow(known, dim, known))
+          return importer.fail(
+              node, "cannot reshape " + shapeString(first.shape) + " to " +
+                        shapeString(requested) + ": entry " + llvm::Twine(i) +
+                        " is " + llvm::Twine(requested[i]));
         shape.push_back(dim);
       }
       if (inferred >= 0 && known > 0)
         shape[inferred] = first.numElements() / known;
     } else if (op == "Flatten") {
       int64_t axis = importer.intAttr(node, "axis", 1);
+      int64_t rank = first.shape.size();
+      if (axis < -rank || axis > rank)
+        return importer.fail(node, "axis " + llvm::Twine(axis) +
+                                       " is out of range for rank " +
+                                       llvm::Twine(rank));
       if (axis < 0)
-        axis += first.shape.size();
+        axis += rank;
       int64_t outer = 1;
       for (int64_t dim = 0; dim < axis; ++dim)
         outer *= first.shape[dim];
@@ -276,10 +341,19 @@ mpt::import::foldConstantNode(GraphImporter &importer,
           importer.intsInputOrAttr(node, 1, "axes");
       if (!axes)
         return axes.takeError();
-      int64_t rank = shape.size() + (op == "Unsqueeze" ? (*axes)->size() : 0);
       std::vector<int64_t> dims = axes->value_or(std::vector<int64_t>{});
-      for (int64_t &dim : dims)
-        dim = dim < 0 ? dim + rank : dim;
+      int64_t rank = shape.size() + (op == "Unsqueeze" ? dims.size() : 0);
+      std::vector<bool> seen(rank, false);
+      for (int64_t &dim : dims) {
+        int64_t axis = dim < 0 ? dim + rank : dim;
+        if (axis < 0 || axis >= rank || seen[axis])
+          return importer.fail(node, "axes " + shapeString(**axes) +
+                                         " must be distinct dims in [" +
+                                         llvm::Twine(-rank) + ", " +
+                                         llvm::Twine(rank) + ")");
+        seen[axis] = true;
+        dim = axis;
+      }
       std::sort(dims.begin(), dims.end());
       if (op == "Unsqueeze") {
         for (int64_t dim : dims)
@@ -295,7 +369,11 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     }
     HostConstant value = first;
     value.shape = shape;
-    if (value.numElements() != first.numElements())
+    int64_t count = 1;
+    for (int64_t dim : shape)
+      if (dim < 0 || llvm::MulOverflow(count, dim, count))
+        return false;
+    if (count != first.numElements())
       return false;
     return define(value);
   }
@@ -338,7 +416,8 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     return define(gatherElements(first, shape, indices));
   }
   if (op == "Slice" && first.shape.size() == 1) {
-    if (!inputs[1] || !inputs[2])
+    if (!inputs[1] || !inputs[2] || inputs[1]->numElements() < 1 ||
+        inputs[2]->numElements() < 1)
       return false;
     int64_t size = first.shape[0];
     int64_t start = inputs[1]->intAt(0), end = inputs[2]->intAt(0);
@@ -348,7 +427,8 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     start = std::clamp(start < 0 ? start + size : start, int64_t(0), size);
     end = std::clamp(end < 0 ? end + size : end, int64_t(0), size);
     std::vector<int64_t> indices;
-    for (int64_t i = start; i < end; i += step)
+    // Stepping by the distance left, so that a huge step cannot overflow.
+    for (int64_t i = start; i < end; i += std::min(step, end - i))
       indices.push_back(i);
     return define(
         gatherElements(first, {static_cast<int64_t>(indices.size())}, indices));
@@ -366,6 +446,8 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     }
     for (int64_t i = 0; i < first.numElements(); ++i)
       value.shape.push_back(first.intAt(i));
+    if (llvm::Error error = checkFoldedShape(importer, node, value.shape))
+      return std::move(error);
     for (int64_t i = 0; i < value.numElements(); ++i) {
       if (value.isFloat())
         value.floats.push_back(fill);
@@ -380,6 +462,8 @@ mpt::import::foldConstantNode(GraphImporter &importer,
       shape = broadcastShapes(*shape, inputs[2]->shape);
     if (!shape || inputs[1]->isFloat() != inputs[2]->isFloat())
       return false;
+    if (llvm::Error error = checkFoldedShape(importer, node, *shape))
+      return std::move(error);
     HostConstant value;
     value.elementType = inputs[1]->elementType;
     value.shape = *shape;
@@ -401,8 +485,15 @@ mpt::import::foldConstantNode(GraphImporter &importer,
            delta = inputs[2]->floatAt(0);
     if (delta == 0)
       return importer.fail(node, "delta must not be 0");
-    int64_t count = std::max<int64_t>(
-        0, static_cast<int64_t>(std::ceil((limit - start) / delta)));
+    double steps = std::ceil((limit - start) / delta);
+    if (!(steps <= kMaxFoldedElements))
+      return importer.fail(
+          node, llvm::formatv("the range from {0:e} to {1:e} by {2:e} has more "
+                              "than {3} elements, the most an import-time "
+                              "value may have",
+                              start, limit, delta, kMaxFoldedElements)
+                    .str());
+    int64_t count = std::max<int64_t>(0, static_cast<int64_t>(steps));
     value.shape = {count};
     for (int64_t i = 0; i < count; ++i) {
       if (value.isFloat())
@@ -420,6 +511,13 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     if (perm.empty())
       for (int64_t dim = rank - 1; dim >= 0; --dim)
         perm.push_back(dim);
+    Shape sorted = perm;
+    llvm::sort(sorted);
+    for (int64_t dim = 0; dim < rank; ++dim)
+      if (sorted.size() != shape.size() || sorted[dim] != dim)
+        return importer.fail(node, "perm " + shapeString(perm) +
+                                       " is not a permutation of the input's " +
+                                       llvm::Twine(rank) + " dims");
     Shape result;
     for (int64_t dim : perm)
       result.push_back(shape.at(dim));

@@ -71,6 +71,8 @@ public:
 
   void define(const std::string &name, mlir::Value value);
   void define(const std::string &name, HostConstant constant);
+  /// The run-time value named `name`, or null.
+  mlir::Value lookup(llvm::StringRef name) const { return values.lookup(name); }
   /// The import-time value of input `index` of `node`, or null when it is
   /// computed at run time (or absent).
   const HostConstant *constant(const onnx::NodeProto &node,

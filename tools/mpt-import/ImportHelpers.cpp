@@ -5,6 +5,7 @@
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 
@@ -31,6 +32,32 @@ llvm::Expected<int64_t> normalizeAxis(GraphImporter &im,
                              "rank " +
                              llvm::Twine(rank));
   return axis < 0 ? axis + rank : axis;
+}
+
+llvm::Error normalizeDistinctAxes(GraphImporter &im,
+                                  const onnx::NodeProto &node,
+                                  std::vector<int64_t> &axes, int64_t rank) {
+  llvm::SmallVector<bool> seen(rank, false);
+  for (int64_t &axis : axes) {
+    llvm::Expected<int64_t> normalized = normalizeAxis(im, node, axis, rank);
+    if (!normalized)
+      return normalized.takeError();
+    if (seen[*normalized])
+      return im.fail(node, "axis " + llvm::Twine(axis) + " names dim " +
+                               llvm::Twine(*normalized) +
+                               ", which an earlier axis names already");
+    seen[*normalized] = true;
+    axis = *normalized;
+  }
+  return llvm::Error::success();
+}
+
+std::optional<int64_t> elementCount(ArrayRef<int64_t> shape) {
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    if (dim < 0 || llvm::MulOverflow(count, dim, count))
+      return std::nullopt;
+  return count;
 }
 
 Value reshape(GraphImporter &im, const onnx::NodeProto &node, Value value,

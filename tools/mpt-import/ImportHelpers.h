@@ -26,6 +26,16 @@ llvm::Expected<int64_t> normalizeAxis(GraphImporter &im,
                                       const onnx::NodeProto &node, int64_t axis,
                                       int64_t rank);
 
+/// Normalizes every axis of `axes` like normalizeAxis; an axis named twice
+/// is an error.
+llvm::Error normalizeDistinctAxes(GraphImporter &im,
+                                  const onnx::NodeProto &node,
+                                  std::vector<int64_t> &axes, int64_t rank);
+
+/// The element count of `shape`; nullopt when a dim is negative or the
+/// count overflows int64.
+std::optional<int64_t> elementCount(llvm::ArrayRef<int64_t> shape);
+
 /// `value` with `shape` (same element count): an mpt.reshape unless it has
 /// it already.
 mlir::Value reshape(GraphImporter &im, const onnx::NodeProto &node,

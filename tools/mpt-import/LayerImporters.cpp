@@ -128,12 +128,8 @@ llvm::Error importReduce(GraphImporter &im, const onnx::NodeProto &node) {
   if (dims.empty())
     for (int64_t dim = 0; dim < type.getRank(); ++dim)
       dims.push_back(dim);
-  for (int64_t &dim : dims) {
-    llvm::Expected<int64_t> axis = normalizeAxis(im, node, dim, type.getRank());
-    if (!axis)
-      return axis.takeError();
-    dim = *axis;
-  }
+  if (llvm::Error error = normalizeDistinctAxes(im, node, dims, type.getRank()))
+    return error;
   llvm::sort(dims);
   bool keepDims = im.intAttr(node, "keepdims", 1) != 0;
   Shape shape;
@@ -173,6 +169,9 @@ llvm::Error importLayerNormalization(GraphImporter &im,
   if (!input)
     return input.takeError();
   RankedTensorType type = typeOf(*input);
+  if (type.getRank() == 0)
+    return im.fail(node, "a rank-0 input is not supported; supported: the "
+                         "normalisation of the last dim");
   int64_t axis = im.intAttr(node, "axis", -1);
   if (axis != -1 && axis != type.getRank() - 1)
     return im.fail(node, "axis " + llvm::Twine(axis) +
@@ -193,6 +192,14 @@ llvm::Error importLayerNormalization(GraphImporter &im,
     zeros.floats.assign(type.getShape().back(), 0.0);
     bias = im.materialize(zeros, element, im.loc(node));
   }
+  int64_t width = type.getShape().back();
+  for (auto [name, value] : {std::pair{"scale", *scale}, {"bias", bias}})
+    if (typeOf(value).getShape() != ArrayRef<int64_t>(width))
+      return im.fail(node, llvm::Twine("the ") + name + " has shape " +
+                               shapeText(typeOf(value).getShape()) +
+                               "; expected [" + llvm::Twine(width) +
+                               "], the last dim of the input " +
+                               shapeText(type.getShape()));
   im.setResult(node,
                mlir::mpt::LayerNormOp::create(
                    im.b, im.loc(node), type, *input, *scale, bias,
@@ -238,6 +245,19 @@ llvm::Expected<WindowAttrs> windowAttrs(GraphImporter &im,
       attrs.pads.size() != 4 || attrs.dilations.size() != 2)
     return im.fail(node, "only 2-D windows are supported (kernel_shape, "
                          "strides and dilations of 2 values, pads of 4)");
+  // Bounded so that the window arithmetic cannot overflow.
+  constexpr int64_t kLimit = int64_t(1) << 31;
+  for (auto [name, values, least] :
+       {std::tuple{"kernel_shape", &attrs.kernel, 1},
+        {"strides", &attrs.strides, 1},
+        {"dilations", &attrs.dilations, 1},
+        {"pads", &attrs.pads, 0}})
+    for (int64_t value : *values)
+      if (value < least || value > kLimit)
+        return im.fail(node, llvm::Twine(name) + " " + shapeText(*values) +
+                                 " is not supported; supported: values from " +
+                                 llvm::Twine(least) + " to " +
+                                 llvm::Twine(kLimit));
   return attrs;
 }
 
@@ -264,6 +284,13 @@ llvm::Error importConv(GraphImporter &im, const onnx::NodeProto &node) {
     return im.fail(node, "kernel_shape " + shapeText(attrs->kernel) +
                              " does not match the weight " + shapeText(w));
   int64_t groups = im.intAttr(node, "group", 1);
+  if (groups < 1 || w[0] % groups != 0 || type.getDimSize(1) != w[1] * groups)
+    return im.fail(node, "group = " + llvm::Twine(groups) + " does not fit " +
+                             "the input " + shapeText(type.getShape()) +
+                             " and the weight " + shapeText(w) +
+                             "; expected a group that divides the output "
+                             "channels, with input channels = weight dim 1 * "
+                             "group");
   Value bias;
   if (im.hasInput(node, 2)) {
     llvm::Expected<Value> value = im.value(node, 2, element);
@@ -302,6 +329,14 @@ llvm::Error importPool(GraphImporter &im, const onnx::NodeProto &node) {
     return im.fail(node, "dilations are not supported for average pooling");
   mlir::mpt::Window2D window = mlir::mpt::Window2D::get(
       attrs->kernel, attrs->strides, attrs->pads, attrs->dilations);
+  // A window made only of padding has no element to pool.
+  for (int dim = 0; dim < 2; ++dim)
+    if (window.padBegin[dim] >= window.extent(dim) ||
+        window.padEnd[dim] >= window.extent(dim))
+      return im.fail(node, "pads " + shapeText(attrs->pads) +
+                               " must be smaller than the window extent [" +
+                               llvm::Twine(window.extent(0)) + ", " +
+                               llvm::Twine(window.extent(1)) + "]");
   Shape shape = {type.getDimSize(0), type.getDimSize(1),
                  window.outputSize(0, type.getDimSize(2)),
                  window.outputSize(1, type.getDimSize(3))};

@@ -6,7 +6,9 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 using namespace mpt::import;
 using llvm::createStringError;
@@ -34,19 +36,26 @@ mpt::import::loadModel(const std::string &path) {
   if (!file)
     return createStringError(inconvertibleErrorCode(), "cannot read '%s': %s",
                              path.c_str(), file.getError().message().c_str());
-  llvm::StringRef bytes = (*file)->getBuffer();
+  return parseModel((*file)->getBuffer(), path);
+}
+
+llvm::Expected<onnx::ModelProto>
+mpt::import::parseModel(llvm::StringRef bytes, const std::string &name) {
   onnx::ModelProto model;
   if (isTextual(bytes)) {
+    // The parser reads a C string: the bytes end at a null.
+    std::string text = bytes.str();
     onnx::Common::Status status;
-    // The parser reads numbers with std::stof and friends, which throw on
-    // a literal they cannot read (`-inf`, an out-of-range value).
     try {
-      status = onnx::OnnxParser::Parse(model, (*file)->getBufferStart());
-    } catch (const std::exception &exception) {
-      return createStringError(
-          inconvertibleErrorCode(),
-          "%s: not a valid ONNX text model: a number it cannot read (%s)",
-          path.c_str(), exception.what());
+      status = onnx::OnnxParser::Parse(model, text.c_str());
+    } catch (const std::exception &error) {
+      // The parser converts literals with std::stof and friends, which
+      // throw on values out of range ("1e300" for a float) or malformed.
+      return createStringError(inconvertibleErrorCode(),
+                               "%s: not a valid ONNX text model: a literal "
+                               "is malformed or out of range for its type "
+                               "(%s)",
+                               name.c_str(), error.what());
     }
     if (!status.IsOK()) {
       // The parser's message spans lines (position, context, reason).
@@ -55,7 +64,7 @@ mpt::import::loadModel(const std::string &path) {
           "; ");
       return createStringError(inconvertibleErrorCode(),
                                "%s: not a valid ONNX text model: %s",
-                               path.c_str(), message.c_str());
+                               name.c_str(), message.c_str());
     }
     return model;
   }
@@ -64,10 +73,10 @@ mpt::import::loadModel(const std::string &path) {
         inconvertibleErrorCode(),
         "%s: not an ONNX model (neither a protobuf ModelProto nor ONNX text, "
         "which starts with '<')",
-        path.c_str());
+        name.c_str());
   if (!model.has_graph())
     return createStringError(inconvertibleErrorCode(),
-                             "%s: the model has no graph", path.c_str());
+                             "%s: the model has no graph", name.c_str());
   return model;
 }
 
@@ -90,7 +99,16 @@ double HostConstant::floatAt(int64_t i) const {
 }
 
 int64_t HostConstant::intAt(int64_t i) const {
-  return isFloat() ? static_cast<int64_t>(floats[i]) : ints[i];
+  if (!isFloat())
+    return ints[i];
+  // Saturated: a NaN or a float beyond int64 has no integer value, and the
+  // shape checks reject the extremes.
+  double value = floats[i];
+  if (std::isnan(value) || value < -0x1p63)
+    return std::numeric_limits<int64_t>::min();
+  if (value >= 0x1p63)
+    return std::numeric_limits<int64_t>::max();
+  return static_cast<int64_t>(value);
 }
 
 std::string mpt::import::elementTypeName(int32_t elementType) {

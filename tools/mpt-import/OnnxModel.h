@@ -23,6 +23,9 @@ namespace import {
 /// Reads `path`, binary or textual; the error names the file and the
 /// reason.
 llvm::Expected<onnx::ModelProto> loadModel(const std::string &path);
+/// Parses the bytes of a model; errors start with `name`.
+llvm::Expected<onnx::ModelProto> parseModel(llvm::StringRef bytes,
+                                            const std::string &name);
 
 /// A tensor known at import time: an initializer, a `Constant` or a value
 /// computed from them (the shape arithmetic of exported graphs). Floats are

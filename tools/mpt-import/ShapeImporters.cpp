@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 
@@ -46,10 +47,16 @@ llvm::Error importReshape(GraphImporter &im, const onnx::NodeProto &node) {
       int64_t dim = target->intAt(i);
       if (dim == 0 && !allowZero && i < type.getRank())
         dim = type.getDimSize(i);
-      if (dim == -1)
+      if (dim == -1 && inferred < 0)
         inferred = i;
-      else
-        known *= dim;
+      else if (dim < 0 || llvm::MulOverflow(known, dim, known))
+        return im.fail(node, "cannot reshape " + shapeText(type.getShape()) +
+                                 ": entry " + llvm::Twine(i) +
+                                 " of the shape is " +
+                                 llvm::Twine(target->intAt(i)) +
+                                 "; expected sizes whose product fits in "
+                                 "int64, 0 for the input's dim, and at most "
+                                 "one -1");
       shape.push_back(dim);
     }
     if (inferred >= 0)
@@ -62,12 +69,8 @@ llvm::Error importReshape(GraphImporter &im, const onnx::NodeProto &node) {
     std::vector<int64_t> dims = axes->value_or(std::vector<int64_t>{});
     bool unsqueeze = node.op_type() == "Unsqueeze";
     int64_t rank = type.getRank() + (unsqueeze ? dims.size() : 0);
-    for (int64_t &dim : dims) {
-      llvm::Expected<int64_t> axis = normalizeAxis(im, node, dim, rank);
-      if (!axis)
-        return axis.takeError();
-      dim = *axis;
-    }
+    if (llvm::Error error = normalizeDistinctAxes(im, node, dims, rank))
+      return error;
     llvm::sort(dims);
     shape.assign(type.getShape().begin(), type.getShape().end());
     if (unsqueeze) {
@@ -81,10 +84,8 @@ llvm::Error importReshape(GraphImporter &im, const onnx::NodeProto &node) {
       shape = kept;
     }
   }
-  int64_t count = 1;
-  for (int64_t dim : shape)
-    count *= dim;
-  if (count != type.getNumElements())
+  std::optional<int64_t> count = elementCount(shape);
+  if (!count || *count != type.getNumElements())
     return im.fail(node, "cannot reshape " + shapeText(type.getShape()) +
                              " to " + shapeText(shape));
   im.setResult(node, reshape(im, node, *input, shape));
@@ -101,12 +102,15 @@ llvm::Error importTranspose(GraphImporter &im, const onnx::NodeProto &node) {
   if (perm.empty())
     for (int64_t dim = type.getRank() - 1; dim >= 0; --dim)
       perm.push_back(dim);
+  Shape sorted(perm.begin(), perm.end());
+  llvm::sort(sorted);
+  if (sorted != llvm::to_vector(llvm::seq<int64_t>(0, type.getRank())))
+    return im.fail(node, "perm " + shapeText(perm) +
+                             " is not a permutation of the input's " +
+                             llvm::Twine(type.getRank()) + " dims");
   Shape shape;
-  for (int64_t dim : perm) {
-    if (dim < 0 || dim >= type.getRank())
-      return im.fail(node, "perm is not a permutation of the input's dims");
+  for (int64_t dim : perm)
     shape.push_back(type.getDimSize(dim));
-  }
   im.setResult(node, mlir::mpt::TransposeOp::create(
                          im.b, im.loc(node), type.clone(shape), *input,
                          im.b.getDenseI64ArrayAttr(perm)));
@@ -132,6 +136,8 @@ llvm::Error importExpand(GraphImporter &im, const onnx::NodeProto &node) {
 }
 
 llvm::Error importConcat(GraphImporter &im, const onnx::NodeProto &node) {
+  if (node.input_size() == 0)
+    return im.fail(node, "expected at least one input, found none");
   Type element;
   for (int index = 0; index < node.input_size() && !element; ++index)
     if (!im.constant(node, index)) {
@@ -156,8 +162,20 @@ llvm::Error importConcat(GraphImporter &im, const onnx::NodeProto &node) {
     return axis.takeError();
   Shape shape(type.getShape());
   shape[*axis] = 0;
-  for (Value input : inputs)
-    shape[*axis] += typeOf(input).getDimSize(*axis);
+  for (auto [index, input] : llvm::enumerate(inputs)) {
+    ArrayRef<int64_t> dims = typeOf(input).getShape();
+    bool fits = dims.size() == type.getShape().size();
+    for (size_t dim = 0; fits && dim < dims.size(); ++dim)
+      fits = dim == static_cast<size_t>(*axis) || dims[dim] == shape[dim];
+    if (!fits)
+      return im.fail(node, "input " + llvm::Twine(index) + " has shape " +
+                               shapeText(dims) + "; expected the shape " +
+                               shapeText(type.getShape()) +
+                               " of input 0 but for dim " + llvm::Twine(*axis));
+    if (llvm::AddOverflow(shape[*axis], dims[*axis], shape[*axis]))
+      return im.fail(node, "the concatenated dim " + llvm::Twine(*axis) +
+                               " overflows int64");
+  }
   im.setResult(
       node, mlir::mpt::ConcatOp::create(im.b, im.loc(node), type.clone(shape),
                                         inputs, im.b.getI64IntegerAttr(*axis)));
@@ -186,13 +204,26 @@ llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
     return axes.takeError();
   if (!steps)
     return steps.takeError();
+  size_t count = starts->size();
+  for (auto [name, values, optional] : {std::tuple{"ends", &*ends, false},
+                                        {"axes", &*axes, true},
+                                        {"steps", &*steps, true}})
+    if (values->size() != count && !(optional && values->empty()))
+      return im.fail(node, llvm::Twine(name) + " has " +
+                               llvm::Twine(values->size()) +
+                               " entries; expected one per start (" +
+                               llvm::Twine(count) + ")");
   int64_t rank = type.getRank();
   Shape offsets(rank, 0), strides(rank, 1), sizes(type.getShape());
-  for (size_t i = 0; i < starts->size(); ++i) {
+  llvm::SmallVector<bool> sliced(rank, false);
+  for (size_t i = 0; i < count; ++i) {
     int64_t axisValue = axes->empty() ? static_cast<int64_t>(i) : (*axes)[i];
     llvm::Expected<int64_t> axis = normalizeAxis(im, node, axisValue, rank);
     if (!axis)
       return axis.takeError();
+    if (sliced[*axis])
+      return im.fail(node, "axes name dim " + llvm::Twine(*axis) + " twice");
+    sliced[*axis] = true;
     int64_t step = steps->empty() ? 1 : (*steps)[i];
     if (step <= 0)
       return im.fail(node, "step " + llvm::Twine(step) +
@@ -201,13 +232,12 @@ llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
     int64_t start = (*starts)[i], end = (*ends)[i];
     start = std::clamp(start < 0 ? start + size : start, int64_t(0), size);
     end = std::clamp(end < 0 ? end + size : end, int64_t(0), size);
-    int64_t count = end > start ? (end - start + step - 1) / step : 0;
-    if (count == 0)
+    if (end <= start)
       return im.fail(node, "the slice of dim " + llvm::Twine(*axis) +
                                " is empty; empty tensors are not supported");
     offsets[*axis] = start;
     strides[*axis] = step;
-    sizes[*axis] = count;
+    sizes[*axis] = (end - start - 1) / step + 1;
   }
   im.setResult(node, mlir::mpt::SliceOp::create(
                          im.b, im.loc(node), type.clone(sizes), *input,

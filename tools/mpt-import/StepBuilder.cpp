@@ -7,8 +7,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "GraphImporter.h"
+#include "ImportHelpers.h"
 
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
+#include "mpt/Dialect/MPT/IR/TensorLimits.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -71,6 +73,8 @@ private:
   llvm::Error collectParameters();
   llvm::Error collectBatchInputs();
   llvm::Error importNodes();
+  /// Fails when `node` produced a tensor that no mpt op may have.
+  llvm::Error checkOutputs(const onnx::NodeProto &node);
   llvm::Expected<Value> buildLoss(Value output, BlockArgument target);
   std::string uniqueName(llvm::StringRef sourceName);
   llvm::Error error(const llvm::Twine &what) const {
@@ -224,6 +228,8 @@ llvm::Error StepBuilder::importNodes() {
       return importer.fail(node, "domain '" + node.domain() +
                                      "' is not supported; supported: the "
                                      "default ONNX domain");
+    if (node.output_size() == 0 || node.output(0).empty())
+      return importer.fail(node, "expected an output, found none");
     llvm::Expected<bool> folded = foldConstantNode(importer, node);
     if (!folded)
       return folded.takeError();
@@ -236,6 +242,28 @@ llvm::Error StepBuilder::importNodes() {
                     "' is not supported; supported: " + supportedOpTypes());
     if (llvm::Error error = it->second(importer, node))
       return error;
+    if (llvm::Error error = checkOutputs(node))
+      return error;
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error StepBuilder::checkOutputs(const onnx::NodeProto &node) {
+  for (const std::string &name : node.output()) {
+    Value value = importer.lookup(name);
+    if (!value)
+      continue;
+    auto type = cast<RankedTensorType>(value.getType());
+    std::string found = "the output '" + name + "' would have shape " +
+                        shapeText(type.getShape());
+    for (auto [dim, size] : llvm::enumerate(type.getShape()))
+      if (size < 1)
+        return importer.fail(node, found + ", with dim " + llvm::Twine(dim) +
+                                       " of size " + llvm::Twine(size) +
+                                       "; every dim must be at least 1");
+    if (!mlir::mpt::getTensorFootprint(type))
+      return importer.fail(node, found + ", more elements or bytes than a "
+                                         "64-bit address space can index");
   }
   return llvm::Error::success();
 }
