@@ -13,6 +13,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FuzzStages.h"
+
 #include "mpt/Conversion/CPU/Passes.h"
 #include "mpt/Conversion/Passes.h"
 #include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
@@ -26,16 +28,13 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/xxhash.h"
 
-#include <cstdlib>
-
 using namespace mlir;
+using mpt_fuzz::runStage;
 
 namespace {
 
@@ -67,40 +66,7 @@ const DialectRegistry &getRegistry() {
   return *registry;
 }
 
-/// Runs `pipeline` on `module`. Returns false when the stage fails (with a
-/// diagnostic, which is fine); aborts when it succeeds and leaves invalid IR.
-bool runStage(ModuleOp module, llvm::StringRef pipeline,
-              const std::string &diagnostics) {
-  PassManager pm(module.getContext());
-  pm.enableVerifier(false);
-  std::string parseErrors;
-  llvm::raw_string_ostream errorStream(parseErrors);
-  if (failed(parsePassPipeline(pipeline, pm, errorStream))) {
-    llvm::errs() << "fuzz target: cannot build '" << pipeline
-                 << "': " << parseErrors << "\n";
-    std::abort();
-  }
-  if (failed(pm.run(module)))
-    return false;
-  if (succeeded(verify(module)))
-    return true;
-  llvm::errs() << "'" << pipeline
-               << "' succeeded and left IR that does not verify:\n"
-               << diagnostics << "\n";
-  module.print(llvm::errs());
-  std::abort();
-}
-
 } // namespace
-
-/// LLVM's headers poison and unpoison BumpPtrAllocator slabs by hand in
-/// code built with AddressSanitizer, but libMLIR is not: an allocator slab
-/// poisoned by an inline function of this binary is then read through
-/// libMLIR's uninstrumented fast path, a false report. Manual poisoning is
-/// off; everything else ASan checks stays on.
-extern "C" const char *__asan_default_options() {
-  return "allow_user_poisoning=0";
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   llvm::StringRef text(reinterpret_cast<const char *>(data), size);

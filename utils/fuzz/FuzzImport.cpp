@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FuzzStages.h"
 #include "GraphImporter.h"
 
 #include "mpt/Dialect/MPT/IR/MPTAdjointInterface.h"
@@ -28,15 +29,13 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/xxhash.h"
 
-#include <cstdlib>
-
 using namespace mlir;
 using namespace ::mpt::import;
+using mpt_fuzz::bug;
+using mpt_fuzz::runStage;
 
 namespace {
 
@@ -75,41 +74,7 @@ const DialectRegistry &getRegistry() {
   return *registry;
 }
 
-[[noreturn]] void bug(const llvm::Twine &what, const std::string &diagnostics,
-                      Operation *op) {
-  llvm::errs() << what << ":\n" << diagnostics << "\n";
-  if (op)
-    op->print(llvm::errs());
-  std::abort();
-}
-
-/// Runs `pipeline` on `module`. Returns false when the stage fails (with a
-/// diagnostic, which is fine); aborts when it succeeds and leaves invalid IR.
-bool runStage(ModuleOp module, llvm::StringRef pipeline,
-              const std::string &diagnostics) {
-  PassManager pm(module.getContext());
-  pm.enableVerifier(false);
-  std::string parseErrors;
-  llvm::raw_string_ostream errorStream(parseErrors);
-  if (failed(parsePassPipeline(pipeline, pm, errorStream)))
-    bug("fuzz target: cannot build '" + pipeline + "'", parseErrors, nullptr);
-  if (failed(pm.run(module)))
-    return false;
-  if (failed(verify(module)))
-    bug("'" + pipeline + "' succeeded and left IR that does not verify",
-        diagnostics, module);
-  return true;
-}
-
 } // namespace
-
-/// As in FuzzCompile.cpp: LLVM's headers poison allocator slabs by hand in
-/// this instrumented binary, and uninstrumented libMLIR reading them is a
-/// false report. Manual poisoning is off; everything else ASan checks stays
-/// on.
-extern "C" const char *__asan_default_options() {
-  return "allow_user_poisoning=0";
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   llvm::StringRef bytes(reinterpret_cast<const char *>(data), size);
