@@ -18,7 +18,6 @@ commands and outputs) under --reproducers.
 
 import argparse
 import copy
-import json
 import math
 import os
 import re
@@ -35,6 +34,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "examples", "pytorch"))
 import models  # noqa: E402
+import evaluate  # noqa: E402
 import reference  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -88,23 +88,6 @@ def float_loss(loss_function):
 def optimizer_attribute(kind, hyper):
     fields = ", ".join(f"{name} = {value:e}" for name, value in hyper.items())
     return f"#mpt.{kind}<{fields}>"
-
-
-def read_safetensors(path):
-    """The tensors of a safetensors file, as float64 NumPy arrays."""
-    types = {"F32": np.float32, "F64": np.float64, "F16": np.float16, "I64": np.int64}
-    with open(path, "rb") as f:
-        length = int.from_bytes(f.read(8), "little")
-        header = json.loads(f.read(length))
-        data = f.read()
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        array = np.frombuffer(data[begin:end], dtype=types[entry["dtype"]])
-        tensors[name] = array.reshape(entry["shape"]).astype(np.float64)
-    return tensors
 
 
 def run(command, log):
@@ -240,7 +223,8 @@ def check(case, tools, directory, steps, precisions):
     if len(losses) != len(expected) or not (worst <= LOSS_TOLERANCE or unstable):
         return worst, f"FAIL fp32 loss differs at step {worst_step}", ""
 
-    trained = read_safetensors(os.path.join(directory, "trained.safetensors"))
+    trained = {name: tensor.double().numpy() for name, tensor in evaluate.load_file(
+        os.path.join(directory, "trained.safetensors")).items()}
     state, exact_state = trained_model.state_dict(), exact_model.state_dict()
     for name, value in trained.items():
         if name not in state:
