@@ -131,6 +131,13 @@ timing() {
         --shuffle=false --steps=$((warmup + steps)) --warmup="$warmup" \
         --print-every=0 --metrics=results/$model/mpt-$variant.csv \
         --summary=results/$model/mpt-$variant.json
+    # A cuBLASLt trainer falls back to its generated kernels, with a
+    # warning, where cuBLASLt cannot run its products: its row is then not
+    # cuBLASLt's.
+    if grep -q "instead of cuBLASLt" results/$model/mpt-$variant.log; then
+      echo "NOTE: $model $variant ran MPT's generated kernels:"
+      grep "instead of cuBLASLt" results/$model/mpt-$variant.log
+    fi
   done
   for precision in fp32 f16 bf16; do
     # shellcheck disable=SC2086

@@ -5,6 +5,9 @@
 #include "HostCodeGen.h"
 
 #include "mpt/Conversion/Passes.h"
+#ifdef MPT_TRAINER_MAIN_CUDA_ARCHIVE
+#include "mpt/Conversion/GPU/LibraryMatmuls.h"
+#endif
 #include "mpt/Conversion/StepABI/StepSignatureJson.h"
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 #include "mpt/Runtime/AllocationTracker.h"
@@ -381,15 +384,16 @@ LogicalResult StepCompiler::readSignature(func::FuncOp step) {
   return success();
 }
 
-std::string StepCompiler::loweringPipeline(StepDevice device) const {
+std::string StepCompiler::loweringPipeline(StepDevice device,
+                                           llvm::StringRef gpuGemm) const {
   // A step for a data-parallel job averages its gradients over the ranks
   // before it is differentiated.
   std::string dataParallel =
       options.dataParallel ? "mpt-data-parallel{" + *options.dataParallel + "},"
                            : "";
   if (device == StepDevice::CUDA)
-    return dataParallel +
-           "mpt-differentiate,mpt-lower-to-nvvm{gemm=" + options.gpuGemm +
+    return dataParallel + "mpt-differentiate,mpt-lower-to-nvvm{gemm=" +
+           (gpuGemm.empty() ? options.gpuGemm : gpuGemm.str()) +
            " chip=" + options.gpuChip + "}";
   return dataParallel + "mpt-differentiate,mpt-lower-to-llvm{threads=" +
          std::to_string(options.threads) + (options.amx ? " amx=true " : " ") +
@@ -397,9 +401,30 @@ std::string StepCompiler::loweringPipeline(StepDevice device) const {
 }
 
 LogicalResult StepCompiler::lower(StepDevice device) {
+  // A step whose products call cuBLASLt comes with a variant that runs
+  // generated kernels instead, for where cuBLASLt cannot run them.
+  bool library = device == StepDevice::CUDA && options.gpuGemm == "cublaslt";
+  OwningOpRef<ModuleOp> generated;
+  if (library)
+    generated = module->clone();
   if (failed(runPipeline(*module, loweringPipeline(device))))
     return failure();
   staticBytes = staticBytesOf(*module, stepSignature.entry);
+  if (!library)
+    return success();
+#ifdef MPT_TRAINER_MAIN_CUDA_ARCHIVE
+  FailureOr<SmallVector<int64_t>> shapes = collectLibraryMatmulShapes(*module);
+  if (failed(shapes))
+    return failure();
+  libraryShapes.assign(shapes->begin(), shapes->end());
+#endif
+  if (libraryShapes.empty())
+    return success();
+  if (failed(runPipeline(*generated, loweringPipeline(device, "generated"))))
+    return failure();
+  staticBytes =
+      std::max(staticBytes, staticBytesOf(*generated, stepSignature.entry));
+  generatedVariant = std::move(generated);
   return success();
 }
 

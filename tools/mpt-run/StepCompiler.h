@@ -120,6 +120,17 @@ public:
   LogicalResult lower(StepDevice device);
   /// The module, lowered by lower() or compile().
   ModuleOp getModule() { return *module; }
+  /// For a GPU step whose products call cuBLASLt (gemm=cublaslt): the same
+  /// step lowered with MPT's generated kernels for every product, which a
+  /// trainer runs where cuBLASLt cannot compute them; null otherwise.
+  /// Valid after lower().
+  ModuleOp getGeneratedVariant() {
+    return generatedVariant ? *generatedVariant : ModuleOp();
+  }
+  /// The shapes of the lowered step's cuBLASLt products, as
+  /// cuda::prepareMatmulPlans takes them (empty when it has none). Valid
+  /// after lower().
+  llvm::ArrayRef<int64_t> libraryMatmulShapes() const { return libraryShapes; }
 
   /// Bytes of the compiled module's mutable globals: the static memory the
   /// step keeps its temporaries in. Valid after lower() or
@@ -130,8 +141,11 @@ public:
 
 private:
   LogicalResult expand();
-  /// The pass pipeline that takes the loaded step to the LLVM dialect.
-  std::string loweringPipeline(StepDevice device) const;
+  /// The pass pipeline that takes the loaded step to the LLVM dialect; a
+  /// GPU step's products as `gpuGemm` says, when given, else as the options
+  /// do.
+  std::string loweringPipeline(StepDevice device,
+                               llvm::StringRef gpuGemm = "") const;
   /// The compile cache's key of the loaded step for this CPU.
   std::string cacheKey();
   /// Lowers the loaded step and compiles it to object code.
@@ -164,6 +178,8 @@ private:
   MLIRContext &context;
   StepCompilerOptions options;
   OwningOpRef<ModuleOp> module;
+  OwningOpRef<ModuleOp> generatedVariant;
+  std::vector<int64_t> libraryShapes;
   /// Parameter name -> its name in the source model, where they differ.
   llvm::StringMap<std::string> sourceNames;
   std::string stepName;

@@ -3,7 +3,10 @@
 #include "TrainerEmitter.h"
 #include "HostCodeGen.h"
 
+#include "mpt/Runtime/CUDA.h"
+
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalAlias.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
@@ -24,6 +27,14 @@ constexpr const char *kDataParallelSymbol = "mpt_trainer_data_parallel";
 constexpr const char *kEvaluateSymbol = "mpt_trainer_evaluate";
 constexpr const char *kEvaluationSignatureSymbol =
     "mpt_trainer_evaluation_signature";
+constexpr const char *kMatmulShapesSymbol = "mpt_trainer_matmul_shapes";
+constexpr const char *kMatmulShapeCountSymbol =
+    "mpt_trainer_matmul_shape_count";
+constexpr const char *kGeneratedStepSymbol = "mpt_trainer_generated_step";
+constexpr const char *kGeneratedEvaluateSymbol =
+    "mpt_trainer_generated_evaluate";
+/// What the generated variant's own symbols are renamed with.
+constexpr const char *kGeneratedPrefix = "mpt.generated.";
 
 /// Removes a temporary build directory unless it was renamed into place.
 class TemporaryDirectory {
@@ -81,10 +92,60 @@ LogicalResult addTrainerSymbols(llvm::Module &module, StepCompiler &compiler,
   return success();
 }
 
+/// Exports the table of the step's cuBLASLt products, which the GPU
+/// trainer gives cuda::prepareMatmulPlans at start-up (none when the step
+/// has none).
+void addMatmulShapes(llvm::Module &module, llvm::ArrayRef<int64_t> shapes) {
+  llvm::LLVMContext &context = module.getContext();
+  auto *i64 = llvm::Type::getInt64Ty(context);
+  // One value at least: a zero-length array is not a valid C++ object.
+  llvm::SmallVector<int64_t> values(shapes);
+  size_t count = values.size() / MptMatmulShapeFields;
+  if (values.empty())
+    values.push_back(0);
+  llvm::Constant *table = llvm::ConstantDataArray::get(context, values);
+  new llvm::GlobalVariable(module, table->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, table,
+                           kMatmulShapesSymbol);
+  new llvm::GlobalVariable(
+      module, i64, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantInt::get(i64, count), kMatmulShapeCountSymbol);
+}
+
+/// Makes the generated variant of a step linkable beside the step: its
+/// definitions renamed and local to it, its step and evaluation function
+/// exported as the trainer's generated ones.
+LogicalResult exportGeneratedVariant(llvm::Module &module,
+                                     StepCompiler &compiler, Location loc) {
+  llvm::Function *step = module.getFunction(compiler.signature().entry);
+  const ::mpt::runtime::StepSignature *evaluation =
+      compiler.evaluationSignature();
+  llvm::Function *evaluate =
+      evaluation ? module.getFunction(evaluation->entry) : nullptr;
+  if (!step || (evaluation && !evaluate))
+    return emitError(loc) << "the step's generated variant has no '"
+                          << compiler.signature().entry << "' to export";
+  for (llvm::GlobalValue &value : module.global_values()) {
+    if (value.isDeclaration() || value.getName().starts_with("llvm."))
+      continue;
+    value.setName(kGeneratedPrefix + value.getName());
+    value.setLinkage(llvm::GlobalValue::InternalLinkage);
+    value.setVisibility(llvm::GlobalValue::DefaultVisibility);
+    if (auto *object = llvm::dyn_cast<llvm::GlobalObject>(&value))
+      object->setComdat(nullptr);
+  }
+  llvm::GlobalAlias::create(kGeneratedStepSymbol, step);
+  if (evaluate)
+    llvm::GlobalAlias::create(kGeneratedEvaluateSymbol, evaluate);
+  return success();
+}
+
 /// Compiles `module` as the JIT compiles a step (HostCodeGen.h) into
-/// object files in `dir`; returns their paths.
-FailureOr<std::vector<std::string>>
-emitObjects(llvm::Module &module, const std::string &dir, Location loc) {
+/// object files `name`N.o in `dir`; returns their paths.
+FailureOr<std::vector<std::string>> emitObjects(llvm::Module &module,
+                                                const std::string &dir,
+                                                llvm::StringRef name,
+                                                Location loc) {
   llvm::Expected<std::vector<std::string>> objects =
       compileToObjects(module, detectHostTarget(), defaultCodeGenThreads());
   if (!objects)
@@ -92,7 +153,7 @@ emitObjects(llvm::Module &module, const std::string &dir, Location loc) {
                           << llvm::toString(objects.takeError());
   std::vector<std::string> paths;
   for (auto [index, object] : llvm::enumerate(*objects)) {
-    std::string path = dir + "/step" + std::to_string(index) + ".o";
+    std::string path = dir + "/" + name.str() + std::to_string(index) + ".o";
     std::error_code ec;
     llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
     if (!ec) {
@@ -170,6 +231,17 @@ LogicalResult mlir::mpt::emitTrainer(StepCompiler &compiler,
     return emitError(loc) << "translating the step to LLVM IR failed";
   if (failed(addTrainerSymbols(*module, compiler, loc)))
     return failure();
+  if (options.device == StepDevice::CUDA)
+    addMatmulShapes(*module, compiler.libraryMatmulShapes());
+  std::unique_ptr<llvm::Module> generated;
+  if (ModuleOp variant = compiler.getGeneratedVariant()) {
+    generated = translateModuleToLLVMIR(variant, llvmContext, "step-generated");
+    if (!generated)
+      return emitError(loc)
+             << "translating the step's generated variant to LLVM IR failed";
+    if (failed(exportGeneratedVariant(*generated, compiler, loc)))
+      return failure();
+  }
   // Beside the output, so that the final rename stays on one file system.
   llvm::SmallString<256> temporaryPath;
   if (std::error_code ec = llvm::sys::fs::createUniqueDirectory(
@@ -180,9 +252,17 @@ LogicalResult mlir::mpt::emitTrainer(StepCompiler &compiler,
   TemporaryDirectory temporary(temporaryPath.str().str());
 
   std::string dir = temporary.get();
-  FailureOr<std::vector<std::string>> objects = emitObjects(*module, dir, loc);
+  FailureOr<std::vector<std::string>> objects =
+      emitObjects(*module, dir, "step", loc);
   if (failed(objects))
     return failure();
+  if (generated) {
+    FailureOr<std::vector<std::string>> variantObjects =
+        emitObjects(*generated, dir, "step-generated", loc);
+    if (failed(variantObjects))
+      return failure();
+    llvm::append_range(*objects, *variantObjects);
+  }
 
   std::vector<std::string> args{"-o", dir + "/trainer"};
   llvm::append_range(args, *objects);

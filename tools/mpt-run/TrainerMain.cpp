@@ -42,6 +42,17 @@ extern "C" const uint64_t mpt_trainer_data_parallel;
 // Absent (null) from an object without an evaluation function.
 extern "C" __attribute__((weak)) void mpt_trainer_evaluate(void **buffers);
 extern "C" __attribute__((weak)) const char mpt_trainer_evaluation_signature[];
+#ifdef MPT_TRAINER_CUDA
+// The shapes of the step's cuBLASLt products (see cuda::prepareMatmulPlans),
+// and the step and evaluation function with generated kernels for them,
+// absent (null) when the step has none.
+extern "C" const int64_t mpt_trainer_matmul_shapes[];
+extern "C" const uint64_t mpt_trainer_matmul_shape_count;
+extern "C" __attribute__((weak)) void
+mpt_trainer_generated_step(void **buffers);
+extern "C" __attribute__((weak)) void
+mpt_trainer_generated_evaluate(void **buffers);
+#endif
 
 using namespace mpt::runtime;
 
@@ -78,6 +89,34 @@ int exitStatus(const Expected<TrainingSummary> &summary,
 }
 
 #ifdef MPT_TRAINER_CUDA
+/// The step's matrix products: when it calls cuBLASLt, its algorithms are
+/// chosen now, before the first step; where cuBLASLt cannot compute one
+/// (not installed, no algorithm), the step's generated variant runs
+/// instead. Returns the line that says which, empty for a step without
+/// cuBLASLt products.
+Expected<std::string> chooseMatmuls(DeviceStepExecutor &executor,
+                                    StepFunction &evaluate) {
+  if (mpt_trainer_matmul_shape_count == 0)
+    return std::string();
+  std::string shapes = std::to_string(mpt_trainer_matmul_shape_count) +
+                       " shape" +
+                       (mpt_trainer_matmul_shape_count == 1 ? "" : "s");
+  Status planned = cuda::prepareMatmulPlans(mpt_trainer_matmul_shapes,
+                                            mpt_trainer_matmul_shape_count);
+  if (planned.ok())
+    return "cuBLASLt (" + shapes + ", algorithms chosen at start-up)";
+  if (!mpt_trainer_generated_step)
+    return planned;
+  std::fflush(stdout);
+  std::fprintf(stderr,
+               "%s: warning: the step runs MPT's generated kernels for its "
+               "matrix products instead of cuBLASLt: %s\n",
+               programName(), planned.message().c_str());
+  executor.setStep(mpt_trainer_generated_step);
+  evaluate = mpt_trainer_generated_evaluate;
+  return std::string("generated kernels (cuBLASLt cannot run them here)");
+}
+
 /// Trains on `device`, then ends the CUDA runtime explicitly, before
 /// `main` returns and while the driver still runs.
 int trainOnDevice(TrainingSession &session, const StepSignature &signature,
@@ -88,15 +127,25 @@ int trainOnDevice(TrainingSession &session, const StepSignature &signature,
     // A data-parallel step waits for its collectives inside the step.
     DeviceStepExecutor step(signature, mpt_trainer_step,
                             !mpt_trainer_data_parallel);
+    StepFunction evaluate = mpt_trainer_evaluate;
     cuda::setStepGraphs(graphs);
-    if (Status started = step.start(device); !started.ok()) {
+    Expected<std::string> matmuls = std::string();
+    Status started = step.start(device);
+    if (started.ok()) {
+      matmuls = chooseMatmuls(step, evaluate);
+      if (!matmuls.ok())
+        started = matmuls.takeError();
+    }
+    if (!started.ok()) {
       status = fail(started.message());
     } else {
-      if (leader)
+      if (leader) {
         std::printf("device: %s\n", step.device().c_str());
-      status = exitStatus(session.run(step, mpt_trainer_static_bytes, stdout,
-                                      mpt_trainer_evaluate),
-                          leave);
+        if (!matmuls->empty())
+          std::printf("matrix products: %s\n", matmuls->c_str());
+      }
+      status = exitStatus(
+          session.run(step, mpt_trainer_static_bytes, stdout, evaluate), leave);
       cuda::StepGraphUse use = cuda::stepGraphUse();
       if (leader && status == 0 && !mpt_trainer_data_parallel) {
         std::printf("step graphs: %llu captured, %llu launches%s",

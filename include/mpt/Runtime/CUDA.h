@@ -170,6 +170,17 @@ uint64_t hostSynchronizations();
 /// a program calls it at start-up to fail early, naming the library.
 Status loadMatmulLibrary(const std::string &library = "");
 
+/// Opens cuBLASLt (as loadMatmulLibrary) and makes the plan of each of the
+/// `count` products in `shapes` (its descriptors, layouts and algorithm, for
+/// a workspace allocated here), which the step's products of these shapes
+/// then use. `shapes` holds MptMatmulShapeFields values per product, in
+/// the order of mptCublasLtMatmulEpilogue's arguments: operand and output
+/// element types, transposeLhs, transposeRhs, m, n, k, whether a bias is
+/// given (0 or 1), and the epilogue. An error names the product cuBLASLt
+/// cannot compute (no algorithm, say) and why; a program can then run a
+/// step without library products instead.
+Status prepareMatmulPlans(const int64_t *shapes, size_t count);
+
 } // namespace cuda
 } // namespace runtime
 } // namespace mpt
@@ -222,6 +233,9 @@ enum MptMatmulElement : int32_t {
   MptMatmulF16 = 1,
   MptMatmulBF16 = 2,
 };
+
+/// The values per product of cuda::prepareMatmulPlans's table.
+enum { MptMatmulShapeFields = 9 };
 
 /// What cuBLASLt computes after the product, in f32, before the result is
 /// converted to out's element type (mptCublasLtMatmulEpilogue).

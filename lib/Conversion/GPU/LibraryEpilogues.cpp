@@ -269,7 +269,8 @@ std::optional<RoundedReader> findRoundedReader(Value buffer, Type rounded,
   if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
       !alloc || alloc.getAsyncToken() || !alloc.getSymbolOperands().empty())
     return std::nullopt;
-  RoundedReader found{alloc};
+  RoundedReader found;
+  found.alloc = alloc;
   Operation *reading = nullptr;
   for (Operation *user : buffer.getUsers()) {
     if (llvm::is_contained(writers, user))

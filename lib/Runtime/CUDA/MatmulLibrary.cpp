@@ -2,10 +2,15 @@
 //
 // Steps compiled with `--mpt-lower-to-nvvm{gemm=cublaslt}` call
 // mptCublasLtMatmul for the matrix products cuBLASLt can do. The library is
-// opened with dlopen on first use (or by loadMatmulLibrary), so that
-// programs not using it, and the ones that do until they need it, run where
-// only the driver is installed. Its headers are used for types and
-// constants only; nothing links against it.
+// opened with dlopen by prepareMatmulPlans (or loadMatmulLibrary, or the
+// first product), so that programs not using it, and the ones that do until
+// they need it, run where only the driver is installed. Its headers are
+// used for types and constants only; nothing links against it.
+//
+// A trainer gives prepareMatmulPlans the table of its step's products at
+// start-up, which makes every plan (descriptors, layouts, algorithm) before
+// the first step: a product cuBLASLt cannot compute is known then, and the
+// trainer runs the step's generated variant instead.
 //
 // Row-major matrices are column-major transposed: out = L R in row-major
 // is out^T = R^T L^T in column-major, so cuBLASLt's A is the right operand
@@ -110,9 +115,8 @@ std::string openLibrary(MatmulLibrary &lt, const std::string &library) {
     failures += "\n  " + (why ? std::string(why) : name);
   }
   if (!opened)
-    return "cannot load the cuBLASLt library, which steps compiled with "
-           "gemm=cublaslt need (compile with gemm=generated to run "
-           "without it):" +
+    return "cannot load the cuBLASLt library, which the products of steps "
+           "compiled with gemm=cublaslt call:" +
            failures;
   CublasLtFunctions &f = lt.functions;
   const char *missing = nullptr;
@@ -144,13 +148,14 @@ std::string openLibrary(MatmulLibrary &lt, const std::string &library) {
   return "";
 }
 
-/// Whether `status` is success; otherwise records the failure of `call`.
-bool succeededLt(MatmulLibrary &lt, cublasStatus_t status, const char *call) {
+/// Whether `status` is success; otherwise sets `error` to the failure of
+/// `call`.
+bool succeededLt(MatmulLibrary &lt, cublasStatus_t status, const char *call,
+                 std::string &error) {
   if (status == CUBLAS_STATUS_SUCCESS)
     return true;
-  recordError(std::string(call) +
-              " failed: " + lt.functions.statusString(status) +
-              " (cublasStatus_t " + std::to_string(status) + ")");
+  error = std::string(call) + " failed: " + lt.functions.statusString(status) +
+          " (cublasStatus_t " + std::to_string(status) + ")";
   return false;
 }
 
@@ -233,6 +238,83 @@ std::string epilogueMismatch(int32_t epilogue, int32_t transposeLhs,
   }
 }
 
+/// Whether the product of `epilogue` stores a second result.
+bool storesSecondResult(int32_t epilogue) {
+  return epilogue == MptMatmulEpilogueGeluAux || isBiasGradient(epilogue);
+}
+
+/// Why `key` is not a product the runtime can plan; empty when it is.
+std::string shapeMismatch(const ShapeKey &key) {
+  auto [operandElement, outElement, transposeLhs, transposeRhs, m, n, k,
+        hasBias, epilogue] = key;
+  for (int32_t element : {operandElement, outElement})
+    if (element != MptMatmulF32 && element != MptMatmulF16 &&
+        element != MptMatmulBF16)
+      return "mptCublasLtMatmul: unknown element type " +
+             std::to_string(element) +
+             "; expected 0 (f32), 1 (f16) or 2 (bf16)";
+  if (m <= 0 || n <= 0 || k <= 0)
+    return "mptCublasLtMatmul: a " + std::to_string(m) + "x" +
+           std::to_string(n) + "x" + std::to_string(k) +
+           " product; expected positive sizes";
+  // The pointers a product of this shape passes.
+  static const char present = 0;
+  if (std::string mismatch = epilogueMismatch(
+          epilogue, transposeLhs, transposeRhs, n, hasBias ? &present : nullptr,
+          storesSecondResult(epilogue) ? &present : nullptr);
+      !mismatch.empty())
+    return "mptCublasLtMatmulEpilogue: " + mismatch;
+  return "";
+}
+
+const char *elementName(int32_t element) {
+  switch (element) {
+  case MptMatmulF16:
+    return "f16";
+  case MptMatmulBF16:
+    return "bf16";
+  default:
+    return "f32";
+  }
+}
+
+const char *epilogueName(int32_t epilogue) {
+  switch (epilogue) {
+  case MptMatmulEpilogueRelu:
+    return "relu";
+  case MptMatmulEpilogueGelu:
+    return "gelu";
+  case MptMatmulEpilogueGeluAux:
+    return "gelu, keeping its input";
+  case MptMatmulEpilogueBiasGradRhs:
+    return "bias gradient of rhs";
+  case MptMatmulEpilogueBiasGradLhs:
+    return "bias gradient of lhs";
+  default:
+    return "none";
+  }
+}
+
+/// "the 64x32x16 product of f16 into f16 (lhs transposed) with epilogue 4".
+std::string describeShape(const ShapeKey &key) {
+  auto [operandElement, outElement, transposeLhs, transposeRhs, m, n, k,
+        hasBias, epilogue] = key;
+  std::string text = "the " + std::to_string(m) + "x" + std::to_string(n) +
+                     "x" + std::to_string(k) + " product of " +
+                     elementName(operandElement) + " into " +
+                     elementName(outElement);
+  if (transposeLhs || transposeRhs)
+    text += transposeLhs && transposeRhs ? " (both transposed)"
+            : transposeLhs               ? " (lhs transposed)"
+                                         : " (rhs transposed)";
+  if (hasBias)
+    text += " with a bias";
+  if (epilogue != MptMatmulEpilogueNone)
+    text += (hasBias ? " and epilogue " : " with epilogue ") +
+            std::to_string(epilogue) + " (" + epilogueName(epilogue) + ")";
+  return text;
+}
+
 /// Destroys what of `plan` was created.
 void destroyPlan(MatmulLibrary &lt, MatmulPlan &plan) {
   CublasLtFunctions &f = lt.functions;
@@ -244,8 +326,10 @@ void destroyPlan(MatmulLibrary &lt, MatmulPlan &plan) {
 }
 
 /// The descriptors and algorithm of the product `key`, made on its first
-/// call; null after recording an error. Called with the mutex held.
-MatmulPlan *planFor(MatmulLibrary &lt, const ShapeKey &key) {
+/// request; null after setting `error` to what failed. Called with the
+/// mutex held.
+MatmulPlan *planFor(MatmulLibrary &lt, const ShapeKey &key,
+                    std::string &error) {
   if (auto it = lt.plans.find(key); it != lt.plans.end())
     return &it->second;
   auto [operandElement, outElement, transposeLhs, transposeRhs, m, n, k,
@@ -264,40 +348,31 @@ MatmulPlan *planFor(MatmulLibrary &lt, const ShapeKey &key) {
   // A bias gradient has out's type, as a bias.
   bool hasVector = hasBias || isBiasGradient(epilogueCode);
   int64_t auxRows = n;
+  auto setAttribute = [&](cublasLtMatmulDescAttributes_t attribute,
+                          const void *value, size_t size) {
+    return succeededLt(lt,
+                       f.descSetAttribute(plan.desc, attribute, value, size),
+                       "cublasLtMatmulDescSetAttribute", error);
+  };
   if (!succeededLt(lt, f.descCreate(&plan.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F),
-                   "cublasLtMatmulDescCreate") ||
-      !succeededLt(lt,
-                   f.descSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_TRANSA,
-                                      &opA, sizeof(opA)),
-                   "cublasLtMatmulDescSetAttribute") ||
-      !succeededLt(lt,
-                   f.descSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_TRANSB,
-                                      &opB, sizeof(opB)),
-                   "cublasLtMatmulDescSetAttribute") ||
-      !succeededLt(lt,
-                   f.descSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
-                                      &epilogue, sizeof(epilogue)),
-                   "cublasLtMatmulDescSetAttribute") ||
-      (hasVector &&
-       !succeededLt(lt,
-                    f.descSetAttribute(plan.desc,
-                                       CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE,
-                                       &outType, sizeof(outType)),
-                    "cublasLtMatmulDescSetAttribute")) ||
+                   "cublasLtMatmulDescCreate", error) ||
+      !setAttribute(CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof(opA)) ||
+      !setAttribute(CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof(opB)) ||
+      !setAttribute(CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue,
+                    sizeof(epilogue)) ||
+      (hasVector && !setAttribute(CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &outType,
+                                  sizeof(outType))) ||
       (epilogueCode == MptMatmulEpilogueGeluAux &&
-       !succeededLt(lt,
-                    f.descSetAttribute(plan.desc,
-                                       CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_LD,
-                                       &auxRows, sizeof(auxRows)),
-                    "cublasLtMatmulDescSetAttribute")) ||
+       !setAttribute(CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_LD, &auxRows,
+                     sizeof(auxRows))) ||
       !succeededLt(lt,
                    f.layoutCreate(&plan.a, operandType, aRows, aCols, aRows),
-                   "cublasLtMatrixLayoutCreate") ||
+                   "cublasLtMatrixLayoutCreate", error) ||
       !succeededLt(lt,
                    f.layoutCreate(&plan.b, operandType, bRows, bCols, bRows),
-                   "cublasLtMatrixLayoutCreate") ||
+                   "cublasLtMatrixLayoutCreate", error) ||
       !succeededLt(lt, f.layoutCreate(&plan.d, outType, n, m, n),
-                   "cublasLtMatrixLayoutCreate")) {
+                   "cublasLtMatrixLayoutCreate", error)) {
     destroyPlan(lt, plan);
     return nullptr;
   }
@@ -307,32 +382,47 @@ MatmulPlan *planFor(MatmulLibrary &lt, const ShapeKey &key) {
   int found = 0;
   bool ok =
       succeededLt(lt, f.preferenceCreate(&preference),
-                  "cublasLtMatmulPreferenceCreate") &&
+                  "cublasLtMatmulPreferenceCreate", error) &&
       succeededLt(lt,
                   f.preferenceSetAttribute(
                       preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
                       &workspaceBytes, sizeof(workspaceBytes)),
-                  "cublasLtMatmulPreferenceSetAttribute") &&
+                  "cublasLtMatmulPreferenceSetAttribute", error) &&
       succeededLt(lt,
                   f.algoGetHeuristic(lt.handle, plan.desc, plan.a, plan.b,
                                      plan.d, plan.d, preference, 1, &heuristic,
                                      &found),
-                  "cublasLtMatmulAlgoGetHeuristic");
+                  "cublasLtMatmulAlgoGetHeuristic", error);
   if (preference)
     f.preferenceDestroy(preference);
-  if (!ok) {
-    destroyPlan(lt, plan);
-    return nullptr;
+  if (ok && found == 0) {
+    error = "cublasLtMatmulAlgoGetHeuristic found no algorithm";
+    ok = false;
   }
-  if (found == 0) {
-    recordError("cublasLtMatmulAlgoGetHeuristic found no algorithm for a " +
-                std::to_string(m) + "x" + std::to_string(n) + "x" +
-                std::to_string(k) + " product");
+  if (!ok) {
     destroyPlan(lt, plan);
     return nullptr;
   }
   plan.algo = heuristic.algo;
   return &lt.plans.emplace(key, plan).first->second;
+}
+
+/// Opens the library and makes its handle and workspace, once; called with
+/// the mutex held. Returns the error message, empty on success.
+std::string startLibrary(MatmulLibrary &lt, const std::string &library) {
+  if (std::string error = openLibrary(lt, library); !error.empty())
+    return error;
+  std::string error;
+  if (!lt.handle && !succeededLt(lt, lt.functions.create(&lt.handle),
+                                 "cublasLtCreate", error))
+    return error;
+  if (!lt.workspace) {
+    lt.workspace = mgpuMemAlloc(kWorkspaceBytes, nullptr, false);
+    if (!lt.workspace)
+      return "cannot allocate cuBLASLt's workspace of " +
+             std::to_string(kWorkspaceBytes >> 20) + " MiB";
+  }
+  return "";
 }
 
 } // namespace
@@ -343,6 +433,40 @@ Status cuda::loadMatmulLibrary(const std::string &library) {
   std::string error = openLibrary(lt, library);
   if (!error.empty())
     return Status::error(error);
+  return Status::success();
+}
+
+Status cuda::prepareMatmulPlans(const int64_t *shapes, size_t count) {
+  if (count == 0)
+    return Status::success();
+  if (!ready())
+    return takeError();
+  MatmulLibrary &lt = matmulLibrary();
+  std::lock_guard<std::mutex> lock(lt.mutex);
+  if (std::string error = startLibrary(lt, ""); !error.empty()) {
+    // The workspace's allocation records its own error, which this one
+    // replaces.
+    (void)takeError();
+    return Status::error(error);
+  }
+  for (size_t i = 0; i < count; ++i) {
+    const int64_t *row = shapes + i * MptMatmulShapeFields;
+    auto narrow = [](int64_t value) {
+      return value >= INT32_MIN && value <= INT32_MAX
+                 ? static_cast<int32_t>(value)
+                 : INT32_MIN;
+    };
+    ShapeKey key{narrow(row[0]), narrow(row[1]), narrow(row[2]),
+                 narrow(row[3]), row[4],         row[5],
+                 row[6],         row[7] != 0,    narrow(row[8])};
+    if (std::string mismatch = shapeMismatch(key); !mismatch.empty())
+      return Status::error("product " + std::to_string(i) +
+                           " of the step: " + mismatch);
+    std::string error;
+    if (!planFor(lt, key, error))
+      return Status::error("cuBLASLt cannot compute " + describeShape(key) +
+                           ": " + error);
+  }
   return Status::success();
 }
 
@@ -398,43 +522,40 @@ extern "C" void mptCublasLtMatmulEpilogue(
   }
   MatmulLibrary &lt = matmulLibrary();
   std::lock_guard<std::mutex> lock(lt.mutex);
-  if (std::string error = openLibrary(lt, ""); !error.empty()) {
-    recordError(error);
+  if (std::string error = startLibrary(lt, ""); !error.empty()) {
+    if (!hasPendingError())
+      recordError(error);
     return;
   }
   CublasLtFunctions &f = lt.functions;
-  if (!lt.handle && !succeededLt(lt, f.create(&lt.handle), "cublasLtCreate"))
-    return;
-  if (!lt.workspace) {
-    lt.workspace = mgpuMemAlloc(kWorkspaceBytes, nullptr, false);
-    if (!lt.workspace)
-      return;
-  }
   ShapeKey key{operandElement,  outElement, transposeLhs, transposeRhs, m, n, k,
                bias != nullptr, epilogue};
-  MatmulPlan *plan = planFor(lt, key);
+  std::string error;
+  MatmulPlan *plan = planFor(lt, key, error);
   if (!plan)
-    return;
+    return recordError("cuBLASLt cannot compute " + describeShape(key) + ": " +
+                       error);
   // The bias pointer is the bias gradient's for a bias-gradient epilogue.
   const void *vector = isBiasGradient(epilogue) ? epilogueOutput : bias;
   if (vector && !succeededLt(lt,
                              f.descSetAttribute(
                                  plan->desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
                                  &vector, sizeof(vector)),
-                             "cublasLtMatmulDescSetAttribute"))
-    return;
+                             "cublasLtMatmulDescSetAttribute", error))
+    return recordError(error);
   if (epilogue == MptMatmulEpilogueGeluAux &&
       !succeededLt(lt,
                    f.descSetAttribute(plan->desc,
                                       CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_POINTER,
                                       &epilogueOutput, sizeof(epilogueOutput)),
-                   "cublasLtMatmulDescSetAttribute"))
-    return;
+                   "cublasLtMatmulDescSetAttribute", error))
+    return recordError(error);
   float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
-  succeededLt(lt,
-              f.matmul(lt.handle, plan->desc, &alpha, rhs, plan->a, lhs,
-                       plan->b, &beta, out, plan->d, out, plan->d, &plan->algo,
-                       lt.workspace, kWorkspaceBytes,
-                       static_cast<CUstream>(stream)),
-              "cublasLtMatmul");
+  if (!succeededLt(lt,
+                   f.matmul(lt.handle, plan->desc, &alpha, rhs, plan->a, lhs,
+                            plan->b, &beta, out, plan->d, out, plan->d,
+                            &plan->algo, lt.workspace, kWorkspaceBytes,
+                            static_cast<CUstream>(stream)),
+                   "cublasLtMatmul", error))
+    recordError(error);
 }

@@ -1,10 +1,13 @@
 // A fake cuBLASLt for checking what the runtime asks of it without a GPU:
 // it prints, on stdout, the matrix layouts and the descriptor attributes
 // the runtime sets, by name for those it uses, and the pointers and beta
-// of each product; it computes nothing. Handles are dummies, every call
-// succeeds and the heuristic always finds an algorithm.
+// of each product; it computes nothing. Handles are dummies and every call
+// succeeds. The heuristic finds an algorithm, except for the epilogue that
+// $FAKE_CUBLASLT_NO_ALGORITHM names (BGRADA, say), as a library without a
+// kernel for it.
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace {
@@ -13,6 +16,9 @@ constexpr Status kSuccess = 0;
 int handles[64];
 int nextHandle = 0;
 void *newHandle() { return &handles[nextHandle++ % 64]; }
+/// The epilogue the last descriptor was given, by name: the runtime makes
+/// one plan at a time.
+const char *lastEpilogue = "DEFAULT";
 
 /// cublasLtMatmulDescAttributes_t values, from cublasLt.h.
 const char *attributeName(int attribute) {
@@ -105,6 +111,8 @@ Status cublasLtMatmulDescSetAttribute(void *, int attribute, const void *value,
     std::printf("cublasLt: set %s = %lld\n", name, (long long)wide);
   } else {
     std::memcpy(&word, value, sizeof(word));
+    if (attribute == 7)
+      lastEpilogue = epilogueName(word);
     std::printf("cublasLt: set %s = %s\n", name,
                 attribute == 7    ? epilogueName(word)
                 : attribute == 26 ? typeName(word)
@@ -134,7 +142,8 @@ Status cublasLtMatmulAlgoGetHeuristic(void *, void *, void *, void *, void *,
                                       void *, void *, int, void *result,
                                       int *found) {
   std::memset(result, 0, 96);
-  *found = 1;
+  const char *missing = std::getenv("FAKE_CUBLASLT_NO_ALGORITHM");
+  *found = missing && std::strcmp(missing, lastEpilogue) == 0 ? 0 : 1;
   return kSuccess;
 }
 Status cublasLtMatmul(void *, void *, const void *, const void *a, void *,
