@@ -11,6 +11,7 @@ const llvm::StringMap<OpImporter> &opImporters() {
   static const llvm::StringMap<OpImporter> importers = [] {
     llvm::StringMap<OpImporter> table;
     addElementwiseImporters(table);
+    addActivationImporters(table);
     addShapeImporters(table);
     addLayerImporters(table);
     return table;

@@ -106,6 +106,7 @@ void populateContractionOpsToLinalgPatterns(RewritePatternSet &patterns);
 void populateNormalizationOpsToLinalgPatterns(RewritePatternSet &patterns);
 void populateTrainingOpsToLinalgPatterns(RewritePatternSet &patterns);
 void populateGradOpsToLinalgPatterns(RewritePatternSet &patterns);
+void populateActivationOpsToLinalgPatterns(RewritePatternSet &patterns);
 void populateCollectiveOpsToLinalgPatterns(RewritePatternSet &patterns);
 
 } // namespace mpt

@@ -31,6 +31,7 @@ void mlir::mpt::populateMPTToLinalgConversionPatterns(
   populateNormalizationOpsToLinalgPatterns(patterns);
   populateTrainingOpsToLinalgPatterns(patterns);
   populateGradOpsToLinalgPatterns(patterns);
+  populateActivationOpsToLinalgPatterns(patterns);
   populateConvOpsToLinalgPatterns(patterns);
   populatePoolOpsToLinalgPatterns(patterns);
   populateDataOpsToLinalgPatterns(patterns);

@@ -9,10 +9,6 @@
 using namespace mlir;
 using namespace mlir::mpt;
 
-static RankedTensorType tensorTypeOf(Value value) {
-  return cast<RankedTensorType>(value.getType());
-}
-
 Value mlir::mpt::buildMappedElementwise(OpBuilder &b, Location loc,
                                         RankedTensorType resultType,
                                         ValueRange inputs,

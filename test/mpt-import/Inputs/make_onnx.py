@@ -5,6 +5,11 @@
     make_onnx.py mlp N OUT.onnx     an MLP of N Gemm/Relu layers of width 64
     make_onnx.py mask OUT.onnx      scores plus an additive causal mask
                                     initializer (a buffer) of 0 and -inf
+    make_onnx.py clip MIN MAX OUT.onnx
+                                    x * w clipped to [MIN, MAX], bounds
+                                    that may be nan or inf
+    make_onnx.py leaky ALPHA OUT.onnx
+                                    LeakyRelu(x * w) of slope ALPHA
 """
 
 import sys
@@ -86,10 +91,48 @@ def mask(path):
     )
 
 
+def leaky(alpha, path):
+    init = [numpy_helper.from_array(np.array([1.0, 2.0], np.float32), "w")]
+    nodes = [
+        helper.make_node("Mul", ["x", "w"], ["m"]),
+        helper.make_node("LeakyRelu", ["m"], ["y"], alpha=alpha),
+    ]
+    save(
+        nodes,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 2])],
+        init,
+        path,
+    )
+
+
+def clip(low, high, path):
+    init = [
+        numpy_helper.from_array(np.array([1.0, 2.0], np.float32), "w"),
+        numpy_helper.from_array(np.array(low, np.float32), "low"),
+        numpy_helper.from_array(np.array(high, np.float32), "high"),
+    ]
+    nodes = [
+        helper.make_node("Mul", ["x", "w"], ["m"]),
+        helper.make_node("Clip", ["m", "low", "high"], ["y"]),
+    ]
+    save(
+        nodes,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 2])],
+        init,
+        path,
+    )
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "names":
         names(sys.argv[2])
     elif sys.argv[1] == "mask":
         mask(sys.argv[2])
+    elif sys.argv[1] == "leaky":
+        leaky(float(sys.argv[2]), sys.argv[3])
+    elif sys.argv[1] == "clip":
+        clip(float(sys.argv[2]), float(sys.argv[3]), sys.argv[4])
     else:
         mlp(int(sys.argv[2]), sys.argv[3])

@@ -1,10 +1,10 @@
 //===- NetworkAdjoints.cpp - Adjoints of the network ops ------------------===//
 //
-// The derivatives of convolution, pooling, data movement and the math ops of
-// exported networks, attached as AdjointOpInterface external models like
-// those in MPTAdjoints.cpp. `dr` is the cotangent of the op's result; each
-// adjoint builds the cotangents of the requested operands in their own
-// types. docs/autodiff.md lists the formulas.
+// The derivatives of convolution, pooling, data movement, the math ops and
+// the piecewise activations of exported networks, attached as
+// AdjointOpInterface external models like those in MPTAdjoints.cpp. `dr` is the
+// cotangent of the op's result; each adjoint builds the cotangents of the
+// requested operands in their own types. docs/autodiff.md lists the formulas.
 //
 //===----------------------------------------------------------------------===//
 
@@ -105,6 +105,47 @@ static void buildAdjointOf(CrossEntropyLossOp op, Adjoint &adj) {
 }
 
 //===----------------------------------------------------------------------===//
+// Piecewise activations: each derivative is an op of its own, with the
+// activation's attributes.
+//===----------------------------------------------------------------------===//
+
+template <typename GradOpTy, typename OpTy>
+static void buildActivationAdjoint(OpTy op, Adjoint &adj) {
+  adj.set(op.getInputMutable(), [&] {
+    SmallVector<NamedAttribute> parameters;
+    for (NamedAttribute attr : op->getAttrs())
+      if (llvm::is_contained(GradOpTy::getAttributeNames(),
+                             attr.getName().getValue()))
+        parameters.push_back(attr);
+    return GradOpTy::create(adj.b, adj.loc, TypeRange{op.getType()},
+                            ValueRange{op.getInput(), adj.dr}, parameters)
+        .getResult();
+  });
+}
+
+static void buildAdjointOf(LeakyReluOp op, Adjoint &adj) {
+  buildActivationAdjoint<LeakyReluGradOp>(op, adj);
+}
+static void buildAdjointOf(EluOp op, Adjoint &adj) {
+  buildActivationAdjoint<EluGradOp>(op, adj);
+}
+static void buildAdjointOf(SoftplusOp op, Adjoint &adj) {
+  buildActivationAdjoint<SoftplusGradOp>(op, adj);
+}
+static void buildAdjointOf(AbsOp op, Adjoint &adj) {
+  buildActivationAdjoint<AbsGradOp>(op, adj);
+}
+static void buildAdjointOf(ClampOp op, Adjoint &adj) {
+  buildActivationAdjoint<ClampGradOp>(op, adj);
+}
+static void buildAdjointOf(HardSigmoidOp op, Adjoint &adj) {
+  buildActivationAdjoint<HardSigmoidGradOp>(op, adj);
+}
+static void buildAdjointOf(HardSwishOp op, Adjoint &adj) {
+  buildActivationAdjoint<HardSwishGradOp>(op, adj);
+}
+
+//===----------------------------------------------------------------------===//
 // Convolution and pooling
 //===----------------------------------------------------------------------===//
 
@@ -193,7 +234,9 @@ void mlir::mpt::detail::registerNetworkAdjointModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, MPTDialect *) {
     adjoint::attachAdjointModels<ErfOp, PowOp, ReduceMaxOp, LogSoftmaxOp,
-                                 CrossEntropyLossOp, Conv2DOp, MaxPool2DOp,
+                                 CrossEntropyLossOp, LeakyReluOp, EluOp,
+                                 SoftplusOp, AbsOp, ClampOp, HardSigmoidOp,
+                                 HardSwishOp, Conv2DOp, MaxPool2DOp,
                                  AvgPool2DOp, ConcatOp, SliceOp, GatherOp>(
         context);
   });

@@ -557,6 +557,7 @@ include "mpt/Dialect/MPT/IR/MPTGradOps.td"
 include "mpt/Dialect/MPT/IR/MPTConvOps.td"
 include "mpt/Dialect/MPT/IR/MPTDataOps.td"
 include "mpt/Dialect/MPT/IR/MPTMathOps.td"
+include "mpt/Dialect/MPT/IR/MPTActivationOps.td"
 include "mpt/Dialect/MPT/IR/MPTCollectiveOps.td"
 
 #endif // MPT_OPS_TD

@@ -1,0 +1,85 @@
+// RUN: mpt-opt --convert-mpt-to-linalg --split-input-file %s | FileCheck %s
+
+// LeakyReLU in f32 for f16 operands, rounded once: x > 0 ? x : alpha x.
+// CHECK-LABEL: func.func @leaky_relu_f16
+// CHECK:         ^bb0(%[[X:[^:]*]]: f16, %{{.*}}: f16):
+// CHECK:           %[[W:.*]] = arith.extf %[[X]] : f16 to f32
+// CHECK:           %[[POS:.*]] = arith.cmpf ogt, %[[W]], %{{.*}} : f32
+// CHECK:           %[[NEG:.*]] = arith.mulf %[[W]], %{{.*}} : f32
+// CHECK:           %[[R:.*]] = arith.select %[[POS]], %[[W]], %[[NEG]] : f32
+// CHECK:           %[[N:.*]] = arith.truncf %[[R]] : f32 to f16
+// CHECK:           linalg.yield %[[N]]
+func.func @leaky_relu_f16(%x: tensor<4x8xf16>) -> tensor<4x8xf16> {
+  %0 = mpt.leaky_relu %x {alpha = 0.25 : f64} : tensor<4x8xf16>
+  return %0 : tensor<4x8xf16>
+}
+
+// -----
+
+// ELU's negative side is alpha scale expm1(x), without cancellation:
+// (exp(x) - 1) x / log(exp(x)).
+// CHECK-LABEL: func.func @elu
+// CHECK:           %[[U:.*]] = math.exp %[[X:.*]] : f32
+// CHECK:           %[[UM1:.*]] = arith.subf %[[U]], %{{.*}} : f32
+// CHECK:           %[[P:.*]] = arith.mulf %[[UM1]], %[[X]] : f32
+// CHECK:           %[[L:.*]] = math.log %[[U]] : f32
+// CHECK:           arith.divf %[[P]], %[[L]] : f32
+func.func @elu(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = mpt.elu %x : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+// Clamp's bounds are NaN-propagating maximum and minimum; an absent bound
+// makes none.
+// CHECK-LABEL: func.func @clamp
+// CHECK:         ^bb0(%[[X:[^:]*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT:      %[[LO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:      %[[A:.*]] = arith.maximumf %[[X]], %[[LO]] : f32
+// CHECK-NEXT:      %[[HI:.*]] = arith.constant 6.000000e+00 : f32
+// CHECK-NEXT:      %[[B:.*]] = arith.minimumf %[[A]], %[[HI]] : f32
+// CHECK-NEXT:      linalg.yield %[[B]]
+// CHECK-LABEL: func.func @clamp_max
+// CHECK-NOT:       arith.maximumf
+// CHECK:           arith.minimumf
+func.func @clamp(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = mpt.clamp %x {min = 0.0 : f64, max = 6.0 : f64} : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+func.func @clamp_max(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = mpt.clamp %x {max = 6.0 : f64} : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+// Hardtanh's derivative passes the cotangent strictly inside the bounds,
+// and not for NaN.
+// CHECK-LABEL: func.func @clamp_grad
+// CHECK:         ^bb0(%[[X:[^:]*]]: f32, %[[DY:[^:]*]]: f32, %{{.*}}: f32):
+// CHECK:           %[[ORD:.*]] = arith.cmpf oeq, %[[X]], %[[X]] : f32
+// CHECK:           %[[ABOVE:.*]] = arith.cmpf ogt, %[[X]], %{{.*}} : f32
+// CHECK:           %[[A:.*]] = arith.andi %[[ORD]], %[[ABOVE]] : i1
+// CHECK:           %[[BELOW:.*]] = arith.cmpf olt, %[[X]], %{{.*}} : f32
+// CHECK:           %[[IN:.*]] = arith.andi %[[A]], %[[BELOW]] : i1
+// CHECK:           arith.select %[[IN]], %[[DY]], %{{.*}} : f32
+func.func @clamp_grad(%x: tensor<4x8xf32>, %dy: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = mpt.clamp_grad %x, %dy {min = -1.0 : f64, max = 1.0 : f64} : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+// Softplus is x above PyTorch's threshold 20, else log1p(exp(x)).
+// CHECK-LABEL: func.func @softplus
+// CHECK:         ^bb0(%[[X:[^:]*]]: f32, %{{.*}}: f32):
+// CHECK:           %[[T:.*]] = arith.constant 2.000000e+01 : f32
+// CHECK:           %[[BIG:.*]] = arith.cmpf ogt, %[[X]], %[[T]] : f32
+// CHECK:           %[[E:.*]] = math.exp %[[X]] : f32
+// CHECK:           %[[R:.*]] = arith.select %[[BIG]], %[[X]], %{{.*}} : f32
+// CHECK:           linalg.yield %[[R]]
+func.func @softplus(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = mpt.softplus %x : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}

@@ -1,0 +1,136 @@
+//===- ActivationImporters.cpp - ONNX activations to mpt ops
+//---------------===//
+//
+// The activations with parameters (LeakyRelu, Elu, Selu, HardSigmoid, Clip)
+// and the other piecewise ones (Softplus, Abs, HardSwish), each one op of
+// MPTActivationOps.td. PyTorch exports Hardtanh, ReLU6 and clamp as Clip,
+// Hardsigmoid as HardSigmoid with alpha 1/6, and Hardswish before opset 14
+// as x * HardSigmoid(x).
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImportHelpers.h"
+
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace mpt {
+namespace import {
+
+namespace {
+
+/// Imports `node`'s input as the activation `OpT` with the float
+/// attributes `parameters`.
+template <typename OpT>
+llvm::Error importActivation(
+    GraphImporter &im, const onnx::NodeProto &node,
+    llvm::ArrayRef<std::pair<llvm::StringRef, double>> parameters = {}) {
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  SmallVector<NamedAttribute> attributes;
+  for (auto [name, value] : parameters) {
+    if (!std::isfinite(value))
+      return im.fail(node, name + " is " + std::to_string(value) +
+                               "; expected a finite number");
+    attributes.push_back(im.b.getNamedAttr(name, im.b.getF64FloatAttr(value)));
+  }
+  im.setResult(node,
+               OpT::create(im.b, im.loc(node), TypeRange{input->getType()},
+                           ValueRange{*input}, attributes));
+  return llvm::Error::success();
+}
+
+llvm::Error importLeakyRelu(GraphImporter &im, const onnx::NodeProto &node) {
+  return importActivation<mlir::mpt::LeakyReluOp>(
+      im, node, {{"alpha", im.floatAttr(node, "alpha", 0.01)}});
+}
+
+llvm::Error importElu(GraphImporter &im, const onnx::NodeProto &node) {
+  return importActivation<mlir::mpt::EluOp>(
+      im, node, {{"alpha", im.floatAttr(node, "alpha", 1.0)}});
+}
+
+/// SELU is a scaled ELU; the defaults are ONNX's (PyTorch's constants in
+/// f32).
+llvm::Error importSelu(GraphImporter &im, const onnx::NodeProto &node) {
+  return importActivation<mlir::mpt::EluOp>(
+      im, node,
+      {{"alpha", im.floatAttr(node, "alpha", 1.67326319217681884765625)},
+       {"scale", im.floatAttr(node, "gamma", 1.05070102214813232421875)}});
+}
+
+llvm::Error importHardSigmoid(GraphImporter &im, const onnx::NodeProto &node) {
+  return importActivation<mlir::mpt::HardSigmoidOp>(
+      im, node,
+      {{"alpha", im.floatAttr(node, "alpha", 0.2)},
+       {"beta", im.floatAttr(node, "beta", 0.5)}});
+}
+
+/// A bound of Clip: input `index`, which must be a scalar known at import
+/// time; nullopt when it is absent or infinite, which bounds nothing.
+llvm::Expected<std::optional<double>> clipBound(GraphImporter &im,
+                                                const onnx::NodeProto &node,
+                                                unsigned index,
+                                                llvm::StringRef name) {
+  if (!im.hasInput(node, index))
+    return std::nullopt;
+  const HostConstant *constant = im.constant(node, index);
+  if (!constant)
+    return im.fail(node, "its " + name +
+                             " must be known at import time (a constant or "
+                             "an initializer)");
+  if (constant->numElements() != 1)
+    return im.fail(node, "its " + name + " has " +
+                             std::to_string(constant->numElements()) +
+                             " elements; expected a scalar");
+  double bound = constant->floatAt(0);
+  if (std::isnan(bound))
+    return im.fail(node, "its " + name + " is NaN; expected a number");
+  if (std::isinf(bound))
+    return std::nullopt;
+  return bound;
+}
+
+llvm::Error importClip(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<std::optional<double>> min = clipBound(im, node, 1, "min");
+  if (!min)
+    return min.takeError();
+  llvm::Expected<std::optional<double>> max = clipBound(im, node, 2, "max");
+  if (!max)
+    return max.takeError();
+  if (*min && *max && **max < **min)
+    return im.fail(node, "its min " + std::to_string(**min) +
+                             " is above its max " + std::to_string(**max));
+  llvm::SmallVector<std::pair<llvm::StringRef, double>> bounds;
+  if (*min)
+    bounds.push_back({"min", **min});
+  if (*max)
+    bounds.push_back({"max", **max});
+  return importActivation<mlir::mpt::ClampOp>(im, node, bounds);
+}
+
+} // namespace
+
+void addActivationImporters(llvm::StringMap<OpImporter> &importers) {
+  importers["LeakyRelu"] = importLeakyRelu;
+  importers["Elu"] = importElu;
+  importers["Selu"] = importSelu;
+  importers["HardSigmoid"] = importHardSigmoid;
+  importers["Clip"] = importClip;
+  importers["Softplus"] = [](GraphImporter &im, const onnx::NodeProto &node) {
+    return importActivation<mlir::mpt::SoftplusOp>(im, node);
+  };
+  importers["Abs"] = [](GraphImporter &im, const onnx::NodeProto &node) {
+    return importActivation<mlir::mpt::AbsOp>(im, node);
+  };
+  importers["HardSwish"] = [](GraphImporter &im, const onnx::NodeProto &node) {
+    return importActivation<mlir::mpt::HardSwishOp>(im, node);
+  };
+}
+
+} // namespace import
+} // namespace mpt
