@@ -3,9 +3,9 @@
 //
 // The activations with parameters (LeakyRelu, Elu, Selu, HardSigmoid, Clip)
 // and the other piecewise ones (Softplus, Abs, HardSwish), each one op of
-// MPTActivationOps.td. PyTorch exports Hardtanh, ReLU6 and clamp as Clip,
-// Hardsigmoid as HardSigmoid with alpha 1/6, and Hardswish before opset 14
-// as x * HardSigmoid(x).
+// MPTActivationOps.td; PRelu and Softsign, built from other mpt ops. PyTorch
+// exports Hardtanh, ReLU6 and clamp as Clip, Hardsigmoid as HardSigmoid with
+// alpha 1/6, and Hardswish before opset 14 as x * HardSigmoid(x).
 //
 //===----------------------------------------------------------------------===//
 
@@ -113,6 +113,45 @@ llvm::Error importClip(GraphImporter &im, const onnx::NodeProto &node) {
   return importActivation<mlir::mpt::ClampOp>(im, node, bounds);
 }
 
+/// PReLU, whose slope is a parameter broadcast over the input (one per
+/// channel, or one in all): relu(x) + slope (x - relu(x)), where x - relu(x)
+/// is min(x, 0) exactly, so each side is what PyTorch computes; its
+/// derivatives are PyTorch's too (slope at 0).
+llvm::Error importPRelu(GraphImporter &im, const onnx::NodeProto &node) {
+  auto operands = floatOperands(im, node);
+  if (!operands)
+    return operands.takeError();
+  auto [x, slope] = *operands;
+  Location loc = im.loc(node);
+  Value positive = mlir::mpt::ReluOp::create(im.b, loc, x);
+  Value negative = mlir::mpt::SubOp::create(im.b, loc, x, positive);
+  auto broadcast = broadcastOperands(im, node, negative, slope);
+  if (!broadcast)
+    return broadcast.takeError();
+  if (typeOf(broadcast->first) != typeOf(x))
+    return im.fail(node, "its slope of shape " +
+                             shapeText(typeOf(slope).getShape()) +
+                             " does not broadcast to the input's " +
+                             shapeText(typeOf(x).getShape()));
+  Value scaled =
+      mlir::mpt::MulOp::create(im.b, loc, broadcast->first, broadcast->second);
+  im.setResult(node, mlir::mpt::AddOp::create(im.b, loc, positive, scaled));
+  return llvm::Error::success();
+}
+
+/// Softsign, x / (1 + |x|), as PyTorch computes it.
+llvm::Error importSoftsign(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> x = im.floatValue(node, 0);
+  if (!x)
+    return x.takeError();
+  Location loc = im.loc(node);
+  Value one = scalarConstant(im, node, typeOf(*x).getElementType(), 1.0);
+  Value magnitude = mlir::mpt::AbsOp::create(im.b, loc, *x);
+  Value denominator = mlir::mpt::AddOp::create(im.b, loc, magnitude, one);
+  im.setResult(node, mlir::mpt::DivOp::create(im.b, loc, *x, denominator));
+  return llvm::Error::success();
+}
+
 } // namespace
 
 void addActivationImporters(llvm::StringMap<OpImporter> &importers) {
@@ -121,6 +160,8 @@ void addActivationImporters(llvm::StringMap<OpImporter> &importers) {
   importers["Selu"] = importSelu;
   importers["HardSigmoid"] = importHardSigmoid;
   importers["Clip"] = importClip;
+  importers["PRelu"] = importPRelu;
+  importers["Softsign"] = importSoftsign;
   importers["Softplus"] = [](GraphImporter &im, const onnx::NodeProto &node) {
     return importActivation<mlir::mpt::SoftplusOp>(im, node);
   };

@@ -26,22 +26,11 @@ llvm::Error importBinary(GraphImporter &im, const onnx::NodeProto &node) {
   auto operands = floatOperands(im, node);
   if (!operands)
     return operands.takeError();
-  auto [lhs, rhs] = *operands;
-  llvm::Expected<Shape> shape =
-      broadcastShape(im, node, typeOf(lhs).getShape(), typeOf(rhs).getShape());
-  if (!shape)
-    return shape.takeError();
-  lhs = broadcastTo(im, node, lhs, *shape);
-  // The rhs may stay a trailing-dims operand (a bias, a scalar) once its
-  // leading unit dims are dropped.
-  ArrayRef<int64_t> rhsShape = typeOf(rhs).getShape();
-  while (rhsShape != ArrayRef<int64_t>(*shape) && !rhsShape.empty() &&
-         rhsShape.front() == 1)
-    rhsShape = rhsShape.drop_front();
-  if (ArrayRef<int64_t>(*shape).take_back(rhsShape.size()) == rhsShape)
-    rhs = reshape(im, node, rhs, rhsShape);
-  else
-    rhs = broadcastTo(im, node, rhs, *shape);
+  auto broadcast =
+      broadcastOperands(im, node, operands->first, operands->second);
+  if (!broadcast)
+    return broadcast.takeError();
+  auto [lhs, rhs] = *broadcast;
   im.setResult(node, OpT::create(im.b, im.loc(node), lhs, rhs));
   return llvm::Error::success();
 }

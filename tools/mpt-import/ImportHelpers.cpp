@@ -128,5 +128,26 @@ Value scalarConstant(GraphImporter &im, const onnx::NodeProto &node,
   return im.materialize(constant, element, im.loc(node));
 }
 
+llvm::Expected<std::pair<mlir::Value, mlir::Value>>
+broadcastOperands(GraphImporter &im, const onnx::NodeProto &node,
+                  mlir::Value lhs, mlir::Value rhs) {
+  llvm::Expected<Shape> shape =
+      broadcastShape(im, node, typeOf(lhs).getShape(), typeOf(rhs).getShape());
+  if (!shape)
+    return shape.takeError();
+  lhs = broadcastTo(im, node, lhs, *shape);
+  // The rhs may stay a trailing-dims operand (a bias, a scalar) once its
+  // leading unit dims are dropped.
+  llvm::ArrayRef<int64_t> rhsShape = typeOf(rhs).getShape();
+  while (rhsShape != llvm::ArrayRef<int64_t>(*shape) && !rhsShape.empty() &&
+         rhsShape.front() == 1)
+    rhsShape = rhsShape.drop_front();
+  if (llvm::ArrayRef<int64_t>(*shape).take_back(rhsShape.size()) == rhsShape)
+    rhs = reshape(im, node, rhs, rhsShape);
+  else
+    rhs = broadcastTo(im, node, rhs, *shape);
+  return std::pair{lhs, rhs};
+}
+
 } // namespace import
 } // namespace mpt

@@ -51,6 +51,13 @@ llvm::Expected<Shape> broadcastShape(GraphImporter &im,
                                      llvm::ArrayRef<int64_t> a,
                                      llvm::ArrayRef<int64_t> b);
 
+/// `lhs` and `rhs` as an mpt binary op takes them for NumPy's broadcast of
+/// the two: `lhs` broadcast to the result's shape, `rhs` of its trailing
+/// dims (a bias, a scalar) or broadcast too.
+llvm::Expected<std::pair<mlir::Value, mlir::Value>>
+broadcastOperands(GraphImporter &im, const onnx::NodeProto &node,
+                  mlir::Value lhs, mlir::Value rhs);
+
 /// Both float operands of a binary op, an import-time one in the float
 /// type of the other.
 llvm::Expected<std::pair<mlir::Value, mlir::Value>>
