@@ -70,6 +70,7 @@ mlir::Value scalarConstant(GraphImporter &im, const onnx::NodeProto &node,
 /// The importers of each group of op types.
 void addElementwiseImporters(llvm::StringMap<OpImporter> &importers);
 void addActivationImporters(llvm::StringMap<OpImporter> &importers);
+void addResizeImporters(llvm::StringMap<OpImporter> &importers);
 void addShapeImporters(llvm::StringMap<OpImporter> &importers);
 void addLayerImporters(llvm::StringMap<OpImporter> &importers);
 

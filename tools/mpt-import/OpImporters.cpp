@@ -12,6 +12,7 @@ const llvm::StringMap<OpImporter> &opImporters() {
     llvm::StringMap<OpImporter> table;
     addElementwiseImporters(table);
     addActivationImporters(table);
+    addResizeImporters(table);
     addShapeImporters(table);
     addLayerImporters(table);
     return table;

@@ -1,0 +1,225 @@
+//===- ResizeImporters.cpp - Upsampling and resizing
+//-----------------------===//
+//
+// ONNX's Resize as PyTorch exports nn.Upsample and F.interpolate:
+// - nearest by whole factors: every element repeated k times along each
+//   scaled dim, an mpt.broadcast that inserts a dim of k after it and a
+//   reshape that merges them (its adjoint sums each block back);
+// - linear (bilinear, trilinear) to any size: along each resized dim, a
+//   product with the constant interpolation matrix, whose rows hold the
+//   two weights 1 - t and t of the neighbours each output reads
+//   (PyTorch's coordinates, computed in double and rounded once); its
+//   adjoint is the transposed product.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImportHelpers.h"
+
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace mpt {
+namespace import {
+
+namespace {
+
+/// The most an output dim may be resized to.
+constexpr int64_t kMaxResizedDim = int64_t(1) << 24;
+
+/// Each dim's output size and scale (output over input, as given).
+struct ResizeTarget {
+  std::vector<int64_t> sizes;
+  std::vector<double> scales;
+};
+
+/// The target of `node` from its scales (input 2) or sizes (input 3).
+llvm::Expected<ResizeTarget> resizeTarget(GraphImporter &im,
+                                          const onnx::NodeProto &node,
+                                          ArrayRef<int64_t> shape) {
+  ResizeTarget target;
+  const HostConstant *scales = im.constant(node, 2);
+  const HostConstant *sizes = im.constant(node, 3);
+  bool byScales = scales && scales->numElements() > 0;
+  if (!byScales && !sizes)
+    return im.fail(node, im.hasInput(node, 2) || im.hasInput(node, 3)
+                             ? "its scales or sizes must be known at import "
+                               "time"
+                             : "it has neither scales nor sizes");
+  const HostConstant &given = byScales ? *scales : *sizes;
+  const char *what = byScales ? "scales" : "sizes";
+  if (given.numElements() != static_cast<int64_t>(shape.size()))
+    return im.fail(node, "it has " + std::to_string(given.numElements()) + " " +
+                             what + " for an input of rank " +
+                             std::to_string(shape.size()));
+  for (auto [dim, in] : llvm::enumerate(shape)) {
+    double scale = byScales ? given.floatAt(dim) : 0.0;
+    double size = byScales ? std::floor(in * scale)
+                           : static_cast<double>(given.intAt(dim));
+    if (!(size >= 1.0) || size > kMaxResizedDim || (byScales && !(scale > 0)))
+      return im.fail(node, "dim " + std::to_string(dim) + " of " +
+                               std::to_string(in) + " would become " +
+                               std::to_string(size) + "; expected 1 to " +
+                               std::to_string(kMaxResizedDim));
+    target.sizes.push_back(static_cast<int64_t>(size));
+    target.scales.push_back(byScales ? scale : size / in);
+  }
+  return target;
+}
+
+/// The input coordinate that output index `i` of a dim resized from `in`
+/// to `out` (scale `scale`) reads under `mode`, clamped to the input as
+/// PyTorch's linear interpolation does.
+double sourceCoordinate(llvm::StringRef mode, int64_t i, int64_t in,
+                        int64_t out, double scale) {
+  double source = 0.0;
+  if (mode == "align_corners")
+    source = out > 1 ? static_cast<double>(i) * (in - 1) / (out - 1) : 0.0;
+  else if (mode == "asymmetric")
+    source = i / scale;
+  else if (mode == "pytorch_half_pixel" && out == 1)
+    source = 0.0;
+  else
+    source = (i + 0.5) / scale - 0.5;
+  return std::min(std::max(source, 0.0), static_cast<double>(in - 1));
+}
+
+/// Repeats every element of `input` by the whole factor of each dim.
+llvm::Expected<Value> repeatNearest(GraphImporter &im,
+                                    const onnx::NodeProto &node, Value input,
+                                    const ResizeTarget &target) {
+  std::string mode =
+      im.stringAttr(node, "coordinate_transformation_mode", "half_pixel");
+  std::string nearest =
+      im.stringAttr(node, "nearest_mode", "round_prefer_floor");
+  // Output index i of a dim scaled by k reads floor(i / k) with asymmetric
+  // coordinates floored, and with half-pixel ones, (i + 0.5) / k - 0.5,
+  // which lie within 0.5 of it, whatever the rounding.
+  if (mode != "half_pixel" && mode != "pytorch_half_pixel" &&
+      !(mode == "asymmetric" && nearest == "floor"))
+    return im.fail(node, "nearest resizing with coordinate_transformation_"
+                         "mode '" +
+                             mode + "' and nearest_mode '" + nearest +
+                             "' is not supported; supported: half_pixel, "
+                             "pytorch_half_pixel, or asymmetric with floor");
+  ArrayRef<int64_t> shape = typeOf(input).getShape();
+  Shape repeated;
+  SmallVector<int64_t> inserted;
+  for (auto [dim, in] : llvm::enumerate(shape)) {
+    int64_t out = target.sizes[dim];
+    if (out % in != 0 || target.scales[dim] != static_cast<double>(out / in))
+      return im.fail(node, "dim " + std::to_string(dim) + " goes from " +
+                               std::to_string(in) + " to " +
+                               std::to_string(out) +
+                               "; nearest resizing supports whole factors");
+    repeated.push_back(in);
+    if (out > in) {
+      inserted.push_back(repeated.size());
+      repeated.push_back(out / in);
+    }
+  }
+  if (inserted.empty())
+    return input;
+  if (!elementCount(repeated))
+    return im.fail(node,
+                   "its output " + shapeText(target.sizes) + " is too large");
+  Value spread = mlir::mpt::BroadcastOp::create(
+      im.b, im.loc(node), typeOf(input).clone(repeated), input,
+      im.b.getDenseI64ArrayAttr(inserted));
+  return reshape(im, node, spread, target.sizes);
+}
+
+/// Interpolates `input` linearly along every resized dim.
+llvm::Expected<Value> interpolateLinear(GraphImporter &im,
+                                        const onnx::NodeProto &node,
+                                        Value input,
+                                        const ResizeTarget &target) {
+  std::string mode =
+      im.stringAttr(node, "coordinate_transformation_mode", "half_pixel");
+  if (mode != "half_pixel" && mode != "pytorch_half_pixel" &&
+      mode != "align_corners" && mode != "asymmetric")
+    return im.fail(node, "linear resizing with coordinate_transformation_"
+                         "mode '" +
+                             mode +
+                             "' is not supported; supported: "
+                             "half_pixel, pytorch_half_pixel, "
+                             "align_corners, asymmetric");
+  if (!elementCount(target.sizes))
+    return im.fail(node,
+                   "its output " + shapeText(target.sizes) + " is too large");
+  Location loc = im.loc(node);
+  Type element = typeOf(input).getElementType();
+  Value result = input;
+  int64_t rank = typeOf(input).getRank();
+  for (int64_t dim = 0; dim < rank; ++dim) {
+    int64_t in = typeOf(result).getDimSize(dim), out = target.sizes[dim];
+    if (in == out && target.scales[dim] == 1.0)
+      continue;
+    // The interpolation matrix, transposed: in x out.
+    HostConstant weights;
+    weights.shape = {in, out};
+    weights.floats.assign(in * out, 0.0);
+    for (int64_t i = 0; i < out; ++i) {
+      double source = sourceCoordinate(mode, i, in, out, target.scales[dim]);
+      int64_t low = static_cast<int64_t>(std::floor(source));
+      int64_t high = std::min(low + 1, in - 1);
+      double t = source - low;
+      weights.floats[low * out + i] += 1.0 - t;
+      weights.floats[high * out + i] += t;
+    }
+    Value matrix = im.materialize(weights, element, loc);
+    // The resized dim last, multiplied, and back.
+    SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+    std::swap(perm[dim], perm[rank - 1]);
+    auto permuted = [&](Value value) -> Value {
+      if (dim == rank - 1)
+        return value;
+      Shape shape;
+      for (int64_t d : perm)
+        shape.push_back(typeOf(value).getDimSize(d));
+      return mlir::mpt::TransposeOp::create(im.b, loc,
+                                            typeOf(value).clone(shape), value,
+                                            im.b.getDenseI64ArrayAttr(perm));
+    };
+    Value moved = permuted(result);
+    Shape productShape(typeOf(moved).getShape());
+    productShape.back() = out;
+    Value product = mlir::mpt::MatmulOp::create(
+        im.b, loc, typeOf(moved).clone(productShape), moved, matrix,
+        /*transpose_lhs=*/false, /*transpose_rhs=*/false);
+    result = permuted(product);
+  }
+  return result;
+}
+
+llvm::Error importResize(GraphImporter &im, const onnx::NodeProto &node) {
+  std::string mode = im.stringAttr(node, "mode", "nearest");
+  if (mode != "nearest" && mode != "linear")
+    return im.fail(node, "mode '" + mode +
+                             "' is not supported; supported: nearest, linear");
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  llvm::Expected<ResizeTarget> target =
+      resizeTarget(im, node, typeOf(*input).getShape());
+  if (!target)
+    return target.takeError();
+  llvm::Expected<Value> result =
+      mode == "nearest" ? repeatNearest(im, node, *input, *target)
+                        : interpolateLinear(im, node, *input, *target);
+  if (!result)
+    return result.takeError();
+  im.setResult(node, *result);
+  return llvm::Error::success();
+}
+
+} // namespace
+
+void addResizeImporters(llvm::StringMap<OpImporter> &importers) {
+  importers["Resize"] = importResize;
+}
+
+} // namespace import
+} // namespace mpt
