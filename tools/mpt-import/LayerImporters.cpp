@@ -1,8 +1,9 @@
 //===- LayerImporters.cpp - Contractions, reductions, norms, conv, pooling ===//
 //
 // The layers of exported networks: MatMul and Gemm, reductions, layer
-// normalisation, 2-D convolution and pooling. Attribute values outside what
-// the mpt ops express are errors that name the supported values.
+// normalisation, 2-D convolution, transposed convolution and pooling. Attribute
+// values outside what the mpt ops express are errors that name the supported
+// values.
 //
 //===----------------------------------------------------------------------===//
 
@@ -312,6 +313,95 @@ llvm::Error importConv(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
+/// ConvTranspose (PyTorch's ConvTranspose2d): weight C x M/group x KH x KW,
+/// result size (in - 1) * stride - pads + extent + output_padding.
+llvm::Error importConvTranspose(GraphImporter &im,
+                                const onnx::NodeProto &node) {
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  RankedTensorType type = typeOf(*input);
+  if (type.getRank() != 4)
+    return im.fail(node, "a rank-" + llvm::Twine(type.getRank()) +
+                             " input is not supported; supported: 2-D "
+                             "transposed convolution of NCHW inputs");
+  if (im.intsAttr(node, "output_shape"))
+    return im.fail(node, "output_shape is not supported; supported: "
+                         "pads and output_padding (PyTorch's export)");
+  Type element = type.getElementType();
+  llvm::Expected<Value> weight = im.value(node, 1, element);
+  if (!weight)
+    return weight.takeError();
+  ArrayRef<int64_t> w = typeOf(*weight).getShape();
+  if (w.size() != 4)
+    return im.fail(node, "the weight must have rank 4");
+  llvm::Expected<WindowAttrs> attrs = windowAttrs(im, node, w.take_back(2));
+  if (!attrs)
+    return attrs.takeError();
+  if (ArrayRef<int64_t>(attrs->kernel) != w.take_back(2))
+    return im.fail(node, "kernel_shape " + shapeText(attrs->kernel) +
+                             " does not match the weight " + shapeText(w));
+  int64_t groups = im.intAttr(node, "group", 1);
+  if (groups < 1 || type.getDimSize(1) != w[0] ||
+      type.getDimSize(1) % groups != 0)
+    return im.fail(node, "group = " + llvm::Twine(groups) + " does not fit " +
+                             "the input " + shapeText(type.getShape()) +
+                             " and the weight " + shapeText(w) +
+                             "; expected input channels = weight dim 0, "
+                             "divided by group");
+  std::vector<int64_t> outputPadding =
+      im.intsAttr(node, "output_padding").value_or(std::vector<int64_t>{0, 0});
+  if (outputPadding.size() != 2)
+    return im.fail(node, "output_padding " + shapeText(outputPadding) +
+                             " must have 2 values");
+  for (int dim = 0; dim < 2; ++dim)
+    if (outputPadding[dim] < 0 || outputPadding[dim] >= attrs->strides[dim])
+      return im.fail(node, "output_padding " + shapeText(outputPadding) +
+                               " is not supported; supported: from 0 to "
+                               "the stride " +
+                               shapeText(attrs->strides) + " minus 1");
+  Value bias;
+  if (im.hasInput(node, 2)) {
+    llvm::Expected<Value> value = im.value(node, 2, element);
+    if (!value)
+      return value.takeError();
+    bias = *value;
+    ArrayRef<int64_t> b = typeOf(bias).getShape();
+    if (b.size() != 1 || b[0] != w[1] * groups)
+      return im.fail(node, "the bias " + shapeText(b) + " must be [" +
+                               llvm::Twine(w[1] * groups) +
+                               "], the output channels");
+  }
+  mlir::mpt::Window2D window = mlir::mpt::Window2D::get(
+      attrs->kernel, attrs->strides, attrs->pads, attrs->dilations);
+  Shape shape = {type.getDimSize(0), w[1] * groups};
+  for (int dim = 0; dim < 2; ++dim) {
+    // The window attributes are bounded, so only the product can overflow.
+    int64_t size;
+    if (llvm::MulOverflow(type.getDimSize(2 + dim) - 1, window.strides[dim],
+                          size) ||
+        llvm::AddOverflow(size,
+                          window.extent(dim) + outputPadding[dim] -
+                              window.padBegin[dim] - window.padEnd[dim],
+                          size) ||
+        size < 1)
+      return im.fail(node, "the input " + shapeText(type.getShape()) +
+                               " with pads " + shapeText(attrs->pads) +
+                               " gives no output of a supported size");
+    shape.push_back(size);
+  }
+  if (!elementCount(shape))
+    return im.fail(node, "its output " + shapeText(shape) + " is too large");
+  RankedTensorType resultType = type.clone(shape);
+  im.setResult(node, mlir::mpt::ConvTranspose2DOp::create(
+                         im.b, im.loc(node), resultType, *input, *weight, bias,
+                         im.b.getDenseI64ArrayAttr(attrs->strides),
+                         im.b.getDenseI64ArrayAttr(attrs->pads),
+                         im.b.getDenseI64ArrayAttr(attrs->dilations),
+                         im.b.getI64IntegerAttr(groups)));
+  return llvm::Error::success();
+}
+
 llvm::Error importPool(GraphImporter &im, const onnx::NodeProto &node) {
   if (node.output_size() > 1 && !node.output(1).empty())
     return im.fail(node, "the Indices output is not supported");
@@ -371,6 +461,7 @@ void addLayerImporters(llvm::StringMap<OpImporter> &importers) {
   importers["GlobalAveragePool"] = importGlobalAveragePool;
   importers["LayerNormalization"] = importLayerNormalization;
   importers["Conv"] = importConv;
+  importers["ConvTranspose"] = importConvTranspose;
   importers["MaxPool"] = importPool;
   importers["AveragePool"] = importPool;
 }

@@ -274,57 +274,98 @@ struct Conv2DWeightGradOpLowering : OpConversionPattern<Conv2DWeightGradOp> {
   }
 };
 
+/// The input gradient of the convolution `g` from its output gradient and
+/// weight, plus the optional per-channel `bias`, rounded once to
+/// `resultType`: `weight^T dy` per group, then col2im.
+Value buildTransposedConv(OpBuilder &b, Location loc,
+                          RankedTensorType resultType, Value outputGradValue,
+                          Value weightValue, Value bias,
+                          const ConvGeometry &g) {
+  Type element = resultType.getElementType();
+  FloatType accType = computeTypeOf(element);
+  const Window2D &win = g.window;
+
+  Value outputGrad = outputGradMatrix(b, loc, outputGradValue, g);
+  Value weight = weightMatrix(b, loc, weightValue, g);
+  // cols_grad^T = weight^T dy: the pixels are the GEMM's columns, as in the
+  // forward GEMM.
+  Value acc = filledTensor(b, loc, g.grouped(g.kg(), g.m()),
+                           floatConstant(b, loc, accType, 0.0));
+  Value colsGrad = buildGemm(b, loc, weight, outputGrad, acc,
+                             /*transposeLhs=*/true, /*transposeRhs=*/false);
+
+  // col2im, as a gather: input element (n, c, h, w) sums the column entries
+  // ((n, y, x), (c % Cg, i, j)) of group c / Cg whose window reads it.
+  Value zero = floatConstant(b, loc, accType, 0.0);
+  Value sums = buildIndexedReduction(
+      b, loc, resultType.getShape(), {g.kh(), g.kw()}, zero,
+      [&](OpBuilder &nb, Location nl, ArrayRef<Value> idx,
+          ValueRange acc) -> Value {
+        IndexMath math{nb, nl};
+        CheckedIndex y =
+            windowOutputIndex(nb, nl, idx[2], idx[4], win, 0, g.oh);
+        CheckedIndex x =
+            windowOutputIndex(nb, nl, idx[3], idx[5], win, 1, g.ow);
+        Value row =
+            math.mulAdd(math.mulAdd(idx[0], g.oh, y.index), g.ow, x.index);
+        Value col =
+            math.mulAdd(math.mulAdd(math.rem(idx[1], g.cg()), g.kh(), idx[4]),
+                        g.kw(), idx[5]);
+        SmallVector<Value> coords =
+            matrixCoords(g, math.div(idx[1], g.cg()), col, row);
+        Value entry = tensor::ExtractOp::create(nb, nl, colsGrad, coords);
+        Value share = arith::SelectOp::create(
+            nb, nl, allOf(nb, nl, {y.valid, x.valid}), entry, zero);
+        return arith::AddFOp::create(nb, nl, acc[0], share);
+      });
+  if (!bias)
+    return convertTensor(b, loc, sums, element);
+  // The bias joins the sums in the accumulator type, before the rounding.
+  MLIRContext *ctx = b.getContext();
+  AffineMap channel = AffineMap::get(4, 0, getAffineDimExpr(1, ctx), ctx);
+  return buildMappedElementwise(
+      b, loc, resultType, ValueRange{sums, bias},
+      {AffineMap::getMultiDimIdentityMap(4, ctx), channel},
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+        Value sum = arith::AddFOp::create(
+            nb, nl, args[0], convertFloat(nb, nl, args[1], accType));
+        return convertFloat(nb, nl, sum, element);
+      });
+}
+
 struct Conv2DInputGradOpLowering : OpConversionPattern<Conv2DInputGradOp> {
   using OpConversionPattern::OpConversionPattern;
 
   LogicalResult
   matchAndRewrite(Conv2DInputGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
     auto resultType = cast<RankedTensorType>(op.getType());
-    Type element = resultType.getElementType();
-    FloatType accType = computeTypeOf(element);
     ConvGeometry g = ConvGeometry::get(
         op, resultType.getShape(),
         cast<RankedTensorType>(op.getWeight().getType()).getShape());
-    const Window2D &win = g.window;
+    rewriter.replaceOp(op,
+                       buildTransposedConv(rewriter, op.getLoc(), resultType,
+                                           adaptor.getOutputGrad(),
+                                           adaptor.getWeight(), Value(), g));
+    return success();
+  }
+};
 
-    Value outputGrad =
-        outputGradMatrix(rewriter, loc, adaptor.getOutputGrad(), g);
-    Value weight = weightMatrix(rewriter, loc, adaptor.getWeight(), g);
-    // cols_grad^T = weight^T dy: the pixels are the GEMM's columns, as in the
-    // forward GEMM.
-    Value acc = filledTensor(rewriter, loc, g.grouped(g.kg(), g.m()),
-                             floatConstant(rewriter, loc, accType, 0.0));
-    Value colsGrad = buildGemm(rewriter, loc, weight, outputGrad, acc,
-                               /*transposeLhs=*/true, /*transposeRhs=*/false);
+/// A transposed convolution is the input gradient of the convolution that
+/// maps its result back to its input.
+struct ConvTranspose2DOpLowering : OpConversionPattern<ConvTranspose2DOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-    // col2im, as a gather: input element (n, c, h, w) sums the column
-    // entries ((n, y, x), (c % Cg, i, j)) of group c / Cg whose window
-    // reads it.
-    Value zero = floatConstant(rewriter, loc, accType, 0.0);
-    Value sums = buildIndexedReduction(
-        rewriter, loc, resultType.getShape(), {g.kh(), g.kw()}, zero,
-        [&](OpBuilder &b, Location nl, ArrayRef<Value> idx,
-            ValueRange acc) -> Value {
-          IndexMath math{b, nl};
-          CheckedIndex y =
-              windowOutputIndex(b, nl, idx[2], idx[4], win, 0, g.oh);
-          CheckedIndex x =
-              windowOutputIndex(b, nl, idx[3], idx[5], win, 1, g.ow);
-          Value row =
-              math.mulAdd(math.mulAdd(idx[0], g.oh, y.index), g.ow, x.index);
-          Value col =
-              math.mulAdd(math.mulAdd(math.rem(idx[1], g.cg()), g.kh(), idx[4]),
-                          g.kw(), idx[5]);
-          SmallVector<Value> coords =
-              matrixCoords(g, math.div(idx[1], g.cg()), col, row);
-          Value entry = tensor::ExtractOp::create(b, nl, colsGrad, coords);
-          Value share = arith::SelectOp::create(
-              b, nl, allOf(b, nl, {y.valid, x.valid}), entry, zero);
-          return arith::AddFOp::create(b, nl, acc[0], share);
-        });
-    rewriter.replaceOp(op, convertTensor(rewriter, loc, sums, element));
+  LogicalResult
+  matchAndRewrite(ConvTranspose2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType resultType = op.getType();
+    ConvGeometry g = ConvGeometry::get(op, resultType.getShape(),
+                                       op.getWeight().getType().getShape());
+    rewriter.replaceOp(op, buildTransposedConv(rewriter, op.getLoc(),
+                                               resultType, adaptor.getInput(),
+                                               adaptor.getWeight(),
+                                               adaptor.getBias(), g));
     return success();
   }
 };
@@ -333,5 +374,6 @@ struct Conv2DInputGradOpLowering : OpConversionPattern<Conv2DInputGradOp> {
 
 void mlir::mpt::populateConvOpsToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<Conv2DOpLowering, Conv2DWeightGradOpLowering,
-               Conv2DInputGradOpLowering>(patterns.getContext());
+               Conv2DInputGradOpLowering, ConvTranspose2DOpLowering>(
+      patterns.getContext());
 }

@@ -58,6 +58,25 @@ func.func @conv2d_grads(%x: tensor<2x2x4x4xf32>, %w: tensor<4x2x3x3xf32>, %dy: t
 
 // -----
 
+// A transposed convolution is the input gradient of the convolution that
+// maps its result back to its input: weight^T x in one GEMM, col2im as a
+// gather, then the bias joins the f32 sums before the one rounding.
+// CHECK-LABEL: func.func @conv_transpose
+// CHECK:         %[[COLS:.*]] = linalg.matmul {{.*}} ins(%{{.*}}, %{{.*}} : tensor<4x27xf16>, tensor<4x8xf16>) outs(%{{.*}} : tensor<27x8xf32>)
+// CHECK:         %[[SUMS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
+// CHECK-SAME:      outs(%{{.*}} : tensor<2x3x4x4xf32>)
+// CHECK:           tensor.extract %[[COLS]]
+// CHECK:         linalg.generic {{.*}} ins(%[[SUMS]], %{{.*}} : tensor<2x3x4x4xf32>, tensor<3xf16>) outs(%{{.*}} : tensor<2x3x4x4xf16>)
+// CHECK:           %[[B:.*]] = arith.extf %{{.*}} : f16 to f32
+// CHECK:           %[[S:.*]] = arith.addf %{{.*}}, %[[B]] : f32
+// CHECK:           arith.truncf %[[S]] : f32 to f16
+func.func @conv_transpose(%x: tensor<2x4x2x2xf16>, %w: tensor<4x3x3x3xf16>, %b: tensor<3xf16>) -> tensor<2x3x4x4xf16> {
+  %0 = mpt.conv_transpose2d %x, %w, %b {padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : tensor<2x4x2x2xf16>, tensor<4x3x3x3xf16>, tensor<3xf16> -> tensor<2x3x4x4xf16>
+  return %0 : tensor<2x3x4x4xf16>
+}
+
+// -----
+
 // Max pooling reduces the window dims from -inf in the element type; an
 // operand of the window's shape gives linalg their sizes.
 // CHECK:       affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>

@@ -2,6 +2,54 @@
 // ops rejects bad IR with a message naming what was expected and found.
 // RUN: mpt-opt %s -split-input-file -verify-diagnostics
 
+func.func @conv_transpose_weight(%x: tensor<1x3x4x4xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+1 {{'mpt.conv_transpose2d' op weight dim 0 (4) must be the input channels (3)}}
+  %0 = mpt.conv_transpose2d %x, %w : tensor<1x3x4x4xf32>, tensor<4x2x3x3xf32> -> tensor<1x2x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_groups(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error @+1 {{'mpt.conv_transpose2d' op groups (2) must be >= 1 and divide the input channels (3)}}
+  %0 = mpt.conv_transpose2d %x, %w {groups = 2 : i64} : tensor<1x3x4x4xf32>, tensor<3x2x3x3xf32> -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_channels(%x: tensor<1x4x4x4xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+1 {{'mpt.conv_transpose2d' op result shape [1, 2, 6, 6] must have the input's batch (1) and weight dim 1 times groups (4) channels}}
+  %0 = mpt.conv_transpose2d %x, %w {groups = 2 : i64} : tensor<1x4x4x4xf32>, tensor<4x2x3x3xf32> -> tensor<1x2x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_bias(%x: tensor<1x4x4x4xf32>, %w: tensor<4x2x3x3xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{'mpt.conv_transpose2d' op bias shape [4] must be [2] (the result channels)}}
+  %0 = mpt.conv_transpose2d %x, %w, %b : tensor<1x4x4x4xf32>, tensor<4x2x3x3xf32>, tensor<4xf32> -> tensor<1x2x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_size(%x: tensor<1x4x4x4xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+1 {{'mpt.conv_transpose2d' op result shape [1, 2, 10, 7] does not fit input shape [1, 4, 4, 4]: each spatial size must be 7 to 8, 7 to 8 ((in - 1) * stride - padding + extent + output_padding, 0 <= output_padding < stride)}}
+  %0 = mpt.conv_transpose2d %x, %w {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : tensor<1x4x4x4xf32>, tensor<4x2x3x3xf32> -> tensor<1x2x10x7xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_rank(%x: tensor<1x4x4x4xf32>, %w: tensor<4x2x3xf32>) {
+  // expected-error @+1 {{'mpt.conv_transpose2d' op weight must have rank 4 (C x F/groups x KH x KW), found rank 3}}
+  %0 = mpt.conv_transpose2d %x, %w : tensor<1x4x4x4xf32>, tensor<4x2x3xf32> -> tensor<1x2x6x6xf32>
+  return
+}
+
+// -----
+
 func.func @conv_channels(%x: tensor<1x3x8x8xf32>, %w: tensor<4x2x3x3xf32>) {
   // expected-error @+1 {{'mpt.conv2d' op weight dim 1 (2) must be the input channels (3) divided by groups (1)}}
   %0 = mpt.conv2d %x, %w : tensor<1x3x8x8xf32>, tensor<4x2x3x3xf32> -> tensor<1x4x6x6xf32>

@@ -5,7 +5,8 @@
 
 // CHECK-LABEL: func.func @conv_and_pooling
 func.func @conv_and_pooling(%x: tensor<2x4x8x8xf16>, %w: tensor<6x2x3x3xf16>, %b: tensor<6xf16>,
-                            %dy: tensor<2x6x4x4xf16>, %p: tensor<2x4x4x4xf16>) {
+                            %dy: tensor<2x6x4x4xf16>, %p: tensor<2x4x4x4xf16>,
+                            %b4: tensor<4xf16>) {
   // CHECK: mpt.conv2d %{{.*}}, %{{.*}}, %{{.*}} {groups = 2 : i64, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : tensor<2x4x8x8xf16>, tensor<6x2x3x3xf16>, tensor<6xf16> -> tensor<2x6x4x4xf16>
   %0 = mpt.conv2d %x, %w, %b {groups = 2 : i64, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>}
       : tensor<2x4x8x8xf16>, tensor<6x2x3x3xf16>, tensor<6xf16> -> tensor<2x6x4x4xf16>
@@ -15,6 +16,12 @@ func.func @conv_and_pooling(%x: tensor<2x4x8x8xf16>, %w: tensor<6x2x3x3xf16>, %b
   // CHECK: mpt.conv2d_weight_grad %{{.*}}, %{{.*}} {groups = 2 : i64, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : tensor<2x4x8x8xf16>, tensor<2x6x4x4xf16> -> tensor<6x2x3x3xf16>
   %2 = mpt.conv2d_weight_grad %x, %dy {groups = 2 : i64, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
       : tensor<2x4x8x8xf16>, tensor<2x6x4x4xf16> -> tensor<6x2x3x3xf16>
+  // CHECK: mpt.conv_transpose2d %{{.*}}, %{{.*}} {groups = 2 : i64, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : tensor<2x6x4x4xf16>, tensor<6x2x3x3xf16> -> tensor<2x4x8x8xf16>
+  %t0 = mpt.conv_transpose2d %dy, %w {groups = 2 : i64, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
+      : tensor<2x6x4x4xf16>, tensor<6x2x3x3xf16> -> tensor<2x4x8x8xf16>
+  // CHECK: mpt.conv_transpose2d %{{.*}}, %{{.*}}, %{{.*}} {groups = 2 : i64, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : tensor<2x6x4x4xf16>, tensor<6x2x3x3xf16>, tensor<4xf16> -> tensor<2x4x7x7xf16>
+  %t1 = mpt.conv_transpose2d %dy, %w, %b4 {groups = 2 : i64, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
+      : tensor<2x6x4x4xf16>, tensor<6x2x3x3xf16>, tensor<4xf16> -> tensor<2x4x7x7xf16>
   // CHECK: mpt.max_pool2d %{{.*}} {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<2x4x8x8xf16> -> tensor<2x4x4x4xf16>
   %3 = mpt.max_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<2x4x8x8xf16> -> tensor<2x4x4x4xf16>
   // CHECK: mpt.max_pool2d_grad %{{.*}}, %{{.*}}, %{{.*}} {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<2x4x8x8xf16>, tensor<2x4x4x4xf16>

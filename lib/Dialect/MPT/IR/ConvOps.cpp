@@ -159,6 +159,72 @@ LogicalResult Conv2DWeightGradOp::verify() {
   return verifyOutputGradShape(*this, expected, getOutputGrad());
 }
 
+/// A transposed convolution is the input gradient of the convolution that
+/// maps its result back to its input: `weight` is that convolution's
+/// (C x F/G x KH x KW), and the result is any size it maps to the input's.
+LogicalResult ConvTranspose2DOp::verify() {
+  if (failed(verifyNCHW(*this, "input", getInput())) ||
+      failed(verifyNCHW(*this, "result", getResult())) ||
+      failed(verifySameElementType(*this, "weight", getWeight(), "input",
+                                   getInput())) ||
+      failed(verifySameElementType(*this, "result", getResult(), "input",
+                                   getInput())))
+    return failure();
+  ArrayRef<int64_t> input = tensorType(getInput()).getShape();
+  ArrayRef<int64_t> weight = tensorType(getWeight()).getShape();
+  ArrayRef<int64_t> result = tensorType(getResult()).getShape();
+  auto groups = static_cast<int64_t>(getGroups());
+  if (weight.size() != 4)
+    return emitOpError() << "weight must have rank 4 (C x F/groups x KH x KW), "
+                            "found rank "
+                         << weight.size();
+  if (weight[0] != input[1])
+    return emitOpError() << "weight dim 0 (" << weight[0]
+                         << ") must be the input channels (" << input[1] << ")";
+  if (groups < 1 || input[1] % groups != 0)
+    return emitOpError() << "groups (" << groups
+                         << ") must be >= 1 and divide the input channels ("
+                         << input[1] << ")";
+  if (result[0] != input[0] || result[1] != weight[1] * groups)
+    return emitOpError() << "result shape " << ShapeText{result}
+                         << " must have the input's batch (" << input[0]
+                         << ") and weight dim 1 times groups ("
+                         << weight[1] * groups << ") channels";
+  if (Value bias = getBias()) {
+    if (failed(verifySameElementType(*this, "bias", bias, "input", getInput())))
+      return failure();
+    ArrayRef<int64_t> biasShape = tensorType(bias).getShape();
+    if (biasShape.size() != 1 || biasShape[0] != result[1])
+      return emitOpError() << "bias shape " << ShapeText{biasShape}
+                           << " must be [" << result[1]
+                           << "] (the result channels)";
+  }
+  FailureOr<SmallVector<int64_t>> convolved =
+      convOutputShape(*this, result, weight, groups, getStrides(), getPadding(),
+                      getDilations());
+  if (failed(convolved))
+    return failure();
+  if (ArrayRef<int64_t>(*convolved) == input)
+    return success();
+  Window2D window = Window2D::get(weight.take_back(2), getStrides(),
+                                  getPadding(), getDilations());
+  InFlightDiagnostic diag = emitOpError()
+                            << "result shape " << ShapeText{result}
+                            << " does not fit input shape " << ShapeText{input}
+                            << ": each spatial size must be";
+  for (int dim = 0; dim < 2; ++dim) {
+    int64_t base = (input[2 + dim] - 1) * window.strides[dim] -
+                   window.padBegin[dim] - window.padEnd[dim] +
+                   window.extent(dim);
+    int64_t extra = window.strides[dim] - 1;
+    diag << (dim == 0 ? " " : ", ") << base;
+    if (extra > 0)
+      diag << " to " << base + extra;
+  }
+  return diag << " ((in - 1) * stride - padding + extent + output_padding, "
+                 "0 <= output_padding < stride)";
+}
+
 //===----------------------------------------------------------------------===//
 // Pooling
 //===----------------------------------------------------------------------===//

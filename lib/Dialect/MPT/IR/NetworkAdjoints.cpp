@@ -149,6 +149,18 @@ static void buildAdjointOf(HardSwishOp op, Adjoint &adj) {
 // Convolution and pooling
 //===----------------------------------------------------------------------===//
 
+/// The optional per-channel bias of an NCHW result receives the result's
+/// cotangent summed over the batch and the pixels.
+static void setChannelBiasAdjoint(MutableOperandRange bias, Adjoint &adj) {
+  if (bias.empty())
+    return;
+  adj.set(bias[0], [&] {
+    return ReduceSumOp::create(adj.b, adj.loc, bias[0].get().getType(), adj.dr,
+                               adj.b.getDenseI64ArrayAttr({0, 2, 3}),
+                               /*keep_dims=*/false);
+  });
+}
+
 static void buildAdjointOf(Conv2DOp op, Adjoint &adj) {
   adj.set(op.getInputMutable(), [&] {
     return Conv2DInputGradOp::create(adj.b, adj.loc, op.getInput().getType(),
@@ -162,12 +174,27 @@ static void buildAdjointOf(Conv2DOp op, Adjoint &adj) {
         op.getStridesAttr(), op.getPaddingAttr(), op.getDilationsAttr(),
         op.getGroupsAttr());
   });
-  if (Value bias = op.getBias())
-    adj.set(op.getBiasMutable()[0], [&] {
-      return ReduceSumOp::create(adj.b, adj.loc, bias.getType(), adj.dr,
-                                 adj.b.getDenseI64ArrayAttr({0, 2, 3}),
-                                 /*keep_dims=*/false);
-    });
+  setChannelBiasAdjoint(op.getBiasMutable(), adj);
+}
+
+// A transposed convolution is the input gradient of a convolution: its
+// input's cotangent is that convolution of the result's cotangent, and its
+// weight's is that convolution's weight gradient with the roles of input
+// and output swapped.
+static void buildAdjointOf(ConvTranspose2DOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(), [&] {
+    return Conv2DOp::create(adj.b, adj.loc, op.getInput().getType(), adj.dr,
+                            op.getWeight(), /*bias=*/Value(),
+                            op.getStridesAttr(), op.getPaddingAttr(),
+                            op.getDilationsAttr(), op.getGroupsAttr());
+  });
+  adj.set(op.getWeightMutable(), [&] {
+    return Conv2DWeightGradOp::create(
+        adj.b, adj.loc, op.getWeight().getType(), adj.dr, op.getInput(),
+        op.getStridesAttr(), op.getPaddingAttr(), op.getDilationsAttr(),
+        op.getGroupsAttr());
+  });
+  setChannelBiasAdjoint(op.getBiasMutable(), adj);
 }
 
 static void buildAdjointOf(MaxPool2DOp op, Adjoint &adj) {
@@ -233,11 +260,10 @@ static void buildAdjointOf(GatherOp op, Adjoint &adj) {
 void mlir::mpt::detail::registerNetworkAdjointModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, MPTDialect *) {
-    adjoint::attachAdjointModels<ErfOp, PowOp, ReduceMaxOp, LogSoftmaxOp,
-                                 CrossEntropyLossOp, LeakyReluOp, EluOp,
-                                 SoftplusOp, AbsOp, ClampOp, HardSigmoidOp,
-                                 HardSwishOp, Conv2DOp, MaxPool2DOp,
-                                 AvgPool2DOp, ConcatOp, SliceOp, GatherOp>(
-        context);
+    adjoint::attachAdjointModels<
+        ErfOp, PowOp, ReduceMaxOp, LogSoftmaxOp, CrossEntropyLossOp,
+        LeakyReluOp, EluOp, SoftplusOp, AbsOp, ClampOp, HardSigmoidOp,
+        HardSwishOp, Conv2DOp, ConvTranspose2DOp, MaxPool2DOp, AvgPool2DOp,
+        ConcatOp, SliceOp, GatherOp>(context);
   });
 }

@@ -1,9 +1,10 @@
 //===- MPTConvOps.td - Convolution and pooling ops ---------*- tablegen -*-===//
 //
-// 2-D convolution and pooling on NCHW tensors (the layout of PyTorch and
-// ONNX), and the derivative ops their adjoints build. Every window op shares
-// one geometry: `strides`, `dilations` ([h, w]) and `padding` ([top, left,
-// bottom, right], ONNX's `pads` order), and an output size of
+// 2-D convolution, transposed convolution and pooling on NCHW tensors (the
+// layout of PyTorch and ONNX), and the derivative ops their adjoints build.
+// Every window op shares one geometry: `strides`, `dilations` ([h, w]) and
+// `padding` ([top, left, bottom, right], ONNX's `pads` order), and an output
+// size of
 // `floor((in + pad_begin + pad_end - dilation * (kernel - 1) - 1) / stride) + 1`
 // per spatial dim. This file is included at the end of MPTOps.td and uses its
 // classes.
@@ -96,6 +97,41 @@ def MPT_Conv2DWeightGradOp : MPT_Op<"conv2d_weight_grad", [Pure]> {
   let assemblyFormat = [{
     $input `,` $output_grad attr-dict `:` type($input) `,`
     type($output_grad) `->` type($weight_grad)
+  }];
+  let hasVerifier = 1;
+}
+
+def MPT_ConvTranspose2DOp : MPT_ForwardOp<"conv_transpose2d", "Allow"> {
+  let summary = "2-D transposed convolution (NCHW), as PyTorch's ConvTranspose2d";
+  let description = [{
+    The transpose of `mpt.conv2d` (a "deconvolution"): every input element
+    `input[n, c, y, x]` adds `input * weight[c, f % (F/G), i, j]` to
+    `result[n, f, y * sh + i * dh - pt, x * sw + j * dw - pl]` for the output
+    channels `f` of its group, and the optional `bias` (`F`) is added once per
+    result element. `input` is `N x C x H x W`, `weight` is
+    `C x F/G x KH x KW` (PyTorch's and ONNX's layout: input channels first),
+    `groups` (G) divides C and F. The result size per spatial dim is
+    `(in - 1) * stride - pad_begin - pad_end + dilation * (kernel - 1) + 1 +
+    output_padding` with `0 <= output_padding < stride`: the sizes that an
+    `mpt.conv2d` with these attributes maps back to the input size, so the
+    result type carries the output padding. Products
+    accumulate in f32 (f64 for f64) and round once.
+    Precision class: `allow`.
+
+    ```mlir
+    %y = mpt.conv_transpose2d %x, %w, %b {strides = array<i64: 2, 2>,
+                                          padding = array<i64: 1, 1, 1, 1>}
+        : tensor<8x16x14x14xf16>, tensor<16x8x4x4xf16>, tensor<8xf16> -> tensor<8x8x28x28xf16>
+    ```
+  }];
+  let arguments = !con((ins MPT_FloatTensor:$input, MPT_FloatTensor:$weight,
+                            Optional<MPT_FloatTensor>:$bias),
+                       MPT_WindowAttrs,
+                       (ins DefaultValuedAttr<I64Attr, "1">:$groups));
+  let results = (outs MPT_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` type($input) `,`
+    type($weight) (`,` type($bias)^)? `->` type($result)
   }];
   let hasVerifier = 1;
 }
