@@ -34,6 +34,7 @@ constexpr RoleInfo kRoles[] = {
     {Role::LossScale, "loss_scale", true, false, Both},
     {Role::GoodSteps, "good_steps", true, false, Both},
     {Role::HysteresisLeft, "hysteresis_left", true, false, Both},
+    {Role::DropoutStep, "dropout_step", true, false, Both},
     {Role::Batch, "batch", false, true, Argument},
     {Role::Loss, "loss", false, false, Result},
     {Role::Overflow, "overflow", false, false, Result},
@@ -54,6 +55,7 @@ std::optional<DType> scalarType(Role role) {
   case Role::MicroStep:
   case Role::GoodSteps:
   case Role::HysteresisLeft:
+  case Role::DropoutStep:
     return DType::I32;
   case Role::LossScale:
   case Role::Loss:

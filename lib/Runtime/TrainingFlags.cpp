@@ -29,8 +29,9 @@ void mpt::runtime::addDataFlags(CommandLine &commandLine,
   Flag seed;
   seed.name = "seed";
   seed.valueName = "N";
-  seed.help = "Seed of the parameter init, the data order and the synthetic "
-              "data (default 0; when resuming, the checkpoint's)";
+  seed.help = "Seed of the parameter init, the data order, the synthetic "
+              "data and the dropout masks (default 0; when resuming, the "
+              "checkpoint's)";
   seed.set = [&options](const std::string &text) -> Status {
     Expected<uint64_t> value = parseUnsignedValue(text);
     if (!value.ok())

@@ -153,6 +153,12 @@ void TrainingState::initialize(uint64_t seed) {
     case Role::HysteresisLeft:
       fill(tensor, static_cast<double>(signature.lossScale.hysteresis));
       break;
+    case Role::DropoutStep: {
+      // The run's seed picks the first masks; the step advances the counter.
+      Rng rng = Rng::stream(seed, "dropout");
+      fill(tensor, static_cast<double>(rng.next() >> 33));
+      break;
+    }
     default: // Optimizer state, gradient accumulators, counters.
       fill(tensor, 0);
       break;

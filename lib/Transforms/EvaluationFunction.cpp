@@ -107,8 +107,13 @@ void buildEvaluationFunction(TrainStepOp step, StringRef name,
     mapping.map(from, to);
   }
   b.setInsertionPointToStart(entry);
-  for (Operation &op : body.without_terminator())
-    b.clone(op, mapping);
+  // Evaluation keeps every element, as PyTorch's eval() turns dropout off.
+  for (Operation &op : body.without_terminator()) {
+    if (auto dropout = dyn_cast<DropoutOp>(op))
+      mapping.map(dropout.getResult(), mapping.lookup(dropout.getInput()));
+    else
+      b.clone(op, mapping);
+  }
 
   Operation *original = plan.loss;
   auto loss = cast<LossOpInterface>(mapping.lookup(original));

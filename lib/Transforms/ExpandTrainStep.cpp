@@ -57,6 +57,8 @@ struct StateArgs {
   SmallVector<unsigned> gradAccumulators;
   std::optional<unsigned> microStep;
   std::optional<unsigned> scale, goodSteps, hysteresisLeft;
+  // The counter that selects the dropout masks, when the step has dropout.
+  std::optional<unsigned> dropoutStep;
 };
 
 /// Names of the optimizer state tensors kept per parameter.
@@ -69,8 +71,17 @@ SmallVector<StringRef> optimizerStateNames(Attribute optimizer) {
       .Default([](Attribute) { return SmallVector<StringRef>{}; });
 }
 
+/// True when `step` has a dropout op that needs the step's counter.
+bool hasDropout(TrainStepOp step) {
+  return step.getBodyBlock()
+      .walk([](DropoutOp op) {
+        return op.getStep() ? WalkResult::advance() : WalkResult::interrupt();
+      })
+      .wasInterrupted();
+}
+
 /// Lays out the step function's arguments: params, optimizer state,
-/// loss-scale state, batch.
+/// loss-scale state, dropout counter, batch.
 StateArgs buildArguments(TrainStepOp step, LossScaleMode mode,
                          StepSignature &sig) {
   Builder b(step.getContext());
@@ -110,6 +121,9 @@ StateArgs buildArguments(TrainStepOp step, LossScaleMode mode,
     state.hysteresisLeft =
         sig.addArg(b.getI32Type(), role("hysteresis_left", b.getUnitAttr()));
   }
+  if (hasDropout(step))
+    state.dropoutStep =
+        sig.addArg(b.getI32Type(), role("dropout_step", b.getUnitAttr()));
   for (BlockArgument input : step.getBatch())
     state.batch.push_back(sig.addArg(
         input.getType(),
@@ -191,6 +205,11 @@ public:
     if (nextMicroStep)
       results.push_back(nextMicroStep);
     Value collapsed = updateLossScale(finite, apply, results);
+    // Every call draws new masks, skipped steps and micro-batches too; the
+    // counter wraps around after 2^32 calls.
+    if (state.dropoutStep)
+      results.push_back(arith::AddIOp::create(b, loc, arg(*state.dropoutStep),
+                                              constantI32(1)));
     // The overflow flag reports skipped updates, not skipped micro-batches.
     results.append(
         {loss, apply
@@ -381,6 +400,11 @@ LogicalResult expandTrainStep(TrainStepOp step) {
   Value loss = lossOp.getLoss();
   lossOp.erase();
   entry->getOperations().splice(entry->end(), body.getOperations());
+  if (state.dropoutStep)
+    entry->walk([&](DropoutOp op) {
+      if (!op.getStep())
+        op.getStepMutable().assign(entry->getArgument(*state.dropoutStep));
+    });
 
   b.setInsertionPointToEnd(entry);
   StepBuilder builder(b, loc, step, state, *entry, lossScale);

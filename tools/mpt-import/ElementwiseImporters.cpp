@@ -13,6 +13,10 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/xxhash.h"
+
+#include <cstdio>
+#include <cstdlib>
 
 using namespace mlir;
 
@@ -52,8 +56,10 @@ llvm::Error importIdentity(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
-/// Dropout is the identity when it drops nothing: in inference mode, or
-/// with a ratio of 0 (what a model exported in training mode for MPT has).
+/// Dropout in training mode with a ratio above 0 becomes mpt.dropout, with a
+/// seed of its own (a hash of its output's name, so that the masks of a
+/// model do not depend on the order of its nodes); in inference mode, or
+/// with a ratio of 0, it is the identity.
 llvm::Error importDropout(GraphImporter &im, const onnx::NodeProto &node) {
   if (node.output_size() > 1 && im.consumed.contains(node.output(1)))
     return im.fail(node, "the mask output is read; supported: dropout whose "
@@ -61,17 +67,39 @@ llvm::Error importDropout(GraphImporter &im, const onnx::NodeProto &node) {
   const HostConstant *training = im.constant(node, 2);
   if (im.hasInput(node, 2) && !training)
     return im.fail(node, "training_mode must be known at import time");
-  if (training && training->intAt(0) != 0) {
-    const HostConstant *ratio = im.constant(node, 1);
-    if (im.hasInput(node, 1) && !ratio)
-      return im.fail(node, "the ratio must be known at import time");
-    double value = ratio ? ratio->floatAt(0) : 0.5;
-    if (value != 0.0)
-      return im.fail(node, "dropout with ratio " + std::to_string(value) +
-                               " in training mode is not supported; "
-                               "supported: ratio 0 or inference mode");
-  }
-  return importIdentity(im, node);
+  if (!training || training->intAt(0) == 0)
+    return importIdentity(im, node);
+  const HostConstant *ratio = im.constant(node, 1);
+  if (im.hasInput(node, 1) && !ratio)
+    return im.fail(node, "the ratio must be known at import time");
+  double value = ratio ? ratio->floatAt(0) : 0.5;
+  if (!(value >= 0.0 && value < 1.0))
+    return im.fail(node, "dropout with ratio " + std::to_string(value) +
+                             " is not supported; supported: ratios in [0, 1)");
+  // An f32 ratio (PyTorch exports p as one) reads as the shortest decimal
+  // that rounds to it: p = 0.3 stays 0.3, not 0.30000001192092896.
+  auto single = static_cast<float>(value);
+  if (static_cast<double>(single) == value)
+    for (int digits = 1; digits <= 9; ++digits) {
+      char text[32];
+      std::snprintf(text, sizeof(text), "%.*g", digits, value);
+      double decimal = std::strtod(text, nullptr);
+      if (static_cast<float>(decimal) == single) {
+        value = decimal;
+        break;
+      }
+    }
+  if (value == 0.0)
+    return importIdentity(im, node);
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  auto seed = static_cast<int64_t>(llvm::xxh3_64bits(node.output(0)) >> 33);
+  im.setResult(node, mlir::mpt::DropoutOp::create(
+                         im.b, im.loc(node), typeOf(*input), *input,
+                         /*step=*/Value(), im.b.getF64FloatAttr(value),
+                         im.b.getI64IntegerAttr(seed)));
+  return llvm::Error::success();
 }
 
 llvm::Error importNeg(GraphImporter &im, const onnx::NodeProto &node) {

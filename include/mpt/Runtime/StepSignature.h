@@ -39,6 +39,7 @@ enum class Role {
   LossScale,
   GoodSteps,
   HysteresisLeft,
+  DropoutStep,
   // Arguments only.
   Batch,
   // Results only.

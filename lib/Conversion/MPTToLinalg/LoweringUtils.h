@@ -108,6 +108,7 @@ void populateTrainingOpsToLinalgPatterns(RewritePatternSet &patterns);
 void populateGradOpsToLinalgPatterns(RewritePatternSet &patterns);
 void populateActivationOpsToLinalgPatterns(RewritePatternSet &patterns);
 void populateCollectiveOpsToLinalgPatterns(RewritePatternSet &patterns);
+void populateRandomOpsToLinalgPatterns(RewritePatternSet &patterns);
 
 } // namespace mpt
 } // namespace mlir

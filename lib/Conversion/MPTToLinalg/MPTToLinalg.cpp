@@ -37,6 +37,7 @@ void mlir::mpt::populateMPTToLinalgConversionPatterns(
   populateDataOpsToLinalgPatterns(patterns);
   populateMathOpsToLinalgPatterns(patterns);
   populateCollectiveOpsToLinalgPatterns(patterns);
+  populateRandomOpsToLinalgPatterns(patterns);
 }
 
 namespace {

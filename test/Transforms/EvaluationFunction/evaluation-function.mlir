@@ -50,3 +50,24 @@ mpt.train_step @sequence params(%w: tensor<3xf32>) batch(%x: tensor<2x4x3xf32>, 
   %l = mpt.mse_loss %p, %y : tensor<8x3xf32>, tensor<8x3xf32>
   mpt.loss %l
 }
+
+// -----
+
+// Evaluation leaves dropout out, as PyTorch's eval(): the linear layer reads
+// the batch input directly.
+
+// CHECK-LABEL: func.func @dropout_eval
+// CHECK-NOT:     mpt.dropout
+// CHECK:         mpt.linear %arg1, %arg0
+// CHECK-NOT:     mpt.dropout
+// CHECK:         return
+// CHECK-LABEL: mpt.train_step @dropout
+// CHECK:         mpt.dropout
+// F16-LABEL: func.func @dropout_eval
+mpt.train_step @dropout params(%w: tensor<4x1xf32>) batch(%x: tensor<8x4xf32>, %y: tensor<8x1xf32>)
+    optimizer(#mpt.sgd<lr = 1.000000e-01>) {
+  %d = mpt.dropout %x {p = 0.5 : f64, seed = 1 : i64} : tensor<8x4xf32>
+  %p = mpt.linear %d, %w : tensor<8x4xf32>, tensor<4x1xf32> -> tensor<8x1xf32>
+  %l = mpt.mse_loss %p, %y : tensor<8x1xf32>, tensor<8x1xf32>
+  mpt.loss %l
+}

@@ -86,3 +86,26 @@ mpt.train_step @f64_params params(%w: tensor<4x1xf64>) batch(%x: tensor<8x4xf64>
   %l = mpt.mse_loss %p, %y : tensor<8x1xf64>, tensor<8x1xf64>
   mpt.loss %l
 }
+
+// -----
+
+// Dropout draws its masks from a counter of the step function's own: an i32
+// state argument after the loss-scale state that every call advances, and
+// the step operand of every dropout op.
+
+// CHECK-LABEL: func.func @dropout
+// CHECK-SAME:    %[[C:[a-z0-9]+]]: i32 {mpt.dropout_step}, %{{.*}}: tensor<8x4xf32> {mpt.batch = "x"}
+// CHECK-SAME:    -> (tensor<4x1xf32> {mpt.param = "w"}, i32 {mpt.dropout_step}, f32 {mpt.loss}, i1 {mpt.overflow})
+// CHECK:         mpt.dropout %{{.*}}, %[[C]] {p = 5.000000e-01 : f64, seed = 1 : i64}
+// CHECK:         mpt.dropout %{{.*}}, %[[C]] {p = 2.500000e-01 : f64, seed = 2 : i64}
+// CHECK:         %[[ONE:.*]] = arith.constant 1 : i32
+// CHECK-NEXT:    %[[NEXT:.*]] = arith.addi %[[C]], %[[ONE]] : i32
+// CHECK-NEXT:    return %{{.*}}, %[[NEXT]], %{{.*}}, %{{.*}} :
+mpt.train_step @dropout params(%w: tensor<4x1xf32>) batch(%x: tensor<8x4xf32>, %y: tensor<8x1xf32>)
+    optimizer(#mpt.sgd<lr = 1.000000e-01>) {
+  %d = mpt.dropout %x {p = 0.5 : f64, seed = 1 : i64} : tensor<8x4xf32>
+  %p = mpt.linear %d, %w : tensor<8x4xf32>, tensor<4x1xf32> -> tensor<8x1xf32>
+  %q = mpt.dropout %p {p = 0.25 : f64, seed = 2 : i64} : tensor<8x1xf32>
+  %l = mpt.mse_loss %q, %y : tensor<8x1xf32>, tensor<8x1xf32>
+  mpt.loss %l
+}

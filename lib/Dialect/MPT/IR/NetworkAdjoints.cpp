@@ -145,6 +145,15 @@ static void buildAdjointOf(HardSwishOp op, Adjoint &adj) {
   buildActivationAdjoint<HardSwishGradOp>(op, adj);
 }
 
+// Dropout is linear in its input with a mask fixed by its other operands:
+// the cotangent goes through the same mask and scale.
+static void buildAdjointOf(DropoutOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(), [&] {
+    return DropoutOp::create(adj.b, adj.loc, op.getType(), adj.dr, op.getStep(),
+                             op.getPAttr(), op.getSeedAttr());
+  });
+}
+
 //===----------------------------------------------------------------------===//
 // Convolution and pooling
 //===----------------------------------------------------------------------===//
@@ -263,7 +272,7 @@ void mlir::mpt::detail::registerNetworkAdjointModels(
     adjoint::attachAdjointModels<
         ErfOp, PowOp, ReduceMaxOp, LogSoftmaxOp, CrossEntropyLossOp,
         LeakyReluOp, EluOp, SoftplusOp, AbsOp, ClampOp, HardSigmoidOp,
-        HardSwishOp, Conv2DOp, ConvTranspose2DOp, MaxPool2DOp, AvgPool2DOp,
-        ConcatOp, SliceOp, GatherOp>(context);
+        HardSwishOp, DropoutOp, Conv2DOp, ConvTranspose2DOp, MaxPool2DOp,
+        AvgPool2DOp, ConcatOp, SliceOp, GatherOp>(context);
   });
 }

@@ -559,5 +559,6 @@ include "mpt/Dialect/MPT/IR/MPTDataOps.td"
 include "mpt/Dialect/MPT/IR/MPTMathOps.td"
 include "mpt/Dialect/MPT/IR/MPTActivationOps.td"
 include "mpt/Dialect/MPT/IR/MPTCollectiveOps.td"
+include "mpt/Dialect/MPT/IR/MPTRandomOps.td"
 
 #endif // MPT_OPS_TD
