@@ -73,6 +73,7 @@ void addActivationImporters(llvm::StringMap<OpImporter> &importers);
 void addResizeImporters(llvm::StringMap<OpImporter> &importers);
 void addShapeImporters(llvm::StringMap<OpImporter> &importers);
 void addLayerImporters(llvm::StringMap<OpImporter> &importers);
+void addRecurrentImporters(llvm::StringMap<OpImporter> &importers);
 
 } // namespace import
 } // namespace mpt

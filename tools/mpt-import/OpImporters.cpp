@@ -15,6 +15,7 @@ const llvm::StringMap<OpImporter> &opImporters() {
     addResizeImporters(table);
     addShapeImporters(table);
     addLayerImporters(table);
+    addRecurrentImporters(table);
     return table;
   }();
   return importers;
