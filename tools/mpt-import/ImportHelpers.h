@@ -74,6 +74,7 @@ void addResizeImporters(llvm::StringMap<OpImporter> &importers);
 void addShapeImporters(llvm::StringMap<OpImporter> &importers);
 void addLayerImporters(llvm::StringMap<OpImporter> &importers);
 void addRecurrentImporters(llvm::StringMap<OpImporter> &importers);
+void addNormalizationImporters(llvm::StringMap<OpImporter> &importers);
 
 } // namespace import
 } // namespace mpt

@@ -16,6 +16,7 @@ const llvm::StringMap<OpImporter> &opImporters() {
     addShapeImporters(table);
     addLayerImporters(table);
     addRecurrentImporters(table);
+    addNormalizationImporters(table);
     return table;
   }();
   return importers;

@@ -119,8 +119,11 @@ std::string StepBuilder::uniqueName(llvm::StringRef sourceName) {
 llvm::Error StepBuilder::collectParameters() {
   llvm::StringSet<> used;
   for (const onnx::NodeProto &node : graph.node())
-    for (const std::string &input : node.input())
-      used.insert(input);
+    for (auto [index, input] : llvm::enumerate(node.input()))
+      // BatchNormalization's running statistics (inputs 3 and 4) are
+      // buffers, constants of the step, as PyTorch does not train them.
+      if (node.op_type() != "BatchNormalization" || index < 3)
+        used.insert(input);
   llvm::StringSet<> frozen;
   for (const std::string &name : options.frozen)
     frozen.insert(name);

@@ -1,0 +1,129 @@
+"""Trains small PyTorch models of one group of layers (exported to ONNX,
+imported by mpt-import) with mpt-run and with PyTorch through
+utils/model-fuzz.py's check: fp32 losses within 1e-4 of PyTorch's per step
+and parameters within 1e-3, f16 and bf16 finite and within 5%. Prints one
+line per case.
+
+usage: train_vs_torch.py SOURCE_ROOT MPT_IMPORT MPT_RUN GROUP
+GROUP: recurrent, batchnorm or conv-transpose"""
+import importlib.util
+import os
+import sys
+import tempfile
+import warnings
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+root, mpt_import, mpt_run, group = sys.argv[1:5]
+spec = importlib.util.spec_from_file_location(
+    "model_fuzz", os.path.join(root, "utils", "model-fuzz.py"))
+model_fuzz = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(model_fuzz)
+warnings.simplefilter("ignore")
+torch.set_num_threads(1)
+tools = {"mpt-import": mpt_import, "mpt-run": mpt_run}
+
+
+class Sequence(nn.Module):
+    """A recurrent layer over a flattened sequence, then a linear head on
+    the last output, the mean output or the last layer's final state."""
+
+    def __init__(self, steps, features, rnn, width, read):
+        super().__init__()
+        self.steps, self.features, self.rnn, self.read = steps, features, rnn, read
+        self.head = nn.Linear(width, 3)
+
+    def forward(self, x):
+        s = x.reshape(x.shape[0], self.steps, self.features)
+        if not self.rnn.batch_first:
+            s = s.transpose(0, 1)
+        y, state = self.rnn(s)
+        time = 1 if self.rnn.batch_first else 0
+        if self.read == "last":
+            return self.head(y.select(time, -1))
+        if self.read == "mean":
+            return self.head(y.mean(dim=time))
+        final = state[0] if isinstance(state, tuple) else state
+        return self.head(final[-1])
+
+
+class Image(nn.Module):
+    """Layers over the flattened input reshaped to `shape`, flattened again."""
+
+    def __init__(self, shape, body):
+        super().__init__()
+        self.shape, self.body = shape, body
+
+    def forward(self, x):
+        return self.body(x.reshape(x.shape[0], *self.shape)).flatten(1)
+
+
+def make_case(model, inputs, optimizer, hyper, opset, batch=4):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((2 * batch, inputs)) * 2 + 1).astype(np.float32)
+    with torch.no_grad():
+        outputs = model(torch.from_numpy(x[:2])).shape[1]
+    return {"seed": 0, "model": model, "x": x,
+            "y": rng.standard_normal((2 * batch, outputs)).astype(np.float32), "batch": batch,
+            "loss": "mse", "optimizer": optimizer, "hyper": hyper, "opset": opset, "parts": [],
+            "unsupported": []}
+
+
+def case(steps, features, rnn, width, read, optimizer, hyper, opset):
+    torch.manual_seed(0)
+    return make_case(Sequence(steps, features, rnn, width, read), steps * features, optimizer,
+                     hyper, opset)
+
+
+def image_case(shape, body, optimizer, hyper, opset, batch=4):
+    torch.manual_seed(0)
+    return make_case(Image(shape, body), int(np.prod(shape)), optimizer, hyper, opset, batch)
+
+
+adam = ("adam", {"lr": 0.003})
+groups = {"recurrent": {
+    "lstm, 2 bidirectional layers, mean output": case(
+        4, 3, nn.LSTM(3, 5, num_layers=2, batch_first=True, bidirectional=True), 10, "mean",
+        *adam, 14),
+    "lstm, sequence first, final state": case(
+        6, 3, nn.LSTM(3, 4), 4, "final", "sgd", {"lr": 0.05}, 17),
+    "gru, bidirectional, final state": case(
+        4, 3, nn.GRU(3, 5, batch_first=True, bidirectional=True), 5, "final", *adam, 14),
+    "rnn, relu, 2 layers, last output": case(
+        4, 3, nn.RNN(3, 5, num_layers=2, nonlinearity="relu", batch_first=True), 5, "last",
+        "momentum", {"lr": 0.01, "momentum": 0.9}, 13),
+}, "batchnorm": {
+    "batchnorm1d after a linear layer": image_case(
+        (12,), nn.Sequential(nn.Linear(12, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 3)),
+        *adam, 14, batch=8),
+    "batchnorm2d in a residual-style block, opset 13": image_case(
+        (4, 4, 4), nn.Sequential(nn.Conv2d(4, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4),
+                                 nn.ReLU(), nn.Conv2d(4, 4, 3, padding=1, bias=False),
+                                 nn.BatchNorm2d(4, eps=1e-3)),
+        "sgd", {"lr": 0.05}, 13),
+    "batchnorm1d over a sequence, no affine": image_case(
+        (3, 5), nn.Sequential(nn.BatchNorm1d(3, affine=False), nn.Tanh(), nn.Flatten(),
+                              nn.Linear(15, 2)),
+        "momentum", {"lr": 0.01, "momentum": 0.9}, 17, batch=8),
+}, "conv-transpose": {
+    "strided, padded, output padding": image_case(
+        (4, 4, 4), nn.Sequential(nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1,
+                                                    output_padding=1), nn.ReLU()),
+        *adam, 14),
+    "groups, dilation, no bias": image_case(
+        (4, 3, 5), nn.ConvTranspose2d(4, 6, (2, 3), stride=(1, 2), padding=(1, 0), dilation=2,
+                                      groups=2, bias=False),
+        *adam, 14),
+    "encoder and decoder": image_case(
+        (2, 8, 8), nn.Sequential(nn.Conv2d(2, 4, 3, 2, 1), nn.ReLU(),
+                                 nn.ConvTranspose2d(4, 2, 3, 2, 1, output_padding=1)),
+        "momentum", {"lr": 0.01, "momentum": 0.9}, 17),
+}}
+cases = groups[group]
+for name, spec in cases.items():
+    with tempfile.TemporaryDirectory() as directory:
+        worst, verdict, details = model_fuzz.check(spec, tools, directory, 10,
+                                                   ["fp32", "f16", "bf16"])
+    print(f"{name}: {verdict}" + (f" {details[:300]}" if verdict != "ok" else ""))

@@ -1,0 +1,130 @@
+//===- NormalizationImporters.cpp - BatchNormalization --------------------===//
+//
+// PyTorch's BatchNorm1d/2d/3d as exported for training: each channel (dim
+// 1) is normalised with the mean and biased variance of the batch over
+// every other dim, then scaled and shifted by the trained weight and bias.
+// The running statistics are buffers, not parameters: in training mode
+// they are not read (MPT does not update them), in inference mode they are
+// the constants the normalisation uses. Built from existing ops, so the
+// differentiation and the mixed-precision classes are theirs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImportHelpers.h"
+
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace mpt {
+namespace import {
+
+namespace {
+
+/// Broadcasts the per-channel `value` ([C]) to `shape` ([N, C, ...]).
+Value perChannel(GraphImporter &im, const onnx::NodeProto &node, Value value,
+                 ArrayRef<int64_t> shape) {
+  Shape channel(shape.size() - 1, 1);
+  channel[0] = shape[1];
+  return broadcastTo(im, node, reshape(im, node, value, channel), shape);
+}
+
+llvm::Error importBatchNormalization(GraphImporter &im,
+                                     const onnx::NodeProto &node) {
+  // Opset 13 trains when it has the statistics outputs, later opsets when
+  // training_mode says so.
+  bool training = im.opsetVersion >= 14
+                      ? im.intAttr(node, "training_mode", 0) != 0
+                      : node.output_size() > 1;
+  for (int index = 1; index < node.output_size(); ++index)
+    if (!node.output(index).empty() && im.consumed.contains(node.output(index)))
+      return im.fail(node, "the running statistics outputs are read; "
+                           "supported: only the normalised output");
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  RankedTensorType type = typeOf(*input);
+  ArrayRef<int64_t> shape = type.getShape();
+  if (shape.size() < 2)
+    return im.fail(node, "the input " + shapeText(shape) +
+                             " must have rank >= 2 (batch, channels, ...)");
+  int64_t channels = shape[1];
+  Type element = type.getElementType();
+  auto perChannelInput = [&](unsigned index,
+                             llvm::StringRef name) -> llvm::Expected<Value> {
+    llvm::Expected<Value> value = im.value(node, index, element);
+    if (!value)
+      return value.takeError();
+    if (typeOf(*value).getShape() != ArrayRef<int64_t>{channels})
+      return im.fail(
+          node, "the " + name + " " + shapeText(typeOf(*value).getShape()) +
+                    " must be [" + llvm::Twine(channels) +
+                    "], the channels (dim 1) of the input " + shapeText(shape));
+    return *value;
+  };
+  llvm::Expected<Value> scale = perChannelInput(1, "scale");
+  if (!scale)
+    return scale.takeError();
+  llvm::Expected<Value> bias = perChannelInput(2, "bias");
+  if (!bias)
+    return bias.takeError();
+  double epsilon = im.floatAttr(node, "epsilon", 1e-5);
+  if (!(epsilon >= 0.0) || std::isinf(epsilon))
+    return im.fail(node, "epsilon " + std::to_string(epsilon) +
+                             " must be finite and >= 0");
+
+  Location loc = im.loc(node);
+  RankedTensorType channelType = type.clone({channels});
+  SmallVector<int64_t> reduced = {0};
+  for (int64_t dim = 2; dim < static_cast<int64_t>(shape.size()); ++dim)
+    reduced.push_back(dim);
+  auto meanOverBatch = [&](Value value) -> Value {
+    return mlir::mpt::ReduceMeanOp::create(im.b, loc, channelType, value,
+                                           im.b.getDenseI64ArrayAttr(reduced),
+                                           false);
+  };
+  Value mean, variance;
+  if (training) {
+    mean = meanOverBatch(*input);
+  } else {
+    llvm::Expected<Value> running = perChannelInput(3, "running mean");
+    if (!running)
+      return running.takeError();
+    mean = *running;
+  }
+  Value centered = mlir::mpt::SubOp::create(im.b, loc, type, *input,
+                                            perChannel(im, node, mean, shape));
+  if (training) {
+    variance = meanOverBatch(
+        mlir::mpt::MulOp::create(im.b, loc, type, centered, centered));
+  } else {
+    llvm::Expected<Value> running = perChannelInput(4, "running variance");
+    if (!running)
+      return running.takeError();
+    variance = *running;
+  }
+  // scale / sqrt(variance + epsilon), per channel.
+  Value deviation = mlir::mpt::SqrtOp::create(
+      im.b, loc,
+      mlir::mpt::AddOp::create(im.b, loc, channelType, variance,
+                               scalarConstant(im, node, element, epsilon)));
+  Value factor =
+      mlir::mpt::DivOp::create(im.b, loc, channelType, *scale, deviation);
+  Value scaled = mlir::mpt::MulOp::create(im.b, loc, type, centered,
+                                          perChannel(im, node, factor, shape));
+  im.setResult(node,
+               mlir::mpt::AddOp::create(im.b, loc, type, scaled,
+                                        perChannel(im, node, *bias, shape)));
+  return llvm::Error::success();
+}
+
+} // namespace
+
+void addNormalizationImporters(llvm::StringMap<OpImporter> &importers) {
+  importers["BatchNormalization"] = importBatchNormalization;
+}
+
+} // namespace import
+} // namespace mpt
