@@ -51,6 +51,18 @@ def activation(rng):
         ("silu", nn.SiLU()),
         ("softmax", nn.Softmax(dim=-1)),
         ("log-softmax", nn.LogSoftmax(dim=-1)),
+        ("leaky-relu", nn.LeakyReLU(0.1)),
+        ("elu", nn.ELU()),
+        ("selu", nn.SELU()),
+        ("hardtanh", nn.Hardtanh()),
+        ("relu6", nn.ReLU6()),
+        ("softplus", nn.Softplus()),
+        ("hardsigmoid", nn.Hardsigmoid()),
+        ("hardswish", nn.Hardswish()),
+        ("mish", nn.Mish()),
+        ("softsign", nn.Softsign()),
+        ("prelu", nn.PReLU()),
+        ("abs", Apply(lambda m, x: torch.abs(x))),
     ]
     return rng.choice(choices)
 
@@ -60,12 +72,10 @@ def activation(rng):
 def unsupported_vector(rng, width):
     return rng.choice(
         [
-            ("leaky-relu", nn.LeakyReLU(0.1)),
-            ("elu", nn.ELU()),
-            ("batchnorm1d", nn.BatchNorm1d(width)),
-            ("hardtanh", nn.Hardtanh()),
-            ("softplus", nn.Softplus()),
-            ("abs", Apply(lambda m, x: torch.abs(x))),
+            ("celu", nn.CELU()),
+            ("hardshrink", nn.Hardshrink()),
+            ("softshrink", nn.Softshrink()),
+            ("sign", Apply(lambda m, x: x * torch.sign(x))),
         ]
     )
 
@@ -78,6 +88,8 @@ class Generator:
         self.parts = []
         self.unsupported = []
         self.allow_unsupported = allow_unsupported
+        # The batch size: batch norm needs more than one value per channel.
+        self.batch = 1
 
     def width(self, low=2, high=12):
         # Now and then a wide layer, for the vectorized kernels' remainders.
@@ -88,13 +100,7 @@ class Generator:
     def maybe_unsupported(self, blocks, shape):
         if not self.allow_unsupported or self.unsupported or shape[0] == "img":
             return
-        if shape[0] == "vec":
-            name, module = unsupported_vector(self.rng, shape[1])
-        else:
-            # A 1-D convolution over time (mpt-import has 2-D ones only).
-            name = "conv1d"
-            module = Apply(lambda m, x: m.conv(x.transpose(1, 2)).transpose(1, 2),
-                           conv=nn.Conv1d(shape[2], shape[2], 3, padding=1))
+        name, module = unsupported_vector(self.rng, shape[-1])
         self.unsupported.append(name)
         self.parts.append(name + "!")
         blocks.append(module)
@@ -106,7 +112,7 @@ class Generator:
         kind = rng.choice(
             ["linear", "linear", "act", "layernorm", "residual", "gate", "concat", "slice",
              "scale", "square", "center", "to-seq", "split", "glu", "elementwise", "dropout0",
-             "batch-center", "weight-matmul"]
+             "batch-center", "weight-matmul", "batchnorm"]
         )
         if kind == "linear":
             g, bias = self.width(), rng.random() < 0.8
@@ -120,6 +126,10 @@ class Generator:
             affine = rng.random() < 0.8
             self.parts.append("layernorm" + ("" if affine else "-noaffine"))
             return nn.LayerNorm(f, elementwise_affine=affine), shape
+        if kind == "batchnorm" and self.batch > 1:
+            affine = rng.random() < 0.8
+            self.parts.append("batchnorm1d" + ("" if affine else "-noaffine"))
+            return nn.BatchNorm1d(f, affine=affine), shape
         if kind == "residual":
             name, act = activation(rng)
             self.parts.append(f"residual(linear,{name})")
@@ -194,8 +204,34 @@ class Generator:
             ["linear", "act", "layernorm", "attention", "encoder", "mix-time", "residual",
              "mean", "sum", "max", "flatten", "matmul-self", "mha", "encoder-time-first",
              "softmax-time", "concat-time", "causal-attention", "causal-encoder", "positions",
-             "time-scale", "tied"]
+             "time-scale", "tied", "lstm", "gru", "conv1d", "pool1d"]
         )
+        if kind == "conv1d":
+            # Over time, channels first as Conv1d wants them.
+            e, k = self.width(1, 8), rng.randint(1, 3)
+            padding = rng.randint(0, k - 1) if k > 1 else 0
+            stride, dilation = rng.choice([1, 1, 2]), rng.choice([1, 1, 2])
+            groups = rng.choice([g for g in (1, 2) if d % g == 0 and e % g == 0])
+            span = dilation * (k - 1) + 1
+            if t + 2 * padding >= span:
+                self.parts.append(f"conv1d{d}->{e}(k{k},s{stride},p{padding},d{dilation},g{groups})")
+                conv = nn.Conv1d(d, e, k, stride=stride, padding=padding, dilation=dilation,
+                                 groups=groups)
+                return (Apply(lambda m, x: m.conv(x.transpose(1, 2)).transpose(1, 2), conv=conv),
+                        ("seq", (t + 2 * padding - span) // stride + 1, e))
+        if kind == "pool1d" and t >= 2:
+            pool, size = self.pool(1, t)
+            return Apply(lambda m, x: m.pool(x.transpose(1, 2)).transpose(1, 2),
+                         pool=pool), ("seq", size[0], d)
+        if kind in ("lstm", "gru"):
+            g, layers = self.width(2, 8), rng.choice([1, 1, 2])
+            bidirectional = rng.random() < 0.4
+            self.parts.append(f"{kind}{d}x{g}(layers={layers}" +
+                              (",bidirectional)" if bidirectional else ")"))
+            layer = (nn.LSTM if kind == "lstm" else nn.GRU)(
+                d, g, num_layers=layers, batch_first=True, bidirectional=bidirectional)
+            return Apply(lambda m, x: m.rnn(x)[0], rnn=layer), (
+                "seq", t, 2 * g if bidirectional else g)
         if kind == "linear":
             e, bias = self.width(2, 16), rng.random() < 0.8
             self.parts.append(f"linear{d}x{e}" + ("" if bias else "-nobias"))
@@ -298,7 +334,19 @@ class Generator:
     def image_block(self, shape):
         rng, (_, c, h, w) = self.rng, shape
         kind = rng.choice(["conv", "conv", "pool", "act", "residual-conv", "gap", "flatten",
-                           "to-seq", "mean-hw", "concat-channels"])
+                           "to-seq", "mean-hw", "concat-channels", "batchnorm", "upconv"])
+        if kind == "batchnorm" and self.batch * h * w > 1:
+            self.parts.append("batchnorm2d")
+            return nn.BatchNorm2d(c), shape
+        if kind == "upconv" and h * w <= 36:
+            out, stride = self.width(1, 4), rng.choice([1, 2])
+            k, padding = rng.choice([(2, 0), (3, 1)])
+            output_padding = rng.choice([0, stride - 1])
+            self.parts.append(f"convtranspose{c}->{out}(k{k},s{stride},p{padding},op{output_padding})")
+            size = lambda n: (n - 1) * stride - 2 * padding + k + output_padding
+            return (nn.ConvTranspose2d(c, out, k, stride=stride, padding=padding,
+                                       output_padding=output_padding),
+                    ("img", out, size(h), size(w)))
         if kind == "conv":
             k = rng.randint(1, 3)
             padding = rng.randint(0, k - 1) if k > 1 else 0
@@ -317,19 +365,8 @@ class Generator:
                 size = lambda n: (n + 2 * padding - span) // stride + 1  # noqa: E731
                 return conv, ("img", out, size(h), size(w))
         if kind == "pool" and min(h, w) >= 2:
-            k = rng.randint(2, min(3, h, w))
-            stride = rng.randint(1, k)
-            padding = rng.randint(0, k // 2)
-            size = lambda n: (n + 2 * padding - k) // stride + 1  # noqa: E731
-            if rng.random() < 0.5:
-                self.parts.append(f"maxpool(k{k},s{stride},p{padding})")
-                pool = nn.MaxPool2d(k, stride=stride, padding=padding)
-            else:
-                include = rng.random() < 0.5
-                self.parts.append(f"avgpool(k{k},s{stride},p{padding}"
-                                  + (",count-pad" if include and padding else "") + ")")
-                pool = nn.AvgPool2d(k, stride=stride, padding=padding, count_include_pad=include)
-            return pool, ("img", c, size(h), size(w))
+            pool, (oh, ow) = self.pool(2, h, w)
+            return pool, ("img", c, oh, ow)
         if kind == "act":
             name, module = activation(rng)
             if name in ("softmax", "log-softmax"):
@@ -354,6 +391,38 @@ class Generator:
             return Apply(lambda m, x: x.flatten(2).transpose(1, 2)), ("seq", h * w, c)
         self.parts.append("flatten")
         return nn.Flatten(), ("vec", c * h * w)
+
+    def pool(self, dims, *sizes):
+        """A max or average pool over `dims` spatial dims of `sizes`, now and
+        then in ceil_mode; returns it and the output sizes."""
+        rng = self.rng
+        k = rng.randint(2, min(3, *sizes))
+        stride = rng.randint(1, k)
+        padding = rng.randint(0, k // 2)
+        ceil = rng.random() < 0.3
+        is_max = rng.random() < 0.5
+        include = not is_max and rng.random() < 0.5
+
+        def size(n, pad, ceil):
+            out = -(-(n + 2 * pad - k) // stride) + 1 if ceil else (n + 2 * pad - k) // stride + 1
+            # PyTorch's rule: the last window starts inside the input or
+            # its leading padding.
+            return out - 1 if ceil and (out - 1) * stride >= n + pad else out
+
+        # PyTorch exports an average pool that counts its padding as a Pad
+        # and then the pool; with ceil_mode, ONNX then keeps a last window
+        # that PyTorch drops, so the export does not compute the module.
+        if include and padding and ceil and any(
+                size(n, padding, True) != size(n + 2 * padding, 0, True) for n in sizes):
+            ceil = False
+        name = ("maxpool" if is_max else "avgpool") + f"{dims}d(k{k},s{stride},p{padding}"
+        name += (",count-pad" if include and padding else "") + (",ceil" if ceil else "") + ")"
+        self.parts.append(name)
+        kind = {(1, True): nn.MaxPool1d, (2, True): nn.MaxPool2d, (1, False): nn.AvgPool1d,
+                (2, False): nn.AvgPool2d}[dims, is_max]
+        options = {} if is_max else {"count_include_pad": include}
+        pool = kind(k, stride=stride, padding=padding, ceil_mode=ceil, **options)
+        return pool, tuple(size(n, padding, ceil) for n in sizes)
 
     def block(self, shape):
         if shape[0] == "vec":
@@ -409,6 +478,7 @@ def generate(seed):
     data_rng = np.random.default_rng(seed)
     gen = Generator(rng, allow_unsupported=rng.random() < 0.1)
     batch = rng.choice([1, 2, 3, 4, 5, 8, 16, 32])
+    gen.batch = batch
     samples = batch * rng.randint(1, 3)
     # Sometimes samples that fill no batch, which both sides drop.
     if data_rng.random() < 0.3:

@@ -1,9 +1,9 @@
 //===- LayerImporters.cpp - Contractions, reductions, norms, conv, pooling ===//
 //
 // The layers of exported networks: MatMul and Gemm, reductions, layer
-// normalisation, 2-D convolution, transposed convolution and pooling. Attribute
-// values outside what the mpt ops express are errors that name the supported
-// values.
+// normalisation, and 1-D and 2-D convolution, transposed convolution and
+// pooling (a 1-D window is a 2-D one of height 1). Attribute values outside
+// what the mpt ops express are errors that name the supported values.
 //
 //===----------------------------------------------------------------------===//
 
@@ -151,13 +151,19 @@ llvm::Error importGlobalAveragePool(GraphImporter &im,
   if (!input)
     return input.takeError();
   RankedTensorType type = typeOf(*input);
-  if (type.getRank() != 4)
-    return im.fail(node, "supported: rank-4 (NCHW) inputs");
-  im.setResult(node,
-               mlir::mpt::ReduceMeanOp::create(
-                   im.b, im.loc(node),
-                   type.clone({type.getDimSize(0), type.getDimSize(1), 1, 1}),
-                   *input, im.b.getDenseI64ArrayAttr({2, 3}), true));
+  if (type.getRank() < 3)
+    return im.fail(node, "a rank-" + llvm::Twine(type.getRank()) +
+                             " input is not supported; supported: rank >= 3 "
+                             "(N, C, spatial dims...)");
+  Shape shape(type.getShape());
+  SmallVector<int64_t> spatial;
+  for (int64_t dim = 2; dim < type.getRank(); ++dim) {
+    shape[dim] = 1;
+    spatial.push_back(dim);
+  }
+  im.setResult(node, mlir::mpt::ReduceMeanOp::create(
+                         im.b, im.loc(node), type.clone(shape), *input,
+                         im.b.getDenseI64ArrayAttr(spatial), true));
   return llvm::Error::success();
 }
 
@@ -212,40 +218,67 @@ llvm::Error importLayerNormalization(GraphImporter &im,
 // Convolution and pooling
 //===----------------------------------------------------------------------===//
 
-/// The window attributes of a 2-D Conv or pooling node.
+/// The window attributes of a 1-D or 2-D Conv or pooling node, always as 2-D
+/// attributes: a 1-D window is a 2-D one of height 1.
 struct WindowAttrs {
   Shape kernel, strides, pads, dilations;
+  /// The pads as the node gives them, for messages.
+  Shape givenPads;
+  bool ceilMode = false;
 };
 
+/// The spatial rank of a window node's input: 1 (NCL) or 2 (NCHW).
+llvm::Expected<int64_t> windowRank(GraphImporter &im,
+                                   const onnx::NodeProto &node,
+                                   RankedTensorType type,
+                                   llvm::StringRef what) {
+  if (type.getRank() != 3 && type.getRank() != 4)
+    return im.fail(node, "a rank-" + llvm::Twine(type.getRank()) +
+                             " input is not supported; supported: 1-D " + what +
+                             " of NCL inputs and 2-D " + what +
+                             " of NCHW inputs");
+  return type.getRank() - 2;
+}
+
+/// `kernel` is the weight's spatial shape (empty for pooling), `spatialRank`
+/// the input's.
 llvm::Expected<WindowAttrs> windowAttrs(GraphImporter &im,
                                         const onnx::NodeProto &node,
-                                        ArrayRef<int64_t> kernel) {
+                                        ArrayRef<int64_t> kernel,
+                                        int64_t spatialRank) {
   std::string autoPad = im.stringAttr(node, "auto_pad", "NOTSET");
   if (autoPad != "NOTSET" && autoPad != "VALID")
     return im.fail(node, "auto_pad = " + autoPad +
                              " is not supported; supported: NOTSET, VALID "
                              "(export with explicit padding)");
-  if (im.intAttr(node, "ceil_mode", 0) != 0)
-    return im.fail(node, "ceil_mode = 1 is not supported; supported: 0");
+  int64_t ceilMode = im.intAttr(node, "ceil_mode", 0);
+  if (ceilMode != 0 && ceilMode != 1)
+    return im.fail(node, "ceil_mode = " + llvm::Twine(ceilMode) +
+                             " is not supported; supported: 0, 1");
   if (im.intAttr(node, "storage_order", 0) != 0)
     return im.fail(node, "storage_order = 1 is not supported; supported: 0");
-  WindowAttrs attrs;
-  std::vector<int64_t> kernelAttr =
-      im.intsAttr(node, "kernel_shape")
-          .value_or(std::vector<int64_t>(kernel.begin(), kernel.end()));
-  attrs.kernel.assign(kernelAttr.begin(), kernelAttr.end());
+  size_t n = spatialRank;
   auto get = [&](llvm::StringRef name, size_t size, int64_t value) {
     std::vector<int64_t> values =
         im.intsAttr(node, name).value_or(std::vector<int64_t>(size, value));
     return Shape(values.begin(), values.end());
   };
-  attrs.strides = get("strides", 2, 1);
-  attrs.pads = get("pads", 4, 0);
-  attrs.dilations = get("dilations", 2, 1);
-  if (attrs.kernel.size() != 2 || attrs.strides.size() != 2 ||
-      attrs.pads.size() != 4 || attrs.dilations.size() != 2)
-    return im.fail(node, "only 2-D windows are supported (kernel_shape, "
-                         "strides and dilations of 2 values, pads of 4)");
+  WindowAttrs attrs;
+  attrs.ceilMode = ceilMode == 1;
+  attrs.kernel = im.intsAttr(node, "kernel_shape")
+                     ? get("kernel_shape", n, 1)
+                     : Shape(kernel.begin(), kernel.end());
+  attrs.strides = get("strides", n, 1);
+  attrs.pads = get("pads", 2 * n, 0);
+  attrs.dilations = get("dilations", n, 1);
+  if (attrs.kernel.size() != n || attrs.strides.size() != n ||
+      attrs.pads.size() != 2 * n || attrs.dilations.size() != n)
+    return im.fail(node, "expected a " + llvm::Twine(n) +
+                             "-D window for a rank-" + llvm::Twine(n + 2) +
+                             " input: kernel_shape, strides and dilations "
+                             "of " +
+                             llvm::Twine(n) + " values, pads of " +
+                             llvm::Twine(2 * n));
   // Bounded so that the window arithmetic cannot overflow.
   constexpr int64_t kLimit = int64_t(1) << 31;
   for (auto [name, values, least] :
@@ -259,36 +292,92 @@ llvm::Expected<WindowAttrs> windowAttrs(GraphImporter &im,
                                  " is not supported; supported: values from " +
                                  llvm::Twine(least) + " to " +
                                  llvm::Twine(kLimit));
+  if (!kernel.empty() && ArrayRef<int64_t>(attrs.kernel) != kernel)
+    return im.fail(node, "kernel_shape " + shapeText(attrs.kernel) +
+                             " does not match the weight's spatial dims " +
+                             shapeText(kernel));
+  attrs.givenPads = attrs.pads;
+  if (n == 1) {
+    attrs.kernel.insert(attrs.kernel.begin(), 1);
+    attrs.strides.insert(attrs.strides.begin(), 1);
+    attrs.dilations.insert(attrs.dilations.begin(), 1);
+    attrs.pads = {0, attrs.pads[0], 0, attrs.pads[1]};
+  }
   return attrs;
 }
 
-llvm::Error importConv(GraphImporter &im, const onnx::NodeProto &node) {
+/// A rank-3 (N, C, L) value as rank 4 (N, C, 1, L), for 1-D windows.
+Value liftTo2D(GraphImporter &im, const onnx::NodeProto &node, Value value) {
+  ArrayRef<int64_t> shape = typeOf(value).getShape();
+  if (shape.size() != 3)
+    return value;
+  return reshape(im, node, value, {shape[0], shape[1], 1, shape[2]});
+}
+
+/// Sets the node's result from a 2-D window op's, dropping the unit height
+/// again for a 1-D window.
+void setWindowResult(GraphImporter &im, const onnx::NodeProto &node,
+                     int64_t spatialRank, Value result) {
+  ArrayRef<int64_t> shape = typeOf(result).getShape();
+  if (spatialRank == 1)
+    result = reshape(im, node, result, {shape[0], shape[1], shape[3]});
+  im.setResult(node, result);
+}
+
+/// The input and weight of a Conv or ConvTranspose, lifted to 2-D, with its
+/// window attributes and the shapes as the node gives them (for messages).
+struct ConvOperands {
+  Value input, weight;
+  int64_t spatialRank;
+  WindowAttrs attrs;
+  ArrayRef<int64_t> givenInput, givenWeight;
+};
+
+llvm::Expected<ConvOperands> convOperands(GraphImporter &im,
+                                          const onnx::NodeProto &node,
+                                          llvm::StringRef what) {
   llvm::Expected<Value> input = im.floatValue(node, 0);
   if (!input)
     return input.takeError();
-  RankedTensorType type = typeOf(*input);
-  if (type.getRank() != 4)
-    return im.fail(node, "a rank-" + llvm::Twine(type.getRank()) +
-                             " input is not supported; supported: 2-D "
-                             "convolution of NCHW inputs");
-  Type element = type.getElementType();
-  llvm::Expected<Value> weight = im.value(node, 1, element);
+  llvm::Expected<int64_t> rank = windowRank(im, node, typeOf(*input), what);
+  if (!rank)
+    return rank.takeError();
+  int64_t spatialRank = *rank;
+  llvm::Expected<Value> weight =
+      im.value(node, 1, typeOf(*input).getElementType());
   if (!weight)
     return weight.takeError();
-  ArrayRef<int64_t> w = typeOf(*weight).getShape();
-  if (w.size() != 4)
-    return im.fail(node, "the weight must have rank 4");
-  llvm::Expected<WindowAttrs> attrs = windowAttrs(im, node, w.take_back(2));
+  ConvOperands operands;
+  operands.spatialRank = spatialRank;
+  operands.givenInput = typeOf(*input).getShape();
+  operands.givenWeight = typeOf(*weight).getShape();
+  if (static_cast<int64_t>(operands.givenWeight.size()) != spatialRank + 2)
+    return im.fail(node, "the weight " + shapeText(operands.givenWeight) +
+                             " must have rank " + llvm::Twine(spatialRank + 2) +
+                             ", as the input");
+  llvm::Expected<WindowAttrs> attrs =
+      windowAttrs(im, node, operands.givenWeight.drop_front(2), spatialRank);
   if (!attrs)
     return attrs.takeError();
-  if (ArrayRef<int64_t>(attrs->kernel) != w.take_back(2))
-    return im.fail(node, "kernel_shape " + shapeText(attrs->kernel) +
-                             " does not match the weight " + shapeText(w));
+  operands.attrs = std::move(*attrs);
+  operands.input = liftTo2D(im, node, *input);
+  operands.weight = liftTo2D(im, node, *weight);
+  return operands;
+}
+
+llvm::Error importConv(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<ConvOperands> operands = convOperands(im, node, "convolution");
+  if (!operands)
+    return operands.takeError();
+  auto &[lifted, weight2D, spatialRank, attrs, given, givenWeight] = *operands;
+  RankedTensorType type = typeOf(lifted);
+  Type element = type.getElementType();
+  ArrayRef<int64_t> w = typeOf(weight2D).getShape();
   int64_t groups = im.intAttr(node, "group", 1);
   if (groups < 1 || w[0] % groups != 0 || type.getDimSize(1) != w[1] * groups)
     return im.fail(node, "group = " + llvm::Twine(groups) + " does not fit " +
-                             "the input " + shapeText(type.getShape()) +
-                             " and the weight " + shapeText(w) +
+                             "the input " + shapeText(given) +
+                             " and the weight " + shapeText(givenWeight) +
                              "; expected a group that divides the output "
                              "channels, with input channels = weight dim 1 * "
                              "group");
@@ -300,16 +389,17 @@ llvm::Error importConv(GraphImporter &im, const onnx::NodeProto &node) {
     bias = *value;
   }
   mlir::mpt::Window2D window = mlir::mpt::Window2D::get(
-      attrs->kernel, attrs->strides, attrs->pads, attrs->dilations);
+      attrs.kernel, attrs.strides, attrs.pads, attrs.dilations);
   Shape shape = {type.getDimSize(0), w[0],
                  window.outputSize(0, type.getDimSize(2)),
                  window.outputSize(1, type.getDimSize(3))};
-  im.setResult(node, mlir::mpt::Conv2DOp::create(
-                         im.b, im.loc(node), type.clone(shape), *input, *weight,
-                         bias, im.b.getDenseI64ArrayAttr(attrs->strides),
-                         im.b.getDenseI64ArrayAttr(attrs->pads),
-                         im.b.getDenseI64ArrayAttr(attrs->dilations),
-                         im.b.getI64IntegerAttr(groups)));
+  setWindowResult(im, node, spatialRank,
+                  mlir::mpt::Conv2DOp::create(
+                      im.b, im.loc(node), type.clone(shape), lifted, weight2D,
+                      bias, im.b.getDenseI64ArrayAttr(attrs.strides),
+                      im.b.getDenseI64ArrayAttr(attrs.pads),
+                      im.b.getDenseI64ArrayAttr(attrs.dilations),
+                      im.b.getI64IntegerAttr(groups)));
   return llvm::Error::success();
 }
 
@@ -317,49 +407,42 @@ llvm::Error importConv(GraphImporter &im, const onnx::NodeProto &node) {
 /// result size (in - 1) * stride - pads + extent + output_padding.
 llvm::Error importConvTranspose(GraphImporter &im,
                                 const onnx::NodeProto &node) {
-  llvm::Expected<Value> input = im.floatValue(node, 0);
-  if (!input)
-    return input.takeError();
-  RankedTensorType type = typeOf(*input);
-  if (type.getRank() != 4)
-    return im.fail(node, "a rank-" + llvm::Twine(type.getRank()) +
-                             " input is not supported; supported: 2-D "
-                             "transposed convolution of NCHW inputs");
   if (im.intsAttr(node, "output_shape"))
     return im.fail(node, "output_shape is not supported; supported: "
                          "pads and output_padding (PyTorch's export)");
+  llvm::Expected<ConvOperands> operands =
+      convOperands(im, node, "transposed convolution");
+  if (!operands)
+    return operands.takeError();
+  auto &[lifted, weight2D, spatialRank, attrs, given, givenWeight] = *operands;
+  RankedTensorType type = typeOf(lifted);
   Type element = type.getElementType();
-  llvm::Expected<Value> weight = im.value(node, 1, element);
-  if (!weight)
-    return weight.takeError();
-  ArrayRef<int64_t> w = typeOf(*weight).getShape();
-  if (w.size() != 4)
-    return im.fail(node, "the weight must have rank 4");
-  llvm::Expected<WindowAttrs> attrs = windowAttrs(im, node, w.take_back(2));
-  if (!attrs)
-    return attrs.takeError();
-  if (ArrayRef<int64_t>(attrs->kernel) != w.take_back(2))
-    return im.fail(node, "kernel_shape " + shapeText(attrs->kernel) +
-                             " does not match the weight " + shapeText(w));
+  ArrayRef<int64_t> w = typeOf(weight2D).getShape();
   int64_t groups = im.intAttr(node, "group", 1);
   if (groups < 1 || type.getDimSize(1) != w[0] ||
       type.getDimSize(1) % groups != 0)
     return im.fail(node, "group = " + llvm::Twine(groups) + " does not fit " +
-                             "the input " + shapeText(type.getShape()) +
-                             " and the weight " + shapeText(w) +
+                             "the input " + shapeText(given) +
+                             " and the weight " + shapeText(givenWeight) +
                              "; expected input channels = weight dim 0, "
                              "divided by group");
   std::vector<int64_t> outputPadding =
-      im.intsAttr(node, "output_padding").value_or(std::vector<int64_t>{0, 0});
-  if (outputPadding.size() != 2)
+      im.intsAttr(node, "output_padding")
+          .value_or(std::vector<int64_t>(spatialRank, 0));
+  if (static_cast<int64_t>(outputPadding.size()) != spatialRank)
     return im.fail(node, "output_padding " + shapeText(outputPadding) +
-                             " must have 2 values");
-  for (int dim = 0; dim < 2; ++dim)
-    if (outputPadding[dim] < 0 || outputPadding[dim] >= attrs->strides[dim])
+                             " must have " + llvm::Twine(spatialRank) +
+                             " values");
+  ArrayRef<int64_t> strides =
+      ArrayRef<int64_t>(attrs.strides).take_back(spatialRank);
+  for (auto [padding, stride] : llvm::zip(outputPadding, strides))
+    if (padding < 0 || padding >= stride)
       return im.fail(node, "output_padding " + shapeText(outputPadding) +
                                " is not supported; supported: from 0 to "
                                "the stride " +
-                               shapeText(attrs->strides) + " minus 1");
+                               shapeText(strides) + " minus 1");
+  if (spatialRank == 1)
+    outputPadding.insert(outputPadding.begin(), 0);
   Value bias;
   if (im.hasInput(node, 2)) {
     llvm::Expected<Value> value = im.value(node, 2, element);
@@ -373,7 +456,7 @@ llvm::Error importConvTranspose(GraphImporter &im,
                                "], the output channels");
   }
   mlir::mpt::Window2D window = mlir::mpt::Window2D::get(
-      attrs->kernel, attrs->strides, attrs->pads, attrs->dilations);
+      attrs.kernel, attrs.strides, attrs.pads, attrs.dilations);
   Shape shape = {type.getDimSize(0), w[1] * groups};
   for (int dim = 0; dim < 2; ++dim) {
     // The window attributes are bounded, so only the product can overflow.
@@ -385,48 +468,78 @@ llvm::Error importConvTranspose(GraphImporter &im,
                               window.padBegin[dim] - window.padEnd[dim],
                           size) ||
         size < 1)
-      return im.fail(node, "the input " + shapeText(type.getShape()) +
-                               " with pads " + shapeText(attrs->pads) +
+      return im.fail(node, "the input " + shapeText(given) + " with pads " +
+                               shapeText(attrs.givenPads) +
                                " gives no output of a supported size");
     shape.push_back(size);
   }
   if (!elementCount(shape))
     return im.fail(node, "its output " + shapeText(shape) + " is too large");
   RankedTensorType resultType = type.clone(shape);
-  im.setResult(node, mlir::mpt::ConvTranspose2DOp::create(
-                         im.b, im.loc(node), resultType, *input, *weight, bias,
-                         im.b.getDenseI64ArrayAttr(attrs->strides),
-                         im.b.getDenseI64ArrayAttr(attrs->pads),
-                         im.b.getDenseI64ArrayAttr(attrs->dilations),
-                         im.b.getI64IntegerAttr(groups)));
+  setWindowResult(im, node, spatialRank,
+                  mlir::mpt::ConvTranspose2DOp::create(
+                      im.b, im.loc(node), resultType, lifted, weight2D, bias,
+                      im.b.getDenseI64ArrayAttr(attrs.strides),
+                      im.b.getDenseI64ArrayAttr(attrs.pads),
+                      im.b.getDenseI64ArrayAttr(attrs.dilations),
+                      im.b.getI64IntegerAttr(groups)));
   return llvm::Error::success();
 }
 
+/// MaxPool and AveragePool, 1-D or 2-D. `ceil_mode` counts a last, partial
+/// window as PyTorch does (it must start inside the input or its leading
+/// padding): extra trailing padding that no element of the result counts.
 llvm::Error importPool(GraphImporter &im, const onnx::NodeProto &node) {
   if (node.output_size() > 1 && !node.output(1).empty())
     return im.fail(node, "the Indices output is not supported");
   llvm::Expected<Value> input = im.floatValue(node, 0);
   if (!input)
     return input.takeError();
-  RankedTensorType type = typeOf(*input);
-  if (type.getRank() != 4)
-    return im.fail(node, "supported: 2-D pooling of NCHW inputs");
-  llvm::Expected<WindowAttrs> attrs = windowAttrs(im, node, {});
+  llvm::Expected<int64_t> spatialRank =
+      windowRank(im, node, typeOf(*input), "pooling");
+  if (!spatialRank)
+    return spatialRank.takeError();
+  Value lifted = liftTo2D(im, node, *input);
+  RankedTensorType type = typeOf(lifted);
+  llvm::Expected<WindowAttrs> attrs = windowAttrs(im, node, {}, *spatialRank);
   if (!attrs)
     return attrs.takeError();
   bool isMax = node.op_type() == "MaxPool";
+  bool countIncludePad = im.intAttr(node, "count_include_pad", 0) != 0;
   if (!isMax && attrs->dilations != Shape{1, 1})
     return im.fail(node, "dilations are not supported for average pooling");
   mlir::mpt::Window2D window = mlir::mpt::Window2D::get(
       attrs->kernel, attrs->strides, attrs->pads, attrs->dilations);
   // A window made only of padding has no element to pool.
+  Shape extent = {window.extent(0), window.extent(1)};
   for (int dim = 0; dim < 2; ++dim)
-    if (window.padBegin[dim] >= window.extent(dim) ||
-        window.padEnd[dim] >= window.extent(dim))
-      return im.fail(node, "pads " + shapeText(attrs->pads) +
-                               " must be smaller than the window extent [" +
-                               llvm::Twine(window.extent(0)) + ", " +
-                               llvm::Twine(window.extent(1)) + "]");
+    if (window.padBegin[dim] >= extent[dim] ||
+        window.padEnd[dim] >= extent[dim])
+      return im.fail(node, "pads " + shapeText(attrs->givenPads) +
+                               " must be smaller than the window extent " +
+                               shapeText(ArrayRef<int64_t>(extent).take_back(
+                                   *spatialRank)));
+  Shape pads = attrs->pads;
+  for (int dim = 0; dim < 2; ++dim) {
+    int64_t size = type.getDimSize(2 + dim);
+    if (!attrs->ceilMode)
+      continue;
+    int64_t room = window.paddedSize(dim, size) - window.extent(dim);
+    int64_t count = llvm::divideCeil(room, window.strides[dim]) + 1;
+    if ((count - 1) * window.strides[dim] >= size + window.padBegin[dim])
+      --count;
+    int64_t extra = (count - 1) * window.strides[dim] - room;
+    if (extra <= 0)
+      continue;
+    if (countIncludePad)
+      return im.fail(node, "ceil_mode = 1 with count_include_pad = 1 adds a "
+                           "partial window whose divisor the pool cannot "
+                           "express; supported: count_include_pad = 0 "
+                           "(PyTorch exports its padding as a Pad)");
+    pads[2 + dim] += extra;
+  }
+  window = mlir::mpt::Window2D::get(attrs->kernel, attrs->strides, pads,
+                                    attrs->dilations);
   Shape shape = {type.getDimSize(0), type.getDimSize(1),
                  window.outputSize(0, type.getDimSize(2)),
                  window.outputSize(1, type.getDimSize(3))};
@@ -434,19 +547,18 @@ llvm::Error importPool(GraphImporter &im, const onnx::NodeProto &node) {
   Value result;
   if (isMax)
     result = mlir::mpt::MaxPool2DOp::create(
-        im.b, loc, type.clone(shape), *input,
+        im.b, loc, type.clone(shape), lifted,
         im.b.getDenseI64ArrayAttr(attrs->kernel),
         im.b.getDenseI64ArrayAttr(attrs->strides),
-        im.b.getDenseI64ArrayAttr(attrs->pads),
+        im.b.getDenseI64ArrayAttr(pads),
         im.b.getDenseI64ArrayAttr(attrs->dilations));
   else
     result = mlir::mpt::AvgPool2DOp::create(
-        im.b, loc, type.clone(shape), *input,
+        im.b, loc, type.clone(shape), lifted,
         im.b.getDenseI64ArrayAttr(attrs->kernel),
         im.b.getDenseI64ArrayAttr(attrs->strides),
-        im.b.getDenseI64ArrayAttr(attrs->pads),
-        im.intAttr(node, "count_include_pad", 0) != 0);
-  im.setResult(node, result);
+        im.b.getDenseI64ArrayAttr(pads), countIncludePad);
+  setWindowResult(im, node, *spatialRank, result);
   return llvm::Error::success();
 }
 

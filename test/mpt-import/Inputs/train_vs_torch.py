@@ -5,7 +5,7 @@ and parameters within 1e-3, f16 and bf16 finite and within 5%. Prints one
 line per case.
 
 usage: train_vs_torch.py SOURCE_ROOT MPT_IMPORT MPT_RUN GROUP
-GROUP: recurrent, batchnorm or conv-transpose"""
+GROUP: recurrent, batchnorm, conv-transpose or windows"""
 import importlib.util
 import os
 import sys
@@ -120,6 +120,32 @@ groups = {"recurrent": {
         (2, 8, 8), nn.Sequential(nn.Conv2d(2, 4, 3, 2, 1), nn.ReLU(),
                                  nn.ConvTranspose2d(4, 2, 3, 2, 1, output_padding=1)),
         "momentum", {"lr": 0.01, "momentum": 0.9}, 17),
+}, "windows": {
+    "conv1d, padded, strided, max pool 1d": image_case(
+        (3, 11), nn.Sequential(nn.Conv1d(3, 4, 3, stride=2, padding=1), nn.ReLU(),
+                               nn.MaxPool1d(2)),
+        *adam, 14),
+    "conv1d, groups, dilation, no bias, avg pool 1d": image_case(
+        (4, 12), nn.Sequential(nn.Conv1d(4, 6, 3, dilation=2, groups=2, bias=False),
+                               nn.Tanh(), nn.AvgPool1d(3, stride=2, padding=1)),
+        "sgd", {"lr": 0.05}, 17),
+    "conv transpose 1d, batchnorm 1d, global pool": image_case(
+        (3, 6), nn.Sequential(nn.ConvTranspose1d(3, 4, 3, stride=2, padding=1,
+                                                 output_padding=1),
+                              nn.BatchNorm1d(4), nn.ReLU(), nn.AdaptiveAvgPool1d(1)),
+        "momentum", {"lr": 0.01, "momentum": 0.9}, 13, batch=8),
+    "ceil mode max pool 2d": image_case(
+        (2, 7, 6), nn.Sequential(nn.Conv2d(2, 3, 2), nn.MaxPool2d(3, stride=2, ceil_mode=True)),
+        *adam, 14),
+    "ceil mode avg pool 2d, counting padding": image_case(
+        (2, 8, 8), nn.Sequential(nn.Conv2d(2, 2, 1),
+                                 nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True)),
+        *adam, 14),
+    "ceil mode avg pool 1d, not counting padding": image_case(
+        (2, 9), nn.Sequential(nn.Conv1d(2, 2, 1),
+                              nn.AvgPool1d(2, stride=2, ceil_mode=True,
+                                           count_include_pad=False)),
+        *adam, 13),
 }}
 cases = groups[group]
 for name, spec in cases.items():
