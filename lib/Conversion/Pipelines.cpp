@@ -10,7 +10,7 @@ using namespace mlir;
 
 void mpt::addCleanupPasses(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  pm.addPass(createStructuralCSE());
 }
 
 void mpt::addStepToLinalgPasses(OpPassManager &pm) {

@@ -13,6 +13,7 @@
 
 #include "mpt/Conversion/MPTToLinalg/MPTToLinalg.h"
 #include "mpt/Conversion/StepABI/StepABI.h"
+#include "mpt/Conversion/StructuralCSE/StructuralCSE.h"
 
 // The dialects the shared conversions create, which their pass definitions
 // load.

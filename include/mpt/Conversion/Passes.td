@@ -130,4 +130,28 @@ def ConvertMPTToLinalg : Pass<"convert-mpt-to-linalg", "ModuleOp"> {
                            "::mlir::LLVM::LLVMDialect"];
 }
 
+def StructuralCSE : Pass<"mpt-cse"> {
+  let summary = "Common subexpression elimination that hashes regions too";
+  let description = [{
+    Upstream `--cse`, with one difference: an op with regions is found among
+    the ops seen before it by a hash of its regions as well as of its
+    operands. Upstream's hash leaves regions out, so ops that differ only in
+    their bodies collide: in a lowered step, every gather (`linalg.generic`
+    with no inputs whose body reads other tensors with `tensor.extract`,
+    as slices, concats and pads lower) of one result shape has the same
+    hash, and `--cse` compares each with all the earlier ones, body by
+    body. An unrolled recurrent network has thousands of them, and its
+    CSE took most of its compile time (quadratic in their number).
+
+    The region hash is consistent with upstream's equivalence: an op's
+    nested ops are hashed by name, attributes, properties and result types,
+    their operands by position when defined inside the op and by identity
+    when defined outside it, so equivalent ops hash alike. It is kept on
+    each op as a temporary discardable attribute, `mpt.cse_hash`, which
+    upstream's hash and equivalence then include; the pass removes it
+    before it returns. What is eliminated, the side-effect rules and the
+    dominance rules are upstream's (`mlir::eliminateCommonSubExpressions`).
+  }];
+}
+
 #endif // MPT_CONVERSION_PASSES_TD

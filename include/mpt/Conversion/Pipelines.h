@@ -14,8 +14,8 @@
 namespace mlir {
 namespace mpt {
 
-/// Canonicalization and CSE, run after every stage that leaves dead or
-/// duplicated IR behind.
+/// Canonicalization and CSE (`--mpt-cse`), run after every stage that leaves
+/// dead or duplicated IR behind.
 void addCleanupPasses(OpPassManager &pm);
 
 /// `--mpt-step-abi` and `--convert-mpt-to-linalg`, then cleanups: a
