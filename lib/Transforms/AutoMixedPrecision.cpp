@@ -110,10 +110,10 @@ struct AutoMixedPrecisionPass
     painter.propagateLowPrecision();
     if (painter.countConversions() == 0) {
       if (report)
-        step.emitRemark() << "step left unchanged: no f32 op can run in "
-                          << computeType
-                          << " (no allow-class op, or all already low "
-                             "precision)";
+        emitRemark(step.getLoc())
+            << "step left unchanged: no f32 op can run in " << computeType
+            << " (no allow-class op, or all already low "
+               "precision)";
       return success();
     }
     unsigned numCasts = painter.insertPrecisionCasts();

@@ -303,6 +303,9 @@ static std::string describe(Operation *op) {
   return text;
 }
 
+// The remarks are emitted at the ops' locations without the ops attached:
+// printing an op into a diagnostic verifies its whole function, once per
+// remark, which made the report quadratic in the size of the step.
 void PrecisionPainter::report(unsigned numCasts) {
   std::string low = llvm::isa<Float16Type>(policy.lowType) ? "f16" : "bf16";
   for (const auto &[op, s] : states) {
@@ -339,9 +342,9 @@ void PrecisionPainter::report(unsigned numCasts) {
             ": no low-precision neighbour";
       break;
     }
-    op->emitRemark() << precision << ": " << why;
+    emitRemark(op->getLoc()) << precision << ": " << why;
   }
-  step.emitRemark() << "converted " << countConversions() << "/"
-                    << states.size() << " ops to " << low << " with "
-                    << numCasts << " casts";
+  emitRemark(step.getLoc())
+      << "converted " << countConversions() << "/" << states.size()
+      << " ops to " << low << " with " << numCasts << " casts";
 }
