@@ -240,24 +240,27 @@ llvm::Expected<int64_t> windowRank(GraphImporter &im,
   return type.getRank() - 2;
 }
 
-/// `kernel` is the weight's spatial shape (empty for pooling), `spatialRank`
-/// the input's.
+/// `input` is the node's input shape, `kernel` the weight's spatial shape
+/// (empty for pooling). `auto_pad = SAME_UPPER` and `SAME_LOWER` pad each
+/// spatial dim so that it gives ceil(size / stride) windows, the odd unit
+/// of padding at the end (UPPER) or the start (LOWER); `VALID` pads nothing.
 llvm::Expected<WindowAttrs> windowAttrs(GraphImporter &im,
                                         const onnx::NodeProto &node,
-                                        ArrayRef<int64_t> kernel,
-                                        int64_t spatialRank) {
+                                        ArrayRef<int64_t> input,
+                                        ArrayRef<int64_t> kernel) {
   std::string autoPad = im.stringAttr(node, "auto_pad", "NOTSET");
-  if (autoPad != "NOTSET" && autoPad != "VALID")
+  if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
+      autoPad != "SAME_LOWER")
     return im.fail(node, "auto_pad = " + autoPad +
-                             " is not supported; supported: NOTSET, VALID "
-                             "(export with explicit padding)");
+                             " is not supported; supported: NOTSET, VALID, "
+                             "SAME_UPPER, SAME_LOWER");
   int64_t ceilMode = im.intAttr(node, "ceil_mode", 0);
   if (ceilMode != 0 && ceilMode != 1)
     return im.fail(node, "ceil_mode = " + llvm::Twine(ceilMode) +
                              " is not supported; supported: 0, 1");
   if (im.intAttr(node, "storage_order", 0) != 0)
     return im.fail(node, "storage_order = 1 is not supported; supported: 0");
-  size_t n = spatialRank;
+  size_t n = input.size() - 2;
   auto get = [&](llvm::StringRef name, size_t size, int64_t value) {
     std::vector<int64_t> values =
         im.intsAttr(node, name).value_or(std::vector<int64_t>(size, value));
@@ -296,6 +299,23 @@ llvm::Expected<WindowAttrs> windowAttrs(GraphImporter &im,
     return im.fail(node, "kernel_shape " + shapeText(attrs.kernel) +
                              " does not match the weight's spatial dims " +
                              shapeText(kernel));
+  if (autoPad != "NOTSET") {
+    if (im.intsAttr(node, "pads"))
+      return im.fail(node, "pads are given with auto_pad = " + autoPad +
+                               "; expected one or the other");
+    attrs.pads.assign(2 * n, 0);
+  }
+  if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (size_t dim = 0; dim < n; ++dim) {
+      int64_t size = input[2 + dim], stride = attrs.strides[dim];
+      int64_t extent = attrs.dilations[dim] * (attrs.kernel[dim] - 1) + 1;
+      int64_t total = std::max<int64_t>(
+          (llvm::divideCeil(size, stride) - 1) * stride + extent - size, 0);
+      int64_t atEnd = autoPad == "SAME_UPPER" ? total - total / 2 : total / 2;
+      attrs.pads[dim] = total - atEnd;
+      attrs.pads[n + dim] = atEnd;
+    }
+  }
   attrs.givenPads = attrs.pads;
   if (n == 1) {
     attrs.kernel.insert(attrs.kernel.begin(), 1);
@@ -355,8 +375,8 @@ llvm::Expected<ConvOperands> convOperands(GraphImporter &im,
     return im.fail(node, "the weight " + shapeText(operands.givenWeight) +
                              " must have rank " + llvm::Twine(spatialRank + 2) +
                              ", as the input");
-  llvm::Expected<WindowAttrs> attrs =
-      windowAttrs(im, node, operands.givenWeight.drop_front(2), spatialRank);
+  llvm::Expected<WindowAttrs> attrs = windowAttrs(
+      im, node, operands.givenInput, operands.givenWeight.drop_front(2));
   if (!attrs)
     return attrs.takeError();
   operands.attrs = std::move(*attrs);
@@ -410,6 +430,11 @@ llvm::Error importConvTranspose(GraphImporter &im,
   if (im.intsAttr(node, "output_shape"))
     return im.fail(node, "output_shape is not supported; supported: "
                          "pads and output_padding (PyTorch's export)");
+  std::string autoPad = im.stringAttr(node, "auto_pad", "NOTSET");
+  if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
+    return im.fail(node, "auto_pad = " + autoPad +
+                             " is not supported for ConvTranspose; supported: "
+                             "NOTSET, VALID");
   llvm::Expected<ConvOperands> operands =
       convOperands(im, node, "transposed convolution");
   if (!operands)
@@ -501,7 +526,8 @@ llvm::Error importPool(GraphImporter &im, const onnx::NodeProto &node) {
     return spatialRank.takeError();
   Value lifted = liftTo2D(im, node, *input);
   RankedTensorType type = typeOf(lifted);
-  llvm::Expected<WindowAttrs> attrs = windowAttrs(im, node, {}, *spatialRank);
+  llvm::Expected<WindowAttrs> attrs =
+      windowAttrs(im, node, typeOf(*input).getShape(), {});
   if (!attrs)
     return attrs.takeError();
   bool isMax = node.op_type() == "MaxPool";
