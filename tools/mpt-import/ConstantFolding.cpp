@@ -258,7 +258,7 @@ mpt::import::foldConstantNode(GraphImporter &importer,
 
   if (op == "Identity")
     return define(first);
-  if (isElementwiseBinary(op) && inputs.size() == 2) {
+  if (isElementwiseBinary(op) && inputs.size() == 2 && inputs[1]) {
     llvm::Expected<std::optional<HostConstant>> value =
         foldBinary(importer, node, first, *inputs[1]);
     if (!value)
