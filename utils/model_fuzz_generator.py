@@ -334,7 +334,16 @@ class Generator:
     def image_block(self, shape):
         rng, (_, c, h, w) = self.rng, shape
         kind = rng.choice(["conv", "conv", "pool", "act", "residual-conv", "gap", "flatten",
-                           "to-seq", "mean-hw", "concat-channels", "batchnorm", "upconv"])
+                           "to-seq", "mean-hw", "concat-channels", "batchnorm", "upconv",
+                           "groupnorm", "instancenorm"])
+        if kind == "groupnorm" and h * w > 1:
+            groups = rng.choice([g for g in (1, 2, 3) if c % g == 0])
+            self.parts.append(f"groupnorm({groups},{c})")
+            return nn.GroupNorm(groups, c), shape
+        if kind == "instancenorm" and h * w > 1:
+            affine = rng.random() < 0.6
+            self.parts.append("instancenorm2d" + ("" if affine else "-noaffine"))
+            return nn.InstanceNorm2d(c, affine=affine), shape
         if kind == "batchnorm" and self.batch * h * w > 1:
             self.parts.append("batchnorm2d")
             return nn.BatchNorm2d(c), shape

@@ -1,12 +1,14 @@
-//===- NormalizationImporters.cpp - BatchNormalization --------------------===//
+//===- NormalizationImporters.cpp - Batch and instance normalization ------===//
 //
 // PyTorch's BatchNorm1d/2d/3d as exported for training: each channel (dim
 // 1) is normalised with the mean and biased variance of the batch over
 // every other dim, then scaled and shifted by the trained weight and bias.
 // The running statistics are buffers, not parameters: in training mode
 // they are not read (MPT does not update them), in inference mode they are
-// the constants the normalisation uses. Built from existing ops, so the
-// differentiation and the mixed-precision classes are theirs.
+// the constants the normalisation uses. InstanceNormalization (PyTorch's
+// InstanceNorm1d/2d and, around a reshape to groups, GroupNorm) normalises
+// each sample's channel over its spatial dims. Built from existing ops, so
+// the differentiation and the mixed-precision classes are theirs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,12 +25,23 @@ namespace import {
 
 namespace {
 
+/// Broadcasts `value` ([N, C] with `withBatch`, else [C]) to `shape`
+/// ([N, C, ...]).
+Value expandTo(GraphImporter &im, const onnx::NodeProto &node, Value value,
+               ArrayRef<int64_t> shape, bool withBatch) {
+  SmallVector<int64_t> added;
+  for (int64_t dim = 0; dim < static_cast<int64_t>(shape.size()); ++dim)
+    if (dim > 1 || (dim == 0 && !withBatch))
+      added.push_back(dim);
+  return mlir::mpt::BroadcastOp::create(im.b, im.loc(node),
+                                        typeOf(value).clone(shape), value,
+                                        im.b.getDenseI64ArrayAttr(added));
+}
+
 /// Broadcasts the per-channel `value` ([C]) to `shape` ([N, C, ...]).
 Value perChannel(GraphImporter &im, const onnx::NodeProto &node, Value value,
                  ArrayRef<int64_t> shape) {
-  Shape channel(shape.size() - 1, 1);
-  channel[0] = shape[1];
-  return broadcastTo(im, node, reshape(im, node, value, channel), shape);
+  return expandTo(im, node, value, shape, /*withBatch=*/false);
 }
 
 llvm::Error importBatchNormalization(GraphImporter &im,
@@ -120,10 +133,75 @@ llvm::Error importBatchNormalization(GraphImporter &im,
   return llvm::Error::success();
 }
 
+/// Each (sample, channel) of an input of rank >= 3 normalised with the mean
+/// and biased variance of its spatial dims, then scaled and shifted per
+/// channel.
+llvm::Error importInstanceNormalization(GraphImporter &im,
+                                        const onnx::NodeProto &node) {
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  RankedTensorType type = typeOf(*input);
+  ArrayRef<int64_t> shape = type.getShape();
+  if (shape.size() < 3)
+    return im.fail(node, "the input " + shapeText(shape) +
+                             " must have rank >= 3 (batch, channels, "
+                             "spatial dims...)");
+  Type element = type.getElementType();
+  SmallVector<Value, 2> affine;
+  for (auto [index, name] : {std::pair{1, "scale"}, {2, "bias"}}) {
+    llvm::Expected<Value> value = im.value(node, index, element);
+    if (!value)
+      return value.takeError();
+    if (typeOf(*value).getShape() != ArrayRef<int64_t>{shape[1]})
+      return im.fail(node, llvm::Twine("the ") + name + " " +
+                               shapeText(typeOf(*value).getShape()) +
+                               " must be [" + llvm::Twine(shape[1]) +
+                               "], the channels (dim 1) of the input " +
+                               shapeText(shape));
+    affine.push_back(*value);
+  }
+  double epsilon = im.floatAttr(node, "epsilon", 1e-5);
+  if (!(epsilon >= 0.0) || std::isinf(epsilon))
+    return im.fail(node, "epsilon " + std::to_string(epsilon) +
+                             " must be finite and >= 0");
+
+  Location loc = im.loc(node);
+  RankedTensorType statType = type.clone({shape[0], shape[1]});
+  SmallVector<int64_t> spatial;
+  for (int64_t dim = 2; dim < static_cast<int64_t>(shape.size()); ++dim)
+    spatial.push_back(dim);
+  auto spatialMean = [&](Value value) -> Value {
+    return mlir::mpt::ReduceMeanOp::create(
+        im.b, loc, statType, value, im.b.getDenseI64ArrayAttr(spatial), false);
+  };
+  // A [N, C] statistic broadcast back over the spatial dims.
+  auto perSample = [&](Value value) {
+    return expandTo(im, node, value, shape, /*withBatch=*/true);
+  };
+  Value centered = mlir::mpt::SubOp::create(im.b, loc, type, *input,
+                                            perSample(spatialMean(*input)));
+  Value variance = spatialMean(
+      mlir::mpt::MulOp::create(im.b, loc, type, centered, centered));
+  Value deviation = mlir::mpt::SqrtOp::create(
+      im.b, loc,
+      mlir::mpt::AddOp::create(im.b, loc, statType, variance,
+                               scalarConstant(im, node, element, epsilon)));
+  Value normalised =
+      mlir::mpt::DivOp::create(im.b, loc, type, centered, perSample(deviation));
+  Value scaled = mlir::mpt::MulOp::create(
+      im.b, loc, type, normalised, perChannel(im, node, affine[0], shape));
+  im.setResult(
+      node, mlir::mpt::AddOp::create(im.b, loc, type, scaled,
+                                     perChannel(im, node, affine[1], shape)));
+  return llvm::Error::success();
+}
+
 } // namespace
 
 void addNormalizationImporters(llvm::StringMap<OpImporter> &importers) {
   importers["BatchNormalization"] = importBatchNormalization;
+  importers["InstanceNormalization"] = importInstanceNormalization;
 }
 
 } // namespace import

@@ -5,7 +5,7 @@ and parameters within 1e-3, f16 and bf16 finite and within 5%. Prints one
 line per case.
 
 usage: train_vs_torch.py SOURCE_ROOT MPT_IMPORT MPT_RUN GROUP
-GROUP: recurrent, batchnorm, conv-transpose or windows"""
+GROUP: recurrent, batchnorm, conv-transpose, windows or instancenorm"""
 import importlib.util
 import os
 import sys
@@ -146,6 +146,16 @@ groups = {"recurrent": {
                               nn.AvgPool1d(2, stride=2, ceil_mode=True,
                                            count_include_pad=False)),
         *adam, 13),
+}, "instancenorm": {
+    "groupnorm after a convolution": image_case(
+        (2, 4, 4), nn.Sequential(nn.Conv2d(2, 6, 3, padding=1), nn.GroupNorm(3, 6), nn.SiLU()),
+        *adam, 14),
+    "instancenorm2d, affine, opset 13": image_case(
+        (3, 4, 5), nn.Sequential(nn.Conv2d(3, 3, 1), nn.InstanceNorm2d(3, affine=True), nn.ReLU()),
+        "sgd", {"lr": 0.05}, 13),
+    "instancenorm1d over a sequence, no affine": image_case(
+        (3, 6), nn.Sequential(nn.Conv1d(3, 4, 3), nn.InstanceNorm1d(4), nn.Tanh()),
+        "momentum", {"lr": 0.01, "momentum": 0.9}, 17),
 }}
 cases = groups[group]
 for name, spec in cases.items():
