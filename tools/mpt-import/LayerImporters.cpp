@@ -344,10 +344,11 @@ void setWindowResult(GraphImporter &im, const onnx::NodeProto &node,
   im.setResult(node, result);
 }
 
-/// The input and weight of a Conv or ConvTranspose, lifted to 2-D, with its
-/// window attributes and the shapes as the node gives them (for messages).
+/// The input and weight of a Conv or ConvTranspose, lifted to 2-D, its bias
+/// (if any), its window attributes and the shapes as the node gives them
+/// (for messages).
 struct ConvOperands {
-  Value input, weight;
+  Value input, weight, bias;
   int64_t spatialRank;
   WindowAttrs attrs;
   ArrayRef<int64_t> givenInput, givenWeight;
@@ -382,6 +383,13 @@ llvm::Expected<ConvOperands> convOperands(GraphImporter &im,
   operands.attrs = std::move(*attrs);
   operands.input = liftTo2D(im, node, *input);
   operands.weight = liftTo2D(im, node, *weight);
+  if (im.hasInput(node, 2)) {
+    llvm::Expected<Value> bias =
+        im.value(node, 2, typeOf(*input).getElementType());
+    if (!bias)
+      return bias.takeError();
+    operands.bias = *bias;
+  }
   return operands;
 }
 
@@ -389,9 +397,9 @@ llvm::Error importConv(GraphImporter &im, const onnx::NodeProto &node) {
   llvm::Expected<ConvOperands> operands = convOperands(im, node, "convolution");
   if (!operands)
     return operands.takeError();
-  auto &[lifted, weight2D, spatialRank, attrs, given, givenWeight] = *operands;
+  auto &[lifted, weight2D, bias, spatialRank, attrs, given, givenWeight] =
+      *operands;
   RankedTensorType type = typeOf(lifted);
-  Type element = type.getElementType();
   ArrayRef<int64_t> w = typeOf(weight2D).getShape();
   int64_t groups = im.intAttr(node, "group", 1);
   if (groups < 1 || w[0] % groups != 0 || type.getDimSize(1) != w[1] * groups)
@@ -401,13 +409,6 @@ llvm::Error importConv(GraphImporter &im, const onnx::NodeProto &node) {
                              "; expected a group that divides the output "
                              "channels, with input channels = weight dim 1 * "
                              "group");
-  Value bias;
-  if (im.hasInput(node, 2)) {
-    llvm::Expected<Value> value = im.value(node, 2, element);
-    if (!value)
-      return value.takeError();
-    bias = *value;
-  }
   mlir::mpt::Window2D window = mlir::mpt::Window2D::get(
       attrs.kernel, attrs.strides, attrs.pads, attrs.dilations);
   Shape shape = {type.getDimSize(0), w[0],
@@ -439,9 +440,9 @@ llvm::Error importConvTranspose(GraphImporter &im,
       convOperands(im, node, "transposed convolution");
   if (!operands)
     return operands.takeError();
-  auto &[lifted, weight2D, spatialRank, attrs, given, givenWeight] = *operands;
+  auto &[lifted, weight2D, bias, spatialRank, attrs, given, givenWeight] =
+      *operands;
   RankedTensorType type = typeOf(lifted);
-  Type element = type.getElementType();
   ArrayRef<int64_t> w = typeOf(weight2D).getShape();
   int64_t groups = im.intAttr(node, "group", 1);
   if (groups < 1 || type.getDimSize(1) != w[0] ||
@@ -468,12 +469,7 @@ llvm::Error importConvTranspose(GraphImporter &im,
                                shapeText(strides) + " minus 1");
   if (spatialRank == 1)
     outputPadding.insert(outputPadding.begin(), 0);
-  Value bias;
-  if (im.hasInput(node, 2)) {
-    llvm::Expected<Value> value = im.value(node, 2, element);
-    if (!value)
-      return value.takeError();
-    bias = *value;
+  if (bias) {
     ArrayRef<int64_t> b = typeOf(bias).getShape();
     if (b.size() != 1 || b[0] != w[1] * groups)
       return im.fail(node, "the bias " + shapeText(b) + " must be [" +

@@ -44,6 +44,34 @@ Value perChannel(GraphImporter &im, const onnx::NodeProto &node, Value value,
   return expandTo(im, node, value, shape, /*withBatch=*/false);
 }
 
+/// Input `index`, a per-channel value `name` for the input of `type`: [C].
+llvm::Expected<Value> channelInput(GraphImporter &im,
+                                   const onnx::NodeProto &node, unsigned index,
+                                   llvm::StringRef name,
+                                   RankedTensorType type) {
+  llvm::Expected<Value> value = im.value(node, index, type.getElementType());
+  if (!value)
+    return value.takeError();
+  int64_t channels = type.getDimSize(1);
+  if (typeOf(*value).getShape() != ArrayRef<int64_t>{channels})
+    return im.fail(node, "the " + name + " " +
+                             shapeText(typeOf(*value).getShape()) +
+                             " must be [" + llvm::Twine(channels) +
+                             "], the channels (dim 1) of the input " +
+                             shapeText(type.getShape()));
+  return *value;
+}
+
+/// The `epsilon` attribute: finite and >= 0.
+llvm::Expected<double> epsilonAttr(GraphImporter &im,
+                                   const onnx::NodeProto &node) {
+  double epsilon = im.floatAttr(node, "epsilon", 1e-5);
+  if (!(epsilon >= 0.0) || std::isinf(epsilon))
+    return im.fail(node, "epsilon " + std::to_string(epsilon) +
+                             " must be finite and >= 0");
+  return epsilon;
+}
+
 llvm::Error importBatchNormalization(GraphImporter &im,
                                      const onnx::NodeProto &node) {
   // Opset 13 trains when it has the statistics outputs, later opsets when
@@ -65,17 +93,8 @@ llvm::Error importBatchNormalization(GraphImporter &im,
                              " must have rank >= 2 (batch, channels, ...)");
   int64_t channels = shape[1];
   Type element = type.getElementType();
-  auto perChannelInput = [&](unsigned index,
-                             llvm::StringRef name) -> llvm::Expected<Value> {
-    llvm::Expected<Value> value = im.value(node, index, element);
-    if (!value)
-      return value.takeError();
-    if (typeOf(*value).getShape() != ArrayRef<int64_t>{channels})
-      return im.fail(
-          node, "the " + name + " " + shapeText(typeOf(*value).getShape()) +
-                    " must be [" + llvm::Twine(channels) +
-                    "], the channels (dim 1) of the input " + shapeText(shape));
-    return *value;
+  auto perChannelInput = [&](unsigned index, llvm::StringRef name) {
+    return channelInput(im, node, index, name, type);
   };
   llvm::Expected<Value> scale = perChannelInput(1, "scale");
   if (!scale)
@@ -83,10 +102,9 @@ llvm::Error importBatchNormalization(GraphImporter &im,
   llvm::Expected<Value> bias = perChannelInput(2, "bias");
   if (!bias)
     return bias.takeError();
-  double epsilon = im.floatAttr(node, "epsilon", 1e-5);
-  if (!(epsilon >= 0.0) || std::isinf(epsilon))
-    return im.fail(node, "epsilon " + std::to_string(epsilon) +
-                             " must be finite and >= 0");
+  llvm::Expected<double> epsilon = epsilonAttr(im, node);
+  if (!epsilon)
+    return epsilon.takeError();
 
   Location loc = im.loc(node);
   RankedTensorType channelType = type.clone({channels});
@@ -122,7 +140,7 @@ llvm::Error importBatchNormalization(GraphImporter &im,
   Value deviation = mlir::mpt::SqrtOp::create(
       im.b, loc,
       mlir::mpt::AddOp::create(im.b, loc, channelType, variance,
-                               scalarConstant(im, node, element, epsilon)));
+                               scalarConstant(im, node, element, *epsilon)));
   Value factor =
       mlir::mpt::DivOp::create(im.b, loc, channelType, *scale, deviation);
   Value scaled = mlir::mpt::MulOp::create(im.b, loc, type, centered,
@@ -150,21 +168,14 @@ llvm::Error importInstanceNormalization(GraphImporter &im,
   Type element = type.getElementType();
   SmallVector<Value, 2> affine;
   for (auto [index, name] : {std::pair{1, "scale"}, {2, "bias"}}) {
-    llvm::Expected<Value> value = im.value(node, index, element);
+    llvm::Expected<Value> value = channelInput(im, node, index, name, type);
     if (!value)
       return value.takeError();
-    if (typeOf(*value).getShape() != ArrayRef<int64_t>{shape[1]})
-      return im.fail(node, llvm::Twine("the ") + name + " " +
-                               shapeText(typeOf(*value).getShape()) +
-                               " must be [" + llvm::Twine(shape[1]) +
-                               "], the channels (dim 1) of the input " +
-                               shapeText(shape));
     affine.push_back(*value);
   }
-  double epsilon = im.floatAttr(node, "epsilon", 1e-5);
-  if (!(epsilon >= 0.0) || std::isinf(epsilon))
-    return im.fail(node, "epsilon " + std::to_string(epsilon) +
-                             " must be finite and >= 0");
+  llvm::Expected<double> epsilon = epsilonAttr(im, node);
+  if (!epsilon)
+    return epsilon.takeError();
 
   Location loc = im.loc(node);
   RankedTensorType statType = type.clone({shape[0], shape[1]});
@@ -186,7 +197,7 @@ llvm::Error importInstanceNormalization(GraphImporter &im,
   Value deviation = mlir::mpt::SqrtOp::create(
       im.b, loc,
       mlir::mpt::AddOp::create(im.b, loc, statType, variance,
-                               scalarConstant(im, node, element, epsilon)));
+                               scalarConstant(im, node, element, *epsilon)));
   Value normalised =
       mlir::mpt::DivOp::create(im.b, loc, type, centered, perSample(deviation));
   Value scaled = mlir::mpt::MulOp::create(

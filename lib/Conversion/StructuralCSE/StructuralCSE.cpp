@@ -33,41 +33,38 @@ constexpr llvm::StringLiteral kHashAttr = "mpt.cse_hash";
 
 /// A hash of `root`'s regions that equivalent ops share: every nested op by
 /// its name, attributes, properties and result types; an operand defined
-/// inside `root` by the position of its definition (block arguments and
-/// results numbered in walk order), one defined outside by its identity.
+/// inside `root` by the position of its definition (block arguments, then
+/// results, numbered in walk order), one defined outside by its identity.
 llvm::hash_code hashRegions(Operation *root) {
   llvm::DenseMap<Value, unsigned> local;
-  auto number = [&](Value value) { local.try_emplace(value, local.size()); };
   llvm::hash_code hash(0);
-  for (Region &region : root->getRegions()) {
-    hash = llvm::hash_combine(hash, region.getBlocks().size());
-    region.walk<WalkOrder::PreOrder>([&](Block *block) {
-      hash = llvm::hash_combine(hash, block->getNumArguments());
-      for (BlockArgument argument : block->getArguments()) {
-        number(argument);
-        hash = llvm::hash_combine(hash, argument.getType());
-      }
-    });
-    region.walk<WalkOrder::PreOrder>([&](Operation *op) {
-      for (Region &nested : op->getRegions())
-        for (Block &block : nested)
-          for (BlockArgument argument : block.getArguments())
-            number(argument);
-      hash = llvm::hash_combine(
-          hash, OperationEquivalence::computeHash(
-                    op,
-                    [&](Value operand) {
-                      auto found = local.find(operand);
-                      return found == local.end()
-                                 ? hash_value(operand)
-                                 : llvm::hash_combine(found->second, 1);
-                    },
-                    OperationEquivalence::ignoreHashValue,
-                    OperationEquivalence::IgnoreLocations));
+  root->walk<WalkOrder::PreOrder>([&](Block *block) {
+    hash = llvm::hash_combine(hash, block->getNumArguments());
+    for (BlockArgument argument : block->getArguments()) {
+      local.try_emplace(argument, local.size());
+      hash = llvm::hash_combine(hash, argument.getType());
+    }
+  });
+  root->walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (op != root)
       for (Value result : op->getResults())
-        number(result);
-    });
-  }
+        local.try_emplace(result, local.size());
+  });
+  root->walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (op == root)
+      return;
+    hash = llvm::hash_combine(hash, OperationEquivalence::computeHash(
+                                        op,
+                                        [&](Value operand) {
+                                          auto found = local.find(operand);
+                                          return found == local.end()
+                                                     ? hash_value(operand)
+                                                     : llvm::hash_combine(
+                                                           found->second, 1);
+                                        },
+                                        OperationEquivalence::ignoreHashValue,
+                                        OperationEquivalence::IgnoreLocations));
+  });
   return hash;
 }
 
