@@ -32,5 +32,7 @@ std::string mlir::mpt::hostKernelOptions(bool allowBF16Dot) {
     options += "register-rows=4 register-cols=16";
   else if (allowBF16Dot && features.lookup("avx512bf16"))
     options += "bf16-dot-product=true";
+  if (!features.lookup("avx512bf16"))
+    options += std::string(options.empty() ? "" : " ") + "expand-bf16=true";
   return options;
 }

@@ -23,7 +23,8 @@ bool requestAMX();
 /// the features of this CPU (AMX aside, see requestAMX): the bf16
 /// dot-product kernel where it has AVX512-BF16 and `allowBF16Dot`, and
 /// register blocks of 4 x 16 (eight 256-bit accumulators) where it has no
-/// AVX-512, whose 8 x 32 blocks would need 32 accumulator registers there.
+/// AVX-512, whose 8 x 32 blocks would need 32 accumulator registers there;
+/// bf16 conversions in integer arithmetic where it has no AVX512-BF16.
 /// Space-separated `name=value` pairs, empty for the defaults.
 std::string hostKernelOptions(bool allowBF16Dot);
 

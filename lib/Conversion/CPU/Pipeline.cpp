@@ -83,6 +83,8 @@ void addLLVMLowering(OpPassManager &pm, const CPUPipelineOptions &options) {
   bodies.addPass(memref::createExpandStridedMetadataPass());
   bodies.addPass(createLowerAffinePass());
   bodies.addPass(createConvertMathToLLVMPass());
+  if (options.expandBF16)
+    bodies.addPass(createExpandBF16Conversions());
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.x86Vector = true;
   vectorToLLVM.amx = options.amx;

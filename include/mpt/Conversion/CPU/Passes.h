@@ -48,6 +48,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "instead of the FMA kernel (needs avx512_bf16; mpt-run "
                      "turns it on where the CPU has it)"),
       llvm::cl::init(false)};
+  Option<bool> expandBF16{
+      *this, "expand-bf16",
+      llvm::cl::desc("Round to and widen from bf16 with integer arithmetic "
+                     "(mpt-cpu-expand-bf16-conversions) instead of LLVM's "
+                     "conversions, which call compiler-rt where the CPU has "
+                     "no AVX512-BF16 (mpt-run turns it on there)"),
+      llvm::cl::init(false)};
   Option<int64_t> registerRows{
       *this, "register-rows",
       llvm::cl::desc("Rows of the GEMM kernels' register blocks (8 for "

@@ -432,4 +432,30 @@ def LowerStridedCopies : Pass<"mpt-cpu-lower-strided-copies", "func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def ExpandBF16Conversions : Pass<"mpt-cpu-expand-bf16-conversions",
+                                 "func::FuncOp"> {
+  let summary = "Rounds to and widens from bf16 with integer arithmetic";
+  let description = [{
+    Without AVX512-BF16, LLVM rounds f32 to bf16 by calling
+    `__truncsfbf2`, a compiler-rt function that neither the JIT nor the
+    trainers link (and one call per element where the vectors would do
+    sixteen); it also rounds back the f32 result of any arithmetic it
+    promotes from bf16 (a `llvm.maximum` of a bf16 ReLU, an `fcmp`). On
+    such CPUs `--mpt-lower-to-llvm{expand-bf16=true}` runs this pass before
+    the LLVM lowering: arith ops on bf16 values are computed on widened
+    operands in f32 and rounded back (upstream's emulation of unsupported
+    floats; exact for the maxima, comparisons and negations that reach
+    here), then every `arith.truncf` from f32 to bf16 becomes the integer
+    form of round-to-nearest-even (NaN kept a NaN) on the f32 bits, and
+    every `arith.extf` from bf16 a shift, on scalars and vectors alike.
+
+    ```mlir
+    %h = arith.truncf %x : vector<16xf32> to vector<16xbf16>
+    ```
+    becomes a bitcast of `%x` to `vector<16xi32>`, the rounding bias added,
+    a shift right by 16, a truncation to `i16` and a bitcast to `bf16`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 #endif // MPT_CONVERSION_CPU_PASSES_TD
