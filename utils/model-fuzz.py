@@ -325,6 +325,9 @@ def main():
                         help="mpt-run precisions; fp32 is always run (default fp32,f16,bf16)")
     parser.add_argument("--reproducers", default="model-fuzz-failures",
                         help="where failing seeds leave their directories")
+    parser.add_argument("--rare-rate", type=float, default=0.1,
+                        help="share of models that may have one of the rarer ops (default 0.1; "
+                             "another rate makes other models of the same seeds)")
     args = parser.parse_args()
     tools = {"mpt-import": args.mpt_import, "mpt-run": args.mpt_run}
     precisions = args.precisions.split(",")
@@ -333,7 +336,7 @@ def main():
     warnings.simplefilter("ignore")
     failures = 0
     for seed in parse_seeds(args.seeds):
-        case = generate(seed)
+        case = generate(seed, args.rare_rate)
         summary = " ".join(case["parts"])
         setup = (f"b{case['batch']} {case['loss']} {case['optimizer']} opset{case['opset']}")
         with tempfile.TemporaryDirectory(prefix="model-fuzz-") as directory:

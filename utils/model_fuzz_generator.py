@@ -67,15 +67,30 @@ def activation(rng):
     return rng.choice(choices)
 
 
-# Ops mpt-import rejects: one of them in a model makes a clear import error
-# the expected outcome.
-def unsupported_vector(rng, width):
+# Rarer vector ops, at most one in a model (in one model in ten, unless
+# `rare_rate` says otherwise): the activations PyTorch exports as Celu,
+# Shrink and Sign, a flip (a Slice with a negative step), conditions
+# computed by the step (torch.where, a threshold, masks as factors,
+# masked_fill), and ops mpt-import rejects (CumSum, TopK), whose clear
+# import error is then the expected outcome. Each is
+# (name, module, supported).
+def rare_vector(rng, width):
+    small = width % 2 == 0
     return rng.choice(
         [
-            ("celu", nn.CELU()),
-            ("hardshrink", nn.Hardshrink()),
-            ("softshrink", nn.Softshrink()),
-            ("sign", Apply(lambda m, x: x * torch.sign(x))),
+            ("celu", nn.CELU(0.5 if small else 2.0), True),
+            ("hardshrink", nn.Hardshrink(0.1 if small else 0.5), True),
+            ("softshrink", nn.Softshrink(0.1 if small else 0.5), True),
+            ("x*sign", Apply(lambda m, x: x * torch.sign(x)), True),
+            ("where(x>0)", Apply(lambda m, x: torch.where(x > 0, x, 0.1 * x)), True),
+            # nn.Threshold's semantics (PyTorch 1.13 exports only a zero
+            # threshold): masked_fill, a Where.
+            ("threshold", Apply(lambda m, x: x.masked_fill(x <= 0.1, -0.5)), True),
+            ("x*(x<1)", Apply(lambda m, x: x * (x < 1.0).float()), True),
+            ("masked_fill(|x|>2)", Apply(lambda m, x: x.masked_fill(x.abs() > 2, 0.0)), True),
+            ("cumsum", Apply(lambda m, x: torch.cumsum(x, dim=-1)), False),
+            ("flip", Apply(lambda m, x: torch.flip(x, dims=[-1])), True),
+            ("sort", Apply(lambda m, x: torch.sort(x, dim=-1).values), False),
         ]
     )
 
@@ -83,11 +98,12 @@ def unsupported_vector(rng, width):
 class Generator:
     """Builds a random model; `parts` records its architecture."""
 
-    def __init__(self, rng, allow_unsupported):
+    def __init__(self, rng, allow_rare):
         self.rng = rng
         self.parts = []
+        self.rare = False
         self.unsupported = []
-        self.allow_unsupported = allow_unsupported
+        self.allow_rare = allow_rare
         # The batch size: batch norm needs more than one value per channel.
         self.batch = 1
 
@@ -97,12 +113,14 @@ class Generator:
             return self.rng.choice([17, 24, 33, 40, 65])
         return self.rng.randint(low, high)
 
-    def maybe_unsupported(self, blocks, shape):
-        if not self.allow_unsupported or self.unsupported or shape[0] == "img":
+    def maybe_rare(self, blocks, shape):
+        if not self.allow_rare or self.rare or shape[0] == "img":
             return
-        name, module = unsupported_vector(self.rng, shape[-1])
-        self.unsupported.append(name)
-        self.parts.append(name + "!")
+        name, module, supported = rare_vector(self.rng, shape[-1])
+        self.rare = True
+        if not supported:
+            self.unsupported.append(name)
+        self.parts.append(name + ("" if supported else "!"))
         blocks.append(module)
 
     # Each block builder takes the activation's shape (without the batch
@@ -479,13 +497,14 @@ def attention(m, x, heads):
     return out.transpose(1, 2).reshape(batch, time, width)
 
 
-def generate(seed):
+def generate(seed, rare_rate=0.1):
     """The random case of a seed: a dict with the model, its data and how
-    to train it."""
+    to train it; `rare_rate` is the share of models that may have one of
+    the rarer vector ops."""
     rng = random.Random(seed)
     torch.manual_seed(seed)
     data_rng = np.random.default_rng(seed)
-    gen = Generator(rng, allow_unsupported=rng.random() < 0.1)
+    gen = Generator(rng, allow_rare=rng.random() < rare_rate)
     batch = rng.choice([1, 2, 3, 4, 5, 8, 16, 32])
     gen.batch = batch
     samples = batch * rng.randint(1, 3)
@@ -514,8 +533,8 @@ def generate(seed):
         module, shape = gen.block(shape)
         blocks.append(module)
         if rng.random() < 0.3:
-            gen.maybe_unsupported(blocks, shape)
-    gen.maybe_unsupported(blocks, shape)
+            gen.maybe_rare(blocks, shape)
+    gen.maybe_rare(blocks, shape)
     loss = rng.choice(["mse", "cross-entropy", "probabilities"])
     if shape[0] == "img":
         blocks.append(nn.Flatten())

@@ -1,11 +1,11 @@
-//===- ActivationImporters.cpp - ONNX activations to mpt ops
-//---------------===//
+//===- ActivationImporters.cpp - ONNX activations to mpt ops --------------===//
 //
-// The activations with parameters (LeakyRelu, Elu, Selu, HardSigmoid, Clip)
-// and the other piecewise ones (Softplus, Abs, HardSwish), each one op of
-// MPTActivationOps.td; PRelu and Softsign, built from other mpt ops. PyTorch
-// exports Hardtanh, ReLU6 and clamp as Clip, Hardsigmoid as HardSigmoid with
-// alpha 1/6, and Hardswish before opset 14 as x * HardSigmoid(x).
+// The activations with parameters (LeakyRelu, Elu, Selu, Celu, HardSigmoid,
+// Clip, Shrink) and the other piecewise ones (Softplus, Abs, HardSwish,
+// Sign), each one op of MPTActivationOps.td; PRelu and Softsign, built from
+// other mpt ops. PyTorch exports Hardtanh, ReLU6 and clamp as Clip,
+// Hardsigmoid as HardSigmoid with alpha 1/6, Hardswish before opset 14 as
+// x * HardSigmoid(x), CELU as Celu, and Hardshrink and Softshrink as Shrink.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,6 +61,26 @@ llvm::Error importSelu(GraphImporter &im, const onnx::NodeProto &node) {
       im, node,
       {{"alpha", im.floatAttr(node, "alpha", 1.67326319217681884765625)},
        {"scale", im.floatAttr(node, "gamma", 1.05070102214813232421875)}});
+}
+
+/// CELU is PyTorch's elu kernel with the input scaled by 1 / alpha.
+llvm::Error importCelu(GraphImporter &im, const onnx::NodeProto &node) {
+  double alpha = im.floatAttr(node, "alpha", 1.0);
+  if (alpha == 0)
+    return im.fail(node, "alpha is 0; expected a nonzero number (the input "
+                         "is divided by it)");
+  return importActivation<mlir::mpt::EluOp>(
+      im, node, {{"alpha", alpha}, {"input_scale", 1.0 / alpha}});
+}
+
+/// Shrink: PyTorch's Hardshrink (bias 0) and Softshrink (bias = lambd).
+llvm::Error importShrink(GraphImporter &im, const onnx::NodeProto &node) {
+  double lambd = im.floatAttr(node, "lambd", 0.5);
+  if (lambd < 0)
+    return im.fail(node, "lambd is " + std::to_string(lambd) +
+                             "; expected a number >= 0");
+  return importActivation<mlir::mpt::ShrinkOp>(
+      im, node, {{"lambd", lambd}, {"bias", im.floatAttr(node, "bias", 0.0)}});
 }
 
 llvm::Error importHardSigmoid(GraphImporter &im, const onnx::NodeProto &node) {
@@ -158,6 +178,8 @@ void addActivationImporters(llvm::StringMap<OpImporter> &importers) {
   importers["LeakyRelu"] = importLeakyRelu;
   importers["Elu"] = importElu;
   importers["Selu"] = importSelu;
+  importers["Celu"] = importCelu;
+  importers["Shrink"] = importShrink;
   importers["HardSigmoid"] = importHardSigmoid;
   importers["Clip"] = importClip;
   importers["PRelu"] = importPRelu;
@@ -170,6 +192,9 @@ void addActivationImporters(llvm::StringMap<OpImporter> &importers) {
   };
   importers["HardSwish"] = [](GraphImporter &im, const onnx::NodeProto &node) {
     return importActivation<mlir::mpt::HardSwishOp>(im, node);
+  };
+  importers["Sign"] = [](GraphImporter &im, const onnx::NodeProto &node) {
+    return importActivation<mlir::mpt::SignOp>(im, node);
   };
 }
 

@@ -2,8 +2,9 @@
 //
 // Arithmetic with NumPy broadcasting, made explicit with `mpt.reshape` and
 // `mpt.broadcast` where the mpt op's trailing-dims rule does not cover it;
-// unary math, softmax, float casts, selection by a known mask, and the ops
-// that import as nothing.
+// unary math, softmax, float casts, comparisons and logic computed by the
+// step as 0/1 masks, selection by a mask, and the ops that import as
+// nothing.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,13 +26,19 @@ namespace import {
 
 namespace {
 
-template <typename OpT>
-llvm::Error importBinary(GraphImporter &im, const onnx::NodeProto &node) {
+/// Both float operands of a binary node, broadcast as the binary mpt ops
+/// take them.
+llvm::Expected<std::pair<Value, Value>>
+broadcastFloatOperands(GraphImporter &im, const onnx::NodeProto &node) {
   auto operands = floatOperands(im, node);
   if (!operands)
     return operands.takeError();
-  auto broadcast =
-      broadcastOperands(im, node, operands->first, operands->second);
+  return broadcastOperands(im, node, operands->first, operands->second);
+}
+
+template <typename OpT>
+llvm::Error importBinary(GraphImporter &im, const onnx::NodeProto &node) {
+  auto broadcast = broadcastFloatOperands(im, node);
   if (!broadcast)
     return broadcast.takeError();
   auto [lhs, rhs] = *broadcast;
@@ -140,6 +147,17 @@ llvm::Error importSoftmax(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
+/// `mask predicate 0` for a mask of any shape.
+Value compareWithZero(GraphImporter &im, const onnx::NodeProto &node,
+                      mlir::mpt::ComparePredicate predicate, Value mask) {
+  RankedTensorType type = typeOf(mask);
+  Value zero = broadcastTo(im, node,
+                           scalarConstant(im, node, type.getElementType(), 0.0),
+                           type.getShape());
+  return mlir::mpt::CompareOp::create(im.b, im.loc(node), predicate, mask,
+                                      zero);
+}
+
 llvm::Error importCast(GraphImporter &im, const onnx::NodeProto &node) {
   llvm::Expected<Value> input = im.floatValue(node, 0);
   if (!input)
@@ -154,11 +172,15 @@ llvm::Error importCast(GraphImporter &im, const onnx::NodeProto &node) {
     element = im.b.getF16Type();
   else if (to == onnx::TensorProto::BFLOAT16)
     element = im.b.getBF16Type();
-  else
+  else if (to == onnx::TensorProto::BOOL) {
+    im.setResult(node, compareWithZero(
+                           im, node, mlir::mpt::ComparePredicate::NE, *input));
+    return llvm::Error::success();
+  } else
     return im.fail(node, "casting a float tensor to " +
                              elementTypeName(static_cast<int32_t>(to)) +
                              " is not supported; supported: FLOAT, DOUBLE, "
-                             "FLOAT16, BFLOAT16");
+                             "FLOAT16, BFLOAT16, BOOL");
   RankedTensorType type = typeOf(*input);
   Value result = *input;
   if (type.getElementType() != element)
@@ -192,12 +214,8 @@ int64_t broadcastSourceIndex(ArrayRef<int64_t> shape, ArrayRef<int64_t> source,
 /// multiplied by a 0/1 mask of where it is selected, and the selected
 /// values of a known branch are one constant added to them, so a fill of
 /// -inf stays exact (its unselected elements are 0, not -inf * 0).
-llvm::Error importWhere(GraphImporter &im, const onnx::NodeProto &node) {
-  const HostConstant *condition = im.constant(node, 0);
-  if (!condition)
-    return im.fail(node, "the condition must be known at import time (a "
-                         "mask); a condition computed by the step is not "
-                         "supported");
+llvm::Error importKnownWhere(GraphImporter &im, const onnx::NodeProto &node,
+                             const HostConstant *condition) {
   const HostConstant *known[2] = {im.constant(node, 1), im.constant(node, 2)};
   llvm::Expected<Value> first = im.floatValue(node, known[0] ? 2 : 1);
   if (!first)
@@ -267,6 +285,105 @@ llvm::Error importWhere(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
+/// `value` of `shape` with the element type `element`: a cast (exact for
+/// a 0/1 mask) and a broadcast where needed.
+Value fitTo(GraphImporter &im, const onnx::NodeProto &node, Value value,
+            Type element, ArrayRef<int64_t> shape) {
+  RankedTensorType type = typeOf(value);
+  if (type.getElementType() != element)
+    value = mlir::mpt::CastOp::create(im.b, im.loc(node), type.clone(element),
+                                      value);
+  return broadcastTo(im, node, value, shape);
+}
+
+/// Where with a condition computed by the step: mpt.select of the branches,
+/// each broadcast to the result's shape.
+llvm::Error importWhere(GraphImporter &im, const onnx::NodeProto &node) {
+  if (const HostConstant *condition = im.constant(node, 0))
+    return importKnownWhere(im, node, condition);
+  llvm::Expected<Value> condition = im.floatValue(node, 0);
+  if (!condition)
+    return condition.takeError();
+  // The float type of a branch computed at run time, else f32.
+  Type element = im.b.getF32Type();
+  for (unsigned index : {1u, 2u})
+    if (!im.constant(node, index)) {
+      llvm::Expected<Value> branch = im.floatValue(node, index);
+      if (!branch)
+        return branch.takeError();
+      element = typeOf(*branch).getElementType();
+      break;
+    }
+  Value operands[3] = {*condition};
+  Shape shape(typeOf(*condition).getShape());
+  for (unsigned index : {1u, 2u}) {
+    llvm::Expected<Value> branch = im.value(node, index, element);
+    if (!branch)
+      return branch.takeError();
+    if (!isa<FloatType>(typeOf(*branch).getElementType()))
+      return im.fail(node,
+                     "input " + llvm::Twine(index) + " must be a float tensor");
+    operands[index] = *branch;
+    llvm::Expected<Shape> joined =
+        broadcastShape(im, node, shape, typeOf(*branch).getShape());
+    if (!joined)
+      return joined.takeError();
+    shape = *joined;
+  }
+  for (Value &operand : operands)
+    operand = fitTo(im, node, operand, element, shape);
+  im.setResult(node,
+               mlir::mpt::SelectOp::create(im.b, im.loc(node), operands[0],
+                                           operands[1], operands[2]));
+  return llvm::Error::success();
+}
+
+/// A comparison computed by the step: a 0/1 mask of the broadcast shape in
+/// the operands' float type, which Where, Not, And, Or and Cast read.
+template <mlir::mpt::ComparePredicate predicate>
+llvm::Error importComparison(GraphImporter &im, const onnx::NodeProto &node) {
+  auto broadcast = broadcastFloatOperands(im, node);
+  if (!broadcast)
+    return broadcast.takeError();
+  auto [lhs, rhs] = *broadcast;
+  rhs = broadcastTo(im, node, rhs, typeOf(lhs).getShape());
+  im.setResult(node, mlir::mpt::CompareOp::create(im.b, im.loc(node), predicate,
+                                                  lhs, rhs));
+  return llvm::Error::success();
+}
+
+/// Not, And, Or and Xor of masks computed by the step (0/1 in a float
+/// type): `m == 0`, `m1 * m2`, `m1 + m2 != 0` and `m1 != m2`.
+llvm::Error importLogical(GraphImporter &im, const onnx::NodeProto &node) {
+  using mlir::mpt::ComparePredicate;
+  llvm::StringRef op = node.op_type();
+  if (op == "Not") {
+    llvm::Expected<Value> mask = im.floatValue(node, 0);
+    if (!mask)
+      return mask.takeError();
+    im.setResult(node, compareWithZero(im, node, ComparePredicate::EQ, *mask));
+    return llvm::Error::success();
+  }
+  auto broadcast = broadcastFloatOperands(im, node);
+  if (!broadcast)
+    return broadcast.takeError();
+  auto [lhs, rhs] = *broadcast;
+  Location loc = im.loc(node);
+  Value result;
+  if (op == "And") {
+    result = mlir::mpt::MulOp::create(im.b, loc, lhs, rhs);
+  } else if (op == "Or") {
+    result = compareWithZero(im, node, ComparePredicate::NE,
+                             mlir::mpt::AddOp::create(im.b, loc, lhs, rhs));
+  } else {
+    rhs = broadcastTo(im, node, rhs, typeOf(lhs).getShape());
+    result =
+        mlir::mpt::CompareOp::create(im.b, loc, ComparePredicate::NE, lhs, rhs);
+  }
+  im.setResult(node, result);
+  return llvm::Error::success();
+}
+
 } // namespace
 
 void addElementwiseImporters(llvm::StringMap<OpImporter> &importers) {
@@ -290,6 +407,14 @@ void addElementwiseImporters(llvm::StringMap<OpImporter> &importers) {
   importers["LogSoftmax"] = importSoftmax<mlir::mpt::LogSoftmaxOp>;
   importers["Cast"] = importCast;
   importers["Where"] = importWhere;
+  using mlir::mpt::ComparePredicate;
+  importers["Greater"] = importComparison<ComparePredicate::GT>;
+  importers["GreaterOrEqual"] = importComparison<ComparePredicate::GE>;
+  importers["Less"] = importComparison<ComparePredicate::LT>;
+  importers["LessOrEqual"] = importComparison<ComparePredicate::LE>;
+  importers["Equal"] = importComparison<ComparePredicate::EQ>;
+  for (const char *name : {"Not", "And", "Or", "Xor"})
+    importers[name] = importLogical;
 }
 
 } // namespace import

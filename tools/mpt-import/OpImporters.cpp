@@ -26,10 +26,10 @@ std::string supportedOpTypes() {
   llvm::SmallVector<std::string> names;
   for (const auto &entry : opImporters())
     names.push_back(entry.getKey().str());
-  for (const char *folded :
-       {"Constant", "Shape", "ConstantOfShape", "Equal", "Range"})
+  for (const char *folded : {"Constant", "Shape", "ConstantOfShape", "Range"})
     names.push_back(folded);
   llvm::sort(names);
+  names.erase(llvm::unique(names), names.end());
   std::string text;
   for (const std::string &name : names)
     text += (text.empty() ? "" : ", ") + name;

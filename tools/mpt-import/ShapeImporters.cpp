@@ -215,7 +215,7 @@ llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
                                llvm::Twine(count) + ")");
   int64_t rank = type.getRank();
   Shape offsets(rank, 0), strides(rank, 1), sizes(type.getShape());
-  llvm::SmallVector<bool> sliced(rank, false);
+  llvm::SmallVector<bool> sliced(rank, false), reversed(rank, false);
   for (size_t i = 0; i < count; ++i) {
     int64_t axisValue = axes->empty() ? static_cast<int64_t>(i) : (*axes)[i];
     llvm::Expected<int64_t> axis = normalizeAxis(im, node, axisValue, rank);
@@ -225,24 +225,59 @@ llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
       return im.fail(node, "axes name dim " + llvm::Twine(*axis) + " twice");
     sliced[*axis] = true;
     int64_t step = steps->empty() ? 1 : (*steps)[i];
-    if (step <= 0)
-      return im.fail(node, "step " + llvm::Twine(step) +
-                               " is not supported; supported: positive steps");
+    if (step == 0)
+      return im.fail(node, "step 0 along dim " + llvm::Twine(*axis) +
+                               "; expected a nonzero step");
+    if (step == std::numeric_limits<int64_t>::min())
+      return im.fail(node, "step " + llvm::Twine(step) + " along dim " +
+                               llvm::Twine(*axis) + " is out of range");
+    // ONNX counts negative bounds from the end, then clamps them to
+    // [0, size] going forward; going backward, the start to [0, size - 1]
+    // and the end to [-1, size - 1].
     int64_t size = type.getDimSize(*axis);
-    int64_t start = (*starts)[i], end = (*ends)[i];
-    start = std::clamp(start < 0 ? start + size : start, int64_t(0), size);
-    end = std::clamp(end < 0 ? end + size : end, int64_t(0), size);
-    if (end <= start)
+    int64_t high = step > 0 ? size : size - 1;
+    auto clampBound = [&](int64_t bound, int64_t low) {
+      if (bound < 0)
+        bound = bound < -size ? low : bound + size;
+      return std::clamp(bound, low, high);
+    };
+    int64_t start = clampBound((*starts)[i], 0);
+    int64_t end = clampBound((*ends)[i], step > 0 ? 0 : -1);
+    int64_t distance = step > 0 ? end - start : start - end;
+    if (distance <= 0)
       return im.fail(node, "the slice of dim " + llvm::Twine(*axis) +
                                " is empty; empty tensors are not supported");
-    offsets[*axis] = start;
-    strides[*axis] = step;
-    sizes[*axis] = (end - start - 1) / step + 1;
+    int64_t stride = step > 0 ? step : -step;
+    sizes[*axis] = (distance - 1) / stride + 1;
+    strides[*axis] = stride;
+    // Backward, the same elements in ascending order, reversed below.
+    offsets[*axis] = step > 0 ? start : start - (sizes[*axis] - 1) * stride;
+    reversed[*axis] = step < 0 && sizes[*axis] > 1;
   }
-  im.setResult(node, mlir::mpt::SliceOp::create(
-                         im.b, im.loc(node), type.clone(sizes), *input,
-                         im.b.getDenseI64ArrayAttr(offsets),
-                         im.b.getDenseI64ArrayAttr(strides)));
+  Location loc = im.loc(node);
+  Value result = *input;
+  if (sizes != Shape(type.getShape()) ||
+      llvm::any_of(offsets, [](int64_t v) { return v != 0; }) ||
+      llvm::any_of(strides, [](int64_t v) { return v != 1; }))
+    result = mlir::mpt::SliceOp::create(im.b, loc, type.clone(sizes), *input,
+                                        im.b.getDenseI64ArrayAttr(offsets),
+                                        im.b.getDenseI64ArrayAttr(strides));
+  // A negative step reverses its dim (torch.flip): a gather of the indices
+  // from last to first.
+  for (int64_t axis = 0; axis < rank; ++axis) {
+    if (!reversed[axis])
+      continue;
+    auto indexType = RankedTensorType::get({sizes[axis]}, im.b.getI64Type());
+    llvm::SmallVector<int64_t> indices;
+    for (int64_t index = sizes[axis] - 1; index >= 0; --index)
+      indices.push_back(index);
+    Value indexConstant = arith::ConstantOp::create(
+        im.b, loc, DenseIntElementsAttr::get(indexType, indices));
+    result = mlir::mpt::GatherOp::create(im.b, loc, typeOf(result), result,
+                                         indexConstant,
+                                         im.b.getI64IntegerAttr(axis));
+  }
+  im.setResult(node, result);
   return llvm::Error::success();
 }
 

@@ -1,9 +1,10 @@
 //===- ActivationOpsToLinalg.cpp - Piecewise activations to linalg --------===//
 //
-// The activations of MPTActivationOps.td and their derivative ops as
-// elementwise generics. Each computes in f32 (f64 for f64) and rounds once
-// to its type; the formulas follow PyTorch's kernels, including the value
-// taken at each kink, so that a model trains as it does in PyTorch.
+// The activations of MPTActivationOps.td, their derivative ops, and the
+// comparisons and selects of MPTMaskOps.td as elementwise generics. Each
+// computes in f32 (f64 for f64) and rounds once to its type; the formulas
+// follow PyTorch's kernels, including the value taken at each kink, so that
+// a model trains as it does in PyTorch.
 //
 //===----------------------------------------------------------------------===//
 
@@ -89,11 +90,18 @@ Value formula(LeakyReluOp op, Scalar &s, ArrayRef<Value> a) {
                   s.mul(x, s.constant(valueOf(op.getAlphaAttr()))));
 }
 
+/// `x input_scale`, with no multiplication for the common 1.
+template <typename OpTy> Value scaledInput(OpTy op, Scalar &s, Value x) {
+  double inputScale = valueOf(op.getInputScaleAttr());
+  return inputScale == 1.0 ? x : s.mul(x, s.constant(inputScale));
+}
+
 Value formula(EluOp op, Scalar &s, ArrayRef<Value> a) {
   Value x = a[0];
   double alpha = valueOf(op.getAlphaAttr()), scale = valueOf(op.getScaleAttr());
-  return s.select(s.greater(x, 0.0), s.mul(x, s.constant(scale)),
-                  s.mul(s.expm1(x), s.constant(alpha * scale)));
+  return s.select(
+      s.greater(x, 0.0), s.mul(x, s.constant(scale)),
+      s.mul(s.expm1(scaledInput(op, s, x)), s.constant(alpha * scale)));
 }
 
 Value formula(SoftplusOp, Scalar &s, ArrayRef<Value> a) {
@@ -127,6 +135,60 @@ Value formula(HardSwishOp, Scalar &s, ArrayRef<Value> a) {
   return s.div(s.mul(x, gate), s.constant(6.0));
 }
 
+/// Whether `x` lies in [-lambd, lambd] (false for NaN).
+template <typename OpTy> Value insideShrink(OpTy op, Scalar &s, Value x) {
+  Value lambd = s.constant(valueOf(op.getLambdAttr()));
+  return s.both(s.compare(arith::CmpFPredicate::OGE, x,
+                          arith::NegFOp::create(s.b, s.loc, lambd)),
+                s.compare(arith::CmpFPredicate::OLE, x, lambd));
+}
+
+Value formula(ShrinkOp op, Scalar &s, ArrayRef<Value> a) {
+  Value x = a[0];
+  Value bias = s.constant(valueOf(op.getBiasAttr()));
+  // Outside the interval: x - bias above it, x + bias below it or NaN.
+  Value outside = s.select(s.greater(x, valueOf(op.getLambdAttr())),
+                           s.sub(x, bias), s.add(x, bias));
+  return s.select(insideShrink(op, s, x), s.constant(0.0), outside);
+}
+
+Value formula(SignOp, Scalar &s, ArrayRef<Value> a) {
+  Value x = a[0];
+  return s.select(s.greater(x, 0.0), s.constant(1.0),
+                  s.select(s.less(x, 0.0), s.constant(-1.0), x));
+}
+
+// The mask ops: a comparison yields 1 or 0; a select reads a nonzero (or
+// NaN) condition as true.
+
+arith::CmpFPredicate floatPredicate(ComparePredicate predicate) {
+  switch (predicate) {
+  case ComparePredicate::GT:
+    return arith::CmpFPredicate::OGT;
+  case ComparePredicate::GE:
+    return arith::CmpFPredicate::OGE;
+  case ComparePredicate::LT:
+    return arith::CmpFPredicate::OLT;
+  case ComparePredicate::LE:
+    return arith::CmpFPredicate::OLE;
+  case ComparePredicate::EQ:
+    return arith::CmpFPredicate::OEQ;
+  case ComparePredicate::NE:
+    return arith::CmpFPredicate::UNE;
+  }
+  llvm_unreachable("unknown comparison");
+}
+
+Value formula(CompareOp op, Scalar &s, ArrayRef<Value> a) {
+  return s.select(s.compare(floatPredicate(op.getPredicate()), a[0], a[1]),
+                  s.constant(1.0), s.constant(0.0));
+}
+
+Value formula(SelectOp, Scalar &s, ArrayRef<Value> a) {
+  return s.select(s.compare(arith::CmpFPredicate::UNE, a[0], s.constant(0.0)),
+                  a[1], a[2]);
+}
+
 // The derivative ops: `a` holds the input and the output's cotangent,
 // widened.
 
@@ -139,8 +201,10 @@ Value formula(LeakyReluGradOp op, Scalar &s, ArrayRef<Value> a) {
 Value formula(EluGradOp op, Scalar &s, ArrayRef<Value> a) {
   Value x = a[0], dy = a[1];
   double alpha = valueOf(op.getAlphaAttr()), scale = valueOf(op.getScaleAttr());
+  double inputScale = valueOf(op.getInputScaleAttr());
   return s.select(s.greater(x, 0.0), s.mul(dy, s.constant(scale)),
-                  s.mul(s.mul(dy, s.constant(alpha * scale)), s.exp(x)));
+                  s.mul(s.mul(dy, s.constant(alpha * scale * inputScale)),
+                        s.exp(scaledInput(op, s, x))));
 }
 
 Value formula(SoftplusGradOp, Scalar &s, ArrayRef<Value> a) {
@@ -186,6 +250,11 @@ Value formula(HardSwishGradOp, Scalar &s, ArrayRef<Value> a) {
                   s.select(belowTop, ramp, dy));
 }
 
+Value formula(ShrinkGradOp op, Scalar &s, ArrayRef<Value> a) {
+  Value x = a[0], dy = a[1];
+  return s.select(insideShrink(op, s, x), s.constant(0.0), dy);
+}
+
 /// An activation or its derivative op: `formula` in the compute type of
 /// its element type, over its widened operands, rounded once.
 template <typename OpTy> struct ActivationLowering : OpConversionPattern<OpTy> {
@@ -219,9 +288,12 @@ void mlir::mpt::populateActivationOpsToLinalgPatterns(
       .add<ActivationLowering<LeakyReluOp>, ActivationLowering<EluOp>,
            ActivationLowering<SoftplusOp>, ActivationLowering<AbsOp>,
            ActivationLowering<ClampOp>, ActivationLowering<HardSigmoidOp>,
-           ActivationLowering<HardSwishOp>, ActivationLowering<LeakyReluGradOp>,
+           ActivationLowering<HardSwishOp>, ActivationLowering<ShrinkOp>,
+           ActivationLowering<SignOp>, ActivationLowering<CompareOp>,
+           ActivationLowering<SelectOp>, ActivationLowering<LeakyReluGradOp>,
            ActivationLowering<EluGradOp>, ActivationLowering<SoftplusGradOp>,
            ActivationLowering<AbsGradOp>, ActivationLowering<ClampGradOp>,
            ActivationLowering<HardSigmoidGradOp>,
-           ActivationLowering<HardSwishGradOp>>(patterns.getContext());
+           ActivationLowering<HardSwishGradOp>,
+           ActivationLowering<ShrinkGradOp>>(patterns.getContext());
 }

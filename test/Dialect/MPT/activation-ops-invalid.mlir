@@ -1,5 +1,6 @@
 // The verifiers of the piecewise activations: clamp bounds are numbers and
-// not crossed; an activation keeps its operand's type.
+// not crossed; a shrink's lambd and bias are finite and its lambd not
+// negative; an activation keeps its operand's type.
 // RUN: mpt-opt %s -split-input-file -verify-diagnostics
 
 func.func @clamp_crossed(%x: tensor<4x8xf32>) {
@@ -37,5 +38,21 @@ func.func @grad_types(%x: tensor<4x8xf32>, %dy: tensor<4x8xf16>) {
 func.func @alpha_type(%x: tensor<4x8xf32>) {
   // expected-error@+1 {{'mpt.leaky_relu' op attribute 'alpha' failed to satisfy constraint: 64-bit float attribute}}
   %0 = mpt.leaky_relu %x {alpha = 1 : i64} : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @shrink_negative(%x: tensor<4x8xf32>) {
+  // expected-error@+1 {{'mpt.shrink' op expected 'lambd' >= 0, found -5.000000e-01}}
+  %0 = mpt.shrink %x {lambd = -0.5 : f64} : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @shrink_grad_infinite(%x: tensor<4x8xf32>, %dy: tensor<4x8xf32>) {
+  // expected-error@+1 {{'mpt.shrink_grad' op expected a finite 'bias', found INF}}
+  %0 = mpt.shrink_grad %x, %dy {bias = 0x7FF0000000000000 : f64} : tensor<4x8xf32>
   return
 }

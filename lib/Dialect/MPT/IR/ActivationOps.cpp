@@ -26,3 +26,21 @@ template <typename OpTy> static LogicalResult verifyBounds(OpTy op) {
 LogicalResult ClampOp::verify() { return verifyBounds(*this); }
 
 LogicalResult ClampGradOp::verify() { return verifyBounds(*this); }
+
+/// The attributes of mpt.shrink and mpt.shrink_grad: finite, `lambd` not
+/// negative.
+template <typename OpTy> static LogicalResult verifyShrink(OpTy op) {
+  for (auto [name, attr] : {std::pair{"lambd", op.getLambdAttr()},
+                            std::pair{"bias", op.getBiasAttr()}})
+    if (!attr.getValue().isFinite())
+      return op.emitOpError() << "expected a finite '" << name << "', found "
+                              << attr.getValueAsDouble();
+  if (op.getLambd().convertToDouble() < 0)
+    return op.emitOpError() << "expected 'lambd' >= 0, found "
+                            << op.getLambd().convertToDouble();
+  return success();
+}
+
+LogicalResult ShrinkOp::verify() { return verifyShrink(*this); }
+
+LogicalResult ShrinkGradOp::verify() { return verifyShrink(*this); }

@@ -144,6 +144,40 @@ static void buildAdjointOf(HardSigmoidOp op, Adjoint &adj) {
 static void buildAdjointOf(HardSwishOp op, Adjoint &adj) {
   buildActivationAdjoint<HardSwishGradOp>(op, adj);
 }
+static void buildAdjointOf(ShrinkOp op, Adjoint &adj) {
+  buildActivationAdjoint<ShrinkGradOp>(op, adj);
+}
+
+// Sign is piecewise constant: its input's cotangent is zero.
+static void buildAdjointOf(SignOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(),
+          [&] { return adj.b.getSplat(adj.loc, op.getType(), 0.0); });
+}
+
+//===----------------------------------------------------------------------===//
+// Masks: a comparison is piecewise constant; a select routes the cotangent
+// to the value it chose.
+//===----------------------------------------------------------------------===//
+
+static void buildAdjointOf(CompareOp op, Adjoint &adj) {
+  for (OpOperand &operand : op->getOpOperands())
+    adj.set(operand, [&] {
+      return adj.b.getSplat(adj.loc, operand.get().getType(), 0.0);
+    });
+}
+
+static void buildAdjointOf(SelectOp op, Adjoint &adj) {
+  Value zero = adj.b.getSplat(adj.loc, op.getType(), 0.0);
+  adj.set(op.getConditionMutable(), [&] { return zero; });
+  adj.set(op.getTrueValueMutable(), [&] {
+    return SelectOp::create(adj.b, adj.loc, op.getCondition(), adj.dr, zero)
+        .getResult();
+  });
+  adj.set(op.getFalseValueMutable(), [&] {
+    return SelectOp::create(adj.b, adj.loc, op.getCondition(), zero, adj.dr)
+        .getResult();
+  });
+}
 
 // Dropout is linear in its input with a mask fixed by its other operands:
 // the cotangent goes through the same mask and scale.
@@ -272,7 +306,8 @@ void mlir::mpt::detail::registerNetworkAdjointModels(
     adjoint::attachAdjointModels<
         ErfOp, PowOp, ReduceMaxOp, LogSoftmaxOp, CrossEntropyLossOp,
         LeakyReluOp, EluOp, SoftplusOp, AbsOp, ClampOp, HardSigmoidOp,
-        HardSwishOp, DropoutOp, Conv2DOp, ConvTranspose2DOp, MaxPool2DOp,
-        AvgPool2DOp, ConcatOp, SliceOp, GatherOp>(context);
+        HardSwishOp, ShrinkOp, SignOp, CompareOp, SelectOp, DropoutOp, Conv2DOp,
+        ConvTranspose2DOp, MaxPool2DOp, AvgPool2DOp, ConcatOp, SliceOp,
+        GatherOp>(context);
   });
 }

@@ -1,12 +1,12 @@
 //===- MPTActivationOps.td - Piecewise activations ---------*- tablegen -*-===//
 //
 // The activations of exported networks beyond ReLU, GELU, tanh and sigmoid
-// (ONNX's LeakyRelu, Elu, Selu, Softplus, Abs, Clip, HardSigmoid and
-// HardSwish), and the derivative ops their adjoints build: the derivatives
+// (ONNX's LeakyRelu, Elu, Selu, Celu, Softplus, Abs, Clip, HardSigmoid,
+// HardSwish, Shrink and Sign), and the derivative ops their adjoints build: the derivatives
 // are piecewise, with no short form in the other ops. Each computes in f32
 // for f16/bf16 operands and rounds once. Precision classes follow
-// TensorFlow's lists: the exact ones (Abs, ClipByValue, Relu6) are clear,
-// the others infer. This file is included at the end of MPTOps.td and uses
+// TensorFlow's lists: the exact ones (Abs, ClipByValue, Relu6, Sign) are
+// clear, the others infer. This file is included at the end of MPTOps.td and uses
 // its classes.
 //
 //===----------------------------------------------------------------------===//
@@ -56,17 +56,20 @@ def MPT_LeakyReluGradOp : MPT_ActivationGradOp<"leaky_relu_grad",
     "%dx = mpt.leaky_relu_grad %x, %dy {alpha = 0.2 : f64} : tensor<16x32xf16>">;
 
 def MPT_EluOp : MPT_ActivationOp<"elu", "Infer",
-    "scale (x > 0 ? x : alpha (exp(x) - 1))",
+    "scale (x > 0 ? x : alpha (exp(input_scale x) - 1))",
     (ins DefaultValuedAttr<F64Attr, "1.0">:$alpha,
-         DefaultValuedAttr<F64Attr, "1.0">:$scale),
+         DefaultValuedAttr<F64Attr, "1.0">:$scale,
+         DefaultValuedAttr<F64Attr, "1.0">:$input_scale),
     "%r = mpt.elu %x {alpha = 1.0 : f64} : tensor<16x32xf16>",
-    "`exp(x) - 1` is computed without cancellation near 0 (expm1). ONNX's "
-    "Elu has `scale = 1`, its Selu `alpha = 1.67326...` and "
-    "`scale = 1.0507...`. ">;
+    "`exp(x) - 1` is computed without cancellation near 0 (expm1). The "
+    "three attributes are those of PyTorch's `elu` kernel: ONNX's Elu has "
+    "`scale = input_scale = 1`, its Selu `alpha = 1.67326...` and "
+    "`scale = 1.0507...`, its Celu `input_scale = 1 / alpha`. ">;
 def MPT_EluGradOp : MPT_ActivationGradOp<"elu_grad", "elu",
-    "scale (x > 0 ? 1 : alpha exp(x))",
+    "scale (x > 0 ? 1 : alpha input_scale exp(input_scale x))",
     (ins DefaultValuedAttr<F64Attr, "1.0">:$alpha,
-         DefaultValuedAttr<F64Attr, "1.0">:$scale),
+         DefaultValuedAttr<F64Attr, "1.0">:$scale,
+         DefaultValuedAttr<F64Attr, "1.0">:$input_scale),
     "%dx = mpt.elu_grad %x, %dy {alpha = 1.0 : f64} : tensor<16x32xf16>">;
 
 def MPT_SoftplusOp : MPT_ActivationOp<"softplus", "Infer",
@@ -119,5 +122,29 @@ def MPT_HardSwishOp : MPT_ActivationOp<"hard_swish", "Infer",
 def MPT_HardSwishGradOp : MPT_ActivationGradOp<"hard_swish_grad",
     "hard_swish", "x < -3 ? 0 : x <= 3 ? x / 3 + 1 / 2 : 1", (ins),
     "%dx = mpt.hard_swish_grad %x, %dy : tensor<16x32xf16>">;
+
+def MPT_ShrinkOp : MPT_ActivationOp<"shrink", "Infer",
+    "x < -lambd ? x + bias : x > lambd ? x - bias : 0",
+    (ins DefaultValuedAttr<F64Attr, "0.5">:$lambd,
+         DefaultValuedAttr<F64Attr, "0.0">:$bias),
+    "%r = mpt.shrink %x {lambd = 5.000000e-01 : f64, bias = 5.000000e-01 : f64} : tensor<16x32xf16>",
+    "ONNX's Shrink: PyTorch's Hardshrink is `bias = 0`, its Softshrink "
+    "`bias = lambd`. A NaN stays NaN. `lambd` is not negative. "> {
+  let hasVerifier = 1;
+}
+def MPT_ShrinkGradOp : MPT_ActivationGradOp<"shrink_grad", "shrink",
+    "-lambd <= x <= lambd ? 0 : 1",
+    (ins DefaultValuedAttr<F64Attr, "0.5">:$lambd,
+         DefaultValuedAttr<F64Attr, "0.0">:$bias),
+    "%dx = mpt.shrink_grad %x, %dy {lambd = 5.000000e-01 : f64} : tensor<16x32xf16>"> {
+  let hasVerifier = 1;
+}
+
+def MPT_SignOp : MPT_ActivationOp<"sign", "Clear",
+    "x > 0 ? 1 : x < 0 ? -1 : x", (ins),
+    "%r = mpt.sign %x : tensor<16x32xf16>",
+    "Exact in any precision; a zero keeps its sign and a NaN stays NaN. "
+    "Its derivative is 0 wherever it has one, so no cotangent flows "
+    "through it (PyTorch's choice at 0 too). ">;
 
 #endif // MPT_ACTIVATION_OPS_TD

@@ -7,6 +7,7 @@
 #include "mpt/Dialect/MPT/IR/MPTCollectiveEnums.h.inc"
 #include "mpt/Dialect/MPT/IR/MPTDialect.h"
 #include "mpt/Dialect/MPT/IR/MPTInterfaces.h"
+#include "mpt/Dialect/MPT/IR/MPTMaskEnums.h.inc"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"

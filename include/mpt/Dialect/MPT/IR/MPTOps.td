@@ -558,6 +558,7 @@ include "mpt/Dialect/MPT/IR/MPTConvOps.td"
 include "mpt/Dialect/MPT/IR/MPTDataOps.td"
 include "mpt/Dialect/MPT/IR/MPTMathOps.td"
 include "mpt/Dialect/MPT/IR/MPTActivationOps.td"
+include "mpt/Dialect/MPT/IR/MPTMaskOps.td"
 include "mpt/Dialect/MPT/IR/MPTCollectiveOps.td"
 include "mpt/Dialect/MPT/IR/MPTRandomOps.td"
 

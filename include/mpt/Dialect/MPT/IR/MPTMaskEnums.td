@@ -1,0 +1,24 @@
+//===- MPTMaskEnums.td - Enums of the mask ops -------------*- tablegen -*-===//
+//
+// Kept apart from MPTMaskOps.td so that the enum declarations can be
+// generated from a file that holds nothing else.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPT_MASK_ENUMS_TD
+#define MPT_MASK_ENUMS_TD
+
+include "mlir/IR/EnumAttr.td"
+
+def MPT_ComparePredicate : I32EnumAttr<"ComparePredicate",
+    "the comparison mpt.compare makes", [
+    I32EnumAttrCase<"GT", 0, "gt">,
+    I32EnumAttrCase<"GE", 1, "ge">,
+    I32EnumAttrCase<"LT", 2, "lt">,
+    I32EnumAttrCase<"LE", 3, "le">,
+    I32EnumAttrCase<"EQ", 4, "eq">,
+    I32EnumAttrCase<"NE", 5, "ne">]> {
+  let cppNamespace = "::mlir::mpt";
+}
+
+#endif // MPT_MASK_ENUMS_TD

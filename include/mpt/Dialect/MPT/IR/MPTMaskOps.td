@@ -1,0 +1,64 @@
+//===- MPTMaskOps.td - Comparisons and selection -------------*- tablegen -*-===//
+//
+// Conditions computed by the step (PyTorch's `x > y`, `torch.where`,
+// `masked_fill` with a mask from the data): a comparison yields a 0/1 mask
+// in the operands' float type, and a select picks between two values by
+// it. Both are exact in any precision (class `clear`); neither passes a
+// cotangent to a mask. This file is included at the end of MPTOps.td and
+// uses its classes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPT_MASK_OPS_TD
+#define MPT_MASK_OPS_TD
+
+include "mpt/Dialect/MPT/IR/MPTMaskEnums.td"
+
+def MPT_CompareOp : MPT_ForwardOp<"compare", "Clear",
+    [SameOperandsAndResultType]> {
+  let summary = "Elementwise comparison, as a 0/1 mask";
+  let description = [{
+    Compares `lhs` with `rhs` elementwise (`gt`, `ge`, `lt`, `le`, `eq`,
+    `ne`) and yields 1 where the comparison holds and 0 where it does not,
+    in the operands' type: PyTorch's `(x > y).float()`, and the condition
+    `mpt.select` reads. A comparison with a NaN does not hold, except `ne`
+    (IEEE's rules, ONNX's and PyTorch's). Its derivative is 0 wherever it
+    has one, so no cotangent flows through it. Precision class: `clear`
+    (it compares in the precision of its neighbours, as PyTorch compares
+    autocast's f16 results in f16).
+
+    ```mlir
+    %m = mpt.compare gt, %x, %zero : tensor<16x32xf16>
+    ```
+  }];
+  let arguments = (ins MPT_ComparePredicate:$predicate,
+                       MPT_FloatTensor:$lhs, MPT_FloatTensor:$rhs);
+  let results = (outs MPT_FloatTensor:$result);
+  let assemblyFormat =
+      "$predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs)";
+}
+
+def MPT_SelectOp : MPT_ForwardOp<"select", "Clear",
+    [AllTypesMatch<["condition", "true_value", "false_value", "result"]>]> {
+  let summary = "Elementwise choice between two values by a mask";
+  let description = [{
+    `condition != 0 ? true_value : false_value` elementwise (a NaN
+    condition counts as nonzero): ONNX's Where with a condition computed by
+    the step. The value not chosen does not reach the result, so an
+    infinite fill (`masked_fill(mask, -inf)`) stays exact. The cotangent of
+    the result goes to `true_value` where the condition holds and to
+    `false_value` elsewhere; the condition gets none. Precision class:
+    `clear`.
+
+    ```mlir
+    %r = mpt.select %m, %x, %y : tensor<16x32xf16>
+    ```
+  }];
+  let arguments = (ins MPT_FloatTensor:$condition, MPT_FloatTensor:$true_value,
+                       MPT_FloatTensor:$false_value);
+  let results = (outs MPT_FloatTensor:$result);
+  let assemblyFormat =
+      "$condition `,` $true_value `,` $false_value attr-dict `:` type($result)";
+}
+
+#endif // MPT_MASK_OPS_TD
