@@ -6,6 +6,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -56,6 +57,39 @@ llvm::Expected<std::string> optimizeAndEmit(llvm::Module &module,
   return emitObject(module, **machine);
 }
 
+/// Defines `__truncsfbf2`, compiler-rt's f32 -> bf16 rounding, which LLVM
+/// calls on CPUs without AVX512-BF16 where it promotes bf16 values to f32
+/// and rounds them back (the phis and moves of some bf16 vectors, outside
+/// what mpt-cpu-expand-bf16-conversions rewrites), and which neither the
+/// JIT nor the trainers would otherwise find: round to nearest even on the
+/// f32 bits, a NaN kept a quiet NaN. Weak, so that objects of several steps
+/// link together; unused where the CPU converts by itself.
+void defineBF16Rounding(llvm::Module &module) {
+  constexpr llvm::StringLiteral kName = "__truncsfbf2";
+  if (llvm::Function *existing = module.getFunction(kName))
+    if (!existing->isDeclaration())
+      return;
+  llvm::LLVMContext &context = module.getContext();
+  llvm::Type *i32 = llvm::Type::getInt32Ty(context);
+  auto *type = llvm::FunctionType::get(llvm::Type::getBFloatTy(context),
+                                       {llvm::Type::getFloatTy(context)},
+                                       /*isVarArg=*/false);
+  llvm::Function *function = llvm::cast<llvm::Function>(
+      module.getOrInsertFunction(kName, type).getCallee());
+  function->setLinkage(llvm::GlobalValue::WeakAnyLinkage);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", function));
+  llvm::Value *bits = b.CreateBitCast(function->getArg(0), i32);
+  llvm::Value *magnitude = b.CreateAnd(bits, 0x7FFFFFFF);
+  llvm::Value *isNaN = b.CreateICmpUGT(magnitude, b.getInt32(0x7F800000));
+  llvm::Value *high = b.CreateLShr(bits, 16);
+  llvm::Value *bias = b.CreateAdd(b.CreateAnd(high, 1), b.getInt32(0x7FFF));
+  llvm::Value *rounded = b.CreateLShr(b.CreateAdd(bits, bias), 16);
+  llvm::Value *quietNaN = b.CreateOr(high, 0x40);
+  llvm::Value *result = b.CreateSelect(isNaN, quietNaN, rounded);
+  b.CreateRet(b.CreateBitCast(b.CreateTrunc(result, b.getInt16Ty()),
+                              llvm::Type::getBFloatTy(context)));
+}
+
 unsigned countDefinedFunctions(const llvm::Module &module) {
   return llvm::count_if(module, [](const llvm::Function &function) {
     return !function.isDeclaration();
@@ -104,6 +138,7 @@ unsigned mlir::mpt::defaultCodeGenThreads() {
 llvm::Expected<std::vector<std::string>>
 mlir::mpt::compileToObjects(llvm::Module &module, const HostTarget &target,
                             unsigned partitions) {
+  defineBF16Rounding(module);
   partitions = std::min(partitions, countDefinedFunctions(module));
   if (partitions <= 1) {
     llvm::Expected<std::string> object = optimizeAndEmit(module, target);
