@@ -95,9 +95,34 @@ llvm::Error checkFoldedShape(const GraphImporter &importer,
   return llvm::Error::success();
 }
 
+bool isComparison(const std::string &op) {
+  return op == "Equal" || op == "Less" || op == "Greater" ||
+         op == "LessOrEqual" || op == "GreaterOrEqual";
+}
+
+bool isLogical(const std::string &op) {
+  return op == "And" || op == "Or" || op == "Xor";
+}
+
 bool isElementwiseBinary(const std::string &op) {
   return op == "Add" || op == "Sub" || op == "Mul" || op == "Div" ||
-         op == "Pow" || op == "Equal" || op == "Less" || op == "Greater";
+         op == "Pow" || isComparison(op) || isLogical(op);
+}
+
+/// `x op y` for a comparison or logical `op`, in the type both have.
+template <typename T> bool holds(const std::string &op, T x, T y) {
+  if (op == "Equal")
+    return x == y;
+  if (op == "Less")
+    return x < y;
+  if (op == "Greater")
+    return x > y;
+  if (op == "LessOrEqual")
+    return x <= y;
+  if (op == "GreaterOrEqual")
+    return x >= y;
+  bool p = x != 0, q = y != 0;
+  return op == "And" ? p && q : op == "Or" ? p || q : p != q;
 }
 
 /// A binary op on two known tensors with broadcasting.
@@ -112,7 +137,7 @@ foldBinary(const GraphImporter &importer, const onnx::NodeProto &node,
     return std::nullopt;
   if (llvm::Error error = checkFoldedShape(importer, node, *shape))
     return std::move(error);
-  bool comparison = op == "Equal" || op == "Less" || op == "Greater";
+  bool comparison = isComparison(op) || isLogical(op);
   bool isFloat = a.isFloat() || b.isFloat();
   HostConstant result;
   result.shape = *shape;
@@ -123,16 +148,18 @@ foldBinary(const GraphImporter &importer, const onnx::NodeProto &node,
   for (int64_t i = 0; i < count; ++i) {
     int64_t ia = broadcastIndex(a.shape, *shape, i);
     int64_t ib = broadcastIndex(b.shape, *shape, i);
+    if (comparison && !isFloat) {
+      result.ints.push_back(holds(op, a.intAt(ia), b.intAt(ib)));
+      continue;
+    }
     if (isFloat || op == "Pow") {
       double x = a.floatAt(ia), y = b.floatAt(ib);
-      double value = op == "Add"     ? x + y
-                     : op == "Sub"   ? x - y
-                     : op == "Mul"   ? x * y
-                     : op == "Div"   ? x / y
-                     : op == "Pow"   ? std::pow(x, y)
-                     : op == "Equal" ? double(x == y)
-                     : op == "Less"  ? double(x < y)
-                                     : double(x > y);
+      double value = comparison    ? double(holds(op, x, y))
+                     : op == "Add" ? x + y
+                     : op == "Sub" ? x - y
+                     : op == "Mul" ? x * y
+                     : op == "Div" ? x / y
+                                   : std::pow(x, y);
       if (!comparison && !result.isFloat() &&
           !(value >= -0x1p63 && value < 0x1p63))
         return importer.fail(node, "the integer result " +
@@ -157,11 +184,7 @@ foldBinary(const GraphImporter &importer, const onnx::NodeProto &node,
     if (overflow)
       return importer.fail(node, op + " of " + llvm::Twine(x) + " and " +
                                      llvm::Twine(y) + " overflows int64");
-    result.ints.push_back(op == "Add" || op == "Sub" || op == "Mul" ? value
-                          : op == "Div"                             ? x / y
-                          : op == "Equal" ? int64_t(x == y)
-                          : op == "Less"  ? int64_t(x < y)
-                                          : int64_t(x > y));
+    result.ints.push_back(op == "Div" ? x / y : value);
   }
   return result;
 }
@@ -290,9 +313,20 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     for (int64_t i = 0; i < first.numElements(); ++i) {
       if (value.isFloat())
         value.floats.push_back(first.floatAt(i));
+      else if (to == onnx::TensorProto::BOOL)
+        value.ints.push_back(first.isFloat() ? first.floatAt(i) != 0
+                                             : first.intAt(i) != 0);
       else
         value.ints.push_back(first.intAt(i));
     }
+    return define(value);
+  }
+  if (op == "Not") {
+    HostConstant value = first;
+    if (value.isFloat())
+      return false;
+    for (int64_t &element : value.ints)
+      element = element == 0;
     return define(value);
   }
   if (op == "Unsqueeze" || op == "Squeeze" || op == "Reshape" ||
