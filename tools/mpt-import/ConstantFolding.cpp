@@ -60,20 +60,6 @@ std::optional<Shape> broadcastShapes(const Shape &a, const Shape &b) {
   return result;
 }
 
-/// The flat index in a tensor of `shape` broadcast to `result` of the
-/// element at result flat index `index`.
-int64_t broadcastIndex(const Shape &shape, const Shape &result, int64_t index) {
-  Shape resultStrides = stridesOf(result), strides = stridesOf(shape);
-  size_t offset = result.size() - shape.size();
-  int64_t flat = 0;
-  for (size_t dim = 0; dim < result.size(); ++dim) {
-    int64_t coord = (index / resultStrides[dim]) % result[dim];
-    if (dim >= offset && shape[dim - offset] != 1)
-      flat += coord * strides[dim - offset];
-  }
-  return flat;
-}
-
 /// Import-time values are shape arithmetic and small constants: a larger
 /// one is a malformed model, not something to compute on the host.
 constexpr int64_t kMaxFoldedElements = int64_t(1) << 24;
@@ -146,8 +132,8 @@ foldBinary(const GraphImporter &importer, const onnx::NodeProto &node,
                                  : a.elementType;
   int64_t count = result.numElements();
   for (int64_t i = 0; i < count; ++i) {
-    int64_t ia = broadcastIndex(a.shape, *shape, i);
-    int64_t ib = broadcastIndex(b.shape, *shape, i);
+    int64_t ia = broadcastSource(a.shape, *shape, i);
+    int64_t ib = broadcastSource(b.shape, *shape, i);
     if (comparison && !isFloat) {
       result.ints.push_back(holds(op, a.intAt(ia), b.intAt(ib)));
       continue;
@@ -502,9 +488,9 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     value.elementType = inputs[1]->elementType;
     value.shape = *shape;
     for (int64_t i = 0; i < value.numElements(); ++i) {
-      bool pick = first.intAt(broadcastIndex(first.shape, *shape, i)) != 0;
+      bool pick = first.intAt(broadcastSource(first.shape, *shape, i)) != 0;
       const HostConstant &from = pick ? *inputs[1] : *inputs[2];
-      int64_t at = broadcastIndex(from.shape, *shape, i);
+      int64_t at = broadcastSource(from.shape, *shape, i);
       if (value.isFloat())
         value.floats.push_back(from.floats[at]);
       else

@@ -338,10 +338,102 @@ llvm::Error importWhere(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
+/// Whether an input of `node` is an integer tensor computed at run time
+/// (token ids).
+bool hasRuntimeIntegerInput(GraphImporter &im, const onnx::NodeProto &node) {
+  for (int index = 0; index < node.input_size(); ++index) {
+    if (!im.hasInput(node, index) || im.constant(node, index))
+      continue;
+    Value value = im.lookup(node.input(index));
+    if (value && isa<IntegerType>(getElementTypeOrSelf(value.getType())))
+      return true;
+  }
+  return false;
+}
+
+/// A comparison of integer tensors, at least one computed at run time:
+/// mpt.index_compare, its f32 mask read like a float comparison's. An
+/// import-time operand becomes a constant of the other's type and the
+/// result's shape; operands computed at run time must have that shape.
+llvm::Error importIndexComparison(GraphImporter &im,
+                                  const onnx::NodeProto &node,
+                                  mlir::mpt::ComparePredicate predicate) {
+  Type element;
+  Shape shape;
+  for (unsigned index : {0u, 1u}) {
+    if (!im.hasInput(node, index))
+      return im.fail(node, "input " + llvm::Twine(index) + " is missing");
+    ArrayRef<int64_t> operandShape;
+    if (const HostConstant *known = im.constant(node, index)) {
+      if (known->isFloat())
+        return im.fail(node, "input " + llvm::Twine(index) +
+                                 " must be an integer tensor like the other, "
+                                 "found " +
+                                 elementTypeName(known->elementType));
+      operandShape = known->shape;
+    } else {
+      llvm::Expected<Value> value = im.value(node, index, im.b.getF32Type());
+      if (!value)
+        return value.takeError();
+      Type type = typeOf(*value).getElementType();
+      if (!isa<IntegerType>(type) || (element && type != element)) {
+        std::string found;
+        llvm::raw_string_ostream os(found);
+        os << value->getType();
+        return im.fail(node, "input " + llvm::Twine(index) +
+                                 " must be an integer tensor of the other "
+                                 "input's element type, found " +
+                                 found);
+      }
+      element = type;
+      operandShape = typeOf(*value).getShape();
+    }
+    llvm::Expected<Shape> joined =
+        broadcastShape(im, node, shape, operandShape);
+    if (!joined)
+      return joined.takeError();
+    shape = *joined;
+  }
+  auto width = cast<IntegerType>(element).getWidth();
+  Value operands[2];
+  for (unsigned index : {0u, 1u}) {
+    if (const HostConstant *known = im.constant(node, index)) {
+      HostConstant spread;
+      spread.elementType = known->elementType;
+      spread.shape.assign(shape.begin(), shape.end());
+      for (int64_t i = 0, e = spread.numElements(); i < e; ++i) {
+        int64_t value = known->intAt(broadcastSource(known->shape, shape, i));
+        if (!llvm::isIntN(width, value))
+          return im.fail(node, "the constant " + llvm::Twine(value) +
+                                   " does not fit the i" + llvm::Twine(width) +
+                                   " it is compared with");
+        spread.ints.push_back(value);
+      }
+      operands[index] = im.materialize(spread, element, im.loc(node));
+      continue;
+    }
+    Value value = im.lookup(node.input(index));
+    if (typeOf(value).getShape() != ArrayRef<int64_t>(shape))
+      return im.fail(node, "input " + llvm::Twine(index) + " of shape " +
+                               shapeText(typeOf(value).getShape()) +
+                               " would be broadcast to " + shapeText(shape) +
+                               "; integer tensors computed by the step are "
+                               "compared only at one shape");
+    operands[index] = value;
+  }
+  im.setResult(node, mlir::mpt::IndexCompareOp::create(
+                         im.b, im.loc(node),
+                         RankedTensorType::get(shape, im.b.getF32Type()),
+                         predicate, operands[0], operands[1]));
+  return llvm::Error::success();
+}
+
 /// A comparison computed by the step: a 0/1 mask of the broadcast shape in
 /// the operands' float type, which Where, Not, And, Or and Cast read.
 template <mlir::mpt::ComparePredicate predicate>
 llvm::Error importComparison(GraphImporter &im, const onnx::NodeProto &node) {
+  if (hasRuntimeIntegerInput(im, node))
+    return importIndexComparison(im, node, predicate);
   auto broadcast = broadcastFloatOperands(im, node);
   if (!broadcast)
     return broadcast.takeError();

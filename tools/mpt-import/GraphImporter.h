@@ -135,6 +135,11 @@ const llvm::StringMap<OpImporter> &opImporters();
 llvm::Expected<bool> foldConstantNode(GraphImporter &importer,
                                       const onnx::NodeProto &node);
 
+/// The flat index into a tensor of `shape` of the element that NumPy's
+/// broadcasting to `result` reads at flat index `index` of the result.
+int64_t broadcastSource(llvm::ArrayRef<int64_t> shape,
+                        llvm::ArrayRef<int64_t> result, int64_t index);
+
 /// The op types foldConstantNode computes, and those opImporters imports,
 /// for error messages.
 std::string supportedOpTypes();

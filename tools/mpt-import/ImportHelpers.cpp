@@ -121,6 +121,20 @@ llvm::Expected<Shape> broadcastShape(GraphImporter &im,
   return result;
 }
 
+int64_t broadcastSource(ArrayRef<int64_t> shape, ArrayRef<int64_t> result,
+                        int64_t index) {
+  size_t offset = result.size() - shape.size();
+  int64_t flat = 0, stride = 1;
+  for (size_t dim = result.size(); dim-- > offset;) {
+    int64_t coord = index % result[dim];
+    index /= result[dim];
+    if (shape[dim - offset] != 1)
+      flat += coord * stride;
+    stride *= shape[dim - offset];
+  }
+  return flat;
+}
+
 Value scalarConstant(GraphImporter &im, const onnx::NodeProto &node,
                      Type element, double value) {
   HostConstant constant;

@@ -2,7 +2,8 @@
 //
 // The activations of MPTActivationOps.td, their derivative ops, and the
 // comparisons and selects of MPTMaskOps.td as elementwise generics. Each
-// computes in f32 (f64 for f64) and rounds once to its type; the formulas
+// computes in f32 (f64 for f64), or in integers for integer operands, and
+// rounds once to its type; the formulas
 // follow PyTorch's kernels, including the value taken at each kink, so that
 // a model trains as it does in PyTorch.
 //
@@ -280,6 +281,46 @@ template <typename OpTy> struct ActivationLowering : OpConversionPattern<OpTy> {
   }
 };
 
+arith::CmpIPredicate integerPredicate(ComparePredicate predicate) {
+  switch (predicate) {
+  case ComparePredicate::GT:
+    return arith::CmpIPredicate::sgt;
+  case ComparePredicate::GE:
+    return arith::CmpIPredicate::sge;
+  case ComparePredicate::LT:
+    return arith::CmpIPredicate::slt;
+  case ComparePredicate::LE:
+    return arith::CmpIPredicate::sle;
+  case ComparePredicate::EQ:
+    return arith::CmpIPredicate::eq;
+  case ComparePredicate::NE:
+    return arith::CmpIPredicate::ne;
+  }
+  llvm_unreachable("unknown comparison");
+}
+
+/// A comparison of integers: signed `cmpi`, and 1 or 0 in the mask's type.
+struct IndexCompareLowering : OpConversionPattern<IndexCompareOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(IndexCompareOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Type element = getElementTypeOrSelf(op.getType());
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), op.getType(), adaptor.getOperands(),
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          Value holds = arith::CmpIOp::create(
+              b, loc, integerPredicate(op.getPredicate()), args[0], args[1]);
+          return arith::SelectOp::create(b, loc, holds,
+                                         floatConstant(b, loc, element, 1.0),
+                                         floatConstant(b, loc, element, 0.0));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::mpt::populateActivationOpsToLinalgPatterns(
@@ -295,5 +336,6 @@ void mlir::mpt::populateActivationOpsToLinalgPatterns(
            ActivationLowering<AbsGradOp>, ActivationLowering<ClampGradOp>,
            ActivationLowering<HardSigmoidGradOp>,
            ActivationLowering<HardSwishGradOp>,
-           ActivationLowering<ShrinkGradOp>>(patterns.getContext());
+           ActivationLowering<ShrinkGradOp>, IndexCompareLowering>(
+          patterns.getContext());
 }

@@ -83,3 +83,20 @@ func.func @softplus(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %0 = mpt.softplus %x : tensor<4x8xf32>
   return %0 : tensor<4x8xf32>
 }
+
+// -----
+
+// Integers compare as signed integers, exactly, whatever the mask's type:
+// 1 or 0 in f16 here.
+// CHECK-LABEL: func.func @index_compare
+// CHECK:         linalg.generic
+// CHECK:         ^bb0(%[[T:[^:]*]]: i64, %[[P:[^:]*]]: i64, %{{.*}}: f16):
+// CHECK-DAG:       %[[ONE:.*]] = arith.constant 1.000000e+00 : f16
+// CHECK-DAG:       %[[ZERO:.*]] = arith.constant 0.000000e+00 : f16
+// CHECK-DAG:       %[[HOLDS:.*]] = arith.cmpi slt, %[[T]], %[[P]] : i64
+// CHECK:           %[[R:.*]] = arith.select %[[HOLDS]], %[[ONE]], %[[ZERO]] : f16
+// CHECK:           linalg.yield %[[R]]
+func.func @index_compare(%t: tensor<4x8xi64>, %p: tensor<4x8xi64>) -> tensor<4x8xf16> {
+  %0 = mpt.index_compare lt, %t, %p : tensor<4x8xi64> -> tensor<4x8xf16>
+  return %0 : tensor<4x8xf16>
+}

@@ -1,5 +1,7 @@
 // The comparisons and selects round-trip; a comparison's operands and
-// result, and a select's condition, values and result, have one type.
+// result, and a select's condition, values and result, have one type. A
+// comparison of integer tensors has operands of one integer type and a
+// float result of their shape.
 // RUN: mpt-opt %s -split-input-file -verify-diagnostics | FileCheck %s
 
 // CHECK-LABEL: func.func @masks
@@ -19,6 +21,51 @@ func.func @masks(%x: tensor<4x8xf16>, %y: tensor<4x8xf16>) -> tensor<4x8xf16> {
   %ne = mpt.compare ne, %x, %y : tensor<4x8xf16>
   %r = mpt.select %gt, %x, %y : tensor<4x8xf16>
   return %r : tensor<4x8xf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @token_masks
+// CHECK:         mpt.index_compare eq, %arg0, %arg1 : tensor<4x8xi64> -> tensor<4x8xf32>
+// CHECK-NEXT:    mpt.index_compare ne, %arg0, %arg1 : tensor<4x8xi64> -> tensor<4x8xf16>
+// CHECK-NEXT:    mpt.index_compare lt, %arg2, %arg2 : tensor<8xi32> -> tensor<8xbf16>
+func.func @token_masks(%t: tensor<4x8xi64>, %pad: tensor<4x8xi64>, %u: tensor<8xi32>) {
+  %eq = mpt.index_compare eq, %t, %pad : tensor<4x8xi64> -> tensor<4x8xf32>
+  %ne = mpt.index_compare ne, %t, %pad : tensor<4x8xi64> -> tensor<4x8xf16>
+  %lt = mpt.index_compare lt, %u, %u : tensor<8xi32> -> tensor<8xbf16>
+  return
+}
+
+// -----
+
+func.func @index_compare_types(%t: tensor<4x8xi64>, %u: tensor<4x8xi32>) {
+  // expected-error@+1 {{'mpt.index_compare' op failed to verify that all of {lhs, rhs} have same type}}
+  %0 = "mpt.index_compare"(%t, %u) {predicate = 4 : i32} : (tensor<4x8xi64>, tensor<4x8xi32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @index_compare_shape(%t: tensor<4x8xi64>) {
+  // expected-error@+1 {{'mpt.index_compare' op failed to verify that all of {lhs, rhs, result} have same shape}}
+  %0 = mpt.index_compare eq, %t, %t : tensor<4x8xi64> -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @index_compare_floats(%x: tensor<4x8xf32>) {
+  // expected-error@+1 {{'mpt.index_compare' op operand #0 must be statically shaped tensor of 32-bit signless integer or 64-bit signless integer values}}
+  %0 = "mpt.index_compare"(%x, %x) {predicate = 4 : i32} : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @index_compare_result(%t: tensor<4x8xi64>) {
+  // expected-error@+1 {{'mpt.index_compare' op result #0 must be}}
+  %0 = "mpt.index_compare"(%t, %t) {predicate = 4 : i32} : (tensor<4x8xi64>, tensor<4x8xi64>) -> tensor<4x8xi64>
+  return
 }
 
 // -----

@@ -24,3 +24,29 @@ mpt.train_step @masks
   %l = mpt.mse_loss %z, %y : tensor<4x8xf32>, tensor<4x8xf32>
   mpt.loss %l
 }
+
+// A padding mask from token ids: the integers take no part in the
+// precision; the mask feeds a low-precision select, so it is made in f16
+// directly (the comparison of the ids stays exact).
+
+// expected-remark @+1 {{converted 5/6 ops to f16 with 4 casts}}
+mpt.train_step @padding
+    params(%table: tensor<50x8xf32>, %w: tensor<8x8xf32>)
+    batch(%tokens: tensor<4x6xi64>, %y: tensor<4x6x8xf32>)
+    optimizer(#mpt.sgd<lr = 1.000000e-02>) {
+  %pad = arith.constant dense<0> : tensor<4x6xi64>
+  %zero = arith.constant dense<0.000000e+00> : tensor<4x6x8xf32>
+  // expected-remark @+1 {{f16: clear: feeds mpt.select at line 46}}
+  %e = mpt.gather %table, %tokens {axis = 0 : i64} : tensor<50x8xf32>, tensor<4x6xi64> -> tensor<4x6x8xf32>
+  // expected-remark @+1 {{f16: clear: feeds mpt.broadcast at line 44}}
+  %m = mpt.index_compare eq, %tokens, %pad : tensor<4x6xi64> -> tensor<4x6xf32>
+  // expected-remark @+1 {{f16: clear: feeds mpt.select at line 46}}
+  %mb = mpt.broadcast %m {dims = array<i64: 2>} : tensor<4x6xf32> -> tensor<4x6x8xf32>
+  // expected-remark @+1 {{f16: clear: feeds mpt.linear at line 48}}
+  %r = mpt.select %mb, %zero, %e : tensor<4x6x8xf32>
+  // expected-remark @+1 {{f16: allow list}}
+  %z = mpt.linear %r, %w : tensor<4x6x8xf32>, tensor<8x8xf32> -> tensor<4x6x8xf32>
+  // expected-remark @+1 {{f32: deny list}}
+  %l = mpt.mse_loss %z, %y : tensor<4x6x8xf32>, tensor<4x6x8xf32>
+  mpt.loss %l
+}

@@ -5,7 +5,8 @@ and parameters within 1e-3, f16 and bf16 finite and within 5%. Prints one
 line per case.
 
 usage: train_vs_torch.py SOURCE_ROOT MPT_IMPORT MPT_RUN GROUP
-GROUP: recurrent, batchnorm, conv-transpose, windows or instancenorm"""
+GROUP: recurrent, batchnorm, conv-transpose, windows, instancenorm or
+padding"""
 import importlib.util
 import os
 import sys
@@ -60,9 +61,60 @@ class Image(nn.Module):
         return self.body(x.reshape(x.shape[0], *self.shape)).flatten(1)
 
 
-def make_case(model, inputs, optimizer, hyper, opset, batch=4):
+class Tokens(nn.Module):
+    """Token ids (0 is padding) through an embedding into `body`, which
+    gets the embedded tokens and the ids, then a linear head."""
+
+    def __init__(self, vocabulary, width, body):
+        super().__init__()
+        self.embedding, self.body = nn.Embedding(vocabulary, width), body
+        self.head = nn.Linear(width, 3)
+
+    def forward(self, tokens):
+        return self.head(self.body(self.embedding(tokens), tokens))
+
+
+class MeanOfTokens(nn.Module):
+    """The mean of the embeddings that are not padding."""
+
+    def forward(self, embedded, tokens):
+        keep = (tokens != 0).float().unsqueeze(-1)
+        return (embedded * keep).sum(1) / keep.sum(1).clamp(min=1)
+
+
+class PaddedAttention(nn.Module):
+    """Self-attention that ignores padding keys, averaged over the
+    sequence: nn.MultiheadAttention or a whole encoder layer."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, embedded, tokens):
+        if isinstance(self.layer, nn.MultiheadAttention):
+            y, _ = self.layer(embedded, embedded, embedded,
+                              key_padding_mask=tokens == 0, need_weights=False)
+        else:
+            y = self.layer(embedded, src_key_padding_mask=tokens == 0)
+        return y.mean(1)
+
+
+class MaskedScores(nn.Module):
+    """Dot-product attention with masked_fill(-inf) of padding keys and of
+    rare tokens (ids above a threshold): integer comparisons broadcast
+    against a constant and against the query axis."""
+
+    def forward(self, embedded, tokens):
+        scores = embedded @ embedded.transpose(1, 2)
+        scores = scores.masked_fill((tokens == 0)[:, None, :], float("-inf"))
+        scores = torch.where((tokens > 40)[:, None, :], scores - 1.0, scores)
+        return (scores.softmax(-1) @ embedded).mean(1)
+
+
+def make_case(model, inputs, optimizer, hyper, opset, batch=4, x=None):
     rng = np.random.default_rng(0)
-    x = (rng.standard_normal((2 * batch, inputs)) * 2 + 1).astype(np.float32)
+    if x is None:
+        x = (rng.standard_normal((2 * batch, inputs)) * 2 + 1).astype(np.float32)
     with torch.no_grad():
         outputs = model(torch.from_numpy(x[:2])).shape[1]
     return {"seed": 0, "model": model, "x": x,
@@ -80,6 +132,17 @@ def case(steps, features, rnn, width, read, optimizer, hyper, opset):
 def image_case(shape, body, optimizer, hyper, opset, batch=4):
     torch.manual_seed(0)
     return make_case(Image(shape, body), int(np.prod(shape)), optimizer, hyper, opset, batch)
+
+
+def token_case(body, optimizer, hyper, opset, vocabulary=50, steps=6, batch=4):
+    """Rows of 1 to `steps` tokens, padded with 0 at the end."""
+    torch.manual_seed(0)
+    rng = np.random.default_rng(1)
+    tokens = rng.integers(1, vocabulary, (2 * batch, steps))
+    lengths = rng.integers(1, steps + 1, 2 * batch)
+    tokens[np.arange(steps)[None, :] >= lengths[:, None]] = 0
+    return make_case(Tokens(vocabulary, 8, body), steps, optimizer, hyper, opset, batch,
+                     x=tokens.astype(np.int64))
 
 
 adam = ("adam", {"lr": 0.003})
@@ -156,6 +219,15 @@ groups = {"recurrent": {
     "instancenorm1d over a sequence, no affine": image_case(
         (3, 6), nn.Sequential(nn.Conv1d(3, 4, 3), nn.InstanceNorm1d(4), nn.Tanh()),
         "momentum", {"lr": 0.01, "momentum": 0.9}, 17),
+}, "padding": {
+    "mean of the tokens that are not padding": token_case(MeanOfTokens(), *adam, 14),
+    "multi-head attention with a key padding mask": token_case(
+        PaddedAttention(nn.MultiheadAttention(8, 2, batch_first=True)), *adam, 14),
+    "encoder layer with a key padding mask, opset 17": token_case(
+        PaddedAttention(nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)),
+        "momentum", {"lr": 0.01, "momentum": 0.9}, 17),
+    "masked_fill and where with token conditions": token_case(
+        MaskedScores(), "sgd", {"lr": 0.05}, 13),
 }}
 cases = groups[group]
 for name, spec in cases.items():

@@ -2,9 +2,10 @@
 //
 // Conditions computed by the step (PyTorch's `x > y`, `torch.where`,
 // `masked_fill` with a mask from the data): a comparison yields a 0/1 mask
-// in the operands' float type, and a select picks between two values by
-// it. Both are exact in any precision (class `clear`); neither passes a
-// cotangent to a mask. This file is included at the end of MPTOps.td and
+// in the operands' float type (integer operands, token ids, give a mask of
+// any float type), and a select picks between two values by it. All are
+// exact in any precision (class `clear`); none passes a cotangent to a
+// mask. This file is included at the end of MPTOps.td and
 // uses its classes.
 //
 //===----------------------------------------------------------------------===//
@@ -36,6 +37,32 @@ def MPT_CompareOp : MPT_ForwardOp<"compare", "Clear",
   let results = (outs MPT_FloatTensor:$result);
   let assemblyFormat =
       "$predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs)";
+}
+
+def MPT_IndexCompareOp : MPT_ForwardOp<"index_compare", "Clear",
+    [AllTypesMatch<["lhs", "rhs"]>, AllShapesMatch<["lhs", "rhs", "result"]>]> {
+  let summary = "Elementwise comparison of integer tensors, as a 0/1 mask";
+  let description = [{
+    Compares the integer tensors `lhs` and `rhs` elementwise (`gt`, `ge`,
+    `lt`, `le`, `eq`, `ne`, as signed integers) and yields 1 where the
+    comparison holds and 0 where it does not, in the float type of the
+    result: the padding mask of a model that reads token ids
+    (`tokens == pad`, `(tokens != 0).float()`). The comparison is exact
+    whatever the result's type, so token ids above f16's 2048 still compare
+    exactly when the mask is f16. The operands are data, not
+    differentiable values, and the mask passes no cotangent. Precision
+    class: `clear` (the mask takes the precision of its neighbours; the
+    integers take no part).
+
+    ```mlir
+    %m = mpt.index_compare eq, %tokens, %pad : tensor<16x8xi64> -> tensor<16x8xf32>
+    ```
+  }];
+  let arguments = (ins MPT_ComparePredicate:$predicate,
+                       MPT_IndexTensor:$lhs, MPT_IndexTensor:$rhs);
+  let results = (outs MPT_FloatTensor:$result);
+  let assemblyFormat =
+      "$predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs) `->` type($result)";
 }
 
 def MPT_SelectOp : MPT_ForwardOp<"select", "Clear",
