@@ -104,14 +104,24 @@ def crashed(status, stderr):
     return status < 0 or status > 1 or any(m in stderr for m in CRASH_MARKERS)
 
 
+def model_inputs(case):
+    """The model's inputs: case["x"], or each array of a tuple of them."""
+    return case["x"] if isinstance(case["x"], tuple) else (case["x"],)
+
+
+def input_names(case):
+    return ["x"] + [f"x{i}" for i in range(1, len(model_inputs(case)))]
+
+
 def mpt_train(case, tools, directory, precision, steps, log):
     """Trains the imported step with mpt-run; returns (status, stderr,
     losses)."""
     metrics = os.path.join(directory, f"{precision}.csv")
+    data = [os.path.join(directory, name + ".npy") for name in input_names(case) + ["y"]]
     command = [
         tools["mpt-run"], os.path.join(directory, "model.mlir"),
         "--init=" + os.path.join(directory, "init.safetensors"),
-        "--data=" + os.path.join(directory, "x.npy") + "," + os.path.join(directory, "y.npy"),
+        "--data=" + ",".join(data),
         "--shuffle=false", f"--steps={steps}", "--print-every=0", "--metrics=" + metrics,
         f"--precision={precision}",
     ]
@@ -130,14 +140,16 @@ def check(case, tools, directory, steps, precisions):
     log = os.path.join(directory, "log.txt")
     model = case["model"]
     initial = copy.deepcopy(model.state_dict())
-    np.save(os.path.join(directory, "x.npy"), case["x"])
+    names = input_names(case)
+    for name, array in zip(names, model_inputs(case)):
+        np.save(os.path.join(directory, name + ".npy"), array)
     np.save(os.path.join(directory, "y.npy"), case["y"])
-    sample = torch.from_numpy(case["x"][:2])
+    sample = tuple(torch.from_numpy(array[:2]) for array in model_inputs(case))
     model.eval()
     try:
         torch.onnx.export(
-            model, sample, os.path.join(directory, "model.onnx"), input_names=["x"],
-            output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
+            model, sample, os.path.join(directory, "model.onnx"), input_names=names,
+            output_names=["y"], dynamic_axes={name: {0: "batch"} for name in names + ["y"]},
             opset_version=case["opset"], do_constant_folding=False,
             training=torch.onnx.TrainingMode.TRAINING,
         )
@@ -175,7 +187,8 @@ def check(case, tools, directory, steps, precisions):
     status, stderr, losses = mpt_train(case, tools, directory, "fp32", steps, log)
     if status != 0:
         return None, "FAIL mpt-run fp32 " + ("crash" if crashed(status, stderr) else "error"), stderr
-    data = torch.from_numpy(case["x"]), torch.from_numpy(case["y"])
+    data = (tuple(torch.from_numpy(array) for array in model_inputs(case)),
+            torch.from_numpy(case["y"]))
     kind = "mse" if case["loss"] == "mse" else "cross-entropy"
 
     def torch_train(skipped=(), dtype=torch.float32, autocast=False):
@@ -191,7 +204,10 @@ def check(case, tools, directory, steps, precisions):
                     name, torch.maximum(largest[name], g.detach().abs().double())))
         optimizer = reference.make_optimizer(
             trained.parameters(), case["optimizer"], **case["hyper"])
-        inputs = [t.to(dtype) if t.is_floating_point() else t for t in data]
+        def cast(t):
+            return t.to(dtype) if t.is_floating_point() else t
+
+        inputs = [tuple(cast(t) for t in data[0]), cast(data[1])]
         loss_function = models.loss_function(kind)
         if autocast:
             trained.forward = bf16_autocast(trained.forward)

@@ -525,8 +525,19 @@ def generate(seed, rare_rate=0.1):
     else:
         vocabulary, time, d = gen.width(3, 20), gen.width(1, 6), 2 * gen.width(1, 6)
         x = data_rng.integers(0, vocabulary, (samples, time), dtype=np.int64)
-        blocks.append(nn.Embedding(vocabulary, d))
-        gen.parts.append(f"embedding{vocabulary}x{d}")
+        embedding = nn.Embedding(vocabulary, d)
+        # Some token models pad their rows with id 0 at the end and mask
+        # the padding out (drawn apart, so other models keep their draws).
+        padding = random.Random(f"padding-{seed}")
+        if padding.random() < 0.4:
+            for row in range(samples):
+                x[row, padding.randint(1, time):] = 0
+            blocks.append(Apply(lambda m, t: m.table(t) * (t != 0).unsqueeze(-1).float(),
+                                table=embedding))
+            gen.parts.append(f"masked-embedding{vocabulary}x{d}")
+        else:
+            blocks.append(embedding)
+            gen.parts.append(f"embedding{vocabulary}x{d}")
         shape = ("seq", time, d)
     gen.parts.insert(0, f"in{list(x.shape[1:])}")
     for _ in range(rng.randint(1, 4)):

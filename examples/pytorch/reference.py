@@ -44,14 +44,16 @@ def train_module(model, x, y, loss_fn, optimizer, batch, steps, skipped=()):
     1) on batch (s - 1) mod (N / B) of x and y, the remainder dropped. The
     steps in `skipped` (from 1) compute their loss but update nothing, as a
     mixed-precision step whose gradients overflowed. Returns the loss of
-    every step."""
+    every step. x may be a tuple of inputs, passed to the model in order."""
     model.train()
-    batches = x.shape[0] // batch
+    inputs = x if isinstance(x, (tuple, list)) else (x,)
+    batches = inputs[0].shape[0] // batch
     losses = []
     for step in range(steps):
         start = (step % batches) * batch
         optimizer.zero_grad()
-        loss = loss_fn(model(x[start : start + batch]), y[start : start + batch])
+        output = model(*(t[start : start + batch] for t in inputs))
+        loss = loss_fn(output, y[start : start + batch])
         loss.backward()
         if step + 1 not in skipped:
             optimizer.step()

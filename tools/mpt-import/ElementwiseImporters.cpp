@@ -158,25 +158,84 @@ Value compareWithZero(GraphImporter &im, const onnx::NodeProto &node,
                                       zero);
 }
 
+/// Whether an input of `node` is an integer tensor computed at run time
+/// (token ids).
+bool hasRuntimeIntegerInput(GraphImporter &im, const onnx::NodeProto &node) {
+  for (int index = 0; index < node.input_size(); ++index) {
+    if (!im.hasInput(node, index) || im.constant(node, index))
+      continue;
+    Value value = im.lookup(node.input(index));
+    if (value && isa<IntegerType>(getElementTypeOrSelf(value.getType())))
+      return true;
+  }
+  return false;
+}
+
+/// The float type of Cast's `to`, or null for another type.
+Type castFloatType(GraphImporter &im, int64_t to) {
+  switch (to) {
+  case onnx::TensorProto::FLOAT:
+    return im.b.getF32Type();
+  case onnx::TensorProto::DOUBLE:
+    return im.b.getF64Type();
+  case onnx::TensorProto::FLOAT16:
+    return im.b.getF16Type();
+  case onnx::TensorProto::BFLOAT16:
+    return im.b.getBF16Type();
+  default:
+    return {};
+  }
+}
+
+/// Cast of an integer tensor computed by the step: to a float type
+/// (mpt.index_to_float), to BOOL (`!= 0`, a mask), or to its own type.
+llvm::Error importIndexCast(GraphImporter &im, const onnx::NodeProto &node,
+                            Value input) {
+  int64_t to = im.intAttr(node, "to", 0);
+  RankedTensorType type = typeOf(input);
+  Location loc = im.loc(node);
+  if (Type element = castFloatType(im, to)) {
+    im.setResult(node, mlir::mpt::IndexToFloatOp::create(
+                           im.b, loc, type.clone(element), input));
+    return llvm::Error::success();
+  }
+  if (to == onnx::TensorProto::BOOL) {
+    HostConstant zero;
+    zero.elementType = onnx::TensorProto::INT64;
+    zero.ints = {0};
+    im.setResult(node, mlir::mpt::IndexCompareOp::create(
+                           im.b, loc, type.clone(im.b.getF32Type()),
+                           mlir::mpt::ComparePredicate::NE, input,
+                           im.materialize(zero, type.getElementType(), loc)));
+    return llvm::Error::success();
+  }
+  unsigned width = type.getElementType().getIntOrFloatBitWidth();
+  if ((to == onnx::TensorProto::INT64 && width == 64) ||
+      (to == onnx::TensorProto::INT32 && width == 32)) {
+    im.setResult(node, input);
+    return llvm::Error::success();
+  }
+  return im.fail(node, "casting an INT" + llvm::Twine(width) + " tensor to " +
+                           elementTypeName(static_cast<int32_t>(to)) +
+                           " is not supported; supported: FLOAT, DOUBLE, "
+                           "FLOAT16, BFLOAT16, BOOL, INT" +
+                           llvm::Twine(width));
+}
+
 llvm::Error importCast(GraphImporter &im, const onnx::NodeProto &node) {
+  if (hasRuntimeIntegerInput(im, node))
+    return importIndexCast(im, node, im.lookup(node.input(0)));
   llvm::Expected<Value> input = im.floatValue(node, 0);
   if (!input)
     return input.takeError();
   int64_t to = im.intAttr(node, "to", 0);
-  Type element;
-  if (to == onnx::TensorProto::FLOAT)
-    element = im.b.getF32Type();
-  else if (to == onnx::TensorProto::DOUBLE)
-    element = im.b.getF64Type();
-  else if (to == onnx::TensorProto::FLOAT16)
-    element = im.b.getF16Type();
-  else if (to == onnx::TensorProto::BFLOAT16)
-    element = im.b.getBF16Type();
-  else if (to == onnx::TensorProto::BOOL) {
+  Type element = castFloatType(im, to);
+  if (to == onnx::TensorProto::BOOL) {
     im.setResult(node, compareWithZero(
                            im, node, mlir::mpt::ComparePredicate::NE, *input));
     return llvm::Error::success();
-  } else
+  }
+  if (!element)
     return im.fail(node, "casting a float tensor to " +
                              elementTypeName(static_cast<int32_t>(to)) +
                              " is not supported; supported: FLOAT, DOUBLE, "
@@ -188,25 +247,6 @@ llvm::Error importCast(GraphImporter &im, const onnx::NodeProto &node) {
                                        result);
   im.setResult(node, result);
   return llvm::Error::success();
-}
-
-/// The flat index into a tensor of `source` shape that NumPy broadcasting
-/// reads for flat index `index` of a tensor of `shape`.
-int64_t broadcastSourceIndex(ArrayRef<int64_t> shape, ArrayRef<int64_t> source,
-                             int64_t index) {
-  int64_t result = 0, stride = 1;
-  for (int64_t dim = static_cast<int64_t>(shape.size()) - 1,
-               sourceDim = static_cast<int64_t>(source.size()) - 1;
-       dim >= 0; --dim, --sourceDim) {
-    int64_t coordinate = index % shape[dim];
-    index /= shape[dim];
-    if (sourceDim < 0)
-      continue;
-    if (source[sourceDim] != 1)
-      result += coordinate * stride;
-    stride *= source[sourceDim];
-  }
-  return result;
 }
 
 /// Where with a condition known at import time (masked_fill with a mask
@@ -254,15 +294,14 @@ llvm::Error importKnownWhere(GraphImporter &im, const onnx::NodeProto &node,
     count *= dim;
   bool anyFill = false;
   for (int64_t i = 0; i < count; ++i) {
-    bool isFirst = condition->intAt(broadcastSourceIndex(
-                       hostShape, condition->shape, i)) != 0;
+    bool isFirst =
+        condition->intAt(broadcastSource(condition->shape, hostShape, i)) != 0;
     selected[0].floats.push_back(isFirst ? 1.0 : 0.0);
     selected[1].floats.push_back(isFirst ? 0.0 : 1.0);
     const HostConstant *source = known[isFirst ? 0 : 1];
     double value =
-        source
-            ? source->floatAt(broadcastSourceIndex(hostShape, source->shape, i))
-            : 0.0;
+        source ? source->floatAt(broadcastSource(source->shape, hostShape, i))
+               : 0.0;
     anyFill |= value != 0.0;
     fill.floats.push_back(value);
   }
@@ -338,23 +377,10 @@ llvm::Error importWhere(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
-/// Whether an input of `node` is an integer tensor computed at run time
-/// (token ids).
-bool hasRuntimeIntegerInput(GraphImporter &im, const onnx::NodeProto &node) {
-  for (int index = 0; index < node.input_size(); ++index) {
-    if (!im.hasInput(node, index) || im.constant(node, index))
-      continue;
-    Value value = im.lookup(node.input(index));
-    if (value && isa<IntegerType>(getElementTypeOrSelf(value.getType())))
-      return true;
-  }
-  return false;
-}
-
 /// A comparison of integer tensors, at least one computed at run time:
-/// mpt.index_compare, its f32 mask read like a float comparison's. An
-/// import-time operand becomes a constant of the other's type and the
-/// result's shape; operands computed at run time must have that shape.
+/// mpt.index_compare, which broadcasts its operands, into an f32 mask read
+/// like a float comparison's. An import-time operand becomes a constant of
+/// the other's integer type.
 llvm::Error importIndexComparison(GraphImporter &im,
                                   const onnx::NodeProto &node,
                                   mlir::mpt::ComparePredicate predicate) {
@@ -372,21 +398,22 @@ llvm::Error importIndexComparison(GraphImporter &im,
                                  elementTypeName(known->elementType));
       operandShape = known->shape;
     } else {
-      llvm::Expected<Value> value = im.value(node, index, im.b.getF32Type());
+      Value value = im.lookup(node.input(index));
       if (!value)
-        return value.takeError();
-      Type type = typeOf(*value).getElementType();
+        return im.fail(node, "input '" + node.input(index) +
+                                 "' is not defined before the node");
+      Type type = typeOf(value).getElementType();
       if (!isa<IntegerType>(type) || (element && type != element)) {
         std::string found;
         llvm::raw_string_ostream os(found);
-        os << value->getType();
+        os << value.getType();
         return im.fail(node, "input " + llvm::Twine(index) +
                                  " must be an integer tensor of the other "
                                  "input's element type, found " +
                                  found);
       }
       element = type;
-      operandShape = typeOf(*value).getShape();
+      operandShape = typeOf(value).getShape();
     }
     llvm::Expected<Shape> joined =
         broadcastShape(im, node, shape, operandShape);
@@ -394,32 +421,20 @@ llvm::Error importIndexComparison(GraphImporter &im,
       return joined.takeError();
     shape = *joined;
   }
-  auto width = cast<IntegerType>(element).getWidth();
+  unsigned width = cast<IntegerType>(element).getWidth();
   Value operands[2];
   for (unsigned index : {0u, 1u}) {
-    if (const HostConstant *known = im.constant(node, index)) {
-      HostConstant spread;
-      spread.elementType = known->elementType;
-      spread.shape.assign(shape.begin(), shape.end());
-      for (int64_t i = 0, e = spread.numElements(); i < e; ++i) {
-        int64_t value = known->intAt(broadcastSource(known->shape, shape, i));
-        if (!llvm::isIntN(width, value))
-          return im.fail(node, "the constant " + llvm::Twine(value) +
-                                   " does not fit the i" + llvm::Twine(width) +
-                                   " it is compared with");
-        spread.ints.push_back(value);
-      }
-      operands[index] = im.materialize(spread, element, im.loc(node));
+    const HostConstant *known = im.constant(node, index);
+    if (!known) {
+      operands[index] = im.lookup(node.input(index));
       continue;
     }
-    Value value = im.lookup(node.input(index));
-    if (typeOf(value).getShape() != ArrayRef<int64_t>(shape))
-      return im.fail(node, "input " + llvm::Twine(index) + " of shape " +
-                               shapeText(typeOf(value).getShape()) +
-                               " would be broadcast to " + shapeText(shape) +
-                               "; integer tensors computed by the step are "
-                               "compared only at one shape");
-    operands[index] = value;
+    for (int64_t i = 0, e = known->numElements(); i < e; ++i)
+      if (!llvm::isIntN(width, known->intAt(i)))
+        return im.fail(node, "the constant " + llvm::Twine(known->intAt(i)) +
+                                 " does not fit the i" + llvm::Twine(width) +
+                                 " it is compared with");
+    operands[index] = im.materialize(*known, element, im.loc(node));
   }
   im.setResult(node, mlir::mpt::IndexCompareOp::create(
                          im.b, im.loc(node),

@@ -5,6 +5,8 @@
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -60,11 +62,47 @@ std::optional<int64_t> elementCount(ArrayRef<int64_t> shape) {
   return count;
 }
 
+/// `value` of type `from` as `to`, with the same elements: a collapse or an
+/// expansion of its dims, where dims only merge or split.
+static Value reshapeDims(OpBuilder &b, Location loc, Value value,
+                         RankedTensorType from, RankedTensorType to) {
+  // A scalar and a tensor of one element: no dim is grouped.
+  std::optional<SmallVector<ReassociationIndices>> reassociation =
+      from.getRank() == 0 || to.getRank() == 0
+          ? SmallVector<ReassociationIndices>{}
+          : getReassociationIndicesForReshape(from, to);
+  if (from.getRank() > to.getRank() && reassociation)
+    return tensor::CollapseShapeOp::create(b, loc, to, value, *reassociation);
+  if (from.getRank() < to.getRank() && reassociation)
+    return tensor::ExpandShapeOp::create(b, loc, to, value, *reassociation);
+  return nullptr;
+}
+
+/// An integer tensor (token ids, an attention mask) as `to`: tensor
+/// collapses and expansions, which the step signature follows from a batch
+/// input to the ops that read it as indices. A reshape that is neither goes
+/// through the flat tensor.
+static Value reshapeIntegers(OpBuilder &b, Location loc, Value value,
+                             RankedTensorType to) {
+  RankedTensorType from = typeOf(value);
+  if (Value direct = reshapeDims(b, loc, value, from, to))
+    return direct;
+  auto flat = from.clone({from.getNumElements()});
+  Value flattened = value;
+  if (from != flat)
+    flattened = reshapeDims(b, loc, value, from, flat);
+  if (to == flat)
+    return flattened;
+  return reshapeDims(b, loc, flattened, flat, to);
+}
+
 Value reshape(GraphImporter &im, const onnx::NodeProto &node, Value value,
               ArrayRef<int64_t> shape) {
   RankedTensorType type = typeOf(value);
   if (type.getShape() == shape)
     return value;
+  if (isa<IntegerType>(type.getElementType()))
+    return reshapeIntegers(im.b, im.loc(node), value, type.clone(shape));
   return mlir::mpt::ReshapeOp::create(im.b, im.loc(node), type.clone(shape),
                                       value);
 }

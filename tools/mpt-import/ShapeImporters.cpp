@@ -22,8 +22,10 @@ namespace import {
 
 namespace {
 
+/// Reshape, Flatten, Squeeze and Unsqueeze of a float tensor, or of an
+/// integer one (token ids, an attention mask).
 llvm::Error importReshape(GraphImporter &im, const onnx::NodeProto &node) {
-  llvm::Expected<Value> input = im.floatValue(node, 0);
+  llvm::Expected<Value> input = im.value(node, 0, im.b.getF32Type());
   if (!input)
     return input.takeError();
   RankedTensorType type = typeOf(*input);

@@ -57,6 +57,9 @@ Type stepElementType(Builder &b, int32_t elementType) {
 struct StepArgument {
   std::string sourceName, name;
   Type type;
+  /// A BOOL graph input: an i32 batch input (0 is false), which the graph
+  /// reads as the mask `!= 0`, like a comparison's result.
+  bool isMask = false;
 };
 
 class StepBuilder {
@@ -76,6 +79,8 @@ private:
   /// Fails when `node` produced a tensor that no mpt op may have.
   llvm::Error checkOutputs(const onnx::NodeProto &node);
   llvm::Expected<Value> buildLoss(Value output, BlockArgument target);
+  /// The f32 mask `input != 0` of a BOOL graph input.
+  Value maskOf(Value input, llvm::StringRef sourceName);
   std::string uniqueName(llvm::StringRef sourceName);
   llvm::Error error(const llvm::Twine &what) const {
     return createStringError(inconvertibleErrorCode(), what.str());
@@ -185,11 +190,13 @@ llvm::Error StepBuilder::collectBatchInputs() {
       return error("graph input '" + input.name() +
                    "' is not a tensor; supported: tensor inputs");
     const onnx::TypeProto_Tensor &tensor = input.type().tensor_type();
-    Type element = stepElementType(builder, tensor.elem_type());
+    bool isMask = tensor.elem_type() == onnx::TensorProto::BOOL;
+    Type element = isMask ? builder.getIntegerType(32)
+                          : stepElementType(builder, tensor.elem_type());
     if (!element)
       return error("graph input '" + input.name() + "' has element type " +
                    elementTypeName(tensor.elem_type()) +
-                   "; supported: FLOAT, DOUBLE, INT64, INT32");
+                   "; supported: FLOAT, DOUBLE, INT64, INT32, BOOL");
     if (!tensor.has_shape())
       return error("graph input '" + input.name() +
                    "' has no shape; export the model with a known input shape");
@@ -212,7 +219,7 @@ llvm::Error StepBuilder::collectBatchInputs() {
       shape.push_back(*options.batch);
     }
     batch.push_back({input.name(), uniqueName(input.name()),
-                     RankedTensorType::get(shape, element)});
+                     RankedTensorType::get(shape, element), isMask});
   }
   return llvm::Error::success();
 }
@@ -269,6 +276,20 @@ llvm::Error StepBuilder::checkOutputs(const onnx::NodeProto &node) {
                                          "64-bit address space can index");
   }
   return llvm::Error::success();
+}
+
+Value StepBuilder::maskOf(Value input, llvm::StringRef sourceName) {
+  Location loc =
+      NameLoc::get(builder.getStringAttr(sourceName),
+                   FileLineColLoc::get(&context, options.sourcePath, 0, 0));
+  auto type = cast<RankedTensorType>(input.getType());
+  Value zero = arith::ConstantOp::create(
+      builder, loc,
+      DenseElementsAttr::get(type.clone(ArrayRef<int64_t>{}),
+                             builder.getI32IntegerAttr(0)));
+  return mlir::mpt::IndexCompareOp::create(
+      builder, loc, type.clone(builder.getF32Type()),
+      mlir::mpt::ComparePredicate::NE, input, zero);
 }
 
 llvm::Expected<Value> StepBuilder::buildLoss(Value output,
@@ -352,8 +373,12 @@ llvm::Expected<ImportedStep> StepBuilder::build() {
   builder.setInsertionPointToStart(body);
   size_t index = 0;
   for (const std::vector<StepArgument> *group : {&params, &batch})
-    for (const StepArgument &arg : *group)
-      importer.define(arg.sourceName, body->getArgument(index++));
+    for (const StepArgument &arg : *group) {
+      Value value = body->getArgument(index++);
+      if (arg.isMask)
+        value = maskOf(value, arg.sourceName);
+      importer.define(arg.sourceName, value);
+    }
 
   if (llvm::Error error = importNodes())
     return std::move(error);

@@ -3,7 +3,8 @@
 // Data movement as gathers: every result element is read with
 // `tensor.extract` at coordinates computed from its indices, into a fresh
 // tensor. The derivative of a gather is a reduction over the index
-// positions that compares each index with the row it accumulates.
+// positions that compares each index with the row it accumulates. Integer
+// data becomes floats elementwise.
 //
 //===----------------------------------------------------------------------===//
 
@@ -235,9 +236,31 @@ struct GatherGradOpLowering : OpConversionPattern<GatherGradOp> {
   }
 };
 
+/// Signed integers to the compute type of the result (f32, or f64), then
+/// rounded to the result's type.
+struct IndexToFloatOpLowering : OpConversionPattern<IndexToFloatOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(IndexToFloatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Type element = getElementTypeOrSelf(op.getType());
+    FloatType computeType = computeTypeOf(element);
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), op.getType(), adaptor.getInput(),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value wide = arith::SIToFPOp::create(b, loc, computeType, args[0]);
+          return convertFloat(b, loc, wide, element);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::mpt::populateDataOpsToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<ConcatOpLowering, SliceOpLowering, SliceGradOpLowering,
-               GatherOpLowering, GatherGradOpLowering>(patterns.getContext());
+               GatherOpLowering, GatherGradOpLowering, IndexToFloatOpLowering>(
+      patterns.getContext());
 }

@@ -54,6 +54,17 @@ AffineMap mlir::mpt::trailingMap(MLIRContext *ctx, unsigned rank,
   return AffineMap::getMinorIdentityMap(rank, operandRank, ctx);
 }
 
+AffineMap mlir::mpt::broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> shape,
+                                  ArrayRef<int64_t> operandShape) {
+  size_t offset = shape.size() - operandShape.size();
+  SmallVector<AffineExpr> exprs;
+  for (auto [dim, size] : llvm::enumerate(operandShape))
+    exprs.push_back(size == 1 && shape[offset + dim] != 1
+                        ? getAffineConstantExpr(0, ctx)
+                        : getAffineDimExpr(offset + dim, ctx));
+  return AffineMap::get(shape.size(), 0, exprs, ctx);
+}
+
 AffineMap mlir::mpt::dropDimsMap(MLIRContext *ctx, unsigned rank,
                                  ArrayRef<int64_t> droppedDims) {
   SmallVector<AffineExpr> exprs;
@@ -81,8 +92,8 @@ SmallVector<Value> mlir::mpt::buildElementwise(OpBuilder &b, Location loc,
   MLIRContext *ctx = b.getContext();
   SmallVector<AffineMap> maps;
   for (Value input : inputs)
-    maps.push_back(trailingMap(
-        ctx, rank, cast<RankedTensorType>(input.getType()).getRank()));
+    maps.push_back(broadcastMap(
+        ctx, shape, cast<RankedTensorType>(input.getType()).getShape()));
   SmallVector<Value> inits;
   for (Type type : resultTypes) {
     inits.push_back(emptyTensor(b, loc, shape, getElementTypeOrSelf(type)));

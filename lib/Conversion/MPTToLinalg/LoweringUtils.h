@@ -53,14 +53,20 @@ Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 /// rank `rank` with broadcast along the leading dims.
 AffineMap trailingMap(MLIRContext *ctx, unsigned rank, unsigned operandRank);
 
+/// The map of an operand of shape `operandShape` read in an iteration space
+/// of shape `shape` with NumPy's broadcasting: aligned at the last dims, a
+/// dim of size 1 read at 0 where the space's is larger, and the leading
+/// dims it lacks repeated.
+AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> shape,
+                       ArrayRef<int64_t> operandShape);
+
 /// The map of an operand that has every dim of the iteration space except
 /// `droppedDims` (sorted).
 AffineMap dropDimsMap(MLIRContext *ctx, unsigned rank,
                       ArrayRef<int64_t> droppedDims);
 
 /// An all-parallel `linalg.generic` producing one tensor per result type
-/// (all of one shape); an input of lower rank is broadcast along the
-/// leading dims.
+/// (all of one shape); the inputs are broadcast to it (broadcastMap).
 SmallVector<Value> buildElementwise(OpBuilder &b, Location loc,
                                     TypeRange resultTypes, ValueRange inputs,
                                     GenericBodyBuilder body);

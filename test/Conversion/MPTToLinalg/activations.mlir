@@ -87,16 +87,33 @@ func.func @softplus(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 // -----
 
 // Integers compare as signed integers, exactly, whatever the mask's type:
-// 1 or 0 in f16 here.
+// 1 or 0 in f16 here. The operands broadcast: positions along the columns,
+// a length per row.
+// CHECK-DAG:   #[[COLUMNS:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG:   #[[ROWS:.*]] = affine_map<(d0, d1) -> (d0, 0)>
+// CHECK-DAG:   #[[ALL:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-LABEL: func.func @index_compare
-// CHECK:         linalg.generic
+// CHECK:         linalg.generic {indexing_maps = [#[[COLUMNS]], #[[ROWS]], #[[ALL]]]
 // CHECK:         ^bb0(%[[T:[^:]*]]: i64, %[[P:[^:]*]]: i64, %{{.*}}: f16):
 // CHECK-DAG:       %[[ONE:.*]] = arith.constant 1.000000e+00 : f16
 // CHECK-DAG:       %[[ZERO:.*]] = arith.constant 0.000000e+00 : f16
 // CHECK-DAG:       %[[HOLDS:.*]] = arith.cmpi slt, %[[T]], %[[P]] : i64
 // CHECK:           %[[R:.*]] = arith.select %[[HOLDS]], %[[ONE]], %[[ZERO]] : f16
 // CHECK:           linalg.yield %[[R]]
-func.func @index_compare(%t: tensor<4x8xi64>, %p: tensor<4x8xi64>) -> tensor<4x8xf16> {
-  %0 = mpt.index_compare lt, %t, %p : tensor<4x8xi64> -> tensor<4x8xf16>
+func.func @index_compare(%t: tensor<8xi64>, %p: tensor<4x1xi64>) -> tensor<4x8xf16> {
+  %0 = mpt.index_compare lt, %t, %p : tensor<8xi64>, tensor<4x1xi64> -> tensor<4x8xf16>
   return %0 : tensor<4x8xf16>
+}
+
+// -----
+
+// Integers become floats through f32, then round once to bf16.
+// CHECK-LABEL: func.func @index_to_float
+// CHECK:         ^bb0(%[[M:[^:]*]]: i64, %{{.*}}: bf16):
+// CHECK:           %[[F:.*]] = arith.sitofp %[[M]] : i64 to f32
+// CHECK:           %[[R:.*]] = arith.truncf %[[F]] : f32 to bf16
+// CHECK:           linalg.yield %[[R]]
+func.func @index_to_float(%m: tensor<4x8xi64>) -> tensor<4x8xbf16> {
+  %0 = mpt.index_to_float %m : tensor<4x8xi64> -> tensor<4x8xbf16>
+  return %0 : tensor<4x8xbf16>
 }

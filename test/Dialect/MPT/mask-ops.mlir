@@ -1,7 +1,8 @@
 // The comparisons and selects round-trip; a comparison's operands and
 // result, and a select's condition, values and result, have one type. A
 // comparison of integer tensors has operands of one integer type and a
-// float result of their shape.
+// float result of their broadcast shape; a conversion of integers to
+// floats keeps the shape.
 // RUN: mpt-opt %s -split-input-file -verify-diagnostics | FileCheck %s
 
 // CHECK-LABEL: func.func @masks
@@ -26,29 +27,38 @@ func.func @masks(%x: tensor<4x8xf16>, %y: tensor<4x8xf16>) -> tensor<4x8xf16> {
 // -----
 
 // CHECK-LABEL: func.func @token_masks
-// CHECK:         mpt.index_compare eq, %arg0, %arg1 : tensor<4x8xi64> -> tensor<4x8xf32>
-// CHECK-NEXT:    mpt.index_compare ne, %arg0, %arg1 : tensor<4x8xi64> -> tensor<4x8xf16>
-// CHECK-NEXT:    mpt.index_compare lt, %arg2, %arg2 : tensor<8xi32> -> tensor<8xbf16>
-func.func @token_masks(%t: tensor<4x8xi64>, %pad: tensor<4x8xi64>, %u: tensor<8xi32>) {
-  %eq = mpt.index_compare eq, %t, %pad : tensor<4x8xi64> -> tensor<4x8xf32>
-  %ne = mpt.index_compare ne, %t, %pad : tensor<4x8xi64> -> tensor<4x8xf16>
-  %lt = mpt.index_compare lt, %u, %u : tensor<8xi32> -> tensor<8xbf16>
+// CHECK:         mpt.index_compare eq, %arg0, %arg1 : tensor<4x8xi64>, tensor<4x8xi64> -> tensor<4x8xf32>
+// CHECK-NEXT:    mpt.index_compare ne, %arg0, %arg2 : tensor<4x8xi64>, tensor<i64> -> tensor<4x8xf16>
+// CHECK-NEXT:    mpt.index_compare lt, %arg3, %arg4 : tensor<8xi32>, tensor<4x1xi32> -> tensor<4x8xbf16>
+func.func @token_masks(%t: tensor<4x8xi64>, %pad: tensor<4x8xi64>, %zero: tensor<i64>,
+                       %positions: tensor<8xi32>, %lengths: tensor<4x1xi32>) {
+  %eq = mpt.index_compare eq, %t, %pad : tensor<4x8xi64>, tensor<4x8xi64> -> tensor<4x8xf32>
+  %ne = mpt.index_compare ne, %t, %zero : tensor<4x8xi64>, tensor<i64> -> tensor<4x8xf16>
+  %lt = mpt.index_compare lt, %positions, %lengths : tensor<8xi32>, tensor<4x1xi32> -> tensor<4x8xbf16>
   return
 }
 
 // -----
 
 func.func @index_compare_types(%t: tensor<4x8xi64>, %u: tensor<4x8xi32>) {
-  // expected-error@+1 {{'mpt.index_compare' op failed to verify that all of {lhs, rhs} have same type}}
-  %0 = "mpt.index_compare"(%t, %u) {predicate = 4 : i32} : (tensor<4x8xi64>, tensor<4x8xi32>) -> tensor<4x8xf32>
+  // expected-error@+1 {{'mpt.index_compare' op failed to verify that all of {lhs, rhs} have same element type}}
+  %0 = mpt.index_compare eq, %t, %u : tensor<4x8xi64>, tensor<4x8xi32> -> tensor<4x8xf32>
   return
 }
 
 // -----
 
 func.func @index_compare_shape(%t: tensor<4x8xi64>) {
-  // expected-error@+1 {{'mpt.index_compare' op failed to verify that all of {lhs, rhs, result} have same shape}}
-  %0 = mpt.index_compare eq, %t, %t : tensor<4x8xi64> -> tensor<8x4xf32>
+  // expected-error@+1 {{'mpt.index_compare' op result shape [8, 4] must be [4, 8]}}
+  %0 = mpt.index_compare eq, %t, %t : tensor<4x8xi64>, tensor<4x8xi64> -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @index_compare_broadcast(%t: tensor<4x8xi64>, %u: tensor<3xi64>) {
+  // expected-error@+1 {{'mpt.index_compare' op operand shapes [4, 8] and [3] do not broadcast}}
+  %0 = mpt.index_compare eq, %t, %u : tensor<4x8xi64>, tensor<3xi64> -> tensor<4x8xf32>
   return
 }
 
@@ -65,6 +75,33 @@ func.func @index_compare_floats(%x: tensor<4x8xf32>) {
 func.func @index_compare_result(%t: tensor<4x8xi64>) {
   // expected-error@+1 {{'mpt.index_compare' op result #0 must be}}
   %0 = "mpt.index_compare"(%t, %t) {predicate = 4 : i32} : (tensor<4x8xi64>, tensor<4x8xi64>) -> tensor<4x8xi64>
+  return
+}
+
+// -----
+
+// CHECK-LABEL: func.func @attention_mask
+// CHECK:         mpt.index_to_float %arg0 : tensor<4x8xi64> -> tensor<4x8xf32>
+// CHECK-NEXT:    mpt.index_to_float %arg1 : tensor<8xi32> -> tensor<8xf16>
+func.func @attention_mask(%m: tensor<4x8xi64>, %n: tensor<8xi32>) {
+  %f = mpt.index_to_float %m : tensor<4x8xi64> -> tensor<4x8xf32>
+  %h = mpt.index_to_float %n : tensor<8xi32> -> tensor<8xf16>
+  return
+}
+
+// -----
+
+func.func @index_to_float_shape(%m: tensor<4x8xi64>) {
+  // expected-error@+1 {{'mpt.index_to_float' op failed to verify that all of {input, result} have same shape}}
+  %0 = mpt.index_to_float %m : tensor<4x8xi64> -> tensor<32xf32>
+  return
+}
+
+// -----
+
+func.func @index_to_float_input(%x: tensor<4x8xf16>) {
+  // expected-error@+1 {{'mpt.index_to_float' op operand #0 must be statically shaped tensor of 32-bit signless integer or 64-bit signless integer values}}
+  %0 = "mpt.index_to_float"(%x) : (tensor<4x8xf16>) -> tensor<4x8xf32>
   return
 }
 

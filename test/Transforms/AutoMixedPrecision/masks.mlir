@@ -34,12 +34,12 @@ mpt.train_step @padding
     params(%table: tensor<50x8xf32>, %w: tensor<8x8xf32>)
     batch(%tokens: tensor<4x6xi64>, %y: tensor<4x6x8xf32>)
     optimizer(#mpt.sgd<lr = 1.000000e-02>) {
-  %pad = arith.constant dense<0> : tensor<4x6xi64>
+  %pad = arith.constant dense<0> : tensor<i64>
   %zero = arith.constant dense<0.000000e+00> : tensor<4x6x8xf32>
   // expected-remark @+1 {{f16: clear: feeds mpt.select at line 46}}
   %e = mpt.gather %table, %tokens {axis = 0 : i64} : tensor<50x8xf32>, tensor<4x6xi64> -> tensor<4x6x8xf32>
   // expected-remark @+1 {{f16: clear: feeds mpt.broadcast at line 44}}
-  %m = mpt.index_compare eq, %tokens, %pad : tensor<4x6xi64> -> tensor<4x6xf32>
+  %m = mpt.index_compare eq, %tokens, %pad : tensor<4x6xi64>, tensor<i64> -> tensor<4x6xf32>
   // expected-remark @+1 {{f16: clear: feeds mpt.select at line 46}}
   %mb = mpt.broadcast %m {dims = array<i64: 2>} : tensor<4x6xf32> -> tensor<4x6x8xf32>
   // expected-remark @+1 {{f16: clear: feeds mpt.linear at line 48}}
@@ -48,5 +48,35 @@ mpt.train_step @padding
   %z = mpt.linear %r, %w : tensor<4x6x8xf32>, tensor<8x8xf32> -> tensor<4x6x8xf32>
   // expected-remark @+1 {{f32: deny list}}
   %l = mpt.mse_loss %z, %y : tensor<4x6x8xf32>, tensor<4x6x8xf32>
+  mpt.loss %l
+}
+
+// An attention mask given as integers is converted to f32 and scaled by
+// f32's lowest value: as under PyTorch's autocast, the conversion keeps
+// its type (deny, fixed), and the ops that carry the mask to the softmax
+// stay in f32, so that the scaled mask does not become -inf in f16 (and
+// 0 * -inf a NaN). The scores' product is f16.
+
+// expected-remark @+1 {{converted 1/7 ops to f16 with 3 casts}}
+mpt.train_step @attention_mask
+    params(%w: tensor<8x8xf32>)
+    batch(%x: tensor<4x8xf32>, %mask: tensor<4x8xi64>, %y: tensor<4x8xf32>)
+    optimizer(#mpt.sgd<lr = 1.000000e-02>) {
+  %one = arith.constant dense<1.000000e+00> : tensor<4x8xf32>
+  %lowest = arith.constant dense<-3.40282347E+38> : tensor<4x8xf32>
+  // expected-remark @+1 {{f32: deny list}}
+  %m = mpt.index_to_float %mask : tensor<4x8xi64> -> tensor<4x8xf32>
+  // expected-remark @+1 {{f32: deny taint from mpt.index_to_float at line 68}}
+  %inverse = mpt.sub %one, %m : tensor<4x8xf32>, tensor<4x8xf32>
+  // expected-remark @+1 {{f32: deny taint from mpt.index_to_float at line 68}}
+  %additive = mpt.mul %inverse, %lowest : tensor<4x8xf32>, tensor<4x8xf32>
+  // expected-remark @+1 {{f16: allow list}}
+  %s = mpt.linear %x, %w : tensor<4x8xf32>, tensor<8x8xf32> -> tensor<4x8xf32>
+  // expected-remark @+1 {{f32: deny taint from mpt.index_to_float at line 68}}
+  %masked = mpt.add %s, %additive : tensor<4x8xf32>, tensor<4x8xf32>
+  // expected-remark @+1 {{f32: deny list}}
+  %p = mpt.softmax %masked {axis = 1 : i64} : tensor<4x8xf32>
+  // expected-remark @+1 {{f32: deny list}}
+  %l = mpt.mse_loss %p, %y : tensor<4x8xf32>, tensor<4x8xf32>
   mpt.loss %l
 }

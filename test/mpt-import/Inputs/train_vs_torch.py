@@ -111,12 +111,69 @@ class MaskedScores(nn.Module):
         return (scores.softmax(-1) @ embedded).mean(1)
 
 
+class AttentionMask(nn.Module):
+    """Attention with an additive mask from a second input, 1 for the
+    tokens to attend to (as Hugging Face models take it): unsqueezed,
+    converted to float and scaled by f32's lowest value."""
+
+    def __init__(self, vocabulary, width):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, width)
+        self.query = nn.Linear(width, width)
+        self.head = nn.Linear(width, 3)
+
+    def forward(self, tokens, attention_mask):
+        embedded = self.embedding(tokens)
+        extended = attention_mask[:, None, :].to(torch.float32)
+        extended = (1.0 - extended) * torch.finfo(torch.float32).min
+        scores = self.query(embedded) @ embedded.transpose(1, 2) + extended
+        return self.head((scores.softmax(-1) @ embedded).mean(1))
+
+
+class BoolMask(nn.Module):
+    """Token ids and a bool mask of the real tokens as two inputs: a mean
+    of the embeddings the mask keeps, and a max over time with the padding
+    filled with -inf."""
+
+    def __init__(self, vocabulary, width):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, width)
+        self.head = nn.Linear(2 * width, 3)
+
+    def forward(self, tokens, keep):
+        embedded = self.embedding(tokens)
+        kept = embedded.masked_fill(~keep[..., None], 0.0)
+        mean = kept.sum(1) / keep.float().sum(1, keepdim=True)
+        peak = torch.where(keep[..., None], embedded, float("-inf")).amax(1)
+        return self.head(torch.cat([mean, peak], dim=-1))
+
+
+class Lengths(nn.Module):
+    """Token ids and the length of each row as two inputs: the mask of the
+    positions below the length (an arange against the lengths, broadcast),
+    as sequence models build it, before attention pooling."""
+
+    def __init__(self, vocabulary, width):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, width)
+        self.score = nn.Linear(width, 1)
+        self.head = nn.Linear(width, 3)
+
+    def forward(self, tokens, lengths):
+        embedded = self.embedding(tokens)
+        inside = torch.arange(tokens.shape[1])[None, :] < lengths[:, None]
+        scores = self.score(embedded).squeeze(-1).masked_fill(~inside, float("-inf"))
+        weights = scores.softmax(-1).unsqueeze(-1)
+        return self.head((weights * embedded).sum(1))
+
+
 def make_case(model, inputs, optimizer, hyper, opset, batch=4, x=None):
     rng = np.random.default_rng(0)
     if x is None:
         x = (rng.standard_normal((2 * batch, inputs)) * 2 + 1).astype(np.float32)
+    sample = tuple(torch.from_numpy(a[:2]) for a in (x if isinstance(x, tuple) else (x,)))
     with torch.no_grad():
-        outputs = model(torch.from_numpy(x[:2])).shape[1]
+        outputs = model(*sample).shape[1]
     return {"seed": 0, "model": model, "x": x,
             "y": rng.standard_normal((2 * batch, outputs)).astype(np.float32), "batch": batch,
             "loss": "mse", "optimizer": optimizer, "hyper": hyper, "opset": opset, "parts": [],
@@ -134,15 +191,43 @@ def image_case(shape, body, optimizer, hyper, opset, batch=4):
     return make_case(Image(shape, body), int(np.prod(shape)), optimizer, hyper, opset, batch)
 
 
-def token_case(body, optimizer, hyper, opset, vocabulary=50, steps=6, batch=4):
+def padded_tokens(vocabulary, steps, rows):
     """Rows of 1 to `steps` tokens, padded with 0 at the end."""
-    torch.manual_seed(0)
     rng = np.random.default_rng(1)
-    tokens = rng.integers(1, vocabulary, (2 * batch, steps))
-    lengths = rng.integers(1, steps + 1, 2 * batch)
+    tokens = rng.integers(1, vocabulary, (rows, steps))
+    lengths = rng.integers(1, steps + 1, rows)
     tokens[np.arange(steps)[None, :] >= lengths[:, None]] = 0
+    return tokens.astype(np.int64)
+
+
+def token_case(body, optimizer, hyper, opset, vocabulary=50, steps=6, batch=4):
+    torch.manual_seed(0)
     return make_case(Tokens(vocabulary, 8, body), steps, optimizer, hyper, opset, batch,
-                     x=tokens.astype(np.int64))
+                     x=padded_tokens(vocabulary, steps, 2 * batch))
+
+
+def attention_mask_case(optimizer, hyper, opset, vocabulary=50, steps=6, batch=4):
+    """Token ids and their attention mask as two int64 inputs."""
+    torch.manual_seed(0)
+    tokens = padded_tokens(vocabulary, steps, 2 * batch)
+    return make_case(AttentionMask(vocabulary, 8), steps, optimizer, hyper, opset, batch,
+                     x=(tokens, (tokens != 0).astype(np.int64)))
+
+
+def lengths_case(optimizer, hyper, opset, vocabulary=50, steps=6, batch=4):
+    """Token ids and the number of real ones per row as two inputs."""
+    torch.manual_seed(0)
+    tokens = padded_tokens(vocabulary, steps, 2 * batch)
+    return make_case(Lengths(vocabulary, 8), steps, optimizer, hyper, opset, batch,
+                     x=(tokens, (tokens != 0).sum(1).astype(np.int64)))
+
+
+def bool_mask_case(optimizer, hyper, opset, vocabulary=50, steps=6, batch=4):
+    """Token ids and a bool mask of the real ones as two inputs."""
+    torch.manual_seed(0)
+    tokens = padded_tokens(vocabulary, steps, 2 * batch)
+    return make_case(BoolMask(vocabulary, 8), steps, optimizer, hyper, opset, batch,
+                     x=(tokens, tokens != 0))
 
 
 adam = ("adam", {"lr": 0.003})
@@ -228,6 +313,10 @@ groups = {"recurrent": {
         "momentum", {"lr": 0.01, "momentum": 0.9}, 17),
     "masked_fill and where with token conditions": token_case(
         MaskedScores(), "sgd", {"lr": 0.05}, 13),
+    "additive attention mask from an int64 input": attention_mask_case(*adam, 14),
+    "bool mask input, masked mean and max": bool_mask_case("momentum", {"lr": 0.05, "momentum": 0.9},
+                                                            15),
+    "sequence mask from lengths, attention pooling": lengths_case(*adam, 16),
 }}
 cases = groups[group]
 for name, spec in cases.items():

@@ -102,6 +102,31 @@ def MPT_GatherOp : MPT_ForwardOp<"gather", "Clear",
   }];
 }
 
+def MPT_IndexToFloatOp : MPT_ForwardOp<"index_to_float", "Deny",
+    [MPT_FixedPrecision, AllShapesMatch<["input", "result"]>]> {
+  let summary = "Converts an integer tensor to floats";
+  let description = [{
+    Each integer of `input` (read as signed) becomes the nearest value of
+    the result's float type: an attention mask given as integers, made a
+    float factor (`attention_mask.to(torch.float32)`). It converts through
+    f32 (f64 for an f64 result), which is exact for integers up to 2^24
+    (2^53). Its operand is data, with no cotangent. Precision class: `deny`,
+    and fixed: like an explicit `.to(float32)` under PyTorch's autocast,
+    the result keeps its type, and the infer and clear ops that carry it to
+    a deny op (the additive mask of attention scores before a softmax) stay
+    in f32, so that a mask scaled by f32's lowest value does not overflow
+    to an infinity in f16.
+
+    ```mlir
+    %m = mpt.index_to_float %attention_mask : tensor<16x8xi64> -> tensor<16x8xf32>
+    ```
+  }];
+  let arguments = (ins MPT_IndexTensor:$input);
+  let results = (outs MPT_FloatTensor:$result);
+  let assemblyFormat =
+      "$input attr-dict `:` type($input) `->` type($result)";
+}
+
 def MPT_GatherGradOp : MPT_Op<"gather_grad", [Pure,
     DeclareOpInterfaceMethods<MPT_IndexingOpInterface>]> {
   let summary = "Cotangent of the gathered input of mpt.gather";

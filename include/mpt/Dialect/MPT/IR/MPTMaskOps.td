@@ -40,29 +40,34 @@ def MPT_CompareOp : MPT_ForwardOp<"compare", "Clear",
 }
 
 def MPT_IndexCompareOp : MPT_ForwardOp<"index_compare", "Clear",
-    [AllTypesMatch<["lhs", "rhs"]>, AllShapesMatch<["lhs", "rhs", "result"]>]> {
+    [AllElementTypesMatch<["lhs", "rhs"]>]> {
   let summary = "Elementwise comparison of integer tensors, as a 0/1 mask";
   let description = [{
     Compares the integer tensors `lhs` and `rhs` elementwise (`gt`, `ge`,
-    `lt`, `le`, `eq`, `ne`, as signed integers) and yields 1 where the
-    comparison holds and 0 where it does not, in the float type of the
-    result: the padding mask of a model that reads token ids
-    (`tokens == pad`, `(tokens != 0).float()`). The comparison is exact
-    whatever the result's type, so token ids above f16's 2048 still compare
-    exactly when the mask is f16. The operands are data, not
-    differentiable values, and the mask passes no cotangent. Precision
-    class: `clear` (the mask takes the precision of its neighbours; the
-    integers take no part).
+    `lt`, `le`, `eq`, `ne`, as signed integers), broadcast to the result's
+    shape by NumPy's rules (aligned at their last dims, a dim of size 1 or
+    a missing leading dim repeated), and yields 1 where the comparison holds
+    and 0 where it does not, in the float type of the result: the padding
+    mask of a model that reads token ids (`tokens == pad`,
+    `(tokens != 0).float()`), or a sequence mask from lengths
+    (`positions < lengths[:, None]`). The comparison is exact whatever the
+    result's type, so token ids above f16's 2048 still compare exactly when
+    the mask is f16. The operands are data, not differentiable values, and
+    the mask passes no cotangent. Precision class: `clear` (the mask takes
+    the precision of its neighbours; the integers take no part).
 
     ```mlir
-    %m = mpt.index_compare eq, %tokens, %pad : tensor<16x8xi64> -> tensor<16x8xf32>
+    %m = mpt.index_compare eq, %tokens, %pad : tensor<16x8xi64>, tensor<i64> -> tensor<16x8xf32>
     ```
   }];
   let arguments = (ins MPT_ComparePredicate:$predicate,
                        MPT_IndexTensor:$lhs, MPT_IndexTensor:$rhs);
   let results = (outs MPT_FloatTensor:$result);
-  let assemblyFormat =
-      "$predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs) `->` type($result)";
+  let assemblyFormat = [{
+    $predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 def MPT_SelectOp : MPT_ForwardOp<"select", "Clear",
