@@ -6,7 +6,8 @@
 // then every time step multiplies the previous hidden state by the
 // recurrent weight and applies the gates elementwise. The unrolled graph
 // is differentiated like any other (backpropagation through time) and
-// mixed precision treats each product and gate by its class. Sequence
+// mixed precision treats each product and gate by its class. GRU takes
+// both placements of the reset gate (linear_before_reset). Sequence
 // lengths per sample, peepholes, clipping and activations other than
 // PyTorch's are import errors.
 //
@@ -35,6 +36,9 @@ struct Unroller {
   int64_t hidden, batch, steps;
   /// RNN only: relu instead of tanh.
   bool relu = false;
+  /// GRU only: the reset gate scales the recurrent product (PyTorch's GRU,
+  /// ONNX's linear_before_reset = 1) rather than the hidden state before it.
+  bool linearBeforeReset = true;
 
   /// The gates per hidden unit: 4 (LSTM), 3 (GRU), 1 (RNN).
   int64_t gates() const {
@@ -107,6 +111,19 @@ struct Unroller {
       }
     }
 
+    // With the reset gate applied before the product, the candidate's rows
+    // of the recurrent weight and bias multiply r * h apart.
+    Value gatesWeight = r, candidateWeight, gatesBias = recurrentBias,
+          candidateBias;
+    if (cell == Cell::GRU && !linearBeforeReset) {
+      gatesWeight = slice(r, 0, 0, 2 * hidden);
+      candidateWeight = slice(r, 0, 2 * hidden, hidden);
+      if (recurrentBias) {
+        gatesBias = slice(recurrentBias, 0, 0, 2 * hidden);
+        candidateBias = slice(recurrentBias, 0, 2 * hidden, hidden);
+      }
+    }
+
     SmallVector<Value> outputs(steps);
     for (int64_t i = 0; i < steps; ++i) {
       int64_t t = reverse ? steps - 1 - i : i;
@@ -123,12 +140,19 @@ struct Unroller {
       }
       case Cell::GRU: {
         // ONNX's gate order: update, reset, candidate.
-        Value rh = productT(h, r);
-        if (recurrentBias)
-          rh = add(rh, recurrentBias);
+        Value rh = productT(h, gatesWeight);
+        if (gatesBias)
+          rh = add(rh, gatesBias);
         Value update = sigmoid(add(gate(x, 0), gate(rh, 0)));
         Value reset = sigmoid(add(gate(x, 1), gate(rh, 1)));
-        Value recurrent = mul(reset, gate(rh, 2));
+        Value recurrent;
+        if (linearBeforeReset) {
+          recurrent = mul(reset, gate(rh, 2));
+        } else {
+          recurrent = productT(mul(reset, h), candidateWeight);
+          if (candidateBias)
+            recurrent = add(recurrent, candidateBias);
+        }
         Value candidate = tanh(add(gate(x, 2), recurrent));
         // h = (1 - z) n + z h = n + z (h - n).
         h = add(candidate, mul(update, sub(h, candidate)));
@@ -209,10 +233,9 @@ llvm::Error importRecurrent(GraphImporter &im, const onnx::NodeProto &node) {
   Unroller un{im, node, im.loc(node), cell, 0, 0, 0};
   if (llvm::Error error = checkActivations(im, node, cell, directions, un.relu))
     return error;
-  // PyTorch's GRU applies the reset gate to the recurrent product.
-  if (cell == Cell::GRU && im.intAttr(node, "linear_before_reset", 0) == 0)
-    return im.fail(node, "linear_before_reset = 0 is not supported; "
-                         "supported: 1 (PyTorch's GRU)");
+  // PyTorch's GRU applies the reset gate to the recurrent product (1);
+  // ONNX's default, 0, to the hidden state before it.
+  un.linearBeforeReset = im.intAttr(node, "linear_before_reset", 0) != 0;
   Value input = *x;
   if (layout == 1)
     input = mlir::mpt::TransposeOp::create(
