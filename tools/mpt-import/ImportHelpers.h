@@ -75,6 +75,7 @@ void addShapeImporters(llvm::StringMap<OpImporter> &importers);
 void addLayerImporters(llvm::StringMap<OpImporter> &importers);
 void addRecurrentImporters(llvm::StringMap<OpImporter> &importers);
 void addNormalizationImporters(llvm::StringMap<OpImporter> &importers);
+void addEinsumImporters(llvm::StringMap<OpImporter> &importers);
 
 } // namespace import
 } // namespace mpt

@@ -17,6 +17,7 @@ const llvm::StringMap<OpImporter> &opImporters() {
     addLayerImporters(table);
     addRecurrentImporters(table);
     addNormalizationImporters(table);
+    addEinsumImporters(table);
     return table;
   }();
   return importers;

@@ -5,8 +5,8 @@ and parameters within 1e-3, f16 and bf16 finite and within 5%. Prints one
 line per case.
 
 usage: train_vs_torch.py SOURCE_ROOT MPT_IMPORT MPT_RUN GROUP
-GROUP: recurrent, batchnorm, conv-transpose, windows, instancenorm or
-padding"""
+GROUP: recurrent, batchnorm, conv-transpose, windows, instancenorm,
+padding or einsum"""
 import importlib.util
 import os
 import sys
@@ -167,6 +167,34 @@ class Lengths(nn.Module):
         return self.head((weights * embedded).sum(1))
 
 
+class Einsums(nn.Module):
+    """torch.einsum as models write it, over a [batch, 4, 6] view of the
+    input: attention scores and their weighted sum, heads, a bilinear form
+    of three operands, an ellipsis, an implicit output, a transpose and a
+    sum over time."""
+
+    def __init__(self):
+        super().__init__()
+        self.query = nn.Linear(6, 6)
+        self.bilinear = nn.Parameter(torch.randn(3, 6, 6) * 0.2)
+        self.mix = nn.Parameter(torch.randn(6, 5) * 0.3)
+        self.square = nn.Parameter(torch.randn(4, 4) * 0.3)
+        self.head = nn.Linear(6 + 3 + 5 + 4, 3)
+
+    def forward(self, x):
+        s = torch.tanh(x.reshape(x.shape[0], 4, 6))
+        scores = torch.einsum("bqd,bkd->bqk", self.query(s), s) / 3.0
+        attended = torch.einsum("bqk,bkd->bqd", scores.softmax(-1), s)
+        heads = attended.reshape(x.shape[0], 4, 2, 3)
+        per_head = torch.einsum("bqhd,bkhd->bhqk", heads, heads)
+        pooled = torch.einsum("btd->bd", attended) / 4.0
+        bilinear = torch.einsum("bi,oij,bj->bo", pooled, self.bilinear, pooled.tanh())
+        mixed = torch.einsum("...td,de->...te", s, self.mix).mean(1)
+        implicit = torch.einsum("bt,tu", pooled[:, :4], self.square)
+        transposed = torch.einsum("bqk->bkq", per_head.sum(1)).mean(2)
+        return self.head(torch.cat([pooled, bilinear, mixed, transposed + implicit], -1))
+
+
 def make_case(model, inputs, optimizer, hyper, opset, batch=4, x=None):
     rng = np.random.default_rng(0)
     if x is None:
@@ -317,6 +345,11 @@ groups = {"recurrent": {
     "bool mask input, masked mean and max": bool_mask_case("momentum", {"lr": 0.05, "momentum": 0.9},
                                                             15),
     "sequence mask from lengths, attention pooling": lengths_case(*adam, 16),
+}, "einsum": {
+    "attention, heads, bilinear, ellipsis and implicit einsums": image_case(
+        (24,), Einsums(), *adam, 14),
+    "the same einsums, opset 17, sgd": image_case(
+        (24,), Einsums(), "sgd", {"lr": 0.01}, 17),
 }}
 cases = groups[group]
 for name, spec in cases.items():
