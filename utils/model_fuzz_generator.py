@@ -263,9 +263,12 @@ class Generator:
             return nn.LayerNorm(d), shape
         if kind == "attention":
             heads = rng.choice([h for h in (1, 2, 4) if d % h == 0])
-            self.parts.append(f"attention(h={heads})")
+            # Written with torch.einsum in some models (drawn apart, so that
+            # other draws stay as they were).
+            einsum = self.formulation.random() < 0.5
+            self.parts.append(f"attention(h={heads}{',einsum' if einsum else ''})")
             return Apply(
-                lambda m, x: attention(m, x, heads),
+                lambda m, x: attention(m, x, heads, einsum),
                 q=nn.Linear(d, d), k=nn.Linear(d, d), v=nn.Linear(d, d),
             ), shape
         if kind == "encoder" and d % 2 == 0:
@@ -488,8 +491,15 @@ def causal_attention(m, x):
     return torch.matmul(weights, x)
 
 
-def attention(m, x, heads):
+def attention(m, x, heads, einsum=False):
     batch, time, width = x.shape
+    if einsum:
+        # Heads as a label of their own: no transposes in the model.
+        split = lambda y: y.reshape(batch, time, heads, width // heads)  # noqa: E731
+        q, k, v = split(m.q(x)), split(m.k(x)), split(m.v(x))
+        scores = torch.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(width // heads)
+        out = torch.einsum("bhqk,bkhd->bqhd", torch.softmax(scores, dim=-1), v)
+        return out.reshape(batch, time, width)
     split = lambda y: y.reshape(batch, time, heads, width // heads).transpose(1, 2)  # noqa: E731
     q, k, v = split(m.q(x)), split(m.k(x)), split(m.v(x))
     scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(width // heads)
@@ -505,6 +515,7 @@ def generate(seed, rare_rate=0.1):
     torch.manual_seed(seed)
     data_rng = np.random.default_rng(seed)
     gen = Generator(rng, allow_rare=rng.random() < rare_rate)
+    gen.formulation = random.Random(f"formulation-{seed}")
     batch = rng.choice([1, 2, 3, 4, 5, 8, 16, 32])
     gen.batch = batch
     samples = batch * rng.randint(1, 3)
