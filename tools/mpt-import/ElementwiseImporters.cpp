@@ -398,10 +398,10 @@ llvm::Error importIndexComparison(GraphImporter &im,
                                  elementTypeName(known->elementType));
       operandShape = known->shape;
     } else {
-      Value value = im.lookup(node.input(index));
-      if (!value)
-        return im.fail(node, "input '" + node.input(index) +
-                                 "' is not defined before the node");
+      llvm::Expected<Value> defined = im.value(node, index, im.b.getF32Type());
+      if (!defined)
+        return defined.takeError();
+      Value value = *defined;
       Type type = typeOf(value).getElementType();
       if (!isa<IntegerType>(type) || (element && type != element)) {
         std::string found;

@@ -162,27 +162,35 @@ Value formula(SignOp, Scalar &s, ArrayRef<Value> a) {
 // The mask ops: a comparison yields 1 or 0; a select reads a nonzero (or
 // NaN) condition as true.
 
-arith::CmpFPredicate floatPredicate(ComparePredicate predicate) {
+/// The arith predicates of a comparison: of floats (ordered, false for
+/// NaN, except `ne`) and of signed integers.
+struct Predicates {
+  arith::CmpFPredicate onFloats;
+  arith::CmpIPredicate onIntegers;
+};
+
+Predicates predicatesOf(ComparePredicate predicate) {
   switch (predicate) {
   case ComparePredicate::GT:
-    return arith::CmpFPredicate::OGT;
+    return {arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt};
   case ComparePredicate::GE:
-    return arith::CmpFPredicate::OGE;
+    return {arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge};
   case ComparePredicate::LT:
-    return arith::CmpFPredicate::OLT;
+    return {arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt};
   case ComparePredicate::LE:
-    return arith::CmpFPredicate::OLE;
+    return {arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle};
   case ComparePredicate::EQ:
-    return arith::CmpFPredicate::OEQ;
+    return {arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq};
   case ComparePredicate::NE:
-    return arith::CmpFPredicate::UNE;
+    return {arith::CmpFPredicate::UNE, arith::CmpIPredicate::ne};
   }
   llvm_unreachable("unknown comparison");
 }
 
 Value formula(CompareOp op, Scalar &s, ArrayRef<Value> a) {
-  return s.select(s.compare(floatPredicate(op.getPredicate()), a[0], a[1]),
-                  s.constant(1.0), s.constant(0.0));
+  return s.select(
+      s.compare(predicatesOf(op.getPredicate()).onFloats, a[0], a[1]),
+      s.constant(1.0), s.constant(0.0));
 }
 
 Value formula(SelectOp, Scalar &s, ArrayRef<Value> a) {
@@ -281,24 +289,6 @@ template <typename OpTy> struct ActivationLowering : OpConversionPattern<OpTy> {
   }
 };
 
-arith::CmpIPredicate integerPredicate(ComparePredicate predicate) {
-  switch (predicate) {
-  case ComparePredicate::GT:
-    return arith::CmpIPredicate::sgt;
-  case ComparePredicate::GE:
-    return arith::CmpIPredicate::sge;
-  case ComparePredicate::LT:
-    return arith::CmpIPredicate::slt;
-  case ComparePredicate::LE:
-    return arith::CmpIPredicate::sle;
-  case ComparePredicate::EQ:
-    return arith::CmpIPredicate::eq;
-  case ComparePredicate::NE:
-    return arith::CmpIPredicate::ne;
-  }
-  llvm_unreachable("unknown comparison");
-}
-
 /// A comparison of integers: signed `cmpi`, and 1 or 0 in the mask's type.
 struct IndexCompareLowering : OpConversionPattern<IndexCompareOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -311,7 +301,8 @@ struct IndexCompareLowering : OpConversionPattern<IndexCompareOp> {
         rewriter, op.getLoc(), op.getType(), adaptor.getOperands(),
         [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
           Value holds = arith::CmpIOp::create(
-              b, loc, integerPredicate(op.getPredicate()), args[0], args[1]);
+              b, loc, predicatesOf(op.getPredicate()).onIntegers, args[0],
+              args[1]);
           return arith::SelectOp::create(b, loc, holds,
                                          floatConstant(b, loc, element, 1.0),
                                          floatConstant(b, loc, element, 0.0));
