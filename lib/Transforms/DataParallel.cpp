@@ -12,6 +12,10 @@
 // an f16 backward pass overflows at the same loss scale, and a compressed
 // message carries values divided before they are rounded.
 //
+// Buffers (running statistics) are updated by each rank from its shard;
+// their next values are averaged over the ranks too, so that every rank
+// holds the same buffers, as it holds the same parameters.
+//
 //===----------------------------------------------------------------------===//
 
 #include "mpt/Transforms/Passes.h"
@@ -22,6 +26,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/MapVector.h"
 
 namespace mlir {
 namespace mpt {
@@ -120,6 +125,27 @@ void sumGradients(GradientOp gradient, const CollectiveConfig &config) {
   }
 }
 
+/// Replaces the next value of every buffer the step returns by its mean
+/// over the ranks, one message per element type, in f32 or f64 (buffers
+/// are never compressed).
+void averageBuffers(func::FuncOp step, const CollectiveConfig &config) {
+  auto ret = cast<func::ReturnOp>(step.getBody().front().getTerminator());
+  llvm::MapVector<Type, SmallVector<unsigned>> operandsByType;
+  for (unsigned index = 0, e = ret.getNumOperands(); index < e; ++index)
+    if (step.getResultAttr(index, "mpt.buffer"))
+      operandsByType[getElementTypeOrSelf(ret.getOperand(index).getType())]
+          .push_back(index);
+  OpBuilder b(ret);
+  for (auto &[element, indices] : operandsByType) {
+    SmallVector<Value> values = llvm::map_to_vector(
+        indices, [&](unsigned index) { return ret.getOperand(index); });
+    auto reduce = AllReduceOp::create(b, ret.getLoc(), ReductionKind::Mean,
+                                      values, TypeAttr(), config.worldSize);
+    for (auto [index, mean] : llvm::zip(indices, reduce.getResults()))
+      ret->setOperand(index, mean);
+  }
+}
+
 LogicalResult makeDataParallel(func::FuncOp step,
                                const CollectiveConfig &config) {
   // Already data parallel: the averages are in place.
@@ -133,6 +159,7 @@ LogicalResult makeDataParallel(func::FuncOp step,
               "after --mpt-expand-train-step and before --mpt-differentiate";
   divideLossByWorldSize(gradients.front(), config);
   sumGradients(gradients.front(), config);
+  averageBuffers(step, config);
   return success();
 }
 

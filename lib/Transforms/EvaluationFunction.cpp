@@ -86,14 +86,15 @@ Value buildSampleLosses(OpBuilder &b, LossOpInterface loss, int64_t samples) {
       b.getDenseI64ArrayAttr({1}), /*keep_dims=*/false);
 }
 
-/// Adds `@<step>_eval(params..., batch...) -> (sample losses, prediction,
-/// target)` before `step`, which stays as it is.
+/// Adds `@<step>_eval(params..., buffers..., batch...) -> (sample losses,
+/// prediction, target)` before `step`, which stays as it is.
 void buildEvaluationFunction(TrainStepOp step, StringRef name,
                              const EvaluationPlan &plan) {
   OpBuilder b(step);
   Location loc = step.getLoc();
   Block &body = step.getBodyBlock();
   unsigned numParams = step.getParams().size();
+  unsigned numBuffers = step.getBuffers().size();
   auto func = func::FuncOp::create(
       b, loc, name, b.getFunctionType(body.getArgumentTypes(), {}));
   Block *entry = func.addEntryBlock();
@@ -101,16 +102,23 @@ void buildEvaluationFunction(TrainStepOp step, StringRef name,
   for (auto [from, to] :
        llvm::zip(body.getArguments(), entry->getArguments())) {
     unsigned index = from.getArgNumber();
-    func.setArgAttr(index, index < numParams ? "mpt.param" : "mpt.batch",
-                    b.getStringAttr(step.getArgName(index)));
+    StringRef role = index < numParams                ? "mpt.param"
+                     : index < numParams + numBuffers ? "mpt.buffer"
+                                                      : "mpt.batch";
+    func.setArgAttr(index, role, b.getStringAttr(step.getArgName(index)));
     to.setLoc(NameLoc::get(b.getStringAttr(step.getArgName(index)), loc));
     mapping.map(from, to);
   }
   b.setInsertionPointToStart(entry);
-  // Evaluation keeps every element, as PyTorch's eval() turns dropout off.
+  // Evaluation keeps every element, as PyTorch's eval() turns dropout off,
+  // and reads the evaluation side of each mode_select (running statistics,
+  // not the batch's). Buffers are read, not updated.
   for (Operation &op : body.without_terminator()) {
     if (auto dropout = dyn_cast<DropoutOp>(op))
       mapping.map(dropout.getResult(), mapping.lookup(dropout.getInput()));
+    else if (auto select = dyn_cast<ModeSelectOp>(op))
+      mapping.map(select.getResult(),
+                  mapping.lookupOrDefault(select.getEval()));
     else
       b.clone(op, mapping);
   }

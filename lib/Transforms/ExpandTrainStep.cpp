@@ -59,6 +59,9 @@ struct StateArgs {
   std::optional<unsigned> scale, goodSteps, hysteresisLeft;
   // The counter that selects the dropout masks, when the step has dropout.
   std::optional<unsigned> dropoutStep;
+  // State the forward pass updates without training it (running
+  // statistics).
+  SmallVector<unsigned> buffers;
 };
 
 /// Names of the optimizer state tensors kept per parameter.
@@ -81,7 +84,7 @@ bool hasDropout(TrainStepOp step) {
 }
 
 /// Lays out the step function's arguments: params, optimizer state,
-/// loss-scale state, dropout counter, batch.
+/// loss-scale state, dropout counter, buffers, batch.
 StateArgs buildArguments(TrainStepOp step, LossScaleMode mode,
                          StepSignature &sig) {
   Builder b(step.getContext());
@@ -124,6 +127,10 @@ StateArgs buildArguments(TrainStepOp step, LossScaleMode mode,
   if (hasDropout(step))
     state.dropoutStep =
         sig.addArg(b.getI32Type(), role("dropout_step", b.getUnitAttr()));
+  for (BlockArgument buffer : step.getBuffers())
+    state.buffers.push_back(sig.addArg(
+        buffer.getType(), role("buffer", b.getStringAttr(step.getArgName(
+                                             buffer.getArgNumber())))));
   for (BlockArgument input : step.getBatch())
     state.batch.push_back(sig.addArg(
         input.getType(),
@@ -180,7 +187,7 @@ public:
       : b(b), loc(loc), step(step), state(state), entry(entry),
         lossScale(lossScale) {}
 
-  void build(Value loss) {
+  void build(Value loss, ValueRange bufferUpdates) {
     SmallVector<Value> grads = buildUnscaledGradients(loss);
     Value apply = accumulate(grads);
     Value finite = AllFiniteOp::create(b, loc, grads).getFinite();
@@ -210,6 +217,9 @@ public:
     if (state.dropoutStep)
       results.push_back(arith::AddIOp::create(b, loc, arg(*state.dropoutStep),
                                               constantI32(1)));
+    // Buffers move with every forward pass, as PyTorch's do, whether the
+    // update applies or not.
+    llvm::append_range(results, bufferUpdates);
     // The overflow flag reports skipped updates, not skipped micro-batches.
     results.append(
         {loss, apply
@@ -383,6 +393,7 @@ LogicalResult expandTrainStep(TrainStepOp step) {
     std::string name = role.getName().getValue().drop_front(4).str();
     if (auto str = dyn_cast<StringAttr>(role.getValue()))
       name = role.getName().getValue() == "mpt.param" ||
+                     role.getName().getValue() == "mpt.buffer" ||
                      role.getName().getValue() == "mpt.batch"
                  ? str.str()
                  : name + "_" + str.str();
@@ -393,11 +404,13 @@ LogicalResult expandTrainStep(TrainStepOp step) {
   Block &body = step.getBodyBlock();
   for (auto [index, slot] : llvm::enumerate(state.params))
     body.getArgument(index).replaceAllUsesWith(entry->getArgument(slot));
-  for (auto [index, slot] : llvm::enumerate(state.batch))
-    body.getArgument(state.params.size() + index)
-        .replaceAllUsesWith(entry->getArgument(slot));
+  for (auto [buffer, slot] : llvm::zip(step.getBuffers(), state.buffers))
+    BlockArgument(buffer).replaceAllUsesWith(entry->getArgument(slot));
+  for (auto [input, slot] : llvm::zip(step.getBatch(), state.batch))
+    BlockArgument(input).replaceAllUsesWith(entry->getArgument(slot));
   LossOp lossOp = step.getLossOp();
   Value loss = lossOp.getLoss();
+  SmallVector<Value> bufferUpdates(lossOp.getBufferUpdates());
   lossOp.erase();
   entry->getOperations().splice(entry->end(), body.getOperations());
   if (state.dropoutStep)
@@ -408,7 +421,7 @@ LogicalResult expandTrainStep(TrainStepOp step) {
 
   b.setInsertionPointToEnd(entry);
   StepBuilder builder(b, loc, step, state, *entry, lossScale);
-  builder.build(loss);
+  builder.build(loss, bufferUpdates);
   step.erase();
   return success();
 }

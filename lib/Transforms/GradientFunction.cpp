@@ -110,10 +110,14 @@ std::pair<func::FuncOp, Value> moveIntoFunction(TrainStepOp step,
   Location loc = step.getLoc();
   Block &body = step.getBodyBlock();
   unsigned numParams = step.getParams().size();
+  unsigned numBuffers = step.getBuffers().size();
   auto func = func::FuncOp::create(
       b, loc, name, b.getFunctionType(body.getArgumentTypes(), {}));
   for (BlockArgument arg : body.getArguments()) {
-    StringRef role = arg.getArgNumber() < numParams ? "mpt.param" : "mpt.batch";
+    unsigned index = arg.getArgNumber();
+    StringRef role = index < numParams                ? "mpt.param"
+                     : index < numParams + numBuffers ? "mpt.buffer"
+                                                      : "mpt.batch";
     func.setArgAttr(arg.getArgNumber(), role,
                     b.getStringAttr(step.getArgName(arg.getArgNumber())));
   }
@@ -161,7 +165,7 @@ void returnLossAndGradients(func::FuncOp func, Value loss, TrainStepOp step) {
     func.setResultAttr(index, role.getName(), role.getValue());
 }
 
-/// Replaces `step` by `@<step>_grad(params..., batch...) -> (loss,
+/// Replaces `step` by `@<step>_grad(params..., buffers..., batch...) -> (loss,
 /// [unrounded loss], grads...)`.
 LogicalResult buildGradientFunction(TrainStepOp step, bool promoteF64) {
   std::string name = (step.getSymName() + kFunctionSuffix).str();

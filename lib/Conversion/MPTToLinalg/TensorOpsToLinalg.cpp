@@ -232,6 +232,19 @@ struct ReshapeOpLowering : OpConversionPattern<ReshapeOp> {
   }
 };
 
+/// A step function trains: it reads the training value. (The evaluation
+/// function chose the other when it was built.)
+struct ModeSelectOpLowering : OpConversionPattern<ModeSelectOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ModeSelectOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, adaptor.getTrain());
+    return success();
+  }
+};
+
 struct BroadcastOpLowering : OpConversionPattern<BroadcastOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -323,6 +336,6 @@ void mlir::mpt::populateTensorOpsToLinalgPatterns(RewritePatternSet &patterns) {
                BinaryOpLowering<DivOp, arith::DivFOp>>(ctx);
   patterns.add<ReduceOpLowering<ReduceSumOp, false>,
                ReduceOpLowering<ReduceMeanOp, true>, TransposeOpLowering,
-               ReshapeOpLowering, BroadcastOpLowering, MSELossOpLowering,
-               CastOpLowering>(ctx);
+               ReshapeOpLowering, ModeSelectOpLowering, BroadcastOpLowering,
+               MSELossOpLowering, CastOpLowering>(ctx);
 }

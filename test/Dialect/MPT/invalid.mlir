@@ -1022,3 +1022,52 @@ func.func @all_finite_nothing() -> i1 {
   %0 = "mpt.all_finite"() : () -> i1
   return %0 : i1
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Buffers and mpt.mode_select
+//===----------------------------------------------------------------------===//
+
+// expected-error@+1 {{'mpt.train_step' op num_buffers (2) must be within [0, 1] (the block arguments after the parameters)}}
+"mpt.train_step"() <{sym_name = "s", num_params = 1 : i64, num_buffers = 2 : i64,
+                     arg_names = ["w", "x"], optimizer = #mpt.sgd<lr = 1.0>}> ({
+^bb0(%w: tensor<4xf32>, %x: tensor<4xf32>):
+  %l = mpt.mse_loss %w, %x : tensor<4xf32>, tensor<4xf32>
+  mpt.loss %l
+}) : () -> ()
+
+// -----
+
+// expected-error@+1 {{'mpt.train_step' op buffer 'n' must be a statically shaped f32 or f64 tensor, found 'tensor<4xf16>'}}
+mpt.train_step @s params(%w: tensor<4xf32>) buffers(%n: tensor<4xf16>)
+    batch(%x: tensor<4xf32>) optimizer(#mpt.sgd<lr = 1.0>) {
+  %l = mpt.mse_loss %w, %x : tensor<4xf32>, tensor<4xf32>
+  mpt.loss %l buffers(%n : tensor<4xf16>)
+}
+
+// -----
+
+mpt.train_step @s params(%w: tensor<4xf32>) buffers(%n: tensor<4xf32>)
+    batch(%x: tensor<4xf32>) optimizer(#mpt.sgd<lr = 1.0>) {
+  %l = mpt.mse_loss %w, %x : tensor<4xf32>, tensor<4xf32>
+  // expected-error@+1 {{'mpt.loss' op has 0 buffer updates, expected one per buffer of the step (1)}}
+  mpt.loss %l
+}
+
+// -----
+
+mpt.train_step @s params(%w: tensor<4xf32>) buffers(%n: tensor<2xf32>)
+    batch(%x: tensor<4xf32>) optimizer(#mpt.sgd<lr = 1.0>) {
+  %l = mpt.mse_loss %w, %x : tensor<4xf32>, tensor<4xf32>
+  // expected-error@+1 {{'mpt.loss' op updates buffer 'n' of type 'tensor<2xf32>' with a value of type 'tensor<4xf32>'}}
+  mpt.loss %l buffers(%w : tensor<4xf32>)
+}
+
+// -----
+
+func.func @mode_select_types(%a: tensor<4xf32>, %b: tensor<4xf16>) -> tensor<4xf32> {
+  // expected-error@+1 {{'mpt.mode_select' op failed to verify that all of {train, eval, result} have same type}}
+  %r = "mpt.mode_select"(%a, %b) : (tensor<4xf32>, tensor<4xf16>) -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}

@@ -315,6 +315,13 @@ static void buildAdjointOf(CastOp op, Adjoint &adj) {
   });
 }
 
+// The training step reads `train`; `eval` does not reach its loss.
+static void buildAdjointOf(ModeSelectOp op, Adjoint &adj) {
+  adj.set(op.getTrainMutable(), [&] { return adj.dr; });
+  adj.set(op.getEvalMutable(),
+          [&] { return adj.b.getSplat(adj.loc, op.getType(), 0.0); });
+}
+
 //===----------------------------------------------------------------------===//
 // Losses
 //===----------------------------------------------------------------------===//
@@ -381,8 +388,8 @@ void mlir::mpt::registerAdjointInterfaceModels(DialectRegistry &registry) {
     adjoint::attachAdjointModels<
         ReluOp, GeluOp, TanhOp, SigmoidOp, SqrtOp, ExpOp, LogOp, AddOp, SubOp,
         MulOp, DivOp, MatmulOp, LinearOp, SoftmaxOp, LayerNormOp, ReduceSumOp,
-        ReduceMeanOp, BroadcastOp, TransposeOp, ReshapeOp, CastOp, MSELossOp,
-        ScaleLossOp>(context);
+        ReduceMeanOp, BroadcastOp, TransposeOp, ReshapeOp, CastOp, ModeSelectOp,
+        MSELossOp, ScaleLossOp>(context);
   });
   detail::registerNetworkAdjointModels(registry);
 }

@@ -43,7 +43,8 @@ static ParseResult
 parseArgumentGroup(OpAsmParser &parser, StringRef keyword,
                    SmallVectorImpl<OpAsmParser::Argument> &args,
                    SmallVectorImpl<Attribute> &names) {
-  if (parser.parseKeyword(keyword))
+  // An empty keyword: the caller has parsed it.
+  if (!keyword.empty() && parser.parseKeyword(keyword))
     return failure();
   SmallVector<OpAsmParser::Argument> group;
   if (parser.parseArgumentList(group, OpAsmParser::Delimiter::Paren,
@@ -71,6 +72,10 @@ ParseResult TrainStepOp::parse(OpAsmParser &parser, OperationState &result) {
   if (parseArgumentGroup(parser, "params", args, names))
     return failure();
   int64_t numParams = args.size();
+  if (succeeded(parser.parseOptionalKeyword("buffers")) &&
+      parseArgumentGroup(parser, "", args, names))
+    return failure();
+  int64_t numBuffers = args.size() - numParams;
   if (parseArgumentGroup(parser, "batch", args, names))
     return failure();
   // Unnamed (numeric) arguments get positional names.
@@ -103,6 +108,9 @@ ParseResult TrainStepOp::parse(OpAsmParser &parser, OperationState &result) {
   }
   result.addAttribute(getNumParamsAttrName(result.name),
                       builder.getI64IntegerAttr(numParams));
+  if (numBuffers)
+    result.addAttribute(getNumBuffersAttrName(result.name),
+                        builder.getI64IntegerAttr(numBuffers));
   result.addAttribute(getArgNamesAttrName(result.name),
                       builder.getArrayAttr(names));
   if (parser.parseOptionalAttrDictWithKeyword(result.attributes))
@@ -139,6 +147,8 @@ void TrainStepOp::print(OpAsmPrinter &printer) {
     printer << ")";
   };
   printGroup("params", getParams());
+  if (getNumBuffers())
+    printGroup("buffers", getBuffers());
   printGroup("batch", getBatch());
   printer.printNewline();
   printer << "    optimizer(";
@@ -152,9 +162,10 @@ void TrainStepOp::print(OpAsmPrinter &printer) {
   if (getAccumulate() != 1)
     printer << " accumulate(" << getAccumulate() << ")";
   printer.printOptionalAttrDictWithKeyword(
-      (*this)->getAttrs(), {getSymNameAttrName(), getNumParamsAttrName(),
-                            getArgNamesAttrName(), getOptimizerAttrName(),
-                            getLossScaleAttrName(), getAccumulateAttrName()});
+      (*this)->getAttrs(),
+      {getSymNameAttrName(), getNumParamsAttrName(), getNumBuffersAttrName(),
+       getArgNamesAttrName(), getOptimizerAttrName(), getLossScaleAttrName(),
+       getAccumulateAttrName()});
   printer << ' ';
   printer.printRegion(getBody(), /*printEntryBlockArgs=*/false);
 }
@@ -172,6 +183,11 @@ LogicalResult TrainStepOp::verify() {
   if (numParams == 0)
     return emitOpError() << "needs at least one parameter to train, found an "
                             "empty params group";
+  int64_t numBuffers = static_cast<int64_t>(getNumBuffers());
+  if (numBuffers < 0 || numBuffers > numArgs - numParams)
+    return emitOpError() << "num_buffers (" << numBuffers
+                         << ") must be within [0, " << numArgs - numParams
+                         << "] (the block arguments after the parameters)";
   if (static_cast<int64_t>(getArgNames().size()) != numArgs)
     return emitOpError() << "arg_names has " << getArgNames().size()
                          << " names, expected one per block argument ("
@@ -199,6 +215,14 @@ LogicalResult TrainStepOp::verify() {
                            << "' must be a statically shaped float tensor, "
                               "found "
                            << param.getType();
+  for (BlockArgument buffer : getBuffers())
+    if (!isa<RankedTensorType>(buffer.getType()) ||
+        !cast<RankedTensorType>(buffer.getType()).hasStaticShape() ||
+        !isa<Float32Type, Float64Type>(getElementTypeOrSelf(buffer)))
+      return emitOpError() << "buffer '" << getArgName(buffer.getArgNumber())
+                           << "' must be a statically shaped f32 or f64 "
+                              "tensor, found "
+                           << buffer.getType();
   for (BlockArgument input : getBatch())
     if (!isa<RankedTensorType>(input.getType()) ||
         !cast<RankedTensorType>(input.getType()).hasStaticShape())
@@ -210,21 +234,35 @@ LogicalResult TrainStepOp::verify() {
   // them, and an unused one would reach the runtime unchecked.
   auto emitError = [&] { return emitOpError(); };
   for (BlockArgument arg : getBodyBlock().getArguments()) {
-    bool isParam = arg.getArgNumber() < getNumParams();
+    unsigned index = arg.getArgNumber();
+    const char *what = index < getNumParams() ? "parameter '"
+                       : index < getNumParams() + getNumBuffers()
+                           ? "buffer '"
+                           : "batch input '";
     if (failed(verifyTypeCanExist(
-            emitError,
-            Twine(isParam ? "parameter '" : "batch input '") +
-                getArgName(arg.getArgNumber()) + "'",
-            arg.getType())))
+            emitError, Twine(what) + getArgName(index) + "'", arg.getType())))
       return failure();
   }
   return success();
 }
 
 LogicalResult TrainStepOp::verifyRegions() {
-  if (!getLossOp())
+  LossOp loss = getLossOp();
+  if (!loss)
     return emitOpError() << "body must end in 'mpt.loss', found '"
                          << getBodyBlock().getTerminator()->getName() << "'";
+  OperandRange updates = loss.getBufferUpdates();
+  if (updates.size() != getNumBuffers())
+    return loss.emitOpError()
+           << "has " << updates.size()
+           << " buffer updates, expected one per buffer of the step ("
+           << getNumBuffers() << ")";
+  for (auto [buffer, update] : llvm::zip(getBuffers(), updates))
+    if (update.getType() != buffer.getType())
+      return loss.emitOpError()
+             << "updates buffer '" << getArgName(buffer.getArgNumber())
+             << "' of type " << buffer.getType() << " with a value of type "
+             << update.getType();
   return success();
 }
 

@@ -40,9 +40,13 @@ def MPT_TrainStepOp : MPT_Op<"train_step", [
   let summary = "One training step: forward computation, loss, optimizer";
   let description = [{
     Declares a training step. The region's block arguments are the
-    parameters (trainable fp32 master weights, named by their SSA names)
-    followed by the batch inputs; the region computes the forward pass and
-    ends in `mpt.loss`, whose operand is the scalar f32 loss. The optimizer
+    parameters (trainable fp32 master weights, named by their SSA names),
+    then the optional buffers (state that the step updates but does not
+    train, such as batch normalisation's running statistics: f32 or f64,
+    as PyTorch's registered buffers), then the batch inputs; the region
+    computes the forward pass and ends in `mpt.loss`, whose operand is the
+    scalar f32 loss and whose `buffers(...)` list holds the next value of
+    each buffer, in order. The optimizer
     is an attribute (`#mpt.sgd`, `#mpt.momentum`, `#mpt.adam`); an optional
     `loss_scale` attribute (`#mpt.loss_scale`) configures loss scaling, and
     `accumulate` the number of micro-batches whose gradients are summed
@@ -52,7 +56,9 @@ def MPT_TrainStepOp : MPT_Op<"train_step", [
     (alone, or at the end of `--auto-mixed-precision`) expands it into a
     `func.func` that takes the state (params, optimizer state, loss-scale
     state) and the batch and returns the new state, the loss and the
-    overflow flag.
+    overflow flag. Buffers move on every call, a skipped step or a
+    micro-batch too, as PyTorch updates them in the forward pass; in
+    evaluation they are read (see `mpt.mode_select`) and not updated.
 
     ```mlir
     mpt.train_step @regression
@@ -67,6 +73,7 @@ def MPT_TrainStepOp : MPT_Op<"train_step", [
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        I64Attr:$num_params,
+                       DefaultValuedAttr<I64Attr, "0">:$num_buffers,
                        ArrayAttr:$arg_names,
                        MPT_Optimizer:$optimizer,
                        OptionalAttr<MPT_LossScaleAttr>:$loss_scale,
@@ -80,8 +87,13 @@ def MPT_TrainStepOp : MPT_Op<"train_step", [
     ::llvm::ArrayRef<::mlir::BlockArgument> getParams() {
       return getBodyBlock().getArguments().take_front(getNumParams());
     }
+    ::llvm::ArrayRef<::mlir::BlockArgument> getBuffers() {
+      return getBodyBlock().getArguments().slice(getNumParams(),
+                                                 getNumBuffers());
+    }
     ::llvm::ArrayRef<::mlir::BlockArgument> getBatch() {
-      return getBodyBlock().getArguments().drop_front(getNumParams());
+      return getBodyBlock().getArguments().drop_front(getNumParams() +
+                                                      getNumBuffers());
     }
     ::llvm::StringRef getArgName(unsigned index) {
       return ::llvm::cast<::mlir::StringAttr>(getArgNames()[index]).getValue();
@@ -93,14 +105,21 @@ def MPT_TrainStepOp : MPT_Op<"train_step", [
 def MPT_LossOp : MPT_Op<"loss", [Pure, Terminator, HasParent<"TrainStepOp">]> {
   let summary = "Terminates a training step with its scalar loss";
   let description = [{
-    Names the scalar f32 value that training minimises.
+    Names the scalar f32 value that training minimises, and, when the step
+    has buffers, the next value of each buffer (of the buffer's type, in
+    the order of the step's `buffers` group). The loss is differentiated;
+    the buffer updates are not.
 
     ```mlir
     mpt.loss %l
+    mpt.loss %l buffers(%next_mean, %next_var : tensor<8xf32>, tensor<8xf32>)
     ```
   }];
-  let arguments = (ins F32:$loss);
-  let assemblyFormat = "$loss attr-dict";
+  let arguments = (ins F32:$loss, Variadic<MPT_MasterTensor>:$buffer_updates);
+  let assemblyFormat = [{
+    $loss (`buffers` `(` $buffer_updates^ `:` type($buffer_updates) `)`)?
+    attr-dict
+  }];
 }
 
 //===----------------------------------------------------------------------===//
@@ -316,6 +335,28 @@ def MPT_ReshapeOp : MPT_ForwardOp<"reshape", "Clear"> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
   let hasFolder = 1;
+}
+
+def MPT_ModeSelectOp : MPT_ForwardOp<"mode_select", "Clear",
+                                     [AllTypesMatch<["train", "eval", "result"]>]> {
+  let summary = "One value in training, another in evaluation";
+  let description = [{
+    Is `train` in the training step and `eval` in the step's evaluation
+    function (`--mpt-evaluation-function`), as a PyTorch module's
+    `training` flag chooses between them: batch normalisation normalises
+    with the batch's statistics in training and with its running
+    statistics (buffers of the step) in evaluation. The cotangent flows to
+    `train` only. Precision class: `clear`.
+
+    ```mlir
+    %m = mpt.mode_select train %batch_mean, eval %running_mean : tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins MPT_FloatTensor:$train, MPT_FloatTensor:$eval);
+  let results = (outs MPT_FloatTensor:$result);
+  let assemblyFormat = [{
+    `train` $train `,` `eval` $eval attr-dict `:` type($result)
+  }];
 }
 
 def MPT_MSELossOp : MPT_ForwardOp<"mse_loss", "Deny",
