@@ -35,6 +35,7 @@ constexpr RoleInfo kRoles[] = {
     {Role::GoodSteps, "good_steps", true, false, Both},
     {Role::HysteresisLeft, "hysteresis_left", true, false, Both},
     {Role::DropoutStep, "dropout_step", true, false, Both},
+    {Role::Buffer, "buffer", true, true, Both},
     {Role::Batch, "batch", false, true, Argument},
     {Role::Loss, "loss", false, false, Result},
     {Role::Overflow, "overflow", false, false, Result},
@@ -155,13 +156,14 @@ Status verifyCommon(const StepSignature &signature) {
   return Status::success();
 }
 
-/// A gradient function: parameters and batch in; the loss, at most one
+/// A gradient function: parameters, buffers and batch in; the loss, at most one
 /// unrounded loss and one gradient per parameter, of its type, out.
 Status verifyGradientFunction(const StepSignature &signature) {
   for (const TensorSpec &arg : signature.args)
-    if (arg.role != Role::Param && arg.role != Role::Batch)
-      return Status::error("a gradient function takes parameters and batch "
-                           "inputs only, found " +
+    if (arg.role != Role::Param && arg.role != Role::Buffer &&
+        arg.role != Role::Batch)
+      return Status::error("a gradient function takes parameters, buffers "
+                           "and batch inputs only, found " +
                            arg.describe());
   for (const TensorSpec &result : signature.results) {
     if (result.role != Role::Loss && result.role != Role::UnroundedLoss &&
@@ -189,13 +191,14 @@ Status verifyGradientFunction(const StepSignature &signature) {
 } // namespace
 
 namespace {
-/// An evaluation function: parameters and batch in; the loss of each
+/// An evaluation function: parameters, buffers and batch in; the loss of each
 /// sample, the prediction and the target, with rows of their own, out.
 Status verifyEvaluationFunction(const StepSignature &signature) {
   for (const TensorSpec &arg : signature.args)
-    if (arg.role != Role::Param && arg.role != Role::Batch)
-      return Status::error("an evaluation function takes parameters and "
-                           "batch inputs only, found " +
+    if (arg.role != Role::Param && arg.role != Role::Buffer &&
+        arg.role != Role::Batch)
+      return Status::error("an evaluation function takes parameters, "
+                           "buffers and batch inputs only, found " +
                            arg.describe());
   std::optional<size_t> losses = signature.findResult(Role::SampleLoss);
   std::optional<size_t> prediction = signature.findResult(Role::Prediction);

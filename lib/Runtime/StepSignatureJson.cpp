@@ -177,7 +177,9 @@ Expected<TensorSpec> readTensor(const JsonValue &entry,
       return fieldError(where + ".shape", "dims must be integers >= 0");
     spec.shape.push_back(static_cast<int64_t>(*size));
   }
-  spec.init = defaultParamInit(spec.shape);
+  // Buffers (running statistics) start at zero unless the compiler says.
+  spec.init = spec.role == Role::Buffer ? ParamInit::Zeros
+                                        : defaultParamInit(spec.shape);
   if (const JsonValue *init = entry.find("init")) {
     std::optional<ParamInit> parsed = init->kind == JsonValue::Kind::String
                                           ? parseParamInit(init->text)
@@ -185,15 +187,16 @@ Expected<TensorSpec> readTensor(const JsonValue &entry,
     if (!parsed)
       return fieldError(where + ".init",
                         "must be fan_in_uniform, zeros or ones");
-    if (spec.role != Role::Param)
-      return fieldError(where + ".init", "is for parameters only");
+    if (spec.role != Role::Param && spec.role != Role::Buffer)
+      return fieldError(where + ".init", "is for parameters and buffers only");
     spec.init = *parsed;
   }
   if (const JsonValue *source = entry.find("source_name")) {
     if (source->kind != JsonValue::Kind::String || source->text.empty())
       return fieldError(where + ".source_name", "must be a non-empty string");
-    if (spec.role != Role::Param)
-      return fieldError(where + ".source_name", "is for parameters only");
+    if (spec.role != Role::Param && spec.role != Role::Buffer)
+      return fieldError(where + ".source_name",
+                        "is for parameters and buffers only");
     spec.sourceName = source->text;
   }
   if (const JsonValue *range = entry.find("index_range")) {

@@ -147,6 +147,9 @@ void TrainingState::initialize(uint64_t seed) {
         break;
       }
       break;
+    case Role::Buffer:
+      fill(tensor, spec.init == ParamInit::Ones ? 1 : 0);
+      break;
     case Role::LossScale:
       fill(tensor, signature.lossScale.init);
       break;
@@ -168,16 +171,24 @@ void TrainingState::initialize(uint64_t seed) {
 }
 
 namespace {
-/// The name of a parameter in files: its source name when it has one.
-std::string fileName(const StepSignature &signature, const std::string &param) {
-  std::optional<size_t> index = signature.findArg(Role::Param, param);
+/// True for the state that files name as the model does: parameters and
+/// buffers, as in a PyTorch state_dict.
+bool isModelTensor(Role role) {
+  return role == Role::Param || role == Role::Buffer;
+}
+
+/// The name of a parameter (or of the buffer `spec`) in files: its source
+/// name when it has one.
+std::string fileName(const StepSignature &signature, const TensorSpec &spec) {
+  Role role = spec.role == Role::Buffer ? Role::Buffer : Role::Param;
+  std::optional<size_t> index = signature.findArg(role, spec.name);
   if (index && !signature.args[*index].sourceName.empty())
     return signature.args[*index].sourceName;
-  return param;
+  return spec.name;
 }
 
 std::string stateTensorName(const TensorSpec &spec, const std::string &param) {
-  if (spec.role == Role::Param)
+  if (isModelTensor(spec.role))
     return param;
   std::string name = std::string("mpt.") + roleName(spec.role);
   return spec.name.empty() ? name : name + "/" + param;
@@ -186,7 +197,7 @@ std::string stateTensorName(const TensorSpec &spec, const std::string &param) {
 
 std::string TrainingState::tensorName(size_t argIndex) const {
   const TensorSpec &spec = signature.args[argIndex];
-  return stateTensorName(spec, fileName(signature, spec.name));
+  return stateTensorName(spec, fileName(signature, spec));
 }
 
 std::string TrainingState::stepTensorName(size_t argIndex) const {
@@ -198,7 +209,7 @@ Status TrainingState::loadParams(const SafetensorsFile &file) {
   std::vector<ExpectedTensor> expected;
   std::vector<Slot *> params;
   for (Slot &slot : slots)
-    if (signature.args[slot.argIndex].role == Role::Param) {
+    if (isModelTensor(signature.args[slot.argIndex].role)) {
       expected.push_back({tensorName(slot.argIndex),
                           stepTensorName(slot.argIndex), &slot.current});
       params.push_back(&slot);
@@ -219,7 +230,7 @@ Status TrainingState::loadParams(const SafetensorsFile &file) {
 SafetensorsView TrainingState::paramsView() const {
   SafetensorsView file;
   for (const Slot &slot : slots)
-    if (signature.args[slot.argIndex].role == Role::Param)
+    if (isModelTensor(signature.args[slot.argIndex].role))
       file.tensors.emplace_back(tensorName(slot.argIndex), &slot.current);
   file.metadata["mpt.step"] = std::to_string(steps);
   return file;

@@ -25,11 +25,12 @@ Validator::prepare(const StepSignature &training,
       }
       continue;
     }
-    std::optional<size_t> param = training.findArg(Role::Param, arg.name);
+    // Parameters and buffers are read from the training state.
+    std::optional<size_t> param = training.findArg(arg.role, arg.name);
     if (!param || training.args[*param].dtype != arg.dtype ||
         training.args[*param].shape != arg.shape)
       return Status::error("the evaluation function's " + arg.describe() +
-                           " is no parameter of the training step");
+                           " is not in the training step's state");
     validator->trainingArgOfParam.push_back(*param);
   }
   for (HostTensor &tensor : validator->batch)
@@ -129,7 +130,7 @@ ValidationResult Validator::run(void (*evaluate)(void **),
   accuracyDefined = true;
   size_t param = 0, input = 0;
   for (size_t i = 0, e = evaluation.args.size(); i < e; ++i)
-    buffers[i] = evaluation.args[i].role == Role::Param
+    buffers[i] = evaluation.args[i].role != Role::Batch
                      ? state.current(trainingArgOfParam[param++])
                      : batch[input++].buffer.data();
   for (size_t i = 0, e = results.size(); i < e; ++i)

@@ -187,9 +187,10 @@ LogicalResult StepCompiler::load(llvm::SourceMgr &sourceMgr) {
       }))
     return emitError(module->getLoc())
            << "'" << path << "' holds no mpt.train_step @" << stepName;
-  readSourceNames(*llvm::find_if(
-      steps, [&](TrainStepOp step) { return step.getSymName() == stepName; }));
-  if (failed(expand()))
+  TrainStepOp chosen = *llvm::find_if(
+      steps, [&](TrainStepOp step) { return step.getSymName() == stepName; });
+  readSourceNames(chosen);
+  if (failed(readBufferInits(chosen)) || failed(expand()))
     return failure();
   bool gradient = options.kind == rt::StepKind::Gradient;
   std::string functionName = gradient ? stepName + "_grad" : stepName;
@@ -340,33 +341,63 @@ LogicalResult StepCompiler::exposeGradientResults(func::FuncOp step) {
 }
 
 void StepCompiler::readSourceNames(TrainStepOp step) {
-  auto names = step->getAttrOfType<ArrayAttr>("mpt.source_names");
-  if (!names)
-    return;
-  for (auto [index, param] : llvm::enumerate(step.getParams()))
-    if (auto source = dyn_cast_or_null<StringAttr>(
-            index < names.size() ? names[index] : Attribute()))
-      if (source.getValue() != step.getArgName(param.getArgNumber()))
-        sourceNames[step.getArgName(param.getArgNumber())] = source.str();
+  // Parameters, then buffers, as the step's block arguments.
+  ArrayRef<BlockArgument> modelTensors =
+      step.getBodyBlock().getArguments().take_front(step.getNumParams() +
+                                                    step.getNumBuffers());
+  if (auto names = step->getAttrOfType<ArrayAttr>("mpt.source_names"))
+    for (auto [index, arg] : llvm::enumerate(modelTensors))
+      if (auto source = dyn_cast_or_null<StringAttr>(
+              index < names.size() ? names[index] : Attribute()))
+        if (source.getValue() != step.getArgName(arg.getArgNumber()))
+          sourceNames[step.getArgName(arg.getArgNumber())] = source.str();
+}
+
+LogicalResult StepCompiler::readBufferInits(TrainStepOp step) {
+  auto inits = step->getAttrOfType<ArrayAttr>("mpt.buffer_inits");
+  if (!inits)
+    return success();
+  if (inits.size() != step.getNumBuffers())
+    return step.emitOpError()
+           << "has " << inits.size() << " 'mpt.buffer_inits', expected one "
+           << "per buffer (" << step.getNumBuffers() << ")";
+  for (auto [init, buffer] : llvm::zip(inits, step.getBuffers())) {
+    auto name = dyn_cast<StringAttr>(init);
+    if (!name || (name.getValue() != rt::paramInitName(rt::ParamInit::Zeros) &&
+                  name.getValue() != rt::paramInitName(rt::ParamInit::Ones)))
+      return step.emitOpError()
+             << "'mpt.buffer_inits' must hold \"zeros\" or \"ones\" per "
+                "buffer, found "
+             << init << " for buffer '"
+             << step.getArgName(buffer.getArgNumber()) << "'";
+    bufferInits[step.getArgName(buffer.getArgNumber())] = name.str();
+  }
+  return success();
 }
 
 void StepCompiler::recordSourceNames(func::FuncOp step) {
   Builder b(&context);
   for (unsigned i = 0, e = step.getNumArguments(); i < e; ++i)
-    if (auto name = step.getArgAttrOfType<StringAttr>(i, "mpt.param"))
-      if (auto source = sourceNames.find(name.getValue());
-          source != sourceNames.end())
-        step.setArgAttr(i, kSourceNameAttrName,
-                        b.getStringAttr(source->second));
+    for (StringRef role : {"mpt.param", "mpt.buffer"})
+      if (auto name = step.getArgAttrOfType<StringAttr>(i, role))
+        if (auto source = sourceNames.find(name.getValue());
+            source != sourceNames.end())
+          step.setArgAttr(i, kSourceNameAttrName,
+                          b.getStringAttr(source->second));
 }
 
 void StepCompiler::recordParamInits(func::FuncOp step) {
   Builder b(&context);
-  for (unsigned i = 0, e = step.getNumArguments(); i < e; ++i)
+  for (unsigned i = 0, e = step.getNumArguments(); i < e; ++i) {
     if (step.getArgAttr(i, "mpt.param") &&
         isLayerNormScale(step.getArgument(i)))
       step.setArgAttr(i, kParamInitAttrName,
                       b.getStringAttr(rt::paramInitName(rt::ParamInit::Ones)));
+    if (auto name = step.getArgAttrOfType<StringAttr>(i, "mpt.buffer"))
+      if (auto init = bufferInits.find(name.getValue());
+          init != bufferInits.end())
+        step.setArgAttr(i, kParamInitAttrName, b.getStringAttr(init->second));
+  }
 }
 
 LogicalResult StepCompiler::readSignature(func::FuncOp step) {

@@ -159,11 +159,16 @@ private:
   /// their shape (the scale of a layer norm starts at one) with
   /// `mpt.param_init`, which the signature carries to the runtime.
   void recordParamInits(func::FuncOp step);
-  /// Reads the original names of the step's parameters
+  /// Reads the original names of the step's parameters and buffers
   /// (`mpt.source_names`, which mpt-import writes) before the expansion
   /// drops the op that carries them, and marks the step function's
-  /// parameters with them (`mpt.source_name`), for the signature.
+  /// parameters and buffers with them (`mpt.source_name`), for the
+  /// signature.
   void readSourceNames(TrainStepOp step);
+  /// Reads how each buffer starts (`mpt.buffer_inits`: "zeros" or "ones"
+  /// per buffer), which recordParamInits() gives the step function's
+  /// buffers as `mpt.param_init`; a malformed list is an error.
+  LogicalResult readBufferInits(TrainStepOp step);
   void recordSourceNames(func::FuncOp step);
   /// Builds the step's signature as the compiled object will carry it and
   /// decodes it as a runtime does.
@@ -182,6 +187,8 @@ private:
   std::vector<int64_t> libraryShapes;
   /// Parameter name -> its name in the source model, where they differ.
   llvm::StringMap<std::string> sourceNames;
+  /// The initialisation of each buffer that `mpt.buffer_inits` gives.
+  llvm::StringMap<std::string> bufferInits;
   std::string stepName;
   ::mpt::runtime::StepSignature stepSignature;
   /// The signature as JSON; the compiled object must carry the same.

@@ -40,6 +40,10 @@ enum class Role {
   GoodSteps,
   HysteresisLeft,
   DropoutStep,
+  // State that the forward pass updates without training it: batch
+  // normalisation's running statistics. Also an argument of gradient and
+  // evaluation functions.
+  Buffer,
   // Arguments only.
   Batch,
   // Results only.
@@ -74,12 +78,14 @@ enum class StepKind {
   /// takes the state and the batch, returns the next state, the loss and
   /// the overflow flag.
   Train,
-  /// A gradient function (--mpt-gradient-function): takes the parameters
-  /// and the batch, returns the loss, optionally its unrounded f64 value,
+  /// A gradient function (--mpt-gradient-function): takes the parameters,
+  /// the buffers and the batch, returns the loss, optionally its unrounded f64
+  /// value,
   /// and the gradient of every parameter.
   Gradient,
   /// An evaluation function (--mpt-evaluation-function): takes the
-  /// parameters and the batch, returns the loss of each sample and the
+  /// parameters, the buffers and the batch, returns the loss of each sample and
+  /// the
   /// loss's prediction and target.
   Evaluation,
 };

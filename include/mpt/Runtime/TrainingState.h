@@ -35,14 +35,15 @@ public:
   /// zero good steps and the full hysteresis, step 0.
   void initialize(uint64_t seed);
 
-  /// Replaces the parameters by the tensors of a safetensors file (as
-  /// written by --save, or by Python). The file must hold exactly one
-  /// tensor per parameter, by name (its source name, or the step's name
-  /// for it), of its shape; any floating-point dtype is converted to the
-  /// parameter's type, and every value must be finite before and after
+  /// Replaces the parameters and buffers by the tensors of a safetensors
+  /// file (as written by --save, or by Python). The file must hold exactly
+  /// one tensor per parameter and buffer, by name (its source name, or the
+  /// step's name for it), of its shape; any floating-point dtype is converted
+  /// to the parameter's type, and every value must be finite before and after
   /// the conversion.
   Status loadParams(const SafetensorsFile &file);
-  /// The parameters, as --save writes them, with the metadata mpt.step.
+  /// The parameters and buffers (a state_dict), as --save writes them,
+  /// with the metadata mpt.step.
   SafetensorsView paramsView() const;
 
   /// The whole state as a checkpoint: parameters under their names, the

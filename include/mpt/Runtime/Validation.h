@@ -51,8 +51,8 @@ private:
 
   const StepSignature &evaluation;
   std::unique_ptr<NpyDataset> data;
-  /// For each parameter argument of the evaluation function, the index
-  /// of the training step's argument that holds it.
+  /// For each parameter and buffer argument of the evaluation function,
+  /// the index of the training step's argument that holds it.
   std::vector<size_t> trainingArgOfParam;
   std::vector<HostTensor> batch, results;
   std::vector<HostTensor *> sampled;
