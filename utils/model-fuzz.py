@@ -29,6 +29,7 @@ import warnings
 
 import numpy as np
 import onnx
+import onnx.numpy_helper
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -167,9 +168,23 @@ def check(case, tools, directory, steps, precisions):
         "--init=" + os.path.join(directory, "init.safetensors"),
     ] + loss_options[case["loss"]]
     # Buffers (masks, positional tables) are initializers like the weights:
-    # they stay constants, as PyTorch does not train them.
-    exported = {t.name for t in onnx.load(os.path.join(directory, "model.onnx")).graph.initializer}
-    buffers = [name for name, _ in model.named_buffers() if name in exported]
+    # they stay constants, as PyTorch does not train them. Batch norm's
+    # running statistics are buffers the step updates, saved with the
+    # parameters and compared with PyTorch's.
+    initializers = {t.name: t for t in
+                    onnx.load(os.path.join(directory, "model.onnx")).graph.initializer}
+    running = {f"{name}.{stat}" for name, module in model.named_modules()
+               if isinstance(module, torch.nn.modules.batchnorm._BatchNorm)
+               for stat in ("running_mean", "running_var")}
+    buffers = [name for name, _ in model.named_buffers()
+               if name in initializers and name not in running]
+    # The exporter traced one forward pass in training mode, which moved
+    # the running statistics it exported: PyTorch starts from those too.
+    with torch.no_grad():
+        for name, tensor in model.state_dict().items():
+            if name in running and name in initializers:
+                tensor.copy_(torch.from_numpy(
+                    onnx.numpy_helper.to_array(initializers[name]).copy()))
     if buffers:
         command.append("--frozen=" + ",".join(buffers))
     status, stderr = run(command, log)

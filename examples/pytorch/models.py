@@ -99,6 +99,26 @@ class DigitsCNN(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+class DigitsBatchNormCNN(nn.Module):
+    """conv-batchnorm-relu-pool twice, then a linear classifier: training
+    normalises with the batch's statistics and updates the running ones,
+    which evaluation (model.eval()) normalises with."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 16, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(16)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(16 * 2 * 2, 10)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.bn1(self.conv1(x))))
+        x = self.pool(torch.relu(self.bn2(self.conv2(x))))
+        return self.fc(torch.flatten(x, 1))
+
+
 class GeluLayerNormMLP(nn.Module):
     """Linear, LayerNorm and exact GELU (which opsets before 17 export
     decomposed: ReduceMean/Sub/Pow/Sqrt/Div and Div/Erf/Add/Mul)."""
@@ -148,6 +168,7 @@ class NextCharacter(nn.Module):
 MODELS = {
     "diabetes-mlp": (DiabetesMLP, diabetes, "mse"),
     "digits-cnn": (DigitsCNN, digits_images, "cross-entropy"),
+    "digits-bn-cnn": (DigitsBatchNormCNN, digits_images, "cross-entropy"),
     "gelu-layernorm-mlp": (GeluLayerNormMLP, diabetes, "mse"),
     "digits-transformer": (DigitsTransformer, digits_rows, "cross-entropy"),
     "next-character": (NextCharacter, zen_characters, "cross-entropy"),

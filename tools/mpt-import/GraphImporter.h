@@ -19,6 +19,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -117,6 +118,9 @@ public:
   int64_t opsetVersion = 0;
   /// Names that some node or the graph output reads.
   llvm::StringSet<> consumed;
+  /// The step's buffers (block arguments: running statistics) and the
+  /// value each holds after the nodes imported so far have updated it.
+  llvm::DenseMap<mlir::Value, mlir::Value> bufferValues;
 
 private:
   std::string sourcePath;

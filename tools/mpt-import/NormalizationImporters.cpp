@@ -3,9 +3,11 @@
 // PyTorch's BatchNorm1d/2d/3d as exported for training: each channel (dim
 // 1) is normalised with the mean and biased variance of the batch over
 // every other dim, then scaled and shifted by the trained weight and bias.
-// The running statistics are buffers, not parameters: in training mode
-// they are not read (MPT does not update them), in inference mode they are
-// the constants the normalisation uses. InstanceNormalization (PyTorch's
+// The running statistics are buffers of the step, not parameters: training
+// updates them with the node's momentum (the running variance with the
+// unbiased variance of the batch, as PyTorch does) and evaluation
+// normalises with them (`mpt.mode_select`). In inference mode they are the
+// constants the normalisation uses. InstanceNormalization (PyTorch's
 // InstanceNorm1d/2d and, around a reshape to groups, GroupNorm) normalises
 // each sample's channel over its spatial dims. Built from existing ops, so
 // the differentiation and the mixed-precision classes are theirs.
@@ -72,6 +74,51 @@ llvm::Expected<double> epsilonAttr(GraphImporter &im,
   return epsilon;
 }
 
+std::string typeText(Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << type;
+  return text;
+}
+
+/// The running statistic of input `index` (3: mean, 4: variance) of a
+/// training-mode batch normalisation, or null when the node has none.
+llvm::Expected<Value> runningStatistic(GraphImporter &im,
+                                       const onnx::NodeProto &node,
+                                       unsigned index, llvm::StringRef name,
+                                       RankedTensorType type) {
+  if (node.input_size() <= static_cast<int>(index) || node.input(index).empty())
+    return Value();
+  // A buffer must be read as it is, so that the update replaces it.
+  Value stored = im.lookup(node.input(index));
+  RankedTensorType channelType = type.clone({type.getDimSize(1)});
+  if (stored && im.bufferValues.count(stored) &&
+      stored.getType() != channelType)
+    return im.fail(node, "the " + name + " '" + node.input(index) + "' is " +
+                             typeText(stored.getType()) + ", expected " +
+                             typeText(channelType) +
+                             " (the input's channels and float type), as "
+                             "training updates it in place");
+  return channelInput(im, node, index, name, type);
+}
+
+/// `statistic` updated with `batch` as ONNX's (and PyTorch's) running
+/// average does: `statistic * momentum + batch * (1 - momentum) *
+/// correction`.
+Value runningAverage(GraphImporter &im, const onnx::NodeProto &node,
+                     Value statistic, Value batch, double momentum,
+                     double correction) {
+  Location loc = im.loc(node);
+  RankedTensorType type = typeOf(statistic);
+  Type element = type.getElementType();
+  Value kept = mlir::mpt::MulOp::create(
+      im.b, loc, type, statistic, scalarConstant(im, node, element, momentum));
+  Value added = mlir::mpt::MulOp::create(
+      im.b, loc, type, batch,
+      scalarConstant(im, node, element, (1.0 - momentum) * correction));
+  return mlir::mpt::AddOp::create(im.b, loc, type, kept, added);
+}
+
 llvm::Error importBatchNormalization(GraphImporter &im,
                                      const onnx::NodeProto &node) {
   // Opset 13 trains when it has the statistics outputs, later opsets when
@@ -116,9 +163,53 @@ llvm::Error importBatchNormalization(GraphImporter &im,
                                            im.b.getDenseI64ArrayAttr(reduced),
                                            false);
   };
+  // In training mode: the running statistics, read in evaluation and
+  // updated when they are buffers of the step.
+  Value runningMean, runningVariance;
+  if (training) {
+    llvm::Expected<Value> mean =
+        runningStatistic(im, node, 3, "running mean", type);
+    if (!mean)
+      return mean.takeError();
+    llvm::Expected<Value> variance =
+        runningStatistic(im, node, 4, "running variance", type);
+    if (!variance)
+      return variance.takeError();
+    runningMean = *mean;
+    runningVariance = *variance;
+  }
+  double momentum = im.floatAttr(node, "momentum", 0.9);
+  bool updates = im.bufferValues.count(runningMean) ||
+                 im.bufferValues.count(runningVariance);
+  // The number of values behind each channel's statistics.
+  int64_t count = type.getNumElements() / channels;
+  if (updates && !(momentum >= 0.0 && momentum <= 1.0))
+    return im.fail(node, "momentum " + std::to_string(momentum) +
+                             " must be in [0, 1]");
+  if (updates && count < 2)
+    return im.fail(node, "the input " + shapeText(shape) + " has " +
+                             llvm::Twine(count) +
+                             " value per channel; training a batch "
+                             "normalisation needs more than one (as in "
+                             "PyTorch)");
+  auto selectInEvaluation = [&](Value batch, Value running) -> Value {
+    if (!running)
+      return batch;
+    return mlir::mpt::ModeSelectOp::create(im.b, loc, batch.getType(), batch,
+                                           running);
+  };
+  auto update = [&](Value running, Value batch, double correction) {
+    auto buffer = im.bufferValues.find(running);
+    if (buffer != im.bufferValues.end())
+      buffer->second =
+          runningAverage(im, node, buffer->second, batch, momentum, correction);
+  };
+
   Value mean, variance;
   if (training) {
-    mean = meanOverBatch(*input);
+    Value batchMean = meanOverBatch(*input);
+    update(runningMean, batchMean, 1.0);
+    mean = selectInEvaluation(batchMean, runningMean);
   } else {
     llvm::Expected<Value> running = perChannelInput(3, "running mean");
     if (!running)
@@ -128,8 +219,12 @@ llvm::Error importBatchNormalization(GraphImporter &im,
   Value centered = mlir::mpt::SubOp::create(im.b, loc, type, *input,
                                             perChannel(im, node, mean, shape));
   if (training) {
-    variance = meanOverBatch(
+    Value batchVariance = meanOverBatch(
         mlir::mpt::MulOp::create(im.b, loc, type, centered, centered));
+    // The running variance averages the unbiased variance.
+    update(runningVariance, batchVariance,
+           static_cast<double>(count) / static_cast<double>(count - 1));
+    variance = selectInEvaluation(batchVariance, runningVariance);
   } else {
     llvm::Expected<Value> running = perChannelInput(4, "running variance");
     if (!running)

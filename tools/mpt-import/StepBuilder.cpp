@@ -93,8 +93,10 @@ private:
   OpBuilder builder;
   GraphImporter importer;
 
-  std::vector<StepArgument> params, batch;
-  std::vector<HostConstant> paramValues;
+  std::vector<StepArgument> params, buffers, batch;
+  std::vector<HostConstant> paramValues, bufferValues;
+  /// How each buffer starts when no init file gives it: "zeros" or "ones".
+  std::vector<llvm::StringRef> bufferInits;
   llvm::StringSet<> usedNames;
   std::map<std::string, const onnx::TensorProto *> initializers;
   /// Initializer values that are not parameters.
@@ -121,14 +123,34 @@ std::string StepBuilder::uniqueName(llvm::StringRef sourceName) {
   return name;
 }
 
+/// True for a BatchNormalization node exported in training mode, which
+/// updates its running statistics.
+bool trainsBatchNorm(const onnx::NodeProto &node, int64_t opsetVersion) {
+  if (node.op_type() != "BatchNormalization")
+    return false;
+  // Opset 13 trains when it has the statistics outputs, later opsets when
+  // training_mode says so.
+  if (opsetVersion < 14)
+    return node.output_size() > 1;
+  for (const onnx::AttributeProto &attr : node.attribute())
+    if (attr.name() == "training_mode")
+      return attr.i() != 0;
+  return false;
+}
+
 llvm::Error StepBuilder::collectParameters() {
   llvm::StringSet<> used;
+  // The running mean (input 3) and variance (input 4) of a batch
+  // normalisation in training mode: buffers of the step, which it updates
+  // as PyTorch does. In inference mode they are constants.
+  llvm::StringMap<llvm::StringRef> runningStats;
   for (const onnx::NodeProto &node : graph.node())
-    for (auto [index, input] : llvm::enumerate(node.input()))
-      // BatchNormalization's running statistics (inputs 3 and 4) are
-      // buffers, constants of the step, as PyTorch does not train them.
+    for (auto [index, input] : llvm::enumerate(node.input())) {
       if (node.op_type() != "BatchNormalization" || index < 3)
         used.insert(input);
+      else if (trainsBatchNorm(node, importer.opsetVersion) && index < 5)
+        runningStats[input] = index == 3 ? "zeros" : "ones";
+    }
   llvm::StringSet<> frozen;
   for (const std::string &name : options.frozen)
     frozen.insert(name);
@@ -147,10 +169,12 @@ llvm::Error StepBuilder::collectParameters() {
       return value.takeError();
     // A float tensor of rank >= 1 is a weight; scalars and integer tensors
     // are the constants of the exported computation.
-    bool trainable = value->isFloat() && !value->shape.empty() &&
-                     !frozen.contains(tensor.name()) &&
-                     used.contains(tensor.name());
-    if (!trainable) {
+    bool tensorState = value->isFloat() && !value->shape.empty() &&
+                       !frozen.contains(tensor.name());
+    auto runningStat = runningStats.find(tensor.name());
+    bool isBuffer = tensorState && runningStat != runningStats.end();
+    bool trainable = tensorState && !isBuffer && used.contains(tensor.name());
+    if (!trainable && !isBuffer) {
       constantInitializers[tensor.name()] = std::move(*value);
       continue;
     }
@@ -169,11 +193,22 @@ llvm::Error StepBuilder::collectParameters() {
                    (std::isnan(*nonFinite) ? "NaN"
                     : *nonFinite > 0       ? "inf"
                                            : "-inf") +
-                   "; a trained parameter must be finite (a buffer, such as "
-                   "an attention mask? keep it a constant with --frozen=" +
-                   tensor.name() + ")");
-    params.push_back({tensor.name(), uniqueName(tensor.name()),
-                      RankedTensorType::get(value->shape, type)});
+                   "; " +
+                   (isBuffer
+                        ? "running statistics must be finite"
+                        : "a trained parameter must be finite (a buffer, such "
+                          "as an attention mask? keep it a constant with "
+                          "--frozen=" +
+                              tensor.name() + ")"));
+    StepArgument arg = {tensor.name(), uniqueName(tensor.name()),
+                        RankedTensorType::get(value->shape, type)};
+    if (isBuffer) {
+      buffers.push_back(std::move(arg));
+      bufferValues.push_back(std::move(*value));
+      bufferInits.push_back(runningStat->second);
+      continue;
+    }
+    params.push_back(std::move(arg));
     paramValues.push_back(std::move(*value));
   }
   if (params.empty())
@@ -350,7 +385,7 @@ llvm::Expected<ImportedStep> StepBuilder::build() {
   SmallVector<Type> types;
   SmallVector<Attribute> names, sourceNames;
   bool renamed = false;
-  for (const std::vector<StepArgument> *group : {&params, &batch})
+  for (const std::vector<StepArgument> *group : {&params, &buffers, &batch})
     for (const StepArgument &arg : *group) {
       types.push_back(arg.type);
       names.push_back(builder.getStringAttr(arg.name));
@@ -361,20 +396,27 @@ llvm::Expected<ImportedStep> StepBuilder::build() {
   sourceNames.push_back(builder.getStringAttr(targetName));
   auto step = mlir::mpt::TrainStepOp::create(
       builder, loc, builder.getStringAttr(options.stepName),
-      builder.getI64IntegerAttr(params.size()), builder.getArrayAttr(names),
+      builder.getI64IntegerAttr(params.size()),
+      builder.getI64IntegerAttr(buffers.size()), builder.getArrayAttr(names),
       options.optimizer, mlir::mpt::LossScaleAttr(),
       builder.getI64IntegerAttr(1));
   if (renamed)
     step->setAttr("mpt.source_names", builder.getArrayAttr(sourceNames));
+  if (!buffers.empty())
+    step->setAttr("mpt.buffer_inits",
+                  builder.getStrArrayAttr(SmallVector<StringRef>(
+                      bufferInits.begin(), bufferInits.end())));
   Block *body = new Block();
   step.getBody().push_back(body);
   for (Type type : types)
     body->addArgument(type, loc);
   builder.setInsertionPointToStart(body);
   size_t index = 0;
-  for (const std::vector<StepArgument> *group : {&params, &batch})
+  for (const std::vector<StepArgument> *group : {&params, &buffers, &batch})
     for (const StepArgument &arg : *group) {
       Value value = body->getArgument(index++);
+      if (group == &buffers)
+        importer.bufferValues[value] = value;
       if (arg.isMask)
         value = maskOf(value, arg.sourceName);
       importer.define(arg.sourceName, value);
@@ -406,21 +448,30 @@ llvm::Expected<ImportedStep> StepBuilder::build() {
   llvm::Expected<Value> loss = buildLoss(*output, target);
   if (!loss)
     return loss.takeError();
-  mlir::mpt::LossOp::create(builder, loc, *loss);
+  // Each buffer's value after the last node that updates it.
+  SmallVector<Value> bufferUpdates;
+  for (BlockArgument buffer : step.getBuffers())
+    bufferUpdates.push_back(importer.bufferValues.lookup(buffer));
+  mlir::mpt::LossOp::create(builder, loc, *loss, bufferUpdates);
 
   if (failed(verify(*result.module)))
     return error("the imported step does not verify (see the diagnostics "
                  "above); this is a bug in mpt-import");
-  for (auto [arg, value] : llvm::zip(params, paramValues)) {
+  // Under the source names, as mpt-run saves them: the file is a
+  // state_dict of the parameters and buffers.
+  auto addInit = [&](const StepArgument &arg, const HostConstant &value) {
     bool isF64 = value.elementType == onnx::TensorProto::DOUBLE;
     ::mpt::runtime::HostTensor tensor(isF64 ? ::mpt::runtime::DType::F64
                                             : ::mpt::runtime::DType::F32,
                                       value.shape);
     for (int64_t i = 0; i < value.numElements(); ++i)
       tensor.store(i, value.floats[i]);
-    // Under the source name, as mpt-run saves it: the file is a state_dict.
     result.init.tensors.push_back({arg.sourceName, std::move(tensor)});
-  }
+  };
+  for (auto [arg, value] : llvm::zip(params, paramValues))
+    addInit(arg, value);
+  for (auto [arg, value] : llvm::zip(buffers, bufferValues))
+    addInit(arg, value);
   return result;
 }
 

@@ -19,5 +19,6 @@ compare() { # model batch [mpt-import options...]
     --compare="$dir/$model/summary.json" --tolerance=1e-5
 }
 compare digits-cnn 64 --loss=cross-entropy
+compare digits-bn-cnn 64 --loss=cross-entropy
 compare diabetes-mlp 32
 compare next-character 32 --loss=cross-entropy

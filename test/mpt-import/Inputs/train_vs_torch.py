@@ -61,6 +61,21 @@ class Image(nn.Module):
         return self.body(x.reshape(x.shape[0], *self.shape)).flatten(1)
 
 
+class SharedNorm(nn.Module):
+    """One batch norm applied twice per forward pass: its running
+    statistics move twice per step, the second time from the first's."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = nn.Linear(8, 8)
+        self.norm = nn.BatchNorm1d(8, momentum=0.3)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        h = torch.relu(self.norm(self.inner(x)))
+        return self.head(self.norm(h + x))
+
+
 class Tokens(nn.Module):
     """Token ids (0 is padding) through an embedding into `body`, which
     gets the embedded tokens and the ids, then a linear head."""
@@ -283,6 +298,8 @@ groups = {"recurrent": {
         (3, 5), nn.Sequential(nn.BatchNorm1d(3, affine=False), nn.Tanh(), nn.Flatten(),
                               nn.Linear(15, 2)),
         "momentum", {"lr": 0.01, "momentum": 0.9}, 17, batch=8),
+    "one batchnorm applied twice, momentum 0.3, opset 15": image_case(
+        (8,), SharedNorm(), *adam, 15, batch=8),
 }, "conv-transpose": {
     "strided, padded, output padding": image_case(
         (4, 4, 4), nn.Sequential(nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1,
