@@ -67,16 +67,31 @@ def activation(rng):
     return rng.choice(choices)
 
 
+# Reductions and scans of the last dim that keep its width: CumSum
+# (forward, and reversed through flips), Max against the reversed vector
+# (ties in the middle of an odd width, whose cotangent PyTorch splits
+# evenly), ReduceLogSumExp, ReduceMin, and Min against a constant.
+REDUCTIONS = [
+    ("cumsum", Apply(lambda m, x: torch.cumsum(x, dim=-1)), True),
+    ("reverse-cumsum", Apply(lambda m, x: torch.flip(torch.cumsum(torch.flip(x, [-1]), -1), [-1])),
+     True),
+    ("maximum(x,flip)", Apply(lambda m, x: torch.maximum(x, torch.flip(x, dims=[-1]))), True),
+    ("x-logsumexp", Apply(lambda m, x: x - torch.logsumexp(x, -1, keepdim=True)), True),
+    ("x*amin", Apply(lambda m, x: x * x.amin(-1, keepdim=True)), True),
+    ("minimum(x,0.5)", Apply(lambda m, x: torch.minimum(x, torch.full_like(x, 0.5))), True),
+]
+
+
 # Rarer vector ops, at most one in a model (in one model in ten, unless
 # `rare_rate` says otherwise): the activations PyTorch exports as Celu,
 # Shrink and Sign, a flip (a Slice with a negative step), conditions
 # computed by the step (torch.where, a threshold, masks as factors,
-# masked_fill), and ops mpt-import rejects (CumSum, TopK), whose clear
-# import error is then the expected outcome. Each is
+# masked_fill), one of REDUCTIONS, and an op mpt-import rejects (TopK, as
+# sort), whose clear import error is then the expected outcome. Each is
 # (name, module, supported).
 def rare_vector(rng, width):
     small = width % 2 == 0
-    return rng.choice(
+    choice = rng.choice(
         [
             ("celu", nn.CELU(0.5 if small else 2.0), True),
             ("hardshrink", nn.Hardshrink(0.1 if small else 0.5), True),
@@ -88,11 +103,12 @@ def rare_vector(rng, width):
             ("threshold", Apply(lambda m, x: x.masked_fill(x <= 0.1, -0.5)), True),
             ("x*(x<1)", Apply(lambda m, x: x * (x < 1.0).float()), True),
             ("masked_fill(|x|>2)", Apply(lambda m, x: x.masked_fill(x.abs() > 2, 0.0)), True),
-            ("cumsum", Apply(lambda m, x: torch.cumsum(x, dim=-1)), False),
+            ("reductions", None, True),
             ("flip", Apply(lambda m, x: torch.flip(x, dims=[-1])), True),
             ("sort", Apply(lambda m, x: torch.sort(x, dim=-1).values), False),
         ]
     )
+    return rng.choice(REDUCTIONS) if choice[0] == "reductions" else choice
 
 
 class Generator:

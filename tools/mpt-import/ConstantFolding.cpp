@@ -551,5 +551,29 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     }
     return define(gatherElements(first, result, indices));
   }
+  // A causal mask built in the forward pass (torch.triu of ones or -inf).
+  if (op == "Trilu") {
+    if (first.shape.size() < 2)
+      return false; // mpt-import's Trilu says what it needs.
+    int64_t k = 0;
+    if (inputs.size() > 1 && inputs[1]) {
+      if (inputs[1]->isFloat() || inputs[1]->numElements() != 1)
+        return false;
+      k = inputs[1]->intAt(0);
+    }
+    bool upper = importer.intAttr(node, "upper", 1) != 0;
+    int64_t columns = first.shape.back();
+    int64_t rows = first.shape[first.shape.size() - 2];
+    HostConstant value = first;
+    for (int64_t i = 0; i < value.numElements(); ++i) {
+      if (triluKeeps((i / columns) % rows, i % columns, k, upper))
+        continue;
+      if (value.isFloat())
+        value.floats[i] = 0.0;
+      else
+        value.ints[i] = 0;
+    }
+    return define(std::move(value));
+  }
   return false;
 }

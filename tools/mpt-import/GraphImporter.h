@@ -144,6 +144,11 @@ llvm::Expected<bool> foldConstantNode(GraphImporter &importer,
 int64_t broadcastSource(llvm::ArrayRef<int64_t> shape,
                         llvm::ArrayRef<int64_t> result, int64_t index);
 
+/// Whether Trilu keeps the element at (`row`, `column`) of a matrix: on or
+/// above diagonal `k` when `upper`, on or below it otherwise (shared by the
+/// folding and the importer).
+bool triluKeeps(int64_t row, int64_t column, int64_t k, bool upper);
+
 /// The op types foldConstantNode computes, and those opImporters imports,
 /// for error messages.
 std::string supportedOpTypes();

@@ -76,6 +76,8 @@ void addLayerImporters(llvm::StringMap<OpImporter> &importers);
 void addRecurrentImporters(llvm::StringMap<OpImporter> &importers);
 void addNormalizationImporters(llvm::StringMap<OpImporter> &importers);
 void addEinsumImporters(llvm::StringMap<OpImporter> &importers);
+void addReductionImporters(llvm::StringMap<OpImporter> &importers);
+void addMatrixImporters(llvm::StringMap<OpImporter> &importers);
 
 } // namespace import
 } // namespace mpt

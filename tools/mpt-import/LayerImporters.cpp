@@ -1,9 +1,9 @@
-//===- LayerImporters.cpp - Contractions, reductions, norms, conv, pooling ===//
+//===- LayerImporters.cpp - Contractions, norms, conv, pooling ------------===//
 //
-// The layers of exported networks: MatMul and Gemm, reductions, layer
-// normalisation, and 1-D and 2-D convolution, transposed convolution and
-// pooling (a 1-D window is a 2-D one of height 1). Attribute values outside
-// what the mpt ops express are errors that name the supported values.
+// The layers of exported networks: MatMul and Gemm, layer normalisation, and
+// 1-D and 2-D convolution, transposed convolution and pooling (a 1-D window is
+// a 2-D one of height 1). Attribute values outside what the mpt ops express are
+// errors that name the supported values.
 //
 //===----------------------------------------------------------------------===//
 
@@ -108,64 +108,8 @@ llvm::Error importGemm(GraphImporter &im, const onnx::NodeProto &node) {
 }
 
 //===----------------------------------------------------------------------===//
-// Reductions and normalisation
+// Normalisation
 //===----------------------------------------------------------------------===//
-
-template <typename OpT>
-llvm::Error importReduce(GraphImporter &im, const onnx::NodeProto &node) {
-  llvm::Expected<Value> input = im.floatValue(node, 0);
-  if (!input)
-    return input.takeError();
-  RankedTensorType type = typeOf(*input);
-  llvm::Expected<std::optional<std::vector<int64_t>>> axes =
-      im.intsInputOrAttr(node, 1, "axes");
-  if (!axes)
-    return axes.takeError();
-  std::vector<int64_t> dims = axes->value_or(std::vector<int64_t>{});
-  if (dims.empty() && im.intAttr(node, "noop_with_empty_axes", 0)) {
-    im.setResult(node, *input);
-    return llvm::Error::success();
-  }
-  if (dims.empty())
-    for (int64_t dim = 0; dim < type.getRank(); ++dim)
-      dims.push_back(dim);
-  if (llvm::Error error = normalizeDistinctAxes(im, node, dims, type.getRank()))
-    return error;
-  llvm::sort(dims);
-  bool keepDims = im.intAttr(node, "keepdims", 1) != 0;
-  Shape shape;
-  for (int64_t dim = 0; dim < type.getRank(); ++dim) {
-    if (!llvm::is_contained(dims, dim))
-      shape.push_back(type.getDimSize(dim));
-    else if (keepDims)
-      shape.push_back(1);
-  }
-  im.setResult(node, OpT::create(im.b, im.loc(node), type.clone(shape), *input,
-                                 im.b.getDenseI64ArrayAttr(dims), keepDims));
-  return llvm::Error::success();
-}
-
-llvm::Error importGlobalAveragePool(GraphImporter &im,
-                                    const onnx::NodeProto &node) {
-  llvm::Expected<Value> input = im.floatValue(node, 0);
-  if (!input)
-    return input.takeError();
-  RankedTensorType type = typeOf(*input);
-  if (type.getRank() < 3)
-    return im.fail(node, "a rank-" + llvm::Twine(type.getRank()) +
-                             " input is not supported; supported: rank >= 3 "
-                             "(N, C, spatial dims...)");
-  Shape shape(type.getShape());
-  SmallVector<int64_t> spatial;
-  for (int64_t dim = 2; dim < type.getRank(); ++dim) {
-    shape[dim] = 1;
-    spatial.push_back(dim);
-  }
-  im.setResult(node, mlir::mpt::ReduceMeanOp::create(
-                         im.b, im.loc(node), type.clone(shape), *input,
-                         im.b.getDenseI64ArrayAttr(spatial), true));
-  return llvm::Error::success();
-}
 
 llvm::Error importLayerNormalization(GraphImporter &im,
                                      const onnx::NodeProto &node) {
@@ -589,10 +533,6 @@ llvm::Error importPool(GraphImporter &im, const onnx::NodeProto &node) {
 void addLayerImporters(llvm::StringMap<OpImporter> &importers) {
   importers["MatMul"] = importMatMul;
   importers["Gemm"] = importGemm;
-  importers["ReduceMean"] = importReduce<mlir::mpt::ReduceMeanOp>;
-  importers["ReduceSum"] = importReduce<mlir::mpt::ReduceSumOp>;
-  importers["ReduceMax"] = importReduce<mlir::mpt::ReduceMaxOp>;
-  importers["GlobalAveragePool"] = importGlobalAveragePool;
   importers["LayerNormalization"] = importLayerNormalization;
   importers["Conv"] = importConv;
   importers["ConvTranspose"] = importConvTranspose;

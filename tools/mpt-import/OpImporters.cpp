@@ -18,6 +18,8 @@ const llvm::StringMap<OpImporter> &opImporters() {
     addRecurrentImporters(table);
     addNormalizationImporters(table);
     addEinsumImporters(table);
+    addReductionImporters(table);
+    addMatrixImporters(table);
     return table;
   }();
   return importers;

@@ -5,8 +5,8 @@ and parameters within 1e-3, f16 and bf16 finite and within 5%. Prints one
 line per case.
 
 usage: train_vs_torch.py SOURCE_ROOT MPT_IMPORT MPT_RUN GROUP
-GROUP: recurrent, batchnorm, conv-transpose, windows, instancenorm,
-padding or einsum"""
+GROUP: recurrent, batchnorm, reductions, conv-transpose, windows,
+instancenorm, padding or einsum"""
 import importlib.util
 import os
 import sys
@@ -74,6 +74,40 @@ class SharedNorm(nn.Module):
     def forward(self, x):
         h = torch.relu(self.norm(self.inner(x)))
         return self.head(self.norm(h + x))
+
+
+class Reductions(nn.Module):
+    """amin, norm (L2 and L1), logsumexp, maximum (with ties), minimum,
+    cumsum (forward and reversed), repeat, a global max pool, triu of a
+    computed matrix, and a causal mask built in the forward pass."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = nn.Linear(12, 12)
+        self.conv = nn.Conv2d(1, 3, 3, padding=1)
+        # Equal scales: their products tie at first, which splits the
+        # cotangent evenly between them.
+        self.p, self.q = nn.Parameter(torch.ones(4)), nn.Parameter(torch.ones(4))
+        self.head = nn.Linear(3 + 3 + 4 + 4 + 6 + 6 + 12 + 12 + 12 + 24 + 3 + 9 + 9, 3)
+
+    def forward(self, x):
+        h = torch.tanh(self.inner(x))
+        m = h.reshape(-1, 3, 4)
+        scores = m @ m.transpose(1, 2)
+        causal = torch.tril(torch.ones(3, 3))
+        feats = [
+            m.amin(dim=2), torch.norm(m, dim=2), torch.norm(m, p=1, dim=1),
+            torch.logsumexp(m, dim=1), torch.maximum(h[:, :6], h[:, 6:]),
+            torch.minimum(h[:, :6], 0.5 * h[:, 6:]),
+            torch.maximum(m * self.p, m * self.q).flatten(1),
+            torch.cumsum(m, dim=1).flatten(1),
+            torch.flip(torch.cumsum(torch.flip(m, [2]), 2), [2]).flatten(1),
+            m.repeat(1, 2, 1).flatten(1),
+            torch.amax(self.conv(x.reshape(-1, 1, 3, 4)), dim=(2, 3)),
+            torch.triu(scores, diagonal=1).flatten(1),
+            scores.masked_fill(causal == 0, float("-inf")).softmax(-1).flatten(1),
+        ]
+        return self.head(torch.cat(feats, 1))
 
 
 class Tokens(nn.Module):
@@ -300,6 +334,11 @@ groups = {"recurrent": {
         "momentum", {"lr": 0.01, "momentum": 0.9}, 17, batch=8),
     "one batchnorm applied twice, momentum 0.3, opset 15": image_case(
         (8,), SharedNorm(), *adam, 15, batch=8),
+}, "reductions": {
+    "min, norms, logsumexp, extrema, cumsum, repeat, triu, causal mask": image_case(
+        (12,), Reductions(), *adam, 14, batch=8),
+    "the same, opset 17, momentum": image_case(
+        (12,), Reductions(), "momentum", {"lr": 0.01, "momentum": 0.9}, 17, batch=8),
 }, "conv-transpose": {
     "strided, padded, output padding": image_case(
         (4, 4, 4), nn.Sequential(nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1,

@@ -1,0 +1,254 @@
+//===- ReductionImporters.cpp - Reductions over dims and over inputs -----===//
+//
+// ReduceSum, ReduceMean and ReduceMax are mpt ops; the other ONNX
+// reductions are built from them, so that their derivatives and precision
+// classes are those of their parts: ReduceMin is `-max(-x)`, ReduceL1 the
+// sum of `|x|`, ReduceSumSquare the sum of `x * x`, ReduceL2 the square
+// root of that (PyTorch's `norm`), ReduceLogSumExp `log(sum(exp(x - m))) +
+// m` with `m` the max (PyTorch's `logsumexp`). Global pools reduce the
+// spatial dims. Max, Min, Sum and Mean reduce over their inputs, with
+// NumPy broadcasting; Max and Min split the cotangent of a tie evenly
+// between the inputs, as PyTorch's `maximum` and `minimum` do.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImportHelpers.h"
+
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+using namespace mlir;
+
+namespace mpt {
+namespace import {
+
+namespace {
+
+using mlir::mpt::ComparePredicate;
+
+/// The dims one reduction node reduces, and the shape of its result.
+struct Reduction {
+  SmallVector<int64_t> dims;
+  bool keepDims = true;
+  Shape shape;
+  /// Reduces nothing (noop_with_empty_axes without axes): the result is
+  /// the input.
+  bool identity = false;
+};
+
+llvm::Expected<Reduction> planReduction(GraphImporter &im,
+                                        const onnx::NodeProto &node,
+                                        RankedTensorType type) {
+  llvm::Expected<std::optional<std::vector<int64_t>>> axes =
+      im.intsInputOrAttr(node, 1, "axes");
+  if (!axes)
+    return axes.takeError();
+  std::vector<int64_t> dims = axes->value_or(std::vector<int64_t>{});
+  Reduction plan;
+  if (dims.empty() && im.intAttr(node, "noop_with_empty_axes", 0)) {
+    plan.identity = true;
+    return plan;
+  }
+  if (dims.empty())
+    for (int64_t dim = 0; dim < type.getRank(); ++dim)
+      dims.push_back(dim);
+  if (llvm::Error error = normalizeDistinctAxes(im, node, dims, type.getRank()))
+    return std::move(error);
+  llvm::sort(dims);
+  plan.dims.assign(dims.begin(), dims.end());
+  plan.keepDims = im.intAttr(node, "keepdims", 1) != 0;
+  for (int64_t dim = 0; dim < type.getRank(); ++dim) {
+    if (!llvm::is_contained(dims, dim))
+      plan.shape.push_back(type.getDimSize(dim));
+    else if (plan.keepDims)
+      plan.shape.push_back(1);
+  }
+  return plan;
+}
+
+template <typename OpT>
+Value reduce(GraphImporter &im, const onnx::NodeProto &node, Value value,
+             const Reduction &plan) {
+  return OpT::create(im.b, im.loc(node), typeOf(value).clone(plan.shape), value,
+                     im.b.getDenseI64ArrayAttr(plan.dims), plan.keepDims);
+}
+
+Value negate(GraphImporter &im, const onnx::NodeProto &node, Value value) {
+  return mlir::mpt::MulOp::create(
+      im.b, im.loc(node), value,
+      scalarConstant(im, node, typeOf(value).getElementType(), -1.0));
+}
+
+/// How each reduction is built from `x` once its dims are known.
+using ReductionBuilder = Value (*)(GraphImporter &, const onnx::NodeProto &,
+                                   Value, const Reduction &);
+
+template <typename OpT>
+Value buildPlain(GraphImporter &im, const onnx::NodeProto &node, Value x,
+                 const Reduction &plan) {
+  return reduce<OpT>(im, node, x, plan);
+}
+
+Value buildMin(GraphImporter &im, const onnx::NodeProto &node, Value x,
+               const Reduction &plan) {
+  return negate(
+      im, node,
+      reduce<mlir::mpt::ReduceMaxOp>(im, node, negate(im, node, x), plan));
+}
+
+Value buildL1(GraphImporter &im, const onnx::NodeProto &node, Value x,
+              const Reduction &plan) {
+  Value magnitude =
+      mlir::mpt::AbsOp::create(im.b, im.loc(node), x.getType(), x);
+  return reduce<mlir::mpt::ReduceSumOp>(im, node, magnitude, plan);
+}
+
+Value buildSumSquare(GraphImporter &im, const onnx::NodeProto &node, Value x,
+                     const Reduction &plan) {
+  Value square = mlir::mpt::MulOp::create(im.b, im.loc(node), x, x);
+  return reduce<mlir::mpt::ReduceSumOp>(im, node, square, plan);
+}
+
+Value buildL2(GraphImporter &im, const onnx::NodeProto &node, Value x,
+              const Reduction &plan) {
+  return mlir::mpt::SqrtOp::create(im.b, im.loc(node),
+                                   buildSumSquare(im, node, x, plan));
+}
+
+/// log(sum(exp(x - m))) + m, m the max over the same dims: no exp
+/// overflows, and the derivative is softmax(x) (the max's own cotangents
+/// cancel).
+Value buildLogSumExp(GraphImporter &im, const onnx::NodeProto &node, Value x,
+                     const Reduction &plan) {
+  Location loc = im.loc(node);
+  RankedTensorType type = typeOf(x);
+  Reduction kept = plan;
+  kept.keepDims = true;
+  kept.shape.clear();
+  for (int64_t dim = 0; dim < type.getRank(); ++dim)
+    kept.shape.push_back(
+        llvm::is_contained(plan.dims, dim) ? 1 : type.getDimSize(dim));
+  Value max = reduce<mlir::mpt::ReduceMaxOp>(im, node, x, kept);
+  Value shifted = mlir::mpt::SubOp::create(
+      im.b, loc, x, broadcastTo(im, node, max, type.getShape()));
+  Value sum = reduce<mlir::mpt::ReduceSumOp>(
+      im, node, mlir::mpt::ExpOp::create(im.b, loc, shifted), plan);
+  Value log = mlir::mpt::LogOp::create(im.b, loc, sum);
+  return mlir::mpt::AddOp::create(im.b, loc, log,
+                                  reshape(im, node, max, plan.shape));
+}
+
+template <ReductionBuilder build>
+llvm::Error importReduction(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  llvm::Expected<Reduction> plan = planReduction(im, node, typeOf(*input));
+  if (!plan)
+    return plan.takeError();
+  im.setResult(node, plan->identity ? *input : build(im, node, *input, *plan));
+  return llvm::Error::success();
+}
+
+/// GlobalAveragePool and GlobalMaxPool: the spatial dims (2...) reduced,
+/// kept with size 1.
+template <typename OpT>
+llvm::Error importGlobalPool(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  RankedTensorType type = typeOf(*input);
+  if (type.getRank() < 3)
+    return im.fail(node, "a rank-" + llvm::Twine(type.getRank()) +
+                             " input is not supported; supported: rank >= 3 "
+                             "(N, C, spatial dims...)");
+  Reduction plan;
+  plan.shape.assign(type.getShape().begin(), type.getShape().end());
+  for (int64_t dim = 2; dim < type.getRank(); ++dim) {
+    plan.shape[dim] = 1;
+    plan.dims.push_back(dim);
+  }
+  im.setResult(node, reduce<OpT>(im, node, *input, plan));
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Over inputs: Max, Min, Sum, Mean
+//===----------------------------------------------------------------------===//
+
+/// max (or, with `predicate` lt, min) of two tensors of one shape: `lhs`
+/// where it wins, `rhs` where it does, and their mean on a tie, so that a
+/// tie gives each half the cotangent (and a NaN, compared false both ways,
+/// propagates).
+Value extremum(GraphImporter &im, const onnx::NodeProto &node,
+               ComparePredicate predicate, Value lhs, Value rhs) {
+  Location loc = im.loc(node);
+  ComparePredicate opposite = predicate == ComparePredicate::GT
+                                  ? ComparePredicate::LT
+                                  : ComparePredicate::GT;
+  Value lhsWins = mlir::mpt::CompareOp::create(im.b, loc, predicate, lhs, rhs);
+  Value rhsWins = mlir::mpt::CompareOp::create(im.b, loc, opposite, lhs, rhs);
+  Value mean = mlir::mpt::MulOp::create(
+      im.b, loc, mlir::mpt::AddOp::create(im.b, loc, lhs, rhs),
+      scalarConstant(im, node, typeOf(lhs).getElementType(), 0.5));
+  Value unlessLhs = mlir::mpt::SelectOp::create(im.b, loc, rhsWins, rhs, mean);
+  return mlir::mpt::SelectOp::create(im.b, loc, lhsWins, lhs, unlessLhs);
+}
+
+llvm::Error importVariadic(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::StringRef op = node.op_type();
+  if (node.input_size() == 0)
+    return im.fail(node, "expected at least one input, found none");
+  llvm::Expected<Value> first = im.floatValue(node, 0);
+  if (!first)
+    return first.takeError();
+  Type element = typeOf(*first).getElementType();
+  Value result = *first;
+  for (int index = 1; index < node.input_size(); ++index) {
+    llvm::Expected<Value> next = im.value(node, index, element);
+    if (!next)
+      return next.takeError();
+    if (typeOf(*next).getElementType() != element)
+      return im.fail(node, "input " + llvm::Twine(index) +
+                               " must be a tensor of the float type of "
+                               "input 0");
+    llvm::Expected<Shape> shape = broadcastShape(
+        im, node, typeOf(result).getShape(), typeOf(*next).getShape());
+    if (!shape)
+      return shape.takeError();
+    Value lhs = broadcastTo(im, node, result, *shape);
+    Value rhs = broadcastTo(im, node, *next, *shape);
+    if (op == "Max" || op == "Min")
+      result = extremum(
+          im, node, op == "Max" ? ComparePredicate::GT : ComparePredicate::LT,
+          lhs, rhs);
+    else
+      result = mlir::mpt::AddOp::create(im.b, im.loc(node), lhs, rhs);
+  }
+  if (op == "Mean" && node.input_size() > 1)
+    result = mlir::mpt::MulOp::create(
+        im.b, im.loc(node), result,
+        scalarConstant(im, node, element, 1.0 / node.input_size()));
+  im.setResult(node, result);
+  return llvm::Error::success();
+}
+
+} // namespace
+
+void addReductionImporters(llvm::StringMap<OpImporter> &importers) {
+  importers["ReduceMean"] =
+      importReduction<buildPlain<mlir::mpt::ReduceMeanOp>>;
+  importers["ReduceSum"] = importReduction<buildPlain<mlir::mpt::ReduceSumOp>>;
+  importers["ReduceMax"] = importReduction<buildPlain<mlir::mpt::ReduceMaxOp>>;
+  importers["ReduceMin"] = importReduction<buildMin>;
+  importers["ReduceL1"] = importReduction<buildL1>;
+  importers["ReduceL2"] = importReduction<buildL2>;
+  importers["ReduceSumSquare"] = importReduction<buildSumSquare>;
+  importers["ReduceLogSumExp"] = importReduction<buildLogSumExp>;
+  importers["GlobalAveragePool"] = importGlobalPool<mlir::mpt::ReduceMeanOp>;
+  importers["GlobalMaxPool"] = importGlobalPool<mlir::mpt::ReduceMaxOp>;
+  for (const char *name : {"Max", "Min", "Sum", "Mean"})
+    importers[name] = importVariadic;
+}
+
+} // namespace import
+} // namespace mpt
