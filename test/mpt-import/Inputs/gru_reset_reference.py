@@ -6,13 +6,15 @@ step with the MSE that the ONNX specification's formulas give, computed
 here in float64.
 
 usage: gru_reset_reference.py DIRECTORY [METRICS]"""
-import csv
 import os
 import sys
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import first_loss  # noqa: E402
 
 directory = sys.argv[1]
 rng = np.random.default_rng(7)
@@ -65,8 +67,4 @@ first = x[:batch]
 prediction = np.stack([run(d, first) for d in range(directions)], axis=2)
 expected = np.mean((prediction - y[:batch]) ** 2)
 if len(sys.argv) > 2:
-    with open(sys.argv[2], newline="") as f:
-        loss = float(next(csv.DictReader(f))["loss"])
-    difference = abs(loss - expected) / expected
-    print(f"first loss {loss:.6e}, ONNX's formulas {expected:.6e}: "
-          + ("ok" if difference <= 1e-5 else f"FAIL (relative difference {difference:.1e})"))
+    first_loss.report(sys.argv[2], expected)

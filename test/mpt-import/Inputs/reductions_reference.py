@@ -7,13 +7,15 @@ of training it, compares the loss of its first step with the MSE of the
 ONNX specification's formulas, computed here in float64.
 
 usage: reductions_reference.py DIRECTORY [METRICS]"""
-import csv
 import os
 import sys
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import first_loss  # noqa: E402
 
 directory = sys.argv[1]
 rng = np.random.default_rng(3)
@@ -87,8 +89,4 @@ onnx.save(model, os.path.join(directory, "reductions.onnx"))
 
 expected = np.mean((reference(x[:batch]) - y[:batch]) ** 2)
 if len(sys.argv) > 2:
-    with open(sys.argv[2], newline="") as f:
-        loss = float(next(csv.DictReader(f))["loss"])
-    difference = abs(loss - expected) / expected
-    print(f"first loss {loss:.6e}, ONNX's formulas {expected:.6e}: "
-          + ("ok" if difference <= 1e-5 else f"FAIL (relative difference {difference:.1e})"))
+    first_loss.report(sys.argv[2], expected)
