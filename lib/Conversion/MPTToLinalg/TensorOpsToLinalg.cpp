@@ -61,12 +61,15 @@ template <> struct UnaryFormula<GeluOp> {
   }
 };
 
-template <> struct UnaryFormula<TanhOp> {
+/// The math dialect's function of the same name, in f32 or wider.
+template <typename MathOpTy> struct MathFormula {
   static constexpr bool kWidens = true;
   static Value build(OpBuilder &b, Location loc, Value x) {
-    return math::TanhOp::create(b, loc, x);
+    return MathOpTy::create(b, loc, x);
   }
 };
+
+template <> struct UnaryFormula<TanhOp> : MathFormula<math::TanhOp> {};
 
 template <> struct UnaryFormula<SigmoidOp> {
   static constexpr bool kWidens = true;
@@ -80,26 +83,15 @@ template <> struct UnaryFormula<SigmoidOp> {
   }
 };
 
-template <> struct UnaryFormula<SqrtOp> {
-  static constexpr bool kWidens = true;
-  static Value build(OpBuilder &b, Location loc, Value x) {
-    return math::SqrtOp::create(b, loc, x);
-  }
-};
+template <> struct UnaryFormula<SqrtOp> : MathFormula<math::SqrtOp> {};
 
-template <> struct UnaryFormula<ExpOp> {
-  static constexpr bool kWidens = true;
-  static Value build(OpBuilder &b, Location loc, Value x) {
-    return math::ExpOp::create(b, loc, x);
-  }
-};
+template <> struct UnaryFormula<ExpOp> : MathFormula<math::ExpOp> {};
 
-template <> struct UnaryFormula<LogOp> {
-  static constexpr bool kWidens = true;
-  static Value build(OpBuilder &b, Location loc, Value x) {
-    return math::LogOp::create(b, loc, x);
-  }
-};
+template <> struct UnaryFormula<LogOp> : MathFormula<math::LogOp> {};
+
+template <> struct UnaryFormula<SinOp> : MathFormula<math::SinOp> {};
+
+template <> struct UnaryFormula<CosOp> : MathFormula<math::CosOp> {};
 
 template <typename OpTy> struct UnaryOpLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
@@ -329,6 +321,7 @@ void mlir::mpt::populateTensorOpsToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<UnaryOpLowering<ReluOp>, UnaryOpLowering<GeluOp>,
                UnaryOpLowering<TanhOp>, UnaryOpLowering<SigmoidOp>,
                UnaryOpLowering<SqrtOp>, UnaryOpLowering<ExpOp>,
+               UnaryOpLowering<SinOp>, UnaryOpLowering<CosOp>,
                UnaryOpLowering<LogOp>>(ctx);
   patterns.add<BinaryOpLowering<AddOp, arith::AddFOp>,
                BinaryOpLowering<SubOp, arith::SubFOp>,

@@ -76,6 +76,20 @@ func.func @sqrt_exp_log(%a: tensor<8xf32>, %b: tensor<8xf64>) -> (tensor<8xf32>,
 
 // -----
 
+// f16 sin and cos compute in f32, as the other transcendental ops.
+// CHECK-LABEL: func.func @sin_cos
+// CHECK:         %[[W:.*]] = arith.extf %{{.*}} : f16 to f32
+// CHECK-NEXT:    %[[S:.*]] = math.sin %[[W]] : f32
+// CHECK-NEXT:    arith.truncf %[[S]] : f32 to f16
+// CHECK:         math.cos %{{.*}} : f32
+func.func @sin_cos(%a: tensor<8xf16>, %b: tensor<8xf32>) -> (tensor<8xf16>, tensor<8xf32>) {
+  %0 = mpt.sin %a : tensor<8xf16>
+  %1 = mpt.cos %b : tensor<8xf32>
+  return %0, %1 : tensor<8xf16>, tensor<8xf32>
+}
+
+// -----
+
 // A bias is broadcast along the leading dims by its indexing map.
 // CHECK-DAG:   #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-DAG:   #[[BIAS:.*]] = affine_map<(d0, d1, d2) -> (d2)>

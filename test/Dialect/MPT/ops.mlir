@@ -14,7 +14,9 @@ func.func @unary(%x: tensor<16x32xf16>, %y: tensor<16x32xf32>)
   // CHECK: %[[Q:.*]] = mpt.sqrt %[[S]] : tensor<16x32xf16>
   // CHECK: %[[E:.*]] = mpt.exp %[[Y]] : tensor<16x32xf32>
   // CHECK: %[[L:.*]] = mpt.log %[[E]] : tensor<16x32xf32>
-  // CHECK: return %[[Q]], %[[L]]
+  // CHECK: %[[SIN:.*]] = mpt.sin %[[L]] : tensor<16x32xf32>
+  // CHECK: %[[COS:.*]] = mpt.cos %[[SIN]] : tensor<16x32xf32>
+  // CHECK: return %[[Q]], %[[COS]]
   %r = mpt.relu %x : tensor<16x32xf16>
   %g = mpt.gelu %r : tensor<16x32xf16>
   %t = mpt.tanh %g : tensor<16x32xf16>
@@ -22,7 +24,9 @@ func.func @unary(%x: tensor<16x32xf16>, %y: tensor<16x32xf32>)
   %q = mpt.sqrt %s : tensor<16x32xf16>
   %e = mpt.exp %y : tensor<16x32xf32>
   %l = mpt.log %e : tensor<16x32xf32>
-  return %q, %l : tensor<16x32xf16>, tensor<16x32xf32>
+  %sin = mpt.sin %l : tensor<16x32xf32>
+  %cos = mpt.cos %sin : tensor<16x32xf32>
+  return %q, %cos : tensor<16x32xf16>, tensor<16x32xf32>
 }
 
 // -----

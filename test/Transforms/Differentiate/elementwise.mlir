@@ -115,6 +115,28 @@ func.func @log(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>) -> tensor<4x8xf32> {
 
 // -----
 
+// d sin(x) = dr * cos(x); d cos(x) = -(dr * sin(x)).
+// CHECK-LABEL: func.func @sin_cos
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<4x8xf32>,
+// CHECK: %[[S:.*]] = mpt.sin %[[X]]
+// CHECK: %[[C:.*]] = mpt.cos %[[S]]
+// CHECK: %[[DR:.*]] = mpt.mul %{{.*}}, %{{.*}} : tensor<4x8xf32>, tensor<f32>
+// CHECK: %[[SIN:.*]] = mpt.sin %[[S]]
+// CHECK: %[[T:.*]] = mpt.mul %[[DR]], %[[SIN]]
+// CHECK: %[[DS:.*]] = mpt.mul %[[T]], %{{.*}} : tensor<4x8xf32>, tensor<f32>
+// CHECK: %[[COS:.*]] = mpt.cos %[[X]]
+// CHECK: %[[DX:.*]] = mpt.mul %[[DS]], %[[COS]]
+// CHECK: return %[[DX]]
+func.func @sin_cos(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %s = mpt.sin %x : tensor<4x8xf32>
+  %r = mpt.cos %s : tensor<4x8xf32>
+  %l = mpt.mse_loss %r, %y : tensor<4x8xf32>, tensor<4x8xf32>
+  %g = mpt.gradient %l wrt %x : tensor<4x8xf32>
+  return %g : tensor<4x8xf32>
+}
+
+// -----
+
 // Same shapes: both cotangents are dr itself.
 // CHECK-LABEL: func.func @add
 // CHECK: %[[DR:.*]] = mpt.mul %{{.*}}, %{{.*}} : tensor<4x8xf32>, tensor<f32>

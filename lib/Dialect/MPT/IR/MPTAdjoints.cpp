@@ -106,6 +106,20 @@ static void buildAdjointOf(ExpOp op, Adjoint &adj) {
           [&] { return mul(adj, adj.dr, op.getResult()); });
 }
 
+// sin' = cos, cos' = -sin.
+static void buildAdjointOf(SinOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(), [&] {
+    return mul(adj, adj.dr, CosOp::create(adj.b, adj.loc, op.getInput()));
+  });
+}
+
+static void buildAdjointOf(CosOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(), [&] {
+    return negate(
+        adj, mul(adj, adj.dr, SinOp::create(adj.b, adj.loc, op.getInput())));
+  });
+}
+
 // log' = 1 / x.
 static void buildAdjointOf(LogOp op, Adjoint &adj) {
   adj.set(op.getInputMutable(),
@@ -386,10 +400,10 @@ static void buildAdjointOf(ScaleLossOp op, Adjoint &adj) {
 void mlir::mpt::registerAdjointInterfaceModels(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, MPTDialect *) {
     adjoint::attachAdjointModels<
-        ReluOp, GeluOp, TanhOp, SigmoidOp, SqrtOp, ExpOp, LogOp, AddOp, SubOp,
-        MulOp, DivOp, MatmulOp, LinearOp, SoftmaxOp, LayerNormOp, ReduceSumOp,
-        ReduceMeanOp, BroadcastOp, TransposeOp, ReshapeOp, CastOp, ModeSelectOp,
-        MSELossOp, ScaleLossOp>(context);
+        ReluOp, GeluOp, TanhOp, SigmoidOp, SqrtOp, ExpOp, LogOp, SinOp, CosOp,
+        AddOp, SubOp, MulOp, DivOp, MatmulOp, LinearOp, SoftmaxOp, LayerNormOp,
+        ReduceSumOp, ReduceMeanOp, BroadcastOp, TransposeOp, ReshapeOp, CastOp,
+        ModeSelectOp, MSELossOp, ScaleLossOp>(context);
   });
   detail::registerNetworkAdjointModels(registry);
 }

@@ -165,6 +165,11 @@ def MPT_ExpOp : MPT_UnaryOp<"exp", "Deny", "exp(x)",
     "%r = mpt.exp %x : tensor<16x32xf32>">;
 def MPT_LogOp : MPT_UnaryOp<"log", "Deny", "log(x)",
     "%r = mpt.log %x : tensor<16x32xf32>">;
+// Sinusoidal embeddings of positions or timesteps computed by the step.
+def MPT_SinOp : MPT_UnaryOp<"sin", "Infer", "sin(x)",
+    "%r = mpt.sin %x : tensor<16x32xf32>">;
+def MPT_CosOp : MPT_UnaryOp<"cos", "Infer", "cos(x)",
+    "%r = mpt.cos %x : tensor<16x32xf32>">;
 
 class MPT_BinaryOp<string mnemonic, string formula>
     : MPT_ForwardOp<mnemonic, "Infer",
