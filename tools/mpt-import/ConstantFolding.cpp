@@ -551,6 +551,58 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     }
     return define(gatherElements(first, result, indices));
   }
+  // Integer data (position ids, torch.arange(T).expand(B, T)) is folded:
+  // the step's ops move float tensors only. A float one is broadcast at run
+  // time rather than stored whole.
+  if ((op == "Expand" || op == "Tile") && !first.isFloat() &&
+      inputs.size() == 2 && inputs[1] && !inputs[1]->isFloat()) {
+    std::vector<int64_t> operand(inputs[1]->numElements());
+    for (int64_t i = 0; i < inputs[1]->numElements(); ++i)
+      operand[i] = inputs[1]->intAt(i);
+    Shape result;
+    if (op == "Expand") {
+      std::optional<Shape> joined =
+          broadcastShapes(first.shape, Shape(operand.begin(), operand.end()));
+      if (!joined)
+        return importer.fail(node, "the input " + shapeString(first.shape) +
+                                       " does not broadcast to " +
+                                       shapeString(operand));
+      result = *joined;
+    } else {
+      if (operand.size() != first.shape.size())
+        return false; // mpt-import's Tile says what it needs.
+      for (auto [size, count] : llvm::zip(first.shape, operand)) {
+        int64_t tiled;
+        if (count < 1 || llvm::MulOverflow(size, count, tiled))
+          return false; // mpt-import's Tile says why.
+        result.push_back(tiled);
+      }
+    }
+    if (llvm::Error error = checkFoldedShape(importer, node, result))
+      return std::move(error);
+    Shape strides = stridesOf(first.shape), resultStrides = stridesOf(result);
+    std::vector<int64_t> indices;
+    int64_t count = 1;
+    for (int64_t dim : result)
+      count *= dim;
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t flat = 0;
+      for (size_t dim = 0; dim < result.size(); ++dim) {
+        int64_t coordinate = (i / resultStrides[dim]) % result[dim];
+        // Expand aligns the trailing dims and repeats size-1 dims; Tile
+        // wraps around each dim.
+        size_t offset = result.size() - first.shape.size();
+        if (dim < offset)
+          continue;
+        int64_t size = first.shape[dim - offset];
+        flat += (op == "Expand" ? (size == 1 ? 0 : coordinate)
+                                : coordinate % size) *
+                strides[dim - offset];
+      }
+      indices.push_back(flat);
+    }
+    return define(gatherElements(first, result, indices));
+  }
   // A causal mask built in the forward pass (torch.triu of ones or -inf).
   if (op == "Trilu") {
     if (first.shape.size() < 2)

@@ -235,11 +235,23 @@ llvm::Error importCast(GraphImporter &im, const onnx::NodeProto &node) {
                            im, node, mlir::mpt::ComparePredicate::NE, *input));
     return llvm::Error::success();
   }
+  bool toSignedInteger =
+      to == onnx::TensorProto::INT64 || to == onnx::TensorProto::INT32 ||
+      to == onnx::TensorProto::INT16 || to == onnx::TensorProto::INT8;
+  // A mask, or a count made of masks (`mask.long().sum()`), stays the
+  // float tensor of integers it is; integer ops read it as a float one.
+  if (toSignedInteger && im.integral.contains(*input)) {
+    im.setResult(node, *input);
+    return llvm::Error::success();
+  }
   if (!element)
     return im.fail(node, "casting a float tensor to " +
                              elementTypeName(static_cast<int32_t>(to)) +
                              " is not supported; supported: FLOAT, DOUBLE, "
-                             "FLOAT16, BFLOAT16, BOOL");
+                             "FLOAT16, BFLOAT16, BOOL, and signed integer "
+                             "types for masks and the integers computed "
+                             "from them (comparisons, logical ops, their "
+                             "sums)");
   RankedTensorType type = typeOf(*input);
   Value result = *input;
   if (type.getElementType() != element)
@@ -504,6 +516,8 @@ void addElementwiseImporters(llvm::StringMap<OpImporter> &importers) {
   importers["Sigmoid"] = importUnary<mlir::mpt::SigmoidOp>;
   importers["Sqrt"] = importUnary<mlir::mpt::SqrtOp>;
   importers["Exp"] = importUnary<mlir::mpt::ExpOp>;
+  importers["Sin"] = importUnary<mlir::mpt::SinOp>;
+  importers["Cos"] = importUnary<mlir::mpt::CosOp>;
   importers["Log"] = importUnary<mlir::mpt::LogOp>;
   importers["Erf"] = importUnary<mlir::mpt::ErfOp>;
   importers["Neg"] = importNeg;

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/StringSet.h"
 
 #include <cstdio>
@@ -96,6 +97,15 @@ llvm::Expected<Value> GraphImporter::value(const onnx::NodeProto &node,
   if (it == values.end())
     return fail(node, "input '" + name + "' is not defined before the node");
   return it->second;
+}
+
+llvm::Expected<Value> GraphImporter::valueBeside(const onnx::NodeProto &node,
+                                                 unsigned index, Value other) {
+  Type floatType = getElementTypeOrSelf(other.getType());
+  if (const HostConstant *known = constant(node, index))
+    if (!known->isFloat() && integral.contains(other))
+      return materialize(*known, floatType, loc(node));
+  return value(node, index, floatType);
 }
 
 llvm::Expected<Value> GraphImporter::floatValue(const onnx::NodeProto &node,

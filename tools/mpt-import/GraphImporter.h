@@ -20,6 +20,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -83,6 +84,12 @@ public:
   /// becomes a constant of `floatType`, an integer one an i64 constant.
   llvm::Expected<mlir::Value> value(const onnx::NodeProto &node, unsigned index,
                                     mlir::Type floatType);
+  /// Input `index` as an operand of an elementwise op with the float tensor
+  /// `other`: like value() in `other`'s float type, and an import-time
+  /// integer becomes a float constant too when `other` holds integers
+  /// (`mask.long().sum(1) - 1`).
+  llvm::Expected<mlir::Value> valueBeside(const onnx::NodeProto &node,
+                                          unsigned index, mlir::Value other);
   /// Like value(), for the first float input, which fixes the float type of
   /// the others.
   llvm::Expected<mlir::Value> floatValue(const onnx::NodeProto &node,
@@ -118,6 +125,11 @@ public:
   int64_t opsetVersion = 0;
   /// Names that some node or the graph output reads.
   llvm::StringSet<> consumed;
+  /// Float values of the step that hold integers: 0/1 masks (what
+  /// comparisons and logical ops yield), casts of integer tensors to a
+  /// float type, and what integer arithmetic and data movement make of
+  /// them (mask.sum()). A Cast of one to an integer type keeps it.
+  llvm::DenseSet<mlir::Value> integral;
   /// The step's buffers (block arguments: running statistics) and the
   /// value each holds after the nodes imported so far have updated it.
   llvm::DenseMap<mlir::Value, mlir::Value> bufferValues;

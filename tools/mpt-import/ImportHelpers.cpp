@@ -134,8 +134,7 @@ floatOperands(GraphImporter &im, const onnx::NodeProto &node) {
   llvm::Expected<Value> a = im.floatValue(node, first);
   if (!a)
     return a.takeError();
-  llvm::Expected<Value> b =
-      im.value(node, 1 - first, typeOf(*a).getElementType());
+  llvm::Expected<Value> b = im.valueBeside(node, 1 - first, *a);
   if (!b)
     return b.takeError();
   if (typeOf(*b).getElementType() != typeOf(*a).getElementType())

@@ -204,7 +204,7 @@ llvm::Error importVariadic(GraphImporter &im, const onnx::NodeProto &node) {
   Type element = typeOf(*first).getElementType();
   Value result = *first;
   for (int index = 1; index < node.input_size(); ++index) {
-    llvm::Expected<Value> next = im.value(node, index, element);
+    llvm::Expected<Value> next = im.valueBeside(node, index, *first);
     if (!next)
       return next.takeError();
     if (typeOf(*next).getElementType() != element)

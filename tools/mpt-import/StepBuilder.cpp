@@ -14,6 +14,7 @@
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -78,6 +79,10 @@ private:
   llvm::Error importNodes();
   /// Fails when `node` produced a tensor that no mpt op may have.
   llvm::Error checkOutputs(const onnx::NodeProto &node);
+  /// Records the float outputs of `node` that hold integers
+  /// (GraphImporter::integral).
+  void markIntegral(const onnx::NodeProto &node);
+  bool isIntegralInput(const onnx::NodeProto &node, int index) const;
   llvm::Expected<Value> buildLoss(Value output, BlockArgument target);
   /// The f32 mask `input != 0` of a BOOL graph input.
   Value maskOf(Value input, llvm::StringRef sourceName);
@@ -289,8 +294,53 @@ llvm::Error StepBuilder::importNodes() {
       return error;
     if (llvm::Error error = checkOutputs(node))
       return error;
+    markIntegral(node);
   }
   return llvm::Error::success();
+}
+
+bool StepBuilder::isIntegralInput(const onnx::NodeProto &node,
+                                  int index) const {
+  if (node.input(index).empty())
+    return true;
+  if (const HostConstant *known = importer.constant(node, index)) {
+    for (int64_t i = 0; i < known->numElements(); ++i) {
+      double element = known->floatAt(i);
+      if (!std::isfinite(element) || element != std::trunc(element))
+        return false;
+    }
+    return true;
+  }
+  Value value = importer.lookup(node.input(index));
+  return value && (isa<IntegerType>(getElementTypeOrSelf(value.getType())) ||
+                   importer.integral.contains(value));
+}
+
+void StepBuilder::markIntegral(const onnx::NodeProto &node) {
+  // 0/1 whatever their inputs.
+  static const llvm::StringSet<> masks = {
+      "Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Not", "And",
+      "Or",    "Xor"};
+  // Integers from integers.
+  static const llvm::StringSet<> exact = {
+      "Cast",      "Identity",  "Add",    "Sub",     "Mul",     "Neg",
+      "Abs",       "Clip",      "Max",    "Min",     "Sum",     "ReduceSum",
+      "ReduceMax", "ReduceMin", "CumSum", "Reshape", "Flatten", "Squeeze",
+      "Unsqueeze", "Expand",    "Concat", "Slice",   "Split",   "Transpose",
+      "Tile",      "Gather",    "Where",  "Pad"};
+  const std::string &op = node.op_type();
+  bool holdsIntegers = masks.contains(op);
+  if (!holdsIntegers && exact.contains(op)) {
+    holdsIntegers = true;
+    for (int index = 0; index < node.input_size(); ++index)
+      holdsIntegers &= isIntegralInput(node, index);
+  }
+  if (!holdsIntegers)
+    return;
+  for (const std::string &name : node.output())
+    if (Value value = importer.lookup(name))
+      if (isa<FloatType>(getElementTypeOrSelf(value.getType())))
+        importer.integral.insert(value);
 }
 
 llvm::Error StepBuilder::checkOutputs(const onnx::NodeProto &node) {
@@ -417,8 +467,10 @@ llvm::Expected<ImportedStep> StepBuilder::build() {
       Value value = body->getArgument(index++);
       if (group == &buffers)
         importer.bufferValues[value] = value;
-      if (arg.isMask)
+      if (arg.isMask) {
         value = maskOf(value, arg.sourceName);
+        importer.integral.insert(value);
+      }
       importer.define(arg.sourceName, value);
     }
 

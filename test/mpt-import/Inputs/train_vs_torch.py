@@ -110,6 +110,21 @@ class Reductions(nn.Module):
         return self.head(torch.cat(feats, 1))
 
 
+class Sinusoids(nn.Module):
+    """Sinusoidal features of an input computed by the step (a timestep
+    embedding): sin and cos of the input times fixed frequencies."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = nn.Linear(6, 2)
+        self.head = nn.Linear(16 + 6, 3)
+
+    def forward(self, x):
+        frequencies = torch.exp(torch.arange(4) * -0.7)
+        angles = (self.inner(x).unsqueeze(-1) * 3.0 * frequencies).flatten(1)
+        return self.head(torch.cat([angles.sin(), angles.cos(), x], 1))
+
+
 class Tokens(nn.Module):
     """Token ids (0 is padding) through an embedding into `body`, which
     gets the embedded tokens and the ids, then a linear head."""
@@ -129,6 +144,40 @@ class MeanOfTokens(nn.Module):
     def forward(self, embedded, tokens):
         keep = (tokens != 0).float().unsqueeze(-1)
         return (embedded * keep).sum(1) / keep.sum(1).clamp(min=1)
+
+
+class PositionIds(nn.Module):
+    """Position embeddings looked up by torch.arange(T) expanded over the
+    batch (an integer Expand, folded at import time)."""
+
+    def __init__(self, steps, width):
+        super().__init__()
+        self.positions = nn.Embedding(steps, width)
+
+    def forward(self, embedded, tokens):
+        ids = torch.arange(tokens.shape[1]).unsqueeze(0).expand(tokens.shape[0], -1)
+        return (embedded + self.positions(ids)).tanh().mean(1)
+
+
+class TokenCounts(nn.Module):
+    """The mean of the tokens that are not padding, counted as integers:
+    mask.long().sum(), clamped."""
+
+    def forward(self, embedded, tokens):
+        keep = tokens != 0
+        counts = keep.long().sum(1, keepdim=True).clamp(min=1)
+        return (embedded * keep.unsqueeze(-1)).sum(1) / counts
+
+
+class ExtendedMask(nn.Module):
+    """Attention scores with an additive mask made as BERT makes it:
+    (1 - mask.long()[:, None, :].float()) * -10000."""
+
+    def forward(self, embedded, tokens):
+        mask = (tokens != 0).long()
+        additive = (1.0 - mask[:, None, :].float()) * -10000.0
+        scores = embedded @ embedded.transpose(1, 2) / 3.0 + additive
+        return (scores.softmax(-1) @ embedded).mean(1)
 
 
 class PaddedAttention(nn.Module):
@@ -339,6 +388,7 @@ groups = {"recurrent": {
         (12,), Reductions(), *adam, 14, batch=8),
     "the same, opset 17, momentum": image_case(
         (12,), Reductions(), "momentum", {"lr": 0.01, "momentum": 0.9}, 17, batch=8),
+    "sinusoidal features of a computed value": image_case((6,), Sinusoids(), *adam, 14),
 }, "conv-transpose": {
     "strided, padded, output padding": image_case(
         (4, 4, 4), nn.Sequential(nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1,
@@ -401,6 +451,9 @@ groups = {"recurrent": {
     "bool mask input, masked mean and max": bool_mask_case("momentum", {"lr": 0.05, "momentum": 0.9},
                                                             15),
     "sequence mask from lengths, attention pooling": lengths_case(*adam, 16),
+    "position ids from an expanded arange": token_case(PositionIds(6, 8), *adam, 14),
+    "token counts from mask.long().sum()": token_case(TokenCounts(), "sgd", {"lr": 0.05}, 15),
+    "BERT's extended attention mask": token_case(ExtendedMask(), *adam, 17),
 }, "einsum": {
     "attention, heads, bilinear, ellipsis and implicit einsums": image_case(
         (24,), Einsums(), *adam, 14),
