@@ -2,27 +2,16 @@
 
 #include "HostFeatures.h"
 
+#include "mpt/Runtime/TileRegisters.h"
+
 #include "llvm/ADT/StringMap.h"
 #include "llvm/TargetParser/Host.h"
-
-#if defined(__linux__) && defined(__x86_64__)
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
 
 bool mlir::mpt::requestAMX() {
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
   if (!features.lookup("amx-tile") || !features.lookup("amx-bf16"))
     return false;
-#if defined(__linux__) && defined(__x86_64__)
-  // The tile data state is off until requested: without the grant, the
-  // first tile instruction faults.
-  constexpr int kArchReqXcompPerm = 0x1023;
-  constexpr int kXFeatureXTileData = 18;
-  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXFeatureXTileData) == 0;
-#else
-  return false;
-#endif
+  return ::mpt::runtime::requestTileRegisters().ok();
 }
 
 std::string mlir::mpt::hostKernelOptions(bool allowBF16Dot) {

@@ -138,6 +138,9 @@ public:
   uint64_t staticMemoryBytes() const { return staticBytes; }
   /// Whether the step is compiled for a data-parallel job.
   bool dataParallel() const { return options.dataParallel.has_value(); }
+  /// Whether a CPU step runs GEMMs on AMX tiles, which its process must be
+  /// granted before the first step.
+  bool compiledForAMX() const { return options.amx; }
 
 private:
   LogicalResult expand();

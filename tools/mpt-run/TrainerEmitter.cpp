@@ -24,6 +24,7 @@ constexpr const char *kStepSymbol = "mpt_trainer_step";
 constexpr const char *kSignatureSymbol = "mpt_trainer_signature";
 constexpr const char *kStaticBytesSymbol = "mpt_trainer_static_bytes";
 constexpr const char *kDataParallelSymbol = "mpt_trainer_data_parallel";
+constexpr const char *kTileRegistersSymbol = "mpt_trainer_tile_registers";
 constexpr const char *kEvaluateSymbol = "mpt_trainer_evaluate";
 constexpr const char *kEvaluationSignatureSymbol =
     "mpt_trainer_evaluation_signature";
@@ -67,11 +68,12 @@ LogicalResult exportEntry(llvm::Module &module, llvm::StringRef entry,
   return success();
 }
 
-/// Exports the step, its signature, its static memory and whether it is
-/// compiled for a data-parallel job, and the evaluation function and its
-/// signature when there is one, under the names the trainer main expects.
+/// Exports the step, its signature, its static memory, whether it is
+/// compiled for a data-parallel job and whether for AMX tiles, and the
+/// evaluation function and its signature when there is one, under the names the
+/// trainer main expects.
 LogicalResult addTrainerSymbols(llvm::Module &module, StepCompiler &compiler,
-                                Location loc) {
+                                StepDevice device, Location loc) {
   if (failed(exportEntry(module, compiler.signature().entry, kStepSymbol,
                          kSignatureSymbol, loc)))
     return failure();
@@ -89,6 +91,11 @@ LogicalResult addTrainerSymbols(llvm::Module &module, StepCompiler &compiler,
                            llvm::GlobalValue::ExternalLinkage,
                            llvm::ConstantInt::get(i64, compiler.dataParallel()),
                            kDataParallelSymbol);
+  new llvm::GlobalVariable(
+      module, i64, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantInt::get(i64, device == StepDevice::CPU &&
+                                      compiler.compiledForAMX()),
+      kTileRegistersSymbol);
   return success();
 }
 
@@ -229,7 +236,7 @@ LogicalResult mlir::mpt::emitTrainer(StepCompiler &compiler,
       translateModuleToLLVMIR(compiler.getModule(), llvmContext, "step");
   if (!module)
     return emitError(loc) << "translating the step to LLVM IR failed";
-  if (failed(addTrainerSymbols(*module, compiler, loc)))
+  if (failed(addTrainerSymbols(*module, compiler, options.device, loc)))
     return failure();
   if (options.device == StepDevice::CUDA)
     addMatmulShapes(*module, compiler.libraryMatmulShapes());

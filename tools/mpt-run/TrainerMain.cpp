@@ -20,6 +20,7 @@
 
 #include "mpt/Runtime/Communicator.h"
 #include "mpt/Runtime/FatalError.h"
+#include "mpt/Runtime/TileRegisters.h"
 #include "mpt/Runtime/TrainingFlags.h"
 #include "mpt/Runtime/TrainingSession.h"
 #ifdef MPT_TRAINER_CUDA
@@ -39,6 +40,7 @@ extern "C" void mpt_trainer_step(void **buffers);
 extern "C" const char mpt_trainer_signature[];
 extern "C" const uint64_t mpt_trainer_static_bytes;
 extern "C" const uint64_t mpt_trainer_data_parallel;
+extern "C" const uint64_t mpt_trainer_tile_registers;
 // Absent (null) from an object without an evaluation function.
 extern "C" __attribute__((weak)) void mpt_trainer_evaluate(void **buffers);
 extern "C" __attribute__((weak)) const char mpt_trainer_evaluation_signature[];
@@ -199,6 +201,13 @@ int main(int argc, char **argv) {
   }
   if (Status status = checkTrainingFlags(commandLine, options); !status.ok())
     return fail(status.message());
+  // A step compiled for AMX faults on its first tile instruction unless
+  // this process holds the tile registers.
+  if (mpt_trainer_tile_registers)
+    if (Status status = requestTileRegisters(); !status.ok())
+      return fail(status.message() +
+                  "; this trainer's step was compiled for AMX: emit it "
+                  "again with mpt-run --amx=false");
   options.progressBar = isatty(STDOUT_FILENO);
 
   // Under a launcher, a rank of a data-parallel job.
