@@ -435,23 +435,54 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     }
     return define(gatherElements(first, shape, indices));
   }
-  if (op == "Slice" && first.shape.size() == 1) {
-    if (!inputs[1] || !inputs[2] || inputs[1]->numElements() < 1 ||
-        inputs[2]->numElements() < 1)
+  // Of any rank, with any steps: F.pad reverses its pad pairs with a
+  // negative step over a [dims, 2] tensor of integers.
+  if (op == "Slice" && !first.shape.empty()) {
+    if (!inputs[1] || !inputs[2])
       return false;
-    int64_t size = first.shape[0];
-    int64_t start = inputs[1]->intAt(0), end = inputs[2]->intAt(0);
-    int64_t step = inputs.size() > 4 && inputs[4] ? inputs[4]->intAt(0) : 1;
-    if (step <= 0)
-      return false;
-    start = std::clamp(start < 0 ? start + size : start, int64_t(0), size);
-    end = std::clamp(end < 0 ? end + size : end, int64_t(0), size);
+    int64_t rank = first.shape.size(), count = inputs[1]->numElements();
+    if (count < 1 || inputs[2]->numElements() != count ||
+        (inputs.size() > 3 && inputs[3] && inputs[3]->numElements() != count) ||
+        (inputs.size() > 4 && inputs[4] && inputs[4]->numElements() != count))
+      return false; // mpt-import's Slice says what it needs.
+    Shape starts(rank, 0), steps(rank, 1), result = first.shape;
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t axis = inputs.size() > 3 && inputs[3] ? inputs[3]->intAt(i) : i;
+      axis = axis < 0 ? axis + rank : axis;
+      int64_t step = inputs.size() > 4 && inputs[4] ? inputs[4]->intAt(i) : 1;
+      if (axis < 0 || axis >= rank || step == 0)
+        return false;
+      int64_t size = first.shape[axis];
+      int64_t begin = inputs[1]->intAt(i), end = inputs[2]->intAt(i);
+      begin = begin < 0 ? begin + size : begin;
+      end = end < 0 ? end + size : end;
+      // Within [0, size] going up, [-1, size - 1] going down, as ONNX
+      // clamps them; the distance is then at most size + 1.
+      int64_t low = step > 0 ? 0 : -1, high = step > 0 ? size : size - 1;
+      begin = std::clamp(begin, std::max<int64_t>(low, 0), high);
+      end = std::clamp(end, low, high);
+      int64_t distance = step > 0 ? end - begin : begin - end;
+      int64_t stride = step > 0 ? step : -step;
+      starts[axis] = begin;
+      steps[axis] = step;
+      result[axis] = distance <= 0 ? 0 : (distance - 1) / stride + 1;
+    }
+    if (llvm::Error error = checkFoldedShape(importer, node, result))
+      return std::move(error);
+    Shape strides = stridesOf(first.shape), resultStrides = stridesOf(result);
+    int64_t total = 1;
+    for (int64_t dim : result)
+      total *= dim;
     std::vector<int64_t> indices;
-    // Stepping by the distance left, so that a huge step cannot overflow.
-    for (int64_t i = start; i < end; i += std::min(step, end - i))
-      indices.push_back(i);
-    return define(
-        gatherElements(first, {static_cast<int64_t>(indices.size())}, indices));
+    for (int64_t i = 0; i < total; ++i) {
+      int64_t flat = 0;
+      for (int64_t dim = 0; dim < rank; ++dim) {
+        int64_t coordinate = (i / resultStrides[dim]) % result[dim];
+        flat += (starts[dim] + coordinate * steps[dim]) * strides[dim];
+      }
+      indices.push_back(flat);
+    }
+    return define(gatherElements(first, result, indices));
   }
   if (op == "ConstantOfShape") {
     HostConstant value;
@@ -602,6 +633,53 @@ mpt::import::foldConstantNode(GraphImporter &importer,
       indices.push_back(flat);
     }
     return define(gatherElements(first, result, indices));
+  }
+  // The element count behind torch.std/var's unbiased correction: a
+  // product of dims from Shape.
+  if (op == "ReduceProd") {
+    int64_t rank = first.shape.size();
+    std::vector<int64_t> axes =
+        importer.intsAttr(node, "axes").value_or(std::vector<int64_t>{});
+    if (axes.empty())
+      for (int64_t dim = 0; dim < rank; ++dim)
+        axes.push_back(dim);
+    llvm::SmallVector<bool> reduced(rank, false);
+    for (int64_t axis : axes) {
+      axis = axis < 0 ? axis + rank : axis;
+      if (axis < 0 || axis >= rank)
+        return false;
+      reduced[axis] = true;
+    }
+    bool keepDims = importer.intAttr(node, "keepdims", 1) != 0;
+    Shape result, kept;
+    for (int64_t dim = 0; dim < rank; ++dim) {
+      kept.push_back(reduced[dim] ? 1 : first.shape[dim]);
+      if (!reduced[dim] || keepDims)
+        result.push_back(kept.back());
+    }
+    Shape strides = stridesOf(first.shape), keptStrides = stridesOf(kept);
+    HostConstant value;
+    value.elementType = first.elementType;
+    value.shape = result;
+    int64_t outputs = 1;
+    for (int64_t dim : kept)
+      outputs *= dim;
+    if (first.isFloat())
+      value.floats.assign(outputs, 1.0);
+    else
+      value.ints.assign(outputs, 1);
+    for (int64_t i = 0; i < first.numElements(); ++i) {
+      int64_t target = 0;
+      for (int64_t dim = 0; dim < rank; ++dim)
+        if (!reduced[dim])
+          target += ((i / strides[dim]) % first.shape[dim]) * keptStrides[dim];
+      if (first.isFloat())
+        value.floats[target] *= first.floats[i];
+      else if (llvm::MulOverflow(value.ints[target], first.ints[i],
+                                 value.ints[target]))
+        return importer.fail(node, "the product overflows int64");
+    }
+    return define(std::move(value));
   }
   // A causal mask built in the forward pass (torch.triu of ones or -inf).
   if (op == "Trilu") {

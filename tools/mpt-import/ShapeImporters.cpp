@@ -344,11 +344,33 @@ llvm::Error importSplit(GraphImporter &im, const onnx::NodeProto &node) {
 /// padding (`count_include_pad`, the default) as a Pad before the pool.
 /// Each padded dim becomes a concat of filled blocks around the input, each
 /// cropped one a slice.
+/// The constant indices along one axis that pad it by reflection (the
+/// edge element not repeated: PyTorch's ReflectionPad) or by repeating the
+/// edge element (ReplicationPad), `before` and `after` elements.
+Value paddingIndices(GraphImporter &im, const onnx::NodeProto &node,
+                     int64_t size, int64_t before, int64_t after,
+                     bool reflect) {
+  llvm::SmallVector<int64_t> indices;
+  for (int64_t position = -before; position < size + after; ++position) {
+    int64_t source = position;
+    if (reflect)
+      source = source < 0       ? -source
+               : source >= size ? 2 * (size - 1) - source
+                                : source;
+    indices.push_back(std::clamp<int64_t>(source, 0, size - 1));
+  }
+  auto type = RankedTensorType::get({static_cast<int64_t>(indices.size())},
+                                    im.b.getI64Type());
+  return arith::ConstantOp::create(im.b, im.loc(node),
+                                   DenseIntElementsAttr::get(type, indices));
+}
+
 llvm::Error importPad(GraphImporter &im, const onnx::NodeProto &node) {
   std::string mode = im.stringAttr(node, "mode", "constant");
-  if (mode != "constant")
-    return im.fail(node,
-                   "mode = " + mode + " is not supported; supported: constant");
+  if (mode != "constant" && mode != "reflect" && mode != "edge")
+    return im.fail(node, "mode = " + mode +
+                             " is not supported; supported: constant, "
+                             "reflect, edge");
   llvm::Expected<Value> input = im.floatValue(node, 0);
   if (!input)
     return input.takeError();
@@ -390,6 +412,25 @@ llvm::Error importPad(GraphImporter &im, const onnx::NodeProto &node) {
                                      im.b.getDenseI64ArrayAttr(Shape(rank, 1)));
       type = typeOf(result);
     }
+    if (mode != "constant") {
+      if (before <= 0 && after <= 0)
+        continue;
+      int64_t kept = type.getDimSize(axis);
+      if (mode == "reflect" && (before >= kept || after >= kept))
+        return im.fail(node, "reflecting dim " + llvm::Twine(axis) + " of " +
+                                 llvm::Twine(kept) + " by " +
+                                 llvm::Twine(std::max(before, after)) +
+                                 "; the pads must be smaller than the dim");
+      Shape shape(type.getShape());
+      shape[axis] =
+          kept + std::max<int64_t>(before, 0) + std::max<int64_t>(after, 0);
+      result = mlir::mpt::GatherOp::create(
+          im.b, loc, type.clone(shape), result,
+          paddingIndices(im, node, kept, std::max<int64_t>(before, 0),
+                         std::max<int64_t>(after, 0), mode == "reflect"),
+          im.b.getI64IntegerAttr(axis));
+      continue;
+    }
     SmallVector<Value> pieces;
     auto block = [&](int64_t count) {
       Shape shape(type.getShape());
@@ -410,6 +451,60 @@ llvm::Error importPad(GraphImporter &im, const onnx::NodeProto &node) {
                                          im.b.getI64IntegerAttr(axis));
   }
   im.setResult(node, result);
+  return llvm::Error::success();
+}
+
+/// PyTorch's pixel_shuffle (DepthToSpace, mode CRD) and pixel_unshuffle
+/// (SpaceToDepth), and DepthToSpace's DCR mode: a reshape that splits the
+/// moved dims, a transpose that interleaves them, a reshape that merges.
+llvm::Error importDepthSpace(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  RankedTensorType type = typeOf(*input);
+  if (type.getRank() != 4)
+    return im.fail(node, "the input " + shapeText(type.getShape()) +
+                             " must have rank 4 (N, C, H, W)");
+  int64_t block = im.intAttr(node, "blocksize", 0);
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1),
+          h = type.getDimSize(2), w = type.getDimSize(3);
+  bool toSpace = node.op_type() == "DepthToSpace";
+  std::string mode = im.stringAttr(node, "mode", "DCR");
+  if (block < 1)
+    return im.fail(node,
+                   "blocksize " + llvm::Twine(block) + " must be at least 1");
+  if (toSpace && mode != "DCR" && mode != "CRD")
+    return im.fail(node, "mode " + mode + " must be DCR or CRD");
+  Shape split, permutation, merged;
+  if (toSpace) {
+    if (c % (block * block) != 0)
+      return im.fail(node, "the channels (" + llvm::Twine(c) +
+                               ") must be a multiple of blocksize^2 (" +
+                               llvm::Twine(block * block) + ")");
+    int64_t depth = c / (block * block);
+    split = mode == "DCR" ? Shape{n, block, block, depth, h, w}
+                          : Shape{n, depth, block, block, h, w};
+    permutation =
+        mode == "DCR" ? Shape{0, 3, 4, 1, 5, 2} : Shape{0, 1, 4, 2, 5, 3};
+    merged = {n, depth, h * block, w * block};
+  } else {
+    if (h % block != 0 || w % block != 0)
+      return im.fail(node, "the spatial dims " + shapeText({h, w}) +
+                               " must be multiples of blocksize " +
+                               llvm::Twine(block));
+    split = {n, c, h / block, block, w / block, block};
+    permutation = {0, 3, 5, 1, 2, 4};
+    merged = {n, c * block * block, h / block, w / block};
+  }
+  Location loc = im.loc(node);
+  Value value = reshape(im, node, *input, split);
+  Shape moved;
+  for (int64_t dim : permutation)
+    moved.push_back(split[dim]);
+  value =
+      mlir::mpt::TransposeOp::create(im.b, loc, type.clone(moved), value,
+                                     im.b.getDenseI64ArrayAttr(permutation));
+  im.setResult(node, reshape(im, node, value, merged));
   return llvm::Error::success();
 }
 
@@ -471,6 +566,8 @@ void addShapeImporters(llvm::StringMap<OpImporter> &importers) {
   importers["Pad"] = importPad;
   importers["Split"] = importSplit;
   importers["Gather"] = importGather;
+  importers["DepthToSpace"] = importDepthSpace;
+  importers["SpaceToDepth"] = importDepthSpace;
 }
 
 } // namespace import

@@ -1,7 +1,8 @@
 """Writes an ONNX model of the reductions and tensor ops that PyTorch's
 exporter seldom writes (ReduceL2, ReduceSumSquare, GlobalMaxPool, variadic
 Sum, Mean, Max and Min with broadcasting, Tile, Trilu of a computed tensor,
-CumSum exclusive and reversed, ReduceLogSumExp, ReduceMin, ReduceL1), each
+CumSum exclusive and reversed, ReduceLogSumExp, ReduceMin, ReduceL1,
+DepthToSpace in DCR mode), each
 flattened into one output, with data for it; then, given mpt-run's metrics
 of training it, compares the loss of its first step with the MSE of the
 ONNX specification's formulas, computed here in float64.
@@ -50,7 +51,15 @@ piece("CumSum", [t, "axis"], exclusive=1, reverse=1)
 piece("ReduceLogSumExp", [t], axes=[2, 3], keepdims=1)
 piece("ReduceMin", [t], axes=[-1], keepdims=0)
 piece("ReduceL1", [t], axes=[1], keepdims=0)
+piece("DepthToSpace", [node("Reshape", [t, "channels"])], blocksize=2, mode="DCR")
 nodes.append(helper.make_node("Concat", pieces, ["y"], axis=1))
+
+
+def depth_to_space(v, b):
+    """ONNX's DepthToSpace in DCR mode."""
+    n, c, h, w = v.shape
+    moved = v.reshape(n, b, b, c // (b * b), h, w).transpose(0, 3, 4, 1, 5, 2)
+    return moved.reshape(n, c // (b * b), h * b, w * b)
 
 
 def reference(xs):
@@ -65,7 +74,7 @@ def reference(xs):
              t.max(axis=(2, 3), keepdims=True), t + w + c, (t + w) / 2,
              np.maximum(np.maximum(t, w), c), np.minimum(t, w), np.tile(t, (1, 2, 1, 1)),
              np.where(columns - rows <= -1, t, 0.0), cumsum, lse, t.min(axis=-1),
-             np.abs(t).sum(axis=1)]
+             np.abs(t).sum(axis=1), depth_to_space(t.reshape(len(xs), 8, 3, 1), 2)]
     return np.concatenate([p.reshape(len(xs), -1) for p in parts], axis=1)
 
 
@@ -81,7 +90,8 @@ graph = helper.make_graph(
      numpy_helper.from_array(np.array(0.1, np.float32), "c"),
      numpy_helper.from_array(np.array([1, 2, 1, 1], np.int64), "repeats"),
      numpy_helper.from_array(np.array(-1, np.int64), "k"),
-     numpy_helper.from_array(np.array(2, np.int64), "axis")])
+     numpy_helper.from_array(np.array(2, np.int64), "axis"),
+     numpy_helper.from_array(np.array([0, 8, 3, 1], np.int64), "channels")])
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
 model.ir_version = 8
 onnx.checker.check_model(model)

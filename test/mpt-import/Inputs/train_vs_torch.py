@@ -5,8 +5,8 @@ and parameters within 1e-3, f16 and bf16 finite and within 5%. Prints one
 line per case.
 
 usage: train_vs_torch.py SOURCE_ROOT MPT_IMPORT MPT_RUN GROUP
-GROUP: recurrent, batchnorm, reductions, conv-transpose, windows,
-instancenorm, padding or einsum"""
+GROUP: recurrent, batchnorm, reductions, images, conv-transpose,
+windows, instancenorm, padding or einsum"""
 import importlib.util
 import os
 import sys
@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 root, mpt_import, mpt_run, group = sys.argv[1:5]
 spec = importlib.util.spec_from_file_location(
@@ -123,6 +124,48 @@ class Sinusoids(nn.Module):
         frequencies = torch.exp(torch.arange(4) * -0.7)
         angles = (self.inner(x).unsqueeze(-1) * 3.0 * frequencies).flatten(1)
         return self.head(torch.cat([angles.sin(), angles.cos(), x], 1))
+
+
+class PixelShuffles(nn.Module):
+    """pixel_shuffle after a 1x1 convolution (DepthToSpace, mode CRD),
+    then pixel_unshuffle (SpaceToDepth)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 16, 1)
+
+    def forward(self, x):
+        up = torch.tanh(F.pixel_shuffle(self.conv(x), 2))
+        return F.pixel_unshuffle(up * up, 2)
+
+
+class Paddings(nn.Module):
+    """ReflectionPad2d and ReplicationPad2d around convolutions."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = nn.Conv2d(4, 3, 3)
+        self.second = nn.Conv2d(3, 2, 3)
+
+    def forward(self, x):
+        h = torch.relu(self.first(nn.ReflectionPad2d((2, 1, 1, 2))(x)))
+        return self.second(nn.ReplicationPad2d(1)(h))
+
+
+class Statistics(nn.Module):
+    """F.normalize, cosine similarity, std (unbiased: its count from a
+    ReduceProd of dims) and var."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = nn.Linear(8, 8)
+
+    def forward(self, x):
+        h = self.inner(x)
+        return torch.cat([F.normalize(h, dim=-1),
+                          F.cosine_similarity(h, x, dim=-1).unsqueeze(-1),
+                          h.std(-1, keepdim=True), h.var(-1, unbiased=False, keepdim=True)],
+                         -1)
 
 
 class Tokens(nn.Module):
@@ -389,6 +432,11 @@ groups = {"recurrent": {
     "the same, opset 17, momentum": image_case(
         (12,), Reductions(), "momentum", {"lr": 0.01, "momentum": 0.9}, 17, batch=8),
     "sinusoidal features of a computed value": image_case((6,), Sinusoids(), *adam, 14),
+}, "images": {
+    "pixel shuffle and unshuffle": image_case((4, 4, 2), PixelShuffles(), *adam, 14),
+    "reflection and replication padding": image_case((4, 5, 4), Paddings(), "sgd",
+                                                     {"lr": 0.05}, 13),
+    "normalize, cosine similarity, std and var": image_case((8,), Statistics(), *adam, 17),
 }, "conv-transpose": {
     "strided, padded, output padding": image_case(
         (4, 4, 4), nn.Sequential(nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1,
