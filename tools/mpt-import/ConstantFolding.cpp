@@ -64,6 +64,14 @@ std::optional<Shape> broadcastShapes(const Shape &a, const Shape &b) {
 /// one is a malformed model, not something to compute on the host.
 constexpr int64_t kMaxFoldedElements = int64_t(1) << 24;
 
+/// The element count of a shape checkFoldedShape() accepted.
+int64_t countOf(const Shape &shape) {
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    count *= dim;
+  return count;
+}
+
 /// Fails unless a value of `shape` may be computed at import time.
 llvm::Error checkFoldedShape(const GraphImporter &importer,
                              const onnx::NodeProto &node, const Shape &shape) {
@@ -470,11 +478,8 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     if (llvm::Error error = checkFoldedShape(importer, node, result))
       return std::move(error);
     Shape strides = stridesOf(first.shape), resultStrides = stridesOf(result);
-    int64_t total = 1;
-    for (int64_t dim : result)
-      total *= dim;
     std::vector<int64_t> indices;
-    for (int64_t i = 0; i < total; ++i) {
+    for (int64_t i = 0, e = countOf(result); i < e; ++i) {
       int64_t flat = 0;
       for (int64_t dim = 0; dim < rank; ++dim) {
         int64_t coordinate = (i / resultStrides[dim]) % result[dim];
@@ -613,10 +618,7 @@ mpt::import::foldConstantNode(GraphImporter &importer,
       return std::move(error);
     Shape strides = stridesOf(first.shape), resultStrides = stridesOf(result);
     std::vector<int64_t> indices;
-    int64_t count = 1;
-    for (int64_t dim : result)
-      count *= dim;
-    for (int64_t i = 0; i < count; ++i) {
+    for (int64_t i = 0, e = countOf(result); i < e; ++i) {
       int64_t flat = 0;
       for (size_t dim = 0; dim < result.size(); ++dim) {
         int64_t coordinate = (i / resultStrides[dim]) % result[dim];
@@ -661,13 +663,10 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     HostConstant value;
     value.elementType = first.elementType;
     value.shape = result;
-    int64_t outputs = 1;
-    for (int64_t dim : kept)
-      outputs *= dim;
     if (first.isFloat())
-      value.floats.assign(outputs, 1.0);
+      value.floats.assign(countOf(kept), 1.0);
     else
-      value.ints.assign(outputs, 1);
+      value.ints.assign(countOf(kept), 1);
     for (int64_t i = 0; i < first.numElements(); ++i) {
       int64_t target = 0;
       for (int64_t dim = 0; dim < rank; ++dim)

@@ -415,15 +415,11 @@ llvm::Error importIndexComparison(GraphImporter &im,
         return defined.takeError();
       Value value = *defined;
       Type type = typeOf(value).getElementType();
-      if (!isa<IntegerType>(type) || (element && type != element)) {
-        std::string found;
-        llvm::raw_string_ostream os(found);
-        os << value.getType();
+      if (!isa<IntegerType>(type) || (element && type != element))
         return im.fail(node, "input " + llvm::Twine(index) +
                                  " must be an integer tensor of the other "
                                  "input's element type, found " +
-                                 found);
-      }
+                                 typeText(value.getType()));
       element = type;
       operandShape = typeOf(value).getShape();
     }

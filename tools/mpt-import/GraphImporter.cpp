@@ -1,6 +1,7 @@
 //===- GraphImporter.cpp - The state of one import ------------------------===//
 
 #include "GraphImporter.h"
+#include "ImportHelpers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -114,13 +115,10 @@ llvm::Expected<Value> GraphImporter::floatValue(const onnx::NodeProto &node,
   if (!result)
     return result.takeError();
   auto type = dyn_cast<RankedTensorType>(result->getType());
-  if (!type || !isa<FloatType>(type.getElementType())) {
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    os << result->getType();
+  if (!type || !isa<FloatType>(type.getElementType()))
     return fail(node, "input " + llvm::Twine(index) +
-                          " must be a float tensor, found " + text);
-  }
+                          " must be a float tensor, found " +
+                          typeText(result->getType()));
   return result;
 }
 

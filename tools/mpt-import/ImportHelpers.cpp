@@ -25,6 +25,13 @@ std::string shapeText(ArrayRef<int64_t> shape) {
   return text + "]";
 }
 
+std::string typeText(Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << type;
+  return text;
+}
+
 llvm::Expected<int64_t> normalizeAxis(GraphImporter &im,
                                       const onnx::NodeProto &node, int64_t axis,
                                       int64_t rank) {

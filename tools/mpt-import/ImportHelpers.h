@@ -21,6 +21,9 @@ mlir::RankedTensorType typeOf(mlir::Value value);
 /// A shape as `[2, 3]` for messages.
 std::string shapeText(llvm::ArrayRef<int64_t> shape);
 
+/// A type as MLIR prints it (`tensor<2x3xf32>`), for messages.
+std::string typeText(mlir::Type type);
+
 /// `axis` counted from the start of a tensor of `rank`, or an error.
 llvm::Expected<int64_t> normalizeAxis(GraphImporter &im,
                                       const onnx::NodeProto &node, int64_t axis,

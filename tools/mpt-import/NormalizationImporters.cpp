@@ -74,13 +74,6 @@ llvm::Expected<double> epsilonAttr(GraphImporter &im,
   return epsilon;
 }
 
-std::string typeText(Type type) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << type;
-  return text;
-}
-
 /// The running statistic of input `index` (3: mean, 4: variance) of a
 /// training-mode batch normalisation, or null when the node has none.
 llvm::Expected<Value> runningStatistic(GraphImporter &im,
