@@ -48,11 +48,12 @@ void addImportFlags(rt::CommandLine &commandLine, ImportFlags &flags) {
   });
   commandLine.add(group, rt::textFlag("o", "FILE", "the step (.mlir); required",
                                       flags.outputPath));
-  commandLine.add(group,
-                  rt::textFlag("init", "FILE",
-                               "the initial parameters (safetensors), for "
-                               "mpt-run --init; required",
-                               flags.initPath));
+  commandLine.add(
+      group,
+      rt::textFlag("init", "FILE",
+                   "the initial parameters and buffers (safetensors), for "
+                   "mpt-run --init; required",
+                   flags.initPath));
   commandLine.add(group, rt::textFlag("optimizer", "ATTR",
                                       "the optimizer attribute, e.g. "
                                       "'#mpt.adam<lr = 1.0e-03>'; required",
