@@ -144,6 +144,21 @@ std::pair<Value, Value> normalizeIndex(OpBuilder &b, Location loc, Value raw,
   return {arith::SelectOp::create(b, loc, valid, wrapped, zero), valid};
 }
 
+/// The body of a gather's derivative: the accumulator `args[2]` plus the
+/// cotangent `args[1]` (in `accType`) when the index `args[0]`, into a dim
+/// of `size`, points at the element's own position along `axis`.
+Value addWhereIndexed(OpBuilder &b, Location loc, ValueRange args, int64_t size,
+                      int64_t axis, FloatType accType) {
+  auto [row, valid] = normalizeIndex(b, loc, args[0], size);
+  Value here = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, row,
+                                     linalg::IndexOp::create(b, loc, axis));
+  Value take = arith::AndIOp::create(b, loc, here, valid);
+  Value share = arith::SelectOp::create(b, loc, take,
+                                        convertFloat(b, loc, args[1], accType),
+                                        floatConstant(b, loc, accType, 0.0));
+  return arith::AddFOp::create(b, loc, args[2], share);
+}
+
 struct GatherOpLowering : OpConversionPattern<GatherOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -221,15 +236,7 @@ struct GatherGradOpLowering : OpConversionPattern<GatherGradOp> {
          AffineMap::get(numDims, 0, gradDims, ctx)},
         floatConstant(rewriter, loc, accType, 0.0),
         [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
-          auto [row, valid] = normalizeIndex(b, nl, args[0], rows);
-          Value here =
-              arith::CmpIOp::create(b, nl, arith::CmpIPredicate::eq, row,
-                                    linalg::IndexOp::create(b, nl, axis));
-          Value take = arith::AndIOp::create(b, nl, here, valid);
-          Value share = arith::SelectOp::create(
-              b, nl, take, convertFloat(b, nl, args[1], accType),
-              floatConstant(b, nl, accType, 0.0));
-          return arith::AddFOp::create(b, nl, args[2], share);
+          return addWhereIndexed(b, nl, args, rows, axis, accType);
         });
     rewriter.replaceOp(op, convertTensor(rewriter, loc, sums, element));
     return success();
@@ -257,10 +264,180 @@ struct IndexToFloatOpLowering : OpConversionPattern<IndexToFloatOp> {
   }
 };
 
+/// The map from an iteration space of `rank + 1` dims (a tensor's dims,
+/// then one more) that reads the tensor with its dim `axis` replaced by
+/// that last dim.
+AffineMap axisFromLastDim(MLIRContext *ctx, int64_t rank, int64_t axis) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t dim = 0; dim < rank; ++dim)
+    exprs.push_back(getAffineDimExpr(dim == axis ? rank : dim, ctx));
+  return AffineMap::get(rank + 1, 0, exprs, ctx);
+}
+
+/// Each result element reads the input element its index points to along
+/// the axis, at its own coordinates elsewhere.
+struct GatherElementsOpLowering : OpConversionPattern<GatherElementsOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(GatherElementsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    Value input = adaptor.getInput();
+    int64_t axis = op.getNormalizedAxis(), rank = type.getRank();
+    int64_t size = tensorTypeOf(input).getDimSize(axis);
+    Value result = buildMappedElementwise(
+        rewriter, op.getLoc(), type, adaptor.getIndices(),
+        rewriter.getMultiDimIdentityMap(rank),
+        [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
+          auto [row, valid] = normalizeIndex(b, nl, args[0], size);
+          SmallVector<Value> coords;
+          for (int64_t dim = 0; dim < rank; ++dim)
+            coords.push_back(dim == axis ? row
+                                         : linalg::IndexOp::create(b, nl, dim));
+          Value element = tensor::ExtractOp::create(b, nl, input, coords);
+          return arith::SelectOp::create(
+              b, nl, valid, element,
+              floatConstant(b, nl, type.getElementType(), 0.0));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// A reduction over the index positions along the axis: every input
+/// element sums the cotangents whose index points at it.
+struct GatherElementsGradOpLowering
+    : OpConversionPattern<GatherElementsGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(GatherElementsGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Type element = type.getElementType();
+    FloatType accType = computeTypeOf(element);
+    auto axis = static_cast<int64_t>(op.getAxis());
+    int64_t rank = type.getRank();
+    int64_t positions = tensorTypeOf(op.getIndices()).getDimSize(axis);
+    // Iteration space: the result dims, then the index positions (reduced).
+    SmallVector<int64_t> space(type.getShape());
+    space.push_back(positions);
+    AffineMap read = axisFromLastDim(getContext(), rank, axis);
+    Value sums = buildReduction(
+        rewriter, loc, space, {rank},
+        ValueRange{adaptor.getIndices(), adaptor.getOutputGrad()}, {read, read},
+        floatConstant(rewriter, loc, accType, 0.0),
+        [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
+          return addWhereIndexed(b, nl, args, type.getDimSize(axis), axis,
+                                 accType);
+        });
+    rewriter.replaceOp(op, convertTensor(rewriter, loc, sums, element));
+    return success();
+  }
+};
+
+/// Whether `a` comes before `b` in the order of mpt.top_k: larger (or
+/// smaller) first, a NaN larger than every number.
+Value precedes(OpBuilder &b, Location loc, Value a, Value c, bool largest) {
+  auto isNaN = [&](Value v) {
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, v, v);
+  };
+  Value aNaN = isNaN(a), cNaN = isNaN(c);
+  Value one = arith::ConstantIntOp::create(b, loc, 1, 1);
+  if (largest) {
+    Value greater =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, a, c);
+    Value nanFirst = arith::AndIOp::create(
+        b, loc, aNaN, arith::XOrIOp::create(b, loc, cNaN, one));
+    return arith::OrIOp::create(b, loc, greater, nanFirst);
+  }
+  Value less = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, a, c);
+  Value nanLast = arith::AndIOp::create(
+      b, loc, cNaN, arith::XOrIOp::create(b, loc, aNaN, one));
+  return arith::OrIOp::create(b, loc, less, nanLast);
+}
+
+/// Two counting reductions, parallel over every element, with no sort: the
+/// place of each element in the order (how many elements precede it:
+/// those before it in value, and equal ones at a lower index), then, for
+/// each of the first k places, the index of the element that holds it.
+struct TopKOpLowering : OpConversionPattern<TopKOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(TopKOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    Value input = adaptor.getInput();
+    RankedTensorType inputType = tensorTypeOf(input);
+    FloatType computeType = computeTypeOf(inputType.getElementType());
+    int64_t axis = op.getNormalizedAxis(), rank = inputType.getRank();
+    int64_t size = inputType.getDimSize(axis);
+    Type indexType = op.getType().getElementType();
+    bool largest = op.getLargest();
+    SmallVector<AffineExpr> ownDims;
+    for (int64_t dim = 0; dim < rank; ++dim)
+      ownDims.push_back(getAffineDimExpr(dim, ctx));
+    AffineMap own = AffineMap::get(rank + 1, 0, ownDims, ctx);
+    AffineMap other = axisFromLastDim(ctx, rank, axis);
+    Value zero = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getIntegerAttr(indexType, 0));
+    auto position = [](OpBuilder &b, Location nl, int64_t dim, Type type) {
+      return arith::IndexCastOp::create(b, nl, type,
+                                        linalg::IndexOp::create(b, nl, dim));
+    };
+
+    SmallVector<int64_t> space(inputType.getShape());
+    space.push_back(size);
+    Value places = buildReduction(
+        rewriter, loc, space, {rank}, ValueRange{input, input}, {own, other},
+        zero, [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
+          Value mine = convertFloat(b, nl, args[0], computeType);
+          Value theirs = convertFloat(b, nl, args[1], computeType);
+          Value before = precedes(b, nl, theirs, mine, largest);
+          Value after = precedes(b, nl, mine, theirs, largest);
+          Value earlier =
+              arith::CmpIOp::create(b, nl, arith::CmpIPredicate::ult,
+                                    linalg::IndexOp::create(b, nl, rank),
+                                    linalg::IndexOp::create(b, nl, axis));
+          Value one = arith::ConstantIntOp::create(b, nl, 1, 1);
+          Value tie = arith::AndIOp::create(
+              b, nl, arith::XOrIOp::create(b, nl, before, one),
+              arith::XOrIOp::create(b, nl, after, one));
+          Value counts = arith::OrIOp::create(
+              b, nl, before, arith::AndIOp::create(b, nl, tie, earlier));
+          Value next = arith::AddIOp::create(
+              b, nl, args[2],
+              arith::ConstantOp::create(b, nl, b.getIntegerAttr(indexType, 1)));
+          return arith::SelectOp::create(b, nl, counts, next, args[2]);
+        });
+
+    // Places are a permutation along the axis: exactly one element holds
+    // each place.
+    SmallVector<int64_t> picks(op.getType().getShape());
+    picks.push_back(size);
+    Value indices = buildReduction(
+        rewriter, loc, picks, {rank}, ValueRange{places}, {other}, zero,
+        [&](OpBuilder &b, Location nl, ValueRange args) -> Value {
+          Value here =
+              arith::CmpIOp::create(b, nl, arith::CmpIPredicate::eq, args[0],
+                                    position(b, nl, axis, indexType));
+          return arith::SelectOp::create(
+              b, nl, here, position(b, nl, rank, indexType), args[1]);
+        });
+    rewriter.replaceOp(op, indices);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::mpt::populateDataOpsToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<ConcatOpLowering, SliceOpLowering, SliceGradOpLowering,
-               GatherOpLowering, GatherGradOpLowering, IndexToFloatOpLowering>(
-      patterns.getContext());
+               GatherOpLowering, GatherGradOpLowering, IndexToFloatOpLowering,
+               GatherElementsOpLowering, GatherElementsGradOpLowering,
+               TopKOpLowering>(patterns.getContext());
 }

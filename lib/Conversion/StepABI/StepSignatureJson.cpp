@@ -30,8 +30,8 @@ double toDouble(const APFloat &value) { return value.convertToDouble(); }
 using IndexRange = std::pair<int64_t, int64_t>;
 
 /// The values that every op reading `input` as indices accepts
-/// (IndexingOpInterface), followed through the ops that only reshape it;
-/// nothing when no op reads it as indices.
+/// (IndexingOpInterface), followed through the ops that only reshape or repeat
+/// it; nothing when no op reads it as indices.
 std::optional<IndexRange> validIndexRange(Value input) {
   std::optional<IndexRange> range;
   SmallVector<Value> worklist = {input};
@@ -39,8 +39,8 @@ std::optional<IndexRange> validIndexRange(Value input) {
     Value value = worklist.pop_back_val();
     for (OpOperand &use : value.getUses()) {
       Operation *user = use.getOwner();
-      if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
-              tensor::ReshapeOp>(user)) {
+      if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ReshapeOp,
+              BroadcastOp>(user)) {
         if (use.getOperandNumber() == 0)
           worklist.push_back(user->getResult(0));
         continue;

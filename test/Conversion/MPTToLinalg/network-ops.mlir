@@ -151,3 +151,43 @@ func.func @cross_entropy(%z: tensor<4x10xf16>, %y: tensor<4xi64>) -> f32 {
   %0 = mpt.cross_entropy_loss %z, %y : tensor<4x10xf16>, tensor<4xi64>
   return %0 : f32
 }
+
+// -----
+
+// top_k counts, for every element, the elements that precede it (compared
+// in f32: larger, or a NaN where it is none, or equal at a lower index),
+// then picks for each of the k places the index that holds it; the values
+// are a gather along the axis, zero for an index out of range.
+// CHECK-DAG:   #[[OWN:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG:   #[[OTHER:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-LABEL: func.func @top_k
+// CHECK:         %[[PLACES:.*]] = linalg.generic {indexing_maps = [#[[OWN]], #[[OTHER]], #[[OWN]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X:.*]], %[[X]] : tensor<4x6xf16>, tensor<4x6xf16>) outs(%{{.*}} : tensor<4x6xi64>)
+// CHECK:           arith.extf
+// CHECK:           arith.cmpf uno
+// CHECK:           arith.cmpf ogt
+// CHECK:           arith.cmpi ult
+// CHECK:           arith.addi
+// CHECK:         %[[IDX:.*]] = linalg.generic {indexing_maps = [#[[OTHER]], #[[OWN]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[PLACES]] : tensor<4x6xi64>) outs(%{{.*}} : tensor<4x2xi64>)
+// CHECK:           arith.cmpi eq
+// CHECK:         linalg.generic {{.*}} ins(%[[IDX]] : tensor<4x2xi64>) outs(%{{.*}} : tensor<4x2xf16>)
+// CHECK:           %[[E:.*]] = tensor.extract %[[X]][%{{.*}}, %{{.*}}] : tensor<4x6xf16>
+// CHECK:           arith.select %{{.*}}, %[[E]], %{{.*}} : f16
+func.func @top_k(%x: tensor<4x6xf16>) -> (tensor<4x2xi64>, tensor<4x2xf16>) {
+  %i = mpt.top_k %x {k = 2 : i64} : tensor<4x6xf16> -> tensor<4x2xi64>
+  %v = mpt.gather_elements %x, %i {axis = 1 : i64} : tensor<4x6xf16>, tensor<4x2xi64> -> tensor<4x2xf16>
+  return %i, %v : tensor<4x2xi64>, tensor<4x2xf16>
+}
+
+// -----
+
+// The gradient of gather_elements reduces over the index positions in f32
+// and rounds once.
+// CHECK-LABEL: func.func @gather_elements_grad
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<4x2xi32>, tensor<4x2xf16>) outs(%{{.*}} : tensor<4x6xf32>)
+// CHECK:           arith.cmpi eq
+// CHECK:           arith.addf {{.*}} : f32
+// CHECK:         arith.truncf {{.*}} : f32 to f16
+func.func @gather_elements_grad(%i: tensor<4x2xi32>, %d: tensor<4x2xf16>) -> tensor<4x6xf16> {
+  %0 = mpt.gather_elements_grad %i, %d {axis = 1 : i64} : tensor<4x2xi32>, tensor<4x2xf16> -> tensor<4x6xf16>
+  return %0 : tensor<4x6xf16>
+}

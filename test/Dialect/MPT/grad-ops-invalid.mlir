@@ -58,7 +58,7 @@ func.func @broadcast_element_type(%s: tensor<16xf16>) {
 // -----
 
 func.func @broadcast_dynamic(%s: tensor<16xf32>) {
-  // expected-error@+1 {{'mpt.broadcast' op result #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<16x?xf32>'}}
+  // expected-error@+1 {{'mpt.broadcast' op result #0 must be non-empty statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float or 32-bit signless integer or 64-bit signless integer values, but got 'tensor<16x?xf32>'}}
   %0 = mpt.broadcast %s {dims = array<i64: 1>} : tensor<16xf32> -> tensor<16x?xf32>
   return
 }

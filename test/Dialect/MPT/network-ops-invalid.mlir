@@ -250,6 +250,62 @@ func.func @gather_grad(%i: tensor<16xi64>, %d: tensor<16x32xf32>) {
 
 // -----
 
+func.func @gather_elements_rank(%x: tensor<8x16xf32>, %i: tensor<8xi64>) {
+  // expected-error @+1 {{'mpt.gather_elements' op indices have rank 1 but input has rank 2; they must be equal}}
+  %0 = mpt.gather_elements %x, %i {axis = 1 : i64} : tensor<8x16xf32>, tensor<8xi64> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @gather_elements_dims(%x: tensor<8x16xf32>, %i: tensor<4x3xi64>) {
+  // expected-error @+1 {{'mpt.gather_elements' op indices shape [4, 3] and input shape [8, 16] must agree on dim 0 (every dim but the axis, 1)}}
+  %0 = mpt.gather_elements %x, %i {axis = 1 : i64} : tensor<8x16xf32>, tensor<4x3xi64> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_elements_result(%x: tensor<8x16xf32>, %i: tensor<8x3xi64>) {
+  // expected-error @+1 {{'mpt.gather_elements' op result shape [8, 16] must be [8, 3]}}
+  %0 = mpt.gather_elements %x, %i {axis = 1 : i64} : tensor<8x16xf32>, tensor<8x3xi64> -> tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @gather_elements_grad_shape(%i: tensor<8x3xi64>, %d: tensor<8x4xf32>) {
+  // expected-error @+1 {{'mpt.gather_elements_grad' op output_grad shape [8, 4] must be the indices shape [8, 3]}}
+  %0 = mpt.gather_elements_grad %i, %d {axis = 1 : i64} : tensor<8x3xi64>, tensor<8x4xf32> -> tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @top_k_k(%x: tensor<8x16xf32>) {
+  // expected-error @+1 {{'mpt.top_k' op k = 17 must be in [1, 16] (the input's size along axis 1)}}
+  %0 = mpt.top_k %x {k = 17 : i64} : tensor<8x16xf32> -> tensor<8x17xi64>
+  return
+}
+
+// -----
+
+func.func @top_k_result(%x: tensor<8x16xf32>) {
+  // expected-error @+1 {{'mpt.top_k' op result shape [8, 4] must be [4, 16]}}
+  %0 = mpt.top_k %x {k = 4 : i64, axis = 0 : i64} : tensor<8x16xf32> -> tensor<8x4xi64>
+  return
+}
+
+// -----
+
+func.func @top_k_axis(%x: tensor<8x16xf32>) {
+  // expected-error @+1 {{'mpt.top_k' op axis 2 must be in [-2, 2)}}
+  %0 = mpt.top_k %x {k = 4 : i64, axis = 2 : i64} : tensor<8x16xf32> -> tensor<8x4xi64>
+  return
+}
+
+// -----
+
 func.func @pow_broadcast(%x: tensor<16x32xf32>, %e: tensor<16xf32>) {
   // expected-error @+1 {{'mpt.pow' op rhs shape [16] must equal lhs shape [16, 32] or its trailing dims}}
   %0 = mpt.pow %x, %e : tensor<16x32xf32>, tensor<16xf32>

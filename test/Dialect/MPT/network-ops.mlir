@@ -48,6 +48,14 @@ func.func @data_movement(%a: tensor<8x16xf32>, %b: tensor<8x4xf32>, %t: tensor<6
   %4 = mpt.gather %a, %j {axis = 1 : i64} : tensor<8x16xf32>, tensor<3xi32> -> tensor<8x3xf32>
   // CHECK: mpt.gather_grad %{{.*}}, %{{.*}} : tensor<16x8xi64>, tensor<16x8x32xf32> -> tensor<65x32xf32>
   %5 = mpt.gather_grad %i, %de : tensor<16x8xi64>, tensor<16x8x32xf32> -> tensor<65x32xf32>
+  // CHECK: %[[K:.*]] = mpt.top_k %{{.*}} {axis = 1 : i64, k = 4 : i64} : tensor<8x16xf32> -> tensor<8x4xi64>
+  %6 = mpt.top_k %a {axis = 1 : i64, k = 4 : i64, largest = true} : tensor<8x16xf32> -> tensor<8x4xi64>
+  // CHECK: mpt.top_k %{{.*}} {k = 16 : i64, largest = false} : tensor<8x16xf32> -> tensor<8x16xi32>
+  %7 = mpt.top_k %a {k = 16 : i64, largest = false} : tensor<8x16xf32> -> tensor<8x16xi32>
+  // CHECK: %[[V:.*]] = mpt.gather_elements %{{.*}}, %[[K]] {axis = -1 : i64} : tensor<8x16xf32>, tensor<8x4xi64> -> tensor<8x4xf32>
+  %8 = mpt.gather_elements %a, %6 {axis = -1 : i64} : tensor<8x16xf32>, tensor<8x4xi64> -> tensor<8x4xf32>
+  // CHECK: mpt.gather_elements_grad %[[K]], %[[V]] {axis = 1 : i64} : tensor<8x4xi64>, tensor<8x4xf32> -> tensor<8x16xf32>
+  %9 = mpt.gather_elements_grad %6, %8 {axis = 1 : i64} : tensor<8x4xi64>, tensor<8x4xf32> -> tensor<8x16xf32>
   return
 }
 

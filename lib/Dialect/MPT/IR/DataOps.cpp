@@ -101,6 +101,11 @@ LogicalResult SliceGradOp::verify() {
 // GatherOp and GatherGradOp
 //===----------------------------------------------------------------------===//
 
+/// `axis` counted from the start of a tensor of `rank` (a verified axis).
+static int64_t nonNegativeAxis(int64_t axis, int64_t rank) {
+  return axis < 0 ? axis + rank : axis;
+}
+
 /// The shape `P x I x S` of gathering `indices` from `input` along `axis`.
 static SmallVector<int64_t> gatheredShape(ArrayRef<int64_t> input,
                                           ArrayRef<int64_t> indices,
@@ -112,8 +117,7 @@ static SmallVector<int64_t> gatheredShape(ArrayRef<int64_t> input,
 }
 
 int64_t GatherOp::getNormalizedAxis() {
-  int64_t axis = getAxis();
-  return axis < 0 ? axis + getInput().getType().getRank() : axis;
+  return nonNegativeAxis(getAxis(), getInput().getType().getRank());
 }
 
 LogicalResult GatherOp::verify() {
@@ -146,4 +150,84 @@ LogicalResult GatherGradOp::verify() {
                          << " must be " << ShapeText{expected}
                          << " (the gathered shape)";
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// GatherElementsOp, GatherElementsGradOp and TopKOp
+//===----------------------------------------------------------------------===//
+
+/// The indices of an element gather along `axis` of `input`: the same rank,
+/// the same dims but the axis.
+static LogicalResult verifyElementIndices(Operation *op, StringRef inputName,
+                                          ArrayRef<int64_t> input,
+                                          ArrayRef<int64_t> indices,
+                                          int64_t axis) {
+  if (indices.size() != input.size())
+    return op->emitOpError()
+           << "indices have rank " << indices.size() << " but " << inputName
+           << " has rank " << input.size() << "; they must be equal";
+  for (auto [dim, size] : llvm::enumerate(indices))
+    if (static_cast<int64_t>(dim) != axis && size != input[dim])
+      return op->emitOpError()
+             << "indices shape " << ShapeText{indices} << " and " << inputName
+             << " shape " << ShapeText{input} << " must agree on dim " << dim
+             << " (every dim but the axis, " << axis << ")";
+  return success();
+}
+
+int64_t GatherElementsOp::getNormalizedAxis() {
+  return nonNegativeAxis(getAxis(), getInput().getType().getRank());
+}
+
+LogicalResult GatherElementsOp::verify() {
+  if (failed(verifySameElementType(*this, "result", getResult(), "input",
+                                   getInput())))
+    return failure();
+  ArrayRef<int64_t> input = getInput().getType().getShape();
+  FailureOr<int64_t> axis =
+      normalizeAxis(*this, static_cast<int64_t>(getAxis()), input.size());
+  if (failed(axis))
+    return failure();
+  ArrayRef<int64_t> indices = tensorType(getIndices()).getShape();
+  if (failed(verifyElementIndices(*this, "input", input, indices, *axis)))
+    return failure();
+  return verifyResultShape(*this, indices);
+}
+
+LogicalResult GatherElementsGradOp::verify() {
+  if (failed(verifySameElementType(*this, "input_grad", getInputGrad(),
+                                   "output_grad", getOutputGrad())))
+    return failure();
+  ArrayRef<int64_t> input = tensorType(getInputGrad()).getShape();
+  auto axis = static_cast<int64_t>(getAxis());
+  if (axis < 0 || axis >= static_cast<int64_t>(input.size()))
+    return emitOpError() << "axis " << axis << " must be in [0, "
+                         << input.size() << ") (the input_grad rank)";
+  ArrayRef<int64_t> indices = tensorType(getIndices()).getShape();
+  if (failed(verifyElementIndices(*this, "input_grad", input, indices, axis)))
+    return failure();
+  ArrayRef<int64_t> found = tensorType(getOutputGrad()).getShape();
+  if (found != indices)
+    return emitOpError() << "output_grad shape " << ShapeText{found}
+                         << " must be the indices shape " << ShapeText{indices};
+  return success();
+}
+
+int64_t TopKOp::getNormalizedAxis() {
+  return nonNegativeAxis(getAxis(), getInput().getType().getRank());
+}
+
+LogicalResult TopKOp::verify() {
+  ArrayRef<int64_t> input = getInput().getType().getShape();
+  FailureOr<int64_t> axis =
+      normalizeAxis(*this, static_cast<int64_t>(getAxis()), input.size());
+  if (failed(axis))
+    return failure();
+  int64_t k = static_cast<int64_t>(getK()), size = input[*axis];
+  if (k < 1 || k > size)
+    return emitOpError() << "k = " << k << " must be in [1, " << size
+                         << "] (the input's size along axis " << *axis << ")";
+  SmallVector<int64_t> expected(input);
+  expected[*axis] = k;
+  return verifyResultShape(*this, expected);
 }

@@ -39,6 +39,19 @@ IndexRange GatherGradOp::getValidIndexRange(OpOperand &operand) {
   return fromEitherEnd(inputGrad.getDimSize(getAxis()));
 }
 
+IndexRange GatherElementsOp::getValidIndexRange(OpOperand &operand) {
+  if (operand.get() != getIndices())
+    return std::nullopt;
+  return fromEitherEnd(getInput().getType().getDimSize(getNormalizedAxis()));
+}
+
+IndexRange GatherElementsGradOp::getValidIndexRange(OpOperand &operand) {
+  if (operand.get() != getIndices())
+    return std::nullopt;
+  auto inputGrad = cast<RankedTensorType>(getInputGrad().getType());
+  return fromEitherEnd(inputGrad.getDimSize(getAxis()));
+}
+
 IndexRange CrossEntropyLossOp::getValidIndexRange(OpOperand &operand) {
   if (operand.get() != getTarget() ||
       !isa<IntegerType>(getElementTypeOrSelf(getTarget())))

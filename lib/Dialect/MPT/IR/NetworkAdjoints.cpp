@@ -294,6 +294,14 @@ static void buildAdjointOf(GatherOp op, Adjoint &adj) {
   });
 }
 
+static void buildAdjointOf(GatherElementsOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(), [&] {
+    return GatherElementsGradOp::create(
+        adj.b, adj.loc, op.getInput().getType(), op.getIndices(), adj.dr,
+        adj.b.getI64IntegerAttr(op.getNormalizedAxis()));
+  });
+}
+
 } // namespace mlir::mpt::adjoint
 
 //===----------------------------------------------------------------------===//
@@ -308,6 +316,6 @@ void mlir::mpt::detail::registerNetworkAdjointModels(
         LeakyReluOp, EluOp, SoftplusOp, AbsOp, ClampOp, HardSigmoidOp,
         HardSwishOp, ShrinkOp, SignOp, CompareOp, SelectOp, DropoutOp, Conv2DOp,
         ConvTranspose2DOp, MaxPool2DOp, AvgPool2DOp, ConcatOp, SliceOp,
-        GatherOp>(context);
+        GatherOp, GatherElementsOp>(context);
   });
 }

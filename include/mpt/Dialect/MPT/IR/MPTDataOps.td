@@ -151,4 +151,93 @@ def MPT_GatherGradOp : MPT_Op<"gather_grad", [Pure,
   let hasVerifier = 1;
 }
 
+def MPT_GatherElementsOp : MPT_ForwardOp<"gather_elements", "Clear",
+    [DeclareOpInterfaceMethods<MPT_IndexingOpInterface>]> {
+  let summary = "Picks elements along one dim by integer indices";
+  let description = [{
+    ONNX's GatherElements (`torch.gather`, `torch.take_along_dim`): `input`
+    and the integer `indices` have the same rank and agree on every dim but
+    `axis`, and the result, of the indices' shape, holds
+    `result[..., k, ...] = input[..., indices[..., k, ...], ...]` (the
+    indices at the position of `axis`, the other coordinates unchanged). A
+    negative index counts from the end; an index outside `[-V, V)`, with V
+    the input's size along `axis`, reads zero (and receives no gradient).
+    The values of `mpt.top_k` are the input gathered at its indices. Only
+    the float operand takes part in mixed precision. Precision class:
+    `clear`.
+
+    ```mlir
+    %v = mpt.gather_elements %x, %i {axis = 1 : i64} : tensor<8x16xf32>, tensor<8x4xi64> -> tensor<8x4xf32>
+    ```
+  }];
+  let arguments = (ins MPT_FloatTensor:$input, MPT_IndexTensor:$indices,
+                       DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs MPT_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $indices attr-dict `:` type($input) `,` type($indices) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = precisionClassDecl # [{
+    /// The axis as a non-negative dim index.
+    int64_t getNormalizedAxis();
+  }];
+}
+
+def MPT_GatherElementsGradOp : MPT_Op<"gather_elements_grad", [Pure,
+    DeclareOpInterfaceMethods<MPT_IndexingOpInterface>]> {
+  let summary = "Cotangent of the input of mpt.gather_elements";
+  let description = [{
+    The cotangent of `input` of an `mpt.gather_elements` along `axis` with
+    these `indices`, given the cotangent `output_grad` of its result: each
+    element of `output_grad` is added to the element of the result (the
+    input's type) it was read from, `result[..., v, ...] = sum_{k :
+    indices[..., k, ...] = v} output_grad[..., k, ...]`, in f32 (f64 for
+    f64) and rounded once.
+
+    ```mlir
+    %dx = mpt.gather_elements_grad %i, %dv {axis = 1 : i64} : tensor<8x4xi64>, tensor<8x4xf32> -> tensor<8x16xf32>
+    ```
+  }];
+  let arguments = (ins MPT_IndexTensor:$indices, MPT_FloatTensor:$output_grad,
+                       DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs MPT_FloatTensor:$input_grad);
+  let assemblyFormat = [{
+    $indices `,` $output_grad attr-dict `:` type($indices) `,`
+    type($output_grad) `->` type($input_grad)
+  }];
+  let hasVerifier = 1;
+}
+
+def MPT_TopKOp : MPT_ForwardOp<"top_k", "Clear"> {
+  let summary = "Indices of the k largest (or smallest) elements along a dim";
+  let description = [{
+    ONNX's TopK (`torch.topk`, and `torch.sort`, which exports as a TopK of
+    the whole dim), as the indices alone: along `axis`, the result holds the
+    positions of the `k` largest elements of `input` in descending order
+    (`largest = true`), or of the `k` smallest in ascending order. Equal
+    elements keep their order (the lower index first), and a NaN counts as
+    larger than every number, as in PyTorch. The values are
+    `mpt.gather_elements` of the input at these indices, through which the
+    gradient flows; the indices themselves are integers and have none. The
+    result has the input's shape with `k` along `axis`. Precision class:
+    `clear` (the order is that of the type the input arrives in, as under
+    autocast).
+
+    ```mlir
+    %i = mpt.top_k %x {axis = 1 : i64, k = 4 : i64, largest = true} : tensor<8x16xf16> -> tensor<8x4xi64>
+    ```
+  }];
+  let arguments = (ins MPT_FloatTensor:$input, I64Attr:$k,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis,
+                       DefaultValuedAttr<BoolAttr, "true">:$largest);
+  let results = (outs MPT_IndexTensor:$indices);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($indices)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = precisionClassDecl # [{
+    /// The axis as a non-negative dim index.
+    int64_t getNormalizedAxis();
+  }];
+}
+
 #endif // MPT_DATA_OPS_TD

@@ -21,14 +21,16 @@ def MPT_BroadcastOp : MPT_ForwardOp<"broadcast", "Clear"> {
     indices of `i` whose dims are not in `dims`. The result without the dims
     in `dims` has the shape of `input`; both have one element type. It is
     the inverse of `mpt.reduce_sum` without `keep_dims`, and the adjoint of
-    reductions uses it. Precision class: `clear`.
+    reductions uses it. Integer tensors (indices) broadcast too (`idx[:, :,
+    None].expand(...)` before a `torch.gather`); they have no cotangent.
+    Precision class: `clear`.
 
     ```mlir
     %b = mpt.broadcast %s {dims = array<i64: 1>} : tensor<16xf32> -> tensor<16x64xf32>
     ```
   }];
-  let arguments = (ins MPT_FloatTensor:$input, DenseI64ArrayAttr:$dims);
-  let results = (outs MPT_FloatTensor:$result);
+  let arguments = (ins MPT_FloatOrIndexTensor:$input, DenseI64ArrayAttr:$dims);
+  let results = (outs MPT_FloatOrIndexTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
 }

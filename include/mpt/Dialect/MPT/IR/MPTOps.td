@@ -23,6 +23,8 @@ class MPT_TensorOf<list<Type> allowedTypes>
     : RankedTensorOf<allowedTypes, [HasStaticShapePred, MPT_NoZeroSizedDimPred],
                      "non-empty statically shaped tensor">;
 def MPT_FloatTensor : MPT_TensorOf<[F16, BF16, F32, F64]>;
+// Data that moves without arithmetic: floats, or integer indices.
+def MPT_FloatOrIndexTensor : MPT_TensorOf<[F16, BF16, F32, F64, I32, I64]>;
 // Gradients that are unscaled in f32.
 def MPT_F32Tensor : MPT_TensorOf<[F32]>;
 // Master weights and optimizer state.
