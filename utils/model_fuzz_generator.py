@@ -86,9 +86,10 @@ REDUCTIONS = [
 # `rare_rate` says otherwise): the activations PyTorch exports as Celu,
 # Shrink and Sign, a flip (a Slice with a negative step), conditions
 # computed by the step (torch.where, a threshold, masks as factors,
-# masked_fill), one of REDUCTIONS, and an op mpt-import rejects (TopK, as
-# sort), whose clear import error is then the expected outcome. Each is
-# (name, module, supported).
+# masked_fill), one of REDUCTIONS, and an op of order and selection: a
+# sort, top-k values with an argmax gather, or one that mpt-import rejects
+# (Mod, as fmod), whose clear import error is then the expected outcome.
+# Each is (name, module, supported).
 def rare_vector(rng, width):
     small = width % 2 == 0
     choice = rng.choice(
@@ -105,9 +106,20 @@ def rare_vector(rng, width):
             ("masked_fill(|x|>2)", Apply(lambda m, x: x.masked_fill(x.abs() > 2, 0.0)), True),
             ("reductions", None, True),
             ("flip", Apply(lambda m, x: torch.flip(x, dims=[-1])), True),
-            ("sort", Apply(lambda m, x: torch.sort(x, dim=-1).values), False),
+            ("order", None, True),
         ]
     )
+    if choice[0] == "order":
+        return rng.choice(
+            [
+                ("sort", Apply(lambda m, x: torch.sort(x, dim=-1).values), True),
+                ("topk", Apply(lambda m, x: 0.5 * x
+                               + x.topk(min(2, width)).values.mean(-1, keepdim=True)
+                               - x.topk(1, largest=False).values
+                               + torch.gather(x, -1, x.argmax(-1, keepdim=True))), True),
+                ("fmod", Apply(lambda m, x: torch.fmod(x, 0.7)), False),
+            ]
+        )
     return rng.choice(REDUCTIONS) if choice[0] == "reductions" else choice
 
 

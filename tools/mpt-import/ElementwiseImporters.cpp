@@ -55,6 +55,18 @@ llvm::Error importUnary(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
+/// A square root; of a sum of squares, a norm (`torch.norm(x, dim)` exports
+/// as `Sqrt(ReduceSum(Mul(x, x)))`), with the norm's zero gradient at zero.
+llvm::Error importSqrt(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  im.setResult(node, isSumOfSquares(*input) ? rootOfSquares(im, node, *input)
+                                            : mlir::mpt::SqrtOp::create(
+                                                  im.b, im.loc(node), *input));
+  return llvm::Error::success();
+}
+
 llvm::Error importIdentity(GraphImporter &im, const onnx::NodeProto &node) {
   llvm::Expected<Value> input = im.floatValue(node, 0);
   if (!input)
@@ -510,7 +522,7 @@ void addElementwiseImporters(llvm::StringMap<OpImporter> &importers) {
   importers["Relu"] = importUnary<mlir::mpt::ReluOp>;
   importers["Tanh"] = importUnary<mlir::mpt::TanhOp>;
   importers["Sigmoid"] = importUnary<mlir::mpt::SigmoidOp>;
-  importers["Sqrt"] = importUnary<mlir::mpt::SqrtOp>;
+  importers["Sqrt"] = importSqrt;
   importers["Exp"] = importUnary<mlir::mpt::ExpOp>;
   importers["Sin"] = importUnary<mlir::mpt::SinOp>;
   importers["Cos"] = importUnary<mlir::mpt::CosOp>;

@@ -70,6 +70,17 @@ floatOperands(GraphImporter &im, const onnx::NodeProto &node);
 mlir::Value scalarConstant(GraphImporter &im, const onnx::NodeProto &node,
                            mlir::Type element, double value);
 
+/// Whether `value` is an `mpt.reduce_sum` of `x * x` or `x ^ 2`: the square
+/// of a norm, as `torch.norm` and `ReduceL2` export it.
+bool isSumOfSquares(mlir::Value value);
+
+/// sqrt(`sum`) for a sum of squares, with the derivative PyTorch gives a
+/// norm: 0 where the sum is 0, not 0 * inf. Where the sum is 0 the root
+/// reads 1 and the result is a 0 of no cotangent; a NaN sum still reaches
+/// the root.
+mlir::Value rootOfSquares(GraphImporter &im, const onnx::NodeProto &node,
+                          mlir::Value sum);
+
 /// The importers of each group of op types.
 void addElementwiseImporters(llvm::StringMap<OpImporter> &importers);
 void addActivationImporters(llvm::StringMap<OpImporter> &importers);
@@ -81,6 +92,7 @@ void addNormalizationImporters(llvm::StringMap<OpImporter> &importers);
 void addEinsumImporters(llvm::StringMap<OpImporter> &importers);
 void addReductionImporters(llvm::StringMap<OpImporter> &importers);
 void addMatrixImporters(llvm::StringMap<OpImporter> &importers);
+void addSelectionImporters(llvm::StringMap<OpImporter> &importers);
 
 } // namespace import
 } // namespace mpt

@@ -20,6 +20,7 @@ const llvm::StringMap<OpImporter> &opImporters() {
     addEinsumImporters(table);
     addReductionImporters(table);
     addMatrixImporters(table);
+    addSelectionImporters(table);
     return table;
   }();
   return importers;

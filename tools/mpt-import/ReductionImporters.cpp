@@ -4,17 +4,20 @@
 // reductions are built from them, so that their derivatives and precision
 // classes are those of their parts: ReduceMin is `-max(-x)`, ReduceL1 the
 // sum of `|x|`, ReduceSumSquare the sum of `x * x`, ReduceL2 the square
-// root of that (PyTorch's `norm`), ReduceLogSumExp `log(sum(exp(x - m))) +
-// m` with `m` the max (PyTorch's `logsumexp`). Global pools reduce the
-// spatial dims. Max, Min, Sum and Mean reduce over their inputs, with
-// NumPy broadcasting; Max and Min split the cotangent of a tie evenly
-// between the inputs, as PyTorch's `maximum` and `minimum` do.
+// root of that (PyTorch's `norm`, with its zero gradient at zero),
+// ReduceLogSumExp `log(sum(exp(x - m))) + m` with `m` the max (PyTorch's
+// `logsumexp`). Global pools reduce the spatial dims. Max, Min, Sum and Mean
+// reduce over their inputs, with NumPy broadcasting; Max and Min split the
+// cotangent of a tie evenly between the inputs, as PyTorch's `maximum` and
+// `minimum` do.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ImportHelpers.h"
 
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 
@@ -110,8 +113,7 @@ Value buildSumSquare(GraphImporter &im, const onnx::NodeProto &node, Value x,
 
 Value buildL2(GraphImporter &im, const onnx::NodeProto &node, Value x,
               const Reduction &plan) {
-  return mlir::mpt::SqrtOp::create(im.b, im.loc(node),
-                                   buildSumSquare(im, node, x, plan));
+  return rootOfSquares(im, node, buildSumSquare(im, node, x, plan));
 }
 
 /// log(sum(exp(x - m))) + m, m the max over the same dims: no exp
@@ -233,6 +235,37 @@ llvm::Error importVariadic(GraphImporter &im, const onnx::NodeProto &node) {
 }
 
 } // namespace
+
+bool isSumOfSquares(Value value) {
+  auto sum = value.getDefiningOp<mlir::mpt::ReduceSumOp>();
+  if (!sum)
+    return false;
+  Value terms = sum.getInput();
+  if (auto product = terms.getDefiningOp<mlir::mpt::MulOp>())
+    return product.getLhs() == product.getRhs();
+  auto power = terms.getDefiningOp<mlir::mpt::PowOp>();
+  DenseFPElementsAttr exponent;
+  return power && matchPattern(power.getRhs(), m_Constant(&exponent)) &&
+         exponent.isSplat() &&
+         exponent.getSplatValue<APFloat>().convertToDouble() == 2.0;
+}
+
+Value rootOfSquares(GraphImporter &im, const onnx::NodeProto &node, Value sum) {
+  Location loc = im.loc(node);
+  RankedTensorType type = typeOf(sum);
+  auto splat = [&](double value) {
+    return broadcastTo(im, node,
+                       scalarConstant(im, node, type.getElementType(), value),
+                       type.getShape());
+  };
+  Value zero = splat(0.0);
+  Value nonzero =
+      mlir::mpt::CompareOp::create(im.b, loc, ComparePredicate::NE, sum, zero);
+  Value root = mlir::mpt::SqrtOp::create(
+      im.b, loc,
+      mlir::mpt::SelectOp::create(im.b, loc, nonzero, sum, splat(1.0)));
+  return mlir::mpt::SelectOp::create(im.b, loc, nonzero, root, zero);
+}
 
 void addReductionImporters(llvm::StringMap<OpImporter> &importers) {
   importers["ReduceMean"] =

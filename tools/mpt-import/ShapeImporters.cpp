@@ -120,7 +120,12 @@ llvm::Error importTranspose(GraphImporter &im, const onnx::NodeProto &node) {
 }
 
 llvm::Error importExpand(GraphImporter &im, const onnx::NodeProto &node) {
-  llvm::Expected<Value> input = im.floatValue(node, 0);
+  // Integers of the step (indices to gather by) repeat as floats do.
+  Value integers = im.lookup(node.input(0));
+  llvm::Expected<Value> input =
+      integers && isa<IntegerType>(typeOf(integers).getElementType())
+          ? integers
+          : im.floatValue(node, 0);
   if (!input)
     return input.takeError();
   const HostConstant *target = im.constant(node, 1);

@@ -323,11 +323,12 @@ void StepBuilder::markIntegral(const onnx::NodeProto &node) {
       "Or",    "Xor"};
   // Integers from integers.
   static const llvm::StringSet<> exact = {
-      "Cast",      "Identity",  "Add",    "Sub",     "Mul",     "Neg",
-      "Abs",       "Clip",      "Max",    "Min",     "Sum",     "ReduceSum",
-      "ReduceMax", "ReduceMin", "CumSum", "Reshape", "Flatten", "Squeeze",
-      "Unsqueeze", "Expand",    "Concat", "Slice",   "Split",   "Transpose",
-      "Tile",      "Gather",    "Where",  "Pad"};
+      "Cast",    "Identity",  "Add",       "Sub",       "Mul",
+      "Neg",     "Abs",       "Clip",      "Max",       "Min",
+      "Sum",     "ReduceSum", "ReduceMax", "ReduceMin", "CumSum",
+      "Reshape", "Flatten",   "Squeeze",   "Unsqueeze", "Expand",
+      "Concat",  "Slice",     "Split",     "Transpose", "Tile",
+      "Gather",  "Where",     "Pad",       "TopK",      "GatherElements"};
   const std::string &op = node.op_type();
   bool holdsIntegers = masks.contains(op);
   if (!holdsIntegers && exact.contains(op)) {

@@ -336,6 +336,39 @@ class Einsums(nn.Module):
         return self.head(torch.cat([pooled, bilinear, mixed, transposed + implicit], -1))
 
 
+class Selections(nn.Module):
+    """Order and index selection: sorted features, the top and bottom
+    values, mixture-of-experts routing (the experts picked by a top-k of
+    the router's scores, gathered from every expert's output and weighted
+    by the softmax of their scores), argmax as an index, torch.gather with
+    a constant permutation, and a norm over a slice that is all zeros."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Linear(12, 12)
+        self.router = nn.Linear(12, 4)
+        self.experts = nn.Linear(12, 4 * 6)
+        self.register_buffer("order", torch.randperm(12).repeat(8, 1))
+        self.register_buffer("keep", torch.tensor([1.0, 0.0, 1.0]).reshape(1, 3, 1))
+        self.head = nn.Linear(12 + 3 + 2 + 6 + 1 + 12 + 3, 3)
+
+    def forward(self, x):
+        h = torch.tanh(self.features(x))
+        ascending = torch.sort(h, dim=-1).values
+        top = torch.topk(h, 3).values
+        bottom = torch.topk(h, 2, largest=False).values
+        scores = self.router(h)
+        chosen = scores.topk(2, dim=-1)
+        weights = chosen.values.softmax(-1)
+        outputs = self.experts(h).reshape(x.shape[0], 4, 6)
+        picked = torch.gather(outputs, 1, chosen.indices[:, :, None].expand(-1, -1, 6))
+        routed = (picked * weights[:, :, None]).sum(1)
+        best = torch.gather(scores, 1, scores.argmax(-1, keepdim=True))
+        permuted = torch.gather(h, 1, self.order[: x.shape[0]])
+        norms = (h.reshape(x.shape[0], 3, 4) * self.keep).norm(dim=-1)
+        return self.head(torch.cat([ascending, top, bottom, routed, best, permuted, norms], -1))
+
+
 def make_case(model, inputs, optimizer, hyper, opset, batch=4, x=None):
     rng = np.random.default_rng(0)
     if x is None:
@@ -502,6 +535,11 @@ groups = {"recurrent": {
     "position ids from an expanded arange": token_case(PositionIds(6, 8), *adam, 14),
     "token counts from mask.long().sum()": token_case(TokenCounts(), "sgd", {"lr": 0.05}, 15),
     "BERT's extended attention mask": token_case(ExtendedMask(), *adam, 17),
+}, "selection": {
+    "sort, topk, routing, argmax, gather, norm of zeros": image_case(
+        (12,), Selections(), *adam, 14, batch=8),
+    "the same, opset 13, momentum": image_case(
+        (12,), Selections(), "momentum", {"lr": 0.01, "momentum": 0.9}, 13, batch=8),
 }, "einsum": {
     "attention, heads, bilinear, ellipsis and implicit einsums": image_case(
         (24,), Einsums(), *adam, 14),
