@@ -312,21 +312,89 @@ struct IndexCompareLowering : OpConversionPattern<IndexCompareOp> {
   }
 };
 
+/// Signed integer arithmetic; a division (or remainder) by 0 gives 0 and
+/// one by -1 is a negation (0), so that no input traps.
+struct IndexArithLowering : OpConversionPattern<IndexArithOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(IndexArithOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Type element = getElementTypeOrSelf(op.getType());
+    IndexArithKind kind = op.getKind();
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), op.getType(), adaptor.getOperands(),
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          Value lhs = args[0], rhs = args[1];
+          switch (kind) {
+          case IndexArithKind::Add:
+            return arith::AddIOp::create(b, loc, lhs, rhs);
+          case IndexArithKind::Sub:
+            return arith::SubIOp::create(b, loc, lhs, rhs);
+          case IndexArithKind::Mul:
+            return arith::MulIOp::create(b, loc, lhs, rhs);
+          case IndexArithKind::Div:
+          case IndexArithKind::Mod:
+            break;
+          }
+          auto constant = [&](int64_t value) {
+            return arith::ConstantOp::create(b, loc,
+                                             b.getIntegerAttr(element, value));
+          };
+          Value zero = constant(0), one = constant(1);
+          auto equals = [&](Value v, Value c) {
+            return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, v,
+                                         c);
+          };
+          Value byZero = equals(rhs, zero);
+          Value byMinusOne = equals(rhs, constant(-1));
+          Value special = arith::OrIOp::create(b, loc, byZero, byMinusOne);
+          Value divisor = arith::SelectOp::create(b, loc, special, one, rhs);
+          Value value;
+          Value whenMinusOne;
+          if (kind == IndexArithKind::Div) {
+            value = arith::DivSIOp::create(b, loc, lhs, divisor);
+            whenMinusOne = arith::SubIOp::create(b, loc, zero, lhs);
+          } else {
+            // The remainder takes the divisor's sign.
+            Value rem = arith::RemSIOp::create(b, loc, lhs, divisor);
+            Value remNegative = arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::slt, rem, zero);
+            Value divisorNegative = arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::slt, divisor, zero);
+            Value differ = arith::AndIOp::create(
+                b, loc,
+                arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, rem,
+                                      zero),
+                arith::XOrIOp::create(b, loc, remNegative, divisorNegative));
+            value = arith::SelectOp::create(
+                b, loc, differ, arith::AddIOp::create(b, loc, rem, divisor),
+                rem);
+            whenMinusOne = zero;
+          }
+          value =
+              arith::SelectOp::create(b, loc, byMinusOne, whenMinusOne, value);
+          return arith::SelectOp::create(b, loc, byZero, zero, value);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::mpt::populateActivationOpsToLinalgPatterns(
     RewritePatternSet &patterns) {
-  patterns
-      .add<ActivationLowering<LeakyReluOp>, ActivationLowering<EluOp>,
-           ActivationLowering<SoftplusOp>, ActivationLowering<AbsOp>,
-           ActivationLowering<ClampOp>, ActivationLowering<HardSigmoidOp>,
-           ActivationLowering<HardSwishOp>, ActivationLowering<ShrinkOp>,
-           ActivationLowering<SignOp>, ActivationLowering<CompareOp>,
-           ActivationLowering<SelectOp>, ActivationLowering<LeakyReluGradOp>,
-           ActivationLowering<EluGradOp>, ActivationLowering<SoftplusGradOp>,
-           ActivationLowering<AbsGradOp>, ActivationLowering<ClampGradOp>,
-           ActivationLowering<HardSigmoidGradOp>,
-           ActivationLowering<HardSwishGradOp>,
-           ActivationLowering<ShrinkGradOp>, IndexCompareLowering>(
-          patterns.getContext());
+  patterns.add<
+      ActivationLowering<LeakyReluOp>, ActivationLowering<EluOp>,
+      ActivationLowering<SoftplusOp>, ActivationLowering<AbsOp>,
+      ActivationLowering<ClampOp>, ActivationLowering<HardSigmoidOp>,
+      ActivationLowering<HardSwishOp>, ActivationLowering<ShrinkOp>,
+      ActivationLowering<SignOp>, ActivationLowering<CompareOp>,
+      ActivationLowering<SelectOp>, ActivationLowering<LeakyReluGradOp>,
+      ActivationLowering<EluGradOp>, ActivationLowering<SoftplusGradOp>,
+      ActivationLowering<AbsGradOp>, ActivationLowering<ClampGradOp>,
+      ActivationLowering<HardSigmoidGradOp>,
+      ActivationLowering<HardSwishGradOp>, ActivationLowering<ShrinkGradOp>,
+      IndexCompareLowering, IndexArithLowering>(patterns.getContext());
 }

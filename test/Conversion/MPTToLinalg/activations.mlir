@@ -117,3 +117,29 @@ func.func @index_to_float(%m: tensor<4x8xi64>) -> tensor<4x8xbf16> {
   %0 = mpt.index_to_float %m : tensor<4x8xi64> -> tensor<4x8xbf16>
   return %0 : tensor<4x8xbf16>
 }
+
+// -----
+
+// Integer arithmetic is signed; a division by 0 or -1 divides by 1 instead
+// (no trap), then gives 0 or the negation; the remainder is moved to the
+// divisor's sign.
+// CHECK-LABEL: func.func @index_arith
+// CHECK:         linalg.generic
+// CHECK:         ^bb0(%[[A:[^:]*]]: i64, %[[B:[^:]*]]: i64, %{{.*}}: i64):
+// CHECK:           %[[BY_ZERO:.*]] = arith.cmpi eq, %[[B]], %{{.*}} : i64
+// CHECK:           %[[BY_MINUS:.*]] = arith.cmpi eq, %[[B]], %{{.*}} : i64
+// CHECK:           %[[D:.*]] = arith.select %{{.*}}, %{{.*}}, %[[B]] : i64
+// CHECK:           %[[Q:.*]] = arith.divsi %[[A]], %[[D]] : i64
+// CHECK:           %[[NEG:.*]] = arith.subi %{{.*}}, %[[A]] : i64
+// CHECK:           %[[V:.*]] = arith.select %[[BY_MINUS]], %[[NEG]], %[[Q]] : i64
+// CHECK:           arith.select %[[BY_ZERO]], %{{.*}}, %[[V]] : i64
+// CHECK:         linalg.generic
+// CHECK:           arith.remsi
+// CHECK:         linalg.generic
+// CHECK:           arith.subi
+func.func @index_arith(%a: tensor<4xi64>, %b: tensor<4xi64>) -> (tensor<4xi64>, tensor<4xi64>, tensor<4xi64>) {
+  %0 = mpt.index_arith div, %a, %b : tensor<4xi64>, tensor<4xi64> -> tensor<4xi64>
+  %1 = mpt.index_arith mod, %a, %b : tensor<4xi64>, tensor<4xi64> -> tensor<4xi64>
+  %2 = mpt.index_arith sub, %a, %b : tensor<4xi64>, tensor<4xi64> -> tensor<4xi64>
+  return %0, %1, %2 : tensor<4xi64>, tensor<4xi64>, tensor<4xi64>
+}

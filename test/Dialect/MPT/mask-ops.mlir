@@ -2,7 +2,8 @@
 // result, and a select's condition, values and result, have one type. A
 // comparison of integer tensors has operands of one integer type and a
 // float result of their broadcast shape; a conversion of integers to
-// floats keeps the shape.
+// floats keeps the shape; integer arithmetic broadcasts integers of one
+// type.
 // RUN: mpt-opt %s -split-input-file -verify-diagnostics | FileCheck %s
 
 // CHECK-LABEL: func.func @masks
@@ -126,5 +127,47 @@ func.func @compare_predicate(%x: tensor<4x8xf32>) {
 func.func @select_shapes(%m: tensor<8xf32>, %x: tensor<4x8xf32>) {
   // expected-error@+1 {{'mpt.select' op failed to verify that all of {condition, true_value, false_value, result} have same type}}
   %0 = "mpt.select"(%m, %x, %x) : (tensor<8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+// Integer arithmetic broadcasts its operands and keeps their element type.
+// CHECK-LABEL: func.func @index_arith
+// CHECK:         mpt.index_arith sub, %arg0, %arg1 : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
+// CHECK-NEXT:    mpt.index_arith mul, %arg2, %arg3 : tensor<4x1xi32>, tensor<6xi32> -> tensor<4x6xi32>
+// CHECK-NEXT:    mpt.index_arith add, %arg0, %arg0 : tensor<4xi64>, tensor<4xi64> -> tensor<4xi64>
+// CHECK-NEXT:    mpt.index_arith div, %arg0, %arg1 : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
+// CHECK-NEXT:    mpt.index_arith mod, %arg0, %arg1 : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
+func.func @index_arith(%lengths: tensor<4xi64>, %one: tensor<i64>, %rows: tensor<4x1xi32>, %cols: tensor<6xi32>) {
+  %0 = mpt.index_arith sub, %lengths, %one : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
+  %1 = mpt.index_arith mul, %rows, %cols : tensor<4x1xi32>, tensor<6xi32> -> tensor<4x6xi32>
+  %2 = mpt.index_arith add, %lengths, %lengths : tensor<4xi64>, tensor<4xi64> -> tensor<4xi64>
+  %3 = mpt.index_arith div, %lengths, %one : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
+  %4 = mpt.index_arith mod, %lengths, %one : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
+  return
+}
+
+// -----
+
+func.func @index_arith_broadcast(%a: tensor<4x8xi64>, %b: tensor<3xi64>) {
+  // expected-error@+1 {{'mpt.index_arith' op operand shapes [4, 8] and [3] do not broadcast}}
+  %0 = mpt.index_arith add, %a, %b : tensor<4x8xi64>, tensor<3xi64> -> tensor<4x8xi64>
+  return
+}
+
+// -----
+
+func.func @index_arith_types(%a: tensor<4xi64>, %b: tensor<4xi32>) {
+  // expected-error@+1 {{'mpt.index_arith' op failed to verify that all of {lhs, rhs, result} have same element type}}
+  %0 = mpt.index_arith add, %a, %b : tensor<4xi64>, tensor<4xi32> -> tensor<4xi64>
+  return
+}
+
+// -----
+
+func.func @index_arith_result(%a: tensor<4xi64>) {
+  // expected-error@+1 {{'mpt.index_arith' op result shape [4, 1] must be [4]}}
+  %0 = mpt.index_arith add, %a, %a : tensor<4xi64>, tensor<4xi64> -> tensor<4x1xi64>
   return
 }

@@ -21,4 +21,14 @@ def MPT_ComparePredicate : I32EnumAttr<"ComparePredicate",
   let cppNamespace = "::mlir::mpt";
 }
 
+def MPT_IndexArithKind : I32EnumAttr<"IndexArithKind",
+    "the integer arithmetic mpt.index_arith does", [
+    I32EnumAttrCase<"Add", 0, "add">,
+    I32EnumAttrCase<"Sub", 1, "sub">,
+    I32EnumAttrCase<"Mul", 2, "mul">,
+    I32EnumAttrCase<"Div", 3, "div">,
+    I32EnumAttrCase<"Mod", 4, "mod">]> {
+  let cppNamespace = "::mlir::mpt";
+}
+
 #endif // MPT_MASK_ENUMS_TD

@@ -3,7 +3,8 @@
 // Conditions computed by the step (PyTorch's `x > y`, `torch.where`,
 // `masked_fill` with a mask from the data): a comparison yields a 0/1 mask
 // in the operands' float type (integer operands, token ids, give a mask of
-// any float type), and a select picks between two values by it. All are
+// any float type), and a select picks between two values by it; indices
+// computed from integer data (`lengths - 1`). All are
 // exact in any precision (class `clear`); none passes a cotangent to a
 // mask. This file is included at the end of MPTOps.td and
 // uses its classes.
@@ -65,6 +66,35 @@ def MPT_IndexCompareOp : MPT_ForwardOp<"index_compare", "Clear",
   let results = (outs MPT_FloatTensor:$result);
   let assemblyFormat = [{
     $predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def MPT_IndexArithOp : MPT_ForwardOp<"index_arith", "Clear",
+    [AllElementTypesMatch<["lhs", "rhs", "result"]>]> {
+  let summary = "Elementwise arithmetic of integer tensors";
+  let description = [{
+    `add`, `sub`, `mul`, `div` or `mod` of the integer tensors `lhs` and
+    `rhs` elementwise, as signed integers that wrap on overflow, broadcast
+    to the result's shape by NumPy's rules: indices computed from the data,
+    such as the last valid position of each sequence (`lengths - 1`) or a
+    row's offset into a flattened tensor (`arange(B) * T + t`). `div`
+    truncates towards zero and `mod` takes the sign of the divisor
+    (ONNX's Div and Mod of integers, Python's `%`); a zero divisor gives 0
+    rather than a trap (PyTorch raises an error). Integers carry no
+    cotangent and take no part in mixed precision. Precision class:
+    `clear`.
+
+    ```mlir
+    %last = mpt.index_arith sub, %lengths, %one : tensor<16xi64>, tensor<i64> -> tensor<16xi64>
+    ```
+  }];
+  let arguments = (ins MPT_IndexArithKind:$kind,
+                       MPT_IndexTensor:$lhs, MPT_IndexTensor:$rhs);
+  let results = (outs MPT_IndexTensor:$result);
+  let assemblyFormat = [{
+    $kind `,` $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->`
     type($result)
   }];
   let hasVerifier = 1;
