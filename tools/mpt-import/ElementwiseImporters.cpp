@@ -36,14 +36,69 @@ broadcastFloatOperands(GraphImporter &im, const onnx::NodeProto &node) {
   return broadcastOperands(im, node, operands->first, operands->second);
 }
 
+/// The first input of `node` that is an integer tensor of the step (data
+/// such as lengths or token ids, or what index arithmetic made of it), or
+/// null.
+Value stepIntegers(GraphImporter &im, const onnx::NodeProto &node) {
+  for (int index = 0; index < node.input_size(); ++index)
+    if (Value value = im.lookup(node.input(index)))
+      if (isa<IntegerType>(typeOf(value).getElementType()))
+        return value;
+  return {};
+}
+
+/// A binary node on integers of the step: `mpt.index_arith`, an operand
+/// known at import time in the element type of `integers`.
+llvm::Error importIndexArith(GraphImporter &im, const onnx::NodeProto &node,
+                             mlir::mpt::IndexArithKind kind, Value integers) {
+  Type element = typeOf(integers).getElementType();
+  SmallVector<Value, 2> operands;
+  for (int index = 0; index < 2; ++index) {
+    if (const HostConstant *known = im.constant(node, index)) {
+      if (known->isFloat())
+        return im.fail(node, "input " + llvm::Twine(index) +
+                                 " is a float constant, but the other input "
+                                 "is an integer tensor of the step");
+      operands.push_back(im.materialize(*known, element, im.loc(node)));
+      continue;
+    }
+    Value value = im.lookup(node.input(index));
+    if (!value || typeOf(value).getElementType() != element)
+      return im.fail(node,
+                     "input " + llvm::Twine(index) + " must be an integer " +
+                         "tensor of the other input's type " +
+                         typeText(typeOf(integers)) + "; found " +
+                         (value ? typeText(value.getType()) : "no value"));
+    operands.push_back(value);
+  }
+  llvm::Expected<Shape> shape = broadcastShape(
+      im, node, typeOf(operands[0]).getShape(), typeOf(operands[1]).getShape());
+  if (!shape)
+    return shape.takeError();
+  im.setResult(node,
+               mlir::mpt::IndexArithOp::create(
+                   im.b, im.loc(node), RankedTensorType::get(*shape, element),
+                   kind, operands[0], operands[1]));
+  return llvm::Error::success();
+}
+
 template <typename OpT>
-llvm::Error importBinary(GraphImporter &im, const onnx::NodeProto &node) {
+llvm::Error importFloatBinary(GraphImporter &im, const onnx::NodeProto &node) {
   auto broadcast = broadcastFloatOperands(im, node);
   if (!broadcast)
     return broadcast.takeError();
   auto [lhs, rhs] = *broadcast;
   im.setResult(node, OpT::create(im.b, im.loc(node), lhs, rhs));
   return llvm::Error::success();
+}
+
+/// A binary op of floats, or of the step's integers (index arithmetic of
+/// `kind`).
+template <typename OpT, mlir::mpt::IndexArithKind kind>
+llvm::Error importBinary(GraphImporter &im, const onnx::NodeProto &node) {
+  if (Value integers = stepIntegers(im, node))
+    return importIndexArith(im, node, kind, integers);
+  return importFloatBinary<OpT>(im, node);
 }
 
 template <typename OpT>
@@ -53,6 +108,20 @@ llvm::Error importUnary(GraphImporter &im, const onnx::NodeProto &node) {
     return input.takeError();
   im.setResult(node, OpT::create(im.b, im.loc(node), *input));
   return llvm::Error::success();
+}
+
+/// Mod of the step's integers (`index % T`); float Mod (`fmod`,
+/// `remainder` of floats) is not supported.
+llvm::Error importMod(GraphImporter &im, const onnx::NodeProto &node) {
+  Value integers = stepIntegers(im, node);
+  if (!integers)
+    return im.fail(node, "Mod of float tensors (fmod, remainder) is not "
+                         "supported; supported: Mod of integer tensors");
+  if (im.intAttr(node, "fmod", 0) != 0)
+    return im.fail(node, "Mod with fmod = 1 (the dividend's sign) is not "
+                         "supported for integers; supported: fmod = 0 (the "
+                         "divisor's sign, Python's %)");
+  return importIndexArith(im, node, mlir::mpt::IndexArithKind::Mod, integers);
 }
 
 /// A square root; of a sum of squares, a norm (`torch.norm(x, dim)` exports
@@ -514,11 +583,13 @@ llvm::Error importLogical(GraphImporter &im, const onnx::NodeProto &node) {
 } // namespace
 
 void addElementwiseImporters(llvm::StringMap<OpImporter> &importers) {
-  importers["Add"] = importBinary<mlir::mpt::AddOp>;
-  importers["Sub"] = importBinary<mlir::mpt::SubOp>;
-  importers["Mul"] = importBinary<mlir::mpt::MulOp>;
-  importers["Div"] = importBinary<mlir::mpt::DivOp>;
-  importers["Pow"] = importBinary<mlir::mpt::PowOp>;
+  using mlir::mpt::IndexArithKind;
+  importers["Add"] = importBinary<mlir::mpt::AddOp, IndexArithKind::Add>;
+  importers["Sub"] = importBinary<mlir::mpt::SubOp, IndexArithKind::Sub>;
+  importers["Mul"] = importBinary<mlir::mpt::MulOp, IndexArithKind::Mul>;
+  importers["Div"] = importBinary<mlir::mpt::DivOp, IndexArithKind::Div>;
+  importers["Mod"] = importMod;
+  importers["Pow"] = importFloatBinary<mlir::mpt::PowOp>;
   importers["Relu"] = importUnary<mlir::mpt::ReluOp>;
   importers["Tanh"] = importUnary<mlir::mpt::TanhOp>;
   importers["Sigmoid"] = importUnary<mlir::mpt::SigmoidOp>;

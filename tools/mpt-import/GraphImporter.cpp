@@ -58,7 +58,11 @@ const HostConstant *GraphImporter::constant(const onnx::NodeProto &node,
                                             unsigned index) const {
   if (!hasInput(node, index))
     return nullptr;
-  auto it = constants.find(node.input(index));
+  return constant(node.input(index));
+}
+
+const HostConstant *GraphImporter::constant(const std::string &name) const {
+  auto it = constants.find(name);
   return it == constants.end() ? nullptr : &it->second;
 }
 

@@ -79,6 +79,8 @@ public:
   /// computed at run time (or absent).
   const HostConstant *constant(const onnx::NodeProto &node,
                                unsigned index) const;
+  /// The import-time value named `name`, or null.
+  const HostConstant *constant(const std::string &name) const;
   bool hasInput(const onnx::NodeProto &node, unsigned index) const;
   /// Input `index` as a value of the step; an import-time float value
   /// becomes a constant of `floatType`, an integer one an i64 constant.

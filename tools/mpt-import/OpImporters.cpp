@@ -30,7 +30,9 @@ std::string supportedOpTypes() {
   llvm::SmallVector<std::string> names;
   for (const auto &entry : opImporters())
     names.push_back(entry.getKey().str());
-  for (const char *folded : {"Constant", "Shape", "ConstantOfShape", "Range"})
+  // Folded on the host, or (If) taken by the builder of the step.
+  for (const char *folded :
+       {"Constant", "Shape", "ConstantOfShape", "Range", "If"})
     names.push_back(folded);
   llvm::sort(names);
   names.erase(llvm::unique(names), names.end());

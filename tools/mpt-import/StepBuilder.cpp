@@ -77,6 +77,11 @@ private:
   llvm::Error collectParameters();
   llvm::Error collectBatchInputs();
   llvm::Error importNodes();
+  /// Folds or imports one node (of the graph or of a branch it takes).
+  llvm::Error importNode(const onnx::NodeProto &node);
+  /// An If whose condition is known at import time: the nodes of the
+  /// branch it takes, whose outputs become the node's.
+  llvm::Error importIf(const onnx::NodeProto &node);
   /// Fails when `node` produced a tensor that no mpt op may have.
   llvm::Error checkOutputs(const onnx::NodeProto &node);
   /// Records the float outputs of `node` that hold integers
@@ -272,29 +277,90 @@ llvm::Error StepBuilder::importNodes() {
     importer.consumed.insert(output.name());
   for (auto &[name, value] : constantInitializers)
     importer.define(name, value);
+  for (const onnx::NodeProto &node : graph.node())
+    if (llvm::Error error = importNode(node))
+      return error;
+  return llvm::Error::success();
+}
+
+llvm::Error StepBuilder::importNode(const onnx::NodeProto &node) {
+  if (!node.domain().empty() && node.domain() != "ai.onnx")
+    return importer.fail(node, "domain '" + node.domain() +
+                                   "' is not supported; supported: the "
+                                   "default ONNX domain");
+  if (node.output_size() == 0 || node.output(0).empty())
+    return importer.fail(node, "expected an output, found none");
+  llvm::Expected<bool> folded = foldConstantNode(importer, node);
+  if (!folded)
+    return folded.takeError();
+  if (*folded)
+    return llvm::Error::success();
+  if (node.op_type() == "If")
+    return importIf(node);
   const llvm::StringMap<OpImporter> &importers = opImporters();
-  for (const onnx::NodeProto &node : graph.node()) {
-    if (!node.domain().empty() && node.domain() != "ai.onnx")
-      return importer.fail(node, "domain '" + node.domain() +
-                                     "' is not supported; supported: the "
-                                     "default ONNX domain");
-    if (node.output_size() == 0 || node.output(0).empty())
-      return importer.fail(node, "expected an output, found none");
-    llvm::Expected<bool> folded = foldConstantNode(importer, node);
-    if (!folded)
-      return folded.takeError();
-    if (*folded)
-      continue;
-    auto it = importers.find(node.op_type());
-    if (it == importers.end())
-      return importer.fail(
-          node, "op type '" + node.op_type() +
-                    "' is not supported; supported: " + supportedOpTypes());
-    if (llvm::Error error = it->second(importer, node))
+  auto it = importers.find(node.op_type());
+  if (it == importers.end())
+    return importer.fail(
+        node, "op type '" + node.op_type() +
+                  "' is not supported; supported: " + supportedOpTypes());
+  if (llvm::Error error = it->second(importer, node))
+    return error;
+  if (llvm::Error error = checkOutputs(node))
+    return error;
+  markIntegral(node);
+  return llvm::Error::success();
+}
+
+llvm::Error StepBuilder::importIf(const onnx::NodeProto &node) {
+  const HostConstant *condition = importer.constant(node, 0);
+  if (!condition)
+    return importer.fail(
+        node, "the condition must be known at import time (a test of "
+              "shapes, as PyTorch exports squeeze of a dim of unknown "
+              "size); it is computed by the step");
+  if (condition->numElements() != 1)
+    return importer.fail(node, "the condition must hold one value; it has "
+                               "shape " +
+                                   shapeText(condition->shape));
+  const char *taken =
+      condition->floatAt(0) != 0 ? "then_branch" : "else_branch";
+  const onnx::AttributeProto *attribute = importer.attribute(node, taken);
+  if (!attribute || !attribute->has_g())
+    return importer.fail(node, llvm::Twine("expected a graph attribute '") +
+                                   taken + "', found none");
+  const onnx::GraphProto &branch = attribute->g();
+  if (branch.output_size() != node.output_size())
+    return importer.fail(node, llvm::Twine("the ") + taken + " has " +
+                                   llvm::Twine(branch.output_size()) +
+                                   " outputs; the node has " +
+                                   llvm::Twine(node.output_size()));
+  for (const onnx::TensorProto &initializer : branch.initializer()) {
+    llvm::Expected<HostConstant> value = decodeTensor(initializer);
+    if (!value)
+      return importer.fail(node, llvm::Twine("initializer '") +
+                                     initializer.name() + "' of the " + taken +
+                                     ": " + llvm::toString(value.takeError()));
+    importer.define(initializer.name(), std::move(*value));
+  }
+  for (const onnx::NodeProto &inner : branch.node())
+    for (const std::string &input : inner.input())
+      importer.consumed.insert(input);
+  for (const onnx::ValueInfoProto &output : branch.output())
+    importer.consumed.insert(output.name());
+  for (const onnx::NodeProto &inner : branch.node())
+    if (llvm::Error error = importNode(inner))
       return error;
-    if (llvm::Error error = checkOutputs(node))
-      return error;
-    markIntegral(node);
+  // The node's outputs are the branch's.
+  for (int index = 0; index < node.output_size(); ++index) {
+    const std::string &name = branch.output(index).name();
+    if (const HostConstant *known = importer.constant(name))
+      importer.define(node.output(index), *known);
+    else if (Value value = importer.lookup(name))
+      importer.define(node.output(index), value);
+    else
+      return importer.fail(node, llvm::Twine("the ") + taken +
+                                     " does not compute its output '" + name +
+                                     "'");
   }
   return llvm::Error::success();
 }

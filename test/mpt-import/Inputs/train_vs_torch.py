@@ -336,6 +336,29 @@ class Einsums(nn.Module):
         return self.head(torch.cat([pooled, bilinear, mixed, transposed + implicit], -1))
 
 
+class LastValid(nn.Module):
+    """A recurrent layer over token ids and the output at each row's last
+    real token, picked with indices computed from the lengths: by advanced
+    indexing (a flat index, `arange(B) * T + lengths - 1`, into the
+    flattened outputs), by torch.gather of `lengths - 1` expanded over the
+    features, and a position taken modulo the length and divided by 2."""
+
+    def __init__(self, vocabulary, width):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, width)
+        self.rnn = nn.GRU(width, width, batch_first=True)
+        self.head = nn.Linear(3 * width, 3)
+
+    def forward(self, tokens, lengths):
+        outputs, _ = self.rnn(self.embedding(tokens))
+        rows = torch.arange(tokens.shape[0])
+        indexed = outputs[rows, lengths - 1]
+        gathered = outputs.gather(
+            1, (lengths - 1).view(-1, 1, 1).expand(-1, 1, outputs.shape[2])).squeeze(1)
+        middle = outputs[rows, torch.div(7 % lengths, 2, rounding_mode="trunc")]
+        return self.head(torch.cat([indexed, gathered, middle], -1))
+
+
 class Selections(nn.Module):
     """Order and index selection: sorted features, the top and bottom
     values, mixture-of-experts routing (the experts picked by a top-k of
@@ -421,6 +444,14 @@ def lengths_case(optimizer, hyper, opset, vocabulary=50, steps=6, batch=4):
     torch.manual_seed(0)
     tokens = padded_tokens(vocabulary, steps, 2 * batch)
     return make_case(Lengths(vocabulary, 8), steps, optimizer, hyper, opset, batch,
+                     x=(tokens, (tokens != 0).sum(1).astype(np.int64)))
+
+
+def last_valid_case(optimizer, hyper, opset, vocabulary=50, steps=6, batch=4):
+    """Token ids and their lengths into a GRU read at the last real token."""
+    torch.manual_seed(0)
+    tokens = padded_tokens(vocabulary, steps, 2 * batch)
+    return make_case(LastValid(vocabulary, 6), steps, optimizer, hyper, opset, batch,
                      x=(tokens, (tokens != 0).sum(1).astype(np.int64)))
 
 
@@ -540,6 +571,8 @@ groups = {"recurrent": {
         (12,), Selections(), *adam, 14, batch=8),
     "the same, opset 13, momentum": image_case(
         (12,), Selections(), "momentum", {"lr": 0.01, "momentum": 0.9}, 13, batch=8),
+    "a GRU read at the last real token, by indices from the lengths": last_valid_case(
+        *adam, 14),
 }, "einsum": {
     "attention, heads, bilinear, ellipsis and implicit einsums": image_case(
         (24,), Einsums(), *adam, 14),
