@@ -6,6 +6,8 @@
 // input gathered at them (`mpt.gather_elements`), so that the gradient
 // flows back to the elements selected, as in PyTorch. ArgMax and ArgMin are
 // a TopK of one. GatherElements (`torch.gather`) is `mpt.gather_elements`.
+// OneHot (`F.one_hot`) compares the indices with the positions along the
+// new dim.
 //
 //===----------------------------------------------------------------------===//
 
@@ -140,6 +142,71 @@ llvm::Error importGatherElements(GraphImporter &im,
   return llvm::Error::success();
 }
 
+/// One-hot rows of integer indices (`F.one_hot`): where the index equals
+/// the position along the new dim (or that position minus the depth, for an
+/// index counted from the end) the `on` value, elsewhere `off`; an index
+/// out of range gives a row of `off`. The rows are floats of the values'
+/// float type (f32 for integer values, which PyTorch casts with
+/// `.float()`).
+llvm::Error importOneHot(GraphImporter &im, const onnx::NodeProto &node) {
+  Value indices = im.lookup(node.input(0));
+  const HostConstant *known = im.constant(node, 0);
+  if (known)
+    indices = im.materialize(*known, im.b.getI64Type(), im.loc(node));
+  if (!indices || !isa<IntegerType>(typeOf(indices).getElementType()))
+    return im.fail(node, "indices must be an INT64 or INT32 tensor");
+  const HostConstant *depth = im.constant(node, 1);
+  const HostConstant *values = im.constant(node, 2);
+  if (!depth || depth->numElements() != 1 || !values ||
+      values->numElements() != 2)
+    return im.fail(node, "depth (one value) and values (off, on) must be "
+                         "known at import time");
+  int64_t classes = depth->intAt(0);
+  if (classes < 1)
+    return im.fail(node,
+                   "depth " + llvm::Twine(classes) + " must be at least 1");
+  RankedTensorType indexType = typeOf(indices);
+  int64_t rank = indexType.getRank() + 1;
+  llvm::Expected<int64_t> axis =
+      normalizeAxis(im, node, im.intAttr(node, "axis", -1), rank);
+  if (!axis)
+    return axis.takeError();
+  Location loc = im.loc(node);
+  Shape spread(indexType.getShape()), positionsShape(rank, 1);
+  spread.insert(spread.begin() + *axis, 1);
+  positionsShape[*axis] = classes;
+  Value column = reshape(im, node, indices, spread);
+  auto positions = [&](int64_t shift) {
+    HostConstant range;
+    range.elementType = onnx::TensorProto::INT64;
+    range.shape.assign(positionsShape.begin(), positionsShape.end());
+    for (int64_t position = 0; position < classes; ++position)
+      range.ints.push_back(position + shift);
+    return im.materialize(range, indexType.getElementType(), loc);
+  };
+  Shape shape(indexType.getShape());
+  shape.insert(shape.begin() + *axis, classes);
+  Type element = values->elementType == onnx::TensorProto::DOUBLE
+                     ? Type(im.b.getF64Type())
+                     : Type(im.b.getF32Type());
+  auto rowsType = RankedTensorType::get(shape, element);
+  auto compare = [&](Value against) {
+    return mlir::mpt::IndexCompareOp::create(
+        im.b, loc, rowsType, mlir::mpt::ComparePredicate::EQ, column, against);
+  };
+  Value hot = mlir::mpt::AddOp::create(im.b, loc, compare(positions(0)),
+                                       compare(positions(-classes)));
+  double off = values->floatAt(0), on = values->floatAt(1);
+  if (off != 0.0 || on != 1.0)
+    hot = mlir::mpt::AddOp::create(
+        im.b, loc,
+        mlir::mpt::MulOp::create(im.b, loc, hot,
+                                 scalarConstant(im, node, element, on - off)),
+        scalarConstant(im, node, element, off));
+  im.setResult(node, hot);
+  return llvm::Error::success();
+}
+
 } // namespace
 
 void addSelectionImporters(llvm::StringMap<OpImporter> &importers) {
@@ -147,6 +214,7 @@ void addSelectionImporters(llvm::StringMap<OpImporter> &importers) {
   importers["ArgMax"] = importArgExtreme;
   importers["ArgMin"] = importArgExtreme;
   importers["GatherElements"] = importGatherElements;
+  importers["OneHot"] = importOneHot;
 }
 
 } // namespace import

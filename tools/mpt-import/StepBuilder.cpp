@@ -394,7 +394,8 @@ void StepBuilder::markIntegral(const onnx::NodeProto &node) {
       "Sum",     "ReduceSum", "ReduceMax", "ReduceMin", "CumSum",
       "Reshape", "Flatten",   "Squeeze",   "Unsqueeze", "Expand",
       "Concat",  "Slice",     "Split",     "Transpose", "Tile",
-      "Gather",  "Where",     "Pad",       "TopK",      "GatherElements"};
+      "Gather",  "Where",     "Pad",       "TopK",      "GatherElements",
+      "OneHot"};
   const std::string &op = node.op_type();
   bool holdsIntegers = masks.contains(op);
   if (!holdsIntegers && exact.contains(op)) {

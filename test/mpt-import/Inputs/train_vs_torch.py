@@ -359,6 +359,21 @@ class LastValid(nn.Module):
         return self.head(torch.cat([indexed, gathered, middle], -1))
 
 
+class Conditioned(nn.Module):
+    """A model conditioned on a class label given as an int64 input, one-hot
+    encoded (F.one_hot, then .float()), and on the one-hot of its own
+    first layer's argmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = nn.Linear(6 + 5, 8)
+        self.head = nn.Linear(8 + 8, 3)
+
+    def forward(self, x, labels):
+        h = torch.tanh(self.first(torch.cat([x, F.one_hot(labels, 5).float()], -1)))
+        return self.head(torch.cat([h, F.one_hot(h.argmax(-1), 8).float() * 0.5], -1))
+
+
 class Selections(nn.Module):
     """Order and index selection: sorted features, the top and bottom
     values, mixture-of-experts routing (the experts picked by a top-k of
@@ -453,6 +468,15 @@ def last_valid_case(optimizer, hyper, opset, vocabulary=50, steps=6, batch=4):
     tokens = padded_tokens(vocabulary, steps, 2 * batch)
     return make_case(LastValid(vocabulary, 6), steps, optimizer, hyper, opset, batch,
                      x=(tokens, (tokens != 0).sum(1).astype(np.int64)))
+
+
+def conditioned_case(optimizer, hyper, opset, batch=4):
+    """Features and an int64 class label per row."""
+    torch.manual_seed(0)
+    rng = np.random.default_rng(2)
+    x = (rng.standard_normal((2 * batch, 6)) * 2 + 1).astype(np.float32)
+    labels = rng.integers(0, 5, 2 * batch).astype(np.int64)
+    return make_case(Conditioned(), 6, optimizer, hyper, opset, batch, x=(x, labels))
 
 
 def bool_mask_case(optimizer, hyper, opset, vocabulary=50, steps=6, batch=4):
@@ -573,6 +597,8 @@ groups = {"recurrent": {
         (12,), Selections(), "momentum", {"lr": 0.01, "momentum": 0.9}, 13, batch=8),
     "a GRU read at the last real token, by indices from the lengths": last_valid_case(
         *adam, 14),
+    "one-hot of an int64 label input and of an argmax": conditioned_case(
+        "sgd", {"lr": 0.05}, 15),
 }, "einsum": {
     "attention, heads, bilinear, ellipsis and implicit einsums": image_case(
         (24,), Einsums(), *adam, 14),
