@@ -180,11 +180,15 @@ def check(case, tools, directory, steps, precisions):
                if name in initializers and name not in running]
     # The exporter traced one forward pass in training mode, which moved
     # the running statistics it exported: PyTorch starts from those too.
+    # That pass also counted a batch, which ONNX does not carry: MPT's
+    # num_batches_tracked starts at 0, and so does PyTorch's here.
     with torch.no_grad():
         for name, tensor in model.state_dict().items():
             if name in running and name in initializers:
                 tensor.copy_(torch.from_numpy(
                     onnx.numpy_helper.to_array(initializers[name]).copy()))
+            if name.endswith("num_batches_tracked"):
+                tensor.zero_()
     if buffers:
         command.append("--frozen=" + ",".join(buffers))
     status, stderr = run(command, log)

@@ -47,12 +47,11 @@ def load_file(path):
 def evaluate(directory, name, params):
     model_class, _, loss_kind = models.MODELS[name]
     model = model_class()
-    # Every parameter and buffer, but the batch counter of a batch norm,
-    # which only its momentum=None mode reads.
-    missing, unexpected = model.load_state_dict(load_file(params), strict=False)
-    missing = [key for key in missing if not key.endswith("num_batches_tracked")]
-    if missing or unexpected:
-        sys.exit(f"{params}: missing {missing}, unexpected {unexpected}")
+    # Every parameter and buffer, batch norms' batch counters included.
+    try:
+        model.load_state_dict(load_file(params))
+    except RuntimeError as error:
+        sys.exit(f"{params}: {error}")
     model.eval()
     x = torch.from_numpy(np.load(os.path.join(directory, "x_test.npy")))
     y = torch.from_numpy(np.load(os.path.join(directory, "y_test.npy")))

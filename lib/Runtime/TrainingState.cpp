@@ -35,6 +35,9 @@ private:
 struct ExpectedTensor {
   std::string name, stepName;
   const HostTensor *tensor;
+  /// Whether an integer tensor converts (a buffer: PyTorch's state_dict
+  /// holds num_batches_tracked as int64); weights must be floats.
+  bool integersConvert = false;
 };
 
 const NamedTensor *findExpected(const SafetensorsFile &file,
@@ -50,18 +53,20 @@ Status matchTensors(const SafetensorsFile &file,
                     const std::vector<ExpectedTensor> &expected, bool exactType,
                     const std::string &what) {
   MismatchReport report;
-  for (const auto &[name, stepName, tensor] : expected) {
+  for (const auto &[name, stepName, tensor, integersConvert] : expected) {
     if (name != stepName && file.find(name) && file.find(stepName))
       report.add("tensor '" + name + "' is there twice, also as '" + stepName +
                  "'");
-    const NamedTensor *found = findExpected(file, {name, stepName, tensor});
+    const NamedTensor *found =
+        findExpected(file, {name, stepName, tensor, integersConvert});
     if (!found) {
       report.add("missing tensor '" + name + "' (" + tensor->typeString() +
                  ")");
       continue;
     }
-    bool typeOk = exactType ? found->tensor.dtype == tensor->dtype
-                            : isFloatDType(found->tensor.dtype);
+    bool typeOk = exactType
+                      ? found->tensor.dtype == tensor->dtype
+                      : isFloatDType(found->tensor.dtype) || integersConvert;
     if (found->tensor.shape != tensor->shape || !typeOk)
       report.add("tensor '" + name + "' is " + found->tensor.typeString() +
                  ", expected " + tensor->typeString());
@@ -209,9 +214,10 @@ Status TrainingState::loadParams(const SafetensorsFile &file) {
   std::vector<ExpectedTensor> expected;
   std::vector<Slot *> params;
   for (Slot &slot : slots)
-    if (isModelTensor(signature.args[slot.argIndex].role)) {
+    if (Role role = signature.args[slot.argIndex].role; isModelTensor(role)) {
       expected.push_back({tensorName(slot.argIndex),
-                          stepTensorName(slot.argIndex), &slot.current});
+                          stepTensorName(slot.argIndex), &slot.current,
+                          role == Role::Buffer});
       params.push_back(&slot);
     }
   if (Status status =

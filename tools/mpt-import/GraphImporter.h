@@ -135,6 +135,9 @@ public:
   /// The step's buffers (block arguments: running statistics) and the
   /// value each holds after the nodes imported so far have updated it.
   llvm::DenseMap<mlir::Value, mlir::Value> bufferValues;
+  /// The batch counter (PyTorch's `num_batches_tracked`, a buffer) of each
+  /// training batch normalisation, by the name of its running mean.
+  llvm::StringMap<mlir::Value> batchCounters;
 
 private:
   std::string sourcePath;

@@ -198,6 +198,18 @@ llvm::Error importBatchNormalization(GraphImporter &im,
           runningAverage(im, node, buffer->second, batch, momentum, correction);
   };
 
+  // PyTorch's num_batches_tracked: one more batch per training forward
+  // pass of the module.
+  if (updates && node.input_size() > 3) {
+    auto counter = im.batchCounters.find(node.input(3));
+    if (counter != im.batchCounters.end()) {
+      Value &count = im.bufferValues[counter->second];
+      count = mlir::mpt::AddOp::create(
+          im.b, loc, count,
+          scalarConstant(im, node, typeOf(count).getElementType(), 1.0));
+    }
+  }
+
   Value mean, variance;
   if (training) {
     Value batchMean = meanOverBatch(*input);

@@ -75,6 +75,11 @@ public:
 private:
   llvm::Error checkOpset();
   llvm::Error collectParameters();
+  /// A buffer counting the training batches of each batch normalisation
+  /// whose running mean is named like PyTorch's (`bn.running_mean`):
+  /// `bn.num_batches_tracked`, so that the saved state_dict loads into the
+  /// module strictly. It starts at 0; the ONNX model does not carry it.
+  llvm::Error addBatchCounters();
   llvm::Error collectBatchInputs();
   llvm::Error importNodes();
   /// Folds or imports one node (of the graph or of a branch it takes).
@@ -107,6 +112,8 @@ private:
   std::vector<HostConstant> paramValues, bufferValues;
   /// How each buffer starts when no init file gives it: "zeros" or "ones".
   std::vector<llvm::StringRef> bufferInits;
+  /// (running mean, batch counter) source names.
+  std::vector<std::pair<std::string, std::string>> counters;
   llvm::StringSet<> usedNames;
   std::map<std::string, const onnx::TensorProto *> initializers;
   /// Initializer values that are not parameters.
@@ -221,9 +228,34 @@ llvm::Error StepBuilder::collectParameters() {
     params.push_back(std::move(arg));
     paramValues.push_back(std::move(*value));
   }
+  if (llvm::Error error = addBatchCounters())
+    return error;
   if (params.empty())
     return error("the model has no trainable initializer (float tensors of "
                  "rank >= 1 that nodes use); nothing to train");
+  return llvm::Error::success();
+}
+
+llvm::Error StepBuilder::addBatchCounters() {
+  constexpr llvm::StringLiteral mean = "running_mean";
+  size_t statistics = buffers.size();
+  for (size_t index = 0; index < statistics; ++index) {
+    llvm::StringRef name = buffers[index].sourceName;
+    if (!name.ends_with(mean))
+      continue;
+    std::string counter =
+        (name.drop_back(mean.size()) + "num_batches_tracked").str();
+    if (initializers.count(counter) || usedNames.contains(counter))
+      continue;
+    counters.push_back({name.str(), counter});
+    buffers.push_back({counter, uniqueName(counter),
+                       RankedTensorType::get({}, builder.getF32Type())});
+    HostConstant zero;
+    zero.shape = {};
+    zero.floats = {0.0};
+    bufferValues.push_back(std::move(zero));
+    bufferInits.push_back("zeros");
+  }
   return llvm::Error::success();
 }
 
@@ -533,8 +565,12 @@ llvm::Expected<ImportedStep> StepBuilder::build() {
   for (const std::vector<StepArgument> *group : {&params, &buffers, &batch})
     for (const StepArgument &arg : *group) {
       Value value = body->getArgument(index++);
-      if (group == &buffers)
+      if (group == &buffers) {
         importer.bufferValues[value] = value;
+        for (const auto &[mean, counter] : counters)
+          if (counter == arg.sourceName)
+            importer.batchCounters[mean] = value;
+      }
       if (arg.isMask) {
         value = maskOf(value, arg.sourceName);
         importer.integral.insert(value);
