@@ -115,7 +115,32 @@ llvm::Expected<std::optional<double>> clipBound(GraphImporter &im,
   return bound;
 }
 
+/// Clip of integers of the step (`(lengths - 1).clamp(min=0)`): index
+/// arithmetic `max` with the lower bound, then `min` with the upper one.
+llvm::Error importIntegerClip(GraphImporter &im, const onnx::NodeProto &node,
+                              Value integers) {
+  Type element = typeOf(integers).getElementType();
+  Value result = integers;
+  for (auto [index, kind] : {std::pair{1u, mlir::mpt::IndexArithKind::Max},
+                             std::pair{2u, mlir::mpt::IndexArithKind::Min}}) {
+    if (!im.hasInput(node, index))
+      continue;
+    llvm::Expected<Value> bound = integerInput(im, node, index, element);
+    if (!bound)
+      return bound.takeError();
+    llvm::Expected<Value> clipped = indexArith(im, node, kind, result, *bound);
+    if (!clipped)
+      return clipped.takeError();
+    result = *clipped;
+  }
+  im.setResult(node, result);
+  return llvm::Error::success();
+}
+
 llvm::Error importClip(GraphImporter &im, const onnx::NodeProto &node) {
+  if (Value integers = im.lookup(node.input(0));
+      integers && isa<IntegerType>(typeOf(integers).getElementType()))
+    return importIntegerClip(im, node, integers);
   llvm::Expected<std::optional<double>> min = clipBound(im, node, 1, "min");
   if (!min)
     return min.takeError();

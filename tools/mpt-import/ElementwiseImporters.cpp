@@ -36,49 +36,20 @@ broadcastFloatOperands(GraphImporter &im, const onnx::NodeProto &node) {
   return broadcastOperands(im, node, operands->first, operands->second);
 }
 
-/// The first input of `node` that is an integer tensor of the step (data
-/// such as lengths or token ids, or what index arithmetic made of it), or
-/// null.
-Value stepIntegers(GraphImporter &im, const onnx::NodeProto &node) {
-  for (int index = 0; index < node.input_size(); ++index)
-    if (Value value = im.lookup(node.input(index)))
-      if (isa<IntegerType>(typeOf(value).getElementType()))
-        return value;
-  return {};
-}
-
-/// A binary node on integers of the step: `mpt.index_arith`, an operand
-/// known at import time in the element type of `integers`.
+/// A binary node on integers of the step: `mpt.index_arith`.
 llvm::Error importIndexArith(GraphImporter &im, const onnx::NodeProto &node,
                              mlir::mpt::IndexArithKind kind, Value integers) {
   Type element = typeOf(integers).getElementType();
-  SmallVector<Value, 2> operands;
-  for (int index = 0; index < 2; ++index) {
-    if (const HostConstant *known = im.constant(node, index)) {
-      if (known->isFloat())
-        return im.fail(node, "input " + llvm::Twine(index) +
-                                 " is a float constant, but the other input "
-                                 "is an integer tensor of the step");
-      operands.push_back(im.materialize(*known, element, im.loc(node)));
-      continue;
-    }
-    Value value = im.lookup(node.input(index));
-    if (!value || typeOf(value).getElementType() != element)
-      return im.fail(node,
-                     "input " + llvm::Twine(index) + " must be an integer " +
-                         "tensor of the other input's type " +
-                         typeText(typeOf(integers)) + "; found " +
-                         (value ? typeText(value.getType()) : "no value"));
-    operands.push_back(value);
-  }
-  llvm::Expected<Shape> shape = broadcastShape(
-      im, node, typeOf(operands[0]).getShape(), typeOf(operands[1]).getShape());
-  if (!shape)
-    return shape.takeError();
-  im.setResult(node,
-               mlir::mpt::IndexArithOp::create(
-                   im.b, im.loc(node), RankedTensorType::get(*shape, element),
-                   kind, operands[0], operands[1]));
+  llvm::Expected<Value> lhs = integerInput(im, node, 0, element);
+  if (!lhs)
+    return lhs.takeError();
+  llvm::Expected<Value> rhs = integerInput(im, node, 1, element);
+  if (!rhs)
+    return rhs.takeError();
+  llvm::Expected<Value> result = indexArith(im, node, kind, *lhs, *rhs);
+  if (!result)
+    return result.takeError();
+  im.setResult(node, *result);
   return llvm::Error::success();
 }
 

@@ -207,5 +207,47 @@ broadcastOperands(GraphImporter &im, const onnx::NodeProto &node,
   return std::pair{lhs, rhs};
 }
 
+Value stepIntegers(GraphImporter &im, const onnx::NodeProto &node) {
+  for (int index = 0; index < node.input_size(); ++index)
+    if (Value value = im.lookup(node.input(index)))
+      if (isa<IntegerType>(typeOf(value).getElementType()))
+        return value;
+  return {};
+}
+
+llvm::Expected<Value> integerInput(GraphImporter &im,
+                                   const onnx::NodeProto &node, unsigned index,
+                                   Type element) {
+  if (const HostConstant *known = im.constant(node, index)) {
+    if (known->isFloat())
+      return im.fail(node, "input " + llvm::Twine(index) +
+                               " is a float constant, but another input is "
+                               "an integer tensor of the step");
+    return im.materialize(*known, element, im.loc(node));
+  }
+  Value value =
+      im.hasInput(node, index) ? im.lookup(node.input(index)) : Value();
+  if (!value || typeOf(value).getElementType() != element)
+    return im.fail(node, "input " + llvm::Twine(index) +
+                             " must be an integer tensor of element type " +
+                             typeText(element) +
+                             ", as the other inputs; found " +
+                             (value ? typeText(value.getType()) : "none"));
+  return value;
+}
+
+llvm::Expected<Value> indexArith(GraphImporter &im, const onnx::NodeProto &node,
+                                 mlir::mpt::IndexArithKind kind, Value lhs,
+                                 Value rhs) {
+  llvm::Expected<Shape> shape =
+      broadcastShape(im, node, typeOf(lhs).getShape(), typeOf(rhs).getShape());
+  if (!shape)
+    return shape.takeError();
+  return mlir::mpt::IndexArithOp::create(
+      im.b, im.loc(node),
+      RankedTensorType::get(*shape, typeOf(lhs).getElementType()), kind, lhs,
+      rhs);
+}
+
 } // namespace import
 } // namespace mpt

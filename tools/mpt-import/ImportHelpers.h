@@ -11,6 +11,8 @@
 
 #include "GraphImporter.h"
 
+#include "mpt/Dialect/MPT/IR/MPTOps.h"
+
 namespace mpt {
 namespace import {
 
@@ -80,6 +82,23 @@ bool isSumOfSquares(mlir::Value value);
 /// the root.
 mlir::Value rootOfSquares(GraphImporter &im, const onnx::NodeProto &node,
                           mlir::Value sum);
+
+/// The first input of `node` that is an integer tensor of the step (data
+/// such as lengths or token ids, or what index arithmetic made of it), or
+/// null.
+mlir::Value stepIntegers(GraphImporter &im, const onnx::NodeProto &node);
+
+/// Input `index` of a node on integers of the step, of element type
+/// `element`: an integer tensor of the step, or an integer constant.
+llvm::Expected<mlir::Value> integerInput(GraphImporter &im,
+                                         const onnx::NodeProto &node,
+                                         unsigned index, mlir::Type element);
+
+/// `mpt.index_arith` of `kind` on `lhs` and `rhs`, broadcast.
+llvm::Expected<mlir::Value> indexArith(GraphImporter &im,
+                                       const onnx::NodeProto &node,
+                                       mlir::mpt::IndexArithKind kind,
+                                       mlir::Value lhs, mlir::Value rhs);
 
 /// The importers of each group of op types.
 void addElementwiseImporters(llvm::StringMap<OpImporter> &importers);

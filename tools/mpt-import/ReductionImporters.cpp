@@ -196,10 +196,37 @@ Value extremum(GraphImporter &im, const onnx::NodeProto &node,
   return mlir::mpt::SelectOp::create(im.b, loc, lhsWins, lhs, unlessLhs);
 }
 
+/// Max, Min and Sum of integers of the step (`torch.maximum(lengths, 1)`):
+/// index arithmetic, one input after the other.
+llvm::Error importIntegerVariadic(GraphImporter &im,
+                                  const onnx::NodeProto &node, Value integers) {
+  llvm::StringRef op = node.op_type();
+  if (op == "Mean")
+    return im.fail(node, "Mean of integer tensors is not supported; "
+                         "supported: Max, Min and Sum of them");
+  auto kind = op == "Max"   ? mlir::mpt::IndexArithKind::Max
+              : op == "Min" ? mlir::mpt::IndexArithKind::Min
+                            : mlir::mpt::IndexArithKind::Add;
+  Type element = typeOf(integers).getElementType();
+  llvm::Expected<Value> result = integerInput(im, node, 0, element);
+  for (int index = 1; result && index < node.input_size(); ++index) {
+    llvm::Expected<Value> next = integerInput(im, node, index, element);
+    if (!next)
+      return next.takeError();
+    result = indexArith(im, node, kind, *result, *next);
+  }
+  if (!result)
+    return result.takeError();
+  im.setResult(node, *result);
+  return llvm::Error::success();
+}
+
 llvm::Error importVariadic(GraphImporter &im, const onnx::NodeProto &node) {
   llvm::StringRef op = node.op_type();
   if (node.input_size() == 0)
     return im.fail(node, "expected at least one input, found none");
+  if (Value integers = stepIntegers(im, node))
+    return importIntegerVariadic(im, node, integers);
   llvm::Expected<Value> first = im.floatValue(node, 0);
   if (!first)
     return first.takeError();

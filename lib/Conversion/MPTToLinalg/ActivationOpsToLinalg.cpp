@@ -333,6 +333,10 @@ struct IndexArithLowering : OpConversionPattern<IndexArithOp> {
             return arith::SubIOp::create(b, loc, lhs, rhs);
           case IndexArithKind::Mul:
             return arith::MulIOp::create(b, loc, lhs, rhs);
+          case IndexArithKind::Max:
+            return arith::MaxSIOp::create(b, loc, lhs, rhs);
+          case IndexArithKind::Min:
+            return arith::MinSIOp::create(b, loc, lhs, rhs);
           case IndexArithKind::Div:
           case IndexArithKind::Mod:
             break;

@@ -137,9 +137,15 @@ func.func @index_to_float(%m: tensor<4x8xi64>) -> tensor<4x8xbf16> {
 // CHECK:           arith.remsi
 // CHECK:         linalg.generic
 // CHECK:           arith.subi
-func.func @index_arith(%a: tensor<4xi64>, %b: tensor<4xi64>) -> (tensor<4xi64>, tensor<4xi64>, tensor<4xi64>) {
+// CHECK:         linalg.generic
+// CHECK:           arith.maxsi
+// CHECK:         linalg.generic
+// CHECK:           arith.minsi
+func.func @index_arith(%a: tensor<4xi64>, %b: tensor<4xi64>) -> (tensor<4xi64>, tensor<4xi64>, tensor<4xi64>, tensor<4xi64>, tensor<4xi64>) {
   %0 = mpt.index_arith div, %a, %b : tensor<4xi64>, tensor<4xi64> -> tensor<4xi64>
   %1 = mpt.index_arith mod, %a, %b : tensor<4xi64>, tensor<4xi64> -> tensor<4xi64>
   %2 = mpt.index_arith sub, %a, %b : tensor<4xi64>, tensor<4xi64> -> tensor<4xi64>
-  return %0, %1, %2 : tensor<4xi64>, tensor<4xi64>, tensor<4xi64>
+  %3 = mpt.index_arith max, %a, %b : tensor<4xi64>, tensor<4xi64> -> tensor<4xi64>
+  %4 = mpt.index_arith min, %a, %b : tensor<4xi64>, tensor<4xi64> -> tensor<4xi64>
+  return %0, %1, %2, %3, %4 : tensor<4xi64>, tensor<4xi64>, tensor<4xi64>, tensor<4xi64>, tensor<4xi64>
 }

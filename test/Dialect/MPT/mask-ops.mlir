@@ -139,12 +139,16 @@ func.func @select_shapes(%m: tensor<8xf32>, %x: tensor<4x8xf32>) {
 // CHECK-NEXT:    mpt.index_arith add, %arg0, %arg0 : tensor<4xi64>, tensor<4xi64> -> tensor<4xi64>
 // CHECK-NEXT:    mpt.index_arith div, %arg0, %arg1 : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
 // CHECK-NEXT:    mpt.index_arith mod, %arg0, %arg1 : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
+// CHECK-NEXT:    mpt.index_arith max, %arg0, %arg1 : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
+// CHECK-NEXT:    mpt.index_arith min, %arg0, %arg1 : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
 func.func @index_arith(%lengths: tensor<4xi64>, %one: tensor<i64>, %rows: tensor<4x1xi32>, %cols: tensor<6xi32>) {
   %0 = mpt.index_arith sub, %lengths, %one : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
   %1 = mpt.index_arith mul, %rows, %cols : tensor<4x1xi32>, tensor<6xi32> -> tensor<4x6xi32>
   %2 = mpt.index_arith add, %lengths, %lengths : tensor<4xi64>, tensor<4xi64> -> tensor<4xi64>
   %3 = mpt.index_arith div, %lengths, %one : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
   %4 = mpt.index_arith mod, %lengths, %one : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
+  %5 = mpt.index_arith max, %lengths, %one : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
+  %6 = mpt.index_arith min, %lengths, %one : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
   return
 }
 

@@ -341,13 +341,14 @@ class LastValid(nn.Module):
     real token, picked with indices computed from the lengths: by advanced
     indexing (a flat index, `arange(B) * T + lengths - 1`, into the
     flattened outputs), by torch.gather of `lengths - 1` expanded over the
-    features, and a position taken modulo the length and divided by 2."""
+    features, a position taken modulo the length and divided by 2, and
+    positions clamped (Clip) and capped (Min) from the lengths."""
 
     def __init__(self, vocabulary, width):
         super().__init__()
         self.embedding = nn.Embedding(vocabulary, width)
         self.rnn = nn.GRU(width, width, batch_first=True)
-        self.head = nn.Linear(3 * width, 3)
+        self.head = nn.Linear(5 * width, 3)
 
     def forward(self, tokens, lengths):
         outputs, _ = self.rnn(self.embedding(tokens))
@@ -356,7 +357,9 @@ class LastValid(nn.Module):
         gathered = outputs.gather(
             1, (lengths - 1).view(-1, 1, 1).expand(-1, 1, outputs.shape[2])).squeeze(1)
         middle = outputs[rows, torch.div(7 % lengths, 2, rounding_mode="trunc")]
-        return self.head(torch.cat([indexed, gathered, middle], -1))
+        clamped = outputs[rows, (lengths - 3).clamp(min=0, max=4)]
+        capped = outputs[rows, torch.minimum(lengths - 1, torch.full_like(lengths, 3))]
+        return self.head(torch.cat([indexed, gathered, middle, clamped, capped], -1))
 
 
 class Conditioned(nn.Module):

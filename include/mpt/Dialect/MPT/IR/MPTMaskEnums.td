@@ -27,7 +27,9 @@ def MPT_IndexArithKind : I32EnumAttr<"IndexArithKind",
     I32EnumAttrCase<"Sub", 1, "sub">,
     I32EnumAttrCase<"Mul", 2, "mul">,
     I32EnumAttrCase<"Div", 3, "div">,
-    I32EnumAttrCase<"Mod", 4, "mod">]> {
+    I32EnumAttrCase<"Mod", 4, "mod">,
+    I32EnumAttrCase<"Max", 5, "max">,
+    I32EnumAttrCase<"Min", 6, "min">]> {
   let cppNamespace = "::mlir::mpt";
 }
 

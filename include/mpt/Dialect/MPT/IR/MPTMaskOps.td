@@ -75,11 +75,13 @@ def MPT_IndexArithOp : MPT_ForwardOp<"index_arith", "Clear",
     [AllElementTypesMatch<["lhs", "rhs", "result"]>]> {
   let summary = "Elementwise arithmetic of integer tensors";
   let description = [{
-    `add`, `sub`, `mul`, `div` or `mod` of the integer tensors `lhs` and
-    `rhs` elementwise, as signed integers that wrap on overflow, broadcast
+    `add`, `sub`, `mul`, `div`, `mod`, `max` or `min` of the integer tensors
+    `lhs` and `rhs` elementwise, as signed integers that wrap on overflow,
+    broadcast
     to the result's shape by NumPy's rules: indices computed from the data,
     such as the last valid position of each sequence (`lengths - 1`) or a
-    row's offset into a flattened tensor (`arange(B) * T + t`). `div`
+    row's offset into a flattened tensor (`arange(B) * T + t`), clamped
+    (`(lengths - 1).clamp(min=0)`). `div`
     truncates towards zero and `mod` takes the sign of the divisor
     (ONNX's Div and Mod of integers, Python's `%`); a zero divisor gives 0
     rather than a trap (PyTorch raises an error). Integers carry no
