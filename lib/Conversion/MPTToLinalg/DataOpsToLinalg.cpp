@@ -144,6 +144,15 @@ std::pair<Value, Value> normalizeIndex(OpBuilder &b, Location loc, Value raw,
   return {arith::SelectOp::create(b, loc, valid, wrapped, zero), valid};
 }
 
+/// The element of `table` at `coords` where `valid`, else zero: what a
+/// gather reads for an index in or out of range.
+Value readOrZero(OpBuilder &b, Location loc, Value table,
+                 ArrayRef<Value> coords, Value valid) {
+  Value element = tensor::ExtractOp::create(b, loc, table, coords);
+  return arith::SelectOp::create(b, loc, valid, element,
+                                 floatConstant(b, loc, element.getType(), 0.0));
+}
+
 /// The body of a gather's derivative: the accumulator `args[2]` plus the
 /// cotangent `args[1]` (in `accType`) when the index `args[0]`, into a dim
 /// of `size`, points at the element's own position along `axis`.
@@ -189,10 +198,7 @@ struct GatherOpLowering : OpConversionPattern<GatherOp> {
           coords.push_back(row);
           for (int64_t dim = axis + indexRank; dim < rank; ++dim)
             coords.push_back(linalg::IndexOp::create(b, nl, dim));
-          Value element = tensor::ExtractOp::create(b, nl, table, coords);
-          return arith::SelectOp::create(
-              b, nl, valid, element,
-              floatConstant(b, nl, type.getElementType(), 0.0));
+          return readOrZero(b, nl, table, coords, valid);
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -295,10 +301,7 @@ struct GatherElementsOpLowering : OpConversionPattern<GatherElementsOp> {
           for (int64_t dim = 0; dim < rank; ++dim)
             coords.push_back(dim == axis ? row
                                          : linalg::IndexOp::create(b, nl, dim));
-          Value element = tensor::ExtractOp::create(b, nl, input, coords);
-          return arith::SelectOp::create(
-              b, nl, valid, element,
-              floatConstant(b, nl, type.getElementType(), 0.0));
+          return readOrZero(b, nl, input, coords, valid);
         });
     rewriter.replaceOp(op, result);
     return success();

@@ -120,13 +120,20 @@ int64_t GatherOp::getNormalizedAxis() {
   return nonNegativeAxis(getAxis(), getInput().getType().getRank());
 }
 
-LogicalResult GatherOp::verify() {
-  if (failed(verifySameElementType(*this, "result", getResult(), "input",
-                                   getInput())))
+/// What every gather verifies first: the result has the input's element
+/// type and `axis` is one of the input's dims; returns the axis counted
+/// from the start.
+static FailureOr<int64_t> verifyGatherAxis(Operation *op, Value input,
+                                           Value result, int64_t axis) {
+  if (failed(verifySameElementType(op, "result", result, "input", input)))
     return failure();
+  return normalizeAxis(op, axis, tensorType(input).getRank());
+}
+
+LogicalResult GatherOp::verify() {
   ArrayRef<int64_t> input = getInput().getType().getShape();
-  FailureOr<int64_t> axis =
-      normalizeAxis(*this, static_cast<int64_t>(getAxis()), input.size());
+  FailureOr<int64_t> axis = verifyGatherAxis(*this, getInput(), getResult(),
+                                             static_cast<int64_t>(getAxis()));
   if (failed(axis))
     return failure();
   return verifyResultShape(
@@ -180,12 +187,9 @@ int64_t GatherElementsOp::getNormalizedAxis() {
 }
 
 LogicalResult GatherElementsOp::verify() {
-  if (failed(verifySameElementType(*this, "result", getResult(), "input",
-                                   getInput())))
-    return failure();
   ArrayRef<int64_t> input = getInput().getType().getShape();
-  FailureOr<int64_t> axis =
-      normalizeAxis(*this, static_cast<int64_t>(getAxis()), input.size());
+  FailureOr<int64_t> axis = verifyGatherAxis(*this, getInput(), getResult(),
+                                             static_cast<int64_t>(getAxis()));
   if (failed(axis))
     return failure();
   ArrayRef<int64_t> indices = tensorType(getIndices()).getShape();
