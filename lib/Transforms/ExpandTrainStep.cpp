@@ -57,7 +57,8 @@ struct StateArgs {
   SmallVector<unsigned> gradAccumulators;
   std::optional<unsigned> microStep;
   std::optional<unsigned> scale, goodSteps, hysteresisLeft;
-  // The counter that selects the dropout masks, when the step has dropout.
+  // The counter that selects the dropout masks and random numbers, when the
+  // step has random ops.
   std::optional<unsigned> dropoutStep;
   // State the forward pass updates without training it (running
   // statistics).
@@ -74,11 +75,13 @@ SmallVector<StringRef> optimizerStateNames(Attribute optimizer) {
       .Default([](Attribute) { return SmallVector<StringRef>{}; });
 }
 
-/// True when `step` has a dropout op that needs the step's counter.
+/// True when `step` has a random op (dropout, random numbers) that needs
+/// the step's counter.
 bool hasDropout(TrainStepOp step) {
   return step.getBodyBlock()
-      .walk([](DropoutOp op) {
-        return op.getStep() ? WalkResult::advance() : WalkResult::interrupt();
+      .walk([](CountedRandomOpInterface op) {
+        return op.getStepMutable().empty() ? WalkResult::interrupt()
+                                           : WalkResult::advance();
       })
       .wasInterrupted();
 }
@@ -414,8 +417,8 @@ LogicalResult expandTrainStep(TrainStepOp step) {
   lossOp.erase();
   entry->getOperations().splice(entry->end(), body.getOperations());
   if (state.dropoutStep)
-    entry->walk([&](DropoutOp op) {
-      if (!op.getStep())
+    entry->walk([&](CountedRandomOpInterface op) {
+      if (op.getStepMutable().empty())
         op.getStepMutable().assign(entry->getArgument(*state.dropoutStep));
     });
 

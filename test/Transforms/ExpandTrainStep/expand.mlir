@@ -109,3 +109,24 @@ mpt.train_step @dropout params(%w: tensor<4x1xf32>) batch(%x: tensor<8x4xf32>, %
   %l = mpt.mse_loss %q, %y : tensor<8x1xf32>, tensor<8x1xf32>
   mpt.loss %l
 }
+
+// -----
+
+// Random numbers draw from the same counter as dropout: a step with only a
+// random op gets one, and the op its step operand.
+
+// CHECK-LABEL: func.func @noise
+// CHECK-SAME:    %[[C:[a-z0-9]+]]: i32 {mpt.dropout_step}
+// CHECK:         mpt.random_normal %[[C]] {scale = 1.000000e-01 : f64, seed = 4 : i64} : tensor<8x4xf32>
+// CHECK:         mpt.random_uniform %[[C]] {seed = 5 : i64} : tensor<8x1xf32>
+// CHECK:         arith.addi %[[C]], %{{.*}} : i32
+mpt.train_step @noise params(%w: tensor<4x1xf32>) batch(%x: tensor<8x4xf32>, %y: tensor<8x1xf32>)
+    optimizer(#mpt.sgd<lr = 1.000000e-01>) {
+  %n = mpt.random_normal {scale = 0.1 : f64, seed = 4 : i64} : tensor<8x4xf32>
+  %d = mpt.add %x, %n : tensor<8x4xf32>, tensor<8x4xf32>
+  %p = mpt.linear %d, %w : tensor<8x4xf32>, tensor<4x1xf32> -> tensor<8x1xf32>
+  %u = mpt.random_uniform {seed = 5 : i64} : tensor<8x1xf32>
+  %q = mpt.mul %p, %u : tensor<8x1xf32>, tensor<8x1xf32>
+  %l = mpt.mse_loss %q, %y : tensor<8x1xf32>, tensor<8x1xf32>
+  mpt.loss %l
+}

@@ -97,4 +97,20 @@ def MPT_LossOpInterface : OpInterface<"LossOpInterface"> {
   ];
 }
 
+def MPT_CountedRandomOpInterface : OpInterface<"CountedRandomOpInterface"> {
+  let cppNamespace = "::mlir::mpt";
+  let description = [{
+    An op that draws random numbers as a pure function of its seed, an i32
+    step counter operand and each element's position, so that a run is
+    reproducible and the backward pass can redraw what the forward pass
+    drew. Inside an `mpt.train_step` the op has no counter;
+    `--mpt-expand-train-step` passes it the step's random counter, which
+    every step advances, so that each step draws anew.
+  }];
+  let methods = [
+    InterfaceMethod<"Returns the optional i32 step counter operand.",
+      "::mlir::MutableOperandRange", "getStepMutable", (ins)>,
+  ];
+}
+
 #endif // MPT_INTERFACES_TD
