@@ -6,6 +6,10 @@
 // other mpt ops. PyTorch exports Hardtanh, ReLU6 and clamp as Clip,
 // Hardsigmoid as HardSigmoid with alpha 1/6, Hardswish before opset 14 as
 // x * HardSigmoid(x), CELU as Celu, and Hardshrink and Softshrink as Shrink.
+// The ops of later opsets that name what earlier ones spell out are built
+// as those spell them: Gelu (opset 20) as the exact `x * (1 + erf(x /
+// sqrt(2))) / 2` or `mpt.gelu` (its tanh approximation), Mish (opset 18) as
+// `x * tanh(softplus(x))`, Swish (opset 24) as `x * sigmoid(alpha * x)`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -197,6 +201,65 @@ llvm::Error importSoftsign(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
+/// Gelu (opset 20): exact, `x * (1 + erf(x / sqrt(2))) / 2`, as earlier
+/// opsets spell `nn.GELU()`; or its tanh approximation, `mpt.gelu`.
+llvm::Error importGelu(GraphImporter &im, const onnx::NodeProto &node) {
+  std::string approximate = im.stringAttr(node, "approximate", "none");
+  if (approximate == "tanh")
+    return importActivation<mlir::mpt::GeluOp>(im, node);
+  if (approximate != "none")
+    return im.fail(node, "approximate = '" + approximate +
+                             "' is not supported; supported: none, tanh");
+  llvm::Expected<Value> x = im.floatValue(node, 0);
+  if (!x)
+    return x.takeError();
+  Location loc = im.loc(node);
+  Type element = typeOf(*x).getElementType();
+  Value scaled = mlir::mpt::MulOp::create(
+      im.b, loc, *x, scalarConstant(im, node, element, M_SQRT1_2));
+  Value erf = mlir::mpt::ErfOp::create(im.b, loc, scaled);
+  Value shifted = mlir::mpt::AddOp::create(
+      im.b, loc, erf, scalarConstant(im, node, element, 1.0));
+  Value product = mlir::mpt::MulOp::create(im.b, loc, *x, shifted);
+  im.setResult(
+      node, mlir::mpt::MulOp::create(im.b, loc, product,
+                                     scalarConstant(im, node, element, 0.5)));
+  return llvm::Error::success();
+}
+
+/// Mish (opset 18): `x * tanh(softplus(x))`, as PyTorch spells `nn.Mish`
+/// before it.
+llvm::Error importMish(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> x = im.floatValue(node, 0);
+  if (!x)
+    return x.takeError();
+  Location loc = im.loc(node);
+  Value softplus = mlir::mpt::SoftplusOp::create(im.b, loc, *x);
+  Value tanh = mlir::mpt::TanhOp::create(im.b, loc, softplus);
+  im.setResult(node, mlir::mpt::MulOp::create(im.b, loc, *x, tanh));
+  return llvm::Error::success();
+}
+
+/// Swish (opset 24): `x * sigmoid(alpha * x)`, PyTorch's SiLU for alpha 1.
+llvm::Error importSwish(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> x = im.floatValue(node, 0);
+  if (!x)
+    return x.takeError();
+  double alpha = im.floatAttr(node, "alpha", 1.0);
+  if (!std::isfinite(alpha))
+    return im.fail(node, "alpha is " + std::to_string(alpha) +
+                             "; expected a finite number");
+  Location loc = im.loc(node);
+  Value scaled = *x;
+  if (alpha != 1.0)
+    scaled = mlir::mpt::MulOp::create(
+        im.b, loc, *x,
+        scalarConstant(im, node, typeOf(*x).getElementType(), alpha));
+  Value gate = mlir::mpt::SigmoidOp::create(im.b, loc, scaled);
+  im.setResult(node, mlir::mpt::MulOp::create(im.b, loc, *x, gate));
+  return llvm::Error::success();
+}
+
 } // namespace
 
 void addActivationImporters(llvm::StringMap<OpImporter> &importers) {
@@ -209,6 +272,9 @@ void addActivationImporters(llvm::StringMap<OpImporter> &importers) {
   importers["Clip"] = importClip;
   importers["PRelu"] = importPRelu;
   importers["Softsign"] = importSoftsign;
+  importers["Gelu"] = importGelu;
+  importers["Mish"] = importMish;
+  importers["Swish"] = importSwish;
   importers["Softplus"] = [](GraphImporter &im, const onnx::NodeProto &node) {
     return importActivation<mlir::mpt::SoftplusOp>(im, node);
   };

@@ -100,7 +100,8 @@ bool isLogical(const std::string &op) {
 
 bool isElementwiseBinary(const std::string &op) {
   return op == "Add" || op == "Sub" || op == "Mul" || op == "Div" ||
-         op == "Pow" || isComparison(op) || isLogical(op);
+         op == "Pow" || op == "Max" || op == "Min" || op == "Mod" ||
+         isComparison(op) || isLogical(op);
 }
 
 /// `x op y` for a comparison or logical `op`, in the type both have.
@@ -117,6 +118,35 @@ template <typename T> bool holds(const std::string &op, T x, T y) {
     return x >= y;
   bool p = x != 0, q = y != 0;
   return op == "And" ? p && q : op == "Or" ? p || q : p != q;
+}
+
+/// The host function of a unary elementwise op folded on known values
+/// (positions and distances computed in the forward pass, as relative
+/// position buckets are), in double precision.
+std::optional<double (*)(double)> unaryFunction(const std::string &op) {
+  static const llvm::StringMap<double (*)(double)> functions = {
+      {"Sqrt", [](double x) { return std::sqrt(x); }},
+      {"Neg", [](double x) { return -x; }},
+      {"Reciprocal", [](double x) { return 1.0 / x; }},
+      {"Abs", [](double x) { return std::fabs(x); }},
+      {"Floor", [](double x) { return std::floor(x); }},
+      {"Ceil", [](double x) { return std::ceil(x); }},
+      // Half to even, as ONNX's Round and torch.round.
+      {"Round", [](double x) { return std::nearbyint(x); }},
+      {"Sign", [](double x) { return double((x > 0) - (x < 0)); }},
+      {"Exp", [](double x) { return std::exp(x); }},
+      {"Log", [](double x) { return std::log(x); }},
+      {"Sin", [](double x) { return std::sin(x); }},
+      {"Cos", [](double x) { return std::cos(x); }},
+      {"Tanh", [](double x) { return std::tanh(x); }},
+      {"Erf", [](double x) { return std::erf(x); }},
+      {"Sigmoid", [](double x) { return 1.0 / (1.0 + std::exp(-x)); }},
+      {"Relu", [](double x) { return x > 0 ? x : 0.0; }},
+  };
+  auto it = functions.find(op);
+  if (it == functions.end())
+    return std::nullopt;
+  return it->second;
 }
 
 /// A binary op on two known tensors with broadcasting.
@@ -153,6 +183,9 @@ foldBinary(const GraphImporter &importer, const onnx::NodeProto &node,
                      : op == "Sub" ? x - y
                      : op == "Mul" ? x * y
                      : op == "Div" ? x / y
+                     : op == "Max" ? std::fmax(x, y)
+                     : op == "Min" ? std::fmin(x, y)
+                     : op == "Mod" ? std::fmod(x, y)
                                    : std::pow(x, y);
       if (!comparison && !result.isFloat() &&
           !(value >= -0x1p63 && value < 0x1p63))
@@ -166,9 +199,23 @@ foldBinary(const GraphImporter &importer, const onnx::NodeProto &node,
       continue;
     }
     int64_t x = a.intAt(ia), y = b.intAt(ib), value = 0;
-    if (op == "Div" && y == 0)
+    if ((op == "Div" || op == "Mod") && y == 0)
       return importer.fail(node, "integer division of " + llvm::Twine(x) +
                                      " by zero");
+    if (op == "Max" || op == "Min") {
+      result.ints.push_back(op == "Max" ? std::max(x, y) : std::min(x, y));
+      continue;
+    }
+    if (op == "Mod") {
+      // The remainder takes the divisor's sign (fmod = 0) or the
+      // dividend's (fmod = 1).
+      int64_t remainder = y == -1 ? 0 : x % y;
+      if (!importer.intAttr(node, "fmod", 0) && remainder != 0 &&
+          (remainder < 0) != (y < 0))
+        remainder += y;
+      result.ints.push_back(remainder);
+      continue;
+    }
     bool overflow = op == "Add"   ? llvm::AddOverflow(x, y, value)
                     : op == "Sub" ? llvm::SubOverflow(x, y, value)
                     : op == "Mul" ? llvm::MulOverflow(x, y, value)
@@ -231,8 +278,17 @@ mpt::import::foldConstantNode(GraphImporter &importer,
                       makeInts({static_cast<int64_t>(values.size())}, values));
       return true;
     }
-    return importer.fail(node, "supported: the value, value_float, value_int "
-                               "and value_ints attributes");
+    if (const onnx::AttributeProto *fs =
+            importer.attribute(node, "value_floats")) {
+      HostConstant value;
+      value.shape = {static_cast<int64_t>(fs->floats_size())};
+      value.floats.assign(fs->floats().begin(), fs->floats().end());
+      importer.define(node.output(0), value);
+      return true;
+    }
+    return importer.fail(node, "supported: the value, value_float, "
+                               "value_floats, value_int and value_ints "
+                               "attributes");
   }
 
   // Shape needs only the static type of its input.
@@ -251,6 +307,17 @@ mpt::import::foldConstantNode(GraphImporter &importer,
                               type.getShape().begin() + std::max(start, end));
     importer.define(node.output(0),
                     makeInts({static_cast<int64_t>(dims.size())}, dims));
+    return true;
+  }
+
+  // So does Size, the element count.
+  if (op == "Size") {
+    llvm::Expected<mlir::Value> input =
+        importer.value(node, 0, importer.b.getF32Type());
+    if (!input)
+      return input.takeError();
+    auto type = mlir::cast<mlir::RankedTensorType>(input->getType());
+    importer.define(node.output(0), makeInts({}, {type.getNumElements()}));
     return true;
   }
 
@@ -284,17 +351,25 @@ mpt::import::foldConstantNode(GraphImporter &importer,
       return false;
     return define(std::move(**value));
   }
-  if (op == "Sqrt" || op == "Neg" || op == "Reciprocal") {
+  if (std::optional<double (*)(double)> function = unaryFunction(op)) {
     HostConstant value = first;
-    if (!value.isFloat() && op != "Neg")
+    bool exact = op == "Neg" || op == "Abs" || op == "Floor" || op == "Ceil" ||
+                 op == "Round" || op == "Sign";
+    if (!value.isFloat() && !exact)
       return false;
     for (int64_t i = 0; i < value.numElements(); ++i) {
-      if (value.isFloat())
-        value.floats[i] = op == "Sqrt"  ? std::sqrt(value.floats[i])
-                          : op == "Neg" ? -value.floats[i]
-                                        : 1.0 / value.floats[i];
-      else if (llvm::SubOverflow(int64_t(0), value.ints[i], value.ints[i]))
-        return importer.fail(node, "Neg of " + llvm::Twine(first.ints[i]) +
+      if (value.isFloat()) {
+        value.floats[i] = (*function)(value.floats[i]);
+        continue;
+      }
+      if (op == "Sign") {
+        value.ints[i] = (value.ints[i] > 0) - (value.ints[i] < 0);
+        continue;
+      }
+      int64_t &x = value.ints[i];
+      if ((op == "Neg" || (op == "Abs" && x < 0)) &&
+          llvm::SubOverflow(int64_t(0), x, x))
+        return importer.fail(node, op + " of " + llvm::Twine(first.ints[i]) +
                                        " overflows int64");
     }
     return define(value);

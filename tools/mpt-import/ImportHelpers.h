@@ -112,6 +112,7 @@ void addEinsumImporters(llvm::StringMap<OpImporter> &importers);
 void addReductionImporters(llvm::StringMap<OpImporter> &importers);
 void addMatrixImporters(llvm::StringMap<OpImporter> &importers);
 void addSelectionImporters(llvm::StringMap<OpImporter> &importers);
+void addRandomImporters(llvm::StringMap<OpImporter> &importers);
 
 } // namespace import
 } // namespace mpt

@@ -111,6 +111,10 @@ llvm::Error importGemm(GraphImporter &im, const onnx::NodeProto &node) {
 // Normalisation
 //===----------------------------------------------------------------------===//
 
+/// LayerNormalization over the dims from `axis` on: over the last dim, an
+/// mpt.layer_norm; over several (PyTorch's `LayerNorm((H, W))`), the same
+/// between reshapes that merge the normalised dims into one and split them
+/// again, the scale and bias reshaped alike.
 llvm::Error importLayerNormalization(GraphImporter &im,
                                      const onnx::NodeProto &node) {
   for (int index = 1; index < node.output_size(); ++index)
@@ -122,39 +126,50 @@ llvm::Error importLayerNormalization(GraphImporter &im,
   RankedTensorType type = typeOf(*input);
   if (type.getRank() == 0)
     return im.fail(node, "a rank-0 input is not supported; supported: the "
-                         "normalisation of the last dim");
-  int64_t axis = im.intAttr(node, "axis", -1);
-  if (axis != -1 && axis != type.getRank() - 1)
-    return im.fail(node, "axis " + llvm::Twine(axis) +
-                             " is not supported; supported: the last dim");
+                         "normalisation of its trailing dims");
+  llvm::Expected<int64_t> axis =
+      normalizeAxis(im, node, im.intAttr(node, "axis", -1), type.getRank());
+  if (!axis)
+    return axis.takeError();
+  ArrayRef<int64_t> shape = type.getShape();
+  Shape normalised(shape.drop_front(*axis)), merged(shape.take_front(*axis));
+  int64_t width = 1;
+  for (int64_t dim : normalised)
+    width *= dim;
+  merged.push_back(width);
   Type element = type.getElementType();
-  llvm::Expected<Value> scale = im.value(node, 1, element);
-  if (!scale)
-    return scale.takeError();
-  Value bias;
-  if (im.hasInput(node, 2)) {
-    llvm::Expected<Value> value = im.value(node, 2, element);
+  Location loc = im.loc(node);
+  SmallVector<Value, 2> affine;
+  for (auto [index, name] : {std::pair{1u, "scale"}, {2u, "bias"}}) {
+    if (!im.hasInput(node, index)) {
+      HostConstant zeros;
+      zeros.shape = {width};
+      zeros.floats.assign(width, 0.0);
+      affine.push_back(im.materialize(zeros, element, loc));
+      continue;
+    }
+    llvm::Expected<Value> value = im.value(node, index, element);
     if (!value)
       return value.takeError();
-    bias = *value;
-  } else {
-    HostConstant zeros;
-    zeros.shape = {type.getShape().back()};
-    zeros.floats.assign(type.getShape().back(), 0.0);
-    bias = im.materialize(zeros, element, im.loc(node));
+    // Broadcastable to the normalised dims (unidirectionally).
+    ArrayRef<int64_t> given = typeOf(*value).getShape();
+    bool fits = given.size() <= normalised.size();
+    for (size_t i = 1; fits && i <= given.size(); ++i)
+      fits = given[given.size() - i] == 1 ||
+             given[given.size() - i] == normalised[normalised.size() - i];
+    if (!fits)
+      return im.fail(
+          node, llvm::Twine("the ") + name + " has shape " + shapeText(given) +
+                    "; expected " + shapeText(normalised) +
+                    ", the normalised dims of the input " + shapeText(shape));
+    affine.push_back(
+        reshape(im, node, broadcastTo(im, node, *value, normalised), {width}));
   }
-  int64_t width = type.getShape().back();
-  for (auto [name, value] : {std::pair{"scale", *scale}, {"bias", bias}})
-    if (typeOf(value).getShape() != ArrayRef<int64_t>(width))
-      return im.fail(node, llvm::Twine("the ") + name + " has shape " +
-                               shapeText(typeOf(value).getShape()) +
-                               "; expected [" + llvm::Twine(width) +
-                               "], the last dim of the input " +
-                               shapeText(type.getShape()));
-  im.setResult(node,
-               mlir::mpt::LayerNormOp::create(
-                   im.b, im.loc(node), type, *input, *scale, bias,
-                   im.b.getF64FloatAttr(im.floatAttr(node, "epsilon", 1e-5))));
+  Value x = reshape(im, node, *input, merged);
+  Value result = mlir::mpt::LayerNormOp::create(
+      im.b, loc, typeOf(x), x, affine[0], affine[1],
+      im.b.getF64FloatAttr(im.floatAttr(node, "epsilon", 1e-5)));
+  im.setResult(node, reshape(im, node, result, shape));
   return llvm::Error::success();
 }
 

@@ -9,7 +9,9 @@
 // normalises with them (`mpt.mode_select`). In inference mode they are the
 // constants the normalisation uses. InstanceNormalization (PyTorch's
 // InstanceNorm1d/2d and, around a reshape to groups, GroupNorm) normalises
-// each sample's channel over its spatial dims. Built from existing ops, so
+// each sample's channel over its spatial dims; GroupNormalization (opset
+// 18) each group of channels over them; RMSNormalization (opset 23) divides
+// by the root mean square of the trailing dims. Built from existing ops, so
 // the differentiation and the mixed-precision classes are theirs.
 //
 //===----------------------------------------------------------------------===//
@@ -44,6 +46,51 @@ Value expandTo(GraphImporter &im, const onnx::NodeProto &node, Value value,
 Value perChannel(GraphImporter &im, const onnx::NodeProto &node, Value value,
                  ArrayRef<int64_t> shape) {
   return expandTo(im, node, value, shape, /*withBatch=*/false);
+}
+
+/// `x` ([N, C, ...], rank >= 3) normalised per (sample, channel) with the
+/// mean and biased variance over its trailing dims: `(x - mean) /
+/// sqrt(variance + epsilon)`.
+Value normalizeTrailing(GraphImporter &im, const onnx::NodeProto &node, Value x,
+                        double epsilon) {
+  Location loc = im.loc(node);
+  RankedTensorType type = typeOf(x);
+  ArrayRef<int64_t> shape = type.getShape();
+  RankedTensorType statType = type.clone({shape[0], shape[1]});
+  SmallVector<int64_t> trailing;
+  for (int64_t dim = 2; dim < type.getRank(); ++dim)
+    trailing.push_back(dim);
+  auto mean = [&](Value value) -> Value {
+    return mlir::mpt::ReduceMeanOp::create(
+        im.b, loc, statType, value, im.b.getDenseI64ArrayAttr(trailing), false);
+  };
+  // A [N, C] statistic broadcast back over the trailing dims.
+  auto perSample = [&](Value value) {
+    return expandTo(im, node, value, shape, /*withBatch=*/true);
+  };
+  Value centered =
+      mlir::mpt::SubOp::create(im.b, loc, type, x, perSample(mean(x)));
+  Value variance =
+      mean(mlir::mpt::MulOp::create(im.b, loc, type, centered, centered));
+  Value deviation = mlir::mpt::SqrtOp::create(
+      im.b, loc,
+      mlir::mpt::AddOp::create(
+          im.b, loc, statType, variance,
+          scalarConstant(im, node, type.getElementType(), epsilon)));
+  return mlir::mpt::DivOp::create(im.b, loc, type, centered,
+                                  perSample(deviation));
+}
+
+/// `x * scale + bias` with the per-channel scale and bias ([C]) broadcast
+/// to `x` ([N, C, ...]).
+Value scaleAndShift(GraphImporter &im, const onnx::NodeProto &node, Value x,
+                    Value scale, Value bias) {
+  Location loc = im.loc(node);
+  RankedTensorType type = typeOf(x);
+  Value scaled = mlir::mpt::MulOp::create(
+      im.b, loc, type, x, perChannel(im, node, scale, type.getShape()));
+  return mlir::mpt::AddOp::create(im.b, loc, type, scaled,
+                                  perChannel(im, node, bias, type.getShape()));
 }
 
 /// Input `index`, a per-channel value `name` for the input of `type`: [C].
@@ -265,7 +312,6 @@ llvm::Error importInstanceNormalization(GraphImporter &im,
     return im.fail(node, "the input " + shapeText(shape) +
                              " must have rank >= 3 (batch, channels, "
                              "spatial dims...)");
-  Type element = type.getElementType();
   SmallVector<Value, 2> affine;
   for (auto [index, name] : {std::pair{1, "scale"}, {2, "bias"}}) {
     llvm::Expected<Value> value = channelInput(im, node, index, name, type);
@@ -276,35 +322,126 @@ llvm::Error importInstanceNormalization(GraphImporter &im,
   llvm::Expected<double> epsilon = epsilonAttr(im, node);
   if (!epsilon)
     return epsilon.takeError();
+  im.setResult(node,
+               scaleAndShift(im, node,
+                             normalizeTrailing(im, node, *input, *epsilon),
+                             affine[0], affine[1]));
+  return llvm::Error::success();
+}
 
+/// GroupNormalization (opset 18, PyTorch's GroupNorm): each sample's
+/// channels in `num_groups` groups, each group normalised with the mean and
+/// biased variance over its channels and spatial dims, then scaled and
+/// shifted per channel (opset 21) or per group (opset 18's scale and bias
+/// of [G]).
+llvm::Error importGroupNormalization(GraphImporter &im,
+                                     const onnx::NodeProto &node) {
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  RankedTensorType type = typeOf(*input);
+  ArrayRef<int64_t> shape = type.getShape();
+  if (shape.size() < 2)
+    return im.fail(node, "the input " + shapeText(shape) +
+                             " must have rank >= 2 (batch, channels, "
+                             "spatial dims...)");
+  int64_t channels = shape[1];
+  int64_t groups = im.intAttr(node, "num_groups", 0);
+  if (groups <= 0 || channels % groups != 0)
+    return im.fail(node, "num_groups = " + llvm::Twine(groups) +
+                             " must be positive and divide the " +
+                             llvm::Twine(channels) + " channels");
+  llvm::Expected<double> epsilon = epsilonAttr(im, node);
+  if (!epsilon)
+    return epsilon.takeError();
+  Type element = type.getElementType();
   Location loc = im.loc(node);
-  RankedTensorType statType = type.clone({shape[0], shape[1]});
-  SmallVector<int64_t> spatial;
-  for (int64_t dim = 2; dim < static_cast<int64_t>(shape.size()); ++dim)
-    spatial.push_back(dim);
-  auto spatialMean = [&](Value value) -> Value {
-    return mlir::mpt::ReduceMeanOp::create(
-        im.b, loc, statType, value, im.b.getDenseI64ArrayAttr(spatial), false);
-  };
-  // A [N, C] statistic broadcast back over the spatial dims.
-  auto perSample = [&](Value value) {
-    return expandTo(im, node, value, shape, /*withBatch=*/true);
-  };
-  Value centered = mlir::mpt::SubOp::create(im.b, loc, type, *input,
-                                            perSample(spatialMean(*input)));
-  Value variance = spatialMean(
-      mlir::mpt::MulOp::create(im.b, loc, type, centered, centered));
-  Value deviation = mlir::mpt::SqrtOp::create(
-      im.b, loc,
-      mlir::mpt::AddOp::create(im.b, loc, statType, variance,
-                               scalarConstant(im, node, element, *epsilon)));
+  // Scale and bias per channel, or per group (repeated over its channels).
+  SmallVector<Value, 2> affine;
+  for (auto [index, name] : {std::pair{1, "scale"}, {2, "bias"}}) {
+    llvm::Expected<Value> value = im.value(node, index, element);
+    if (!value)
+      return value.takeError();
+    ArrayRef<int64_t> given = typeOf(*value).getShape();
+    if (given == ArrayRef<int64_t>{groups} && groups != channels &&
+        im.opsetVersion < 21) {
+      Value repeated = mlir::mpt::BroadcastOp::create(
+          im.b, loc, type.clone({groups, channels / groups}), *value,
+          im.b.getDenseI64ArrayAttr({1}));
+      affine.push_back(reshape(im, node, repeated, {channels}));
+    } else if (given == ArrayRef<int64_t>{channels}) {
+      affine.push_back(*value);
+    } else {
+      std::string expected = "[" + std::to_string(channels) + "], the channels";
+      if (im.opsetVersion < 21)
+        expected += ", or [" + std::to_string(groups) + "], the groups,";
+      return im.fail(node, "the " + llvm::Twine(name) + " " + shapeText(given) +
+                               " must be " + expected + " of the input " +
+                               shapeText(shape));
+    }
+  }
+  int64_t perGroup = channels / groups;
+  for (int64_t dim : shape.drop_front(2))
+    perGroup *= dim;
+  Value grouped = reshape(im, node, *input, {shape[0], groups, perGroup});
   Value normalised =
-      mlir::mpt::DivOp::create(im.b, loc, type, centered, perSample(deviation));
-  Value scaled = mlir::mpt::MulOp::create(
-      im.b, loc, type, normalised, perChannel(im, node, affine[0], shape));
-  im.setResult(
-      node, mlir::mpt::AddOp::create(im.b, loc, type, scaled,
-                                     perChannel(im, node, affine[1], shape)));
+      reshape(im, node, normalizeTrailing(im, node, grouped, *epsilon), shape);
+  im.setResult(node, scaleAndShift(im, node, normalised, affine[0], affine[1]));
+  return llvm::Error::success();
+}
+
+/// RMSNormalization (opset 23, PyTorch's RMSNorm): `x / sqrt(mean(x^2) +
+/// epsilon) * scale`, the mean over the dims from `axis` on, the scale
+/// broadcast to the input.
+llvm::Error importRMSNormalization(GraphImporter &im,
+                                   const onnx::NodeProto &node) {
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  RankedTensorType type = typeOf(*input);
+  int64_t rank = type.getRank();
+  llvm::Expected<int64_t> axis =
+      normalizeAxis(im, node, im.intAttr(node, "axis", -1), rank);
+  if (!axis)
+    return axis.takeError();
+  llvm::Expected<double> epsilon = epsilonAttr(im, node);
+  if (!epsilon)
+    return epsilon.takeError();
+  llvm::Expected<Value> scale = im.value(node, 1, type.getElementType());
+  if (!scale)
+    return scale.takeError();
+  Location loc = im.loc(node);
+  Shape kept(type.getShape());
+  SmallVector<int64_t> dims;
+  for (int64_t dim = *axis; dim < rank; ++dim) {
+    dims.push_back(dim);
+    kept[dim] = 1;
+  }
+  RankedTensorType statType = type.clone(kept);
+  Value square = mlir::mpt::MulOp::create(im.b, loc, *input, *input);
+  Value mean = mlir::mpt::ReduceMeanOp::create(
+      im.b, loc, statType, square, im.b.getDenseI64ArrayAttr(dims), true);
+  Value root = mlir::mpt::SqrtOp::create(
+      im.b, loc,
+      mlir::mpt::AddOp::create(
+          im.b, loc, mean,
+          scalarConstant(im, node, type.getElementType(), *epsilon)));
+  Value normalised = mlir::mpt::DivOp::create(
+      im.b, loc, *input, broadcastTo(im, node, root, type.getShape()));
+  llvm::Expected<Shape> result =
+      broadcastShape(im, node, type.getShape(), typeOf(*scale).getShape());
+  if (!result)
+    return result.takeError();
+  if (*result != Shape(type.getShape()))
+    return im.fail(node, "the scale " + shapeText(typeOf(*scale).getShape()) +
+                             " must broadcast to the input " +
+                             shapeText(type.getShape()));
+  llvm::Expected<std::pair<Value, Value>> operands =
+      broadcastOperands(im, node, normalised, *scale);
+  if (!operands)
+    return operands.takeError();
+  im.setResult(node, mlir::mpt::MulOp::create(im.b, loc, operands->first,
+                                              operands->second));
   return llvm::Error::success();
 }
 
@@ -313,6 +450,8 @@ llvm::Error importInstanceNormalization(GraphImporter &im,
 void addNormalizationImporters(llvm::StringMap<OpImporter> &importers) {
   importers["BatchNormalization"] = importBatchNormalization;
   importers["InstanceNormalization"] = importInstanceNormalization;
+  importers["GroupNormalization"] = importGroupNormalization;
+  importers["RMSNormalization"] = importRMSNormalization;
 }
 
 } // namespace import

@@ -21,6 +21,7 @@ const llvm::StringMap<OpImporter> &opImporters() {
     addReductionImporters(table);
     addMatrixImporters(table);
     addSelectionImporters(table);
+    addRandomImporters(table);
     return table;
   }();
   return importers;
@@ -30,9 +31,9 @@ std::string supportedOpTypes() {
   llvm::SmallVector<std::string> names;
   for (const auto &entry : opImporters())
     names.push_back(entry.getKey().str());
-  // Folded on the host, or (If) taken by the builder of the step.
-  for (const char *folded :
-       {"Constant", "Shape", "ConstantOfShape", "Range", "If"})
+  // Folded on the host, or (If, CastLike) taken by the builder of the step.
+  for (const char *folded : {"Constant", "Shape", "Size", "ConstantOfShape",
+                             "Range", "If", "CastLike"})
     names.push_back(folded);
   llvm::sort(names);
   names.erase(llvm::unique(names), names.end());

@@ -50,14 +50,38 @@ llvm::Expected<ResizeTarget> resizeTarget(GraphImporter &im,
                              : "it has neither scales nor sizes");
   const HostConstant &given = byScales ? *scales : *sizes;
   const char *what = byScales ? "scales" : "sizes";
-  if (given.numElements() != static_cast<int64_t>(shape.size()))
+  // Opset 18: the scales or sizes may name a subset of the dims.
+  int64_t rank = shape.size();
+  std::vector<int64_t> axes;
+  if (std::optional<std::vector<int64_t>> named = im.intsAttr(node, "axes")) {
+    axes = *named;
+    if (llvm::Error error = normalizeDistinctAxes(im, node, axes, rank))
+      return std::move(error);
+  } else {
+    for (int64_t dim = 0; dim < rank; ++dim)
+      axes.push_back(dim);
+  }
+  if (given.numElements() != static_cast<int64_t>(axes.size()))
     return im.fail(node, "it has " + std::to_string(given.numElements()) + " " +
-                             what + " for an input of rank " +
-                             std::to_string(shape.size()));
+                             what + " for " + std::to_string(axes.size()) +
+                             " resized dims of an input of rank " +
+                             std::to_string(rank));
+  std::string policy =
+      im.stringAttr(node, "keep_aspect_ratio_policy", "stretch");
+  if (!byScales && policy != "stretch")
+    return im.fail(node, "keep_aspect_ratio_policy = '" + policy +
+                             "' is not supported; supported: stretch");
   for (auto [dim, in] : llvm::enumerate(shape)) {
-    double scale = byScales ? given.floatAt(dim) : 0.0;
+    auto position = llvm::find(axes, static_cast<int64_t>(dim));
+    if (position == axes.end()) {
+      target.sizes.push_back(in);
+      target.scales.push_back(1.0);
+      continue;
+    }
+    int64_t index = position - axes.begin();
+    double scale = byScales ? given.floatAt(index) : 0.0;
     double size = byScales ? std::floor(in * scale)
-                           : static_cast<double>(given.intAt(dim));
+                           : static_cast<double>(given.intAt(index));
     if (!(size >= 1.0) || size > kMaxResizedDim || (byScales && !(scale > 0)))
       return im.fail(node, "dim " + std::to_string(dim) + " of " +
                                std::to_string(in) + " would become " +
@@ -81,6 +105,10 @@ double sourceCoordinate(llvm::StringRef mode, int64_t i, int64_t in,
     source = i / scale;
   else if (mode == "pytorch_half_pixel" && out == 1)
     source = 0.0;
+  else if (mode == "half_pixel_symmetric")
+    // Opset 19: half-pixel coordinates, centred when the output size was
+    // rounded down from `in * scale`.
+    source = in / 2.0 * (1.0 - out / (in * scale)) + (i + 0.5) / scale - 0.5;
   else
     source = (i + 0.5) / scale - 0.5;
   return std::min(std::max(source, 0.0), static_cast<double>(in - 1));
@@ -98,12 +126,14 @@ llvm::Expected<Value> repeatNearest(GraphImporter &im,
   // coordinates floored, and with half-pixel ones, (i + 0.5) / k - 0.5,
   // which lie within 0.5 of it, whatever the rounding.
   if (mode != "half_pixel" && mode != "pytorch_half_pixel" &&
+      mode != "half_pixel_symmetric" &&
       !(mode == "asymmetric" && nearest == "floor"))
     return im.fail(node, "nearest resizing with coordinate_transformation_"
                          "mode '" +
                              mode + "' and nearest_mode '" + nearest +
                              "' is not supported; supported: half_pixel, "
-                             "pytorch_half_pixel, or asymmetric with floor");
+                             "pytorch_half_pixel, half_pixel_symmetric, or "
+                             "asymmetric with floor");
   ArrayRef<int64_t> shape = typeOf(input).getShape();
   Shape repeated;
   SmallVector<int64_t> inserted;
@@ -139,13 +169,15 @@ llvm::Expected<Value> interpolateLinear(GraphImporter &im,
   std::string mode =
       im.stringAttr(node, "coordinate_transformation_mode", "half_pixel");
   if (mode != "half_pixel" && mode != "pytorch_half_pixel" &&
-      mode != "align_corners" && mode != "asymmetric")
+      mode != "half_pixel_symmetric" && mode != "align_corners" &&
+      mode != "asymmetric")
     return im.fail(node, "linear resizing with coordinate_transformation_"
                          "mode '" +
                              mode +
                              "' is not supported; supported: "
                              "half_pixel, pytorch_half_pixel, "
-                             "align_corners, asymmetric");
+                             "half_pixel_symmetric, align_corners, "
+                             "asymmetric");
   if (!elementCount(target.sizes))
     return im.fail(node,
                    "its output " + shapeText(target.sizes) + " is too large");
@@ -206,6 +238,11 @@ llvm::Error importResize(GraphImporter &im, const onnx::NodeProto &node) {
       resizeTarget(im, node, typeOf(*input).getShape());
   if (!target)
     return target.takeError();
+  // Opset 18's antialiasing widens the filter of a linear downsampling.
+  if (mode == "linear" && im.intAttr(node, "antialias", 0) &&
+      llvm::any_of(target->scales, [](double scale) { return scale < 1.0; }))
+    return im.fail(node, "antialias = 1 with a linear downsampling is not "
+                         "supported; supported: antialias = 0, or upsampling");
   llvm::Expected<Value> result =
       mode == "nearest" ? repeatNearest(im, node, *input, *target)
                         : interpolateLinear(im, node, *input, *target);

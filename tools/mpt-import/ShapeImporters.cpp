@@ -289,7 +289,8 @@ llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
 }
 
 /// torch.split and torch.chunk: one slice per output along the axis, of the
-/// given sizes or, without them, equal parts.
+/// given sizes, of ceil(size / num_outputs) (opset 18) or, without either,
+/// equal parts.
 llvm::Error importSplit(GraphImporter &im, const onnx::NodeProto &node) {
   llvm::Expected<Value> input = im.floatValue(node, 0);
   if (!input)
@@ -310,6 +311,16 @@ llvm::Error importSplit(GraphImporter &im, const onnx::NodeProto &node) {
   } else if (std::optional<std::vector<int64_t>> split =
                  im.intsAttr(node, "split")) {
     sizes = *split;
+  } else if (const onnx::AttributeProto *count =
+                 im.attribute(node, "num_outputs")) {
+    // Opset 18: parts of ceil(size / n), the last one smaller.
+    if (count->i() != parts)
+      return im.fail(node, "num_outputs is " + llvm::Twine(count->i()) +
+                               " but the node has " + llvm::Twine(parts) +
+                               " outputs");
+    int64_t part = (size + parts - 1) / parts;
+    for (int64_t start = 0; start < size; start += part)
+      sizes.push_back(std::min(part, size - start));
   } else {
     if (size % parts != 0)
       return im.fail(node, "dim " + llvm::Twine(*axis) + " of size " +
@@ -345,23 +356,22 @@ llvm::Error importSplit(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
-/// Constant padding: PyTorch exports an average pool that counts its
-/// padding (`count_include_pad`, the default) as a Pad before the pool.
-/// Each padded dim becomes a concat of filled blocks around the input, each
-/// cropped one a slice.
 /// The constant indices along one axis that pad it by reflection (the
-/// edge element not repeated: PyTorch's ReflectionPad) or by repeating the
-/// edge element (ReplicationPad), `before` and `after` elements.
+/// edge element not repeated: PyTorch's ReflectionPad), by repeating the
+/// edge element (edge: ReplicationPad) or by wrapping around (wrap, opset
+/// 19: PyTorch's circular padding), `before` and `after` elements.
 Value paddingIndices(GraphImporter &im, const onnx::NodeProto &node,
                      int64_t size, int64_t before, int64_t after,
-                     bool reflect) {
+                     llvm::StringRef mode) {
   llvm::SmallVector<int64_t> indices;
   for (int64_t position = -before; position < size + after; ++position) {
     int64_t source = position;
-    if (reflect)
+    if (mode == "reflect")
       source = source < 0       ? -source
                : source >= size ? 2 * (size - 1) - source
                                 : source;
+    else if (mode == "wrap")
+      source = (source % size + size) % size;
     indices.push_back(std::clamp<int64_t>(source, 0, size - 1));
   }
   auto type = RankedTensorType::get({static_cast<int64_t>(indices.size())},
@@ -370,12 +380,18 @@ Value paddingIndices(GraphImporter &im, const onnx::NodeProto &node,
                                    DenseIntElementsAttr::get(type, indices));
 }
 
+/// Pad. Constant padding: PyTorch exports an average pool that counts its
+/// padding (`count_include_pad`, the default) as a Pad before the pool.
+/// Each padded dim becomes a concat of filled blocks around the input, each
+/// cropped one a slice; the other modes gather constant indices per padded
+/// dim.
 llvm::Error importPad(GraphImporter &im, const onnx::NodeProto &node) {
   std::string mode = im.stringAttr(node, "mode", "constant");
-  if (mode != "constant" && mode != "reflect" && mode != "edge")
+  if (mode != "constant" && mode != "reflect" && mode != "edge" &&
+      !(mode == "wrap" && im.opsetVersion >= 19))
     return im.fail(node, "mode = " + mode +
                              " is not supported; supported: constant, "
-                             "reflect, edge");
+                             "reflect, edge, and wrap from opset 19 on");
   llvm::Expected<Value> input = im.floatValue(node, 0);
   if (!input)
     return input.takeError();
@@ -392,14 +408,34 @@ llvm::Error importPad(GraphImporter &im, const onnx::NodeProto &node) {
   }
   Value result = *input;
   int64_t rank = typeOf(result).getRank();
-  if (pads->numElements() != 2 * rank)
-    return im.fail(node, "expected " + llvm::Twine(2 * rank) +
-                             " pads for a rank-" + llvm::Twine(rank) +
-                             " input, found " +
+  // The padded axes: all of them, or those of input 3 (opset 18).
+  std::vector<int64_t> axes;
+  if (im.hasInput(node, 3)) {
+    llvm::Expected<std::optional<std::vector<int64_t>>> given =
+        im.intsInputOrAttr(node, 3, "");
+    if (!given)
+      return given.takeError();
+    axes = **given;
+    if (llvm::Error error = normalizeDistinctAxes(im, node, axes, rank))
+      return error;
+  } else {
+    for (int64_t axis = 0; axis < rank; ++axis)
+      axes.push_back(axis);
+  }
+  int64_t count = axes.size();
+  if (pads->numElements() != 2 * count)
+    return im.fail(node, "expected " + llvm::Twine(2 * count) + " pads for " +
+                             llvm::Twine(count) + " padded axes of a rank-" +
+                             llvm::Twine(rank) + " input, found " +
                              llvm::Twine(pads->numElements()));
+  Shape starts(rank, 0), ends(rank, 0);
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    starts[axis] = pads->intAt(i);
+    ends[axis] = pads->intAt(i + count);
+  }
   Location loc = im.loc(node);
   for (int64_t axis = 0; axis < rank; ++axis) {
-    int64_t before = pads->intAt(axis), after = pads->intAt(axis + rank);
+    int64_t before = starts[axis], after = ends[axis];
     RankedTensorType type = typeOf(result);
     int64_t size = type.getDimSize(axis);
     if (size + std::min<int64_t>(before, 0) + std::min<int64_t>(after, 0) <= 0)
@@ -432,7 +468,7 @@ llvm::Error importPad(GraphImporter &im, const onnx::NodeProto &node) {
       result = mlir::mpt::GatherOp::create(
           im.b, loc, type.clone(shape), result,
           paddingIndices(im, node, kept, std::max<int64_t>(before, 0),
-                         std::max<int64_t>(after, 0), mode == "reflect"),
+                         std::max<int64_t>(after, 0), mode),
           im.b.getI64IntegerAttr(axis));
       continue;
     }

@@ -87,6 +87,13 @@ private:
   /// An If whose condition is known at import time: the nodes of the
   /// branch it takes, whose outputs become the node's.
   llvm::Error importIf(const onnx::NodeProto &node);
+  /// A call of a model-local function: its body, inlined with its formal
+  /// inputs and outputs bound to the node's, its other values renamed
+  /// apart and its attribute references bound to the node's attributes.
+  llvm::Error importCall(const onnx::NodeProto &node,
+                         const onnx::FunctionProto &function);
+  /// CastLike (opset 15) as the Cast to the type of its second input.
+  llvm::Error importCastLike(const onnx::NodeProto &node);
   /// Fails when `node` produced a tensor that no mpt op may have.
   llvm::Error checkOutputs(const onnx::NodeProto &node);
   /// Records the float outputs of `node` that hold integers
@@ -97,6 +104,8 @@ private:
   /// The f32 mask `input != 0` of a BOOL graph input.
   Value maskOf(Value input, llvm::StringRef sourceName);
   std::string uniqueName(llvm::StringRef sourceName);
+  /// The model-local function of `node`'s domain and op type, or null.
+  const onnx::FunctionProto *functionOf(const onnx::NodeProto &node) const;
   llvm::Error error(const llvm::Twine &what) const {
     return createStringError(inconvertibleErrorCode(), what.str());
   }
@@ -116,20 +125,39 @@ private:
   std::vector<std::pair<std::string, std::string>> counters;
   llvm::StringSet<> usedNames;
   std::map<std::string, const onnx::TensorProto *> initializers;
+  /// How deep the function calls being inlined nest, and how many calls
+  /// have been inlined (which keeps their values' names apart).
+  unsigned callDepth = 0, calls = 0;
   /// Initializer values that are not parameters.
   std::map<std::string, HostConstant> constantInitializers;
 };
 
-llvm::Error StepBuilder::checkOpset() {
-  for (const onnx::OperatorSetIdProto &opset : model.opset_import())
+/// The version of the default ONNX domain among `opsets`, or 0.
+template <typename Opsets> int64_t defaultOpsetVersion(const Opsets &opsets) {
+  int64_t version = 0;
+  for (const onnx::OperatorSetIdProto &opset : opsets)
     if (opset.domain().empty() || opset.domain() == "ai.onnx")
-      importer.opsetVersion = opset.version();
-  if (importer.opsetVersion < 13 || importer.opsetVersion > 17)
+      version = opset.version();
+  return version;
+}
+
+constexpr int64_t kMinOpset = 13, kMaxOpset = 27;
+
+llvm::Error StepBuilder::checkOpset() {
+  importer.opsetVersion = defaultOpsetVersion(model.opset_import());
+  if (importer.opsetVersion < kMinOpset || importer.opsetVersion > kMaxOpset)
     return error("the model uses ONNX opset " +
-                 llvm::Twine(importer.opsetVersion) +
-                 "; supported: opsets 13 to 17 (what torch.onnx.export "
-                 "writes with opset_version=13..17)");
+                 llvm::Twine(importer.opsetVersion) + "; supported: opsets " +
+                 llvm::Twine(kMinOpset) + " to " + llvm::Twine(kMaxOpset));
   return llvm::Error::success();
+}
+
+const onnx::FunctionProto *
+StepBuilder::functionOf(const onnx::NodeProto &node) const {
+  for (const onnx::FunctionProto &function : model.functions())
+    if (function.domain() == node.domain() && function.name() == node.op_type())
+      return &function;
+  return nullptr;
 }
 
 std::string StepBuilder::uniqueName(llvm::StringRef sourceName) {
@@ -316,12 +344,17 @@ llvm::Error StepBuilder::importNodes() {
 }
 
 llvm::Error StepBuilder::importNode(const onnx::NodeProto &node) {
+  if (const onnx::FunctionProto *function = functionOf(node))
+    return importCall(node, *function);
   if (!node.domain().empty() && node.domain() != "ai.onnx")
     return importer.fail(node, "domain '" + node.domain() +
                                    "' is not supported; supported: the "
-                                   "default ONNX domain");
+                                   "default ONNX domain and the model's "
+                                   "local functions");
   if (node.output_size() == 0 || node.output(0).empty())
     return importer.fail(node, "expected an output, found none");
+  if (node.op_type() == "CastLike")
+    return importCastLike(node);
   llvm::Expected<bool> folded = foldConstantNode(importer, node);
   if (!folded)
     return folded.takeError();
@@ -340,6 +373,144 @@ llvm::Error StepBuilder::importNode(const onnx::NodeProto &node) {
   if (llvm::Error error = checkOutputs(node))
     return error;
   markIntegral(node);
+  return llvm::Error::success();
+}
+
+/// The ONNX element type of a tensor of the step.
+int32_t onnxElementType(Type element) {
+  if (element.isF32())
+    return onnx::TensorProto::FLOAT;
+  if (element.isF64())
+    return onnx::TensorProto::DOUBLE;
+  if (element.isF16())
+    return onnx::TensorProto::FLOAT16;
+  if (element.isBF16())
+    return onnx::TensorProto::BFLOAT16;
+  if (element.isInteger(64))
+    return onnx::TensorProto::INT64;
+  if (element.isInteger(32))
+    return onnx::TensorProto::INT32;
+  return onnx::TensorProto::UNDEFINED;
+}
+
+llvm::Error StepBuilder::importCastLike(const onnx::NodeProto &node) {
+  int32_t to = onnx::TensorProto::UNDEFINED;
+  if (const HostConstant *like = importer.constant(node, 1))
+    to = like->elementType;
+  else if (Value like = importer.hasInput(node, 1)
+                            ? importer.lookup(node.input(1))
+                            : Value())
+    to = onnxElementType(getElementTypeOrSelf(like.getType()));
+  else
+    return importer.fail(node, "expected a second input whose type the "
+                               "result takes, found none");
+  onnx::NodeProto cast = node;
+  cast.set_op_type("Cast");
+  cast.mutable_input()->DeleteSubrange(1, cast.input_size() - 1);
+  cast.clear_attribute();
+  onnx::AttributeProto *attribute = cast.add_attribute();
+  attribute->set_name("to");
+  attribute->set_type(onnx::AttributeProto::INT);
+  attribute->set_i(to);
+  return importNode(cast);
+}
+
+llvm::Error StepBuilder::importCall(const onnx::NodeProto &node,
+                                    const onnx::FunctionProto &function) {
+  constexpr unsigned kMaxCallDepth = 64;
+  if (callDepth >= kMaxCallDepth)
+    return importer.fail(node, "calls of local functions nest deeper than " +
+                                   llvm::Twine(kMaxCallDepth) +
+                                   " (a recursive function?)");
+  if (node.input_size() > function.input_size() ||
+      node.output_size() > function.output_size())
+    return importer.fail(
+        node, "the node has " + llvm::Twine(node.input_size()) +
+                  " inputs and " + llvm::Twine(node.output_size()) +
+                  " outputs; its function '" + function.name() + "' takes " +
+                  llvm::Twine(function.input_size()) + " and returns " +
+                  llvm::Twine(function.output_size()));
+  // The function's body reads its formal parameters as the node's values;
+  // every other value gets a name of its own for this call.
+  std::map<std::string, std::string> names;
+  for (int index = 0; index < function.input_size(); ++index)
+    names[function.input(index)] =
+        index < node.input_size() ? node.input(index) : std::string();
+  // Body nodes are named after their function in messages.
+  std::string prefix = function.name() + "/";
+  std::string scope = "mpt.call" + std::to_string(calls++) + "/";
+  for (int index = 0; index < function.output_size(); ++index)
+    names[function.output(index)] = index < node.output_size()
+                                        ? node.output(index)
+                                        : scope + function.output(index);
+  auto rename = [&](const std::string &name) -> std::string {
+    if (name.empty())
+      return name;
+    auto [it, inserted] = names.try_emplace(name, scope + name);
+    return it->second;
+  };
+  std::vector<onnx::NodeProto> body;
+  for (const onnx::NodeProto &inner : function.node()) {
+    onnx::NodeProto copy = inner;
+    copy.set_name(prefix +
+                  (inner.name().empty() ? inner.op_type() : inner.name()));
+    for (std::string &input : *copy.mutable_input())
+      input = rename(input);
+    for (std::string &output : *copy.mutable_output())
+      output = rename(output);
+    copy.clear_attribute();
+    for (const onnx::AttributeProto &attribute : inner.attribute()) {
+      if (attribute.type() == onnx::AttributeProto::GRAPH ||
+          attribute.type() == onnx::AttributeProto::GRAPHS)
+        return importer.fail(node, "its function '" + function.name() +
+                                       "' holds a subgraph (node '" +
+                                       inner.name() + "', " + inner.op_type() +
+                                       "); subgraphs in local functions are "
+                                       "not supported");
+      if (attribute.ref_attr_name().empty()) {
+        *copy.add_attribute() = attribute;
+        continue;
+      }
+      // A reference to an attribute of the call; absent when the node
+      // does not set it.
+      if (const onnx::AttributeProto *given =
+              importer.attribute(node, attribute.ref_attr_name())) {
+        onnx::AttributeProto *bound = copy.add_attribute();
+        *bound = *given;
+        bound->set_name(attribute.name());
+      }
+    }
+    body.push_back(std::move(copy));
+  }
+  for (const onnx::NodeProto &inner : body)
+    for (const std::string &input : inner.input())
+      importer.consumed.insert(input);
+  // The body's ops are those of the function's opset.
+  int64_t outerVersion = importer.opsetVersion;
+  int64_t version = defaultOpsetVersion(function.opset_import());
+  if (version && (version < kMinOpset || version > kMaxOpset))
+    return importer.fail(
+        node, "its function '" + function.name() + "' uses ONNX opset " +
+                  llvm::Twine(version) + "; supported: opsets " +
+                  llvm::Twine(kMinOpset) + " to " + llvm::Twine(kMaxOpset));
+  if (version)
+    importer.opsetVersion = version;
+  ++callDepth;
+  for (const onnx::NodeProto &inner : body)
+    if (llvm::Error error = importNode(inner)) {
+      --callDepth;
+      importer.opsetVersion = outerVersion;
+      return error;
+    }
+  --callDepth;
+  importer.opsetVersion = outerVersion;
+  for (int index = 0; index < node.output_size(); ++index) {
+    const std::string &name = node.output(index);
+    if (!name.empty() && !importer.constant(name) && !importer.lookup(name))
+      return importer.fail(node, "its function '" + function.name() +
+                                     "' does not compute its output '" +
+                                     function.output(index) + "'");
+  }
   return llvm::Error::success();
 }
 
@@ -418,7 +589,7 @@ void StepBuilder::markIntegral(const onnx::NodeProto &node) {
   // 0/1 whatever their inputs.
   static const llvm::StringSet<> masks = {
       "Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Not", "And",
-      "Or",    "Xor"};
+      "Or",    "Xor",     "Bernoulli"};
   // Integers from integers.
   static const llvm::StringSet<> exact = {
       "Cast",    "Identity",  "Add",       "Sub",       "Mul",

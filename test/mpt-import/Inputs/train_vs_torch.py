@@ -6,7 +6,7 @@ line per case.
 
 usage: train_vs_torch.py SOURCE_ROOT MPT_IMPORT MPT_RUN GROUP
 GROUP: recurrent, batchnorm, reductions, images, conv-transpose,
-windows, instancenorm, padding or einsum"""
+windows, instancenorm, padding, selection, newer-opsets or einsum"""
 import importlib.util
 import os
 import sys
@@ -14,6 +14,8 @@ import tempfile
 import warnings
 
 import numpy as np
+import onnx
+from onnx import helper, numpy_helper
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -410,6 +412,166 @@ class Selections(nn.Module):
         return self.head(torch.cat([ascending, top, bottom, routed, best, permuted, norms], -1))
 
 
+class PlaneNorms(nn.Module):
+    """nn.LayerNorm over the last two and the last three dims of a
+    convolution's output (LayerNormalization with axis -2 and -3 at opset
+    17)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3)
+        self.plane = nn.LayerNorm((4, 4))
+        self.volume = nn.LayerNorm((3, 4, 4))
+        with torch.no_grad():
+            for norm in (self.plane, self.volume):
+                norm.weight.uniform_(0.5, 1.5)
+                norm.bias.uniform_(-0.5, 0.5)
+
+    def forward(self, x):
+        return self.volume(torch.relu(self.plane(self.conv(x))))
+
+
+def newer(op, reference, **attributes):
+    """`reference`, which PyTorch trains, exported as the ONNX op `op` of a
+    later opset than this PyTorch writes: a node of the `newer` domain that
+    to_opset() moves into the default one."""
+
+    class Op(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, *inputs):
+            return reference(*inputs)
+
+        @staticmethod
+        def symbolic(g, *inputs):
+            return g.op("newer::" + op, *inputs, **attributes)
+
+    def apply(*inputs):
+        return Op.apply(*inputs) if torch.onnx.is_in_onnx_export() else reference(*inputs)
+    return apply
+
+
+REDUCTIONS = {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+              "ReduceLogSumExp", "ReduceSumSquare"}
+
+
+def to_opset(version):
+    """Rewrites a model exported at opset 17 into the forms of opset
+    `version`: the `newer` domain's nodes into the default domain, the axes
+    of reductions as an input (18), and a Split into equal parts of the
+    chunk size as num_outputs (18)."""
+    def rewrite(model):
+        for opset in list(model.opset_import):
+            if opset.domain == "newer":
+                model.opset_import.remove(opset)
+            elif opset.domain in ("", "ai.onnx"):
+                opset.version = version
+        constants = {node.output[0]: numpy_helper.to_array(node.attribute[0].t)
+                     for node in model.graph.node
+                     if node.op_type == "Constant" and node.attribute[0].name == "value"}
+        nodes = []
+        for node in model.graph.node:
+            if node.domain == "newer":
+                node.domain = ""
+            axes = [a for a in node.attribute if a.name == "axes"]
+            if node.op_type in REDUCTIONS and axes:
+                name = node.output[0] + "_axes"
+                nodes.append(helper.make_node("Constant", [], [name], value=helper.make_tensor(
+                    name, onnx.TensorProto.INT64, [len(axes[0].ints)], list(axes[0].ints))))
+                node.attribute.remove(axes[0])
+                node.input.append(name)
+            if node.op_type == "Split" and len(node.input) > 1 and node.input[1] in constants:
+                sizes = list(constants[node.input[1]])
+                part = -(-sum(sizes) // len(sizes))
+                if sizes == [min(part, sum(sizes) - i * part) for i in range(len(sizes))]:
+                    del node.input[1:]
+                    node.attribute.append(helper.make_attribute("num_outputs", len(sizes)))
+            nodes.append(node)
+        del model.graph.node[:]
+        model.graph.node.extend(nodes)
+    return rewrite
+
+
+class NewerActivations(nn.Module):
+    """Gelu (exact and tanh, opset 20; or Swish, 24), Mish (18), a mean over a dim and
+    torch.split into the parts of torch.chunk (their opset-18 forms: axes
+    as an input, num_outputs)."""
+
+    def __init__(self, swish=False):
+        super().__init__()
+        self.first = nn.Linear(10, 14)
+        self.second = nn.Linear(14, 14)
+        self.head = nn.Linear(11, 3)
+        self.gelu = newer("Gelu", F.gelu)
+        self.tanh_gelu = newer("Gelu", lambda x: F.gelu(x, approximate="tanh"),
+                               approximate_s="tanh")
+        if swish:
+            self.tanh_gelu = newer("Swish", lambda x: x * torch.sigmoid(1.5 * x), alpha_f=1.5)
+        self.mish = newer("Mish", F.mish)
+
+    def forward(self, x):
+        h = self.gelu(self.first(x))
+        h = self.mish(self.second(h)) + self.tanh_gelu(h)
+        a, b, c = torch.split(h, [5, 5, 4], dim=1)
+        pooled = h.reshape(x.shape[0], 2, 7).mean(dim=1)
+        return self.head(torch.cat([a * b, c, pooled[:, :2]], -1))
+
+
+class NewerNorms(nn.Module):
+    """GroupNormalization (opset 21: scale and bias per channel) and wrap
+    padding (19: PyTorch's circular padding) around convolutions, and
+    RMSNormalization (23) of the flattened features."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 6, 3)
+        self.norm = nn.GroupNorm(3, 6)
+        self.out = nn.Conv2d(6, 2, 3)
+        self.scale = nn.Parameter(torch.rand(50) + 0.5)
+        self.head = nn.Linear(50, 4)
+        with torch.no_grad():
+            self.norm.weight.uniform_(0.5, 1.5)
+            self.norm.bias.uniform_(-0.5, 0.5)
+        self.group_norm = newer(
+            "GroupNormalization",
+            lambda x, w, b: F.group_norm(x, 3, w, b, 1e-5), num_groups_i=3, epsilon_f=1e-5)
+        self.wrap = newer("Pad", lambda x, pads: F.pad(x, (1, 2, 2, 1), mode="circular"),
+                          mode_s="wrap")
+        self.rms = newer(
+            "RMSNormalization",
+            lambda x, w: x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6) * w,
+            epsilon_f=1e-6, axis_i=-1)
+
+    def forward(self, x):
+        h = self.group_norm(self.conv(x), self.norm.weight, self.norm.bias)
+        pads = torch.tensor([0, 0, 2, 1, 0, 0, 1, 2])
+        h = self.out(self.wrap(torch.relu(h), pads))
+        return self.head(self.rms(h.flatten(1), self.scale))
+
+
+class Block(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.inner = nn.Linear(width, width)
+        self.norm = nn.LayerNorm(width)
+
+    def forward(self, x):
+        return x + torch.tanh(self.inner(self.norm(x)))
+
+
+class LocalFunctions(nn.Module):
+    """Two residual blocks and a linear head, exported with each module as
+    a model-local function (export_modules_as_functions)."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = Block(8)
+        self.second = Block(8)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.head(self.second(self.first(x)))
+
+
 def make_case(model, inputs, optimizer, hyper, opset, batch=4, x=None):
     rng = np.random.default_rng(0)
     if x is None:
@@ -528,6 +690,8 @@ groups = {"recurrent": {
     "reflection and replication padding": image_case((4, 5, 4), Paddings(), "sgd",
                                                      {"lr": 0.05}, 13),
     "normalize, cosine similarity, std and var": image_case((8,), Statistics(), *adam, 17),
+    "layer norms over two and three dims, opset 17": image_case(
+        (2, 6, 6), PlaneNorms(), *adam, 17),
 }, "conv-transpose": {
     "strided, padded, output padding": image_case(
         (4, 4, 4), nn.Sequential(nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1,
@@ -602,6 +766,17 @@ groups = {"recurrent": {
         *adam, 14),
     "one-hot of an int64 label input and of an argmax": conditioned_case(
         "sgd", {"lr": 0.05}, 15),
+}, "newer-opsets": {
+    "gelu, tanh gelu, mish, mean, split, opset 20": dict(
+        image_case((10,), NewerActivations(), *adam, 17), rewrite=to_opset(20)),
+    "the same with swish, opset 27, sgd": dict(
+        image_case((10,), NewerActivations(swish=True), "sgd", {"lr": 0.01}, 17),
+        rewrite=to_opset(27)),
+    "group norm, circular padding, rms norm, opset 23": dict(
+        image_case((2, 6, 6), NewerNorms(), *adam, 17), rewrite=to_opset(23)),
+    "residual blocks as local functions": dict(
+        image_case((8,), LocalFunctions(), *adam, 15),
+        export={"export_modules_as_functions": {Block, nn.Linear, nn.LayerNorm}}),
 }, "einsum": {
     "attention, heads, bilinear, ellipsis and implicit einsums": image_case(
         (24,), Einsums(), *adam, 14),
