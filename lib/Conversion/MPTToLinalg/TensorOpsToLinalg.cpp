@@ -93,6 +93,20 @@ template <> struct UnaryFormula<SinOp> : MathFormula<math::SinOp> {};
 
 template <> struct UnaryFormula<CosOp> : MathFormula<math::CosOp> {};
 
+template <> struct UnaryFormula<AtanOp> : MathFormula<math::AtanOp> {};
+
+template <> struct UnaryFormula<AsinOp> : MathFormula<math::AsinOp> {};
+
+template <> struct UnaryFormula<AcosOp> : MathFormula<math::AcosOp> {};
+
+template <> struct UnaryFormula<TanOp> : MathFormula<math::TanOp> {};
+
+template <> struct UnaryFormula<FloorOp> : MathFormula<math::FloorOp> {};
+
+template <> struct UnaryFormula<CeilOp> : MathFormula<math::CeilOp> {};
+
+template <> struct UnaryFormula<RoundOp> : MathFormula<math::RoundEvenOp> {};
+
 template <typename OpTy> struct UnaryOpLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   using Formula = UnaryFormula<OpTy>;
@@ -318,11 +332,13 @@ struct CastOpLowering : OpConversionPattern<CastOp> {
 
 void mlir::mpt::populateTensorOpsToLinalgPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<UnaryOpLowering<ReluOp>, UnaryOpLowering<GeluOp>,
-               UnaryOpLowering<TanhOp>, UnaryOpLowering<SigmoidOp>,
-               UnaryOpLowering<SqrtOp>, UnaryOpLowering<ExpOp>,
-               UnaryOpLowering<SinOp>, UnaryOpLowering<CosOp>,
-               UnaryOpLowering<LogOp>>(ctx);
+  patterns.add<
+      UnaryOpLowering<ReluOp>, UnaryOpLowering<GeluOp>, UnaryOpLowering<TanhOp>,
+      UnaryOpLowering<SigmoidOp>, UnaryOpLowering<SqrtOp>,
+      UnaryOpLowering<ExpOp>, UnaryOpLowering<SinOp>, UnaryOpLowering<CosOp>,
+      UnaryOpLowering<LogOp>, UnaryOpLowering<AtanOp>, UnaryOpLowering<AsinOp>,
+      UnaryOpLowering<AcosOp>, UnaryOpLowering<TanOp>, UnaryOpLowering<FloorOp>,
+      UnaryOpLowering<CeilOp>, UnaryOpLowering<RoundOp>>(ctx);
   patterns.add<BinaryOpLowering<AddOp, arith::AddFOp>,
                BinaryOpLowering<SubOp, arith::SubFOp>,
                BinaryOpLowering<MulOp, arith::MulFOp>,

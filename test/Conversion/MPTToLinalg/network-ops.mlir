@@ -131,6 +131,29 @@ func.func @erf(%x: tensor<4x8xf16>) -> tensor<4x8xf16> {
 
 // -----
 
+// The trigonometric and rounding ops are the math dialect's, in f32 for
+// f16; round takes ties to even.
+// CHECK-LABEL: func.func @trigonometry
+// CHECK:         math.atan %{{.*}} : f32
+// CHECK:         math.asin %{{.*}} : f32
+// CHECK:         math.acos %{{.*}} : f32
+// CHECK:         math.tan %{{.*}} : f32
+// CHECK:         math.floor %{{.*}} : f32
+// CHECK:         math.ceil %{{.*}} : f32
+// CHECK:         math.roundeven %{{.*}} : f32
+func.func @trigonometry(%x: tensor<4x8xf16>) -> (tensor<4x8xf16>, tensor<4x8xf16>, tensor<4x8xf16>, tensor<4x8xf16>, tensor<4x8xf16>, tensor<4x8xf16>, tensor<4x8xf16>) {
+  %0 = mpt.atan %x : tensor<4x8xf16>
+  %1 = mpt.asin %x : tensor<4x8xf16>
+  %2 = mpt.acos %x : tensor<4x8xf16>
+  %3 = mpt.tan %x : tensor<4x8xf16>
+  %4 = mpt.floor %x : tensor<4x8xf16>
+  %5 = mpt.ceil %x : tensor<4x8xf16>
+  %6 = mpt.round %x : tensor<4x8xf16>
+  return %0, %1, %2, %3, %4, %5, %6 : tensor<4x8xf16>, tensor<4x8xf16>, tensor<4x8xf16>, tensor<4x8xf16>, tensor<4x8xf16>, tensor<4x8xf16>, tensor<4x8xf16>
+}
+
+// -----
+
 // Cross-entropy with labels: the row maxima and log-sum-exp of the shifted
 // logits per row, then one reduction over rows and classes that keeps the
 // labelled class, divided by the rows. Its log-probability is

@@ -64,6 +64,20 @@ func.func @math(%x: tensor<16x32xf32>, %e: tensor<f32>, %l: tensor<32x10xf32>,
                 %labels: tensor<32xi64>, %p: tensor<32x10xf32>, %dl: f32) {
   // CHECK: mpt.erf %{{.*}} : tensor<16x32xf32>
   %0 = mpt.erf %x : tensor<16x32xf32>
+  // CHECK: mpt.atan %{{.*}} : tensor<16x32xf32>
+  // CHECK: mpt.asin %{{.*}} : tensor<16x32xf32>
+  // CHECK: mpt.acos %{{.*}} : tensor<16x32xf32>
+  // CHECK: mpt.tan %{{.*}} : tensor<16x32xf32>
+  // CHECK: mpt.floor %{{.*}} : tensor<16x32xf32>
+  // CHECK: mpt.ceil %{{.*}} : tensor<16x32xf32>
+  // CHECK: mpt.round %{{.*}} : tensor<16x32xf32>
+  %t0 = mpt.atan %x : tensor<16x32xf32>
+  %t1 = mpt.asin %x : tensor<16x32xf32>
+  %t2 = mpt.acos %x : tensor<16x32xf32>
+  %t3 = mpt.tan %x : tensor<16x32xf32>
+  %r0 = mpt.floor %x : tensor<16x32xf32>
+  %r1 = mpt.ceil %x : tensor<16x32xf32>
+  %r2 = mpt.round %x : tensor<16x32xf32>
   // CHECK: mpt.pow %{{.*}}, %{{.*}} : tensor<16x32xf32>, tensor<f32>
   %1 = mpt.pow %x, %e : tensor<16x32xf32>, tensor<f32>
   // CHECK: mpt.reduce_max %{{.*}} {dims = array<i64: 1>, keep_dims} : tensor<16x32xf32> -> tensor<16x1xf32>

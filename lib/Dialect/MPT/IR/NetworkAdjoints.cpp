@@ -38,6 +38,55 @@ static void buildAdjointOf(ErfOp op, Adjoint &adj) {
   });
 }
 
+// atan' = 1 / (1 + x^2), asin' = 1 / sqrt(1 - x^2) = -acos', tan' = 1 + tan^2.
+
+/// 1 + v^2, elementwise.
+static Value onePlusSquare(Adjoint &adj, Value v) {
+  return AddOp::create(adj.b, adj.loc, mul(adj, v, v), scalar(adj, v, 1.0));
+}
+
+static void buildAdjointOf(AtanOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(),
+          [&] { return div(adj, adj.dr, onePlusSquare(adj, op.getInput())); });
+}
+
+/// sqrt(1 - x^2), the denominator of asin' and acos'.
+static Value cosineOfArcsine(Adjoint &adj, Value x) {
+  return SqrtOp::create(adj.b, adj.loc, oneMinus(adj, mul(adj, x, x)));
+}
+
+static void buildAdjointOf(AsinOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(), [&] {
+    return div(adj, adj.dr, cosineOfArcsine(adj, op.getInput()));
+  });
+}
+
+static void buildAdjointOf(AcosOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(), [&] {
+    return negate(adj, div(adj, adj.dr, cosineOfArcsine(adj, op.getInput())));
+  });
+}
+
+static void buildAdjointOf(TanOp op, Adjoint &adj) {
+  adj.set(op.getInputMutable(),
+          [&] { return mul(adj, adj.dr, onePlusSquare(adj, op.getResult())); });
+}
+
+// Rounding is piecewise constant: its input's cotangent is zero.
+template <typename OpT> static void buildRoundingAdjoint(OpT op, Adjoint &adj) {
+  adj.set(op.getInputMutable(),
+          [&] { return adj.b.getSplat(adj.loc, op.getType(), 0.0); });
+}
+static void buildAdjointOf(FloorOp op, Adjoint &adj) {
+  buildRoundingAdjoint(op, adj);
+}
+static void buildAdjointOf(CeilOp op, Adjoint &adj) {
+  buildRoundingAdjoint(op, adj);
+}
+static void buildAdjointOf(RoundOp op, Adjoint &adj) {
+  buildRoundingAdjoint(op, adj);
+}
+
 // d(l^r)/dl = r l^(r - 1); d(l^r)/dr = l^r log(l), summed over the dims the
 // exponent was broadcast along.
 static void buildAdjointOf(PowOp op, Adjoint &adj) {
@@ -312,10 +361,11 @@ void mlir::mpt::detail::registerNetworkAdjointModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, MPTDialect *) {
     adjoint::attachAdjointModels<
-        ErfOp, PowOp, ReduceMaxOp, LogSoftmaxOp, CrossEntropyLossOp,
-        LeakyReluOp, EluOp, SoftplusOp, AbsOp, ClampOp, HardSigmoidOp,
-        HardSwishOp, ShrinkOp, SignOp, CompareOp, SelectOp, DropoutOp, Conv2DOp,
-        ConvTranspose2DOp, MaxPool2DOp, AvgPool2DOp, ConcatOp, SliceOp,
-        GatherOp, GatherElementsOp>(context);
+        ErfOp, AtanOp, AsinOp, AcosOp, TanOp, FloorOp, CeilOp, RoundOp, PowOp,
+        ReduceMaxOp, LogSoftmaxOp, CrossEntropyLossOp, LeakyReluOp, EluOp,
+        SoftplusOp, AbsOp, ClampOp, HardSigmoidOp, HardSwishOp, ShrinkOp,
+        SignOp, CompareOp, SelectOp, DropoutOp, Conv2DOp, ConvTranspose2DOp,
+        MaxPool2DOp, AvgPool2DOp, ConcatOp, SliceOp, GatherOp,
+        GatherElementsOp>(context);
   });
 }

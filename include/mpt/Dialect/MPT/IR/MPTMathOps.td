@@ -1,11 +1,13 @@
-//===- MPTMathOps.td - Erf, pow, max, log-softmax, cross-entropy -*- tablegen -*-===//
+//===- MPTMathOps.td - Erf, trigonometry, rounding, pow, ... -*- tablegen -*-===//
 //
 // The math that exported networks use beyond the core ops (exact GELU,
-// decomposed layer norms, classification losses), and the derivative ops
-// their adjoints build. Precision classes follow TensorFlow's lists: Erf is
-// infer, Pow, LogSoftmax and the softmax cross-entropy are deny, Max is
-// clear. This file is included at the end of MPTOps.td and uses its
-// classes.
+// decomposed layer norms, classification losses, trigonometry, rounding),
+// and the derivative ops their adjoints build. Precision classes follow
+// TensorFlow's lists: Erf and the inverse trigonometric functions are
+// infer; tan (unbounded near odd multiples of pi/2, like exp), Pow,
+// LogSoftmax and the softmax cross-entropy are deny; Max and the rounding
+// ops are clear. This file is included at the end of MPTOps.td and uses
+// its classes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +16,29 @@
 
 def MPT_ErfOp : MPT_UnaryOp<"erf", "Infer", "erf(x)",
     "%r = mpt.erf %x : tensor<16x32xf16>">;
+
+// The inverse and the other trigonometric functions (angles and phases
+// computed by a network: torch.atan, asin, acos, tan).
+def MPT_AtanOp : MPT_UnaryOp<"atan", "Infer", "atan(x)",
+    "%r = mpt.atan %x : tensor<16x32xf32>">;
+def MPT_AsinOp : MPT_UnaryOp<"asin", "Infer", "asin(x)",
+    "%r = mpt.asin %x : tensor<16x32xf32>">;
+def MPT_AcosOp : MPT_UnaryOp<"acos", "Infer", "acos(x)",
+    "%r = mpt.acos %x : tensor<16x32xf32>">;
+def MPT_TanOp : MPT_UnaryOp<"tan", "Deny", "tan(x)",
+    "%r = mpt.tan %x : tensor<16x32xf32>">;
+
+// Rounding to integers (torch.floor, ceil, round, and the floored division
+// and remainder PyTorch builds from floor). Exact in any precision; their
+// derivative is 0 wherever it exists, so no cotangent flows through them,
+// as in PyTorch. round takes a tie to the even integer, as torch.round and
+// ONNX's Round do.
+def MPT_FloorOp : MPT_UnaryOp<"floor", "Clear", "floor(x)",
+    "%r = mpt.floor %x : tensor<16x32xf16>">;
+def MPT_CeilOp : MPT_UnaryOp<"ceil", "Clear", "ceil(x)",
+    "%r = mpt.ceil %x : tensor<16x32xf16>">;
+def MPT_RoundOp : MPT_UnaryOp<"round", "Clear", "round half to even(x)",
+    "%r = mpt.round %x : tensor<16x32xf16>">;
 
 def MPT_PowOp : MPT_ForwardOp<"pow", "Deny",
     [AllTypesMatch<["lhs", "result"]>]> {
