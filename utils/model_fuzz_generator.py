@@ -117,7 +117,9 @@ def rare_vector(rng, width):
                                + x.topk(min(2, width)).values.mean(-1, keepdim=True)
                                - x.topk(1, largest=False).values
                                + torch.gather(x, -1, x.argmax(-1, keepdim=True))), True),
-                ("fmod", Apply(lambda m, x: torch.fmod(x, 0.7)), False),
+                # A product over a dim computed by the step (ReduceProd),
+                # which mpt-import does not support: a clear import error.
+                ("prod", Apply(lambda m, x: x * x.prod(-1, keepdim=True)), False),
             ]
         )
     return rng.choice(REDUCTIONS) if choice[0] == "reductions" else choice

@@ -18,6 +18,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 using namespace mlir;
 
@@ -81,18 +82,96 @@ llvm::Error importUnary(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
-/// Mod of the step's integers (`index % T`); float Mod (`fmod`,
-/// `remainder` of floats) is not supported.
+/// `x` rounded toward zero: a floor where it is >= 0, else a ceil.
+Value truncate(GraphImporter &im, const onnx::NodeProto &node, Value x) {
+  Location loc = im.loc(node);
+  RankedTensorType type = typeOf(x);
+  Value zero = broadcastTo(im, node,
+                           scalarConstant(im, node, type.getElementType(), 0.0),
+                           type.getShape());
+  Value positive = mlir::mpt::CompareOp::create(
+      im.b, loc, mlir::mpt::ComparePredicate::GE, x, zero);
+  return mlir::mpt::SelectOp::create(im.b, loc, positive,
+                                     mlir::mpt::FloorOp::create(im.b, loc, x),
+                                     mlir::mpt::CeilOp::create(im.b, loc, x));
+}
+
+/// torch.fmod of floats (Mod with fmod = 1): `x - trunc(x / y) * y`, the
+/// quotient truncated by a floor or a ceil by its sign. Its derivative is
+/// PyTorch's: 1 for x, -trunc(x / y) for y.
+llvm::Error importFloatMod(GraphImporter &im, const onnx::NodeProto &node) {
+  if (im.intAttr(node, "fmod", 0) == 0)
+    return im.fail(node, "Mod of float tensors with fmod = 0 is not valid "
+                         "ONNX; torch.remainder exports as Floor, Div, Mul "
+                         "and Sub, and torch.fmod as fmod = 1");
+  llvm::Expected<std::pair<Value, Value>> operands = floatOperands(im, node);
+  if (!operands)
+    return operands.takeError();
+  llvm::Expected<std::pair<Value, Value>> broadcast =
+      broadcastOperands(im, node, operands->first, operands->second);
+  if (!broadcast)
+    return broadcast.takeError();
+  auto [x, y] = *broadcast;
+  Location loc = im.loc(node);
+  Value quotient = mlir::mpt::DivOp::create(im.b, loc, x, y);
+  Value product =
+      mlir::mpt::MulOp::create(im.b, loc, truncate(im, node, quotient), y);
+  im.setResult(node, mlir::mpt::SubOp::create(im.b, loc, x, product));
+  return llvm::Error::success();
+}
+
+/// Mod of the step's integers (`index % T`), or torch.fmod of floats.
 llvm::Error importMod(GraphImporter &im, const onnx::NodeProto &node) {
   Value integers = stepIntegers(im, node);
   if (!integers)
-    return im.fail(node, "Mod of float tensors (fmod, remainder) is not "
-                         "supported; supported: Mod of integer tensors");
+    return importFloatMod(im, node);
   if (im.intAttr(node, "fmod", 0) != 0)
     return im.fail(node, "Mod with fmod = 1 (the dividend's sign) is not "
                          "supported for integers; supported: fmod = 0 (the "
                          "divisor's sign, Python's %)");
   return importIndexArith(im, node, mlir::mpt::IndexArithKind::Mod, integers);
+}
+
+/// IsNaN: `x != x`, a 0/1 mask.
+llvm::Error importIsNaN(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> x = im.floatValue(node, 0);
+  if (!x)
+    return x.takeError();
+  im.setResult(
+      node, mlir::mpt::CompareOp::create(
+                im.b, im.loc(node), mlir::mpt::ComparePredicate::NE, *x, *x));
+  return llvm::Error::success();
+}
+
+/// IsInf: `|x| == inf`, or `x == inf` or `x == -inf` with one sign
+/// detected, a 0/1 mask.
+llvm::Error importIsInf(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> x = im.floatValue(node, 0);
+  if (!x)
+    return x.takeError();
+  bool positive = im.intAttr(node, "detect_positive", 1) != 0;
+  bool negative = im.intAttr(node, "detect_negative", 1) != 0;
+  Location loc = im.loc(node);
+  RankedTensorType type = typeOf(*x);
+  Value tested = *x;
+  double infinity = std::numeric_limits<double>::infinity();
+  if (positive && negative)
+    tested = mlir::mpt::AbsOp::create(im.b, loc, *x);
+  else if (negative)
+    infinity = -infinity;
+  Value result;
+  if (positive || negative)
+    result = mlir::mpt::CompareOp::create(
+        im.b, loc, mlir::mpt::ComparePredicate::EQ, tested,
+        broadcastTo(im, node,
+                    scalarConstant(im, node, type.getElementType(), infinity),
+                    type.getShape()));
+  else
+    result = broadcastTo(im, node,
+                         scalarConstant(im, node, type.getElementType(), 0.0),
+                         type.getShape());
+  im.setResult(node, result);
+  return llvm::Error::success();
 }
 
 /// A square root; of a sum of squares, a norm (`torch.norm(x, dim)` exports
@@ -292,18 +371,19 @@ llvm::Error importCast(GraphImporter &im, const onnx::NodeProto &node) {
       to == onnx::TensorProto::INT16 || to == onnx::TensorProto::INT8;
   // A mask, or a count made of masks (`mask.long().sum()`), stays the
   // float tensor of integers it is; integer ops read it as a float one.
-  if (toSignedInteger && im.integral.contains(*input)) {
-    im.setResult(node, *input);
+  // Other floats are rounded toward zero first (`(x * n).long()`).
+  if (toSignedInteger) {
+    im.setResult(node, im.integral.contains(*input)
+                           ? *input
+                           : truncate(im, node, *input));
     return llvm::Error::success();
   }
   if (!element)
     return im.fail(node, "casting a float tensor to " +
                              elementTypeName(static_cast<int32_t>(to)) +
                              " is not supported; supported: FLOAT, DOUBLE, "
-                             "FLOAT16, BFLOAT16, BOOL, and signed integer "
-                             "types for masks and the integers computed "
-                             "from them (comparisons, logical ops, their "
-                             "sums)");
+                             "FLOAT16, BFLOAT16, BOOL, and the signed "
+                             "integer types (rounding toward zero)");
   RankedTensorType type = typeOf(*input);
   Value result = *input;
   if (type.getElementType() != element)
@@ -531,11 +611,29 @@ llvm::Error importLogical(GraphImporter &im, const onnx::NodeProto &node) {
     im.setResult(node, compareWithZero(im, node, ComparePredicate::EQ, *mask));
     return llvm::Error::success();
   }
-  auto broadcast = broadcastFloatOperands(im, node);
+  // Masks of data of two float types (an IsInf of f64 data beside a
+  // comparison of f32 data) are exact in either: both become f32 ones.
+  Location loc = im.loc(node);
+  Value masks[2];
+  for (unsigned index : {0u, 1u}) {
+    llvm::Expected<Value> mask = im.value(node, index, im.b.getF32Type());
+    if (!mask)
+      return mask.takeError();
+    masks[index] = *mask;
+  }
+  if (typeOf(masks[0]).getElementType() != typeOf(masks[1]).getElementType())
+    for (Value &mask : masks)
+      if (!typeOf(mask).getElementType().isF32())
+        mask = mlir::mpt::CastOp::create(
+            im.b, loc, typeOf(mask).clone(im.b.getF32Type()), mask);
+  auto broadcast = isa<FloatType>(typeOf(masks[0]).getElementType()) &&
+                           typeOf(masks[0]).getElementType() ==
+                               typeOf(masks[1]).getElementType()
+                       ? broadcastOperands(im, node, masks[0], masks[1])
+                       : broadcastFloatOperands(im, node);
   if (!broadcast)
     return broadcast.takeError();
   auto [lhs, rhs] = *broadcast;
-  Location loc = im.loc(node);
   Value result;
   if (op == "And") {
     result = mlir::mpt::MulOp::create(im.b, loc, lhs, rhs);
@@ -570,6 +668,15 @@ void addElementwiseImporters(llvm::StringMap<OpImporter> &importers) {
   importers["Cos"] = importUnary<mlir::mpt::CosOp>;
   importers["Log"] = importUnary<mlir::mpt::LogOp>;
   importers["Erf"] = importUnary<mlir::mpt::ErfOp>;
+  importers["Atan"] = importUnary<mlir::mpt::AtanOp>;
+  importers["Asin"] = importUnary<mlir::mpt::AsinOp>;
+  importers["Acos"] = importUnary<mlir::mpt::AcosOp>;
+  importers["Tan"] = importUnary<mlir::mpt::TanOp>;
+  importers["Floor"] = importUnary<mlir::mpt::FloorOp>;
+  importers["Ceil"] = importUnary<mlir::mpt::CeilOp>;
+  importers["Round"] = importUnary<mlir::mpt::RoundOp>;
+  importers["IsNaN"] = importIsNaN;
+  importers["IsInf"] = importIsInf;
   importers["Neg"] = importNeg;
   importers["Reciprocal"] = importReciprocal;
   importers["Identity"] = importIdentity;

@@ -1,5 +1,4 @@
-//===- ResizeImporters.cpp - Upsampling and resizing
-//-----------------------===//
+//===- ResizeImporters.cpp - Upsampling and resizing ---------------------===//
 //
 // ONNX's Resize as PyTorch exports nn.Upsample and F.interpolate:
 // - nearest by whole factors: every element repeated k times along each
@@ -9,7 +8,9 @@
 //   product with the constant interpolation matrix, whose rows hold the
 //   two weights 1 - t and t of the neighbours each output reads
 //   (PyTorch's coordinates, computed in double and rounded once); its
-//   adjoint is the transposed product.
+//   adjoint is the transposed product;
+// - cubic (bicubic) the same way, each row holding the four weights of
+//   Keys' cubic kernel, the neighbours beyond the edges reading the edge.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +18,7 @@
 
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 
+#include <array>
 #include <cmath>
 
 using namespace mlir;
@@ -94,10 +96,10 @@ llvm::Expected<ResizeTarget> resizeTarget(GraphImporter &im,
 }
 
 /// The input coordinate that output index `i` of a dim resized from `in`
-/// to `out` (scale `scale`) reads under `mode`, clamped to the input as
-/// PyTorch's linear interpolation does.
+/// to `out` (scale `scale`) reads under `mode`; PyTorch's linear
+/// interpolation clamps it to the input, its cubic one does not.
 double sourceCoordinate(llvm::StringRef mode, int64_t i, int64_t in,
-                        int64_t out, double scale) {
+                        int64_t out, double scale, bool clamp = true) {
   double source = 0.0;
   if (mode == "align_corners")
     source = out > 1 ? static_cast<double>(i) * (in - 1) / (out - 1) : 0.0;
@@ -111,7 +113,20 @@ double sourceCoordinate(llvm::StringRef mode, int64_t i, int64_t in,
     source = in / 2.0 * (1.0 - out / (in * scale)) + (i + 0.5) / scale - 0.5;
   else
     source = (i + 0.5) / scale - 0.5;
+  if (!clamp)
+    return source;
   return std::min(std::max(source, 0.0), static_cast<double>(in - 1));
+}
+
+/// The weights of the four neighbours `floor(x) - 1 .. floor(x) + 2` of
+/// `x` in cubic convolution (Keys' kernel with coefficient `a`: PyTorch's
+/// bicubic has -0.75), `t` the fraction of `x`.
+std::array<double, 4> cubicWeights(double t, double a) {
+  auto near = [&](double d) { return ((a + 2) * d - (a + 3)) * d * d + 1; };
+  auto far = [&](double d) {
+    return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a;
+  };
+  return {far(t + 1), near(t), near(1 - t), far(2 - t)};
 }
 
 /// Repeats every element of `input` by the whole factor of each dim.
@@ -161,18 +176,23 @@ llvm::Expected<Value> repeatNearest(GraphImporter &im,
   return reshape(im, node, spread, target.sizes);
 }
 
-/// Interpolates `input` linearly along every resized dim.
-llvm::Expected<Value> interpolateLinear(GraphImporter &im,
-                                        const onnx::NodeProto &node,
-                                        Value input,
-                                        const ResizeTarget &target) {
+/// Interpolates `input` linearly or cubically along every resized dim.
+llvm::Expected<Value> interpolate(GraphImporter &im,
+                                  const onnx::NodeProto &node, Value input,
+                                  const ResizeTarget &target, bool cubic) {
   std::string mode =
       im.stringAttr(node, "coordinate_transformation_mode", "half_pixel");
+  double a = im.floatAttr(node, "cubic_coeff_a", -0.75);
+  bool excludeOutside = im.intAttr(node, "exclude_outside", 0) != 0;
+  if (cubic && !std::isfinite(a))
+    return im.fail(node, "cubic_coeff_a is " + std::to_string(a) +
+                             "; expected a finite number");
   if (mode != "half_pixel" && mode != "pytorch_half_pixel" &&
       mode != "half_pixel_symmetric" && mode != "align_corners" &&
       mode != "asymmetric")
-    return im.fail(node, "linear resizing with coordinate_transformation_"
-                         "mode '" +
+    return im.fail(node, std::string(cubic ? "cubic" : "linear") +
+                             " resizing with coordinate_transformation_"
+                             "mode '" +
                              mode +
                              "' is not supported; supported: "
                              "half_pixel, pytorch_half_pixel, "
@@ -194,12 +214,31 @@ llvm::Expected<Value> interpolateLinear(GraphImporter &im,
     weights.shape = {in, out};
     weights.floats.assign(in * out, 0.0);
     for (int64_t i = 0; i < out; ++i) {
-      double source = sourceCoordinate(mode, i, in, out, target.scales[dim]);
-      int64_t low = static_cast<int64_t>(std::floor(source));
-      int64_t high = std::min(low + 1, in - 1);
+      double source =
+          sourceCoordinate(mode, i, in, out, target.scales[dim], !cubic);
+      auto low = static_cast<int64_t>(std::floor(source));
       double t = source - low;
-      weights.floats[low * out + i] += 1.0 - t;
-      weights.floats[high * out + i] += t;
+      if (!cubic) {
+        int64_t high = std::min(low + 1, in - 1);
+        weights.floats[low * out + i] += 1.0 - t;
+        weights.floats[high * out + i] += t;
+        continue;
+      }
+      // Neighbours outside the input read the edge, or (exclude_outside)
+      // weigh nothing, the others' weights scaled to sum to 1.
+      std::array<double, 4> taps = cubicWeights(t, a);
+      double kept = 0.0;
+      for (int64_t k = 0; k < 4; ++k) {
+        int64_t index = low - 1 + k;
+        if (excludeOutside && (index < 0 || index >= in))
+          taps[k] = 0.0;
+        kept += taps[k];
+      }
+      for (int64_t k = 0; k < 4; ++k) {
+        int64_t index = std::clamp<int64_t>(low - 1 + k, 0, in - 1);
+        weights.floats[index * out + i] +=
+            excludeOutside ? taps[k] / kept : taps[k];
+      }
     }
     Value matrix = im.materialize(weights, element, loc);
     // The resized dim last, multiplied, and back.
@@ -228,9 +267,10 @@ llvm::Expected<Value> interpolateLinear(GraphImporter &im,
 
 llvm::Error importResize(GraphImporter &im, const onnx::NodeProto &node) {
   std::string mode = im.stringAttr(node, "mode", "nearest");
-  if (mode != "nearest" && mode != "linear")
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
     return im.fail(node, "mode '" + mode +
-                             "' is not supported; supported: nearest, linear");
+                             "' is not supported; supported: nearest, "
+                             "linear, cubic");
   llvm::Expected<Value> input = im.floatValue(node, 0);
   if (!input)
     return input.takeError();
@@ -238,14 +278,17 @@ llvm::Error importResize(GraphImporter &im, const onnx::NodeProto &node) {
       resizeTarget(im, node, typeOf(*input).getShape());
   if (!target)
     return target.takeError();
-  // Opset 18's antialiasing widens the filter of a linear downsampling.
-  if (mode == "linear" && im.intAttr(node, "antialias", 0) &&
+  // Opset 18's antialiasing widens the filter of a linear or cubic
+  // downsampling.
+  if (mode != "nearest" && im.intAttr(node, "antialias", 0) &&
       llvm::any_of(target->scales, [](double scale) { return scale < 1.0; }))
-    return im.fail(node, "antialias = 1 with a linear downsampling is not "
-                         "supported; supported: antialias = 0, or upsampling");
-  llvm::Expected<Value> result =
-      mode == "nearest" ? repeatNearest(im, node, *input, *target)
-                        : interpolateLinear(im, node, *input, *target);
+    return im.fail(node, "antialias = 1 with a " + mode +
+                             " downsampling is not supported; supported: "
+                             "antialias = 0, or upsampling");
+  llvm::Expected<Value> result = mode == "nearest"
+                                     ? repeatNearest(im, node, *input, *target)
+                                     : interpolate(im, node, *input, *target,
+                                                   /*cubic=*/mode == "cubic");
   if (!result)
     return result.takeError();
   im.setResult(node, *result);

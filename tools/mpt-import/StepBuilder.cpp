@@ -586,10 +586,13 @@ bool StepBuilder::isIntegralInput(const onnx::NodeProto &node,
 }
 
 void StepBuilder::markIntegral(const onnx::NodeProto &node) {
-  // 0/1 whatever their inputs.
+  // 0/1 (masks), or integers (rounding), whatever their inputs.
   static const llvm::StringSet<> masks = {
-      "Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Not", "And",
-      "Or",    "Xor",     "Bernoulli"};
+      "Equal",     "Greater",     "GreaterOrEqual",
+      "Less",      "LessOrEqual", "Not",
+      "And",       "Or",          "Xor",
+      "Bernoulli", "IsNaN",       "IsInf",
+      "Floor",     "Ceil",        "Round"};
   // Integers from integers.
   static const llvm::StringSet<> exact = {
       "Cast",    "Identity",  "Add",       "Sub",       "Mul",
@@ -600,7 +603,12 @@ void StepBuilder::markIntegral(const onnx::NodeProto &node) {
       "Gather",  "Where",     "Pad",       "TopK",      "GatherElements",
       "OneHot"};
   const std::string &op = node.op_type();
-  bool holdsIntegers = masks.contains(op);
+  // A cast to a signed integer type rounds toward zero.
+  int64_t to = op == "Cast" ? importer.intAttr(node, "to", 0) : 0;
+  bool holdsIntegers = masks.contains(op) || to == onnx::TensorProto::INT64 ||
+                       to == onnx::TensorProto::INT32 ||
+                       to == onnx::TensorProto::INT16 ||
+                       to == onnx::TensorProto::INT8;
   if (!holdsIntegers && exact.contains(op)) {
     holdsIntegers = true;
     for (int index = 0; index < node.input_size(); ++index)

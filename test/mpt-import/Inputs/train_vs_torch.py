@@ -6,7 +6,7 @@ line per case.
 
 usage: train_vs_torch.py SOURCE_ROOT MPT_IMPORT MPT_RUN GROUP
 GROUP: recurrent, batchnorm, reductions, images, conv-transpose,
-windows, instancenorm, padding, selection, newer-opsets or einsum"""
+windows, instancenorm, padding, selection, math, newer-opsets or einsum"""
 import importlib.util
 import os
 import sys
@@ -431,6 +431,43 @@ class PlaneNorms(nn.Module):
         return self.volume(torch.relu(self.plane(self.conv(x))))
 
 
+class Rounding(nn.Module):
+    """Floor, ceil and round (of no gradient), the floored division and
+    remainder PyTorch builds from Floor, fmod, the inverse trigonometric
+    functions and tan, nan_to_num (IsNaN, IsInf) and integers made by
+    floor and cast back."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = nn.Linear(8, 12)
+        self.head = nn.Linear(12 * 4, 3)
+
+    def forward(self, x):
+        h = self.inner(x)
+        t = torch.tanh(h)
+        steps = (h * 3).floor().long().float() + torch.ceil(h) - torch.round(h * 2)
+        angles = torch.atan(h) + torch.asin(0.5 * t) + torch.acos(0.5 * t) + torch.tan(t)
+        rests = (torch.remainder(h, 0.7) + torch.div(h, 0.7, rounding_mode="floor")
+                 + torch.fmod(h, 0.6))
+        safe = torch.nan_to_num(h, nan=0.0, posinf=2.0, neginf=-2.0)
+        return self.head(torch.cat([steps * 0.1 + h, angles, rests, safe], -1))
+
+
+class Bicubic(nn.Module):
+    """Bicubic upsampling (Resize, cubic) after a convolution, with and
+    without align_corners."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 2, 1)
+
+    def forward(self, x):
+        h = self.conv(x)
+        a = F.interpolate(h, scale_factor=2, mode="bicubic", align_corners=False)
+        b = F.interpolate(h, size=(5, 7), mode="bicubic", align_corners=True)
+        return torch.cat([a.flatten(1), b.flatten(1)], -1)
+
+
 def newer(op, reference, **attributes):
     """`reference`, which PyTorch trains, exported as the ONNX op `op` of a
     later opset than this PyTorch writes: a node of the `newer` domain that
@@ -766,6 +803,11 @@ groups = {"recurrent": {
         *adam, 14),
     "one-hot of an int64 label input and of an argmax": conditioned_case(
         "sgd", {"lr": 0.05}, 15),
+}, "math": {
+    "floor, ceil, round, remainder, fmod, trigonometry, nan_to_num": image_case(
+        (8,), Rounding(), *adam, 14),
+    "the same, opset 17, sgd": image_case((8,), Rounding(), "sgd", {"lr": 0.01}, 17),
+    "bicubic upsampling": image_case((2, 3, 4), Bicubic(), *adam, 14),
 }, "newer-opsets": {
     "gelu, tanh gelu, mish, mean, split, opset 20": dict(
         image_case((10,), NewerActivations(), *adam, 17), rewrite=to_opset(20)),
