@@ -321,6 +321,40 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     return true;
   }
 
+  // So does EyeLike, ones on diagonal k of a matrix of the input's shape.
+  if (op == "EyeLike") {
+    llvm::Expected<mlir::Value> input =
+        importer.value(node, 0, importer.b.getF32Type());
+    if (!input)
+      return input.takeError();
+    auto type = mlir::cast<mlir::RankedTensorType>(input->getType());
+    if (type.getRank() != 2)
+      return importer.fail(node, "the input has rank " +
+                                     llvm::Twine(type.getRank()) +
+                                     "; expected a matrix (rank 2)");
+    int64_t rows = type.getDimSize(0), columns = type.getDimSize(1);
+    if (llvm::Error error = checkFoldedShape(importer, node, {rows, columns}))
+      return std::move(error);
+    int64_t k = importer.intAttr(node, "k", 0);
+    HostConstant eye;
+    eye.elementType = static_cast<int32_t>(
+        importer.intAttr(node, "dtype",
+                         mlir::isa<mlir::FloatType>(type.getElementType())
+                             ? onnx::TensorProto::FLOAT
+                             : onnx::TensorProto::INT64));
+    eye.shape = {rows, columns};
+    for (int64_t row = 0; row < rows; ++row)
+      for (int64_t column = 0; column < columns; ++column) {
+        bool one = column - row == k;
+        if (eye.isFloat())
+          eye.floats.push_back(one);
+        else
+          eye.ints.push_back(one);
+      }
+    importer.define(node.output(0), std::move(eye));
+    return true;
+  }
+
   std::vector<const HostConstant *> inputs;
   for (int index = 0; index < node.input_size(); ++index) {
     if (node.input(index).empty()) {

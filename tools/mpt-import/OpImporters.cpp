@@ -32,8 +32,8 @@ std::string supportedOpTypes() {
   for (const auto &entry : opImporters())
     names.push_back(entry.getKey().str());
   // Folded on the host, or (If, CastLike) taken by the builder of the step.
-  for (const char *folded : {"Constant", "Shape", "Size", "ConstantOfShape",
-                             "Range", "If", "CastLike"})
+  for (const char *folded : {"Constant", "Shape", "Size", "EyeLike",
+                             "ConstantOfShape", "Range", "If", "CastLike"})
     names.push_back(folded);
   llvm::sort(names);
   names.erase(llvm::unique(names), names.end());
