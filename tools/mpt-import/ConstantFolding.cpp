@@ -178,15 +178,16 @@ foldBinary(const GraphImporter &importer, const onnx::NodeProto &node,
     }
     if (isFloat || op == "Pow") {
       double x = a.floatAt(ia), y = b.floatAt(ib);
-      double value = comparison    ? double(holds(op, x, y))
-                     : op == "Add" ? x + y
-                     : op == "Sub" ? x - y
-                     : op == "Mul" ? x * y
-                     : op == "Div" ? x / y
-                     : op == "Max" ? std::fmax(x, y)
-                     : op == "Min" ? std::fmin(x, y)
-                     : op == "Mod" ? std::fmod(x, y)
-                                   : std::pow(x, y);
+      double value = comparison                       ? double(holds(op, x, y))
+                     : op == "Add"                    ? x + y
+                     : op == "Sub"                    ? x - y
+                     : op == "Mul"                    ? x * y
+                     : op == "Div"                    ? x / y
+                     : std::isnan(x) || std::isnan(y) ? x + y
+                     : op == "Max"                    ? std::max(x, y)
+                     : op == "Min"                    ? std::min(x, y)
+                     : op == "Mod"                    ? std::fmod(x, y)
+                                                      : std::pow(x, y);
       if (!comparison && !result.isFloat() &&
           !(value >= -0x1p63 && value < 0x1p63))
         return importer.fail(node, "the integer result " +

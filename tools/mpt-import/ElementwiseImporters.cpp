@@ -613,24 +613,24 @@ llvm::Error importLogical(GraphImporter &im, const onnx::NodeProto &node) {
   }
   // Masks of data of two float types (an IsInf of f64 data beside a
   // comparison of f32 data) are exact in either: both become f32 ones.
+  // Otherwise an import-time operand takes the other's float type.
   Location loc = im.loc(node);
   Value masks[2];
-  for (unsigned index : {0u, 1u}) {
-    llvm::Expected<Value> mask = im.value(node, index, im.b.getF32Type());
-    if (!mask)
-      return mask.takeError();
-    masks[index] = *mask;
-  }
-  if (typeOf(masks[0]).getElementType() != typeOf(masks[1]).getElementType())
+  for (unsigned index : {0u, 1u})
+    if (im.hasInput(node, index) && !im.constant(node, index))
+      masks[index] = im.lookup(node.input(index));
+  bool widen =
+      masks[0] && masks[1] &&
+      isa<FloatType>(typeOf(masks[0]).getElementType()) &&
+      isa<FloatType>(typeOf(masks[1]).getElementType()) &&
+      typeOf(masks[0]).getElementType() != typeOf(masks[1]).getElementType();
+  if (widen)
     for (Value &mask : masks)
       if (!typeOf(mask).getElementType().isF32())
         mask = mlir::mpt::CastOp::create(
             im.b, loc, typeOf(mask).clone(im.b.getF32Type()), mask);
-  auto broadcast = isa<FloatType>(typeOf(masks[0]).getElementType()) &&
-                           typeOf(masks[0]).getElementType() ==
-                               typeOf(masks[1]).getElementType()
-                       ? broadcastOperands(im, node, masks[0], masks[1])
-                       : broadcastFloatOperands(im, node);
+  auto broadcast = widen ? broadcastOperands(im, node, masks[0], masks[1])
+                         : broadcastFloatOperands(im, node);
   if (!broadcast)
     return broadcast.takeError();
   auto [lhs, rhs] = *broadcast;

@@ -142,6 +142,8 @@ llvm::Error importLayerNormalization(GraphImporter &im,
   SmallVector<Value, 2> affine;
   for (auto [index, name] : {std::pair{1u, "scale"}, {2u, "bias"}}) {
     if (!im.hasInput(node, index)) {
+      if (index == 1)
+        return im.fail(node, "expected a scale (input 1), found none");
       HostConstant zeros;
       zeros.shape = {width};
       zeros.floats.assign(width, 0.0);

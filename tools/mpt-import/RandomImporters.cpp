@@ -129,9 +129,11 @@ llvm::Error importRandomUniform(GraphImporter &im,
     return type.takeError();
   double low = im.floatAttr(node, "low", 0.0);
   double high = im.floatAttr(node, "high", 1.0);
-  if (!std::isfinite(low) || !std::isfinite(high) || !(low <= high))
-    return im.fail(node, "expected finite bounds with low <= high, found "
-                         "low " +
+  // The spread must be finite in f32 too, where the samples are drawn.
+  if (!std::isfinite(low) || !std::isfinite(high) || !(low <= high) ||
+      !std::isfinite(static_cast<float>(high - low)))
+    return im.fail(node, "expected finite bounds with low <= high and a "
+                         "spread finite in f32, found low " +
                              std::to_string(low) + " and high " +
                              std::to_string(high));
   im.setResult(node, uniform(im, node, *type, low, high));

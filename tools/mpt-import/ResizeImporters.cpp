@@ -234,6 +234,13 @@ llvm::Expected<Value> interpolate(GraphImporter &im,
           taps[k] = 0.0;
         kept += taps[k];
       }
+      if (excludeOutside && !(std::fabs(kept) > 1e-12))
+        return im.fail(node, "the cubic weights of output " +
+                                 std::to_string(i) + " of dim " +
+                                 std::to_string(dim) +
+                                 " inside the input sum to 0 "
+                                 "(exclude_outside with cubic_coeff_a " +
+                                 std::to_string(a) + ")");
       for (int64_t k = 0; k < 4; ++k) {
         int64_t index = std::clamp<int64_t>(low - 1 + k, 0, in - 1);
         weights.floats[index * out + i] +=

@@ -125,9 +125,11 @@ private:
   std::vector<std::pair<std::string, std::string>> counters;
   llvm::StringSet<> usedNames;
   std::map<std::string, const onnx::TensorProto *> initializers;
-  /// How deep the function calls being inlined nest, and how many calls
-  /// have been inlined (which keeps their values' names apart).
+  /// How deep the function calls being inlined nest, how many calls have
+  /// been inlined (which keeps their values' names apart), and how many
+  /// nodes they added.
   unsigned callDepth = 0, calls = 0;
+  size_t inlinedNodes = 0;
   /// Initializer values that are not parameters.
   std::map<std::string, HostConstant> constantInitializers;
 };
@@ -418,10 +420,16 @@ llvm::Error StepBuilder::importCastLike(const onnx::NodeProto &node) {
 llvm::Error StepBuilder::importCall(const onnx::NodeProto &node,
                                     const onnx::FunctionProto &function) {
   constexpr unsigned kMaxCallDepth = 64;
+  constexpr size_t kMaxInlinedNodes = size_t(1) << 20;
   if (callDepth >= kMaxCallDepth)
     return importer.fail(node, "calls of local functions nest deeper than " +
                                    llvm::Twine(kMaxCallDepth) +
                                    " (a recursive function?)");
+  // Functions that call others twice over double at every level.
+  if ((inlinedNodes += function.node_size()) > kMaxInlinedNodes)
+    return importer.fail(node, "inlining the model's local functions adds "
+                               "more than " +
+                                   llvm::Twine(kMaxInlinedNodes) + " nodes");
   if (node.input_size() > function.input_size() ||
       node.output_size() > function.output_size())
     return importer.fail(
@@ -451,6 +459,16 @@ llvm::Error StepBuilder::importCall(const onnx::NodeProto &node,
   };
   std::vector<onnx::NodeProto> body;
   for (const onnx::NodeProto &inner : function.node()) {
+    // Running statistics are buffers of the step only where the graph
+    // itself reads them.
+    if (inner.op_type() == "BatchNormalization" &&
+        trainsBatchNorm(inner, importer.opsetVersion))
+      return importer.fail(node, "its function '" + function.name() +
+                                     "' holds a batch normalisation in "
+                                     "training mode (node '" +
+                                     inner.name() +
+                                     "'); supported in the graph itself, "
+                                     "not in local functions");
     onnx::NodeProto copy = inner;
     copy.set_name(prefix +
                   (inner.name().empty() ? inner.op_type() : inner.name()));
