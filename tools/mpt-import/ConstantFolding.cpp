@@ -248,6 +248,20 @@ HostConstant gatherElements(const HostConstant &source, Shape shape,
 
 } // namespace
 
+namespace {
+
+/// The static type of input 0, all that Shape, Size and EyeLike read.
+llvm::Expected<mlir::RankedTensorType> inputType(GraphImporter &importer,
+                                                 const onnx::NodeProto &node) {
+  llvm::Expected<mlir::Value> input =
+      importer.value(node, 0, importer.b.getF32Type());
+  if (!input)
+    return input.takeError();
+  return mlir::cast<mlir::RankedTensorType>(input->getType());
+}
+
+} // namespace
+
 llvm::Expected<bool>
 mpt::import::foldConstantNode(GraphImporter &importer,
                               const onnx::NodeProto &node) {
@@ -294,18 +308,16 @@ mpt::import::foldConstantNode(GraphImporter &importer,
 
   // Shape needs only the static type of its input.
   if (op == "Shape") {
-    llvm::Expected<mlir::Value> input =
-        importer.value(node, 0, importer.b.getF32Type());
-    if (!input)
-      return input.takeError();
-    auto type = mlir::cast<mlir::RankedTensorType>(input->getType());
-    int64_t rank = type.getRank();
+    llvm::Expected<mlir::RankedTensorType> type = inputType(importer, node);
+    if (!type)
+      return type.takeError();
+    int64_t rank = type->getRank();
     int64_t start = importer.intAttr(node, "start", 0);
     int64_t end = importer.intAttr(node, "end", rank);
     start = std::clamp(start < 0 ? start + rank : start, int64_t(0), rank);
     end = std::clamp(end < 0 ? end + rank : end, int64_t(0), rank);
-    std::vector<int64_t> dims(type.getShape().begin() + start,
-                              type.getShape().begin() + std::max(start, end));
+    std::vector<int64_t> dims(type->getShape().begin() + start,
+                              type->getShape().begin() + std::max(start, end));
     importer.define(node.output(0),
                     makeInts({static_cast<int64_t>(dims.size())}, dims));
     return true;
@@ -313,34 +325,30 @@ mpt::import::foldConstantNode(GraphImporter &importer,
 
   // So does Size, the element count.
   if (op == "Size") {
-    llvm::Expected<mlir::Value> input =
-        importer.value(node, 0, importer.b.getF32Type());
-    if (!input)
-      return input.takeError();
-    auto type = mlir::cast<mlir::RankedTensorType>(input->getType());
-    importer.define(node.output(0), makeInts({}, {type.getNumElements()}));
+    llvm::Expected<mlir::RankedTensorType> type = inputType(importer, node);
+    if (!type)
+      return type.takeError();
+    importer.define(node.output(0), makeInts({}, {type->getNumElements()}));
     return true;
   }
 
   // So does EyeLike, ones on diagonal k of a matrix of the input's shape.
   if (op == "EyeLike") {
-    llvm::Expected<mlir::Value> input =
-        importer.value(node, 0, importer.b.getF32Type());
-    if (!input)
-      return input.takeError();
-    auto type = mlir::cast<mlir::RankedTensorType>(input->getType());
-    if (type.getRank() != 2)
+    llvm::Expected<mlir::RankedTensorType> type = inputType(importer, node);
+    if (!type)
+      return type.takeError();
+    if (type->getRank() != 2)
       return importer.fail(node, "the input has rank " +
-                                     llvm::Twine(type.getRank()) +
+                                     llvm::Twine(type->getRank()) +
                                      "; expected a matrix (rank 2)");
-    int64_t rows = type.getDimSize(0), columns = type.getDimSize(1);
+    int64_t rows = type->getDimSize(0), columns = type->getDimSize(1);
     if (llvm::Error error = checkFoldedShape(importer, node, {rows, columns}))
       return std::move(error);
     int64_t k = importer.intAttr(node, "k", 0);
     HostConstant eye;
     eye.elementType = static_cast<int32_t>(
         importer.intAttr(node, "dtype",
-                         mlir::isa<mlir::FloatType>(type.getElementType())
+                         mlir::isa<mlir::FloatType>(type->getElementType())
                              ? onnx::TensorProto::FLOAT
                              : onnx::TensorProto::INT64));
     eye.shape = {rows, columns};
