@@ -74,8 +74,8 @@ AffineMap mlir::mpt::dropDimsMap(MLIRContext *ctx, unsigned rank,
   return AffineMap::get(rank, 0, exprs, ctx);
 }
 
-SmallVector<int64_t> mlir::mpt::dropDims(ArrayRef<int64_t> shape,
-                                         ArrayRef<int64_t> dims) {
+SmallVector<int64_t> mlir::mpt::dropShapeDims(ArrayRef<int64_t> shape,
+                                              ArrayRef<int64_t> dims) {
   SmallVector<int64_t> kept;
   for (auto [dim, size] : llvm::enumerate(shape))
     if (!llvm::is_contained(dims, static_cast<int64_t>(dim)))
@@ -129,7 +129,7 @@ Value mlir::mpt::buildReduction(OpBuilder &b, Location loc,
                                 ScalarBodyBuilder body) {
   unsigned rank = shape.size();
   MLIRContext *ctx = b.getContext();
-  Value acc = filledTensor(b, loc, dropDims(shape, reducedDims), init);
+  Value acc = filledTensor(b, loc, dropShapeDims(shape, reducedDims), init);
   SmallVector<AffineMap> maps(inputMaps);
   maps.push_back(dropDimsMap(ctx, rank, reducedDims));
   SmallVector<utils::IteratorType> iterators(rank,

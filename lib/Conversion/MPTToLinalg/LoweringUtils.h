@@ -84,7 +84,8 @@ Value buildReduction(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                      ScalarBodyBuilder body);
 
 /// `shape` without the dims in `dims`.
-SmallVector<int64_t> dropDims(ArrayRef<int64_t> shape, ArrayRef<int64_t> dims);
+SmallVector<int64_t> dropShapeDims(ArrayRef<int64_t> shape,
+                                   ArrayRef<int64_t> dims);
 
 /// Reshapes `value` to `type` (same element count and element type) with
 /// one collapse or expand when the shapes allow it, else through a flat

@@ -178,7 +178,7 @@ struct ReduceMaxGradOpLowering : OpConversionPattern<ReduceMaxGradOp> {
         op.getDims() ? SmallVector<int64_t>(*op.getDims())
                      : llvm::to_vector(llvm::seq<int64_t>(0, rank));
     llvm::sort(dims);
-    SmallVector<int64_t> kept = dropDims(shape, dims);
+    SmallVector<int64_t> kept = dropShapeDims(shape, dims);
     auto dropped = [&](Value value) {
       RankedTensorType valueType = tensorTypeOf(value);
       return reshapeTensor(
@@ -254,7 +254,7 @@ LogSumExp buildLogSumExp(OpBuilder &b, Location loc, Value input, int64_t axis,
             nb, nl, math::ExpOp::create(nb, nl, shifted), args[2]);
       });
   Value logSum = buildElementwise(
-      b, loc, RankedTensorType::get(dropDims(shape, {axis}), accType),
+      b, loc, RankedTensorType::get(dropShapeDims(shape, {axis}), accType),
       ValueRange{sum}, [](OpBuilder &nb, Location nl, ValueRange args) {
         return math::LogOp::create(nb, nl, args[0]);
       });

@@ -190,8 +190,9 @@ struct ReduceOpLowering : OpConversionPattern<OpTy> {
       for (int64_t dim : dims)
         count *= shape[dim];
       result = buildElementwise(
-          rewriter, loc, RankedTensorType::get(dropDims(shape, dims), element),
-          sum, [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+          rewriter, loc,
+          RankedTensorType::get(dropShapeDims(shape, dims), element), sum,
+          [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
             Value value = args[0];
             if (kMean)
               value = arith::DivFOp::create(
