@@ -114,6 +114,17 @@ Value reshape(GraphImporter &im, const onnx::NodeProto &node, Value value,
                                       value);
 }
 
+Value permute(GraphImporter &im, const onnx::NodeProto &node, Value value,
+              ArrayRef<int64_t> permutation) {
+  RankedTensorType type = typeOf(value);
+  Shape shape;
+  for (int64_t dim : permutation)
+    shape.push_back(type.getDimSize(dim));
+  return mlir::mpt::TransposeOp::create(im.b, im.loc(node), type.clone(shape),
+                                        value,
+                                        im.b.getDenseI64ArrayAttr(permutation));
+}
+
 Value broadcastTo(GraphImporter &im, const onnx::NodeProto &node, Value value,
                   ArrayRef<int64_t> shape) {
   ArrayRef<int64_t> from = typeOf(value).getShape();

@@ -46,6 +46,11 @@ std::optional<int64_t> elementCount(llvm::ArrayRef<int64_t> shape);
 mlir::Value reshape(GraphImporter &im, const onnx::NodeProto &node,
                     mlir::Value value, llvm::ArrayRef<int64_t> shape);
 
+/// `value` with its dims permuted: result dim `d` is dim `permutation[d]`
+/// (an mpt.transpose of a float tensor).
+mlir::Value permute(GraphImporter &im, const onnx::NodeProto &node,
+                    mlir::Value value, llvm::ArrayRef<int64_t> permutation);
+
 /// `value` broadcast (NumPy rules) to `shape`.
 mlir::Value broadcastTo(GraphImporter &im, const onnx::NodeProto &node,
                         mlir::Value value, llvm::ArrayRef<int64_t> shape);

@@ -1,9 +1,14 @@
 //===- LayerImporters.cpp - Contractions, norms, conv, pooling ------------===//
 //
 // The layers of exported networks: MatMul and Gemm, layer normalisation, and
-// 1-D and 2-D convolution, transposed convolution and pooling (a 1-D window is
-// a 2-D one of height 1). Attribute values outside what the mpt ops express are
-// errors that name the supported values.
+// 1-D, 2-D and 3-D convolution, transposed convolution and pooling. A 1-D
+// window is a 2-D one of height 1. A 3-D (transposed) convolution is a 2-D
+// one over the output depth positions folded into the batch, whose input
+// channels are the depth taps of the window stacked (im2col along depth); a
+// 3-D pooling is a 2-D pooling over (H, W) and then one over (D, H*W), as
+// the maximum and the mean over a box are those over its rows of those over
+// its planes. Attribute values outside what the mpt ops express are errors
+// that name the supported values.
 //
 //===----------------------------------------------------------------------===//
 
@@ -179,8 +184,8 @@ llvm::Error importLayerNormalization(GraphImporter &im,
 // Convolution and pooling
 //===----------------------------------------------------------------------===//
 
-/// The window attributes of a 1-D or 2-D Conv or pooling node, always as 2-D
-/// attributes: a 1-D window is a 2-D one of height 1.
+/// The window attributes of a Conv or pooling node: a 1-D window as a 2-D one
+/// of height 1; 2-D and 3-D windows as given.
 struct WindowAttrs {
   Shape kernel, strides, pads, dilations;
   /// The pads as the node gives them, for messages.
@@ -188,17 +193,21 @@ struct WindowAttrs {
   bool ceilMode = false;
 };
 
-/// The spatial rank of a window node's input: 1 (NCL) or 2 (NCHW).
+/// The spatial rank of a window node's input: 1 (NCL), 2 (NCHW) or, where
+/// `volumes` allows, 3 (NCDHW).
 llvm::Expected<int64_t> windowRank(GraphImporter &im,
                                    const onnx::NodeProto &node,
-                                   RankedTensorType type,
-                                   llvm::StringRef what) {
-  if (type.getRank() != 3 && type.getRank() != 4)
-    return im.fail(node, "a rank-" + llvm::Twine(type.getRank()) +
+                                   RankedTensorType type, llvm::StringRef what,
+                                   bool volumes = true) {
+  int64_t rank = type.getRank();
+  if (rank != 3 && rank != 4 && !(volumes && rank == 5))
+    return im.fail(node, "a rank-" + llvm::Twine(rank) +
                              " input is not supported; supported: 1-D " + what +
-                             " of NCL inputs and 2-D " + what +
-                             " of NCHW inputs");
-  return type.getRank() - 2;
+                             " of NCL inputs, 2-D " + what + " of NCHW inputs" +
+                             (volumes ? llvm::Twine(" and 3-D ") + what +
+                                            " of NCDHW inputs"
+                                      : llvm::Twine("")));
+  return rank - 2;
 }
 
 /// `input` is the node's input shape, `kernel` the weight's spatial shape
@@ -287,7 +296,8 @@ llvm::Expected<WindowAttrs> windowAttrs(GraphImporter &im,
   return attrs;
 }
 
-/// A rank-3 (N, C, L) value as rank 4 (N, C, 1, L), for 1-D windows.
+/// A rank-3 (N, C, L) value as rank 4 (N, C, 1, L), for 1-D windows; other
+/// ranks as they are.
 Value liftTo2D(GraphImporter &im, const onnx::NodeProto &node, Value value) {
   ArrayRef<int64_t> shape = typeOf(value).getShape();
   if (shape.size() != 3)
@@ -317,11 +327,12 @@ struct ConvOperands {
 
 llvm::Expected<ConvOperands> convOperands(GraphImporter &im,
                                           const onnx::NodeProto &node,
-                                          llvm::StringRef what) {
+                                          llvm::StringRef what, bool volumes) {
   llvm::Expected<Value> input = im.floatValue(node, 0);
   if (!input)
     return input.takeError();
-  llvm::Expected<int64_t> rank = windowRank(im, node, typeOf(*input), what);
+  llvm::Expected<int64_t> rank =
+      windowRank(im, node, typeOf(*input), what, volumes);
   if (!rank)
     return rank.takeError();
   int64_t spatialRank = *rank;
@@ -354,8 +365,118 @@ llvm::Expected<ConvOperands> convOperands(GraphImporter &im,
   return operands;
 }
 
+/// `value` with `before` and `after` zeros around dim `axis`.
+Value padWithZeros(GraphImporter &im, const onnx::NodeProto &node, Value value,
+                   int64_t axis, int64_t before, int64_t after) {
+  if (!before && !after)
+    return value;
+  RankedTensorType type = typeOf(value);
+  SmallVector<Value, 3> pieces;
+  auto zeros = [&](int64_t count) {
+    Shape shape(type.getShape());
+    shape[axis] = count;
+    Value zero = scalarConstant(im, node, type.getElementType(), 0.0);
+    pieces.push_back(broadcastTo(im, node, zero, shape));
+  };
+  if (before)
+    zeros(before);
+  pieces.push_back(value);
+  if (after)
+    zeros(after);
+  Shape shape(type.getShape());
+  shape[axis] += before + after;
+  return mlir::mpt::ConcatOp::create(im.b, im.loc(node), type.clone(shape),
+                                     pieces, im.b.getI64IntegerAttr(axis));
+}
+
+/// The input of the 2-D convolution that computes a 3-D one over the
+/// depth-padded (N, C, D, H, W) `input`: tap t of the window reads planes
+/// t * dilation + z * stride for output planes z < `outDepth`; the taps are
+/// stacked inside each of the `groups` channel groups and the output planes
+/// folded into the batch, (N * outDepth, groups * taps * C/groups, H, W).
+Value stackDepthTaps(GraphImporter &im, const onnx::NodeProto &node,
+                     Value input, int64_t groups, int64_t taps,
+                     int64_t dilation, int64_t stride, int64_t outDepth) {
+  RankedTensorType type = typeOf(input);
+  ArrayRef<int64_t> x = type.getShape();
+  int64_t n = x[0], perGroup = x[1] / groups, height = x[3], width = x[4];
+  Location loc = im.loc(node);
+  SmallVector<Value> slices;
+  for (int64_t tap = 0; tap < taps; ++tap) {
+    Value slice = mlir::mpt::SliceOp::create(
+        im.b, loc, type.clone({n, x[1], outDepth, height, width}), input,
+        im.b.getDenseI64ArrayAttr({0, 0, tap * dilation, 0, 0}),
+        im.b.getDenseI64ArrayAttr({1, 1, stride, 1, 1}));
+    slices.push_back(reshape(
+        im, node, slice, {n, groups, 1, perGroup, outDepth, height, width}));
+  }
+  Value stacked = slices.front();
+  if (taps > 1)
+    stacked = mlir::mpt::ConcatOp::create(
+        im.b, loc,
+        type.clone({n, groups, taps, perGroup, outDepth, height, width}),
+        slices, im.b.getI64IntegerAttr(2));
+  stacked = permute(im, node, stacked, {0, 4, 1, 2, 3, 5, 6});
+  return reshape(im, node, stacked,
+                 {n * outDepth, groups * taps * perGroup, height, width});
+}
+
+/// A 3-D Conv (PyTorch's Conv3d) as one 2-D convolution. Each depth tap of
+/// the window is a strided slice of the depth-padded input (N, C, D', H, W);
+/// the taps are stacked inside each group's channels (group, tap, channel),
+/// and the output depth positions folded into the batch: (N * D', G * KD *
+/// C/G, H, W). The weight (O, C/G, KD, KH, KW) moves its taps in front of its
+/// channels alike, (O, KD * C/G, KH, KW), so the 2-D convolution over (H, W)
+/// sums over channels and depth taps at once.
+llvm::Error importConv3D(GraphImporter &im, const onnx::NodeProto &node,
+                         const ConvOperands &operands, int64_t groups) {
+  const WindowAttrs &attrs = operands.attrs;
+  RankedTensorType type = typeOf(operands.input);
+  ArrayRef<int64_t> x = type.getShape(), w = typeOf(operands.weight).getShape();
+  int64_t n = x[0], channels = x[1], depth = x[2], height = x[3], width = x[4];
+  int64_t taps = w[2], perGroup = channels / groups;
+  int64_t stride = attrs.strides[0], dilation = attrs.dilations[0];
+  int64_t padded = depth + attrs.pads[0] + attrs.pads[3];
+  int64_t extent = dilation * (taps - 1) + 1;
+  Shape kernel = {attrs.kernel[1], attrs.kernel[2]};
+  Shape strides = {attrs.strides[1], attrs.strides[2]};
+  Shape dilations = {attrs.dilations[1], attrs.dilations[2]};
+  Shape pads = {attrs.pads[1], attrs.pads[2], attrs.pads[4], attrs.pads[5]};
+  mlir::mpt::Window2D window =
+      mlir::mpt::Window2D::get(kernel, strides, pads, dilations);
+  int64_t outHeight = window.outputSize(0, height);
+  int64_t outWidth = window.outputSize(1, width);
+  if (padded < extent || !outHeight || !outWidth)
+    return im.fail(node, "the input " + shapeText(x) + " with pads " +
+                             shapeText(attrs.givenPads) +
+                             " is smaller than the dilated kernel " +
+                             shapeText(attrs.kernel));
+  int64_t outDepth = (padded - extent) / stride + 1;
+  Shape stackedShape = {n, groups, taps, perGroup, outDepth, height, width};
+  if (!elementCount(stackedShape))
+    return im.fail(node, "its input stacked by depth tap " +
+                             shapeText(stackedShape) + " is too large");
+
+  Location loc = im.loc(node);
+  Value input =
+      padWithZeros(im, node, operands.input, 2, attrs.pads[0], attrs.pads[3]);
+  Value stacked =
+      stackDepthTaps(im, node, input, groups, taps, dilation, stride, outDepth);
+  Value weight = permute(im, node, operands.weight, {0, 2, 1, 3, 4});
+  weight = reshape(im, node, weight, {w[0], taps * w[1], w[3], w[4]});
+  Value result = mlir::mpt::Conv2DOp::create(
+      im.b, loc, type.clone({n * outDepth, w[0], outHeight, outWidth}), stacked,
+      weight, operands.bias, im.b.getDenseI64ArrayAttr(strides),
+      im.b.getDenseI64ArrayAttr(pads), im.b.getDenseI64ArrayAttr(dilations),
+      im.b.getI64IntegerAttr(groups));
+  result = reshape(im, node, result, {n, outDepth, w[0], outHeight, outWidth});
+  im.setResult(node, permute(im, node, result, {0, 2, 1, 3, 4}));
+  return llvm::Error::success();
+}
+
 llvm::Error importConv(GraphImporter &im, const onnx::NodeProto &node) {
-  llvm::Expected<ConvOperands> operands = convOperands(im, node, "convolution");
+  llvm::Expected<ConvOperands> operands =
+      convOperands(im, node, "convolution", /*volumes=*/true);
   if (!operands)
     return operands.takeError();
   auto &[lifted, weight2D, bias, spatialRank, attrs, given, givenWeight] =
@@ -370,6 +491,8 @@ llvm::Error importConv(GraphImporter &im, const onnx::NodeProto &node) {
                              "; expected a group that divides the output "
                              "channels, with input channels = weight dim 1 * "
                              "group");
+  if (spatialRank == 3)
+    return importConv3D(im, node, *operands, groups);
   mlir::mpt::Window2D window = mlir::mpt::Window2D::get(
       attrs.kernel, attrs.strides, attrs.pads, attrs.dilations);
   Shape shape = {type.getDimSize(0), w[0],
@@ -382,6 +505,95 @@ llvm::Error importConv(GraphImporter &im, const onnx::NodeProto &node) {
                       im.b.getDenseI64ArrayAttr(attrs.pads),
                       im.b.getDenseI64ArrayAttr(attrs.dilations),
                       im.b.getI64IntegerAttr(groups)));
+  return llvm::Error::success();
+}
+
+/// A 3-D ConvTranspose (PyTorch's ConvTranspose3d) of output `shape` as one
+/// 2-D transposed convolution. Along depth it is a direct convolution: the
+/// input with stride - 1 zeros between its planes, padded so that output
+/// plane z reads planes z + t * dilation for the taps t of the depth-flipped
+/// kernel. Those taps are stacked inside each group's channels and the output
+/// planes folded into the batch as for Conv3d (importConv3D); the weight (C,
+/// O/G, KD, KH, KW) becomes (G * KD * C/G, O/G, KH, KW) with its depth taps
+/// reversed.
+llvm::Error importConvTranspose3D(GraphImporter &im,
+                                  const onnx::NodeProto &node,
+                                  const ConvOperands &operands, int64_t groups,
+                                  ArrayRef<int64_t> shape) {
+  const WindowAttrs &attrs = operands.attrs;
+  RankedTensorType type = typeOf(operands.input);
+  ArrayRef<int64_t> x = type.getShape(), w = typeOf(operands.weight).getShape();
+  int64_t n = x[0], channels = x[1], depth = x[2], height = x[3], width = x[4];
+  int64_t taps = w[2], perGroup = channels / groups, outDepth = shape[2];
+  int64_t stride = attrs.strides[0], dilation = attrs.dilations[0];
+  int64_t extent = dilation * (taps - 1) + 1;
+  Shape stackedShape = {n, groups, taps, perGroup, outDepth, height, width};
+  Shape spread = {n, channels, depth, stride, height, width};
+  if (!elementCount(stackedShape) || !elementCount(spread))
+    return im.fail(node, "its input stacked by depth tap " +
+                             shapeText(stackedShape) + " is too large");
+  Location loc = im.loc(node);
+  auto slice = [&](Value value, int64_t offset, int64_t size) {
+    RankedTensorType from = typeOf(value);
+    Shape sizes(from.getShape());
+    sizes[2] = size;
+    Shape offsets(from.getRank(), 0);
+    offsets[2] = offset;
+    return mlir::mpt::SliceOp::create(
+        im.b, loc, from.clone(sizes), value, im.b.getDenseI64ArrayAttr(offsets),
+        im.b.getDenseI64ArrayAttr(Shape(from.getRank(), 1)));
+  };
+
+  // The planes spread `stride` apart, zeros between them.
+  Value input = operands.input;
+  int64_t spreadDepth = (depth - 1) * stride + 1;
+  if (stride > 1 && depth > 1) {
+    input = reshape(im, node, input, {n, channels, depth, 1, height, width});
+    input = padWithZeros(im, node, input, 3, 0, stride - 1);
+    input =
+        reshape(im, node, input, {n, channels, depth * stride, height, width});
+    input = slice(input, 0, spreadDepth);
+  }
+  // Output plane z reads spread planes z + t * dilation - before.
+  int64_t before = extent - 1 - attrs.pads[0];
+  int64_t after = outDepth + extent - 1 - before - spreadDepth;
+  if (before < 0 || after < 0) {
+    int64_t cropped = std::max<int64_t>(-before, 0);
+    input = slice(input, cropped,
+                  spreadDepth - cropped - std::max<int64_t>(-after, 0));
+  }
+  input = padWithZeros(im, node, input, 2, std::max<int64_t>(before, 0),
+                       std::max<int64_t>(after, 0));
+
+  Value stacked = stackDepthTaps(im, node, input, groups, taps, dilation,
+                                 /*stride=*/1, outDepth);
+
+  Value weight = reshape(im, node, operands.weight,
+                         {groups, perGroup, w[1], taps, w[3], w[4]});
+  if (taps > 1) {
+    SmallVector<int64_t> reversed;
+    for (int64_t tap = taps - 1; tap >= 0; --tap)
+      reversed.push_back(tap);
+    auto indexType = RankedTensorType::get({taps}, im.b.getI64Type());
+    Value indices = arith::ConstantOp::create(
+        im.b, loc, DenseIntElementsAttr::get(indexType, reversed));
+    weight = mlir::mpt::GatherOp::create(im.b, loc, typeOf(weight), weight,
+                                         indices, im.b.getI64IntegerAttr(3));
+  }
+  weight = permute(im, node, weight, {0, 3, 1, 2, 4, 5});
+  weight =
+      reshape(im, node, weight, {groups * taps * perGroup, w[1], w[3], w[4]});
+  Value result = mlir::mpt::ConvTranspose2DOp::create(
+      im.b, loc, type.clone({n * outDepth, shape[1], shape[3], shape[4]}),
+      stacked, weight, operands.bias,
+      im.b.getDenseI64ArrayAttr({attrs.strides[1], attrs.strides[2]}),
+      im.b.getDenseI64ArrayAttr(
+          {attrs.pads[1], attrs.pads[2], attrs.pads[4], attrs.pads[5]}),
+      im.b.getDenseI64ArrayAttr({attrs.dilations[1], attrs.dilations[2]}),
+      im.b.getI64IntegerAttr(groups));
+  result =
+      reshape(im, node, result, {n, outDepth, shape[1], shape[3], shape[4]});
+  im.setResult(node, permute(im, node, result, {0, 2, 1, 3, 4}));
   return llvm::Error::success();
 }
 
@@ -398,7 +610,7 @@ llvm::Error importConvTranspose(GraphImporter &im,
                              " is not supported for ConvTranspose; supported: "
                              "NOTSET, VALID");
   llvm::Expected<ConvOperands> operands =
-      convOperands(im, node, "transposed convolution");
+      convOperands(im, node, "transposed convolution", /*volumes=*/true);
   if (!operands)
     return operands.takeError();
   auto &[lifted, weight2D, bias, spatialRank, attrs, given, givenWeight] =
@@ -437,17 +649,17 @@ llvm::Error importConvTranspose(GraphImporter &im,
                                llvm::Twine(w[1] * groups) +
                                "], the output channels");
   }
-  mlir::mpt::Window2D window = mlir::mpt::Window2D::get(
-      attrs.kernel, attrs.strides, attrs.pads, attrs.dilations);
   Shape shape = {type.getDimSize(0), w[1] * groups};
-  for (int dim = 0; dim < 2; ++dim) {
+  size_t dims = attrs.kernel.size();
+  for (size_t dim = 0; dim < dims; ++dim) {
     // The window attributes are bounded, so only the product can overflow.
+    int64_t extent = attrs.dilations[dim] * (attrs.kernel[dim] - 1) + 1;
     int64_t size;
-    if (llvm::MulOverflow(type.getDimSize(2 + dim) - 1, window.strides[dim],
+    if (llvm::MulOverflow(type.getDimSize(2 + dim) - 1, attrs.strides[dim],
                           size) ||
         llvm::AddOverflow(size,
-                          window.extent(dim) + outputPadding[dim] -
-                              window.padBegin[dim] - window.padEnd[dim],
+                          extent + outputPadding[dim] - attrs.pads[dim] -
+                              attrs.pads[dims + dim],
                           size) ||
         size < 1)
       return im.fail(node, "the input " + shapeText(given) + " with pads " +
@@ -457,6 +669,8 @@ llvm::Error importConvTranspose(GraphImporter &im,
   }
   if (!elementCount(shape))
     return im.fail(node, "its output " + shapeText(shape) + " is too large");
+  if (spatialRank == 3)
+    return importConvTranspose3D(im, node, *operands, groups, shape);
   RankedTensorType resultType = type.clone(shape);
   setWindowResult(im, node, spatialRank,
                   mlir::mpt::ConvTranspose2DOp::create(
@@ -468,45 +682,22 @@ llvm::Error importConvTranspose(GraphImporter &im,
   return llvm::Error::success();
 }
 
-/// MaxPool and AveragePool, 1-D or 2-D. `ceil_mode` counts a last, partial
-/// window as PyTorch does (it must start inside the input or its leading
-/// padding): extra trailing padding that no element of the result counts.
-llvm::Error importPool(GraphImporter &im, const onnx::NodeProto &node) {
-  if (node.output_size() > 1 && !node.output(1).empty())
-    return im.fail(node, "the Indices output is not supported");
-  llvm::Expected<Value> input = im.floatValue(node, 0);
-  if (!input)
-    return input.takeError();
-  llvm::Expected<int64_t> spatialRank =
-      windowRank(im, node, typeOf(*input), "pooling");
-  if (!spatialRank)
-    return spatialRank.takeError();
-  Value lifted = liftTo2D(im, node, *input);
-  RankedTensorType type = typeOf(lifted);
-  llvm::Expected<WindowAttrs> attrs =
-      windowAttrs(im, node, typeOf(*input).getShape(), {});
-  if (!attrs)
-    return attrs.takeError();
-  bool isMax = node.op_type() == "MaxPool";
-  bool countIncludePad = im.intAttr(node, "count_include_pad", 0) != 0;
-  if (!isMax && attrs->dilations != Shape{1, 1})
-    return im.fail(node, "dilations are not supported for average pooling");
-  mlir::mpt::Window2D window = mlir::mpt::Window2D::get(
-      attrs->kernel, attrs->strides, attrs->pads, attrs->dilations);
-  // A window made only of padding has no element to pool.
-  Shape extent = {window.extent(0), window.extent(1)};
-  for (int dim = 0; dim < 2; ++dim)
-    if (window.padBegin[dim] >= extent[dim] ||
-        window.padEnd[dim] >= extent[dim])
-      return im.fail(node, "pads " + shapeText(attrs->givenPads) +
-                               " must be smaller than the window extent " +
-                               shapeText(ArrayRef<int64_t>(extent).take_back(
-                                   *spatialRank)));
-  Shape pads = attrs->pads;
-  for (int dim = 0; dim < 2; ++dim) {
+/// A 2-D max or average pooling of the NCHW `input`. `ceil_mode` counts a
+/// last, partial window as PyTorch does (it must start inside the input or
+/// its leading padding): extra trailing padding that no element of the result
+/// counts.
+llvm::Expected<Value> pool2D(GraphImporter &im, const onnx::NodeProto &node,
+                             Value input, ArrayRef<int64_t> kernel,
+                             ArrayRef<int64_t> strides,
+                             ArrayRef<int64_t> givenPads,
+                             ArrayRef<int64_t> dilations, bool ceilMode,
+                             bool isMax, bool countIncludePad) {
+  RankedTensorType type = typeOf(input);
+  mlir::mpt::Window2D window =
+      mlir::mpt::Window2D::get(kernel, strides, givenPads, dilations);
+  Shape pads(givenPads);
+  for (int dim = 0; dim < 2 && ceilMode; ++dim) {
     int64_t size = type.getDimSize(2 + dim);
-    if (!attrs->ceilMode)
-      continue;
     int64_t room = window.paddedSize(dim, size) - window.extent(dim);
     int64_t count = llvm::divideCeil(room, window.strides[dim]) + 1;
     if ((count - 1) * window.strides[dim] >= size + window.padBegin[dim])
@@ -521,27 +712,103 @@ llvm::Error importPool(GraphImporter &im, const onnx::NodeProto &node) {
                            "(PyTorch exports its padding as a Pad)");
     pads[2 + dim] += extra;
   }
-  window = mlir::mpt::Window2D::get(attrs->kernel, attrs->strides, pads,
-                                    attrs->dilations);
+  window = mlir::mpt::Window2D::get(kernel, strides, pads, dilations);
   Shape shape = {type.getDimSize(0), type.getDimSize(1),
                  window.outputSize(0, type.getDimSize(2)),
                  window.outputSize(1, type.getDimSize(3))};
   Location loc = im.loc(node);
-  Value result;
   if (isMax)
-    result = mlir::mpt::MaxPool2DOp::create(
-        im.b, loc, type.clone(shape), lifted,
-        im.b.getDenseI64ArrayAttr(attrs->kernel),
-        im.b.getDenseI64ArrayAttr(attrs->strides),
-        im.b.getDenseI64ArrayAttr(pads),
-        im.b.getDenseI64ArrayAttr(attrs->dilations));
-  else
-    result = mlir::mpt::AvgPool2DOp::create(
-        im.b, loc, type.clone(shape), lifted,
-        im.b.getDenseI64ArrayAttr(attrs->kernel),
-        im.b.getDenseI64ArrayAttr(attrs->strides),
-        im.b.getDenseI64ArrayAttr(pads), countIncludePad);
-  setWindowResult(im, node, *spatialRank, result);
+    return mlir::mpt::MaxPool2DOp::create(im.b, loc, type.clone(shape), input,
+                                          im.b.getDenseI64ArrayAttr(kernel),
+                                          im.b.getDenseI64ArrayAttr(strides),
+                                          im.b.getDenseI64ArrayAttr(pads),
+                                          im.b.getDenseI64ArrayAttr(dilations))
+        .getResult();
+  return mlir::mpt::AvgPool2DOp::create(im.b, loc, type.clone(shape), input,
+                                        im.b.getDenseI64ArrayAttr(kernel),
+                                        im.b.getDenseI64ArrayAttr(strides),
+                                        im.b.getDenseI64ArrayAttr(pads),
+                                        countIncludePad)
+      .getResult();
+}
+
+/// MaxPool and AveragePool, 1-D, 2-D or 3-D. A 3-D pooling (N, C, D, H, W)
+/// pools (H, W) of (N, C * D, H, W), then (D, 1) of (N, C, D, H' * W'): the
+/// maximum over a box is the maximum over its depth of the maxima of its
+/// planes, and a mean over a box the mean of the means of its planes, as
+/// the number of elements a window counts is the product of those it counts
+/// along each dim, with or without its padding.
+llvm::Error importPool(GraphImporter &im, const onnx::NodeProto &node) {
+  if (node.output_size() > 1 && !node.output(1).empty())
+    return im.fail(node, "the Indices output is not supported");
+  llvm::Expected<Value> input = im.floatValue(node, 0);
+  if (!input)
+    return input.takeError();
+  llvm::Expected<int64_t> spatialRank =
+      windowRank(im, node, typeOf(*input), "pooling");
+  if (!spatialRank)
+    return spatialRank.takeError();
+  llvm::Expected<WindowAttrs> attrs =
+      windowAttrs(im, node, typeOf(*input).getShape(), {});
+  if (!attrs)
+    return attrs.takeError();
+  bool isMax = node.op_type() == "MaxPool";
+  bool countIncludePad = im.intAttr(node, "count_include_pad", 0) != 0;
+  if (!isMax && llvm::any_of(attrs->dilations,
+                             [](int64_t dilation) { return dilation != 1; }))
+    return im.fail(node, "dilations are not supported for average pooling");
+  // A window made only of padding has no element to pool.
+  size_t dims = attrs->kernel.size();
+  Shape extent;
+  for (size_t dim = 0; dim < dims; ++dim)
+    extent.push_back(attrs->dilations[dim] * (attrs->kernel[dim] - 1) + 1);
+  for (size_t dim = 0; dim < dims; ++dim)
+    if (attrs->pads[dim] >= extent[dim] ||
+        attrs->pads[dims + dim] >= extent[dim])
+      return im.fail(node, "pads " + shapeText(attrs->givenPads) +
+                               " must be smaller than the window extent " +
+                               shapeText(ArrayRef<int64_t>(extent).take_back(
+                                   *spatialRank)));
+  // A stage of a 3-D pooling whose window is one element is skipped.
+  auto pool = [&](Value value, ArrayRef<int64_t> kernel,
+                  ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                  ArrayRef<int64_t> dilations) -> llvm::Expected<Value> {
+    auto one = [](int64_t size) { return size == 1; };
+    auto zero = [](int64_t size) { return size == 0; };
+    if (*spatialRank == 3 && llvm::all_of(kernel, one) &&
+        llvm::all_of(strides, one) && llvm::all_of(pads, zero))
+      return value;
+    return pool2D(im, node, value, kernel, strides, pads, dilations,
+                  attrs->ceilMode, isMax, countIncludePad);
+  };
+  if (*spatialRank != 3) {
+    llvm::Expected<Value> result =
+        pool(liftTo2D(im, node, *input), attrs->kernel, attrs->strides,
+             attrs->pads, attrs->dilations);
+    if (!result)
+      return result.takeError();
+    setWindowResult(im, node, *spatialRank, *result);
+    return llvm::Error::success();
+  }
+  ArrayRef<int64_t> x = typeOf(*input).getShape();
+  const WindowAttrs &a = *attrs;
+  llvm::Expected<Value> planes =
+      pool(reshape(im, node, *input, {x[0], x[1] * x[2], x[3], x[4]}),
+           {a.kernel[1], a.kernel[2]}, {a.strides[1], a.strides[2]},
+           {a.pads[1], a.pads[2], a.pads[4], a.pads[5]},
+           {a.dilations[1], a.dilations[2]});
+  if (!planes)
+    return planes.takeError();
+  ArrayRef<int64_t> p = typeOf(*planes).getShape();
+  llvm::Expected<Value> boxes =
+      pool(reshape(im, node, *planes, {x[0], x[1], x[2], p[2] * p[3]}),
+           {a.kernel[0], 1}, {a.strides[0], 1}, {a.pads[0], 0, a.pads[3], 0},
+           {a.dilations[0], 1});
+  if (!boxes)
+    return boxes.takeError();
+  int64_t outDepth = typeOf(*boxes).getDimSize(2);
+  im.setResult(node,
+               reshape(im, node, *boxes, {x[0], x[1], outDepth, p[2], p[3]}));
   return llvm::Error::success();
 }
 
