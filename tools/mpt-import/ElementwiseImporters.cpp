@@ -319,7 +319,8 @@ Type castFloatType(GraphImporter &im, int64_t to) {
 }
 
 /// Cast of an integer tensor computed by the step: to a float type
-/// (mpt.index_to_float), to BOOL (`!= 0`, a mask), or to its own type.
+/// (mpt.index_to_float), to BOOL (`!= 0`, a mask), or to INT32 or INT64
+/// (mpt.index_cast when the width changes).
 llvm::Error importIndexCast(GraphImporter &im, const onnx::NodeProto &node,
                             Value input) {
   int64_t to = im.intAttr(node, "to", 0);
@@ -341,16 +342,20 @@ llvm::Error importIndexCast(GraphImporter &im, const onnx::NodeProto &node,
     return llvm::Error::success();
   }
   unsigned width = type.getElementType().getIntOrFloatBitWidth();
-  if ((to == onnx::TensorProto::INT64 && width == 64) ||
-      (to == onnx::TensorProto::INT32 && width == 32)) {
-    im.setResult(node, input);
+  if (to == onnx::TensorProto::INT64 || to == onnx::TensorProto::INT32) {
+    Type element =
+        im.b.getIntegerType(to == onnx::TensorProto::INT64 ? 64 : 32);
+    im.setResult(node, element == type.getElementType()
+                           ? input
+                           : mlir::mpt::IndexCastOp::create(
+                                 im.b, loc, type.clone(element), input)
+                                 .getResult());
     return llvm::Error::success();
   }
   return im.fail(node, "casting an INT" + llvm::Twine(width) + " tensor to " +
                            elementTypeName(static_cast<int32_t>(to)) +
                            " is not supported; supported: FLOAT, DOUBLE, "
-                           "FLOAT16, BFLOAT16, BOOL, INT" +
-                           llvm::Twine(width));
+                           "FLOAT16, BFLOAT16, BOOL, INT32, INT64");
 }
 
 llvm::Error importCast(GraphImporter &im, const onnx::NodeProto &node) {
@@ -481,7 +486,79 @@ Value fitTo(GraphImporter &im, const onnx::NodeProto &node, Value value,
 
 /// Where with a condition computed by the step: mpt.select of the branches,
 /// each broadcast to the result's shape.
+/// Where whose branches are integers of the step (`torch.where(ids > 10,
+/// ids - 10, ids)`, `ids.masked_fill(mask, 1)`): `f + (t - f) * m` in index
+/// arithmetic, `m` the condition as a 0/1 integer mask, which is exact for
+/// any integers (the arithmetic wraps).
+llvm::Error importIndexWhere(GraphImporter &im, const onnx::NodeProto &node,
+                             Type element) {
+  Location loc = im.loc(node);
+  Value mask;
+  if (const HostConstant *known = im.constant(node, 0)) {
+    HostConstant holds = *known;
+    holds.elementType = onnx::TensorProto::INT64;
+    holds.ints.clear();
+    for (int64_t i = 0; i < known->numElements(); ++i)
+      holds.ints.push_back(known->isFloat() ? known->floatAt(i) != 0.0
+                                            : known->intAt(i) != 0);
+    holds.floats.clear();
+    mask = im.materialize(holds, element, loc);
+  } else {
+    Value condition = im.hasInput(node, 0) ? im.lookup(node.input(0)) : Value();
+    if (!condition)
+      return im.fail(node, "input 0 is missing");
+    RankedTensorType type = typeOf(condition);
+    if (isa<IntegerType>(type.getElementType())) {
+      HostConstant zero;
+      zero.elementType = onnx::TensorProto::INT64;
+      zero.ints = {0};
+      condition = mlir::mpt::IndexCompareOp::create(
+          im.b, loc, type.clone(im.b.getF32Type()),
+          mlir::mpt::ComparePredicate::NE, condition,
+          im.materialize(zero, type.getElementType(), loc));
+    } else if (!condition.getDefiningOp<mlir::mpt::CompareOp>() &&
+               !condition.getDefiningOp<mlir::mpt::IndexCompareOp>()) {
+      // A comparison's mask is 0 or 1 already.
+      condition =
+          compareWithZero(im, node, mlir::mpt::ComparePredicate::NE, condition);
+    }
+    mask = mlir::mpt::IndexCastOp::create(
+        im.b, loc, typeOf(condition).clone(element), condition);
+  }
+  llvm::Expected<Value> chosen = integerInput(im, node, 1, element);
+  if (!chosen)
+    return chosen.takeError();
+  llvm::Expected<Value> otherwise = integerInput(im, node, 2, element);
+  if (!otherwise)
+    return otherwise.takeError();
+  using mlir::mpt::IndexArithKind;
+  llvm::Expected<Value> result =
+      indexArith(im, node, IndexArithKind::Sub, *chosen, *otherwise);
+  if (result)
+    result = indexArith(im, node, IndexArithKind::Mul, *result, mask);
+  if (result)
+    result = indexArith(im, node, IndexArithKind::Add, *otherwise, *result);
+  if (!result)
+    return result.takeError();
+  im.setResult(node, *result);
+  return llvm::Error::success();
+}
+
 llvm::Error importWhere(GraphImporter &im, const onnx::NodeProto &node) {
+  // The widest integer branch computed by the step, if any.
+  IntegerType integers;
+  for (unsigned index : {1u, 2u}) {
+    Value branch = im.hasInput(node, index) && !im.constant(node, index)
+                       ? im.lookup(node.input(index))
+                       : Value();
+    if (auto type = branch
+                        ? dyn_cast<IntegerType>(typeOf(branch).getElementType())
+                        : IntegerType())
+      if (!integers || type.getWidth() > integers.getWidth())
+        integers = type;
+  }
+  if (integers)
+    return importIndexWhere(im, node, integers);
   if (const HostConstant *condition = im.constant(node, 0))
     return importKnownWhere(im, node, condition);
   llvm::Expected<Value> condition = im.floatValue(node, 0);

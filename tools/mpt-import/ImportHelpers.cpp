@@ -219,11 +219,15 @@ broadcastOperands(GraphImporter &im, const onnx::NodeProto &node,
 }
 
 Value stepIntegers(GraphImporter &im, const onnx::NodeProto &node) {
+  Value widest;
   for (int index = 0; index < node.input_size(); ++index)
     if (Value value = im.lookup(node.input(index)))
-      if (isa<IntegerType>(typeOf(value).getElementType()))
-        return value;
-  return {};
+      if (auto type = dyn_cast<IntegerType>(typeOf(value).getElementType()))
+        if (!widest ||
+            type.getWidth() >
+                cast<IntegerType>(typeOf(widest).getElementType()).getWidth())
+          widest = value;
+  return widest;
 }
 
 llvm::Expected<Value> integerInput(GraphImporter &im,
@@ -238,6 +242,11 @@ llvm::Expected<Value> integerInput(GraphImporter &im,
   }
   Value value =
       im.hasInput(node, index) ? im.lookup(node.input(index)) : Value();
+  if (value && im.integral.contains(value) &&
+      isa<FloatType>(typeOf(value).getElementType()))
+    return mlir::mpt::IndexCastOp::create(im.b, im.loc(node),
+                                          typeOf(value).clone(element), value)
+        .getResult();
   if (!value || typeOf(value).getElementType() != element)
     return im.fail(node, "input " + llvm::Twine(index) +
                              " must be an integer tensor of element type " +

@@ -88,13 +88,15 @@ bool isSumOfSquares(mlir::Value value);
 mlir::Value rootOfSquares(GraphImporter &im, const onnx::NodeProto &node,
                           mlir::Value sum);
 
-/// The first input of `node` that is an integer tensor of the step (data
-/// such as lengths or token ids, or what index arithmetic made of it), or
-/// null.
+/// The widest input of `node` that is an integer tensor of the step (data
+/// such as lengths or token ids, or what index arithmetic made of it), the
+/// first of those as wide, or null.
 mlir::Value stepIntegers(GraphImporter &im, const onnx::NodeProto &node);
 
 /// Input `index` of a node on integers of the step, of element type
-/// `element`: an integer tensor of the step, or an integer constant.
+/// `element`: an integer tensor of the step, or an integer constant. A float
+/// tensor of integers (a mask, or a count of mask elements: `mask.long()`)
+/// is converted by an mpt.index_cast.
 llvm::Expected<mlir::Value> integerInput(GraphImporter &im,
                                          const onnx::NodeProto &node,
                                          unsigned index, mlir::Type element);

@@ -12,6 +12,7 @@
 //   matrix of ones (lower or upper by `reverse`, without its diagonal when
 //   `exclusive`), computed in f32 or wider whatever the precision pass
 //   chooses for matrix products, as PyTorch's autocast runs cumsum in f32.
+//   Integers of the step are summed in f64 and converted back.
 //
 //===----------------------------------------------------------------------===//
 
@@ -135,7 +136,19 @@ llvm::Error importTrilu(GraphImporter &im, const onnx::NodeProto &node) {
 }
 
 llvm::Error importCumSum(GraphImporter &im, const onnx::NodeProto &node) {
-  llvm::Expected<Value> input = im.floatValue(node, 0);
+  // Integers of the step (`attention_mask.cumsum(-1)`, position ids) are
+  // summed in f64, which is exact up to 2^53, and converted back.
+  Value given = im.hasInput(node, 0) && !im.constant(node, 0)
+                    ? im.lookup(node.input(0))
+                    : Value();
+  auto integers =
+      given ? dyn_cast<IntegerType>(typeOf(given).getElementType()) : nullptr;
+  llvm::Expected<Value> input =
+      integers ? mlir::mpt::IndexToFloatOp::create(
+                     im.b, im.loc(node), typeOf(given).clone(im.b.getF64Type()),
+                     given)
+                     .getResult()
+               : im.floatValue(node, 0);
   if (!input)
     return input.takeError();
   RankedTensorType type = typeOf(*input);
@@ -187,11 +200,15 @@ llvm::Error importCumSum(GraphImporter &im, const onnx::NodeProto &node) {
   auto product = mlir::mpt::MatmulOp::create(
       im.b, loc, type.clone({rows, length}), value,
       im.materialize(sums, element, loc), false, false);
-  product->setAttr("mpt.precision", im.b.getStringAttr("f32"));
+  if (!integers)
+    product->setAttr("mpt.precision", im.b.getStringAttr("f32"));
   value = reshape(im, node, product, moved);
   if (*axis != type.getRank() - 1)
     value = mlir::mpt::TransposeOp::create(im.b, loc, type, value,
                                            im.b.getDenseI64ArrayAttr(inverse));
+  if (integers)
+    value =
+        mlir::mpt::IndexCastOp::create(im.b, loc, type.clone(integers), value);
   im.setResult(node, value);
   return llvm::Error::success();
 }

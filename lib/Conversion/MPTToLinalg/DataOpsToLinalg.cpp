@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::mpt;
 
@@ -270,6 +272,62 @@ struct IndexToFloatOpLowering : OpConversionPattern<IndexToFloatOp> {
   }
 };
 
+/// Integers sign-extended or truncated to the result's width; floats
+/// widened to their compute type (f32, or f64), rounded toward zero,
+/// saturated at the result type's bounds, NaN to 0.
+struct IndexCastOpLowering : OpConversionPattern<IndexCastOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(IndexCastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto element = cast<IntegerType>(getElementTypeOrSelf(op.getType()));
+    unsigned width = element.getWidth();
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), op.getType(), adaptor.getInput(),
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          Value x = args[0];
+          if (auto from = dyn_cast<IntegerType>(x.getType())) {
+            if (from.getWidth() < width)
+              return arith::ExtSIOp::create(b, loc, element, x);
+            if (from.getWidth() > width)
+              return arith::TruncIOp::create(b, loc, element, x);
+            return x;
+          }
+          FloatType computeType = computeTypeOf(x.getType());
+          Value wide = convertFloat(b, loc, x, computeType);
+          auto integer = [&](const APInt &value) -> Value {
+            return arith::ConstantOp::create(b, loc,
+                                             b.getIntegerAttr(element, value));
+          };
+          // 2^(width - 1) is exact in f32 and f64.
+          double bound = std::ldexp(1.0, width - 1);
+          auto compare = [&](arith::CmpFPredicate predicate, Value rhs) {
+            return arith::CmpFOp::create(b, loc, predicate, wide, rhs);
+          };
+          Value tooLarge = compare(arith::CmpFPredicate::OGE,
+                                   floatConstant(b, loc, computeType, bound));
+          Value tooSmall = compare(arith::CmpFPredicate::OLT,
+                                   floatConstant(b, loc, computeType, -bound));
+          Value outside = arith::OrIOp::create(
+              b, loc, arith::OrIOp::create(b, loc, tooLarge, tooSmall),
+              compare(arith::CmpFPredicate::UNO, wide));
+          // fptosi is undefined outside the range: convert 0 there instead.
+          Value inRange = arith::SelectOp::create(
+              b, loc, outside, floatConstant(b, loc, computeType, 0.0), wide);
+          Value converted = arith::FPToSIOp::create(b, loc, element, inRange);
+          converted = arith::SelectOp::create(
+              b, loc, tooLarge, integer(APInt::getSignedMaxValue(width)),
+              converted);
+          return arith::SelectOp::create(
+              b, loc, tooSmall, integer(APInt::getSignedMinValue(width)),
+              converted);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 /// The map from an iteration space of `rank + 1` dims (a tensor's dims,
 /// then one more) that reads the tensor with its dim `axis` replaced by
 /// that last dim.
@@ -441,6 +499,7 @@ struct TopKOpLowering : OpConversionPattern<TopKOp> {
 void mlir::mpt::populateDataOpsToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<ConcatOpLowering, SliceOpLowering, SliceGradOpLowering,
                GatherOpLowering, GatherGradOpLowering, IndexToFloatOpLowering,
-               GatherElementsOpLowering, GatherElementsGradOpLowering,
-               TopKOpLowering>(patterns.getContext());
+               IndexCastOpLowering, GatherElementsOpLowering,
+               GatherElementsGradOpLowering, TopKOpLowering>(
+      patterns.getContext());
 }

@@ -120,6 +120,40 @@ func.func @index_to_float(%m: tensor<4x8xi64>) -> tensor<4x8xbf16> {
 
 // -----
 
+// Integers are sign-extended or truncated; floats are widened to f32,
+// compared with +-2^31 and NaN, converted where in range (0 elsewhere) and
+// saturated at the bounds.
+// CHECK-LABEL: func.func @index_cast
+// CHECK:         ^bb0(%[[I:[^:]*]]: i32, %{{.*}}: i64):
+// CHECK:           %[[W:.*]] = arith.extsi %[[I]] : i32 to i64
+// CHECK:           linalg.yield %[[W]]
+// CHECK:         ^bb0(%[[L:[^:]*]]: i64, %{{.*}}: i32):
+// CHECK:           %[[T:.*]] = arith.trunci %[[L]] : i64 to i32
+// CHECK:           linalg.yield %[[T]]
+// CHECK:         ^bb0(%[[H:[^:]*]]: f16, %{{.*}}: i32):
+// CHECK:           %[[X:.*]] = arith.extf %[[H]] : f16 to f32
+// CHECK:           %[[BOUND:.*]] = arith.constant 2.14748365E+9 : f32
+// CHECK:           %[[ABOVE:.*]] = arith.cmpf oge, %[[X]], %[[BOUND]] : f32
+// CHECK:           %[[LOW:.*]] = arith.constant -2.14748365E+9 : f32
+// CHECK:           %[[BELOW:.*]] = arith.cmpf olt, %[[X]], %[[LOW]] : f32
+// CHECK:           %[[NAN:.*]] = arith.cmpf uno, %[[X]], %[[X]] : f32
+// CHECK:           %[[SAFE:.*]] = arith.select %{{.*}}, %{{.*}}, %[[X]] : f32
+// CHECK:           %[[C:.*]] = arith.fptosi %[[SAFE]] : f32 to i32
+// CHECK:           %[[MAX:.*]] = arith.constant 2147483647 : i32
+// CHECK:           %[[S:.*]] = arith.select %[[ABOVE]], %[[MAX]], %[[C]] : i32
+// CHECK:           %[[MIN:.*]] = arith.constant -2147483648 : i32
+// CHECK:           %[[R:.*]] = arith.select %[[BELOW]], %[[MIN]], %[[S]] : i32
+// CHECK:           linalg.yield %[[R]]
+func.func @index_cast(%ids: tensor<8xi32>, %wide: tensor<8xi64>,
+                      %mask: tensor<8xf16>) -> (tensor<8xi64>, tensor<8xi32>, tensor<8xi32>) {
+  %0 = mpt.index_cast %ids : tensor<8xi32> -> tensor<8xi64>
+  %1 = mpt.index_cast %wide : tensor<8xi64> -> tensor<8xi32>
+  %2 = mpt.index_cast %mask : tensor<8xf16> -> tensor<8xi32>
+  return %0, %1, %2 : tensor<8xi64>, tensor<8xi32>, tensor<8xi32>
+}
+
+// -----
+
 // Integer arithmetic is signed; a division by 0 or -1 divides by 1 instead
 // (no trap), then gives 0 or the negation; the remainder is moved to the
 // divisor's sign.

@@ -2,8 +2,8 @@
 // result, and a select's condition, values and result, have one type. A
 // comparison of integer tensors has operands of one integer type and a
 // float result of their broadcast shape; a conversion of integers to
-// floats keeps the shape; integer arithmetic broadcasts integers of one
-// type.
+// floats, or of integers (or floats holding them) to another integer type,
+// keeps the shape; integer arithmetic broadcasts integers of one type.
 // RUN: mpt-opt %s -split-input-file -verify-diagnostics | FileCheck %s
 
 // CHECK-LABEL: func.func @masks
@@ -87,6 +87,33 @@ func.func @index_compare_result(%t: tensor<4x8xi64>) {
 func.func @attention_mask(%m: tensor<4x8xi64>, %n: tensor<8xi32>) {
   %f = mpt.index_to_float %m : tensor<4x8xi64> -> tensor<4x8xf32>
   %h = mpt.index_to_float %n : tensor<8xi32> -> tensor<8xf16>
+  return
+}
+
+// -----
+
+// CHECK-LABEL: func.func @index_cast
+// CHECK:         mpt.index_cast %arg0 : tensor<4x8xi32> -> tensor<4x8xi64>
+// CHECK-NEXT:    mpt.index_cast %arg1 : tensor<4x8xf16> -> tensor<4x8xi32>
+func.func @index_cast(%ids: tensor<4x8xi32>, %mask: tensor<4x8xf16>) {
+  %0 = mpt.index_cast %ids : tensor<4x8xi32> -> tensor<4x8xi64>
+  %1 = mpt.index_cast %mask : tensor<4x8xf16> -> tensor<4x8xi32>
+  return
+}
+
+// -----
+
+func.func @index_cast_shape(%m: tensor<4x8xi64>) {
+  // expected-error@+1 {{'mpt.index_cast' op failed to verify that all of {input, result} have same shape}}
+  %0 = mpt.index_cast %m : tensor<4x8xi64> -> tensor<32xi32>
+  return
+}
+
+// -----
+
+func.func @index_cast_result(%m: tensor<4x8xi64>) {
+  // expected-error@+1 {{'mpt.index_cast' op result #0 must be statically shaped tensor of 32-bit signless integer or 64-bit signless integer values}}
+  %0 = "mpt.index_cast"(%m) : (tensor<4x8xi64>) -> tensor<4x8xf32>
   return
 }
 

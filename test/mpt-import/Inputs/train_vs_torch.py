@@ -468,6 +468,38 @@ class Bicubic(nn.Module):
         return torch.cat([a.flatten(1), b.flatten(1)], -1)
 
 
+class HuggingFacePositions(nn.Module):
+    """Token ids and their attention mask, position ids made from the mask
+    as Hugging Face's models make them: cumsum - 1, padding at 1."""
+
+    def __init__(self, vocabulary, steps, width):
+        super().__init__()
+        self.tokens, self.positions = nn.Embedding(vocabulary, width), nn.Embedding(steps, width)
+        self.head = nn.Linear(width, 3)
+
+    def forward(self, tokens, attention_mask):
+        positions = attention_mask.long().cumsum(-1) - 1
+        positions = positions.masked_fill(attention_mask == 0, 1)
+        hidden = (self.tokens(tokens) + self.positions(positions)).tanh()
+        return self.head(hidden.mean(1))
+
+
+class IntegerIds(nn.Module):
+    """Token ids as int32, widened (`long()`), chosen by where and masked by
+    a mask made an integer."""
+
+    def __init__(self, vocabulary, width):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, width)
+        self.head = nn.Linear(width, 3)
+
+    def forward(self, tokens):
+        ids = tokens.long()
+        folded = torch.where(ids > 25, ids - 25, ids)
+        kept = folded * (ids > 3).long()
+        return self.head(self.embedding(kept).tanh().mean(1))
+
+
 def newer(op, reference, **attributes):
     """`reference`, which PyTorch trains, exported as the ONNX op `op` of a
     later opset than this PyTorch writes: a node of the `newer` domain that
@@ -681,6 +713,22 @@ def conditioned_case(optimizer, hyper, opset, batch=4):
     return make_case(Conditioned(), 6, optimizer, hyper, opset, batch, x=(x, labels))
 
 
+def positions_case(optimizer, hyper, opset, vocabulary=50, steps=6, batch=4):
+    """Token ids and their attention mask as two int64 inputs, into position
+    ids."""
+    torch.manual_seed(0)
+    tokens = padded_tokens(vocabulary, steps, 2 * batch)
+    return make_case(HuggingFacePositions(vocabulary, steps, 8), steps, optimizer, hyper, opset,
+                     batch, x=(tokens, (tokens != 0).astype(np.int64)))
+
+
+def int32_case(optimizer, hyper, opset, vocabulary=50, steps=6, batch=4):
+    """Token ids as one int32 input."""
+    torch.manual_seed(0)
+    tokens = padded_tokens(vocabulary, steps, 2 * batch).astype(np.int32)
+    return make_case(IntegerIds(vocabulary, 8), steps, optimizer, hyper, opset, batch, x=tokens)
+
+
 def bool_mask_case(optimizer, hyper, opset, vocabulary=50, steps=6, batch=4):
     """Token ids and a bool mask of the real ones as two inputs."""
     torch.manual_seed(0)
@@ -842,6 +890,13 @@ groups = {"recurrent": {
         *adam, 14),
     "one-hot of an int64 label input and of an argmax": conditioned_case(
         "sgd", {"lr": 0.05}, 15),
+}, "integers": {
+    "Hugging Face position ids: cumsum of the attention mask, masked_fill": positions_case(
+        *adam, 14),
+    "the same, opset 17, momentum": positions_case(
+        "momentum", {"lr": 0.01, "momentum": 0.9}, 17),
+    "int32 token ids widened, where on ids, ids times an integer mask": int32_case(
+        *adam, 14),
 }, "math": {
     "floor, ceil, round, remainder, fmod, trigonometry, nan_to_num": image_case(
         (8,), Rounding(), *adam, 14),

@@ -127,6 +127,31 @@ def MPT_IndexToFloatOp : MPT_ForwardOp<"index_to_float", "Deny",
       "$input attr-dict `:` type($input) `->` type($result)";
 }
 
+def MPT_IndexCastOp : MPT_ForwardOp<"index_cast", "Deny",
+    [AllShapesMatch<["input", "result"]>]> {
+  let summary = "Converts a tensor of integers to an integer type";
+  let description = [{
+    An integer `input` is sign-extended or truncated (wrapping) to the
+    result's integer type: ONNX's Cast between INT32 and INT64 of integers
+    computed by the step (`ids.long()` of int32 token ids). A float `input`
+    holding integers (a 0/1 mask, or a count of mask elements) becomes
+    those integers: rounded toward zero, a value beyond the result type's
+    range saturates to its bound and NaN becomes 0, so that no input gives
+    an undefined result. A float input's derivative is 0 wherever it has
+    one, so no cotangent flows through it. Precision class: `deny` (a float
+    input is read in f32).
+
+    ```mlir
+    %ids = mpt.index_cast %tokens : tensor<16x8xi32> -> tensor<16x8xi64>
+    %keep = mpt.index_cast %mask : tensor<16x8xf32> -> tensor<16x8xi64>
+    ```
+  }];
+  let arguments = (ins MPT_FloatOrIndexTensor:$input);
+  let results = (outs MPT_IndexTensor:$result);
+  let assemblyFormat =
+      "$input attr-dict `:` type($input) `->` type($result)";
+}
+
 def MPT_GatherGradOp : MPT_Op<"gather_grad", [Pure,
     DeclareOpInterfaceMethods<MPT_IndexingOpInterface>]> {
   let summary = "Cotangent of the gathered input of mpt.gather";
