@@ -2,8 +2,8 @@
 
 generate(seed) builds an nn.Module from the ops mpt-import supports
 (docs/import.md): a stack of blocks on a vector, a sequence or an image
-(or token ids through an embedding), each block chosen by the shape it
-reads, then a linear head; the data, the loss, the optimizer and its
+(or token ids through an embedding; some images are volumes through a
+3-D stem), each block chosen by the shape it reads, then a linear head; the data, the loss, the optimizer and its
 hyperparameters, the batch size and the ONNX opset. One seed in ten may
 add an op mpt-import does not support.
 """
@@ -452,10 +452,74 @@ class Generator:
         self.parts.append("flatten")
         return nn.Flatten(), ("vec", c * h * w)
 
-    def pool(self, dims, *sizes):
+    def volume_stem(self, rng, shape, depth):
+        """One to three 3-D layers on an (N, C, D, H, W) volume of `depth`
+        planes of the image `shape`, drawn from `rng`, then the depth folded
+        away (a mean, or into the channels); returns the stem and the image
+        shape it gives."""
+        c, d, h, w = shape[1], depth, shape[2], shape[3]
+        layers = []
+        for _ in range(rng.randint(1, 3)):
+            kind = rng.choice(["conv3d", "conv3d", "pool3d", "norm3d", "upconv3d", "act"])
+            if kind == "conv3d":
+                k = tuple(rng.randint(1, 3) for _ in range(3))
+                padding = tuple(rng.randint(0, n - 1) for n in k)
+                stride = tuple(rng.choice([1, 1, 2]) for _ in range(3))
+                dilation = (rng.choice([1, 1, 2]), 1, 1)
+                groups = rng.choice([g for g in (1, 2) if c % g == 0])
+                out = groups * rng.randint(1, 3)
+                span = [dl * (n - 1) + 1 for dl, n in zip(dilation, k)]
+                sizes = (d, h, w)
+                if all(n + 2 * p >= s for n, p, s in zip(sizes, padding, span)):
+                    self.parts.append(f"conv3d{c}->{out}(k{k},s{stride},p{padding},d{dilation},g{groups})"
+                                      .replace(" ", ""))
+                    layers.append(nn.Conv3d(c, out, k, stride=stride, padding=padding,
+                                            dilation=dilation, groups=groups))
+                    c = out
+                    d, h, w = ((n + 2 * p - s) // st + 1
+                               for n, p, s, st in zip(sizes, padding, span, stride))
+                    continue
+            if kind == "pool3d" and min(d, h, w) >= 2:
+                pool, (d, h, w) = self.pool(3, d, h, w, rng=rng)
+                layers.append(pool)
+                continue
+            if kind == "norm3d":
+                if self.batch * d * h * w > 1 and rng.random() < 0.5:
+                    self.parts.append("batchnorm3d")
+                    layers.append(nn.BatchNorm3d(c))
+                    continue
+                if d * h * w > 1:
+                    self.parts.append("instancenorm3d")
+                    layers.append(nn.InstanceNorm3d(c, affine=True))
+                    continue
+            if kind == "upconv3d" and d * h * w <= 64:
+                out, stride = rng.randint(1, 3), rng.choice([1, 2])
+                k, padding = rng.choice([(2, 0), (3, 1)])
+                output_padding = rng.choice([0, stride - 1])
+                self.parts.append(f"convtranspose3d{c}->{out}(k{k},s{stride},p{padding},"
+                                  f"op{output_padding})")
+                layers.append(nn.ConvTranspose3d(c, out, k, stride=stride, padding=padding,
+                                                 output_padding=output_padding))
+                c = out
+                d, h, w = ((n - 1) * stride - 2 * padding + k + output_padding for n in (d, h, w))
+                continue
+            self.parts.append("relu")
+            layers.append(nn.ReLU())
+        if rng.random() < 0.5:
+            self.parts.append("mean(depth)")
+            layers.append(Apply(lambda m, x: x.mean(2)))
+            return nn.Sequential(*layers), ("img", c, h, w)
+        self.parts.append("depth-into-channels")
+        # The sizes spelled out: exported with a batch of unknown size, a
+        # flatten's (or a -1's) channels would be unknown too.
+        layers.append(Apply(lambda m, x, shape=(c * d, h, w): x.reshape(x.shape[0], *shape)))
+        return nn.Sequential(*layers), ("img", c * d, h, w)
+
+    def pool(self, dims, *sizes, rng=None):
         """A max or average pool over `dims` spatial dims of `sizes`, now and
-        then in ceil_mode; returns it and the output sizes."""
-        rng = self.rng
+        then in ceil_mode, drawn from `rng` (the generator's by default);
+        returns it and the output sizes."""
+        rng = rng or self.rng
         k = rng.randint(2, min(3, *sizes))
         stride = rng.randint(1, k)
         padding = rng.randint(0, k // 2)
@@ -478,8 +542,9 @@ class Generator:
         name = ("maxpool" if is_max else "avgpool") + f"{dims}d(k{k},s{stride},p{padding}"
         name += (",count-pad" if include and padding else "") + (",ceil" if ceil else "") + ")"
         self.parts.append(name)
-        kind = {(1, True): nn.MaxPool1d, (2, True): nn.MaxPool2d, (1, False): nn.AvgPool1d,
-                (2, False): nn.AvgPool2d}[dims, is_max]
+        kind = {(1, True): nn.MaxPool1d, (2, True): nn.MaxPool2d, (3, True): nn.MaxPool3d,
+                (1, False): nn.AvgPool1d, (2, False): nn.AvgPool2d,
+                (3, False): nn.AvgPool3d}[dims, is_max]
         options = {} if is_max else {"count_include_pad": include}
         pool = kind(k, stride=stride, padding=padding, ceil_mode=ceil, **options)
         return pool, tuple(size(n, padding, ceil) for n in sizes)
@@ -562,7 +627,17 @@ def generate(seed, rare_rate=0.1):
         x = data_rng.standard_normal((samples,) + shape[1:], dtype=np.float32)
     elif source == "img":
         shape = ("img", rng.randint(1, 3), rng.randint(3, 8), rng.randint(3, 8))
-        x = data_rng.standard_normal((samples,) + shape[1:], dtype=np.float32)
+        # Some image models take volumes (N, C, D, H, W) through a 3-D stem
+        # (drawn apart, so other models keep their draws).
+        volume = random.Random(f"volumes-{seed}")
+        if volume.random() < 0.25:
+            depth = volume.randint(2, 4)
+            x = data_rng.standard_normal((samples, shape[1], depth) + shape[2:],
+                                         dtype=np.float32)
+            stem, shape = gen.volume_stem(volume, shape, depth)
+            blocks.append(stem)
+        else:
+            x = data_rng.standard_normal((samples,) + shape[1:], dtype=np.float32)
     else:
         vocabulary, time, d = gen.width(3, 20), gen.width(1, 6), 2 * gen.width(1, 6)
         x = data_rng.integers(0, vocabulary, (samples, time), dtype=np.int64)
