@@ -484,8 +484,6 @@ Value fitTo(GraphImporter &im, const onnx::NodeProto &node, Value value,
   return broadcastTo(im, node, value, shape);
 }
 
-/// Where with a condition computed by the step: mpt.select of the branches,
-/// each broadcast to the result's shape.
 /// Where whose branches are integers of the step (`torch.where(ids > 10,
 /// ids - 10, ids)`, `ids.masked_fill(mask, 1)`): `f + (t - f) * m` in index
 /// arithmetic, `m` the condition as a 0/1 integer mask, which is exact for
@@ -544,6 +542,9 @@ llvm::Error importIndexWhere(GraphImporter &im, const onnx::NodeProto &node,
   return llvm::Error::success();
 }
 
+/// Where with a condition computed by the step: mpt.select of the branches,
+/// each broadcast to the result's shape; of integer branches, index
+/// arithmetic.
 llvm::Error importWhere(GraphImporter &im, const onnx::NodeProto &node) {
   // The widest integer branch computed by the step, if any.
   IntegerType integers;

@@ -230,6 +230,28 @@ Value stepIntegers(GraphImporter &im, const onnx::NodeProto &node) {
   return widest;
 }
 
+llvm::Expected<Value> indexInput(GraphImporter &im, const onnx::NodeProto &node,
+                                 unsigned index) {
+  Location loc = im.loc(node);
+  Type i64 = im.b.getI64Type();
+  if (const HostConstant *known = im.constant(node, index))
+    if (!known->isFloat())
+      return im.materialize(*known, i64, loc);
+  Value value =
+      im.hasInput(node, index) ? im.lookup(node.input(index)) : Value();
+  if (value && isa<IntegerType>(typeOf(value).getElementType()))
+    return value;
+  if (value && im.integral.contains(value))
+    return mlir::mpt::IndexCastOp::create(im.b, loc, typeOf(value).clone(i64),
+                                          value)
+        .getResult();
+  return im.fail(node, "indices (input " + llvm::Twine(index) +
+                           ") must be an INT64 or INT32 tensor, or floats "
+                           "holding integers; found " +
+                           (value ? typeText(value.getType())
+                                  : std::string("a float constant or none")));
+}
+
 llvm::Expected<Value> integerInput(GraphImporter &im,
                                    const onnx::NodeProto &node, unsigned index,
                                    Type element) {

@@ -93,6 +93,13 @@ mlir::Value rootOfSquares(GraphImporter &im, const onnx::NodeProto &node,
 /// first of those as wide, or null.
 mlir::Value stepIntegers(GraphImporter &im, const onnx::NodeProto &node);
 
+/// Input `index` of `node` as indices: an integer tensor of the step as it
+/// is, an integer constant as i64, a float tensor of integers (`(x *
+/// n).long()`, a count of mask elements) as i64 through an mpt.index_cast;
+/// anything else is an error that names the input.
+llvm::Expected<mlir::Value>
+indexInput(GraphImporter &im, const onnx::NodeProto &node, unsigned index);
+
 /// Input `index` of a node on integers of the step, of element type
 /// `element`: an integer tensor of the step, or an integer constant. A float
 /// tensor of integers (a mask, or a count of mask elements: `mask.long()`)

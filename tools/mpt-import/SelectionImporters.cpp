@@ -1,4 +1,4 @@
-//===- SelectionImporters.cpp - TopK, ArgMax/ArgMin and GatherElements ----===//
+//===- SelectionImporters.cpp - TopK, ArgMax/ArgMin, gathers, scatters ----===//
 //
 // Ops that select elements by their order or by indices along one dim.
 // TopK (PyTorch's `topk`, and `sort`, which exports as a TopK of the whole
@@ -7,7 +7,9 @@
 // flows back to the elements selected, as in PyTorch. ArgMax and ArgMin are
 // a TopK of one. GatherElements (`torch.gather`) is `mpt.gather_elements`.
 // OneHot (`F.one_hot`) compares the indices with the positions along the
-// new dim.
+// new dim. ScatterElements (`scatter`, `scatter_add`) places the updates by
+// the same comparison: a sum over the updates of each one times whether
+// its index is the position.
 //
 //===----------------------------------------------------------------------===//
 
@@ -121,13 +123,10 @@ llvm::Error importGatherElements(GraphImporter &im,
     return input.takeError();
   auto [data, axis] = *input;
   RankedTensorType type = typeOf(data);
-  llvm::Expected<Value> indices = im.value(node, 1, type.getElementType());
+  llvm::Expected<Value> indices = indexInput(im, node, 1);
   if (!indices)
     return indices.takeError();
   RankedTensorType indexType = typeOf(*indices);
-  if (!isa<IntegerType>(indexType.getElementType()))
-    return im.fail(node, "indices must be INT64 or INT32; found " +
-                             typeText(indexType));
   bool matches = indexType.getRank() == type.getRank();
   for (int64_t dim = 0; matches && dim < type.getRank(); ++dim)
     matches = dim == axis || indexType.getDimSize(dim) == type.getDimSize(dim);
@@ -142,6 +141,34 @@ llvm::Error importGatherElements(GraphImporter &im,
   return llvm::Error::success();
 }
 
+/// Whether each of the integer `indices` is each position along a new dim
+/// `dim` of `size` positions (or that position minus `size`, for an index
+/// counted from the end): 1 or 0 in `element`, of the indices' shape with
+/// `size` inserted at `dim`. An index out of range is no position.
+Value hitsAlong(GraphImporter &im, const onnx::NodeProto &node, Value indices,
+                int64_t dim, int64_t size, Type element) {
+  Location loc = im.loc(node);
+  RankedTensorType indexType = typeOf(indices);
+  Shape spread(indexType.getShape()), hitsShape(indexType.getShape());
+  Shape positionsShape(indexType.getRank() + 1, 1);
+  spread.insert(spread.begin() + dim, 1);
+  hitsShape.insert(hitsShape.begin() + dim, size);
+  positionsShape[dim] = size;
+  Value column = reshape(im, node, indices, spread);
+  auto compare = [&](int64_t shift) {
+    HostConstant range;
+    range.elementType = onnx::TensorProto::INT64;
+    range.shape.assign(positionsShape.begin(), positionsShape.end());
+    for (int64_t position = 0; position < size; ++position)
+      range.ints.push_back(position + shift);
+    return mlir::mpt::IndexCompareOp::create(
+        im.b, loc, RankedTensorType::get(hitsShape, element),
+        mlir::mpt::ComparePredicate::EQ, column,
+        im.materialize(range, indexType.getElementType(), loc));
+  };
+  return mlir::mpt::AddOp::create(im.b, loc, compare(0), compare(-size));
+}
+
 /// One-hot rows of integer indices (`F.one_hot`): where the index equals
 /// the position along the new dim (or that position minus the depth, for an
 /// index counted from the end) the `on` value, elsewhere `off`; an index
@@ -149,12 +176,10 @@ llvm::Error importGatherElements(GraphImporter &im,
 /// float type (f32 for integer values, which PyTorch casts with
 /// `.float()`).
 llvm::Error importOneHot(GraphImporter &im, const onnx::NodeProto &node) {
-  Value indices = im.lookup(node.input(0));
-  const HostConstant *known = im.constant(node, 0);
-  if (known)
-    indices = im.materialize(*known, im.b.getI64Type(), im.loc(node));
-  if (!indices || !isa<IntegerType>(typeOf(indices).getElementType()))
-    return im.fail(node, "indices must be an INT64 or INT32 tensor");
+  llvm::Expected<Value> given = indexInput(im, node, 0);
+  if (!given)
+    return given.takeError();
+  Value indices = *given;
   const HostConstant *depth = im.constant(node, 1);
   const HostConstant *values = im.constant(node, 2);
   if (!depth || depth->numElements() != 1 || !values ||
@@ -172,30 +197,10 @@ llvm::Error importOneHot(GraphImporter &im, const onnx::NodeProto &node) {
   if (!axis)
     return axis.takeError();
   Location loc = im.loc(node);
-  Shape spread(indexType.getShape()), positionsShape(rank, 1);
-  spread.insert(spread.begin() + *axis, 1);
-  positionsShape[*axis] = classes;
-  Value column = reshape(im, node, indices, spread);
-  auto positions = [&](int64_t shift) {
-    HostConstant range;
-    range.elementType = onnx::TensorProto::INT64;
-    range.shape.assign(positionsShape.begin(), positionsShape.end());
-    for (int64_t position = 0; position < classes; ++position)
-      range.ints.push_back(position + shift);
-    return im.materialize(range, indexType.getElementType(), loc);
-  };
-  Shape shape(indexType.getShape());
-  shape.insert(shape.begin() + *axis, classes);
   Type element = values->elementType == onnx::TensorProto::DOUBLE
                      ? Type(im.b.getF64Type())
                      : Type(im.b.getF32Type());
-  auto rowsType = RankedTensorType::get(shape, element);
-  auto compare = [&](Value against) {
-    return mlir::mpt::IndexCompareOp::create(
-        im.b, loc, rowsType, mlir::mpt::ComparePredicate::EQ, column, against);
-  };
-  Value hot = mlir::mpt::AddOp::create(im.b, loc, compare(positions(0)),
-                                       compare(positions(-classes)));
+  Value hot = hitsAlong(im, node, indices, *axis, classes, element);
   double off = values->floatAt(0), on = values->floatAt(1);
   if (off != 0.0 || on != 1.0)
     hot = mlir::mpt::AddOp::create(
@@ -207,6 +212,78 @@ llvm::Error importOneHot(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
+/// ScatterElements (`torch.scatter`, `scatter_add`) along `axis`, with
+/// `reduction` none or add. For index k along the axis and position j,
+/// hits[..., k, j, ...] = (indices[..., k, ...] == j) (or j - size, for an
+/// index counted from the end); the scattered sums are
+/// sum_k updates[..., k, ...] * hits[..., k, j, ...], and with them the
+/// result is data + sums (add) or, where some index hits, the sums and
+/// elsewhere data (none; ONNX leaves repeated indices undefined, here they
+/// add up). The gradient reaches data where it is kept and each update at
+/// its position, as PyTorch's. An index out of range hits nothing.
+llvm::Error importScatterElements(GraphImporter &im,
+                                  const onnx::NodeProto &node) {
+  std::string reduction = im.stringAttr(node, "reduction", "none");
+  if (reduction != "none" && reduction != "add")
+    return im.fail(node, "reduction = " + reduction +
+                             " is not supported; supported: none, add");
+  llvm::Expected<AlongAxis> input = dataAlongAxis(im, node, 0);
+  if (!input)
+    return input.takeError();
+  Value data = input->data;
+  int64_t axis = input->axis;
+  RankedTensorType type = typeOf(data);
+  Type element = type.getElementType();
+  Location loc = im.loc(node);
+  llvm::Expected<Value> indexValue = indexInput(im, node, 1);
+  if (!indexValue)
+    return indexValue.takeError();
+  Value indices = *indexValue;
+  RankedTensorType indexType = typeOf(indices);
+  ArrayRef<int64_t> given = indexType.getShape();
+  bool matches = indexType.getRank() == type.getRank();
+  for (int64_t dim = 0; matches && dim < type.getRank(); ++dim)
+    matches = dim == axis || given[dim] == type.getDimSize(dim);
+  if (!matches)
+    return im.fail(node, "indices of shape " + shapeText(given) +
+                             " are not supported for data of shape " +
+                             shapeText(type.getShape()) +
+                             "; supported: the data's shape on every dim "
+                             "but the axis " +
+                             llvm::Twine(axis));
+  llvm::Expected<Value> updates = im.value(node, 2, element);
+  if (!updates)
+    return updates.takeError();
+  if (typeOf(*updates).getShape() != given)
+    return im.fail(
+        node, "updates of shape " + shapeText(typeOf(*updates).getShape()) +
+                  " must have the indices' shape " + shapeText(given));
+  int64_t size = type.getDimSize(axis);
+  Shape spread(given), hitsShape(given);
+  spread.insert(spread.begin() + axis + 1, 1);
+  hitsShape.insert(hitsShape.begin() + axis + 1, size);
+  if (!elementCount(hitsShape))
+    return im.fail(node, "comparing " + shapeText(given) +
+                             " indices with the " + llvm::Twine(size) +
+                             " positions is too large");
+  Value hits = hitsAlong(im, node, indices, axis + 1, size, element);
+  Value placed = mlir::mpt::MulOp::create(
+      im.b, loc,
+      broadcastTo(im, node, reshape(im, node, *updates, spread), hitsShape),
+      hits);
+  auto sumOverIndices = [&](Value value) {
+    return mlir::mpt::ReduceSumOp::create(
+        im.b, loc, type, value, im.b.getDenseI64ArrayAttr({axis}), false);
+  };
+  Value sums = sumOverIndices(placed);
+  Value result = reduction == "add"
+                     ? Value(mlir::mpt::AddOp::create(im.b, loc, data, sums))
+                     : Value(mlir::mpt::SelectOp::create(
+                           im.b, loc, sumOverIndices(hits), sums, data));
+  im.setResult(node, result);
+  return llvm::Error::success();
+}
+
 } // namespace
 
 void addSelectionImporters(llvm::StringMap<OpImporter> &importers) {
@@ -215,6 +292,7 @@ void addSelectionImporters(llvm::StringMap<OpImporter> &importers) {
   importers["ArgMin"] = importArgExtreme;
   importers["GatherElements"] = importGatherElements;
   importers["OneHot"] = importOneHot;
+  importers["ScatterElements"] = importScatterElements;
 }
 
 } // namespace import

@@ -12,6 +12,7 @@
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -189,8 +190,17 @@ llvm::Error importConcat(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
+/// Slice of floats: mpt.slice, a negative step reversing its dim with an
+/// mpt.gather. Of integers of the step (`ids[:, :-1]`, the first indices of
+/// an argsort): tensor.extract_slice, as integers carry no cotangent.
 llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
-  llvm::Expected<Value> input = im.floatValue(node, 0);
+  Value integers = im.hasInput(node, 0) && !im.constant(node, 0)
+                       ? im.lookup(node.input(0))
+                       : Value();
+  if (integers && !isa<IntegerType>(typeOf(integers).getElementType()))
+    integers = {};
+  llvm::Expected<Value> input =
+      integers ? llvm::Expected<Value>(integers) : im.floatValue(node, 0);
   if (!input)
     return input.takeError();
   RankedTensorType type = typeOf(*input);
@@ -263,9 +273,27 @@ llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
   }
   Location loc = im.loc(node);
   Value result = *input;
-  if (sizes != Shape(type.getShape()) ||
-      llvm::any_of(offsets, [](int64_t v) { return v != 0; }) ||
-      llvm::any_of(strides, [](int64_t v) { return v != 1; }))
+  bool slices = sizes != Shape(type.getShape()) ||
+                llvm::any_of(offsets, [](int64_t v) { return v != 0; }) ||
+                llvm::any_of(strides, [](int64_t v) { return v != 1; });
+  if (integers) {
+    if (llvm::is_contained(reversed, true))
+      return im.fail(node, "a negative step (a flip) of integers is not "
+                           "supported; supported: positive steps");
+    auto folded = [&](ArrayRef<int64_t> values) {
+      SmallVector<OpFoldResult> attrs;
+      for (int64_t value : values)
+        attrs.push_back(im.b.getIndexAttr(value));
+      return attrs;
+    };
+    if (slices)
+      result = tensor::ExtractSliceOp::create(im.b, loc, type.clone(sizes),
+                                              *input, folded(offsets),
+                                              folded(sizes), folded(strides));
+    im.setResult(node, result);
+    return llvm::Error::success();
+  }
+  if (slices)
     result = mlir::mpt::SliceOp::create(im.b, loc, type.clone(sizes), *input,
                                         im.b.getDenseI64ArrayAttr(offsets),
                                         im.b.getDenseI64ArrayAttr(strides));
@@ -579,11 +607,9 @@ llvm::Error importGather(GraphImporter &im, const onnx::NodeProto &node) {
     im.setResult(node, reshape(im, node, slice, sizes));
     return llvm::Error::success();
   }
-  llvm::Expected<Value> indices = im.value(node, 1, type.getElementType());
+  llvm::Expected<Value> indices = indexInput(im, node, 1);
   if (!indices)
     return indices.takeError();
-  if (!isa<IntegerType>(typeOf(*indices).getElementType()))
-    return im.fail(node, "indices must be INT64 or INT32");
   Shape shape(type.getShape().take_front(*axis));
   llvm::append_range(shape, typeOf(*indices).getShape());
   llvm::append_range(shape, type.getShape().drop_front(*axis + 1));

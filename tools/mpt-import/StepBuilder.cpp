@@ -612,14 +612,22 @@ void StepBuilder::markIntegral(const onnx::NodeProto &node) {
       "Bernoulli", "IsNaN",       "IsInf",
       "Floor",     "Ceil",        "Round"};
   // Integers from integers.
-  static const llvm::StringSet<> exact = {
-      "Cast",    "Identity",  "Add",       "Sub",       "Mul",
-      "Neg",     "Abs",       "Clip",      "Max",       "Min",
-      "Sum",     "ReduceSum", "ReduceMax", "ReduceMin", "CumSum",
-      "Reshape", "Flatten",   "Squeeze",   "Unsqueeze", "Expand",
-      "Concat",  "Slice",     "Split",     "Transpose", "Tile",
-      "Gather",  "Where",     "Pad",       "TopK",      "GatherElements",
-      "OneHot"};
+  static const llvm::StringSet<> exact = {"Cast",      "Identity",
+                                          "Add",       "Sub",
+                                          "Mul",       "Neg",
+                                          "Abs",       "Clip",
+                                          "Max",       "Min",
+                                          "Sum",       "ReduceSum",
+                                          "ReduceMax", "ReduceMin",
+                                          "CumSum",    "Reshape",
+                                          "Flatten",   "Squeeze",
+                                          "Unsqueeze", "Expand",
+                                          "Concat",    "Slice",
+                                          "Split",     "Transpose",
+                                          "Tile",      "Gather",
+                                          "Where",     "Pad",
+                                          "TopK",      "GatherElements",
+                                          "OneHot",    "ScatterElements"};
   const std::string &op = node.op_type();
   // A cast to a signed integer type rounds toward zero.
   int64_t to = op == "Cast" ? importer.intAttr(node, "to", 0) : 0;

@@ -468,6 +468,25 @@ class Bicubic(nn.Module):
         return torch.cat([a.flatten(1), b.flatten(1)], -1)
 
 
+class Scatters(nn.Module):
+    """torch.scatter of a layer's outputs at distinct positions (an argsort),
+    scatter_add at positions computed from the data (`(x * 2).long()`,
+    repeated ones adding up), and a one-hot made by scatter_."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Linear(12, 3), nn.Linear(12, 6)
+        self.head = nn.Linear(18, 3)
+
+    def forward(self, x):
+        distinct = x[:, :6].argsort(dim=1)[:, :3]
+        placed = x.new_zeros(x.shape[0], 6).scatter(1, distinct, self.a(x))
+        computed = (x[:, 6:9].abs() * 2).long().clamp(max=5)
+        added = self.b(x).scatter_add(1, computed, self.a(x).tanh())
+        hot = x.new_zeros(x.shape[0], 6).scatter_(1, computed[:, :1], 1.0)
+        return self.head(torch.cat([placed, added, hot], 1))
+
+
 class HuggingFacePositions(nn.Module):
     """Token ids and their attention mask, position ids made from the mask
     as Hugging Face's models make them: cumsum - 1, padding at 1."""
@@ -890,6 +909,10 @@ groups = {"recurrent": {
         *adam, 14),
     "one-hot of an int64 label input and of an argmax": conditioned_case(
         "sgd", {"lr": 0.05}, 15),
+    "scatter, scatter_add and a scattered one-hot": image_case(
+        (12,), Scatters(), *adam, 14, batch=8),
+    "the same, opset 17, momentum": image_case(
+        (12,), Scatters(), "momentum", {"lr": 0.01, "momentum": 0.9}, 17, batch=8),
 }, "integers": {
     "Hugging Face position ids: cumsum of the attention mask, masked_fill": positions_case(
         *adam, 14),
