@@ -143,10 +143,23 @@ llvm::Error importExpand(GraphImporter &im, const onnx::NodeProto &node) {
   return llvm::Error::success();
 }
 
+/// SmallVector of index attributes, for tensor ops' static positions.
+SmallVector<OpFoldResult> indexAttrs(GraphImporter &im,
+                                     ArrayRef<int64_t> values) {
+  SmallVector<OpFoldResult> attrs;
+  for (int64_t value : values)
+    attrs.push_back(im.b.getIndexAttr(value));
+  return attrs;
+}
+
+/// Concat of floats: mpt.concat. Of integers of the step (a start token
+/// before the ids: `torch.cat([bos, ids], 1)`): each input inserted into an
+/// empty tensor (tensor.insert_slice), as integers carry no cotangent.
 llvm::Error importConcat(GraphImporter &im, const onnx::NodeProto &node) {
   if (node.input_size() == 0)
     return im.fail(node, "expected at least one input, found none");
-  Type element;
+  Value integers = stepIntegers(im, node);
+  Type element = integers ? typeOf(integers).getElementType() : Type();
   for (int index = 0; index < node.input_size() && !element; ++index)
     if (!im.constant(node, index)) {
       llvm::Expected<Value> first = im.floatValue(node, index);
@@ -158,7 +171,9 @@ llvm::Error importConcat(GraphImporter &im, const onnx::NodeProto &node) {
     element = im.b.getF32Type();
   SmallVector<Value> inputs;
   for (int index = 0; index < node.input_size(); ++index) {
-    llvm::Expected<Value> input = im.value(node, index, element);
+    llvm::Expected<Value> input = integers
+                                      ? integerInput(im, node, index, element)
+                                      : im.value(node, index, element);
     if (!input)
       return input.takeError();
     inputs.push_back(*input);
@@ -184,9 +199,23 @@ llvm::Error importConcat(GraphImporter &im, const onnx::NodeProto &node) {
       return im.fail(node, "the concatenated dim " + llvm::Twine(*axis) +
                                " overflows int64");
   }
-  im.setResult(
-      node, mlir::mpt::ConcatOp::create(im.b, im.loc(node), type.clone(shape),
-                                        inputs, im.b.getI64IntegerAttr(*axis)));
+  Location loc = im.loc(node);
+  if (integers) {
+    Value result = tensor::EmptyOp::create(im.b, loc, shape, element);
+    Shape offsets(shape.size(), 0);
+    for (Value input : inputs) {
+      ArrayRef<int64_t> sizes = typeOf(input).getShape();
+      result = tensor::InsertSliceOp::create(
+          im.b, loc, input, result, indexAttrs(im, offsets),
+          indexAttrs(im, sizes), indexAttrs(im, Shape(shape.size(), 1)));
+      offsets[*axis] += sizes[*axis];
+    }
+    im.setResult(node, result);
+    return llvm::Error::success();
+  }
+  im.setResult(node,
+               mlir::mpt::ConcatOp::create(im.b, loc, type.clone(shape), inputs,
+                                           im.b.getI64IntegerAttr(*axis)));
   return llvm::Error::success();
 }
 
@@ -280,16 +309,10 @@ llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
     if (llvm::is_contained(reversed, true))
       return im.fail(node, "a negative step (a flip) of integers is not "
                            "supported; supported: positive steps");
-    auto folded = [&](ArrayRef<int64_t> values) {
-      SmallVector<OpFoldResult> attrs;
-      for (int64_t value : values)
-        attrs.push_back(im.b.getIndexAttr(value));
-      return attrs;
-    };
     if (slices)
-      result = tensor::ExtractSliceOp::create(im.b, loc, type.clone(sizes),
-                                              *input, folded(offsets),
-                                              folded(sizes), folded(strides));
+      result = tensor::ExtractSliceOp::create(
+          im.b, loc, type.clone(sizes), *input, indexAttrs(im, offsets),
+          indexAttrs(im, sizes), indexAttrs(im, strides));
     im.setResult(node, result);
     return llvm::Error::success();
   }

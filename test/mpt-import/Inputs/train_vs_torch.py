@@ -519,6 +519,22 @@ class IntegerIds(nn.Module):
         return self.head(self.embedding(kept).tanh().mean(1))
 
 
+class StartToken(nn.Module):
+    """A start token (id 1) before the ids and the ids rolled by one step:
+    concatenations of integers, embedded."""
+
+    def __init__(self, vocabulary, width):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, width)
+        self.head = nn.Linear(width, 3)
+
+    def forward(self, tokens):
+        started = torch.cat([torch.ones_like(tokens[:, :1]), tokens], 1)
+        rolled = torch.roll(tokens, 1, 1)
+        hidden = self.embedding(started).mean(1) + self.embedding(rolled).mean(1)
+        return self.head(hidden.tanh())
+
+
 def newer(op, reference, **attributes):
     """`reference`, which PyTorch trains, exported as the ONNX op `op` of a
     later opset than this PyTorch writes: a node of the `newer` domain that
@@ -748,6 +764,13 @@ def int32_case(optimizer, hyper, opset, vocabulary=50, steps=6, batch=4):
     return make_case(IntegerIds(vocabulary, 8), steps, optimizer, hyper, opset, batch, x=tokens)
 
 
+def start_token_case(optimizer, hyper, opset, vocabulary=50, steps=6, batch=4):
+    """Token ids into StartToken."""
+    torch.manual_seed(0)
+    return make_case(StartToken(vocabulary, 8), steps, optimizer, hyper, opset, batch,
+                     x=padded_tokens(vocabulary, steps, 2 * batch))
+
+
 def bool_mask_case(optimizer, hyper, opset, vocabulary=50, steps=6, batch=4):
     """Token ids and a bool mask of the real ones as two inputs."""
     torch.manual_seed(0)
@@ -919,6 +942,8 @@ groups = {"recurrent": {
     "the same, opset 17, momentum": positions_case(
         "momentum", {"lr": 0.01, "momentum": 0.9}, 17),
     "int32 token ids widened, where on ids, ids times an integer mask": int32_case(
+        *adam, 14),
+    "a start token before the ids, ids rolled: concatenated integers": start_token_case(
         *adam, 14),
 }, "math": {
     "floor, ceil, round, remainder, fmod, trigonometry, nan_to_num": image_case(
