@@ -230,6 +230,16 @@ Value stepIntegers(GraphImporter &im, const onnx::NodeProto &node) {
   return widest;
 }
 
+llvm::Expected<Value> floatOrStepIntegers(GraphImporter &im,
+                                          const onnx::NodeProto &node,
+                                          unsigned index) {
+  if (im.hasInput(node, index) && !im.constant(node, index))
+    if (Value value = im.lookup(node.input(index)))
+      if (isa<IntegerType>(typeOf(value).getElementType()))
+        return value;
+  return im.floatValue(node, index);
+}
+
 llvm::Expected<Value> indexInput(GraphImporter &im, const onnx::NodeProto &node,
                                  unsigned index) {
   Location loc = im.loc(node);

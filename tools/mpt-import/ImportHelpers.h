@@ -93,6 +93,13 @@ mlir::Value rootOfSquares(GraphImporter &im, const onnx::NodeProto &node,
 /// first of those as wide, or null.
 mlir::Value stepIntegers(GraphImporter &im, const onnx::NodeProto &node);
 
+/// Input `index` of `node` for an op that moves elements without computing
+/// with them (Slice, Tile, a Gather of one index): an integer tensor of the
+/// step as it is, else the float value of the input.
+llvm::Expected<mlir::Value> floatOrStepIntegers(GraphImporter &im,
+                                                const onnx::NodeProto &node,
+                                                unsigned index);
+
 /// Input `index` of `node` as indices: an integer tensor of the step as it
 /// is, an integer constant as i64, a float tensor of integers (`(x *
 /// n).long()`, a count of mask elements) as i64 through an mpt.index_cast;

@@ -48,7 +48,8 @@ llvm::Expected<std::vector<int64_t>> knownInts(GraphImporter &im,
 }
 
 llvm::Error importTile(GraphImporter &im, const onnx::NodeProto &node) {
-  llvm::Expected<Value> input = im.floatValue(node, 0);
+  // mpt.broadcast and the reshapes take integers too (`ids.repeat(1, 2)`).
+  llvm::Expected<Value> input = floatOrStepIntegers(im, node, 0);
   if (!input)
     return input.takeError();
   RankedTensorType type = typeOf(*input);

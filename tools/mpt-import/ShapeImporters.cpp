@@ -223,16 +223,11 @@ llvm::Error importConcat(GraphImporter &im, const onnx::NodeProto &node) {
 /// mpt.gather. Of integers of the step (`ids[:, :-1]`, the first indices of
 /// an argsort): tensor.extract_slice, as integers carry no cotangent.
 llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
-  Value integers = im.hasInput(node, 0) && !im.constant(node, 0)
-                       ? im.lookup(node.input(0))
-                       : Value();
-  if (integers && !isa<IntegerType>(typeOf(integers).getElementType()))
-    integers = {};
-  llvm::Expected<Value> input =
-      integers ? llvm::Expected<Value>(integers) : im.floatValue(node, 0);
+  llvm::Expected<Value> input = floatOrStepIntegers(im, node, 0);
   if (!input)
     return input.takeError();
   RankedTensorType type = typeOf(*input);
+  bool integers = isa<IntegerType>(type.getElementType());
   auto known = [&](unsigned index) -> llvm::Expected<std::vector<int64_t>> {
     llvm::Expected<std::optional<std::vector<int64_t>>> values =
         im.intsInputOrAttr(node, index, "");
@@ -601,10 +596,11 @@ llvm::Error importDepthSpace(GraphImporter &im, const onnx::NodeProto &node) {
 }
 
 llvm::Error importGather(GraphImporter &im, const onnx::NodeProto &node) {
-  llvm::Expected<Value> data = im.floatValue(node, 0);
+  llvm::Expected<Value> data = floatOrStepIntegers(im, node, 0);
   if (!data)
     return data.takeError();
   RankedTensorType type = typeOf(*data);
+  bool integers = isa<IntegerType>(type.getElementType());
   llvm::Expected<int64_t> axis =
       normalizeAxis(im, node, im.intAttr(node, "axis", 0), type.getRank());
   if (!axis)
@@ -623,13 +619,24 @@ llvm::Error importGather(GraphImporter &im, const onnx::NodeProto &node) {
     Shape offsets(type.getRank(), 0), sizes(type.getShape());
     offsets[*axis] = row;
     sizes[*axis] = 1;
-    Value slice = mlir::mpt::SliceOp::create(
-        im.b, loc, type.clone(sizes), *data, im.b.getDenseI64ArrayAttr(offsets),
-        im.b.getDenseI64ArrayAttr(Shape(type.getRank(), 1)));
+    Shape strides(type.getRank(), 1);
+    Value slice =
+        integers
+            ? Value(tensor::ExtractSliceOp::create(
+                  im.b, loc, type.clone(sizes), *data, indexAttrs(im, offsets),
+                  indexAttrs(im, sizes), indexAttrs(im, strides)))
+            : Value(mlir::mpt::SliceOp::create(
+                  im.b, loc, type.clone(sizes), *data,
+                  im.b.getDenseI64ArrayAttr(offsets),
+                  im.b.getDenseI64ArrayAttr(strides)));
     sizes.erase(sizes.begin() + *axis);
     im.setResult(node, reshape(im, node, slice, sizes));
     return llvm::Error::success();
   }
+  if (integers)
+    return im.fail(node, "gathering integers of the step by a tensor of "
+                         "indices is not supported; supported: one index "
+                         "known at import time (`ids[:, 0]`)");
   llvm::Expected<Value> indices = indexInput(im, node, 1);
   if (!indices)
     return indices.takeError();

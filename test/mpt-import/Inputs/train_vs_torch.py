@@ -520,8 +520,9 @@ class IntegerIds(nn.Module):
 
 
 class StartToken(nn.Module):
-    """A start token (id 1) before the ids and the ids rolled by one step:
-    concatenations of integers, embedded."""
+    """A start token (id 1) before the ids, the ids rolled by one step, the
+    first id repeated and the ids tiled: integers concatenated, picked and
+    repeated, embedded."""
 
     def __init__(self, vocabulary, width):
         super().__init__()
@@ -531,7 +532,9 @@ class StartToken(nn.Module):
     def forward(self, tokens):
         started = torch.cat([torch.ones_like(tokens[:, :1]), tokens], 1)
         rolled = torch.roll(tokens, 1, 1)
-        hidden = self.embedding(started).mean(1) + self.embedding(rolled).mean(1)
+        first = tokens[:, 0].unsqueeze(1).expand(-1, 3)
+        tiled = tokens.repeat(1, 2)
+        hidden = sum(self.embedding(ids).mean(1) for ids in (started, rolled, first, tiled))
         return self.head(hidden.tanh())
 
 
@@ -943,7 +946,7 @@ groups = {"recurrent": {
         "momentum", {"lr": 0.01, "momentum": 0.9}, 17),
     "int32 token ids widened, where on ids, ids times an integer mask": int32_case(
         *adam, 14),
-    "a start token before the ids, ids rolled: concatenated integers": start_token_case(
+    "a start token before the ids, ids rolled, picked and tiled": start_token_case(
         *adam, 14),
 }, "math": {
     "floor, ceil, round, remainder, fmod, trigonometry, nan_to_num": image_case(
