@@ -862,40 +862,31 @@ groups = {"recurrent": {
                                            count_include_pad=False)),
         *adam, 13),
 }, "volumes": {
-    "conv3d, padded, strided, max pool 3d": image_case(
-        (2, 6, 7, 8), nn.Sequential(nn.Conv3d(2, 4, 3, stride=(2, 1, 2), padding=1), nn.ReLU(),
-                                    nn.MaxPool3d(2)),
+    "conv3d padded and strided, max pool 3d, batchnorm 3d, adaptive avg pool 3d": image_case(
+        (2, 5, 4, 6), nn.Sequential(nn.Conv3d(2, 3, 3, stride=(2, 1, 2), padding=1), nn.ReLU(),
+                                    nn.MaxPool3d(2), nn.BatchNorm3d(3),
+                                    nn.AdaptiveAvgPool3d(1)),
         *adam, 14),
-    "conv3d, groups, dilation, no bias, avg pool 3d": image_case(
-        (4, 7, 6, 6), nn.Sequential(nn.Conv3d(4, 6, (2, 3, 3), dilation=(2, 1, 1), groups=2,
+    "conv3d with groups and dilation, avg pool 3d, ceil mode pools": image_case(
+        (4, 7, 8, 6), nn.Sequential(nn.Conv3d(4, 4, (2, 3, 3), dilation=(2, 1, 1), groups=2,
                                               bias=False),
-                                    nn.Tanh(), nn.AvgPool3d(3, stride=2, padding=1)),
-        "sgd", {"lr": 0.05}, 17),
-    "conv3d, batchnorm 3d, adaptive avg pool 3d": image_case(
-        (2, 4, 4, 4), nn.Sequential(nn.Conv3d(2, 4, (1, 3, 1), padding=(0, 1, 0)),
-                                    nn.BatchNorm3d(4), nn.ReLU(), nn.AdaptiveAvgPool3d(1)),
-        "momentum", {"lr": 0.01, "momentum": 0.9}, 13, batch=8),
-    "ceil mode dilated max pool 3d, avg pool 3d not counting padding": image_case(
-        (2, 7, 8, 7), nn.Sequential(nn.Conv3d(2, 3, 1),
+                                    nn.Tanh(), nn.AvgPool3d(3, stride=1, padding=1),
                                     nn.MaxPool3d(3, stride=2, dilation=(1, 2, 1), ceil_mode=True),
                                     nn.AvgPool3d(2, stride=2, padding=1, ceil_mode=True,
                                                  count_include_pad=False)),
-        *adam, 14),
-    "conv transpose 3d, strided, output padding": image_case(
-        (3, 3, 4, 4), nn.Sequential(nn.ConvTranspose3d(3, 4, (3, 2, 3), stride=(2, 1, 2),
+        "sgd", {"lr": 0.05}, 17),
+    "conv transpose 3d: output padding, groups, depth dilation, cropping": image_case(
+        (2, 2, 3, 3), nn.Sequential(nn.ConvTranspose3d(2, 4, (3, 2, 3), stride=(2, 1, 2),
                                                        padding=(1, 0, 1),
                                                        output_padding=(1, 0, 1)),
-                                    nn.ReLU()),
-        *adam, 14),
-    "conv transpose 3d, groups, depth dilation, cropping padding": image_case(
-        (4, 4, 3, 3), nn.Sequential(nn.ConvTranspose3d(4, 4, 3, stride=2, padding=2,
-                                                       dilation=(2, 1, 1), groups=2),
                                     nn.Tanh(),
+                                    nn.ConvTranspose3d(4, 4, 3, stride=2, padding=2,
+                                                       dilation=(2, 1, 1), groups=2),
                                     nn.ConvTranspose3d(4, 2, (1, 3, 3), stride=(2, 1, 1),
                                                        padding=1, bias=False)),
         "momentum", {"lr": 0.01, "momentum": 0.9}, 17),
     "reflect-padded conv3d, instancenorm 3d, trilinear upsample, avg pool": image_case(
-        (2, 4, 4, 4), nn.Sequential(nn.Conv3d(2, 3, 3, padding=1, padding_mode="reflect"),
+        (2, 3, 3, 3), nn.Sequential(nn.Conv3d(2, 3, 3, padding=1, padding_mode="reflect"),
                                     nn.InstanceNorm3d(3, affine=True), nn.ReLU(),
                                     nn.Upsample(scale_factor=2, mode="trilinear"),
                                     nn.AvgPool3d(2)),
