@@ -289,6 +289,19 @@ Value compareWithZero(GraphImporter &im, const onnx::NodeProto &node,
                                       zero);
 }
 
+/// `integers != 0` for integers of the step: an f32 0/1 mask.
+Value integersNonZero(GraphImporter &im, const onnx::NodeProto &node,
+                      Value integers) {
+  RankedTensorType type = typeOf(integers);
+  HostConstant zero;
+  zero.elementType = onnx::TensorProto::INT64;
+  zero.ints = {0};
+  return mlir::mpt::IndexCompareOp::create(
+      im.b, im.loc(node), type.clone(im.b.getF32Type()),
+      mlir::mpt::ComparePredicate::NE, integers,
+      im.materialize(zero, type.getElementType(), im.loc(node)));
+}
+
 /// Whether an input of `node` is an integer tensor computed at run time
 /// (token ids).
 bool hasRuntimeIntegerInput(GraphImporter &im, const onnx::NodeProto &node) {
@@ -332,13 +345,7 @@ llvm::Error importIndexCast(GraphImporter &im, const onnx::NodeProto &node,
     return llvm::Error::success();
   }
   if (to == onnx::TensorProto::BOOL) {
-    HostConstant zero;
-    zero.elementType = onnx::TensorProto::INT64;
-    zero.ints = {0};
-    im.setResult(node, mlir::mpt::IndexCompareOp::create(
-                           im.b, loc, type.clone(im.b.getF32Type()),
-                           mlir::mpt::ComparePredicate::NE, input,
-                           im.materialize(zero, type.getElementType(), loc)));
+    im.setResult(node, integersNonZero(im, node, input));
     return llvm::Error::success();
   }
   unsigned width = type.getElementType().getIntOrFloatBitWidth();
@@ -493,27 +500,14 @@ llvm::Error importIndexWhere(GraphImporter &im, const onnx::NodeProto &node,
   Location loc = im.loc(node);
   Value mask;
   if (const HostConstant *known = im.constant(node, 0)) {
-    HostConstant holds = *known;
-    holds.elementType = onnx::TensorProto::INT64;
-    holds.ints.clear();
-    for (int64_t i = 0; i < known->numElements(); ++i)
-      holds.ints.push_back(known->isFloat() ? known->floatAt(i) != 0.0
-                                            : known->intAt(i) != 0);
-    holds.floats.clear();
-    mask = im.materialize(holds, element, loc);
+    // A BOOL constant holds 0 and 1.
+    mask = im.materialize(*known, element, loc);
   } else {
     Value condition = im.hasInput(node, 0) ? im.lookup(node.input(0)) : Value();
     if (!condition)
       return im.fail(node, "input 0 is missing");
-    RankedTensorType type = typeOf(condition);
-    if (isa<IntegerType>(type.getElementType())) {
-      HostConstant zero;
-      zero.elementType = onnx::TensorProto::INT64;
-      zero.ints = {0};
-      condition = mlir::mpt::IndexCompareOp::create(
-          im.b, loc, type.clone(im.b.getF32Type()),
-          mlir::mpt::ComparePredicate::NE, condition,
-          im.materialize(zero, type.getElementType(), loc));
+    if (isa<IntegerType>(typeOf(condition).getElementType())) {
+      condition = integersNonZero(im, node, condition);
     } else if (!condition.getDefiningOp<mlir::mpt::CompareOp>() &&
                !condition.getDefiningOp<mlir::mpt::IndexCompareOp>()) {
       // A comparison's mask is 0 or 1 already.

@@ -125,6 +125,29 @@ Value permute(GraphImporter &im, const onnx::NodeProto &node, Value value,
                                         im.b.getDenseI64ArrayAttr(permutation));
 }
 
+Value padAlong(GraphImporter &im, const onnx::NodeProto &node, Value value,
+               int64_t axis, int64_t before, int64_t after, double fill) {
+  if (!before && !after)
+    return value;
+  RankedTensorType type = typeOf(value);
+  SmallVector<Value, 3> pieces;
+  auto block = [&](int64_t count) {
+    Shape shape(type.getShape());
+    shape[axis] = count;
+    Value scalar = scalarConstant(im, node, type.getElementType(), fill);
+    pieces.push_back(broadcastTo(im, node, scalar, shape));
+  };
+  if (before)
+    block(before);
+  pieces.push_back(value);
+  if (after)
+    block(after);
+  Shape shape(type.getShape());
+  shape[axis] += before + after;
+  return mlir::mpt::ConcatOp::create(im.b, im.loc(node), type.clone(shape),
+                                     pieces, im.b.getI64IntegerAttr(axis));
+}
+
 Value broadcastTo(GraphImporter &im, const onnx::NodeProto &node, Value value,
                   ArrayRef<int64_t> shape) {
   ArrayRef<int64_t> from = typeOf(value).getShape();

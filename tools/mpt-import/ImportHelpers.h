@@ -51,6 +51,13 @@ mlir::Value reshape(GraphImporter &im, const onnx::NodeProto &node,
 mlir::Value permute(GraphImporter &im, const onnx::NodeProto &node,
                     mlir::Value value, llvm::ArrayRef<int64_t> permutation);
 
+/// `value` with `before` and `after` elements of `fill` around dim `axis`
+/// (an mpt.concat with broadcast constants; `value` itself when both are
+/// 0).
+mlir::Value padAlong(GraphImporter &im, const onnx::NodeProto &node,
+                     mlir::Value value, int64_t axis, int64_t before,
+                     int64_t after, double fill = 0.0);
+
 /// `value` broadcast (NumPy rules) to `shape`.
 mlir::Value broadcastTo(GraphImporter &im, const onnx::NodeProto &node,
                         mlir::Value value, llvm::ArrayRef<int64_t> shape);

@@ -365,30 +365,6 @@ llvm::Expected<ConvOperands> convOperands(GraphImporter &im,
   return operands;
 }
 
-/// `value` with `before` and `after` zeros around dim `axis`.
-Value padWithZeros(GraphImporter &im, const onnx::NodeProto &node, Value value,
-                   int64_t axis, int64_t before, int64_t after) {
-  if (!before && !after)
-    return value;
-  RankedTensorType type = typeOf(value);
-  SmallVector<Value, 3> pieces;
-  auto zeros = [&](int64_t count) {
-    Shape shape(type.getShape());
-    shape[axis] = count;
-    Value zero = scalarConstant(im, node, type.getElementType(), 0.0);
-    pieces.push_back(broadcastTo(im, node, zero, shape));
-  };
-  if (before)
-    zeros(before);
-  pieces.push_back(value);
-  if (after)
-    zeros(after);
-  Shape shape(type.getShape());
-  shape[axis] += before + after;
-  return mlir::mpt::ConcatOp::create(im.b, im.loc(node), type.clone(shape),
-                                     pieces, im.b.getI64IntegerAttr(axis));
-}
-
 /// The input of the 2-D convolution that computes a 3-D one over the
 /// depth-padded (N, C, D, H, W) `input`: tap t of the window reads planes
 /// t * dilation + z * stride for output planes z < `outDepth`; the taps are
@@ -459,7 +435,7 @@ llvm::Error importConv3D(GraphImporter &im, const onnx::NodeProto &node,
 
   Location loc = im.loc(node);
   Value input =
-      padWithZeros(im, node, operands.input, 2, attrs.pads[0], attrs.pads[3]);
+      padAlong(im, node, operands.input, 2, attrs.pads[0], attrs.pads[3]);
   Value stacked =
       stackDepthTaps(im, node, input, groups, taps, dilation, stride, outDepth);
   Value weight = permute(im, node, operands.weight, {0, 2, 1, 3, 4});
@@ -549,7 +525,7 @@ llvm::Error importConvTranspose3D(GraphImporter &im,
   int64_t spreadDepth = (depth - 1) * stride + 1;
   if (stride > 1 && depth > 1) {
     input = reshape(im, node, input, {n, channels, depth, 1, height, width});
-    input = padWithZeros(im, node, input, 3, 0, stride - 1);
+    input = padAlong(im, node, input, 3, 0, stride - 1);
     input =
         reshape(im, node, input, {n, channels, depth * stride, height, width});
     input = slice(input, 0, spreadDepth);
@@ -562,8 +538,8 @@ llvm::Error importConvTranspose3D(GraphImporter &im,
     input = slice(input, cropped,
                   spreadDepth - cropped - std::max<int64_t>(-after, 0));
   }
-  input = padWithZeros(im, node, input, 2, std::max<int64_t>(before, 0),
-                       std::max<int64_t>(after, 0));
+  input = padAlong(im, node, input, 2, std::max<int64_t>(before, 0),
+                   std::max<int64_t>(after, 0));
 
   Value stacked = stackDepthTaps(im, node, input, groups, taps, dilation,
                                  /*stride=*/1, outDepth);

@@ -518,24 +518,8 @@ llvm::Error importPad(GraphImporter &im, const onnx::NodeProto &node) {
           im.b.getI64IntegerAttr(axis));
       continue;
     }
-    SmallVector<Value> pieces;
-    auto block = [&](int64_t count) {
-      Shape shape(type.getShape());
-      shape[axis] = count;
-      Value scalar = scalarConstant(im, node, type.getElementType(), fill);
-      pieces.push_back(broadcastTo(im, node, scalar, shape));
-    };
-    if (before > 0)
-      block(before);
-    pieces.push_back(result);
-    if (after > 0)
-      block(after);
-    if (pieces.size() == 1)
-      continue;
-    Shape shape(type.getShape());
-    shape[axis] += std::max<int64_t>(before, 0) + std::max<int64_t>(after, 0);
-    result = mlir::mpt::ConcatOp::create(im.b, loc, type.clone(shape), pieces,
-                                         im.b.getI64IntegerAttr(axis));
+    result = padAlong(im, node, result, axis, std::max<int64_t>(before, 0),
+                      std::max<int64_t>(after, 0), fill);
   }
   im.setResult(node, result);
   return llvm::Error::success();
