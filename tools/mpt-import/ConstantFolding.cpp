@@ -524,20 +524,41 @@ mpt::import::foldConstantNode(GraphImporter &importer,
     return define(value);
   }
   if (op == "Concat") {
+    int64_t rank = first.shape.size();
     int64_t axis = importer.intAttr(node, "axis", 0);
-    if (first.shape.size() != 1 || (axis != 0 && axis != -1))
-      return false;
-    HostConstant value = first;
-    for (size_t i = 1; i < inputs.size(); ++i) {
-      if (!inputs[i] || inputs[i]->shape.size() != 1 ||
-          inputs[i]->isFloat() != first.isFloat())
+    if (rank == 0 || axis < -rank || axis >= rank)
+      return false; // mpt-import's Concat says what it needs.
+    if (axis < 0)
+      axis += rank;
+    Shape shape = first.shape;
+    shape[axis] = 0;
+    for (const HostConstant *input : inputs) {
+      if (!input || input->isFloat() != first.isFloat() ||
+          input->shape.size() != first.shape.size())
         return false;
-      value.floats.insert(value.floats.end(), inputs[i]->floats.begin(),
-                          inputs[i]->floats.end());
-      value.ints.insert(value.ints.end(), inputs[i]->ints.begin(),
-                        inputs[i]->ints.end());
-      value.shape[0] += inputs[i]->shape[0];
+      for (int64_t dim = 0; dim < rank; ++dim)
+        if (dim != axis && input->shape[dim] != first.shape[dim])
+          return false;
+      shape[axis] += input->shape[axis];
     }
+    // Rows of the dims before the axis, each the inputs' blocks in turn.
+    int64_t rows = 1;
+    for (int64_t dim = 0; dim < axis; ++dim)
+      rows *= first.shape[dim];
+    HostConstant value;
+    value.elementType = first.elementType;
+    value.shape = shape;
+    for (int64_t row = 0; row < rows; ++row)
+      for (const HostConstant *input : inputs) {
+        int64_t block = rows ? input->numElements() / rows : 0;
+        if (input->isFloat())
+          value.floats.insert(value.floats.end(),
+                              input->floats.begin() + row * block,
+                              input->floats.begin() + (row + 1) * block);
+        else
+          value.ints.insert(value.ints.end(), input->ints.begin() + row * block,
+                            input->ints.begin() + (row + 1) * block);
+      }
     return define(value);
   }
   if (op == "Gather") {
@@ -819,6 +840,94 @@ mpt::import::foldConstantNode(GraphImporter &importer,
         value.floats[i] = 0.0;
       else
         value.ints[i] = 0;
+    }
+    return define(std::move(value));
+  }
+  // Slice assignments into an import-time tensor (a table filled in the
+  // forward pass: `pe[:, 0::2] = torch.sin(...)`).
+  if (op == "ScatterND" && inputs.size() >= 3 && inputs[1] && inputs[2]) {
+    const HostConstant &updates = *inputs[2];
+    std::string reduction = importer.stringAttr(node, "reduction", "none");
+    if (first.isFloat() != updates.isFloat() ||
+        !llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
+      return false; // mpt-import's ScatterND says what it needs.
+    llvm::Expected<std::vector<int64_t>> positions = indexedPositions(
+        importer, node, first.shape, *inputs[1], updates.shape);
+    if (!positions)
+      return positions.takeError();
+    HostConstant value = first;
+    for (auto [update, position] : llvm::enumerate(*positions)) {
+      if (value.isFloat()) {
+        double &to = value.floats[position];
+        double from = updates.floats[update];
+        to = reduction == "add"   ? to + from
+             : reduction == "mul" ? to * from
+             : reduction == "max" ? std::max(to, from)
+             : reduction == "min" ? std::min(to, from)
+                                  : from;
+        continue;
+      }
+      int64_t &to = value.ints[position];
+      int64_t from = updates.ints[update];
+      if ((reduction == "add" && llvm::AddOverflow(to, from, to)) ||
+          (reduction == "mul" && llvm::MulOverflow(to, from, to)))
+        return importer.fail(node, "the " + reduction + " overflows int64");
+      if (reduction == "max" || reduction == "min" || reduction == "none")
+        to = reduction == "max"   ? std::max(to, from)
+             : reduction == "min" ? std::min(to, from)
+                                  : from;
+    }
+    return define(std::move(value));
+  }
+  // Advanced indexing of an import-time tensor.
+  if (op == "GatherND" && inputs.size() == 2 && inputs[1]) {
+    const HostConstant &indices = *inputs[1];
+    int64_t batchDims = importer.intAttr(node, "batch_dims", 0);
+    llvm::Expected<std::vector<int64_t>> positions = indexedPositions(
+        importer, node, first.shape, indices, std::nullopt, batchDims);
+    if (!positions)
+      return positions.takeError();
+    Shape shape(indices.shape.begin(), indices.shape.end() - 1);
+    shape.insert(shape.end(),
+                 first.shape.begin() + batchDims + indices.shape.back(),
+                 first.shape.end());
+    return define(gatherElements(first, shape, *positions));
+  }
+  // Running sums of import-time integers (the diagonal positions
+  // `torch.diagonal` computes).
+  if (op == "CumSum" && inputs.size() == 2 && inputs[1] &&
+      inputs[1]->numElements() == 1 && !first.shape.empty()) {
+    int64_t rank = first.shape.size(), axis = inputs[1]->intAt(0);
+    if (axis < -rank || axis >= rank)
+      return false; // mpt-import's CumSum says what it needs.
+    if (axis < 0)
+      axis += rank;
+    bool exclusive = importer.intAttr(node, "exclusive", 0) != 0;
+    bool reverse = importer.intAttr(node, "reverse", 0) != 0;
+    int64_t extent = first.shape[axis], inner = 1;
+    for (int64_t dim = axis + 1; dim < rank; ++dim)
+      inner *= first.shape[dim];
+    HostConstant value = first;
+    // Each line along the axis: its start and its elements `inner` apart.
+    for (int64_t start = 0; start < value.numElements(); ++start) {
+      if ((start / inner) % extent != 0)
+        continue;
+      double floatSum = 0.0;
+      int64_t intSum = 0;
+      for (int64_t step = 0; step < extent; ++step) {
+        int64_t at = start + (reverse ? extent - 1 - step : step) * inner;
+        if (value.isFloat()) {
+          double x = first.floats[at];
+          value.floats[at] = exclusive ? floatSum : floatSum + x;
+          floatSum += x;
+          continue;
+        }
+        int64_t x = first.ints[at], next;
+        if (llvm::AddOverflow(intSum, x, next))
+          return importer.fail(node, "the running sum overflows int64");
+        value.ints[at] = exclusive ? intSum : next;
+        intSum = next;
+      }
     }
     return define(std::move(value));
   }

@@ -166,6 +166,22 @@ int64_t broadcastSource(llvm::ArrayRef<int64_t> shape,
 /// folding and the importer).
 bool triluKeeps(int64_t row, int64_t column, int64_t k, bool upper);
 
+/// For ScatterND and GatherND on data of `dataShape` at the import-time
+/// `indices` (shape [q..., k], k at most the data's rank): the flat
+/// position in the data of each element written (read), in the order of
+/// the updates (the result), whose shape is [q..., dataShape[k:]]. An index
+/// counts from the end when negative; one out of range, or `updatesShape`
+/// (when given) other than that shape, is an error. With `batchDims` b
+/// (GatherND's `batch_dims`) the first b dims of indices and data are one,
+/// each tuple indexing the data's part at its position in them, and the
+/// shape is [q..., dataShape[b + k:]]. Shared by the folding and the
+/// importers.
+llvm::Expected<std::vector<int64_t>>
+indexedPositions(const GraphImporter &importer, const onnx::NodeProto &node,
+                 llvm::ArrayRef<int64_t> dataShape, const HostConstant &indices,
+                 std::optional<llvm::ArrayRef<int64_t>> updatesShape,
+                 int64_t batchDims = 0);
+
 /// The op types foldConstantNode computes, and those opImporters imports,
 /// for error messages.
 std::string supportedOpTypes();

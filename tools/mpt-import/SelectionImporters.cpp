@@ -9,13 +9,18 @@
 // OneHot (`F.one_hot`) compares the indices with the positions along the
 // new dim. ScatterElements (`scatter`, `scatter_add`) places the updates by
 // the same comparison: a sum over the updates of each one times whether
-// its index is the position.
+// its index is the position. ScatterND (every slice assignment and
+// `index_put` PyTorch exports: `x[:, 0] = v`, `x[:, 2:4] = 0`) with indices
+// known at import time gathers each data element's update by a constant
+// map and selects it where the indices write.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ImportHelpers.h"
 
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringSwitch.h"
 
 using namespace mlir;
 
@@ -284,7 +289,397 @@ llvm::Error importScatterElements(GraphImporter &im,
   return llvm::Error::success();
 }
 
+/// Input 1 of a ScatterND or GatherND: indices known at import time.
+llvm::Expected<const HostConstant *> knownIndices(GraphImporter &im,
+                                                  const onnx::NodeProto &node) {
+  if (const HostConstant *indices = im.constant(node, 1))
+    return indices;
+  return im.fail(node, "the indices must be known at import time; they are "
+                       "computed by the step");
+}
+
+/// The positions a ScatterND writes as a product of one list of positions
+/// per data dim, written in the order of the updates (the last dim's list
+/// fastest), as every slice assignment writes: `x[:, 1::3]` writes all of
+/// dim 0 times 1, 4, 7, ... of dim 1. Nullopt when the positions are no
+/// such product.
+std::optional<std::vector<Shape>> positionLists(ArrayRef<int64_t> positions,
+                                                ArrayRef<int64_t> shape) {
+  int64_t rank = shape.size(), count = positions.size();
+  Shape strides(rank, 1);
+  for (int64_t dim = rank - 2; dim >= 0; --dim)
+    strides[dim] = strides[dim + 1] * shape[dim + 1];
+  // From the last dim on: a dim's list is its coordinates at the first
+  // elements of each block of the inner dims' product, as long as the
+  // coordinates of the outer dims stay those of the first element.
+  std::vector<Shape> lists(rank);
+  int64_t inner = 1;
+  for (int64_t dim = rank - 1; dim >= 0; --dim) {
+    int64_t outer = dim > 0 ? positions[0] / strides[dim - 1] : 0;
+    for (int64_t at = 0; at < count; at += inner) {
+      if (dim > 0 && positions[at] / strides[dim - 1] != outer)
+        break;
+      lists[dim].push_back((positions[at] / strides[dim]) % shape[dim]);
+    }
+    inner *= lists[dim].size();
+  }
+  if (inner != count)
+    return std::nullopt;
+  // The product of the lists must be the positions, in their order.
+  for (int64_t at = 0; at < count; ++at) {
+    int64_t position = 0, rest = at;
+    for (int64_t dim = rank - 1; dim >= 0; --dim) {
+      int64_t size = lists[dim].size();
+      position += lists[dim][rest % size] * strides[dim];
+      rest /= size;
+    }
+    if (position != positions[at])
+      return std::nullopt;
+  }
+  return lists;
+}
+
+/// How a ScatterND combines its updates with the data.
+enum class Reduction { None, Add, Mul };
+
+/// `written` selecting (none), adding to or multiplying the data: where
+/// `mask` (null: everywhere) is 0 the data stays. A zero where an add
+/// writes nothing is the gathers' reading out of range, needing no mask.
+Value combine(GraphImporter &im, const onnx::NodeProto &node,
+              Reduction reduction, Value data, Value written, Value mask) {
+  Location loc = im.loc(node);
+  RankedTensorType type = typeOf(data);
+  switch (reduction) {
+  case Reduction::None:
+    return mask ? Value(mlir::mpt::SelectOp::create(im.b, loc, mask, written,
+                                                    data))
+                : written;
+  case Reduction::Add:
+    return mlir::mpt::AddOp::create(im.b, loc, data, written);
+  case Reduction::Mul:
+    if (mask)
+      written = mlir::mpt::SelectOp::create(
+          im.b, loc, mask, written,
+          broadcastTo(im, node,
+                      scalarConstant(im, node, type.getElementType(), 1.0),
+                      type.getShape()));
+    return mlir::mpt::MulOp::create(im.b, loc, data, written);
+  }
+  llvm_unreachable("a reduction");
+}
+
+/// A ScatterND that writes a product of position lists (positionLists()):
+/// the updates, of the lists' sizes, are spread to the data's size along
+/// each dim whose list is not the whole dim, by an `mpt.gather` of the
+/// update at each position (out of range, reading 0, where none is
+/// written; the last one where several are), and combined with the data
+/// where every dim's list holds the position. No constant is larger than
+/// one dim.
+Value scatterProduct(GraphImporter &im, const onnx::NodeProto &node,
+                     Reduction reduction, Value data, Value updates,
+                     ArrayRef<Shape> lists) {
+  Location loc = im.loc(node);
+  RankedTensorType type = typeOf(data);
+  Type element = type.getElementType();
+  Shape shape;
+  for (const Shape &list : lists)
+    shape.push_back(list.size());
+  Value spread = reshape(im, node, updates, shape), mask;
+  for (auto [dim, list] : llvm::enumerate(lists)) {
+    int64_t size = type.getDimSize(dim);
+    if (static_cast<int64_t>(list.size()) == size &&
+        llvm::equal(list, llvm::seq<int64_t>(0, size)))
+      continue;
+    HostConstant from, written;
+    from.elementType = onnx::TensorProto::INT64;
+    from.shape = {size};
+    from.ints.assign(size, static_cast<int64_t>(list.size()));
+    for (auto [index, position] : llvm::enumerate(list))
+      from.ints[position] = index;
+    Shape maskShape(type.getRank(), 1);
+    maskShape[dim] = size;
+    written.shape.assign(maskShape.begin(), maskShape.end());
+    for (int64_t index : from.ints)
+      written.floats.push_back(index < static_cast<int64_t>(list.size()));
+    shape[dim] = size;
+    spread = mlir::mpt::GatherOp::create(
+        im.b, loc, RankedTensorType::get(shape, element), spread,
+        im.materialize(from, im.b.getI64Type(), loc),
+        im.b.getI64IntegerAttr(dim));
+    Value dimMask = broadcastTo(im, node, im.materialize(written, element, loc),
+                                type.getShape());
+    mask = mask ? Value(mlir::mpt::MulOp::create(im.b, loc, mask, dimMask))
+                : dimMask;
+  }
+  return combine(im, node, reduction, data, spread, mask);
+}
+
+/// Any other ScatterND: the updates, flattened, are gathered to the data's
+/// shape by a constant map from each data element to the update written
+/// there (`mpt.gather_elements`). With add and mul an element written n
+/// times takes n such gathers, each of the element's i-th write, so that
+/// repeated indices add up (multiply); none takes an element's last write.
+llvm::Expected<Value> scatterElements(GraphImporter &im,
+                                      const onnx::NodeProto &node,
+                                      Reduction reduction, Value data,
+                                      Value updates,
+                                      ArrayRef<int64_t> positions) {
+  Location loc = im.loc(node);
+  RankedTensorType type = typeOf(data);
+  Type element = type.getElementType();
+  int64_t size = type.getNumElements();
+  constexpr int64_t kMaxElements = int64_t(1) << 24;
+  if (size > kMaxElements)
+    return im.fail(node, "writes that are no product of one list of "
+                         "positions per dim (a slice assignment) into more "
+                         "than " +
+                             llvm::Twine(kMaxElements) +
+                             " elements are not supported");
+  // The updates written to each data element, in their order.
+  std::vector<llvm::SmallVector<int64_t, 1>> writes(size);
+  for (auto [update, position] : llvm::enumerate(positions))
+    writes[position].push_back(update);
+  size_t layers = 0;
+  for (llvm::SmallVector<int64_t, 1> &element : writes) {
+    if (reduction == Reduction::None && element.size() > 1)
+      element.erase(element.begin(), element.end() - 1);
+    layers = std::max(layers, element.size());
+  }
+  int64_t count = positions.size();
+  Value flat = reshape(im, node, updates, {1, count});
+  Value result = data;
+  for (size_t layer = 0; layer < layers; ++layer) {
+    HostConstant from, written;
+    from.elementType = onnx::TensorProto::INT64;
+    from.shape = {1, size};
+    written.shape.assign(type.getShape().begin(), type.getShape().end());
+    for (const llvm::SmallVector<int64_t, 1> &element : writes) {
+      bool writes = layer < element.size();
+      from.ints.push_back(writes ? element[layer] : count);
+      written.floats.push_back(writes);
+    }
+    Value picked =
+        reshape(im, node,
+                mlir::mpt::GatherElementsOp::create(
+                    im.b, loc, RankedTensorType::get({1, size}, element), flat,
+                    im.materialize(from, im.b.getI64Type(), loc),
+                    im.b.getI64IntegerAttr(1)),
+                type.getShape());
+    Value mask = reduction == Reduction::Add
+                     ? Value()
+                     : im.materialize(written, element, loc);
+    result = combine(im, node, reduction, result, picked, mask);
+  }
+  return result;
+}
+
+/// ScatterND (every slice assignment and `index_put` PyTorch exports) with
+/// `reduction` none, add or mul and the indices known at import time, as
+/// PyTorch computes them from shapes and constants. ONNX leaves repeated
+/// indices undefined without a reduction: the last write of an element
+/// holds. The gradient reaches the data where it is kept and each update
+/// where it is written, as PyTorch's.
+llvm::Error importScatterND(GraphImporter &im, const onnx::NodeProto &node) {
+  std::optional<Reduction> reduction =
+      llvm::StringSwitch<std::optional<Reduction>>(
+          im.stringAttr(node, "reduction", "none"))
+          .Case("none", Reduction::None)
+          .Case("add", Reduction::Add)
+          .Case("mul", Reduction::Mul)
+          .Default(std::nullopt);
+  if (!reduction)
+    return im.fail(node,
+                   "reduction = " + im.stringAttr(node, "reduction", "none") +
+                       " is not supported; supported: none, add, mul");
+  llvm::Expected<const HostConstant *> indices = knownIndices(im, node);
+  if (!indices)
+    return indices.takeError();
+  // The float type is that of the one of data and updates the step
+  // computes (both known: the node was folded).
+  unsigned lead = im.constant(node, 0) ? 2 : 0;
+  llvm::Expected<Value> computed = im.floatValue(node, lead);
+  if (!computed)
+    return computed.takeError();
+  Type element = typeOf(*computed).getElementType();
+  llvm::Expected<Value> known = im.value(node, 2 - lead, element);
+  if (!known)
+    return known.takeError();
+  Value data = lead == 0 ? *computed : *known;
+  Value updates = lead == 0 ? *known : *computed;
+  if (typeOf(updates).getElementType() != element ||
+      typeOf(data).getElementType() != element)
+    return im.fail(node, "data and updates must have one float element type; "
+                         "found " +
+                             typeText(data.getType()) + " and " +
+                             typeText(updates.getType()));
+  RankedTensorType type = typeOf(data);
+  llvm::Expected<std::vector<int64_t>> positions = indexedPositions(
+      im, node, type.getShape(), **indices, typeOf(updates).getShape());
+  if (!positions)
+    return positions.takeError();
+  if (positions->empty()) {
+    im.setResult(node, data);
+    return llvm::Error::success();
+  }
+  // A product with a repeated position only where the last write holds.
+  std::optional<std::vector<Shape>> lists =
+      positionLists(*positions, type.getShape());
+  if (lists && *reduction != Reduction::None)
+    for (const Shape &list : *lists)
+      if (llvm::DenseSet<int64_t>(list.begin(), list.end()).size() !=
+          list.size())
+        lists.reset();
+  if (lists) {
+    im.setResult(node,
+                 scatterProduct(im, node, *reduction, data, updates, *lists));
+    return llvm::Error::success();
+  }
+  llvm::Expected<Value> result =
+      scatterElements(im, node, *reduction, data, updates, *positions);
+  if (!result)
+    return result.takeError();
+  im.setResult(node, *result);
+  return llvm::Error::success();
+}
+
+/// GatherND (advanced indexing by several index lists, `x[:, [0, 2], [1,
+/// 3]]`, and `torch.diagonal`, with a batch dim) with indices known at
+/// import time. Reads of a product of position lists (positionLists())
+/// are an `mpt.gather` of each dim's list where it is not the whole dim;
+/// other reads gather the flattened data at the constant positions
+/// (`mpt.gather_elements`). The result is reshaped to the indices' shape
+/// without its last dim, then the data's dims the indices do not index.
+llvm::Error importGatherND(GraphImporter &im, const onnx::NodeProto &node) {
+  int64_t batchDims = im.intAttr(node, "batch_dims", 0);
+  llvm::Expected<const HostConstant *> indices = knownIndices(im, node);
+  if (!indices)
+    return indices.takeError();
+  llvm::Expected<Value> data = im.floatValue(node, 0);
+  if (!data)
+    return data.takeError();
+  RankedTensorType type = typeOf(*data);
+  llvm::Expected<std::vector<int64_t>> positions = indexedPositions(
+      im, node, type.getShape(), **indices, std::nullopt, batchDims);
+  if (!positions)
+    return positions.takeError();
+  if (positions->empty())
+    return im.fail(node, "the indices select no element (empty tensors are "
+                         "not supported)");
+  Shape result((*indices)->shape.begin(), (*indices)->shape.end() - 1);
+  result.append(type.getShape().begin() + batchDims + (*indices)->shape.back(),
+                type.getShape().end());
+  Location loc = im.loc(node);
+  Type element = type.getElementType();
+  Value picked = *data;
+  if (std::optional<std::vector<Shape>> lists =
+          positionLists(*positions, type.getShape())) {
+    Shape shape(type.getShape());
+    for (auto [dim, list] : llvm::enumerate(*lists)) {
+      if (static_cast<int64_t>(list.size()) == shape[dim] &&
+          llvm::equal(list, llvm::seq<int64_t>(0, shape[dim])))
+        continue;
+      HostConstant at;
+      at.elementType = onnx::TensorProto::INT64;
+      at.shape = {static_cast<int64_t>(list.size())};
+      at.ints.assign(list.begin(), list.end());
+      shape[dim] = list.size();
+      picked = mlir::mpt::GatherOp::create(
+          im.b, loc, RankedTensorType::get(shape, element), picked,
+          im.materialize(at, im.b.getI64Type(), loc),
+          im.b.getI64IntegerAttr(dim));
+    }
+  } else {
+    int64_t count = positions->size();
+    HostConstant at;
+    at.elementType = onnx::TensorProto::INT64;
+    at.shape = {1, count};
+    at.ints = *positions;
+    picked = mlir::mpt::GatherElementsOp::create(
+        im.b, loc, RankedTensorType::get({1, count}, element),
+        reshape(im, node, picked, {1, type.getNumElements()}),
+        im.materialize(at, im.b.getI64Type(), loc), im.b.getI64IntegerAttr(1));
+  }
+  im.setResult(node, reshape(im, node, picked, result));
+  return llvm::Error::success();
+}
+
 } // namespace
+
+llvm::Expected<std::vector<int64_t>>
+indexedPositions(const GraphImporter &im, const onnx::NodeProto &node,
+                 ArrayRef<int64_t> dataShape, const HostConstant &indices,
+                 std::optional<ArrayRef<int64_t>> updatesShape,
+                 int64_t batchDims) {
+  if (indices.isFloat())
+    return im.fail(node, "the indices must be integers; found " +
+                             elementTypeName(indices.elementType));
+  int64_t rank = dataShape.size();
+  int64_t indexRank = indices.shape.size();
+  if (batchDims < 0 || batchDims >= indexRank || batchDims > rank ||
+      !llvm::equal(ArrayRef<int64_t>(indices.shape).take_front(batchDims),
+                   dataShape.take_front(batchDims)))
+    return im.fail(
+        node, "indices of shape " + shapeText(indices.shape) +
+                  " do not index data of shape " + shapeText(dataShape) +
+                  " with " + llvm::Twine(batchDims) +
+                  " batch dims: expected rank > " + llvm::Twine(batchDims) +
+                  ", the data's first dims and the tuples in the "
+                  "last dim");
+  int64_t depth = indices.shape.back();
+  if (depth > rank - batchDims)
+    return im.fail(node, "the indices' last dim " + llvm::Twine(depth) +
+                             " exceeds the data's rank " + llvm::Twine(rank) +
+                             " less its " + llvm::Twine(batchDims) +
+                             " batch dims");
+  int64_t last = batchDims + depth;
+  Shape expected(indices.shape.begin(), indices.shape.end() - 1);
+  expected.append(dataShape.begin() + last, dataShape.end());
+  if (updatesShape && *updatesShape != ArrayRef<int64_t>(expected))
+    return im.fail(node, "updates of shape " + shapeText(*updatesShape) +
+                             " must have shape " + shapeText(expected) +
+                             ": the indices' shape without its last dim, "
+                             "then the data's dims from " +
+                             llvm::Twine(depth) + " on");
+  // The elements indexed are as many as the data's at most, in practice; a
+  // bound keeps the host maps and constants of the step small.
+  constexpr int64_t kMaxElements = int64_t(1) << 24;
+  std::optional<int64_t> count = elementCount(expected);
+  std::optional<int64_t> dataCount = elementCount(dataShape);
+  if (!count || !dataCount || *count > kMaxElements ||
+      *dataCount > kMaxElements)
+    return im.fail(node, "more than " + llvm::Twine(kMaxElements) +
+                             " elements indexed or in the data are not "
+                             "supported");
+  Shape strides(rank, 1);
+  for (int64_t dim = rank - 2; dim >= 0; --dim)
+    strides[dim] = strides[dim + 1] * dataShape[dim + 1];
+  // Each tuple of indices reaches a block of the data's dims from `last` on,
+  // in the part of the data of its batch position.
+  int64_t block = last > 0 ? strides[last - 1] : *dataCount;
+  int64_t part = batchDims > 0 ? strides[batchDims - 1] : *dataCount;
+  int64_t tuples = block ? *count / block : 0;
+  int64_t tuplesPerPart = 1;
+  for (int64_t dim = batchDims; dim < indexRank - 1; ++dim)
+    tuplesPerPart *= indices.shape[dim];
+  std::vector<int64_t> positions;
+  positions.reserve(*count);
+  for (int64_t tuple = 0; tuple < tuples; ++tuple) {
+    int64_t offset = (tuplesPerPart ? tuple / tuplesPerPart : 0) * part;
+    for (int64_t dim = batchDims; dim < last; ++dim) {
+      int64_t index = indices.ints[tuple * depth + dim - batchDims];
+      int64_t extent = dataShape[dim];
+      if (index < -extent || index >= extent)
+        return im.fail(
+            node, "index " + llvm::Twine(index) + " of index tuple " +
+                      llvm::Twine(tuple) + " is out of range for dim " +
+                      llvm::Twine(dim) + " of size " + llvm::Twine(extent));
+      offset += (index < 0 ? index + extent : index) * strides[dim];
+    }
+    for (int64_t element = 0; element < block; ++element)
+      positions.push_back(offset + element);
+  }
+  return positions;
+}
 
 void addSelectionImporters(llvm::StringMap<OpImporter> &importers) {
   importers["TopK"] = importTopK;
@@ -293,6 +688,8 @@ void addSelectionImporters(llvm::StringMap<OpImporter> &importers) {
   importers["GatherElements"] = importGatherElements;
   importers["OneHot"] = importOneHot;
   importers["ScatterElements"] = importScatterElements;
+  importers["ScatterND"] = importScatterND;
+  importers["GatherND"] = importGatherND;
 }
 
 } // namespace import

@@ -337,16 +337,50 @@ llvm::Error importSlice(GraphImporter &im, const onnx::NodeProto &node) {
 /// torch.split and torch.chunk: one slice per output along the axis, of the
 /// given sizes, of ceil(size / num_outputs) (opset 18) or, without either,
 /// equal parts.
+/// Elements `offset` to `offset + size` along `axis` of `value`.
+HostConstant hostSlice(const HostConstant &value, int64_t axis, int64_t offset,
+                       int64_t size) {
+  int64_t inner = 1;
+  for (size_t dim = axis + 1; dim < value.shape.size(); ++dim)
+    inner *= value.shape[dim];
+  int64_t extent = value.shape[axis];
+  HostConstant part;
+  part.elementType = value.elementType;
+  part.shape = value.shape;
+  part.shape[axis] = size;
+  for (int64_t i = 0; i < value.numElements(); ++i) {
+    int64_t at = (i / inner) % extent;
+    if (at < offset || at >= offset + size)
+      continue;
+    if (value.isFloat())
+      part.floats.push_back(value.floats[i]);
+    else
+      part.ints.push_back(value.ints[i]);
+  }
+  return part;
+}
+
+/// Split into slices along an axis; of an import-time tensor (the repeats
+/// of `repeat_interleave`), on the host.
 llvm::Error importSplit(GraphImporter &im, const onnx::NodeProto &node) {
-  llvm::Expected<Value> input = im.floatValue(node, 0);
-  if (!input)
-    return input.takeError();
-  RankedTensorType type = typeOf(*input);
-  llvm::Expected<int64_t> axis =
-      normalizeAxis(im, node, im.intAttr(node, "axis", 0), type.getRank());
+  const HostConstant *known = im.constant(node, 0);
+  Value input;
+  Shape dims;
+  if (known) {
+    dims.assign(known->shape.begin(), known->shape.end());
+  } else {
+    llvm::Expected<Value> value = im.floatValue(node, 0);
+    if (!value)
+      return value.takeError();
+    input = *value;
+    dims.assign(typeOf(input).getShape().begin(),
+                typeOf(input).getShape().end());
+  }
+  llvm::Expected<int64_t> axis = normalizeAxis(
+      im, node, im.intAttr(node, "axis", 0), static_cast<int64_t>(dims.size()));
   if (!axis)
     return axis.takeError();
-  int64_t size = type.getDimSize(*axis), parts = node.output_size();
+  int64_t size = dims[*axis], parts = node.output_size();
   std::vector<int64_t> sizes;
   if (im.hasInput(node, 1)) {
     const HostConstant *split = im.constant(node, 1);
@@ -387,13 +421,21 @@ llvm::Error importSplit(GraphImporter &im, const onnx::NodeProto &node) {
                              " split sizes adding up to " + llvm::Twine(size) +
                              ", found " + llvm::Twine(sizes.size()) +
                              " adding up to " + llvm::Twine(total));
+  if (known) {
+    for (int64_t part = 0, offset = 0; part < parts; offset += sizes[part++])
+      if (!node.output(part).empty())
+        im.define(node.output(part),
+                  hostSlice(*known, *axis, offset, sizes[part]));
+    return llvm::Error::success();
+  }
+  RankedTensorType type = typeOf(input);
   Shape offsets(type.getRank(), 0), shape(type.getShape());
   for (int64_t part = 0; part < parts; ++part) {
     shape[*axis] = sizes[part];
     if (im.consumed.contains(node.output(part)))
       im.setResult(node,
                    mlir::mpt::SliceOp::create(
-                       im.b, im.loc(node), type.clone(shape), *input,
+                       im.b, im.loc(node), type.clone(shape), input,
                        im.b.getDenseI64ArrayAttr(offsets),
                        im.b.getDenseI64ArrayAttr(Shape(type.getRank(), 1))),
                    part);

@@ -627,7 +627,8 @@ void StepBuilder::markIntegral(const onnx::NodeProto &node) {
                                           "Tile",      "Gather",
                                           "Where",     "Pad",
                                           "TopK",      "GatherElements",
-                                          "OneHot",    "ScatterElements"};
+                                          "OneHot",    "ScatterElements",
+                                          "ScatterND"};
   const std::string &op = node.op_type();
   // A cast to a signed integer type rounds toward zero.
   int64_t to = op == "Cast" ? importer.intAttr(node, "to", 0) : 0;

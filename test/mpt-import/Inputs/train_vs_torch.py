@@ -487,6 +487,34 @@ class Scatters(nn.Module):
         return self.head(torch.cat([placed, added, hot], 1))
 
 
+class SliceAssignments(nn.Module):
+    """Assignments into tensors the step computes, which export as
+    ScatterND: a column from another column, a block set to a constant, the
+    last column from a function of a slice, every third column from another
+    layer, columns picked by an index list in any order, index_put with
+    accumulate into zeros, and a table filled in the forward pass."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Linear(12, 8), nn.Linear(12, 8)
+        self.head = nn.Linear(24, 3)
+
+    def forward(self, x):
+        h, g = self.a(x), self.b(x)
+        z = h.clone()
+        z[:, 0] = h[:, 1] * 2
+        z[:, 2:4] = 0.5
+        z[..., -1] = torch.tanh(h[..., 3])
+        z[:, 1::3] = g[:, :3]
+        u = g.clone()
+        u[:, [6, 0, 3]] = h[:, 4:7].sigmoid()
+        rows = torch.tensor([1, 5, 2, 7])
+        v = h.t().index_put((rows,), g[:, :4].t(), accumulate=True).t()
+        table = torch.zeros(x.shape[0], 8)
+        table[:, 0::2] = torch.sin(torch.arange(4.0))
+        return self.head(torch.cat([z, u, v + table], 1))
+
+
 class HuggingFacePositions(nn.Module):
     """Token ids and their attention mask, position ids made from the mask
     as Hugging Face's models make them: cumsum - 1, padding at 1."""
@@ -930,6 +958,10 @@ groups = {"recurrent": {
         (12,), Scatters(), *adam, 14, batch=8),
     "the same, opset 17, momentum": image_case(
         (12,), Scatters(), "momentum", {"lr": 0.01, "momentum": 0.9}, 17, batch=8),
+    "slice assignments, index_put, a table filled in the forward pass": image_case(
+        (12,), SliceAssignments(), *adam, 14, batch=8),
+    "the same, opset 16, momentum": image_case(
+        (12,), SliceAssignments(), "momentum", {"lr": 0.01, "momentum": 0.9}, 16, batch=8),
 }, "integers": {
     "Hugging Face position ids: cumsum of the attention mask, masked_fill": positions_case(
         *adam, 14),
