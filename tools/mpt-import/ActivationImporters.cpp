@@ -141,10 +141,47 @@ llvm::Error importIntegerClip(GraphImporter &im, const onnx::NodeProto &node,
   return llvm::Error::success();
 }
 
+/// Clip with a bound the step computes (`torch.clamp(x, min=x.mean())`):
+/// `min(max(x, lo), hi)` as selects, `lo` where `x < lo`, then `hi` where
+/// that is `> hi`. The derivatives are PyTorch's clamp's: to `x` where
+/// `lo <= x <= hi`, to a bound where it is taken.
+llvm::Error importComputedClip(GraphImporter &im, const onnx::NodeProto &node) {
+  llvm::Expected<Value> x = im.floatValue(node, 0);
+  if (!x)
+    return x.takeError();
+  RankedTensorType type = typeOf(*x);
+  Location loc = im.loc(node);
+  Value result = *x;
+  for (auto [index, predicate] :
+       {std::pair(1u, mlir::mpt::ComparePredicate::LT),
+        std::pair(2u, mlir::mpt::ComparePredicate::GT)}) {
+    if (!im.hasInput(node, index))
+      continue;
+    llvm::Expected<Value> bound = im.valueBeside(node, index, *x);
+    if (!bound)
+      return bound.takeError();
+    if (typeOf(*bound).getElementType() != type.getElementType() ||
+        typeOf(*bound).getNumElements() != 1)
+      return im.fail(node, "its bounds must be scalars of the input's type; "
+                           "found " +
+                               typeText(bound->getType()));
+    Value spread =
+        broadcastTo(im, node, reshape(im, node, *bound, {}), type.getShape());
+    Value beyond =
+        mlir::mpt::CompareOp::create(im.b, loc, predicate, result, spread);
+    result = mlir::mpt::SelectOp::create(im.b, loc, beyond, spread, result);
+  }
+  im.setResult(node, result);
+  return llvm::Error::success();
+}
+
 llvm::Error importClip(GraphImporter &im, const onnx::NodeProto &node) {
   if (Value integers = im.lookup(node.input(0));
       integers && isa<IntegerType>(typeOf(integers).getElementType()))
     return importIntegerClip(im, node, integers);
+  for (unsigned index : {1u, 2u})
+    if (im.hasInput(node, index) && !im.constant(node, index))
+      return importComputedClip(im, node);
   llvm::Expected<std::optional<double>> min = clipBound(im, node, 1, "min");
   if (!min)
     return min.takeError();

@@ -6,10 +6,10 @@
 // sum of `|x|`, ReduceSumSquare the sum of `x * x`, ReduceL2 the square
 // root of that (PyTorch's `norm`, with its zero gradient at zero),
 // ReduceLogSumExp `log(sum(exp(x - m))) + m` with `m` the max (PyTorch's
-// `logsumexp`). Global pools reduce the spatial dims. Max, Min, Sum and Mean
-// reduce over their inputs, with NumPy broadcasting; Max and Min split the
-// cotangent of a tie evenly between the inputs, as PyTorch's `maximum` and
-// `minimum` do.
+// `logsumexp`), ReduceProd a tree of `mul` over halves. Global pools reduce the
+// spatial dims. Max, Min, Sum and Mean reduce over their inputs, with NumPy
+// broadcasting; Max and Min split the cotangent of a tie evenly between the
+// inputs, as PyTorch's `maximum` and `minimum` do.
 //
 //===----------------------------------------------------------------------===//
 
@@ -137,6 +137,45 @@ Value buildLogSumExp(GraphImporter &im, const onnx::NodeProto &node, Value x,
   Value log = mlir::mpt::LogOp::create(im.b, loc, sum);
   return mlir::mpt::AddOp::create(im.b, loc, log,
                                   reshape(im, node, max, plan.shape));
+}
+
+/// The product over the dims (`torch.prod(x, dim)`): along each, the first
+/// half times the second, the odd element out carried, until one is left
+/// (log2 of the size steps of elementwise `mul`, so that the derivative is
+/// the product of the others even where an element is 0). In f32 whatever
+/// the precision pass chooses, as autocast runs `prod` in f32.
+Value buildProd(GraphImporter &im, const onnx::NodeProto &node, Value x,
+                const Reduction &plan) {
+  Location loc = im.loc(node);
+  for (int64_t dim : plan.dims) {
+    RankedTensorType type = typeOf(x);
+    int64_t rank = type.getRank();
+    auto part = [&](int64_t offset, int64_t size) {
+      Shape shape(type.getShape()), offsets(rank, 0);
+      shape[dim] = size;
+      offsets[dim] = offset;
+      return mlir::mpt::SliceOp::create(
+          im.b, loc, type.clone(shape), x, im.b.getDenseI64ArrayAttr(offsets),
+          im.b.getDenseI64ArrayAttr(Shape(rank, 1)));
+    };
+    while (type.getDimSize(dim) > 1) {
+      int64_t size = type.getDimSize(dim), half = size / 2;
+      Value odd = size % 2 ? Value(part(size - 1, 1)) : Value();
+      auto product =
+          mlir::mpt::MulOp::create(im.b, loc, part(0, half), part(half, half));
+      product->setAttr("mpt.precision", im.b.getStringAttr("f32"));
+      x = product;
+      if (odd) {
+        Shape shape(type.getShape());
+        shape[dim] = half + 1;
+        x = mlir::mpt::ConcatOp::create(im.b, loc, type.clone(shape),
+                                        ValueRange{product, odd},
+                                        im.b.getI64IntegerAttr(dim));
+      }
+      type = typeOf(x);
+    }
+  }
+  return reshape(im, node, x, plan.shape);
 }
 
 template <ReductionBuilder build>
@@ -304,6 +343,7 @@ void addReductionImporters(llvm::StringMap<OpImporter> &importers) {
   importers["ReduceL2"] = importReduction<buildL2>;
   importers["ReduceSumSquare"] = importReduction<buildSumSquare>;
   importers["ReduceLogSumExp"] = importReduction<buildLogSumExp>;
+  importers["ReduceProd"] = importReduction<buildProd>;
   importers["GlobalAveragePool"] = importGlobalPool<mlir::mpt::ReduceMeanOp>;
   importers["GlobalMaxPool"] = importGlobalPool<mlir::mpt::ReduceMaxOp>;
   for (const char *name : {"Max", "Min", "Sum", "Mean"})

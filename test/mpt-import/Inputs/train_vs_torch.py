@@ -453,6 +453,27 @@ class Rounding(nn.Module):
         return self.head(torch.cat([steps * 0.1 + h, angles, rests, safe], -1))
 
 
+class Products(nn.Module):
+    """Products over a dim (ReduceProd; of ReLU outputs, with exact zeros),
+    clamp to bounds the step computes (a Clip with the mean and the max),
+    repeat_interleave and a diagonal."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = nn.Linear(8, 12)
+        self.head = nn.Linear(30, 3)
+
+    def forward(self, x):
+        h = self.inner(x)
+        t = torch.tanh(h) * 1.5
+        products = t.reshape(-1, 3, 4).prod(-1)
+        zeros = torch.relu(h).reshape(-1, 4, 3).prod(-1)
+        clamped = torch.clamp(h, min=h.mean(), max=h.max() * 0.8)
+        repeated = t[:, :4].repeat_interleave(2, dim=1)
+        diagonal = torch.diagonal(t.reshape(-1, 3, 4)[:, :, :3], dim1=1, dim2=2)
+        return self.head(torch.cat([products, zeros, clamped, repeated, diagonal], 1))
+
+
 class Bicubic(nn.Module):
     """Bicubic upsampling (Resize, cubic) after a convolution, with and
     without align_corners."""
@@ -976,6 +997,10 @@ groups = {"recurrent": {
         (8,), Rounding(), *adam, 14),
     "the same, opset 17, sgd": image_case((8,), Rounding(), "sgd", {"lr": 0.01}, 17),
     "bicubic upsampling": image_case((2, 3, 4), Bicubic(), *adam, 14),
+    "prod, clamp to computed bounds, repeat_interleave, diagonal": image_case(
+        (8,), Products(), *adam, 14),
+    "the same, opset 17, momentum": image_case(
+        (8,), Products(), "momentum", {"lr": 0.01, "momentum": 0.9}, 17),
 }, "newer-opsets": {
     "gelu, tanh gelu, mish, mean, split, opset 20": dict(
         image_case((10,), NewerActivations(), *adam, 17), rewrite=to_opset(20)),
