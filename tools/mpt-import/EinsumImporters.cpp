@@ -8,8 +8,10 @@
 // Transposes bring dims into that order only where they are not already,
 // and reshapes group them into the matmul's batch, row, column and inner
 // dims. An ellipsis stands for the same dims in every operand (no
-// broadcasting of size-1 dims); a label repeated within one operand (a
-// diagonal or trace) is an import error.
+// broadcasting of size-1 dims). A label repeated within one operand (a
+// diagonal, `bii->bi`, or a trace) first takes that operand's diagonal:
+// the flattened operand gathered at the constant positions of the
+// diagonal (`mpt.gather_elements`), one dim per label.
 //
 //===----------------------------------------------------------------------===//
 
@@ -112,12 +114,6 @@ llvm::Expected<Equation> parseEquation(GraphImporter &im,
       if (llvm::isAlpha(label) && llvm::count(all, label) == 1)
         parsed.output.push_back(label);
   }
-  for (const std::string &input : parsed.inputs)
-    for (char label : input)
-      if (llvm::count(input, label) > 1)
-        return invalid("label '" + llvm::Twine(label) +
-                       "' is repeated within an operand (a diagonal), "
-                       "which is not supported");
   for (char label : parsed.output) {
     if (llvm::count(parsed.output, label) > 1)
       return invalid("label '" + llvm::Twine(label) +
@@ -150,6 +146,61 @@ public:
                                    "is not supported");
       }
     return llvm::Error::success();
+  }
+
+  /// `term` with each label it repeats on one dim: its diagonal along the
+  /// repeated dims (which must have one size), from the flattened term at
+  /// the constant positions of the diagonal's elements.
+  llvm::Expected<Term> takeDiagonals(Term term) {
+    RankedTensorType type = typeOf(term.value);
+    Shape shape(type.getShape());
+    std::string labels = term.labels;
+    // For each dim of the result, the stride of the term it steps.
+    Shape strides(shape.size(), 1);
+    for (int64_t dim = static_cast<int64_t>(shape.size()) - 2; dim >= 0; --dim)
+      strides[dim] = strides[dim + 1] * shape[dim + 1];
+    bool repeated = false;
+    for (size_t first = 0; first < labels.size(); ++first)
+      for (size_t second = first + 1; second < labels.size();) {
+        if (labels[second] != labels[first]) {
+          ++second;
+          continue;
+        }
+        if (shape[first] != shape[second])
+          return im.fail(node, "the dims labelled " + describe(labels[first]) +
+                                   " have sizes " + llvm::Twine(shape[first]) +
+                                   " and " + llvm::Twine(shape[second]) +
+                                   " in one operand; a diagonal needs one");
+        strides[first] += strides[second];
+        labels.erase(second, 1);
+        shape.erase(shape.begin() + second);
+        strides.erase(strides.begin() + second);
+        repeated = true;
+      }
+    if (!repeated)
+      return term;
+    std::optional<int64_t> count = elementCount(shape);
+    if (!count || *count > (int64_t(1) << 24))
+      return im.fail(node, "a diagonal of more than 2^24 elements is not "
+                           "supported");
+    HostConstant positions;
+    positions.elementType = onnx::TensorProto::INT64;
+    positions.shape = {1, *count};
+    for (int64_t element = 0; element < *count; ++element) {
+      int64_t position = 0, rest = element;
+      for (int64_t dim = static_cast<int64_t>(shape.size()) - 1; dim >= 0;
+           --dim) {
+        position += (rest % shape[dim]) * strides[dim];
+        rest /= shape[dim];
+      }
+      positions.ints.push_back(position);
+    }
+    Value flat = reshape(im, node, term.value, {1, type.getNumElements()});
+    Value diagonal = mlir::mpt::GatherElementsOp::create(
+        im.b, loc, type.clone({1, *count}), flat,
+        im.materialize(positions, im.b.getI64Type(), loc),
+        im.b.getI64IntegerAttr(1));
+    return Term{reshape(im, node, diagonal, shape), labels};
   }
 
   /// Sums `term` over its labels that `keep` does not hold.
@@ -279,6 +330,12 @@ llvm::Error importEinsum(GraphImporter &im, const onnx::NodeProto &node) {
     term.labels = labels;
 
   EinsumBuilder builder(im, node);
+  for (Term &term : terms) {
+    llvm::Expected<Term> diagonal = builder.takeDiagonals(term);
+    if (!diagonal)
+      return diagonal.takeError();
+    term = *diagonal;
+  }
   if (llvm::Error error = builder.recordSizes(terms))
     return error;
   // Left to right, each product keeps the labels the output or a later

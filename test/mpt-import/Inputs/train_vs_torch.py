@@ -313,8 +313,8 @@ class Lengths(nn.Module):
 class Einsums(nn.Module):
     """torch.einsum as models write it, over a [batch, 4, 6] view of the
     input: attention scores and their weighted sum, heads, a bilinear form
-    of three operands, an ellipsis, an implicit output, a transpose and a
-    sum over time."""
+    of three operands, an ellipsis, an implicit output, a transpose, a sum
+    over time, a diagonal and a trace of each head's scores."""
 
     def __init__(self):
         super().__init__()
@@ -322,7 +322,7 @@ class Einsums(nn.Module):
         self.bilinear = nn.Parameter(torch.randn(3, 6, 6) * 0.2)
         self.mix = nn.Parameter(torch.randn(6, 5) * 0.3)
         self.square = nn.Parameter(torch.randn(4, 4) * 0.3)
-        self.head = nn.Linear(6 + 3 + 5 + 4, 3)
+        self.head = nn.Linear(6 + 3 + 5 + 4 + 4, 3)
 
     def forward(self, x):
         s = torch.tanh(x.reshape(x.shape[0], 4, 6))
@@ -335,7 +335,8 @@ class Einsums(nn.Module):
         mixed = torch.einsum("...td,de->...te", s, self.mix).mean(1)
         implicit = torch.einsum("bt,tu", pooled[:, :4], self.square)
         transposed = torch.einsum("bqk->bkq", per_head.sum(1)).mean(2)
-        return self.head(torch.cat([pooled, bilinear, mixed, transposed + implicit], -1))
+        diagonal = torch.einsum("bqq->bq", per_head.sum(1)) + torch.einsum("bqq", per_head.sum(1))[:, None]
+        return self.head(torch.cat([pooled, bilinear, mixed, transposed + implicit, diagonal], -1))
 
 
 class LastValid(nn.Module):
