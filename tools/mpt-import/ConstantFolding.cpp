@@ -253,6 +253,13 @@ namespace {
 /// The static type of input 0, all that Shape, Size and EyeLike read.
 llvm::Expected<mlir::RankedTensorType> inputType(GraphImporter &importer,
                                                  const onnx::NodeProto &node) {
+  // An import-time input is not materialized (a large index tensor would
+  // stay in the step as a dead constant).
+  if (const HostConstant *known = importer.constant(node, 0))
+    return mlir::RankedTensorType::get(
+        known->shape, known->isFloat()
+                          ? mlir::Type(importer.b.getF32Type())
+                          : mlir::Type(importer.b.getIntegerType(64)));
   llvm::Expected<mlir::Value> input =
       importer.value(node, 0, importer.b.getF32Type());
   if (!input)
