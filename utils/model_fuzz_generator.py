@@ -117,9 +117,8 @@ def rare_vector(rng, width):
                                + x.topk(min(2, width)).values.mean(-1, keepdim=True)
                                - x.topk(1, largest=False).values
                                + torch.gather(x, -1, x.argmax(-1, keepdim=True))), True),
-                # A product over a dim computed by the step (ReduceProd),
-                # which mpt-import does not support: a clear import error.
-                ("prod", Apply(lambda m, x: x * x.prod(-1, keepdim=True)), False),
+                # A product over a dim computed by the step (ReduceProd).
+                ("prod", Apply(lambda m, x: x * x.prod(-1, keepdim=True)), True),
             ]
         )
     return rng.choice(REDUCTIONS) if choice[0] == "reductions" else choice
@@ -568,6 +567,57 @@ ELEMENTWISE = [
 ]
 
 
+def assignment(rng, f):
+    """An in-place assignment into a copy of the last dim of `f` features,
+    which PyTorch exports as ScatterND: (name, module)."""
+    a, b = rng.sample(range(f), 2)
+    kind = rng.choice(["column", "block", "strided", "list", "add"])
+    if kind == "column":
+        c = round(rng.uniform(0.25, 2.0), 3)
+
+        def forward(m, x):
+            y = x.clone()
+            y[..., a] = x[..., b] * c
+            return y
+        return f"x[...,{a}]={c}*x[...,{b}]", Apply(forward)
+    if kind == "block":
+        start = rng.randint(0, f - 2)
+        stop = rng.randint(start + 1, f)
+        c = round(rng.uniform(-1.0, 1.0), 3)
+
+        def forward(m, x):
+            y = x.clone()
+            y[..., start:stop] = c
+            return y
+        return f"x[...,{start}:{stop}]={c}", Apply(forward)
+    if kind == "strided":
+        step = rng.randint(2, 3)
+        count = len(range(a, f, step))
+
+        def forward(m, x):
+            y = x.clone()
+            y[..., a::step] = torch.tanh(x[..., :count])
+            return y
+        return f"x[...,{a}::{step}]=tanh(x[...,:{count}])", Apply(forward)
+    positions = rng.sample(range(f), rng.randint(1, f))
+    sources = [rng.randrange(f) for _ in positions]
+    # A list index after `...` does not export (PyTorch 1.13): the leading
+    # dims as `:`.
+    last = lambda x, index: (slice(None),) * (x.dim() - 1) + (index,)  # noqa: E731
+    if kind == "list":
+        def forward(m, x):
+            y = x.clone()
+            y[last(x, positions)] = torch.sigmoid(x[last(x, sources)])
+            return y
+        return f"x[...,{positions}]=sigmoid(x[...,{sources}])", Apply(forward)
+
+    def forward(m, x):
+        y = x.clone()
+        y[last(x, positions)] += x[last(x, sources)] * 0.5
+        return y
+    return f"x[...,{positions}]+=x[...,{sources}]/2", Apply(forward)
+
+
 def swap_halves(x, k):
     """torch.split into sizes k and the rest, joined the other way round."""
     a, b = torch.split(x, [k, x.shape[-1] - k], dim=-1)
@@ -662,6 +712,19 @@ def generate(seed, rare_rate=0.1):
         if rng.random() < 0.3:
             gen.maybe_rare(blocks, shape)
     gen.maybe_rare(blocks, shape)
+    # Some models assign into a slice of their features (drawn apart, so
+    # other models keep their draws).
+    assign = random.Random(f"assignments-{seed}")
+    if shape[0] != "img" and shape[-1] >= 2 and assign.random() < 0.2:
+        name, module = assignment(assign, shape[-1])
+        blocks.append(module)
+        gen.parts.append(name)
+    # A few models have an op mpt-import does not support (a determinant),
+    # which must be a clear import error (drawn apart as well).
+    if shape[0] == "vec" and random.Random(f"unsupported-{seed}").random() < 0.03:
+        blocks.append(Apply(lambda m, x: x * torch.det(x[:, :1, None]).unsqueeze(-1)))
+        gen.parts.append("det!")
+        gen.unsupported.append("det")
     loss = rng.choice(["mse", "cross-entropy", "probabilities"])
     if shape[0] == "img":
         blocks.append(nn.Flatten())
