@@ -122,7 +122,9 @@ std::string mpt::import::elementTypeName(int32_t elementType) {
 template <typename T>
 static std::vector<T> readRaw(const std::string &raw, int64_t count) {
   std::vector<T> values(count);
-  std::memcpy(values.data(), raw.data(), count * sizeof(T));
+  // An empty tensor has no buffer to copy (a null data pointer).
+  if (count > 0)
+    std::memcpy(values.data(), raw.data(), count * sizeof(T));
   return values;
 }
 

@@ -10,9 +10,11 @@
 // new dim. ScatterElements (`scatter`, `scatter_add`) places the updates by
 // the same comparison: a sum over the updates of each one times whether
 // its index is the position. ScatterND (every slice assignment and
-// `index_put` PyTorch exports: `x[:, 0] = v`, `x[:, 2:4] = 0`) with indices
-// known at import time gathers each data element's update by a constant
-// map and selects it where the indices write.
+// `index_put` PyTorch exports: `x[:, 0] = v`, `x[:, 2:4] = 0`) and GatherND
+// with indices known at import time move elements by constant maps: one
+// `mpt.gather` per indexed dim when the positions are a product of one list
+// per dim (a slice), else a `mpt.gather_elements` of the flattened tensor;
+// a scatter then selects the gathered updates where the indices write.
 //
 //===----------------------------------------------------------------------===//
 
