@@ -23,27 +23,11 @@ namespace {
 
 using Shape = std::vector<int64_t>;
 
-HostConstant makeInts(Shape shape, std::vector<int64_t> values) {
-  HostConstant result;
-  result.elementType = onnx::TensorProto::INT64;
-  result.shape = std::move(shape);
-  result.ints = std::move(values);
-  return result;
-}
-
 std::string shapeString(const Shape &shape) {
   std::string text = "[";
   for (size_t i = 0; i < shape.size(); ++i)
     text += (i ? ", " : "") + std::to_string(shape[i]);
   return text + "]";
-}
-
-/// The row-major strides of `shape`.
-Shape stridesOf(const Shape &shape) {
-  Shape strides(shape.size(), 1);
-  for (int64_t dim = static_cast<int64_t>(shape.size()) - 2; dim >= 0; --dim)
-    strides[dim] = strides[dim + 1] * shape[dim + 1];
-  return strides;
 }
 
 /// NumPy broadcasting of two shapes; nullopt when they do not broadcast.

@@ -156,9 +156,7 @@ public:
     Shape shape(type.getShape());
     std::string labels = term.labels;
     // For each dim of the result, the stride of the term it steps.
-    Shape strides(shape.size(), 1);
-    for (int64_t dim = static_cast<int64_t>(shape.size()) - 2; dim >= 0; --dim)
-      strides[dim] = strides[dim + 1] * shape[dim + 1];
+    std::vector<int64_t> strides = stridesOf(shape);
     bool repeated = false;
     for (size_t first = 0; first < labels.size(); ++first)
       for (size_t second = first + 1; second < labels.size();) {
@@ -183,9 +181,7 @@ public:
     if (!count || *count > (int64_t(1) << 24))
       return im.fail(node, "a diagonal of more than 2^24 elements is not "
                            "supported");
-    HostConstant positions;
-    positions.elementType = onnx::TensorProto::INT64;
-    positions.shape = {1, *count};
+    std::vector<int64_t> positions;
     for (int64_t element = 0; element < *count; ++element) {
       int64_t position = 0, rest = element;
       for (int64_t dim = static_cast<int64_t>(shape.size()) - 1; dim >= 0;
@@ -193,14 +189,9 @@ public:
         position += (rest % shape[dim]) * strides[dim];
         rest /= shape[dim];
       }
-      positions.ints.push_back(position);
+      positions.push_back(position);
     }
-    Value flat = reshape(im, node, term.value, {1, type.getNumElements()});
-    Value diagonal = mlir::mpt::GatherElementsOp::create(
-        im.b, loc, type.clone({1, *count}), flat,
-        im.materialize(positions, im.b.getI64Type(), loc),
-        im.b.getI64IntegerAttr(1));
-    return Term{reshape(im, node, diagonal, shape), labels};
+    return Term{gatherFlat(im, node, term.value, positions, shape), labels};
   }
 
   /// Sums `term` over its labels that `keep` does not hold.

@@ -156,6 +156,12 @@ const llvm::StringMap<OpImporter> &opImporters();
 llvm::Expected<bool> foldConstantNode(GraphImporter &importer,
                                       const onnx::NodeProto &node);
 
+/// An INT64 host tensor of `shape` holding `values`.
+HostConstant makeInts(std::vector<int64_t> shape, std::vector<int64_t> values);
+
+/// The row-major strides of `shape`.
+std::vector<int64_t> stridesOf(llvm::ArrayRef<int64_t> shape);
+
 /// The flat index into a tensor of `shape` of the element that NumPy's
 /// broadcasting to `result` reads at flat index `index` of the result.
 int64_t broadcastSource(llvm::ArrayRef<int64_t> shape,

@@ -199,6 +199,49 @@ llvm::Expected<Shape> broadcastShape(GraphImporter &im,
   return result;
 }
 
+Value gatherAlong(GraphImporter &im, const onnx::NodeProto &node, Value value,
+                  int64_t dim, ArrayRef<int64_t> positions) {
+  RankedTensorType type = typeOf(value);
+  Shape shape(type.getShape());
+  shape[dim] = positions.size();
+  Location loc = im.loc(node);
+  return mlir::mpt::GatherOp::create(
+      im.b, loc, type.clone(shape), value,
+      im.materialize(
+          makeInts({static_cast<int64_t>(positions.size())}, positions.vec()),
+          im.b.getI64Type(), loc),
+      im.b.getI64IntegerAttr(dim));
+}
+
+Value gatherFlat(GraphImporter &im, const onnx::NodeProto &node, Value value,
+                 ArrayRef<int64_t> positions, ArrayRef<int64_t> shape) {
+  RankedTensorType type = typeOf(value);
+  int64_t count = positions.size();
+  Location loc = im.loc(node);
+  Value picked = mlir::mpt::GatherElementsOp::create(
+      im.b, loc, type.clone({1, count}),
+      reshape(im, node, value, {1, type.getNumElements()}),
+      im.materialize(makeInts({1, count}, positions.vec()), im.b.getI64Type(),
+                     loc),
+      im.b.getI64IntegerAttr(1));
+  return reshape(im, node, picked, shape);
+}
+
+HostConstant makeInts(std::vector<int64_t> shape, std::vector<int64_t> values) {
+  HostConstant result;
+  result.elementType = onnx::TensorProto::INT64;
+  result.shape = std::move(shape);
+  result.ints = std::move(values);
+  return result;
+}
+
+std::vector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int64_t dim = static_cast<int64_t>(shape.size()) - 2; dim >= 0; --dim)
+    strides[dim] = strides[dim + 1] * shape[dim + 1];
+  return strides;
+}
+
 int64_t broadcastSource(ArrayRef<int64_t> shape, ArrayRef<int64_t> result,
                         int64_t index) {
   size_t offset = result.size() - shape.size();

@@ -58,6 +58,19 @@ mlir::Value padAlong(GraphImporter &im, const onnx::NodeProto &node,
                      mlir::Value value, int64_t axis, int64_t before,
                      int64_t after, double fill = 0.0);
 
+/// `value` gathered along `dim` at the constant `positions` (an
+/// mpt.gather; a position outside the dim reads 0).
+mlir::Value gatherAlong(GraphImporter &im, const onnx::NodeProto &node,
+                        mlir::Value value, int64_t dim,
+                        llvm::ArrayRef<int64_t> positions);
+
+/// The elements of `value` at the constant flat `positions`, as a tensor of
+/// `shape` (an mpt.gather_elements of the flattened value; a position
+/// outside it reads 0).
+mlir::Value gatherFlat(GraphImporter &im, const onnx::NodeProto &node,
+                       mlir::Value value, llvm::ArrayRef<int64_t> positions,
+                       llvm::ArrayRef<int64_t> shape);
+
 /// `value` broadcast (NumPy rules) to `shape`.
 mlir::Value broadcastTo(GraphImporter &im, const onnx::NodeProto &node,
                         mlir::Value value, llvm::ArrayRef<int64_t> shape);

@@ -308,9 +308,7 @@ llvm::Expected<const HostConstant *> knownIndices(GraphImporter &im,
 std::optional<std::vector<Shape>> positionLists(ArrayRef<int64_t> positions,
                                                 ArrayRef<int64_t> shape) {
   int64_t rank = shape.size(), count = positions.size();
-  Shape strides(rank, 1);
-  for (int64_t dim = rank - 2; dim >= 0; --dim)
-    strides[dim] = strides[dim + 1] * shape[dim + 1];
+  std::vector<int64_t> strides = stridesOf(shape);
   // From the last dim on: a dim's list is its coordinates at the first
   // elements of each block of the inner dims' product, as long as the
   // coordinates of the outer dims stay those of the first element.
@@ -339,6 +337,12 @@ std::optional<std::vector<Shape>> positionLists(ArrayRef<int64_t> positions,
       return std::nullopt;
   }
   return lists;
+}
+
+/// Whether `list` is every position of a dim of `size`, in order.
+bool isWholeDim(ArrayRef<int64_t> list, int64_t size) {
+  return static_cast<int64_t>(list.size()) == size &&
+         llvm::equal(list, llvm::seq<int64_t>(0, size));
 }
 
 /// How a ScatterND combines its updates with the data.
@@ -389,25 +393,17 @@ Value scatterProduct(GraphImporter &im, const onnx::NodeProto &node,
   Value spread = reshape(im, node, updates, shape), mask;
   for (auto [dim, list] : llvm::enumerate(lists)) {
     int64_t size = type.getDimSize(dim);
-    if (static_cast<int64_t>(list.size()) == size &&
-        llvm::equal(list, llvm::seq<int64_t>(0, size)))
+    if (isWholeDim(list, size))
       continue;
-    HostConstant from, written;
-    from.elementType = onnx::TensorProto::INT64;
-    from.shape = {size};
-    from.ints.assign(size, static_cast<int64_t>(list.size()));
+    std::vector<int64_t> from(size, static_cast<int64_t>(list.size()));
     for (auto [index, position] : llvm::enumerate(list))
-      from.ints[position] = index;
-    Shape maskShape(type.getRank(), 1);
-    maskShape[dim] = size;
-    written.shape.assign(maskShape.begin(), maskShape.end());
-    for (int64_t index : from.ints)
+      from[position] = index;
+    HostConstant written;
+    written.shape.assign(type.getRank(), 1);
+    written.shape[dim] = size;
+    for (int64_t index : from)
       written.floats.push_back(index < static_cast<int64_t>(list.size()));
-    shape[dim] = size;
-    spread = mlir::mpt::GatherOp::create(
-        im.b, loc, RankedTensorType::get(shape, element), spread,
-        im.materialize(from, im.b.getI64Type(), loc),
-        im.b.getI64IntegerAttr(dim));
+    spread = gatherAlong(im, node, spread, dim, from);
     Value dimMask = broadcastTo(im, node, im.materialize(written, element, loc),
                                 type.getShape());
     mask = mask ? Value(mlir::mpt::MulOp::create(im.b, loc, mask, dimMask))
@@ -451,22 +447,15 @@ llvm::Expected<Value> scatterElements(GraphImporter &im,
   Value flat = reshape(im, node, updates, {1, count});
   Value result = data;
   for (size_t layer = 0; layer < layers; ++layer) {
-    HostConstant from, written;
-    from.elementType = onnx::TensorProto::INT64;
-    from.shape = {1, size};
+    std::vector<int64_t> from;
+    HostConstant written;
     written.shape.assign(type.getShape().begin(), type.getShape().end());
     for (const llvm::SmallVector<int64_t, 1> &element : writes) {
       bool writes = layer < element.size();
-      from.ints.push_back(writes ? element[layer] : count);
+      from.push_back(writes ? element[layer] : count);
       written.floats.push_back(writes);
     }
-    Value picked =
-        reshape(im, node,
-                mlir::mpt::GatherElementsOp::create(
-                    im.b, loc, RankedTensorType::get({1, size}, element), flat,
-                    im.materialize(from, im.b.getI64Type(), loc),
-                    im.b.getI64IntegerAttr(1)),
-                type.getShape());
+    Value picked = gatherFlat(im, node, flat, from, type.getShape());
     Value mask = reduction == Reduction::Add
                      ? Value()
                      : im.materialize(written, element, loc);
@@ -570,36 +559,14 @@ llvm::Error importGatherND(GraphImporter &im, const onnx::NodeProto &node) {
   Shape result((*indices)->shape.begin(), (*indices)->shape.end() - 1);
   result.append(type.getShape().begin() + batchDims + (*indices)->shape.back(),
                 type.getShape().end());
-  Location loc = im.loc(node);
-  Type element = type.getElementType();
   Value picked = *data;
   if (std::optional<std::vector<Shape>> lists =
           positionLists(*positions, type.getShape())) {
-    Shape shape(type.getShape());
-    for (auto [dim, list] : llvm::enumerate(*lists)) {
-      if (static_cast<int64_t>(list.size()) == shape[dim] &&
-          llvm::equal(list, llvm::seq<int64_t>(0, shape[dim])))
-        continue;
-      HostConstant at;
-      at.elementType = onnx::TensorProto::INT64;
-      at.shape = {static_cast<int64_t>(list.size())};
-      at.ints.assign(list.begin(), list.end());
-      shape[dim] = list.size();
-      picked = mlir::mpt::GatherOp::create(
-          im.b, loc, RankedTensorType::get(shape, element), picked,
-          im.materialize(at, im.b.getI64Type(), loc),
-          im.b.getI64IntegerAttr(dim));
-    }
+    for (auto [dim, list] : llvm::enumerate(*lists))
+      if (!isWholeDim(list, type.getDimSize(dim)))
+        picked = gatherAlong(im, node, picked, dim, list);
   } else {
-    int64_t count = positions->size();
-    HostConstant at;
-    at.elementType = onnx::TensorProto::INT64;
-    at.shape = {1, count};
-    at.ints = *positions;
-    picked = mlir::mpt::GatherElementsOp::create(
-        im.b, loc, RankedTensorType::get({1, count}, element),
-        reshape(im, node, picked, {1, type.getNumElements()}),
-        im.materialize(at, im.b.getI64Type(), loc), im.b.getI64IntegerAttr(1));
+    picked = gatherFlat(im, node, picked, *positions, result);
   }
   im.setResult(node, reshape(im, node, picked, result));
   return llvm::Error::success();
@@ -652,9 +619,7 @@ indexedPositions(const GraphImporter &im, const onnx::NodeProto &node,
     return im.fail(node, "more than " + llvm::Twine(kMaxElements) +
                              " elements indexed or in the data are not "
                              "supported");
-  Shape strides(rank, 1);
-  for (int64_t dim = rank - 2; dim >= 0; --dim)
-    strides[dim] = strides[dim + 1] * dataShape[dim + 1];
+  std::vector<int64_t> strides = stridesOf(dataShape);
   // Each tuple of indices reaches a block of the data's dims from `last` on,
   // in the part of the data of its batch position.
   int64_t block = last > 0 ? strides[last - 1] : *dataCount;
