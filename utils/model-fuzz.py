@@ -148,8 +148,10 @@ def check(case, tools, directory, steps, precisions):
     sample = tuple(torch.from_numpy(array[:2]) for array in model_inputs(case))
     model.eval()
     try:
+        # A case may ask for its model scripted (Python loops export as
+        # ONNX Loops); PyTorch trains the module itself.
         torch.onnx.export(
-            model, sample, os.path.join(directory, "model.onnx"), input_names=names,
+            torch.jit.script(model) if case.get("script") else model, sample, os.path.join(directory, "model.onnx"), input_names=names,
             output_names=["y"], dynamic_axes={name: {0: "batch"} for name in names + ["y"]},
             opset_version=case["opset"], do_constant_folding=False,
             training=torch.onnx.TrainingMode.TRAINING, **case.get("export", {}),

@@ -31,9 +31,13 @@ std::string supportedOpTypes() {
   llvm::SmallVector<std::string> names;
   for (const auto &entry : opImporters())
     names.push_back(entry.getKey().str());
-  // Folded on the host, or (If, CastLike) taken by the builder of the step.
-  for (const char *folded : {"Constant", "Shape", "Size", "EyeLike",
-                             "ConstantOfShape", "Range", "If", "CastLike"})
+  // Folded on the host, or taken by the builder of the step: If, Loop,
+  // CastLike and the sequence ops.
+  for (const char *folded :
+       {"Constant", "Shape", "Size", "EyeLike", "ConstantOfShape", "Range",
+        "If", "Loop", "CastLike", "SequenceEmpty", "SequenceConstruct",
+        "SequenceInsert", "SequenceAt", "SequenceErase", "SequenceLength",
+        "ConcatFromSequence", "SplitToSequence"})
     names.push_back(folded);
   llvm::sort(names);
   names.erase(llvm::unique(names), names.end());

@@ -2,9 +2,12 @@
 //
 // The import itself: parameters and batch inputs from the graph's
 // initializers and inputs, the nodes through the op importers, the loss on
-// the output, and the initial parameters for the init file.
+// the output, and the initial parameters for the init file. Control flow
+// (local functions, If, Loop) and sequences are in ControlFlow.cpp.
 //
 //===----------------------------------------------------------------------===//
+
+#include "StepBuilder.h"
 
 #include "GraphImporter.h"
 #include "ImportHelpers.h"
@@ -55,95 +58,24 @@ Type stepElementType(Builder &b, int32_t elementType) {
   }
 }
 
-struct StepArgument {
-  std::string sourceName, name;
-  Type type;
-  /// A BOOL graph input: an i32 batch input (0 is false), which the graph
-  /// reads as the mask `!= 0`, like a comparison's result.
-  bool isMask = false;
-};
-
-class StepBuilder {
-public:
-  StepBuilder(const onnx::ModelProto &model, const ImportOptions &options,
-              MLIRContext &context)
-      : model(model), graph(model.graph()), options(options), context(context),
-        builder(&context), importer(builder, options.sourcePath) {}
-
-  llvm::Expected<ImportedStep> build();
-
-private:
-  llvm::Error checkOpset();
-  llvm::Error collectParameters();
-  /// A buffer counting the training batches of each batch normalisation
-  /// whose running mean is named like PyTorch's (`bn.running_mean`):
-  /// `bn.num_batches_tracked`, so that the saved state_dict loads into the
-  /// module strictly. It starts at 0; the ONNX model does not carry it.
-  llvm::Error addBatchCounters();
-  llvm::Error collectBatchInputs();
-  llvm::Error importNodes();
-  /// Folds or imports one node (of the graph or of a branch it takes).
-  llvm::Error importNode(const onnx::NodeProto &node);
-  /// An If whose condition is known at import time: the nodes of the
-  /// branch it takes, whose outputs become the node's.
-  llvm::Error importIf(const onnx::NodeProto &node);
-  /// A call of a model-local function: its body, inlined with its formal
-  /// inputs and outputs bound to the node's, its other values renamed
-  /// apart and its attribute references bound to the node's attributes.
-  llvm::Error importCall(const onnx::NodeProto &node,
-                         const onnx::FunctionProto &function);
-  /// CastLike (opset 15) as the Cast to the type of its second input.
-  llvm::Error importCastLike(const onnx::NodeProto &node);
-  /// Fails when `node` produced a tensor that no mpt op may have.
-  llvm::Error checkOutputs(const onnx::NodeProto &node);
-  /// Records the float outputs of `node` that hold integers
-  /// (GraphImporter::integral).
-  void markIntegral(const onnx::NodeProto &node);
-  bool isIntegralInput(const onnx::NodeProto &node, int index) const;
-  llvm::Expected<Value> buildLoss(Value output, BlockArgument target);
-  /// The f32 mask `input != 0` of a BOOL graph input.
-  Value maskOf(Value input, llvm::StringRef sourceName);
-  std::string uniqueName(llvm::StringRef sourceName);
-  /// The model-local function of `node`'s domain and op type, or null.
-  const onnx::FunctionProto *functionOf(const onnx::NodeProto &node) const;
-  llvm::Error error(const llvm::Twine &what) const {
-    return createStringError(inconvertibleErrorCode(), what.str());
-  }
-
-  const onnx::ModelProto &model;
-  const onnx::GraphProto &graph;
-  const ImportOptions &options;
-  MLIRContext &context;
-  OpBuilder builder;
-  GraphImporter importer;
-
-  std::vector<StepArgument> params, buffers, batch;
-  std::vector<HostConstant> paramValues, bufferValues;
-  /// How each buffer starts when no init file gives it: "zeros" or "ones".
-  std::vector<llvm::StringRef> bufferInits;
-  /// (running mean, batch counter) source names.
-  std::vector<std::pair<std::string, std::string>> counters;
-  llvm::StringSet<> usedNames;
-  std::map<std::string, const onnx::TensorProto *> initializers;
-  /// How deep the function calls being inlined nest, how many calls have
-  /// been inlined (which keeps their values' names apart), and how many
-  /// nodes they added.
-  unsigned callDepth = 0, calls = 0;
-  size_t inlinedNodes = 0;
-  /// Initializer values that are not parameters.
-  std::map<std::string, HostConstant> constantInitializers;
-};
-
-/// The version of the default ONNX domain among `opsets`, or 0.
-template <typename Opsets> int64_t defaultOpsetVersion(const Opsets &opsets) {
-  int64_t version = 0;
-  for (const onnx::OperatorSetIdProto &opset : opsets)
-    if (opset.domain().empty() || opset.domain() == "ai.onnx")
-      version = opset.version();
-  return version;
+/// The ONNX element type of a tensor of the step.
+int32_t onnxElementType(Type element) {
+  if (element.isF32())
+    return onnx::TensorProto::FLOAT;
+  if (element.isF64())
+    return onnx::TensorProto::DOUBLE;
+  if (element.isF16())
+    return onnx::TensorProto::FLOAT16;
+  if (element.isBF16())
+    return onnx::TensorProto::BFLOAT16;
+  if (element.isInteger(64))
+    return onnx::TensorProto::INT64;
+  if (element.isInteger(32))
+    return onnx::TensorProto::INT32;
+  return onnx::TensorProto::UNDEFINED;
 }
 
-constexpr int64_t kMinOpset = 13, kMaxOpset = 27;
+} // namespace
 
 llvm::Error StepBuilder::checkOpset() {
   importer.opsetVersion = defaultOpsetVersion(model.opset_import());
@@ -170,9 +102,8 @@ std::string StepBuilder::uniqueName(llvm::StringRef sourceName) {
   return name;
 }
 
-/// True for a BatchNormalization node exported in training mode, which
-/// updates its running statistics.
-bool trainsBatchNorm(const onnx::NodeProto &node, int64_t opsetVersion) {
+bool ::mpt::import::trainsBatchNorm(const onnx::NodeProto &node,
+                                    int64_t opsetVersion) {
   if (node.op_type() != "BatchNormalization")
     return false;
   // Opset 13 trains when it has the statistics outputs, later opsets when
@@ -191,13 +122,15 @@ llvm::Error StepBuilder::collectParameters() {
   // normalisation in training mode: buffers of the step, which it updates
   // as PyTorch does. In inference mode they are constants.
   llvm::StringMap<llvm::StringRef> runningStats;
-  for (const onnx::NodeProto &node : graph.node())
+  // A weight that only a branch or a loop body reads is trained too.
+  forEachNode(graph, [&](const onnx::NodeProto &node) {
     for (auto [index, input] : llvm::enumerate(node.input())) {
       if (node.op_type() != "BatchNormalization" || index < 3)
         used.insert(input);
       else if (trainsBatchNorm(node, importer.opsetVersion) && index < 5)
         runningStats[input] = index == 3 ? "zeros" : "ones";
     }
+  });
   llvm::StringSet<> frozen;
   for (const std::string &name : options.frozen)
     frozen.insert(name);
@@ -332,9 +265,10 @@ llvm::Error StepBuilder::collectBatchInputs() {
 }
 
 llvm::Error StepBuilder::importNodes() {
-  for (const onnx::NodeProto &node : graph.node())
+  forEachNode(graph, [&](const onnx::NodeProto &node) {
     for (const std::string &input : node.input())
       importer.consumed.insert(input);
+  });
   for (const onnx::ValueInfoProto &output : graph.output())
     importer.consumed.insert(output.name());
   for (auto &[name, value] : constantInitializers)
@@ -357,6 +291,13 @@ llvm::Error StepBuilder::importNode(const onnx::NodeProto &node) {
     return importer.fail(node, "expected an output, found none");
   if (node.op_type() == "CastLike")
     return importCastLike(node);
+  if (isSequenceOp(node.op_type()) ||
+      (node.op_type() == "Identity" && node.input_size() == 1 &&
+       sequences.count(node.input(0)))) {
+    if (llvm::Error error = importSequenceOp(node))
+      return error;
+    return llvm::Error::success();
+  }
   llvm::Expected<bool> folded = foldConstantNode(importer, node);
   if (!folded)
     return folded.takeError();
@@ -364,6 +305,8 @@ llvm::Error StepBuilder::importNode(const onnx::NodeProto &node) {
     return llvm::Error::success();
   if (node.op_type() == "If")
     return importIf(node);
+  if (node.op_type() == "Loop")
+    return importLoop(node);
   const llvm::StringMap<OpImporter> &importers = opImporters();
   auto it = importers.find(node.op_type());
   if (it == importers.end())
@@ -376,23 +319,6 @@ llvm::Error StepBuilder::importNode(const onnx::NodeProto &node) {
     return error;
   markIntegral(node);
   return llvm::Error::success();
-}
-
-/// The ONNX element type of a tensor of the step.
-int32_t onnxElementType(Type element) {
-  if (element.isF32())
-    return onnx::TensorProto::FLOAT;
-  if (element.isF64())
-    return onnx::TensorProto::DOUBLE;
-  if (element.isF16())
-    return onnx::TensorProto::FLOAT16;
-  if (element.isBF16())
-    return onnx::TensorProto::BFLOAT16;
-  if (element.isInteger(64))
-    return onnx::TensorProto::INT64;
-  if (element.isInteger(32))
-    return onnx::TensorProto::INT32;
-  return onnx::TensorProto::UNDEFINED;
 }
 
 llvm::Error StepBuilder::importCastLike(const onnx::NodeProto &node) {
@@ -415,175 +341,6 @@ llvm::Error StepBuilder::importCastLike(const onnx::NodeProto &node) {
   attribute->set_type(onnx::AttributeProto::INT);
   attribute->set_i(to);
   return importNode(cast);
-}
-
-llvm::Error StepBuilder::importCall(const onnx::NodeProto &node,
-                                    const onnx::FunctionProto &function) {
-  constexpr unsigned kMaxCallDepth = 64;
-  constexpr size_t kMaxInlinedNodes = size_t(1) << 20;
-  if (callDepth >= kMaxCallDepth)
-    return importer.fail(node, "calls of local functions nest deeper than " +
-                                   llvm::Twine(kMaxCallDepth) +
-                                   " (a recursive function?)");
-  // Functions that call others twice over double at every level.
-  if ((inlinedNodes += function.node_size()) > kMaxInlinedNodes)
-    return importer.fail(node, "inlining the model's local functions adds "
-                               "more than " +
-                                   llvm::Twine(kMaxInlinedNodes) + " nodes");
-  if (node.input_size() > function.input_size() ||
-      node.output_size() > function.output_size())
-    return importer.fail(
-        node, "the node has " + llvm::Twine(node.input_size()) +
-                  " inputs and " + llvm::Twine(node.output_size()) +
-                  " outputs; its function '" + function.name() + "' takes " +
-                  llvm::Twine(function.input_size()) + " and returns " +
-                  llvm::Twine(function.output_size()));
-  // The function's body reads its formal parameters as the node's values;
-  // every other value gets a name of its own for this call.
-  std::map<std::string, std::string> names;
-  for (int index = 0; index < function.input_size(); ++index)
-    names[function.input(index)] =
-        index < node.input_size() ? node.input(index) : std::string();
-  // Body nodes are named after their function in messages.
-  std::string prefix = function.name() + "/";
-  std::string scope = "mpt.call" + std::to_string(calls++) + "/";
-  for (int index = 0; index < function.output_size(); ++index)
-    names[function.output(index)] = index < node.output_size()
-                                        ? node.output(index)
-                                        : scope + function.output(index);
-  auto rename = [&](const std::string &name) -> std::string {
-    if (name.empty())
-      return name;
-    auto [it, inserted] = names.try_emplace(name, scope + name);
-    return it->second;
-  };
-  std::vector<onnx::NodeProto> body;
-  for (const onnx::NodeProto &inner : function.node()) {
-    // Running statistics are buffers of the step only where the graph
-    // itself reads them.
-    if (inner.op_type() == "BatchNormalization" &&
-        trainsBatchNorm(inner, importer.opsetVersion))
-      return importer.fail(node, "its function '" + function.name() +
-                                     "' holds a batch normalisation in "
-                                     "training mode (node '" +
-                                     inner.name() +
-                                     "'); supported in the graph itself, "
-                                     "not in local functions");
-    onnx::NodeProto copy = inner;
-    copy.set_name(prefix +
-                  (inner.name().empty() ? inner.op_type() : inner.name()));
-    for (std::string &input : *copy.mutable_input())
-      input = rename(input);
-    for (std::string &output : *copy.mutable_output())
-      output = rename(output);
-    copy.clear_attribute();
-    for (const onnx::AttributeProto &attribute : inner.attribute()) {
-      if (attribute.type() == onnx::AttributeProto::GRAPH ||
-          attribute.type() == onnx::AttributeProto::GRAPHS)
-        return importer.fail(node, "its function '" + function.name() +
-                                       "' holds a subgraph (node '" +
-                                       inner.name() + "', " + inner.op_type() +
-                                       "); subgraphs in local functions are "
-                                       "not supported");
-      if (attribute.ref_attr_name().empty()) {
-        *copy.add_attribute() = attribute;
-        continue;
-      }
-      // A reference to an attribute of the call; absent when the node
-      // does not set it.
-      if (const onnx::AttributeProto *given =
-              importer.attribute(node, attribute.ref_attr_name())) {
-        onnx::AttributeProto *bound = copy.add_attribute();
-        *bound = *given;
-        bound->set_name(attribute.name());
-      }
-    }
-    body.push_back(std::move(copy));
-  }
-  for (const onnx::NodeProto &inner : body)
-    for (const std::string &input : inner.input())
-      importer.consumed.insert(input);
-  // The body's ops are those of the function's opset.
-  int64_t outerVersion = importer.opsetVersion;
-  int64_t version = defaultOpsetVersion(function.opset_import());
-  if (version && (version < kMinOpset || version > kMaxOpset))
-    return importer.fail(
-        node, "its function '" + function.name() + "' uses ONNX opset " +
-                  llvm::Twine(version) + "; supported: opsets " +
-                  llvm::Twine(kMinOpset) + " to " + llvm::Twine(kMaxOpset));
-  if (version)
-    importer.opsetVersion = version;
-  ++callDepth;
-  for (const onnx::NodeProto &inner : body)
-    if (llvm::Error error = importNode(inner)) {
-      --callDepth;
-      importer.opsetVersion = outerVersion;
-      return error;
-    }
-  --callDepth;
-  importer.opsetVersion = outerVersion;
-  for (int index = 0; index < node.output_size(); ++index) {
-    const std::string &name = node.output(index);
-    if (!name.empty() && !importer.constant(name) && !importer.lookup(name))
-      return importer.fail(node, "its function '" + function.name() +
-                                     "' does not compute its output '" +
-                                     function.output(index) + "'");
-  }
-  return llvm::Error::success();
-}
-
-llvm::Error StepBuilder::importIf(const onnx::NodeProto &node) {
-  const HostConstant *condition = importer.constant(node, 0);
-  if (!condition)
-    return importer.fail(
-        node, "the condition must be known at import time (a test of "
-              "shapes, as PyTorch exports squeeze of a dim of unknown "
-              "size); it is computed by the step");
-  if (condition->numElements() != 1)
-    return importer.fail(node, "the condition must hold one value; it has "
-                               "shape " +
-                                   shapeText(condition->shape));
-  const char *taken =
-      condition->floatAt(0) != 0 ? "then_branch" : "else_branch";
-  const onnx::AttributeProto *attribute = importer.attribute(node, taken);
-  if (!attribute || !attribute->has_g())
-    return importer.fail(node, llvm::Twine("expected a graph attribute '") +
-                                   taken + "', found none");
-  const onnx::GraphProto &branch = attribute->g();
-  if (branch.output_size() != node.output_size())
-    return importer.fail(node, llvm::Twine("the ") + taken + " has " +
-                                   llvm::Twine(branch.output_size()) +
-                                   " outputs; the node has " +
-                                   llvm::Twine(node.output_size()));
-  for (const onnx::TensorProto &initializer : branch.initializer()) {
-    llvm::Expected<HostConstant> value = decodeTensor(initializer);
-    if (!value)
-      return importer.fail(node, llvm::Twine("initializer '") +
-                                     initializer.name() + "' of the " + taken +
-                                     ": " + llvm::toString(value.takeError()));
-    importer.define(initializer.name(), std::move(*value));
-  }
-  for (const onnx::NodeProto &inner : branch.node())
-    for (const std::string &input : inner.input())
-      importer.consumed.insert(input);
-  for (const onnx::ValueInfoProto &output : branch.output())
-    importer.consumed.insert(output.name());
-  for (const onnx::NodeProto &inner : branch.node())
-    if (llvm::Error error = importNode(inner))
-      return error;
-  // The node's outputs are the branch's.
-  for (int index = 0; index < node.output_size(); ++index) {
-    const std::string &name = branch.output(index).name();
-    if (const HostConstant *known = importer.constant(name))
-      importer.define(node.output(index), *known);
-    else if (Value value = importer.lookup(name))
-      importer.define(node.output(index), value);
-    else
-      return importer.fail(node, llvm::Twine("the ") + taken +
-                                     " does not compute its output '" + name +
-                                     "'");
-  }
-  return llvm::Error::success();
 }
 
 bool StepBuilder::isIntegralInput(const onnx::NodeProto &node,
@@ -836,8 +593,6 @@ llvm::Expected<ImportedStep> StepBuilder::build() {
     addInit(arg, value);
   return result;
 }
-
-} // namespace
 
 namespace mpt {
 namespace import {

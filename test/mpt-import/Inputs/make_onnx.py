@@ -10,6 +10,11 @@
                                     that may be nan or inf
     make_onnx.py leaky ALPHA OUT.onnx
                                     LeakyRelu(x * w) of slope ALPHA
+    make_onnx.py while OUT.onnx     a Loop without a trip count that runs
+                                    while its iteration number is below 2
+    make_onnx.py endless OUT.onnx   a Loop whose condition is always true
+    make_onnx.py sequence OUT.onnx  a list of tensors built in a Loop and
+                                    the sequence ops that read it
 """
 
 import sys
@@ -125,6 +130,76 @@ def clip(low, high, path):
     )
 
 
+def loop_body(nodes, outputs, carried=()):
+    """A Loop body of (iteration number, condition, h[2, 3], carried...)."""
+    inputs = [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+              helper.make_tensor_value_info("c", TensorProto.BOOL, []),
+              helper.make_tensor_value_info("h", TensorProto.FLOAT, [2, 3])]
+    return helper.make_graph(nodes, "step", inputs + list(carried), outputs)
+
+
+def while_loop(path, endless=False):
+    weight = np.array([[0.3, -0.2, 0.1], [0.5, -0.4, 0.2], [0.1, 0.3, -0.5]], np.float32)
+    condition = (helper.make_node("Identity", ["c"], ["more"]) if endless
+                 else helper.make_node("Less", ["i", "two"], ["more"]))
+    body = loop_body(
+        [helper.make_node("MatMul", ["h", "w"], ["next"]), condition],
+        [helper.make_tensor_value_info("more", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("next", TensorProto.FLOAT, [2, 3])])
+    save(
+        [helper.make_node("Loop", ["", "yes", "x"], ["y"], body=body)],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])],
+        [numpy_helper.from_array(weight, "w"),
+         numpy_helper.from_array(np.array(2, np.int64), "two"),
+         numpy_helper.from_array(np.array(True), "yes")],
+        path,
+    )
+
+
+def sequence(path):
+    weight = np.array([[0.3, -0.2, 0.1], [0.5, -0.4, 0.2], [0.1, 0.3, -0.5]], np.float32)
+    states = helper.make_tensor_sequence_value_info("states", TensorProto.FLOAT, [2, 3])
+    body = loop_body(
+        [helper.make_node("MatMul", ["h", "w"], ["next"]),
+         helper.make_node("SequenceInsert", ["states", "next"], ["grown"]),
+         helper.make_node("Identity", ["c"], ["more"])],
+        [helper.make_tensor_value_info("more", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("next", TensorProto.FLOAT, [2, 3]),
+         helper.make_tensor_sequence_value_info("grown", TensorProto.FLOAT, [2, 3])],
+        [states])
+    node = helper.make_node
+    nodes = [
+        node("SequenceEmpty", [], ["none"], dtype=TensorProto.FLOAT),
+        node("Loop", ["two", "yes", "x", "none"], ["h", "list"], body=body),
+        node("ConcatFromSequence", ["list"], ["stacked"], axis=1, new_axis=1),
+        node("ReduceMean", ["stacked"], ["total"], axes=[1], keepdims=0),
+        node("SequenceAt", ["list", "last"], ["latest"]),
+        node("SequenceLength", ["list"], ["count"]),
+        node("Cast", ["count"], ["countf"], to=TensorProto.FLOAT),
+        node("SplitToSequence", ["x"], ["columns"], axis=1, keepdims=0),
+        node("SequenceErase", ["columns", "one"], ["kept"]),
+        node("SequenceConstruct", ["h", "latest"], ["pair"]),
+        node("SequenceInsert", ["pair", "total", "one"], ["three"]),
+        node("SequenceAt", ["three", "one"], ["middle"]),
+        node("ConcatFromSequence", ["kept"], ["both"], axis=-1, new_axis=1),
+        node("ReduceMean", ["both"], ["mean"], axes=[1], keepdims=1),
+        node("Mul", ["middle", "countf"], ["scaled"]),
+        node("Add", ["scaled", "mean"], ["y"]),
+    ]
+    save(
+        nodes,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])],
+        [numpy_helper.from_array(weight, "w"),
+         numpy_helper.from_array(np.array(2, np.int64), "two"),
+         numpy_helper.from_array(np.array(-1, np.int64), "last"),
+         numpy_helper.from_array(np.array(1, np.int64), "one"),
+         numpy_helper.from_array(np.array(True), "yes")],
+        path,
+    )
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "names":
         names(sys.argv[2])
@@ -132,6 +207,10 @@ if __name__ == "__main__":
         mask(sys.argv[2])
     elif sys.argv[1] == "leaky":
         leaky(float(sys.argv[2]), sys.argv[3])
+    elif sys.argv[1] in ("while", "endless"):
+        while_loop(sys.argv[2], endless=sys.argv[1] == "endless")
+    elif sys.argv[1] == "sequence":
+        sequence(sys.argv[2])
     elif sys.argv[1] == "clip":
         clip(float(sys.argv[2]), float(sys.argv[3]), sys.argv[4])
     else:

@@ -6,7 +6,7 @@ line per case.
 
 usage: train_vs_torch.py SOURCE_ROOT MPT_IMPORT MPT_RUN GROUP
 GROUP: recurrent, batchnorm, reductions, images, conv-transpose,
-windows, instancenorm, padding, selection, math, newer-opsets or einsum"""
+windows, instancenorm, padding, selection, math, newer-opsets, loops or einsum"""
 import importlib.util
 import os
 import sys
@@ -19,6 +19,7 @@ from onnx import helper, numpy_helper
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from typing import List
 
 root, mpt_import, mpt_run, group = sys.argv[1:5]
 spec = importlib.util.spec_from_file_location(
@@ -588,6 +589,54 @@ class StartToken(nn.Module):
         return self.head(hidden.tanh())
 
 
+class Bags(nn.Module):
+    """nn.EmbeddingBag over token ids (PyTorch exports each as a Loop over
+    the bags): mean, sum weighted per sample by a computed weight, max, and
+    a bag over the flattened ids split at constant offsets."""
+
+    def __init__(self, vocabulary, steps, width):
+        super().__init__()
+        self.mean = nn.EmbeddingBag(vocabulary, width, mode="mean")
+        self.sum = nn.EmbeddingBag(vocabulary, width, mode="sum")
+        self.max = nn.EmbeddingBag(vocabulary, width, mode="max")
+        self.flat = nn.EmbeddingBag(vocabulary, width, mode="mean")
+        self.weight = nn.Linear(steps, 1)
+        self.register_buffer("offsets", torch.tensor([0, 5, 9]))
+        self.head = nn.Linear(4 * width, 3)
+
+    def forward(self, tokens):
+        weights = torch.sigmoid(self.weight(tokens.to(self.weight.weight.dtype) / 50))
+        weighted = self.sum(tokens, per_sample_weights=weights.expand(-1, tokens.shape[1]))
+        flat = self.flat(tokens.reshape(-1), self.offsets).mean(0, keepdim=True)
+        return self.head(torch.cat([self.mean(tokens), weighted, self.max(tokens),
+                                    flat.expand(tokens.shape[0], -1)], 1))
+
+
+class ScriptedRecurrence(nn.Module):
+    """A recurrent cell written as a Python loop over time and scripted
+    (torch.jit.script): a Loop whose trip count is the sequence length,
+    with the hidden state, a weighted running total and a list of the
+    states (SequenceInsert, then ConcatFromSequence) carried through it."""
+
+    def __init__(self, steps: int, features: int, width: int):
+        super().__init__()
+        self.steps, self.features, self.width = steps, features, width
+        self.cell = nn.Linear(features + width, width)
+        self.head = nn.Linear(2 * width, 3)
+
+    def forward(self, x):
+        sequence = x.reshape(x.shape[0], self.steps, self.features)
+        hidden = x.new_zeros(x.shape[0], self.width)
+        total = x.new_zeros(x.shape[0], self.width)
+        states: List[torch.Tensor] = []
+        for t in range(sequence.shape[1]):
+            hidden = torch.tanh(self.cell(torch.cat([sequence[:, t], hidden], 1)))
+            total = total + hidden * (t + 1) / self.steps
+            states.append(hidden)
+        pieces = torch.split(torch.stack(states, 1).mean(1), self.width // 2, 1)
+        return self.head(torch.cat([total, torch.cat(list(pieces), 1)], 1))
+
+
 def newer(op, reference, **attributes):
     """`reference`, which PyTorch trains, exported as the ONNX op `op` of a
     later opset than this PyTorch writes: a node of the `newer` domain that
@@ -1013,6 +1062,14 @@ groups = {"recurrent": {
     "residual blocks as local functions": dict(
         image_case((8,), LocalFunctions(), *adam, 15),
         export={"export_modules_as_functions": {Block, nn.Linear, nn.LayerNorm}}),
+}, "loops": {
+    "embedding bags: mean, weighted sum, max, constant offsets": make_case(
+        Bags(50, 6, 8), 6, *adam, 14, x=padded_tokens(50, 6, 8)),
+    "a scripted recurrence: carried state, running total, stacked list": dict(
+        make_case(ScriptedRecurrence(5, 3, 6), 15, *adam, 14), script=True),
+    "the same, opset 17, momentum": dict(
+        make_case(ScriptedRecurrence(5, 3, 6), 15, "momentum", {"lr": 0.05, "momentum": 0.9},
+                  17), script=True),
 }, "einsum": {
     "attention, heads, bilinear, ellipsis and implicit einsums": image_case(
         (24,), Einsums(), *adam, 14),
