@@ -704,6 +704,18 @@ def generate(seed, rare_rate=0.1):
         else:
             blocks.append(embedding)
             gen.parts.append(f"embedding{vocabulary}x{d}")
+        # Some add a bag of the same ids to every position (nn.EmbeddingBag,
+        # which exports as a Loop over the rows; drawn apart, its weights
+        # from their own seed, so other models keep their draws).
+        bags = random.Random(f"bags-{seed}")
+        if bags.random() < 0.3:
+            mode = bags.choice(["mean", "sum", "max"])
+            with torch.random.fork_rng():
+                torch.manual_seed(bags.randrange(2**31))
+                bag = nn.EmbeddingBag(vocabulary, d, mode=mode)
+            blocks[-1] = Apply(lambda m, t: m.tokens(t) + m.bag(t).unsqueeze(1),
+                               tokens=blocks[-1], bag=bag)
+            gen.parts.append(f"bag-{mode}")
         shape = ("seq", time, d)
     gen.parts.insert(0, f"in{list(x.shape[1:])}")
     for _ in range(rng.randint(1, 4)):
