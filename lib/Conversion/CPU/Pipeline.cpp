@@ -83,6 +83,7 @@ void addLLVMLowering(OpPassManager &pm, const CPUPipelineOptions &options) {
   bodies.addPass(memref::createExpandStridedMetadataPass());
   bodies.addPass(createLowerAffinePass());
   bodies.addPass(createConvertMathToLLVMPass());
+  bodies.addPass(createSelectBitPatterns());
   if (options.expandBF16)
     bodies.addPass(createExpandBF16Conversions());
   ConvertVectorToLLVMPassOptions vectorToLLVM;

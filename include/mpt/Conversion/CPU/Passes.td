@@ -432,6 +432,32 @@ def LowerStridedCopies : Pass<"mpt-cpu-lower-strided-copies", "func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def SelectBitPatterns : Pass<"mpt-cpu-select-bit-patterns", "func::FuncOp"> {
+  let summary = "Selects bf16 values by their bit patterns";
+  let description = [{
+    A select only moves bits, but LLVM's x86 backend promotes a scalar bf16
+    select to f32 and rounds the chosen value back with a call of
+    `__truncsfbf2`, even on CPUs with AVX512-BF16. bf16 steps select values
+    wherever data moves (a concatenation, a slice's gradient, a padded
+    window, ReLU's gradient), so the LLVM lowering runs this pass first:
+    every `arith.select` of bf16 values, scalar or vector, selects their
+    `i16` bit patterns instead. (f16 selects stay: LLVM promotes them with
+    inline F16C conversions, and its folds of those beat the bitcasts.)
+
+    ```mlir
+    %r = arith.select %c, %a, %b : bf16
+    ```
+    becomes
+    ```mlir
+    %ai = arith.bitcast %a : bf16 to i16
+    %bi = arith.bitcast %b : bf16 to i16
+    %ri = arith.select %c, %ai, %bi : i16
+    %r = arith.bitcast %ri : i16 to bf16
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def ExpandBF16Conversions : Pass<"mpt-cpu-expand-bf16-conversions",
                                  "func::FuncOp"> {
   let summary = "Rounds to and widens from bf16 with integer arithmetic";
