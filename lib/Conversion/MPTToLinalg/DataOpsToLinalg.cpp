@@ -26,40 +26,66 @@ RankedTensorType tensorTypeOf(Value value) {
   return cast<RankedTensorType>(value.getType());
 }
 
-/// Each result element reads the input whose part of the axis holds it.
+/// The most inputs one concatenation reads: each result element selects
+/// among the elements of all of them, so a concatenation of more inputs
+/// (the stacked states of an unrolled loop) is built as a tree of
+/// concatenations of at most this many.
+constexpr size_t kConcatFanIn = 8;
+
+/// The concatenation of `inputs` along `axis`: each result element reads
+/// the input whose part of the axis holds it.
+Value buildConcat(OpBuilder &b, Location loc, ValueRange inputs, int64_t axis) {
+  auto partType = [&](ValueRange parts) {
+    SmallVector<int64_t> shape(tensorTypeOf(parts.front()).getShape());
+    shape[axis] = 0;
+    for (Value part : parts)
+      shape[axis] += tensorTypeOf(part).getDimSize(axis);
+    return RankedTensorType::get(shape,
+                                 tensorTypeOf(parts.front()).getElementType());
+  };
+  if (inputs.size() > kConcatFanIn) {
+    SmallVector<Value> groups;
+    for (size_t start = 0; start < inputs.size(); start += kConcatFanIn)
+      groups.push_back(buildConcat(
+          b, loc,
+          inputs.slice(start, std::min(kConcatFanIn, inputs.size() - start)),
+          axis));
+    return buildConcat(b, loc, groups, axis);
+  }
+  return buildIndexedElementwise(
+      b, loc, partType(inputs),
+      [&](OpBuilder &b, Location nl, ArrayRef<Value> idx, ValueRange) -> Value {
+        Value element;
+        int64_t offset = 0;
+        for (Value input : inputs) {
+          int64_t size = tensorTypeOf(input).getDimSize(axis);
+          SmallVector<Value> coords(idx);
+          CheckedIndex part =
+              checkIndex(b, nl,
+                         arith::SubIOp::create(
+                             b, nl, idx[axis],
+                             arith::ConstantIndexOp::create(b, nl, offset)),
+                         size);
+          coords[axis] = part.index;
+          Value candidate = tensor::ExtractOp::create(b, nl, input, coords);
+          element = element ? arith::SelectOp::create(b, nl, part.valid,
+                                                      candidate, element)
+                            : candidate;
+          offset += size;
+        }
+        return element;
+      });
+}
+
 struct ConcatOpLowering : OpConversionPattern<ConcatOp> {
   using OpConversionPattern::OpConversionPattern;
 
   LogicalResult
   matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    int64_t axis = op.getNormalizedAxis();
-    ValueRange inputs = adaptor.getInputs();
-    Value result = buildIndexedElementwise(
-        rewriter, op.getLoc(), op.getType(),
-        [&](OpBuilder &b, Location nl, ArrayRef<Value> idx,
-            ValueRange) -> Value {
-          Value element;
-          int64_t offset = 0;
-          for (Value input : inputs) {
-            int64_t size = tensorTypeOf(input).getDimSize(axis);
-            SmallVector<Value> coords(idx);
-            CheckedIndex part =
-                checkIndex(b, nl,
-                           arith::SubIOp::create(
-                               b, nl, idx[axis],
-                               arith::ConstantIndexOp::create(b, nl, offset)),
-                           size);
-            coords[axis] = part.index;
-            Value candidate = tensor::ExtractOp::create(b, nl, input, coords);
-            element = element ? arith::SelectOp::create(b, nl, part.valid,
-                                                        candidate, element)
-                              : candidate;
-            offset += size;
-          }
-          return element;
-        });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op,
+                       buildConcat(rewriter, op.getLoc(), adaptor.getInputs(),
+                                   op.getNormalizedAxis()));
     return success();
   }
 };

@@ -214,3 +214,26 @@ func.func @gather_elements_grad(%i: tensor<4x2xi32>, %d: tensor<4x2xf16>) -> ten
   %0 = mpt.gather_elements_grad %i, %d {axis = 1 : i64} : tensor<4x2xi32>, tensor<4x2xf16> -> tensor<4x6xf16>
   return %0 : tensor<4x6xf16>
 }
+
+// -----
+
+// A concatenation reads every input at each result element, so one of more
+// than eight inputs is a tree: the first eight, the rest, then the two.
+// CHECK-LABEL: func.func @concat_tree
+// CHECK-SAME:      %[[A:.*]]: tensor<2x1xf32>, %[[B:.*]]: tensor<2x2xf32>
+// CHECK:         %[[FIRST:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2x8xf32>)
+// CHECK-COUNT-8:   tensor.extract %[[A]]
+// CHECK-NOT:       tensor.extract
+// CHECK:         %[[REST:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2x3xf32>)
+// CHECK:           tensor.extract %[[A]]
+// CHECK:           tensor.extract %[[B]]
+// CHECK-NOT:       tensor.extract
+// CHECK:         %[[ALL:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2x11xf32>)
+// CHECK:           tensor.extract %[[FIRST]]
+// CHECK:           tensor.extract %[[REST]]
+// CHECK-NOT:       tensor.extract
+// CHECK:         return %[[ALL]]
+func.func @concat_tree(%a: tensor<2x1xf32>, %b: tensor<2x2xf32>) -> tensor<2x11xf32> {
+  %0 = mpt.concat %a, %a, %a, %a, %a, %a, %a, %a, %a, %b {axis = 1 : i64} : tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x2xf32> -> tensor<2x11xf32>
+  return %0 : tensor<2x11xf32>
+}

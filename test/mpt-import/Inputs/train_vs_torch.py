@@ -616,12 +616,14 @@ class ScriptedRecurrence(nn.Module):
     """A recurrent cell written as a Python loop over time and scripted
     (torch.jit.script): a Loop whose trip count is the sequence length,
     with the hidden state, a weighted running total and a list of the
-    states (SequenceInsert, then ConcatFromSequence) carried through it."""
+    states (SequenceInsert, then ConcatFromSequence) carried through it,
+    the stacked states weighted by their position."""
 
     def __init__(self, steps: int, features: int, width: int):
         super().__init__()
         self.steps, self.features, self.width = steps, features, width
         self.cell = nn.Linear(features + width, width)
+        self.weights = nn.Parameter(torch.linspace(0.5, 1.5, steps)[:, None])
         self.head = nn.Linear(2 * width, 3)
 
     def forward(self, x):
@@ -633,7 +635,8 @@ class ScriptedRecurrence(nn.Module):
             hidden = torch.tanh(self.cell(torch.cat([sequence[:, t], hidden], 1)))
             total = total + hidden * (t + 1) / self.steps
             states.append(hidden)
-        pieces = torch.split(torch.stack(states, 1).mean(1), self.width // 2, 1)
+        stacked = torch.stack(states, 1) * self.weights
+        pieces = torch.split(stacked.mean(1), self.width // 2, 1)
         return self.head(torch.cat([total, torch.cat(list(pieces), 1)], 1))
 
 
@@ -1067,8 +1070,8 @@ groups = {"recurrent": {
         Bags(50, 6, 8), 6, *adam, 14, x=padded_tokens(50, 6, 8)),
     "a scripted recurrence: carried state, running total, stacked list": dict(
         make_case(ScriptedRecurrence(5, 3, 6), 15, *adam, 14), script=True),
-    "the same, opset 17, momentum": dict(
-        make_case(ScriptedRecurrence(5, 3, 6), 15, "momentum", {"lr": 0.05, "momentum": 0.9},
+    "the same over 11 steps (a tree of concatenations), opset 17, momentum": dict(
+        make_case(ScriptedRecurrence(11, 3, 6), 33, "momentum", {"lr": 0.05, "momentum": 0.9},
                   17), script=True),
 }, "einsum": {
     "attention, heads, bilinear, ellipsis and implicit einsums": image_case(

@@ -1,5 +1,5 @@
-// Gradients of mpt.concat, mpt.slice (strided) and mpt.gather along a
-// middle axis with constant indices (negative, repeated and out of range)
+// Gradients of mpt.concat (of two inputs, and of ten: a tree), mpt.slice
+// (strided) and mpt.gather along a middle axis with constant indices (negative, repeated and out of range)
 // against central differences in f64.
 // RUN: mpt-run %s --check-gradients=64 | FileCheck %s
 
@@ -27,6 +27,11 @@ mpt.train_step @data_ops
   %p0 = mpt.slice %s2 {offsets = array<i64: 0, 0>, strides = array<i64: 1, 1>} : tensor<8x3xf32> -> tensor<8x1xf32>
   %p1 = mpt.concat %p0, %s2 {axis = 1 : i64} : tensor<8x1xf32>, tensor<8x3xf32> -> tensor<8x4xf32>
   %p = mpt.add %p1, %h : tensor<8x4xf32>, tensor<8x4xf32>
-  %loss = mpt.mse_loss %p, %y : tensor<8x4xf32>, tensor<8x4xf32>
+  // Ten inputs: a tree of concatenations; columns 3, 12, 21 and 30 read
+  // inputs 0, 3, 6 and 8 (the last in the second group of the tree).
+  %many = mpt.concat %ta, %b, %ta, %b, %ta, %b, %ta, %b, %ta, %b {axis = 1 : i64} : tensor<8x4xf32>, tensor<8x3xf32>, tensor<8x4xf32>, tensor<8x3xf32>, tensor<8x4xf32>, tensor<8x3xf32>, tensor<8x4xf32>, tensor<8x3xf32>, tensor<8x4xf32>, tensor<8x3xf32> -> tensor<8x35xf32>
+  %picked = mpt.slice %many {offsets = array<i64: 0, 3>, strides = array<i64: 1, 9>} : tensor<8x35xf32> -> tensor<8x4xf32>
+  %q = mpt.add %p, %picked : tensor<8x4xf32>, tensor<8x4xf32>
+  %loss = mpt.mse_loss %q, %y : tensor<8x4xf32>, tensor<8x4xf32>
   mpt.loss %loss
 }
