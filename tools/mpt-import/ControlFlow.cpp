@@ -616,8 +616,11 @@ llvm::Error StepBuilder::splitToSequence(const onnx::NodeProto &node) {
     } else {
       int64_t total = 0;
       for (int64_t index = 0; index < split->numElements(); ++index) {
-        if (split->intAt(index) < 0)
-          return importer.fail(node, "expected non-negative split lengths");
+        if (split->intAt(index) <= 0)
+          return importer.fail(node, "expected positive split lengths, "
+                                     "found " +
+                                         llvm::Twine(split->intAt(index)) +
+                                         " (an empty tensor)");
         lengths.push_back(split->intAt(index));
         total += lengths.back();
       }

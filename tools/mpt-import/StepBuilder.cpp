@@ -293,11 +293,16 @@ llvm::Error StepBuilder::importNode(const onnx::NodeProto &node) {
     return importCastLike(node);
   if (isSequenceOp(node.op_type()) ||
       (node.op_type() == "Identity" && node.input_size() == 1 &&
-       sequences.count(node.input(0)))) {
-    if (llvm::Error error = importSequenceOp(node))
-      return error;
-    return llvm::Error::success();
-  }
+       sequences.count(node.input(0))))
+    return importSequenceOp(node);
+  // Past here, only a Loop takes sequences (as loop-carried values).
+  if (node.op_type() != "Loop")
+    for (const std::string &input : node.input())
+      if (sequences.count(input))
+        return importer.fail(node, "input '" + input +
+                                       "' is a sequence; supported for "
+                                       "sequences: the sequence ops, Identity "
+                                       "and Loop");
   llvm::Expected<bool> folded = foldConstantNode(importer, node);
   if (!folded)
     return folded.takeError();
@@ -545,6 +550,9 @@ llvm::Expected<ImportedStep> StepBuilder::build() {
     return std::move(error);
 
   const onnx::ValueInfoProto &outputInfo = graph.output(0);
+  if (sequences.count(outputInfo.name()))
+    return error("the output '" + outputInfo.name() +
+                 "' is a sequence; expected a tensor");
   onnx::NodeProto outputNode;
   outputNode.set_name(outputInfo.name());
   outputNode.set_op_type("graph output");
