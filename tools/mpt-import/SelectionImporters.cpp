@@ -21,6 +21,8 @@
 #include "ImportHelpers.h"
 
 #include "mpt/Dialect/MPT/IR/MPTOps.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringSwitch.h"
 
@@ -540,14 +542,115 @@ llvm::Error importScatterND(GraphImporter &im, const onnx::NodeProto &node) {
 /// other reads gather the flattened data at the constant positions
 /// (`mpt.gather_elements`). The result is reshaped to the indices' shape
 /// without its last dim, then the data's dims the indices do not index.
+/// GatherND whose indices the step computes (TensorFlow's `gather_nd` of
+/// positions from the data, `batch_dims` of them): each index tuple (the
+/// indices' last dim, an entry counted from the end when negative) becomes
+/// the row it names of the data flattened over the batch and indexed dims,
+/// and one `mpt.gather` reads the rows.
+llvm::Error gatherComputedND(GraphImporter &im, const onnx::NodeProto &node,
+                             Value data, int64_t batchDims) {
+  llvm::Expected<Value> given = indexInput(im, node, 1);
+  if (!given)
+    return given.takeError();
+  Value indices = *given;
+  RankedTensorType type = typeOf(data), indexType = typeOf(indices);
+  ArrayRef<int64_t> dataShape = type.getShape(),
+                    indexShape = indexType.getShape();
+  int64_t rank = dataShape.size(), indexRank = indexShape.size();
+  int64_t depth = indexRank ? indexShape.back() : 0;
+  if (batchDims < 0 || batchDims >= indexRank || depth < 1 ||
+      batchDims + depth > rank)
+    return im.fail(node, "indices of shape " + shapeText(indexShape) +
+                             " with batch_dims " + llvm::Twine(batchDims) +
+                             " do not index data of shape " +
+                             shapeText(dataShape));
+  for (int64_t dim = 0; dim < batchDims; ++dim)
+    if (indexShape[dim] != dataShape[dim])
+      return im.fail(node, "batch dim " + llvm::Twine(dim) +
+                               " of the indices (" + shapeText(indexShape) +
+                               ") and the data (" + shapeText(dataShape) +
+                               ") differ");
+  Location loc = im.loc(node);
+  Type element = indexType.getElementType();
+  auto scalar = [&](int64_t value) {
+    return im.materialize(makeInts({}, {value}), element, loc);
+  };
+  Shape rows(indexShape.drop_back());
+  Shape columnShape(indexShape);
+  columnShape.back() = 1;
+  SmallVector<OpFoldResult> sizes, strides(indexRank, im.b.getIndexAttr(1));
+  for (int64_t size : columnShape)
+    sizes.push_back(im.b.getIndexAttr(size));
+  // The row of each tuple among the flattened indexed dims.
+  Value flat;
+  int64_t indexed = 1;
+  for (int64_t entry = 0; entry < depth; ++entry) {
+    SmallVector<OpFoldResult> offsets(indexRank, im.b.getIndexAttr(0));
+    offsets.back() = im.b.getIndexAttr(entry);
+    Value column = depth == 1 ? indices
+                              : Value(tensor::ExtractSliceOp::create(
+                                    im.b, loc, indexType.clone(columnShape),
+                                    indices, offsets, sizes, strides));
+    column = reshape(im, node, column, rows);
+    int64_t size = dataShape[batchDims + entry];
+    indexed *= size;
+    llvm::Expected<Value> wrapped = indexArith(
+        im, node, mlir::mpt::IndexArithKind::Mod, column, scalar(size));
+    if (!wrapped)
+      return wrapped.takeError();
+    if (flat) {
+      llvm::Expected<Value> scaled = indexArith(
+          im, node, mlir::mpt::IndexArithKind::Mul, flat, scalar(size));
+      if (!scaled)
+        return scaled.takeError();
+      wrapped = indexArith(im, node, mlir::mpt::IndexArithKind::Add, *scaled,
+                           *wrapped);
+      if (!wrapped)
+        return wrapped.takeError();
+    }
+    flat = *wrapped;
+  }
+  // Each batch element's rows come after those of the ones before it.
+  int64_t batches = 1;
+  for (int64_t dim = 0; dim < batchDims; ++dim)
+    batches *= dataShape[dim];
+  if (batchDims > 0) {
+    Shape offsetShape(indexShape.begin(), indexShape.begin() + batchDims);
+    offsetShape.resize(rows.size(), 1);
+    std::vector<int64_t> offsets;
+    for (int64_t batch = 0; batch < batches; ++batch)
+      offsets.push_back(batch * indexed);
+    llvm::Expected<Value> shifted = indexArith(
+        im, node, mlir::mpt::IndexArithKind::Add, flat,
+        im.materialize(makeInts(std::vector<int64_t>(offsetShape.begin(),
+                                                     offsetShape.end()),
+                                offsets),
+                       element, loc));
+    if (!shifted)
+      return shifted.takeError();
+    flat = *shifted;
+  }
+  Shape table{batches * indexed};
+  table.append(dataShape.begin() + batchDims + depth, dataShape.end());
+  Shape result(rows);
+  result.append(table.begin() + 1, table.end());
+  im.setResult(node,
+               mlir::mpt::GatherOp::create(im.b, loc, type.clone(result),
+                                           reshape(im, node, data, table), flat,
+                                           im.b.getI64IntegerAttr(0)));
+  return llvm::Error::success();
+}
+
 llvm::Error importGatherND(GraphImporter &im, const onnx::NodeProto &node) {
   int64_t batchDims = im.intAttr(node, "batch_dims", 0);
-  llvm::Expected<const HostConstant *> indices = knownIndices(im, node);
-  if (!indices)
-    return indices.takeError();
   llvm::Expected<Value> data = im.floatValue(node, 0);
   if (!data)
     return data.takeError();
+  if (!im.constant(node, 1))
+    return gatherComputedND(im, node, *data, batchDims);
+  llvm::Expected<const HostConstant *> indices = knownIndices(im, node);
+  if (!indices)
+    return indices.takeError();
   RankedTensorType type = typeOf(*data);
   llvm::Expected<std::vector<int64_t>> positions = indexedPositions(
       im, node, type.getShape(), **indices, std::nullopt, batchDims);
