@@ -472,6 +472,157 @@ llvm::Expected<Value> scatterElements(GraphImporter &im,
 /// indices undefined without a reduction: the last write of an element
 /// holds. The gradient reaches the data where it is kept and each update
 /// where it is written, as PyTorch's.
+/// The row each index tuple of `indices` (a step tensor; its last dim holds
+/// the tuples) names in data of `dataShape` flattened over its first
+/// `batchDims` dims and the dims the tuples index: each entry `mod` its
+/// dim's size (a negative entry counts from the end), scaled by the sizes of
+/// the indexed dims after it, plus the offset of each batch element's rows.
+/// Of the indices' shape without its last dim.
+llvm::Expected<Value> flatRows(GraphImporter &im, const onnx::NodeProto &node,
+                               Value indices, ArrayRef<int64_t> dataShape,
+                               int64_t batchDims) {
+  RankedTensorType indexType = typeOf(indices);
+  ArrayRef<int64_t> indexShape = indexType.getShape();
+  int64_t rank = dataShape.size(), indexRank = indexShape.size();
+  int64_t depth = indexRank ? indexShape.back() : 0;
+  if (batchDims < 0 || batchDims >= indexRank || depth < 1 ||
+      batchDims + depth > rank)
+    return im.fail(
+        node, "indices of shape " + shapeText(indexShape) +
+                  (batchDims ? " with batch_dims " + std::to_string(batchDims)
+                             : std::string()) +
+                  " do not index data of shape " + shapeText(dataShape) +
+                  "; expected index tuples in the last dim, at "
+                  "most as long as the data's rank");
+  for (int64_t dim = 0; dim < batchDims; ++dim)
+    if (indexShape[dim] != dataShape[dim])
+      return im.fail(node, "batch dim " + llvm::Twine(dim) +
+                               " of the indices (" + shapeText(indexShape) +
+                               ") and the data (" + shapeText(dataShape) +
+                               ") differ");
+  Location loc = im.loc(node);
+  Type element = indexType.getElementType();
+  auto scalar = [&](int64_t value) {
+    return im.materialize(makeInts({}, {value}), element, loc);
+  };
+  Shape rows(indexShape.drop_back());
+  Shape columnShape(indexShape);
+  columnShape.back() = 1;
+  SmallVector<OpFoldResult> sizes, strides(indexRank, im.b.getIndexAttr(1));
+  for (int64_t size : columnShape)
+    sizes.push_back(im.b.getIndexAttr(size));
+  Value flat;
+  int64_t indexed = 1;
+  for (int64_t entry = 0; entry < depth; ++entry) {
+    SmallVector<OpFoldResult> offsets(indexRank, im.b.getIndexAttr(0));
+    offsets.back() = im.b.getIndexAttr(entry);
+    Value column = depth == 1 ? indices
+                              : Value(tensor::ExtractSliceOp::create(
+                                    im.b, loc, indexType.clone(columnShape),
+                                    indices, offsets, sizes, strides));
+    column = reshape(im, node, column, rows);
+    int64_t size = dataShape[batchDims + entry];
+    indexed *= size;
+    llvm::Expected<Value> wrapped = indexArith(
+        im, node, mlir::mpt::IndexArithKind::Mod, column, scalar(size));
+    if (!wrapped)
+      return wrapped.takeError();
+    if (flat) {
+      llvm::Expected<Value> scaled = indexArith(
+          im, node, mlir::mpt::IndexArithKind::Mul, flat, scalar(size));
+      if (!scaled)
+        return scaled.takeError();
+      wrapped = indexArith(im, node, mlir::mpt::IndexArithKind::Add, *scaled,
+                           *wrapped);
+      if (!wrapped)
+        return wrapped.takeError();
+    }
+    flat = *wrapped;
+  }
+  if (batchDims == 0)
+    return flat;
+  Shape offsetShape(indexShape.begin(), indexShape.begin() + batchDims);
+  offsetShape.resize(rows.size(), 1);
+  std::vector<int64_t> offsets;
+  for (int64_t batch = 0; batch < *elementCount(offsetShape); ++batch)
+    offsets.push_back(batch * indexed);
+  return indexArith(
+      im, node, mlir::mpt::IndexArithKind::Add, flat,
+      im.materialize(
+          makeInts(std::vector<int64_t>(offsetShape.begin(), offsetShape.end()),
+                   offsets),
+          element, loc));
+}
+
+/// ScatterND whose indices the step computes (`x[rows, x.argmax(1)] = v`),
+/// reduction none or add: the data flattened to [rows, row size] over the
+/// dims the tuples index, the rows flatRows() names compared with every row
+/// (hits, [updates, rows], 0/1), the updates placed by the f32 product
+/// hitsᵀ · updates; add adds them, none takes them where some tuple hits a
+/// row (repeated rows add up; ONNX leaves them undefined).
+llvm::Error scatterComputedND(GraphImporter &im, const onnx::NodeProto &node,
+                              Reduction reduction) {
+  if (reduction == Reduction::Mul)
+    return im.fail(node, "reduction = mul with indices the step computes is "
+                         "not supported; supported: none, add");
+  llvm::Expected<Value> data = im.floatValue(node, 0);
+  if (!data)
+    return data.takeError();
+  RankedTensorType type = typeOf(*data);
+  Type element = type.getElementType();
+  llvm::Expected<Value> updates = im.value(node, 2, element);
+  if (!updates)
+    return updates.takeError();
+  llvm::Expected<Value> indices = indexInput(im, node, 1);
+  if (!indices)
+    return indices.takeError();
+  ArrayRef<int64_t> dataShape = type.getShape();
+  llvm::Expected<Value> flat = flatRows(im, node, *indices, dataShape, 0);
+  if (!flat)
+    return flat.takeError();
+  int64_t depth = typeOf(*indices).getShape().back();
+  Shape expected(typeOf(*flat).getShape());
+  expected.append(dataShape.begin() + depth, dataShape.end());
+  if (typeOf(*updates).getShape() != ArrayRef<int64_t>(expected) ||
+      typeOf(*updates).getElementType() != element)
+    return im.fail(node, "updates " + typeText(updates->getType()) +
+                             " do not match; expected the indices' shape "
+                             "without its last dim, then the data's dims "
+                             "after the indexed ones: " +
+                             shapeText(expected));
+  int64_t count = *elementCount(typeOf(*flat).getShape());
+  int64_t rows = *elementCount(dataShape.take_front(depth));
+  int64_t width = *elementCount(dataShape.drop_front(depth));
+  if (!elementCount({count, rows}) || count * rows > (int64_t(1) << 24))
+    return im.fail(node, "comparing " + llvm::Twine(count) +
+                             " computed indices with the " + llvm::Twine(rows) +
+                             " rows of the data is too large (more than 2^24 "
+                             "pairs)");
+  Location loc = im.loc(node);
+  Value hits =
+      hitsAlong(im, node, reshape(im, node, *flat, {count}), 1, rows, element);
+  auto placed = mlir::mpt::MatmulOp::create(
+      im.b, loc, type.clone({rows, width}), hits,
+      reshape(im, node, *updates, {count, width}), true, false);
+  placed->setAttr("mpt.precision", im.b.getStringAttr("f32"));
+  Value table = reshape(im, node, *data, {rows, width});
+  Value result;
+  if (reduction == Reduction::Add) {
+    result = mlir::mpt::AddOp::create(im.b, loc, table, placed);
+  } else {
+    Value written =
+        mlir::mpt::ReduceSumOp::create(im.b, loc, type.clone({rows}), hits,
+                                       im.b.getDenseI64ArrayAttr({0}), false);
+    result = mlir::mpt::SelectOp::create(
+        im.b, loc,
+        broadcastTo(im, node, reshape(im, node, written, {rows, 1}),
+                    {rows, width}),
+        placed, table);
+  }
+  im.setResult(node, reshape(im, node, result, dataShape));
+  return llvm::Error::success();
+}
+
 llvm::Error importScatterND(GraphImporter &im, const onnx::NodeProto &node) {
   std::optional<Reduction> reduction =
       llvm::StringSwitch<std::optional<Reduction>>(
@@ -484,6 +635,8 @@ llvm::Error importScatterND(GraphImporter &im, const onnx::NodeProto &node) {
     return im.fail(node,
                    "reduction = " + im.stringAttr(node, "reduction", "none") +
                        " is not supported; supported: none, add, mul");
+  if (!im.constant(node, 1))
+    return scatterComputedND(im, node, *reduction);
   llvm::Expected<const HostConstant *> indices = knownIndices(im, node);
   if (!indices)
     return indices.takeError();
@@ -543,101 +696,28 @@ llvm::Error importScatterND(GraphImporter &im, const onnx::NodeProto &node) {
 /// (`mpt.gather_elements`). The result is reshaped to the indices' shape
 /// without its last dim, then the data's dims the indices do not index.
 /// GatherND whose indices the step computes (TensorFlow's `gather_nd` of
-/// positions from the data, `batch_dims` of them): each index tuple (the
-/// indices' last dim, an entry counted from the end when negative) becomes
-/// the row it names of the data flattened over the batch and indexed dims,
-/// and one `mpt.gather` reads the rows.
+/// positions from the data, `batch_dims` of them): one `mpt.gather` of the
+/// rows flatRows() names in the flattened data.
 llvm::Error gatherComputedND(GraphImporter &im, const onnx::NodeProto &node,
                              Value data, int64_t batchDims) {
-  llvm::Expected<Value> given = indexInput(im, node, 1);
-  if (!given)
-    return given.takeError();
-  Value indices = *given;
-  RankedTensorType type = typeOf(data), indexType = typeOf(indices);
-  ArrayRef<int64_t> dataShape = type.getShape(),
-                    indexShape = indexType.getShape();
-  int64_t rank = dataShape.size(), indexRank = indexShape.size();
-  int64_t depth = indexRank ? indexShape.back() : 0;
-  if (batchDims < 0 || batchDims >= indexRank || depth < 1 ||
-      batchDims + depth > rank)
-    return im.fail(node, "indices of shape " + shapeText(indexShape) +
-                             " with batch_dims " + llvm::Twine(batchDims) +
-                             " do not index data of shape " +
-                             shapeText(dataShape));
-  for (int64_t dim = 0; dim < batchDims; ++dim)
-    if (indexShape[dim] != dataShape[dim])
-      return im.fail(node, "batch dim " + llvm::Twine(dim) +
-                               " of the indices (" + shapeText(indexShape) +
-                               ") and the data (" + shapeText(dataShape) +
-                               ") differ");
-  Location loc = im.loc(node);
-  Type element = indexType.getElementType();
-  auto scalar = [&](int64_t value) {
-    return im.materialize(makeInts({}, {value}), element, loc);
-  };
-  Shape rows(indexShape.drop_back());
-  Shape columnShape(indexShape);
-  columnShape.back() = 1;
-  SmallVector<OpFoldResult> sizes, strides(indexRank, im.b.getIndexAttr(1));
-  for (int64_t size : columnShape)
-    sizes.push_back(im.b.getIndexAttr(size));
-  // The row of each tuple among the flattened indexed dims.
-  Value flat;
-  int64_t indexed = 1;
-  for (int64_t entry = 0; entry < depth; ++entry) {
-    SmallVector<OpFoldResult> offsets(indexRank, im.b.getIndexAttr(0));
-    offsets.back() = im.b.getIndexAttr(entry);
-    Value column = depth == 1 ? indices
-                              : Value(tensor::ExtractSliceOp::create(
-                                    im.b, loc, indexType.clone(columnShape),
-                                    indices, offsets, sizes, strides));
-    column = reshape(im, node, column, rows);
-    int64_t size = dataShape[batchDims + entry];
-    indexed *= size;
-    llvm::Expected<Value> wrapped = indexArith(
-        im, node, mlir::mpt::IndexArithKind::Mod, column, scalar(size));
-    if (!wrapped)
-      return wrapped.takeError();
-    if (flat) {
-      llvm::Expected<Value> scaled = indexArith(
-          im, node, mlir::mpt::IndexArithKind::Mul, flat, scalar(size));
-      if (!scaled)
-        return scaled.takeError();
-      wrapped = indexArith(im, node, mlir::mpt::IndexArithKind::Add, *scaled,
-                           *wrapped);
-      if (!wrapped)
-        return wrapped.takeError();
-    }
-    flat = *wrapped;
-  }
-  // Each batch element's rows come after those of the ones before it.
-  int64_t batches = 1;
-  for (int64_t dim = 0; dim < batchDims; ++dim)
-    batches *= dataShape[dim];
-  if (batchDims > 0) {
-    Shape offsetShape(indexShape.begin(), indexShape.begin() + batchDims);
-    offsetShape.resize(rows.size(), 1);
-    std::vector<int64_t> offsets;
-    for (int64_t batch = 0; batch < batches; ++batch)
-      offsets.push_back(batch * indexed);
-    llvm::Expected<Value> shifted = indexArith(
-        im, node, mlir::mpt::IndexArithKind::Add, flat,
-        im.materialize(makeInts(std::vector<int64_t>(offsetShape.begin(),
-                                                     offsetShape.end()),
-                                offsets),
-                       element, loc));
-    if (!shifted)
-      return shifted.takeError();
-    flat = *shifted;
-  }
-  Shape table{batches * indexed};
-  table.append(dataShape.begin() + batchDims + depth, dataShape.end());
-  Shape result(rows);
+  llvm::Expected<Value> indices = indexInput(im, node, 1);
+  if (!indices)
+    return indices.takeError();
+  RankedTensorType type = typeOf(data);
+  ArrayRef<int64_t> dataShape = type.getShape();
+  llvm::Expected<Value> flat =
+      flatRows(im, node, *indices, dataShape, batchDims);
+  if (!flat)
+    return flat.takeError();
+  int64_t indexed = batchDims + typeOf(*indices).getShape().back();
+  Shape table{*elementCount(dataShape.take_front(indexed))};
+  table.append(dataShape.begin() + indexed, dataShape.end());
+  Shape result(typeOf(*flat).getShape());
   result.append(table.begin() + 1, table.end());
-  im.setResult(node,
-               mlir::mpt::GatherOp::create(im.b, loc, type.clone(result),
-                                           reshape(im, node, data, table), flat,
-                                           im.b.getI64IntegerAttr(0)));
+  im.setResult(
+      node, mlir::mpt::GatherOp::create(im.b, im.loc(node), type.clone(result),
+                                        reshape(im, node, data, table), *flat,
+                                        im.b.getI64IntegerAttr(0)));
   return llvm::Error::success();
 }
 

@@ -538,6 +538,27 @@ class SliceAssignments(nn.Module):
         return self.head(torch.cat([z, u, v + table], 1))
 
 
+class ComputedAssignments(nn.Module):
+    """Assignments at positions the step computes, which export as
+    ScatterND with computed indices: each row's largest feature set to the
+    mean of the row's tanh, and the rows of each feature's smallest value
+    accumulated into zeros (index_put, accumulate=True)."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Linear(12, 8), nn.Linear(12, 8)
+        self.head = nn.Linear(16, 3)
+
+    def forward(self, x):
+        h, g = self.a(x), self.b(x)
+        z = h.clone()
+        rows = torch.arange(h.shape[0])
+        z[rows, h.argmax(1)] = torch.tanh(h).mean(1)
+        smallest = g.argmin(0)
+        v = torch.zeros_like(h.t()).index_put((smallest,), h.t()[:8], accumulate=True).t()
+        return self.head(torch.cat([z, v], 1))
+
+
 class HuggingFacePositions(nn.Module):
     """Token ids and their attention mask, position ids made from the mask
     as Hugging Face's models make them: cumsum - 1, padding at 1."""
@@ -1036,6 +1057,10 @@ groups = {"recurrent": {
         (12,), SliceAssignments(), *adam, 14, batch=8),
     "the same, opset 16, momentum": image_case(
         (12,), SliceAssignments(), "momentum", {"lr": 0.01, "momentum": 0.9}, 16, batch=8),
+    "assignments at computed positions, index_put accumulating at argmins": image_case(
+        (12,), ComputedAssignments(), *adam, 14),
+    "computed positions, opset 16, momentum": image_case(
+        (12,), ComputedAssignments(), "momentum", {"lr": 0.01, "momentum": 0.9}, 16),
 }, "integers": {
     "Hugging Face position ids: cumsum of the attention mask, masked_fill": positions_case(
         *adam, 14),
