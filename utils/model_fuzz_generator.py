@@ -618,6 +618,25 @@ def assignment(rng, f):
     return f"x[...,{positions}]+=x[...,{sources}]/2", Apply(forward)
 
 
+def computed_assignment(rng):
+    """An assignment at positions the model computes, into a copy of vector
+    features (each row's argmax or argmin; ScatterND with computed indices,
+    and GatherND for `+=`): (name, module)."""
+    c = round(rng.uniform(-1.0, 1.0), 3)
+    if rng.random() < 0.5:
+        def forward(m, x):
+            y = x.clone()
+            y[torch.arange(x.shape[0]), x.argmax(-1)] = c
+            return y
+        return f"x[rows,argmax]={c}", Apply(forward)
+
+    def forward(m, x):
+        y = x.clone()
+        y[torch.arange(x.shape[0]), x.argmin(-1)] += x.mean(-1) * c
+        return y
+    return f"x[rows,argmin]+={c}*mean(x)", Apply(forward)
+
+
 def swap_halves(x, k):
     """torch.split into sizes k and the rest, joined the other way round."""
     a, b = torch.split(x, [k, x.shape[-1] - k], dim=-1)
@@ -729,6 +748,12 @@ def generate(seed, rare_rate=0.1):
     assign = random.Random(f"assignments-{seed}")
     if shape[0] != "img" and shape[-1] >= 2 and assign.random() < 0.2:
         name, module = assignment(assign, shape[-1])
+        blocks.append(module)
+        gen.parts.append(name)
+    # Some vector models assign at positions they compute (drawn apart too).
+    computed = random.Random(f"computed-assignments-{seed}")
+    if shape[0] == "vec" and shape[-1] >= 2 and computed.random() < 0.1:
+        name, module = computed_assignment(computed)
         blocks.append(module)
         gen.parts.append(name)
     # A few models have an op mpt-import does not support (a determinant),
