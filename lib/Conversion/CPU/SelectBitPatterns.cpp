@@ -1,8 +1,9 @@
 //===- SelectBitPatterns.cpp - 16-bit float selects as integer selects ----===//
 //
-// A select only moves bits, but LLVM's x86 backend promotes a scalar bf16
-// select to f32 and rounds the result back with a `__truncsfbf2` call:
-// selects of bf16 values become selects of their bit patterns.
+// A select only moves bits, but LLVM's x86 backend, on CPUs without
+// AVX512-BF16, may promote a bf16 select to f32 and round the result back
+// with a `__truncsfbf2` call: selects of bf16 values become selects of
+// their bit patterns.
 //
 //===----------------------------------------------------------------------===//
 

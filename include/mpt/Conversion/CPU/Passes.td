@@ -435,14 +435,15 @@ def LowerStridedCopies : Pass<"mpt-cpu-lower-strided-copies", "func::FuncOp"> {
 def SelectBitPatterns : Pass<"mpt-cpu-select-bit-patterns", "func::FuncOp"> {
   let summary = "Selects bf16 values by their bit patterns";
   let description = [{
-    A select only moves bits, but LLVM's x86 backend promotes a scalar bf16
-    select to f32 and rounds the chosen value back with a call of
-    `__truncsfbf2`, even on CPUs with AVX512-BF16. bf16 steps select values
-    wherever data moves (a concatenation, a slice's gradient, a padded
-    window, ReLU's gradient), so the LLVM lowering runs this pass first:
-    every `arith.select` of bf16 values, scalar or vector, selects their
-    `i16` bit patterns instead. (f16 selects stay: LLVM promotes them with
-    inline F16C conversions, and its folds of those beat the bitcasts.)
+    A select only moves bits, but LLVM's x86 backend, on CPUs without
+    AVX512-BF16, may promote a bf16 select to f32 and round the chosen value
+    back with a call of `__truncsfbf2`; bf16 steps select values wherever
+    data moves (a concatenation, a slice's gradient, a padded window, ReLU's
+    gradient), and a 128-way concatenation of bf16 states spent half of its
+    step in that call on an AMD Zen 3. The LLVM lowering runs this pass
+    first, on every CPU: each `arith.select` of bf16 values, scalar or
+    vector, selects their `i16` bit patterns instead. (f16 selects stay:
+    LLVM selects them without conversions.)
 
     ```mlir
     %r = arith.select %c, %a, %b : bf16
