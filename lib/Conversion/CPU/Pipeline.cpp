@@ -119,7 +119,7 @@ void mlir::mpt::buildLowerToLLVMPipeline(OpPassManager &pm,
                                          const CPUPipelineOptions &options) {
   addStepToLinalgPasses(pm);
   pm.addNestedPass<func::FuncOp>(createGeneralizeBroadcasts());
-  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addNestedPass<func::FuncOp>(createFuseElementwise());
   addCleanupPasses(pm);
   pm.addNestedPass<func::FuncOp>(createRematerializeWidenings());
   pm.addPass(createOutlineKernels());

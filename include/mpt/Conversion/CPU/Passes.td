@@ -301,7 +301,7 @@ def GeneralizeBroadcasts : Pass<"mpt-cpu-generalize-broadcasts",
     its full-size result stored for the op that reads it. Its generic form,
     which reads the small tensor through a projected indexing map, is fused
     into its elementwise readers instead. Runs before
-    `linalg-fuse-elementwise-ops`.
+    `mpt-cpu-fuse-elementwise`.
 
     ```mlir
     %b = linalg.broadcast ins(%s : tensor<64xf32>) outs(%e : tensor<64x128xf32>) dimensions = [1]
@@ -313,6 +313,29 @@ def GeneralizeBroadcasts : Pass<"mpt-cpu-generalize-broadcasts",
     ```
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def FuseElementwise : Pass<"mpt-cpu-fuse-elementwise", "func::FuncOp"> {
+  let summary = "Fuses elementwise linalg ops into ops of bounded size";
+  let description = [{
+    Upstream's `linalg-fuse-elementwise-ops` (elementwise fusion of
+    single-use producers, reshapes folded by expansion, splat constants and
+    fills folded in, dead operands erased, the same cleanups), except that
+    a fusion that would make an op of more than `max-operands` operands does
+    not happen. A chain of elementwise updates as long as the model makes
+    it, such as the running total of an unrolled loop (`total = total + h *
+    (t + 1) / T`, one term per step), otherwise becomes one `linalg.generic`
+    of hundreds of operands: over 256 steps, one of 512, which LLVM's DAG
+    combiner took 100 s to compile on an AVX2 CPU. The chain is cut into
+    ops of at most `max-operands` operands, each fused as before.
+  }];
+  let options = [
+    Option<"maxOperands", "max-operands", "int64_t", "64",
+           "The most operands (inputs and outputs) an op made by fusion may have">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
 }
 
 def RematerializeWidenings : Pass<"mpt-cpu-rematerialize-widenings",
