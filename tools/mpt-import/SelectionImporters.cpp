@@ -154,8 +154,9 @@ llvm::Error importGatherElements(GraphImporter &im,
 /// `dim` of `size` positions (or that position minus `size`, for an index
 /// counted from the end): 1 or 0 in `element`, of the indices' shape with
 /// `size` inserted at `dim`. An index out of range is no position.
+/// `fromEnd = false` for indices already in [0, size).
 Value hitsAlong(GraphImporter &im, const onnx::NodeProto &node, Value indices,
-                int64_t dim, int64_t size, Type element) {
+                int64_t dim, int64_t size, Type element, bool fromEnd = true) {
   Location loc = im.loc(node);
   RankedTensorType indexType = typeOf(indices);
   Shape spread(indexType.getShape()), hitsShape(indexType.getShape());
@@ -175,6 +176,8 @@ Value hitsAlong(GraphImporter &im, const onnx::NodeProto &node, Value indices,
         mlir::mpt::ComparePredicate::EQ, column,
         im.materialize(range, indexType.getElementType(), loc));
   };
+  if (!fromEnd)
+    return compare(0);
   return mlir::mpt::AddOp::create(im.b, loc, compare(0), compare(-size));
 }
 
@@ -291,15 +294,6 @@ llvm::Error importScatterElements(GraphImporter &im,
                            im.b, loc, sumOverIndices(hits), sums, data));
   im.setResult(node, result);
   return llvm::Error::success();
-}
-
-/// Input 1 of a ScatterND or GatherND: indices known at import time.
-llvm::Expected<const HostConstant *> knownIndices(GraphImporter &im,
-                                                  const onnx::NodeProto &node) {
-  if (const HostConstant *indices = im.constant(node, 1))
-    return indices;
-  return im.fail(node, "the indices must be known at import time; they are "
-                       "computed by the step");
 }
 
 /// The positions a ScatterND writes as a product of one list of positions
@@ -600,7 +594,8 @@ llvm::Error scatterComputedND(GraphImporter &im, const onnx::NodeProto &node,
                              "pairs)");
   Location loc = im.loc(node);
   Value hits =
-      hitsAlong(im, node, reshape(im, node, *flat, {count}), 1, rows, element);
+      hitsAlong(im, node, reshape(im, node, *flat, {count}), 1, rows, element,
+                /*fromEnd=*/false);
   auto placed = mlir::mpt::MatmulOp::create(
       im.b, loc, type.clone({rows, width}), hits,
       reshape(im, node, *updates, {count, width}), true, false);
@@ -635,11 +630,9 @@ llvm::Error importScatterND(GraphImporter &im, const onnx::NodeProto &node) {
     return im.fail(node,
                    "reduction = " + im.stringAttr(node, "reduction", "none") +
                        " is not supported; supported: none, add, mul");
-  if (!im.constant(node, 1))
-    return scatterComputedND(im, node, *reduction);
-  llvm::Expected<const HostConstant *> indices = knownIndices(im, node);
+  const HostConstant *indices = im.constant(node, 1);
   if (!indices)
-    return indices.takeError();
+    return scatterComputedND(im, node, *reduction);
   // The float type is that of the one of data and updates the step
   // computes (both known: the node was folded).
   unsigned lead = im.constant(node, 0) ? 2 : 0;
@@ -660,7 +653,7 @@ llvm::Error importScatterND(GraphImporter &im, const onnx::NodeProto &node) {
                              typeText(updates.getType()));
   RankedTensorType type = typeOf(data);
   llvm::Expected<std::vector<int64_t>> positions = indexedPositions(
-      im, node, type.getShape(), **indices, typeOf(updates).getShape());
+      im, node, type.getShape(), *indices, typeOf(updates).getShape());
   if (!positions)
     return positions.takeError();
   if (positions->empty()) {
@@ -726,21 +719,19 @@ llvm::Error importGatherND(GraphImporter &im, const onnx::NodeProto &node) {
   llvm::Expected<Value> data = im.floatValue(node, 0);
   if (!data)
     return data.takeError();
-  if (!im.constant(node, 1))
-    return gatherComputedND(im, node, *data, batchDims);
-  llvm::Expected<const HostConstant *> indices = knownIndices(im, node);
+  const HostConstant *indices = im.constant(node, 1);
   if (!indices)
-    return indices.takeError();
+    return gatherComputedND(im, node, *data, batchDims);
   RankedTensorType type = typeOf(*data);
   llvm::Expected<std::vector<int64_t>> positions = indexedPositions(
-      im, node, type.getShape(), **indices, std::nullopt, batchDims);
+      im, node, type.getShape(), *indices, std::nullopt, batchDims);
   if (!positions)
     return positions.takeError();
   if (positions->empty())
     return im.fail(node, "the indices select no element (empty tensors are "
                          "not supported)");
-  Shape result((*indices)->shape.begin(), (*indices)->shape.end() - 1);
-  result.append(type.getShape().begin() + batchDims + (*indices)->shape.back(),
+  Shape result(indices->shape.begin(), indices->shape.end() - 1);
+  result.append(type.getShape().begin() + batchDims + indices->shape.back(),
                 type.getShape().end());
   Value picked = *data;
   if (std::optional<std::vector<Shape>> lists =
